@@ -1,0 +1,3 @@
+module github.com/ruledex/ruledex
+
+go 1.26

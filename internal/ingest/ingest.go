@@ -1,0 +1,221 @@
+// Package ingest reads rule files and folders into rules: it walks a tree,
+// reads every file with its format (package source), lowers every rule with
+// its language (package lower), in parallel, and gives every rule an id that
+// is unique in the set.
+package ingest
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/ruledex/ruledex/internal/lower"
+	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/source"
+)
+
+// MaxFileSize is the largest file read; larger ones are skipped with a reason.
+const MaxFileSize = 8 << 20
+
+// FileResult is what one file gave.
+type FileResult struct {
+	Repo, Path string // Path is relative to the repository root, slash-separated
+	Abs        string
+	Format     string // "" when the file holds no rules ruledex reads
+	Skipped    string // why the file was skipped, if it was
+	Rules      []*rule.Rule
+	Diags      []rule.Diagnostic // problems that belong to no rule
+	Size       int64
+}
+
+// Options tune a read.
+type Options struct {
+	Format   string                // read every file as this format (source.ByName) instead of detecting it
+	Workers  int                   // parallel readers; 0 means GOMAXPROCS
+	Progress func(done, total int) // called after each file, from one goroutine at a time
+}
+
+// Target is one thing to read: a folder (a repository checkout) or a file.
+type Target struct {
+	Repo string // the repository name; defaults to the folder's base name
+	Path string
+}
+
+// ListFiles returns the regular files under t (or t itself), sorted, skipping
+// hidden folders such as .git.
+func ListFiles(t Target) ([]string, error) {
+	st, err := os.Stat(t.Path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{t.Path}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(t.Path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable entries are skipped, the walk goes on
+		}
+		if d.IsDir() {
+			if p != t.Path && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, err
+}
+
+// RepoName returns the repository name of t.
+func RepoName(t Target) string {
+	if t.Repo != "" {
+		return t.Repo
+	}
+	abs, err := filepath.Abs(t.Path)
+	if err != nil {
+		abs = t.Path
+	}
+	st, err := os.Stat(abs)
+	if err == nil && !st.IsDir() {
+		abs = filepath.Dir(abs)
+	}
+	return filepath.Base(abs)
+}
+
+// ReadFile reads one file of repo (root is the repository's folder) into rules.
+func ReadFile(repo, root, abs string, format string) FileResult {
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		rel = filepath.Base(abs)
+	}
+	res := FileResult{Repo: repo, Path: filepath.ToSlash(rel), Abs: abs}
+	st, err := os.Stat(abs)
+	if err != nil {
+		res.Skipped = err.Error()
+		return res
+	}
+	res.Size = st.Size()
+	if st.Size() > MaxFileSize {
+		res.Skipped = "larger than 8 MiB"
+		return res
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		res.Skipped = err.Error()
+		return res
+	}
+	return ReadData(repo, res.Path, abs, data, format)
+}
+
+// ReadData reads rules from data, the content of the file at path in repo.
+// format, when not empty, names the format to read it as.
+func ReadData(repo, path, abs string, data []byte, format string) (res FileResult) {
+	res = FileResult{Repo: repo, Path: path, Abs: abs, Size: int64(len(data))}
+	f := &source.File{Repo: repo, Path: path, Data: data}
+	var ft *source.Format
+	if format != "" {
+		ft = source.ByName(format)
+	} else {
+		ft = source.Detect(f)
+	}
+	if ft == nil {
+		res.Skipped = "not a rule format ruledex reads"
+		return res
+	}
+	res.Format = ft.Name
+	defer func() {
+		// A bug in a front end must not stop a build: the file's rules are kept
+		// with what was read, and the panic becomes a diagnostic.
+		if p := recover(); p != nil {
+			res.Diags = append(res.Diags, rule.Diagnostic{Path: path, Line: 1, Col: 1, Severity: rule.SevError,
+				Message: "internal error while reading: " + strings.TrimSpace(strings.SplitN(sprint(p), "\n", 2)[0])})
+		}
+	}()
+	items, diags := source.ReadAs(ft, f)
+	res.Diags = diags
+	for _, it := range items {
+		lowerSafely(it)
+		res.Rules = append(res.Rules, it.Rule)
+	}
+	return res
+}
+
+func lowerSafely(it source.Item) {
+	defer func() {
+		if p := recover(); p != nil {
+			it.Rule.AddDiagnostic(rule.SevError, it.Rule.QueryLine, 1, "internal error while analysing the query: "+sprint(p))
+		}
+	}()
+	lower.Lower(it)
+}
+
+// Read reads every target, files in parallel, and returns one result per file
+// in a stable order (targets in order, files sorted), with unique rule ids.
+func Read(ctx context.Context, targets []Target, opt Options) ([]FileResult, error) {
+	type job struct {
+		i          int
+		repo, root string
+		abs        string
+	}
+	var jobs []job
+	for _, t := range targets {
+		files, err := ListFiles(t)
+		if err != nil {
+			return nil, err
+		}
+		root := t.Path
+		if st, err := os.Stat(t.Path); err == nil && !st.IsDir() {
+			root = filepath.Dir(t.Path)
+		}
+		repo := RepoName(t)
+		for _, f := range files {
+			jobs = append(jobs, job{i: len(jobs), repo: repo, root: root, abs: f})
+		}
+	}
+	results := make([]FileResult, len(jobs))
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ch := make(chan job)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				results[j.i] = ReadFile(j.repo, j.root, j.abs, opt.Format)
+				if opt.Progress != nil {
+					mu.Lock()
+					done++
+					opt.Progress(done, len(jobs))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	var err error
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+			break
+		}
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	AssignIDs(results)
+	return results, err
+}
