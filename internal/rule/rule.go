@@ -51,6 +51,7 @@ const (
 type Rule struct {
 	ID       string `json:"id"`       // platform/slug, unique in a catalog
 	UID      string `json:"uid"`      // the rule's own identifier where its source states one (Sigma id, Sentinel id)
+	Name     string `json:"name"`     // the rule's own short unique name where its source states one (Sigma name, used by correlations)
 	Platform string `json:"platform"` // kusto, sigma, elastic, splunk, chronicle
 	Product  string `json:"product"`  // sentinel, defender_xdr, ... where the source says
 	Language string `json:"language"` // kql, sigma, eql, kuery, esql, lucene, spl, yaral
