@@ -1,0 +1,114 @@
+package sigma
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// corpusDir returns the folder of the shared rule corpus (env RULEDEX_CORPUS,
+// else ../../../../shared/corpus from this package), or skips the test.
+func corpusDir(t testing.TB, sub string) string {
+	t.Helper()
+	base := os.Getenv("RULEDEX_CORPUS")
+	if base == "" {
+		base = filepath.Join("..", "..", "..", "..", "shared", "corpus")
+	}
+	dir := filepath.Join(base, sub)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Skipf("corpus folder %s is absent (set RULEDEX_CORPUS): skipping", dir)
+	}
+	return dir
+}
+
+// yamlFiles lists the .yml and .yaml files under dir, sorted.
+func yamlFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// TestCorpusParses reads every rule of the SigmaHQ corpus: none may have an
+// error, every condition's identifiers must exist (checked by Parse, as
+// errors), and every modifier met must be one of the specification.
+func TestCorpusParses(t *testing.T) {
+	dir := corpusDir(t, "sigma")
+	files := yamlFiles(t, dir)
+	if len(files) < 3000 {
+		t.Fatalf("only %d Sigma files in %s", len(files), dir)
+	}
+	modifiers := map[string]int{}
+	warnings := map[string]int{}
+	rules := 0
+	for _, p := range files {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Parse(src)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			for _, e := range f.Errors {
+				t.Logf("  %s", e)
+			}
+			continue
+		}
+		for _, e := range f.Errors {
+			msg := e.Msg
+			if i := strings.IndexByte(msg, '"'); i > 0 {
+				msg = msg[:i]
+			}
+			warnings[msg]++
+		}
+		for _, d := range f.Rules() {
+			rules++
+			if d.Kind != DocRule {
+				t.Errorf("%s: document %d is %s, not a rule", p, d.Index, d.Kind)
+			}
+			if d.Detection == nil || len(d.Detection.Conditions) == 0 {
+				t.Errorf("%s: no detection or no condition", p)
+				continue
+			}
+			for _, s := range d.Detection.Searches {
+				for _, a := range s.Alts {
+					for _, m := range a.Matches {
+						for _, mod := range m.Modifiers {
+							modifiers[mod.Name]++
+							if mod.Info == nil {
+								t.Errorf("%s:%s: unknown modifier %q", p, mod.Pos, mod.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	var names []string
+	for n := range modifiers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Logf("modifier %-14s %5d", n, modifiers[n])
+	}
+	for w, n := range warnings {
+		t.Logf("warning %5d %s", n, w)
+	}
+	t.Logf("%d files, %d rules", len(files), rules)
+}
