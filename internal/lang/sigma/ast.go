@@ -96,7 +96,24 @@ type Document struct {
 
 	Errors ErrorList
 
+	// File is the file the document is part of.
+	File *File
+
 	src *source
+}
+
+// Lookup returns the rule, correlation or filter document of the file whose
+// id or name is ref, or nil.
+func (f *File) Lookup(ref string) *Document {
+	if f == nil || ref == "" {
+		return nil
+	}
+	for _, d := range f.Rules() {
+		if d.Meta.ID.Value == ref || d.Meta.Name.Value == ref {
+			return d
+		}
+	}
+	return nil
 }
 
 // Snippet returns the text of the block entry whose key is key (the key line

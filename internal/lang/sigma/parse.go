@@ -34,7 +34,7 @@ func Parse(src []byte) (*File, error) {
 			end--
 		}
 		f.src.docs = append(f.src.docs, [2]int{c.startLine, end})
-		d := &Document{Index: i, StartLine: c.startLine, EndLine: end, Offset: c.offset, Text: string(c.text), src: f.src}
+		d := &Document{Index: i, StartLine: c.startLine, EndLine: end, Offset: c.offset, Text: string(c.text), File: f, src: f.src}
 		f.Documents = append(f.Documents, d)
 	}
 	var global *yaml.Node
