@@ -85,6 +85,23 @@ func TestCorpusParses(t *testing.T) {
 				t.Errorf("%s: no detection or no condition", p)
 				continue
 			}
+			for _, c := range d.Detection.Conditions {
+				Inspect(c.Expr, func(x Expr) bool {
+					switch x := x.(type) {
+					case *Ident:
+						if d.Detection.Search(x.Name) == nil {
+							t.Errorf("%s:%s: condition names %q, which is not a search identifier", p, c.Position(x.NamePos), x.Name)
+						}
+					case *OfExpr:
+						if len(d.Detection.Match(x)) == 0 {
+							t.Errorf("%s:%s: %s matches no search identifier", p, c.Position(x.Pos()), x)
+						}
+					case *BadExpr:
+						t.Errorf("%s:%s: condition could not be read", p, c.Pos)
+					}
+					return true
+				})
+			}
 			for _, s := range d.Detection.Searches {
 				for _, a := range s.Alts {
 					for _, m := range a.Matches {
