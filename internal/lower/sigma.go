@@ -181,16 +181,26 @@ func (l *sigmaLowering) lowerDetection(det *sigma.Detection, negate bool) {
 			continue
 		}
 		for _, term := range topTerms(c.Expr) {
-			st := l.termStage(det, c, term, negate)
-			l.r.Stages = append(l.r.Stages, st)
-			l.explainTerm(det, term, negate)
+			if _, bad := term.(*sigma.BadExpr); bad {
+				continue
+			}
+			l.r.Stages = append(l.r.Stages, l.termStage(det, c, term, negate))
+		}
+		// Terms of an "and" are said one by one; an "or" in one sentence.
+		if b, ok := sigma.Unparen(c.Expr).(*sigma.BinaryExpr); ok && b.Op == sigma.OR {
+			l.explainTerm(det, b, negate)
+		} else {
+			for _, term := range topTerms(c.Expr) {
+				l.explainTerm(det, term, negate)
+			}
 		}
 		p := c.Pos
 		l.r.Stages = append(l.r.Stages, rule.Stage{Kind: "condition", Text: c.Text, Line: l.line(p), Col: p.Col})
+		text := strings.Join(strings.Fields(c.Text), " ")
 		if len(det.Conditions) > 1 {
-			l.explain = append(l.explain, "Condition: "+c.Expr.String()+" (one of its conditions).")
+			l.explain = append(l.explain, "Condition: "+text+" (one of its conditions).")
 		} else {
-			l.explain = append(l.explain, "Condition: "+c.Expr.String()+".")
+			l.explain = append(l.explain, "Condition: "+text+".")
 		}
 	}
 	if det.Timeframe.IsSet() {
@@ -237,7 +247,7 @@ func (l *sigmaLowering) termStage(det *sigma.Detection, c *sigma.Condition, x si
 	}
 	p := c.Position(x.Pos())
 	st := rule.Stage{Kind: kind, Text: conditionText(c, x), Line: l.line(p), Col: p.Col}
-	switch y := inner.(type) {
+	switch y := sigma.Unparen(inner).(type) {
 	case *sigma.OfExpr:
 		for _, s := range det.Match(y) {
 			st.Stages = append(st.Stages, l.searchStage(s, neg))
@@ -246,8 +256,8 @@ func (l *sigmaLowering) termStage(det *sigma.Detection, c *sigma.Condition, x si
 		for _, a := range y.Args {
 			st.Stages = append(st.Stages, l.termStage(det, c, a, neg))
 		}
-	case *sigma.ParenExpr:
-		st.Stages = append(st.Stages, l.termStage(det, c, y.X, neg))
+	case *sigma.NotExpr:
+		st.Stages = append(st.Stages, l.termStage(det, c, y, neg))
 	}
 	for i := range st.Stages {
 		st.Stages[i].N = i + 1
@@ -290,10 +300,10 @@ func (l *sigmaLowering) predicate(m *sigma.Match, neg bool) rule.Predicate {
 	l.keyword(m.Field)
 	typed, re, reI, neq := false, false, false, false
 	for _, mod := range m.Modifiers {
-		l.operator(mod.Name)
 		if mod.Info == nil {
 			continue
 		}
+		l.operator(mod.Name)
 		switch mod.Name {
 		case "all":
 			p.All = true
@@ -323,7 +333,9 @@ func (l *sigmaLowering) predicate(m *sigma.Match, neg bool) rule.Predicate {
 	for _, v := range m.Values {
 		switch v.Type {
 		case sigma.TypeNull:
-			p.Text = m.Key + ": null"
+			if len(m.Values) == 1 {
+				p.Text = m.Key + ": null"
+			}
 			continue
 		case sigma.TypeBool:
 			if p.Kind == rule.OpExists && v.Raw != "" && strings.EqualFold(v.Raw, "false") {
@@ -340,7 +352,30 @@ func (l *sigmaLowering) predicate(m *sigma.Match, neg bool) rule.Predicate {
 	return p
 }
 
-// buildIndicators collects the positive predicates of every stage.
+// notIndicator are the modifiers whose values are not values of the field:
+// encoded forms, parts of dates, other fields' names, placeholders.
+var notIndicator = []string{"base64", "base64offset", "utf16le", "utf16be", "utf16", "wide",
+	"minute", "hour", "day", "week", "month", "year", "fieldref", "expand"}
+
+// isIndicator tells whether the predicate p, read from the key p.Text,
+// matches its values as the field's data.
+func isIndicator(p rule.Predicate) bool {
+	if p.Negated || p.Kind == rule.OpExists || len(p.Values) == 0 {
+		return false
+	}
+	mods := strings.Split(p.Text, "|")
+	for _, m := range mods[1:] {
+		for _, n := range notIndicator {
+			if m == n {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// buildIndicators collects the positive predicates of every stage (but
+// the correlation condition's thresholds).
 func (l *sigmaLowering) buildIndicators() {
 	type key struct {
 		field, kind string
@@ -351,8 +386,11 @@ func (l *sigmaLowering) buildIndicators() {
 	var walk func(ss []rule.Stage)
 	walk = func(ss []rule.Stage) {
 		for _, st := range ss {
+			if st.Kind == "condition" {
+				continue
+			}
 			for _, p := range st.Predicates {
-				if p.Negated || p.Kind == rule.OpExists || len(p.Values) == 0 || strings.Contains(p.Text, "|fieldref") {
+				if !isIndicator(p) {
 					continue
 				}
 				k := key{p.Field, p.Kind, p.CaseSensitive, p.All}
@@ -553,7 +591,11 @@ func describeExpr(det *sigma.Detection, x sigma.Expr, depth int) string {
 		if s := det.Search(x.Name); s != nil {
 			return describeSearch(s)
 		}
+		return x.Name
 	case *sigma.NotExpr:
+		if y, ok := sigma.Unparen(x.X).(*sigma.NotExpr); ok {
+			return describeExpr(det, y.X, depth+1)
+		}
 		return "not (" + describeExpr(det, x.X, depth+1) + ")"
 	case *sigma.ParenExpr:
 		return describeExpr(det, x.X, depth+1)
@@ -561,7 +603,10 @@ func describeExpr(det *sigma.Detection, x sigma.Expr, depth int) string {
 		var parts []string
 		for _, a := range x.Args {
 			d := describeExpr(det, a, depth+1)
-			if _, nested := sigma.Unparen(a).(*sigma.BinaryExpr); nested {
+			if d == "" {
+				continue
+			}
+			if strings.Contains(d, " and ") || strings.Contains(d, " or ") {
 				d = "(" + d + ")"
 			}
 			parts = append(parts, d)
@@ -693,14 +738,17 @@ func describeMatch(m *sigma.Match) string {
 			null = true
 			continue
 		}
-		if v.Type == sigma.TypeString {
+		if v.Type == sigma.TypeString && !m.Has("fieldref") {
 			vals = append(vals, "'"+v.Raw+"'")
 		} else {
 			vals = append(vals, v.Raw)
 		}
 	}
-	if null && len(vals) == 0 {
-		return m.Field + " is null"
+	if null {
+		if len(vals) == 0 {
+			return m.Field + " is null"
+		}
+		vals = append(vals, "null")
 	}
 	conj := "or"
 	if m.Has("all") {

@@ -48,8 +48,7 @@ func Parse(src []byte) (*File, error) {
 			switch {
 			case action != nil && scalarText(action) == "global":
 				d.Kind = DocGlobal
-				global = mergeNodes(global, d.Root)
-				r.readMeta(d.Root) // for positions of its own keys; no rule comes of it
+				global = mergeNodes(global, d.Root) // read with each rule it is merged into
 			case action != nil && scalarText(action) == "reset":
 				d.Kind = DocReset
 				global = nil
