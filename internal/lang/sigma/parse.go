@@ -105,6 +105,8 @@ func (r *docReader) pos(n *yaml.Node) Position {
 	return r.src.nodePos(n)
 }
 
+var actionLineRE = regexp.MustCompile(`(?m)^action:[ \t]*['"]?(global|reset|repeat)['"]?[ \t]*\r?$`)
+
 var titleLineRE = regexp.MustCompile(`(?m)^title:[ \t]*['"]?(.*?)['"]?[ \t]*\r?$`)
 
 // load parses the document's YAML within the limits.
@@ -127,6 +129,15 @@ func (r *docReader) load(c chunk) {
 		d.Kind = DocInvalid
 		if len(errs) == 0 {
 			d.Kind = DocEmpty
+		}
+		// An unreadable action document is still no rule.
+		if m := actionLineRE.FindSubmatch(c.text); m != nil {
+			switch string(m[1]) {
+			case "global":
+				d.Kind = DocGlobal
+			case "reset":
+				d.Kind = DocReset
+			}
 		}
 		r.titleFromText()
 		return
