@@ -422,7 +422,11 @@ func (l *sigmaLowering) lowerFilter(f *sigma.Filter) {
 		names = append(names, s.Value)
 	}
 	if len(names) > 0 {
-		l.explain = append(l.explain, "This filter applies to the rules "+joinWords(quoteAll(names), "and")+": what it selects is excluded from their matches.")
+		if len(names) == 1 {
+			l.explain = append(l.explain, "This filter applies to the rule "+quoteAll(names)[0]+": what it selects is excluded from its matches.")
+		} else {
+			l.explain = append(l.explain, "This filter applies to the rules "+joinWords(quoteAll(names), "and")+": what it selects is excluded from their matches.")
+		}
 	}
 	if f.Detection != nil {
 		l.lowerDetection(f.Detection, true)
