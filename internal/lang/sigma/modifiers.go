@@ -209,8 +209,8 @@ func validateModifiers(m *Match) []*Error {
 	}
 
 	// The values.
-	if has("all") && len(m.Values) < 2 && !m.Keyword {
-		warnAt(seen["all"], "modifier \"all\" on a single value: the specification does not allow it")
+	if has("all") && len(m.Values) < 2 {
+		errAt(seen["all"], "modifier \"all\" needs a list of values: the specification does not allow it on a single value")
 	}
 	nulls := 0
 	for _, v := range m.Values {

@@ -205,7 +205,14 @@ func scalarText(n *yaml.Node) string {
 // are merged key by key, recursively, and any other value of over replaces
 // base's. The "action" key is dropped. Neither input is changed.
 func mergeNodes(base, over *yaml.Node) *yaml.Node {
+	return mergeDepth(base, over, 0)
+}
+
+func mergeDepth(base, over *yaml.Node, depth int) *yaml.Node {
 	b, o := resolve(base), resolve(over)
+	if depth > MaxYAMLDepth {
+		return o
+	}
 	if b == nil {
 		return stripAction(o)
 	}
@@ -223,7 +230,7 @@ func mergeNodes(base, over *yaml.Node) *yaml.Node {
 		}
 		if ov := mapValue(o, k.Value); ov != nil {
 			ok, _ := mapEntry(o, k.Value)
-			out.Content = append(out.Content, ok, mergeNodes(v, ov))
+			out.Content = append(out.Content, ok, mergeDepth(v, ov, depth+1))
 			continue
 		}
 		out.Content = append(out.Content, k, v)

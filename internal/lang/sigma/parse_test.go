@@ -244,6 +244,8 @@ func TestModifierValidation(t *testing.T) {
 		{"X: {a: b}", "must be a string, number"},
 		{"X: [[a]]", "must be strings, numbers"},
 		{"'|gt': 5", "needs a field"},
+		{"X|contains|all: a", "needs a list of values"},
+		{"X|contains|all: [a]", "needs a list of values"},
 	}
 	for _, tt := range bad {
 		src := "title: t\nlogsource: {product: x}\ndetection:\n    sel:\n        " + tt.line + "\n    condition: sel\n"
