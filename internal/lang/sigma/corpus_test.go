@@ -86,6 +86,10 @@ func TestCorpusParses(t *testing.T) {
 				continue
 			}
 			for _, c := range d.Detection.Conditions {
+				// The printed condition parses back to the same tree.
+				if y, err := ParseCondition(c.Expr.String()); err != nil || y.String() != c.Expr.String() {
+					t.Errorf("%s: condition %q does not round-trip: %v", p, c.Text, err)
+				}
 				Inspect(c.Expr, func(x Expr) bool {
 					switch x := x.(type) {
 					case *Ident:
