@@ -338,8 +338,12 @@ func (l *sigmaLowering) predicate(m *sigma.Match, neg bool) rule.Predicate {
 			}
 			continue
 		case sigma.TypeBool:
-			if p.Kind == rule.OpExists && v.Raw != "" && strings.EqualFold(v.Raw, "false") {
-				p.Negated = !p.Negated
+			if p.Kind == rule.OpExists {
+				// exists: true/false says whether the field must be there; it is no value
+				if strings.EqualFold(v.Raw, "false") {
+					p.Negated = !p.Negated
+				}
+				continue
 			}
 		}
 		p.Values = append(p.Values, v.Raw)
