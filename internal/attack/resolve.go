@@ -1,0 +1,187 @@
+package attack
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Resolve fills a technique a rule states from the table: its canonical id,
+// name and ATT&CK tactics, and Tactic (the shortname of the tactic the rule
+// stated with it, else ATT&CK's first). Unknown ids get Unknown; deprecated
+// ones Deprecated; a revoked one becomes its replacement, with Revoked,
+// RevokedBy (the replacement id) and StatedAs (the id as stated). It returns
+// whether the id is in the table. Resolving twice gives the same result.
+func (t *Table) Resolve(te *rule.Technique) bool {
+	stated := te.ID
+	if te.StatedAs != "" {
+		stated = te.StatedAs
+	}
+	id := NormalizeID(stated)
+	te.Unknown, te.Deprecated, te.Revoked, te.RevokedBy, te.StatedAs = false, false, false, "", ""
+	if te.Tactic != "" {
+		if ta, ok := t.Tactic(te.Tactic); ok {
+			te.Tactic = ta.Shortname
+		}
+	}
+	found, ok := t.Technique(id)
+	if !ok {
+		te.ID = id
+		if !ValidID(id) {
+			te.ID = strings.TrimSpace(stated) // no id: kept as written
+		}
+		te.Unknown = true
+		te.Tactics = []string{}
+		return false
+	}
+	cur, _ := t.Current(id)
+	if found.Revoked {
+		te.Revoked = true
+		if cur.ID != found.ID {
+			te.RevokedBy = cur.ID
+			te.StatedAs = found.ID
+		}
+	}
+	te.ID = cur.ID
+	te.Name = cur.Name
+	te.Deprecated = cur.Deprecated
+	te.Tactics = append([]string{}, cur.Tactics...)
+	if te.Tactic == "" && len(cur.Tactics) > 0 {
+		te.Tactic = cur.Tactics[0]
+	}
+	return true
+}
+
+// ResolveRule resolves every technique of r (see Resolve) with the default
+// table; see (*Table).ResolveRule.
+func ResolveRule(r *rule.Rule) { Default().ResolveRule(r) }
+
+// ResolveRule normalises the tactics r states to shortnames ("Initial
+// Access", "InitialAccess", "initial_access", "TA0001" → "initial-access";
+// unknown names kept as written, with a warning), resolves every technique
+// of r, choosing as a technique's Tactic the first tactic the rule states
+// that ATT&CK gives it, and adds a warning for every unknown technique and a
+// note for every revoked or deprecated one. Calling it again on the same
+// rule changes nothing.
+func (t *Table) ResolveRule(r *rule.Rule) {
+	if r == nil {
+		return
+	}
+	seen := make(map[string]bool, len(r.Tactics))
+	tactics := r.Tactics[:0:0]
+	for _, s := range r.Tactics {
+		name := strings.TrimSpace(s)
+		if ta, ok := t.Tactic(name); ok {
+			name = ta.Shortname
+		} else if name != "" {
+			t.diag(r, rule.SevWarning, s, fmt.Sprintf("unknown ATT&CK tactic %q", name))
+		}
+		if name != "" && !seen[name] {
+			seen[name] = true
+			tactics = append(tactics, name)
+		}
+	}
+	r.Tactics = tactics
+	for i := range r.Techniques {
+		te := &r.Techniques[i]
+		if te.Tactic == "" && len(r.Tactics) > 0 && te.StatedAs == "" {
+			// The rule states tactics apart from its techniques (Sentinel,
+			// Sigma): show each technique under the first of them it has.
+			if cur, ok := t.Current(te.ID); ok {
+				for _, ta := range r.Tactics {
+					if contains(cur.Tactics, ta) {
+						te.Tactic = ta
+						break
+					}
+				}
+			}
+		}
+		stated := te.ID
+		if te.StatedAs != "" {
+			stated = te.StatedAs
+		}
+		switch {
+		case !t.Resolve(te):
+			if ValidID(te.ID) {
+				t.diag(r, rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %s (not in ATT&CK %s)", te.ID, t.Version))
+			} else {
+				t.diag(r, rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %q: not a technique id (T1234 or T1234.001)", strings.TrimSpace(stated)))
+			}
+		case te.RevokedBy != "":
+			t.diag(r, rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s was revoked and replaced by %s (%s)", te.StatedAs, te.ID, te.Name))
+		case te.Revoked:
+			t.diag(r, rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s (%s) was revoked", te.ID, te.Name))
+		case te.Deprecated:
+			t.diag(r, rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s (%s) is deprecated", te.ID, te.Name))
+		}
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// diag adds a diagnostic to r, placed where the rule's text shows what, else
+// at the rule's first line; a diagnostic r already has is not added again.
+func (t *Table) diag(r *rule.Rule, sev, what, msg string) {
+	line, col := locate(r, strings.TrimSpace(what))
+	for _, d := range r.Diagnostics {
+		if d.Message == msg && d.Severity == sev {
+			return
+		}
+	}
+	r.AddDiagnostic(sev, line, col, msg)
+}
+
+// locate finds what in r.Query (case-insensitively, not as the start of a
+// longer id) and returns its file line and column; else r's first line.
+func locate(r *rule.Rule, what string) (line, col int) {
+	line, col = r.Source.Line, 1
+	if line <= 0 {
+		line = r.QueryLine
+	}
+	if line <= 0 {
+		line = 1
+	}
+	if what == "" || r.QueryLine <= 0 {
+		return line, col
+	}
+	q := r.Query
+	lw := strings.ToLower(what)
+	from := 0
+	for from < len(q) {
+		i := indexFold(q[from:], lw)
+		if i < 0 {
+			break
+		}
+		i += from
+		end := i + len(what)
+		if end < len(q) && (isDigit(q[end]) || (q[end] == '.' && end+1 < len(q) && isDigit(q[end+1]))) {
+			from = i + 1
+			continue
+		}
+		ln := r.QueryLine + strings.Count(q[:i], "\n")
+		c := i - (strings.LastIndexByte(q[:i], '\n') + 1) + 1
+		return ln, c
+	}
+	return line, col
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// indexFold is strings.Index with ASCII case folding; lw is lower case.
+func indexFold(s, lw string) int {
+	n := len(lw)
+	for i := 0; i+n <= len(s); i++ {
+		if strings.EqualFold(s[i:i+n], lw) {
+			return i
+		}
+	}
+	return -1
+}
