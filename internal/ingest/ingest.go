@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/lower"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/source"
@@ -145,6 +146,7 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 	res.Diags = diags
 	for _, it := range items {
 		lowerSafely(it)
+		attack.ResolveRule(it.Rule) // ATT&CK names and tactics, revoked ids replaced, unknown ones warned
 		res.Rules = append(res.Rules, it.Rule)
 	}
 	return res
