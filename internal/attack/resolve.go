@@ -104,7 +104,7 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 		switch {
 		case !t.Resolve(te):
 			if ValidID(te.ID) {
-				t.diag(r, rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %s (not in ATT&CK %s)", te.ID, t.Version))
+				t.diag(r, rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %s (not in ATT&CK%s)", te.ID, versionSuffix(t.Version)))
 			} else {
 				t.diag(r, rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %q: not a technique id (T1234 or T1234.001)", strings.TrimSpace(stated)))
 			}
@@ -184,4 +184,11 @@ func indexFold(s, lw string) int {
 		}
 	}
 	return -1
+}
+
+func versionSuffix(v string) string {
+	if v == "" {
+		return ""
+	}
+	return " " + v
 }
