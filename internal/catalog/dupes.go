@@ -1,0 +1,137 @@
+package catalog
+
+import (
+	"hash/fnv"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// DuplicateThreshold is the least Jaccard similarity of two rules' predicate
+// sets for them to be near-duplicates.
+const DuplicateThreshold = 0.9
+
+// Logic is a rule's normalised logic: what it reads (its tables or log
+// sources, case-folded, sorted) and the set of its predicate triples
+// (field, kind, value, with negation; case-folded where the match is), as
+// sorted hashes.
+type Logic struct {
+	Tables  string
+	Triples []uint64
+}
+
+// LogicOf returns r's normalised logic, from every predicate of every stage,
+// inner pipelines included.
+func LogicOf(r *rule.Rule) Logic {
+	tables := make([]string, 0, len(r.Tables))
+	for _, t := range r.Tables {
+		tables = append(tables, Fold(t))
+	}
+	slices.Sort(tables)
+	tables = slices.Compact(tables)
+	var triples []uint64
+	var walk func(ss []rule.Stage)
+	walk = func(ss []rule.Stage) {
+		for i := range ss {
+			for _, p := range ss[i].Predicates {
+				kind := MatchKind(p.Kind)
+				if p.Negated {
+					kind = "!" + kind
+				}
+				if len(p.Values) == 0 {
+					triples = append(triples, tripleHash(Fold(p.Field), kind, ""))
+				}
+				for _, v := range p.Values {
+					if !p.CaseSensitive {
+						v = Fold(v)
+					}
+					triples = append(triples, tripleHash(Fold(p.Field), kind, v))
+				}
+			}
+			walk(ss[i].Stages)
+		}
+	}
+	walk(r.Stages)
+	slices.Sort(triples)
+	triples = slices.Compact(triples)
+	return Logic{Tables: strings.Join(tables, "\x00"), Triples: triples}
+}
+
+func tripleHash(field, kind, value string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(field))
+	h.Write([]byte{0})
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write([]byte(value))
+	return h.Sum64()
+}
+
+// Jaccard returns |a∩b| / |a∪b| of two sorted sets.
+func Jaccard(a, b []uint64) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 1
+	}
+	inter := 0
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			inter++
+			i++
+			j++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// NearDuplicates fills the NearDuplicates of every rule: the rules of other
+// files that read the same tables (or log sources) and whose predicate sets
+// are equal or almost (Jaccard >= DuplicateThreshold). Rules with no
+// predicates have no near-duplicates. Each list is sorted by id.
+func NearDuplicates(rules []*rule.Rule) {
+	type item struct {
+		i       int
+		triples []uint64
+	}
+	groups := map[string][]item{}
+	for i, r := range rules {
+		r.NearDuplicates = r.NearDuplicates[:0]
+		l := LogicOf(r)
+		if len(l.Triples) == 0 {
+			continue
+		}
+		groups[l.Tables] = append(groups[l.Tables], item{i, l.Triples})
+	}
+	for _, g := range groups {
+		// By size: b can only reach the threshold with a when
+		// |a| >= DuplicateThreshold*|b| (a the smaller).
+		sort.SliceStable(g, func(x, y int) bool { return len(g[x].triples) < len(g[y].triples) })
+		for x := range g {
+			a := g[x]
+			for y := x + 1; y < len(g); y++ {
+				b := g[y]
+				if float64(len(a.triples)) < DuplicateThreshold*float64(len(b.triples)) {
+					break
+				}
+				ra, rb := rules[a.i], rules[b.i]
+				if ra.Source.Repo == rb.Source.Repo && ra.Source.Path == rb.Source.Path {
+					continue
+				}
+				if Jaccard(a.triples, b.triples) >= DuplicateThreshold {
+					ra.NearDuplicates = append(ra.NearDuplicates, ref(rb))
+					rb.NearDuplicates = append(rb.NearDuplicates, ref(ra))
+				}
+			}
+		}
+	}
+	for _, r := range rules {
+		sort.Slice(r.NearDuplicates, func(i, j int) bool { return r.NearDuplicates[i].ID < r.NearDuplicates[j].ID })
+	}
+}

@@ -1,0 +1,117 @@
+package catalog
+
+import (
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// IndicatorKey is what makes two indicator values the same for the corpus
+// counts: the field (case-folded), the kind (see MatchKind) and the value,
+// case-folded unless the match is case-sensitive.
+type IndicatorKey struct {
+	Field, Kind, Value string
+}
+
+// MatchKind maps an operator kind to the kind it is counted as: a value of
+// `in` is one of `eq`'s, a value of has_any or has_all is one of `has`'s.
+func MatchKind(kind string) string {
+	switch kind {
+	case rule.OpIn:
+		return rule.OpEq
+	case rule.OpHasAny, rule.OpHasAll:
+		return rule.OpHas
+	}
+	return kind
+}
+
+// Fold returns the case-folded form of a value, as compared when a match is
+// case-insensitive.
+func Fold(s string) string { return strings.ToLower(s) }
+
+// KeyOf returns the key of one indicator value.
+func KeyOf(field, kind, value string, caseSensitive bool) IndicatorKey {
+	if !caseSensitive {
+		value = Fold(value)
+	}
+	return IndicatorKey{Field: Fold(field), Kind: MatchKind(kind), Value: value}
+}
+
+// IndicatorCounts fills the Corpus of every positive indicator of rules: for
+// each value, how many other rules have an indicator with the same field and
+// kind that matches the value, in total and by platform. A case-insensitive
+// value matches any value equal to it case-folded; a case-sensitive one
+// matches the same exact value, and case-insensitive values equal to it
+// case-folded. Negated indicators get no counts.
+func IndicatorCounts(rules []*rule.Rule) {
+	// folded: every value case-folded → rules; exact: every value as written →
+	// rules; insens: case-insensitive values only, case-folded → rules.
+	folded := map[IndicatorKey][]int32{}
+	exact := map[IndicatorKey][]int32{}
+	insens := map[IndicatorKey][]int32{}
+	add := func(m map[IndicatorKey][]int32, k IndicatorKey, i int32) {
+		l := m[k]
+		if n := len(l); n > 0 && l[n-1] == i {
+			return
+		}
+		m[k] = append(l, i)
+	}
+	for i, r := range rules {
+		for _, in := range r.Indicators {
+			if in.Negated {
+				continue
+			}
+			for _, v := range in.Values {
+				add(folded, KeyOf(in.Field, in.Kind, v, false), int32(i))
+				add(exact, KeyOf(in.Field, in.Kind, v, true), int32(i))
+				if !in.CaseSensitive {
+					add(insens, KeyOf(in.Field, in.Kind, v, false), int32(i))
+				}
+			}
+		}
+	}
+	var union []int32
+	for i, r := range rules {
+		for j := range r.Indicators {
+			in := &r.Indicators[j]
+			in.Corpus = in.Corpus[:0]
+			if in.Negated {
+				continue
+			}
+			for _, v := range in.Values {
+				var set []int32
+				if in.CaseSensitive {
+					union = mergeUnion(union[:0], exact[KeyOf(in.Field, in.Kind, v, true)], insens[KeyOf(in.Field, in.Kind, v, false)])
+					set = union
+				} else {
+					set = folded[KeyOf(in.Field, in.Kind, v, false)]
+				}
+				cc := rule.CorpusCount{Value: v, ByPlatform: map[string]int{}}
+				for _, k := range set {
+					if int(k) == i {
+						continue
+					}
+					cc.Total++
+					cc.ByPlatform[rules[k].Platform]++
+				}
+				in.Corpus = append(in.Corpus, cc)
+			}
+		}
+	}
+}
+
+// mergeUnion appends the union of the sorted lists a and b to dst.
+func mergeUnion(dst, a, b []int32) []int32 {
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			dst, a = append(dst, a[0]), a[1:]
+		case a[0] > b[0]:
+			dst, b = append(dst, b[0]), b[1:]
+		default:
+			dst, a, b = append(dst, a[0]), a[1:], b[1:]
+		}
+	}
+	dst = append(dst, a...)
+	return append(dst, b...)
+}
