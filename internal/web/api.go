@@ -1,0 +1,242 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// The JSON API, under /api/v1/. Every response is JSON, errors included
+// ({"error": "..."} with the right status); lists are never null.
+
+func (s *Server) apiRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /api/v1/{$}", s.api(s.apiIndex))
+	m.HandleFunc("GET /api/v1/stats", s.api(s.apiStats))
+	m.HandleFunc("GET /api/v1/rules", s.api(s.apiRules))
+	m.HandleFunc("GET /api/v1/rules/{id...}", s.api(s.apiRule))
+	m.HandleFunc("GET /api/v1/search", s.api(s.apiSearch))
+	m.HandleFunc("GET /api/v1/indicators", s.api(s.apiIndicators))
+	m.HandleFunc("GET /api/v1/coverage", s.api(s.apiCoverage))
+	m.HandleFunc("GET /api/v1/navigator", s.api(s.apiNavigator))
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSONError(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		}
+		writeJSONError(w, http.StatusNotFound, "no such API route; see /api/v1/")
+	})
+}
+
+// apiFunc answers an API request with a value to encode as JSON.
+type apiFunc func(ctx context.Context, r *http.Request) (any, error)
+
+func (s *Server) api(f apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if notModified(w, r, s.etag(r)) {
+			return
+		}
+		v, err := f(r.Context(), r)
+		if err != nil {
+			w.Header().Del("ETag")
+			status, msg := statusOf(err)
+			if status == http.StatusInternalServerError {
+				s.logf("%s: %v", r.URL.Path, err)
+			}
+			writeJSONError(w, status, msg)
+			return
+		}
+		data, err := json.Marshal(v)
+		if err != nil {
+			w.Header().Del("ETag")
+			s.logf("%s: %v", r.URL.Path, err)
+			writeJSONError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		h.Set("Cache-Control", "no-cache")
+		if r.Method != http.MethodHead {
+			w.Write(data)
+			w.Write([]byte("\n"))
+		}
+	}
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	data, _ := json.Marshal(map[string]string{"error": msg})
+	w.Write(data)
+	w.Write([]byte("\n"))
+}
+
+func (s *Server) apiIndex(context.Context, *http.Request) (any, error) {
+	return map[string]any{
+		"version": s.cat.Version(),
+		"routes": []string{
+			"/api/v1/stats",
+			"/api/v1/rules?facet=key:value&page=N&per_page=N",
+			"/api/v1/rules/{platform}/{slug}",
+			"/api/v1/search?q=TEXT&facet=key:value&page=N&per_page=N",
+			"/api/v1/indicators?field=F&kind=K&q=TEXT&page=N (with value=V: the rules matching field kind value)",
+			"/api/v1/coverage",
+			"/api/v1/navigator",
+		},
+		"facets": FacetKeys,
+	}, nil
+}
+
+func (s *Server) apiStats(ctx context.Context, _ *http.Request) (any, error) {
+	return s.cat.Stats(ctx)
+}
+
+// apiQuery reads q, facet=key:value (repeated), page and per_page.
+func apiQuery(r *http.Request) (Query, error) {
+	q, err := queryOf(r)
+	if err != nil {
+		return q, err
+	}
+	pp, err := pageNumber(r.URL.Query(), "per_page")
+	if err != nil {
+		return q, err
+	}
+	if pp > MaxPerPage {
+		return q, badRequest(fmt.Sprintf("per_page above %d", MaxPerPage))
+	}
+	q.PerPage = pp
+	return q.Norm(), nil
+}
+
+func (s *Server) apiRules(ctx context.Context, r *http.Request) (any, error) {
+	q, err := apiQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	if q.Text != "" {
+		return nil, badRequest("use /api/v1/search for text queries")
+	}
+	q.Browse = true
+	return s.cat.Search(ctx, q)
+}
+
+func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
+	id := strings.TrimSuffix(r.PathValue("id"), "/")
+	id = strings.TrimSuffix(id, ".json")
+	ru, err := s.cat.Rule(ctx, id)
+	if err != nil {
+		// Accept the page path's encoding too.
+		if dec, ok := UnIDPath(id); ok && dec != id {
+			ru, err = s.cat.Rule(ctx, dec)
+		}
+	}
+	if err != nil {
+		if err == ErrNotFound {
+			return nil, notFound("no rule " + id)
+		}
+		return nil, err
+	}
+	return ru, nil
+}
+
+func (s *Server) apiSearch(ctx context.Context, r *http.Request) (any, error) {
+	q, err := apiQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.cat.Search(ctx, q)
+}
+
+func (s *Server) apiIndicators(ctx context.Context, r *http.Request) (any, error) {
+	v := r.URL.Query()
+	if v.Has("value") {
+		if v.Get("field") == "" {
+			return nil, badRequest("value needs field")
+		}
+		res, err := s.cat.Indicator(ctx, v.Get("field"), v.Get("kind"), v.Get("value"))
+		if err == ErrNotFound {
+			return nil, notFound("no rule matches this indicator")
+		}
+		return res, err
+	}
+	n, err := pageNumber(v, "page")
+	if err != nil {
+		return nil, err
+	}
+	pp, err := pageNumber(v, "per_page")
+	if err != nil {
+		return nil, err
+	}
+	if pp > MaxPerPage {
+		return nil, badRequest(fmt.Sprintf("per_page above %d", MaxPerPage))
+	}
+	return s.cat.Indicators(ctx, IndicatorQuery{Field: v.Get("field"), Kind: v.Get("kind"), Text: v.Get("q"), Page: n, PerPage: pp})
+}
+
+func (s *Server) apiCoverage(ctx context.Context, _ *http.Request) (any, error) {
+	return s.cat.Coverage(ctx)
+}
+
+func (s *Server) apiNavigator(ctx context.Context, _ *http.Request) (any, error) {
+	cov, err := s.cat.Coverage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NavigatorLayer(cov), nil
+}
+
+// NavigatorLayer is the ATT&CK Navigator layer (format 4.5) of a coverage:
+// every covered technique under each of its tactics, scored by its number of rules.
+func NavigatorLayer(cov *Coverage) map[string]any {
+	type tech struct {
+		TechniqueID       string `json:"techniqueID"`
+		Tactic            string `json:"tactic,omitempty"`
+		Score             int    `json:"score"`
+		Comment           string `json:"comment"`
+		Enabled           bool   `json:"enabled"`
+		ShowSubtechniques bool   `json:"showSubtechniques"`
+	}
+	techs := []tech{}
+	maxScore := 0
+	comment := func(bp map[string]int) string {
+		var parts []string
+		for _, kv := range sortedCounts(bp) {
+			parts = append(parts, fmt.Sprintf("%s %d", kv.Key, kv.Count))
+		}
+		return strings.Join(parts, ", ")
+	}
+	for _, ta := range cov.Tactics {
+		short := ta.Short
+		if short == "other" {
+			short = ""
+		}
+		for _, t := range ta.Techniques {
+			techs = append(techs, tech{t.ID, short, t.Rules, comment(t.ByPlatform), true, len(t.Subs) > 0})
+			maxScore = max(maxScore, t.Rules)
+			for _, sub := range t.Subs {
+				techs = append(techs, tech{sub.ID, short, sub.Rules, comment(sub.ByPlatform), true, false})
+			}
+		}
+	}
+	sort.SliceStable(techs, func(i, j int) bool { return techs[i].TechniqueID < techs[j].TechniqueID })
+	return map[string]any{
+		"name":        "ruledex coverage",
+		"versions":    map[string]string{"layer": "4.5", "navigator": "5.1.0"},
+		"domain":      "enterprise-attack",
+		"description": fmt.Sprintf("%d rules covering %d techniques", cov.Rules, cov.Techniques),
+		"techniques":  techs,
+		"gradient": map[string]any{
+			"colors":   []string{"#e8f1fb", "#1f6fd1"},
+			"minValue": 0,
+			"maxValue": max(maxScore, 1),
+		},
+		"legendItems":   []any{},
+		"metadata":      []any{},
+		"sorting":       3,
+		"hideDisabled":  false,
+		"selectTechniquesAcrossTactics": true,
+	}
+}

@@ -1,0 +1,208 @@
+// Package web publishes a rule catalog as a website, a JSON API under
+// /api/v1/, and a static export of the same pages. Handlers read through the
+// Catalog interface only: the in-memory Memory catalog (tests, the embedded
+// examples) and the SQLite store both implement it. Templates and static
+// files are embedded; no route reads anything else.
+package web
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// ErrNotFound is returned by a Catalog when the thing asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Catalog is what the website and the API read. Every method is safe for
+// concurrent use. Returned values are shared: callers must not modify them.
+type Catalog interface {
+	// Version identifies this build of the catalog; it changes whenever the
+	// content may have changed, and makes the ETags of every response.
+	Version() string
+	// Stats summarises the catalog for the home page.
+	Stats(ctx context.Context) (*Stats, error)
+	// Rule returns the rule with this id (platform/slug), or ErrNotFound.
+	Rule(ctx context.Context, id string) (*rule.Rule, error)
+	// RuleIDs returns every rule id, sorted.
+	RuleIDs(ctx context.Context) ([]string, error)
+	// Search finds rules by free text and facets, a page at a time, with the
+	// facet counts of the whole result.
+	Search(ctx context.Context, q Query) (*Result, error)
+	// Indicators lists the distinct (field, kind, value) indicators of the
+	// corpus with the number of rules matching each, most used first.
+	Indicators(ctx context.Context, q IndicatorQuery) (*IndicatorList, error)
+	// Indicator returns the rules that match one (field, kind, value)
+	// positively; kind "" means any kind. ErrNotFound when no rule does.
+	Indicator(ctx context.Context, field, kind, value string) (*IndicatorResult, error)
+	// Coverage returns the ATT&CK coverage of the catalog's detection rules.
+	Coverage(ctx context.Context) (*Coverage, error)
+}
+
+// Facet keys a Query can filter on and a Result counts.
+var FacetKeys = []string{"platform", "language", "kind", "severity", "status", "repo", "table", "tactic", "technique", "provider", "event", "author"}
+
+// Facet is one key:value filter. Values compare case-insensitively; the
+// technique facet also matches the sub-techniques of a technique.
+type Facet struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Query asks for a page of rules.
+type Query struct {
+	Text    string  // free text; every word must occur (case-insensitive)
+	Facets  []Facet // every facet must hold
+	Page    int     // 1-based; 0 means 1
+	PerPage int     // 0 means DefaultPerPage; at most MaxPerPage
+	// Browse leaves out third-party alert feeds, as the browse pages and the
+	// coverage matrix do; a search keeps them.
+	Browse bool
+}
+
+// Paging limits.
+const (
+	DefaultPerPage = 50
+	MaxPerPage     = 1000
+)
+
+// Norm returns q with its page and page size in range.
+func (q Query) Norm() Query {
+	if q.Page < 1 {
+		q.Page = 1
+	}
+	if q.PerPage <= 0 {
+		q.PerPage = DefaultPerPage
+	}
+	if q.PerPage > MaxPerPage {
+		q.PerPage = MaxPerPage
+	}
+	return q
+}
+
+// Result is one page of rules found.
+type Result struct {
+	Total   int                     `json:"total"`
+	Page    int                     `json:"page"`
+	PerPage int                     `json:"per_page"`
+	Hits    []Hit                   `json:"hits"`
+	Facets  map[string][]FacetCount `json:"facets"` // by FacetKeys key, most frequent first
+}
+
+// Hit is a rule found, with a snippet of the text that matched.
+type Hit struct {
+	ID         string   `json:"id"`
+	Platform   string   `json:"platform"`
+	Language   string   `json:"language"`
+	Kind       string   `json:"kind"`
+	Title      string   `json:"title"`
+	Severity   string   `json:"severity"`
+	Repo       string   `json:"repo"`
+	Path       string   `json:"path"`
+	Techniques []string `json:"techniques"`
+	Tables     []string `json:"tables"`
+	// Snippet is plain text (never HTML); Marks are the byte ranges of it that
+	// matched the query. Pages escape the snippet first, then mark the ranges.
+	Snippet string `json:"snippet"`
+	Marks   []Span `json:"marks"`
+}
+
+// Span is a half-open byte range [Start, End).
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// FacetCount is how many rules of a result have one facet value.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Stats summarises a catalog.
+type Stats struct {
+	Rules       int            `json:"rules"`
+	ByPlatform  map[string]int `json:"by_platform"`
+	ByLanguage  map[string]int `json:"by_language"`
+	ByKind      map[string]int `json:"by_kind"`
+	ByRepo      map[string]int `json:"by_repo"`
+	Tables      int            `json:"tables"`
+	Techniques  int            `json:"techniques"`
+	Indicators  int            `json:"indicators"`
+	Events      int            `json:"events"`
+	WithErrors  int            `json:"with_errors"` // rules with an error diagnostic
+	Diagnostics int            `json:"diagnostics"` // diagnostics of every severity
+	Built       string         `json:"built"`       // when the catalog was built (RFC 3339), if known
+}
+
+// IndicatorQuery asks for a page of indicators.
+type IndicatorQuery struct {
+	Field   string // exact field name (case-insensitive); "" means any
+	Kind    string // exact kind; "" means any
+	Text    string // substring of the value (case-insensitive)
+	Page    int
+	PerPage int
+}
+
+// IndicatorList is a page of indicators.
+type IndicatorList struct {
+	Total      int                `json:"total"`
+	Page       int                `json:"page"`
+	PerPage    int                `json:"per_page"`
+	Indicators []IndicatorSummary `json:"indicators"`
+	Fields     []FacetCount       `json:"fields"` // fields of the whole list, most used first
+}
+
+// IndicatorSummary is one distinct (field, kind, value) and how many rules match it.
+type IndicatorSummary struct {
+	Field      string         `json:"field"`
+	Kind       string         `json:"kind"`
+	Value      string         `json:"value"`
+	Rules      int            `json:"rules"`
+	ByPlatform map[string]int `json:"by_platform"`
+}
+
+// IndicatorResult is the rules that match one indicator value.
+type IndicatorResult struct {
+	Field string         `json:"field"`
+	Kind  string         `json:"kind"`
+	Value string         `json:"value"`
+	Rules []IndicatorUse `json:"rules"`
+}
+
+// IndicatorUse is one rule that matches an indicator, and how.
+type IndicatorUse struct {
+	rule.RuleRef
+	Kind          string `json:"kind"`
+	CaseSensitive bool   `json:"case_sensitive"`
+	All           bool   `json:"all"`
+}
+
+// Coverage is the ATT&CK coverage of a catalog: tactics in matrix order,
+// each with its techniques and the rules that cover them.
+type Coverage struct {
+	Tactics []TacticCoverage `json:"tactics"`
+	// Rules is the number of detection rules that state at least one technique.
+	Rules int `json:"rules"`
+	// Techniques is the number of distinct techniques covered.
+	Techniques int `json:"techniques"`
+}
+
+// TacticCoverage is one column of the matrix.
+type TacticCoverage struct {
+	ID         string              `json:"id"`         // TA0002
+	Short      string              `json:"shortname"`  // execution
+	Name       string              `json:"name"`       // Execution
+	Techniques []TechniqueCoverage `json:"techniques"` // most covered first
+	Rules      int                 `json:"rules"`      // rules covering a technique of this tactic
+}
+
+// TechniqueCoverage is one cell of the matrix.
+type TechniqueCoverage struct {
+	ID         string              `json:"id"`
+	Name       string              `json:"name"`
+	Rules      int                 `json:"rules"` // rules stating it or one of its sub-techniques
+	ByPlatform map[string]int      `json:"by_platform"`
+	Subs       []TechniqueCoverage `json:"subtechniques"`
+}

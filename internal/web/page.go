@@ -1,0 +1,415 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Page is what every template gets: where the page is, and how to link from it.
+type Page struct {
+	Title   string
+	Path    string     // the page's own absolute path, e.g. /rules/kusto/X/
+	Query   url.Values // the request's query (server only)
+	Static  bool       // rendering for the static export
+	Base    string     // export: the relative path from this page to the site root ("../../")
+	Version string
+	Crumbs  []Crumb
+}
+
+// Crumb is one step of a breadcrumb.
+type Crumb struct{ Text, Href string }
+
+// newStaticPage returns the Page of path in the export.
+func newStaticPage(path, version string) Page {
+	depth := strings.Count(strings.Trim(path, "/"), "/") + 1
+	if strings.Trim(path, "/") == "" {
+		depth = 0
+	}
+	return Page{Path: path, Static: true, Base: strings.Repeat("../", depth), Version: version}
+}
+
+// Href turns a site path into a link from this page: itself on the server,
+// a relative link to the folder's index.html in the export.
+func (p *Page) Href(path string) string {
+	if !p.Static {
+		return path
+	}
+	q := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, q = path[:i], path[i:]
+	}
+	rel := strings.TrimPrefix(path, "/")
+	if rel == "" || strings.HasSuffix(rel, "/") {
+		rel += "index.html"
+	}
+	return p.Base + rel + q
+}
+
+// Asset links a static file (CSS, JS) with the catalog's version, so that
+// browsers fetch it again when it changes.
+func (p *Page) Asset(name string) string {
+	if p.Static {
+		return p.Base + "static/" + name
+	}
+	return "/static/" + name + "?v=" + assetVersion
+}
+
+// RuleHref links a rule page.
+func (p *Page) RuleHref(id string) string { return p.Href(RulePath(id)) }
+
+// TableHref links a table's page.
+func (p *Page) TableHref(name string) string { return p.Href(TablePath(name)) }
+
+// RepoHref links a repository's page.
+func (p *Page) RepoHref(name string) string { return p.Href(RepoPath(name)) }
+
+// TechniqueHref links a technique's page.
+func (p *Page) TechniqueHref(id string) string { return p.Href(TechniquePath(id)) }
+
+// FieldHref links a field's page.
+func (p *Page) FieldHref(field string) string { return p.Href(FieldPath(field)) }
+
+// EventHref links the page of an event.
+func (p *Page) EventHref(provider, event string) string { return p.Href(EventPath(provider, event)) }
+
+// IndicatorHref links the page of one indicator value.
+func (p *Page) IndicatorHref(field, kind, value string) string {
+	return p.Href(IndicatorPath(field, kind, value))
+}
+
+// SearchHref links the search for q.
+func (p *Page) SearchHref(q string) string {
+	return p.Href("/search/") + "?q=" + url.QueryEscape(q)
+}
+
+// FacetHref links the rules with one facet value: its own page where it has
+// one (table, technique, repository), else the facet's listing.
+func (p *Page) FacetHref(key, value string) string {
+	switch key {
+	case "table":
+		return p.TableHref(value)
+	case "technique":
+		return p.TechniqueHref(value)
+	case "repo":
+		return p.RepoHref(value)
+	}
+	return p.Href(FacetPath(key, value))
+}
+
+// ToggleFacetHref links the current listing with the facet key:value added,
+// or removed when it is already set (server), or the facet's page (export).
+func (p *Page) ToggleFacetHref(key, value string) string {
+	if p.Static {
+		return p.FacetHref(key, value)
+	}
+	q := url.Values{}
+	for k, vs := range p.Query {
+		q[k] = append([]string(nil), vs...)
+	}
+	want := key + ":" + value
+	var fs []string
+	found := false
+	for _, f := range q["f"] {
+		if strings.EqualFold(f, want) {
+			found = true
+			continue
+		}
+		fs = append(fs, f)
+	}
+	if !found {
+		fs = append(fs, want)
+	}
+	q["f"] = fs
+	q.Del("page")
+	if len(fs) == 0 {
+		q.Del("f")
+	}
+	if e := q.Encode(); e != "" {
+		return p.Path + "?" + e
+	}
+	return p.Path
+}
+
+// facetsFromQuery reads the facets of a listing's query: f=key:value, repeated.
+func facetsFromQuery(q url.Values) ([]Facet, error) {
+	var fs []Facet
+	for _, name := range []string{"f", "facet"} {
+		for _, f := range q[name] {
+			k, v, ok := strings.Cut(f, ":")
+			if !ok || !validFacetKey(k) {
+				return nil, badRequest(fmt.Sprintf("bad facet %q: want key:value with key one of %s", f, strings.Join(FacetKeys, ", ")))
+			}
+			fs = append(fs, Facet{Key: k, Value: v})
+		}
+	}
+	return fs, nil
+}
+
+func validFacetKey(k string) bool {
+	for _, x := range FacetKeys {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// pageNumber reads ?page=N.
+func pageNumber(q url.Values, name string) (int, error) {
+	s := q.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, badRequest(fmt.Sprintf("bad %s %q", name, s))
+	}
+	return n, nil
+}
+
+// Pager links the pages of a listing.
+type Pager struct {
+	Page, Pages, Total int
+	Prev, Next         string
+	First, Last        int // the range of hits shown, 1-based
+}
+
+func makePager(p *Page, listPath string, res *Result) Pager {
+	pg := Pager{Page: res.Page, Total: res.Total}
+	pg.Pages = max((res.Total+res.PerPage-1)/res.PerPage, 1)
+	if res.Total > 0 {
+		pg.First = (res.Page-1)*res.PerPage + 1
+		pg.Last = pg.First + len(res.Hits) - 1
+	}
+	link := func(n int) string {
+		if p.Static {
+			if n == 1 {
+				return p.Href(listPath)
+			}
+			return p.Href(listPath + "page/" + strconv.Itoa(n) + "/")
+		}
+		q := url.Values{}
+		for k, vs := range p.Query {
+			q[k] = vs
+		}
+		q.Set("page", strconv.Itoa(n))
+		if n == 1 {
+			q.Del("page")
+		}
+		if e := q.Encode(); e != "" {
+			return p.Path + "?" + e
+		}
+		return p.Path
+	}
+	if res.Page > 1 {
+		pg.Prev = link(res.Page - 1)
+	}
+	if res.Page < pg.Pages {
+		pg.Next = link(res.Page + 1)
+	}
+	return pg
+}
+
+// FacetGroup is the counts of one facet key in a listing's sidebar.
+type FacetGroup struct {
+	Key, Label string
+	Values     []FacetValue
+	More       int // values left out
+}
+
+// FacetValue is one facet value with its count and link.
+type FacetValue struct {
+	Value, Label string
+	Count        int
+	Href         string
+	Active       bool
+}
+
+var facetLabels = map[string]string{
+	"platform": "Platform", "language": "Language", "kind": "Kind", "severity": "Severity", "status": "Status",
+	"repo": "Repository", "table": "Table / log source", "tactic": "Tactic", "technique": "Technique",
+	"provider": "Event provider", "event": "Event", "author": "Author",
+}
+
+// maxFacetValues is the number of values shown per facet.
+const maxFacetValues = 12
+
+func makeFacetGroups(p *Page, res *Result, active []Facet) []FacetGroup {
+	var gs []FacetGroup
+	for _, k := range FacetKeys {
+		vals := res.Facets[k]
+		if len(vals) == 0 {
+			continue
+		}
+		g := FacetGroup{Key: k, Label: facetLabels[k]}
+		for i, v := range vals {
+			isActive := false
+			for _, a := range active {
+				if a.Key == k && strings.EqualFold(a.Value, v.Value) {
+					isActive = true
+				}
+			}
+			if i >= maxFacetValues && !isActive {
+				g.More++
+				continue
+			}
+			label := v.Value
+			if k == "tactic" {
+				if t, ok := LookupTactic(v.Value); ok {
+					label = t.Name
+				}
+			}
+			g.Values = append(g.Values, FacetValue{Value: v.Value, Label: label, Count: v.Count, Href: p.ToggleFacetHref(k, v.Value), Active: isActive})
+		}
+		gs = append(gs, g)
+	}
+	return gs
+}
+
+// KV is a name and a count, for sorted tables of a map.
+type KV struct {
+	Key   string
+	Count int
+}
+
+func sortedCounts(m map[string]int) []KV {
+	kvs := make([]KV, 0, len(m))
+	for k, v := range m {
+		kvs = append(kvs, KV{k, v})
+	}
+	sort.Slice(kvs, func(i, j int) bool {
+		if kvs[i].Count != kvs[j].Count {
+			return kvs[i].Count > kvs[j].Count
+		}
+		return kvs[i].Key < kvs[j].Key
+	})
+	return kvs
+}
+
+// safeURL returns u when it is an http(s) link, else "": rule text is
+// untrusted, and a javascript: or data: link must never become an href.
+func safeURL(u string) string {
+	u = strings.TrimSpace(u)
+	pu, err := url.Parse(u)
+	if err != nil || pu.Host == "" {
+		return ""
+	}
+	switch strings.ToLower(pu.Scheme) {
+	case "http", "https":
+		return pu.String()
+	}
+	return ""
+}
+
+// markSnippet escapes s, then wraps the marked ranges in <mark>.
+func markSnippet(s string, marks []Span) template.HTML {
+	var b strings.Builder
+	pos := 0
+	for _, m := range marks {
+		if m.Start < pos || m.End > len(s) || m.Start >= m.End {
+			continue
+		}
+		b.WriteString(template.HTMLEscapeString(s[pos:m.Start]))
+		b.WriteString("<mark>")
+		b.WriteString(template.HTMLEscapeString(s[m.Start:m.End]))
+		b.WriteString("</mark>")
+		pos = m.End
+	}
+	b.WriteString(template.HTMLEscapeString(s[pos:]))
+	return template.HTML(b.String())
+}
+
+// kindLabel names a predicate's kind as a reader says it: "eq (case-insensitive)", "not has".
+func kindLabel(kind string, cs, neg, all bool) string {
+	s := kind
+	if neg {
+		s = "not " + s
+	}
+	if all && kind != rule.OpHasAll {
+		s += " (all)"
+	}
+	switch kind {
+	case rule.OpEq, rule.OpNe, rule.OpContains, rule.OpStartsWith, rule.OpEndsWith, rule.OpHas, rule.OpHasAny, rule.OpHasAll, rule.OpIn, rule.OpHasPrefix, rule.OpHasSuffix:
+		if cs {
+			s += " (case-sensitive)"
+		} else {
+			s += " (case-insensitive)"
+		}
+	}
+	return s
+}
+
+// heatClass shades a matrix cell by its count relative to the largest, on a
+// logarithmic scale of five steps (heat1 … heat5; heat0 for none).
+func heatClass(n, maxN int) string {
+	if n <= 0 || maxN <= 0 {
+		return "heat0"
+	}
+	level := 5
+	if maxN > 1 {
+		level = 1 + int(4*math.Log(float64(n))/math.Log(float64(maxN)))
+	}
+	return "heat" + strconv.Itoa(min(max(level, 1), 5))
+}
+
+// fmtInt writes n with thousands separators.
+func fmtInt(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + fmtInt(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmtInt(n) + " " + one
+	}
+	return fmtInt(n) + " " + many
+}
+
+// Values that templates hand to sub-templates, which see only their argument.
+
+type hitCtx struct {
+	P *Page
+	H Hit
+}
+
+type hitsCtx struct {
+	P    *Page
+	Hits []Hit
+}
+
+type refsCtx struct {
+	P       *Page
+	Refs    []rule.RuleRef
+	Actions bool
+}
+
+type stagesCtx struct {
+	D      *ruleData
+	Stages []rule.Stage
+	Prefix string
+}
+
+// HitCtx pairs a hit with the page, for the "hit" template.
+func (p *Page) HitCtx(h Hit) hitCtx { return hitCtx{p, h} }
+
+// HitsCtx pairs hits with the page, for the "hits" template.
+func (p *Page) HitsCtx(hs []Hit) hitsCtx { return hitsCtx{p, hs} }
+
+// RefsCtx pairs rule references with the page, for the "refs" template.
+func (p *Page) RefsCtx(rs []rule.RuleRef, actions bool) refsCtx { return refsCtx{p, rs, actions} }
+
+// StagesCtx pairs stages with the rule page, for the recursive "stages" template.
+func (d *ruleData) StagesCtx(ss []rule.Stage, prefix string) stagesCtx { return stagesCtx{d, ss, prefix} }

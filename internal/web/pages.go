@@ -1,0 +1,713 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// The page builders below make a page's data from the catalog; the server
+// calls them for a request and the export for every page of the site.
+
+// homeData is the data of the home page.
+type homeData struct {
+	Page
+	Stats     *Stats
+	Platforms []KV
+	Languages []KV
+	Kinds     []KV
+	Repos     []KV
+	Coverage  *Coverage
+}
+
+func (s *Server) home(ctx context.Context, pg Page) (string, any, error) {
+	st, err := s.cat.Stats(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	cov, err := s.cat.Coverage(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	pg.Title = "Detection rules"
+	return "home", &homeData{Page: pg, Stats: st, Platforms: sortedCounts(st.ByPlatform), Languages: sortedCounts(st.ByLanguage),
+		Kinds: sortedCounts(st.ByKind), Repos: sortedCounts(st.ByRepo), Coverage: cov}, nil
+}
+
+func (s *Server) homePage(ctx context.Context, pg Page, _ *http.Request) (string, any, error) {
+	return s.home(ctx, pg)
+}
+
+// listingData is the data of every page that lists rules.
+type listingData struct {
+	Page
+	Heading  string
+	Intro    string
+	Search   bool   // show the search box
+	Action   string // the search form's target
+	Q        string
+	ListPath string
+	Result   *Result
+	Facets   []FacetGroup
+	Active   []Facet
+	Pager    Pager
+	Groups   []hitGroup // hits grouped by platform (technique pages)
+	Subs     []TechniqueCoverage
+	Extra    []KV // related values with counts (e.g. the events of a provider)
+	ExtraKey string
+}
+
+type hitGroup struct {
+	Label string
+	Hits  []Hit
+}
+
+// listing runs q and makes a listing page of it.
+func (s *Server) listing(ctx context.Context, pg Page, q Query, heading, listPath string) (*listingData, error) {
+	res, err := s.cat.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if res.Page > 1 && len(res.Hits) == 0 {
+		return nil, notFound("no such page of results")
+	}
+	pg.Title = heading
+	d := &listingData{Page: pg, Heading: heading, Q: q.Text, ListPath: listPath, Result: res, Active: q.Facets}
+	d.Facets = makeFacetGroups(&d.Page, res, q.Facets)
+	d.Pager = makePager(&d.Page, listPath, res)
+	return d, nil
+}
+
+// queryOf reads a listing's query from the request: q, f=key:value, page.
+func queryOf(r *http.Request) (Query, error) {
+	v := r.URL.Query()
+	fs, err := facetsFromQuery(v)
+	if err != nil {
+		return Query{}, err
+	}
+	n, err := pageNumber(v, "page")
+	if err != nil {
+		return Query{}, err
+	}
+	text := v.Get("q")
+	if len(text) > 500 {
+		return Query{}, badRequest("query longer than 500 bytes")
+	}
+	return Query{Text: text, Facets: fs, Page: n}, nil
+}
+
+func (s *Server) browse(ctx context.Context, pg Page, q Query) (string, any, error) {
+	q.Browse = true
+	heading := "All rules"
+	if len(q.Facets) > 0 {
+		var parts []string
+		for _, f := range q.Facets {
+			parts = append(parts, f.Key+": "+f.Value)
+		}
+		heading = "Rules — " + strings.Join(parts, ", ")
+	}
+	d, err := s.listing(ctx, pg, q, heading, "/rules/")
+	if err != nil {
+		return "", nil, err
+	}
+	d.Search, d.Action = true, "/search"
+	d.Crumbs = []Crumb{{"Detection rules", ""}}
+	d.Intro = "Detection and hunting rules of every platform; third-party alert feeds are left out here and kept in the search."
+	return "listing", d, nil
+}
+
+func (s *Server) browsePage(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	q, err := queryOf(r)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.browse(ctx, pg, q)
+}
+
+func (s *Server) search(ctx context.Context, pg Page, q Query) (string, any, error) {
+	heading := "Search"
+	if q.Text != "" {
+		heading = "Search: " + q.Text
+	}
+	d, err := s.listing(ctx, pg, q, heading, "/search")
+	if err != nil {
+		return "", nil, err
+	}
+	d.Search, d.Action = true, "/search"
+	d.Crumbs = []Crumb{{"Search", ""}}
+	return "listing", d, nil
+}
+
+func (s *Server) searchPage(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	q, err := queryOf(r)
+	if err != nil {
+		return "", nil, err
+	}
+	pg.Path = "/search"
+	return s.search(ctx, pg, q)
+}
+
+// ruleData is the data of a rule page.
+type ruleData struct {
+	Page
+	R          *rule.Rule
+	Body       template.HTML
+	BodyLang   string
+	Tactics    []tacticRow
+	SourceURL  string
+	References []link
+	Indicators []indicatorRow
+	Params     []rule.Param
+}
+
+type tacticRow struct {
+	Tactic     string // name
+	Techniques []rule.Technique
+}
+
+type link struct{ Text, URL string }
+
+type indicatorRow struct {
+	rule.Indicator
+	Label  string
+	Values []indicatorValue
+}
+
+type indicatorValue struct {
+	Value      string
+	Href       string
+	Others     int // other rules of the catalog matching the same combination
+	ByPlatform []KV
+	Known      bool // corpus counts are known
+}
+
+// bodyLanguage returns the highlighter of r's body.
+func bodyLanguage(r *rule.Rule) string {
+	switch r.Language {
+	case "kql":
+		return "kql"
+	case "sigma":
+		return "sigma"
+	}
+	return r.Language
+}
+
+func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any, error) {
+	r, err := s.cat.Rule(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	pg.Title = r.Title
+	if pg.Title == "" {
+		pg.Title = r.ID
+	}
+	d := &ruleData{Page: pg, R: r, BodyLang: bodyLanguage(r), SourceURL: safeURL(r.Source.URL)}
+	d.Crumbs = []Crumb{{"Detection rules", d.Href("/rules/")}, {r.Platform, d.FacetHref("platform", r.Platform)}}
+	if r.Query != "" {
+		d.Body = Highlight(d.BodyLang, r.Query, r.QueryLine)
+	}
+	// ATT&CK: one row per tactic, in matrix order; the techniques under each.
+	byTactic := map[string][]rule.Technique{}
+	var order []string
+	for _, t := range r.Techniques {
+		ta := "other"
+		if tt := techniqueTactics(r, t); len(tt) > 0 {
+			ta = tt[0]
+		}
+		if t.Tactic != "" {
+			if tc, ok := LookupTactic(t.Tactic); ok {
+				ta = tc.Short
+			}
+		}
+		if _, ok := byTactic[ta]; !ok {
+			order = append(order, ta)
+		}
+		byTactic[ta] = append(byTactic[ta], t)
+	}
+	for _, ta := range r.Tactics {
+		if tc, ok := LookupTactic(ta); ok {
+			if _, seen := byTactic[tc.Short]; !seen {
+				byTactic[tc.Short] = nil
+				order = append(order, tc.Short)
+			}
+		}
+	}
+	rank := map[string]int{}
+	for i, t := range tactics {
+		rank[t.Short] = i + 1
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		ri, rj := rank[order[i]], rank[order[j]]
+		if ri == 0 {
+			ri = 1000
+		}
+		if rj == 0 {
+			rj = 1000
+		}
+		return ri < rj
+	})
+	for _, ta := range order {
+		name := "Other"
+		if tc, ok := LookupTactic(ta); ok {
+			name = tc.Name
+		}
+		d.Tactics = append(d.Tactics, tacticRow{Tactic: name, Techniques: byTactic[ta]})
+	}
+	for _, ref := range r.References {
+		d.References = append(d.References, link{Text: ref, URL: safeURL(ref)})
+	}
+	for _, in := range r.Indicators {
+		row := indicatorRow{Indicator: in, Label: kindLabel(in.Kind, in.CaseSensitive, in.Negated, in.All)}
+		counts := map[string]rule.CorpusCount{}
+		for _, c := range in.Corpus {
+			counts[c.Value] = c
+		}
+		for _, v := range in.Values {
+			iv := indicatorValue{Value: v}
+			if !in.Negated {
+				iv.Href = d.IndicatorHref(in.Field, in.Kind, v)
+			}
+			if c, ok := counts[v]; ok {
+				iv.Known, iv.Others, iv.ByPlatform = true, c.Total, sortedCounts(c.ByPlatform)
+			}
+			row.Values = append(row.Values, iv)
+		}
+		d.Indicators = append(d.Indicators, row)
+	}
+	return "rule", d, nil
+}
+
+func (s *Server) rulePageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	p := r.PathValue("id")
+	if !strings.HasSuffix(p, "/") {
+		return "", nil, notFound("rule pages end with /")
+	}
+	id, ok := UnIDPath(strings.TrimSuffix(p, "/"))
+	if !ok {
+		return "", nil, notFound("bad rule id")
+	}
+	return s.rulePage(ctx, pg, id)
+}
+
+// attackData is the data of the ATT&CK matrix.
+type attackData struct {
+	Page
+	Coverage *Coverage
+	Max      int
+}
+
+func (s *Server) attack(ctx context.Context, pg Page) (string, any, error) {
+	cov, err := s.cat.Coverage(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	pg.Title = "ATT&CK coverage"
+	d := &attackData{Page: pg, Coverage: cov}
+	for _, t := range cov.Tactics {
+		for _, c := range t.Techniques {
+			d.Max = max(d.Max, c.Rules)
+		}
+	}
+	d.Crumbs = []Crumb{{"ATT&CK", ""}}
+	return "attack", d, nil
+}
+
+func (s *Server) attackPage(ctx context.Context, pg Page, _ *http.Request) (string, any, error) {
+	return s.attack(ctx, pg)
+}
+
+// findTechnique returns the technique's coverage and the tactics it is under.
+func findTechnique(cov *Coverage, id string) (TechniqueCoverage, []string, bool) {
+	var found TechniqueCoverage
+	var tacticNames []string
+	ok := false
+	parent := parentTechnique(id)
+	for _, ta := range cov.Tactics {
+		for _, t := range ta.Techniques {
+			if t.ID == id {
+				found, ok = t, true
+				tacticNames = append(tacticNames, ta.Name)
+			} else if t.ID == parent {
+				for _, sub := range t.Subs {
+					if sub.ID == id {
+						found, ok = sub, true
+						if sub.Name != "" && t.Name != "" {
+							found.Name = t.Name + ": " + sub.Name
+						}
+						tacticNames = append(tacticNames, ta.Name)
+					}
+				}
+			}
+		}
+	}
+	return found, tacticNames, ok
+}
+
+func (s *Server) technique(ctx context.Context, pg Page, id string, page int) (string, any, error) {
+	id = strings.ToUpper(id)
+	cov, err := s.cat.Coverage(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	tc, tacticNames, _ := findTechnique(cov, id)
+	heading := id
+	if tc.Name != "" {
+		heading += " " + tc.Name
+	}
+	q := Query{Facets: []Facet{{"technique", id}}, Page: page, PerPage: MaxPerPage, Browse: true}
+	d, err := s.listing(ctx, pg, q, heading, TechniquePath(id))
+	if err != nil {
+		return "", nil, err
+	}
+	if d.Result.Total == 0 {
+		return "", nil, notFound("no rule states technique " + id)
+	}
+	d.Crumbs = []Crumb{{"ATT&CK", d.Href("/attack/")}, {id, ""}}
+	if len(tacticNames) > 0 {
+		d.Intro = "Tactic: " + strings.Join(tacticNames, ", ") + "."
+	}
+	d.Subs = tc.Subs
+	byPlatform := map[string][]Hit{}
+	var platforms []string
+	for _, h := range d.Result.Hits {
+		if _, ok := byPlatform[h.Platform]; !ok {
+			platforms = append(platforms, h.Platform)
+		}
+		byPlatform[h.Platform] = append(byPlatform[h.Platform], h)
+	}
+	sort.Strings(platforms)
+	for _, p := range platforms {
+		d.Groups = append(d.Groups, hitGroup{Label: p, Hits: byPlatform[p]})
+	}
+	return "listing", d, nil
+}
+
+func (s *Server) techniquePageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	id, hashed, ok := Unseg(r.PathValue("tid"))
+	if !ok || hashed {
+		return "", nil, notFound("bad technique id")
+	}
+	n, err := pageNumber(r.URL.Query(), "page")
+	if err != nil {
+		return "", nil, err
+	}
+	return s.technique(ctx, pg, id, n)
+}
+
+// facetIndexData lists the values of one facet with their counts.
+type facetIndexData struct {
+	Page
+	Heading string
+	Intro   string
+	Key     string
+	Values  []FacetValue
+}
+
+var indexHeadings = map[string][2]string{
+	"table":    {"Tables and log sources", "Every table (KQL) and log source (Sigma product/service/category) the rules read, with the number of rules."},
+	"repo":     {"Repositories", "The repositories the catalog was built from."},
+	"provider": {"Event providers", "The log sources whose events (actions) the rules look at."},
+}
+
+func (s *Server) facetIndex(ctx context.Context, pg Page, key string) (string, any, error) {
+	res, err := s.cat.Search(ctx, Query{PerPage: 1})
+	if err != nil {
+		return "", nil, err
+	}
+	h, ok := indexHeadings[key]
+	if !ok {
+		h = [2]string{facetLabels[key], ""}
+	}
+	pg.Title = h[0]
+	d := &facetIndexData{Page: pg, Heading: h[0], Intro: h[1], Key: key}
+	for _, v := range res.Facets[key] {
+		label := v.Value
+		if key == "tactic" {
+			if t, ok := LookupTactic(v.Value); ok {
+				label = t.Name
+			}
+		}
+		d.Values = append(d.Values, FacetValue{Value: v.Value, Label: label, Count: v.Count, Href: d.FacetHref(key, v.Value)})
+	}
+	d.Crumbs = []Crumb{{h[0], ""}}
+	return "facets", d, nil
+}
+
+func (s *Server) facetIndexHandler(key string) pageFunc {
+	return func(ctx context.Context, pg Page, _ *http.Request) (string, any, error) {
+		return s.facetIndex(ctx, pg, key)
+	}
+}
+
+// facetListing lists the rules with the given facets.
+func (s *Server) facetListing(ctx context.Context, pg Page, facets []Facet, page int, heading, listPath string, crumbs []Crumb) (*listingData, error) {
+	q := Query{Facets: facets, Page: page, PerPage: 200}
+	d, err := s.listing(ctx, pg, q, heading, listPath)
+	if err != nil {
+		return nil, err
+	}
+	if d.Result.Total == 0 {
+		return nil, notFound("no rules")
+	}
+	d.Crumbs = crumbs
+	return d, nil
+}
+
+func (s *Server) facetListingHandler(key, param string) pageFunc {
+	return func(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+		v, hashed, ok := Unseg(r.PathValue(param))
+		if !ok || hashed {
+			return "", nil, notFound("bad name")
+		}
+		n, err := pageNumber(r.URL.Query(), "page")
+		if err != nil {
+			return "", nil, err
+		}
+		return s.namedListing(ctx, pg, key, v, n)
+	}
+}
+
+// namedListing is the page of one table, repository or other facet value.
+func (s *Server) namedListing(ctx context.Context, pg Page, key, value string, page int) (string, any, error) {
+	var heading, listPath string
+	var crumbs []Crumb
+	switch key {
+	case "table":
+		heading, listPath = "Table "+value, TablePath(value)
+		crumbs = []Crumb{{"Tables", pg.Href("/tables/")}, {value, ""}}
+	case "repo":
+		heading, listPath = "Repository "+value, RepoPath(value)
+		crumbs = []Crumb{{"Repositories", pg.Href("/repos/")}, {value, ""}}
+	default:
+		label := value
+		if key == "tactic" {
+			if t, ok := LookupTactic(value); ok {
+				label = t.Name
+			}
+		}
+		heading, listPath = facetLabels[key]+": "+label, FacetPath(key, value)
+		crumbs = []Crumb{{facetLabels[key], pg.Href("/by/" + Seg(key) + "/")}, {label, ""}}
+	}
+	d, err := s.facetListing(ctx, pg, []Facet{{key, value}}, page, heading, listPath, crumbs)
+	if err != nil {
+		return "", nil, err
+	}
+	if key == "table" {
+		d.Intro = "Rules that read " + value + "."
+	}
+	return "listing", d, nil
+}
+
+func (s *Server) byIndexHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	key, _, ok := Unseg(r.PathValue("key"))
+	if !ok || !validFacetKey(key) {
+		return "", nil, notFound("no such facet")
+	}
+	return s.facetIndex(ctx, pg, key)
+}
+
+func (s *Server) byPageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	key, _, ok := Unseg(r.PathValue("key"))
+	if !ok || !validFacetKey(key) {
+		return "", nil, notFound("no such facet")
+	}
+	v, hashed, ok := Unseg(r.PathValue("value"))
+	if !ok || hashed {
+		return "", nil, notFound("bad value")
+	}
+	n, err := pageNumber(r.URL.Query(), "page")
+	if err != nil {
+		return "", nil, err
+	}
+	return s.namedListing(ctx, pg, key, v, n)
+}
+
+// events lists the providers and their events.
+type eventsData struct {
+	Page
+	Providers []providerEvents
+}
+
+type providerEvents struct {
+	Provider string
+	Count    int
+	Events   []FacetValue
+}
+
+func (s *Server) events(ctx context.Context, pg Page) (string, any, error) {
+	res, err := s.cat.Search(ctx, Query{PerPage: 1})
+	if err != nil {
+		return "", nil, err
+	}
+	pg.Title = "Events"
+	d := &eventsData{Page: pg}
+	for _, p := range res.Facets["provider"] {
+		pr, err := s.cat.Search(ctx, Query{Facets: []Facet{{"provider", p.Value}}, PerPage: 1})
+		if err != nil {
+			return "", nil, err
+		}
+		pe := providerEvents{Provider: p.Value, Count: p.Count}
+		for _, e := range pr.Facets["event"] {
+			pe.Events = append(pe.Events, FacetValue{Value: e.Value, Label: e.Value, Count: e.Count, Href: d.EventHref(p.Value, e.Value)})
+		}
+		d.Providers = append(d.Providers, pe)
+	}
+	d.Crumbs = []Crumb{{"Events", ""}}
+	return "events", d, nil
+}
+
+func (s *Server) eventsIndexHandler(ctx context.Context, pg Page, _ *http.Request) (string, any, error) {
+	return s.events(ctx, pg)
+}
+
+func (s *Server) eventPage(ctx context.Context, pg Page, provider, event string, page int) (string, any, error) {
+	crumbs := []Crumb{{"Events", pg.Href("/events/")}, {provider, ""}, {event, ""}}
+	d, err := s.facetListing(ctx, pg, []Facet{{"provider", provider}, {"event", event}}, page, event, EventPath(provider, event), crumbs)
+	if err != nil {
+		return "", nil, err
+	}
+	d.Intro = "Rules that look at the " + provider + " event " + event + "."
+	return "listing", d, nil
+}
+
+func (s *Server) eventPageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	p, h1, ok1 := Unseg(r.PathValue("provider"))
+	e, h2, ok2 := Unseg(r.PathValue("event"))
+	if !ok1 || !ok2 || h1 || h2 {
+		return "", nil, notFound("bad event")
+	}
+	n, err := pageNumber(r.URL.Query(), "page")
+	if err != nil {
+		return "", nil, err
+	}
+	return s.eventPage(ctx, pg, p, e, n)
+}
+
+// indicatorsData lists indicator values.
+type indicatorsData struct {
+	Page
+	Heading string
+	Field   string
+	Q       string
+	List    *IndicatorList
+	Pager   Pager
+}
+
+func (s *Server) indicators(ctx context.Context, pg Page, field, text string, page int) (string, any, error) {
+	list, err := s.cat.Indicators(ctx, IndicatorQuery{Field: field, Text: text, Page: page, PerPage: 200})
+	if err != nil {
+		return "", nil, err
+	}
+	heading := "Indicators"
+	listPath := "/indicators/"
+	if field != "" {
+		heading = "Field " + field
+		listPath = FieldPath(field)
+		if list.Total == 0 {
+			return "", nil, notFound("no rule matches field " + field)
+		}
+	}
+	pg.Title = heading
+	d := &indicatorsData{Page: pg, Heading: heading, Field: field, Q: text, List: list}
+	d.Pager = makePager(&d.Page, listPath, &Result{Total: list.Total, Page: list.Page, PerPage: list.PerPage, Hits: make([]Hit, len(list.Indicators))})
+	d.Crumbs = []Crumb{{"Indicators", d.Href("/indicators/")}}
+	if field != "" {
+		d.Crumbs = append(d.Crumbs, Crumb{field, ""})
+	}
+	return "indicators", d, nil
+}
+
+func (s *Server) indicatorsIndexHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	n, err := pageNumber(r.URL.Query(), "page")
+	if err != nil {
+		return "", nil, err
+	}
+	return s.indicators(ctx, pg, r.URL.Query().Get("field"), r.URL.Query().Get("q"), n)
+}
+
+func (s *Server) fieldPageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	f, hashed, ok := Unseg(r.PathValue("field"))
+	if !ok || hashed {
+		return "", nil, notFound("bad field")
+	}
+	n, err := pageNumber(r.URL.Query(), "page")
+	if err != nil {
+		return "", nil, err
+	}
+	return s.indicators(ctx, pg, f, "", n)
+}
+
+// indicatorData is the page of one indicator value.
+type indicatorData struct {
+	Page
+	Res        *IndicatorResult
+	Label      string
+	ByPlatform []KV
+	Other      []KV // the same field and value under other kinds
+}
+
+func (s *Server) indicator(ctx context.Context, pg Page, field, kind, value string) (string, any, error) {
+	res, err := s.cat.Indicator(ctx, field, kind, value)
+	if err != nil {
+		return "", nil, err
+	}
+	pg.Title = field + " " + kind + " " + value
+	d := &indicatorData{Page: pg, Res: res, Label: kind}
+	counts := map[string]int{}
+	for _, u := range res.Rules {
+		counts[u.Platform]++
+	}
+	d.ByPlatform = sortedCounts(counts)
+	if all, err := s.cat.Indicator(ctx, field, "", value); err == nil {
+		kinds := map[string]int{}
+		for _, u := range all.Rules {
+			if u.Kind != kind {
+				kinds[u.Kind]++
+			}
+		}
+		d.Other = sortedCounts(kinds)
+	}
+	d.Crumbs = []Crumb{{"Indicators", d.Href("/indicators/")}, {field, d.FieldHref(field)}, {kind, ""}}
+	return "indicator", d, nil
+}
+
+func (s *Server) indicatorPageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	field, h1, ok1 := Unseg(r.PathValue("field"))
+	kind, h2, ok2 := Unseg(r.PathValue("kind"))
+	valueSeg := r.PathValue("value")
+	value, hashed, ok3 := Unseg(valueSeg)
+	if !ok1 || !ok2 || !ok3 || h1 || h2 {
+		return "", nil, notFound("bad indicator")
+	}
+	if hashed {
+		// A long value: find it among the field's values by its segment.
+		v, err := s.findLongValue(ctx, field, kind, valueSeg)
+		if err != nil {
+			return "", nil, err
+		}
+		value = v
+	}
+	return s.indicator(ctx, pg, field, kind, value)
+}
+
+func (s *Server) findLongValue(ctx context.Context, field, kind, seg string) (string, error) {
+	for page := 1; page <= 1000; page++ {
+		list, err := s.cat.Indicators(ctx, IndicatorQuery{Field: field, Kind: kind, Page: page, PerPage: MaxPerPage})
+		if err != nil {
+			return "", err
+		}
+		for _, in := range list.Indicators {
+			if strings.EqualFold(Seg(in.Value), seg) {
+				return in.Value, nil
+			}
+		}
+		if page*MaxPerPage >= list.Total {
+			break
+		}
+	}
+	return "", ErrNotFound
+}

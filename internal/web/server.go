@@ -1,0 +1,335 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Security headers sent with every response.
+const csp = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// assetVersion changes when the embedded static files do.
+var assetVersion string
+
+type asset struct {
+	data        []byte
+	contentType string
+	etag        string
+}
+
+var assets = map[string]asset{}
+
+func init() {
+	h := sha256.New()
+	_ = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		h.Write(sum[:])
+		ct := mime.TypeByExtension(path.Ext(p))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		name := strings.TrimPrefix(p, "static/")
+		assets[name] = asset{data: data, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		return nil
+	})
+	assetVersion = hex.EncodeToString(h.Sum(nil))[:10]
+}
+
+// Server serves a Catalog as a website and a JSON API.
+type Server struct {
+	cat   Catalog
+	tmpl  map[string]*template.Template
+	mux   *http.ServeMux
+	bufs  sync.Pool
+	Log   *log.Logger // errors of handlers; nil for none
+	navMu sync.Mutex
+}
+
+// New returns a server of cat.
+func New(cat Catalog) (*Server, error) {
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cat: cat, tmpl: t}
+	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.routes()
+	return s, nil
+}
+
+var funcs = template.FuncMap{
+	"hl":        Highlight,
+	"mark":      markSnippet,
+	"join":      strings.Join,
+	"kindLabel": kindLabel,
+	"safeURL":   safeURL,
+	"fmtInt":    fmtInt,
+	"plural":    plural,
+	"heat":      heatClass,
+	"lower":     strings.ToLower,
+	"cls":       className,
+	"add":       func(a, b int) int { return a + b },
+	"counts":    sortedCounts,
+	"tacticName": func(s string) string {
+		if t, ok := LookupTactic(s); ok {
+			return t.Name
+		}
+		return s
+	},
+	"fileLine": func(r *rule.Rule, n int) int { return max(r.QueryLine, 1) + max(n, 1) - 1 },
+	"oneLine":  func(s string) string { return strings.Join(strings.Fields(s), " ") },
+}
+
+// parseTemplates parses every page template with the layout and partials.
+func parseTemplates() (map[string]*template.Template, error) {
+	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		b := path.Base(n)
+		if b == "layout.html" || b == "partials.html" {
+			continue
+		}
+		c, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.ParseFS(templateFS, n); err != nil {
+			return nil, err
+		}
+		out[strings.TrimSuffix(b, ".html")] = c
+	}
+	return out, nil
+}
+
+// render executes page template name with data into buf.
+func (s *Server) render(buf *bytes.Buffer, name string, data any) error {
+	t, ok := s.tmpl[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	return t.ExecuteTemplate(buf, "layout", data)
+}
+
+// Error kinds a page builder returns.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(msg string) error { return &httpError{http.StatusBadRequest, msg} }
+
+func notFound(msg string) error { return &httpError{http.StatusNotFound, msg} }
+
+func statusOf(err error) (int, string) {
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		return he.status, he.msg
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound, "not found"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, "request cancelled"
+	}
+	return http.StatusInternalServerError, "internal error"
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+// etag is the ETag of a response: the catalog's build, the asset version and the URL.
+func (s *Server) etag(r *http.Request) string {
+	sum := sha256.Sum256([]byte(s.cat.Version() + "\x00" + assetVersion + "\x00" + r.URL.RequestURI()))
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// notModified sets the ETag and tells whether the client's copy is current.
+func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimSpace(t)
+			if t == etag || t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				w.WriteHeader(http.StatusNotModified)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pageFunc builds the data of a page: its template's name and its data.
+type pageFunc func(ctx context.Context, pg Page, r *http.Request) (string, any, error)
+
+// page serves an HTML page built by f.
+func (s *Server) page(f pageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if notModified(w, r, s.etag(r)) {
+			return
+		}
+		pg := Page{Path: r.URL.Path, Query: r.URL.Query(), Version: s.cat.Version()}
+		name, data, err := f(r.Context(), pg, r)
+		if err != nil {
+			s.htmlError(w, r, err)
+			return
+		}
+		s.writeHTML(w, r, http.StatusOK, name, data)
+	}
+}
+
+func (s *Server) writeHTML(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	buf := s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer s.bufs.Put(buf)
+	if err := s.render(buf, name, data); err != nil {
+		s.logf("render %s: %v", r.URL.Path, err)
+		w.Header().Del("ETag")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+func (s *Server) logf(format string, a ...any) {
+	if s.Log != nil {
+		s.Log.Printf(format, a...)
+	}
+}
+
+// errorData is the data of the error page.
+type errorData struct {
+	Page
+	Status  int
+	Message string
+}
+
+func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := statusOf(err)
+	if status == http.StatusInternalServerError {
+		s.logf("%s: %v", r.URL.Path, err)
+	}
+	w.Header().Del("ETag")
+	pg := Page{Path: r.URL.Path, Title: http.StatusText(status), Version: s.cat.Version()}
+	s.writeHTML(w, r, status, "error", &errorData{Page: pg, Status: status, Message: msg})
+}
+
+// serveStatic serves an embedded static file, and nothing else.
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/static/")
+	a, ok := assets[name]
+	if !ok {
+		s.htmlError(w, r, notFound("no such file"))
+		return
+	}
+	if notModified(w, r, a.etag) {
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.contentType)
+	h.Set("Cache-Control", "public, max-age=86400")
+	if r.Method != http.MethodHead {
+		w.Write(a.data)
+	}
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /static/", s.serveStatic)
+	m.HandleFunc("GET /{$}", s.page(s.homePage))
+	m.HandleFunc("GET /rules/{$}", s.page(s.browsePage))
+	m.HandleFunc("GET /rules/{id...}", s.page(s.rulePageHandler))
+	m.HandleFunc("GET /search/{$}", s.page(s.searchPage))
+	m.HandleFunc("GET /search", s.page(s.searchPage))
+	m.HandleFunc("GET /attack/{$}", s.page(s.attackPage))
+	m.HandleFunc("GET /attack/{tid}/{$}", s.page(s.techniquePageHandler))
+	m.HandleFunc("GET /tables/{$}", s.page(s.facetIndexHandler("table")))
+	m.HandleFunc("GET /tables/{name}/{$}", s.page(s.facetListingHandler("table", "name")))
+	m.HandleFunc("GET /repos/{$}", s.page(s.facetIndexHandler("repo")))
+	m.HandleFunc("GET /repos/{name}/{$}", s.page(s.facetListingHandler("repo", "name")))
+	m.HandleFunc("GET /events/{$}", s.page(s.eventsIndexHandler))
+	m.HandleFunc("GET /events/{provider}/{event}/{$}", s.page(s.eventPageHandler))
+	m.HandleFunc("GET /by/{key}/{$}", s.page(s.byIndexHandler))
+	m.HandleFunc("GET /by/{key}/{value}/{$}", s.page(s.byPageHandler))
+	m.HandleFunc("GET /fields/{field}/{$}", s.page(s.fieldPageHandler))
+	m.HandleFunc("GET /indicators/{$}", s.page(s.indicatorsIndexHandler))
+	m.HandleFunc("GET /indicators/{field}/{kind}/{value}/{$}", s.page(s.indicatorPageHandler))
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = "/static/favicon.svg"
+		s.serveStatic(w, r)
+	})
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			s.htmlError(w, r, &httpError{http.StatusMethodNotAllowed, "method not allowed"})
+			return
+		}
+		s.htmlError(w, r, notFound("no such page"))
+	})
+	s.apiRoutes(m)
+	s.mux = m
+}
+
+// className makes a CSS class name of untrusted text: lower-case letters,
+// digits and '-' only.
+func className(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(b) < 32; i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+			b = append(b, c)
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return string(b)
+}
