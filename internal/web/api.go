@@ -233,10 +233,10 @@ func NavigatorLayer(cov *Coverage) map[string]any {
 			"minValue": 0,
 			"maxValue": max(maxScore, 1),
 		},
-		"legendItems":   []any{},
-		"metadata":      []any{},
-		"sorting":       3,
-		"hideDisabled":  false,
+		"legendItems":                   []any{},
+		"metadata":                      []any{},
+		"sorting":                       3,
+		"hideDisabled":                  false,
 		"selectTechniquesAcrossTactics": true,
 	}
 }

@@ -87,9 +87,9 @@ or OperationNameValue =~ "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE"
 func seedRule2() *rule.Rule {
 	return &rule.Rule{
 		ID: "kusto/DetectFirstTimeAzureCustomScriptOrRunCommand", Platform: "kusto", Language: "kql", Kind: rule.KindHunting,
-		Title:  "Detect First Time Azure Custom Script Or Run Command",
-		Source: rule.Source{Repo: "hybridbrothers-seeds", Path: "Azure/DetectFirstTimeAzureCustomScriptOrRunCommand.md", Line: 30},
-		Query:  "BehaviorAnalytics\n| where TimeGenerated > ago(1h)\n| where ActivityInsights.EventMessage has_any ('runCommand/action', 'extensions/write')",
+		Title:      "Detect First Time Azure Custom Script Or Run Command",
+		Source:     rule.Source{Repo: "hybridbrothers-seeds", Path: "Azure/DetectFirstTimeAzureCustomScriptOrRunCommand.md", Line: 30},
+		Query:      "BehaviorAnalytics\n| where TimeGenerated > ago(1h)\n| where ActivityInsights.EventMessage has_any ('runCommand/action', 'extensions/write')",
 		Techniques: []rule.Technique{{ID: "T1651", Name: "Cloud Administration Command", Tactic: "execution"}},
 		Tables:     []string{"BehaviorAnalytics"},
 		Indicators: []rule.Indicator{{Field: "ActivityInsights.EventMessage", Kind: "has_any", Values: []string{"runCommand/action", "extensions/write"}}},
@@ -111,7 +111,7 @@ func hostileRule() *rule.Rule {
 		Techniques: []rule.Technique{{ID: "T1059", Name: h, Tactic: h}},
 		Tables:     []string{h, "windows//process_creation", ".."},
 		Keywords:   []string{h}, Operators: []string{h}, Functions: []string{h},
-		Params:     []rule.Param{{Name: h, Kind: "scalar", Value: h}},
+		Params: []rule.Param{{Name: h, Kind: "scalar", Value: h}},
 		Stages: []rule.Stage{{N: 1, Kind: h, Text: h, Line: 1, Source: h,
 			Predicates: []rule.Predicate{{Field: h, Kind: "eq", Values: []string{h, hostileJS}}},
 			Stages:     []rule.Stage{{N: 1, Kind: "source", Text: h, Source: h}}}},

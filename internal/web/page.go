@@ -412,4 +412,6 @@ func (p *Page) HitsCtx(hs []Hit) hitsCtx { return hitsCtx{p, hs} }
 func (p *Page) RefsCtx(rs []rule.RuleRef, actions bool) refsCtx { return refsCtx{p, rs, actions} }
 
 // StagesCtx pairs stages with the rule page, for the recursive "stages" template.
-func (d *ruleData) StagesCtx(ss []rule.Stage, prefix string) stagesCtx { return stagesCtx{d, ss, prefix} }
+func (d *ruleData) StagesCtx(ss []rule.Stage, prefix string) stagesCtx {
+	return stagesCtx{d, ss, prefix}
+}
