@@ -1,0 +1,364 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Source is one rule repository to build from.
+type Source struct {
+	Name string `json:"name"` // repository name recorded on its rules; default: the folder's base name
+	Path string `json:"path"` // folder (or file) to read
+	URL  string `json:"url"`  // git address, for links to files (https://github.com/owner/repo)
+	Ref  string `json:"ref"`  // branch, tag or commit of the links; default HEAD
+}
+
+// Options tune a build.
+type Options struct {
+	DB       string    // catalog file; default ruledex.db
+	Sources  []Source  // what to read, in order (rule ids are given in this order)
+	Full     bool      // re-read every file, even those whose SHA-256 did not change
+	Workers  int       // parallel readers; 0 means GOMAXPROCS
+	Progress io.Writer // where progress goes (nil: nowhere)
+	TTY      bool      // Progress is a terminal: draw a bar instead of lines
+}
+
+// fileKey names a file of the catalog.
+type fileKey struct{ repo, path string }
+
+// fileResult is one file of a build: read now, or reused from the last catalog.
+type fileResult struct {
+	ingest.FileResult
+	sha    string
+	mtime  int64
+	reused bool
+	srcIDs []string // each rule's id as its source gave it, before AssignIDs
+}
+
+// Build reads opt.Sources into the catalog opt.DB. Files whose SHA-256 is the
+// one the last catalog recorded are not read again: their rules come from
+// the catalog. Cross-references are computed over all rules. The catalog is
+// written to opt.DB+".new" and renamed over opt.DB only when complete, so a
+// failed or cancelled build leaves the last good catalog in place.
+func Build(ctx context.Context, opt Options) (*Summary, error) {
+	start := time.Now()
+	if opt.DB == "" {
+		opt.DB = "ruledex.db"
+	}
+	if len(opt.Sources) == 0 {
+		return nil, errors.New("build: no sources")
+	}
+	prog := newProgress(opt.Progress, opt.TTY)
+	defer prog.done()
+
+	prev, err := loadPrevious(ctx, opt.DB)
+	if err != nil {
+		prog.linef("last catalog not reused: %v", err)
+		prev = nil
+	}
+	if opt.Full {
+		prev = nil
+	}
+
+	results, err := readSources(ctx, opt, prev, prog)
+	if err != nil {
+		return nil, err
+	}
+	for i := range results {
+		fr := &results[i]
+		if !fr.reused {
+			fr.srcIDs = make([]string, len(fr.Rules))
+			for j, r := range fr.Rules {
+				fr.srcIDs[j] = r.ID
+			}
+		}
+	}
+	plain := make([]ingest.FileResult, len(results))
+	for i := range results {
+		plain[i] = results[i].FileResult
+	}
+	ingest.AssignIDs(plain)
+
+	var all []*rule.Rule
+	for _, fr := range results {
+		all = append(all, fr.Rules...)
+	}
+	prog.stage("cross-referencing %d rules", len(all))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	crossReference(all)
+
+	sum := summarize(results, prev)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prog.stage("writing %s", opt.DB)
+	sum.Duration = time.Since(start)
+	if err := write(ctx, opt, prev, results, sum, prog); err != nil {
+		return nil, err
+	}
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+// crossReference runs the corpus-wide analysis of package catalog.
+func crossReference(all []*rule.Rule) {
+	for _, r := range all {
+		r.SameAction = r.SameAction[:0]
+		r.NearDuplicates = r.NearDuplicates[:0]
+	}
+	catalog.CrossReference(all)
+	for _, hook := range crossReferenceHooks {
+		hook(all)
+	}
+}
+
+// crossReferenceHooks run after catalog.CrossReference (same-action links and
+// events, where the catalog provides them).
+var crossReferenceHooks []func([]*rule.Rule)
+
+// sourceTarget returns the ingest target of s.
+func sourceTarget(s Source) ingest.Target {
+	return ingest.Target{Repo: s.Name, Path: s.Path}
+}
+
+// link returns the address of path in s's repository, or "".
+func (s Source) link(path string) string {
+	u := strings.TrimSuffix(strings.TrimSuffix(s.URL, "/"), ".git")
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return ""
+	}
+	ref := s.Ref
+	if ref == "" {
+		ref = "HEAD"
+	}
+	return u + "/blob/" + ref + "/" + path
+}
+
+// readSources lists and reads every file of every source in parallel,
+// reusing the last catalog's rules for unchanged files.
+func readSources(ctx context.Context, opt Options, prev *previous, prog *progress) ([]fileResult, error) {
+	type job struct {
+		i          int
+		src        Source
+		repo, root string
+		abs        string
+	}
+	var jobs []job
+	for _, s := range opt.Sources {
+		t := sourceTarget(s)
+		files, err := ingest.ListFiles(t)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", s.Path, err)
+		}
+		root := s.Path
+		if st, err := os.Stat(s.Path); err == nil && !st.IsDir() {
+			root = filepath.Dir(s.Path)
+		}
+		repo := ingest.RepoName(t)
+		for _, f := range files {
+			jobs = append(jobs, job{i: len(jobs), src: s, repo: repo, root: root, abs: f})
+		}
+	}
+	prog.stage("reading %d files", len(jobs))
+	results := make([]fileResult, len(jobs))
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ch := make(chan job)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				fr := readOne(j.repo, j.root, j.abs, prev)
+				if link := j.src.link(fr.Path); link != "" {
+					for _, r := range fr.Rules {
+						if r.Source.URL == "" {
+							r.Source.URL = link
+						}
+					}
+				}
+				results[j.i] = fr
+				mu.Lock()
+				done++
+				prog.count(done, len(jobs))
+				mu.Unlock()
+			}
+		}()
+	}
+	var err error
+	for _, j := range jobs {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// readOne reads one file, or takes its rules from the last catalog when its
+// content did not change.
+func readOne(repo, root, abs string, prev *previous) fileResult {
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		rel = filepath.Base(abs)
+	}
+	rel = filepath.ToSlash(rel)
+	fr := fileResult{FileResult: ingest.FileResult{Repo: repo, Path: rel, Abs: abs}}
+	st, err := os.Stat(abs)
+	if err != nil {
+		fr.Skipped = err.Error()
+		return fr
+	}
+	fr.Size, fr.mtime = st.Size(), st.ModTime().Unix()
+	if st.Size() > ingest.MaxFileSize {
+		fr.Skipped = "larger than 8 MiB"
+		return fr
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		fr.Skipped = err.Error()
+		return fr
+	}
+	sum := sha256.Sum256(data)
+	fr.sha = hex.EncodeToString(sum[:])
+	if prev != nil {
+		if pf, ok := prev.files[fileKey{repo, rel}]; ok && pf.sha == fr.sha {
+			if rules, ids, err := prev.decode(pf); err == nil {
+				fr.Format, fr.Skipped, fr.Diags = pf.format, pf.skipped, pf.diags
+				fr.Rules, fr.srcIDs, fr.reused = rules, ids, true
+				for j, r := range rules {
+					r.ID = ids[j]
+					r.Source.Repo, r.Source.Path = repo, rel
+				}
+				return fr
+			}
+		}
+	}
+	res := ingest.ReadData(repo, rel, abs, data, "")
+	fr.FileResult = res
+	fr.Size = int64(len(data))
+	return fr
+}
+
+// previous is what the last catalog holds, for an incremental build.
+type previous struct {
+	files map[fileKey]*prevFile
+	rules map[string]*prevRule // by id, lower-cased
+}
+
+type prevFile struct {
+	sha, format, skipped string
+	diags                []rule.Diagnostic
+	rules                []*prevRule
+}
+
+type prevRule struct {
+	n                                    int64
+	id, srcID, kind, fileSHA, repo, path string
+	json                                 string
+}
+
+// decode returns the rules of a file of the last catalog, with the ids their
+// source gave.
+func (p *previous) decode(pf *prevFile) ([]*rule.Rule, []string, error) {
+	rules := make([]*rule.Rule, len(pf.rules))
+	ids := make([]string, len(pf.rules))
+	for i, pr := range pf.rules {
+		r := new(rule.Rule)
+		if err := json.Unmarshal([]byte(pr.json), r); err != nil {
+			return nil, nil, err
+		}
+		rules[i], ids[i] = r, pr.srcID
+	}
+	return rules, ids, nil
+}
+
+// loadPrevious reads the files and rules of the catalog at path; nil when
+// there is none.
+func loadPrevious(ctx context.Context, path string) (*previous, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	d, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	p := &previous{files: map[fileKey]*prevFile{}, rules: map[string]*prevRule{}}
+	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags FROM files")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		pf := &prevFile{}
+		var k fileKey
+		var diags string
+		if err := rows.Scan(&k.repo, &k.path, &pf.sha, &pf.format, &pf.skipped, &diags); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(diags), &pf.diags); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p.files[k] = pf
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, json FROM rules ORDER BY n")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		pr := &prevRule{}
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.json); err != nil {
+			return nil, err
+		}
+		p.rules[strings.ToLower(pr.id)] = pr
+		if pf := p.files[fileKey{pr.repo, pr.path}]; pf != nil {
+			pf.rules = append(pf.rules, pr)
+		}
+	}
+	return p, rows.Err()
+}
+
+// sqlDB opens the catalog file p for writing.
+func openWrite(p string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(p, false, "busy_timeout(5000)", "journal_mode(OFF)", "synchronous(OFF)", "temp_store(MEMORY)", "cache_size(-65536)"))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}

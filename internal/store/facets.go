@@ -1,0 +1,148 @@
+package store
+
+import (
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Facet names, as Query.Facets and Result.Facets use them.
+const (
+	FacetPlatform  = "platform"
+	FacetRepo      = "repo"
+	FacetKind      = "kind"
+	FacetLanguage  = "language"
+	FacetTactic    = "tactic"
+	FacetTechnique = "technique"
+	FacetTable     = "table" // KQL tables; Sigma log sources product/service/category
+	FacetSeverity  = "severity"
+	FacetStatus    = "status"
+	FacetAuthor    = "author"
+	FacetOperator  = "operator"
+	FacetFunction  = "function"
+	FacetField     = "field" // fields named (keywords)
+	FacetTag       = "tag"
+)
+
+// Facets lists every facet name, in the order a page shows them.
+var Facets = []string{FacetPlatform, FacetKind, FacetRepo, FacetLanguage, FacetTactic, FacetTechnique, FacetTable,
+	FacetSeverity, FacetStatus, FacetAuthor, FacetOperator, FacetFunction, FacetField, FacetTag}
+
+var isFacet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range Facets {
+		m[f] = true
+	}
+	return m
+}()
+
+type facetValue struct{ facet, value string }
+
+// facetsOf returns the facet values of r, without empty values or repeats.
+func facetsOf(r *rule.Rule) []facetValue {
+	var fs []facetValue
+	seen := map[facetValue]bool{}
+	add := func(facet string, vals ...string) {
+		for _, v := range vals {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				continue
+			}
+			k := facetValue{facet, strings.ToLower(v)}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			fs = append(fs, facetValue{facet, v})
+		}
+	}
+	add(FacetPlatform, r.Platform)
+	add(FacetRepo, r.Source.Repo)
+	add(FacetKind, r.Kind)
+	add(FacetLanguage, r.Language)
+	add(FacetSeverity, strings.ToLower(r.Severity))
+	add(FacetStatus, strings.ToLower(r.Status))
+	add(FacetTactic, r.Tactics...)
+	for _, t := range r.Techniques {
+		add(FacetTactic, t.Tactic)
+		add(FacetTechnique, t.ID)
+	}
+	add(FacetTable, r.Tables...)
+	add(FacetAuthor, r.Authors...)
+	add(FacetOperator, r.Operators...)
+	add(FacetFunction, r.Functions...)
+	add(FacetField, r.Keywords...)
+	add(FacetTag, r.Tags...)
+	return fs
+}
+
+// searchDoc is the text of one rule in the search table.
+type searchDoc struct {
+	title, description, query, fields, vals, meta, parts string
+}
+
+// searchDocOf returns r's text for full-text search.
+func searchDocOf(r *rule.Rule) searchDoc {
+	var fields, vals, meta []string
+	fields = append(fields, r.Keywords...)
+	fields = append(fields, r.GroupBy...)
+	for _, o := range r.Outputs {
+		fields = append(fields, o.Name)
+	}
+	for _, p := range r.Params {
+		fields = append(fields, p.Name)
+		vals = append(vals, p.Value)
+	}
+	for _, e := range r.EntityMappings {
+		fields = append(fields, e.Column)
+	}
+	var walk func([]rule.Stage)
+	walk = func(ss []rule.Stage) {
+		for _, s := range ss {
+			for _, p := range s.Predicates {
+				fields = append(fields, p.Field)
+				vals = append(vals, p.Values...)
+			}
+			walk(s.Stages)
+		}
+	}
+	walk(r.Stages)
+	for _, e := range r.Events {
+		vals = append(vals, e.Event, e.Provider, e.Title)
+	}
+	vals = append(vals, r.Actions...)
+	meta = append(meta, r.ID, r.Platform, r.Product, r.Language, r.Kind, r.Status, r.Severity, r.Source.Repo, r.Source.Path, r.Variant)
+	meta = append(meta, r.Tables...)
+	meta = append(meta, r.Tactics...)
+	for _, t := range r.Techniques {
+		meta = append(meta, t.ID, t.Name, t.Tactic)
+	}
+	meta = append(meta, r.Tags...)
+	meta = append(meta, r.Authors...)
+	meta = append(meta, r.DataConnectors...)
+	d := searchDoc{
+		title:       r.Title,
+		description: r.Description,
+		query:       r.Query,
+		fields:      joinUnique(fields),
+		vals:        joinUnique(vals),
+		meta:        joinUnique(meta),
+	}
+	d.parts = partsText(d.title, d.description, d.query, d.fields, d.vals, d.meta)
+	return d
+}
+
+// joinUnique joins the distinct non-empty strings of ss, one a line.
+func joinUnique(ss []string) string {
+	seen := make(map[string]bool, len(ss))
+	var b strings.Builder
+	for _, s := range ss {
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		b.WriteString(s)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -1,0 +1,584 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// RuleSummary is what a list of rules shows of each.
+type RuleSummary struct {
+	ID         string   `json:"id"`
+	Platform   string   `json:"platform"`
+	Language   string   `json:"language"`
+	Product    string   `json:"product"`
+	Kind       string   `json:"kind"`
+	Title      string   `json:"title"`
+	Severity   string   `json:"severity"`
+	Status     string   `json:"status"`
+	Repo       string   `json:"repo"`
+	Path       string   `json:"path"`
+	Line       int      `json:"line"`
+	URL        string   `json:"url"`
+	Techniques []string `json:"techniques"`
+	Tables     []string `json:"tables"`
+	Errors     int      `json:"errors"` // error diagnostics
+}
+
+// Hit is one rule found by Search.
+type Hit struct {
+	RuleSummary
+	// Snippet is where the text matched, HTML-escaped, matches in <mark>…</mark>;
+	// "" for a search without text.
+	Snippet string `json:"snippet"`
+}
+
+// Count is one value of a facet with the number of rules that have it.
+type Count struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Query is a search.
+type Query struct {
+	Text       string              // words, "phrases", -not, prefix*, OR, column:word; "" for all rules
+	Facets     map[string][]string // facet → values: values of one facet ORed, facets ANDed; case-insensitive
+	Page       int                 // 1-based; 0 means 1
+	PerPage    int                 // 0 means 20; at most 500
+	FacetLimit int                 // values per facet in Result.Facets, most frequent first; 0 means 25, -1 all
+}
+
+// Result is a page of rules found, with the facet counts of all of them.
+type Result struct {
+	Total   int                `json:"total"`
+	Page    int                `json:"page"`
+	PerPage int                `json:"per_page"`
+	Hits    []Hit              `json:"hits"`
+	Facets  map[string][]Count `json:"facets"`
+}
+
+// index holds the facets of every rule in memory, for filtering and
+// counting the facets of a search's whole result.
+type index struct {
+	facet  []string           // value id → facet
+	value  []string           // value id → value
+	ids    map[string][]int32 // facet+"\x00"+lower(value) → value ids
+	rules  map[int64][]int32  // rule → its value ids
+	order  []int64            // every rule, by title then id
+	loaded time.Time
+}
+
+func (d *DB) index() (*index, error) {
+	d.once.Do(func() { d.idx, d.idxErr = d.loadIndex() })
+	return d.idx, d.idxErr
+}
+
+func (d *DB) loadIndex() (*index, error) {
+	ix := &index{ids: map[string][]int32{}, rules: map[int64][]int32{}, loaded: time.Now()}
+	rows, err := d.db.Query("SELECT facet, value, rule FROM facets ORDER BY facet, value, rule")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	prevF, prevV := "", ""
+	id := int32(-1)
+	for rows.Next() {
+		var f, v string
+		var n int64
+		if err := rows.Scan(&f, &v, &n); err != nil {
+			return nil, err
+		}
+		if id < 0 || f != prevF || v != prevV {
+			id++
+			ix.facet, ix.value = append(ix.facet, f), append(ix.value, v)
+			k := f + "\x00" + strings.ToLower(v)
+			ix.ids[k] = append(ix.ids[k], id)
+			prevF, prevV = f, v
+		}
+		ix.rules[n] = append(ix.rules[n], id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows2, err := d.db.Query("SELECT n FROM rules ORDER BY title COLLATE NOCASE, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows2.Close()
+	for rows2.Next() {
+		var n int64
+		if err := rows2.Scan(&n); err != nil {
+			return nil, err
+		}
+		ix.order = append(ix.order, n)
+	}
+	return ix, rows2.Err()
+}
+
+// Search finds rules by text and facets, ranked by relevance (title first,
+// then description, fields and values, then the query text), or by title
+// when there is no text.
+func (d *DB) Search(q Query) (Result, error) {
+	if q.Page <= 0 {
+		q.Page = 1
+	}
+	if q.PerPage <= 0 {
+		q.PerPage = 20
+	}
+	q.PerPage = min(q.PerPage, 500)
+	if q.FacetLimit == 0 {
+		q.FacetLimit = 25
+	}
+	res := Result{Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}, Facets: map[string][]Count{}}
+	ix, err := d.index()
+	if err != nil {
+		return res, err
+	}
+	for f := range q.Facets {
+		if !isFacet[f] {
+			return res, fmt.Errorf("unknown facet %q (facets: %s)", f, strings.Join(Facets, ", "))
+		}
+	}
+	pos, neg := ftsQuery(q.Text)
+	var matched []int64
+	switch {
+	case pos != "":
+		matched, err = d.matchFTS(pos, neg)
+	case neg != "":
+		var out []int64
+		out, err = d.matchFTS(neg, "")
+		excluded := make(map[int64]bool, len(out))
+		for _, n := range out {
+			excluded[n] = true
+		}
+		for _, n := range ix.order {
+			if !excluded[n] {
+				matched = append(matched, n)
+			}
+		}
+	default:
+		matched = ix.order
+	}
+	if err != nil {
+		return res, err
+	}
+	matched = ix.filter(matched, q.Facets)
+	res.Total = len(matched)
+	res.Facets = ix.count(matched, q.FacetLimit)
+	from := (q.Page - 1) * q.PerPage
+	if from >= len(matched) {
+		return res, nil
+	}
+	page := matched[from:min(from+q.PerPage, len(matched))]
+	sums, err := d.summaries(page)
+	if err != nil {
+		return res, err
+	}
+	var snippets map[int64]string
+	if pos != "" {
+		if snippets, err = d.snippets(pos, q.Text, page); err != nil {
+			return res, err
+		}
+	}
+	for i, s := range sums {
+		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: snippets[page[i]]})
+	}
+	return res, nil
+}
+
+// Rules lists rules with the given facets, by title.
+func (d *DB) Rules(facets map[string][]string, page, perPage int) (Result, error) {
+	return d.Search(Query{Facets: facets, Page: page, PerPage: perPage})
+}
+
+// matchFTS returns the rules matching an FTS5 expression, best first.
+func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
+	expr := pos
+	if neg != "" {
+		expr = "(" + pos + ") NOT (" + neg + ")"
+	}
+	rows, err := d.db.Query(`SELECT rowid FROM search WHERE search MATCH ? ORDER BY bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5)`, expr)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", expr, err)
+	}
+	defer rows.Close()
+	var ns []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		ns = append(ns, n)
+	}
+	return ns, rows.Err()
+}
+
+// filter keeps the rules of ns that have, for every facet, one of its values.
+func (ix *index) filter(ns []int64, facets map[string][]string) []int64 {
+	if len(facets) == 0 {
+		return ns
+	}
+	type want map[int32]bool
+	var wants []want
+	for f, vals := range facets {
+		w := want{}
+		for _, v := range vals {
+			for _, id := range ix.ids[f+"\x00"+strings.ToLower(strings.TrimSpace(v))] {
+				w[id] = true
+			}
+		}
+		wants = append(wants, w)
+	}
+	out := make([]int64, 0, len(ns))
+next:
+	for _, n := range ns {
+		have := ix.rules[n]
+		for _, w := range wants {
+			ok := false
+			for _, id := range have {
+				if w[id] {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				continue next
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// count returns the facet values of the rules ns with their counts, most
+// frequent first, at most limit per facet (all when limit < 0).
+func (ix *index) count(ns []int64, limit int) map[string][]Count {
+	counts := make([]int32, len(ix.value))
+	for _, n := range ns {
+		for _, id := range ix.rules[n] {
+			counts[id]++
+		}
+	}
+	out := map[string][]Count{}
+	for _, f := range Facets {
+		out[f] = []Count{}
+	}
+	for id, c := range counts {
+		if c > 0 {
+			out[ix.facet[id]] = append(out[ix.facet[id]], Count{Value: ix.value[id], Count: int(c)})
+		}
+	}
+	for f, cs := range out {
+		sortCounts(cs)
+		if limit >= 0 && len(cs) > limit {
+			out[f] = cs[:limit]
+		}
+	}
+	return out
+}
+
+func sortCounts(cs []Count) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].Count != cs[j].Count {
+			return cs[i].Count > cs[j].Count
+		}
+		return strings.ToLower(cs[i].Value) < strings.ToLower(cs[j].Value)
+	})
+}
+
+const summaryColumns = `n, id, platform, language, product, kind, title, severity, status, repo, path, line, url, techniques, tables_, diag_errors`
+
+func scanSummary(sc interface{ Scan(...any) error }) (int64, RuleSummary, error) {
+	var s RuleSummary
+	var n int64
+	var techs, tables string
+	err := sc.Scan(&n, &s.ID, &s.Platform, &s.Language, &s.Product, &s.Kind, &s.Title, &s.Severity, &s.Status,
+		&s.Repo, &s.Path, &s.Line, &s.URL, &techs, &tables, &s.Errors)
+	s.Techniques = splitNonEmpty(techs, " ")
+	s.Tables = splitNonEmpty(tables, "\n")
+	return n, s, err
+}
+
+func splitNonEmpty(s, sep string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, sep)
+}
+
+// inList returns "(?,?,...)" for n values and the values as arguments.
+func inList(ns []int64) (string, []any) {
+	args := make([]any, len(ns))
+	for i, n := range ns {
+		args[i] = n
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?,", len(ns)), ",") + ")", args
+}
+
+// summaries returns the summaries of the rules ns, in the order of ns.
+func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
+	if len(ns) == 0 {
+		return []RuleSummary{}, nil
+	}
+	list, args := inList(ns)
+	rows, err := d.db.Query(`SELECT `+summaryColumns+` FROM rules WHERE n IN `+list, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byN := make(map[int64]RuleSummary, len(ns))
+	for rows.Next() {
+		n, s, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
+		}
+		byN[n] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]RuleSummary, 0, len(ns))
+	for _, n := range ns {
+		if s, ok := byN[n]; ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// snippets returns, for the rules ns matching expr, FTS5's snippet of the
+// column that matched best (the query, the description, the title, values or
+// fields), or a marked line of the query when the match was a part of a
+// compound token.
+func (d *DB) snippets(expr, text string, ns []int64) (map[int64]string, error) {
+	list, args := inList(ns)
+	rows, err := d.db.Query(`SELECT rowid,
+		snippet(search, 2, char(2), char(3), '…', 14), snippet(search, 1, char(2), char(3), '…', 14),
+		snippet(search, 0, char(2), char(3), '…', 14), snippet(search, 4, char(2), char(3), '…', 10),
+		snippet(search, 3, char(2), char(3), '…', 10), query
+		FROM search WHERE search MATCH ? AND rowid IN `+list, append([]any{expr}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]string, len(ns))
+	for rows.Next() {
+		var n int64
+		var q, desc, title, vals, fields, query string
+		if err := rows.Scan(&n, &q, &desc, &title, &vals, &fields, &query); err != nil {
+			return nil, err
+		}
+		out[n] = ""
+		for _, s := range []string{q, desc, title, vals, fields} {
+			if strings.Contains(s, markOpen) {
+				out[n] = markSnippet(s)
+				break
+			}
+		}
+		if out[n] == "" {
+			out[n] = lineSnippet(query, text)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Rule returns the rule with the given id (compared case-insensitively).
+func (d *DB) Rule(id string) (*rule.Rule, error) {
+	var js string
+	err := d.db.QueryRow(`SELECT json FROM rules WHERE id = ?`, id).Scan(&js)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := new(rule.Rule)
+	if err := json.Unmarshal([]byte(js), r); err != nil {
+		return nil, fmt.Errorf("%s: %w", id, err)
+	}
+	r.Normalize()
+	return r, nil
+}
+
+// FacetValues returns every value of a facet with its number of rules, most
+// frequent first.
+func (d *DB) FacetValues(facet string) ([]Count, error) {
+	if !isFacet[facet] {
+		return nil, fmt.Errorf("unknown facet %q (facets: %s)", facet, strings.Join(Facets, ", "))
+	}
+	ix, err := d.index()
+	if err != nil {
+		return nil, err
+	}
+	cs := []Count{}
+	for id, f := range ix.facet {
+		if f == facet {
+			cs = append(cs, Count{Value: ix.value[id]})
+		}
+	}
+	// Counts from the postings.
+	idx := map[string]int{}
+	for i, c := range cs {
+		idx[c.Value] = i
+	}
+	for _, vals := range ix.rules {
+		for _, id := range vals {
+			if ix.facet[id] == facet {
+				cs[idx[ix.value[id]]].Count++
+			}
+		}
+	}
+	sortCounts(cs)
+	return cs, nil
+}
+
+// Indicator returns the rules with a positive indicator matching value:
+// case-insensitively unless the rule's match is case-sensitive. field and
+// kind narrow it when not empty (field case-insensitively, kind as
+// catalog.MatchKind counts it: in is eq, has_any and has_all are has).
+func (d *DB) Indicator(field, kind, value string) ([]RuleSummary, error) {
+	q := `SELECT DISTINCT rule, value, case_sensitive FROM indicators WHERE folded = ?`
+	args := []any{catalog.Fold(value)}
+	if kind != "" {
+		q += ` AND match_kind = ?`
+		args = append(args, catalog.MatchKind(kind))
+	}
+	if field != "" {
+		q += ` AND field = ? COLLATE NOCASE`
+		args = append(args, field)
+	}
+	rows, err := d.db.Query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ns []int64
+	seen := map[int64]bool{}
+	for rows.Next() {
+		var n int64
+		var v string
+		var cs bool
+		if err := rows.Scan(&n, &v, &cs); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if cs && v != value || seen[n] {
+			continue
+		}
+		seen[n] = true
+		ns = append(ns, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sums, err := d.summaries(ns)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(sums, func(i, j int) bool { return sums[i].ID < sums[j].ID })
+	return sums, nil
+}
+
+// EachRule calls f with every rule of the catalog, by id, until f returns an error.
+func (d *DB) EachRule(f func(*rule.Rule) error) error {
+	rows, err := d.db.Query(`SELECT json FROM rules ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var js string
+		if err := rows.Scan(&js); err != nil {
+			return err
+		}
+		r := new(rule.Rule)
+		if err := json.Unmarshal([]byte(js), r); err != nil {
+			return err
+		}
+		r.Normalize()
+		if err := f(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AllRules returns every rule of the catalog, by id.
+func (d *DB) AllRules() ([]*rule.Rule, error) {
+	var out []*rule.Rule
+	err := d.EachRule(func(r *rule.Rule) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// Stats is an overview of the catalog.
+type Stats struct {
+	Rules      int            `json:"rules"`
+	Files      int            `json:"files"`
+	ByPlatform map[string]int `json:"by_platform"`
+	ByKind     map[string]int `json:"by_kind"`
+	ByRepo     map[string]int `json:"by_repo"`
+	LastBuild  BuildInfo      `json:"last_build"`
+}
+
+// BuildInfo is the record of one build.
+type BuildInfo struct {
+	Time     time.Time `json:"time"`
+	Duration int64     `json:"duration_ms"`
+	Sources  []Source  `json:"sources"`
+	Summary  Summary   `json:"summary"`
+}
+
+// Stats returns counts per platform, kind and repository, and the last build.
+func (d *DB) Stats() (Stats, error) {
+	s := Stats{ByPlatform: map[string]int{}, ByKind: map[string]int{}, ByRepo: map[string]int{}}
+	for _, g := range []struct {
+		col string
+		m   map[string]int
+	}{{"platform", s.ByPlatform}, {"kind", s.ByKind}, {"repo", s.ByRepo}} {
+		rows, err := d.db.Query(`SELECT ` + g.col + `, count(*) FROM rules GROUP BY 1`)
+		if err != nil {
+			return s, err
+		}
+		for rows.Next() {
+			var k string
+			var c int
+			if err := rows.Scan(&k, &c); err != nil {
+				rows.Close()
+				return s, err
+			}
+			g.m[k] = c
+			if g.col == "platform" {
+				s.Rules += c
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s, err
+		}
+	}
+	if err := d.db.QueryRow(`SELECT count(*) FROM files`).Scan(&s.Files); err != nil {
+		return s, err
+	}
+	var t, src, sum string
+	err := d.db.QueryRow(`SELECT time, duration_ms, sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&t, &s.LastBuild.Duration, &src, &sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, nil
+	}
+	if err != nil {
+		return s, err
+	}
+	s.LastBuild.Time, _ = time.Parse(time.RFC3339, t)
+	json.Unmarshal([]byte(src), &s.LastBuild.Sources)
+	json.Unmarshal([]byte(sum), &s.LastBuild.Summary)
+	return s, nil
+}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migration is one numbered schema step.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in order; their file names
+// start with their version number.
+func migrations() []migration {
+	ents, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	var ms []migration
+	for _, e := range ents {
+		num, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			panic("store: migration without a number: " + e.Name())
+		}
+		b, err := migrationFS.ReadFile(path.Join("migrations", e.Name()))
+		if err != nil {
+			panic(err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms
+}
+
+// SchemaVersion is the schema version this build of ruledex writes and reads.
+func SchemaVersion() int {
+	ms := migrations()
+	return ms[len(ms)-1].version
+}
+
+// migrate applies to db every migration newer than its user_version, each in
+// its own transaction.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var have int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return err
+	}
+	for _, m := range migrations() {
+		if m.version <= have {
+			continue
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dsn returns the driver's name for the database file p with pragmas.
+func dsn(p string, readOnly bool, pragmas ...string) string {
+	q := url.Values{}
+	if readOnly {
+		q.Set("mode", "ro")
+	}
+	for _, pr := range pragmas {
+		q.Add("_pragma", pr)
+	}
+	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
+}
+
+// ErrNotFound is returned when a rule id is not in the catalog.
+var ErrNotFound = errors.New("no such rule in the catalog")
+
+// DB is an open catalog, read-only. Its methods are safe for concurrent use.
+type DB struct {
+	db   *sql.DB
+	path string
+
+	once   sync.Once // loads idx on first use
+	idx    *index
+	idxErr error
+}
+
+// Open opens the catalog built at path, read-only.
+func Open(p string) (*DB, error) {
+	if _, err := os.Stat(p); err != nil {
+		return nil, fmt.Errorf("open catalog: %w (build one with `ruledex build`)", err)
+	}
+	db, err := sql.Open("sqlite", dsn(p, true, "busy_timeout(5000)", "query_only(1)"))
+	if err != nil {
+		return nil, err
+	}
+	var v int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open catalog %s: %w", p, err)
+	}
+	if want := SchemaVersion(); v != want {
+		db.Close()
+		return nil, fmt.Errorf("catalog %s has schema version %d, this ruledex reads %d: rebuild it with `ruledex build`", p, v, want)
+	}
+	return &DB{db: db, path: p}, nil
+}
+
+// Close closes the catalog.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Path returns the file the catalog was opened from.
+func (d *DB) Path() string { return d.path }

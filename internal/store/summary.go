@@ -1,0 +1,116 @@
+package store
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Summary tells what a build read and made.
+type Summary struct {
+	Files          int                       `json:"files"`       // files in the sources
+	Read           int                       `json:"read"`        // files read in this build
+	Reused         int                       `json:"reused"`      // unchanged files whose rules came from the last catalog
+	Removed        int                       `json:"removed"`     // files of the last catalog that are gone
+	WithRules      int                       `json:"with_rules"`  // files that gave at least one rule
+	Skipped        map[string]int            `json:"skipped"`     // files that gave no rule, by reason
+	Rules          int                       `json:"rules"`       // rules in the catalog
+	ByPlatform     map[string]int            `json:"by_platform"` // rules by platform
+	ByKind         map[string]int            `json:"by_kind"`     // rules by kind
+	ByPlatformKind map[string]map[string]int `json:"by_platform_kind"`
+	Diagnostics    map[string]int            `json:"diagnostics"`      // diagnostics of rules and files, by severity
+	RulesWithError int                       `json:"rules_with_error"` // rules with at least one error diagnostic
+	NearDuplicates int                       `json:"near_duplicates"`  // rules with at least one near-duplicate
+	Duration       time.Duration             `json:"duration_ns"`
+}
+
+// Reasons a file gives no rule, besides the reader's own (ingest's "not a
+// rule format ruledex reads", "larger than 8 MiB", I/O errors).
+const SkipNoRule = "read as %s, but no rule in it"
+
+func summarize(results []fileResult, prev *previous) *Summary {
+	s := &Summary{Skipped: map[string]int{}, ByPlatform: map[string]int{}, ByKind: map[string]int{},
+		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}}
+	present := map[fileKey]bool{}
+	for _, fr := range results {
+		s.Files++
+		present[fileKey{fr.Repo, fr.Path}] = true
+		if fr.reused {
+			s.Reused++
+		} else {
+			s.Read++
+		}
+		switch {
+		case fr.Skipped != "":
+			s.Skipped[fr.Skipped]++
+		case len(fr.Rules) == 0:
+			s.Skipped[fmt.Sprintf(SkipNoRule, fr.Format)]++
+		default:
+			s.WithRules++
+		}
+		for _, d := range fr.Diags {
+			s.Diagnostics[d.Severity]++
+		}
+		for _, r := range fr.Rules {
+			s.Rules++
+			s.ByPlatform[r.Platform]++
+			s.ByKind[r.Kind]++
+			if s.ByPlatformKind[r.Platform] == nil {
+				s.ByPlatformKind[r.Platform] = map[string]int{}
+			}
+			s.ByPlatformKind[r.Platform][r.Kind]++
+			for _, d := range r.Diagnostics {
+				s.Diagnostics[d.Severity]++
+			}
+			if r.HasErrors() {
+				s.RulesWithError++
+			}
+			if len(r.NearDuplicates) > 0 {
+				s.NearDuplicates++
+			}
+		}
+	}
+	if prev != nil {
+		for k := range prev.files {
+			if !present[k] {
+				s.Removed++
+			}
+		}
+	}
+	return s
+}
+
+// Write prints s for a person.
+func (s *Summary) Write(w io.Writer) {
+	fmt.Fprintf(w, "%d rules from %d files (%d read, %d unchanged, %d removed) in %s\n",
+		s.Rules, s.Files, s.Read, s.Reused, s.Removed, s.Duration.Round(time.Millisecond))
+	plats := sortedKeys(s.ByPlatform)
+	for _, p := range plats {
+		var kinds []string
+		for _, k := range sortedKeys(s.ByPlatformKind[p]) {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, s.ByPlatformKind[p][k]))
+		}
+		fmt.Fprintf(w, "  %-12s %6d  (%s)\n", p, s.ByPlatform[p], strings.Join(kinds, ", "))
+	}
+	fmt.Fprintf(w, "files: %d with rules", s.WithRules)
+	for _, why := range sortedKeys(s.Skipped) {
+		fmt.Fprintf(w, "; %d %s", s.Skipped[why], why)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "diagnostics: %d error, %d warning, %d info (%d rules with errors)\n",
+		s.Diagnostics[rule.SevError], s.Diagnostics[rule.SevWarning], s.Diagnostics[rule.SevInfo], s.RulesWithError)
+	fmt.Fprintf(w, "near-duplicates: %d rules have one\n", s.NearDuplicates)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

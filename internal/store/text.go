@@ -1,0 +1,282 @@
+package store
+
+import (
+	"html"
+	"strings"
+	"unicode"
+)
+
+// isTokenChar tells whether c belongs to a search token: letters and digits
+// (as FTS5's unicode61 sees them) and the tokenchars '.', '/', '_', '-'.
+func isTokenChar(c rune) bool {
+	return unicode.IsLetter(c) || unicode.IsDigit(c) || c == '.' || c == '/' || c == '_' || c == '-' || unicode.Is(unicode.Mn, c)
+}
+
+func isSeparator(c rune) bool { return c == '.' || c == '/' || c == '_' || c == '-' }
+
+// tokens returns the search tokens of s, as the FTS5 tokenizer splits it.
+func tokens(s string) []string {
+	return strings.FieldsFunc(s, func(c rune) bool { return !isTokenChar(c) })
+}
+
+// parts returns the pieces of a token split at '.', '/', '_' and '-'; nil when
+// the token has no separator or is one piece.
+func parts(tok string) []string {
+	if !strings.ContainsFunc(tok, isSeparator) {
+		return nil
+	}
+	ps := strings.FieldsFunc(tok, isSeparator)
+	if len(ps) == 1 && ps[0] == tok {
+		return nil
+	}
+	return ps
+}
+
+// partsText returns the parts of every compound token of the texts, one
+// token's parts on a line, so that a word inside
+// Microsoft.Compute/virtualMachines/runCommand/action is found alone.
+func partsText(texts ...string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, s := range texts {
+		for _, tok := range tokens(s) {
+			ps := parts(tok)
+			if ps == nil {
+				continue
+			}
+			key := strings.ToLower(tok)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			b.WriteString(strings.Join(ps, " "))
+			b.WriteString(" \n")
+		}
+	}
+	return b.String()
+}
+
+// searchColumns are the columns a query may name as column:term.
+var searchColumns = map[string]string{
+	"title": "title", "description": "description", "query": "query", "fields": "fields", "field": "fields",
+	"values": "vals", "value": "vals", "vals": "vals", "meta": "meta",
+}
+
+// term is one term of a user's query.
+type term struct {
+	text   string // the words, unquoted
+	phrase bool   // quoted
+	prefix bool   // ends in *
+	neg    bool   // starts with -
+	or     bool   // joined to the previous term by OR
+	column string // search column, "" for all
+}
+
+// parseQuery splits a user's query into terms: words, "quoted phrases",
+// -negations, word* prefixes, OR between terms and column:term.
+func parseQuery(q string) []term {
+	var ts []term
+	or := false
+	for i := 0; i < len(q); {
+		c := q[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			i++
+			continue
+		}
+		t := term{or: or}
+		or = false
+		if c == '-' && i+1 < len(q) && q[i+1] != ' ' {
+			t.neg = true
+			i++
+		}
+		// column:
+		if j := strings.IndexAny(q[i:], ": \t\""); j > 0 && q[i+j] == ':' {
+			if col, ok := searchColumns[strings.ToLower(q[i:i+j])]; ok {
+				t.column = col
+				i += j + 1
+			}
+		}
+		if i < len(q) && q[i] == '"' {
+			end := strings.IndexByte(q[i+1:], '"')
+			if end < 0 {
+				t.text, i = q[i+1:], len(q)
+			} else {
+				t.text, i = q[i+1:i+1+end], i+2+end
+			}
+			t.phrase = true
+		} else {
+			end := strings.IndexAny(q[i:], " \t\r\n")
+			if end < 0 {
+				end = len(q) - i
+			}
+			t.text, i = q[i:i+end], i+end
+		}
+		if i < len(q) && q[i] == '*' {
+			i++
+			t.prefix = true
+		}
+		if strings.HasSuffix(t.text, "*") && !t.phrase {
+			t.text, t.prefix = strings.TrimRight(t.text, "*"), true
+		}
+		if !t.phrase && !t.neg && t.column == "" && t.text == "OR" {
+			or = len(ts) > 0
+			continue
+		}
+		if len(tokens(t.text)) == 0 {
+			continue
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// quote returns s as an FTS5 string.
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// ftsTerm returns the FTS5 expression of one term. A token with separators
+// matches as the whole token, or as its parts in a row in the parts column.
+func ftsTerm(t term) string {
+	toks := tokens(t.text)
+	star := ""
+	if t.prefix {
+		star = "*"
+	}
+	var whole string
+	if len(toks) == 1 {
+		whole = quote(toks[0]) + star
+	} else {
+		whole = quote(strings.Join(toks, " ")) + star
+	}
+	var split []string
+	for _, tok := range toks {
+		if ps := parts(tok); ps != nil {
+			split = append(split, ps...)
+		} else {
+			split = append(split, tok)
+		}
+	}
+	col := ""
+	if t.column != "" {
+		col = t.column + " : "
+	}
+	if len(split) == len(toks) || t.column != "" && t.column != "query" && t.column != "vals" && t.column != "fields" {
+		return col + whole
+	}
+	return "(" + col + whole + " OR parts : " + quote(strings.Join(split, " ")) + star + ")"
+}
+
+// ftsQuery returns the FTS5 MATCH expression of a user's query: positive
+// terms ANDed (or ORed where the user said OR), then NOT each negative one.
+// It returns "" when the query has no positive term; neg holds the negative
+// terms' expression, ORed, for use when there is no positive term.
+func ftsQuery(q string) (pos, neg string) {
+	var b, nb strings.Builder
+	for _, t := range parseQuery(q) {
+		e := ftsTerm(t)
+		if t.neg {
+			if nb.Len() > 0 {
+				nb.WriteString(" OR ")
+			}
+			nb.WriteString(e)
+			continue
+		}
+		if b.Len() > 0 {
+			if t.or {
+				b.WriteString(" OR ")
+			} else {
+				b.WriteString(" AND ")
+			}
+		}
+		b.WriteString(e)
+	}
+	return b.String(), nb.String()
+}
+
+// Snippet marks: FTS5's snippet() puts these around matches; markSnippet
+// turns them into <mark> after escaping the rest.
+const (
+	markOpen  = "\x02"
+	markClose = "\x03"
+)
+
+// markSnippet escapes s for HTML and turns the FTS5 marks into <mark>…</mark>.
+func markSnippet(s string) string {
+	s = html.EscapeString(strings.Join(strings.Fields(s), " "))
+	s = strings.ReplaceAll(s, markOpen, "<mark>")
+	return strings.ReplaceAll(s, markClose, "</mark>")
+}
+
+// lineSnippet is the snippet of a match FTS5 cannot show in its own columns
+// (a part of a compound token): the first line of text that holds one of the
+// query's words, with every occurrence marked, HTML-escaped.
+func lineSnippet(text, q string) string {
+	var words []string
+	for _, t := range parseQuery(q) {
+		if t.neg {
+			continue
+		}
+		for _, tok := range tokens(t.text) {
+			words = append(words, strings.ToLower(tok))
+			words = append(words, parts(strings.ToLower(tok))...)
+		}
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	for _, line := range strings.Split(text, "\n") {
+		low := strings.ToLower(line)
+		for _, w := range words {
+			if w == "" || !strings.Contains(low, w) {
+				continue
+			}
+			return markWords(strings.TrimSpace(line), words)
+		}
+	}
+	return ""
+}
+
+// markWords returns line HTML-escaped with every occurrence of words marked.
+func markWords(line string, words []string) string {
+	if r := []rune(line); len(r) > 200 {
+		line = string(r[:200]) + "…"
+	}
+	low := strings.ToLower(line)
+	if len(low) != len(line) { // case mapping changed lengths: mark nothing
+		return html.EscapeString(line)
+	}
+	marked := make([]bool, len(line))
+	for _, w := range words {
+		for i := 0; w != "" && i <= len(low)-len(w); {
+			j := strings.Index(low[i:], w)
+			if j < 0 {
+				break
+			}
+			for k := i + j; k < i+j+len(w); k++ {
+				marked[k] = true
+			}
+			i += j + len(w)
+		}
+	}
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(line); {
+		if marked[i] != in {
+			if in {
+				b.WriteString("</mark>")
+			} else {
+				b.WriteString("<mark>")
+			}
+			in = marked[i]
+		}
+		j := i + 1
+		for j < len(line) && marked[j] == in {
+			j++
+		}
+		b.WriteString(html.EscapeString(line[i:j]))
+		i = j
+	}
+	if in {
+		b.WriteString("</mark>")
+	}
+	return b.String()
+}

@@ -1,0 +1,333 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// write puts the build's rules into opt.DB+".new" and renames it over
+// opt.DB. With a previous catalog, the new one starts as its copy and only
+// rows that changed are rewritten.
+func write(ctx context.Context, opt Options, prev *previous, results []fileResult, sum *Summary, prog *progress) (err error) {
+	newPath := opt.DB + ".new"
+	removeDB(newPath)
+	defer func() {
+		if err != nil {
+			removeDB(newPath)
+		}
+	}()
+	if prev != nil {
+		if st, e := os.Stat(opt.DB + "-wal"); e == nil && st.Size() > 0 {
+			prev = nil // the last catalog is being written or was not closed cleanly: start afresh
+		} else if e := copyFile(opt.DB, newPath); e != nil {
+			return fmt.Errorf("copy last catalog: %w", e)
+		}
+	}
+	db, err := openWrite(newPath)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+	}()
+	if err := migrate(ctx, db); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	w, err := newWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+
+	var existing map[string]*prevRule
+	if prev != nil {
+		existing = prev.rules
+	}
+	kept := map[int64]bool{}
+	deleted := map[int64]bool{}
+	total := 0
+	for _, fr := range results {
+		total += len(fr.Rules)
+	}
+	done := 0
+	for _, fr := range results {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for j, r := range fr.Rules {
+			srcID := ""
+			if j < len(fr.srcIDs) {
+				srcID = fr.srcIDs[j]
+			}
+			r.Normalize()
+			js, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.ID, err)
+			}
+			pr := existing[strings.ToLower(r.ID)]
+			switch {
+			case pr != nil && !deleted[pr.n] && !kept[pr.n] && pr.id == r.ID && pr.fileSHA == fr.sha && pr.repo == fr.Repo &&
+				pr.path == fr.Path && pr.kind == r.Kind && pr.srcID == srcID:
+				kept[pr.n] = true
+				if pr.json != string(js) { // only the cross-references changed
+					if err := w.updateJSON(pr.n, r, js); err != nil {
+						return err
+					}
+				}
+			default:
+				if pr != nil && !deleted[pr.n] && !kept[pr.n] {
+					if err := w.deleteRule(pr.n); err != nil {
+						return err
+					}
+					deleted[pr.n] = true
+				}
+				n, err := w.insertRule(r, js, srcID, fr.sha)
+				if err != nil {
+					return fmt.Errorf("%s: %w", r.ID, err)
+				}
+				kept[n] = true
+			}
+			done++
+			prog.count(done, total)
+		}
+	}
+	for _, pr := range existing {
+		if !kept[pr.n] && !deleted[pr.n] {
+			if err := w.deleteRule(pr.n); err != nil {
+				return err
+			}
+		}
+	}
+	if err := w.files(prev, results); err != nil {
+		return err
+	}
+	if err := w.build(opt, sum); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode = WAL"); err != nil {
+		return err
+	}
+	if err := db.Close(); err != nil {
+		db = nil
+		return err
+	}
+	db = nil
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return os.Rename(newPath, opt.DB)
+}
+
+// removeDB removes a database file and its journals.
+func removeDB(p string) {
+	for _, s := range []string{"", "-wal", "-shm", "-journal"} {
+		os.Remove(p + s)
+	}
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// writer holds the prepared statements of one build's transaction.
+type writer struct {
+	ctx                                           context.Context
+	tx                                            *sql.Tx
+	insRule, insFacet, insSearch, insInd, updRule *sql.Stmt
+	delRule, delFacets, delSearch, delInds        *sql.Stmt
+}
+
+func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+	w := &writer{ctx: ctx, tx: tx}
+	for _, s := range []struct {
+		p *(*sql.Stmt)
+		q string
+	}{
+		{&w.insRule, `INSERT INTO rules (id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
+			file_sha256, techniques, tables_, diag_errors, json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
+		{&w.insFacet, `INSERT OR IGNORE INTO facets (facet, value, rule) VALUES (?,?,?)`},
+		{&w.insSearch, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`},
+		{&w.insInd, `INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total) VALUES (?,?,?,?,?,?,?,?)`},
+		{&w.updRule, `UPDATE rules SET json = ? WHERE n = ?`},
+		{&w.delRule, `DELETE FROM rules WHERE n = ?`},
+		{&w.delFacets, `DELETE FROM facets WHERE rule = ?`},
+		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
+		{&w.delInds, `DELETE FROM indicators WHERE rule = ?`},
+	} {
+		st, err := tx.PrepareContext(ctx, s.q)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare %q: %w", s.q, err)
+		}
+		*s.p = st
+	}
+	return w, nil
+}
+
+func (w *writer) close() {
+	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (w *writer) insertRule(r *rule.Rule, js []byte, srcID, sha string) (int64, error) {
+	var techs []string
+	for _, t := range r.Techniques {
+		techs = append(techs, t.ID)
+	}
+	errs := 0
+	for _, d := range r.Diagnostics {
+		if d.Severity == rule.SevError {
+			errs++
+		}
+	}
+	res, err := w.insRule.ExecContext(w.ctx, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
+		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, string(js))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range facetsOf(r) {
+		if _, err := w.insFacet.ExecContext(w.ctx, f.facet, f.value, n); err != nil {
+			return 0, err
+		}
+	}
+	d := searchDocOf(r)
+	if _, err := w.insSearch.ExecContext(w.ctx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts); err != nil {
+		return 0, err
+	}
+	return n, w.indicators(n, r)
+}
+
+func (w *writer) indicators(n int64, r *rule.Rule) error {
+	for _, in := range r.Indicators {
+		if in.Negated {
+			continue
+		}
+		for k, v := range in.Values {
+			total := 0
+			if k < len(in.Corpus) && in.Corpus[k].Value == v {
+				total = in.Corpus[k].Total
+			}
+			cs := 0
+			if in.CaseSensitive {
+				cs = 1
+			}
+			if _, err := w.insInd.ExecContext(w.ctx, n, in.Field, in.Kind, catalog.MatchKind(in.Kind), v, catalog.Fold(v), cs, total); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// updateJSON rewrites a rule whose content is unchanged but whose
+// cross-references (corpus counts, links) changed.
+func (w *writer) updateJSON(n int64, r *rule.Rule, js []byte) error {
+	if _, err := w.updRule.ExecContext(w.ctx, string(js), n); err != nil {
+		return err
+	}
+	if _, err := w.delInds.ExecContext(w.ctx, n); err != nil {
+		return err
+	}
+	return w.indicators(n, r)
+}
+
+func (w *writer) deleteRule(n int64) error {
+	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds} {
+		if _, err := s.ExecContext(w.ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// files records every file of the build and drops the last catalog's files
+// that are gone.
+func (w *writer) files(prev *previous, results []fileResult) error {
+	present := map[fileKey]bool{}
+	ins, err := w.tx.PrepareContext(w.ctx, `INSERT OR REPLACE INTO files (repo, path, abs, sha256, format, size, mtime, skipped, diags) VALUES (?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for _, fr := range results {
+		k := fileKey{fr.Repo, fr.Path}
+		present[k] = true
+		if fr.reused {
+			if pf := prev.files[k]; pf != nil && pf.sha == fr.sha {
+				continue
+			}
+		}
+		diags := fr.Diags
+		if diags == nil {
+			diags = []rule.Diagnostic{}
+		}
+		dj, _ := json.Marshal(diags)
+		if _, err := ins.ExecContext(w.ctx, fr.Repo, fr.Path, fr.Abs, fr.sha, fr.Format, fr.Size, fr.mtime, fr.Skipped, string(dj)); err != nil {
+			return err
+		}
+	}
+	if prev == nil {
+		return nil
+	}
+	del, err := w.tx.PrepareContext(w.ctx, `DELETE FROM files WHERE repo = ? AND path = ?`)
+	if err != nil {
+		return err
+	}
+	defer del.Close()
+	for k := range prev.files {
+		if !present[k] {
+			if _, err := del.ExecContext(w.ctx, k.repo, k.path); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// build records the build's metadata.
+func (w *writer) build(opt Options, sum *Summary) error {
+	src, _ := json.Marshal(opt.Sources)
+	sj, _ := json.Marshal(sum)
+	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO builds (time, duration_ms, sources, summary) VALUES (?,?,?,?)`,
+		time.Now().UTC().Format(time.RFC3339), sum.Duration.Milliseconds(), string(src), string(sj))
+	return err
+}
