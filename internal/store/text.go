@@ -16,7 +16,23 @@ func isSeparator(c rune) bool { return c == '.' || c == '/' || c == '_' || c == 
 
 // tokens returns the search tokens of s, as the FTS5 tokenizer splits it.
 func tokens(s string) []string {
-	return strings.FieldsFunc(s, func(c rune) bool { return !isTokenChar(c) })
+	ts := strings.FieldsFunc(s, func(c rune) bool { return !isTokenChar(c) })
+	out := ts[:0]
+	for _, t := range ts {
+		if !onlySeparators(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func onlySeparators(s string) bool {
+	for _, c := range s {
+		if !isSeparator(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // parts returns the pieces of a token split at '.', '/', '_' and '-'; nil when

@@ -1,0 +1,297 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// sigmaRule returns a Sigma rule on Azure activity logs matching op.
+func sigmaRule(title, op string, extra ...string) string {
+	s := "title: " + title + "\nid: 5e3b1c2a-0000-4000-8000-" + strings.Repeat("0", 12-len(title)%12) + title[:len(title)%12] + `
+status: test
+description: Detects the operation ` + op + `
+author: Test Author
+tags:
+    - attack.execution
+    - attack.t1651
+logsource:
+    product: azure
+    service: activitylogs
+detection:
+    selection:
+        operationName: '` + op + `'
+`
+	for _, e := range extra {
+		s += "        " + e + "\n"
+	}
+	return s + "    condition: selection\nlevel: medium\n"
+}
+
+// writeTree writes files (path → content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const runCommand = "Microsoft.Compute/virtualMachines/runCommand/action"
+
+func fixture(t *testing.T) (dir string, files map[string]string) {
+	dir = filepath.Join(t.TempDir(), "rules")
+	files = map[string]string{
+		"azure/run_command.yml":  sigmaRule("VM Run Command", runCommand),
+		"azure/run_command2.yml": sigmaRule("VM Run Command Again", runCommand), // same logic: near-duplicate
+		"azure/ext_write.yml":    sigmaRule("VM Extension Write", "Microsoft.Compute/virtualMachines/extensions/write"),
+		"azure/two.yml": sigmaRule("First Of Two", "Microsoft.Authorization/roleAssignments/write") + "---\n" +
+			sigmaRule("Second Of Two", "Microsoft.Authorization/roleDefinitions/write"),
+		"azure/broken.yml": "title: Broken\nlogsource:\n    product: azure\ndetection:\n    selection:\n        a: [unclosed\n    condition: selection\n",
+		"LICENSE":          "Permission is granted.\n",
+		"notes/data.csv":   "a,b\n1,2\n",
+	}
+	writeTree(t, dir, files)
+	return dir, files
+}
+
+func TestBuildSummary(t *testing.T) {
+	dir, files := fixture(t)
+	db := filepath.Join(t.TempDir(), "c.db")
+	var progress bytes.Buffer
+	sum, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}, Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Counted from the files: every .yml file above but the broken one gives
+	// rules (two.yml two); LICENSE and data.csv are no rule format.
+	wantRules, wantWith, notRule := 0, 0, 0
+	for p, c := range files {
+		if !strings.HasSuffix(p, ".yml") {
+			notRule++
+			continue
+		}
+		if strings.Contains(c, "unclosed") {
+			continue
+		}
+		wantRules += strings.Count(c, "\ntitle:") + 1
+		wantWith++
+	}
+	if sum.Files != len(files) || sum.Read != len(files) || sum.Reused != 0 {
+		t.Errorf("files %d read %d reused %d, want %d %d 0", sum.Files, sum.Read, sum.Reused, len(files), len(files))
+	}
+	brokenRules := sum.Rules - wantRules
+	if brokenRules < 0 || brokenRules > 1 {
+		t.Errorf("rules = %d, want %d (+1 if the broken file keeps what it could read)", sum.Rules, wantRules)
+	}
+	if sum.WithRules != wantWith+brokenRules {
+		t.Errorf("files with rules = %d, want %d", sum.WithRules, wantWith+brokenRules)
+	}
+	if n := sum.Skipped["not a rule format ruledex reads"]; n != notRule {
+		t.Errorf("skipped as no rule format = %d, want %d (%v)", n, notRule, sum.Skipped)
+	}
+	if sum.ByPlatform["sigma"] != sum.Rules || sum.ByPlatformKind["sigma"]["detection"] != sum.Rules {
+		t.Errorf("by platform %v, by platform and kind %v", sum.ByPlatform, sum.ByPlatformKind)
+	}
+	if sum.Diagnostics[rule.SevError] == 0 {
+		t.Errorf("no error diagnostic from broken.yml: %v", sum.Diagnostics)
+	}
+	if sum.NearDuplicates != 2 {
+		t.Errorf("near-duplicates = %d, want 2 (run_command and run_command2)", sum.NearDuplicates)
+	}
+	var out bytes.Buffer
+	sum.Write(&out)
+	for _, want := range []string{"rules from 7 files", "sigma", "not a rule format ruledex reads", "diagnostics:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(progress.String(), "reading 7 files") {
+		t.Errorf("progress:\n%s", progress.String())
+	}
+	// The catalog holds what the summary says.
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	st, err := d.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rules != sum.Rules || st.Files != len(files) || st.ByRepo["fixture"] != sum.Rules || st.LastBuild.Summary.Rules != sum.Rules {
+		t.Errorf("stats %+v disagree with summary %+v", st, sum)
+	}
+}
+
+// TestIncremental changes, adds and removes files and checks that the
+// incremental build equals a full one.
+func TestIncremental(t *testing.T) {
+	dir, _ := fixture(t)
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "c.db")
+	src := []Source{{Name: "fixture", Path: dir, URL: "https://github.com/example/rules.git", Ref: "main"}}
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, map[string]string{
+		"azure/ext_write.yml": sigmaRule("VM Extension Write Changed", "Microsoft.Compute/virtualMachines/extensions/write"),
+		"azure/new.yml":       sigmaRule("New Rule", runCommand, "properties.message: 'x'"),
+	})
+	if err := os.Remove(filepath.Join(dir, "azure", "run_command2.yml")); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Build(context.Background(), Options{DB: db, Sources: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Read != 2 || sum.Removed != 1 || sum.Reused != sum.Files-2 {
+		t.Errorf("read %d removed %d reused %d of %d, want 2, 1, %d", sum.Read, sum.Removed, sum.Reused, sum.Files, sum.Files-2)
+	}
+	full := filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := allJSON(t, db), allJSON(t, full)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("incremental build differs from a full build:\n%v\n%v", keys(a), keys(b))
+		for k := range a {
+			if a[k] != b[k] {
+				t.Errorf("%s:\n%s\n%s", k, a[k], b[k])
+			}
+		}
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	res, err := d.Search(Query{Text: "Changed"})
+	if err != nil || res.Total != 1 {
+		t.Errorf("search Changed: %+v %v", res, err)
+	}
+	if res, _ := d.Search(Query{Text: `"VM Run Command Again"`}); res.Total != 0 {
+		t.Errorf("removed rule still found: %+v", res)
+	}
+	r, err := d.Rule(res0(t, d, "New Rule"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Source.URL != "https://github.com/example/rules/blob/main/azure/new.yml" {
+		t.Errorf("url %q", r.Source.URL)
+	}
+}
+
+// res0 returns the id of the first rule found by text.
+func res0(t *testing.T, d *DB, text string) string {
+	t.Helper()
+	res, err := d.Search(Query{Text: text})
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatalf("search %q: %+v %v", text, res, err)
+	}
+	return res.Hits[0].ID
+}
+
+func allJSON(t *testing.T, path string) map[string]string {
+	d, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	m := map[string]string{}
+	rows, err := d.db.Query("SELECT id, json FROM rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, js string
+		rows.Scan(&id, &js)
+		m[id] = js
+	}
+	var facets, inds, fts int
+	d.db.QueryRow("SELECT count(*) FROM facets").Scan(&facets)
+	d.db.QueryRow("SELECT count(*) FROM indicators").Scan(&inds)
+	d.db.QueryRow("SELECT count(*) FROM search").Scan(&fts)
+	m["#counts"] = strings.Join([]string{itoa(facets), itoa(inds), itoa(fts)}, " ")
+	return m
+}
+
+func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
+
+func fmtInt(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	s := ""
+	for ; n > 0; n /= 10 {
+		s = string(rune('0'+n%10)) + s
+	}
+	return s
+}
+
+func keys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// cancelWriter cancels a build when its progress reaches a line holding at.
+type cancelWriter struct {
+	at     string
+	cancel context.CancelFunc
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), w.at) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// TestCancelKeepsCatalog cancels builds while reading and while writing and
+// checks that the last good catalog is still there, whole.
+func TestCancelKeepsCatalog(t *testing.T) {
+	dir, _ := fixture(t)
+	db := filepath.Join(t.TempDir(), "c.db")
+	src := []Source{{Name: "fixture", Path: dir}}
+	first, err := Build(context.Background(), Options{DB: db, Sources: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, map[string]string{"azure/new.yml": sigmaRule("New Rule", runCommand)})
+	for _, at := range []string{"reading", "cross-referencing", "writing", "(100%)"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Build(ctx, Options{DB: db, Sources: src, Full: true, Progress: &cancelWriter{at: at, cancel: cancel}})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled at %q: err = %v", at, err)
+		}
+		if _, err := os.Stat(db + ".new"); !os.IsNotExist(err) {
+			t.Errorf("cancelled at %q: %s.new left behind", at, db)
+		}
+		d, err := Open(db)
+		if err != nil {
+			t.Fatalf("cancelled at %q: %v", at, err)
+		}
+		st, err := d.Stats()
+		d.Close()
+		if err != nil || st.Rules != first.Rules {
+			t.Errorf("cancelled at %q: catalog has %d rules, want the first build's %d (%v)", at, st.Rules, first.Rules, err)
+		}
+	}
+}

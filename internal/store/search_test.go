@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func builtFixture(t *testing.T) *DB {
+	t.Helper()
+	dir, _ := fixture(t)
+	db := filepath.Join(t.TempDir(), "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func TestSearch(t *testing.T) {
+	d := builtFixture(t)
+	for _, tc := range []struct {
+		q      string
+		facets map[string][]string
+		want   []string // titles, in any order
+	}{
+		{q: "runCommand", want: []string{"VM Run Command", "VM Run Command Again"}},
+		{q: runCommand, want: []string{"VM Run Command", "VM Run Command Again"}},
+		{q: `"` + runCommand + `"`, want: []string{"VM Run Command", "VM Run Command Again"}},
+		{q: "virtualMachines/runCommand", want: []string{"VM Run Command", "VM Run Command Again"}},
+		{q: "runcommand/action", want: []string{"VM Run Command", "VM Run Command Again"}},
+		{q: "virtualMachines", want: []string{"VM Run Command", "VM Run Command Again", "VM Extension Write"}},
+		{q: "virtualMachines -runCommand", want: []string{"VM Extension Write"}},
+		{q: "roleAssignments OR roleDefinitions", want: []string{"First Of Two", "Second Of Two"}},
+		{q: "role*", want: []string{"First Of Two", "Second Of Two"}},
+		{q: "title:again", want: []string{"VM Run Command Again"}},
+		{q: "-virtualMachines", facets: map[string][]string{"kind": {"detection"}}, want: []string{"First Of Two", "Second Of Two", "Broken"}},
+		{q: "detects", facets: map[string][]string{"technique": {"t1651"}, "table": {"azure/activitylogs/", "nothing"}},
+			want: []string{"VM Run Command", "VM Run Command Again", "VM Extension Write", "First Of Two", "Second Of Two"}},
+		{q: "operations", want: []string{"VM Run Command", "VM Run Command Again", "VM Extension Write", "First Of Two", "Second Of Two"}}, // porter: operation(s)
+		{q: "nosuchword", want: nil},
+		{q: `"unbalanced`, want: nil},
+		{q: `a"b OR OR -`, want: nil},
+	} {
+		res, err := d.Search(Query{Text: tc.q, Facets: tc.facets, PerPage: 100})
+		if err != nil {
+			t.Errorf("%q: %v", tc.q, err)
+			continue
+		}
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.Title)
+		}
+		if !sameSet(got, tc.want) || res.Total != len(tc.want) {
+			t.Errorf("%q %v: got %d %v, want %v", tc.q, tc.facets, res.Total, got, tc.want)
+		}
+		if tc.q != "" && !strings.HasPrefix(tc.q, "-") && len(res.Hits) > 0 {
+			for _, h := range res.Hits {
+				if !strings.Contains(h.Snippet, "<mark>") {
+					t.Errorf("%q: %s: snippet without a mark: %q", tc.q, h.ID, h.Snippet)
+				}
+			}
+		}
+	}
+	if _, err := d.Search(Query{Facets: map[string][]string{"colour": {"red"}}}); err == nil {
+		t.Error("unknown facet: no error")
+	}
+}
+
+func sameSet(a, b []string) bool {
+	m := map[string]int{}
+	for _, x := range a {
+		m[x]++
+	}
+	for _, x := range b {
+		m[x]--
+	}
+	for _, v := range m {
+		if v != 0 {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func TestSearchFacetsAndPages(t *testing.T) {
+	d := builtFixture(t)
+	res, err := d.Search(Query{PerPage: 2, Page: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := d.Rules(nil, 1, 100)
+	if res.Total != all.Total || len(res.Hits) != 2 || res.Hits[0].ID != all.Hits[2].ID {
+		t.Errorf("page 2 of 2: %+v; all: %+v", res.Hits, all.Hits)
+	}
+	if c := res.Facets["platform"]; len(c) != 1 || c[0].Value != "sigma" || c[0].Count != all.Total {
+		t.Errorf("platform facet %v", c)
+	}
+	if c := res.Facets["technique"]; len(c) != 1 || c[0].Value != "T1651" && c[0].Value != "t1651" {
+		t.Errorf("technique facet %v", c)
+	}
+	vals, err := d.FacetValues("table")
+	if err != nil || len(vals) == 0 || vals[0].Value != "azure/activitylogs/" {
+		t.Errorf("facet values: %v %v", vals, err)
+	}
+	if res, _ := d.Search(Query{Page: 99}); len(res.Hits) != 0 || res.Total != all.Total {
+		t.Errorf("page past the end: %+v", res)
+	}
+}
+
+func TestRuleIndicatorStats(t *testing.T) {
+	d := builtFixture(t)
+	id := res0(t, d, `title:"VM Run Command Again"`)
+	r, err := d.Rule(strings.ToUpper(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID != id || r.Title != "VM Run Command Again" {
+		t.Errorf("rule %s: %q", r.ID, r.Title)
+	}
+	if len(r.NearDuplicates) != 1 || r.NearDuplicates[0].Title != "VM Run Command" {
+		t.Errorf("near duplicates %+v", r.NearDuplicates)
+	}
+	var counted bool
+	for _, in := range r.Indicators {
+		for _, c := range in.Corpus {
+			if strings.EqualFold(c.Value, runCommand) {
+				counted = c.Total == 1 && c.ByPlatform["sigma"] == 1
+			}
+		}
+	}
+	if !counted {
+		t.Errorf("corpus count of %s: %+v", runCommand, r.Indicators)
+	}
+	if _, err := d.Rule("sigma/none"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing rule: %v", err)
+	}
+	for _, tc := range []struct{ field, kind, value string }{
+		{"operationName", "eq", strings.ToUpper(runCommand)},
+		{"", "", runCommand},
+		{"OPERATIONNAME", "in", runCommand},
+	} {
+		sums, err := d.Indicator(tc.field, tc.kind, tc.value)
+		if err != nil || len(sums) != 2 {
+			t.Errorf("indicator %v: %+v %v", tc, sums, err)
+		}
+	}
+	if sums, _ := d.Indicator("operationName", "contains", runCommand); len(sums) != 0 {
+		t.Errorf("indicator of another kind: %+v", sums)
+	}
+	rules, err := d.AllRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := d.Stats()
+	if len(rules) != st.Rules || st.ByKind["detection"] != st.Rules {
+		t.Errorf("all rules %d, stats %+v", len(rules), st)
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	for _, tc := range []struct{ q, pos, neg string }{
+		{"runCommand", `"runCommand"`, ""},
+		{runCommand, `("Microsoft.Compute/virtualMachines/runCommand/action" OR parts : "Microsoft Compute virtualMachines runCommand action")`, ""},
+		{`a -b c*`, `"a" AND "c"*`, `"b"`},
+		{`a OR b`, `"a" OR "b"`, ""},
+		{`title:"x y" z`, `title : "x y" AND "z"`, ""},
+		{`"a""b`, `"a" AND "b"`, ""},
+		{`say "unterminated`, `"say" AND "unterminated"`, ""},
+		{`cmd.exe`, `("cmd.exe" OR parts : "cmd exe")`, ""},
+		{`x("y")`, `"x y"`, ""},
+		{`OR -`, "", ""},
+	} {
+		pos, neg := ftsQuery(tc.q)
+		if pos != tc.pos || neg != tc.neg {
+			t.Errorf("%q: got %s | %s, want %s | %s", tc.q, pos, neg, tc.pos, tc.neg)
+		}
+	}
+}
+
+func TestPartsText(t *testing.T) {
+	got := strings.Fields(partsText("a " + runCommand + " b.c b.c plain"))
+	want := []string{"Microsoft", "Compute", "virtualMachines", "runCommand", "action", "b", "c"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v", got)
+	}
+}
+
+func TestSnippetEscapes(t *testing.T) {
+	if got := markSnippet("<b>" + markOpen + "x" + markClose + "</b>"); got != "&lt;b&gt;<mark>x</mark>&lt;/b&gt;" {
+		t.Errorf("markSnippet: %s", got)
+	}
+	if got := lineSnippet("first\n  where a == \"<x>/runCommand/action\"\n", "runcommand"); got != `where a == &#34;&lt;x&gt;/<mark>runCommand</mark>/action&#34;` {
+		t.Errorf("lineSnippet: %s", got)
+	}
+}
