@@ -214,6 +214,9 @@ func NavigatorLayer(cov *Coverage) map[string]any {
 			short = ""
 		}
 		for _, t := range ta.Techniques {
+			if t.Rules == 0 {
+				continue
+			}
 			techs = append(techs, tech{t.ID, short, t.Rules, comment(t.ByPlatform), true, len(t.Subs) > 0})
 			maxScore = max(maxScore, t.Rules)
 			for _, sub := range t.Subs {

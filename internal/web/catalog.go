@@ -196,6 +196,7 @@ type TacticCoverage struct {
 	Name       string              `json:"name"`       // Execution
 	Techniques []TechniqueCoverage `json:"techniques"` // most covered first
 	Rules      int                 `json:"rules"`      // rules covering a technique of this tactic
+	Covered    int                 `json:"covered"`    // techniques with at least one rule
 }
 
 // TechniqueCoverage is one cell of the matrix.

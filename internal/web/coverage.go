@@ -1,67 +1,32 @@
 package web
 
 import (
-	"bufio"
-	_ "embed"
 	"sort"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/rule"
 )
-
-//go:embed data/tactics.tsv
-var tacticsTSV string
 
 // Tactic is one ATT&CK tactic.
 type Tactic struct {
 	ID, Short, Name string
 }
 
-// tactics is the embedded tactic table in matrix order.
-var tactics = parseTactics(tacticsTSV)
+// LookupTactic returns the tactic a rule names, however it is written
+// (TA0008, lateral-movement, Lateral Movement, LateralMovement).
+func LookupTactic(s string) (Tactic, bool) {
+	t, ok := attack.Default().Tactic(s)
+	return Tactic{ID: t.ID, Short: t.Shortname, Name: t.Name}, ok
+}
 
-func parseTactics(s string) []Tactic {
+// matrixTactics returns the tactics in matrix order.
+func matrixTactics() []Tactic {
 	var ts []Tactic
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
-			continue
-		}
-		ts = append(ts, Tactic{ID: f[0], Short: f[1], Name: f[2]})
+	for _, t := range attack.Default().Tactics() {
+		ts = append(ts, Tactic{ID: t.ID, Short: t.Shortname, Name: t.Name})
 	}
 	return ts
-}
-
-// tacticKey folds the ways rules write a tactic ("Lateral Movement",
-// "LateralMovement", "lateral-movement", "lateral_movement", "TA0008") to one key.
-func tacticKey(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-var tacticByKey = func() map[string]Tactic {
-	m := map[string]Tactic{}
-	for _, t := range tactics {
-		m[tacticKey(t.Short)] = t
-		m[tacticKey(t.ID)] = t
-	}
-	return m
-}()
-
-// LookupTactic returns the tactic a rule names, however it is written.
-func LookupTactic(s string) (Tactic, bool) {
-	t, ok := tacticByKey[tacticKey(s)]
-	return t, ok
 }
 
 // parentTechnique returns T1059 for T1059.001, and id itself for a technique.
@@ -115,8 +80,11 @@ func techniqueTactics(r *rule.Rule, t rule.Technique) []string {
 }
 
 // ComputeCoverage builds the ATT&CK coverage of rules from the techniques and
-// tactics they state. Technique names are the ones the rules carry.
+// tactics they state, over the ATT&CK table in use (attack.Default): every
+// current technique of a tactic is a cell, covered or not, so that gaps show.
+// Technique names come from the table, else from the rules.
 func ComputeCoverage(rules []*rule.Rule) *Coverage {
+	table := attack.Default()
 	type cell struct {
 		name  string
 		rules map[string]string // rule id → platform
@@ -176,6 +144,9 @@ func ComputeCoverage(rules []*rule.Rule) *Coverage {
 		}
 	}
 	nameOf := func(id string) string {
+		if te, ok := table.Technique(id); ok && te.Name != "" {
+			return te.Name
+		}
 		if n := names[id]; n != "" {
 			if id == parentTechnique(id) {
 				return n
@@ -214,7 +185,24 @@ func ComputeCoverage(rules []*rule.Rule) *Coverage {
 		})
 	}
 	cov := &Coverage{Tactics: []TacticCoverage{}, Rules: covering, Techniques: len(distinct)}
-	order := append([]Tactic(nil), tactics...)
+	// Every current technique is a cell of each of its tactics, covered or not.
+	for _, te := range table.Techniques() {
+		if te.Revoked || te.Deprecated || te.IsSub() {
+			continue
+		}
+		for _, ta := range te.Tactics {
+			col := cols[ta]
+			if col == nil {
+				col = map[string]*cell{}
+				cols[ta] = col
+				tacticRules[ta] = map[string]bool{}
+			}
+			if col[te.ID] == nil {
+				col[te.ID] = newCell()
+			}
+		}
+	}
+	order := matrixTactics()
 	if cols["other"] != nil {
 		order = append(order, Tactic{ID: "", Short: "other", Name: "Other (no tactic stated)"})
 	}
@@ -228,6 +216,9 @@ func ComputeCoverage(rules []*rule.Rule) *Coverage {
 			}
 			sortCells(t.Subs)
 			tc.Techniques = append(tc.Techniques, t)
+			if t.Rules > 0 {
+				tc.Covered++
+			}
 		}
 		sortCells(tc.Techniques)
 		cov.Tactics = append(cov.Tactics, tc)

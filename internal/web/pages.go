@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -164,6 +165,33 @@ type ruleData struct {
 	Params     []rule.Param
 }
 
+// FieldLink links a field named by the rule: its page when the rule matches
+// values on it (so the catalog has the page), else the search for it.
+func (d *ruleData) FieldLink(field string) string {
+	for _, in := range d.R.Indicators {
+		if !in.Negated && strings.EqualFold(in.Field, field) {
+			return d.FieldHref(field)
+		}
+	}
+	return d.SearchHref(field)
+}
+
+// ValueLink links a predicate's value to its indicator page when the rule
+// matches it positively, else returns "".
+func (d *ruleData) ValueLink(field, kind, value string) string {
+	for _, in := range d.R.Indicators {
+		if in.Negated || in.Kind != kind || !strings.EqualFold(in.Field, field) {
+			continue
+		}
+		for _, v := range in.Values {
+			if strings.EqualFold(v, value) {
+				return d.IndicatorHref(in.Field, in.Kind, v)
+			}
+		}
+	}
+	return ""
+}
+
 type tacticRow struct {
 	Tactic     string // name
 	Techniques []rule.Technique
@@ -237,7 +265,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 		}
 	}
 	rank := map[string]int{}
-	for i, t := range tactics {
+	for i, t := range matrixTactics() {
 		rank[t.Short] = i + 1
 	}
 	sort.SliceStable(order, func(i, j int) bool {
@@ -300,10 +328,24 @@ type attackData struct {
 	Max      int
 }
 
-func (s *Server) attack(ctx context.Context, pg Page) (string, any, error) {
+func (s *Server) attack(ctx context.Context, pg Page, coveredOnly bool) (string, any, error) {
 	cov, err := s.cat.Coverage(ctx)
 	if err != nil {
 		return "", nil, err
+	}
+	if coveredOnly {
+		c := *cov
+		c.Tactics = make([]TacticCoverage, len(cov.Tactics))
+		for i, t := range cov.Tactics {
+			t.Techniques = nil
+			for _, te := range cov.Tactics[i].Techniques {
+				if te.Rules > 0 {
+					t.Techniques = append(t.Techniques, te)
+				}
+			}
+			c.Tactics[i] = t
+		}
+		cov = &c
 	}
 	pg.Title = "ATT&CK coverage"
 	d := &attackData{Page: pg, Coverage: cov}
@@ -316,8 +358,8 @@ func (s *Server) attack(ctx context.Context, pg Page) (string, any, error) {
 	return "attack", d, nil
 }
 
-func (s *Server) attackPage(ctx context.Context, pg Page, _ *http.Request) (string, any, error) {
-	return s.attack(ctx, pg)
+func (s *Server) attackPage(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
+	return s.attack(ctx, pg, r.URL.Query().Get("covered") == "1")
 }
 
 // findTechnique returns the technique's coverage and the tactics it is under.
@@ -364,7 +406,12 @@ func (s *Server) technique(ctx context.Context, pg Page, id string, page int) (s
 		return "", nil, err
 	}
 	if d.Result.Total == 0 {
-		return "", nil, notFound("no rule states technique " + id)
+		te, known := attack.Default().Technique(id)
+		if !known {
+			return "", nil, notFound("no rule states technique " + id)
+		}
+		d.Heading = te.ID + " " + te.Name
+		d.Title = d.Heading
 	}
 	d.Crumbs = []Crumb{{"ATT&CK", d.Href("/attack/")}, {id, ""}}
 	if len(tacticNames) > 0 {

@@ -1,0 +1,393 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// ExportSummary tells what an export wrote.
+type ExportSummary struct {
+	Pages int   // HTML pages
+	Files int   // every file, pages included
+	Bytes int64 // bytes written
+}
+
+// ExportOptions tune an export.
+type ExportOptions struct {
+	Workers  int                   // parallel renderers; 0 means GOMAXPROCS
+	Progress func(done, total int) // called from one goroutine at a time
+}
+
+// exportJob is one file of the export: a page to render, or bytes to write.
+type exportJob struct {
+	path  string                          // site path: /rules/x/ (a folder: index.html) or /a/b.json
+	build func(Page) (string, any, error) // for pages
+	data  func() ([]byte, error)          // for other files
+}
+
+// exportFacetKeys are the facets that get /by/{key}/{value}/ pages; tables,
+// techniques and repositories have pages of their own.
+var exportFacetKeys = []string{"platform", "language", "kind", "severity", "status", "tactic", "author", "provider", "event"}
+
+// Export writes the whole site to dir as static files: the same pages as the
+// server, with relative links that work from a web server or from disk, the
+// static assets, a client-side search index, and the JSON of every rule,
+// the statistics, the coverage and the Navigator layer under api/v1/.
+func Export(ctx context.Context, cat Catalog, dir string, opt ExportOptions) (*ExportSummary, error) {
+	s, err := New(cat)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	jobs, err := s.exportJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := &ExportSummary{}
+	var pages, files, nbytes atomic.Int64
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ch := make(chan exportJob)
+	errc := make(chan error, workers)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			for j := range ch {
+				n, isPage, err := s.exportOne(ctx, dir, j, &buf)
+				if err != nil {
+					errc <- fmt.Errorf("%s: %w", j.path, err)
+					cancel()
+					return
+				}
+				files.Add(1)
+				nbytes.Add(n)
+				if isPage {
+					pages.Add(1)
+				}
+				if opt.Progress != nil {
+					mu.Lock()
+					done++
+					opt.Progress(done, len(jobs))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sum.Pages, sum.Files, sum.Bytes = int(pages.Load()), int(files.Load()), nbytes.Load()
+	return sum, nil
+}
+
+// exportOne renders or writes one job.
+func (s *Server) exportOne(ctx context.Context, dir string, j exportJob, buf *bytes.Buffer) (int64, bool, error) {
+	rel := strings.TrimPrefix(j.path, "/")
+	if rel == "" || strings.HasSuffix(rel, "/") {
+		rel += "index.html"
+	}
+	target := filepath.Join(dir, filepath.FromSlash(rel))
+	// Every segment was made by Seg, so no path leaves dir; check anyway.
+	if r, err := filepath.Rel(dir, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return 0, false, fmt.Errorf("path outside the export folder")
+	}
+	var data []byte
+	isPage := j.build != nil
+	if isPage {
+		pg := newStaticPage(j.path, s.cat.Version())
+		name, v, err := j.build(pg)
+		if err != nil {
+			return 0, false, err
+		}
+		buf.Reset()
+		if err := s.render(buf, name, v); err != nil {
+			return 0, false, err
+		}
+		data = buf.Bytes()
+	} else {
+		var err error
+		if data, err = j.data(); err != nil {
+			return 0, false, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return 0, false, err
+	}
+	if err := os.WriteFile(target, data, 0o644); err != nil {
+		return 0, false, err
+	}
+	return int64(len(data)), isPage, nil
+}
+
+func jsonFile(v any) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, '\n'), nil
+	}
+}
+
+// listingPages adds the pages of a paged listing: listPath, listPath/page/N/.
+func listingPages(jobs []exportJob, listPath string, total, perPage int, build func(pg Page, page int) (string, any, error)) []exportJob {
+	pages := max((total+perPage-1)/perPage, 1)
+	for n := 1; n <= pages; n++ {
+		p := listPath
+		if n > 1 {
+			p += "page/" + strconv.Itoa(n) + "/"
+		}
+		jobs = append(jobs, exportJob{path: p, build: func(pg Page) (string, any, error) { return build(pg, n) }})
+	}
+	return jobs
+}
+
+// exportJobs lists every file of the export.
+func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
+	cat := s.cat
+	var jobs []exportJob
+	page := func(p string, f func(Page) (string, any, error)) {
+		jobs = append(jobs, exportJob{path: p, build: f})
+	}
+	page("/", func(pg Page) (string, any, error) { return s.home(ctx, pg) })
+	all, err := cat.Search(ctx, Query{PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
+	browse, err := cat.Search(ctx, Query{PerPage: 1, Browse: true})
+	if err != nil {
+		return nil, err
+	}
+	jobs = listingPages(jobs, "/rules/", browse.Total, DefaultPerPage, func(pg Page, n int) (string, any, error) {
+		return s.browse(ctx, pg, Query{Page: n})
+	})
+	ids, err := cat.RuleIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		page(RulePath(id), func(pg Page) (string, any, error) { return s.rulePage(ctx, pg, id) })
+		jobs = append(jobs, exportJob{path: "/api/v1/rules/" + IDPath(id) + ".json", data: func() ([]byte, error) {
+			r, err := cat.Rule(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return jsonFile(r)()
+		}})
+	}
+	page("/search/", func(pg Page) (string, any, error) { return s.staticSearch(pg) })
+	jobs = append(jobs, exportJob{path: "/search/index.js", data: func() ([]byte, error) { return s.searchIndex(ctx) }})
+	// ATT&CK.
+	page("/attack/", func(pg Page) (string, any, error) { return s.attack(ctx, pg, false) })
+	cov, err := cat.Coverage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seenTech := map[string]bool{}
+	for _, ta := range cov.Tactics {
+		for _, t := range ta.Techniques {
+			ts := append([]TechniqueCoverage{t}, t.Subs...)
+			for _, te := range ts {
+				if te.Rules == 0 || seenTech[te.ID] {
+					continue
+				}
+				seenTech[te.ID] = true
+				jobs = listingPages(jobs, TechniquePath(te.ID), te.Rules, MaxPerPage, func(pg Page, n int) (string, any, error) {
+					return s.technique(ctx, pg, te.ID, n)
+				})
+			}
+		}
+	}
+	// Tables, repositories, events and the other facets.
+	for _, key := range []string{"table", "repo"} {
+		idx := "/tables/"
+		if key == "repo" {
+			idx = "/repos/"
+		}
+		page(idx, func(pg Page) (string, any, error) { return s.facetIndex(ctx, pg, key) })
+		for _, v := range all.Facets[key] {
+			lp := TablePath(v.Value)
+			if key == "repo" {
+				lp = RepoPath(v.Value)
+			}
+			jobs = listingPages(jobs, lp, v.Count, 200, func(pg Page, n int) (string, any, error) {
+				return s.namedListing(ctx, pg, key, v.Value, n)
+			})
+		}
+	}
+	for _, key := range exportFacetKeys {
+		page("/by/"+Seg(key)+"/", func(pg Page) (string, any, error) { return s.facetIndex(ctx, pg, key) })
+		for _, v := range all.Facets[key] {
+			jobs = listingPages(jobs, FacetPath(key, v.Value), v.Count, 200, func(pg Page, n int) (string, any, error) {
+				return s.namedListing(ctx, pg, key, v.Value, n)
+			})
+		}
+	}
+	page("/events/", func(pg Page) (string, any, error) { return s.events(ctx, pg) })
+	for _, p := range all.Facets["provider"] {
+		pr, err := cat.Search(ctx, Query{Facets: []Facet{{"provider", p.Value}}, PerPage: 1})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range pr.Facets["event"] {
+			jobs = listingPages(jobs, EventPath(p.Value, e.Value), e.Count, 200, func(pg Page, n int) (string, any, error) {
+				return s.eventPage(ctx, pg, p.Value, e.Value, n)
+			})
+		}
+	}
+	// Indicators: the index, a page per field and per value.
+	first, err := cat.Indicators(ctx, IndicatorQuery{PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
+	jobs = listingPages(jobs, "/indicators/", first.Total, 200, func(pg Page, n int) (string, any, error) {
+		return s.indicators(ctx, pg, "", "", n)
+	})
+	for _, f := range first.Fields {
+		jobs = listingPages(jobs, FieldPath(f.Value), f.Count, 200, func(pg Page, n int) (string, any, error) {
+			return s.indicators(ctx, pg, f.Value, "", n)
+		})
+	}
+	seenInd := map[string]bool{}
+	for n := 1; ; n++ {
+		list, err := cat.Indicators(ctx, IndicatorQuery{Page: n, PerPage: MaxPerPage})
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range list.Indicators {
+			p := IndicatorPath(in.Field, in.Kind, in.Value)
+			key := strings.ToLower(p)
+			if seenInd[key] {
+				continue
+			}
+			seenInd[key] = true
+			page(p, func(pg Page) (string, any, error) { return s.indicator(ctx, pg, in.Field, in.Kind, in.Value) })
+		}
+		if n*MaxPerPage >= list.Total {
+			break
+		}
+	}
+	// The JSON of the catalog, and the assets.
+	st, err := cat.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	jobs = append(jobs,
+		exportJob{path: "/api/v1/stats.json", data: jsonFile(st)},
+		exportJob{path: "/api/v1/coverage.json", data: jsonFile(cov)},
+		exportJob{path: "/api/v1/navigator.json", data: jsonFile(NavigatorLayer(cov))},
+	)
+	for name, a := range assets {
+		jobs = append(jobs, exportJob{path: "/static/" + name, data: func() ([]byte, error) { return a.data, nil }})
+	}
+	return jobs, nil
+}
+
+// staticSearchData is the data of the export's search page.
+type staticSearchData struct {
+	Page
+}
+
+func (s *Server) staticSearch(pg Page) (string, any, error) {
+	pg.Title = "Search"
+	pg.Crumbs = []Crumb{{"Search", ""}}
+	return "search_static", &staticSearchData{Page: pg}, nil
+}
+
+// searchEntry is one rule of the export's search index.
+type searchEntry struct {
+	ID    string `json:"i"`
+	Title string `json:"t"`
+	Plat  string `json:"p"`
+	Lang  string `json:"l"`
+	Text  string `json:"x"` // description start, tables, techniques, keywords: what the search looks in besides the title
+	Href  string `json:"h"` // relative to the site root
+}
+
+// searchIndex makes /search/index.js: the rules' titles and search text for
+// the export's client-side search, as a script that sets RULEDEX_INDEX (a
+// script, not JSON to fetch, so that it loads from disk too).
+func (s *Server) searchIndex(ctx context.Context) ([]byte, error) {
+	ids, err := s.cat.RuleIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]searchEntry, 0, len(ids))
+	for _, id := range ids {
+		r, err := s.cat.Rule(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		var parts []string
+		d := strings.Join(strings.Fields(r.Description), " ")
+		if len(d) > 300 {
+			d = d[:300]
+			for len(d) > 0 && !isRuneStart(d[len(d)-1]) {
+				d = d[:len(d)-1]
+			}
+		}
+		parts = append(parts, d, r.ID)
+		parts = append(parts, r.Tables...)
+		for _, t := range r.Techniques {
+			parts = append(parts, t.ID, t.Name)
+		}
+		for _, e := range r.Events {
+			parts = append(parts, e.Event)
+		}
+		parts = append(parts, r.Keywords...)
+		parts = append(parts, r.Tags...)
+		for _, in := range r.Indicators {
+			parts = append(parts, in.Values...)
+		}
+		text := strings.Join(parts, " ")
+		if len(text) > 2000 {
+			text = text[:2000]
+			for len(text) > 0 && !isRuneStart(text[len(text)-1]) {
+				text = text[:len(text)-1]
+			}
+		}
+		entries = append(entries, searchEntry{ID: r.ID, Title: r.Title, Plat: r.Platform, Lang: r.Language, Text: text,
+			Href: strings.TrimPrefix(RulePath(r.ID), "/") + "index.html"})
+	}
+	b, err := json.Marshal(entries) // escapes <, > and & so the script cannot be closed early
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	out.WriteString("window.RULEDEX_INDEX = ")
+	out.Write(b)
+	out.WriteString(";\n")
+	return out.Bytes(), nil
+}

@@ -1,0 +1,109 @@
+package web
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExport(t *testing.T) {
+	cat := testCatalog(t)
+	dir := t.TempDir()
+	sum, err := Export(t.Context(), cat, dir, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Pages < 50 || sum.Files <= sum.Pages {
+		t.Errorf("summary %+v", sum)
+	}
+	for _, f := range []string{
+		"index.html", "rules/index.html", "rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser/index.html",
+		"attack/index.html", "attack/T1651/index.html", "attack/T1021.008/index.html", "attack/T1021/index.html",
+		"tables/index.html", "tables/AzureActivity/index.html", "tables/windows~2F~2Fprocess_creation/index.html",
+		"repos/hybridbrothers-seeds/index.html", "events/index.html", "by/platform/sigma/index.html",
+		"fields/OperationNameValue/index.html", "indicators/index.html",
+		"indicators/OperationNameValue/eq/Microsoft.Compute~2FvirtualMachines~2FrunCommand~2Faction/index.html",
+		"search/index.html", "search/index.js", "static/style.css", "static/search.js", "static/app.js",
+		"api/v1/rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser.json", "api/v1/stats.json", "api/v1/coverage.json", "api/v1/navigator.json",
+	} {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f))); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	// The rule JSON is the contract.
+	data, err := os.ReadFile(filepath.Join(dir, "api/v1/rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil || m["id"] != "kusto/DetectAzureScriptOrRunCommandByRiskyUser" {
+		t.Errorf("rule JSON: %v %v", err, m["id"])
+	}
+	// Every page: links are relative and lead to a file of the export, and
+	// nothing of the hostile rule is live.
+	nlinks := 0
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		body := string(b)
+		rel, _ := filepath.Rel(dir, p)
+		checkInert(t, rel, body)
+		if strings.Contains(body, "<script>") {
+			t.Errorf("%s: inline script", rel)
+		}
+		for _, mm := range hrefRE.FindAllStringSubmatch(body, -1) {
+			link := strings.ReplaceAll(mm[2], "&amp;", "&")
+			if strings.HasPrefix(link, "http://") || strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "#") {
+				continue
+			}
+			if strings.HasPrefix(link, "/") {
+				t.Errorf("%s: absolute link %q in the export", rel, link)
+				continue
+			}
+			if i := strings.IndexAny(link, "?#"); i >= 0 {
+				link = link[:i]
+			}
+			if link == "" || strings.Contains(link, "~3Cscript") {
+				continue // the hostile rule's made-up references lead nowhere
+			}
+			target := filepath.Join(filepath.Dir(p), filepath.FromSlash(link))
+			if _, err := os.Stat(target); err != nil {
+				t.Errorf("%s: broken link %q", rel, mm[2])
+			}
+			nlinks++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nlinks < 500 {
+		t.Errorf("only %d links checked", nlinks)
+	}
+	// The search index is a script that cannot be closed early by rule text.
+	idx, err := os.ReadFile(filepath.Join(dir, "search", "index.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(idx), "</script") || strings.Contains(string(idx), "<script") {
+		t.Error("search index holds raw <script")
+	}
+	var entries []searchEntry
+	js := strings.TrimSuffix(strings.TrimPrefix(string(idx), "window.RULEDEX_INDEX = "), ";\n")
+	if err := json.Unmarshal([]byte(js), &entries); err != nil || len(entries) < 7 {
+		t.Errorf("search index: %v, %d entries", err, len(entries))
+	}
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(e.Href))); err != nil {
+			t.Errorf("index entry %s: %s missing", e.ID, e.Href)
+		}
+	}
+}
