@@ -5,31 +5,144 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"log"
 	"net"
 	"net/http"
+	"path"
+	"sort"
+	"strings"
 	"time"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/web"
 )
 
 func init() {
 	register(&Command{
-		Name:    "serve",
-		Usage:   "[--addr HOST:PORT] [--db FILE] [SOURCE...]",
-		Summary: "serve the knowledge base as a website and JSON API (the embedded examples with no arguments)",
-		Run:     runServe,
+		Name:  "serve",
+		Usage: "[--addr HOST:PORT] [--db FILE] [SOURCE...]",
+		Summary: "serve the knowledge base as a website and JSON API: a built catalog (--db), rule folders (SOURCE...), " +
+			"or the embedded examples with no arguments",
+		Run: runServe,
 	})
 }
 
+// openCatalogDB opens a built catalog for the web faces. It is set by the
+// file that adapts the store (web.OpenStore), so that serve builds without it.
+var openCatalogDB func(path string) (web.Catalog, func() error, error)
+
+// examplesFS returns the embedded example rules, when this build has them.
+var examplesFS func() fs.FS
+
 func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	if _, err := parseFlags(fs, args); err != nil {
+	db := fs.String("db", "", "serve this built catalog (ruledex build)")
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ruledex: no catalog yet")
+	cat, closeCat, err := loadCatalog(env, *db, args)
+	if err != nil {
+		return err
+	}
+	defer closeCat()
+	srv, err := web.New(cat)
+	if err != nil {
+		return err
+	}
+	srv.Log = log.New(env.Stderr, "ruledex serve: ", log.LstdFlags)
+	return listenAndServe(env.Ctx, env, *addr, srv)
+}
+
+// loadCatalog opens the catalog that serve and export publish: the database
+// when db is given, else the rules read from sources, else the embedded examples.
+func loadCatalog(env *Env, db string, sources []string) (web.Catalog, func() error, error) {
+	noop := func() error { return nil }
+	if db != "" {
+		if len(sources) > 0 {
+			return nil, nil, &UsageError{Msg: "give --db or SOURCE folders, not both"}
+		}
+		if openCatalogDB == nil {
+			return nil, nil, errors.New("this build cannot open a catalog database yet; give SOURCE folders")
+		}
+		return openCatalogDB(db)
+	}
+	var rules []*rule.Rule
+	var diags []rule.Diagnostic
+	if len(sources) > 0 {
+		var targets []ingest.Target
+		for _, s := range sources {
+			targets = append(targets, ingest.Target{Path: s})
+		}
+		res, err := ingest.Read(env.Ctx, targets, ingest.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, fr := range res {
+			rules = append(rules, fr.Rules...)
+			diags = append(diags, fr.Diags...)
+		}
+	} else {
+		if examplesFS == nil {
+			return nil, nil, &UsageError{Msg: "this build embeds no example rules; give --db FILE or SOURCE folders"}
+		}
+		var err error
+		rules, diags, err = readFS(env.Ctx, examplesFS(), "examples")
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	catalog.CrossReference(rules)
+	fmt.Fprintf(env.Stderr, "ruledex: %d rules read (%d file problems)\n", len(rules), len(diags))
+	return web.NewMemory(rules), noop, nil
+}
+
+// readFS reads every rule file of fsys as repository repo, in path order,
+// with ids assigned as ingest.Read does.
+func readFS(ctx context.Context, fsys fs.FS, repo string) ([]*rule.Rule, []rule.Diagnostic, error) {
+	var files []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		files = append(files, p)
+		return nil
 	})
-	return listenAndServe(env.Ctx, env, *addr, mux)
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(files)
+	var results []ingest.FileResult
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(data) > ingest.MaxFileSize {
+			continue
+		}
+		results = append(results, ingest.ReadData(repo, path.Clean(f), f, data, ""))
+	}
+	ingest.AssignIDs(results)
+	var rules []*rule.Rule
+	var diags []rule.Diagnostic
+	for _, fr := range results {
+		rules = append(rules, fr.Rules...)
+		diags = append(diags, fr.Diags...)
+	}
+	return rules, diags, nil
 }
 
 // listenAndServe serves h on addr until ctx ends, then shuts down gracefully.
@@ -38,7 +151,8 @@ func listenAndServe(ctx context.Context, env *Env, addr string, h http.Handler) 
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	fmt.Fprintf(env.Stderr, "ruledex: serving on http://%s/\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/web"
+)
+
+func init() {
+	register(&Command{
+		Name:  "export",
+		Usage: "site DIR [--db FILE] [SOURCE...]",
+		Summary: "write the website as static files to DIR (relative links, client-side search, rule JSON): " +
+			"a built catalog (--db), rule folders (SOURCE...), or the embedded examples",
+		Run: runExport,
+	})
+}
+
+func runExport(env *Env, fs *flag.FlagSet, args []string) error {
+	db := fs.String("db", "", "export this built catalog (ruledex build)")
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(args) < 2 || args[0] != "site" {
+		return &UsageError{Msg: "usage: export site DIR [--db FILE] [SOURCE...]"}
+	}
+	dir := args[1]
+	cat, closeCat, err := loadCatalog(env, *db, args[2:])
+	if err != nil {
+		return err
+	}
+	defer closeCat()
+	start := time.Now()
+	sum, err := web.Export(env.Ctx, cat, dir, web.ExportOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "ruledex: exported %d pages, %d files, %.1f MB to %s in %s\n",
+		sum.Pages, sum.Files, float64(sum.Bytes)/1e6, dir, time.Since(start).Round(time.Millisecond))
+	return nil
+}
