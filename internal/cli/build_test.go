@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// TestBuildSearchShow builds a catalog from a folder, searches it and shows a
+// rule by id, through the command line.
+func TestBuildSearchShow(t *testing.T) {
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "rules")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "whoami.yml"), []byte(showSigma), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(tmp, "c.db")
+	out, errs, code := runCmd(t, "build", src, "--db", db)
+	if code != 0 || !strings.Contains(out, "1 rules from 1 files") || !strings.Contains(errs, "reading 1 files") {
+		t.Fatalf("build: %d\n%s\n%s", code, out, errs)
+	}
+	out, errs, code = runCmd(t, "search", "--db", db, "whoami.exe", "--facet", "platform=sigma")
+	if code != 0 || !strings.Contains(out, "1 rules found") || !strings.Contains(out, "sigma/whoami") || !strings.Contains(out, "[whoami.exe]") {
+		t.Fatalf("search: %d\n%s\n%s", code, out, errs)
+	}
+	out, _, code = runCmd(t, "search", "--db", db, "--json", "whoami", "--facet", "platform=kusto")
+	var res store.Result
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Total != 0 {
+		t.Fatalf("search --json with another platform: %d %s", code, out)
+	}
+	if _, _, code := runCmd(t, "search", "--db", db, "--facet", "nokey"); code != 2 {
+		t.Errorf("bad --facet: exit %d, want 2", code)
+	}
+	out, errs, code = runCmd(t, "show", "--db", db, "--json", "sigma/WHOAMI")
+	var r map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r["id"] != "sigma/whoami" {
+		t.Fatalf("show: %d\n%s\n%s", code, out, errs)
+	}
+	if _, errs, code = runCmd(t, "show", "--db", db, "whoami"); code != 1 || !strings.Contains(errs, "did you mean") {
+		t.Errorf("show of an unknown id: %d %s", code, errs)
+	}
+	// ruledex.yaml names the sources when none is given.
+	cfg := filepath.Join(tmp, "ruledex.yaml")
+	os.WriteFile(cfg, []byte("db: c2.db\nsources:\n  - name: mine\n    path: rules\n"), 0o644)
+	out, errs, code = runCmd(t, "build", "--config", cfg, "--json", "--quiet")
+	var sum store.Summary
+	if code != 0 || json.Unmarshal([]byte(out), &sum) != nil || sum.Rules != 1 || errs != "" {
+		t.Fatalf("build --config: %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "c2.db")); err != nil {
+		t.Errorf("db of ruledex.yaml: %v", err)
+	}
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+func init() {
+	register(&Command{
+		Name:  "search",
+		Usage: "[--db FILE] [--facet KEY=VALUE]... [--page N] [--per-page N] [--json] QUERY...",
+		Summary: "search a built catalog: words, \"phrases\", -not, prefix*, OR, title:word; " +
+			"facets " + strings.Join(store.Facets, ", "),
+		Run: runSearch,
+	})
+}
+
+// facetFlags collects repeated --facet KEY=VALUE.
+type facetFlags map[string][]string
+
+func (f facetFlags) String() string { return "" }
+
+func (f facetFlags) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" || v == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", s)
+	}
+	k = strings.ToLower(strings.TrimSpace(k))
+	f[k] = append(f[k], strings.TrimSpace(v))
+	return nil
+}
+
+func runSearch(env *Env, fs *flag.FlagSet, args []string) error {
+	db := fs.String("db", "ruledex.db", "catalog to search")
+	facets := facetFlags{}
+	fs.Var(facets, "facet", "keep rules with this facet value (repeatable; values of one key are ORed)")
+	page := fs.Int("page", 1, "page of results")
+	perPage := fs.Int("per-page", 20, "results per page")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	d, err := store.Open(*db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	q := store.Query{Text: strings.Join(args, " "), Facets: facets, Page: *page, PerPage: *perPage}
+	if len(facets) == 0 {
+		q.Facets = nil
+	}
+	res, err := d.Search(q)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	writeResult(env.Stdout, res, isTerminal(env.Stdout))
+	return nil
+}
+
+// writeResult prints a page of search results for a terminal (bold matches)
+// or a pipe (matches in [brackets]).
+func writeResult(w io.Writer, res store.Result, tty bool) {
+	first := (res.Page-1)*res.PerPage + 1
+	if res.Total == 0 {
+		fmt.Fprintln(w, "no rule found")
+	} else if len(res.Hits) == 0 {
+		fmt.Fprintf(w, "%d rules found; page %d is past the end\n", res.Total, res.Page)
+	} else {
+		fmt.Fprintf(w, "%d rules found; %d-%d:\n", res.Total, first, first+len(res.Hits)-1)
+	}
+	open, closing := "[", "]"
+	if tty {
+		open, closing = "\033[1m", "\033[0m"
+	}
+	for i, h := range res.Hits {
+		fmt.Fprintf(w, "\n%3d. %s\n     %s  (%s, %s)  %s/%s", first+i, h.Title, h.ID, h.Platform, h.Kind, h.Repo, h.Path)
+		if h.Line > 0 {
+			fmt.Fprintf(w, ":%d", h.Line)
+		}
+		fmt.Fprintln(w)
+		if h.Snippet != "" {
+			s := strings.ReplaceAll(strings.ReplaceAll(h.Snippet, "<mark>", open), "</mark>", closing)
+			fmt.Fprintf(w, "     %s\n", html.UnescapeString(s))
+		}
+	}
+	if res.Total == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	keys := make([]string, 0, len(res.Facets))
+	for k, cs := range res.Facets {
+		if len(cs) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	order := map[string]int{}
+	for i, f := range store.Facets {
+		order[f] = i
+	}
+	sort.Slice(keys, func(i, j int) bool { return order[keys[i]] < order[keys[j]] })
+	for _, k := range keys {
+		cs := res.Facets[k]
+		var parts []string
+		for i, c := range cs {
+			if i == 8 {
+				parts = append(parts, "…")
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s %d", c.Value, c.Count))
+		}
+		fmt.Fprintf(w, "%-10s %s\n", k+":", strings.Join(parts, ", "))
+	}
+}
