@@ -1,0 +1,768 @@
+package catalog
+
+import (
+	_ "embed"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Actions and "same action" (DESIGN.md). An action is an event type that a
+// log source names in one field: an Azure operation, a Windows event
+// (provider and id), a CloudTrail event name, an M365 operation... The
+// fields are data, in data/actions.yaml: per log source (Kusto tables, Sigma
+// log sources), the fields whose values name actions, grouped into key
+// spaces (azure, entra, aws, m365, okta, gcp, windows, defender, ...).
+//
+// Every positive predicate of a rule on an action field of a log source the
+// rule reads gives one action key per value, in that source's space, case
+// folded. eq and in values are full keys; has, has_any, has_all, contains,
+// startswith and endswith values (and Sigma values with a leading or
+// trailing *) are partial keys, which match the full keys they are part of
+// (has at term boundaries). Beside the fields of the table, a value shaped
+// like a whole Azure Resource Manager operation
+// (Microsoft.<Provider>/<type>/.../action|write|delete|read) is an azure
+// key in any field, and fields that hold Azure operations among other text
+// (UEBA's ActivityInsights.EventMessage, ActionType) take values shaped like
+// one or like a tail of one ("runCommand/action") as azure keys. So the
+// Defender query `ActivityInsights.EventMessage has_any
+// ('runCommand/action', ...)` shares the action of the Kusto rule
+// `OperationNameValue =~ "Microsoft.Compute/virtualMachines/runCommand/action"`.
+//
+// Windows keys are provider and event id: the provider is the one a
+// predicate names (Event.Source, WindowsEvent.Provider, Sigma
+// Provider_Name), else the log source's (Security → Microsoft-Windows-
+// Security-Auditing, Sysmon), else the one provider data/events.yaml knows
+// for the channel and id. An event id with neither provider nor channel is
+// an action of the rule but links no rules. Nor do the few actions that
+// data/actions.yaml lists as broad (process creation, logon success), which
+// every rule of their kind shares.
+
+//go:embed data/actions.yaml
+var actionsYAML []byte
+
+// ActionKey is one action a rule looks at.
+type ActionKey struct {
+	Space    string // key space: azure, entra, aws, m365, okta, gcp, windows, defender, ...
+	Value    string // the key, case-folded; Windows: "provider:id" (folded provider)
+	Match    string // "" for a full key; has, contains, startswith or endswith for a partial one
+	Field    string // the field the rule names
+	Text     string // the value as the rule wrote it (Windows: the event id)
+	Provider string // the event provider (Azure Activity, AWS CloudTrail, Microsoft-Windows-Sysmon...)
+	Channel  string // the Windows event log channel, when known
+}
+
+// Partial tells whether k matches part of an action name.
+func (k ActionKey) Partial() bool { return k.Match != "" }
+
+// String returns the key as space:value, partial values written as globs
+// (azure:*runcommand/action*).
+func (k ActionKey) String() string { return k.Space + ":" + globOf(k.Value, k.Match) }
+
+// Label returns the action as a reader sees it: the provider and the value
+// as written, e.g. "Azure Activity: Microsoft.Compute/virtualMachines/runCommand/action",
+// "Microsoft-Windows-Security-Auditing 4688", "AWS CloudTrail: *Bucket*".
+func (k ActionKey) Label() string {
+	if k.Space == "windows" {
+		p := k.Provider
+		if p == "" {
+			p = k.Channel
+		}
+		if p == "" {
+			return "Windows event " + k.Text
+		}
+		return p + " " + k.Text
+	}
+	return k.Provider + ": " + globOf(k.Text, k.Match)
+}
+
+func globOf(v, match string) string {
+	switch match {
+	case "has", "contains":
+		return "*" + v + "*"
+	case "startswith":
+		return v + "*"
+	case "endswith":
+		return "*" + v
+	}
+	return v
+}
+
+// id is the identity of a key for comparison.
+func (k ActionKey) id() string { return k.Space + "\x00" + k.Match + "\x00" + k.Value }
+
+type actionSpace struct {
+	Name     string `yaml:"name"`
+	Title    string `yaml:"title"`
+	Provider string `yaml:"provider"`
+}
+
+type actionSource struct {
+	Space          string   `yaml:"space"`
+	Provider       string   `yaml:"provider"`
+	Channel        string   `yaml:"channel"`
+	Tables         []string `yaml:"tables"`
+	Logsources     []string `yaml:"logsources"`
+	Fields         []string `yaml:"fields"`
+	ProviderFields []string `yaml:"provider_fields"`
+	ChannelFields  []string `yaml:"channel_fields"`
+	Shape          string   `yaml:"shape"`
+
+	fields, providerFields, channelFields map[string]bool
+	logsources                            [][3]string
+	spaceProvider                         string
+}
+
+type actionData struct {
+	Spaces          []actionSpace     `yaml:"spaces"`
+	Sources         []*actionSource   `yaml:"sources"`
+	ProviderAliases map[string]string `yaml:"provider_aliases"`
+	Broad           []string          `yaml:"broad"`
+
+	byTable map[string][]int // folded Kusto table → sources
+	aliases map[string]string
+	broad   map[string]bool // space:value
+	spaces  map[string]actionSpace
+}
+
+var (
+	actionsOnce sync.Once
+	actionsTab  *actionData
+)
+
+// actionTable returns the parsed data/actions.yaml.
+func actionTable() *actionData {
+	actionsOnce.Do(func() {
+		d, err := parseActions(actionsYAML)
+		if err != nil {
+			panic("catalog: data/actions.yaml: " + err.Error())
+		}
+		actionsTab = d
+	})
+	return actionsTab
+}
+
+func parseActions(data []byte) (*actionData, error) {
+	d := &actionData{}
+	if err := yaml.Unmarshal(data, d); err != nil {
+		return nil, err
+	}
+	d.spaces = map[string]actionSpace{}
+	for _, s := range d.Spaces {
+		d.spaces[s.Name] = s
+	}
+	d.byTable = map[string][]int{}
+	for i, s := range d.Sources {
+		sp, ok := d.spaces[s.Space]
+		if !ok {
+			return nil, fmt.Errorf("source %d: unknown space %q", i+1, s.Space)
+		}
+		if len(s.Fields) == 0 {
+			return nil, fmt.Errorf("source %d (%s): no fields", i+1, s.Space)
+		}
+		if s.Shape != "" && s.Shape != "azure_operation" {
+			return nil, fmt.Errorf("source %d (%s): unknown shape %q", i+1, s.Space, s.Shape)
+		}
+		s.spaceProvider = sp.Provider
+		s.fields = fieldSet(s.Fields)
+		s.providerFields = fieldSet(s.ProviderFields)
+		s.channelFields = fieldSet(s.ChannelFields)
+		for _, t := range s.Tables {
+			k := Fold(t)
+			d.byTable[k] = append(d.byTable[k], i)
+		}
+		for _, ls := range s.Logsources {
+			parts := strings.Split(Fold(ls), "/")
+			if len(parts) > 3 {
+				return nil, fmt.Errorf("source %d (%s): log source %q has more than 3 parts", i+1, s.Space, ls)
+			}
+			var p [3]string
+			for j := range p {
+				p[j] = "*"
+				if j < len(parts) {
+					p[j] = parts[j]
+				}
+			}
+			s.logsources = append(s.logsources, p)
+		}
+	}
+	d.aliases = map[string]string{}
+	for k, v := range d.ProviderAliases {
+		d.aliases[Fold(k)] = v
+	}
+	d.broad = map[string]bool{}
+	for _, b := range d.Broad {
+		d.broad[Fold(b)] = true
+	}
+	return d, nil
+}
+
+func fieldSet(fs []string) map[string]bool {
+	m := make(map[string]bool, len(fs))
+	for _, f := range fs {
+		m[normField(f)] = true
+	}
+	return m
+}
+
+// normField is the comparison form of a field name: case-folded, bracketed
+// members written as a dotted path (a['b'] and a["b"] are a.b).
+func normField(f string) string {
+	f = strings.TrimSpace(f)
+	if strings.ContainsAny(f, "[") {
+		var b strings.Builder
+		for i := 0; i < len(f); i++ {
+			c := f[i]
+			switch {
+			case c == '[':
+				b.WriteByte('.')
+			case c == ']' || c == '\'' || c == '"' || c == ' ':
+			default:
+				b.WriteByte(c)
+			}
+		}
+		f = b.String()
+	}
+	return Fold(f)
+}
+
+// sourcesOf returns the action sources that apply to the log sources r
+// reads, in the data's order.
+func (d *actionData) sourcesOf(r *rule.Rule) []*actionSource {
+	var idx []int
+	seen := map[int]bool{}
+	add := func(i int) {
+		if !seen[i] {
+			seen[i] = true
+			idx = append(idx, i)
+		}
+	}
+	for _, t := range r.Tables {
+		if strings.Count(t, "/") == 2 {
+			parts := strings.SplitN(Fold(t), "/", 3)
+			for i, s := range d.Sources {
+				for _, p := range s.logsources {
+					if partMatch(p[0], parts[0]) && partMatch(p[1], parts[1]) && partMatch(p[2], parts[2]) {
+						add(i)
+						break
+					}
+				}
+			}
+			continue
+		}
+		for _, i := range d.byTable[Fold(t)] {
+			add(i)
+		}
+	}
+	sort.Ints(idx)
+	out := make([]*actionSource, len(idx))
+	for j, i := range idx {
+		out[j] = d.Sources[i]
+	}
+	return out
+}
+
+func partMatch(pattern, v string) bool { return pattern == "*" || pattern == v }
+
+var (
+	azureOpRE   = regexp.MustCompile(`^microsoft\.[a-z0-9]+(?:\.[a-z0-9]+)*(?:/[^/\s"'*?]+)+/(?:action|write|delete|read)$`)
+	azureTailRE = regexp.MustCompile(`^[a-z0-9._-]*(?:/[a-z0-9._-]+)*/(?:action|write|delete|read)$`)
+	azureHeadRE = regexp.MustCompile(`^microsoft\.[a-z0-9]+(?:\.[a-z0-9]+)*/[a-z0-9._/-]*$`)
+)
+
+// IsAzureOperation tells whether v (any case) is shaped like a whole Azure
+// Resource Manager operation: Microsoft.<Provider>/<type>/.../<verb> with
+// verb action, write, delete or read.
+func IsAzureOperation(v string) bool { return azureOpRE.MatchString(Fold(v)) }
+
+// azurePart tells whether the folded v looks like part of an Azure
+// operation: a tail ending with /verb, or a head starting Microsoft.X/.
+func azurePart(v string) bool {
+	return strings.Contains(v, "/") && (azureTailRE.MatchString(v) || azureHeadRE.MatchString(v))
+}
+
+// matchOf returns how a predicate kind matches an action name: "" for
+// equality, has, contains, startswith or endswith; ok is false for kinds
+// that name no action (negations, ranges, regular expressions, exists).
+func matchOf(kind string) (match string, ok bool) {
+	switch kind {
+	case rule.OpEq, rule.OpIn:
+		return "", true
+	case rule.OpHas, rule.OpHasAny, rule.OpHasAll:
+		return "has", true
+	case rule.OpContains, rule.OpKeyword:
+		return "contains", true
+	case rule.OpStartsWith, rule.OpHasPrefix:
+		return "startswith", true
+	case rule.OpEndsWith, rule.OpHasSuffix:
+		return "endswith", true
+	}
+	return "", false
+}
+
+// globValue turns a value with Sigma-style leading/trailing * into a partial
+// match; ok is false when a wildcard stays inside the value.
+func globValue(v, match string) (string, string, bool) {
+	lead := strings.HasPrefix(v, "*")
+	trail := strings.HasSuffix(v, "*") && !strings.HasSuffix(v, `\*`)
+	core := strings.TrimSuffix(strings.TrimPrefix(v, "*"), "*")
+	if core == "" {
+		return "", "", false
+	}
+	if strings.ContainsAny(core, "*?") {
+		return "", "", false
+	}
+	switch {
+	case !lead && !trail:
+		return core, match, true
+	case lead && trail:
+		return core, "contains", true
+	case lead:
+		if match == "startswith" || match == "contains" || match == "has" {
+			return core, "contains", true
+		}
+		return core, "endswith", true
+	default:
+		if match == "endswith" || match == "contains" || match == "has" {
+			return core, "contains", true
+		}
+		return core, "startswith", true
+	}
+}
+
+// posPred is a positive predicate value source: field, kind, values.
+type posPred struct {
+	field, kind string
+	values      []string
+}
+
+// positivePredicates returns the rule's positive predicates (stages at
+// every depth) and indicators.
+func positivePredicates(r *rule.Rule) []posPred {
+	var out []posPred
+	eachPredicate(r.Stages, func(p *rule.Predicate) {
+		if !p.Negated && len(p.Values) > 0 {
+			out = append(out, posPred{p.Field, p.Kind, p.Values})
+		}
+	})
+	for _, in := range r.Indicators {
+		if !in.Negated && len(in.Values) > 0 {
+			out = append(out, posPred{in.Field, in.Kind, in.Values})
+		}
+	}
+	return out
+}
+
+// ActionKeys returns the actions r looks at, each once, in order of first
+// appearance (see the package's notes on actions).
+func ActionKeys(r *rule.Rule) []ActionKey {
+	if r == nil {
+		return nil
+	}
+	d := actionTable()
+	srcs := d.sourcesOf(r)
+	preds := positivePredicates(r)
+	glob := r.Language != "kql"
+	var keys []ActionKey
+	seen := map[string]bool{}
+	add := func(k ActionKey) {
+		if id := k.id(); !seen[id] {
+			seen[id] = true
+			keys = append(keys, k)
+		}
+	}
+	// Windows providers and channels the rule names, per source.
+	type pc struct{ providers, channels []string }
+	winCtx := map[*actionSource]*pc{}
+	winOf := func(s *actionSource) *pc {
+		if c, ok := winCtx[s]; ok {
+			return c
+		}
+		c := &pc{}
+		for _, p := range preds {
+			if m, ok := matchOf(p.kind); !ok || m != "" {
+				continue
+			}
+			f := normField(p.field)
+			for _, v := range p.values {
+				v = strings.TrimSpace(v)
+				if v == "" {
+					continue
+				}
+				if s.providerFields[f] {
+					c.providers = appendUnique(c.providers, d.provider(v))
+				} else if s.channelFields[f] {
+					c.channels = appendUnique(c.channels, v)
+				}
+			}
+		}
+		if len(c.providers) == 0 && s.Provider != "" {
+			c.providers = []string{s.Provider}
+		}
+		if len(c.channels) == 0 && s.Channel != "" {
+			c.channels = []string{s.Channel}
+		}
+		winCtx[s] = c
+		return c
+	}
+	for _, p := range preds {
+		match, ok := matchOf(p.kind)
+		if !ok {
+			continue
+		}
+		f := normField(p.field)
+		for _, raw := range p.values {
+			v, m := strings.TrimSpace(raw), match
+			if v == "" {
+				continue
+			}
+			if glob {
+				var ok bool
+				if v, m, ok = globValue(v, m); !ok {
+					continue
+				}
+			}
+			folded := Fold(v)
+			done := false
+			for _, s := range srcs {
+				if p.kind == rule.OpKeyword || !s.fields[f] {
+					continue
+				}
+				if s.Space == "windows" {
+					if m != "" {
+						continue
+					}
+					id := eventID(v)
+					if id == "" {
+						continue
+					}
+					c := winOf(s)
+					providers := c.providers
+					if len(providers) == 0 {
+						for _, ch := range c.channels {
+							if pr := eventProvider(ch, id); pr != "" {
+								providers = appendUnique(providers, pr)
+							}
+						}
+					}
+					channel := ""
+					if len(c.channels) == 1 {
+						channel = c.channels[0]
+					}
+					if len(providers) == 0 {
+						k := ActionKey{Space: "windows", Value: ":" + id, Field: p.field, Text: id, Channel: channel}
+						if channel != "" {
+							k.Value = "channel " + Fold(channel) + ":" + id
+						}
+						add(k)
+					}
+					for _, pr := range providers {
+						ch := channel
+						if ch == "" {
+							ch = eventChannel(pr, id)
+						}
+						add(ActionKey{Space: "windows", Value: Fold(pr) + ":" + id, Field: p.field, Text: id, Provider: pr, Channel: ch})
+					}
+					done = true
+					break
+				}
+				if s.Shape == "azure_operation" {
+					if !azureOpRE.MatchString(folded) && (m == "" || !azurePart(folded)) {
+						continue
+					}
+				}
+				k := ActionKey{Space: s.Space, Value: folded, Match: m, Field: p.field, Text: v, Provider: s.spaceProvider}
+				if s.Space == "azure" && azureOpRE.MatchString(folded) {
+					k.Match = "" // a whole operation is the operation, however it is matched
+				}
+				add(k)
+				done = true
+				break
+			}
+			if !done && azureOpRE.MatchString(folded) {
+				add(ActionKey{Space: "azure", Value: folded, Field: p.field, Text: v, Provider: d.spaces["azure"].Provider})
+			}
+		}
+	}
+	return keys
+}
+
+func appendUnique(ss []string, s string) []string {
+	for _, x := range ss {
+		if strings.EqualFold(x, s) {
+			return ss
+		}
+	}
+	return append(ss, s)
+}
+
+// provider returns the canonical name of a Windows event provider.
+func (d *actionData) provider(p string) string {
+	if c, ok := d.aliases[Fold(p)]; ok {
+		return c
+	}
+	return p
+}
+
+// eventID returns a Windows event id in canonical form (digits, no leading
+// zeros), or "" when v is none.
+func eventID(v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 10 {
+		return ""
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return ""
+		}
+	}
+	v = strings.TrimLeft(v, "0")
+	if v == "" {
+		v = "0"
+	}
+	return v
+}
+
+// isBroad tells whether k is too common to link rules, or lacks what it
+// needs to be compared (a Windows event of no known provider or channel).
+func (d *actionData) isBroad(k ActionKey) bool {
+	if k.Space == "windows" && strings.HasPrefix(k.Value, ":") {
+		return true
+	}
+	return d.broad[k.Space+":"+k.Value]
+}
+
+// partialMatches tells whether the partial key value p (matched as match)
+// matches the full key value full; both are folded.
+func partialMatches(full, p, match string) bool {
+	switch match {
+	case "startswith":
+		return strings.HasPrefix(full, p)
+	case "endswith":
+		return strings.HasSuffix(full, p)
+	case "contains":
+		return strings.Contains(full, p)
+	case "has":
+		for from := 0; from <= len(full)-len(p); {
+			i := strings.Index(full[from:], p)
+			if i < 0 {
+				return false
+			}
+			i += from
+			end := i + len(p)
+			if (i == 0 || !isAlnum(full[i-1]) || !isAlnum(p[0])) && (end == len(full) || !isAlnum(full[end]) || !isAlnum(p[len(p)-1])) {
+				return true
+			}
+			from = i + 1
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
+}
+
+// tokens splits a folded value into its alphanumeric terms.
+func tokens(v string) []string {
+	return strings.FieldsFunc(v, func(c rune) bool { return c < 0x80 && !isAlnum(byte(c)) })
+}
+
+// completeTokens returns the terms of a partial value that are whole terms
+// of any value it matches: a contains value may cut its first and last term,
+// startswith its last, endswith its first.
+func completeTokens(p, match string) []string {
+	ts := tokens(p)
+	if len(ts) == 0 {
+		return nil
+	}
+	cutFirst := (match == "contains" || match == "endswith") && isAlnum(p[0])
+	cutLast := (match == "contains" || match == "startswith") && isAlnum(p[len(p)-1])
+	if cutFirst {
+		ts = ts[1:]
+	}
+	if cutLast && len(ts) > 0 {
+		ts = ts[:len(ts)-1]
+	}
+	return ts
+}
+
+// SameAction fills, for every rule, Actions (the labels of its action keys)
+// and SameAction: the other rules that share an action with it, each with
+// the shared actions (a full action where one side matched it by a part),
+// most shared first. Rules that share no key are not linked; broad actions
+// (data/actions.yaml) link none. It replaces what an earlier run filled.
+func SameAction(rules []*rule.Rule) {
+	d := actionTable()
+	keys := make([][]ActionKey, len(rules))
+	type fullEntry struct {
+		key   ActionKey
+		rules []int32
+	}
+	fullIdx := map[string]int{} // id → index in fulls
+	var fulls []fullEntry
+	partialRules := map[string][]int32{} // partial id → rules
+	partialKey := map[string]ActionKey{}
+	for i, r := range rules {
+		ks := ActionKeys(r)
+		keys[i] = ks
+		r.Actions = r.Actions[:0]
+		for _, k := range ks {
+			r.Actions = appendUnique(r.Actions, k.Label())
+			if d.isBroad(k) {
+				continue
+			}
+			id := k.id()
+			if k.Partial() {
+				l := partialRules[id]
+				if n := len(l); n == 0 || l[n-1] != int32(i) {
+					partialRules[id] = append(l, int32(i))
+				}
+				if _, ok := partialKey[id]; !ok {
+					partialKey[id] = k
+				}
+				continue
+			}
+			j, ok := fullIdx[id]
+			if !ok {
+				j = len(fulls)
+				fullIdx[id] = j
+				fulls = append(fulls, fullEntry{key: k})
+			}
+			if l := fulls[j].rules; len(l) == 0 || l[len(l)-1] != int32(i) {
+				fulls[j].rules = append(l, int32(i))
+			}
+		}
+	}
+	// Token index of the full keys, by space.
+	byToken := map[string][]int32{}
+	bySpace := map[string][]int32{}
+	for j, f := range fulls {
+		bySpace[f.key.Space] = append(bySpace[f.key.Space], int32(j))
+		seenTok := map[string]bool{}
+		for _, t := range tokens(f.key.Value) {
+			if !seenTok[t] {
+				seenTok[t] = true
+				byToken[f.key.Space+"\x00"+t] = append(byToken[f.key.Space+"\x00"+t], int32(j))
+			}
+		}
+	}
+	// Resolve every partial key to the full keys it matches.
+	resolved := map[string][]int32{}
+	fullPartials := make([][]string, len(fulls)) // full key → partial ids that match it
+	for id, k := range partialKey {
+		cands := bySpace[k.Space]
+		for _, t := range completeTokens(k.Value, k.Match) {
+			if l := byToken[k.Space+"\x00"+t]; len(l) < len(cands) {
+				cands = l
+			}
+		}
+		for _, j := range cands {
+			if partialMatches(fulls[j].key.Value, k.Value, k.Match) {
+				resolved[id] = append(resolved[id], j)
+				fullPartials[j] = append(fullPartials[j], id)
+			}
+		}
+	}
+	ids := make([][]string, len(rules))
+	labels := make([][]string, len(rules))
+	for i, ks := range keys {
+		ids[i] = make([]string, len(ks))
+		labels[i] = make([]string, len(ks))
+		for n, k := range ks {
+			ids[i][n], labels[i][n] = k.id(), k.Label()
+		}
+	}
+	labelIn := func(o int32, id string) string {
+		for n, x := range ids[o] {
+			if x == id {
+				return labels[o][n]
+			}
+		}
+		return ""
+	}
+	slot := make([]int32, len(rules)) // 1 + index in touched of a linked rule, 0 when not linked
+	var touched []int32
+	var linkLabels [][]string
+	for i, r := range rules {
+		touched, linkLabels = touched[:0], linkLabels[:0]
+		single := map[string][]string{}
+		link := func(o int32, label string) {
+			if int(o) == i {
+				return
+			}
+			if s := slot[o]; s != 0 {
+				ls := linkLabels[s-1]
+				for _, l := range ls {
+					if l == label {
+						return
+					}
+				}
+				linkLabels[s-1] = append(ls, label)
+				return
+			}
+			one, ok := single[label]
+			if !ok {
+				one = []string{label}
+				single[label] = one
+			}
+			touched = append(touched, o)
+			linkLabels = append(linkLabels, one[:1:1]) // shared until a second label is appended
+			slot[o] = int32(len(touched))
+		}
+		for n, k := range keys[i] {
+			if d.isBroad(k) {
+				continue
+			}
+			id, label := ids[i][n], labels[i][n]
+			if k.Partial() {
+				for _, o := range partialRules[id] {
+					link(o, label)
+				}
+				for _, j := range resolved[id] {
+					fid := fulls[j].key.id()
+					for _, o := range fulls[j].rules {
+						link(o, labelIn(o, fid))
+					}
+				}
+				continue
+			}
+			j := fullIdx[id]
+			for _, o := range fulls[j].rules {
+				link(o, label)
+			}
+			for _, pid := range fullPartials[j] {
+				for _, o := range partialRules[pid] {
+					link(o, label)
+				}
+			}
+		}
+		order := make([]int32, len(touched))
+		for n := range order {
+			order[n] = int32(n)
+		}
+		slices.SortFunc(order, func(a, b int32) int {
+			if la, lb := len(linkLabels[a]), len(linkLabels[b]); la != lb {
+				return lb - la
+			}
+			return strings.Compare(rules[touched[a]].ID, rules[touched[b]].ID)
+		})
+		refs := make([]rule.RuleRef, len(touched))
+		for n, at := range order {
+			o := touched[at]
+			refs[n] = ref(rules[o])
+			refs[n].Actions = linkLabels[at]
+		}
+		for _, o := range touched {
+			slot[o] = 0
+		}
+		r.SameAction = refs
+	}
+}

@@ -1,0 +1,358 @@
+package catalog
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// actionRule makes a rule of a language reading tables with the given
+// predicates in one where stage.
+func actionRule(id, lang string, tables []string, ps ...rule.Predicate) *rule.Rule {
+	platform := "kusto"
+	if lang == "sigma" {
+		platform = "sigma"
+	}
+	return &rule.Rule{ID: id, Platform: platform, Language: lang, Title: id, Kind: rule.KindDetection,
+		Source: rule.Source{Repo: "r", Path: id}, Tables: tables, Stages: []rule.Stage{{Kind: "where", Predicates: ps}}}
+}
+
+func keyStrings(ks []ActionKey) []string {
+	out := make([]string, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, k.String())
+	}
+	return out
+}
+
+func TestActionKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    *rule.Rule
+		want []string
+	}{
+		{"azure activity eq and in",
+			actionRule("a", "kql", []string{"AzureActivity"},
+				pred("CategoryValue", rule.OpEq, false, false, "Administrative"),
+				pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.Compute/virtualMachines/runCommand/action", "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE")),
+			[]string{"azure:microsoft.compute/virtualmachines/runcommand/action", "azure:microsoft.compute/virtualmachines/extensions/write"}},
+		{"negated and regex give none",
+			actionRule("a", "kql", []string{"AzureActivity"},
+				pred("OperationNameValue", rule.OpEq, false, true, "Microsoft.Compute/virtualMachines/write"),
+				pred("OperationNameValue", rule.OpRegex, false, false, "Microsoft.*"),
+				pred("OperationNameValue", rule.OpNe, false, false, "x")),
+			[]string{}},
+		{"UEBA EventMessage has_any: partial azure keys",
+			actionRule("b", "kql", []string{"BehaviorAnalytics"},
+				pred("ActivityInsights.EventMessage", rule.OpHasAny, false, false, "runCommand/action", "extensions/write"),
+				pred("ActivityInsights.FirstTimeUserPerformedAction", rule.OpEq, false, false, "True")),
+			[]string{"azure:*runcommand/action*", "azure:*extensions/write*"}},
+		{"bracketed field spelling",
+			actionRule("b", "kql", []string{"BehaviorAnalytics"},
+				pred("ActivityInsights['EventMessage']", rule.OpHas, false, false, "runCommand/action")),
+			[]string{"azure:*runcommand/action*"}},
+		{"UEBA EventMessage free text is no action",
+			actionRule("b", "kql", []string{"BehaviorAnalytics"},
+				pred("ActivityInsights.EventMessage", rule.OpHas, false, false, "first time")),
+			[]string{}},
+		{"whole azure operation in any field",
+			actionRule("c", "kql", []string{"CloudAppEvents"},
+				pred("RawEventData", rule.OpHas, false, false, "Microsoft.Authorization/roleAssignments/write")),
+			[]string{"azure:microsoft.authorization/roleassignments/write"}},
+		{"sigma activitylogs with wildcards",
+			actionRule("s", "sigma", []string{"azure/activitylogs/"},
+				pred("operationName", rule.OpEq, false, false, "MICROSOFT.NETWORK/FIREWALLPOLICIES/WRITE", "*/RULECOLLECTIONGROUPS/DELETE", "MICROSOFT.KEYVAULT/*", "A*B")),
+			[]string{"azure:microsoft.network/firewallpolicies/write", "azure:*/rulecollectiongroups/delete", "azure:microsoft.keyvault/*"}},
+		{"cloudtrail both platforms",
+			actionRule("s", "sigma", []string{"aws/cloudtrail/"},
+				pred("eventSource", rule.OpEq, false, false, "iam.amazonaws.com"),
+				pred("eventName", rule.OpEq, false, false, "CreateAccessKey")),
+			[]string{"aws:createaccesskey"}},
+		{"cloudtrail kusto",
+			actionRule("k", "kql", []string{"AWSCloudTrail"}, pred("EventName", rule.OpIn, false, false, "CreateAccessKey", "DeleteTrail")),
+			[]string{"aws:createaccesskey", "aws:deletetrail"}},
+		{"windows security",
+			actionRule("w", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpIn, false, false, "4720", "04732", "x")),
+			[]string{"windows:microsoft-windows-security-auditing:4720", "windows:microsoft-windows-security-auditing:4732"}},
+		{"windows Event table with Source",
+			actionRule("w", "kql", []string{"Event"}, pred("Source", rule.OpEq, false, false, "Microsoft-Windows-Sysmon"), pred("EventID", rule.OpEq, false, false, "1")),
+			[]string{"windows:microsoft-windows-sysmon:1"}},
+		{"sigma system event by channel's one provider",
+			actionRule("w", "sigma", []string{"windows/system/"}, pred("EventID", rule.OpEq, false, false, "7045")),
+			[]string{"windows:service control manager:7045"}},
+		{"sigma system event with provider alias",
+			actionRule("w", "sigma", []string{"windows/system/"}, pred("Provider_Name", rule.OpEq, false, false, "Service Control Manager Eventlog Provider"), pred("EventID", rule.OpEq, false, false, "7036")),
+			[]string{"windows:service control manager:7036"}},
+		{"sigma windows by category with unknown provider",
+			actionRule("w", "sigma", []string{"windows//process_creation"}, pred("EventID", rule.OpEq, false, false, "99")),
+			[]string{"windows::99"}},
+		{"m365 both sides", actionRule("m", "kql", []string{"OfficeActivity"}, pred("Operation", rule.OpEq, false, false, "New-InboxRule")),
+			[]string{"m365:new-inboxrule"}},
+		{"defender action type", actionRule("d", "kql", []string{"DeviceEvents"}, pred("ActionType", rule.OpStartsWith, false, false, "Asr")),
+			[]string{"defender:asr*"}},
+		{"okta", actionRule("o", "sigma", []string{"okta/okta/"}, pred("eventType", rule.OpEq, false, false, "user.mfa.factor.deactivate")),
+			[]string{"okta:user.mfa.factor.deactivate"}},
+		{"gcp", actionRule("g", "sigma", []string{"gcp/gcp.audit/"}, pred("gcp.audit.method_name", rule.OpEq, false, false, "v1.compute.firewalls.delete")),
+			[]string{"gcp:v1.compute.firewalls.delete"}},
+		{"entra audit", actionRule("e", "kql", []string{"AuditLogs"}, pred("OperationName", rule.OpHas, false, false, "Add member to role")),
+			[]string{"entra:*add member to role*"}},
+		{"fields of other tables are no actions",
+			actionRule("x", "kql", []string{"SigninLogs"}, pred("OperationName", rule.OpEq, false, false, "Sign-in activity")),
+			[]string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := keyStrings(ActionKeys(tc.r))
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("ActionKeys = %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+	if ActionKeys(nil) != nil {
+		t.Errorf("ActionKeys(nil) is not nil")
+	}
+}
+
+func TestIsAzureOperation(t *testing.T) {
+	for v, want := range map[string]bool{
+		"Microsoft.Compute/virtualMachines/runCommand/action": true,
+		"MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE":       true,
+		"Microsoft.Insights/diagnosticSettings/delete":        true,
+		"Microsoft.Compute/virtualMachines":                   false,
+		"runCommand/action":                                   false,
+		"microsoft.com/write":                                 false,
+		"C:\\Windows\\Microsoft.NET/x/write":                  false,
+	} {
+		if got := IsAzureOperation(v); got != want {
+			t.Errorf("IsAzureOperation(%q) = %v", v, got)
+		}
+	}
+}
+
+func TestSameActionSeed(t *testing.T) {
+	kusto := actionRule("kusto/DetectAzureScriptOrRunCommandByRiskyUser", "kql", []string{"AzureActivity", "AADUserRiskEvents"},
+		pred("CategoryValue", rule.OpEq, false, false, "Administrative"),
+		pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.Compute/virtualMachines/runCommand/action", "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE"))
+	defender := actionRule("kusto/DetectFirstTimeAzureCustomScriptOrRunCommand", "kql", []string{"BehaviorAnalytics"},
+		pred("ActivityInsights.EventMessage", rule.OpHasAny, false, false, "runCommand/action", "extensions/write"),
+		pred("ActivityInsights.FirstTimeUserPerformedAction", rule.OpEq, false, false, "True"))
+	adfs := actionRule("sigma/azure_aadhybridhealth_adfs_new_server", "sigma", []string{"azure/activitylogs/"},
+		pred("CategoryValue", rule.OpEq, false, false, "Administrative"),
+		pred("ResourceProviderValue", rule.OpEq, false, false, "Microsoft.ADHybridHealthService"),
+		pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.ADHybridHealthService/services/servicemembers/action"))
+	elevate := actionRule("sigma/azure_subscription_permissions_elevation_via_auditlogs", "sigma", []string{"azure/auditlogs/"},
+		pred("Category", rule.OpEq, false, false, "Administrative"),
+		pred("OperationName", rule.OpEq, false, false, "Assigns the caller to user access admin"))
+	sigmaRun := actionRule("sigma/azure_vm_runcommand", "sigma", []string{"azure/activitylogs/"},
+		pred("operationName", rule.OpEq, false, false, "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION"))
+	rules := []*rule.Rule{kusto, defender, adfs, elevate, sigmaRun}
+	SameAction(rules)
+	ids := func(r *rule.Rule) []string {
+		var out []string
+		for _, s := range r.SameAction {
+			out = append(out, s.ID+" "+strings.Join(s.Actions, " | "))
+		}
+		return out
+	}
+	want := []string{
+		"kusto/DetectFirstTimeAzureCustomScriptOrRunCommand Azure Activity: Microsoft.Compute/virtualMachines/runCommand/action | Azure Activity: MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE",
+		"sigma/azure_vm_runcommand Azure Activity: Microsoft.Compute/virtualMachines/runCommand/action",
+	}
+	if got := ids(kusto); !reflect.DeepEqual(got, want) {
+		t.Errorf("kusto rule's same action:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	want = []string{
+		"kusto/DetectAzureScriptOrRunCommandByRiskyUser Azure Activity: Microsoft.Compute/virtualMachines/runCommand/action | Azure Activity: MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE",
+		"sigma/azure_vm_runcommand Azure Activity: MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION",
+	}
+	if got := ids(defender); !reflect.DeepEqual(got, want) {
+		t.Errorf("defender query's same action:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(adfs.SameAction) != 0 || len(elevate.SameAction) != 0 {
+		t.Errorf("rules that share no action are linked: %v %v", ids(adfs), ids(elevate))
+	}
+	if want := []string{"Azure Activity: *runCommand/action*", "Azure Activity: *extensions/write*"}; !reflect.DeepEqual(defender.Actions, want) {
+		t.Errorf("defender actions = %q", defender.Actions)
+	}
+	// A second run replaces, not appends.
+	SameAction(rules)
+	if len(kusto.SameAction) != 2 || len(kusto.Actions) != 2 {
+		t.Errorf("second run: %d links, %d actions", len(kusto.SameAction), len(kusto.Actions))
+	}
+}
+
+func TestSameActionWindowsAndBroad(t *testing.T) {
+	a := actionRule("kusto/a", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpEq, false, false, "4720"))
+	b := actionRule("sigma/b", "sigma", []string{"windows/security/"}, pred("EventID", rule.OpIn, false, false, "4720", "4688"))
+	c := actionRule("kusto/c", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpEq, false, false, "4688"))
+	d := actionRule("kusto/d", "kql", []string{"Event"}, pred("EventID", rule.OpEq, false, false, "4720")) // no provider: no link
+	e := actionRule("sigma/e", "sigma", []string{"windows//process_creation"}, pred("EventID", rule.OpEq, false, false, "4720"))
+	SameAction([]*rule.Rule{a, b, c, d, e})
+	if len(a.SameAction) != 1 || a.SameAction[0].ID != "sigma/b" || a.SameAction[0].Actions[0] != "Microsoft-Windows-Security-Auditing 4720" {
+		t.Errorf("a: %+v", a.SameAction)
+	}
+	if len(c.SameAction) != 0 {
+		t.Errorf("4688 is broad, yet c links %+v", c.SameAction)
+	}
+	if len(d.SameAction) != 0 || len(e.SameAction) != 0 {
+		t.Errorf("events of unknown provider linked: %+v %+v", d.SameAction, e.SameAction)
+	}
+}
+
+func TestPartialMatches(t *testing.T) {
+	full := "microsoft.compute/virtualmachines/runcommand/action"
+	for _, tc := range []struct {
+		p, match string
+		want     bool
+	}{
+		{"runcommand/action", "has", true},
+		{"command/action", "has", false},
+		{"command/action", "contains", true},
+		{"command/action", "endswith", true},
+		{"microsoft.compute/", "startswith", true},
+		{"microsoft.compute/", "endswith", false},
+		{"/action", "has", true},
+		{"virtualmachines", "has", true},
+		{"virtualmachine", "has", false},
+	} {
+		if got := partialMatches(full, tc.p, tc.match); got != tc.want {
+			t.Errorf("partialMatches(%q, %q) = %v", tc.p, tc.match, got)
+		}
+	}
+}
+
+func TestEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    *rule.Rule
+		want []string
+	}{
+		{"azure", actionRule("a", "kql", []string{"AzureActivity"}, pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.Compute/virtualMachines/runCommand/action")),
+			[]string{"Azure Activity|Microsoft.Compute/virtualMachines/runCommand/action||"}},
+		{"security", actionRule("w", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpIn, false, false, "4720", "4732")),
+			[]string{"Microsoft-Windows-Security-Auditing|4720|A user account was created|Security",
+				"Microsoft-Windows-Security-Auditing|4732|A member was added to a security-enabled local group|Security"}},
+		{"sigma category", actionRule("s", "sigma", []string{"windows//process_creation"}, pred("Image", rule.OpEndsWith, false, false, `\cmd.exe`)),
+			[]string{"Microsoft-Windows-Sysmon|1|Process creation|Microsoft-Windows-Sysmon/Operational",
+				"Microsoft-Windows-Security-Auditing|4688|A new process has been created|Security"}},
+		{"linux process creation has no windows events", actionRule("s", "sigma", []string{"linux//process_creation"}, pred("Image", rule.OpEndsWith, false, false, "/bash")),
+			[]string{}},
+		{"system by provider", actionRule("s", "sigma", []string{"windows/system/"}, pred("Provider_Name", rule.OpEq, false, false, "Service Control Manager"), pred("EventID", rule.OpEq, false, false, "7045")),
+			[]string{"Service Control Manager|7045|A service was installed in the system|System"}},
+		{"cloudtrail partial", actionRule("k", "kql", []string{"AWSCloudTrail"}, pred("EventName", rule.OpStartsWith, false, false, "Delete")),
+			[]string{"AWS CloudTrail|Delete*||"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := []string{}
+			for _, e := range Events(tc.r) {
+				got = append(got, fmt.Sprintf("%s|%s|%s|%s", e.Provider, e.Event, e.Title, e.Channel))
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Events =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			FillEvents(tc.r)
+			FillEvents(tc.r)
+			if len(tc.r.Events) != len(tc.want) {
+				t.Errorf("FillEvents twice gave %d events", len(tc.r.Events))
+			}
+		})
+	}
+}
+
+func TestActionData(t *testing.T) {
+	d := actionTable()
+	if len(d.Sources) < 30 {
+		t.Errorf("only %d action sources", len(d.Sources))
+	}
+	for _, s := range d.Sources {
+		if len(s.Tables) == 0 && len(s.Logsources) == 0 {
+			t.Errorf("source of space %s applies to no table or log source", s.Space)
+		}
+	}
+	for b := range d.broad {
+		if _, ok := d.spaces[strings.SplitN(b, ":", 2)[0]]; !ok {
+			t.Errorf("broad %q: unknown space", b)
+		}
+	}
+	if _, err := parseActions([]byte("sources: [{space: nope, fields: [x]}]")); err == nil {
+		t.Errorf("unknown space accepted")
+	}
+	ev := eventTable()
+	if n := len(ev.byProvider); n < 250 {
+		t.Errorf("only %d event titles", n)
+	}
+	sec := 0
+	for k := range ev.byProvider {
+		if strings.HasPrefix(k, "microsoft-windows-security-auditing:") {
+			sec++
+		}
+	}
+	if sec < 150 {
+		t.Errorf("%d Security event titles, want the common 150", sec)
+	}
+	for i := 1; i <= 29; i++ {
+		if EventTitle("Sysmon", fmt.Sprint(i)) == "" {
+			t.Errorf("no title for Sysmon event %d", i)
+		}
+	}
+}
+
+// benchRules makes n rules whose actions are shared by a few to a few dozen
+// rules each, as in real corpora: Azure operations (full and partial, by
+// the tail), Windows Security events, CloudTrail names and prefixes, and
+// rules with no action.
+func benchRules(n int) []*rule.Rule {
+	ops := []string{"Microsoft.Compute/virtualMachines/runCommand/action", "Microsoft.Compute/virtualMachines/write",
+		"Microsoft.Authorization/roleAssignments/write", "Microsoft.KeyVault/vaults/secrets/read"}
+	for j := range ops {
+		ops[j] = strings.Replace(ops[j], "/", "/sub%d/", 1)
+	}
+	rules := make([]*rule.Rule, 0, n)
+	for i := 0; i < n; i++ {
+		switch i % 5 {
+		case 0:
+			rules = append(rules, actionRule(fmt.Sprintf("k/%d", i), "kql", []string{"AzureActivity"},
+				pred("OperationNameValue", rule.OpEq, false, false, fmt.Sprintf(ops[i%len(ops)], i%100), fmt.Sprintf("Microsoft.X%d/things/write", i%300))))
+		case 1:
+			rules = append(rules, actionRule(fmt.Sprintf("b/%d", i), "kql", []string{"BehaviorAnalytics"},
+				pred("ActivityInsights.EventMessage", rule.OpHasAny, false, false, fmt.Sprintf("X%d/things/write", i%300))))
+		case 2:
+			rules = append(rules, actionRule(fmt.Sprintf("w/%d", i), "kql", []string{"SecurityEvent"},
+				pred("EventID", rule.OpEq, false, false, fmt.Sprint(4600+i%200))))
+		case 3:
+			rules = append(rules, actionRule(fmt.Sprintf("s/%d", i), "sigma", []string{"aws/cloudtrail/"},
+				pred("eventName", rule.OpEq, false, false, fmt.Sprintf("Event%d", i%500), fmt.Sprintf("Delete%d*", i%100))))
+		default:
+			rules = append(rules, actionRule(fmt.Sprintf("p/%d", i), "sigma", []string{"windows//process_creation"},
+				pred("Image", rule.OpEndsWith, false, false, `\cmd.exe`)))
+		}
+	}
+	return rules
+}
+
+func BenchmarkSameAction10k(b *testing.B) {
+	rules := benchRules(10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		SameAction(rules)
+	}
+	links := 0
+	for _, r := range rules {
+		links += len(r.SameAction)
+	}
+	b.ReportMetric(float64(links), "links")
+}
+
+func BenchmarkActionKeys(b *testing.B) {
+	rules := benchRules(100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, r := range rules {
+			ActionKeys(r)
+		}
+	}
+}
