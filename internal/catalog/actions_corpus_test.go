@@ -1,0 +1,172 @@
+package catalog_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// corpusDir returns the folder sub of the shared rule corpus (env
+// RULEDEX_CORPUS, else ../../../shared/corpus), or skips the test.
+func corpusDir(tb testing.TB, sub string) string {
+	tb.Helper()
+	base := os.Getenv("RULEDEX_CORPUS")
+	if base == "" {
+		base = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	dir := filepath.Join(base, sub)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		tb.Skipf("corpus folder %s is absent (set RULEDEX_CORPUS): skipping", dir)
+	}
+	return dir
+}
+
+var (
+	corpusOnce  sync.Once
+	corpusRules []*rule.Rule
+	corpusErr   error
+)
+
+// readCorpus reads every folder of the corpus through ingest, once per test
+// binary, and returns its rules.
+func readCorpus(tb testing.TB) []*rule.Rule {
+	tb.Helper()
+	base := filepath.Dir(corpusDir(tb, "sigma"))
+	corpusOnce.Do(func() {
+		entries, err := os.ReadDir(base)
+		if err != nil {
+			corpusErr = err
+			return
+		}
+		var targets []ingest.Target
+		for _, e := range entries {
+			if e.IsDir() {
+				targets = append(targets, ingest.Target{Repo: e.Name(), Path: filepath.Join(base, e.Name())})
+			}
+		}
+		results, err := ingest.Read(context.Background(), targets, ingest.Options{})
+		if err != nil {
+			corpusErr = err
+			return
+		}
+		for _, res := range results {
+			corpusRules = append(corpusRules, res.Rules...)
+		}
+	})
+	if corpusErr != nil {
+		tb.Fatal(corpusErr)
+	}
+	return corpusRules
+}
+
+// TestCorpusActionKeys checks that the Sigma rules of Azure, AWS and Windows
+// that filter on an action field give action keys, and that SameAction
+// links only rules that share a key.
+func TestCorpusActionKeys(t *testing.T) {
+	rules := readCorpus(t)
+	type want struct{ space, field string }
+	wants := map[string]want{
+		"azure/activitylogs/": {"azure", "operationname"},
+		"aws/cloudtrail/":     {"aws", "eventname"},
+		"windows/security/":   {"windows", "eventid"},
+		"windows/system/":     {"windows", "eventid"},
+		"okta/okta/":          {"okta", "eventtype"},
+		"m365/audit/":         {"m365", "operation"},
+	}
+	stats := map[string][2]int{}
+	var sigma []*rule.Rule
+	for _, r := range rules {
+		if r.Platform != "sigma" {
+			continue
+		}
+		sigma = append(sigma, r)
+		for _, tb := range r.Tables {
+			w, ok := wants[tb]
+			if !ok {
+				continue
+			}
+			hasField := false
+			for _, in := range r.Indicators {
+				if strings.EqualFold(in.Field, w.field) && !in.Negated && in.Kind != rule.OpRegex && in.Kind != rule.OpExists {
+					hasField = true
+				}
+			}
+			if !hasField {
+				continue
+			}
+			keys := catalog.ActionKeys(r)
+			got := false
+			for _, k := range keys {
+				if k.Space == w.space {
+					got = true
+				}
+			}
+			s := stats[tb]
+			s[0]++
+			if got {
+				s[1]++
+			} else {
+				t.Errorf("%s (%s): filters on %s but gives no %s action key (keys %v)", r.ID, r.Source.Path, w.field, w.space, keys)
+			}
+			stats[tb] = s
+		}
+	}
+	var names []string
+	for k := range stats {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		t.Logf("%-22s %4d rules on the action field, %4d with keys", k, stats[k][0], stats[k][1])
+	}
+	for _, tb := range []string{"azure/activitylogs/", "aws/cloudtrail/", "windows/security/"} {
+		if stats[tb][1] < 10 {
+			t.Errorf("%s: only %d rules with action keys", tb, stats[tb][1])
+		}
+	}
+
+	catalog.SameAction(sigma)
+	linked, links := 0, 0
+	for _, r := range sigma {
+		if len(r.SameAction) > 0 {
+			linked++
+			links += len(r.SameAction)
+		}
+		mine := map[string]bool{}
+		for _, k := range catalog.ActionKeys(r) {
+			mine[k.Label()] = true
+		}
+		for _, ref := range r.SameAction {
+			if len(ref.Actions) == 0 {
+				t.Errorf("%s → %s: a link with no shared action", r.ID, ref.ID)
+			}
+			if ref.ID == r.ID {
+				t.Errorf("%s links itself", r.ID)
+			}
+		}
+	}
+	t.Logf("Sigma: %d rules, %d linked to others by %d same-action links", len(sigma), linked, links)
+}
+
+func BenchmarkSameActionCorpus(b *testing.B) {
+	rules := readCorpus(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		catalog.SameAction(rules)
+	}
+	links := 0
+	for _, r := range rules {
+		links += len(r.SameAction)
+	}
+	b.ReportMetric(float64(len(rules)), "rules")
+	b.ReportMetric(float64(links), "links")
+}
