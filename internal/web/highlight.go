@@ -71,7 +71,7 @@ func render(src string, toks []token, firstLine int) template.HTML {
 					b.WriteString(class)
 					b.WriteString(`">`)
 				}
-				template.HTMLEscape(&sb{&b}, []byte(part))
+				escapeTo(&b, part)
 				if class != "" {
 					b.WriteString(`</span>`)
 				}
@@ -99,10 +99,33 @@ func render(src string, toks []token, firstLine int) template.HTML {
 	return template.HTML(b.String())
 }
 
-// sb adapts a strings.Builder to io.Writer for template.HTMLEscape.
-type sb struct{ b *strings.Builder }
-
-func (w *sb) Write(p []byte) (int, error) { return w.b.Write(p) }
+// escapeTo writes s to b escaped for HTML text.
+func escapeTo(b *strings.Builder, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '&':
+			esc = "&amp;"
+		case '"':
+			esc = "&#34;"
+		case '\'':
+			esc = "&#39;"
+		case 0:
+			esc = "\uFFFD"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}
 
 func isIdentStart(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
@@ -409,7 +432,7 @@ func yamlValue(src string, i, end int, condition bool) []token {
 }
 
 func isNumber(s string) bool {
-	if s == "" {
+	if s == "" || !(isDigit(s[0]) || s[0] == '-' || s[0] == '+' || s[0] == '.') {
 		return false
 	}
 	_, err := strconv.ParseFloat(s, 64)

@@ -391,15 +391,8 @@ type hitsCtx struct {
 }
 
 type refsCtx struct {
-	P       *Page
-	Refs    []rule.RuleRef
+	Refs    []refView
 	Actions bool
-}
-
-type stagesCtx struct {
-	D      *ruleData
-	Stages []rule.Stage
-	Prefix string
 }
 
 // HitCtx pairs a hit with the page, for the "hit" template.
@@ -408,10 +401,5 @@ func (p *Page) HitCtx(h Hit) hitCtx { return hitCtx{p, h} }
 // HitsCtx pairs hits with the page, for the "hits" template.
 func (p *Page) HitsCtx(hs []Hit) hitsCtx { return hitsCtx{p, hs} }
 
-// RefsCtx pairs rule references with the page, for the "refs" template.
-func (p *Page) RefsCtx(rs []rule.RuleRef, actions bool) refsCtx { return refsCtx{p, rs, actions} }
-
-// StagesCtx pairs stages with the rule page, for the recursive "stages" template.
-func (d *ruleData) StagesCtx(ss []rule.Stage, prefix string) stagesCtx {
-	return stagesCtx{d, ss, prefix}
-}
+// RefsCtx pairs rule references with whether to show their actions, for the "refs" template.
+func (p *Page) RefsCtx(rs []refView, actions bool) refsCtx { return refsCtx{rs, actions} }

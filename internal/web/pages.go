@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/attack"
@@ -163,6 +164,85 @@ type ruleData struct {
 	References []link
 	Indicators []indicatorRow
 	Params     []rule.Param
+
+	// Links made once in Go rather than by method calls in the template,
+	// which cost most of a page's time.
+	GroupBy, Authors, Tags, Tables, Keywords, Operators, Functions []link
+	Events                                                         []eventView
+	Stages                                                         []stageView
+	SameAction, NearDuplicates                                     []refView
+	PlatformHref, KindHref, RepoHref                               string
+}
+
+type eventView struct {
+	rule.Event
+	Href string
+}
+
+type refView struct {
+	rule.RuleRef
+	Href string
+}
+
+// stageView is a stage with its links made.
+type stageView struct {
+	rule.Stage
+	Anchor   string // id of its <li>
+	FileLine int    // line in the file, 0 when unknown
+	Preds    []predView
+	Inner    []stageView
+}
+
+type predView struct {
+	rule.Predicate
+	FieldHref string
+	Label     string
+	Vals      []link // URL "" when the value has no page
+}
+
+func (d *ruleData) links(ss []string, href func(string) string) []link {
+	out := make([]link, len(ss))
+	for i, s := range ss {
+		out[i] = link{Text: s, URL: href(s)}
+	}
+	return out
+}
+
+func (d *ruleData) refViews(rs []rule.RuleRef) []refView {
+	out := make([]refView, len(rs))
+	for i, r := range rs {
+		out[i] = refView{RuleRef: r, Href: d.RuleHref(r.ID)}
+	}
+	return out
+}
+
+func (d *ruleData) stageViews(ss []rule.Stage, prefix string) []stageView {
+	out := make([]stageView, len(ss))
+	for i, st := range ss {
+		v := stageView{Stage: st, Anchor: prefix + "-" + strconv.Itoa(st.N)}
+		if st.Line > 0 {
+			v.FileLine = max(d.R.QueryLine, 1) + st.Line - 1
+		}
+		for _, p := range st.Predicates {
+			pv := predView{Predicate: p, Label: kindLabel(p.Kind, p.CaseSensitive, p.Negated, p.All)}
+			if p.Field != "" {
+				pv.FieldHref = d.FieldLink(p.Field)
+			}
+			pv.Vals = make([]link, len(p.Values))
+			for j, val := range p.Values {
+				pv.Vals[j].Text = val
+				if p.Field != "" && !p.Negated {
+					pv.Vals[j].URL = d.ValueLink(p.Field, p.Kind, val)
+				}
+			}
+			v.Preds = append(v.Preds, pv)
+		}
+		if len(st.Stages) > 0 {
+			v.Inner = d.stageViews(st.Stages, v.Anchor)
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // FieldLink links a field named by the rule: its page when the rule matches
@@ -201,8 +281,9 @@ type link struct{ Text, URL string }
 
 type indicatorRow struct {
 	rule.Indicator
-	Label  string
-	Values []indicatorValue
+	FieldHref string
+	Label     string
+	Values    []indicatorValue
 }
 
 type indicatorValue struct {
@@ -288,8 +369,22 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	for _, ref := range r.References {
 		d.References = append(d.References, link{Text: ref, URL: safeURL(ref)})
 	}
+	d.PlatformHref, d.KindHref, d.RepoHref = d.FacetHref("platform", r.Platform), d.FacetHref("kind", r.Kind), d.Page.RepoHref(r.Source.Repo)
+	d.GroupBy = d.links(r.GroupBy, d.FieldLink)
+	d.Authors = d.links(r.Authors, func(a string) string { return d.FacetHref("author", a) })
+	d.Tags = d.links(r.Tags, d.SearchHref)
+	d.Tables = d.links(r.Tables, d.TableHref)
+	d.Keywords = d.links(r.Keywords, d.SearchHref)
+	d.Operators = d.links(r.Operators, d.SearchHref)
+	d.Functions = d.links(r.Functions, d.SearchHref)
+	for _, e := range r.Events {
+		d.Events = append(d.Events, eventView{Event: e, Href: d.EventHref(e.Provider, e.Event)})
+	}
+	d.Stages = d.stageViews(r.Stages, "stage")
+	d.SameAction = d.refViews(r.SameAction)
+	d.NearDuplicates = d.refViews(r.NearDuplicates)
 	for _, in := range r.Indicators {
-		row := indicatorRow{Indicator: in, Label: kindLabel(in.Kind, in.CaseSensitive, in.Negated, in.All)}
+		row := indicatorRow{Indicator: in, Label: kindLabel(in.Kind, in.CaseSensitive, in.Negated, in.All), FieldHref: d.FieldLink(in.Field)}
 		counts := map[string]rule.CorpusCount{}
 		for _, c := range in.Corpus {
 			counts[c.Value] = c

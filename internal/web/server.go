@@ -86,18 +86,21 @@ func New(cat Catalog) (*Server, error) {
 }
 
 var funcs = template.FuncMap{
-	"hl":        Highlight,
-	"mark":      markSnippet,
-	"join":      strings.Join,
-	"kindLabel": kindLabel,
-	"safeURL":   safeURL,
-	"fmtInt":    fmtInt,
-	"plural":    plural,
-	"heat":      heatClass,
-	"lower":     strings.ToLower,
-	"cls":       className,
-	"add":       func(a, b int) int { return a + b },
-	"counts":    sortedCounts,
+	"hl":                  Highlight,
+	"mark":                markSnippet,
+	"join":                strings.Join,
+	"kindLabel":           kindLabel,
+	"safeURL":             safeURL,
+	"fmtInt":              fmtInt,
+	"plural":              plural,
+	"heat":                heatClass,
+	"lower":               strings.ToLower,
+	"cls":                 className,
+	"stagesHTML":          stagesHTML,
+	"indicatorValuesHTML": indicatorValuesHTML,
+	"tagsHTML":            tagsHTML,
+	"add":                 func(a, b int) int { return a + b },
+	"counts":              sortedCounts,
 	"tacticName": func(s string) string {
 		if t, ok := LookupTactic(s); ok {
 			return t.Name

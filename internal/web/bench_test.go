@@ -1,0 +1,187 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+var (
+	benchOnce  sync.Once
+	benchRules []*rule.Rule
+)
+
+// benchCatalog is the corpus as a Memory catalog (cross-referenced), or the
+// test catalog when the corpus is absent.
+func benchCatalog(b *testing.B) *Memory {
+	benchOnce.Do(func() {
+		dir := corpusDir(b)
+		_ = dir
+		benchRules = corpusRules(b)
+		catalog.CrossReference(benchRules)
+	})
+	if len(benchRules) == 0 {
+		b.Skip("no corpus rules")
+	}
+	return NewMemory(benchRules)
+}
+
+// pagePaths returns the rule page paths of every rule of m.
+func pagePaths(b *testing.B, m *Memory) []string {
+	ids, err := m.RuleIDs(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps := make([]string, len(ids))
+	for i, id := range ids {
+		ps[i] = RulePath(id)
+	}
+	return ps
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[min(int(float64(len(ds))*p), len(ds)-1)]
+}
+
+// BenchmarkRulePage serves rule pages of the corpus one after another through
+// the handler (routing, catalog lookup, highlighting, template), and reports
+// the 50th and 99th percentile of the time per page.
+func BenchmarkRulePage(b *testing.B) {
+	m := benchCatalog(b)
+	s, err := New(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := pagePaths(b, m)
+	durs := make([]time.Duration, 0, b.N)
+	var bytes int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		req := httptest.NewRequest("GET", paths[i%len(paths)], nil)
+		w := httptest.NewRecorder()
+		t0 := time.Now()
+		s.ServeHTTP(w, req)
+		durs = append(durs, time.Since(t0))
+		if w.Code != 200 {
+			b.Fatalf("%s: %d", paths[i%len(paths)], w.Code)
+		}
+		bytes += int64(w.Body.Len())
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(percentile(durs, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(durs, 0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(bytes)/float64(len(durs)), "bytes/page")
+}
+
+// BenchmarkSearchPage serves search result pages.
+func BenchmarkSearchPage(b *testing.B) {
+	m := benchCatalog(b)
+	s, err := New(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qs := []string{"/search?q=certutil", "/search?q=powershell+encoded", "/search?q=lsass", "/rules/?f=platform:sigma", "/search?q=runCommand"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest("GET", qs[i%len(qs)], nil))
+		if w.Code != 200 {
+			b.Fatalf("%d", w.Code)
+		}
+	}
+}
+
+// BenchmarkServeConcurrent is the load test: 64 clients fetch rule pages of
+// the corpus over HTTP (loopback) from one server, as fast as they can; it
+// reports pages per second and the 99th percentile latency.
+func BenchmarkServeConcurrent(b *testing.B) {
+	m := benchCatalog(b)
+	s, err := New(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	paths := pagePaths(b, m)
+	const clients = 64
+	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	var next atomic.Int64
+	var failed atomic.Int64
+	lat := make([][]time.Duration, clients)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				t0 := time.Now()
+				resp, err := client.Get(ts.URL + paths[int(i)%len(paths)])
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+				}
+				lat[c] = append(lat[c], time.Since(t0))
+			}
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d requests failed", n)
+	}
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "pages/s")
+	b.ReportMetric(float64(percentile(all, 0.99).Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkHighlightKQL measures the KQL highlighter.
+func BenchmarkHighlightKQL(b *testing.B) {
+	q := seedRule().Query
+	b.SetBytes(int64(len(q)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Highlight("kql", q, 1)
+	}
+}
+
+// BenchmarkHighlightSigma measures the YAML highlighter on a Sigma rule.
+func BenchmarkHighlightSigma(b *testing.B) {
+	rs := exampleRules(b)
+	q := rs[len(rs)-1].Query
+	b.SetBytes(int64(len(q)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Highlight("sigma", q, 1)
+	}
+}

@@ -1,0 +1,179 @@
+package web
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+)
+
+// The rule page's most repeated parts (stages with their predicates and
+// values, indicator values, lists of terms) are written here in Go instead of
+// the template: html/template calls its escapers through reflection for every
+// action, which made them most of a page's time. Every piece of rule text
+// goes through text or attr, which escape it; only literal markup goes
+// through raw. The security test renders a rule whose every text is markup.
+
+// htmlw builds HTML.
+type htmlw struct{ b strings.Builder }
+
+// raw writes trusted markup.
+func (w *htmlw) raw(s string) { w.b.WriteString(s) }
+
+// text writes s escaped, for element content and double-quoted attributes.
+func (w *htmlw) text(s string) { escapeTo(&w.b, s) }
+
+// href writes an href attribute with a link the site made (a path of its
+// own, or an http(s) URL that safeURL passed), escaped.
+func (w *htmlw) href(u string) {
+	w.raw(` href="`)
+	w.text(u)
+	w.raw(`"`)
+}
+
+// link writes <a href=u>text</a>, the text in <code> when code is set, or
+// only the text when u is "".
+func (w *htmlw) link(u, text string, code bool) {
+	if u != "" {
+		w.raw("<a")
+		w.href(u)
+		w.raw(">")
+	}
+	if code {
+		w.raw("<code>")
+	}
+	w.text(text)
+	if code {
+		w.raw("</code>")
+	}
+	if u != "" {
+		w.raw("</a>")
+	}
+}
+
+func (w *htmlw) html() template.HTML { return template.HTML(w.b.String()) }
+
+// stagesHTML renders stages as the nested list of the rule page.
+func stagesHTML(ss []stageView) template.HTML {
+	var w htmlw
+	w.b.Grow(256 * len(ss))
+	writeStages(&w, ss)
+	return w.html()
+}
+
+func writeStages(w *htmlw, ss []stageView) {
+	w.raw(`<ol class="stages">`)
+	for _, st := range ss {
+		w.raw(`<li id="`)
+		w.text(st.Anchor)
+		w.raw(`" class="stage"><div class="sh"><span class="sn">`)
+		w.raw(strconv.Itoa(st.N))
+		w.raw(`</span> <b>`)
+		w.text(st.Kind)
+		w.raw(`</b>`)
+		if st.Source != "" {
+			if st.Kind != "source" {
+				w.raw(" ← ")
+			}
+			w.raw("<code>")
+			w.text(st.Source)
+			w.raw("</code>")
+		}
+		if st.TimeWindow != "" {
+			w.raw(` <span class="note">time window `)
+			w.text(st.TimeWindow)
+			w.raw(`</span>`)
+		}
+		if st.FileLine > 0 {
+			n := strconv.Itoa(st.FileLine)
+			w.raw(` <a class="line" href="#L` + n + `">line ` + n + `</a>`)
+		}
+		w.raw("</div>\n")
+		if st.Text != "" {
+			w.raw(`<pre class="code st"><code>`)
+			w.text(st.Text)
+			w.raw("</code></pre>\n")
+		}
+		if len(st.Preds) > 0 {
+			w.raw(`<ul class="preds">`)
+			for _, p := range st.Preds {
+				if p.Negated {
+					w.raw(`<li class="neg">`)
+				} else {
+					w.raw(`<li>`)
+				}
+				if p.FieldHref != "" {
+					w.link(p.FieldHref, p.Field, true)
+				} else {
+					w.raw(`<span class="sub">any field</span>`)
+				}
+				w.raw(` <span class="op">`)
+				w.text(p.Label)
+				w.raw(`</span> `)
+				for i, v := range p.Vals {
+					if i > 0 {
+						w.raw(", ")
+					}
+					w.link(v.URL, v.Text, true)
+				}
+				w.raw("</li>")
+			}
+			w.raw("</ul>\n")
+		}
+		if len(st.Inner) > 0 {
+			w.raw(`<div class="inner"><p class="sub">inner pipeline</p>`)
+			writeStages(w, st.Inner)
+			w.raw("</div>")
+		}
+		w.raw("</li>\n")
+	}
+	w.raw("</ol>")
+}
+
+// indicatorValuesHTML renders the values of one indicator row with their corpus counts.
+func indicatorValuesHTML(vs []indicatorValue) template.HTML {
+	var w htmlw
+	w.raw(`<ul class="vals">`)
+	for _, v := range vs {
+		w.raw("<li>")
+		w.link(v.Href, v.Value, true)
+		if v.Known {
+			w.raw(` <span class="n" title="`)
+			for i, kv := range v.ByPlatform {
+				if i > 0 {
+					w.raw(", ")
+				}
+				w.text(kv.Key)
+				w.raw(" " + strconv.Itoa(kv.Count))
+			}
+			w.raw(`">`)
+			if v.Others > 0 {
+				w.raw(plural(v.Others, "other rule", "other rules"))
+				for _, kv := range v.ByPlatform {
+					w.raw(" · ")
+					w.text(kv.Key)
+					w.raw(" " + strconv.Itoa(kv.Count))
+				}
+			} else {
+				w.raw("only this rule")
+			}
+			w.raw("</span>")
+		}
+		w.raw("</li>")
+	}
+	w.raw("</ul>")
+	return w.html()
+}
+
+// tagsHTML renders links as tags, each text followed by suffix.
+func tagsHTML(ls []link, suffix string) template.HTML {
+	var w htmlw
+	for _, l := range ls {
+		w.raw(`<a class="tag"`)
+		w.href(l.URL)
+		w.raw(">")
+		w.text(l.Text)
+		w.raw(suffix)
+		w.raw("</a> ")
+	}
+	return w.html()
+}
