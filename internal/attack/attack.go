@@ -342,3 +342,41 @@ func digits(s string) bool {
 	}
 	return s != ""
 }
+
+// Platforms returns the ATT&CK platforms of the current techniques (Windows,
+// Linux, IaaS, ...), the most common first.
+func (t *Table) Platforms() []string {
+	count := map[string]int{}
+	for _, te := range t.techniques {
+		if te.Revoked || te.Deprecated {
+			continue
+		}
+		for _, p := range te.Platforms {
+			count[p]++
+		}
+	}
+	out := make([]string, 0, len(count))
+	for p := range count {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if count[out[i]] != count[out[j]] {
+			return count[out[i]] > count[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// Subtechniques returns the current sub-techniques of a technique, by id.
+func (t *Table) Subtechniques(id string) []Technique {
+	id = NormalizeID(id) + "."
+	var out []Technique
+	i := sort.Search(len(t.techniques), func(i int) bool { return t.techniques[i].ID >= id })
+	for ; i < len(t.techniques) && strings.HasPrefix(t.techniques[i].ID, id); i++ {
+		if te := t.techniques[i]; !te.Revoked && !te.Deprecated {
+			out = append(out, te)
+		}
+	}
+	return out
+}

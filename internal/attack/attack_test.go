@@ -333,3 +333,23 @@ func BenchmarkEmbeddedParse(b *testing.B) {
 		Embedded()
 	}
 }
+
+func TestPlatformsAndSubtechniques(t *testing.T) {
+	tb := Default()
+	ps := tb.Platforms()
+	if len(ps) != 11 || ps[0] != "Windows" {
+		t.Errorf("platforms = %v", ps)
+	}
+	subs := tb.Subtechniques("t1059")
+	if len(subs) < 10 || subs[0].ID != "T1059.001" {
+		t.Errorf("T1059 sub-techniques = %v", subs)
+	}
+	for _, s := range subs {
+		if Parent(s.ID) != "T1059" {
+			t.Errorf("sub-technique %s of T1059", s.ID)
+		}
+	}
+	if len(tb.Subtechniques("T1651")) != 0 {
+		t.Errorf("T1651 has no sub-techniques")
+	}
+}
