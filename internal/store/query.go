@@ -38,6 +38,10 @@ type Hit struct {
 	// Snippet is where the text matched, HTML-escaped, matches in <mark>…</mark>;
 	// "" for a search without text.
 	Snippet string `json:"snippet"`
+	// Text is the same snippet as plain text, and Marks the byte ranges of it
+	// that matched.
+	Text  string `json:"text"`
+	Marks []Span `json:"marks"`
 }
 
 // Count is one value of a facet with the number of rules that have it.
@@ -181,14 +185,15 @@ func (d *DB) Search(q Query) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	var snippets map[int64]string
+	var snippets map[int64]Snippet
 	if pos != "" {
-		if snippets, err = d.snippets(pos, q.Text, page); err != nil {
+		if snippets, err = d.snippets(q.Text, page); err != nil {
 			return res, err
 		}
 	}
 	for i, s := range sums {
-		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: snippets[page[i]]})
+		sn := snippets[page[i]]
+		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: sn.HTML(), Text: sn.Text, Marks: nonNilSpans(sn.Marks)})
 	}
 	return res, nil
 }
@@ -353,38 +358,24 @@ func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
 	return out, nil
 }
 
-// snippets returns, for the rules ns matching expr, FTS5's snippet of the
-// column that matched best (the query, the description, the title, values or
-// fields), or a marked line of the query when the match was a part of a
-// compound token.
-func (d *DB) snippets(expr, text string, ns []int64) (map[int64]string, error) {
+// snippets returns the snippets of the rules ns for the search text, from
+// their query text, description and title (see snippetOf).
+func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
+	words := snippetWords(text)
 	list, args := inList(ns)
-	rows, err := d.db.Query(`SELECT rowid,
-		snippet(search, 2, char(2), char(3), '…', 14), snippet(search, 1, char(2), char(3), '…', 14),
-		snippet(search, 0, char(2), char(3), '…', 14), snippet(search, 4, char(2), char(3), '…', 10),
-		snippet(search, 3, char(2), char(3), '…', 10), query
-		FROM search WHERE search MATCH ? AND rowid IN `+list, append([]any{expr}, args...)...)
+	rows, err := d.db.Query(`SELECT rowid, query, description, title FROM search WHERE rowid IN `+list, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[int64]string, len(ns))
+	out := make(map[int64]Snippet, len(ns))
 	for rows.Next() {
 		var n int64
-		var q, desc, title, vals, fields, query string
-		if err := rows.Scan(&n, &q, &desc, &title, &vals, &fields, &query); err != nil {
+		var query, desc, title string
+		if err := rows.Scan(&n, &query, &desc, &title); err != nil {
 			return nil, err
 		}
-		out[n] = ""
-		for _, s := range []string{q, desc, title, vals, fields} {
-			if strings.Contains(s, markOpen) {
-				out[n] = markSnippet(s)
-				break
-			}
-		}
-		if out[n] == "" {
-			out[n] = lineSnippet(query, text)
-		}
+		out[n] = snippetOf(words, query, desc, title)
 	}
 	return out, rows.Err()
 }

@@ -193,11 +193,29 @@ func TestPartsText(t *testing.T) {
 	}
 }
 
-func TestSnippetEscapes(t *testing.T) {
-	if got := markSnippet("<b>" + markOpen + "x" + markClose + "</b>"); got != "&lt;b&gt;<mark>x</mark>&lt;/b&gt;" {
-		t.Errorf("markSnippet: %s", got)
-	}
-	if got := lineSnippet("first\n  where a == \"<x>/runCommand/action\"\n", "runcommand"); got != `where a == &#34;&lt;x&gt;/<mark>runCommand</mark>/action&#34;` {
-		t.Errorf("lineSnippet: %s", got)
+func TestSnippet(t *testing.T) {
+	for _, tc := range []struct {
+		q     string
+		texts []string
+		html  string
+	}{
+		{"runcommand", []string{"first\n  where a == \"<x>/runCommand/action\"\n"}, `first where a == &#34;&lt;x&gt;/<mark>runCommand</mark>/action&#34;`},
+		{"add", []string{"address only", "net user /ADD"}, `net user /<mark>ADD</mark>`},
+		{"operations", []string{"Detects the operation X"}, `Detects the <mark>operation</mark> X`},
+		{"cmd.exe -whoami", []string{"Image|endswith: '\\cmd.exe' and cmd"}, `Image|endswith: &#39;\<mark>cmd.exe</mark>&#39; and <mark>cmd</mark>`},
+		{"nothing", []string{"", "Some title"}, `Some title`},
+		{"zz", []string{strings.Repeat("a ", 100) + "zz" + strings.Repeat(" b", 200)}, "…" + strings.Repeat("a ", 24) + "<mark>zz</mark>" + strings.Repeat(" b", 74) + "…"},
+		{"certutil*", []string{"run CertUtil.exe -decode"}, `run <mark>CertUtil</mark>.exe -decode`},
+		{"é", []string{"Ünïcode É done"}, `Ünïcode <mark>É</mark> done`},
+	} {
+		s := snippetOf(snippetWords(tc.q), tc.texts...)
+		if got := s.HTML(); got != tc.html {
+			t.Errorf("%q: got\n%s\nwant\n%s", tc.q, got, tc.html)
+		}
+		for _, m := range s.Marks {
+			if m.Start < 0 || m.End > len(s.Text) || m.Start >= m.End {
+				t.Errorf("%q: bad mark %v in %q", tc.q, m, s.Text)
+			}
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"html"
 	"strings"
 	"unicode"
 )
@@ -206,93 +205,4 @@ func ftsQuery(q string) (pos, neg string) {
 		b.WriteString(e)
 	}
 	return b.String(), nb.String()
-}
-
-// Snippet marks: FTS5's snippet() puts these around matches; markSnippet
-// turns them into <mark> after escaping the rest.
-const (
-	markOpen  = "\x02"
-	markClose = "\x03"
-)
-
-// markSnippet escapes s for HTML and turns the FTS5 marks into <mark>…</mark>.
-func markSnippet(s string) string {
-	s = html.EscapeString(strings.Join(strings.Fields(s), " "))
-	s = strings.ReplaceAll(s, markOpen, "<mark>")
-	return strings.ReplaceAll(s, markClose, "</mark>")
-}
-
-// lineSnippet is the snippet of a match FTS5 cannot show in its own columns
-// (a part of a compound token): the first line of text that holds one of the
-// query's words, with every occurrence marked, HTML-escaped.
-func lineSnippet(text, q string) string {
-	var words []string
-	for _, t := range parseQuery(q) {
-		if t.neg {
-			continue
-		}
-		for _, tok := range tokens(t.text) {
-			words = append(words, strings.ToLower(tok))
-			words = append(words, parts(strings.ToLower(tok))...)
-		}
-	}
-	if len(words) == 0 {
-		return ""
-	}
-	for _, line := range strings.Split(text, "\n") {
-		low := strings.ToLower(line)
-		for _, w := range words {
-			if w == "" || !strings.Contains(low, w) {
-				continue
-			}
-			return markWords(strings.TrimSpace(line), words)
-		}
-	}
-	return ""
-}
-
-// markWords returns line HTML-escaped with every occurrence of words marked.
-func markWords(line string, words []string) string {
-	if r := []rune(line); len(r) > 200 {
-		line = string(r[:200]) + "…"
-	}
-	low := strings.ToLower(line)
-	if len(low) != len(line) { // case mapping changed lengths: mark nothing
-		return html.EscapeString(line)
-	}
-	marked := make([]bool, len(line))
-	for _, w := range words {
-		for i := 0; w != "" && i <= len(low)-len(w); {
-			j := strings.Index(low[i:], w)
-			if j < 0 {
-				break
-			}
-			for k := i + j; k < i+j+len(w); k++ {
-				marked[k] = true
-			}
-			i += j + len(w)
-		}
-	}
-	var b strings.Builder
-	in := false
-	for i := 0; i < len(line); {
-		if marked[i] != in {
-			if in {
-				b.WriteString("</mark>")
-			} else {
-				b.WriteString("<mark>")
-			}
-			in = marked[i]
-		}
-		j := i + 1
-		for j < len(line) && marked[j] == in {
-			j++
-		}
-		b.WriteString(html.EscapeString(line[i:j]))
-		i = j
-	}
-	if in {
-		b.WriteString("</mark>")
-	}
-	return b.String()
 }
