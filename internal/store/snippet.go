@@ -51,8 +51,8 @@ func nonNilSpans(s []Span) []Span {
 func snippetWords(q string) []snippetWord {
 	var words []snippetWord
 	seen := map[snippetWord]bool{}
-	add := func(w string, prefix bool) {
-		sw := snippetWord{w, prefix}
+	add := func(w string, prefix bool, rank int) {
+		sw := snippetWord{w, prefix, rank}
 		if len(w) >= 2 && !seen[sw] {
 			seen[sw] = true
 			words = append(words, sw)
@@ -64,11 +64,11 @@ func snippetWords(q string) []snippetWord {
 		}
 		for _, tok := range tokens(t.text) {
 			tok = strings.ToLower(tok)
-			add(tok, t.prefix)
-			add(stem(tok), t.prefix)
+			add(tok, t.prefix, 0)
+			add(stem(tok), t.prefix, 1)
 			for _, p := range parts(tok) {
-				add(p, t.prefix)
-				add(stem(p), t.prefix)
+				add(p, t.prefix, 1)
+				add(stem(p), t.prefix, 1)
 			}
 		}
 	}
@@ -80,6 +80,7 @@ func snippetWords(q string) []snippetWord {
 type snippetWord struct {
 	w      string
 	prefix bool
+	rank   int // 0 for a token of the search, 1 for its stem or a part: the snippet is cut around the best rank found
 }
 
 // endings are what may follow a word or its stem in a word that matches it.
@@ -103,7 +104,7 @@ const (
 
 // snippetOf returns the snippet of the first text (in order) that holds one
 // of words at the start of a word: the text's whitespace flattened, cut
-// around the first match, every match in it marked. With no match, it is the
+// around the first match of the best-ranked word, every match in it marked. With no match, it is the
 // start of the first non-empty text, unmarked.
 func snippetOf(words []snippetWord, texts ...string) Snippet {
 	for _, t := range texts {
@@ -112,10 +113,10 @@ func snippetOf(words []snippetWord, texts ...string) Snippet {
 		}
 		flat := strings.Join(strings.Fields(t), " ")
 		low := lowerSameLength(flat)
-		first := -1
+		first, rank := -1, 2
 		for _, w := range words {
-			if i, _ := indexWord(low, w, 0); i >= 0 && (first < 0 || i < first) {
-				first = i
+			if i, _ := indexWord(low, w, 0); i >= 0 && (w.rank < rank || w.rank == rank && i < first) {
+				first, rank = i, w.rank
 			}
 		}
 		if first < 0 {
