@@ -1,20 +1,23 @@
 // Package catalog holds ruledex's corpus-wide analysis: what can only be
-// known with every rule at hand. CrossReference runs the parts that need no
-// data beyond the rules themselves: kinds (third-party alert feeds, see
-// ClassifyKind), indicator corpus counts (IndicatorCounts) and
-// near-duplicates (NearDuplicates). Same-action links, events and ATT&CK
-// coverage live in their own files of this package.
+// known with every rule at hand. CrossReference runs all of it over a set of
+// rules: kinds (third-party alert feeds, see ClassifyKind), events
+// (FillEvents), same-action links (SameAction), indicator corpus counts
+// (IndicatorCounts) and near-duplicates (NearDuplicates). ATT&CK coverage
+// (Coverage, NavigatorLayer) is computed on demand.
 package catalog
 
 import "github.com/ruledex/ruledex/internal/rule"
 
-// CrossReference classifies alert feeds and fills the indicator corpus counts
-// and near-duplicate links of every rule. It replaces what earlier runs filled,
-// so it can be run again over rules read from a store.
+// CrossReference classifies alert feeds and fills the events, same-action
+// links, indicator corpus counts and near-duplicate links of every rule. It
+// replaces what earlier runs filled, so it can be run again over rules read
+// from a store.
 func CrossReference(rules []*rule.Rule) {
 	for _, r := range rules {
 		ClassifyKind(r)
+		FillEvents(r)
 	}
+	SameAction(rules)
 	IndicatorCounts(rules)
 	NearDuplicates(rules)
 }

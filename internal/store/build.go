@@ -118,21 +118,15 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	return sum, nil
 }
 
-// crossReference runs the corpus-wide analysis of package catalog.
+// crossReference runs the corpus-wide analysis of package catalog
+// (kinds, events, same-action links, indicator counts, near-duplicates).
 func crossReference(all []*rule.Rule) {
 	for _, r := range all {
 		r.SameAction = r.SameAction[:0]
 		r.NearDuplicates = r.NearDuplicates[:0]
 	}
 	catalog.CrossReference(all)
-	for _, hook := range crossReferenceHooks {
-		hook(all)
-	}
 }
-
-// crossReferenceHooks run after catalog.CrossReference (same-action links and
-// events, where the catalog provides them).
-var crossReferenceHooks []func([]*rule.Rule)
 
 // sourceTarget returns the ingest target of s.
 func sourceTarget(s Source) ingest.Target {
