@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/attack"
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+func init() {
+	register(&Command{
+		Name: "coverage",
+		Usage: "[--db FILE | SOURCE...] [--platform kusto,sigma] [--json] [--all] " +
+			"[--navigator FILE [--name NAME] [--attack-platform Windows,IaaS]] [--attack FILE]",
+		Summary: "ATT&CK coverage of the rules: tactics and techniques with rule counts by platform, " +
+			"or an ATT&CK Navigator layer (--navigator)",
+		Run: runCoverage,
+	})
+}
+
+func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
+	db := fs.String("db", "", "read the rules of this built catalog (ruledex build)")
+	platforms := fs.String("platform", "", "count only the rules of these platforms (comma-separated: kusto,sigma,...)")
+	asJSON := fs.Bool("json", false, "print the matrix as JSON")
+	all := fs.Bool("all", false, "list techniques with no rule too")
+	navigator := fs.String("navigator", "", "write an ATT&CK Navigator layer (format 4.5) to this file ('-' for stdout)")
+	name := fs.String("name", "ruledex coverage", "the Navigator layer's name")
+	attackPlatforms := fs.String("attack-platform", "", "the layer's ATT&CK platform filter (comma-separated: Windows,Linux,IaaS,...)")
+	table := fs.String("attack", "", "ATT&CK table to use instead of the embedded one (ruledex attack import)")
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *db != "" && len(args) > 0 {
+		return &UsageError{Msg: "give --db or SOURCE folders, not both"}
+	}
+	if *db == "" && len(args) == 0 {
+		return &UsageError{Msg: "give --db FILE or SOURCE folders"}
+	}
+	tb := attack.Default()
+	if *table != "" {
+		if tb, err = attack.Load(*table); err != nil {
+			return err
+		}
+		attack.SetDefault(tb) // rules read from SOURCE folders resolve with it too
+	}
+	var rules []*rule.Rule
+	if *db != "" {
+		d, err := store.Open(*db)
+		if err != nil {
+			return err
+		}
+		rules, err = d.AllRules()
+		d.Close()
+		if err != nil {
+			return err
+		}
+		if *table != "" {
+			for _, r := range rules {
+				tb.ResolveRule(r)
+			}
+		}
+	} else {
+		var targets []ingest.Target
+		for _, a := range args {
+			targets = append(targets, ingest.Target{Path: a})
+		}
+		res, err := ingest.Read(env.Ctx, targets, ingest.Options{})
+		if err != nil {
+			return err
+		}
+		for _, fr := range res {
+			rules = append(rules, fr.Rules...)
+		}
+		for _, r := range rules {
+			catalog.ClassifyKind(r) // alert feeds are left out of the coverage
+		}
+	}
+	only := splitList(*platforms)
+	if len(only) > 0 {
+		keep := map[string]bool{}
+		for _, p := range only {
+			keep[strings.ToLower(p)] = true
+		}
+		var kept []*rule.Rule
+		for _, r := range rules {
+			if keep[strings.ToLower(r.Platform)] {
+				kept = append(kept, r)
+			}
+		}
+		rules = kept
+	}
+	m := catalog.Coverage(rules, tb)
+	if *navigator != "" {
+		data, err := catalog.NavigatorLayer(m, *name, catalog.LayerFilters{
+			Description:     fmt.Sprintf("ATT&CK coverage of %d rules (ruledex)", m.Rules),
+			Platforms:       only,
+			AttackPlatforms: splitList(*attackPlatforms),
+		})
+		if err != nil {
+			return err
+		}
+		data = append(data, '\n')
+		if *navigator == "-" {
+			_, err = env.Stdout.Write(data)
+			return err
+		}
+		if err := os.WriteFile(*navigator, data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "ruledex: wrote %s: %d rules, %d techniques and %d sub-techniques covered\n",
+			*navigator, m.Rules, m.Covered, m.CoveredSub)
+		return nil
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(m)
+	}
+	return printCoverage(env, m, *all)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// printCoverage prints the matrix as text: a line per tactic, then its
+// covered techniques with their rule counts by platform.
+func printCoverage(env *Env, m catalog.Matrix, all bool) error {
+	w := bufio.NewWriter(env.Stdout)
+	total := 0
+	for _, ta := range m.Tactics {
+		total += len(ta.Techniques)
+	}
+	fmt.Fprintf(w, "ATT&CK %s coverage: %d rules (%d with techniques), platforms %s\n", m.Attack, m.Rules, m.Mapped, strings.Join(m.Platforms, ", "))
+	fmt.Fprintf(w, "%d techniques and %d sub-techniques have rules\n", m.Covered, m.CoveredSub)
+	for _, ta := range m.Tactics {
+		fmt.Fprintf(w, "\n%s %s: %d of %d techniques, %d rules\n", ta.ID, ta.Name, ta.Covered, len(ta.Techniques), ta.Rules)
+		for _, te := range ta.Techniques {
+			if te.Rules == 0 && !all {
+				continue
+			}
+			fmt.Fprintf(w, "  %-10s %-55s %5d  %s\n", te.ID, clip(te.Name, 55), te.Rules, byPlatform(te.ByPlatform))
+			for _, s := range te.Subtechniques {
+				if s.Rules == 0 && !all {
+					continue
+				}
+				fmt.Fprintf(w, "    %-10s %-53s %5d  %s\n", s.ID, clip(s.Name, 53), s.Rules, byPlatform(s.ByPlatform))
+			}
+		}
+	}
+	if len(m.Outside) > 0 {
+		fmt.Fprintf(w, "\nTechnique ids outside ATT&CK %s:\n", m.Attack)
+		for _, o := range m.Outside {
+			fmt.Fprintf(w, "  %-10s %-10s %5d rules\n", o.ID, o.Reason, o.Rules)
+		}
+	}
+	return w.Flush()
+}
+
+func byPlatform(m map[string]int) string {
+	var ps []string
+	for p := range m {
+		ps = append(ps, p)
+	}
+	sortStrings(ps)
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, fmt.Sprintf("%s %d", p, m[p]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortStrings(ss []string) {
+	for i := 1; i < len(ss); i++ {
+		for j := i; j > 0 && ss[j] < ss[j-1]; j-- {
+			ss[j], ss[j-1] = ss[j-1], ss[j]
+		}
+	}
+}
+
+func clip(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCoverage(t *testing.T) {
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "rules")
+	os.MkdirAll(src, 0o755)
+	if err := os.WriteFile(filepath.Join(src, "whoami.yml"), []byte(showSigma), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(tmp, "c.db")
+	if _, errs, code := runCmd(t, "build", "--quiet", "--db", db, src); code != 0 {
+		t.Fatal(errs)
+	}
+	out, errs, code := runCmd(t, "coverage", "--db", db)
+	if code != 0 || !strings.Contains(out, "T1033") || !strings.Contains(out, "Discovery") || !strings.Contains(out, "sigma 1") {
+		t.Fatalf("coverage: %d\n%s\n%s", code, out, errs)
+	}
+	layerPath := filepath.Join(tmp, "layer.json")
+	if _, errs, code := runCmd(t, "coverage", "--db", db, "--navigator", layerPath, "--name", "test layer"); code != 0 {
+		t.Fatal(errs)
+	}
+	data, err := os.ReadFile(layerPath)
+	var layer struct {
+		Name       string `json:"name"`
+		Techniques []struct {
+			TechniqueID string `json:"techniqueID"`
+			Score       int    `json:"score"`
+		} `json:"techniques"`
+	}
+	if err != nil || json.Unmarshal(data, &layer) != nil || layer.Name != "test layer" || len(layer.Techniques) == 0 || layer.Techniques[0].TechniqueID != "T1033" {
+		t.Fatalf("layer: %v\n%s", err, data)
+	}
+	out, _, code = runCmd(t, "coverage", "--db", db, "--platform", "kusto", "--json")
+	var m struct{ Rules int }
+	if code != 0 || json.Unmarshal([]byte(out), &m) != nil || m.Rules != 0 {
+		t.Errorf("coverage of another platform: %d %s", code, out)
+	}
+}
