@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -30,9 +31,17 @@ func init() {
 	})
 }
 
-// openCatalogDB opens a built catalog for the web faces. It is set by the
-// file that adapts the store (web.OpenStore), so that serve builds without it.
-var openCatalogDB func(path string) (web.Catalog, func() error, error)
+// openCatalogDB opens a built catalog for the web faces.
+var openCatalogDB = func(path string) (web.Catalog, func() error, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w (build it with ruledex build --db %s SOURCE...)", path, err, path)
+	}
+	c, err := web.OpenStore(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.Close, nil
+}
 
 // examplesFS returns the embedded example rules, when this build has them.
 var examplesFS func() fs.FS

@@ -1,0 +1,60 @@
+package web
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// TestStoreCatalog builds a catalog of the examples into SQLite and serves it.
+func TestStoreCatalog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ruledex.db")
+	if _, err := store.Build(t.Context(), store.Options{DB: db, Sources: []store.Source{{Name: "examples", Path: filepath.Join("..", "..", "examples")}}}); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := OpenStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	s, err := New(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := cat.RuleIDs(t.Context())
+	if len(ids) < 4 {
+		t.Fatalf("%d rules", len(ids))
+	}
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/", []string{"sigma"}},
+		{"/rules/", []string{"Certutil"}},
+		{RulePath(ids[0]), []string{"Rule body", `id="L1"`}},
+		{"/search?q=certutil", []string{"<mark>", "Certutil"}},
+		{"/search?q=certutil&f=platform:sigma", []string{"Certutil"}},
+		{"/attack/", []string{"T1105"}},
+		{"/attack/T1105/", []string{"Certutil"}},
+		{"/tables/", []string{"process_creation"}},
+		{"/indicators/", []string{"CommandLine"}},
+		{"/api/v1/search?q=certutil", []string{`"marks":[{`}},
+		{"/api/v1/rules/" + ids[0], []string{`"id":"` + ids[0] + `"`}},
+	} {
+		w := get(t, s, tt.path)
+		if w.Code != 200 {
+			t.Errorf("%s: %d %s", tt.path, w.Code, w.Body.String())
+			continue
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(w.Body.String(), want) {
+				t.Errorf("%s: lacks %q", tt.path, want)
+			}
+		}
+	}
+	if w := get(t, s, "/rules/sigma/none/"); w.Code != 404 {
+		t.Errorf("missing rule: %d", w.Code)
+	}
+}
