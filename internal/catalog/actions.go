@@ -766,3 +766,13 @@ func SameAction(rules []*rule.Rule) {
 		r.SameAction = refs
 	}
 }
+
+// LinkActions fills the events (FillEvents) and the actions and same-action
+// links (SameAction) of every rule: the part of the cross-reference that
+// this file and events.go own.
+func LinkActions(rules []*rule.Rule) {
+	for _, r := range rules {
+		FillEvents(r)
+	}
+	SameAction(rules)
+}

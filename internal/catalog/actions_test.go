@@ -356,3 +356,36 @@ func BenchmarkActionKeys(b *testing.B) {
 		}
 	}
 }
+
+func TestLinkActions(t *testing.T) {
+	a := actionRule("kusto/a", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpEq, false, false, "4720"))
+	b := actionRule("sigma/b", "sigma", []string{"windows/security/"}, pred("EventID", rule.OpEq, false, false, "4720"))
+	LinkActions([]*rule.Rule{a, b})
+	LinkActions([]*rule.Rule{a, b})
+	if len(a.Events) != 1 || a.Events[0].Title != "A user account was created" || len(a.SameAction) != 1 || len(b.SameAction) != 1 {
+		t.Errorf("a: events %+v, same action %+v", a.Events, a.SameAction)
+	}
+}
+
+func FuzzActionKeys(f *testing.F) {
+	for _, s := range []string{"Microsoft.Compute/virtualMachines/runCommand/action", "*runCommand/action*", "4688", "0", "*", "**", `\*`, "a*b", "Microsoft./write"} {
+		f.Add("OperationNameValue", rule.OpEq, s, "AzureActivity")
+		f.Add("ActivityInsights['EventMessage']", rule.OpHas, s, "BehaviorAnalytics")
+		f.Add("EventID", rule.OpIn, s, "windows/system/")
+	}
+	f.Fuzz(func(t *testing.T, field, kind, value, table string) {
+		for _, lang := range []string{"kql", "sigma"} {
+			r := actionRule("x", lang, []string{table}, pred(field, kind, false, false, value), pred("Provider_Name", rule.OpEq, false, false, value))
+			for _, k := range ActionKeys(r) {
+				if k.Space == "" || (k.Value == "" && k.Space != "windows") {
+					t.Fatalf("empty key %+v", k)
+				}
+				if k.Partial() && !partialMatches(k.Value, k.Value, k.Match) {
+					t.Fatalf("partial key %+v does not match itself", k)
+				}
+			}
+			Events(r)
+			SameAction([]*rule.Rule{r, r})
+		}
+	})
+}
