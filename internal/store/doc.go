@@ -16,18 +16,23 @@
 // Reading (all methods are safe for concurrent use):
 //
 //	db, err := store.Open("ruledex.db")       // read-only; Close when done
-//	db.Rule(id) (*rule.Rule, error)            // whole rule as built; ErrNotFound
+//	db.Rule(id) (*rule.Rule, error)            // whole rule as built, id case-insensitive; ErrNotFound
 //	db.Rules(facets, page, perPage) (Result, error)   // browse, no text
-//	db.Search(Query{Text, Facets, Page, PerPage}) (Result, error)
-//	    Result{Total, Hits []Hit{Summary, Snippet}, Facets map[string][]Count}
+//	db.Search(Query{Text, Facets, Page, PerPage, FacetLimit, Browse}) (Result, error)
+//	    Result{Total, Page, PerPage, Hits []Hit{RuleSummary, Snippet (HTML with <mark>), Text, Marks []Span}, Facets map[string][]Count}
 //	db.FacetValues(facet) ([]Count, error)     // every value of one facet with its rule count
-//	db.Stats() (Stats, error)                  // counts per platform/kind/repo, last build
-//	db.Indicator(field, kind, value) ([]Summary, error) // rules matching one indicator value
+//	db.Stats() (Stats, error)                  // counts per platform/language/kind/repo, distinct tables, techniques, events, indicators; last build
+//	db.Indicator(field, kind, value) ([]RuleSummary, error) // rules matching one indicator value
+//	db.Indicators(IndicatorQuery{Field, Kind, Text, Page, PerPage}) (IndicatorList, error) // distinct indicators, most used first
 //	db.AllRules() ([]*rule.Rule, error)         // every rule, for coverage and export
 //	db.EachRule(func(*rule.Rule) error) error   // the same, one at a time
+//	db.IDs() ([]string, error)                  // every rule id, sorted
+//	db.Version() string                         // changes with every build (for ETags)
 //
-// Facets are the names in Facets: platform, repo, kind, tactic, technique,
-// table, severity, status, author, operator, function, field, language.
+// Facets are the names in Facets: platform, kind, repo, language, tactic,
+// technique (a technique also matches its sub-techniques), table, severity,
+// status, author, provider, event, operator, function, field, tag. Browse
+// leaves out third-party alert feeds (kind alert_feed).
 // Search text is FTS5 over title, description, query, fields and values; words
 // are ANDed, "quoted phrases" kept, -word excludes, word* is a prefix, OR
 // between words. Tokens keep '.', '/', '_' and '-', and their parts are indexed

@@ -22,11 +22,13 @@ const (
 	FacetFunction  = "function"
 	FacetField     = "field" // fields named (keywords)
 	FacetTag       = "tag"
+	FacetProvider  = "provider" // event providers (Azure Activity, Microsoft-Windows-Security-Auditing, CloudTrail...)
+	FacetEvent     = "event"    // events (actions) looked at: operation names, event ids, event names
 )
 
 // Facets lists every facet name, in the order a page shows them.
 var Facets = []string{FacetPlatform, FacetKind, FacetRepo, FacetLanguage, FacetTactic, FacetTechnique, FacetTable,
-	FacetSeverity, FacetStatus, FacetAuthor, FacetOperator, FacetFunction, FacetField, FacetTag}
+	FacetSeverity, FacetStatus, FacetAuthor, FacetProvider, FacetEvent, FacetOperator, FacetFunction, FacetField, FacetTag}
 
 var isFacet = func() map[string]bool {
 	m := map[string]bool{}
@@ -73,6 +75,10 @@ func facetsOf(r *rule.Rule) []facetValue {
 	add(FacetFunction, r.Functions...)
 	add(FacetField, r.Keywords...)
 	add(FacetTag, r.Tags...)
+	for _, e := range r.Events {
+		add(FacetProvider, e.Provider)
+		add(FacetEvent, e.Event)
+	}
 	return fs
 }
 

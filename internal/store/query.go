@@ -57,6 +57,9 @@ type Query struct {
 	Page       int                 // 1-based; 0 means 1
 	PerPage    int                 // 0 means 20; at most 500
 	FacetLimit int                 // values per facet in Result.Facets, most frequent first; 0 means 25, -1 all
+	// Browse leaves out third-party alert feeds, as browse pages and the
+	// coverage matrix do; a search keeps them.
+	Browse bool
 }
 
 // Result is a page of rules found, with the facet counts of all of them.
@@ -77,6 +80,8 @@ type index struct {
 	rules  map[int64][]int32  // rule → its value ids
 	order  []int64            // every rule, by title then id
 	loaded time.Time
+
+	subtechniques map[string][]int32 // lower-cased technique id → value ids of its sub-techniques
 }
 
 func (d *DB) index() (*index, error) {
@@ -85,7 +90,7 @@ func (d *DB) index() (*index, error) {
 }
 
 func (d *DB) loadIndex() (*index, error) {
-	ix := &index{ids: map[string][]int32{}, rules: map[int64][]int32{}, loaded: time.Now()}
+	ix := &index{ids: map[string][]int32{}, rules: map[int64][]int32{}, loaded: time.Now(), subtechniques: map[string][]int32{}}
 	rows, err := d.db.Query("SELECT facet, value, rule FROM facets ORDER BY facet, value, rule")
 	if err != nil {
 		return nil, err
@@ -99,11 +104,14 @@ func (d *DB) loadIndex() (*index, error) {
 		if err := rows.Scan(&f, &v, &n); err != nil {
 			return nil, err
 		}
-		if id < 0 || f != prevF || v != prevV {
+		if id < 0 || f != prevF || !strings.EqualFold(v, prevV) {
 			id++
 			ix.facet, ix.value = append(ix.facet, f), append(ix.value, v)
 			k := f + "\x00" + strings.ToLower(v)
 			ix.ids[k] = append(ix.ids[k], id)
+			if parent, _, sub := strings.Cut(strings.ToLower(v), "."); sub && f == FacetTechnique {
+				ix.subtechniques[parent] = append(ix.subtechniques[parent], id)
+			}
 			prevF, prevV = f, v
 		}
 		ix.rules[n] = append(ix.rules[n], id)
@@ -173,7 +181,7 @@ func (d *DB) Search(q Query) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	matched = ix.filter(matched, q.Facets)
+	matched = ix.filter(matched, q.Facets, q.Browse)
 	res.Total = len(matched)
 	res.Facets = ix.count(matched, q.FacetLimit)
 	from := (q.Page - 1) * q.PerPage
@@ -225,9 +233,11 @@ func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
 	return ns, rows.Err()
 }
 
-// filter keeps the rules of ns that have, for every facet, one of its values.
-func (ix *index) filter(ns []int64, facets map[string][]string) []int64 {
-	if len(facets) == 0 {
+// filter keeps the rules of ns that have, for every facet, one of its
+// values (a technique also stands for its sub-techniques), and, when browse
+// is set, are no alert feeds.
+func (ix *index) filter(ns []int64, facets map[string][]string, browse bool) []int64 {
+	if len(facets) == 0 && !browse {
 		return ns
 	}
 	type want map[int32]bool
@@ -235,16 +245,35 @@ func (ix *index) filter(ns []int64, facets map[string][]string) []int64 {
 	for f, vals := range facets {
 		w := want{}
 		for _, v := range vals {
-			for _, id := range ix.ids[f+"\x00"+strings.ToLower(strings.TrimSpace(v))] {
+			v = strings.ToLower(strings.TrimSpace(v))
+			for _, id := range ix.ids[f+"\x00"+v] {
 				w[id] = true
+			}
+			if f == FacetTechnique && !strings.Contains(v, ".") {
+				for _, id := range ix.subtechniques[v] {
+					w[id] = true
+				}
 			}
 		}
 		wants = append(wants, w)
+	}
+	feed := map[int32]bool{}
+	if browse {
+		for _, id := range ix.ids[FacetKind+"\x00"+rule.KindAlertFeed] {
+			feed[id] = true
+		}
 	}
 	out := make([]int64, 0, len(ns))
 next:
 	for _, n := range ns {
 		have := ix.rules[n]
+		if len(feed) > 0 {
+			for _, id := range have {
+				if feed[id] {
+					continue next
+				}
+			}
+		}
 		for _, w := range wants {
 			ok := false
 			for _, id := range have {
@@ -513,12 +542,19 @@ func (d *DB) AllRules() ([]*rule.Rule, error) {
 
 // Stats is an overview of the catalog.
 type Stats struct {
-	Rules      int            `json:"rules"`
-	Files      int            `json:"files"`
-	ByPlatform map[string]int `json:"by_platform"`
-	ByKind     map[string]int `json:"by_kind"`
-	ByRepo     map[string]int `json:"by_repo"`
-	LastBuild  BuildInfo      `json:"last_build"`
+	Rules       int            `json:"rules"`
+	Files       int            `json:"files"`
+	ByPlatform  map[string]int `json:"by_platform"`
+	ByLanguage  map[string]int `json:"by_language"`
+	ByKind      map[string]int `json:"by_kind"`
+	ByRepo      map[string]int `json:"by_repo"`
+	Tables      int            `json:"tables"`      // distinct tables and log sources
+	Techniques  int            `json:"techniques"`  // distinct techniques stated
+	Events      int            `json:"events"`      // distinct events looked at
+	Indicators  int            `json:"indicators"`  // distinct (field, kind, value) indicators
+	WithErrors  int            `json:"with_errors"` // rules with an error diagnostic
+	Diagnostics int            `json:"diagnostics"` // diagnostics of every severity, of rules and files
+	LastBuild   BuildInfo      `json:"last_build"`
 }
 
 // BuildInfo is the record of one build.
@@ -531,11 +567,11 @@ type BuildInfo struct {
 
 // Stats returns counts per platform, kind and repository, and the last build.
 func (d *DB) Stats() (Stats, error) {
-	s := Stats{ByPlatform: map[string]int{}, ByKind: map[string]int{}, ByRepo: map[string]int{}}
+	s := Stats{ByPlatform: map[string]int{}, ByLanguage: map[string]int{}, ByKind: map[string]int{}, ByRepo: map[string]int{}}
 	for _, g := range []struct {
 		col string
 		m   map[string]int
-	}{{"platform", s.ByPlatform}, {"kind", s.ByKind}, {"repo", s.ByRepo}} {
+	}{{"platform", s.ByPlatform}, {"language", s.ByLanguage}, {"kind", s.ByKind}, {"repo", s.ByRepo}} {
 		rows, err := d.db.Query(`SELECT ` + g.col + `, count(*) FROM rules GROUP BY 1`)
 		if err != nil {
 			return s, err
@@ -560,8 +596,30 @@ func (d *DB) Stats() (Stats, error) {
 	if err := d.db.QueryRow(`SELECT count(*) FROM files`).Scan(&s.Files); err != nil {
 		return s, err
 	}
+	if err := d.db.QueryRow(`SELECT count(*) FROM rules WHERE diag_errors > 0`).Scan(&s.WithErrors); err != nil {
+		return s, err
+	}
+	ix, err := d.index()
+	if err != nil {
+		return s, err
+	}
+	for _, f := range ix.facet {
+		switch f {
+		case FacetTable:
+			s.Tables++
+		case FacetTechnique:
+			s.Techniques++
+		case FacetEvent:
+			s.Events++
+		}
+	}
+	inds, err := d.indicatorIndex()
+	if err != nil {
+		return s, err
+	}
+	s.Indicators = len(inds)
 	var t, src, sum string
-	err := d.db.QueryRow(`SELECT time, duration_ms, sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&t, &s.LastBuild.Duration, &src, &sum)
+	err = d.db.QueryRow(`SELECT time, duration_ms, sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&t, &s.LastBuild.Duration, &src, &sum)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}
@@ -571,5 +629,8 @@ func (d *DB) Stats() (Stats, error) {
 	s.LastBuild.Time, _ = time.Parse(time.RFC3339, t)
 	json.Unmarshal([]byte(src), &s.LastBuild.Sources)
 	json.Unmarshal([]byte(sum), &s.LastBuild.Summary)
+	for _, n := range s.LastBuild.Summary.Diagnostics {
+		s.Diagnostics += n
+	}
 	return s, nil
 }

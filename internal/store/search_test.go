@@ -219,3 +219,58 @@ func TestSnippet(t *testing.T) {
 		}
 	}
 }
+
+func TestIndicatorsBrowseVersion(t *testing.T) {
+	d := builtFixture(t)
+	list, err := d.Indicators(IndicatorQuery{Text: "runcommand"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.Total != 1 || len(list.Indicators) != 1 || list.Indicators[0].Rules != 2 || list.Indicators[0].ByPlatform["sigma"] != 2 ||
+		list.Indicators[0].Value != runCommand || len(list.Fields) != 1 || list.Fields[0].Value != "operationName" {
+		t.Errorf("indicators: %+v", list)
+	}
+	all, _ := d.Indicators(IndicatorQuery{PerPage: 2, Page: 2})
+	if all.Total != 4 || len(all.Indicators) != 2 {
+		t.Errorf("page 2 of all indicators: %+v", all)
+	}
+	if l, _ := d.Indicators(IndicatorQuery{Field: "OPERATIONNAME", Kind: "eq"}); l.Total != 4 {
+		t.Errorf("by field and kind: %+v", l)
+	}
+	if l, _ := d.Indicators(IndicatorQuery{Kind: "contains"}); l.Total != 0 {
+		t.Errorf("by another kind: %+v", l)
+	}
+	// Technique T1651 with no sub-technique stated: the parent matches itself;
+	// a parent stands for its sub-techniques.
+	if res, _ := d.Search(Query{Facets: map[string][]string{"technique": {"T1651"}}}); res.Total != 5 {
+		t.Errorf("technique facet: %d", res.Total)
+	}
+	st, err := d.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Indicators != 4 || st.Techniques != 1 || st.Tables != 1 || st.ByLanguage["sigma"] != st.Rules || st.Events == 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if d.Version() == "" || !strings.HasPrefix(d.Version(), "1-") {
+		t.Errorf("version %q", d.Version())
+	}
+	ids, err := d.IDs()
+	if err != nil || len(ids) != st.Rules {
+		t.Errorf("ids %v %v", ids, err)
+	}
+}
+
+func TestBrowseLeavesOutAlertFeeds(t *testing.T) {
+	ix := &index{ids: map[string][]int32{"kind\x00alert_feed": {0}, "kind\x00detection": {1}, "technique\x00t1059.001": {2}},
+		rules: map[int64][]int32{1: {0}, 2: {1, 2}}, subtechniques: map[string][]int32{"t1059": {2}}}
+	if got := ix.filter([]int64{1, 2}, nil, true); len(got) != 1 || got[0] != 2 {
+		t.Errorf("browse: %v", got)
+	}
+	if got := ix.filter([]int64{1, 2}, nil, false); len(got) != 2 {
+		t.Errorf("search: %v", got)
+	}
+	if got := ix.filter([]int64{1, 2}, map[string][]string{"technique": {"T1059"}}, false); len(got) != 1 || got[0] != 2 {
+		t.Errorf("parent technique: %v", got)
+	}
+}

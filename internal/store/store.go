@@ -111,6 +111,12 @@ type DB struct {
 	once   sync.Once // loads idx on first use
 	idx    *index
 	idxErr error
+
+	indOnce sync.Once // loads inds on first use
+	inds    []IndicatorSummary
+	indErr  error
+
+	version string
 }
 
 // Open opens the catalog built at path, read-only.
@@ -131,7 +137,34 @@ func Open(p string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("catalog %s has schema version %d, this ruledex reads %d: rebuild it with `ruledex build`", p, v, want)
 	}
-	return &DB{db: db, path: p}, nil
+	d := &DB{db: db, path: p}
+	var n, rules int64
+	var t string
+	db.QueryRow(`SELECT n, time FROM builds ORDER BY n DESC LIMIT 1`).Scan(&n, &t)
+	db.QueryRow(`SELECT count(*) FROM rules`).Scan(&rules)
+	d.version = fmt.Sprintf("%d-%d-%s", n, rules, strings.NewReplacer(":", "", "-", "").Replace(t))
+	return d, nil
+}
+
+// Version identifies this build of the catalog: it changes with every build.
+func (d *DB) Version() string { return d.version }
+
+// IDs returns the id of every rule, sorted.
+func (d *DB) IDs() ([]string, error) {
+	rows, err := d.db.Query(`SELECT id FROM rules ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // Close closes the catalog.

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"sort"
+	"strings"
+)
+
+// IndicatorQuery asks for a page of the corpus's distinct indicators.
+type IndicatorQuery struct {
+	Field   string // field name (case-insensitive); "" means any
+	Kind    string // kind as counted (catalog.MatchKind: in is eq); "" means any
+	Text    string // substring of the value (case-insensitive); "" means any
+	Page    int    // 1-based; 0 means 1
+	PerPage int    // 0 means 50; at most 1000
+}
+
+// IndicatorList is a page of distinct indicators, most used first.
+type IndicatorList struct {
+	Total      int                `json:"total"`
+	Page       int                `json:"page"`
+	PerPage    int                `json:"per_page"`
+	Indicators []IndicatorSummary `json:"indicators"`
+	Fields     []Count            `json:"fields"` // fields of the whole list, with their number of indicators
+}
+
+// IndicatorSummary is one distinct (field, kind, value) of the corpus and
+// the rules that match it positively. Values that differ only in case are
+// one indicator; Value is the most common spelling.
+type IndicatorSummary struct {
+	Field      string         `json:"field"`
+	Kind       string         `json:"kind"`
+	Value      string         `json:"value"`
+	Rules      int            `json:"rules"`
+	ByPlatform map[string]int `json:"by_platform"`
+}
+
+// indicatorIndex is every distinct indicator, most used first, loaded once.
+func (d *DB) indicatorIndex() ([]IndicatorSummary, error) {
+	d.indOnce.Do(func() { d.inds, d.indErr = d.loadIndicators() })
+	return d.inds, d.indErr
+}
+
+func (d *DB) loadIndicators() ([]IndicatorSummary, error) {
+	rows, err := d.db.Query(`SELECT i.field, i.match_kind, i.value, i.folded, i.rule, r.platform
+		FROM indicators i JOIN rules r ON r.n = i.rule ORDER BY lower(i.field), i.match_kind, i.folded, i.rule`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []IndicatorSummary
+	var cur *IndicatorSummary
+	var curKey string
+	var lastRule int64 = -1
+	spellings := map[string]int{}
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		best, bestN := "", -1
+		for v, n := range spellings {
+			if n > bestN || n == bestN && v < best {
+				best, bestN = v, n
+			}
+		}
+		cur.Value = best
+		out = append(out, *cur)
+		clear(spellings)
+	}
+	for rows.Next() {
+		var field, kind, value, folded, platform string
+		var n int64
+		if err := rows.Scan(&field, &kind, &value, &folded, &n, &platform); err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(field) + "\x00" + kind + "\x00" + folded
+		if cur == nil || key != curKey {
+			flush()
+			cur = &IndicatorSummary{Field: field, Kind: kind, ByPlatform: map[string]int{}}
+			curKey, lastRule = key, -1
+		}
+		spellings[value]++
+		if n != lastRule {
+			cur.Rules++
+			cur.ByPlatform[platform]++
+			lastRule = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	flush()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rules > out[j].Rules })
+	return out, nil
+}
+
+// Indicators returns a page of the distinct indicators of the catalog that
+// match q, most used first, with the fields of all of them.
+func (d *DB) Indicators(q IndicatorQuery) (IndicatorList, error) {
+	if q.Page <= 0 {
+		q.Page = 1
+	}
+	if q.PerPage <= 0 {
+		q.PerPage = 50
+	}
+	q.PerPage = min(q.PerPage, 1000)
+	res := IndicatorList{Page: q.Page, PerPage: q.PerPage, Indicators: []IndicatorSummary{}, Fields: []Count{}}
+	all, err := d.indicatorIndex()
+	if err != nil {
+		return res, err
+	}
+	text := strings.ToLower(q.Text)
+	fields := map[string]*Count{}
+	var fieldOrder []string
+	for _, in := range all {
+		if q.Field != "" && !strings.EqualFold(in.Field, q.Field) || q.Kind != "" && in.Kind != q.Kind ||
+			text != "" && !strings.Contains(strings.ToLower(in.Value), text) {
+			continue
+		}
+		res.Total++
+		if from := (q.Page - 1) * q.PerPage; res.Total > from && len(res.Indicators) < q.PerPage {
+			res.Indicators = append(res.Indicators, in)
+		}
+		k := strings.ToLower(in.Field)
+		if fields[k] == nil {
+			fields[k] = &Count{Value: in.Field}
+			fieldOrder = append(fieldOrder, k)
+		}
+		fields[k].Count++
+	}
+	for _, k := range fieldOrder {
+		res.Fields = append(res.Fields, *fields[k])
+	}
+	sortCounts(res.Fields)
+	return res, nil
+}
