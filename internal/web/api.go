@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
+
+	"github.com/ruledex/ruledex/internal/catalog"
 )
 
 // The JSON API, under /api/v1/. Every response is JSON, errors included
@@ -185,61 +186,14 @@ func (s *Server) apiNavigator(ctx context.Context, _ *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return NavigatorLayer(cov), nil
+	b, err := navigatorJSON(cov)
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(b), nil
 }
 
-// NavigatorLayer is the ATT&CK Navigator layer (format 4.5) of a coverage:
-// every covered technique under each of its tactics, scored by its number of rules.
-func NavigatorLayer(cov *Coverage) map[string]any {
-	type tech struct {
-		TechniqueID       string `json:"techniqueID"`
-		Tactic            string `json:"tactic,omitempty"`
-		Score             int    `json:"score"`
-		Comment           string `json:"comment"`
-		Enabled           bool   `json:"enabled"`
-		ShowSubtechniques bool   `json:"showSubtechniques"`
-	}
-	techs := []tech{}
-	maxScore := 0
-	comment := func(bp map[string]int) string {
-		var parts []string
-		for _, kv := range sortedCounts(bp) {
-			parts = append(parts, fmt.Sprintf("%s %d", kv.Key, kv.Count))
-		}
-		return strings.Join(parts, ", ")
-	}
-	for _, ta := range cov.Tactics {
-		short := ta.Short
-		if short == "other" {
-			short = ""
-		}
-		for _, t := range ta.Techniques {
-			if t.Rules == 0 {
-				continue
-			}
-			techs = append(techs, tech{t.ID, short, t.Rules, comment(t.ByPlatform), true, len(t.Subs) > 0})
-			maxScore = max(maxScore, t.Rules)
-			for _, sub := range t.Subs {
-				techs = append(techs, tech{sub.ID, short, sub.Rules, comment(sub.ByPlatform), true, false})
-			}
-		}
-	}
-	sort.SliceStable(techs, func(i, j int) bool { return techs[i].TechniqueID < techs[j].TechniqueID })
-	return map[string]any{
-		"name":        "ruledex coverage",
-		"versions":    map[string]string{"layer": "4.5", "navigator": "5.1.0"},
-		"domain":      "enterprise-attack",
-		"description": fmt.Sprintf("%d rules covering %d techniques", cov.Rules, cov.Techniques),
-		"techniques":  techs,
-		"gradient": map[string]any{
-			"colors":   []string{"#e8f1fb", "#1f6fd1"},
-			"minValue": 0,
-			"maxValue": max(maxScore, 1),
-		},
-		"legendItems":                   []any{},
-		"metadata":                      []any{},
-		"sorting":                       3,
-		"hideDisabled":                  false,
-		"selectTechniquesAcrossTactics": true,
-	}
+// navigatorJSON is the ATT&CK Navigator layer of a coverage (package catalog).
+func navigatorJSON(cov *Coverage) ([]byte, error) {
+	return catalog.NavigatorLayer(*cov, "ruledex coverage", catalog.LayerFilters{})
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -179,31 +180,11 @@ type IndicatorUse struct {
 	All           bool   `json:"all"`
 }
 
-// Coverage is the ATT&CK coverage of a catalog: tactics in matrix order,
-// each with its techniques and the rules that cover them.
-type Coverage struct {
-	Tactics []TacticCoverage `json:"tactics"`
-	// Rules is the number of detection rules that state at least one technique.
-	Rules int `json:"rules"`
-	// Techniques is the number of distinct techniques covered.
-	Techniques int `json:"techniques"`
-}
-
-// TacticCoverage is one column of the matrix.
-type TacticCoverage struct {
-	ID         string              `json:"id"`         // TA0002
-	Short      string              `json:"shortname"`  // execution
-	Name       string              `json:"name"`       // Execution
-	Techniques []TechniqueCoverage `json:"techniques"` // most covered first
-	Rules      int                 `json:"rules"`      // rules covering a technique of this tactic
-	Covered    int                 `json:"covered"`    // techniques with at least one rule
-}
-
-// TechniqueCoverage is one cell of the matrix.
-type TechniqueCoverage struct {
-	ID         string              `json:"id"`
-	Name       string              `json:"name"`
-	Rules      int                 `json:"rules"` // rules stating it or one of its sub-techniques
-	ByPlatform map[string]int      `json:"by_platform"`
-	Subs       []TechniqueCoverage `json:"subtechniques"`
-}
+// Coverage is the ATT&CK coverage of a catalog (package catalog's matrix):
+// tactics in matrix order, each with every current technique and the rules
+// that cover it.
+type (
+	Coverage          = catalog.Matrix
+	TacticCoverage    = catalog.TacticCoverage
+	TechniqueCoverage = catalog.TechniqueCoverage
+)

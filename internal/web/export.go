@@ -218,7 +218,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 	seenTech := map[string]bool{}
 	for _, ta := range cov.Tactics {
 		for _, t := range ta.Techniques {
-			ts := append([]TechniqueCoverage{t}, t.Subs...)
+			ts := append([]TechniqueCoverage{t}, t.Subtechniques...)
 			for _, te := range ts {
 				if te.Rules == 0 || seenTech[te.ID] {
 					continue
@@ -307,7 +307,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 	jobs = append(jobs,
 		exportJob{path: "/api/v1/stats.json", data: jsonFile(st)},
 		exportJob{path: "/api/v1/coverage.json", data: jsonFile(cov)},
-		exportJob{path: "/api/v1/navigator.json", data: jsonFile(NavigatorLayer(cov))},
+		exportJob{path: "/api/v1/navigator.json", data: func() ([]byte, error) { return navigatorJSON(cov) }},
 	)
 	for name, a := range assets {
 		jobs = append(jobs, exportJob{path: "/static/" + name, data: func() ([]byte, error) { return a.data, nil }})

@@ -469,7 +469,7 @@ func findTechnique(cov *Coverage, id string) (TechniqueCoverage, []string, bool)
 				found, ok = t, true
 				tacticNames = append(tacticNames, ta.Name)
 			} else if t.ID == parent {
-				for _, sub := range t.Subs {
+				for _, sub := range t.Subtechniques {
 					if sub.ID == id {
 						found, ok = sub, true
 						if sub.Name != "" && t.Name != "" {
@@ -512,7 +512,7 @@ func (s *Server) technique(ctx context.Context, pg Page, id string, page int) (s
 	if len(tacticNames) > 0 {
 		d.Intro = "Tactic: " + strings.Join(tacticNames, ", ") + "."
 	}
-	d.Subs = tc.Subs
+	d.Subs = tc.Subtechniques
 	byPlatform := map[string][]Hit{}
 	var platforms []string
 	for _, h := range d.Result.Hits {
