@@ -175,8 +175,8 @@ type ruleData struct {
 }
 
 type eventView struct {
-	rule.Event
-	Href string
+	Provider, Event, Title, Channel string
+	Href                            string
 }
 
 type refView struct {
@@ -378,7 +378,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	d.Operators = d.links(r.Operators, d.SearchHref)
 	d.Functions = d.links(r.Functions, d.SearchHref)
 	for _, e := range r.Events {
-		d.Events = append(d.Events, eventView{Event: e, Href: d.EventHref(e.Provider, e.Event)})
+		d.Events = append(d.Events, eventView{Provider: e.Provider, Event: e.Event, Title: e.Title, Channel: e.Channel, Href: d.EventHref(e.Provider, e.Event)})
 	}
 	d.Stages = d.stageViews(r.Stages, "stage")
 	d.SameAction = d.refViews(r.SameAction)

@@ -50,7 +50,7 @@ func TestPages(t *testing.T) {
 			"time window", "1h", "group by", "Robbe Van den Daele",
 			`href="https://github.com/HybridBrothers/Hunting-Queries-Detection-Rules/blob/main/Azure/DetectAzureScriptOrRunCommandByRiskyUser.md"`,
 			"MITRE ATT&amp;CK", "Execution", `href="/attack/T1651/"`, "Cloud Administration Command", "Lateral Movement", `href="/attack/T1021.008/"`,
-			"References", "Event coverage", "Rules detecting the same action", `href="/rules/kusto/DetectFirstTimeAzureCustomScriptOrRunCommand/"`,
+			"References", "Event coverage", `<code>Microsoft.Compute/virtualMachines/runCommand/action</code></a>`, "Rules detecting the same action", `href="/rules/kusto/DetectFirstTimeAzureCustomScriptOrRunCommand/"`,
 			`<span class="k">where</span>`, `id="L32"`, "Stages and predicates", "inner pipeline", "AADUserRiskEvents", "time window 14d",
 			"eq (case-insensitive)", "eq (case-sensitive)", `href="/indicators/OperationNameValue/eq/Microsoft.Compute~2FvirtualMachines~2FrunCommand~2Faction/"`,
 			"Output fields", "list_ActivityStatusValue", `href="#stage-6"`, "Explanation",
