@@ -3,6 +3,7 @@ package catalog
 import (
 	_ "embed"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -114,6 +115,9 @@ type actionSource struct {
 	ProviderFields []string `yaml:"provider_fields"`
 	ChannelFields  []string `yaml:"channel_fields"`
 	Shape          string   `yaml:"shape"`
+	Datasets       []string `yaml:"datasets"`
+
+	datasets map[string]bool
 
 	fields, providerFields, channelFields map[string]bool
 	logsources                            [][3]string
@@ -126,7 +130,8 @@ type actionData struct {
 	ProviderAliases map[string]string `yaml:"provider_aliases"`
 	Broad           []string          `yaml:"broad"`
 
-	byTable map[string][]int // folded Kusto table → sources
+	byTable    map[string][]int // folded table → sources
+	tableGlobs []tableGlob       // tables written with *
 	aliases map[string]string
 	broad   map[string]bool // space:value
 	spaces  map[string]actionSpace
@@ -176,7 +181,18 @@ func parseActions(data []byte) (*actionData, error) {
 		s.channelFields = fieldSet(s.ChannelFields)
 		for _, t := range s.Tables {
 			k := Fold(t)
+			if strings.Contains(k, "*") {
+				if _, err := path.Match(k, ""); err != nil {
+					return nil, fmt.Errorf("source %d (%s): table pattern %q: %v", i+1, s.Space, t, err)
+				}
+				d.tableGlobs = append(d.tableGlobs, tableGlob{k, i})
+				continue
+			}
 			d.byTable[k] = append(d.byTable[k], i)
+		}
+		s.datasets = map[string]bool{}
+		for _, ds := range s.Datasets {
+			s.datasets[Fold(ds)] = true
 		}
 		for _, ls := range s.Logsources {
 			parts := strings.Split(Fold(ls), "/")
@@ -233,9 +249,33 @@ func normField(f string) string {
 	return Fold(f)
 }
 
+type tableGlob struct {
+	pattern string
+	source  int
+}
+
+// datasetFields name the data set of an event (Elastic ECS).
+var datasetFields = map[string]bool{"event.dataset": true, "data_stream.dataset": true, "event.module": true}
+
+// datasetsOf returns the data sets the rule's positive equality predicates
+// name (event.dataset: aws.cloudtrail), folded.
+func datasetsOf(preds []posPred) []string {
+	var out []string
+	for _, p := range preds {
+		if m, ok := matchOf(p.kind); !ok || m != "" || !datasetFields[normField(p.field)] {
+			continue
+		}
+		for _, v := range p.values {
+			out = append(out, Fold(strings.TrimSpace(v)))
+		}
+	}
+	return out
+}
+
 // sourcesOf returns the action sources that apply to the log sources r
-// reads, in the data's order.
-func (d *actionData) sourcesOf(r *rule.Rule) []*actionSource {
+// reads (its tables, Sigma log sources, index patterns, or the data sets its
+// predicates name), in the data's order.
+func (d *actionData) sourcesOf(r *rule.Rule, datasets []string) []*actionSource {
 	var idx []int
 	seen := map[int]bool{}
 	add := func(i int) {
@@ -257,8 +297,24 @@ func (d *actionData) sourcesOf(r *rule.Rule) []*actionSource {
 			}
 			continue
 		}
-		for _, i := range d.byTable[Fold(t)] {
+		ft := Fold(t)
+		for _, i := range d.byTable[ft] {
 			add(i)
+		}
+		for _, g := range d.tableGlobs {
+			if ok, _ := path.Match(g.pattern, ft); ok {
+				add(g.source)
+			}
+		}
+	}
+	if len(datasets) > 0 {
+		for i, s := range d.Sources {
+			for _, ds := range datasets {
+				if s.datasets[ds] {
+					add(i)
+					break
+				}
+			}
 		}
 	}
 	sort.Ints(idx)
@@ -367,8 +423,8 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 		return nil
 	}
 	d := actionTable()
-	srcs := d.sourcesOf(r)
 	preds := positivePredicates(r)
+	srcs := d.sourcesOf(r, datasetsOf(preds))
 	glob := r.Language != "kql"
 	var keys []ActionKey
 	seen := map[string]bool{}
