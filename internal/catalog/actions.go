@@ -131,10 +131,10 @@ type actionData struct {
 	Broad           []string          `yaml:"broad"`
 
 	byTable    map[string][]int // folded table → sources
-	tableGlobs []tableGlob       // tables written with *
-	aliases map[string]string
-	broad   map[string]bool // space:value
-	spaces  map[string]actionSpace
+	tableGlobs []tableGlob      // tables written with *
+	aliases    map[string]string
+	broad      map[string]bool // space:value
+	spaces     map[string]actionSpace
 }
 
 var (
