@@ -220,6 +220,15 @@ func parseActions(data []byte) (*actionData, error) {
 	return d, nil
 }
 
+func isIdent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func fieldSet(fs []string) map[string]bool {
 	m := make(map[string]bool, len(fs))
 	for _, f := range fs {
@@ -232,6 +241,14 @@ func fieldSet(fs []string) map[string]bool {
 // members written as a dotted path (a['b'] and a["b"] are a.b).
 func normField(f string) string {
 	f = strings.TrimSpace(f)
+	// A conversion around the field (tostring(x), tolower(x)) names x.
+	for n := 0; n < 3 && strings.HasSuffix(f, ")"); n++ {
+		i := strings.IndexByte(f, '(')
+		if i <= 0 || !isIdent(f[:i]) || strings.Contains(f[i+1:len(f)-1], ",") {
+			break
+		}
+		f = strings.TrimSpace(f[i+1 : len(f)-1])
+	}
 	if strings.ContainsAny(f, "[") {
 		var b strings.Builder
 		for i := 0; i < len(f); i++ {
