@@ -75,6 +75,7 @@ type Table struct {
 	techniques []Technique // sorted by id
 	byID       map[string]int
 	tacticKey  map[string]int // normalised id, shortname and name → index in tactics
+	tacticAs   map[string]int // id, shortname and name as written in the table → index
 }
 
 type tableJSON struct {
@@ -106,8 +107,10 @@ func NewTable(source, version string, tactics []Tactic, techniques []Technique) 
 		}
 	}
 	t.tacticKey = make(map[string]int, 3*len(t.tactics))
+	t.tacticAs = make(map[string]int, 3*len(t.tactics))
 	for i, ta := range t.tactics {
 		for _, k := range []string{ta.ID, ta.Shortname, ta.Name} {
+			t.tacticAs[k] = i
 			if k = tacticKey(k); k != "" {
 				t.tacticKey[k] = i
 			}
@@ -279,7 +282,10 @@ func (t *Table) Current(id string) (Technique, bool) {
 // name (Initial Access) or a spelling of them (InitialAccess,
 // initial_access), case-insensitively.
 func (t *Table) Tactic(s string) (Tactic, bool) {
-	i, ok := t.tacticKey[tacticKey(s)]
+	i, ok := t.tacticAs[s]
+	if !ok {
+		i, ok = t.tacticKey[tacticKey(s)]
+	}
 	if !ok {
 		return Tactic{}, false
 	}
