@@ -73,6 +73,8 @@ func writeStages(w *htmlw, ss []stageView) {
 		if st.Source != "" {
 			if st.Kind != "source" {
 				w.raw(" ← ")
+			} else {
+				w.raw(" ")
 			}
 			w.raw("<code>")
 			w.text(st.Source)
