@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -246,7 +247,14 @@ func NavigatorLayer(m Matrix, name string, f LayerFilters) ([]byte, error) {
 		LayerMetadata{Name: "rule platforms", Value: strings.Join(platforms, ", ")},
 		LayerMetadata{Name: "rules in the catalog", Value: strconv.Itoa(m.Rules)},
 		LayerMetadata{Name: "ATT&CK", Value: m.Attack})
-	return json.MarshalIndent(l, "", "  ")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(l); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // majorVersion returns the ATT&CK major version the Navigator expects
