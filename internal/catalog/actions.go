@@ -684,8 +684,11 @@ func SameAction(rules []*rule.Rule) {
 	partialRules := map[string][]int32{} // partial id → rules
 	partialKey := map[string]ActionKey{}
 	for i, r := range rules {
-		ks := ActionKeys(r)
-		keys[i] = ks
+		keys[i] = ActionKeys(r)
+	}
+	inheritCorrelated(rules, keys)
+	for i, r := range rules {
+		ks := keys[i]
 		r.Actions = r.Actions[:0]
 		for _, k := range ks {
 			r.Actions = appendUnique(r.Actions, k.Label())
@@ -837,6 +840,53 @@ func SameAction(rules []*rule.Rule) {
 			slot[o] = 0
 		}
 		r.SameAction = refs
+	}
+}
+
+// inheritCorrelated gives a correlation rule (Kind correlation) the action
+// keys of the rules it correlates (Related of type correlation, by UID or
+// name, as LinkSigma leaves them), two levels deep: a correlation of failed
+// logons detects the failed-logon action too.
+func inheritCorrelated(rules []*rule.Rule, keys [][]ActionKey) {
+	byRef := map[string]int{}
+	for i, r := range rules {
+		if r.UID != "" {
+			byRef[r.Platform+"\x00"+Fold(r.UID)] = i
+		}
+		if r.Name != "" {
+			if _, dup := byRef[r.Platform+"\x00"+Fold(r.Name)]; !dup {
+				byRef[r.Platform+"\x00"+Fold(r.Name)] = i
+			}
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		for i, r := range rules {
+			if r.Kind != rule.KindCorrelation {
+				continue
+			}
+			for _, rel := range r.Related {
+				if rel.Type != "correlation" {
+					continue
+				}
+				j, ok := byRef[r.Platform+"\x00"+Fold(rel.ID)]
+				if !ok || j == i {
+					continue
+				}
+				for _, k := range keys[j] {
+					id := k.id()
+					dup := false
+					for _, have := range keys[i] {
+						if have.id() == id {
+							dup = true
+							break
+						}
+					}
+					if !dup {
+						keys[i] = append(keys[i], k)
+					}
+				}
+			}
+		}
 	}
 }
 

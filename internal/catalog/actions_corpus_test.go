@@ -154,6 +154,17 @@ func TestCorpusActionKeys(t *testing.T) {
 		}
 	}
 	t.Logf("Sigma: %d rules, %d linked to others by %d same-action links", len(sigma), linked, links)
+	pairs := map[[2]string]bool{}
+	for _, r := range sigma {
+		for _, ref := range r.SameAction {
+			pairs[[2]string{r.ID, ref.ID}] = true
+		}
+	}
+	for p := range pairs {
+		if !pairs[[2]string{p[1], p[0]}] {
+			t.Errorf("%s links %s, but not the reverse", p[0], p[1])
+		}
+	}
 }
 
 func BenchmarkSameActionCorpus(b *testing.B) {

@@ -197,6 +197,7 @@ func TestSameActionSeed(t *testing.T) {
 	if want := []string{"Azure Activity: *runCommand/action*", "Azure Activity: *extensions/write*"}; !reflect.DeepEqual(defender.Actions, want) {
 		t.Errorf("defender actions = %q", defender.Actions)
 	}
+	assertSymmetric(t, rules)
 	// A second run replaces, not appends.
 	SameAction(rules)
 	if len(kusto.SameAction) != 2 || len(kusto.Actions) != 2 {
@@ -409,4 +410,43 @@ func FuzzActionKeys(f *testing.F) {
 			SameAction([]*rule.Rule{r, r})
 		}
 	})
+}
+
+func TestSameActionCorrelation(t *testing.T) {
+	base := actionRule("sigma/failed", "sigma", []string{"windows/security/"}, pred("EventID", rule.OpEq, false, false, "4625"))
+	base.UID = "AAAA-1"
+	corr := &rule.Rule{ID: "sigma/many_failed", Platform: "sigma", Language: "sigma", Kind: rule.KindCorrelation,
+		Related: []rule.Related{{ID: "aaaa-1", Type: "correlation"}}}
+	other := actionRule("kusto/failed", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpEq, false, false, "4625"))
+	unrelated := actionRule("kusto/x", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpEq, false, false, "4720"))
+	rules := []*rule.Rule{base, corr, other, unrelated}
+	SameAction(rules)
+	var got []string
+	for _, s := range corr.SameAction {
+		got = append(got, s.ID)
+	}
+	if strings.Join(got, " ") != "kusto/failed sigma/failed" {
+		t.Errorf("correlation links %v, want the rules of event 4625", got)
+	}
+	if len(corr.Actions) != 1 || corr.Actions[0] != "Microsoft-Windows-Security-Auditing 4625" {
+		t.Errorf("correlation actions %v", corr.Actions)
+	}
+	assertSymmetric(t, rules)
+}
+
+// assertSymmetric checks that every same-action link has its reverse.
+func assertSymmetric(t *testing.T, rules []*rule.Rule) {
+	t.Helper()
+	links := map[string]bool{}
+	for _, r := range rules {
+		for _, s := range r.SameAction {
+			links[r.ID+" "+s.ID] = true
+		}
+	}
+	for l := range links {
+		f := strings.Fields(l)
+		if !links[f[1]+" "+f[0]] {
+			t.Errorf("%s links %s, but not the reverse", f[0], f[1])
+		}
+	}
 }
