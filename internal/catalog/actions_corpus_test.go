@@ -140,10 +140,6 @@ func TestCorpusActionKeys(t *testing.T) {
 			linked++
 			links += len(r.SameAction)
 		}
-		mine := map[string]bool{}
-		for _, k := range catalog.ActionKeys(r) {
-			mine[k.Label()] = true
-		}
 		for _, ref := range r.SameAction {
 			if len(ref.Actions) == 0 {
 				t.Errorf("%s → %s: a link with no shared action", r.ID, ref.ID)
