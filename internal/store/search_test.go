@@ -177,6 +177,9 @@ func TestParseQuery(t *testing.T) {
 		{`cmd.exe`, `("cmd.exe" OR parts : "cmd exe")`, ""},
 		{`x("y")`, `"x y"`, ""},
 		{`OR -`, "", ""},
+		{"-\tx", `"x"`, ""},
+		{"title: x", `"x"`, ""},
+		{"title:", "", ""},
 	} {
 		pos, neg := ftsQuery(tc.q)
 		if pos != tc.pos || neg != tc.neg {

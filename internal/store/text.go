@@ -93,14 +93,15 @@ func parseQuery(q string) []term {
 	var ts []term
 	or := false
 	for i := 0; i < len(q); {
+		start := i
 		c := q[i]
-		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+		if isSpace(c) {
 			i++
 			continue
 		}
 		t := term{or: or}
 		or = false
-		if c == '-' && i+1 < len(q) && q[i+1] != ' ' {
+		if c == '-' && i+1 < len(q) && !isSpace(q[i+1]) {
 			t.neg = true
 			i++
 		}
@@ -130,6 +131,9 @@ func parseQuery(q string) []term {
 			i++
 			t.prefix = true
 		}
+		if i == start {
+			i++ // never stall
+		}
 		if strings.HasSuffix(t.text, "*") && !t.phrase {
 			t.text, t.prefix = strings.TrimRight(t.text, "*"), true
 		}
@@ -144,6 +148,8 @@ func parseQuery(q string) []term {
 	}
 	return ts
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // quote returns s as an FTS5 string.
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
