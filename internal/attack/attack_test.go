@@ -173,7 +173,7 @@ func TestResolveRule(t *testing.T) {
 		msgs = append(msgs, d.Severity+" "+itoa(d.Line)+":"+itoa(d.Col)+" "+d.Message)
 	}
 	want := []string{
-		`warning 1:1 unknown ATT&CK tactic "PreAttack"`,
+		`warning 1:1 unknown ATT&CK tactic "PreAttack" (not in ATT&CK 18.1)`,
 		`info 3:12 ATT&CK technique T1086 was revoked and replaced by T1059.001 (PowerShell)`,
 		`warning 4:12 unknown ATT&CK technique T1999 (not in ATT&CK 18.1)`,
 		`warning 1:1 unknown ATT&CK technique "bogus": not a technique id (T1234 or T1234.001)`,

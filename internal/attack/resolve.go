@@ -75,7 +75,7 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 		if ta, ok := t.Tactic(name); ok {
 			name = ta.Shortname
 		} else if name != "" {
-			t.diag(r, rule.SevWarning, s, fmt.Sprintf("unknown ATT&CK tactic %q", name))
+			t.diag(r, rule.SevWarning, s, fmt.Sprintf("unknown ATT&CK tactic %q (not in ATT&CK%s)", name, versionSuffix(t.Version)))
 		}
 		if name != "" && !seen[name] {
 			seen[name] = true
