@@ -145,8 +145,8 @@ func TestResolveRule(t *testing.T) {
 	r := &rule.Rule{
 		Source:    rule.Source{Path: "rules/x.yml", Line: 1},
 		QueryLine: 1,
-		Query:     "title: x\ntags:\n  - attack.t1086\n  - attack.t1999\n  - attack.t1059.001\n",
-		Tactics:   []string{"Initial Access", "InitialAccess", "TA0002", "PreAttack"},
+		Query:     "title: x PreAttacks\ntags:\n  - attack.t1086\n  - attack.t1999\n  - attack.t1059.001\n  - attack.stealth\n",
+		Tactics:   []string{"Initial Access", "InitialAccess", "TA0002", "PreAttack", "stealth"},
 		Techniques: []rule.Technique{
 			{ID: "T1078"}, // valid accounts: initial-access is among its tactics
 			{ID: "T1086"},
@@ -156,7 +156,7 @@ func TestResolveRule(t *testing.T) {
 	}
 	tb := Default()
 	tb.ResolveRule(r)
-	if want := []string{"initial-access", "execution", "PreAttack"}; !reflect.DeepEqual(r.Tactics, want) {
+	if want := []string{"initial-access", "execution", "PreAttack", "stealth"}; !reflect.DeepEqual(r.Tactics, want) {
 		t.Errorf("tactics = %v, want %v", r.Tactics, want)
 	}
 	if te := r.Techniques[0]; te.Tactic != "initial-access" {
@@ -174,6 +174,7 @@ func TestResolveRule(t *testing.T) {
 	}
 	want := []string{
 		`warning 1:1 unknown ATT&CK tactic "PreAttack" (not in ATT&CK 18.1)`,
+		`warning 6:12 unknown ATT&CK tactic "stealth" (not in ATT&CK 18.1)`,
 		`info 3:12 ATT&CK technique T1086 was revoked and replaced by T1059.001 (PowerShell)`,
 		`warning 4:12 unknown ATT&CK technique T1999 (not in ATT&CK 18.1)`,
 		`warning 1:1 unknown ATT&CK technique "bogus": not a technique id (T1234 or T1234.001)`,

@@ -162,7 +162,8 @@ func locate(r *rule.Rule, what string) (line, col int) {
 		}
 		i += from
 		end := i + len(what)
-		if end < len(q) && (isDigit(q[end]) || (q[end] == '.' && end+1 < len(q) && isDigit(q[end+1]))) {
+		if (end < len(q) && (isWordByte(q[end]) || (q[end] == '.' && end+1 < len(q) && isDigit(q[end+1])))) ||
+			(i > 0 && isWordByte(q[i-1])) {
 			from = i + 1
 			continue
 		}
@@ -174,6 +175,10 @@ func locate(r *rule.Rule, what string) (line, col int) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isWordByte(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-'
+}
 
 // indexFold is strings.Index with ASCII case folding; lw is lower case.
 func indexFold(s, lw string) int {
