@@ -386,3 +386,19 @@ func (t *Table) Subtechniques(id string) []Technique {
 	}
 	return out
 }
+
+// FullName returns the name a technique is shown with: its name, and for a
+// sub-technique its parent's name first ("Remote Services: Direct Cloud VM
+// Connections"). It returns "" for an unknown id.
+func (t *Table) FullName(id string) string {
+	te, ok := t.Technique(id)
+	if !ok {
+		return ""
+	}
+	if te.IsSub() {
+		if p, ok := t.Technique(Parent(te.ID)); ok {
+			return p.Name + ": " + te.Name
+		}
+	}
+	return te.Name
+}

@@ -354,3 +354,12 @@ func TestPlatformsAndSubtechniques(t *testing.T) {
 		t.Errorf("T1651 has no sub-techniques")
 	}
 }
+
+func TestFullName(t *testing.T) {
+	tb := Default()
+	for id, want := range map[string]string{"T1021.008": "Remote Services: Direct Cloud VM Connections", "T1651": "Cloud Administration Command", "T0000": ""} {
+		if got := tb.FullName(id); got != want {
+			t.Errorf("FullName(%s) = %q, want %q", id, got, want)
+		}
+	}
+}
