@@ -115,9 +115,9 @@ type actionSource struct {
 	ProviderFields []string `yaml:"provider_fields"`
 	ChannelFields  []string `yaml:"channel_fields"`
 	Shape          string   `yaml:"shape"`
-	Datasets       []string `yaml:"datasets"`
+	Selectors      []string `yaml:"selectors"`
 
-	datasets map[string]bool
+	selectors map[string]bool
 
 	fields, providerFields, channelFields map[string]bool
 	logsources                            [][3]string
@@ -190,9 +190,9 @@ func parseActions(data []byte) (*actionData, error) {
 			}
 			d.byTable[k] = append(d.byTable[k], i)
 		}
-		s.datasets = map[string]bool{}
-		for _, ds := range s.Datasets {
-			s.datasets[Fold(ds)] = true
+		s.selectors = map[string]bool{}
+		for _, v := range s.Selectors {
+			s.selectors[Fold(v)] = true
 		}
 		for _, ls := range s.Logsources {
 			parts := strings.Split(Fold(ls), "/")
@@ -241,6 +241,13 @@ func fieldSet(fs []string) map[string]bool {
 // members written as a dotted path (a['b'] and a["b"] are a.b).
 func normField(f string) string {
 	f = strings.TrimSpace(f)
+	// A YARA-L event variable ($e.metadata.product_event_type) is no part
+	// of the field.
+	if strings.HasPrefix(f, "$") {
+		if i := strings.IndexByte(f, '.'); i > 0 {
+			f = f[i+1:]
+		}
+	}
 	// A conversion around the field (tostring(x), tolower(x)) names x.
 	for n := 0; n < 3 && strings.HasSuffix(f, ")"); n++ {
 		i := strings.IndexByte(f, '(')
@@ -271,15 +278,18 @@ type tableGlob struct {
 	source  int
 }
 
-// datasetFields name the data set of an event (Elastic ECS).
-var datasetFields = map[string]bool{"event.dataset": true, "data_stream.dataset": true, "event.module": true}
+// selectorFields name the log source of an event: the data set (Elastic
+// ECS) or the product and log type (Chronicle UDM).
+var selectorFields = map[string]bool{"event.dataset": true, "data_stream.dataset": true, "event.module": true,
+	"metadata.product_name": true, "metadata.log_type": true}
 
-// datasetsOf returns the data sets the rule's positive equality predicates
-// name (event.dataset: aws.cloudtrail), folded.
-func datasetsOf(preds []posPred) []string {
+// selectorsOf returns the log sources the rule's positive equality
+// predicates on selector fields name (event.dataset: aws.cloudtrail,
+// metadata.product_name = "AWS CloudTrail"), folded.
+func selectorsOf(preds []posPred) []string {
 	var out []string
 	for _, p := range preds {
-		if m, ok := matchOf(p.kind); !ok || m != "" || !datasetFields[normField(p.field)] {
+		if m, ok := matchOf(p.kind); !ok || m != "" || !selectorFields[normField(p.field)] {
 			continue
 		}
 		for _, v := range p.values {
@@ -290,9 +300,9 @@ func datasetsOf(preds []posPred) []string {
 }
 
 // sourcesOf returns the action sources that apply to the log sources r
-// reads (its tables, Sigma log sources, index patterns, or the data sets its
-// predicates name), in the data's order.
-func (d *actionData) sourcesOf(r *rule.Rule, datasets []string) []*actionSource {
+// reads (its tables, Sigma log sources, index patterns, or the data sets and
+// products its predicates name), in the data's order.
+func (d *actionData) sourcesOf(r *rule.Rule, selectors []string) []*actionSource {
 	var idx []int
 	seen := map[int]bool{}
 	add := func(i int) {
@@ -324,10 +334,10 @@ func (d *actionData) sourcesOf(r *rule.Rule, datasets []string) []*actionSource 
 			}
 		}
 	}
-	if len(datasets) > 0 {
+	if len(selectors) > 0 {
 		for i, s := range d.Sources {
-			for _, ds := range datasets {
-				if s.datasets[ds] {
+			for _, v := range selectors {
+				if s.selectors[v] {
 					add(i)
 					break
 				}
@@ -441,7 +451,7 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 	}
 	d := actionTable()
 	preds := positivePredicates(r)
-	srcs := d.sourcesOf(r, datasetsOf(preds))
+	srcs := d.sourcesOf(r, selectorsOf(preds))
 	glob := r.Language != "kql"
 	var keys []ActionKey
 	seen := map[string]bool{}

@@ -117,6 +117,17 @@ func TestActionKeys(t *testing.T) {
 		{"elastic windows security event code",
 			actionRule("el", "eql", []string{"logs-system.security*"}, pred("event.code", rule.OpEq, false, false, "4769")),
 			[]string{"windows:microsoft-windows-security-auditing:4769"}},
+		{"chronicle product selects the source",
+			actionRule("ch", "yaral", []string{},
+				pred("$e.metadata.product_name", rule.OpEq, false, false, "AWS CloudTrail"),
+				pred("$e.metadata.product_event_type", rule.OpEq, false, false, "ConsoleLogin")),
+			[]string{"aws:consolelogin"}},
+		{"chronicle windows event with its provider",
+			actionRule("ch", "yaral", []string{},
+				pred("$e.metadata.log_type", rule.OpEq, false, false, "WINEVTLOG"),
+				pred("$e.metadata.product_name", rule.OpEq, false, false, "Microsoft-Windows-Security-Auditing"),
+				pred("$e.metadata.product_event_type", rule.OpEq, false, false, "4624")),
+			[]string{"windows:microsoft-windows-security-auditing:4624"}},
 		{"splunk macro",
 			actionRule("sp", "spl", []string{"wineventlog_system"}, pred("EventCode", rule.OpEq, false, false, "7045")),
 			[]string{"windows:service control manager:7045"}},
@@ -289,8 +300,8 @@ func TestActionData(t *testing.T) {
 		t.Errorf("only %d action sources", len(d.Sources))
 	}
 	for _, s := range d.Sources {
-		if len(s.Tables) == 0 && len(s.Logsources) == 0 {
-			t.Errorf("source of space %s applies to no table or log source", s.Space)
+		if len(s.Tables) == 0 && len(s.Logsources) == 0 && len(s.Selectors) == 0 {
+			t.Errorf("source of space %s applies to no table, log source or selector", s.Space)
 		}
 	}
 	for b := range d.broad {
