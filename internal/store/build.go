@@ -103,7 +103,23 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Reused rules whose cross-references come out the same need not be
+	// written again.
+	before := map[*rule.Rule][32]byte{}
+	for _, fr := range results {
+		if fr.reused {
+			for _, r := range fr.Rules {
+				before[r] = xrefFingerprint(r)
+			}
+		}
+	}
 	crossReference(all)
+	unchanged := map[*rule.Rule]bool{}
+	for r, fp := range before {
+		if xrefFingerprint(r) == fp {
+			unchanged[r] = true
+		}
+	}
 
 	sum := summarize(results, prev)
 	if err := ctx.Err(); err != nil {
@@ -111,7 +127,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
-	if err := write(ctx, opt, prev, results, sum, prog); err != nil {
+	if err := write(ctx, opt, prev, results, unchanged, sum, prog); err != nil {
 		return nil, err
 	}
 	sum.Duration = time.Since(start)
@@ -126,6 +142,20 @@ func crossReference(all []*rule.Rule) {
 		r.NearDuplicates = r.NearDuplicates[:0]
 	}
 	catalog.CrossReference(all)
+}
+
+// xrefFingerprint is a hash of what the cross-references fill in r.
+func xrefFingerprint(r *rule.Rule) [32]byte {
+	r.Normalize()
+	b, _ := json.Marshal(struct {
+		Kind           string
+		Actions        []string
+		SameAction     []rule.RuleRef
+		NearDuplicates []rule.RuleRef
+		Indicators     []rule.Indicator
+		Events         []rule.Event
+	}{r.Kind, r.Actions, r.SameAction, r.NearDuplicates, r.Indicators, r.Events})
+	return sha256.Sum256(b)
 }
 
 // sourceTarget returns the ingest target of s.
@@ -231,9 +261,19 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 		fr.Skipped = err.Error()
 		return fr
 	}
-	fr.Size, fr.mtime = st.Size(), st.ModTime().Unix()
+	fr.Size, fr.mtime = st.Size(), st.ModTime().UnixNano()
 	if st.Size() > ingest.MaxFileSize {
 		fr.Skipped = "larger than 8 MiB"
+		return fr
+	}
+	var pf *prevFile
+	if prev != nil {
+		pf = prev.files[fileKey{repo, rel}]
+	}
+	// Size and modification time (in nanoseconds) as the last build saw them:
+	// the content is taken as unchanged without reading it, as git does.
+	if pf != nil && pf.size == fr.Size && pf.mtime == fr.mtime && reuse(&fr, pf, prev) {
+		fr.sha = pf.sha
 		return fr
 	}
 	data, err := os.ReadFile(abs)
@@ -243,23 +283,29 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 	}
 	sum := sha256.Sum256(data)
 	fr.sha = hex.EncodeToString(sum[:])
-	if prev != nil {
-		if pf, ok := prev.files[fileKey{repo, rel}]; ok && pf.sha == fr.sha {
-			if rules, ids, err := prev.decode(pf); err == nil {
-				fr.Format, fr.Skipped, fr.Diags = pf.format, pf.skipped, pf.diags
-				fr.Rules, fr.srcIDs, fr.reused = rules, ids, true
-				for j, r := range rules {
-					r.ID = ids[j]
-					r.Source.Repo, r.Source.Path = repo, rel
-				}
-				return fr
-			}
-		}
+	if pf != nil && pf.sha == fr.sha && reuse(&fr, pf, prev) {
+		return fr
 	}
 	res := ingest.ReadData(repo, rel, abs, data, "")
 	fr.FileResult = res
 	fr.Size = int64(len(data))
 	return fr
+}
+
+// reuse fills fr with the rules of pf, a file of the last catalog; false
+// when they cannot be decoded.
+func reuse(fr *fileResult, pf *prevFile, prev *previous) bool {
+	rules, ids, err := prev.decode(pf)
+	if err != nil {
+		return false
+	}
+	fr.Format, fr.Skipped, fr.Diags = pf.format, pf.skipped, pf.diags
+	fr.Rules, fr.srcIDs, fr.reused = rules, ids, true
+	for j, r := range rules {
+		r.ID = ids[j]
+		r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
+	}
+	return true
 }
 
 // previous is what the last catalog holds, for an incremental build.
@@ -270,6 +316,7 @@ type previous struct {
 
 type prevFile struct {
 	sha, format, skipped string
+	size, mtime          int64
 	diags                []rule.Diagnostic
 	rules                []*prevRule
 }
@@ -307,7 +354,7 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 	}
 	defer d.Close()
 	p := &previous{files: map[fileKey]*prevFile{}, rules: map[string]*prevRule{}}
-	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags FROM files")
+	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags, size, mtime FROM files")
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +362,7 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 		pf := &prevFile{}
 		var k fileKey
 		var diags string
-		if err := rows.Scan(&k.repo, &k.path, &pf.sha, &pf.format, &pf.skipped, &diags); err != nil {
+		if err := rows.Scan(&k.repo, &k.path, &pf.sha, &pf.format, &pf.skipped, &diags, &pf.size, &pf.mtime); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -17,7 +17,7 @@ import (
 // write puts the build's rules into opt.DB+".new" and renames it over
 // opt.DB. With a previous catalog, the new one starts as its copy and only
 // rows that changed are rewritten.
-func write(ctx context.Context, opt Options, prev *previous, results []fileResult, sum *Summary, prog *progress) (err error) {
+func write(ctx context.Context, opt Options, prev *previous, results []fileResult, unchanged map[*rule.Rule]bool, sum *Summary, prog *progress) (err error) {
 	newPath := opt.DB + ".new"
 	removeDB(newPath)
 	defer func() {
@@ -75,15 +75,22 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 			if j < len(fr.srcIDs) {
 				srcID = fr.srcIDs[j]
 			}
+			pr := existing[strings.ToLower(r.ID)]
+			same := pr != nil && !deleted[pr.n] && !kept[pr.n] && pr.id == r.ID && pr.fileSHA == fr.sha && pr.repo == fr.Repo &&
+				pr.path == fr.Path && pr.kind == r.Kind && pr.srcID == srcID
+			if same && unchanged[r] {
+				kept[pr.n] = true
+				done++
+				prog.count(done, total)
+				continue
+			}
 			r.Normalize()
 			js, err := json.Marshal(r)
 			if err != nil {
 				return fmt.Errorf("%s: %w", r.ID, err)
 			}
-			pr := existing[strings.ToLower(r.ID)]
 			switch {
-			case pr != nil && !deleted[pr.n] && !kept[pr.n] && pr.id == r.ID && pr.fileSHA == fr.sha && pr.repo == fr.Repo &&
-				pr.path == fr.Path && pr.kind == r.Kind && pr.srcID == srcID:
+			case same:
 				kept[pr.n] = true
 				if pr.json != string(js) { // only the cross-references changed
 					if err := w.updateJSON(pr.n, r, js); err != nil {
@@ -292,7 +299,7 @@ func (w *writer) files(prev *previous, results []fileResult) error {
 		k := fileKey{fr.Repo, fr.Path}
 		present[k] = true
 		if fr.reused {
-			if pf := prev.files[k]; pf != nil && pf.sha == fr.sha {
+			if pf := prev.files[k]; pf != nil && pf.sha == fr.sha && pf.size == fr.Size && pf.mtime == fr.mtime {
 				continue
 			}
 		}

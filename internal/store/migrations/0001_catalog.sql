@@ -8,7 +8,7 @@ CREATE TABLE files (
 	sha256  TEXT NOT NULL,
 	format  TEXT NOT NULL,  -- '' when the file holds no rules ruledex reads
 	size    INTEGER NOT NULL,
-	mtime   INTEGER NOT NULL, -- unix seconds
+	mtime   INTEGER NOT NULL, -- unix nanoseconds
 	skipped TEXT NOT NULL,  -- why the file was skipped, '' when it was read
 	diags   TEXT NOT NULL,  -- JSON list of diagnostics that belong to no rule
 	PRIMARY KEY (repo, path)
