@@ -295,3 +295,47 @@ func TestCancelKeepsCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildHostileFiles builds files no rule author would write: invalid
+// UTF-8, NUL bytes, odd names, a rule of only a title. The build keeps going
+// and the catalog can be searched.
+func TestBuildHostileFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	writeTree(t, dir, map[string]string{
+		"bad utf8 ü.yml":  sigmaRule("Bad \xff\xfe UTF-8", "a\x00b"),
+		"nul.yml":         "title: x\x00y\nlogsource:\n  product: \x00\ndetection:\n  s:\n    a: \"\\u0000\"\n  condition: s\n",
+		"only-title.yml":  "title: Only a title\nlogsource: {}\n",
+		"deep.yml":        "title: Deep\nlogsource: {product: x}\ndetection:\n  s:\n    a: " + strings.Repeat("[", 500) + strings.Repeat("]", 500) + "\n  condition: s\n",
+		"cond.yml":        "title: Cond\nlogsource: {product: x}\ndetection:\n  s: {a: b}\n  condition: " + strings.Repeat("(", 300) + "s" + strings.Repeat(")", 300) + "\n",
+		"binary.yml":      "\x00\x01\x02title: \x03detection:\xff",
+		"dup/run.yml":     sigmaRule("Same Id", runCommand),
+		"dup/dup/run.yml": sigmaRule("Same Id", runCommand),
+	})
+	db := filepath.Join(t.TempDir(), "c.db")
+	sum, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Path: dir}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Files != 8 || sum.Rules < 4 {
+		t.Errorf("summary %+v", sum)
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ids, err := d.IDs()
+	if err != nil || len(ids) != sum.Rules {
+		t.Fatalf("ids %v %v", ids, err)
+	}
+	for _, id := range ids {
+		if _, err := d.Rule(id); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	for _, q := range []string{"bad", "x\x00y", "\xff", "Same"} {
+		if _, err := d.Search(Query{Text: q}); err != nil {
+			t.Errorf("search %q: %v", q, err)
+		}
+	}
+}
