@@ -2,6 +2,7 @@ package attack
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -361,5 +362,26 @@ func TestFullName(t *testing.T) {
 		if got := tb.FullName(id); got != want {
 			t.Errorf("FullName(%s) = %q, want %q", id, got, want)
 		}
+	}
+}
+
+func TestResolveRuleBounded(t *testing.T) {
+	q := strings.Repeat("x", 1<<20) + "\n"
+	r := &rule.Rule{Source: rule.Source{Path: "big.yml", Line: 1}, QueryLine: 1, Query: q}
+	for i := 0; i < 500; i++ {
+		r.Techniques = append(r.Techniques, rule.Technique{ID: fmt.Sprintf("T9%03d", i)})
+		r.Query += fmt.Sprintf("attack.t9%03d\n", i)
+	}
+	Default().ResolveRule(r)
+	n := len(r.Diagnostics)
+	if n != maxDiags+1 || r.Diagnostics[n-1].Message != "468 more ATT&CK problems not listed" {
+		t.Fatalf("%d diagnostics, last %+v", n, r.Diagnostics[n-1])
+	}
+	if d := r.Diagnostics[0]; d.Line != 2 || d.Col != 8 {
+		t.Errorf("first diagnostic at %d:%d, want 2:8", d.Line, d.Col)
+	}
+	Default().ResolveRule(r)
+	if len(r.Diagnostics) != n {
+		t.Errorf("second run: %d diagnostics, want %d", len(r.Diagnostics), n)
 	}
 }

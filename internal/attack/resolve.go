@@ -68,6 +68,8 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 	if r == nil {
 		return
 	}
+	p := &placer{r: r}
+	defer p.finish()
 	seen := make(map[string]bool, len(r.Tactics))
 	tactics := r.Tactics[:0:0]
 	for _, s := range r.Tactics {
@@ -75,7 +77,7 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 		if ta, ok := t.Tactic(name); ok {
 			name = ta.Shortname
 		} else if name != "" {
-			t.diag(r, rule.SevWarning, s, fmt.Sprintf("unknown ATT&CK tactic %q (not in ATT&CK%s)", name, versionSuffix(t.Version)))
+			p.diag(rule.SevWarning, s, fmt.Sprintf("unknown ATT&CK tactic %q (not in ATT&CK%s)", name, versionSuffix(t.Version)))
 		}
 		if name != "" && !seen[name] {
 			seen[name] = true
@@ -104,16 +106,16 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 		switch {
 		case !t.Resolve(te):
 			if ValidID(te.ID) {
-				t.diag(r, rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %s (not in ATT&CK%s)", te.ID, versionSuffix(t.Version)))
+				p.diag(rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %s (not in ATT&CK%s)", te.ID, versionSuffix(t.Version)))
 			} else {
-				t.diag(r, rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %q: not a technique id (T1234 or T1234.001)", strings.TrimSpace(stated)))
+				p.diag(rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %q: not a technique id (T1234 or T1234.001)", strings.TrimSpace(stated)))
 			}
 		case te.RevokedBy != "":
-			t.diag(r, rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s was revoked and replaced by %s (%s)", te.StatedAs, te.ID, te.Name))
+			p.diag(rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s was revoked and replaced by %s (%s)", te.StatedAs, te.ID, te.Name))
 		case te.Revoked:
-			t.diag(r, rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s (%s) was revoked", te.ID, te.Name))
+			p.diag(rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s (%s) was revoked", te.ID, te.Name))
 		case te.Deprecated:
-			t.diag(r, rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s (%s) is deprecated", te.ID, te.Name))
+			p.diag(rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s (%s) is deprecated", te.ID, te.Name))
 		}
 	}
 }
@@ -127,21 +129,56 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
+// maxDiags bounds the diagnostics one ResolveRule adds to a rule.
+const maxDiags = 32
+
+// placer adds ResolveRule's diagnostics to a rule, placed where the rule's
+// text shows what they are about.
+type placer struct {
+	r          *rule.Rule
+	lower      string // r.Query with ASCII letters lower-cased (same offsets)
+	lowered    bool
+	n, dropped int
+}
+
 // diag adds a diagnostic to r, placed where the rule's text shows what, else
-// at the rule's first line; a diagnostic r already has is not added again.
-func (t *Table) diag(r *rule.Rule, sev, what, msg string) {
-	line, col := locate(r, strings.TrimSpace(what))
-	for _, d := range r.Diagnostics {
+// at the rule's first line; a diagnostic r already has is not added again,
+// and past maxDiags they are counted, not added.
+func (p *placer) diag(sev, what, msg string) {
+	for _, d := range p.r.Diagnostics {
 		if d.Message == msg && d.Severity == sev {
+			p.n++ // added by an earlier run: it counts against the bound
 			return
 		}
 	}
-	r.AddDiagnostic(sev, line, col, msg)
+	if p.n >= maxDiags {
+		p.dropped++
+		return
+	}
+	p.n++
+	line, col := p.locate(strings.TrimSpace(what))
+	p.r.AddDiagnostic(sev, line, col, msg)
 }
 
-// locate finds what in r.Query (case-insensitively, not as the start of a
-// longer id) and returns its file line and column; else r's first line.
-func locate(r *rule.Rule, what string) (line, col int) {
+// finish adds a note of the diagnostics left out.
+func (p *placer) finish() {
+	if p.dropped > 0 {
+		msg := fmt.Sprintf("%d more ATT&CK problems not listed", p.dropped)
+		for _, d := range p.r.Diagnostics {
+			if d.Message == msg {
+				return
+			}
+		}
+		line, col := p.locate("")
+		p.r.AddDiagnostic(rule.SevWarning, line, col, msg)
+	}
+}
+
+// locate finds what in the rule's query (ASCII case-insensitively, as a
+// whole word) and returns its file line and column; else the rule's first
+// line.
+func (p *placer) locate(what string) (line, col int) {
+	r := p.r
 	line, col = r.Source.Line, 1
 	if line <= 0 {
 		line = r.QueryLine
@@ -152,16 +189,17 @@ func locate(r *rule.Rule, what string) (line, col int) {
 	if what == "" || r.QueryLine <= 0 {
 		return line, col
 	}
-	q := r.Query
-	lw := strings.ToLower(what)
-	from := 0
-	for from < len(q) {
-		i := indexFold(q[from:], lw)
+	if !p.lowered {
+		p.lower, p.lowered = asciiLower(r.Query), true
+	}
+	q, lw := p.lower, asciiLower(what)
+	for from := 0; from < len(q); {
+		i := strings.Index(q[from:], lw)
 		if i < 0 {
 			break
 		}
 		i += from
-		end := i + len(what)
+		end := i + len(lw)
 		if (end < len(q) && (isWordByte(q[end]) || (q[end] == '.' && end+1 < len(q) && isDigit(q[end+1])))) ||
 			(i > 0 && isWordByte(q[i-1])) {
 			from = i + 1
@@ -180,15 +218,20 @@ func isWordByte(c byte) bool {
 	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-'
 }
 
-// indexFold is strings.Index with ASCII case folding; lw is lower case.
-func indexFold(s, lw string) int {
-	n := len(lw)
-	for i := 0; i+n <= len(s); i++ {
-		if strings.EqualFold(s[i:i+n], lw) {
-			return i
+// asciiLower lower-cases the ASCII letters of s, keeping every byte offset.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
 		}
 	}
-	return -1
+	return s
 }
 
 func versionSuffix(v string) string {
