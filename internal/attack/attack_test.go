@@ -366,12 +366,14 @@ func TestFullName(t *testing.T) {
 }
 
 func TestResolveRuleBounded(t *testing.T) {
-	q := strings.Repeat("x", 1<<20) + "\n"
-	r := &rule.Rule{Source: rule.Source{Path: "big.yml", Line: 1}, QueryLine: 1, Query: q}
+	var q strings.Builder
+	q.WriteString(strings.Repeat("x", 1<<20) + "\n")
+	r := &rule.Rule{Source: rule.Source{Path: "big.yml", Line: 1}, QueryLine: 1}
 	for i := 0; i < 500; i++ {
 		r.Techniques = append(r.Techniques, rule.Technique{ID: fmt.Sprintf("T9%03d", i)})
-		r.Query += fmt.Sprintf("attack.t9%03d\n", i)
+		fmt.Fprintf(&q, "attack.t9%03d\n", i)
 	}
+	r.Query = q.String()
 	Default().ResolveRule(r)
 	n := len(r.Diagnostics)
 	if n != maxDiags+1 || r.Diagnostics[n-1].Message != "468 more ATT&CK problems not listed" {
