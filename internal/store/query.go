@@ -62,7 +62,9 @@ type Query struct {
 	Browse bool
 }
 
-// Result is a page of rules found, with the facet counts of all of them.
+// Result is a page of rules found, with the facet counts of all of them. A
+// facet the query filters on is counted as if it did not: its values show
+// how many rules each would add.
 type Result struct {
 	Total   int                `json:"total"`
 	Page    int                `json:"page"`
@@ -181,9 +183,21 @@ func (d *DB) Search(q Query) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	matched = ix.filter(matched, q.Facets, q.Browse)
+	textMatched := matched
+	matched = ix.filter(textMatched, q.Facets, q.Browse)
 	res.Total = len(matched)
 	res.Facets = ix.count(matched, q.FacetLimit)
+	// A facet that filters is counted without its own filter, so that its
+	// other values (to widen the search) keep their counts.
+	for f := range q.Facets {
+		others := make(map[string][]string, len(q.Facets)-1)
+		for g, vals := range q.Facets {
+			if g != f {
+				others[g] = vals
+			}
+		}
+		res.Facets[f] = ix.countFacet(ix.filter(textMatched, others, q.Browse), f, q.FacetLimit)
+	}
 	from := (q.Page - 1) * q.PerPage
 	if from >= len(matched) {
 		return res, nil
@@ -314,6 +328,27 @@ func (ix *index) count(ns []int64, limit int) map[string][]Count {
 		if limit >= 0 && len(cs) > limit {
 			out[f] = cs[:limit]
 		}
+	}
+	return out
+}
+
+// countFacet is count for one facet.
+func (ix *index) countFacet(ns []int64, facet string, limit int) []Count {
+	counts := map[int32]int{}
+	for _, n := range ns {
+		for _, id := range ix.rules[n] {
+			if ix.facet[id] == facet {
+				counts[id]++
+			}
+		}
+	}
+	out := make([]Count, 0, len(counts))
+	for id, c := range counts {
+		out = append(out, Count{Value: ix.value[id], Count: c})
+	}
+	sortCounts(out)
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
 	}
 	return out
 }

@@ -106,6 +106,12 @@ func TestSearchFacetsAndPages(t *testing.T) {
 	if c := res.Facets["technique"]; len(c) != 1 || c[0].Value != "T1651" && c[0].Value != "t1651" {
 		t.Errorf("technique facet %v", c)
 	}
+	// Filtering on one title word and one severity: the severity facet still
+	// counts the other severities of the text's rules.
+	f, err := d.Search(Query{Facets: map[string][]string{"severity": {"high"}, "platform": {"sigma"}}})
+	if err != nil || f.Total != 0 || len(f.Facets["severity"]) != 1 || f.Facets["severity"][0].Value != "medium" || f.Facets["platform"] == nil {
+		t.Errorf("disjunctive facets: %+v %v", f, err)
+	}
 	vals, err := d.FacetValues("table")
 	if err != nil || len(vals) == 0 || vals[0].Value != "azure/activitylogs/" {
 		t.Errorf("facet values: %v %v", vals, err)
