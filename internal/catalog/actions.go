@@ -561,7 +561,13 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 						continue
 					}
 				}
-				k := ActionKey{Space: s.Space, Value: folded, Match: m, Field: p.field, Text: v, Provider: s.spaceProvider}
+				value := folded
+				if s.Space == "entra" && m == "" {
+					// Entra activity names come with a final period in
+					// some feeds ("Update application.").
+					value = strings.TrimSuffix(value, ".")
+				}
+				k := ActionKey{Space: s.Space, Value: value, Match: m, Field: p.field, Text: v, Provider: s.spaceProvider}
 				if s.Space == "azure" && azureOpRE.MatchString(folded) {
 					k.Match = "" // a whole operation is the operation, however it is matched
 				}

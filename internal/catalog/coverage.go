@@ -27,8 +27,9 @@ type TacticCoverage struct {
 	ID         string              `json:"id"`
 	Shortname  string              `json:"shortname"`
 	Name       string              `json:"name"`
-	Rules      int                 `json:"rules"`   // rules with a technique of the tactic
-	Covered    int                 `json:"covered"` // techniques of the tactic with rules
+	Rules      int                 `json:"rules"`       // rules with a technique of the tactic
+	TacticOnly int                 `json:"tactic_only"` // rules that state the tactic but none of its techniques
+	Covered    int                 `json:"covered"`     // techniques of the tactic with rules
 	Techniques []TechniqueCoverage `json:"techniques"`
 }
 
@@ -83,7 +84,9 @@ func (a *techAgg) add(i int32, platform string) {
 // Coverage computes the ATT&CK matrix of rules with table t (the default
 // table when nil). A rule counts under each technique it states, resolved
 // to today's technique when revoked and replaced, and under the technique's
-// every tactic; a sub-technique also counts for its parent. Techniques the
+// every tactic; a sub-technique also counts for its parent. A rule that
+// states a tactic but none of its techniques counts in the tactic's
+// TacticOnly. Techniques the
 // table lacks, or marks deprecated, or revoked without replacement, are
 // listed in Outside.
 func Coverage(rules []*rule.Rule, t *attack.Table) Matrix {
@@ -103,9 +106,18 @@ func Coverage(rules []*rule.Rule, t *attack.Table) Matrix {
 		}
 		return a
 	}
+	statedTactic := map[string][]int32{} // tactic shortname → rules stating it
 	for i, r := range rules {
 		if r == nil || !InCoverage(r) {
 			continue
+		}
+		for _, ta := range r.Tactics {
+			if full, ok := t.Tactic(ta); ok {
+				l := statedTactic[full.Shortname]
+				if n := len(l); n == 0 || l[n-1] != int32(i) {
+					statedTactic[full.Shortname] = append(l, int32(i))
+				}
+			}
 		}
 		m.Rules++
 		platforms[r.Platform] = true
@@ -210,6 +222,11 @@ func Coverage(rules []*rule.Rule, t *attack.Table) Matrix {
 			tc.Techniques = append(tc.Techniques, e)
 		}
 		tc.Rules = len(seen)
+		for _, i := range statedTactic[ta.Shortname] {
+			if !seen[i] {
+				tc.TacticOnly++
+			}
+		}
 		m.Tactics = append(m.Tactics, tc)
 	}
 	m.Covered, m.CoveredSub = len(coveredTech), len(coveredSub)

@@ -45,13 +45,21 @@ func coverageRules() []*rule.Rule {
 		techRule("kusto/feed", "kusto", rule.KindAlertFeed, "T1059"),
 		techRule("kusto/d", "kusto", rule.KindDetection, "T1078", "T9999", "T1059.001"),
 		techRule("kusto/e", "kusto", rule.KindDetection),
+		{ID: "kusto/f", Platform: "kusto", Kind: rule.KindDetection, Tactics: []string{"Execution", "impact"}},
+		{ID: "kusto/g", Platform: "kusto", Kind: rule.KindDetection, Tactics: []string{"execution"}, Techniques: []rule.Technique{{ID: "T1059"}}},
 	}
 }
 
 func TestCoverage(t *testing.T) {
 	m := Coverage(coverageRules(), attack.Default())
-	if m.Rules != 5 || m.Mapped != 4 {
-		t.Errorf("rules %d mapped %d, want 5 and 4", m.Rules, m.Mapped)
+	if m.Rules != 7 || m.Mapped != 5 {
+		t.Errorf("rules %d mapped %d, want 7 and 5", m.Rules, m.Mapped)
+	}
+	for _, ta := range m.Tactics {
+		want := map[string]int{"execution": 1, "impact": 1}[ta.Shortname] // f; g has a technique of execution
+		if ta.TacticOnly != want {
+			t.Errorf("%s: %d rules state only the tactic, want %d", ta.Shortname, ta.TacticOnly, want)
+		}
 	}
 	if len(m.Tactics) != 14 || m.Tactics[0].Shortname != "reconnaissance" || m.Tactics[13].Shortname != "impact" {
 		t.Fatalf("tactics not in matrix order")
@@ -60,11 +68,11 @@ func TestCoverage(t *testing.T) {
 	if !ok {
 		t.Fatal("T1059 not under execution")
 	}
-	// a, b (sub .003), c (T1086 → .001), d: four rules; the feed is left out.
-	if te.Rules != 4 || te.ByPlatform["kusto"] != 2 || te.ByPlatform["sigma"] != 2 {
+	// a, b (sub .003), c (T1086 → .001), d, g: five rules; the feed is left out.
+	if te.Rules != 5 || te.ByPlatform["kusto"] != 3 || te.ByPlatform["sigma"] != 2 {
 		t.Errorf("T1059 = %d rules %v", te.Rules, te.ByPlatform)
 	}
-	if strings.Join(te.RuleIDs, " ") != "kusto/a kusto/d sigma/b sigma/c" {
+	if strings.Join(te.RuleIDs, " ") != "kusto/a kusto/d kusto/g sigma/b sigma/c" {
 		t.Errorf("T1059 rules = %v", te.RuleIDs)
 	}
 	if sub, _ := findTech(m, "execution", "T1059.001"); sub.Rules != 3 {
@@ -83,8 +91,8 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("outside = %+v", m.Outside)
 	}
 	for _, ta := range m.Tactics {
-		if ta.Shortname == "execution" && ta.Rules != 4 {
-			t.Errorf("execution: %d rules, want 4", ta.Rules)
+		if ta.Shortname == "execution" && ta.Rules != 5 {
+			t.Errorf("execution: %d rules, want 5", ta.Rules)
 		}
 		for i := 1; i < len(ta.Techniques); i++ {
 			if ta.Techniques[i-1].Name > ta.Techniques[i].Name {
@@ -323,7 +331,7 @@ func TestNavigatorLayer(t *testing.T) {
 		te := x.(map[string]any)
 		scores[te["techniqueID"].(string)+"/"+te["tactic"].(string)] = te["score"].(float64)
 	}
-	want := map[string]float64{"T1059/execution": 4, "T1059.001/execution": 3, "T1059.003/execution": 1,
+	want := map[string]float64{"T1059/execution": 5, "T1059.001/execution": 3, "T1059.003/execution": 1,
 		"T1078/persistence": 1, "T1078/initial-access": 1, "T1078/defense-evasion": 1, "T1078/privilege-escalation": 1}
 	for k, w := range want {
 		if scores[k] != w {
@@ -333,7 +341,7 @@ func TestNavigatorLayer(t *testing.T) {
 	if len(scores) != len(want) {
 		t.Errorf("layer has %d technique entries, want %d: %v", len(scores), len(want), scores)
 	}
-	if g := l["gradient"].(map[string]any); g["maxValue"].(float64) != 4 {
+	if g := l["gradient"].(map[string]any); g["maxValue"].(float64) != 5 {
 		t.Errorf("gradient max = %v", g["maxValue"])
 	}
 
