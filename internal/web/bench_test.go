@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -108,14 +109,39 @@ func BenchmarkSearchPage(b *testing.B) {
 // the corpus over HTTP (loopback) from one server, as fast as they can; it
 // reports pages per second and the 99th percentile latency.
 func BenchmarkServeConcurrent(b *testing.B) {
-	m := benchCatalog(b)
-	s, err := New(m)
+	loadTest(b, benchCatalog(b))
+}
+
+// BenchmarkServeConcurrentStore is the load test on a built SQLite catalog
+// (RULEDEX_BENCH_DB), as `ruledex serve --db` serves it.
+func BenchmarkServeConcurrentStore(b *testing.B) {
+	db := os.Getenv("RULEDEX_BENCH_DB")
+	if db == "" {
+		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
+	}
+	cat, err := OpenStore(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cat.Close()
+	loadTest(b, cat)
+}
+
+func loadTest(b *testing.B, cat Catalog) {
+	s, err := New(cat)
 	if err != nil {
 		b.Fatal(err)
 	}
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	paths := pagePaths(b, m)
+	ids, err := cat.RuleIDs(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = RulePath(id)
+	}
 	const clients = 64
 	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	defer tr.CloseIdleConnections()
@@ -184,4 +210,40 @@ func BenchmarkHighlightSigma(b *testing.B) {
 	for b.Loop() {
 		Highlight("sigma", q, 1)
 	}
+}
+
+// BenchmarkRulePageStore serves rule pages from a built SQLite catalog, as
+// `ruledex serve --db` does. Set RULEDEX_BENCH_DB to a catalog built with
+// `ruledex build`; skipped otherwise.
+func BenchmarkRulePageStore(b *testing.B) {
+	db := os.Getenv("RULEDEX_BENCH_DB")
+	if db == "" {
+		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
+	}
+	cat, err := OpenStore(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cat.Close()
+	s, err := New(cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids, _ := cat.RuleIDs(b.Context())
+	durs := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		req := httptest.NewRequest("GET", RulePath(ids[i%len(ids)]), nil)
+		w := httptest.NewRecorder()
+		t0 := time.Now()
+		s.ServeHTTP(w, req)
+		durs = append(durs, time.Since(t0))
+		if w.Code != 200 {
+			b.Fatalf("%d", w.Code)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(percentile(durs, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(durs, 0.99).Microseconds())/1000, "p99-ms")
 }

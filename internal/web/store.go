@@ -1,6 +1,7 @@
 package web
 
 import (
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
@@ -22,6 +24,57 @@ type StoreCatalog struct {
 	db      *store.DB
 	light   *Memory
 	version string
+	cache   *ruleCache
+}
+
+// RuleCacheSize is the number of decoded rules a StoreCatalog keeps, so that
+// pages of popular rules skip reading and decoding the rule's JSON.
+const RuleCacheSize = 2048
+
+// ruleCache keeps the most recently used rules (least recently used evicted).
+type ruleCache struct {
+	mu    sync.Mutex
+	max   int
+	items map[string]*list.Element
+	order *list.List // front: most recent
+}
+
+type cached struct {
+	id string
+	r  *rule.Rule
+}
+
+func newRuleCache(n int) *ruleCache {
+	return &ruleCache{max: n, items: map[string]*list.Element{}, order: list.New()}
+}
+
+func (c *ruleCache) get(id string) *rule.Rule {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[id]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*cached).r
+	}
+	return nil
+}
+
+func (c *ruleCache) put(id string, r *rule.Rule) {
+	if c.max <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[id]; ok {
+		e.Value.(*cached).r = r
+		c.order.MoveToFront(e)
+		return
+	}
+	c.items[id] = c.order.PushFront(&cached{id, r})
+	for c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*cached).id)
+	}
 }
 
 // OpenStore opens the catalog database at path for the web faces.
@@ -30,7 +83,7 @@ func OpenStore(path string) (*StoreCatalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &StoreCatalog{db: db}
+	c := &StoreCatalog{db: db, cache: newRuleCache(RuleCacheSize)}
 	var light []*rule.Rule
 	err = db.EachRule(func(r *rule.Rule) error {
 		light = append(light, lightRule(r))
@@ -90,11 +143,18 @@ func (c *StoreCatalog) Stats(ctx context.Context) (*Stats, error) { return c.lig
 
 // Rule implements Catalog.
 func (c *StoreCatalog) Rule(_ context.Context, id string) (*rule.Rule, error) {
+	if r := c.cache.get(id); r != nil {
+		return r, nil
+	}
 	r, err := c.db.Rule(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	c.cache.put(id, r)
+	return r, nil
 }
 
 // RuleIDs implements Catalog.
