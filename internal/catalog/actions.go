@@ -462,7 +462,10 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 		}
 	}
 	// Windows providers and channels the rule names, per source.
-	type pc struct{ providers, channels []string }
+	type pc struct {
+		providers, channels []string
+		defaulted           bool // providers is the source's default
+	}
 	winCtx := map[*actionSource]*pc{}
 	winOf := func(s *actionSource) *pc {
 		if c, ok := winCtx[s]; ok {
@@ -487,7 +490,7 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 			}
 		}
 		if len(c.providers) == 0 && s.Provider != "" {
-			c.providers = []string{s.Provider}
+			c.providers, c.defaulted = []string{s.Provider}, true
 		}
 		if len(c.channels) == 0 && s.Channel != "" {
 			c.channels = []string{s.Channel}
@@ -528,6 +531,13 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 					}
 					c := winOf(s)
 					providers := c.providers
+					if c.defaulted && len(c.channels) == 1 {
+						// The log's usual provider may not write this event
+						// (Security 1102 comes from Microsoft-Windows-Eventlog).
+						if pr := eventProvider(c.channels[0], id); pr != "" {
+							providers = []string{pr}
+						}
+					}
 					if len(providers) == 0 {
 						for _, ch := range c.channels {
 							if pr := eventProvider(ch, id); pr != "" {
