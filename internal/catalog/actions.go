@@ -394,8 +394,14 @@ func matchOf(kind string) (match string, ok bool) {
 // match; ok is false when a wildcard stays inside the value.
 func globValue(v, match string) (string, string, bool) {
 	lead := strings.HasPrefix(v, "*")
-	trail := strings.HasSuffix(v, "*") && !strings.HasSuffix(v, `\*`)
-	core := strings.TrimSuffix(strings.TrimPrefix(v, "*"), "*")
+	trail := len(v) > 1 && strings.HasSuffix(v, "*") && !strings.HasSuffix(v, `\*`)
+	core := v
+	if lead {
+		core = core[1:]
+	}
+	if trail {
+		core = core[:len(core)-1]
+	}
 	if core == "" {
 		return "", "", false
 	}

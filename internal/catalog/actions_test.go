@@ -244,6 +244,28 @@ func TestSameActionWindowsAndBroad(t *testing.T) {
 	}
 }
 
+func TestGlobValue(t *testing.T) {
+	for _, tc := range []struct {
+		in, match, v, m string
+		ok              bool
+	}{
+		{"abc", "", "abc", "", true},
+		{"*abc", "", "abc", "endswith", true},
+		{"abc*", "", "abc", "startswith", true},
+		{"*abc*", "", "abc", "contains", true},
+		{`abc\*`, "", "", "", false}, // an escaped star stays in the value: not a plain name
+		{"a*c", "", "", "", false},
+		{"*", "", "", "", false},
+		{"**", "", "", "", false},
+		{"*abc", "startswith", "abc", "contains", true},
+	} {
+		v, m, ok := globValue(tc.in, tc.match)
+		if v != tc.v || m != tc.m || ok != tc.ok {
+			t.Errorf("globValue(%q, %q) = %q %q %v, want %q %q %v", tc.in, tc.match, v, m, ok, tc.v, tc.m, tc.ok)
+		}
+	}
+}
+
 func TestPartialMatches(t *testing.T) {
 	full := "microsoft.compute/virtualmachines/runcommand/action"
 	for _, tc := range []struct {
