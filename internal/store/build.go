@@ -64,6 +64,19 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if len(opt.Sources) == 0 {
 		return nil, errors.New("build: no sources")
 	}
+	names := map[string]string{}
+	for _, s := range opt.Sources {
+		name := ingest.RepoName(sourceTarget(s))
+		if prev, dup := names[name]; dup {
+			return nil, fmt.Errorf("build: sources %s and %s are both named %s; name them (NAME=PATH, or name: in ruledex.yaml)", prev, s.Path, name)
+		}
+		names[name] = s.Path
+	}
+	unlock, err := lockBuild(opt.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	prog := newProgress(opt.Progress, opt.TTY)
 	defer prog.done()
 

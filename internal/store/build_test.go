@@ -339,3 +339,27 @@ func TestBuildHostileFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildRefusesConcurrentAndSameNames(t *testing.T) {
+	dir, _ := fixture(t)
+	db := filepath.Join(t.TempDir(), "c.db")
+	unlock, err := lockBuild(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Path: dir}}}); err == nil || !strings.Contains(err.Error(), "another build") {
+		t.Errorf("concurrent build: %v", err)
+	}
+	unlock()
+	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Path: dir}}}); err != nil {
+		t.Errorf("after unlock: %v", err)
+	}
+	other := filepath.Join(t.TempDir(), "rules")
+	writeTree(t, other, map[string]string{"a.yml": sigmaRule("A", runCommand)})
+	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Path: dir}, {Path: other}}}); err == nil || !strings.Contains(err.Error(), "both named rules") {
+		t.Errorf("two sources named rules: %v", err)
+	}
+	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Path: dir}, {Name: "other", Path: other}}}); err != nil {
+		t.Errorf("named apart: %v", err)
+	}
+}
