@@ -1,8 +1,3 @@
-// Package web publishes a rule catalog as a website, a JSON API under
-// /api/v1/, and a static export of the same pages. Handlers read through the
-// Catalog interface only: the in-memory Memory catalog (tests, the embedded
-// examples) and the SQLite store both implement it. Templates and static
-// files are embedded; no route reads anything else.
 package web
 
 import (

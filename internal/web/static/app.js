@@ -1,4 +1,5 @@
-// ruledex: the theme toggle. Everything else works without JavaScript.
+// ruledex: the theme toggle, "/" to search, and a copy button for rule
+// bodies. Every page works without JavaScript.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -14,11 +15,35 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     var b = document.getElementById("theme");
-    if (!b) return;
-    b.addEventListener("click", function () {
-      var next = current() === "dark" ? "light" : "dark";
-      root.setAttribute("data-theme", next);
-      try { localStorage.setItem(key, next); } catch (e) { /* ignore */ }
+    if (b) {
+      b.addEventListener("click", function () {
+        var next = current() === "dark" ? "light" : "dark";
+        root.setAttribute("data-theme", next);
+        try { localStorage.setItem(key, next); } catch (e) { /* ignore */ }
+      });
+    }
+    // "/" focuses the search box, as on most sites.
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      var t = ev.target;
+      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+      var q = document.querySelector("form[role=search] input[type=search]");
+      if (q) { ev.preventDefault(); q.focus(); q.select(); }
     });
+    // Copy buttons: copy the text of the element named by data-copy, without line numbers.
+    var buttons = document.querySelectorAll("button[data-copy]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = false;
+      buttons[i].addEventListener("click", function (ev) {
+        var btn = ev.currentTarget;
+        var el = document.getElementById(btn.getAttribute("data-copy"));
+        if (!el || !navigator.clipboard) return;
+        navigator.clipboard.writeText(el.textContent).then(function () {
+          var old = btn.textContent;
+          btn.textContent = "copied";
+          setTimeout(function () { btn.textContent = old; }, 1500);
+        });
+      });
+    }
   });
 })();

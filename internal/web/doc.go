@@ -1,0 +1,37 @@
+// Package web publishes a rule catalog as a website, a JSON API and a static
+// export of the same pages. Handlers read through the Catalog interface only;
+// Memory (rules in memory: the embedded examples, rule folders, tests) and
+// StoreCatalog (a catalog built into SQLite by package store) implement it.
+// Templates (templates/*.html) and assets (static/) are embedded; no route
+// reads anything else.
+//
+// Use:
+//
+//	srv, err := web.New(web.NewMemory(rules))     // or web.OpenStore("ruledex.db")
+//	http.ListenAndServe(addr, srv)
+//	sum, err := web.Export(ctx, cat, "site", web.ExportOptions{})
+//
+// Pages (every name in a path is encoded by Seg; rule ids by IDPath):
+//
+//	/                                   home: what the catalog holds, search box
+//	/rules/?f=key:value&page=N          browse, facets (alert feeds left out)
+//	/rules/{platform}/{slug}/           rule page, sections in DESIGN.md's order
+//	/search?q=TEXT&f=key:value          search with highlighted snippets and facet counts
+//	/attack/  /attack/{T1059}/          ATT&CK matrix; technique page with rules by platform
+//	/tables/  /tables/{name}/           tables and Sigma log sources
+//	/events/  /events/{provider}/{event}/
+//	/indicators/  /fields/{field}/  /indicators/{field}/{kind}/{value}/
+//	/repos/  /repos/{name}/  /by/{facet}/  /by/{facet}/{value}/
+//
+// JSON API (errors as {"error": ...} with the status; ETag and If-None-Match
+// on every response):
+//
+//	/api/v1/  /api/v1/stats  /api/v1/rules?facet=k:v  /api/v1/rules/{id}  (the contract: json.Marshal of rule.Rule)
+//	/api/v1/search?q=&facet=k:v&page=&per_page=  /api/v1/indicators?field=&kind=&q=[&value=]
+//	/api/v1/coverage  /api/v1/navigator
+//
+// Every response carries a Content-Security-Policy without inline script
+// (default-src 'self'), X-Content-Type-Options: nosniff and X-Frame-Options.
+// Rule text is untrusted: the templates escape it, links from rule text are
+// kept only when they are http(s), and class names made from it are filtered.
+package web
