@@ -931,3 +931,50 @@ func LinkActions(rules []*rule.Rule) {
 	}
 	SameAction(rules)
 }
+
+// MatchAction answers "which rules look at this action, in any language?":
+// the rules that have the action named by value (an Azure operation, a
+// CloudTrail event name, a Windows event id or "provider id", ...), compared
+// case-insensitively, as a full key of any space or through a partial key
+// that matches it (has, contains, startswith, endswith). Each reference
+// lists the rule's matching actions.
+func MatchAction(rules []*rule.Rule, value string) []rule.RuleRef {
+	v := Fold(strings.TrimSpace(value))
+	if v == "" {
+		return []rule.RuleRef{}
+	}
+	// A Windows event: "4688", or "Microsoft-Windows-Security-Auditing 4688".
+	winProvider, winID := "", eventID(v)
+	if i := strings.LastIndexByte(v, ' '); winID == "" && i > 0 {
+		if id := eventID(v[i+1:]); id != "" {
+			winProvider, winID = Fold(actionTable().provider(strings.TrimSpace(v[:i]))), id
+		}
+	}
+	out := []rule.RuleRef{}
+	for _, r := range rules {
+		var labels []string
+		for _, k := range ActionKeys(r) {
+			hit := false
+			switch {
+			case k.Space == "windows":
+				if winID != "" && strings.HasSuffix(k.Value, ":"+winID) {
+					hit = winProvider == "" || strings.HasPrefix(k.Value, winProvider+":")
+				}
+			case k.Partial():
+				hit = partialMatches(v, k.Value, k.Match)
+			default:
+				hit = k.Value == v || (k.Space == "entra" && k.Value == strings.TrimSuffix(v, "."))
+			}
+			if hit {
+				labels = appendUnique(labels, k.Label())
+			}
+		}
+		if len(labels) > 0 {
+			ref := ref(r)
+			ref.Actions = labels
+			out = append(out, ref)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

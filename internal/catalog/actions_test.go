@@ -493,3 +493,36 @@ func assertSymmetric(t *testing.T, rules []*rule.Rule) {
 		}
 	}
 }
+
+func TestMatchAction(t *testing.T) {
+	kusto := actionRule("kusto/run", "kql", []string{"AzureActivity"},
+		pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.Compute/virtualMachines/runCommand/action"))
+	defender := actionRule("kusto/ueba", "kql", []string{"BehaviorAnalytics"},
+		pred("ActivityInsights.EventMessage", rule.OpHasAny, false, false, "runCommand/action", "extensions/write"))
+	sigma := actionRule("sigma/sec", "sigma", []string{"windows/security/"}, pred("EventID", rule.OpEq, false, false, "4688"))
+	other := actionRule("kusto/other", "kql", []string{"AzureActivity"},
+		pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.Compute/virtualMachines/write"))
+	rules := []*rule.Rule{sigma, other, defender, kusto}
+	ids := func(refs []rule.RuleRef) string {
+		var out []string
+		for _, r := range refs {
+			out = append(out, r.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	for _, tc := range []struct{ q, want string }{
+		{"microsoft.compute/VIRTUALMACHINES/runCommand/action", "kusto/run kusto/ueba"},
+		{"Microsoft.Compute/virtualMachines/write", "kusto/other"},
+		{"4688", "sigma/sec"},
+		{"Microsoft-Windows-Security-Auditing 4688", "sigma/sec"},
+		{"Microsoft-Windows-Sysmon 4688", ""},
+		{"", ""},
+		{"ConsoleLogin", ""},
+		{"İİİİ 4688", ""},
+		{"sysmon 4688", ""},
+	} {
+		if got := ids(MatchAction(rules, tc.q)); got != tc.want {
+			t.Errorf("MatchAction(%q) = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}
