@@ -451,6 +451,8 @@ func FuzzActionKeys(f *testing.F) {
 			}
 			Events(r)
 			SameAction([]*rule.Rule{r, r})
+			MatchAction([]*rule.Rule{r}, value)
+			MatchAction([]*rule.Rule{r}, field+" "+value)
 		}
 	})
 }
