@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -27,6 +28,28 @@ func matrixTactics() []Tactic {
 		ts = append(ts, Tactic{ID: t.ID, Short: t.Shortname, Name: t.Name})
 	}
 	return ts
+}
+
+var (
+	rankMu    sync.Mutex
+	rankTable *attack.Table
+	rankMap   map[string]int
+)
+
+// tacticRank returns the matrix position (1-based) of every tactic
+// shortname of the ATT&CK table in use. Do not modify the map.
+func tacticRank() map[string]int {
+	t := attack.Default()
+	rankMu.Lock()
+	defer rankMu.Unlock()
+	if rankTable != t {
+		rankMap = map[string]int{}
+		for i, ta := range t.Tactics() {
+			rankMap[ta.Shortname] = i + 1
+		}
+		rankTable = t
+	}
+	return rankMap
 }
 
 // parentTechnique returns T1059 for T1059.001, and id itself for a technique.

@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
 )
 
 // The rule page's most repeated parts (stages with their predicates and
@@ -176,6 +178,151 @@ func tagsHTML(ls []link, suffix string) template.HTML {
 		w.text(l.Text)
 		w.raw(suffix)
 		w.raw("</a> ")
+	}
+	return w.html()
+}
+
+// attackRowsHTML renders the rows of the rule page's ATT&CK table.
+func attackRowsHTML(d *ruleData) template.HTML {
+	var w htmlw
+	for _, row := range d.Tactics {
+		w.raw("<tr><td>")
+		w.text(row.Tactic)
+		w.raw("</td><td>")
+		if len(row.Techniques) == 0 {
+			w.raw(`<span class="sub">no technique stated</span>`)
+		}
+		for i, t := range row.Techniques {
+			if i > 0 {
+				w.raw("<br>")
+			}
+			target := t.ID
+			if t.RevokedBy != "" {
+				target = t.RevokedBy
+			}
+			w.link(d.TechniqueHref(target), t.ID, true)
+			w.raw(" ")
+			if t.Unknown {
+				w.raw("<em>unknown technique</em>")
+			} else {
+				w.text(t.Name)
+			}
+			if t.Revoked {
+				w.raw(` <span class="note">revoked`)
+				if t.RevokedBy != "" {
+					w.raw(", now ")
+					w.text(t.RevokedBy)
+				}
+				w.raw("</span>")
+			}
+			if t.Deprecated {
+				w.raw(` <span class="note">deprecated</span>`)
+			}
+			if t.StatedAs != "" {
+				w.raw(` <span class="note">stated as `)
+				w.text(t.StatedAs)
+				w.raw("</span>")
+			}
+		}
+		w.raw("</td></tr>\n")
+	}
+	return w.html()
+}
+
+// indicatorRowsHTML renders the rows of the indicators table.
+func indicatorRowsHTML(rows []indicatorRow) template.HTML {
+	var w htmlw
+	for _, row := range rows {
+		if row.Negated {
+			w.raw(`<tr class="neg"><td>`)
+		} else {
+			w.raw("<tr><td>")
+		}
+		w.link(row.FieldHref, row.Field, true)
+		w.raw("</td><td>")
+		w.text(row.Label)
+		w.raw("</td><td>")
+		w.raw(string(indicatorValuesHTML(row.Values)))
+		w.raw("</td></tr>\n")
+	}
+	return w.html()
+}
+
+// outputRowsHTML renders the rows of the output fields table.
+func outputRowsHTML(os []rule.OutputField) template.HTML {
+	var w htmlw
+	for _, o := range os {
+		w.raw("<tr><td><code>")
+		w.text(o.Name)
+		w.raw("</code></td><td>")
+		if o.Stage > 0 {
+			n := strconv.Itoa(o.Stage)
+			w.raw(`<a href="#stage-` + n + `">`)
+			w.text(o.Source)
+			w.raw(" (stage " + n + ")</a>")
+		} else {
+			w.text(o.Source)
+		}
+		w.raw("</td><td>")
+		if o.Expr != "" {
+			w.raw(`<code class="wrap">`)
+			w.text(o.Expr)
+			w.raw("</code>")
+		}
+		w.raw("</td><td>")
+		w.text(o.Entity)
+		w.raw("</td></tr>\n")
+	}
+	return w.html()
+}
+
+// refRowsHTML renders the rows of a table of rule references.
+func refRowsHTML(refs []refView, actions bool) template.HTML {
+	var w htmlw
+	for _, r := range refs {
+		w.raw(`<tr><td><span class="badge p-` + className(r.Platform) + `">`)
+		w.text(r.Platform)
+		w.raw("</span></td><td>")
+		title := r.Title
+		if title == "" {
+			title = r.ID
+		}
+		w.link(r.Href, title, false)
+		w.raw(`<div class="sub">`)
+		w.text(r.Path)
+		w.raw("</div></td>")
+		if actions {
+			w.raw("<td>")
+			for i, a := range r.Actions {
+				if i > 0 {
+					w.raw(", ")
+				}
+				w.raw("<code>")
+				w.text(a)
+				w.raw("</code>")
+			}
+			w.raw("</td>")
+		}
+		w.raw("</tr>\n")
+	}
+	return w.html()
+}
+
+// referenceItemsHTML renders the rule's references: links when they are http(s).
+func referenceItemsHTML(ls []link) template.HTML {
+	var w htmlw
+	for _, l := range ls {
+		w.raw("<li>")
+		if l.URL != "" {
+			w.raw("<a")
+			w.href(l.URL)
+			w.raw(` rel="noopener noreferrer">`)
+			w.text(l.Text)
+			w.raw("</a>")
+		} else {
+			w.text(l.Text)
+		}
+		w.raw("</li>\n")
 	}
 	return w.html()
 }

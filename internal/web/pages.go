@@ -345,10 +345,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 			}
 		}
 	}
-	rank := map[string]int{}
-	for i, t := range matrixTactics() {
-		rank[t.Short] = i + 1
-	}
+	rank := tacticRank()
 	sort.SliceStable(order, func(i, j int) bool {
 		ri, rj := rank[order[i]], rank[order[j]]
 		if ri == 0 {

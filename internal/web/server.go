@@ -99,6 +99,11 @@ var funcs = template.FuncMap{
 	"stagesHTML":          stagesHTML,
 	"indicatorValuesHTML": indicatorValuesHTML,
 	"tagsHTML":            tagsHTML,
+	"attackRowsHTML":      attackRowsHTML,
+	"indicatorRowsHTML":   indicatorRowsHTML,
+	"outputRowsHTML":      outputRowsHTML,
+	"refRowsHTML":         refRowsHTML,
+	"referenceItemsHTML":  referenceItemsHTML,
 	"add":                 func(a, b int) int { return a + b },
 	"counts":              sortedCounts,
 	"tacticName": func(s string) string {
