@@ -95,11 +95,23 @@ func loadCatalog(env *Env, db string, sources []string) (web.Catalog, func() err
 			diags = append(diags, fr.Diags...)
 		}
 	} else {
-		if examplesFS == nil {
+		fsys := fs.FS(nil)
+		switch {
+		case examplesFS != nil:
+			fsys = examplesFS()
+		default:
+			// Until the examples are embedded, read the checkout's examples
+			// folder when run from the repository's root.
+			if st, err := os.Stat("examples"); err == nil && st.IsDir() {
+				fmt.Fprintln(env.Stderr, "ruledex: no embedded examples in this build; reading ./examples")
+				fsys = os.DirFS("examples")
+			}
+		}
+		if fsys == nil {
 			return nil, nil, &UsageError{Msg: "this build embeds no example rules; give --db FILE or SOURCE folders"}
 		}
 		var err error
-		rules, diags, err = readFS(env.Ctx, examplesFS(), "examples")
+		rules, diags, err = readFS(env.Ctx, fsys, "examples")
 		if err != nil {
 			return nil, nil, err
 		}
