@@ -44,11 +44,24 @@ func KeyOf(field, kind, value string, caseSensitive bool) IndicatorKey {
 // matches the same exact value, and case-insensitive values equal to it
 // case-folded. Negated indicators get no counts.
 func IndicatorCounts(rules []*rule.Rule) {
-	// folded: every value case-folded → rules; exact: every value as written →
-	// rules; insens: case-insensitive values only, case-folded → rules.
+	// folded: every value case-folded → rules; insens: case-insensitive
+	// values only, case-folded → rules; exact: values as written → rules,
+	// kept only for the values some case-sensitive indicator has.
+	exactWanted := map[IndicatorKey]bool{}
+	for _, r := range rules {
+		for _, in := range r.Indicators {
+			if in.Negated || !in.CaseSensitive {
+				continue
+			}
+			field, kind := Fold(in.Field), MatchKind(in.Kind)
+			for _, v := range in.Values {
+				exactWanted[IndicatorKey{field, kind, v}] = true
+			}
+		}
+	}
 	folded := map[IndicatorKey][]int32{}
-	exact := map[IndicatorKey][]int32{}
 	insens := map[IndicatorKey][]int32{}
+	exact := map[IndicatorKey][]int32{}
 	add := func(m map[IndicatorKey][]int32, k IndicatorKey, i int32) {
 		l := m[k]
 		if n := len(l); n > 0 && l[n-1] == i {
@@ -61,11 +74,15 @@ func IndicatorCounts(rules []*rule.Rule) {
 			if in.Negated {
 				continue
 			}
+			field, kind := Fold(in.Field), MatchKind(in.Kind)
 			for _, v := range in.Values {
-				add(folded, KeyOf(in.Field, in.Kind, v, false), int32(i))
-				add(exact, KeyOf(in.Field, in.Kind, v, true), int32(i))
+				fk := IndicatorKey{field, kind, Fold(v)}
+				add(folded, fk, int32(i))
 				if !in.CaseSensitive {
-					add(insens, KeyOf(in.Field, in.Kind, v, false), int32(i))
+					add(insens, fk, int32(i))
+				}
+				if ek := (IndicatorKey{field, kind, v}); len(exactWanted) > 0 && exactWanted[ek] {
+					add(exact, ek, int32(i))
 				}
 			}
 		}
@@ -78,13 +95,13 @@ func IndicatorCounts(rules []*rule.Rule) {
 			if in.Negated {
 				continue
 			}
+			field, kind := Fold(in.Field), MatchKind(in.Kind)
 			for _, v := range in.Values {
-				var set []int32
+				fk := IndicatorKey{field, kind, Fold(v)}
+				set := folded[fk]
 				if in.CaseSensitive {
-					union = mergeUnion(union[:0], exact[KeyOf(in.Field, in.Kind, v, true)], insens[KeyOf(in.Field, in.Kind, v, false)])
+					union = mergeUnion(union[:0], exact[IndicatorKey{field, kind, v}], insens[fk])
 					set = union
-				} else {
-					set = folded[KeyOf(in.Field, in.Kind, v, false)]
 				}
 				cc := rule.CorpusCount{Value: v, ByPlatform: map[string]int{}}
 				for _, k := range set {
