@@ -20,6 +20,7 @@ func (s *Server) apiRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/v1/rules/{id...}", s.api(s.apiRule))
 	m.HandleFunc("GET /api/v1/search", s.api(s.apiSearch))
 	m.HandleFunc("GET /api/v1/indicators", s.api(s.apiIndicators))
+	m.HandleFunc("GET /api/v1/facets/{key}", s.api(s.apiFacet))
 	m.HandleFunc("GET /api/v1/coverage", s.api(s.apiCoverage))
 	m.HandleFunc("GET /api/v1/navigator", s.api(s.apiNavigator))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +85,7 @@ func (s *Server) apiIndex(context.Context, *http.Request) (any, error) {
 			"/api/v1/rules/{platform}/{slug}",
 			"/api/v1/search?q=TEXT&facet=key:value&page=N&per_page=N",
 			"/api/v1/indicators?field=F&kind=K&q=TEXT&page=N (with value=V: the rules matching field kind value)",
+			"/api/v1/facets/{key} (every value of a facet with its number of rules)",
 			"/api/v1/coverage",
 			"/api/v1/navigator",
 		},
@@ -175,6 +177,22 @@ func (s *Server) apiIndicators(ctx context.Context, r *http.Request) (any, error
 		return nil, badRequest(fmt.Sprintf("per_page above %d", MaxPerPage))
 	}
 	return s.cat.Indicators(ctx, IndicatorQuery{Field: v.Get("field"), Kind: v.Get("kind"), Text: v.Get("q"), Page: n, PerPage: pp})
+}
+
+func (s *Server) apiFacet(ctx context.Context, r *http.Request) (any, error) {
+	key := r.PathValue("key")
+	if !validFacetKey(key) {
+		return nil, notFound(fmt.Sprintf("no facet %q; facets: %s", key, strings.Join(FacetKeys, ", ")))
+	}
+	res, err := s.cat.Search(ctx, Query{PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
+	vals := res.Facets[key]
+	if vals == nil {
+		vals = []FacetCount{}
+	}
+	return map[string]any{"facet": key, "values": vals}, nil
 }
 
 func (s *Server) apiCoverage(ctx context.Context, _ *http.Request) (any, error) {

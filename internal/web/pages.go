@@ -24,6 +24,8 @@ type homeData struct {
 	Kinds     []KV
 	Repos     []KV
 	Coverage  *Coverage
+
+	TopTables, TopTechniques []FacetValue
 }
 
 func (s *Server) home(ctx context.Context, pg Page) (string, any, error) {
@@ -35,9 +37,25 @@ func (s *Server) home(ctx context.Context, pg Page) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	all, err := s.cat.Search(ctx, Query{PerPage: 1, Browse: true})
+	if err != nil {
+		return "", nil, err
+	}
 	pg.Title = "Detection rules"
-	return "home", &homeData{Page: pg, Stats: st, Platforms: sortedCounts(st.ByPlatform), Languages: sortedCounts(st.ByLanguage),
-		Kinds: sortedCounts(st.ByKind), Repos: sortedCounts(st.ByRepo), Coverage: cov}, nil
+	d := &homeData{Page: pg, Stats: st, Platforms: sortedCounts(st.ByPlatform), Languages: sortedCounts(st.ByLanguage),
+		Kinds: sortedCounts(st.ByKind), Repos: sortedCounts(st.ByRepo), Coverage: cov}
+	top := func(key string) []FacetValue {
+		var out []FacetValue
+		for i, v := range all.Facets[key] {
+			if i == 10 {
+				break
+			}
+			out = append(out, FacetValue{Value: v.Value, Label: v.Value, Count: v.Count, Href: d.FacetHref(key, v.Value)})
+		}
+		return out
+	}
+	d.TopTables, d.TopTechniques = top("table"), top("technique")
+	return "home", d, nil
 }
 
 func (s *Server) homePage(ctx context.Context, pg Page, _ *http.Request) (string, any, error) {

@@ -38,7 +38,7 @@ func TestPages(t *testing.T) {
 		status     int
 		want       []string
 	}{
-		{"home", "/", 200, []string{"Detection rules, read and cross-referenced", `action="/search/"`, "hybridbrothers-seeds"}},
+		{"home", "/", 200, []string{"Detection rules, read and cross-referenced", `action="/search/"`, "hybridbrothers-seeds", "Most read tables", `href="/tables/AzureActivity/"`, "Most covered techniques", `href="/attack/T1651/"`}},
 		{"browse", "/rules/", 200, []string{"All rules", "Detect Custom Script or Run Command deployment by risky user", `class="facets"`, "Remote File Download Via Certutil.EXE"}},
 		{"browse facet", "/rules/?f=platform:sigma", 200, []string{"Rules — platform: sigma", "Certutil", "remove"}},
 		{"browse bad facet", "/rules/?f=nope:x", 400, []string{"bad facet"}},
@@ -296,6 +296,19 @@ func TestAPI(t *testing.T) {
 		decodeJSON(t, get(t, s, "/api/v1/indicators?field=operationnamevalue&kind=eq&value=microsoft.compute/virtualMachines/runCommand/action"), &r)
 		if len(r.Rules) != 1 || r.Rules[0].ID != "kusto/DetectAzureScriptOrRunCommandByRiskyUser" {
 			t.Errorf("%+v", r)
+		}
+	})
+	t.Run("facet", func(t *testing.T) {
+		var f struct {
+			Facet  string       `json:"facet"`
+			Values []FacetCount `json:"values"`
+		}
+		decodeJSON(t, get(t, s, "/api/v1/facets/platform"), &f)
+		if f.Facet != "platform" || len(f.Values) < 2 {
+			t.Errorf("%+v", f)
+		}
+		if w := get(t, s, "/api/v1/facets/nope"); w.Code != 404 {
+			t.Errorf("unknown facet: %d", w.Code)
 		}
 	})
 	t.Run("coverage", func(t *testing.T) {
