@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -65,53 +68,100 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 	for _, fr := range results {
 		total += len(fr.Rules)
 	}
+	// What each rule needs, decided up front; the JSON, facets and search text
+	// of rules to write are made in parallel, then written in order.
+	type item struct {
+		r        *rule.Rule
+		fr       *fileResult
+		srcID    string
+		pr       *prevRule
+		sameFile bool // pr is this rule, from the same file content
+		skip     bool // sameFile and its cross-references are unchanged
+		row      preparedRow
+	}
+	var items []item
+	for i := range results {
+		fr := &results[i]
+		for j, r := range fr.Rules {
+			it := item{r: r, fr: fr}
+			if j < len(fr.srcIDs) {
+				it.srcID = fr.srcIDs[j]
+			}
+			it.pr = existing[strings.ToLower(r.ID)]
+			pr := it.pr
+			it.sameFile = pr != nil && pr.id == r.ID && pr.fileSHA == fr.sha && pr.repo == fr.Repo &&
+				pr.path == fr.Path && pr.kind == r.Kind && pr.srcID == it.srcID
+			it.skip = it.sameFile && unchanged[r]
+			items = append(items, it)
+		}
+	}
+	// Rows are prepared a chunk ahead of the writing, on every core; the
+	// writing is one transaction on one connection.
+	const chunk = 256
+	ready := make(chan int, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(ready)
+		for start := 0; start < len(items); start += chunk {
+			end := min(start+chunk, len(items))
+			parallel(end-start, func(k int) {
+				if it := &items[start+k]; !it.skip {
+					it.row = prepareRow(it.r, !it.sameFile)
+				}
+			})
+			select {
+			case ready <- start:
+			case <-stop:
+				return
+			}
+		}
+	}()
 	done := 0
-	for _, fr := range results {
+	for start := range ready {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for j, r := range fr.Rules {
-			srcID := ""
-			if j < len(fr.srcIDs) {
-				srcID = fr.srcIDs[j]
-			}
-			pr := existing[strings.ToLower(r.ID)]
-			same := pr != nil && !deleted[pr.n] && !kept[pr.n] && pr.id == r.ID && pr.fileSHA == fr.sha && pr.repo == fr.Repo &&
-				pr.path == fr.Path && pr.kind == r.Kind && pr.srcID == srcID
-			if same && unchanged[r] {
-				kept[pr.n] = true
-				done++
-				prog.count(done, total)
-				continue
-			}
-			r.Normalize()
-			js, err := json.Marshal(r)
-			if err != nil {
-				return fmt.Errorf("%s: %w", r.ID, err)
-			}
+		for k := start; k < min(start+chunk, len(items)); k++ {
+			it := &items[k]
+			r, pr := it.r, it.pr
+			same := it.sameFile && !deleted[pr.n] && !kept[pr.n]
 			switch {
-			case same:
+			case same && it.skip:
 				kept[pr.n] = true
-				if pr.json != string(js) { // only the cross-references changed
-					if err := w.updateJSON(pr.n, r, js); err != nil {
+			case same:
+				if it.row.err != nil {
+					return fmt.Errorf("%s: %w", r.ID, it.row.err)
+				}
+				kept[pr.n] = true
+				if pr.json != string(it.row.js) { // only the cross-references changed
+					if err := w.updateJSON(pr.n, r, it.row.js); err != nil {
 						return err
 					}
 				}
 			default:
+				if it.row.js == nil || it.row.doc == nil {
+					it.row = prepareRow(r, true)
+				}
+				if it.row.err != nil {
+					return fmt.Errorf("%s: %w", r.ID, it.row.err)
+				}
 				if pr != nil && !deleted[pr.n] && !kept[pr.n] {
 					if err := w.deleteRule(pr.n); err != nil {
 						return err
 					}
 					deleted[pr.n] = true
 				}
-				n, err := w.insertRule(r, js, srcID, fr.sha)
+				n, err := w.insertRule(r, it.row, it.srcID, it.fr.sha)
 				if err != nil {
 					return fmt.Errorf("%s: %w", r.ID, err)
 				}
 				kept[n] = true
 			}
+			it.row = preparedRow{} // let the garbage collector have it
 			done++
 			prog.count(done, total)
+
 		}
 	}
 	for _, pr := range existing {
@@ -211,7 +261,51 @@ func (w *writer) close() {
 	}
 }
 
-func (w *writer) insertRule(r *rule.Rule, js []byte, srcID, sha string) (int64, error) {
+// preparedRow is what insertRule writes of a rule, made ahead of the writing.
+type preparedRow struct {
+	js     []byte
+	facets []facetValue
+	doc    *searchDoc
+	err    error
+}
+
+// prepareRow normalizes r and makes its JSON, and its facets and search
+// text when withIndex is set.
+func prepareRow(r *rule.Rule, withIndex bool) preparedRow {
+	r.Normalize()
+	var p preparedRow
+	p.js, p.err = json.Marshal(r)
+	if withIndex {
+		p.facets = facetsOf(r)
+		d := searchDocOf(r)
+		p.doc = &d
+	}
+	return p
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= n {
+					return
+				}
+				f(k)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID, sha string) (int64, error) {
+	js := row.js
 	var techs []string
 	for _, t := range r.Techniques {
 		techs = append(techs, t.ID)
@@ -231,12 +325,12 @@ func (w *writer) insertRule(r *rule.Rule, js []byte, srcID, sha string) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	for _, f := range facetsOf(r) {
+	for _, f := range row.facets {
 		if _, err := w.insFacet.ExecContext(w.ctx, f.facet, f.value, n); err != nil {
 			return 0, err
 		}
 	}
-	d := searchDocOf(r)
+	d := row.doc
 	if _, err := w.insSearch.ExecContext(w.ctx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts); err != nil {
 		return 0, err
 	}
