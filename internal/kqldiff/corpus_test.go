@@ -74,10 +74,22 @@ func corpusAnswers(t *testing.T) ([]*Query, []*Answer) {
 }
 
 func TestOracleAgreement(t *testing.T) {
+	queries, answers := corpusAnswers(t)
+	acc, rej, failed := 0, 0, 0
+	for _, a := range answers {
+		switch {
+		case a.Failed != "":
+			failed++
+		case a.Accepts():
+			acc++
+		default:
+			rej++
+		}
+	}
+	t.Logf("the oracle accepts %d queries, rejects %d, fails on %d", acc, rej, failed)
 	if ruledexParser == nil {
 		t.Skip("internal/lang/kql is not wired yet: nothing to compare the oracle with")
 	}
-	queries, answers := corpusAnswers(t)
 	r := Compare(queries, answers, ruledexParser)
 	t.Logf("\n%s", r)
 	if f, err := os.Create(failuresFile); err == nil {
@@ -121,4 +133,39 @@ func TestOutputColumns(t *testing.T) {
 	if c.Rate() < minColumnsRate {
 		t.Errorf("output names equal the oracle's columns in %.2f%% of the queries whose columns the text fixes, want >= %.0f%%", c.Rate(), minColumnsRate)
 	}
+}
+
+// BenchmarkOracleCached measures a fully cached Analyze over the corpus's
+// queries: what every test run after the first pays for the oracle.
+func BenchmarkOracleCached(b *testing.B) {
+	dir, err := FindCorpus()
+	if err != nil {
+		b.Skip(err)
+	}
+	o, err := FindOracle()
+	if err != nil {
+		b.Skip(err)
+	}
+	queries, _, err := LoadQueries(context.Background(), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	texts := make([]string, len(queries))
+	n := 0
+	for i, q := range queries {
+		texts[i] = q.Text
+		n += len(q.Text)
+	}
+	if _, err := o.Analyze(context.Background(), texts); err != nil { // fill the cache
+		b.Skip(err)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := o.Analyze(context.Background(), texts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(texts)), "queries/op")
 }
