@@ -2,10 +2,13 @@ package web
 
 import (
 	"html"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ruledex/ruledex/internal/rule"
 )
 
 var tagStrip = regexp.MustCompile(`<[^>]*>`)
@@ -131,6 +134,45 @@ func FuzzSeg(f *testing.F) {
 		got, hashed, ok := Unseg(seg)
 		if !ok || !hashed && got != s || hashed && !strings.HasPrefix(s, got) {
 			t.Fatalf("round trip %q → %q → %q %v %v", s, seg, got, hashed, ok)
+		}
+	})
+}
+
+// FuzzRulePage renders a rule made of fuzzed text through every part of the
+// rule page and checks that the server answers and nothing of the text is live.
+func FuzzRulePage(f *testing.F) {
+	f.Add("t", "T | where x == 1", "Field", "value", "kql")
+	f.Add(hostileScript, hostileImg, hostileJS, "<b>", "sigma")
+	f.Add("", "", "", "", "")
+	f.Fuzz(func(t *testing.T, title, query, field, value, lang string) {
+		for _, s := range []string{title, query, field, value, lang} {
+			if !utf8.ValidString(s) {
+				return
+			}
+		}
+		r := hostileRule()
+		r.ID = "kusto/fuzz"
+		r.Title, r.Query, r.Language, r.Description = title, query, lang, value
+		r.Indicators = []rule.Indicator{{Field: field, Kind: "eq", Values: []string{value}}}
+		r.Stages[0].Predicates = []rule.Predicate{{Field: field, Kind: "eq", Values: []string{value}}}
+		r.References = []string{value, field}
+		r.Source.URL = value
+		s, err := New(NewMemory([]*rule.Rule{r}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{RulePath(r.ID), "/search?q=" + queryEscape(value), IndicatorPath(field, "eq", value)} {
+			req := httptest.NewRequest("GET", "/", nil)
+			req.URL.Path = strings.SplitN(p, "?", 2)[0]
+			if i := strings.IndexByte(p, '?'); i >= 0 {
+				req.URL.RawQuery = p[i+1:]
+			}
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			if w.Code >= 500 {
+				t.Fatalf("%s: %d", p, w.Code)
+			}
+			checkInert(t, p, w.Body.String())
 		}
 	})
 }
