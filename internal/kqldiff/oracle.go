@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Answer is what Microsoft's parser (the oracle) says about one query: the
@@ -63,6 +65,9 @@ type Oracle struct {
 	Version   string // part of every cache key: the npm package version and a hash of the scripts
 	CacheDir  string // "" disables the cache
 	BatchSize int    // queries per oracle process; 0 means 2000
+	// Stall is how long the oracle may go without answering before its
+	// process is killed and the query it was on marked failed; 0 means 2 minutes.
+	Stall time.Duration
 
 	// Misses counts the queries of the last Analyze that were not cached.
 	Misses int
@@ -260,7 +265,17 @@ func (o *Oracle) Analyze(ctx context.Context, queries []string) ([]*Answer, erro
 // run sends the queries to one oracle process and reads its answers, as
 // many as it gave before it ended.
 func (o *Oracle) run(ctx context.Context, queries []string) ([]*Answer, string, error) {
-	cmd := exec.CommandContext(ctx, o.Command)
+	stall := o.Stall
+	if stall <= 0 {
+		stall = 2 * time.Minute
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stalled atomic.Bool
+	watchdog := time.AfterFunc(stall, func() { stalled.Store(true); cancel() })
+	defer watchdog.Stop()
+	cmd := exec.CommandContext(rctx, o.Command)
+	cmd.WaitDelay = 5 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 64 << 10}
 	stdin, err := cmd.StdinPipe()
@@ -304,12 +319,16 @@ func (o *Oracle) run(ctx context.Context, queries []string) ([]*Answer, string, 
 			break
 		}
 		answers = append(answers, &a)
+		watchdog.Reset(stall)
 	}
 	io.Copy(io.Discard, stdout)
 	wg.Wait()
 	werr := cmd.Wait()
 	if perr == nil {
 		perr = werr
+	}
+	if stalled.Load() {
+		perr = fmt.Errorf("no answer for %v: killed", stall)
 	}
 	if len(answers) == len(queries) {
 		perr = nil

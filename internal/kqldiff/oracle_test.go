@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The test binary doubles as a fake oracle when KQLDIFF_FAKE_ORACLE is set:
@@ -47,6 +48,9 @@ func fakeOracle(runs string) {
 			w.Flush()
 			fmt.Fprintln(os.Stderr, "TypeError: Cannot read properties of null (reading 'Text')")
 			os.Exit(1)
+		case "hang":
+			w.Flush()
+			time.Sleep(time.Hour)
 		case "garbage":
 			fmt.Fprintln(w, "{not json")
 			continue
@@ -124,19 +128,23 @@ func TestOracleAnalyzeCache(t *testing.T) {
 func TestOracleCrashRecovery(t *testing.T) {
 	o, runs := fakeOracleFor(t)
 	o.BatchSize = 10
-	qs := []string{"A", "crash", "B", "garbage", "C", "crash"}
+	o.Stall = 300 * time.Millisecond
+	qs := []string{"A", "crash", "B", "garbage", "C", "hang", "D", "crash"}
 	got, err := o.Analyze(context.Background(), qs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, q := range qs {
-		failed := q == "crash" || q == "garbage"
+		failed := q == "crash" || q == "garbage" || q == "hang"
 		if (got[i].Failed != "") != failed {
 			t.Errorf("query %q: Failed=%q", q, got[i].Failed)
 		}
 		if !failed && !slices.Equal(got[i].Tables, []string{q}) {
 			t.Errorf("query %q: tables %v", q, got[i].Tables)
 		}
+	}
+	if !strings.Contains(got[5].Failed, "no answer for") {
+		t.Errorf("a hanging oracle's failure: %q", got[5].Failed)
 	}
 	if !strings.Contains(got[1].Failed, "TypeError") {
 		t.Errorf("failure does not quote the oracle's stderr: %q", got[1].Failed)
@@ -146,8 +154,8 @@ func TestOracleCrashRecovery(t *testing.T) {
 	if _, err := o.Analyze(context.Background(), qs); err != nil {
 		t.Fatal(err)
 	}
-	if o.Misses != 3 {
-		t.Errorf("second run: %d misses, want the 3 failed queries", o.Misses)
+	if o.Misses != 4 {
+		t.Errorf("second run: %d misses, want the 4 failed queries", o.Misses)
 	}
 	if runs() <= n {
 		t.Errorf("failed queries were not asked again")
