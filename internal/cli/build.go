@@ -19,7 +19,7 @@ func init() {
 		Name:  "build",
 		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--json] [SOURCE | NAME=SOURCE]...",
 		Summary: "read rule folders into a catalog (SQLite): only changed files are read again; " +
-			"with no SOURCE, the sources of ruledex.yaml",
+			"a folder of repository checkouts is one source per repository; with no SOURCE, the sources of ruledex.yaml",
 		Run: runBuild,
 	})
 }
@@ -53,6 +53,13 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 		name, path, ok := strings.Cut(a, "=")
 		if !ok || strings.ContainsAny(name, `/\`) {
 			name, path = "", a
+		}
+		if name == "" {
+			if repos := collection(path); len(repos) > 0 {
+				fmt.Fprintf(env.Stderr, "ruledex: %s holds %d repositories; each is a source (give NAME=%s to read it as one)\n", path, len(repos), path)
+				opt.Sources = append(opt.Sources, repos...)
+				continue
+			}
 		}
 		opt.Sources = append(opt.Sources, store.Source{Name: name, Path: path})
 	}
@@ -99,6 +106,61 @@ func loadConfig(path string, lookDefault bool) (*config.Config, error) {
 		return nil, err
 	}
 	return config.Load(abs)
+}
+
+// collection returns the repositories of dir when dir is a folder of
+// repository checkouts rather than one: it has no repository marker (.git,
+// LICENSE, COPYING) of its own and no files but READMEs and notes, and at
+// least one of its folders has a marker. Each folder is then a source named
+// after it. It returns nil for any other folder.
+func collection(dir string) []store.Source {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var subs []string
+	marked := false
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			if name == ".git" {
+				return nil
+			}
+			continue
+		}
+		if !e.IsDir() {
+			if isRepoMarker(name) {
+				return nil
+			}
+			if ext := strings.ToLower(filepath.Ext(name)); ext != ".md" && ext != ".txt" && !strings.HasPrefix(strings.ToUpper(name), "README") {
+				return nil // a rule file or anything else: dir is one repository
+			}
+			continue
+		}
+		subs = append(subs, name)
+		if !marked {
+			inner, _ := os.ReadDir(filepath.Join(dir, name))
+			for _, f := range inner {
+				if f.Name() == ".git" || !f.IsDir() && isRepoMarker(f.Name()) {
+					marked = true
+					break
+				}
+			}
+		}
+	}
+	if !marked {
+		return nil
+	}
+	var out []store.Source
+	for _, s := range subs {
+		out = append(out, store.Source{Name: s, Path: filepath.Join(dir, s)})
+	}
+	return out
+}
+
+func isRepoMarker(name string) bool {
+	u := strings.ToUpper(name)
+	return strings.HasPrefix(u, "LICENSE") || strings.HasPrefix(u, "LICENCE") || strings.HasPrefix(u, "COPYING")
 }
 
 // isTerminal tells whether w is a terminal (a character device).

@@ -58,3 +58,36 @@ func TestBuildSearchShow(t *testing.T) {
 		t.Errorf("db of ruledex.yaml: %v", err)
 	}
 }
+
+func TestBuildCollection(t *testing.T) {
+	tmp := t.TempDir()
+	for _, repo := range []string{"one", "two"} {
+		dir := filepath.Join(tmp, "repos", repo, "rules")
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "whoami.yml"), []byte(showSigma), 0o644)
+	}
+	os.WriteFile(filepath.Join(tmp, "repos", "one", "LICENSE"), []byte("MIT"), 0o644)
+	os.WriteFile(filepath.Join(tmp, "repos", "README.md"), []byte("# corpora"), 0o644)
+	db := filepath.Join(tmp, "c.db")
+	out, errs, code := runCmd(t, "build", "--quiet", "--json", "--db", db, filepath.Join(tmp, "repos"))
+	if code != 0 || !strings.Contains(errs, "holds 2 repositories") {
+		t.Fatalf("build: %d %s %s", code, out, errs)
+	}
+	out, _, _ = runCmd(t, "search", "--db", db, "--json", "whoami")
+	var res store.Result
+	json.Unmarshal([]byte(out), &res)
+	if res.Total != 2 || len(res.Facets["repo"]) != 2 {
+		t.Errorf("two repositories: %+v", res)
+	}
+	// Named, the folder is one source.
+	_, errs, code = runCmd(t, "build", "--quiet", "--db", db, "all="+filepath.Join(tmp, "repos"))
+	out, _, _ = runCmd(t, "search", "--db", db, "--json", "whoami")
+	json.Unmarshal([]byte(out), &res)
+	if code != 0 || len(res.Facets["repo"]) != 1 || res.Facets["repo"][0].Value != "all" {
+		t.Errorf("one source: %d %s %+v", code, errs, res.Facets["repo"])
+	}
+	// A repository (it has a LICENSE) is never split.
+	if c := collection(filepath.Join(tmp, "repos", "one")); c != nil {
+		t.Errorf("repository split: %v", c)
+	}
+}
