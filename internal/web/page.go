@@ -103,6 +103,21 @@ func (p *Page) FacetHref(key, value string) string {
 	return p.Href(FacetPath(key, value))
 }
 
+// facetIndexHref links the index of every value of a facet.
+func (p *Page) facetIndexHref(key string) string {
+	switch key {
+	case "table":
+		return p.Href("/tables/")
+	case "repo":
+		return p.Href("/repos/")
+	case "technique":
+		return p.Href("/attack/")
+	case "provider", "event":
+		return p.Href("/events/")
+	}
+	return p.Href("/by/" + Seg(key) + "/")
+}
+
 // ToggleFacetHref links the current listing with the facet key:value added,
 // or removed when it is already set (server), or the facet's page (export).
 func (p *Page) ToggleFacetHref(key, value string) string {
@@ -221,7 +236,8 @@ func makePager(p *Page, listPath string, res *Result) Pager {
 type FacetGroup struct {
 	Key, Label string
 	Values     []FacetValue
-	More       int // values left out
+	More       int    // values left out
+	MoreHref   string // the facet's index of every value
 }
 
 // FacetValue is one facet value with its count and link.
@@ -248,7 +264,7 @@ func makeFacetGroups(p *Page, res *Result, active []Facet) []FacetGroup {
 		if len(vals) == 0 {
 			continue
 		}
-		g := FacetGroup{Key: k, Label: facetLabels[k]}
+		g := FacetGroup{Key: k, Label: facetLabels[k], MoreHref: p.facetIndexHref(k)}
 		for i, v := range vals {
 			isActive := false
 			for _, a := range active {
