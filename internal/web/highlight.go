@@ -36,7 +36,11 @@ func Highlight(language, src string, firstLine int) template.HTML {
 	case "sigma", "yaml":
 		toks = lexYAML(src)
 	default:
-		toks = lexGeneric(src)
+		if ws, ok := langWords[language]; ok {
+			toks = lexWords(src, ws)
+		} else {
+			toks = lexGeneric(src)
+		}
 	}
 	return render(src, toks, firstLine)
 }
@@ -463,6 +467,105 @@ func lexGeneric(src string) []token {
 				j++
 			}
 			toks = append(toks, token{i, j, hlNumber})
+			i = j
+		case c == '|':
+			toks = append(toks, token{i, i + 1, hlPunct})
+			i++
+		default:
+			i++
+		}
+	}
+	return toks
+}
+
+// words are the keywords and word operators of a language the generic
+// highlighter knows.
+type words struct {
+	keywords, operators map[string]bool
+	foldCase            bool // keywords compare case-insensitively
+	dollarVars          bool // $name is a variable (YARA-L)
+	hashComments        bool // # starts a comment (SPL's are ``` ... ```; EQL's //)
+}
+
+// langWords holds the word lists of the languages with no tokenizer of their own.
+var langWords = map[string]words{
+	"spl": {keywords: wordSet(`search where eval stats tstats eventstats streamstats table fields rename rex regex lookup inputlookup
+outputlookup dedup sort head tail top rare transaction bin bucket timechart chart join append appendpipe map makeresults
+fillnull mvexpand spath convert from datamodel by as over output outputnew values count dc min max sum avg latest earliest
+summariesonly allow_old_summaries nodename index sourcetype source host`), operators: wordSet(`AND OR NOT IN LIKE`), foldCase: true},
+	"eql": {keywords: wordSet(`sequence sample by with maxspan until where any process file network registry library dns
+runs of descendant child event`), operators: wordSet(`and or not in like regex : ~`), foldCase: true},
+	"kuery":  {keywords: wordSet(``), operators: wordSet(`and or not`), foldCase: true},
+	"lucene": {keywords: wordSet(``), operators: wordSet(`AND OR NOT TO`)},
+	"esql": {keywords: wordSet(`from where eval stats keep drop rename sort limit by metadata dissect grok enrich mv_expand
+inlinestats lookup`), operators: wordSet(`and or not in like rlike is null`), foldCase: true},
+	"yaral": {keywords: wordSet(`rule meta events match outcome condition options over before after by and or not nocase re`),
+		operators: wordSet(`and or not`), dollarVars: true},
+}
+
+// lexWords highlights strings, comments, numbers, the language's keywords
+// and operators, function calls and, for YARA-L, $variables.
+func lexWords(src string, ws words) []token {
+	var toks []token
+	n := len(src)
+	for i := 0; i < n; {
+		c := src[i]
+		switch {
+		case c == '/' && i+1 < n && src[i+1] == '/', ws.hashComments && c == '#':
+			j := strings.IndexByte(src[i:], '\n')
+			if j < 0 {
+				j = n - i
+			}
+			toks = append(toks, token{i, i + j, hlComment})
+			i += j
+		case c == '`' && strings.HasPrefix(src[i:], "```"):
+			j := strings.Index(src[i+3:], "```")
+			end := n
+			if j >= 0 {
+				end = i + 3 + j + 3
+			}
+			toks = append(toks, token{i, end, hlComment})
+			i = end
+		case c == '"' || c == '\'':
+			end := scanQuoted(src, i, true)
+			toks = append(toks, token{i, end, hlString})
+			i = end
+		case c == '$' && ws.dollarVars && i+1 < n && isIdentStart(src[i+1]):
+			j := i + 1
+			for j < n && isIdentChar(src[j]) {
+				j++
+			}
+			toks = append(toks, token{i, j, hlModifier})
+			i = j
+		case isDigit(c) && (i == 0 || !isIdentChar(src[i-1])):
+			j := i + 1
+			for j < n && (isDigit(src[j]) || src[j] == '.') {
+				j++
+			}
+			toks = append(toks, token{i, j, hlNumber})
+			i = j
+		case isIdentStart(c):
+			j := i + 1
+			for j < n && isIdentChar(src[j]) {
+				j++
+			}
+			w := src[i:j]
+			key := w
+			if ws.foldCase {
+				key = strings.ToLower(w)
+			}
+			k := j
+			for k < n && src[k] == ' ' {
+				k++
+			}
+			switch {
+			case ws.operators[w] || ws.foldCase && ws.operators[key]:
+				toks = append(toks, token{i, j, hlOperator})
+			case ws.keywords[key]:
+				toks = append(toks, token{i, j, hlKeyword})
+			case k < n && src[k] == '(':
+				toks = append(toks, token{i, j, hlFunction})
+			}
 			i = j
 		case c == '|':
 			toks = append(toks, token{i, i + 1, hlPunct})

@@ -31,7 +31,10 @@ func TestHighlight(t *testing.T) {
 		{"sigma key and modifier", "sigma", "detection:\n    sel:\n        Image|endswith: '\\x.exe'\n    condition: sel and not 1 of filter_*\n", []string{`<span class="k">Image</span><span class="m">|endswith</span>`, `<span class="s">&#39;\x.exe&#39;</span>`, `<span class="o">and</span>`, `<span class="o">not</span>`, `<span class="f">filter_*</span>`}},
 		{"sigma list and comment", "sigma", "tags:\n    - attack.t1105 # c\nlevel: high\n", []string{`<span class="p">-</span>`, `<span class="c"># c</span>`, `<span class="s">high</span>`}},
 		{"sigma block scalar", "sigma", "description: |\n    a: b\n    c\nlevel: 1\n", []string{`<span class="p">|</span>`, `<span class="n">1</span>`}},
-		{"generic", "spl", "index=x | stats count by host # hi", []string{`<span class="p">|</span>`, `<span class="c"># hi</span>`}},
+		{"generic", "text", "index=x | stats count by host # hi", []string{`<span class="p">|</span>`, `<span class="c"># hi</span>`}},
+		{"spl", "spl", "index=x | stats count by host | where count > 5 ```c```", []string{`<span class="k">stats</span>`, `<span class="k">by</span>`, `<span class="k">where</span>`, `<span class="c">` + "```c```" + `</span>`}},
+		{"eql", "eql", "process where process.name == \"x.exe\" and not y", []string{`<span class="k">process</span>`, `<span class="k">where</span>`, `<span class="o">and</span>`}},
+		{"yaral", "yaral", "rule x {\n events:\n $e.metadata.event_type = \"LOGIN\"\n condition:\n $e\n}", []string{`<span class="k">rule</span>`, `<span class="k">events</span>`, `<span class="m">$e</span>`, `<span class="s">&#34;LOGIN&#34;</span>`}},
 		{"escape", "kql", `T | where x == "<script>"`, []string{`&lt;script&gt;`}},
 	}
 	for _, tt := range tests {
@@ -107,6 +110,7 @@ func FuzzHighlight(f *testing.F) {
 		f.Add("kql", s)
 		f.Add("sigma", s)
 		f.Add("spl", s)
+		f.Add("yaral", s)
 	}
 	f.Fuzz(func(t *testing.T, lang, src string) {
 		if !utf8.ValidString(src) {
