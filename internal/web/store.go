@@ -173,12 +173,13 @@ func (c *StoreCatalog) Indicator(ctx context.Context, field, kind, value string)
 	return c.light.Indicator(ctx, field, kind, value)
 }
 
-// storeFacet tells whether the store filters facet k as this package does.
-// The store has no event facets, and its technique facet does not take in
-// sub-techniques.
+// storeFacet tells whether the store can filter a text search by facet k.
+// The store has no event facets. (Its technique facet matches the id stated,
+// without sub-techniques, as its own facet counts show; facet listings
+// without text, which take sub-techniques in, use the in-memory index.)
 func storeFacet(k string) bool {
 	switch k {
-	case "provider", "event", "technique":
+	case "provider", "event":
 		return false
 	}
 	return true
