@@ -11,7 +11,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "export",
-		Usage: "site DIR [--db FILE] [SOURCE...]",
+		Usage: "site DIR [--db FILE] [--attack FILE] [SOURCE...]",
 		Summary: "write the website as static files to DIR (relative links, client-side search, rule JSON): " +
 			"a built catalog (--db), rule folders (SOURCE...), or the embedded examples",
 		Run: runExport,
@@ -20,8 +20,12 @@ func init() {
 
 func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 	db := fs.String("db", "", "export this built catalog (ruledex build)")
+	table := fs.String("attack", "", "ATT&CK table for the matrix (ruledex attack import), instead of the embedded one")
 	args, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := useAttackTable(*table); err != nil {
 		return err
 	}
 	if len(args) < 2 || args[0] != "site" {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
@@ -24,7 +25,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "serve",
-		Usage: "[--addr HOST:PORT] [--db FILE] [SOURCE...]",
+		Usage: "[--addr HOST:PORT] [--db FILE] [--attack FILE] [SOURCE...]",
 		Summary: "serve the knowledge base as a website and JSON API: a built catalog (--db), rule folders (SOURCE...), " +
 			"or the embedded examples with no arguments",
 		Run: runServe,
@@ -49,8 +50,12 @@ var examplesFS func() fs.FS
 func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	db := fs.String("db", "", "serve this built catalog (ruledex build)")
+	table := fs.String("attack", "", "ATT&CK table for the matrix (ruledex attack import), instead of the embedded one")
 	args, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := useAttackTable(*table); err != nil {
 		return err
 	}
 	cat, closeCat, err := loadCatalog(env, *db, args)
@@ -64,6 +69,19 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	}
 	srv.Log = log.New(env.Stderr, "ruledex serve: ", log.LstdFlags)
 	return listenAndServe(env.Ctx, env, *addr, srv)
+}
+
+// useAttackTable makes the ATT&CK table at path the one in use, when path is set.
+func useAttackTable(path string) error {
+	if path == "" {
+		return nil
+	}
+	t, err := attack.Load(path)
+	if err != nil {
+		return err
+	}
+	attack.SetDefault(t)
+	return nil
 }
 
 // loadCatalog opens the catalog that serve and export publish: the database
