@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -314,27 +315,45 @@ func (ix *index) count(ns []int64, limit int) map[string][]Count {
 			counts[id]++
 		}
 	}
-	out := map[string][]Count{}
-	for _, f := range Facets {
-		out[f] = []Count{}
-	}
+	byFacet := map[string][]idCount{}
 	for id, c := range counts {
 		if c > 0 {
-			out[ix.facet[id]] = append(out[ix.facet[id]], Count{Value: ix.value[id], Count: int(c)})
+			f := ix.facet[id]
+			byFacet[f] = append(byFacet[f], idCount{int32(id), c})
 		}
 	}
-	for f, cs := range out {
-		sortCounts(cs)
-		if limit >= 0 && len(cs) > limit {
-			out[f] = cs[:limit]
+	out := make(map[string][]Count, len(Facets))
+	for _, f := range Facets {
+		out[f] = ix.top(byFacet[f], limit)
+	}
+	return out
+}
+
+// idCount is a facet value id with its count.
+type idCount struct{ id, n int32 }
+
+// top returns the limit (all when limit < 0) most frequent values of cs,
+// ties by value: ids are given in the order of the values, case-folded.
+func (ix *index) top(cs []idCount, limit int) []Count {
+	slices.SortFunc(cs, func(a, b idCount) int {
+		if a.n != b.n {
+			return int(b.n - a.n)
 		}
+		return int(a.id - b.id)
+	})
+	if limit >= 0 && len(cs) > limit {
+		cs = cs[:limit]
+	}
+	out := make([]Count, len(cs))
+	for i, c := range cs {
+		out[i] = Count{Value: ix.value[c.id], Count: int(c.n)}
 	}
 	return out
 }
 
 // countFacet is count for one facet.
 func (ix *index) countFacet(ns []int64, facet string, limit int) []Count {
-	counts := map[int32]int{}
+	counts := map[int32]int32{}
 	for _, n := range ns {
 		for _, id := range ix.rules[n] {
 			if ix.facet[id] == facet {
@@ -342,15 +361,11 @@ func (ix *index) countFacet(ns []int64, facet string, limit int) []Count {
 			}
 		}
 	}
-	out := make([]Count, 0, len(counts))
+	cs := make([]idCount, 0, len(counts))
 	for id, c := range counts {
-		out = append(out, Count{Value: ix.value[id], Count: c})
+		cs = append(cs, idCount{id, c})
 	}
-	sortCounts(out)
-	if limit >= 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out
+	return ix.top(cs, limit)
 }
 
 func sortCounts(cs []Count) {
