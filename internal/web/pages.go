@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,6 +101,23 @@ func (s *Server) listing(ctx context.Context, pg Page, q Query, heading, listPat
 	d.Facets = makeFacetGroups(&d.Page, res, q.Facets)
 	d.Pager = makePager(&d.Page, listPath, res)
 	return d, nil
+}
+
+// fixedListing makes the facet links of a listing whose facets are its
+// page's own (a technique, a table, a repository...) lead to the browse with
+// those facets and the one clicked, and shows no filter chips.
+func fixedListing(d *listingData, facets []Facet) {
+	d.Active = nil
+	if d.Static {
+		return
+	}
+	p := d.Page
+	p.Path = "/rules/"
+	p.Query = url.Values{}
+	for _, f := range facets {
+		p.Query.Add("f", f.Key+":"+f.Value)
+	}
+	d.Facets = makeFacetGroups(&p, d.Result, facets)
 }
 
 // queryOf reads a listing's query from the request: q, f=key:value, page.
@@ -523,6 +541,7 @@ func (s *Server) technique(ctx context.Context, pg Page, id string, page int) (s
 		d.Heading = te.ID + " " + te.Name
 		d.Title = d.Heading
 	}
+	fixedListing(d, q.Facets)
 	d.Crumbs = []Crumb{{"ATT&CK", d.Href("/attack/")}, {id, ""}}
 	if len(tacticNames) > 0 {
 		d.Intro = "Tactic: " + strings.Join(tacticNames, ", ") + "."
@@ -610,6 +629,7 @@ func (s *Server) facetListing(ctx context.Context, pg Page, facets []Facet, page
 	if d.Result.Total == 0 {
 		return nil, notFound("no rules")
 	}
+	fixedListing(d, facets)
 	d.Crumbs = crumbs
 	return d, nil
 }

@@ -63,7 +63,7 @@ func TestPages(t *testing.T) {
 		{"search slash", "/search/?q=certutil&f=platform:sigma", 200, []string{"Certutil", `name="f" value="platform:sigma"`}},
 		{"search nothing", "/search?q=zzzzqqq", 200, []string{"No rule found."}},
 		{"attack", "/attack/", 200, []string{"ATT&amp;CK coverage", "Execution", `href="/attack/T1651/"`, "heat", "<details>", "T1021.008"}},
-		{"technique", "/attack/T1651/", 200, []string{"T1651 Cloud Administration Command", "Detect Custom Script or Run Command deployment by risky user", "p-kusto"}},
+		{"technique", "/attack/T1651/", 200, []string{"T1651 Cloud Administration Command", "Detect Custom Script or Run Command deployment by risky user", "p-kusto", `href="/rules/?f=technique%3AT1651&amp;f=platform%3Akusto"`}},
 		{"technique parent", "/attack/T1021/", 200, []string{"Sub-techniques", "T1021.008", "Detect Custom Script"}},
 		{"technique lower", "/attack/t1651/", 200, []string{"T1651"}},
 		{"technique none", "/attack/T9999/", 404, nil},
