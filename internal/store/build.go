@@ -366,6 +366,11 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 		return nil, err
 	}
 	defer d.Close()
+	var reader string
+	d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'reader'`).Scan(&reader)
+	if reader != readerVersion() {
+		return nil, errors.New("it was built by another ruledex: every file is read again")
+	}
 	p := &previous{files: map[fileKey]*prevFile{}, rules: map[string]*prevRule{}}
 	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags, size, mtime FROM files")
 	if err != nil {

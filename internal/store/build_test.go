@@ -363,3 +363,34 @@ func TestBuildRefusesConcurrentAndSameNames(t *testing.T) {
 		t.Errorf("named apart: %v", err)
 	}
 }
+
+// TestOtherReaderReadsAgain: a catalog made by another ruledex (another
+// reader fingerprint) is not reused; every file is read again.
+func TestOtherReaderReadsAgain(t *testing.T) {
+	dir, _ := fixture(t)
+	db := filepath.Join(t.TempDir(), "c.db")
+	src := []Source{{Path: dir}}
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Build(context.Background(), Options{DB: db, Sources: src})
+	if err != nil || sum.Reused != sum.Files {
+		t.Fatalf("same reader: reused %d of %d (%v)", sum.Reused, sum.Files, err)
+	}
+	w, err := openWrite(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`UPDATE meta SET value = 'older' WHERE key = 'reader'`); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var progress strings.Builder
+	sum, err = Build(context.Background(), Options{DB: db, Sources: src, Progress: &progress})
+	if err != nil || sum.Reused != 0 || sum.Read != sum.Files {
+		t.Errorf("other reader: read %d, reused %d of %d (%v)", sum.Read, sum.Reused, sum.Files, err)
+	}
+	if !strings.Contains(progress.String(), "built by another ruledex") {
+		t.Errorf("progress does not say why:\n%s", progress.String())
+	}
+}

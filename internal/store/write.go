@@ -426,6 +426,9 @@ func (w *writer) files(prev *previous, results []fileResult) error {
 
 // build records the build's metadata.
 func (w *writer) build(opt Options, sum *Summary) error {
+	if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('reader', ?)`, readerVersion()); err != nil {
+		return err
+	}
 	src, _ := json.Marshal(opt.Sources)
 	sj, _ := json.Marshal(sum)
 	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO builds (time, duration_ms, sources, summary) VALUES (?,?,?,?)`,
