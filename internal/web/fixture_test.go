@@ -92,8 +92,9 @@ func seedRule2() *rule.Rule {
 		Query:      "BehaviorAnalytics\n| where TimeGenerated > ago(1h)\n| where ActivityInsights.EventMessage has_any ('runCommand/action', 'extensions/write')",
 		Techniques: []rule.Technique{{ID: "T1651", Name: "Cloud Administration Command", Tactic: "execution"}},
 		Tables:     []string{"BehaviorAnalytics"},
-		Indicators: []rule.Indicator{{Field: "ActivityInsights.EventMessage", Kind: "has_any", Values: []string{"runCommand/action", "extensions/write"}}},
-		Events:     []rule.Event{{Provider: "Azure Activity", Event: "Microsoft.Compute/virtualMachines/runCommand/action"}},
+		Indicators: []rule.Indicator{{Field: "ActivityInsights.EventMessage", Kind: "has_any", Values: []string{"runCommand/action", "extensions/write"}},
+			{Field: "CommandLine", Kind: "contains", Values: []string{" -urlcache "}}},
+		Events: []rule.Event{{Provider: "Azure Activity", Event: "Microsoft.Compute/virtualMachines/runCommand/action"}},
 	}
 }
 

@@ -52,6 +52,53 @@ func (w *htmlw) link(u, text string, code bool) {
 	}
 }
 
+// value writes a matched value escaped, with its leading and trailing
+// white space marked, since it is part of the value and invisible otherwise.
+func (w *htmlw) value(s string) {
+	t := strings.TrimSpace(s)
+	if t == s {
+		w.text(s)
+		return
+	}
+	i := strings.Index(s, t)
+	if t == "" {
+		i = len(s)
+	}
+	if i > 0 {
+		w.raw(`<span class="sp" title="white space">`)
+		w.text(s[:i])
+		w.raw("</span>")
+	}
+	w.text(t)
+	if rest := s[i+len(t):]; rest != "" {
+		w.raw(`<span class="sp" title="white space">`)
+		w.text(rest)
+		w.raw("</span>")
+	}
+}
+
+// valueLink writes a value in <code>, linked to u unless u is "".
+func (w *htmlw) valueLink(u, v string) {
+	if u != "" {
+		w.raw("<a")
+		w.href(u)
+		w.raw(">")
+	}
+	w.raw("<code>")
+	w.value(v)
+	w.raw("</code>")
+	if u != "" {
+		w.raw("</a>")
+	}
+}
+
+// valueHTML is value for templates.
+func valueHTML(s string) template.HTML {
+	var w htmlw
+	w.value(s)
+	return w.html()
+}
+
 func (w *htmlw) html() template.HTML { return template.HTML(w.b.String()) }
 
 // stagesHTML renders stages as the nested list of the rule page.
@@ -117,7 +164,7 @@ func writeStages(w *htmlw, ss []stageView) {
 					if i > 0 {
 						w.raw(", ")
 					}
-					w.link(v.URL, v.Text, true)
+					w.valueLink(v.URL, v.Text)
 				}
 				w.raw("</li>")
 			}
@@ -139,7 +186,7 @@ func indicatorValuesHTML(vs []indicatorValue) template.HTML {
 	w.raw(`<ul class="vals">`)
 	for _, v := range vs {
 		w.raw("<li>")
-		w.link(v.Href, v.Value, true)
+		w.valueLink(v.Href, v.Value)
 		if v.Known {
 			w.raw(` <span class="n" title="`)
 			for i, kv := range v.ByPlatform {

@@ -99,6 +99,7 @@ var funcs = template.FuncMap{
 	"stagesHTML":          stagesHTML,
 	"indicatorValuesHTML": indicatorValuesHTML,
 	"tagsHTML":            tagsHTML,
+	"value":               valueHTML,
 	"attackRowsHTML":      attackRowsHTML,
 	"indicatorRowsHTML":   indicatorRowsHTML,
 	"outputRowsHTML":      outputRowsHTML,

@@ -83,6 +83,7 @@ func TestPages(t *testing.T) {
 		{"field missing", "/fields/NoSuchField/", 404, nil},
 		{"indicators", "/indicators/", 200, []string{"Indicators", "OperationNameValue", "CommandLine"}},
 		{"indicators find", "/indicators/?q=certutil", 200, []string{"certutil.exe"}},
+		{"indicator white space", "/indicators/?q=urlcache", 200, []string{`<span class="sp" title="white space">`}},
 		{"indicator", "/indicators/OperationNameValue/eq/Microsoft.Compute~2FvirtualMachines~2FrunCommand~2Faction/", 200, []string{"Detect Custom Script", "1 rule matches"}},
 		{"indicator missing", "/indicators/OperationNameValue/eq/nope/", 404, nil},
 		{"indicator bad escape", "/indicators/Op/eq/~ZZ/", 404, nil},
