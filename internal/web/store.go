@@ -95,7 +95,7 @@ func OpenStore(path string) (*StoreCatalog, error) {
 	}
 	c.light = NewMemory(light)
 	h := sha256.New()
-	fmt.Fprint(h, path, "\x00", c.light.Version())
+	fmt.Fprint(h, path, "\x00", c.light.Version(), "\x00", db.Version())
 	if st, err := os.Stat(path); err == nil {
 		fmt.Fprint(h, st.ModTime().UnixNano(), st.Size())
 	}
