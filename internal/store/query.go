@@ -437,12 +437,15 @@ func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
 	return out, nil
 }
 
-// snippets returns the snippets of the rules ns for the search text, from
-// their query text, description and title (see snippetOf).
+// snippets returns the snippets of the rules ns for the search text (see
+// snippetOf): from the query text, then the description, then the title; for
+// a Sigma rule, whose query text is the whole document, from its detection
+// first.
 func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 	words := snippetWords(text)
 	list, args := inList(ns)
-	rows, err := d.db.Query(`SELECT rowid, query, description, title FROM search WHERE rowid IN `+list, args...)
+	rows, err := d.db.Query(`SELECT s.rowid, s.query, s.description, s.title, r.language
+		FROM search s JOIN rules r ON r.n = s.rowid WHERE s.rowid IN `+list, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -450,11 +453,17 @@ func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 	out := make(map[int64]Snippet, len(ns))
 	for rows.Next() {
 		var n int64
-		var query, desc, title string
-		if err := rows.Scan(&n, &query, &desc, &title); err != nil {
+		var query, desc, title, lang string
+		if err := rows.Scan(&n, &query, &desc, &title, &lang); err != nil {
 			return nil, err
 		}
-		out[n] = snippetOf(words, query, desc, title)
+		texts := []string{query, desc, title}
+		if lang == "sigma" {
+			if i := strings.Index(query, "\ndetection:"); i >= 0 {
+				texts = []string{query[i+1:], desc, title, query}
+			}
+		}
+		out[n] = snippetOf(words, texts...)
 	}
 	return out, rows.Err()
 }

@@ -102,13 +102,20 @@ const (
 	snippetLen    = 200 // bytes of a snippet, about
 )
 
-// snippetOf returns the snippet of the first text (in order) that holds one
-// of words at the start of a word: the text's whitespace flattened, cut
-// around the first match of the best-ranked word, every match in it marked. With no match, it is the
+// snippetOf returns the snippet of the text that holds the best-ranked word
+// of words (the first such text), at the start of a word: the text's
+// whitespace flattened, cut around that word's first match, every match of
+// every word in it marked. With no match, it is the
 // start of the first non-empty text, unmarked.
 func snippetOf(words []snippetWord, texts ...string) Snippet {
+	// The text with the best-ranked match wins, the earlier text on a tie.
+	var best struct {
+		flat, low   string
+		first, rank int
+	}
+	best.rank = 2
 	for _, t := range texts {
-		if t == "" {
+		if t == "" || best.rank == 0 {
 			continue
 		}
 		flat := strings.Join(strings.Fields(t), " ")
@@ -119,9 +126,12 @@ func snippetOf(words []snippetWord, texts ...string) Snippet {
 				first, rank = i, w.rank
 			}
 		}
-		if first < 0 {
-			continue
+		if first >= 0 && rank < best.rank {
+			best.flat, best.low, best.first, best.rank = flat, low, first, rank
 		}
+	}
+	if best.rank < 2 {
+		flat, first := best.flat, best.first
 		from := max(0, first-snippetBefore)
 		if from > 0 {
 			if sp := strings.IndexByte(flat[from:first], ' '); sp >= 0 {
@@ -135,7 +145,7 @@ func snippetOf(words []snippetWord, texts ...string) Snippet {
 			}
 		}
 		from, to = runeStart(flat, from), runeStart(flat, to)
-		return markedSnippet(flat, low, from, to, words)
+		return markedSnippet(flat, best.low, from, to, words)
 	}
 	for _, t := range texts {
 		if flat := strings.Join(strings.Fields(t), " "); flat != "" {
