@@ -198,7 +198,13 @@ func indicatorValuesHTML(vs []indicatorValue) template.HTML {
 			}
 			w.raw(`">`)
 			if v.Others > 0 {
-				w.raw(plural(v.Others, "other rule", "other rules"))
+				if v.Href != "" {
+					w.raw("<a")
+					w.href(v.Href)
+					w.raw(">" + plural(v.Others, "other rule", "other rules") + "</a>")
+				} else {
+					w.raw(plural(v.Others, "other rule", "other rules"))
+				}
 				for _, kv := range v.ByPlatform {
 					w.raw(" · ")
 					w.text(kv.Key)
