@@ -15,15 +15,16 @@ import (
 // counts, indicator and coverage tables computed once. It serves the embedded
 // examples and the tests; a built catalog is served from the store.
 type Memory struct {
-	version  string
-	rules    []*rule.Rule // sorted by id
-	byID     map[string]*rule.Rule
-	docs     []memDoc // parallel to rules
-	stats    *Stats
-	cov      *Coverage
-	inds     []IndicatorSummary           // most used first
-	indRules map[indKey][]IndicatorUse    // exact (field, kind, value), field and value lower-cased
-	indAny   map[[2]string][]IndicatorUse // (field, value) of any kind
+	version   string
+	rules     []*rule.Rule // sorted by id
+	byID      map[string]*rule.Rule
+	docs      []memDoc // parallel to rules
+	titleRank []int    // parallel to rules: position in title order
+	stats     *Stats
+	cov       *Coverage
+	inds      []IndicatorSummary           // most used first
+	indRules  map[indKey][]IndicatorUse    // exact (field, kind, value), field and value lower-cased
+	indAny    map[[2]string][]IndicatorUse // (field, value) of any kind
 }
 
 type indKey struct{ field, kind, value string }
@@ -142,6 +143,24 @@ func NewMemory(rules []*rule.Rule) *Memory {
 				in.Corpus = append(in.Corpus, c)
 			}
 		}
+	}
+	order := make([]int, len(m.rules))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		ta, tb := m.docs[order[a]].title, m.docs[order[b]].title
+		if ta == "" {
+			ta = m.docs[order[a]].id
+		}
+		if tb == "" {
+			tb = m.docs[order[b]].id
+		}
+		return ta < tb
+	})
+	m.titleRank = make([]int, len(m.rules))
+	for pos, i := range order {
+		m.titleRank[i] = pos
 	}
 	m.cov = ComputeCoverage(m.rules)
 	m.version = hex.EncodeToString(h.Sum(nil))[:16]
@@ -314,6 +333,9 @@ func (m *Memory) Search(_ context.Context, q Query) (*Result, error) {
 	}
 	if len(terms) > 0 {
 		sort.SliceStable(found, func(a, b int) bool { return found[a].score > found[b].score })
+	} else {
+		// Listings without text go by title, as the store's do.
+		sort.Slice(found, func(a, b int) bool { return m.titleRank[found[a].i] < m.titleRank[found[b].i] })
 	}
 	res := &Result{Total: len(found), Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}, Facets: map[string][]FacetCount{}}
 	counts := map[string]map[string]int{}
