@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
@@ -118,7 +120,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	// Reused rules whose cross-references come out the same need not be
 	// written again.
-	before := map[*rule.Rule][32]byte{}
+	before := map[*rule.Rule]uint64{}
 	for _, fr := range results {
 		if fr.reused {
 			for _, r := range fr.Rules {
@@ -157,18 +159,72 @@ func crossReference(all []*rule.Rule) {
 	catalog.CrossReference(all)
 }
 
-// xrefFingerprint is a hash of what the cross-references fill in r.
-func xrefFingerprint(r *rule.Rule) [32]byte {
-	r.Normalize()
-	b, _ := json.Marshal(struct {
-		Kind           string
-		Actions        []string
-		SameAction     []rule.RuleRef
-		NearDuplicates []rule.RuleRef
-		Indicators     []rule.Indicator
-		Events         []rule.Event
-	}{r.Kind, r.Actions, r.SameAction, r.NearDuplicates, r.Indicators, r.Events})
-	return sha256.Sum256(b)
+// xrefSeed seeds xrefFingerprint; fingerprints are compared within one build.
+var xrefSeed = maphash.MakeSeed()
+
+// xrefFingerprint is a hash of what the cross-references fill in r: its
+// kind, actions, same-action and near-duplicate links, indicators with their
+// corpus counts, and events. A field that catalog.CrossReference comes to
+// fill must be added here, or incremental builds will not write its changes.
+func xrefFingerprint(r *rule.Rule) uint64 {
+	var h maphash.Hash
+	h.SetSeed(xrefSeed)
+	str := func(s string) {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	num := func(n int) {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(n))
+		h.Write(b[:])
+	}
+	refs := func(rs []rule.RuleRef) {
+		num(len(rs))
+		for _, x := range rs {
+			str(x.ID)
+			str(x.Platform)
+			str(x.Title)
+			str(x.Path)
+			num(len(x.Actions))
+			for _, a := range x.Actions {
+				str(a)
+			}
+		}
+	}
+	str(r.Kind)
+	num(len(r.Actions))
+	for _, a := range r.Actions {
+		str(a)
+	}
+	refs(r.SameAction)
+	refs(r.NearDuplicates)
+	num(len(r.Indicators))
+	for _, in := range r.Indicators {
+		str(in.Field)
+		str(in.Kind)
+		num(len(in.Values))
+		for _, v := range in.Values {
+			str(v)
+		}
+		num(len(in.Corpus))
+		for _, c := range in.Corpus {
+			str(c.Value)
+			num(c.Total)
+			num(len(c.ByPlatform))
+			for _, p := range sortedKeys(c.ByPlatform) {
+				str(p)
+				num(c.ByPlatform[p])
+			}
+		}
+	}
+	num(len(r.Events))
+	for _, e := range r.Events {
+		str(e.Provider)
+		str(e.Event)
+		str(e.Title)
+		str(e.Channel)
+	}
+	return h.Sum64()
 }
 
 // sourceTarget returns the ingest target of s.
