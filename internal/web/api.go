@@ -142,7 +142,7 @@ func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
 		}
 		return nil, err
 	}
-	return ru, nil
+	return ruleJSON{ru}, nil
 }
 
 func (s *Server) apiSearch(ctx context.Context, r *http.Request) (any, error) {

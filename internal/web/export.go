@@ -204,7 +204,8 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 			if err != nil {
 				return nil, err
 			}
-			return jsonFile(r)()
+			b, err := marshalRule(r)
+			return append(b, '\n'), err
 		}})
 	}
 	page("/search/", func(pg Page) (string, any, error) { return s.staticSearch(pg) })

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -25,6 +26,9 @@ type Memory struct {
 	inds      []IndicatorSummary           // most used first
 	indRules  map[indKey][]IndicatorUse    // exact (field, kind, value), field and value lower-cased
 	indAny    map[[2]string][]IndicatorUse // (field, value) of any kind
+
+	mu      sync.Mutex
+	results map[string]*memResult // recent query results, see Search
 }
 
 type indKey struct{ field, kind, value string }
@@ -278,10 +282,74 @@ func hasFacet(d *memDoc, f Facet) bool {
 	return false
 }
 
+// memResult is the whole result of a query: the rules found, in order, and
+// the facet counts. Memory keeps recent ones, since listings are asked for a
+// page at a time and the same facet pages are asked for again and again.
+type memResult struct {
+	found  []int // indexes into rules
+	facets map[string][]FacetCount
+}
+
+// resultCacheSize bounds the number of results kept.
+const resultCacheSize = 512
+
+func (m *Memory) cachedResult(key string) *memResult {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.results[key]
+}
+
+func (m *Memory) keepResult(key string, r *memResult) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.results == nil || len(m.results) >= resultCacheSize {
+		m.results = map[string]*memResult{}
+	}
+	m.results[key] = r
+}
+
+// resultKey identifies a query's whole result.
+func resultKey(terms []string, q Query) string {
+	var b strings.Builder
+	if q.Browse {
+		b.WriteString("b")
+	}
+	for _, t := range terms {
+		b.WriteString("\x00t")
+		b.WriteString(t)
+	}
+	for _, f := range q.Facets {
+		b.WriteString("\x00f")
+		b.WriteString(f.Key)
+		b.WriteString("\x01")
+		b.WriteString(strings.ToLower(f.Value))
+	}
+	return b.String()
+}
+
 // Search implements Catalog.
 func (m *Memory) Search(_ context.Context, q Query) (*Result, error) {
 	q = q.Norm()
 	terms := strings.Fields(strings.ToLower(q.Text))
+	key := resultKey(terms, q)
+	mr := m.cachedResult(key)
+	if mr == nil {
+		mr = m.search(terms, q)
+		m.keepResult(key, mr)
+	}
+	res := &Result{Total: len(mr.found), Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}, Facets: mr.facets}
+	start := (q.Page - 1) * q.PerPage
+	for i := start; i < len(mr.found) && i < start+q.PerPage; i++ {
+		r := m.rules[mr.found[i]]
+		h := makeHit(r)
+		h.Snippet, h.Marks = snippet(r, terms)
+		res.Hits = append(res.Hits, h)
+	}
+	return res, nil
+}
+
+// search runs a query over every rule.
+func (m *Memory) search(terms []string, q Query) *memResult {
 	type scored struct {
 		i     int
 		score int
@@ -337,7 +405,10 @@ func (m *Memory) Search(_ context.Context, q Query) (*Result, error) {
 		// Listings without text go by title, as the store's do.
 		sort.Slice(found, func(a, b int) bool { return m.titleRank[found[a].i] < m.titleRank[found[b].i] })
 	}
-	res := &Result{Total: len(found), Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}, Facets: map[string][]FacetCount{}}
+	res := &memResult{found: make([]int, len(found)), facets: map[string][]FacetCount{}}
+	for i, f := range found {
+		res.found[i] = f.i
+	}
 	counts := map[string]map[string]int{}
 	for _, k := range FacetKeys {
 		counts[k] = map[string]int{}
@@ -360,16 +431,9 @@ func (m *Memory) Search(_ context.Context, q Query) (*Result, error) {
 			}
 			return fc[i].Value < fc[j].Value
 		})
-		res.Facets[k] = fc
+		res.facets[k] = fc
 	}
-	start := (q.Page - 1) * q.PerPage
-	for i := start; i < len(found) && i < start+q.PerPage; i++ {
-		r := m.rules[found[i].i]
-		h := makeHit(r)
-		h.Snippet, h.Marks = snippet(r, terms)
-		res.Hits = append(res.Hits, h)
-	}
-	return res, nil
+	return res
 }
 
 func makeHit(r *rule.Rule) Hit {

@@ -434,3 +434,27 @@ func TestNoReadOutside(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrent serves many pages at once (run with -race).
+func TestConcurrent(t *testing.T) {
+	s := newTestServer(t)
+	paths := []string{"/", "/rules/", "/search?q=certutil", "/attack/", "/events/", "/tables/", RulePath(seedID), "/api/v1/search?q=run", "/indicators/"}
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			defer func() { done <- true }()
+			for i := 0; i < 20; i++ {
+				p := paths[(g+i)%len(paths)]
+				req := httptest.NewRequest("GET", p, nil)
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, req)
+				if w.Code != 200 {
+					t.Errorf("%s: %d", p, w.Code)
+				}
+			}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
