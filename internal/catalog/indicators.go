@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -87,6 +88,24 @@ func IndicatorCounts(rules []*rule.Rule) {
 			}
 		}
 	}
+	// Per key, the platforms of its rules, counted once: a value that many
+	// rules share (EventID 1) must not cost each of them a walk over all.
+	type tally struct {
+		total      int
+		byPlatform map[string]int
+	}
+	tallies := make(map[IndicatorKey]*tally, len(folded))
+	tallyOf := func(k IndicatorKey, set []int32) *tally {
+		t := tallies[k]
+		if t == nil {
+			t = &tally{total: len(set), byPlatform: map[string]int{}}
+			for _, i := range set {
+				t.byPlatform[rules[i].Platform]++
+			}
+			tallies[k] = t
+		}
+		return t
+	}
 	var union []int32
 	for i, r := range rules {
 		for j := range r.Indicators {
@@ -98,18 +117,28 @@ func IndicatorCounts(rules []*rule.Rule) {
 			field, kind := Fold(in.Field), MatchKind(in.Kind)
 			for _, v := range in.Values {
 				fk := IndicatorKey{field, kind, Fold(v)}
-				set := folded[fk]
+				cc := rule.CorpusCount{Value: v, ByPlatform: map[string]int{}}
 				if in.CaseSensitive {
 					union = mergeUnion(union[:0], exact[IndicatorKey{field, kind, v}], insens[fk])
-					set = union
-				}
-				cc := rule.CorpusCount{Value: v, ByPlatform: map[string]int{}}
-				for _, k := range set {
-					if int(k) == i {
-						continue
+					for _, k := range union {
+						if int(k) != i {
+							cc.Total++
+							cc.ByPlatform[rules[k].Platform]++
+						}
 					}
-					cc.Total++
-					cc.ByPlatform[rules[k].Platform]++
+				} else {
+					set := folded[fk]
+					t := tallyOf(fk, set)
+					cc.Total = t.total
+					for p, n := range t.byPlatform {
+						cc.ByPlatform[p] = n
+					}
+					if _, self := slices.BinarySearch(set, int32(i)); self {
+						cc.Total--
+						if cc.ByPlatform[r.Platform]--; cc.ByPlatform[r.Platform] == 0 {
+							delete(cc.ByPlatform, r.Platform)
+						}
+					}
 				}
 				in.Corpus = append(in.Corpus, cc)
 			}
