@@ -379,3 +379,85 @@ func referenceItemsHTML(ls []link) template.HTML {
 	}
 	return w.html()
 }
+
+// facetListHTML renders the facet groups of a listing's sidebar.
+func facetListHTML(gs []FacetGroup) template.HTML {
+	var w htmlw
+	for _, g := range gs {
+		w.raw(`<section class="facet"><h3>`)
+		w.text(g.Label)
+		w.raw("</h3><ul>")
+		for _, v := range g.Values {
+			if v.Active {
+				w.raw(`<li class="active"><a aria-current="true"`)
+			} else {
+				w.raw("<li><a")
+			}
+			w.href(v.Href)
+			w.raw(">")
+			w.text(v.Label)
+			w.raw(`</a> <span class="n">` + fmtInt(v.Count) + "</span></li>")
+		}
+		if g.More > 0 {
+			w.raw(`<li class="more"><a`)
+			w.href(g.MoreHref)
+			w.raw(">" + fmtInt(g.More) + " more</a></li>")
+		}
+		w.raw("</ul></section>\n")
+	}
+	return w.html()
+}
+
+// hitsHTML renders a list of rules found, each with its snippet marked.
+func hitsHTML(p *Page, hs []Hit) template.HTML {
+	var w htmlw
+	w.raw(`<ol class="hits">`)
+	for _, h := range hs {
+		w.raw(`<li class="hit"><a class="title"`)
+		w.href(p.RuleHref(h.ID))
+		w.raw(">")
+		if h.Title != "" {
+			w.text(h.Title)
+		} else {
+			w.text(h.ID)
+		}
+		w.raw(`</a><div class="meta"><span class="badge p-` + className(h.Platform) + `">`)
+		w.text(h.Platform)
+		w.raw("</span>")
+		if h.Language != "" && h.Language != h.Platform {
+			w.raw(` <span class="badge">`)
+			w.text(h.Language)
+			w.raw("</span>")
+		}
+		if h.Kind != "" && h.Kind != "detection" {
+			w.raw(` <span class="badge">`)
+			w.text(h.Kind)
+			w.raw("</span>")
+		}
+		if h.Severity != "" {
+			w.raw(` <span class="badge sev-` + className(h.Severity) + `">`)
+			w.text(h.Severity)
+			w.raw("</span>")
+		}
+		for _, t := range h.Techniques {
+			w.raw(` <a class="tech"`)
+			w.href(p.TechniqueHref(t))
+			w.raw(">")
+			w.text(t)
+			w.raw("</a>")
+		}
+		w.raw(` <span class="path">`)
+		w.text(h.Repo)
+		w.raw(": ")
+		w.text(h.Path)
+		w.raw("</span></div>")
+		if h.Snippet != "" {
+			w.raw(`<p class="snip">`)
+			w.raw(string(markSnippet(h.Snippet, h.Marks)))
+			w.raw("</p>")
+		}
+		w.raw("</li>\n")
+	}
+	w.raw("</ol>")
+	return w.html()
+}

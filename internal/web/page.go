@@ -23,6 +23,9 @@ type Page struct {
 	Crumbs  []Crumb
 }
 
+// Self returns p, for templates that hand the page to a function.
+func (p *Page) Self() *Page { return p }
+
 // Crumb is one step of a breadcrumb.
 type Crumb struct{ Text, Href string }
 
@@ -257,8 +260,65 @@ var facetLabels = map[string]string{
 // maxFacetValues is the number of values shown per facet.
 const maxFacetValues = 12
 
+// facetToggler makes the links of a listing's facet values: the current
+// query with one facet added or removed. It encodes the rest of the query
+// once, not once per value.
+type facetToggler struct {
+	path, rest string   // rest: the query's other parameters, encoded, page left out
+	fs         []string // the current f values
+}
+
+func newFacetToggler(p *Page) *facetToggler {
+	t := &facetToggler{path: p.Path}
+	q := url.Values{}
+	for k, vs := range p.Query {
+		switch k {
+		case "f":
+			t.fs = append(t.fs, vs...)
+		case "page":
+		default:
+			q[k] = vs
+		}
+	}
+	t.rest = q.Encode()
+	return t
+}
+
+func (t *facetToggler) href(key, value string) string {
+	want := key + ":" + value
+	var b strings.Builder
+	b.WriteString(t.path)
+	sep := byte('?')
+	if t.rest != "" {
+		b.WriteByte(sep)
+		b.WriteString(t.rest)
+		sep = '&'
+	}
+	found := false
+	for _, f := range t.fs {
+		if strings.EqualFold(f, want) {
+			found = true
+			continue
+		}
+		b.WriteByte(sep)
+		b.WriteString("f=")
+		b.WriteString(url.QueryEscape(f))
+		sep = '&'
+	}
+	if !found {
+		b.WriteByte(sep)
+		b.WriteString("f=")
+		b.WriteString(url.QueryEscape(want))
+	}
+	return b.String()
+}
+
 func makeFacetGroups(p *Page, res *Result, active []Facet) []FacetGroup {
 	var gs []FacetGroup
+	var tog *facetToggler
+	if !p.Static {
+		tog = newFacetToggler(p)
+	}
 	for _, k := range FacetKeys {
 		vals := res.Facets[k]
 		if len(vals) == 0 {
@@ -282,7 +342,13 @@ func makeFacetGroups(p *Page, res *Result, active []Facet) []FacetGroup {
 					label = t.Name
 				}
 			}
-			g.Values = append(g.Values, FacetValue{Value: v.Value, Label: label, Count: v.Count, Href: p.ToggleFacetHref(k, v.Value), Active: isActive})
+			href := ""
+			if tog != nil {
+				href = tog.href(k, v.Value)
+			} else {
+				href = p.FacetHref(k, v.Value)
+			}
+			g.Values = append(g.Values, FacetValue{Value: v.Value, Label: label, Count: v.Count, Href: href, Active: isActive})
 		}
 		gs = append(gs, g)
 	}
@@ -396,26 +462,10 @@ func plural(n int, one, many string) string {
 
 // Values that templates hand to sub-templates, which see only their argument.
 
-type hitCtx struct {
-	P *Page
-	H Hit
-}
-
-type hitsCtx struct {
-	P    *Page
-	Hits []Hit
-}
-
 type refsCtx struct {
 	Refs    []refView
 	Actions bool
 }
-
-// HitCtx pairs a hit with the page, for the "hit" template.
-func (p *Page) HitCtx(h Hit) hitCtx { return hitCtx{p, h} }
-
-// HitsCtx pairs hits with the page, for the "hits" template.
-func (p *Page) HitsCtx(hs []Hit) hitsCtx { return hitsCtx{p, hs} }
 
 // RefsCtx pairs rule references with whether to show their actions, for the "refs" template.
 func (p *Page) RefsCtx(rs []refView, actions bool) refsCtx { return refsCtx{rs, actions} }

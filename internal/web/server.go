@@ -100,6 +100,8 @@ var funcs = template.FuncMap{
 	"indicatorValuesHTML": indicatorValuesHTML,
 	"tagsHTML":            tagsHTML,
 	"value":               valueHTML,
+	"facetListHTML":       facetListHTML,
+	"hitsHTML":            hitsHTML,
 	"attackRowsHTML":      attackRowsHTML,
 	"indicatorRowsHTML":   indicatorRowsHTML,
 	"outputRowsHTML":      outputRowsHTML,
