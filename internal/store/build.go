@@ -47,10 +47,13 @@ type fileKey struct{ repo, path string }
 // fileResult is one file of a build: read now, or reused from the last catalog.
 type fileResult struct {
 	ingest.FileResult
-	sha    string
-	mtime  int64
-	reused bool
-	srcIDs []string // each rule's id as its source gave it, before AssignIDs
+	sha     string
+	mtime   int64
+	reused  bool
+	pending *prevFile // reused, rules not decoded yet
+	src     Source    // the source it belongs to
+	stored  []uint64  // reused: xrefFingerprint of each rule as the catalog holds it
+	srcIDs  []string  // each rule's id as its source gave it, before AssignIDs
 }
 
 // Build reads opt.Sources into the catalog opt.DB. Files whose SHA-256 is the
@@ -95,6 +98,14 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sum := upToDate(opt, prev, results); sum != nil {
+		sum.Duration = time.Since(start)
+		prog.linef("%s is up to date", opt.DB)
+		return sum, nil
+	}
+	if err := decodeReused(ctx, results, prev); err != nil {
+		return nil, err
+	}
 	for i := range results {
 		fr := &results[i]
 		if !fr.reused {
@@ -122,9 +133,9 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	// written again.
 	before := map[*rule.Rule]uint64{}
 	for _, fr := range results {
-		if fr.reused {
-			for _, r := range fr.Rules {
-				before[r] = xrefFingerprint(r)
+		for j, r := range fr.Rules {
+			if j < len(fr.stored) {
+				before[r] = fr.stored[j]
 			}
 		}
 	}
@@ -162,8 +173,8 @@ func crossReference(all []*rule.Rule) {
 // xrefSeed seeds xrefFingerprint; fingerprints are compared within one build.
 var xrefSeed = maphash.MakeSeed()
 
-// xrefFingerprint is a hash of what the cross-references fill in r: its
-// kind, actions, same-action and near-duplicate links, indicators with their
+// xrefFingerprint is a hash of what a build sets on a stored rule: its link
+// (Source.URL) and what the cross-references fill: its kind, actions, same-action and near-duplicate links, indicators with their
 // corpus counts, and events. A field that catalog.CrossReference comes to
 // fill must be added here, or incremental builds will not write its changes.
 func xrefFingerprint(r *rule.Rule) uint64 {
@@ -192,6 +203,7 @@ func xrefFingerprint(r *rule.Rule) uint64 {
 		}
 	}
 	str(r.Kind)
+	str(r.Source.URL)
 	num(len(r.Actions))
 	for _, a := range r.Actions {
 		str(a)
@@ -286,13 +298,8 @@ func readSources(ctx context.Context, opt Options, prev *previous, prog *progres
 			defer wg.Done()
 			for j := range ch {
 				fr := readOne(j.repo, j.root, j.abs, prev)
-				if link := j.src.link(fr.Path); link != "" {
-					for _, r := range fr.Rules {
-						if r.Source.URL == "" {
-							r.Source.URL = link
-						}
-					}
-				}
+				fr.src = j.src
+				fr.setLinks()
 				results[j.i] = fr
 				mu.Lock()
 				done++
@@ -341,8 +348,9 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 	}
 	// Size and modification time (in nanoseconds) as the last build saw them:
 	// the content is taken as unchanged without reading it, as git does.
-	if pf != nil && pf.size == fr.Size && pf.mtime == fr.mtime && reuse(&fr, pf, prev) {
+	if pf != nil && pf.size == fr.Size && pf.mtime == fr.mtime {
 		fr.sha = pf.sha
+		fr.reuse(pf)
 		return fr
 	}
 	data, err := os.ReadFile(abs)
@@ -352,7 +360,8 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 	}
 	sum := sha256.Sum256(data)
 	fr.sha = hex.EncodeToString(sum[:])
-	if pf != nil && pf.sha == fr.sha && reuse(&fr, pf, prev) {
+	if pf != nil && pf.sha == fr.sha {
+		fr.reuse(pf)
 		return fr
 	}
 	res := ingest.ReadData(repo, rel, abs, data, "")
@@ -361,26 +370,83 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 	return fr
 }
 
-// reuse fills fr with the rules of pf, a file of the last catalog; false
-// when they cannot be decoded.
-func reuse(fr *fileResult, pf *prevFile, prev *previous) bool {
-	rules, ids, err := prev.decode(pf)
-	if err != nil {
-		return false
-	}
+// reuse marks fr as the unchanged file pf of the last catalog; its rules
+// are decoded by decodeReused, when the build needs them.
+func (fr *fileResult) reuse(pf *prevFile) {
 	fr.Format, fr.Skipped, fr.Diags = pf.format, pf.skipped, pf.diags
-	fr.Rules, fr.srcIDs, fr.reused = rules, ids, true
-	for j, r := range rules {
-		r.ID = ids[j]
-		r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
+	fr.reused, fr.pending = true, pf
+}
+
+// setLinks sets the address of the file on the rules of fr, from its
+// source's git address and ref: on rules read now when they have none, and
+// on reused rules always (the source's address or ref may have changed).
+func (fr *fileResult) setLinks() {
+	link := fr.src.link(fr.Path)
+	for _, r := range fr.Rules {
+		if r.Source.URL == "" || fr.reused {
+			r.Source.URL = link
+		}
 	}
-	return true
+}
+
+// upToDate returns the last build's summary when nothing changed since it:
+// the same sources, every file unchanged, none gone. Nil otherwise.
+func upToDate(opt Options, prev *previous, results []fileResult) *Summary {
+	if prev == nil || prev.summary == nil || len(results) != len(prev.files) {
+		return nil
+	}
+	if src, _ := json.Marshal(opt.Sources); string(src) != prev.sources {
+		return nil
+	}
+	for i := range results {
+		if !results[i].reused {
+			return nil
+		}
+	}
+	sum := *prev.summary
+	sum.Read, sum.Reused, sum.Removed, sum.Files, sum.UpToDate = 0, len(results), 0, len(results), true
+	return &sum
+}
+
+// decodeReused decodes, in parallel, the stored rules of the files that did
+// not change. A file whose rules cannot be decoded is read again.
+func decodeReused(ctx context.Context, results []fileResult, prev *previous) error {
+	parallel(len(results), func(i int) {
+		fr := &results[i]
+		pf := fr.pending
+		if pf == nil || ctx.Err() != nil {
+			return
+		}
+		fr.pending = nil
+		rules, ids, err := prev.decode(pf)
+		if err != nil {
+			data, rerr := os.ReadFile(fr.Abs)
+			if rerr != nil {
+				fr.FileResult = ingest.FileResult{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, Skipped: rerr.Error(), Size: fr.Size}
+			} else {
+				fr.FileResult = ingest.ReadData(fr.Repo, fr.Path, fr.Abs, data, "")
+			}
+			fr.reused = false
+			return
+		}
+		fr.Rules, fr.srcIDs = rules, ids
+		fr.stored = make([]uint64, len(rules))
+		for j, r := range rules {
+			r.ID = ids[j]
+			fr.stored[j] = xrefFingerprint(r) // as stored, before anything is set on it
+			r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
+		}
+		fr.setLinks()
+	})
+	return ctx.Err()
 }
 
 // previous is what the last catalog holds, for an incremental build.
 type previous struct {
-	files map[fileKey]*prevFile
-	rules map[string]*prevRule // by id, lower-cased
+	files   map[fileKey]*prevFile
+	rules   map[string]*prevRule // by id, lower-cased
+	sources string               // JSON of the last build's sources
+	summary *Summary             // the last build's
 }
 
 type prevFile struct {
@@ -428,6 +494,13 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 		return nil, errors.New("it was built by another ruledex: every file is read again")
 	}
 	p := &previous{files: map[fileKey]*prevFile{}, rules: map[string]*prevRule{}}
+	var sum string
+	if err := d.db.QueryRowContext(ctx, `SELECT sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&p.sources, &sum); err == nil {
+		p.summary = new(Summary)
+		if json.Unmarshal([]byte(sum), p.summary) != nil {
+			p.summary = nil
+		}
+	}
 	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags, size, mtime FROM files")
 	if err != nil {
 		return nil, err

@@ -146,6 +146,25 @@ func TestIncremental(t *testing.T) {
 	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
 		t.Fatal(err)
 	}
+	// Nothing changed: the catalog is left as it is.
+	st0, _ := os.Stat(db)
+	same, err := Build(context.Background(), Options{DB: db, Sources: src})
+	if st1, _ := os.Stat(db); err != nil || !same.UpToDate || same.Rules == 0 || !st1.ModTime().Equal(st0.ModTime()) {
+		t.Errorf("unchanged rebuild: %+v %v", same, err)
+	}
+	// Another link address is a change.
+	src[0].Ref = "dev"
+	if again, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil || again.UpToDate {
+		t.Errorf("rebuild with another ref: %+v %v", again, err)
+	}
+	if d, err := Open(db); err == nil {
+		r, _ := d.Rule(res0(t, d, `title:"VM Extension Write"`))
+		if r == nil || !strings.Contains(r.Source.URL, "/blob/dev/") {
+			t.Errorf("link after the ref changed: %+v", r)
+		}
+		d.Close()
+	}
+	src[0].Ref = "main"
 	writeTree(t, dir, map[string]string{
 		"azure/ext_write.yml": sigmaRule("VM Extension Write Changed", "Microsoft.Compute/virtualMachines/extensions/write"),
 		"azure/new.yml":       sigmaRule("New Rule", runCommand, "properties.message: 'x'"),

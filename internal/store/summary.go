@@ -26,6 +26,7 @@ type Summary struct {
 	RulesWithError int                       `json:"rules_with_error"` // rules with at least one error diagnostic
 	NearDuplicates int                       `json:"near_duplicates"`  // rules with at least one near-duplicate
 	Duration       time.Duration             `json:"duration_ns"`
+	UpToDate       bool                      `json:"up_to_date"` // nothing changed since the last build, which was kept as it was
 }
 
 // Reasons a file gives no rule, besides the reader's own (ingest's "not a
@@ -86,6 +87,9 @@ func summarize(results []fileResult, prev *previous) *Summary {
 
 // Write prints s for a person.
 func (s *Summary) Write(w io.Writer) {
+	if s.UpToDate {
+		fmt.Fprintf(w, "catalog up to date: no file changed (checked in %s)\n", s.Duration.Round(time.Millisecond))
+	}
 	fmt.Fprintf(w, "%d rules from %d files (%d read, %d unchanged, %d removed) in %s\n",
 		s.Rules, s.Files, s.Read, s.Reused, s.Removed, s.Duration.Round(time.Millisecond))
 	plats := sortedKeys(s.ByPlatform)
