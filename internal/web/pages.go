@@ -208,6 +208,9 @@ type ruleData struct {
 	Stages                                                         []stageView
 	SameAction, NearDuplicates                                     []refView
 	PlatformHref, KindHref, RepoHref                               string
+
+	fields map[string]bool      // lower-cased fields of positive indicators
+	values map[string][2]string // field, kind, value (lower-cased) → the indicator\'s field and value
 }
 
 type eventView struct {
@@ -284,10 +287,9 @@ func (d *ruleData) stageViews(ss []rule.Stage, prefix string) []stageView {
 // FieldLink links a field named by the rule: its page when the rule matches
 // values on it (so the catalog has the page), else the search for it.
 func (d *ruleData) FieldLink(field string) string {
-	for _, in := range d.R.Indicators {
-		if !in.Negated && strings.EqualFold(in.Field, field) {
-			return d.FieldHref(field)
-		}
+	d.indexIndicators()
+	if d.fields[strings.ToLower(field)] {
+		return d.FieldHref(field)
 	}
 	return d.SearchHref(field)
 }
@@ -295,17 +297,33 @@ func (d *ruleData) FieldLink(field string) string {
 // ValueLink links a predicate's value to its indicator page when the rule
 // matches it positively, else returns "".
 func (d *ruleData) ValueLink(field, kind, value string) string {
+	d.indexIndicators()
+	in, ok := d.values[strings.ToLower(field)+"\x00"+kind+"\x00"+strings.ToLower(value)]
+	if !ok {
+		return ""
+	}
+	return d.IndicatorHref(in[0], kind, in[1])
+}
+
+// indexIndicators makes the lookups of FieldLink and ValueLink.
+func (d *ruleData) indexIndicators() {
+	if d.fields != nil {
+		return
+	}
+	d.fields = map[string]bool{}
+	d.values = map[string][2]string{}
 	for _, in := range d.R.Indicators {
-		if in.Negated || in.Kind != kind || !strings.EqualFold(in.Field, field) {
+		if in.Negated {
 			continue
 		}
+		d.fields[strings.ToLower(in.Field)] = true
 		for _, v := range in.Values {
-			if strings.EqualFold(v, value) {
-				return d.IndicatorHref(in.Field, in.Kind, v)
+			k := strings.ToLower(in.Field) + "\x00" + in.Kind + "\x00" + strings.ToLower(v)
+			if _, seen := d.values[k]; !seen {
+				d.values[k] = [2]string{in.Field, v}
 			}
 		}
 	}
-	return ""
 }
 
 type tacticRow struct {
