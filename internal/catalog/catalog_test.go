@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -139,5 +140,26 @@ func TestClassifyKind(t *testing.T) {
 		if tc.r.Kind != tc.want {
 			t.Errorf("%s: kind %q, want %q", tc.name, tc.r.Kind, tc.want)
 		}
+	}
+}
+
+// BenchmarkIndicatorCounts: 10,000 rules, each with a value shared by all
+// (EventID 1), one shared by a hundred and one of its own.
+func BenchmarkIndicatorCounts(b *testing.B) {
+	var rules []*rule.Rule
+	for i := 0; i < 10000; i++ {
+		platform := []string{"kusto", "sigma", "elastic"}[i%3]
+		rules = append(rules, mk(fmt.Sprint(i), platform, fmt.Sprint(i), nil, where(
+			pred("EventID", rule.OpEq, false, false, "1"),
+			pred("Image", rule.OpEndsWith, false, false, fmt.Sprintf(`\tool%d.exe`, i%100)),
+			pred("CommandLine", rule.OpContains, i%50 == 0, false, fmt.Sprintf("-arg%d", i)),
+		)))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		IndicatorCounts(rules)
+	}
+	if c := rules[0].Indicators[0].Corpus[0]; c.Total != 9999 {
+		b.Fatalf("EventID 1: %+v", c)
 	}
 }

@@ -45,9 +45,8 @@ func KeyOf(field, kind, value string, caseSensitive bool) IndicatorKey {
 // matches the same exact value, and case-insensitive values equal to it
 // case-folded. Negated indicators get no counts.
 func IndicatorCounts(rules []*rule.Rule) {
-	// folded: every value case-folded → rules; insens: case-insensitive
-	// values only, case-folded → rules; exact: values as written → rules,
-	// kept only for the values some case-sensitive indicator has.
+	// exact: values as written → rules, kept only for the values some
+	// case-sensitive indicator has.
 	exactWanted := map[IndicatorKey]bool{}
 	for _, r := range rules {
 		for _, in := range r.Indicators {
@@ -60,51 +59,52 @@ func IndicatorCounts(rules []*rule.Rule) {
 			}
 		}
 	}
-	folded := map[IndicatorKey][]int32{}
-	insens := map[IndicatorKey][]int32{}
-	exact := map[IndicatorKey][]int32{}
-	add := func(m map[IndicatorKey][]int32, k IndicatorKey, i int32) {
-		l := m[k]
-		if n := len(l); n > 0 && l[n-1] == i {
-			return
-		}
-		m[k] = append(l, i)
+	// One entry per case-folded key: every rule with the value, the rules
+	// that match it case-insensitively, and their platforms, counted once
+	// (a value that many rules share, EventID 1, must not cost each of them a
+	// walk over all).
+	type entry struct {
+		all, insens []int32
+		byPlatform  map[string]int
 	}
+	folded := map[IndicatorKey]*entry{}
+	exact := map[IndicatorKey][]int32{}
+	add := func(l []int32, i int32) []int32 {
+		if n := len(l); n > 0 && l[n-1] == i {
+			return l
+		}
+		return append(l, i)
+	}
+	// keys[i][j][k] is the entry of value k of indicator j of rule i.
+	keys := make([][][]*entry, len(rules))
 	for i, r := range rules {
-		for _, in := range r.Indicators {
+		keys[i] = make([][]*entry, len(r.Indicators))
+		for j, in := range r.Indicators {
 			if in.Negated {
 				continue
 			}
 			field, kind := Fold(in.Field), MatchKind(in.Kind)
-			for _, v := range in.Values {
+			es := make([]*entry, len(in.Values))
+			for k, v := range in.Values {
 				fk := IndicatorKey{field, kind, Fold(v)}
-				add(folded, fk, int32(i))
+				e := folded[fk]
+				if e == nil {
+					e = &entry{}
+					folded[fk] = e
+				}
+				es[k] = e
+				e.all = add(e.all, int32(i))
 				if !in.CaseSensitive {
-					add(insens, fk, int32(i))
+					e.insens = add(e.insens, int32(i))
 				}
-				if ek := (IndicatorKey{field, kind, v}); len(exactWanted) > 0 && exactWanted[ek] {
-					add(exact, ek, int32(i))
+				if len(exactWanted) > 0 {
+					if ek := (IndicatorKey{field, kind, v}); exactWanted[ek] {
+						exact[ek] = add(exact[ek], int32(i))
+					}
 				}
 			}
+			keys[i][j] = es
 		}
-	}
-	// Per key, the platforms of its rules, counted once: a value that many
-	// rules share (EventID 1) must not cost each of them a walk over all.
-	type tally struct {
-		total      int
-		byPlatform map[string]int
-	}
-	tallies := make(map[IndicatorKey]*tally, len(folded))
-	tallyOf := func(k IndicatorKey, set []int32) *tally {
-		t := tallies[k]
-		if t == nil {
-			t = &tally{total: len(set), byPlatform: map[string]int{}}
-			for _, i := range set {
-				t.byPlatform[rules[i].Platform]++
-			}
-			tallies[k] = t
-		}
-		return t
 	}
 	var union []int32
 	for i, r := range rules {
@@ -115,25 +115,29 @@ func IndicatorCounts(rules []*rule.Rule) {
 				continue
 			}
 			field, kind := Fold(in.Field), MatchKind(in.Kind)
-			for _, v := range in.Values {
-				fk := IndicatorKey{field, kind, Fold(v)}
+			for k, v := range in.Values {
+				e := keys[i][j][k]
 				cc := rule.CorpusCount{Value: v, ByPlatform: map[string]int{}}
 				if in.CaseSensitive {
-					union = mergeUnion(union[:0], exact[IndicatorKey{field, kind, v}], insens[fk])
-					for _, k := range union {
-						if int(k) != i {
+					union = mergeUnion(union[:0], exact[IndicatorKey{field, kind, v}], e.insens)
+					for _, x := range union {
+						if int(x) != i {
 							cc.Total++
-							cc.ByPlatform[rules[k].Platform]++
+							cc.ByPlatform[rules[x].Platform]++
 						}
 					}
 				} else {
-					set := folded[fk]
-					t := tallyOf(fk, set)
-					cc.Total = t.total
-					for p, n := range t.byPlatform {
+					if e.byPlatform == nil {
+						e.byPlatform = map[string]int{}
+						for _, x := range e.all {
+							e.byPlatform[rules[x].Platform]++
+						}
+					}
+					cc.Total = len(e.all)
+					for p, n := range e.byPlatform {
 						cc.ByPlatform[p] = n
 					}
-					if _, self := slices.BinarySearch(set, int32(i)); self {
+					if _, self := slices.BinarySearch(e.all, int32(i)); self {
 						cc.Total--
 						if cc.ByPlatform[r.Platform]--; cc.ByPlatform[r.Platform] == 0 {
 							delete(cc.ByPlatform, r.Platform)
