@@ -85,13 +85,13 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	prog := newProgress(opt.Progress, opt.TTY)
 	defer prog.done()
 
-	prev, err := loadPrevious(ctx, opt.DB)
-	if err != nil {
-		prog.linef("last catalog not reused: %v", err)
-		prev = nil
-	}
-	if opt.Full {
-		prev = nil
+	var prev *previous
+	if !opt.Full {
+		if prev, err = loadPrevious(ctx, opt.DB); err != nil {
+			prog.linef("last catalog not reused: %v", err)
+			prev = nil
+		}
+		defer prev.close()
 	}
 
 	results, err := readSources(ctx, opt, prev, prog)
@@ -102,6 +102,18 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		sum.Duration = time.Since(start)
 		prog.linef("%s is up to date", opt.DB)
 		return sum, nil
+	}
+	if prev != nil {
+		if err := prev.waitRules(); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			prog.linef("last catalog not reused: %v", err)
+			prev = nil
+			if results, err = readSources(ctx, opt, nil, prog); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := decodeReused(ctx, results, prev); err != nil {
 		return nil, err
@@ -447,6 +459,10 @@ type previous struct {
 	rules   map[string]*prevRule // by id, lower-cased
 	sources string               // JSON of the last build's sources
 	summary *Summary             // the last build's
+
+	cancel   context.CancelFunc // stops loadRules
+	done     chan struct{}      // closed when loadRules has returned
+	rulesErr error
 }
 
 type prevFile struct {
@@ -487,7 +503,12 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			d.Close()
+		}
+	}()
 	var reader string
 	d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'reader'`).Scan(&reader)
 	if reader != readerVersion() {
@@ -523,22 +544,51 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, json FROM rules ORDER BY n")
+	// The rules (their JSON: the bulk of the catalog) load while the files
+	// are looked at; waitRules waits for them.
+	keep = true
+	rctx, cancel := context.WithCancel(ctx)
+	p.cancel, p.done = cancel, make(chan struct{})
+	go func() {
+		defer close(p.done)
+		defer d.Close()
+		p.rulesErr = p.loadRules(rctx, d)
+	}()
+	return p, nil
+}
+
+func (p *previous) loadRules(ctx context.Context, d *DB) error {
+	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, json FROM rules ORDER BY n")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		pr := &prevRule{}
 		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.json); err != nil {
-			return nil, err
+			return err
 		}
 		p.rules[strings.ToLower(pr.id)] = pr
 		if pf := p.files[fileKey{pr.repo, pr.path}]; pf != nil {
 			pf.rules = append(pf.rules, pr)
 		}
 	}
-	return p, rows.Err()
+	return rows.Err()
+}
+
+// waitRules waits until the last catalog's rules are loaded.
+func (p *previous) waitRules() error {
+	<-p.done
+	return p.rulesErr
+}
+
+// close stops loading the last catalog's rules, if it still does, and
+// closes the catalog.
+func (p *previous) close() {
+	if p != nil {
+		p.cancel()
+		<-p.done
+	}
 }
 
 // openWrite opens the catalog file p for writing: no journal and no sync
