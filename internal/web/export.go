@@ -32,6 +32,9 @@ type exportJob struct {
 	path  string                          // site path: /rules/x/ (a folder: index.html) or /a/b.json
 	build func(Page) (string, any, error) // for pages
 	data  func() ([]byte, error)          // for other files
+	// optional pages are left out when they have nothing to show (a
+	// technique stated only by alert feeds).
+	optional bool
 }
 
 // exportFacetKeys are the facets that get /by/{key}/{value}/ pages; tables,
@@ -129,6 +132,9 @@ func (s *Server) exportOne(ctx context.Context, dir string, j exportJob, buf *by
 		pg := newStaticPage(j.path, s.cat.Version())
 		name, v, err := j.build(pg)
 		if err != nil {
+			if st, _ := statusOf(err); j.optional && st == 404 {
+				return 0, false, nil
+			}
 			return 0, false, err
 		}
 		buf.Reset()
@@ -216,20 +222,14 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	seenTech := map[string]bool{}
-	for _, ta := range cov.Tactics {
-		for _, t := range ta.Techniques {
-			ts := append([]TechniqueCoverage{t}, t.Subtechniques...)
-			for _, te := range ts {
-				if te.Rules == 0 || seenTech[te.ID] {
-					continue
-				}
-				seenTech[te.ID] = true
-				jobs = listingPages(jobs, TechniquePath(te.ID), te.Rules, MaxPerPage, func(pg Page, n int) (string, any, error) {
-					return s.technique(ctx, pg, te.ID, n)
-				})
-			}
-		}
+	// A page for every technique a rule states, in the matrix or not
+	// (unknown and revoked ids too, as rule pages link them).
+	for _, v := range all.Facets["technique"] {
+		id := strings.ToUpper(v.Value)
+		jobs = listingPages(jobs, TechniquePath(id), v.Count, MaxPerPage, func(pg Page, n int) (string, any, error) {
+			return s.technique(ctx, pg, id, n)
+		})
+		jobs[len(jobs)-1].optional = true
 	}
 	// Tables, repositories, events and the other facets.
 	for _, key := range []string{"table", "repo"} {

@@ -24,8 +24,8 @@ func TestExport(t *testing.T) {
 		"attack/index.html", "attack/T1651/index.html", "attack/T1021.008/index.html", "attack/T1021/index.html",
 		"tables/index.html", "tables/AzureActivity/index.html", "tables/windows~2F~2Fprocess_creation/index.html",
 		"repos/hybridbrothers-seeds/index.html", "events/index.html", "by/platform/sigma/index.html",
-		"fields/OperationNameValue/index.html", "indicators/index.html",
-		"indicators/OperationNameValue/eq/Microsoft.Compute~2FvirtualMachines~2FrunCommand~2Faction/index.html",
+		"fields/operationnamevalue/index.html", "indicators/index.html",
+		"indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/index.html",
 		"search/index.html", "search/index.js", "static/style.css", "static/search.js", "static/app.js",
 		"api/v1/rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser.json", "api/v1/stats.json", "api/v1/coverage.json", "api/v1/navigator.json",
 	} {

@@ -26,6 +26,7 @@ type Memory struct {
 	inds      []IndicatorSummary           // most used first
 	indRules  map[indKey][]IndicatorUse    // exact (field, kind, value), field and value lower-cased
 	indAny    map[[2]string][]IndicatorUse // (field, value) of any kind
+	indCanon  map[[2]string][2]string      // (field, value) lower-cased → as first written
 
 	mu      sync.Mutex
 	results map[string]*memResult // recent query results, see Search
@@ -112,6 +113,7 @@ func NewMemory(rules []*rule.Rule) *Memory {
 	}
 	st.Tables, st.Techniques, st.Events, st.Indicators = len(tables), len(techs), len(events), len(sums)
 	m.stats = st
+	m.indCanon = map[[2]string][2]string{}
 	for _, s := range sums {
 		m.inds = append(m.inds, *s)
 	}
@@ -128,6 +130,12 @@ func NewMemory(rules []*rule.Rule) *Memory {
 		}
 		return a.Value < b.Value
 	})
+	for _, s := range m.inds {
+		k := [2]string{strings.ToLower(s.Field), strings.ToLower(s.Value)}
+		if _, ok := m.indCanon[k]; !ok {
+			m.indCanon[k] = [2]string{s.Field, s.Value}
+		}
+	}
 	// Corpus counts: how many other rules match the same (field, kind, value).
 	for _, r := range m.rules {
 		for i := range r.Indicators {
@@ -580,6 +588,9 @@ func (m *Memory) Indicator(_ context.Context, field, kind, value string) (*Indic
 	}
 	if len(uses) == 0 {
 		return nil, ErrNotFound
+	}
+	if c, ok := m.indCanon[[2]string{strings.ToLower(field), strings.ToLower(value)}]; ok {
+		field, value = c[0], c[1]
 	}
 	res := &IndicatorResult{Field: field, Kind: kind, Value: value, Rules: uses}
 	return res, nil

@@ -799,6 +799,9 @@ func (s *Server) indicators(ctx context.Context, pg Page, field, text string, pa
 	}
 	heading := "Indicators"
 	listPath := "/indicators/"
+	if field != "" && len(list.Indicators) > 0 {
+		field = list.Indicators[0].Field // as the rules write it
+	}
 	if field != "" {
 		heading = "Field " + field
 		listPath = FieldPath(field)

@@ -122,18 +122,21 @@ func UnIDPath(p string) (string, bool) {
 }
 
 // Site paths (absolute, for the server; Page.Href makes them relative for the export).
+// Field and indicator paths are lower-cased: fields and values compare
+// case-insensitively, and one value has one page whatever the case a rule
+// wrote it in.
 
 func RulePath(id string) string          { return "/rules/" + IDPath(id) + "/" }
 func TablePath(name string) string       { return "/tables/" + Seg(name) + "/" }
 func RepoPath(name string) string        { return "/repos/" + Seg(name) + "/" }
 func TechniquePath(id string) string     { return "/attack/" + Seg(strings.ToUpper(id)) + "/" }
-func FieldPath(field string) string      { return "/fields/" + Seg(field) + "/" }
+func FieldPath(field string) string      { return "/fields/" + Seg(strings.ToLower(field)) + "/" }
 func FacetPath(key, value string) string { return "/by/" + Seg(key) + "/" + Seg(value) + "/" }
 func EventPath(provider, event string) string {
 	return "/events/" + Seg(provider) + "/" + Seg(event) + "/"
 }
 func IndicatorPath(field, kind, value string) string {
-	return "/indicators/" + Seg(field) + "/" + Seg(kind) + "/" + Seg(value) + "/"
+	return "/indicators/" + Seg(strings.ToLower(field)) + "/" + Seg(kind) + "/" + Seg(strings.ToLower(value)) + "/"
 }
 
 // queryEscape is url.QueryEscape, named for templates.

@@ -33,7 +33,7 @@ func TestStoreCatalog(t *testing.T) {
 	}{
 		{"/", []string{"sigma"}},
 		{"/rules/", []string{"Certutil"}},
-		{RulePath(ids[0]), []string{"Rule body", `id="L1"`}},
+		{RulePath(ids[0]), []string{"Rule body", `<span class="l" id="L`}},
 		{"/search?q=certutil", []string{"<mark>", "Certutil"}},
 		{"/search?q=certutil&f=platform:sigma", []string{"Certutil"}},
 		{"/attack/", []string{"T1105"}},
