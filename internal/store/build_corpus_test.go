@@ -81,8 +81,18 @@ func TestBuildCorpus(t *testing.T) {
 	if w, p := ids(whole), ids(part); !subset(w, p) {
 		t.Errorf("%s finds %v; runCommand/action finds %v", runCommand, w, p)
 	}
-	if sum.ByPlatform["kusto"] > 0 && whole.Total < 2 {
-		t.Errorf("%s: %d rules, want the two seed rules at least", runCommand, whole.Total)
+	// The seed rule that asks has_any ('runCommand/action') looks at the
+	// action in part: the whole operation finds it, once KQL is lowered.
+	if seed, err := d.Rule("kusto/DetectFirstTimeAzureCustomScriptOrRunCommand"); err == nil && len(seed.Actions) > 0 {
+		found := false
+		for _, h := range whole.Hits {
+			found = found || h.ID == seed.ID
+		}
+		if !found {
+			t.Errorf("%s does not find %s (actions %v)", runCommand, seed.ID, seed.Actions)
+		}
+	} else {
+		t.Logf("seed rule without actions yet (%v): partial action match not checked", err)
 	}
 	t.Logf("%d rules from %d files in %s; %s finds %d rules, runCommand/action %d", sum.Rules, files, sum.Duration, runCommand, whole.Total, part.Total)
 }

@@ -166,6 +166,9 @@ func (d *DB) Search(q Query) (Result, error) {
 	switch {
 	case pos != "":
 		matched, err = d.matchFTS(pos, neg)
+		if err == nil {
+			matched, err = d.withActions(matched, q.Text)
+		}
 	case neg != "":
 		var out []int64
 		out, err = d.matchFTS(neg, "")
@@ -219,6 +222,38 @@ func (d *DB) Search(q Query) (Result, error) {
 		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: sn.HTML(), Text: sn.Text, Marks: nonNilSpans(sn.Marks)})
 	}
 	return res, nil
+}
+
+// withActions appends to matched the rules that look at the action the
+// search text names, when it is one term (an Azure operation, an event name
+// or id), and do not hold it as text: a rule that matches
+// has_any ('runCommand/action') is found by
+// Microsoft.Compute/virtualMachines/runCommand/action.
+func (d *DB) withActions(matched []int64, text string) ([]int64, error) {
+	ts := parseQuery(text)
+	if len(ts) != 1 || ts[0].neg || ts[0].prefix || ts[0].column != "" {
+		return matched, nil
+	}
+	ix, err := d.actions()
+	if err != nil {
+		return nil, err
+	}
+	m := ix.match(ts[0].text)
+	if len(m) == 0 {
+		return matched, nil
+	}
+	have := make(map[int64]bool, len(matched))
+	for _, n := range matched {
+		have[n] = true
+	}
+	var extra []int64
+	for n := range m {
+		if !have[n] {
+			extra = append(extra, n)
+		}
+	}
+	slices.Sort(extra)
+	return append(matched, extra...), nil
 }
 
 // Rules lists rules with the given facets, by title.
@@ -408,24 +443,8 @@ func inList(ns []int64) (string, []any) {
 
 // summaries returns the summaries of the rules ns, in the order of ns.
 func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
-	if len(ns) == 0 {
-		return []RuleSummary{}, nil
-	}
-	list, args := inList(ns)
-	rows, err := d.db.Query(`SELECT `+summaryColumns+` FROM rules WHERE n IN `+list, args...)
+	byN, err := d.summaryMap(ns)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	byN := make(map[int64]RuleSummary, len(ns))
-	for rows.Next() {
-		n, s, err := scanSummary(rows)
-		if err != nil {
-			return nil, err
-		}
-		byN[n] = s
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]RuleSummary, 0, len(ns))
@@ -435,6 +454,33 @@ func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
 		}
 	}
 	return out, nil
+}
+
+// summaryMap returns the summaries of the rules ns by rule.
+func (d *DB) summaryMap(ns []int64) (map[int64]RuleSummary, error) {
+	byN := make(map[int64]RuleSummary, len(ns))
+	for len(ns) > 0 {
+		chunk := ns[:min(len(ns), 500)]
+		ns = ns[len(chunk):]
+		list, args := inList(chunk)
+		rows, err := d.db.Query(`SELECT `+summaryColumns+` FROM rules WHERE n IN `+list, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			n, s, err := scanSummary(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byN[n] = s
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return byN, nil
 }
 
 // snippets returns the snippets of the rules ns for the search text (see

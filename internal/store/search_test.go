@@ -283,3 +283,47 @@ func TestBrowseLeavesOutAlertFeeds(t *testing.T) {
 		t.Errorf("parent technique: %v", got)
 	}
 }
+
+// TestSearchFindsPartialActions: a rule that matches the operation by a part
+// of it (endswith) is found by the whole operation, and by Action.
+func TestSearchFindsPartialActions(t *testing.T) {
+	dir, _ := fixture(t)
+	writeTree(t, dir, map[string]string{"azure/partial.yml": strings.Replace(sigmaRule("Run Command By Its End", "x"),
+		"operationName: 'x'", "operationName|endswith: '/runCommand/action'", 1)})
+	db := filepath.Join(t.TempDir(), "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	res, err := d.Search(Query{Text: runCommand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, h := range res.Hits {
+		titles = append(titles, h.Title)
+	}
+	if !sameSet(titles, []string{"VM Run Command", "VM Run Command Again", "Run Command By Its End"}) {
+		t.Errorf("search %s: %v", runCommand, titles)
+	}
+	hits, err := d.Action(strings.ToUpper(runCommand))
+	if err != nil || len(hits) != 3 {
+		t.Fatalf("action: %+v %v", hits, err)
+	}
+	for _, h := range hits {
+		if len(h.Actions) == 0 {
+			t.Errorf("%s: no action label", h.ID)
+		}
+	}
+	if hits, _ := d.Action("Microsoft.Compute/virtualMachines/extensions/write"); len(hits) != 1 {
+		t.Errorf("extensions/write: %+v", hits)
+	}
+	// Several words are a text search only.
+	if res, _ := d.Search(Query{Text: runCommand + " again"}); res.Total != 1 {
+		t.Errorf("two words: %d", res.Total)
+	}
+}

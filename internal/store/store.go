@@ -112,6 +112,10 @@ type DB struct {
 	idx    *index
 	idxErr error
 
+	actOnce sync.Once // loads act on first use
+	act     *actionIndex
+	actErr  error
+
 	indOnce sync.Once // loads inds on first use
 	inds    []IndicatorSummary
 	indErr  error

@@ -220,10 +220,10 @@ func copyFile(from, to string) error {
 
 // writer holds the prepared statements of one build's transaction.
 type writer struct {
-	ctx                                           context.Context
-	tx                                            *sql.Tx
-	insRule, insFacet, insSearch, insInd, updRule *sql.Stmt
-	delRule, delFacets, delSearch, delInds        *sql.Stmt
+	ctx                                                   context.Context
+	tx                                                    *sql.Tx
+	insRule, insFacet, insSearch, insInd, insAct, updRule *sql.Stmt
+	delRule, delFacets, delSearch, delInds, delActs       *sql.Stmt
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -237,6 +237,8 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.insFacet, `INSERT OR IGNORE INTO facets (facet, value, rule) VALUES (?,?,?)`},
 		{&w.insSearch, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`},
 		{&w.insInd, `INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total) VALUES (?,?,?,?,?,?,?,?)`},
+		{&w.insAct, `INSERT INTO actions (rule, space, value, match, label) VALUES (?,?,?,?,?)`},
+		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
 		{&w.updRule, `UPDATE rules SET json = ? WHERE n = ?`},
 		{&w.delRule, `DELETE FROM rules WHERE n = ?`},
 		{&w.delFacets, `DELETE FROM facets WHERE rule = ?`},
@@ -254,7 +256,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds} {
+	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.insAct, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs} {
 		if s != nil {
 			s.Close()
 		}
@@ -263,10 +265,11 @@ func (w *writer) close() {
 
 // preparedRow is what insertRule writes of a rule, made ahead of the writing.
 type preparedRow struct {
-	js     []byte
-	facets []facetValue
-	doc    *searchDoc
-	err    error
+	js      []byte
+	facets  []facetValue
+	doc     *searchDoc
+	actions []catalog.ActionKey
+	err     error
 }
 
 // prepareRow normalizes r and makes its JSON, and its facets and search
@@ -279,6 +282,7 @@ func prepareRow(r *rule.Rule, withIndex bool) preparedRow {
 		p.facets = facetsOf(r)
 		d := searchDocOf(r)
 		p.doc = &d
+		p.actions = catalog.ActionKeys(r)
 	}
 	return p
 }
@@ -330,6 +334,11 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID, sha string) (i
 			return 0, err
 		}
 	}
+	for _, k := range row.actions {
+		if _, err := w.insAct.ExecContext(w.ctx, n, k.Space, k.Value, k.Match, k.Label()); err != nil {
+			return 0, err
+		}
+	}
 	d := row.doc
 	if _, err := w.insSearch.ExecContext(w.ctx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts); err != nil {
 		return 0, err
@@ -372,7 +381,7 @@ func (w *writer) updateJSON(n int64, r *rule.Rule, js []byte) error {
 }
 
 func (w *writer) deleteRule(n int64) error {
-	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds} {
+	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs} {
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+)
+
+// ActionHit is a rule that looks at an action, with the rule's actions that
+// match it.
+type ActionHit struct {
+	RuleSummary
+	Actions []string `json:"actions"`
+}
+
+// actionKey is a row of the actions table.
+type actionKey struct {
+	rule                       int64
+	space, value, match, label string
+}
+
+// actionIndex holds every rule's action keys, loaded on first use.
+type actionIndex struct {
+	full    map[string][]actionKey // by value
+	windows map[string][]actionKey // Windows keys by event id
+	partial []actionKey
+}
+
+func (d *DB) actions() (*actionIndex, error) {
+	d.actOnce.Do(func() { d.act, d.actErr = d.loadActions() })
+	return d.act, d.actErr
+}
+
+func (d *DB) loadActions() (*actionIndex, error) {
+	ix := &actionIndex{full: map[string][]actionKey{}, windows: map[string][]actionKey{}}
+	rows, err := d.db.Query(`SELECT rule, space, value, match, label FROM actions`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k actionKey
+		if err := rows.Scan(&k.rule, &k.space, &k.value, &k.match, &k.label); err != nil {
+			return nil, err
+		}
+		switch {
+		case k.match != "":
+			ix.partial = append(ix.partial, k)
+		case k.space == "windows":
+			_, id, _ := strings.Cut(k.value, ":")
+			ix.windows[id] = append(ix.windows[id], k)
+		default:
+			ix.full[k.value] = append(ix.full[k.value], k)
+		}
+	}
+	return ix, rows.Err()
+}
+
+// match returns the rules that look at the action value, with their
+// matching action labels: the same answer as catalog.MatchAction over the
+// catalog. value is an Azure operation, a CloudTrail event name, a Windows
+// event id ("4688", or "Microsoft-Windows-Security-Auditing 4688"), ...
+func (ix *actionIndex) match(value string) map[int64][]string {
+	v := catalog.Fold(strings.TrimSpace(value))
+	out := map[int64][]string{}
+	if v == "" {
+		return out
+	}
+	add := func(k actionKey) {
+		for _, l := range out[k.rule] {
+			if l == k.label {
+				return
+			}
+		}
+		out[k.rule] = append(out[k.rule], k.label)
+	}
+	for _, k := range ix.full[v] {
+		add(k)
+	}
+	if k := strings.TrimSuffix(v, "."); k != v { // Entra activities are written with and without a final period
+		for _, e := range ix.full[k] {
+			if e.space == "entra" {
+				add(e)
+			}
+		}
+	}
+	provider, id := "", v
+	if i := strings.LastIndexByte(v, ' '); i > 0 {
+		provider, id = strings.TrimSpace(v[:i]), v[i+1:]
+	}
+	if isDigits(id) {
+		for _, k := range ix.windows[id] {
+			if provider == "" || strings.HasPrefix(k.value, provider+":") {
+				add(k)
+			}
+		}
+	}
+	for _, k := range ix.partial {
+		if partialMatches(v, k.value, k.match) {
+			add(k)
+		}
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// partialMatches tells whether part p of an action, matched as match says,
+// matches the whole action name full (both case-folded): the matching of
+// catalog.MatchAction.
+func partialMatches(full, p, match string) bool {
+	switch match {
+	case "startswith":
+		return strings.HasPrefix(full, p)
+	case "endswith":
+		return strings.HasSuffix(full, p)
+	case "contains":
+		return strings.Contains(full, p)
+	case "has":
+		for from := 0; p != "" && from <= len(full)-len(p); {
+			i := strings.Index(full[from:], p)
+			if i < 0 {
+				return false
+			}
+			i += from
+			end := i + len(p)
+			if (i == 0 || !isAlnum(full[i-1]) || !isAlnum(p[0])) && (end == len(full) || !isAlnum(full[end]) || !isAlnum(p[len(p)-1])) {
+				return true
+			}
+			from = i + 1
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
+}
+
+// Action returns the rules that look at an action (see catalog.MatchAction):
+// by its full name, or through a part of it that a rule matches (has,
+// contains, startswith, endswith), in any language; by id.
+func (d *DB) Action(value string) ([]ActionHit, error) {
+	ix, err := d.actions()
+	if err != nil {
+		return nil, err
+	}
+	m := ix.match(value)
+	ns := make([]int64, 0, len(m))
+	for n := range m {
+		ns = append(ns, n)
+	}
+	sums, err := d.summaryMap(ns)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ActionHit, 0, len(sums))
+	for n, s := range sums {
+		out = append(out, ActionHit{RuleSummary: s, Actions: m[n]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
