@@ -24,6 +24,7 @@
 //	db.Stats() (Stats, error)                  // counts per platform/language/kind/repo, distinct tables, techniques, events, indicators; last build
 //	db.Indicator(field, kind, value) ([]RuleSummary, error) // rules matching one indicator value
 //	db.Indicators(IndicatorQuery{Field, Kind, Text, Page, PerPage}) (IndicatorList, error) // distinct indicators, most used first
+//	db.Action(value) ([]ActionHit, error)       // rules that look at an action, by full or partial key (catalog.MatchAction)
 //	db.AllRules() ([]*rule.Rule, error)         // every rule, for coverage and export
 //	db.EachRule(func(*rule.Rule) error) error   // the same, one at a time
 //	db.IDs() ([]string, error)                  // every rule id, sorted
@@ -37,5 +38,7 @@
 // are ANDed, "quoted phrases" kept, -word excludes, word* is a prefix, OR
 // between words. Tokens keep '.', '/', '_' and '-', and their parts are indexed
 // too, so `runCommand` and `Microsoft.Compute/virtualMachines/runCommand/action`
-// both find a rule that names the operation.
+// both find a rule that names the operation. A search of one term that names
+// an action also finds the rules that match it in part (has_any
+// ('runCommand/action')), after the text matches.
 package store
