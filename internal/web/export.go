@@ -82,7 +82,11 @@ func Export(ctx context.Context, cat Catalog, dir string, opt ExportOptions) (*E
 					cancel()
 					return
 				}
-				files.Add(1)
+				if n < 0 {
+					n = 0
+				} else {
+					files.Add(1)
+				}
 				nbytes.Add(n)
 				if isPage {
 					pages.Add(1)
@@ -133,7 +137,7 @@ func (s *Server) exportOne(ctx context.Context, dir string, j exportJob, buf *by
 		name, v, err := j.build(pg)
 		if err != nil {
 			if st, _ := statusOf(err); j.optional && st == 404 {
-				return 0, false, nil
+				return -1, false, nil // left out
 			}
 			return 0, false, err
 		}
