@@ -155,8 +155,14 @@ func (p *Page) ToggleFacetHref(key, value string) string {
 	return p.Path
 }
 
+// maxFacets is the most facets a query may hold.
+const maxFacets = 20
+
 // facetsFromQuery reads the facets of a listing's query: f=key:value, repeated.
 func facetsFromQuery(q url.Values) ([]Facet, error) {
+	if n := len(q["f"]) + len(q["facet"]); n > maxFacets {
+		return nil, badRequest(fmt.Sprintf("%d facets: at most %d", n, maxFacets))
+	}
 	var fs []Facet
 	for _, name := range []string{"f", "facet"} {
 		for _, f := range q[name] {

@@ -43,6 +43,8 @@ func TestPages(t *testing.T) {
 		{"browse facet", "/rules/?f=platform:sigma", 200, []string{"Rules — platform: sigma", "Certutil", "remove"}},
 		{"browse bad facet", "/rules/?f=nope:x", 400, []string{"bad facet"}},
 		{"browse bad page", "/rules/?page=abc", 400, []string{"bad page"}},
+		{"browse too many facets", "/rules/?" + strings.Repeat("f=platform:x&", 21), 400, []string{"at most 20"}},
+		{"search too long", "/search?q=" + strings.Repeat("x", 501), 400, []string{"longer than 500"}},
 		{"browse page past end", "/rules/?page=99", 404, nil},
 		{"rule page", seed, 200, []string{
 			`<nav class="crumbs"`, "Detection rules", ">kusto<",
