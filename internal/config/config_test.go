@@ -154,3 +154,29 @@ func TestSync(t *testing.T) {
 		t.Errorf("bad address: %v %s", err, actions(res))
 	}
 }
+
+// FuzzParse checks that no configuration file makes Parse panic, and that
+// every error it reports has a position.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"", "db: x\n", "sources:\n  - name: a\n    path: b\n    git: c\n    ref: d\n", "- a", "sources: [1, {}, [x]]",
+		"sources:\n  - {name: a, path: b}\n  - {name: a, path: c}\n", "db: [\n", "sources: {a: b}", "&a [*a]", "sources:\n  - git: -x\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		cfg, err := Parse("c.yaml", []byte(src))
+		if cfg == nil {
+			t.Fatal("nil config")
+		}
+		if err != nil {
+			list, ok := err.(ErrorList)
+			if !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			for _, e := range list {
+				if e.Line < 1 || e.Col < 1 || e.Msg == "" {
+					t.Fatalf("error without a position or message: %+v", e)
+				}
+			}
+		}
+	})
+}
