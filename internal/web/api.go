@@ -132,7 +132,7 @@ func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
 	ru, err := s.cat.Rule(ctx, id)
 	if err != nil {
 		// Accept the page path's encoding too.
-		if dec, ok := UnIDPath(id); ok && dec != id {
+		if dec, derr := s.ruleIDOf(ctx, id); derr == nil && dec != id {
 			ru, err = s.cat.Rule(ctx, dec)
 		}
 	}

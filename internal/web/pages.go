@@ -460,9 +460,9 @@ func (s *Server) rulePageHandler(ctx context.Context, pg Page, r *http.Request) 
 	if !strings.HasSuffix(p, "/") {
 		return "", nil, notFound("rule pages end with /")
 	}
-	id, ok := UnIDPath(strings.TrimSuffix(p, "/"))
-	if !ok {
-		return "", nil, notFound("bad rule id")
+	id, err := s.ruleIDOf(ctx, strings.TrimSuffix(p, "/"))
+	if err != nil {
+		return "", nil, err
 	}
 	return s.rulePage(ctx, pg, id)
 }

@@ -71,6 +71,40 @@ type Server struct {
 	bufs  sync.Pool
 	Log   *log.Logger // errors of handlers; nil for none
 	navMu sync.Mutex
+
+	longMu  sync.Mutex
+	longIDs map[string]string // IDPath → id, for ids whose path is cut and hashed
+}
+
+// ruleIDOf decodes the path of a rule (IDPath): a path whose segments were
+// cut and hashed (a slug longer than maxSeg) is looked up among the ids of
+// the catalog.
+func (s *Server) ruleIDOf(ctx context.Context, p string) (string, error) {
+	if id, ok := UnIDPath(p); ok {
+		return id, nil
+	}
+	if !strings.Contains(p, "~~") {
+		return "", notFound("bad rule id")
+	}
+	s.longMu.Lock()
+	defer s.longMu.Unlock()
+	if s.longIDs == nil {
+		ids, err := s.cat.RuleIDs(ctx)
+		if err != nil {
+			return "", err
+		}
+		m := map[string]string{}
+		for _, id := range ids {
+			if ip := IDPath(id); strings.Contains(ip, "~~") {
+				m[ip] = id
+			}
+		}
+		s.longIDs = m
+	}
+	if id, ok := s.longIDs[p]; ok {
+		return id, nil
+	}
+	return "", notFound("no such rule")
 }
 
 // New returns a server of cat.
