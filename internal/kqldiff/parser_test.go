@@ -1,5 +1,16 @@
 package kqldiff
 
-// ruledexParser is ruledex's KQL parser as the comparison sees it; nil until
-// internal/lang/kql is committed.
-var ruledexParser Parser
+import "github.com/ruledex/ruledex/internal/lang/kql"
+
+// ruledexParser is ruledex's KQL parser as the comparison sees it.
+var ruledexParser Parser = ParserFunc(parseKQL)
+
+func parseKQL(q string) Parsed {
+	s, errs := kql.Parse(q)
+	sum := kql.Summarize(s)
+	out := Parsed{Tables: sum.Tables, Operators: sum.Operators, Functions: sum.Functions}
+	for _, e := range errs {
+		out.Errors = append(out.Errors, e.Error())
+	}
+	return out
+}

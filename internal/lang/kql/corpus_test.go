@@ -1,0 +1,78 @@
+package kql_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/kqldiff"
+	"github.com/ruledex/ruledex/internal/lang/kql"
+)
+
+var corpus struct {
+	once    sync.Once
+	queries []*kqldiff.Query
+	skip    string
+}
+
+// corpusQueries reads every KQL query of ../shared/corpus through ingest,
+// once per test binary; it skips when the corpus is absent.
+func corpusQueries(tb testing.TB) []*kqldiff.Query {
+	tb.Helper()
+	corpus.once.Do(func() {
+		if os.Getenv("RULEDEX_CORPUS") == "" {
+			os.Setenv("RULEDEX_CORPUS", "../../../../shared/corpus")
+		}
+		dir, err := kqldiff.FindCorpus()
+		if err != nil {
+			corpus.skip = "corpus absent, the test needs ../shared/corpus: " + err.Error()
+			return
+		}
+		q, _, err := kqldiff.LoadQueries(context.Background(), dir)
+		if err != nil {
+			corpus.skip = err.Error()
+			return
+		}
+		corpus.queries = q
+	})
+	if corpus.skip != "" {
+		tb.Skip(corpus.skip)
+	}
+	return corpus.queries
+}
+
+// TestCorpusRoundTrip checks that parse → print → parse gives the same tree
+// for every corpus query, and reports how many parse with no error.
+func TestCorpusRoundTrip(t *testing.T) {
+	qs := corpusQueries(t)
+	ok, bad := 0, 0
+	var fails []string
+	for _, q := range qs {
+		s, errs := kql.Parse(q.Text)
+		if len(errs) > 0 {
+			bad++
+			continue
+		}
+		ok++
+		out := kql.Print(s)
+		s2, errs2 := kql.Parse(out)
+		if len(errs2) > 0 || !kql.Equal(s, s2) {
+			msg := ""
+			if len(errs2) > 0 {
+				msg = errs2[0].Error()
+			}
+			fails = append(fails, fmt.Sprintf("=== %s %s\n%s\n--- printed\n%s\n", q.Where(), msg, q.Text, out))
+		}
+	}
+	t.Logf("%d queries: %d parse with no error, %d with errors; %d round trips differ", len(qs), ok, bad, len(fails))
+	if len(fails) > 0 {
+		os.WriteFile("/tmp/kql-roundtrip-failures.txt", []byte(strings.Join(fails, "\n")), 0o644)
+		t.Errorf("%d of %d queries do not round-trip (first: %s)", len(fails), ok, fails[0][:min(len(fails[0]), 2000)])
+	}
+}
+
+var _ = reflect.DeepEqual

@@ -1,0 +1,1558 @@
+package kql
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// MaxDepth bounds the nesting of expressions and pipelines; deeper input
+// gets an error rather than a stack that grows without end.
+const MaxDepth = 1000
+
+// Error is a syntax error at a byte offset, with its 1-based line and
+// column (columns count bytes).
+type Error struct {
+	Pos       int
+	Line, Col int
+	Msg       string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
+
+// ErrorList is every error of a parse, in source order.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	switch len(l) {
+	case 0:
+		return "no errors"
+	case 1:
+		return l[0].Error()
+	}
+	return fmt.Sprintf("%s (and %d more errors)", l[0], len(l)-1)
+}
+
+// Err returns l as an error, nil when it is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+type bailout struct{}
+
+type parser struct {
+	src   string
+	toks  []Token
+	i     int
+	errs  ErrorList
+	depth int
+}
+
+// Parse reads a KQL script. It always returns a tree, partial where the
+// source has errors, and every error found (nil when none).
+func Parse(src string) (*Script, ErrorList) {
+	toks, comments, lexErrs := lexAll(src)
+	p := &parser{src: src, toks: toks}
+	for _, e := range lexErrs {
+		p.errs = append(p.errs, &Error{Pos: e.pos, Msg: e.msg})
+	}
+	s := &Script{Src: src, Comments: comments}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(bailout); !ok {
+					panic(r)
+				}
+			}
+		}()
+		s.Stmts = p.parseStmts(false)
+	}()
+	if len(p.errs) == 0 {
+		return s, nil
+	}
+	sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Pos < p.errs[j].Pos })
+	// one error per position is enough
+	out := p.errs[:0]
+	for i, e := range p.errs {
+		if i > 0 && e.Pos == out[len(out)-1].Pos {
+			continue
+		}
+		out = append(out, e)
+	}
+	p.errs = out
+	lineCol(src, p.errs)
+	return s, p.errs
+}
+
+func lexAll(src string) ([]Token, []Comment, []lexError) {
+	lx := &lexer{src: src}
+	lx.run()
+	return lx.toks, lx.comments, lx.errs
+}
+
+// lineCol fills the line and column of errors sorted by position.
+func lineCol(src string, errs ErrorList) {
+	line, lineStart, off := 1, 0, 0
+	for _, e := range errs {
+		for off < e.Pos && off < len(src) {
+			if src[off] == '\n' {
+				line++
+				lineStart = off + 1
+			}
+			off++
+		}
+		e.Line, e.Col = line, e.Pos-lineStart+1
+	}
+}
+
+// ---- token helpers
+
+func (p *parser) tok() *Token { return &p.toks[p.i] }
+
+func (p *parser) peek(n int) *Token {
+	if p.i+n < len(p.toks) {
+		return &p.toks[p.i+n]
+	}
+	return &p.toks[len(p.toks)-1]
+}
+
+func (p *parser) next() *Token {
+	t := &p.toks[p.i]
+	if t.Kind != EOF {
+		p.i++
+	}
+	return t
+}
+
+func (t *Token) is(punct string) bool  { return t.Kind == Punct && t.Text == punct }
+func (t *Token) word(w string) bool    { return t.Kind == Word && t.Text == w }
+func (p *parser) is(punct string) bool { return p.tok().is(punct) }
+func (p *parser) word(w string) bool   { return p.tok().word(w) }
+
+func (p *parser) got(punct string) bool {
+	if p.is(punct) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) gotWord(w string) bool {
+	if p.word(w) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) errorAt(pos int, format string, args ...any) {
+	p.errs = append(p.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func describe(t *Token) string {
+	switch t.Kind {
+	case EOF:
+		return "end of query"
+	case Punct, Word:
+		return fmt.Sprintf("%q", t.Text)
+	}
+	s := t.Text
+	if len(s) > 20 {
+		s = s[:20] + "…"
+	}
+	return fmt.Sprintf("%s %s", t.Kind, s)
+}
+
+func (p *parser) unexpected(want string) {
+	t := p.tok()
+	p.errorAt(t.Pos, "expected %s, found %s", want, describe(t))
+}
+
+func (p *parser) expect(punct string) int {
+	t := p.tok()
+	if t.is(punct) {
+		p.i++
+		return t.End
+	}
+	p.unexpected(fmt.Sprintf("%q", punct))
+	return t.Pos
+}
+
+func (p *parser) expectWord(w string) bool {
+	if p.gotWord(w) {
+		return true
+	}
+	p.unexpected(fmt.Sprintf("%q", w))
+	return false
+}
+
+// end is the end offset of the last token read.
+func (p *parser) end() int {
+	if p.i == 0 {
+		return 0
+	}
+	return p.toks[p.i-1].End
+}
+
+func (p *parser) enter() {
+	p.depth++
+	if p.depth > MaxDepth {
+		p.errorAt(p.tok().Pos, "nesting deeper than %d levels", MaxDepth)
+		panic(bailout{})
+	}
+}
+
+func (p *parser) leave() { p.depth-- }
+
+// atOperatorEnd tells whether the current token ends an operator.
+func (p *parser) atOperatorEnd() bool {
+	t := p.tok()
+	return t.Kind == EOF || t.Kind == Punct && (t.Text == "|" || t.Text == ";" || t.Text == ")" || t.Text == "}" || t.Text == "]")
+}
+
+// skipTo skips tokens, balanced, until one of stops at bracket depth 0 (or
+// an unbalanced closing bracket, or the end).
+func (p *parser) skipTo(stops ...string) {
+	depth := 0
+	for {
+		t := p.tok()
+		if t.Kind == EOF {
+			return
+		}
+		if t.Kind == Punct {
+			switch t.Text {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				if depth == 0 {
+					return
+				}
+				depth--
+			default:
+				if depth == 0 {
+					for _, s := range stops {
+						if t.Text == s {
+							return
+						}
+					}
+				}
+			}
+		}
+		p.i++
+	}
+}
+
+// ---- statements
+
+// parseStmts reads statements separated by ';' until the end, or until '}'
+// when inBody.
+func (p *parser) parseStmts(inBody bool) []Stmt {
+	var stmts []Stmt
+	for {
+		for p.got(";") {
+		}
+		t := p.tok()
+		if t.Kind == EOF || inBody && t.is("}") {
+			return stmts
+		}
+		start := p.i
+		stmts = append(stmts, p.parseStmt())
+		t = p.tok()
+		switch {
+		case t.is(";"), t.Kind == EOF, inBody && t.is("}"):
+		default:
+			p.errorAt(t.Pos, "expected \";\" or the end of the query, found %s", describe(t))
+			p.skipTo(";")
+			if p.tok().Kind != EOF && !p.is(";") && !(inBody && p.is("}")) {
+				p.i++ // an unbalanced closing bracket
+			}
+		}
+		if p.i == start {
+			p.i++
+		}
+	}
+}
+
+func (p *parser) parseStmt() Stmt {
+	t := p.tok()
+	if t.Kind == Word {
+		switch t.Text {
+		case "let":
+			return p.parseLet()
+		case "set":
+			if n := p.peek(1); n.Kind == Word {
+				return p.parseSet()
+			}
+		case "declare":
+			if n := p.peek(1); n.word("query_parameters") {
+				return p.parseDeclare()
+			}
+		case "alias", "pattern", "restrict":
+			if n := p.peek(1); n.Kind == Word {
+				start := t.Pos
+				p.skipTo(";")
+				return &RawStmt{Pos: start, End: p.end(), Text: p.src[start:p.end()]}
+			}
+		}
+	}
+	return &ExprStmt{X: p.parsePipeline()}
+}
+
+func (p *parser) parseLet() Stmt {
+	start := p.next().Pos
+	s := &LetStmt{Pos: start}
+	s.Name = p.parseName()
+	p.expect("=")
+	switch {
+	case p.isFuncDefStart(0):
+		s.Value = p.parseFuncDef(false)
+	case p.word("view") && p.isFuncDefStart(1):
+		p.next()
+		s.Value = p.parseFuncDef(true)
+	default:
+		s.Value = p.parsePipeline()
+	}
+	s.End = p.end()
+	return s
+}
+
+// isFuncDefStart tells whether the tokens at offset n start (params) {.
+func (p *parser) isFuncDefStart(n int) bool {
+	if !p.peek(n).is("(") {
+		return false
+	}
+	a := p.peek(n + 1)
+	if a.is(")") {
+		return p.peek(n + 2).is("{")
+	}
+	return a.Kind == Word && p.peek(n+2).is(":")
+}
+
+func (p *parser) parseFuncDef(view bool) *FuncDef {
+	f := &FuncDef{Pos: p.tok().Pos, View: view}
+	p.expect("(")
+	if !p.is(")") {
+		f.Params = p.parseTypedNames(true)
+	}
+	p.expect(")")
+	p.expect("{")
+	p.enter()
+	f.Body = p.parseStmts(true)
+	p.leave()
+	f.End = p.expect("}")
+	return f
+}
+
+// parseTypedNames reads name:type [= default], ... (a schema or parameters).
+func (p *parser) parseTypedNames(defaults bool) []*TypedName {
+	var out []*TypedName
+	for {
+		if p.is("*") { // (*) in a tabular parameter's schema
+			t := p.next()
+			out = append(out, &TypedName{Name: &Ident{Pos: t.Pos, End: t.End, Name: "*", Raw: "*"}, End: t.End})
+		} else {
+			out = append(out, p.parseTypedName(defaults))
+		}
+		if !p.got(",") {
+			return out
+		}
+	}
+}
+
+func (p *parser) parseTypedName(defaults bool) *TypedName {
+	tn := &TypedName{Name: p.parseName()}
+	if p.got(":") {
+		tn.Type = p.parseType()
+	}
+	if defaults && p.got("=") {
+		tn.Default = p.parseExpr()
+	}
+	tn.End = p.end()
+	return tn
+}
+
+func (p *parser) parseType() *TypeExpr {
+	t := p.tok()
+	if t.is("(") {
+		te := &TypeExpr{Pos: t.Pos, Schema: true}
+		p.next()
+		if !p.is(")") {
+			for _, c := range p.parseTypedNames(false) {
+				if c.Name.Name == "*" && c.Type == nil {
+					te.Star = true
+				}
+				te.Columns = append(te.Columns, c)
+			}
+		}
+		te.End = p.expect(")")
+		return te
+	}
+	if t.Kind == Word || t.Kind == TypedLit {
+		p.next()
+		name := t.Text
+		if t.Kind == TypedLit { // never: a type name is not followed by '('
+			name = t.Text
+		}
+		return &TypeExpr{Pos: t.Pos, End: t.End, Name: name}
+	}
+	p.unexpected("a type")
+	return &TypeExpr{Pos: t.Pos, End: t.Pos}
+}
+
+func (p *parser) parseSet() Stmt {
+	start := p.next().Pos
+	s := &SetStmt{Pos: start}
+	name := p.next().Text
+	for p.is(".") || p.is("-") {
+		if p.tok().Space {
+			break
+		}
+		name += p.next().Text
+		if t := p.tok(); t.Kind == Word && !t.Space {
+			name += p.next().Text
+		}
+	}
+	s.Name = name
+	if p.got("=") {
+		s.Value = p.parseExpr()
+	}
+	s.End = p.end()
+	return s
+}
+
+func (p *parser) parseDeclare() Stmt {
+	start := p.next().Pos
+	p.next() // query_parameters
+	s := &DeclareStmt{Pos: start}
+	p.expect("(")
+	if !p.is(")") {
+		s.Params = p.parseTypedNames(true)
+	}
+	s.End = p.expect(")")
+	return s
+}
+
+// parseName reads a name: an identifier or a bracketed name.
+func (p *parser) parseName() *Ident {
+	t := p.tok()
+	if t.Kind == Word {
+		p.next()
+		return identOf(t)
+	}
+	p.unexpected("a name")
+	return &Ident{Pos: t.Pos, End: t.Pos}
+}
+
+func identOf(t *Token) *Ident {
+	id := &Ident{Pos: t.Pos, End: t.End, Name: t.Text, Raw: t.Text}
+	if len(t.Text) > 2 && t.Text[0] == '[' {
+		in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
+		id.Name = Unquote(in)
+	}
+	return id
+}
+
+// ---- pipelines and operators
+
+// sourceOperator tells whether the current token starts a query with an
+// operator rather than an expression (union T, print x, range x from ...).
+func (p *parser) sourceOperator() bool {
+	t := p.tok()
+	if t.Kind != Word {
+		return false
+	}
+	n := p.peek(1)
+	switch t.Text {
+	case "union":
+		return !(n.Kind == Punct && (n.Text == "," || n.Text == ")" || n.Text == "=" || n.Text == "==" || n.Text == "."))
+	case "print":
+		return !(n.Kind == Punct && (n.Text == "," || n.Text == ")" || n.Text == "==" || n.Text == "." || n.Text == "("))
+	case "range":
+		return n.Kind == Word && p.peek(2).word("from")
+	case "search", "find":
+		return n.Kind == String || n.word("in") || n.word("kind") || n.word("where") || n.word("withsource") || n.is("*") ||
+			n.Kind == Word && !(p.peek(2).Kind == Punct && (p.peek(2).Text == ")" || p.peek(2).Text == ","))
+	case "evaluate":
+		return n.Kind == Word && (p.peek(2).is("(") || p.peek(2).is("."))
+	}
+	return false
+}
+
+// parsePipeline reads an expression followed by | operators.
+func (p *parser) parsePipeline() Expr {
+	p.enter()
+	defer p.leave()
+	var x Expr
+	if p.sourceOperator() {
+		x = &PipeExpr{Op: p.parseOperator()}
+	} else {
+		x = p.parseExpr()
+	}
+	for p.is("|") {
+		p.next()
+		x = &PipeExpr{Source: x, Op: p.parseOperator()}
+	}
+	return x
+}
+
+// parseSubquery reads a pipeline that starts with an operator (mv-apply's
+// on (...), fork's branches, facet's with (...)).
+func (p *parser) parseSubquery() Expr {
+	p.enter()
+	defer p.leave()
+	p.got("|")
+	var x Expr = &PipeExpr{Op: p.parseOperator()}
+	for p.is("|") {
+		p.next()
+		x = &PipeExpr{Source: x, Op: p.parseOperator()}
+	}
+	return x
+}
+
+var operatorSynonyms = map[string]string{
+	"filter": "where", "order": "sort", "limit": "take", "mvexpand": "mv-expand", "mvapply": "mv-apply",
+}
+
+// Canonical returns the keyword an operator name stands for: filter →
+// where, order → sort, limit → take, mvexpand → mv-expand.
+func Canonical(name string) string {
+	if c, ok := operatorSynonyms[name]; ok {
+		return c
+	}
+	return name
+}
+
+var (
+	joinOptions    = optionSet("kind")
+	unionOptions   = optionSet("kind", "withsource", "isfuzzy")
+	expandOptions  = optionSet("kind", "bagexpansion", "with_itemindex")
+	parseOptions   = optionSet("kind", "flags")
+	hintOptions    = optionSet()
+	searchOptions  = optionSet("kind", "withsource")
+	findOptions    = optionSet("withsource", "datascope")
+	scanOptions    = optionSet("with_match_id")
+	consumeOptions = optionSet("decodeblocks")
+)
+
+type options map[string]bool
+
+func optionSet(names ...string) options {
+	m := options{}
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// parseParams reads name=value options the operator allows (and hint.* ones).
+func (p *parser) parseParams(allowed options) []*NamedExpr {
+	var out []*NamedExpr
+	for {
+		t := p.tok()
+		if t.Kind != Word {
+			return out
+		}
+		n := 1
+		name := t.Text
+		for p.peek(n).is(".") && p.peek(n+1).Kind == Word {
+			name += "." + p.peek(n+1).Text
+			n += 2
+		}
+		if !p.peek(n).is("=") || !(allowed[name] || strings.HasPrefix(name, "hint.")) {
+			return out
+		}
+		id := &Ident{Pos: t.Pos, End: p.peek(n - 1).End, Name: name, Raw: name}
+		p.i += n + 1
+		var v Expr
+		if p.is("(") {
+			v = p.parsePrimary()
+		} else {
+			v = p.parseUnary()
+		}
+		out = append(out, &NamedExpr{Name: id, Value: v})
+	}
+}
+
+func (p *parser) parseOperator() *Operator {
+	t := p.tok()
+	op := &Operator{Pos: t.Pos}
+	if t.Kind != Word {
+		p.unexpected("a query operator")
+		p.skipTo("|", ";")
+		op.End = p.end()
+		if op.End < op.Pos {
+			op.End = op.Pos
+		}
+		op.Keyword, op.Raw = "?", ""
+		return op
+	}
+	p.next()
+	op.Raw = t.Text
+	op.Keyword = Canonical(t.Text)
+	main := func(xs ...Expr) { op.Clauses = append(op.Clauses, p.clause("", xs, false)) }
+	kw := func(k string, xs ...Expr) { op.Clauses = append(op.Clauses, p.clause(k, xs, false)) }
+	switch op.Keyword {
+	case "where":
+		main(p.parseExpr())
+	case "project", "extend", "project-rename", "serialize", "print":
+		if !p.atOperatorEnd() {
+			main(p.parseColumnList(false)...)
+		}
+	case "project-away", "project-keep", "project-reorder":
+		main(p.parseColumnList(true)...)
+	case "distinct":
+		op.Params = p.parseParams(hintOptions)
+		main(p.parseColumnList(true)...)
+	case "summarize":
+		op.Params = p.parseParams(hintOptions)
+		if !p.word("by") && !p.atOperatorEnd() {
+			main(p.parseColumnList(false)...)
+		}
+		if p.gotWord("by") {
+			kw("by", p.parseColumnList(false)...)
+		}
+	case "sort":
+		op.Params = p.parseParams(hintOptions)
+		p.expectWord("by")
+		kw("by", p.parseOrderedList()...)
+	case "top":
+		op.Params = p.parseParams(hintOptions)
+		main(p.parseExpr())
+		p.expectWord("by")
+		kw("by", p.parseOrdered())
+	case "take", "sample":
+		op.Params = p.parseParams(hintOptions)
+		main(p.parseExpr())
+	case "count", "getschema":
+	case "consume":
+		op.Params = p.parseParams(consumeOptions)
+	case "as":
+		op.Params = p.parseParams(optionSet())
+		main(p.parseName())
+	case "invoke":
+		main(p.parsePostfix())
+	case "join", "lookup":
+		op.Params = p.parseParams(joinOptions)
+		main(p.parseTableArg())
+		if p.gotWord("on") {
+			kw("on", p.parseExprList()...)
+		} else if p.gotWord("where") {
+			kw("where", p.parseExpr())
+		}
+	case "union":
+		op.Params = p.parseParams(unionOptions)
+		var xs []Expr
+		for {
+			xs = append(xs, p.parseTableArg())
+			if !p.got(",") {
+				break
+			}
+		}
+		main(xs...)
+	case "mv-expand":
+		op.Params = p.parseParams(expandOptions)
+		main(p.parseExpandItems()...)
+		if p.gotWord("limit") {
+			kw("limit", p.parseExpr())
+		}
+	case "mv-apply":
+		op.Params = p.parseParams(expandOptions)
+		main(p.parseExpandItems()...)
+		if p.gotWord("limit") {
+			kw("limit", p.parseExpr())
+		}
+		if p.gotWord("id") { // mv-apply ... id=Name is rare; the option form covers it
+			kw("id", p.parseExpr())
+		}
+		if p.expectWord("on") {
+			kw("on", p.parseParenSubquery())
+		}
+	case "parse", "parse-where":
+		op.Params = p.parseParams(parseOptions)
+		main(p.parseExpr())
+		if p.expectWord("with") {
+			op.Clauses = append(op.Clauses, p.clause("with", p.parsePattern(), true))
+		}
+	case "parse-kv":
+		main(p.parseExpr())
+		if p.expectWord("as") {
+			kw("as", p.parseType())
+		}
+		if p.gotWord("with") {
+			kw("with", p.parseParenNamedList())
+		}
+	case "evaluate":
+		op.Params = p.parseParams(hintOptions)
+		main(p.parsePostfix())
+	case "make-series":
+		op.Params = p.parseParams(joinOptions)
+		main(p.parseSeriesAggregates()...)
+		if p.expectWord("on") {
+			kw("on", p.parseExpr())
+		}
+		if p.gotWord("in") {
+			kw("in", p.parsePostfix())
+		} else {
+			for _, k := range []string{"from", "to", "step"} {
+				if p.gotWord(k) {
+					kw(k, p.parseExpr())
+				}
+			}
+		}
+		if p.gotWord("by") {
+			kw("by", p.parseColumnList(false)...)
+		}
+	case "top-nested":
+		p.parseTopNested(op)
+	case "top-hitters":
+		main(p.parseExpr())
+		if p.expectWord("of") {
+			kw("of", p.parseExpr())
+		}
+		if p.gotWord("by") {
+			kw("by", p.parseExpr())
+		}
+	case "sample-distinct":
+		main(p.parseExpr())
+		if p.expectWord("of") {
+			kw("of", p.parseExpr())
+		}
+	case "render":
+		main(p.parseName())
+		if p.gotWord("with") {
+			kw("with", p.parseParenNamedList())
+		}
+	case "search":
+		op.Params = p.parseParams(searchOptions)
+		if p.gotWord("in") {
+			kw("in", p.parseTableTuple())
+		}
+		main(p.parseExpr())
+	case "find":
+		op.Params = p.parseParams(findOptions)
+		if p.gotWord("in") {
+			kw("in", p.parseTableTuple())
+		}
+		if p.gotWord("where") {
+			kw("where", p.parseExpr())
+		} else {
+			main(p.parseExpr())
+		}
+		if p.gotWord("project-smart") {
+			kw("project-smart")
+		} else if p.gotWord("project") {
+			kw("project", p.parseColumnList(true)...)
+		}
+	case "fork":
+		var xs []Expr
+		for p.is("(") || p.tok().Kind == Word && p.peek(1).is("=") {
+			if p.tok().Kind == Word {
+				name := p.parseName()
+				p.next()
+				xs = append(xs, &NamedExpr{Name: name, Value: p.parseParenSubquery()})
+			} else {
+				xs = append(xs, p.parseParenSubquery())
+			}
+		}
+		if len(xs) == 0 {
+			p.unexpected("\"(\"")
+		}
+		op.Clauses = append(op.Clauses, p.clause("", xs, true))
+	case "facet":
+		if p.expectWord("by") {
+			kw("by", p.parseColumnList(false)...)
+		}
+		if p.gotWord("with") {
+			if p.is("*") {
+				kw("with", &StarExpr{Pos: p.next().Pos})
+			} else {
+				kw("with", p.parseParenSubquery())
+			}
+		}
+	case "partition":
+		op.Params = p.parseParams(hintOptions)
+		if p.expectWord("by") {
+			kw("by", p.parseExpr())
+		}
+		if p.is("{") {
+			lb := p.next().Pos
+			sub := p.parseSubqueryOrPipeline()
+			end := p.expect("}")
+			main(&ParenExpr{Pos: lb, End: end, X: sub})
+		} else {
+			main(p.parseParenSubqueryOrPipeline())
+		}
+	case "reduce":
+		op.Params = p.parseParams(joinOptions)
+		if p.expectWord("by") {
+			kw("by", p.parseExpr())
+		}
+		if p.gotWord("with") {
+			kw("with", p.parseColumnList(false)...)
+		}
+	case "range":
+		main(p.parseName())
+		for _, k := range []string{"from", "to", "step"} {
+			if p.expectWord(k) {
+				kw(k, p.parseExpr())
+			}
+		}
+	case "scan":
+		op.Params = p.parseParams(scanOptions)
+		main(p.parseRaw())
+	case "make-graph", "graph-match", "graph-to-table", "graph-merge", "graph-where-nodes", "graph-where-edges",
+		"graph-shortest-paths", "graph-mark-components", "execute-and-cache", "assert-schema", "macro-expand",
+		"project-by-names", "project-smart", "partition-by":
+		main(p.parseRaw())
+	default:
+		p.errorAt(t.Pos, "unknown query operator %q", t.Text)
+		main(p.parseRaw())
+	}
+	if !p.atOperatorEnd() {
+		p.errorAt(p.tok().Pos, "unexpected %s in %s", describe(p.tok()), op.Raw)
+		p.skipTo("|", ";")
+	}
+	op.End = p.end()
+	if op.End < op.Pos {
+		op.End = op.Pos
+	}
+	return op
+}
+
+func (p *parser) clause(k string, xs []Expr, seq bool) *Clause {
+	c := &Clause{Keyword: k, Exprs: xs, Seq: seq, End: p.end()}
+	if len(xs) > 0 {
+		c.Pos, _ = xs[0].Span()
+	} else {
+		c.Pos = p.end()
+	}
+	return c
+}
+
+// parseRaw keeps the tokens up to the operator's end as written.
+func (p *parser) parseRaw() Expr {
+	start := p.tok().Pos
+	p.skipTo("|", ";")
+	end := p.end()
+	if end < start {
+		end = start
+	}
+	return &RawExpr{Pos: start, End: end, Text: p.src[start:end]}
+}
+
+// parseTableArg reads a join, lookup or union argument: a table name,
+// wildcard, (subquery), or a call (table("x"), view()).
+func (p *parser) parseTableArg() Expr {
+	if w := p.parseWildcard(); w != nil {
+		return w
+	}
+	return p.parsePostfix()
+}
+
+func (p *parser) parseTableTuple() Expr {
+	start := p.tok().Pos
+	p.expect("(")
+	tu := &TupleExpr{Pos: start}
+	for !p.is(")") && p.tok().Kind != EOF {
+		tu.Elems = append(tu.Elems, p.parseTableArg())
+		if !p.got(",") {
+			break
+		}
+	}
+	tu.End = p.expect(")")
+	return tu
+}
+
+// parseWildcard reads a name pattern with * (Device*, *Id) written with no
+// space inside; nil when the tokens here are not one.
+func (p *parser) parseWildcard() Expr {
+	j := p.i
+	star := false
+	for {
+		t := &p.toks[j]
+		if j > p.i && t.Space {
+			break
+		}
+		if t.is("*") {
+			star = true
+		} else if t.Kind != Word && t.Kind != Int {
+			break
+		}
+		j++
+	}
+	if !star || j == p.i {
+		return nil
+	}
+	// a lone * followed by ( is not a name pattern
+	start, end := p.toks[p.i].Pos, p.toks[j-1].End
+	p.i = j
+	return &WildcardName{Pos: start, End: end, Text: p.src[start:end]}
+}
+
+// parseColumnList reads a comma list of columns or assignments; with
+// wildcards, name patterns and asc/desc (project-reorder) are allowed.
+func (p *parser) parseColumnList(wildcards bool) []Expr {
+	var xs []Expr
+	for {
+		var x Expr
+		if wildcards {
+			x = p.parseWildcard()
+		}
+		if x == nil {
+			x = p.parseNamedOrExpr()
+		}
+		if wildcards && (p.word("asc") || p.word("desc") || p.word("granny-asc") || p.word("granny-desc")) {
+			x = &OrderedExpr{X: x, Dir: p.next().Text, End: p.end()}
+		}
+		xs = append(xs, x)
+		if !p.got(",") {
+			return xs
+		}
+	}
+}
+
+func (p *parser) parseExprList() []Expr {
+	var xs []Expr
+	for {
+		xs = append(xs, p.parseExpr())
+		if !p.got(",") {
+			return xs
+		}
+	}
+}
+
+// parseNamedOrExpr reads Name = expr, (A, B) = expr, or expr.
+func (p *parser) parseNamedOrExpr() Expr {
+	t := p.tok()
+	if t.Kind == Word && p.peek(1).is("=") {
+		name := p.parseName()
+		p.next()
+		return &NamedExpr{Name: name, Value: p.parseExpr()}
+	}
+	if t.is("(") {
+		// (A, B) = expr
+		j := p.i + 1
+		for p.toks[j].Kind == Word && (p.toks[j+1].is(",") || p.toks[j+1].is(")")) {
+			j++
+			if p.toks[j].is(")") {
+				if p.toks[j+1].is("=") {
+					tu := &TupleExpr{Pos: t.Pos}
+					p.next()
+					for !p.is(")") {
+						tu.Elems = append(tu.Elems, p.parseName())
+						p.got(",")
+					}
+					tu.End = p.expect(")")
+					p.expect("=")
+					return &NamedExpr{Name: tu, Value: p.parseExpr()}
+				}
+				break
+			}
+			j++
+		}
+	}
+	return p.parseExpr()
+}
+
+func (p *parser) parseOrderedList() []Expr {
+	var xs []Expr
+	for {
+		xs = append(xs, p.parseOrdered())
+		if !p.got(",") {
+			return xs
+		}
+	}
+}
+
+func (p *parser) parseOrdered() Expr {
+	x := p.parseExpr()
+	o := &OrderedExpr{X: x}
+	if p.word("asc") || p.word("desc") {
+		o.Dir = p.next().Text
+	}
+	if p.gotWord("nulls") {
+		if p.word("first") || p.word("last") {
+			o.Nulls = p.next().Text
+		} else {
+			p.unexpected("\"first\" or \"last\"")
+		}
+	}
+	if o.Dir == "" && o.Nulls == "" {
+		return x
+	}
+	o.End = p.end()
+	return o
+}
+
+// parseExpandItems reads mv-expand/mv-apply items: [Name =] expr [to typeof(T)].
+func (p *parser) parseExpandItems() []Expr {
+	var xs []Expr
+	for {
+		x := p.parseNamedOrExpr()
+		if p.word("to") && p.peek(1).word("typeof") {
+			p.next()
+			t := p.parsePrimary()
+			pos, _ := t.Span()
+			x = &BinaryExpr{X: x, OpPos: pos, Op: "to", Y: t}
+		}
+		xs = append(xs, x)
+		if !p.got(",") {
+			return xs
+		}
+	}
+}
+
+// parseSeriesAggregates reads make-series aggregates: [Name =] agg [default = v].
+func (p *parser) parseSeriesAggregates() []Expr {
+	var xs []Expr
+	for {
+		x := p.parseNamedOrExpr()
+		if p.word("default") && p.peek(1).is("=") {
+			p.i += 2
+			x = &BinaryExpr{X: x, OpPos: p.toks[p.i-2].Pos, Op: "default", Y: p.parseExpr()}
+		}
+		xs = append(xs, x)
+		if !p.got(",") {
+			return xs
+		}
+	}
+}
+
+func (p *parser) parseTopNested(op *Operator) {
+	first := true
+	for {
+		k := "top-nested"
+		if first {
+			k = ""
+		}
+		first = false
+		var n []Expr
+		if !p.word("of") {
+			n = []Expr{p.parseExpr()}
+		}
+		op.Clauses = append(op.Clauses, p.clause(k, n, false))
+		if p.expectWord("of") {
+			op.Clauses = append(op.Clauses, p.clause("of", []Expr{p.parseNamedOrExpr()}, false))
+		}
+		if p.gotWord("with") {
+			p.expectWord("others")
+			p.expect("=")
+			op.Clauses = append(op.Clauses, p.clause("with others", []Expr{p.parseExpr()}, false))
+		}
+		if p.expectWord("by") {
+			op.Clauses = append(op.Clauses, p.clause("by", []Expr{p.parseOrderedNamed()}, false))
+		}
+		if !(p.is(",") && p.peek(1).word("top-nested")) {
+			return
+		}
+		p.i += 2
+	}
+}
+
+func (p *parser) parseOrderedNamed() Expr {
+	x := p.parseNamedOrExpr()
+	if p.word("asc") || p.word("desc") {
+		return &OrderedExpr{X: x, Dir: p.next().Text, End: p.end()}
+	}
+	return x
+}
+
+// parsePattern reads a parse operator's pattern: strings, *, names with
+// optional types, written one after another.
+func (p *parser) parsePattern() []Expr {
+	var xs []Expr
+	for !p.atOperatorEnd() {
+		t := p.tok()
+		switch {
+		case t.is("*"):
+			p.next()
+			xs = append(xs, &StarExpr{Pos: t.Pos})
+		case t.Kind == String:
+			xs = append(xs, p.parseStrings())
+		case t.Kind == Word:
+			tn := p.parseTypedName(false)
+			if tn.Type == nil {
+				xs = append(xs, tn.Name)
+			} else {
+				xs = append(xs, tn)
+			}
+		default:
+			p.unexpected("a string, \"*\" or a column name")
+			p.skipTo("|", ";")
+			return xs
+		}
+	}
+	return xs
+}
+
+func (p *parser) parseParenSubquery() Expr {
+	start := p.tok().Pos
+	if !p.is("(") {
+		p.unexpected("\"(\"")
+		return &BadExpr{Pos: start, End: start}
+	}
+	p.next()
+	x := p.parseSubquery()
+	end := p.expect(")")
+	return &ParenExpr{Pos: start, End: end, X: x}
+}
+
+// parseSubqueryOrPipeline reads a subquery that starts with an operator or
+// a whole pipeline (partition's body may be either).
+func (p *parser) parseSubqueryOrPipeline() Expr {
+	if t := p.tok(); t.Kind == Word && isOperatorName(Canonical(t.Text)) && !p.peek(1).is("|") && !p.peek(1).is("(") {
+		return p.parseSubquery()
+	}
+	return p.parsePipeline()
+}
+
+func (p *parser) parseParenSubqueryOrPipeline() Expr {
+	start := p.tok().Pos
+	if !p.is("(") {
+		p.unexpected("\"(\"")
+		return &BadExpr{Pos: start, End: start}
+	}
+	p.next()
+	x := p.parseSubqueryOrPipeline()
+	end := p.expect(")")
+	return &ParenExpr{Pos: start, End: end, X: x}
+}
+
+// parseParenNamedList reads (name = value, ...) as a tuple.
+func (p *parser) parseParenNamedList() *TupleExpr {
+	tu := &TupleExpr{Pos: p.tok().Pos}
+	p.expect("(")
+	for !p.is(")") && p.tok().Kind != EOF {
+		tu.Elems = append(tu.Elems, p.parseNamedOrExpr())
+		if !p.got(",") {
+			break
+		}
+	}
+	tu.End = p.expect(")")
+	return tu
+}
+
+var operatorNames = map[string]bool{}
+
+func init() {
+	for _, k := range []string{"where", "project", "extend", "project-rename", "serialize", "print", "project-away",
+		"project-keep", "project-reorder", "distinct", "summarize", "sort", "top", "take", "sample", "count", "getschema",
+		"consume", "as", "invoke", "join", "lookup", "union", "mv-expand", "mv-apply", "parse", "parse-where", "parse-kv",
+		"evaluate", "make-series", "top-nested", "top-hitters", "sample-distinct", "render", "search", "find", "fork",
+		"facet", "partition", "reduce", "range", "scan", "make-graph", "graph-match"} {
+		operatorNames[k] = true
+	}
+}
+
+func isOperatorName(k string) bool { return operatorNames[k] }
+
+// ---- scalar expressions
+
+func (p *parser) parseExpr() Expr {
+	p.enter()
+	defer p.leave()
+	return p.parseOr()
+}
+
+func (p *parser) parseOr() Expr {
+	x := p.parseAnd()
+	for p.word("or") {
+		pos := p.next().Pos
+		x = &BinaryExpr{X: x, OpPos: pos, Op: "or", Y: p.parseAnd()}
+	}
+	return x
+}
+
+func (p *parser) parseAnd() Expr {
+	x := p.parseCmp()
+	for p.word("and") {
+		pos := p.next().Pos
+		x = &BinaryExpr{X: x, OpPos: pos, Op: "and", Y: p.parseCmp()}
+	}
+	return x
+}
+
+// stringOps are the word operators of comparison rank (negatable with !).
+var stringOps = map[string]bool{
+	"has": true, "has_cs": true, "contains": true, "contains_cs": true, "startswith": true, "startswith_cs": true,
+	"endswith": true, "endswith_cs": true, "hasprefix": true, "hasprefix_cs": true, "hassuffix": true, "hassuffix_cs": true,
+	"in": true, "has_any": true, "has_all": true, "between": true, "like": true, "notlike": true,
+	"notcontains": true, "notcontainscs": true, "notbetween": true, "notin": true, "containscs": true, "notstartswith": true,
+}
+
+// listOps take a parenthesised list on their right.
+var listOps = map[string]bool{"in": true, "in~": true, "!in": true, "!in~": true, "has_any": true, "has_all": true, "notin": true, "!has_any": true, "!has_all": true}
+
+// cmpOp reads a comparison-rank operator, or returns "".
+func (p *parser) cmpOp() (string, int) {
+	t := p.tok()
+	switch t.Kind {
+	case Punct:
+		switch t.Text {
+		case "==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~":
+			p.next()
+			return t.Text, t.Pos
+		case "!":
+			n := p.peek(1)
+			if n.Kind == Word && !n.Space && stringOps[n.Text] {
+				p.i += 2
+				op := "!" + n.Text
+				if n.Text == "in" && p.is("~") && !p.tok().Space {
+					p.next()
+					op += "~"
+				}
+				return op, t.Pos
+			}
+		}
+	case Word:
+		if t.Text == "matches" && p.peek(1).word("regex") {
+			p.i += 2
+			return "matches regex", t.Pos
+		}
+		if stringOps[t.Text] {
+			p.next()
+			op := t.Text
+			if op == "in" && p.is("~") && !p.tok().Space {
+				p.next()
+				op += "~"
+			}
+			return op, t.Pos
+		}
+	}
+	return "", 0
+}
+
+func (p *parser) parseCmp() Expr {
+	x := p.parseAdd()
+	for {
+		op, pos := p.cmpOp()
+		switch {
+		case op == "":
+			return x
+		case op == "between" || op == "!between" || op == "notbetween":
+			b := &BetweenExpr{X: x, OpPos: pos, Not: op != "between"}
+			p.expect("(")
+			b.Lo = p.parseAdd()
+			p.expect("..")
+			b.Hi = p.parseAdd()
+			b.End = p.expect(")")
+			x = b
+		case listOps[op]:
+			x = &BinaryExpr{X: x, OpPos: pos, Op: op, Y: p.parseList()}
+		default:
+			x = &BinaryExpr{X: x, OpPos: pos, Op: op, Y: p.parseAdd()}
+		}
+	}
+}
+
+// parseList reads the right side of in and has_any: (a, b, ...) (elements
+// may be subqueries), or an expression.
+func (p *parser) parseList() Expr {
+	t := p.tok()
+	if !t.is("(") {
+		return p.parseAdd()
+	}
+	p.next()
+	tu := &TupleExpr{Pos: t.Pos}
+	for !p.is(")") && p.tok().Kind != EOF {
+		tu.Elems = append(tu.Elems, p.parsePipeline())
+		if !p.got(",") {
+			break
+		}
+	}
+	tu.End = p.expect(")")
+	return tu
+}
+
+func (p *parser) parseAdd() Expr {
+	x := p.parseMul()
+	for p.is("+") || p.is("-") {
+		t := p.next()
+		x = &BinaryExpr{X: x, OpPos: t.Pos, Op: t.Text, Y: p.parseMul()}
+	}
+	return x
+}
+
+func (p *parser) parseMul() Expr {
+	x := p.parseUnary()
+	for p.is("*") || p.is("/") || p.is("%") {
+		t := p.next()
+		x = &BinaryExpr{X: x, OpPos: t.Pos, Op: t.Text, Y: p.parseUnary()}
+	}
+	return x
+}
+
+func (p *parser) parseUnary() Expr {
+	if p.is("-") || p.is("+") {
+		p.enter()
+		defer p.leave()
+		t := p.next()
+		return &UnaryExpr{OpPos: t.Pos, Op: t.Text, X: p.parseUnary()}
+	}
+	return p.parsePostfix()
+}
+
+func (p *parser) parsePostfix() Expr {
+	x := p.parsePrimary()
+	for {
+		t := p.tok()
+		switch {
+		case t.is("."):
+			n := p.peek(1)
+			if n.Kind != Word {
+				if n.Kind == Int { // a.0 is not KQL, but say so clearly
+					p.next()
+					p.unexpected("a name")
+					p.next()
+					continue
+				}
+				p.next()
+				p.unexpected("a name")
+				return x
+			}
+			p.i += 2
+			if n.Text[0] == '[' { // a.['b c']
+				x = &SelectorExpr{X: x, Sel: identOf(n)}
+				continue
+			}
+			x = &SelectorExpr{X: x, Sel: identOf(n)}
+		case t.is("["):
+			p.next()
+			idx := p.parseExpr()
+			end := p.expect("]")
+			x = &IndexExpr{X: x, Index: idx, End: end}
+		case t.Kind == Word && len(t.Text) > 2 && t.Text[0] == '[' && !t.Space:
+			// X['key'] lexed as a bracketed name
+			p.next()
+			in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
+			lit := &Literal{Pos: t.Pos + 1 + strings.Index(t.Text[1:], in), Kind: LitString, Raw: in, Value: Unquote(in)}
+			lit.End = lit.Pos + len(in)
+			x = &IndexExpr{X: x, Index: lit, End: t.End}
+		case t.is("("):
+			switch x.(type) {
+			case *Ident, *SelectorExpr:
+			default:
+				return x
+			}
+			p.next()
+			c := &CallExpr{Fun: x}
+			for !p.is(")") && p.tok().Kind != EOF {
+				c.Args = append(c.Args, p.parseArg())
+				if !p.got(",") {
+					break
+				}
+			}
+			c.End = p.expect(")")
+			x = c
+		default:
+			return x
+		}
+	}
+}
+
+// parseArg reads a function argument: *, name = value, or a pipeline.
+func (p *parser) parseArg() Expr {
+	t := p.tok()
+	if t.is("*") && (p.peek(1).is(",") || p.peek(1).is(")")) {
+		p.next()
+		return &StarExpr{Pos: t.Pos}
+	}
+	if t.Kind == Word && p.peek(1).is("=") {
+		name := p.parseName()
+		p.next()
+		return &NamedExpr{Name: name, Value: p.parseExpr()}
+	}
+	return p.parsePipeline()
+}
+
+// parseStrings reads one or more adjacent string literals as one.
+func (p *parser) parseStrings() *Literal {
+	t := p.next()
+	lit := &Literal{Pos: t.Pos, End: t.End, Kind: LitString, Value: Unquote(t.Text)}
+	for p.tok().Kind == String {
+		n := p.next()
+		lit.Value += Unquote(n.Text)
+		lit.End = n.End
+	}
+	lit.Raw = p.src[lit.Pos:lit.End]
+	return lit
+}
+
+func (p *parser) parsePrimary() Expr {
+	t := p.tok()
+	switch t.Kind {
+	case Int, Real, Timespan:
+		p.next()
+		k := LitInt
+		if t.Kind == Real {
+			k = LitReal
+		} else if t.Kind == Timespan {
+			k = LitTimespan
+		}
+		return &Literal{Pos: t.Pos, End: t.End, Kind: k, Raw: t.Text, Value: t.Text}
+	case String:
+		return p.parseStrings()
+	case TypedLit:
+		p.next()
+		open := strings.IndexByte(t.Text, '(')
+		return &Literal{Pos: t.Pos, End: t.End, Kind: LitTyped, Type: strings.ToLower(strings.TrimSpace(t.Text[:open])),
+			Raw: t.Text, Value: strings.TrimSpace(t.Text[open+1 : len(t.Text)-1])}
+	case Word:
+		switch t.Text {
+		case "true", "false", "True", "False", "TRUE", "FALSE":
+			p.next()
+			return &Literal{Pos: t.Pos, End: t.End, Kind: LitBool, Raw: t.Text, Value: strings.ToLower(t.Text)}
+		case "dynamic":
+			if p.peek(1).is("(") {
+				p.i += 2
+				d := &DynamicExpr{Pos: t.Pos}
+				d.Value = p.parseDynValue()
+				d.End = p.expect(")")
+				return d
+			}
+		case "typeof":
+			if p.peek(1).is("(") {
+				p.i += 2
+				te := &TypeofExpr{Pos: t.Pos}
+				if p.is("(") {
+					te.Type = p.parseType()
+				} else {
+					te.Type = p.parseTypeNames()
+				}
+				te.End = p.expect(")")
+				return te
+			}
+		case "datatable", "externaldata", "external_data":
+			if n := p.peek(1); n.is("(") || n.Kind == Word && p.peek(2).is("=") {
+				return p.parseDataTable()
+			}
+		}
+		p.next()
+		return identOf(t)
+	case Punct:
+		switch t.Text {
+		case "(":
+			p.enter()
+			defer p.leave()
+			p.next()
+			first := p.parseParenElem()
+			if p.is(",") {
+				tu := &TupleExpr{Pos: t.Pos, Elems: []Expr{first}}
+				for p.got(",") {
+					if p.is(")") {
+						break
+					}
+					tu.Elems = append(tu.Elems, p.parseParenElem())
+				}
+				tu.End = p.expect(")")
+				return tu
+			}
+			end := p.expect(")")
+			return &ParenExpr{Pos: t.Pos, End: end, X: first}
+		case "[", "{":
+			return p.parseDynValue()
+		case "*":
+			p.next()
+			return &StarExpr{Pos: t.Pos}
+		}
+	}
+	p.unexpected("an expression")
+	if !p.atOperatorEnd() && !t.is(",") && !t.is(";") {
+		p.next()
+		return &BadExpr{Pos: t.Pos, End: t.End}
+	}
+	return &BadExpr{Pos: t.Pos, End: t.Pos}
+}
+
+func (p *parser) parseParenElem() Expr {
+	if t := p.tok(); t.Kind == Word && p.peek(1).is("=") {
+		return p.parseNamedOrExpr()
+	}
+	return p.parsePipeline()
+}
+
+// parseTypeNames reads typeof's argument: a type name, or several (typeof(a:string, b:long)).
+func (p *parser) parseTypeNames() *TypeExpr {
+	t := p.tok()
+	if p.peek(1).is(":") {
+		te := &TypeExpr{Pos: t.Pos, Columns: p.parseTypedNames(false)}
+		te.End = p.end()
+		return te
+	}
+	return p.parseType()
+}
+
+// parseDynValue reads the JSON-like value of a dynamic literal.
+func (p *parser) parseDynValue() Expr {
+	p.enter()
+	defer p.leave()
+	t := p.tok()
+	switch {
+	case t.is("["):
+		p.next()
+		l := &ListExpr{Pos: t.Pos}
+		for !p.is("]") && p.tok().Kind != EOF {
+			l.Elems = append(l.Elems, p.parseDynValue())
+			if !p.got(",") {
+				break
+			}
+		}
+		l.End = p.expect("]")
+		return l
+	case t.Kind == Word && len(t.Text) > 2 && t.Text[0] == '[':
+		// ['a'] lexed as a bracketed name: a list of one string
+		p.next()
+		in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
+		off := t.Pos + 1 + strings.Index(t.Text[1:], in)
+		return &ListExpr{Pos: t.Pos, End: t.End, Elems: []Expr{&Literal{Pos: off, End: off + len(in), Kind: LitString, Raw: in, Value: Unquote(in)}}}
+	case t.is("{"):
+		p.next()
+		b := &BagExpr{Pos: t.Pos}
+		for !p.is("}") && p.tok().Kind != EOF {
+			b.Keys = append(b.Keys, p.parseDynValue())
+			p.expect(":")
+			b.Values = append(b.Values, p.parseDynValue())
+			if !p.got(",") {
+				break
+			}
+		}
+		b.End = p.expect("}")
+		return b
+	case t.word("null"):
+		p.next()
+		return &Literal{Pos: t.Pos, End: t.End, Kind: LitNull, Raw: t.Text, Value: "null"}
+	case t.Kind == Word && p.peek(1).is(":") && p.i > 0 && (p.toks[p.i-1].is("{") || p.toks[p.i-1].is(",")):
+		// a bag key written without quotes
+		p.next()
+		return identOf(t)
+	}
+	return p.parseUnary()
+}
+
+func (p *parser) parseDataTable() Expr {
+	t := p.next()
+	d := &DataTableExpr{Pos: t.Pos, Keyword: t.Text}
+	d.Params = p.parseParams(optionSet("typed", "kind"))
+	p.expect("(")
+	if !p.is(")") {
+		d.Schema = p.parseTypedNames(false)
+	}
+	p.expect(")")
+	p.expect("[")
+	for !p.is("]") && p.tok().Kind != EOF {
+		d.Values = append(d.Values, p.parseExpr())
+		if !p.got(",") {
+			break
+		}
+	}
+	d.End = p.expect("]")
+	if d.Keyword != "datatable" && p.word("with") && p.peek(1).is("(") {
+		p.next()
+		d.With = p.parseParenNamedList()
+		d.End = p.end()
+	}
+	return d
+}

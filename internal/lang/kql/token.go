@@ -1,0 +1,451 @@
+// Package kql reads Kusto Query Language: a lexer, a parser that builds a
+// tree with byte spans on every node and keeps going after an error
+// (go/parser style: a partial tree and every error), a printer whose output
+// parses back to the same tree, a walker, and Summarize, which lists a
+// query's tables, operators and functions.
+//
+// The parser reads what detection rules are written in: statements separated
+// by ';' (let, set, declare query_parameters, queries), every tabular
+// operator, scalar expressions with Kusto's precedence and all its literal
+// kinds. Rare operators whose grammar it does not model (graph-match,
+// make-graph, scan's step bodies...) are kept as raw token runs, so that
+// nothing is lost and the rest of the query is still read.
+package kql
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Kind is the kind of a token.
+type Kind uint8
+
+// Token kinds.
+const (
+	EOF      Kind = iota
+	Word          // name, keyword, $left, ['bracketed name'] (Text is the whole)
+	Int           // 42, 0x2A
+	Real          // 1.5, 1e3
+	Timespan      // 1h, 14d, 1.5s, 100ms
+	String        // '...', "...", @'...', h"...", ```...```
+	TypedLit      // datetime(...), timespan(...), guid(...), long(...), ...: Text the whole
+	Punct         // operators and punctuation: Text says which
+	Illegal       // a character the language does not have
+)
+
+func (k Kind) String() string {
+	switch k {
+	case EOF:
+		return "end of query"
+	case Word:
+		return "name"
+	case Int, Real:
+		return "number"
+	case Timespan:
+		return "timespan"
+	case String:
+		return "string"
+	case TypedLit:
+		return "literal"
+	case Punct:
+		return "punctuation"
+	}
+	return "illegal character"
+}
+
+// Token is one token: its kind, its text and its byte span in the source.
+// Space reports whether white space or a comment comes right before it.
+type Token struct {
+	Kind  Kind
+	Space bool
+	Pos   int
+	End   int
+	Text  string
+}
+
+// Comment is a // comment, kept for the rule's description.
+type Comment struct {
+	Pos, End int
+	Text     string // without the leading //
+}
+
+// typedLiteralNames are the names that, before '(', make a literal whose
+// text between the parentheses is read raw (datetime(2024-01-01 10:00)).
+var typedLiteralNames = map[string]bool{
+	"datetime": true, "date": true, "timespan": true, "time": true, "guid": true,
+	"long": true, "int": true, "int64": true, "real": true, "double": true, "decimal": true, "bool": true, "boolean": true,
+}
+
+// hyphenKeywords are the operator names written with hyphens.
+var hyphenKeywords = map[string]bool{
+	"project-away": true, "project-keep": true, "project-rename": true, "project-reorder": true,
+	"project-smart": true, "project-by-names": true, "mv-expand": true, "mv-apply": true,
+	"parse-where": true, "parse-kv": true, "make-series": true, "top-nested": true, "top-hitters": true,
+	"sample-distinct": true, "make-graph": true, "graph-match": true, "graph-to-table": true,
+	"graph-merge": true, "graph-where-nodes": true, "graph-where-edges": true, "graph-shortest-paths": true,
+	"graph-mark-components": true, "execute-and-cache": true, "assert-schema": true,
+	"macro-expand": true, "partition-by": true,
+}
+
+// lexError is a lexical error at a byte offset.
+type lexError struct {
+	pos int
+	msg string
+}
+
+// lexer turns source text into tokens.
+type lexer struct {
+	src      string
+	pos      int
+	toks     []Token
+	comments []Comment
+	errs     []lexError
+}
+
+// Lex splits src into tokens (the last one EOF) and comments; errors are
+// the lexical errors met (unterminated strings, illegal characters), each
+// with its byte offset.
+func Lex(src string) (toks []Token, comments []Comment, errs []error) {
+	lx := &lexer{src: src}
+	lx.run()
+	for _, e := range lx.errs {
+		errs = append(errs, fmt.Errorf("%d: %s", e.pos, e.msg))
+	}
+	return lx.toks, lx.comments, errs
+}
+
+func (lx *lexer) errorf(pos int, format string, args ...any) {
+	lx.errs = append(lx.errs, lexError{pos, fmt.Sprintf(format, args...)})
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isIdentChar(c byte) bool {
+	return isLetter(c) || isDigit(c)
+}
+
+func (lx *lexer) run() {
+	src := lx.src
+	lx.toks = make([]Token, 0, len(src)/4+1)
+	space := true
+	for {
+		// white space and comments
+		for lx.pos < len(src) {
+			c := src[lx.pos]
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+				lx.pos++
+				space = true
+				continue
+			}
+			if c == '/' && lx.pos+1 < len(src) && src[lx.pos+1] == '/' {
+				start := lx.pos
+				end := strings.IndexByte(src[start:], '\n')
+				if end < 0 {
+					end = len(src)
+				} else {
+					end += start
+				}
+				lx.comments = append(lx.comments, Comment{start, end, strings.TrimRight(src[start+2:end], "\r")})
+				lx.pos = end
+				space = true
+				continue
+			}
+			if c >= 0x80 { // non-breaking and other Unicode spaces
+				r, n := utf8.DecodeRuneInString(src[lx.pos:])
+				if r == 0xA0 || r == 0xFEFF || r == 0x200B || r >= 0x2000 && r <= 0x200A || r == 0x3000 || r == 0x2028 || r == 0x2029 {
+					lx.pos += n
+					space = true
+					continue
+				}
+			}
+			break
+		}
+		if lx.pos >= len(src) {
+			lx.toks = append(lx.toks, Token{Kind: EOF, Space: space, Pos: len(src), End: len(src)})
+			return
+		}
+		start := lx.pos
+		kind := lx.next()
+		lx.toks = append(lx.toks, Token{Kind: kind, Space: space, Pos: start, End: lx.pos, Text: src[start:lx.pos]})
+		space = false
+	}
+}
+
+// next reads one token at lx.pos and returns its kind.
+func (lx *lexer) next() Kind {
+	src := lx.src
+	start := lx.pos
+	c := src[start]
+	switch {
+	case isLetter(c):
+		p := start + 1
+		for p < len(src) && isIdentChar(src[p]) {
+			p++
+		}
+		word := src[start:p]
+		// string prefixes: h"..." H'...' h@"..." @ handled below
+		if (word == "h" || word == "H") && p < len(src) && (src[p] == '"' || src[p] == '\'' || src[p] == '@' && p+1 < len(src) && (src[p+1] == '"' || src[p+1] == '\'')) {
+			lx.pos = p
+			lx.readString()
+			return String
+		}
+		// hyphenated operator names
+		for p < len(src) && src[p] == '-' && p+1 < len(src) && isLetter(src[p+1]) {
+			q := p + 1
+			for q < len(src) && isIdentChar(src[q]) {
+				q++
+			}
+			if !hasHyphenPrefix(strings.ToLower(src[start:q])) {
+				break
+			}
+			p = q
+		}
+		lx.pos = p
+		if typedLiteralNames[strings.ToLower(src[start:p])] {
+			q := p
+			for q < len(src) && (src[q] == ' ' || src[q] == '\t') {
+				q++
+			}
+			if q < len(src) && src[q] == '(' {
+				end := strings.IndexByte(src[q:], ')')
+				nl := strings.IndexByte(src[q:], '\n')
+				if end >= 0 && (nl < 0 || nl > end) {
+					lx.pos = q + end + 1
+					return TypedLit
+				}
+			}
+		}
+		return Word
+	case isDigit(c) || c == '.' && start+1 < len(src) && isDigit(src[start+1]) && (start == 0 || src[start-1] != '.'):
+		return lx.readNumber()
+	case c == '"' || c == '\'':
+		lx.readString()
+		return String
+	case c == '@' && start+1 < len(src) && (src[start+1] == '"' || src[start+1] == '\''):
+		lx.readString()
+		return String
+	case c == '`' && strings.HasPrefix(src[start:], "```"), c == '~' && strings.HasPrefix(src[start:], "~~~"):
+		fence := src[start : start+3]
+		end := strings.Index(src[start+3:], fence)
+		if end < 0 {
+			lx.errorf(start, "multi-line string not terminated")
+			lx.pos = len(src)
+		} else {
+			lx.pos = start + 3 + end + 3
+		}
+		return String
+	case c == '$' && start+1 < len(src) && isLetter(src[start+1]):
+		p := start + 1
+		for p < len(src) && isIdentChar(src[p]) {
+			p++
+		}
+		lx.pos = p
+		return Word
+	case c == '[' && start+1 < len(src) && (src[start+1] == '\'' || src[start+1] == '"' || src[start+1] == '@'):
+		// ['bracketed name'] when the string is followed by ]
+		save := lx.pos
+		lx.pos = start + 1
+		nerr := len(lx.errs)
+		lx.readString()
+		p := lx.pos
+		for p < len(src) && (src[p] == ' ' || src[p] == '\t') {
+			p++
+		}
+		if len(lx.errs) == nerr && p < len(src) && src[p] == ']' {
+			lx.pos = p + 1
+			return Word
+		}
+		lx.errs = lx.errs[:nerr]
+		lx.pos = save + 1
+		return Punct
+	}
+	// punctuation: longest match
+	for _, op := range puncts {
+		if strings.HasPrefix(src[start:], op) {
+			lx.pos = start + len(op)
+			return Punct
+		}
+	}
+	_, n := utf8.DecodeRuneInString(src[start:])
+	lx.pos = start + n
+	lx.errorf(start, "unexpected character %q", src[start:lx.pos])
+	return Illegal
+}
+
+// puncts are the punctuation tokens, longest first where one is a prefix of another.
+var puncts = []string{
+	"-->", "<--", "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "..", "--",
+	"|", ";", ",", "(", ")", "[", "]", "{", "}", ".", ":", "=", "<", ">", "+", "-", "*", "/", "%", "!", "~", "?", "@", "#", "&", "^", "\\",
+}
+
+func hasHyphenPrefix(w string) bool {
+	if hyphenKeywords[w] {
+		return true
+	}
+	for k := range hyphenKeywords {
+		if strings.HasPrefix(k, w+"-") {
+			return true
+		}
+	}
+	return false
+}
+
+// readNumber reads an integer, real or timespan literal.
+func (lx *lexer) readNumber() Kind {
+	src := lx.src
+	p := lx.pos
+	if src[p] == '0' && p+1 < len(src) && (src[p+1] == 'x' || src[p+1] == 'X') {
+		p += 2
+		for p < len(src) && (isDigit(src[p]) || src[p] >= 'a' && src[p] <= 'f' || src[p] >= 'A' && src[p] <= 'F') {
+			p++
+		}
+		lx.pos = p
+		return Int
+	}
+	kind := Int
+	for p < len(src) && isDigit(src[p]) {
+		p++
+	}
+	if p < len(src) && src[p] == '.' && !(p+1 < len(src) && src[p+1] == '.') {
+		kind = Real
+		p++
+		for p < len(src) && isDigit(src[p]) {
+			p++
+		}
+	}
+	if p < len(src) && (src[p] == 'e' || src[p] == 'E') {
+		q := p + 1
+		if q < len(src) && (src[q] == '+' || src[q] == '-') {
+			q++
+		}
+		if q < len(src) && isDigit(src[q]) {
+			kind = Real
+			p = q
+			for p < len(src) && isDigit(src[p]) {
+				p++
+			}
+		}
+	}
+	if p < len(src) && isLetter(src[p]) {
+		q := p
+		for q < len(src) && isIdentChar(src[q]) {
+			q++
+		}
+		suffix := strings.ToLower(src[p:q])
+		if timespanUnits[suffix] {
+			lx.pos = q
+			return Timespan
+		}
+		lx.pos = q
+		lx.errorf(p, "unknown unit %q after a number", src[p:q])
+		return kind
+	}
+	lx.pos = p
+	return kind
+}
+
+var timespanUnits = map[string]bool{
+	"d": true, "day": true, "days": true, "h": true, "hr": true, "hrs": true, "hour": true, "hours": true,
+	"m": true, "min": true, "minute": true, "minutes": true, "s": true, "sec": true, "second": true, "seconds": true,
+	"ms": true, "milli": true, "millis": true, "millisecond": true, "milliseconds": true,
+	"microsecond": true, "microseconds": true, "tick": true, "ticks": true,
+}
+
+// readString reads a string literal at lx.pos: an optional h/H and @
+// prefix, then '...' or "..." (with backslash escapes unless verbatim).
+func (lx *lexer) readString() {
+	src := lx.src
+	p := lx.pos
+	if src[p] == 'h' || src[p] == 'H' {
+		p++
+	}
+	verbatim := false
+	if src[p] == '@' {
+		verbatim = true
+		p++
+	}
+	q := src[p]
+	p++
+	for p < len(src) {
+		c := src[p]
+		switch {
+		case c == q:
+			if verbatim && p+1 < len(src) && src[p+1] == q {
+				p += 2
+				continue
+			}
+			lx.pos = p + 1
+			return
+		case c == '\\' && !verbatim:
+			p += 2
+			continue
+		case c == '\n':
+			lx.errorf(lx.pos, "string not terminated before the end of the line")
+			lx.pos = p
+			return
+		}
+		p++
+	}
+	lx.errorf(lx.pos, "string not terminated")
+	lx.pos = len(src)
+}
+
+// Unquote returns the value of a string token's text: prefixes and quotes
+// removed, escapes decoded, verbatim quotes undoubled, fences removed.
+func Unquote(s string) string {
+	if len(s) >= 6 && (strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~")) {
+		return s[3 : len(s)-3]
+	}
+	if len(s) > 0 && (s[0] == 'h' || s[0] == 'H') {
+		s = s[1:]
+	}
+	verbatim := false
+	if len(s) > 0 && s[0] == '@' {
+		verbatim = true
+		s = s[1:]
+	}
+	if len(s) < 2 {
+		return s
+	}
+	q := s[0]
+	body := s[1 : len(s)-1]
+	if verbatim {
+		return strings.ReplaceAll(body, string([]byte{q, q}), string(q))
+	}
+	if strings.IndexByte(body, '\\') < 0 {
+		return body
+	}
+	var b strings.Builder
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c != '\\' || i+1 >= len(body) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch body[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case '0':
+			b.WriteByte(0)
+		case 'u':
+			if i+4 < len(body) {
+				var r rune
+				if _, err := fmt.Sscanf(body[i+1:i+5], "%04x", &r); err == nil {
+					b.WriteRune(r)
+					i += 4
+					continue
+				}
+			}
+			b.WriteString(`\u`)
+		default:
+			b.WriteByte(body[i])
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,120 @@
+package kql
+
+// Inspect walks the tree under n in source order, calling f on every node;
+// f returning false skips the node's children.
+func Inspect(n Node, f func(Node) bool) {
+	if n == nil || !f(n) {
+		return
+	}
+	eachChild(n, func(c Node) { Inspect(c, f) })
+}
+
+// eachChild calls f on each direct child of n, in order.
+func eachChild(n Node, f func(Node)) {
+	expr := func(x Expr) {
+		if x != nil {
+			f(x)
+		}
+	}
+	exprs := func(xs []Expr) {
+		for _, x := range xs {
+			expr(x)
+		}
+	}
+	typed := func(ts []*TypedName) {
+		for _, t := range ts {
+			f(t)
+		}
+	}
+	switch n := n.(type) {
+	case *Script:
+		for _, s := range n.Stmts {
+			f(s)
+		}
+	case *LetStmt:
+		f(n.Name)
+		expr(n.Value)
+	case *SetStmt:
+		expr(n.Value)
+	case *DeclareStmt:
+		typed(n.Params)
+	case *ExprStmt:
+		expr(n.X)
+	case *DynamicExpr:
+		expr(n.Value)
+	case *ListExpr:
+		exprs(n.Elems)
+	case *BagExpr:
+		for i := range n.Keys {
+			expr(n.Keys[i])
+			if i < len(n.Values) {
+				expr(n.Values[i])
+			}
+		}
+	case *ParenExpr:
+		expr(n.X)
+	case *TupleExpr:
+		exprs(n.Elems)
+	case *BinaryExpr:
+		expr(n.X)
+		expr(n.Y)
+	case *UnaryExpr:
+		expr(n.X)
+	case *BetweenExpr:
+		expr(n.X)
+		expr(n.Lo)
+		expr(n.Hi)
+	case *CallExpr:
+		expr(n.Fun)
+		exprs(n.Args)
+	case *SelectorExpr:
+		expr(n.X)
+		f(n.Sel)
+	case *IndexExpr:
+		expr(n.X)
+		expr(n.Index)
+	case *NamedExpr:
+		expr(n.Name)
+		expr(n.Value)
+	case *TypedName:
+		f(n.Name)
+		if n.Type != nil {
+			f(n.Type)
+		}
+		expr(n.Default)
+	case *TypeExpr:
+		typed(n.Columns)
+	case *TypeofExpr:
+		if n.Type != nil {
+			f(n.Type)
+		}
+	case *OrderedExpr:
+		expr(n.X)
+	case *PipeExpr:
+		expr(n.Source)
+		f(n.Op)
+	case *Operator:
+		for _, p := range n.Params {
+			f(p)
+		}
+		for _, c := range n.Clauses {
+			f(c)
+		}
+	case *Clause:
+		exprs(n.Exprs)
+	case *FuncDef:
+		typed(n.Params)
+		for _, s := range n.Body {
+			f(s)
+		}
+	case *DataTableExpr:
+		for _, p := range n.Params {
+			f(p)
+		}
+		typed(n.Schema)
+		exprs(n.Values)
+		if n.With != nil {
+			f(n.With)
+		}
+	}
+}
