@@ -176,6 +176,7 @@ type SelectorExpr struct {
 type IndexExpr struct {
 	X     Expr
 	Index Expr
+	Dot   bool // written X.[Index]
 	End   int
 }
 
@@ -278,6 +279,16 @@ type DataTableExpr struct {
 	With     *TupleExpr // externaldata's with (...) properties; nil when absent
 }
 
+// ScanStep is a step of scan: step Name [optional] [output=x]: Cond [=> Assigns];
+type ScanStep struct {
+	Pos, End int
+	Name     *Ident
+	Optional bool
+	Output   string
+	Cond     Expr
+	Assigns  []Expr
+}
+
 // RawExpr is a run of tokens kept as written: the parts of rare operators
 // whose grammar the parser does not model.
 type RawExpr struct {
@@ -313,6 +324,7 @@ func (x *OrderedExpr) Span() (int, int)   { p, _ := x.X.Span(); return p, x.End 
 func (x *FuncDef) Span() (int, int)       { return x.Pos, x.End }
 func (x *DataTableExpr) Span() (int, int) { return x.Pos, x.End }
 func (x *RawExpr) Span() (int, int)       { return x.Pos, x.End }
+func (x *ScanStep) Span() (int, int)      { return x.Pos, x.End }
 func (x *BadExpr) Span() (int, int)       { return x.Pos, x.End }
 func (x *Operator) Span() (int, int)      { return x.Pos, x.End }
 func (x *Clause) Span() (int, int)        { return x.Pos, x.End }
@@ -348,4 +360,5 @@ func (*PipeExpr) expr()      {}
 func (*FuncDef) expr()       {}
 func (*DataTableExpr) expr() {}
 func (*RawExpr) expr()       {}
+func (*ScanStep) expr()      {}
 func (*BadExpr) expr()       {}

@@ -49,6 +49,8 @@ type parser struct {
 	i     int
 	errs  ErrorList
 	depth int
+	// inSearch is above 0 in search's predicate, where Column:"term" is a comparison
+	inSearch int
 }
 
 // Parse reads a KQL script. It always returns a tree, partial where the
@@ -356,7 +358,7 @@ func (p *parser) parseTypedNames(defaults bool) []*TypedName {
 		} else {
 			out = append(out, p.parseTypedName(defaults))
 		}
-		if !p.got(",") {
+		if !p.got(",") || p.is(")") { // a trailing comma is allowed
 			return out
 		}
 	}
@@ -567,10 +569,13 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 		id := &Ident{Pos: t.Pos, End: p.peek(n - 1).End, Name: name, Raw: name}
 		p.i += n + 1
 		var v Expr
-		if p.is("(") {
-			v = p.parsePrimary()
-		} else {
+		if t := p.tok(); t.Kind == Word {
+			p.next()
+			v = identOf(t)
+		} else if t.is("-") {
 			v = p.parseUnary()
+		} else {
+			v = p.parsePrimary()
 		}
 		out = append(out, &NamedExpr{Name: id, Value: v})
 	}
@@ -687,14 +692,24 @@ func (p *parser) parseOperator() *Operator {
 	case "evaluate":
 		op.Params = p.parseParams(hintOptions)
 		main(p.parsePostfix())
+		if p.got(":") { // the plugin's output schema
+			kw(":", p.parseType())
+		}
 	case "make-series":
 		op.Params = p.parseParams(joinOptions)
 		main(p.parseSeriesAggregates()...)
 		if p.expectWord("on") {
-			kw("on", p.parseExpr())
+			kw("on", p.parseAdd()) // not parseExpr: "on T in range(...)" is not an in test
 		}
 		if p.gotWord("in") {
-			kw("in", p.parsePostfix())
+			// in range(start, stop, step): syntax, not a call of range()
+			p.expectWord("range")
+			var args []Expr
+			if p.expect("(") > 0 || true {
+				args = p.parseExprList()
+				p.expect(")")
+			}
+			kw("in range", args...)
 		} else {
 			for _, k := range []string{"from", "to", "step"} {
 				if p.gotWord(k) {
@@ -725,12 +740,21 @@ func (p *parser) parseOperator() *Operator {
 		if p.gotWord("with") {
 			kw("with", p.parseParenNamedList())
 		}
+		var props []Expr // the old form: render chart kind=stacked title="x"
+		for p.tok().Kind == Word && p.peek(1).is("=") {
+			props = append(props, p.parseNamedOrExpr())
+		}
+		if len(props) > 0 {
+			op.Clauses = append(op.Clauses, p.clause("", props, true))
+		}
 	case "search":
 		op.Params = p.parseParams(searchOptions)
 		if p.gotWord("in") {
 			kw("in", p.parseTableTuple())
 		}
+		p.inSearch++
 		main(p.parseExpr())
+		p.inSearch--
 	case "find":
 		op.Params = p.parseParams(findOptions)
 		if p.gotWord("in") {
@@ -775,7 +799,7 @@ func (p *parser) parseOperator() *Operator {
 	case "partition":
 		op.Params = p.parseParams(hintOptions)
 		if p.expectWord("by") {
-			kw("by", p.parseExpr())
+			kw("by", p.parseName())
 		}
 		if p.is("{") {
 			lb := p.next().Pos
@@ -802,7 +826,7 @@ func (p *parser) parseOperator() *Operator {
 		}
 	case "scan":
 		op.Params = p.parseParams(scanOptions)
-		main(p.parseRaw())
+		p.parseScan(op)
 	case "make-graph", "graph-match", "graph-to-table", "graph-merge", "graph-where-nodes", "graph-where-edges",
 		"graph-shortest-paths", "graph-mark-components", "execute-and-cache", "assert-schema", "macro-expand",
 		"project-by-names", "project-smart", "partition-by":
@@ -1192,9 +1216,14 @@ func (p *parser) cmpOp() (string, int) {
 	switch t.Kind {
 	case Punct:
 		switch t.Text {
-		case "==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~":
+		case "==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~", "=":
 			p.next()
 			return t.Text, t.Pos
+		case ":":
+			if p.inSearch > 0 {
+				p.next()
+				return t.Text, t.Pos
+			}
 		case "!":
 			n := p.peek(1)
 			if n.Kind == Word && !n.Space && stringOps[n.Text] {
@@ -1302,6 +1331,13 @@ func (p *parser) parsePostfix() Expr {
 		switch {
 		case t.is("."):
 			n := p.peek(1)
+			if n.is("[") { // a.[0]
+				p.i += 2
+				idx := p.parseExpr()
+				end := p.expect("]")
+				x = &IndexExpr{X: x, Index: idx, End: end, Dot: true}
+				continue
+			}
 			if n.Kind != Word {
 				if n.Kind == Int { // a.0 is not KQL, but say so clearly
 					p.next()
@@ -1452,8 +1488,6 @@ func (p *parser) parsePrimary() Expr {
 			}
 			end := p.expect(")")
 			return &ParenExpr{Pos: t.Pos, End: end, X: first}
-		case "[", "{":
-			return p.parseDynValue()
 		case "*":
 			p.next()
 			return &StarExpr{Pos: t.Pos}
@@ -1541,6 +1575,15 @@ func (p *parser) parseDataTable() Expr {
 		d.Schema = p.parseTypedNames(false)
 	}
 	p.expect(")")
+	if t := p.tok(); t.Kind == Word && len(t.Text) > 2 && t.Text[0] == '[' {
+		// [@"https://..."] lexed as a bracketed name: one value
+		p.next()
+		in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
+		off := t.Pos + 1 + strings.Index(t.Text[1:], in)
+		d.Values = []Expr{&Literal{Pos: off, End: off + len(in), Kind: LitString, Raw: in, Value: Unquote(in)}}
+		d.End = t.End
+		return p.externalWith(d)
+	}
 	p.expect("[")
 	for !p.is("]") && p.tok().Kind != EOF {
 		d.Values = append(d.Values, p.parseExpr())
@@ -1549,10 +1592,67 @@ func (p *parser) parseDataTable() Expr {
 		}
 	}
 	d.End = p.expect("]")
+	return p.externalWith(d)
+}
+
+func (p *parser) externalWith(d *DataTableExpr) Expr {
 	if d.Keyword != "datatable" && p.word("with") && p.peek(1).is("(") {
 		p.next()
 		d.With = p.parseParenNamedList()
 		d.End = p.end()
 	}
 	return d
+}
+
+// parseScan reads scan's body: [order by ...] [partition by ...]
+// [declare (columns)] with (step name [optional] [output=x]: predicate [=> assignments]; ...).
+func (p *parser) parseScan(op *Operator) {
+	kw := func(k string, xs ...Expr) { op.Clauses = append(op.Clauses, p.clause(k, xs, false)) }
+	if p.word("order") && p.peek(1).word("by") {
+		p.i += 2
+		kw("order by", p.parseOrderedList()...)
+	}
+	if p.word("partition") && p.peek(1).word("by") {
+		p.i += 2
+		kw("partition by", p.parseExprList()...)
+	}
+	if p.gotWord("declare") {
+		p.expect("(")
+		var xs []Expr
+		for _, tn := range p.parseTypedNames(true) {
+			xs = append(xs, tn)
+		}
+		p.expect(")")
+		kw("declare", xs...)
+	}
+	if !p.expectWord("with") {
+		return
+	}
+	p.expect("(")
+	var steps []Expr
+	for p.word("step") {
+		st := &ScanStep{Pos: p.next().Pos}
+		st.Name = p.parseName()
+		for p.tok().Kind == Word && !p.peek(-1).is(":") {
+			if p.gotWord("optional") {
+				st.Optional = true
+				continue
+			}
+			if p.word("output") && p.peek(1).is("=") {
+				p.i += 2
+				st.Output = p.parseName().Name
+				continue
+			}
+			break
+		}
+		p.expect(":")
+		st.Cond = p.parseExpr()
+		if p.got("=>") {
+			st.Assigns = p.parseColumnList(false)
+		}
+		st.End = p.expect(";")
+		steps = append(steps, st)
+	}
+	p.expect(")")
+	op.Clauses = append(op.Clauses, p.clause("with", steps, true))
 }

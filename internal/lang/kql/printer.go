@@ -149,6 +149,9 @@ func (pr *printer) node(n Node) {
 		pr.s(n.Sel.Raw)
 	case *IndexExpr:
 		pr.node(n.X)
+		if n.Dot {
+			pr.s(".")
+		}
 		pr.s("[")
 		pr.node(n.Index)
 		pr.s("]")
@@ -234,6 +237,23 @@ func (pr *printer) node(n Node) {
 		}
 	case *RawExpr:
 		pr.s(n.Text)
+	case *ScanStep:
+		pr.s("step ")
+		pr.s(n.Name.Raw)
+		if n.Optional {
+			pr.s(" optional")
+		}
+		if n.Output != "" {
+			pr.s(" output=")
+			pr.s(n.Output)
+		}
+		pr.s(": ")
+		pr.node(n.Cond)
+		if len(n.Assigns) > 0 {
+			pr.s(" => ")
+			pr.list(n.Assigns, ", ")
+		}
+		pr.s(";")
 	case *BadExpr:
 	}
 }
@@ -258,6 +278,26 @@ func (pr *printer) clause(c *Clause) {
 		pr.s(", top-nested")
 	case "with others":
 		pr.s(" with others =")
+	case "with":
+		if len(c.Exprs) > 0 {
+			if _, ok := c.Exprs[0].(*ScanStep); ok {
+				pr.s(" with (")
+				pr.list(c.Exprs, " ")
+				pr.s(")")
+				return
+			}
+		}
+		pr.s(" with")
+	case "declare":
+		pr.s(" declare (")
+		pr.list(c.Exprs, ", ")
+		pr.s(")")
+		return
+	case "in range":
+		pr.s(" in range(")
+		pr.list(c.Exprs, ", ")
+		pr.s(")")
+		return
 	default:
 		pr.s(" ")
 		pr.s(c.Keyword)

@@ -153,7 +153,7 @@ func (lx *lexer) run() {
 			}
 			if c >= 0x80 { // non-breaking and other Unicode spaces
 				r, n := utf8.DecodeRuneInString(src[lx.pos:])
-				if r == 0xA0 || r == 0xFEFF || r == 0x200B || r >= 0x2000 && r <= 0x200A || r == 0x3000 || r == 0x2028 || r == 0x2029 {
+				if r == 0xA0 || r == 0xFEFF || r == 0x200B || r >= 0x2000 && r <= 0x200A || r == 0x3000 || r == 0x202F || r == 0x205F || r == 0x2028 || r == 0x2029 {
 					lx.pos += n
 					space = true
 					continue
@@ -338,8 +338,8 @@ func (lx *lexer) readNumber() Kind {
 			return Timespan
 		}
 		lx.pos = q
-		lx.errorf(p, "unknown unit %q after a number", src[p:q])
-		return kind
+		return Word // 2022MostExploited: a name that starts with digits
+
 	}
 	lx.pos = p
 	return kind

@@ -102,6 +102,10 @@ func eachChild(n Node, f func(Node)) {
 		}
 	case *Clause:
 		exprs(n.Exprs)
+	case *ScanStep:
+		f(n.Name)
+		expr(n.Cond)
+		exprs(n.Assigns)
 	case *FuncDef:
 		typed(n.Params)
 		for _, s := range n.Body {
