@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/rule"
 )
 
 // The JSON API, under /api/v1/. Every response is JSON, errors included
@@ -21,6 +22,9 @@ func (s *Server) apiRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/v1/search", s.api(s.apiSearch))
 	m.HandleFunc("GET /api/v1/indicators", s.api(s.apiIndicators))
 	m.HandleFunc("GET /api/v1/facets/{key}", s.api(s.apiFacet))
+	m.HandleFunc("GET /api/v1/actions", s.api(s.apiActions))
+	m.HandleFunc("GET /api/v1/repos/{name}", s.api(s.apiRepo))
+	m.HandleFunc("GET /api/v1/tables/{name}/fields", s.api(s.apiTableFields))
 	m.HandleFunc("GET /api/v1/coverage", s.api(s.apiCoverage))
 	m.HandleFunc("GET /api/v1/navigator", s.api(s.apiNavigator))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -86,6 +90,9 @@ func (s *Server) apiIndex(context.Context, *http.Request) (any, error) {
 			"/api/v1/search?q=TEXT&facet=key:value&page=N&per_page=N",
 			"/api/v1/indicators?field=F&kind=K&q=TEXT&page=N (with value=V: the rules matching field kind value)",
 			"/api/v1/facets/{key} (every value of a facet with its number of rules)",
+			"/api/v1/actions?value=V (the rules that look at an action, in any language)",
+			"/api/v1/repos/{name} (a repository: rules by platform and kind, diagnostics, last build)",
+			"/api/v1/tables/{name}/fields (the fields of a table the rules use, with their number of rules)",
 			"/api/v1/coverage",
 			"/api/v1/navigator",
 		},
@@ -193,6 +200,51 @@ func (s *Server) apiFacet(ctx context.Context, r *http.Request) (any, error) {
 		vals = []FacetCount{}
 	}
 	return map[string]any{"facet": key, "values": vals}, nil
+}
+
+func (s *Server) apiActions(ctx context.Context, r *http.Request) (any, error) {
+	v := strings.TrimSpace(r.URL.Query().Get("value"))
+	if v == "" {
+		return nil, badRequest("give value=, an action: an Azure operation, an event id, an event name...")
+	}
+	if len(v) > 500 {
+		return nil, badRequest("value longer than 500 bytes")
+	}
+	rules, err := s.cat.Action(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if rules == nil {
+		rules = []rule.RuleRef{}
+	}
+	return map[string]any{"value": v, "rules": rules}, nil
+}
+
+func (s *Server) apiRepo(ctx context.Context, r *http.Request) (any, error) {
+	info, err := s.cat.Repo(ctx, r.PathValue("name"))
+	if err == ErrNotFound {
+		return nil, notFound("no repository " + r.PathValue("name"))
+	}
+	return info, err
+}
+
+func (s *Server) apiTableFields(ctx context.Context, r *http.Request) (any, error) {
+	name := r.PathValue("name")
+	fs, err := s.cat.TableFields(ctx, name)
+	if err == ErrNotFound && strings.Contains(name, "~") {
+		// The name as the page path encodes it (Seg).
+		if dec, hashed, ok := Unseg(name); ok && !hashed {
+			name = dec
+			fs, err = s.cat.TableFields(ctx, name)
+		}
+	}
+	if err == ErrNotFound {
+		return nil, notFound("no rule reads table " + name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"table": name, "fields": fs}, nil
 }
 
 func (s *Server) apiCoverage(ctx context.Context, _ *http.Request) (any, error) {

@@ -34,6 +34,49 @@ type Catalog interface {
 	Indicator(ctx context.Context, field, kind, value string) (*IndicatorResult, error)
 	// Coverage returns the ATT&CK coverage of the catalog's detection rules.
 	Coverage(ctx context.Context) (*Coverage, error)
+	// Repo summarises one repository of the catalog: its rules by platform
+	// and kind, their diagnostics, and its last build. ErrNotFound when no
+	// rule comes from it.
+	Repo(ctx context.Context, name string) (*RepoInfo, error)
+	// Action returns the rules that look at an action (an Azure operation, a
+	// Windows event id, a CloudTrail event name...), in any language, each
+	// with its actions that match (see catalog.MatchAction).
+	Action(ctx context.Context, value string) ([]rule.RuleRef, error)
+	// TableFields returns the fields of a table or log source that rules
+	// reading it use, with the number of rules using each, most used first.
+	TableFields(ctx context.Context, table string) ([]FieldCount, error)
+}
+
+// RepoInfo summarises one repository of a catalog.
+type RepoInfo struct {
+	Name        string         `json:"name"`
+	URL         string         `json:"url"` // its git address, when the build was told it
+	Ref         string         `json:"ref"` // the branch, tag or commit of its links
+	Rules       int            `json:"rules"`
+	ByPlatform  map[string]int `json:"by_platform"`
+	ByKind      map[string]int `json:"by_kind"`
+	Diagnostics map[string]int `json:"diagnostics"` // diagnostics of its rules, by severity
+	WithErrors  int            `json:"with_errors"` // rules with an error diagnostic
+	// WithDiagnostics is the number of rules with a diagnostic; Problems
+	// lists them (up to 100), those with errors first.
+	WithDiagnostics int            `json:"with_diagnostics"`
+	Problems        []RuleProblems `json:"problems"`
+	Built           string         `json:"built"` // when the catalog was last built (RFC 3339), if known
+}
+
+// RuleProblems is a rule and its diagnostics.
+type RuleProblems struct {
+	rule.RuleRef
+	Diagnostics []rule.Diagnostic `json:"diagnostics"`
+}
+
+// FieldCount is a field and how many rules use it.
+type FieldCount struct {
+	Field string `json:"field"` // as the first rule to use it writes it
+	Rules int    `json:"rules"`
+	// Values tells whether some rule matches values of the field positively,
+	// so that the field has a page of its indicators.
+	Values bool `json:"values"`
 }
 
 // Facet keys a Query can filter on and a Result counts.

@@ -28,6 +28,7 @@
 //
 //	/api/v1/  /api/v1/stats  /api/v1/rules?facet=k:v  /api/v1/rules/{id}  (the contract: json.Marshal of rule.Rule)
 //	/api/v1/search?q=&facet=k:v&page=&per_page=  /api/v1/indicators?field=&kind=&q=[&value=]
+//	/api/v1/actions?value=V  /api/v1/repos/{name}  /api/v1/tables/{name}/fields
 //	/api/v1/coverage  /api/v1/navigator
 //
 // Every response carries a Content-Security-Policy without inline script

@@ -16,17 +16,18 @@ import (
 // counts, indicator and coverage tables computed once. It serves the embedded
 // examples and the tests; a built catalog is served from the store.
 type Memory struct {
-	version   string
-	rules     []*rule.Rule // sorted by id
-	byID      map[string]*rule.Rule
-	docs      []memDoc // parallel to rules
-	titleRank []int    // parallel to rules: position in title order
-	stats     *Stats
-	cov       *Coverage
-	inds      []IndicatorSummary           // most used first
-	indRules  map[indKey][]IndicatorUse    // exact (field, kind, value), field and value lower-cased
-	indAny    map[[2]string][]IndicatorUse // (field, value) of any kind
-	indCanon  map[[2]string][2]string      // (field, value) lower-cased → as first written
+	version     string
+	rules       []*rule.Rule // sorted by id
+	byID        map[string]*rule.Rule
+	docs        []memDoc // parallel to rules
+	titleRank   []int    // parallel to rules: position in title order
+	stats       *Stats
+	cov         *Coverage
+	inds        []IndicatorSummary           // most used first
+	indRules    map[indKey][]IndicatorUse    // exact (field, kind, value), field and value lower-cased
+	indAny      map[[2]string][]IndicatorUse // (field, value) of any kind
+	indCanon    map[[2]string][2]string      // (field, value) lower-cased → as first written
+	tableFields map[string][]FieldCount      // by table, lower-cased: see TableFields
 
 	mu      sync.Mutex
 	results map[string]*memResult // recent query results, see Search
@@ -175,6 +176,7 @@ func NewMemory(rules []*rule.Rule) *Memory {
 		m.titleRank[i] = pos
 	}
 	m.cov = ComputeCoverage(m.rules)
+	m.computeTableFields()
 	m.version = hex.EncodeToString(h.Sum(nil))[:16]
 	return m
 }

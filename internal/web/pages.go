@@ -66,20 +66,40 @@ func (s *Server) homePage(ctx context.Context, pg Page, _ *http.Request) (string
 // listingData is the data of every page that lists rules.
 type listingData struct {
 	Page
-	Heading  string
-	Intro    string
-	Search   bool   // show the search box
-	Action   string // the search form's target
-	Q        string
-	ListPath string
-	Result   *Result
-	Facets   []FacetGroup
-	Active   []Facet
-	Pager    Pager
-	Groups   []hitGroup // hits grouped by platform (technique pages)
-	Subs     []TechniqueCoverage
-	Extra    []KV // related values with counts (e.g. the events of a provider)
-	ExtraKey string
+	Heading    string
+	Intro      string
+	Search     bool   // show the search box
+	Action     string // the search form's target
+	Q          string
+	ListPath   string
+	Result     *Result
+	Facets     []FacetGroup
+	Active     []Facet
+	Pager      Pager
+	Groups     []hitGroup // hits grouped by platform (technique pages)
+	Subs       []TechniqueCoverage
+	Fields     []FacetValue // a table's fields, with the number of rules using each
+	FieldsMore int          // fields not listed
+	Repo       *repoView    // a repository's summary
+}
+
+// maxTableFields is the number of fields a table's page lists.
+const maxTableFields = 150
+
+// repoView is a repository's summary with its links made.
+type repoView struct {
+	*RepoInfo
+	SourceURL  string
+	Platforms  []KV
+	Kinds      []KV
+	Severities []KV
+	Problems   []problemView // on the first page of its listing only
+	More       int           // rules with diagnostics not listed
+}
+
+type problemView struct {
+	RuleProblems
+	Href string
 }
 
 type hitGroup struct {
@@ -691,8 +711,38 @@ func (s *Server) namedListing(ctx context.Context, pg Page, key, value string, p
 	if err != nil {
 		return "", nil, err
 	}
-	if key == "table" {
+	switch key {
+	case "table":
 		d.Intro = "Rules that read " + value + "."
+		fs, err := s.cat.TableFields(ctx, value)
+		if err != nil && err != ErrNotFound {
+			return "", nil, err
+		}
+		if len(fs) > maxTableFields {
+			d.FieldsMore = len(fs) - maxTableFields
+			fs = fs[:maxTableFields]
+		}
+		for _, f := range fs {
+			href := d.SearchHref(f.Field)
+			if f.Values {
+				href = d.FieldHref(f.Field)
+			}
+			d.Fields = append(d.Fields, FacetValue{Value: f.Field, Label: f.Field, Count: f.Rules, Href: href})
+		}
+	case "repo":
+		info, err := s.cat.Repo(ctx, value)
+		if err != nil {
+			return "", nil, err
+		}
+		v := &repoView{RepoInfo: info, SourceURL: safeURL(info.URL), Platforms: sortedCounts(info.ByPlatform),
+			Kinds: sortedCounts(info.ByKind), Severities: sortedCounts(info.Diagnostics)}
+		if d.Result.Page <= 1 {
+			for _, p := range info.Problems {
+				v.Problems = append(v.Problems, problemView{RuleProblems: p, Href: d.RuleHref(p.ID)})
+			}
+		}
+		v.More = info.WithDiagnostics - len(info.Problems)
+		d.Repo = v
 	}
 	return "listing", d, nil
 }

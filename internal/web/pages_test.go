@@ -42,3 +42,123 @@ func TestLongRuleID(t *testing.T) {
 		t.Errorf("%s: status %d", bad, w.Code)
 	}
 }
+
+// TestRuleSectionsWithoutModel: a rule whose query was not read into stages
+// still has every section, each saying what is missing, and its entity
+// mappings though it has no output fields.
+func TestRuleSectionsWithoutModel(t *testing.T) {
+	r := &rule.Rule{ID: "kusto/Unread", Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Unread",
+		Query: "SecurityEvent | where EventID == 4688", QueryLine: 3,
+		EntityMappings: []rule.EntityMapping{{EntityType: "Account", Identifier: "FullName", Column: "SubjectUserName"}}}
+	s, err := New(NewMemory([]*rule.Rule{r}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := get(t, s, RulePath(r.ID)).Body.String()
+	for _, want := range []string{`id="attack"`, "states no ATT&amp;CK technique", `id="events"`, "No event", `id="same-action"`,
+		`id="body"`, `id="stages"`, "No stages were read", `id="indicators"`, "No field value", `id="outputs"`, "No output field",
+		"Entity mappings", "<code>SubjectUserName</code>", `id="explanation"`, "No explanation", `id="terms"`, "No table, keyword"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("rule page lacks %q", want)
+		}
+	}
+}
+
+// TestTableFields: a table's page lists the fields its rules use; a rule
+// that reads two tables gives each the fields of its own pipeline.
+func TestTableFields(t *testing.T) {
+	s := newTestServer(t)
+	body := get(t, s, TablePath("AADUserRiskEvents")).Body.String()
+	if !strings.Contains(body, "Fields used") || !strings.Contains(body, "<code>TimeGenerated</code>") {
+		t.Errorf("AADUserRiskEvents page lacks its fields:\n%s", body)
+	}
+	if strings.Contains(body, "<code>OperationNameValue</code>") {
+		t.Error("AADUserRiskEvents page lists a field of the other table of the join")
+	}
+	body = get(t, s, TablePath("AzureActivity")).Body.String()
+	for _, want := range []string{`<a href="/fields/operationnamevalue/"><code>OperationNameValue</code></a>`, "<code>CategoryValue</code>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("AzureActivity page lacks %s", want)
+		}
+	}
+	var got struct {
+		Table  string       `json:"table"`
+		Fields []FieldCount `json:"fields"`
+	}
+	for _, p := range []string{"/api/v1/tables/AzureActivity/fields", "/api/v1/tables/" + Seg("windows//process_creation") + "/fields"} {
+		w := get(t, s, p)
+		if w.Code != 200 {
+			t.Fatalf("%s: %d", p, w.Code)
+		}
+		decodeJSON(t, w, &got)
+		if len(got.Fields) == 0 || got.Fields[0].Rules < 1 {
+			t.Errorf("%s: %+v", p, got)
+		}
+	}
+	if w := get(t, s, "/api/v1/tables/NoSuchTable/fields"); w.Code != 404 {
+		t.Errorf("unknown table: %d", w.Code)
+	}
+}
+
+// TestRepoPage: a repository's page shows its counts, its last build and the
+// diagnostics of its rules.
+func TestRepoPage(t *testing.T) {
+	bad := &rule.Rule{ID: "sigma/bad", Platform: "sigma", Language: "sigma", Kind: rule.KindDetection, Title: "Bad rule",
+		Source: rule.Source{Repo: "r1", Path: "bad.yml"},
+		Diagnostics: []rule.Diagnostic{{Path: "bad.yml", Line: 4, Col: 2, Severity: rule.SevError, Message: "unexpected thing"},
+			{Path: "bad.yml", Line: 5, Col: 1, Severity: rule.SevWarning, Message: "odd field"}}}
+	good := &rule.Rule{ID: "sigma/good", Platform: "sigma", Language: "sigma", Kind: rule.KindHunting, Title: "Good rule",
+		Source: rule.Source{Repo: "r1", Path: "good.yml"}}
+	other := &rule.Rule{ID: "kusto/other", Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Other",
+		Source: rule.Source{Repo: "r2", Path: "o.md"}, Diagnostics: []rule.Diagnostic{{Severity: rule.SevWarning, Message: "not this one"}}}
+	s, err := New(NewMemory([]*rule.Rule{bad, good, other}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := get(t, s, RepoPath("r1")).Body.String()
+	for _, want := range []string{"last build", "1 error, 1 warning in 1 rule (1 with errors)", `href="/rules/sigma/bad/"`,
+		"4:2 <b>error</b> unexpected thing", "odd field", "Good rule", "sigma 2", "detection 1, hunting 1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("repository page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "not this one") {
+		t.Error("repository page shows another repository's diagnostics")
+	}
+	var info RepoInfo
+	w := get(t, s, "/api/v1/repos/r1")
+	decodeJSON(t, w, &info)
+	if info.Rules != 2 || info.WithErrors != 1 || info.WithDiagnostics != 1 || len(info.Problems) != 1 || info.Diagnostics["warning"] != 1 || info.Built == "" {
+		t.Errorf("repo JSON: %+v", info)
+	}
+	if w := get(t, s, "/api/v1/repos/nope"); w.Code != 404 || !strings.Contains(w.Body.String(), `"error"`) {
+		t.Errorf("unknown repo: %d %s", w.Code, w.Body.String())
+	}
+	if home := get(t, s, "/").Body.String(); !strings.Contains(home, "Last build: <time") {
+		t.Error("home page does not say when the catalog was built")
+	}
+}
+
+// TestActionAPI: the rules that look at an action, by its full name or through a part of it.
+func TestActionAPI(t *testing.T) {
+	s := newTestServer(t)
+	var got struct {
+		Value string         `json:"value"`
+		Rules []rule.RuleRef `json:"rules"`
+	}
+	decodeJSON(t, get(t, s, "/api/v1/actions?value=microsoft.compute/virtualMachines/runCommand/action"), &got)
+	ids := map[string]bool{}
+	for _, r := range got.Rules {
+		ids[r.ID] = len(r.Actions) > 0
+	}
+	if !ids[seedID] || !ids["kusto/DetectFirstTimeAzureCustomScriptOrRunCommand"] {
+		t.Errorf("runCommand/action: %+v", got.Rules)
+	}
+	decodeJSON(t, get(t, s, "/api/v1/actions?value=NoSuchOperation"), &got)
+	if got.Rules == nil || len(got.Rules) != 0 {
+		t.Errorf("unknown action: %+v", got.Rules)
+	}
+	if w := get(t, s, "/api/v1/actions"); w.Code != 400 {
+		t.Errorf("no value: %d", w.Code)
+	}
+}

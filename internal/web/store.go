@@ -114,22 +114,33 @@ func lightRule(r *rule.Rule) *rule.Rule {
 		Status: r.Status, Source: r.Source, Authors: r.Authors, Techniques: r.Techniques, Tactics: r.Tactics,
 		Tables: r.Tables, Events: r.Events, Indicators: r.Indicators, Tags: r.Tags, Keywords: r.Keywords,
 	}
-	for _, d := range r.Diagnostics {
-		if d.Severity == rule.SevError {
-			l.Diagnostics = []rule.Diagnostic{d}
-			break
-		}
-	}
-	// Keep the diagnostic count for the statistics without the messages.
-	for len(l.Diagnostics) < len(r.Diagnostics) {
-		l.Diagnostics = append(l.Diagnostics, rule.Diagnostic{Severity: rule.SevInfo})
-	}
+	l.Diagnostics = r.Diagnostics // for the statistics and the repository pages
+	l.Stages = stageSkeleton(r.Stages)
 	if len(r.Description) > 300 {
 		l.Description = r.Description[:300]
 	} else {
 		l.Description = r.Description
 	}
 	return l
+}
+
+// stageSkeleton keeps of ss what TableFields needs: kinds, sources and
+// predicate fields, inner pipelines included.
+func stageSkeleton(ss []rule.Stage) []rule.Stage {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := make([]rule.Stage, len(ss))
+	for i, st := range ss {
+		out[i] = rule.Stage{N: st.N, Kind: st.Kind, Source: st.Source, Stages: stageSkeleton(st.Stages)}
+		if len(st.Predicates) > 0 {
+			out[i].Predicates = make([]rule.Predicate, len(st.Predicates))
+			for j, p := range st.Predicates {
+				out[i].Predicates[j] = rule.Predicate{Field: p.Field, Kind: p.Kind, Negated: p.Negated}
+			}
+		}
+	}
+	return out
 }
 
 // Close closes the database.

@@ -42,6 +42,10 @@ func TestStoreCatalog(t *testing.T) {
 		{"/indicators/", []string{"CommandLine"}},
 		{"/api/v1/search?q=certutil", []string{`"marks":[{`}},
 		{"/api/v1/rules/" + ids[0], []string{`"id":"` + ids[0] + `"`}},
+		{"/repos/examples/", []string{"last build", "diagnostics"}},
+		{"/api/v1/repos/examples", []string{`"name":"examples"`, `"by_kind":{`}},
+		{"/tables/" + Seg("windows//process_creation") + "/", []string{"Fields used", "<code>CommandLine</code>"}},
+		{"/api/v1/actions?value=CreateAccessKey", []string{`"id":"sigma/aws_cloudtrail_iam_access_key_for_other_user"`, `"actions":["AWS CloudTrail: CreateAccessKey"]`}},
 	} {
 		w := get(t, s, tt.path)
 		if w.Code != 200 {
