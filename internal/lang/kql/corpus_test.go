@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"reflect"
+
 	"strings"
 	"sync"
 	"testing"
@@ -75,4 +75,23 @@ func TestCorpusRoundTrip(t *testing.T) {
 	}
 }
 
-var _ = reflect.DeepEqual
+// BenchmarkParseCorpus parses every KQL query of the corpus once per
+// iteration; MB/s is over the queries' text.
+//
+//	go test -run - -bench ParseCorpus -benchmem -cpu 1 ./internal/lang/kql
+func BenchmarkParseCorpus(b *testing.B) {
+	qs := corpusQueries(b)
+	n := 0
+	for _, q := range qs {
+		n += len(q.Text)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, q := range qs {
+			s, _ := kql.Parse(q.Text)
+			kql.Summarize(s)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // MaxDepth bounds the nesting of expressions and pipelines; deeper input
@@ -56,7 +57,18 @@ type parser struct {
 // Parse reads a KQL script. It always returns a tree, partial where the
 // source has errors, and every error found (nil when none).
 func Parse(src string) (*Script, ErrorList) {
-	toks, comments, lexErrs := lexAll(src)
+	lx := &lexer{src: src}
+	if b, ok := tokenPool.Get().(*[]Token); ok {
+		lx.toks = (*b)[:0]
+	}
+	lx.run()
+	defer func() { // the tree holds no token: the slice serves the next parse
+		if cap(lx.toks) <= 1<<20 {
+			t := lx.toks[:0]
+			tokenPool.Put(&t)
+		}
+	}()
+	toks, comments, lexErrs := lx.toks, lx.comments, lx.errs
 	p := &parser{src: src, toks: toks}
 	for _, e := range lexErrs {
 		p.errs = append(p.errs, &Error{Pos: e.pos, Msg: e.msg})
@@ -89,11 +101,7 @@ func Parse(src string) (*Script, ErrorList) {
 	return s, p.errs
 }
 
-func lexAll(src string) ([]Token, []Comment, []lexError) {
-	lx := &lexer{src: src}
-	lx.run()
-	return lx.toks, lx.comments, lx.errs
-}
+var tokenPool sync.Pool
 
 // lineCol fills the line and column of errors sorted by position.
 func lineCol(src string, errs ErrorList) {
@@ -1654,5 +1662,5 @@ func (p *parser) parseScan(op *Operator) {
 		steps = append(steps, st)
 	}
 	p.expect(")")
-	op.Clauses = append(op.Clauses, p.clause("with", steps, true))
+	op.Clauses = append(op.Clauses, p.clause("with steps", steps, true))
 }

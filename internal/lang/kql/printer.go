@@ -278,16 +278,11 @@ func (pr *printer) clause(c *Clause) {
 		pr.s(", top-nested")
 	case "with others":
 		pr.s(" with others =")
-	case "with":
-		if len(c.Exprs) > 0 {
-			if _, ok := c.Exprs[0].(*ScanStep); ok {
-				pr.s(" with (")
-				pr.list(c.Exprs, " ")
-				pr.s(")")
-				return
-			}
-		}
-		pr.s(" with")
+	case "with steps":
+		pr.s(" with (")
+		pr.list(c.Exprs, " ")
+		pr.s(")")
+		return
 	case "declare":
 		pr.s(" declare (")
 		pr.list(c.Exprs, ", ")

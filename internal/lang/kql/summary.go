@@ -1,5 +1,7 @@
 package kql
 
+import "slices"
+
 // Summary lists what a script uses, each list in source order with no repeats.
 type Summary struct {
 	Tables    []string // tables read: pipeline sources, union, join and lookup arguments not bound by let
@@ -9,14 +11,17 @@ type Summary struct {
 
 // Summarize walks a parsed script and lists its tables, operators and functions.
 func Summarize(s *Script) Summary {
-	bound := boundNames(s)
 	var sum Summary
-	seen := map[string]bool{}
-	add := func(list *[]string, kind, v string) {
-		if v == "" || seen[kind+v] {
+	var candidates, bound []string          // tables are the candidates no let, parameter or as binds
+	add := func(list *[]string, v string) { // lists are short: a scan beats a map
+		if v == "" {
 			return
 		}
-		seen[kind+v] = true
+		for _, s := range *list {
+			if s == v {
+				return
+			}
+		}
 		*list = append(*list, v)
 	}
 	table := func(x Expr) {
@@ -26,8 +31,8 @@ func Summarize(s *Script) Summary {
 				x = y.X
 				continue
 			case *Ident:
-				if !bound[y.Name] && y.Name != "" && y.Name[0] != '$' {
-					add(&sum.Tables, "t", y.Name)
+				if y.Name != "" && y.Name[0] != '$' {
+					add(&candidates, y.Name)
 				}
 			}
 			return
@@ -38,16 +43,31 @@ func Summarize(s *Script) Summary {
 		case *ExprStmt:
 			table(n.X)
 		case *LetStmt:
+			bound = append(bound, n.Name.Name)
 			table(n.Value)
+		case *FuncDef:
+			for _, p := range n.Params {
+				bound = append(bound, p.Name.Name)
+			}
+		case *DeclareStmt:
+			for _, p := range n.Params {
+				bound = append(bound, p.Name.Name)
+			}
 		case *PipeExpr:
 			if n.Source != nil {
 				table(n.Source)
 			}
 		case *Operator:
 			if n.Keyword != "?" {
-				add(&sum.Operators, "o", n.Keyword)
+				add(&sum.Operators, n.Keyword)
 			}
 			switch n.Keyword {
+			case "as":
+				if len(n.Clauses) > 0 && len(n.Clauses[0].Exprs) > 0 {
+					if id, ok := n.Clauses[0].Exprs[0].(*Ident); ok {
+						bound = append(bound, id.Name)
+					}
+				}
 			case "union", "join", "lookup":
 				for _, c := range n.Clauses {
 					if c.Keyword == "" {
@@ -72,7 +92,7 @@ func Summarize(s *Script) Summary {
 		case *CallExpr:
 			switch f := n.Fun.(type) {
 			case *Ident:
-				add(&sum.Functions, "f", f.Name)
+				add(&sum.Functions, f.Name)
 				switch f.Name {
 				case "materialize", "toscalar", "totable":
 					for _, a := range n.Args {
@@ -80,11 +100,16 @@ func Summarize(s *Script) Summary {
 					}
 				}
 			case *SelectorExpr:
-				add(&sum.Functions, "f", f.Sel.Name)
+				add(&sum.Functions, f.Sel.Name)
 			}
 		}
 		return true
 	})
+	for _, c := range candidates {
+		if !slices.Contains(bound, c) {
+			sum.Tables = append(sum.Tables, c)
+		}
+	}
 	if sum.Tables == nil {
 		sum.Tables = []string{}
 	}
@@ -95,32 +120,4 @@ func Summarize(s *Script) Summary {
 		sum.Functions = []string{}
 	}
 	return sum
-}
-
-// boundNames are the names a script defines: let names, function and view
-// parameters, declared query parameters, and names given by as.
-func boundNames(s *Script) map[string]bool {
-	m := map[string]bool{}
-	Inspect(s, func(n Node) bool {
-		switch n := n.(type) {
-		case *LetStmt:
-			m[n.Name.Name] = true
-		case *FuncDef:
-			for _, p := range n.Params {
-				m[p.Name.Name] = true
-			}
-		case *DeclareStmt:
-			for _, p := range n.Params {
-				m[p.Name.Name] = true
-			}
-		case *Operator:
-			if n.Keyword == "as" && len(n.Clauses) > 0 && len(n.Clauses[0].Exprs) > 0 {
-				if id, ok := n.Clauses[0].Exprs[0].(*Ident); ok {
-					m[id.Name] = true
-				}
-			}
-		}
-		return true
-	})
-	return m
 }

@@ -127,7 +127,9 @@ func isIdentChar(c byte) bool {
 
 func (lx *lexer) run() {
 	src := lx.src
-	lx.toks = make([]Token, 0, len(src)/4+1)
+	if lx.toks == nil {
+		lx.toks = make([]Token, 0, len(src)/6+16)
+	}
 	space := true
 	for {
 		// white space and comments
@@ -202,7 +204,7 @@ func (lx *lexer) next() Kind {
 			p = q
 		}
 		lx.pos = p
-		if typedLiteralNames[strings.ToLower(src[start:p])] {
+		if p-start <= 8 && p < len(src) && (src[p] == '(' || src[p] == ' ' || src[p] == '\t') && isTypedLiteralName(src[start:p]) {
 			q := p
 			for q < len(src) && (src[q] == ' ' || src[q] == '\t') {
 				q++
@@ -261,11 +263,9 @@ func (lx *lexer) next() Kind {
 		return Punct
 	}
 	// punctuation: longest match
-	for _, op := range puncts {
-		if strings.HasPrefix(src[start:], op) {
-			lx.pos = start + len(op)
-			return Punct
-		}
+	if n := punctLen(src[start:]); n > 0 {
+		lx.pos = start + n
+		return Punct
 	}
 	_, n := utf8.DecodeRuneInString(src[start:])
 	lx.pos = start + n
@@ -273,10 +273,36 @@ func (lx *lexer) next() Kind {
 	return Illegal
 }
 
-// puncts are the punctuation tokens, longest first where one is a prefix of another.
-var puncts = []string{
-	"-->", "<--", "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "..", "--",
-	"|", ";", ",", "(", ")", "[", "]", "{", "}", ".", ":", "=", "<", ">", "+", "-", "*", "/", "%", "!", "~", "?", "@", "#", "&", "^", "\\",
+// punctLen returns the length of the punctuation token s starts with, 0
+// when none: "-->", "<--", two-character operators, then single characters.
+func punctLen(s string) int {
+	if len(s) >= 3 && (s[:3] == "-->" || s[:3] == "<--") {
+		return 3
+	}
+	if len(s) >= 2 {
+		switch s[:2] {
+		case "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "..", "--":
+			return 2
+		}
+	}
+	switch s[0] {
+	case '|', ';', ',', '(', ')', '[', ']', '{', '}', '.', ':', '=', '<', '>', '+', '-', '*', '/', '%', '!', '~', '?', '@', '#', '&', '^', '\\':
+		return 1
+	}
+	return 0
+}
+
+// isTypedLiteralName tells whether w (any case) is in typedLiteralNames.
+func isTypedLiteralName(w string) bool {
+	var buf [8]byte
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return typedLiteralNames[string(buf[:len(w)])]
 }
 
 func hasHyphenPrefix(w string) bool {

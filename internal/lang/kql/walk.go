@@ -3,10 +3,15 @@ package kql
 // Inspect walks the tree under n in source order, calling f on every node;
 // f returning false skips the node's children.
 func Inspect(n Node, f func(Node) bool) {
-	if n == nil || !f(n) {
-		return
+	var visit func(Node)
+	visit = func(n Node) {
+		if f(n) {
+			eachChild(n, visit)
+		}
 	}
-	eachChild(n, func(c Node) { Inspect(c, f) })
+	if n != nil {
+		visit(n)
+	}
 }
 
 // eachChild calls f on each direct child of n, in order.
