@@ -1,0 +1,127 @@
+package lower
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Sentences of explanations made from the model alone: a predicate, a list
+// of fields, a time window. Each says what the model holds, no more.
+
+const maxSentenceValues = 4
+
+// describePredicate says a predicate in words: `OperationNameValue equals
+// (ignoring case) "a" or "b"`, `CommandLine does not contain "x"`.
+func describePredicate(p rule.Predicate) string {
+	field := p.Field
+	if field == "" {
+		field = "any field"
+	}
+	var verb string
+	conj := "or"
+	switch p.Kind {
+	case rule.OpEq:
+		verb = "is"
+		if p.Negated {
+			verb = "is not"
+			conj = "nor"
+		}
+	case rule.OpNe:
+		verb, conj = "is not", "nor"
+	case rule.OpIn:
+		verb = "is one of"
+		if p.Negated {
+			verb = "is none of"
+		}
+		conj = "and"
+	case rule.OpContains:
+		verb = neg(p.Negated, "contains", "does not contain")
+	case rule.OpStartsWith:
+		verb = neg(p.Negated, "starts with", "does not start with")
+	case rule.OpEndsWith:
+		verb = neg(p.Negated, "ends with", "does not end with")
+	case rule.OpHas:
+		verb = neg(p.Negated, "has the term", "does not have the term")
+	case rule.OpHasAny:
+		verb = neg(p.Negated, "has any of the terms", "has none of the terms")
+		conj = "and"
+	case rule.OpHasAll:
+		verb = neg(p.Negated, "has all of the terms", "lacks one of the terms")
+		conj = "and"
+	case rule.OpRegex:
+		verb = neg(p.Negated, "matches the regular expression", "does not match the regular expression")
+	case rule.OpGt:
+		verb = "is greater than"
+	case rule.OpGe:
+		verb = "is at least"
+	case rule.OpLt:
+		verb = "is less than"
+	case rule.OpLe:
+		verb = "is at most"
+	case rule.OpBetween:
+		verb = neg(p.Negated, "is between", "is not between")
+		if len(p.Values) == 2 {
+			return field + " " + verb + " " + p.Values[0] + " and " + p.Values[1]
+		}
+	case rule.OpExists:
+		return field + neg(p.Negated, " is not empty", " is empty")
+	case rule.OpCIDR:
+		verb = neg(p.Negated, "is in the network", "is outside the network")
+	case rule.OpKeyword:
+		verb = neg(p.Negated, "holds", "does not hold")
+	default:
+		verb = p.Kind
+	}
+	if p.All && p.Kind != rule.OpHasAll {
+		conj = "and"
+	}
+	s := field + " " + verb + " " + quotedList(p.Values, conj)
+	if p.CaseSensitive && caseMatters(p.Kind) {
+		s += " (case-sensitive)"
+	} else if !p.CaseSensitive && caseMatters(p.Kind) && p.Kind != rule.OpHas && p.Kind != rule.OpHasAny && p.Kind != rule.OpHasAll && p.Kind != rule.OpContains {
+		s += " (ignoring case)"
+	}
+	return s
+}
+
+func caseMatters(kind string) bool {
+	switch kind {
+	case rule.OpEq, rule.OpNe, rule.OpIn, rule.OpContains, rule.OpStartsWith, rule.OpEndsWith, rule.OpHas, rule.OpHasAny, rule.OpHasAll:
+		return true
+	}
+	return false
+}
+
+func neg(n bool, pos, negated string) string {
+	if n {
+		return negated
+	}
+	return pos
+}
+
+// quotedList quotes values and joins them as in a sentence, eliding after a
+// few: `"a", "b" or "c"`, `"a", "b", "c", "d" or 3 more`.
+func quotedList(vs []string, conj string) string {
+	q := make([]string, 0, min(len(vs), maxSentenceValues))
+	for i, v := range vs {
+		if i == maxSentenceValues {
+			break
+		}
+		q = append(q, strconv.Quote(v))
+	}
+	if len(vs) > maxSentenceValues {
+		q = append(q, strconv.Itoa(len(vs)-maxSentenceValues)+" more")
+	}
+	return joinWords(q, conj)
+}
+
+// fieldList joins field names for a sentence, eliding after many.
+func fieldList(fs []string) string {
+	const most = 8
+	if len(fs) > most {
+		return strings.Join(fs[:most], ", ") + " and " + strconv.Itoa(len(fs)-most) + " more"
+	}
+	return joinWords(fs, "and")
+}
