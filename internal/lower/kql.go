@@ -52,9 +52,9 @@ func LowerKQL(it source.Item) {
 }
 
 type kqlLowering struct {
-	r       *rule.Rule
-	src     string
-	lets    map[string]*kql.LetStmt
+	r        *rule.Rule
+	src      string
+	lets     map[string]*kql.LetStmt
 	inlined  int // depth of let pipelines lowered inside stages
 	indIndex map[indicatorKey]int
 	keywords []string
@@ -368,9 +368,17 @@ func (l *kqlLowering) operatorStage(op *kql.Operator, sch *schema, n int) rule.S
 	case "project":
 		sch.cols = nil
 		fallthrough
-	case "extend", "serialize", "print":
+	case "extend", "serialize":
 		for _, x := range main {
 			l.assign(sch, x, op.Keyword, n)
+		}
+	case "print":
+		for i, x := range main {
+			if _, named := x.(*kql.NamedExpr); !named && kqlName(x) == "" {
+				l.setColumn(sch, "print_"+strconv.Itoa(i), "print", n, l.text(x))
+				continue
+			}
+			l.assign(sch, x, "print", n)
 		}
 	case "summarize":
 		l.summarize(op, sch, n)
@@ -647,6 +655,9 @@ func (l *kqlLowering) summarize(op *kql.Operator, sch *schema, n int) {
 		} else {
 			name = kqlName(x)
 		}
+		if name == "" {
+			name = freeColumn(out, prev)
+		}
 		name = out.unique(name)
 		out.cols = append(out.cols, column{name: name, src: "summarize", stage: n, expr: l.text(expr)})
 		group = append(group, name)
@@ -666,6 +677,11 @@ func (l *kqlLowering) summarize(op *kql.Operator, sch *schema, n int) {
 		}
 		if names == nil {
 			names = aggregateNames(expr, prev)
+			for i, nm := range names {
+				if nm == "" {
+					names[i] = freeColumn(out, prev)
+				}
+			}
 		} else if c, ok := expr.(*kql.CallExpr); ok && len(names) == 1 && expandsArgs(c) {
 			// (T) = arg_max(T, *): the named first column, then the rest
 			rest := aggregateNames(expr, prev)
@@ -673,9 +689,16 @@ func (l *kqlLowering) summarize(op *kql.Operator, sch *schema, n int) {
 				names = append(names, rest[1:]...)
 			}
 		}
+		firstArg := ""
+		if c, ok := expr.(*kql.CallExpr); ok && expandsArgs(c) && len(c.Args) > 0 {
+			firstArg = kqlName(c.Args[0])
+		}
 		for _, nm := range names {
 			if nm == "*" {
 				for _, c := range prev {
+					if !c.all && c.name == firstArg {
+						continue // the first argument is its own column, however named
+					}
 					if c.all {
 						out.cols = append(out.cols, c)
 					} else if out.has(c.name) < 0 {
@@ -690,6 +713,17 @@ func (l *kqlLowering) summarize(op *kql.Operator, sch *schema, n int) {
 	sch.cols = out.cols
 	if l.depth == 1 {
 		l.groupBy = group // the last summarize of the query's own pipeline
+	}
+}
+
+// freeColumn returns the first ColumnN that neither the result being built
+// nor the input has: Kusto numbers unnamed columns past the input's.
+func freeColumn(out *schema, prev []column) string {
+	for n := 1; ; n++ {
+		c := "Column" + strconv.Itoa(n)
+		if out.has(c) < 0 && indexOf(prev, c) < 0 {
+			return c
+		}
 	}
 }
 
