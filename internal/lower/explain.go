@@ -78,6 +78,9 @@ func describePredicate(p rule.Predicate) string {
 		conj = "and"
 	}
 	s := field + " " + verb + " " + quotedList(p.Values, conj)
+	if !hasLetters(p.Values) {
+		return s
+	}
 	if p.CaseSensitive && caseMatters(p.Kind) {
 		s += " (case-sensitive)"
 	} else if !p.CaseSensitive && caseMatters(p.Kind) && p.Kind != rule.OpHas && p.Kind != rule.OpHasAny && p.Kind != rule.OpHasAll && p.Kind != rule.OpContains {
@@ -109,7 +112,12 @@ func quotedList(vs []string, conj string) string {
 		if i == maxSentenceValues {
 			break
 		}
-		q = append(q, strconv.Quote(v))
+		if isNumber(v) || strings.HasPrefix(v, "(query") {
+			q = append(q, v)
+			continue
+		}
+		// as written: the reader sees C:\Windows, not an escaped C:\\Windows
+		q = append(q, `"`+v+`"`)
 	}
 	if len(vs) > maxSentenceValues {
 		q = append(q, strconv.Itoa(len(vs)-maxSentenceValues)+" more")
@@ -124,4 +132,25 @@ func fieldList(fs []string) string {
 		return strings.Join(fs[:most], ", ") + " and " + strconv.Itoa(len(fs)-most) + " more"
 	}
 	return joinWords(fs, "and")
+}
+
+// isNumber tells whether v is a plain number (written without quotes).
+func isNumber(v string) bool {
+	if v == "" {
+		return false
+	}
+	_, err := strconv.ParseFloat(v, 64)
+	return err == nil
+}
+
+// hasLetters tells whether any value has a letter, so that case matters.
+func hasLetters(vs []string) bool {
+	for _, v := range vs {
+		for _, c := range v {
+			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c > 127 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -62,6 +62,7 @@ type kqlLowering struct {
 	lineAt   []int // byte offsets of line starts
 	depth    int   // pipelines being lowered: 1 for the query's own
 	groupBy  []string
+	cur      *schema       // the columns before the operator being lowered
 	conns    map[int]string // top-level where stage → "and", "or" or "" (both) joining its predicates
 }
 
@@ -334,6 +335,7 @@ func (l *kqlLowering) sourceStage(src kql.Expr, sch *schema) rule.Stage {
 // the schema.
 func (l *kqlLowering) operatorStage(op *kql.Operator, sch *schema, n int) rule.Stage {
 	st := l.stage(op.Keyword, op)
+	l.cur = sch
 	main := clause(op, "")
 	switch op.Keyword {
 	case "where", "parse-where":
@@ -343,6 +345,7 @@ func (l *kqlLowering) operatorStage(op *kql.Operator, sch *schema, n int) rule.S
 		}
 		if len(main) > 0 {
 			l.condition(&st, main[0], false)
+			l.subqueries(&st, main[0])
 			if l.depth == 1 {
 				if l.conns == nil {
 					l.conns = map[int]string{}

@@ -32,7 +32,7 @@ var kqlOps = map[string]struct {
 	"has_any": {kind: rule.OpHasAny, list: true}, "!has_any": {kind: rule.OpHasAny, neg: true, list: true},
 	"has_all": {kind: rule.OpHasAll, all: true, list: true}, "!has_all": {kind: rule.OpHasAll, all: true, neg: true, list: true},
 	"matches regex": {kind: rule.OpRegex, cs: true},
-	">": {kind: rule.OpGt, cs: true}, ">=": {kind: rule.OpGe, cs: true}, "<": {kind: rule.OpLt, cs: true}, "<=": {kind: rule.OpLe, cs: true},
+	">":             {kind: rule.OpGt, cs: true}, ">=": {kind: rule.OpGe, cs: true}, "<": {kind: rule.OpLt, cs: true}, "<=": {kind: rule.OpLe, cs: true},
 	":": {kind: rule.OpHas},
 }
 
@@ -153,6 +153,15 @@ func (l *kqlLowering) comparison(st *rule.Stage, b *kql.BinaryExpr, neg bool) {
 		}
 	}
 	vals, lit := l.values(right)
+	switch op.kind {
+	case rule.OpGt, rule.OpGe, rule.OpLt, rule.OpLe:
+		lit = false // a threshold, not a value to look for
+	}
+	if l.cur != nil && isField {
+		if i := l.cur.has(field); i >= 0 && l.cur.cols[i].src != "source" {
+			lit = false // a column the query computed (a count, an extend): not the data's own
+		}
+	}
 	p := rule.Predicate{Field: field, Kind: op.kind, Values: vals, CaseSensitive: op.cs && !folded, Negated: op.neg != neg, All: op.all, Text: l.text(b)}
 	l.addPredicate(st, p, lit && isField)
 }
@@ -272,8 +281,13 @@ func (l *kqlLowering) valuesDepth(x kql.Expr, depth int) ([]string, bool) {
 		return l.valuesDepth(x.X, depth+1)
 	case *kql.Ident:
 		if let := l.lets[x.Name]; let != nil {
+			if _, sub := let.Value.(*kql.PipeExpr); sub {
+				return []string{"(query " + x.Name + subquerySource(let.Value) + ")"}, false
+			}
 			return l.valuesDepth(let.Value, depth+1)
 		}
+	case *kql.PipeExpr:
+		return []string{"(query" + subquerySource(x) + ")"}, false
 	case *kql.CallExpr:
 		switch strings.ToLower(funcName(x)) {
 		case "pack_array", "dynamic":
@@ -292,6 +306,31 @@ func (l *kqlLowering) listValues(xs []kql.Expr, depth int) ([]string, bool) {
 		all = all && ok
 	}
 	return out, all
+}
+
+// subquerySource says what a subquery reads: " on T", or "".
+func subquerySource(x kql.Expr) string {
+	src, _ := flatten(x)
+	if id, ok := src.(*kql.Ident); ok {
+		return " on " + id.Name
+	}
+	return ""
+}
+
+// subqueries lowers the pipelines inside a condition (x in (T | ...)) as
+// inner stages of st.
+func (l *kqlLowering) subqueries(st *rule.Stage, x kql.Expr) {
+	kql.Inspect(x, func(n kql.Node) bool {
+		p, ok := n.(*kql.PipeExpr)
+		if !ok {
+			return true
+		}
+		save := l.cur
+		inner, _ := l.pipeline(p)
+		l.cur = save
+		st.Stages = append(st.Stages, inner...)
+		return false
+	})
 }
 
 // agoWindow returns the timespan of ago(X) in x (also inside

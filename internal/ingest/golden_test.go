@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"testing"
+
+	"github.com/ruledex/ruledex/examples"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
+
+// TestGolden reads every example rule ruledex embeds (examples/, one or
+// more per source format) and compares the rules' JSON, the contract of
+// DESIGN.md, with testdata/golden/<file>.json. Run with -update to rewrite
+// them after a deliberate change, and read the diff.
+func TestGolden(t *testing.T) {
+	fsys := examples.FS()
+	var results []FileResult
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		results = append(results, ReadData("examples", p, p, data, ""))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	AssignIDs(results)
+	formats := map[string]bool{}
+	for _, res := range results {
+		if len(res.Rules) == 0 {
+			t.Errorf("%s: no rule (format %q, skipped %q, diagnostics %v)", res.Path, res.Format, res.Skipped, res.Diags)
+			continue
+		}
+		formats[res.Format] = true
+		for _, r := range res.Rules {
+			r.Normalize()
+			if r.HasErrors() {
+				t.Errorf("%s: %s has errors: %v", res.Path, r.ID, r.Diagnostics)
+			}
+		}
+		got, err := json.MarshalIndent(struct {
+			Path  string `json:"path"`
+			Rules any    `json:"rules"`
+		}{res.Path, res.Rules}, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, '\n')
+		golden := filepath.Join("testdata", "golden", filepath.FromSlash(res.Path)+".json")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Errorf("%s: %v (run go test ./internal/ingest -run Golden -update)", res.Path, err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: rules differ from %s (run with -update and read the diff):\n%s", res.Path, golden, firstDiff(string(want), string(got)))
+		}
+	}
+	for _, f := range []string{"sentinel_yaml", "kql_markdown", "kql_text", "sigma_yaml"} {
+		if !formats[f] {
+			t.Errorf("no example of format %s (formats met: %v)", f, formats)
+		}
+	}
+	_ = path.Base
+}
+
+// firstDiff shows the first line where two texts differ, with its neighbours.
+func firstDiff(a, b string) string {
+	al, bl := bytes.Split([]byte(a), []byte("\n")), bytes.Split([]byte(b), []byte("\n"))
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y []byte
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if !bytes.Equal(x, y) {
+			return "line " + itoa(i+1) + ":\n  want " + string(x) + "\n   got " + string(y)
+		}
+	}
+	return ""
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
