@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/config"
+	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
 
@@ -30,6 +31,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	full := fs.Bool("full", false, "read every file again, even unchanged ones")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress")
+	diags := fs.Bool("diagnostics", false, "after the summary, list every error and warning of the catalog's files and rules (path:line:col)")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -82,10 +84,42 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		sum.Write(env.Stdout)
+		fmt.Fprintf(env.Stdout, "catalog: %s\n", opt.DB)
 	}
-	sum.Write(env.Stdout)
-	fmt.Fprintf(env.Stdout, "catalog: %s\n", opt.DB)
+	if *diags {
+		return writeProblems(env.Stdout, opt.DB)
+	}
+	return nil
+}
+
+// writeProblems lists the errors and warnings of the catalog at db, one a
+// line: repo/path:line:col: severity: message [rule id].
+func writeProblems(w io.Writer, db string) error {
+	d, err := store.Open(db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ps, err := d.Problems(rule.SevError, rule.SevWarning)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		pos := p.Repo + "/" + p.Path
+		if p.Line > 0 {
+			pos += fmt.Sprintf(":%d:%d", p.Line, p.Col)
+		}
+		fmt.Fprintf(w, "%s: %s: %s", pos, p.Severity, p.Message)
+		if p.Rule != "" {
+			fmt.Fprintf(w, " [%s]", p.Rule)
+		}
+		fmt.Fprintln(w)
+	}
 	return nil
 }
 

@@ -6,10 +6,12 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,7 +22,8 @@ import (
 	"github.com/ruledex/ruledex/internal/source"
 )
 
-// MaxFileSize is the largest file read; larger ones are skipped with a reason.
+// MaxFileSize is the largest file read; larger ones are skipped with a
+// reason (and, with a rule extension, a diagnostic), before they are read.
 const MaxFileSize = 8 << 20
 
 // FileResult is what one file gave.
@@ -47,8 +50,10 @@ type Target struct {
 	Path string
 }
 
-// ListFiles returns the regular files under t (or t itself), sorted, skipping
-// hidden folders such as .git.
+// ListFiles returns the files under t (or t itself), sorted, skipping
+// hidden folders such as .git: regular files, symbolic links that do not
+// lead to a folder (Examine decides whether they are read), and folders
+// that could not be listed (so that the build reports them).
 func ListFiles(t Target) ([]string, error) {
 	st, err := os.Stat(t.Path)
 	if err != nil {
@@ -60,7 +65,11 @@ func ListFiles(t Target) ([]string, error) {
 	var files []string
 	err = filepath.WalkDir(t.Path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return nil // unreadable entries are skipped, the walk goes on
+			// Unreadable entries are listed to be reported; the walk goes on.
+			if p != t.Path {
+				files = append(files, p)
+			}
+			return nil
 		}
 		if d.IsDir() {
 			if p != t.Path && strings.HasPrefix(d.Name(), ".") {
@@ -68,12 +77,20 @@ func ListFiles(t Target) ([]string, error) {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() {
+		switch {
+		case d.Type().IsRegular():
 			files = append(files, p)
+		case d.Type()&fs.ModeSymlink != 0:
+			// A link to a folder is not walked (it could loop, or lead out
+			// of the repository); any other is listed.
+			if st, err := os.Stat(p); err != nil || !st.IsDir() {
+				files = append(files, p)
+			}
 		}
 		return nil
 	})
 	sort.Strings(files)
+	files = slices.Compact(files) // a folder that fails is met twice
 	return files, err
 }
 
@@ -95,33 +112,50 @@ func RepoName(t Target) string {
 
 // ReadFile reads one file of repo (root is the repository's folder) into rules.
 func ReadFile(repo, root, abs string, format string) FileResult {
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		rel = filepath.Base(abs)
+	rel := RelPath(root, abs)
+	res := FileResult{Repo: repo, Path: rel, Abs: abs}
+	st, skip, diags := Examine(root, abs, rel)
+	if st != nil {
+		res.Size = st.Size()
 	}
-	res := FileResult{Repo: repo, Path: filepath.ToSlash(rel), Abs: abs}
-	st, err := os.Stat(abs)
-	if err != nil {
-		res.Skipped = err.Error()
+	if skip != "" {
+		res.Skipped, res.Diags = skip, diags
 		return res
 	}
-	res.Size = st.Size()
-	if st.Size() > MaxFileSize {
-		res.Skipped = "larger than 8 MiB"
-		return res
-	}
-	data, err := os.ReadFile(abs)
+	data, err := ReadBounded(abs)
 	if err != nil {
-		res.Skipped = err.Error()
+		res.Skipped, res.Diags = ReadError(rel, err)
 		return res
 	}
 	return ReadData(repo, res.Path, abs, data, format)
+}
+
+// RelPath returns abs relative to root, slash-separated; its base name when
+// it is not under root.
+func RelPath(root, abs string) string {
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		rel = filepath.Base(abs)
+	}
+	return filepath.ToSlash(rel)
 }
 
 // ReadData reads rules from data, the content of the file at path in repo.
 // format, when not empty, names the format to read it as.
 func ReadData(repo, path, abs string, data []byte, format string) (res FileResult) {
 	res = FileResult{Repo: repo, Path: path, Abs: abs, Size: int64(len(data))}
+	if int64(len(data)) > MaxFileSize {
+		res.Skipped = SkipTooLarge
+		if IsRuleExt(path) {
+			res.Diags = []rule.Diagnostic{fileDiag(path, rule.SevError,
+				fmt.Sprintf("file of %d bytes is larger than the limit of %d bytes (8 MiB); not read", len(data), MaxFileSize))}
+		}
+		return res
+	}
+	if skip, diags := checkBinary(path, data); skip != "" {
+		res.Skipped, res.Diags = skip, diags
+		return res
+	}
 	f := &source.File{Repo: repo, Path: path, Data: data}
 	var ft *source.Format
 	if format != "" {
@@ -130,10 +164,16 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 		ft = source.Detect(f)
 	}
 	if ft == nil {
-		res.Skipped = "not a rule format ruledex reads"
+		res.Skipped, res.Diags = checkUnread(path, data)
 		return res
 	}
 	res.Format = ft.Name
+	if !boundsItsYAML[ft.Name] {
+		if d := guardYAML(path, data); d != nil {
+			res.Skipped, res.Diags = SkipYAMLLimit, []rule.Diagnostic{*d}
+			return res
+		}
+	}
 	defer func() {
 		// A bug in a front end must not stop a build: the file's rules are kept
 		// with what was read, and the panic becomes a diagnostic.
@@ -144,6 +184,15 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 	}()
 	items, diags := source.ReadAs(ft, f)
 	res.Diags = diags
+	if off := invalidUTF8At(data); off >= 0 && IsRuleExt(path) {
+		// The format read what it could; say where the text stops being UTF-8.
+		d := diagAt(path, data, off, rule.SevInfo, fmt.Sprintf("first byte that is not UTF-8 (0x%02X)", data[off]))
+		if len(items) > 0 {
+			items[0].Rule.Diagnostics = append(items[0].Rule.Diagnostics, d)
+		} else {
+			res.Diags = append(res.Diags, d)
+		}
+	}
 	for _, it := range items {
 		lowerSafely(it)
 		attack.ResolveRule(it.Rule) // ATT&CK names and tactics, revoked ids replaced, unknown ones warned

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,10 +51,11 @@ type fileResult struct {
 	sha     string
 	mtime   int64
 	reused  bool
-	pending *prevFile // reused, rules not decoded yet
-	src     Source    // the source it belongs to
-	stored  []uint64  // reused: xrefFingerprint of each rule as the catalog holds it
-	srcIDs  []string  // each rule's id as its source gave it, before AssignIDs
+	pending *prevFile        // reused, rules not decoded yet
+	src     Source           // the source it belongs to
+	stored  []uint64         // reused: xrefFingerprint of each rule as the catalog holds it
+	srcIDs  []string         // each rule's id as its source gave it, before AssignIDs
+	srcRels [][]rule.Related // each rule's related rules as its source gave them, before ingest.Link
 }
 
 // Build reads opt.Sources into the catalog opt.DB. Files whose SHA-256 is the
@@ -122,8 +124,10 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		fr := &results[i]
 		if !fr.reused {
 			fr.srcIDs = make([]string, len(fr.Rules))
+			fr.srcRels = make([][]rule.Related, len(fr.Rules))
 			for j, r := range fr.Rules {
 				fr.srcIDs[j] = r.ID
+				fr.srcRels[j] = slices.Clone(r.Related)
 			}
 		}
 	}
@@ -172,13 +176,15 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	return sum, nil
 }
 
-// crossReference runs the corpus-wide analysis of package catalog
+// crossReference links the rules to each other (ingest.Link: correlation
+// targets, shared ids) and runs the corpus-wide analysis of package catalog
 // (kinds, events, same-action links, indicator counts, near-duplicates).
 func crossReference(all []*rule.Rule) {
 	for _, r := range all {
 		r.SameAction = r.SameAction[:0]
 		r.NearDuplicates = r.NearDuplicates[:0]
 	}
+	ingest.Link(all)
 	catalog.CrossReference(all)
 }
 
@@ -186,8 +192,9 @@ func crossReference(all []*rule.Rule) {
 var xrefSeed = maphash.MakeSeed()
 
 // xrefFingerprint is a hash of what a build sets on a stored rule: its link
-// (Source.URL) and what the cross-references fill: its kind, actions, same-action and near-duplicate links, indicators with their
-// corpus counts, and events. A field that catalog.CrossReference comes to
+// (Source.URL), what ingest.Link sets (related rules, diagnostics) and what
+// the cross-references fill: its kind, actions, same-action and
+// near-duplicate links, indicators with their corpus counts, and events. A field that catalog.CrossReference comes to
 // fill must be added here, or incremental builds will not write its changes.
 func xrefFingerprint(r *rule.Rule) uint64 {
 	var h maphash.Hash
@@ -216,6 +223,19 @@ func xrefFingerprint(r *rule.Rule) uint64 {
 	}
 	str(r.Kind)
 	str(r.Source.URL)
+	num(len(r.Related))
+	for _, x := range r.Related {
+		str(x.ID)
+		str(x.Type)
+	}
+	num(len(r.Diagnostics))
+	for _, d := range r.Diagnostics {
+		str(d.Path)
+		num(d.Line)
+		num(d.Col)
+		str(d.Severity)
+		str(d.Message)
+	}
 	num(len(r.Actions))
 	for _, a := range r.Actions {
 		str(a)
@@ -338,20 +358,14 @@ func readSources(ctx context.Context, opt Options, prev *previous, prog *progres
 // readOne reads one file, or takes its rules from the last catalog when its
 // content did not change.
 func readOne(repo, root, abs string, prev *previous) fileResult {
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		rel = filepath.Base(abs)
-	}
-	rel = filepath.ToSlash(rel)
+	rel := ingest.RelPath(root, abs)
 	fr := fileResult{FileResult: ingest.FileResult{Repo: repo, Path: rel, Abs: abs}}
-	st, err := os.Stat(abs)
-	if err != nil {
-		fr.Skipped = err.Error()
-		return fr
+	st, skip, diags := ingest.Examine(root, abs, rel)
+	if st != nil {
+		fr.Size, fr.mtime = st.Size(), st.ModTime().UnixNano()
 	}
-	fr.Size, fr.mtime = st.Size(), st.ModTime().UnixNano()
-	if st.Size() > ingest.MaxFileSize {
-		fr.Skipped = "larger than 8 MiB"
+	if skip != "" {
+		fr.Skipped, fr.Diags = skip, diags
 		return fr
 	}
 	var pf *prevFile
@@ -365,9 +379,9 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 		fr.reuse(pf)
 		return fr
 	}
-	data, err := os.ReadFile(abs)
+	data, err := ingest.ReadBounded(abs)
 	if err != nil {
-		fr.Skipped = err.Error()
+		fr.Skipped, fr.Diags = ingest.ReadError(rel, err)
 		return fr
 	}
 	sum := sha256.Sum256(data)
@@ -430,23 +444,25 @@ func decodeReused(ctx context.Context, results []fileResult, prev *previous) err
 			return
 		}
 		fr.pending = nil
-		rules, ids, err := prev.decode(pf)
+		rules, ids, rels, err := prev.decode(pf)
 		if err != nil {
-			data, rerr := os.ReadFile(fr.Abs)
+			data, rerr := ingest.ReadBounded(fr.Abs)
 			if rerr != nil {
-				fr.FileResult = ingest.FileResult{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, Skipped: rerr.Error(), Size: fr.Size}
+				fr.FileResult = ingest.FileResult{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, Size: fr.Size}
+				fr.Skipped, fr.Diags = ingest.ReadError(fr.Path, rerr)
 			} else {
 				fr.FileResult = ingest.ReadData(fr.Repo, fr.Path, fr.Abs, data, "")
 			}
 			fr.reused = false
 			return
 		}
-		fr.Rules, fr.srcIDs = rules, ids
+		fr.Rules, fr.srcIDs, fr.srcRels = rules, ids, rels
 		fr.stored = make([]uint64, len(rules))
 		for j, r := range rules {
 			r.ID = ids[j]
 			fr.stored[j] = xrefFingerprint(r) // as stored, before anything is set on it
 			r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
+			r.Related = slices.Clone(rels[j]) // as written, to be linked afresh
 		}
 		fr.setLinks()
 	})
@@ -475,22 +491,26 @@ type prevFile struct {
 type prevRule struct {
 	n                                    int64
 	id, srcID, kind, fileSHA, repo, path string
-	json                                 string
+	json, srcRelated                     string
 }
 
-// decode returns the rules of a file of the last catalog, with the ids their
-// source gave.
-func (p *previous) decode(pf *prevFile) ([]*rule.Rule, []string, error) {
+// decode returns the rules of a file of the last catalog, with the ids and
+// the related rules their source gave.
+func (p *previous) decode(pf *prevFile) ([]*rule.Rule, []string, [][]rule.Related, error) {
 	rules := make([]*rule.Rule, len(pf.rules))
 	ids := make([]string, len(pf.rules))
+	rels := make([][]rule.Related, len(pf.rules))
 	for i, pr := range pf.rules {
 		r := new(rule.Rule)
 		if err := json.Unmarshal([]byte(pr.json), r); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		if err := json.Unmarshal([]byte(pr.srcRelated), &rels[i]); err != nil {
+			return nil, nil, nil, err
 		}
 		rules[i], ids[i] = r, pr.srcID
 	}
-	return rules, ids, nil
+	return rules, ids, rels, nil
 }
 
 // loadPrevious reads the files and rules of the catalog at path; nil when
@@ -558,14 +578,14 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 }
 
 func (p *previous) loadRules(ctx context.Context, d *DB) error {
-	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, json FROM rules ORDER BY n")
+	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, json, src_related FROM rules ORDER BY n")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		pr := &prevRule{}
-		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.json); err != nil {
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.json, &pr.srcRelated); err != nil {
 			return err
 		}
 		p.rules[strings.ToLower(pr.id)] = pr

@@ -74,6 +74,7 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 		r        *rule.Rule
 		fr       *fileResult
 		srcID    string
+		srcRels  []rule.Related
 		pr       *prevRule
 		sameFile bool // pr is this rule, from the same file content
 		skip     bool // sameFile and its cross-references are unchanged
@@ -86,6 +87,9 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 			it := item{r: r, fr: fr}
 			if j < len(fr.srcIDs) {
 				it.srcID = fr.srcIDs[j]
+			}
+			if j < len(fr.srcRels) {
+				it.srcRels = fr.srcRels[j]
 			}
 			it.pr = existing[strings.ToLower(r.ID)]
 			pr := it.pr
@@ -152,7 +156,7 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 					}
 					deleted[pr.n] = true
 				}
-				n, err := w.insertRule(r, it.row, it.srcID, it.fr.sha)
+				n, err := w.insertRule(r, it.row, it.srcID, it.srcRels, it.fr.sha)
 				if err != nil {
 					return fmt.Errorf("%s: %w", r.ID, err)
 				}
@@ -233,7 +237,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		q string
 	}{
 		{&w.insRule, `INSERT INTO rules (id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
-			file_sha256, techniques, tables_, diag_errors, json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
+			file_sha256, techniques, tables_, diag_errors, json, src_related) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
 		{&w.insFacet, `INSERT OR IGNORE INTO facets (facet, value, rule) VALUES (?,?,?)`},
 		{&w.insSearch, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`},
 		{&w.insInd, `INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total) VALUES (?,?,?,?,?,?,?,?)`},
@@ -308,8 +312,15 @@ func parallel(n int, f func(int)) {
 	wg.Wait()
 }
 
-func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID, sha string) (int64, error) {
+func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels []rule.Related, sha string) (int64, error) {
 	js := row.js
+	if srcRels == nil {
+		srcRels = []rule.Related{}
+	}
+	rels, err := json.Marshal(srcRels)
+	if err != nil {
+		return 0, err
+	}
 	var techs []string
 	for _, t := range r.Techniques {
 		techs = append(techs, t.ID)
@@ -321,7 +332,7 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID, sha string) (i
 		}
 	}
 	res, err := w.insRule.ExecContext(w.ctx, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
-		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, string(js))
+		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, string(js), string(rels))
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,461 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/source"
+)
+
+// Limits on the YAML and TOML that ingest parses itself: files that no format
+// reads, and the YAML of formats that do not bound their own (guardYAML).
+// The YAML parser refuses nesting deeper than 10,000 itself; Sigma keeps its
+// own limits (package lang/sigma). No rule of the corpus comes near them: its
+// largest YAML file has about 4,500 nodes, the largest non-Sigma one 350.
+const (
+	MaxYAMLDepth = 64
+	MaxYAMLNodes = 50000
+	// MaxTOMLDepth is the deepest nesting of TOML arrays and inline tables
+	// looked at; deeper files are not parsed.
+	MaxTOMLDepth = 64
+)
+
+// ruleExts are the extensions of files that may hold rules. Such a file
+// that is too large, binary, not UTF-8 or, for YAML and TOML, not valid is
+// reported with a diagnostic even when it gives no rule; any other file that
+// gives none is skipped quietly.
+var ruleExts = map[string]bool{
+	"yml": true, "yaml": true, "toml": true, "json": true,
+	"kql": true, "csl": true, "kusto": true, "md": true, "markdown": true,
+}
+
+// IsRuleExt tells whether the file at p has the extension of a rule file.
+func IsRuleExt(p string) bool { return ruleExts[source.Ext(p)] }
+
+// Reasons a file is skipped (FileResult.Skipped), besides I/O errors.
+const (
+	SkipNoFormat   = "not a rule format ruledex reads"
+	SkipTooLarge   = "larger than 8 MiB"
+	SkipBinary     = "binary file"
+	SkipNotUTF8    = "not UTF-8 text"
+	SkipBadYAML    = "not valid YAML"
+	SkipYAMLLimit  = "YAML beyond ruledex's limits"
+	SkipBadTOML    = "not valid TOML"
+	SkipBadLink    = "symbolic link to nothing readable"
+	SkipOutsideLnk = "symbolic link out of the repository"
+)
+
+// Examine looks at the file abs of the repository whose folder is root
+// (path is abs relative to root, slash-separated) before it is read, and
+// returns its information. A symbolic link is followed when it leads to a
+// regular file inside the repository; one that leads out of it is not
+// followed (a repository must not make ruledex publish other files of the
+// machine), and one that leads nowhere (a loop, a missing target) is
+// reported. A file larger than MaxFileSize is not read. When the file is not
+// to be read, skip says why and diags what to report.
+func Examine(root, abs, path string) (st fs.FileInfo, skip string, diags []rule.Diagnostic) {
+	lst, err := os.Lstat(abs)
+	if err != nil {
+		return nil, errText(err), []rule.Diagnostic{fileDiag(path, rule.SevError, "cannot read the file: "+errText(err))}
+	}
+	st = lst
+	if lst.Mode()&fs.ModeSymlink != 0 {
+		target, _ := os.Readlink(abs)
+		real := ""
+		st, err = os.Stat(abs)
+		if err == nil {
+			real, err = filepath.EvalSymlinks(abs)
+		}
+		if err != nil {
+			return nil, SkipBadLink, []rule.Diagnostic{fileDiag(path, rule.SevWarning,
+				fmt.Sprintf("symbolic link to %s leads nowhere readable (%s); not read", target, errText(err)))}
+		}
+		if !inside(root, real) {
+			return nil, SkipOutsideLnk, []rule.Diagnostic{fileDiag(path, rule.SevWarning,
+				fmt.Sprintf("symbolic link to %s leads out of the repository; not followed", target))}
+		}
+		if !st.Mode().IsRegular() {
+			return nil, SkipBadLink, []rule.Diagnostic{fileDiag(path, rule.SevWarning,
+				fmt.Sprintf("symbolic link to %s, which is not a regular file; not read", target))}
+		}
+	}
+	if st.IsDir() {
+		// ListFiles lists a folder it could not read, so that it is reported.
+		_, err := os.ReadDir(abs)
+		msg := "folder could not be listed"
+		if err != nil {
+			msg = errText(err)
+		}
+		return nil, msg, []rule.Diagnostic{fileDiag(path, rule.SevError, "cannot read the folder: "+msg+"; its files are not read")}
+	}
+	if st.Size() > MaxFileSize {
+		skip = SkipTooLarge
+		if IsRuleExt(path) {
+			diags = []rule.Diagnostic{fileDiag(path, rule.SevError,
+				fmt.Sprintf("file of %d bytes is larger than the limit of %d bytes (8 MiB); not read", st.Size(), MaxFileSize))}
+		}
+		return st, skip, diags
+	}
+	return st, "", nil
+}
+
+// ReadBounded reads the file at abs, at most MaxFileSize+1 bytes of it (a
+// file that grew past the limit since Examine looked at it is refused by
+// ReadData, not read whole).
+func ReadBounded(abs string) ([]byte, error) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
+// ReadError returns the reason and the diagnostic of a file that could not be read.
+func ReadError(path string, err error) (skip string, diags []rule.Diagnostic) {
+	return errText(err), []rule.Diagnostic{fileDiag(path, rule.SevError, "cannot read the file: "+errText(err))}
+}
+
+// inside tells whether real (a path with no symbolic links) is in the folder root.
+func inside(root, real string) bool {
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false
+	}
+	if st, err := os.Stat(r); err == nil && !st.IsDir() {
+		r = filepath.Dir(r)
+	}
+	rel, err := filepath.Rel(r, real)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel)
+}
+
+// errText returns the reason of err without the path it names.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err.Error()
+	}
+	return err.Error()
+}
+
+func fileDiag(path, sev, msg string) rule.Diagnostic {
+	return rule.Diagnostic{Path: path, Severity: sev, Message: msg}
+}
+
+// hasUTF16BOM tells whether data starts with a UTF-16 byte-order mark
+// (readers decode such files).
+func hasUTF16BOM(data []byte) bool {
+	return bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff})
+}
+
+// binaryAt returns the offset of the first NUL byte in data's first 8000
+// bytes (the test git uses), or -1 when data looks like text.
+func binaryAt(data []byte) int {
+	if hasUTF16BOM(data) {
+		return -1
+	}
+	return bytes.IndexByte(data[:min(len(data), 8000)], 0)
+}
+
+// invalidUTF8At returns the offset of the first byte of data that is not
+// UTF-8, or -1.
+func invalidUTF8At(data []byte) int {
+	if utf8.Valid(data) || hasUTF16BOM(data) {
+		return -1
+	}
+	for off := 0; off < len(data); {
+		r, n := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && n <= 1 {
+			return off
+		}
+		off += n
+	}
+	return -1
+}
+
+// lineCol returns the 1-based line and column (in bytes) of off in data.
+func lineCol(data []byte, off int) (int, int) {
+	off = min(off, len(data))
+	line := 1 + bytes.Count(data[:off], []byte{'\n'})
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
+}
+
+func diagAt(path string, data []byte, off int, sev, msg string) rule.Diagnostic {
+	l, c := lineCol(data, off)
+	return rule.Diagnostic{Path: path, Line: l, Col: c, Severity: sev, Message: msg}
+}
+
+// checkBinary reports a file with a rule extension that holds a NUL byte.
+func checkBinary(path string, data []byte) (string, []rule.Diagnostic) {
+	if !IsRuleExt(path) {
+		return "", nil
+	}
+	off := binaryAt(data)
+	if off < 0 {
+		return "", nil
+	}
+	return SkipBinary, []rule.Diagnostic{diagAt(path, data, off, rule.SevWarning,
+		"binary file (a NUL byte, which no text rule holds); not read")}
+}
+
+// checkUnread looks at a file with a rule extension that no format read:
+// it must be UTF-8, and a YAML or TOML file must be valid, within limits.
+// It returns the reason the file gives no rule and what to report.
+func checkUnread(path string, data []byte) (string, []rule.Diagnostic) {
+	if !IsRuleExt(path) {
+		return SkipNoFormat, nil
+	}
+	if off := invalidUTF8At(data); off >= 0 {
+		return SkipNotUTF8, []rule.Diagnostic{diagAt(path, data, off, rule.SevWarning,
+			fmt.Sprintf("not UTF-8 text (byte 0x%02X); no rule read from it", data[off]))}
+	}
+	switch source.Ext(path) {
+	case "yml", "yaml":
+		if d, invalid := yamlProblem(path, data, rule.SevWarning); d != nil {
+			if invalid {
+				return SkipBadYAML, []rule.Diagnostic{*d}
+			}
+			return SkipYAMLLimit, []rule.Diagnostic{*d}
+		}
+	case "toml":
+		if d := checkTOML(path, data); d != nil {
+			return SkipBadTOML, []rule.Diagnostic{*d}
+		}
+	}
+	return SkipNoFormat, nil
+}
+
+var yamlErrLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// hasAnchor tells whether data holds a YAML anchor (&name after a space, a
+// flow indicator or a line's start): only a file with one can make aliases
+// expand.
+func hasAnchor(data []byte) bool {
+	for off := 0; ; {
+		i := bytes.IndexByte(data[off:], '&')
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + 1
+		if i > 0 {
+			switch data[i-1] {
+			case ' ', '\t', '\n', '\r', '[', '{', ',':
+			default:
+				continue
+			}
+		}
+		if i+1 < len(data) {
+			switch data[i+1] {
+			case ' ', '\t', '\n', '\r', '[', ']', '{', '}', ',':
+			default:
+				return true
+			}
+		}
+	}
+}
+
+// yamlNodesAt returns the offset at which data may hold more than max YAML
+// nodes, or -1. Every node but a document's root needs a sequence entry
+// ("- "), a mapping value indicator (": "), a flow indicator, an explicit
+// key ("? ") or an alias ("*"), and each of these makes at most three
+// nodes; so a file is refused before the YAML parser allocates its tree.
+func yamlNodesAt(data []byte, max int) int {
+	n := 1
+	for i, c := range data {
+		switch c {
+		case '[', '{', ',', '*':
+			n++
+		case '-', ':', '?':
+			if i+1 == len(data) {
+				n++
+				break
+			}
+			switch data[i+1] {
+			case ' ', '\t', '\n', '\r', ',', ']', '}':
+				n++
+			}
+		}
+		if n > max {
+			return i
+		}
+	}
+	return -1
+}
+
+// yamlProblem parses data as YAML, within MaxYAMLNodes and MaxYAMLDepth
+// with aliases expanded. It returns what is wrong (nil when nothing is) and
+// whether data is not valid YAML at all (rather than beyond a limit).
+func yamlProblem(path string, data []byte, sev string) (d *rule.Diagnostic, invalid bool) {
+	if off := yamlNodesAt(data, MaxYAMLNodes); off >= 0 {
+		dg := diagAt(path, data, off, sev, fmt.Sprintf("YAML of more than %d nodes (the limit) by this point; not read", MaxYAMLNodes))
+		return &dg, false
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return nil, false
+		}
+		if err != nil {
+			line, msg := 1, strings.TrimPrefix(err.Error(), "yaml: ")
+			if m := yamlErrLineRE.FindStringSubmatch(err.Error()); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = m[2]
+			}
+			return &rule.Diagnostic{Path: path, Line: line, Col: 1, Severity: sev, Message: "not valid YAML: " + msg + "; not read"}, true
+		}
+		if count, depth, over := countYAML(&n, MaxYAMLNodes, MaxYAMLDepth); over {
+			line := 1
+			if len(n.Content) > 0 {
+				line = n.Content[0].Line
+			}
+			msg := fmt.Sprintf("YAML of more than %d nodes with aliases expanded (the limit; %d seen); not read", MaxYAMLNodes, count-1)
+			if depth > MaxYAMLDepth {
+				msg = fmt.Sprintf("YAML nested deeper than %d levels (the limit); not read", MaxYAMLDepth)
+			}
+			return &rule.Diagnostic{Path: path, Line: line, Col: 1, Severity: sev, Message: msg}, false
+		}
+	}
+}
+
+// countYAML counts the nodes of the tree at n with aliases expanded, and its
+// depth, stopping as soon as either passes its limit: its work is bounded by
+// the limits whatever the input.
+func countYAML(n *yaml.Node, maxNodes, maxDepth int) (count, depth int, over bool) {
+	type item struct {
+		n *yaml.Node
+		d int
+	}
+	stack := []item{{n, 1}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		count++
+		depth = max(depth, it.d)
+		if count > maxNodes || depth > maxDepth {
+			return count, depth, true
+		}
+		x := it.n
+		if x.Kind == yaml.AliasNode && x.Alias != nil {
+			stack = append(stack, item{x.Alias, it.d})
+			continue
+		}
+		for _, c := range x.Content {
+			stack = append(stack, item{c, it.d + 1})
+		}
+	}
+	return count, depth, false
+}
+
+// boundsItsYAML names the formats that bound their own YAML reading (node
+// count, nesting, alias expansion) and report it; ReadData guards the YAML
+// files of the others.
+var boundsItsYAML = map[string]bool{"sigma_yaml": true}
+
+// guardYAML checks, before a format that does not bound its YAML reads it,
+// that the YAML (or JSON) file at path stays within MaxYAMLNodes, and, when
+// it has anchors, within MaxYAMLNodes and MaxYAMLDepth with its aliases
+// expanded. It returns the diagnostic of a file not to read.
+func guardYAML(path string, data []byte) *rule.Diagnostic {
+	switch source.Ext(path) {
+	case "yml", "yaml", "json":
+	default:
+		return nil
+	}
+	if off := yamlNodesAt(data, MaxYAMLNodes); off >= 0 {
+		d := diagAt(path, data, off, rule.SevError, fmt.Sprintf("YAML of more than %d nodes (the limit) by this point; not read", MaxYAMLNodes))
+		return &d
+	}
+	if !hasAnchor(data) {
+		return nil
+	}
+	if d, invalid := yamlProblem(path, data, rule.SevError); d != nil && !invalid {
+		return d
+	}
+	return nil // a YAML error is the format's to report
+}
+
+// checkTOML parses a TOML file that no format reads, within MaxTOMLDepth;
+// it returns what is wrong, nil when nothing is.
+func checkTOML(path string, data []byte) *rule.Diagnostic {
+	if off := tomlDepthAt(data, MaxTOMLDepth); off >= 0 {
+		d := diagAt(path, data, off, rule.SevWarning, fmt.Sprintf("TOML nested deeper than %d levels (the limit); not read", MaxTOMLDepth))
+		return &d
+	}
+	var v map[string]any
+	_, err := toml.Decode(string(data), &v)
+	if err == nil {
+		return nil
+	}
+	d := rule.Diagnostic{Path: path, Line: 1, Col: 1, Severity: rule.SevWarning, Message: "not valid TOML: " + err.Error() + "; not read"}
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		d.Line, d.Col = max(pe.Position.Line, 1), max(pe.Position.Col, 1)
+		d.Message = "not valid TOML: " + pe.Message + "; not read"
+	}
+	return &d
+}
+
+// tomlDepthAt returns the offset where the nesting of TOML arrays and inline
+// tables first passes max, or -1. It follows TOML's strings (basic and
+// literal, one-line and multi-line) and comments, so that no bracket in them
+// counts; it bounds the TOML parser's recursion before it runs.
+func tomlDepthAt(data []byte, max int) int {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '#':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			triple := i+2 < len(data) && data[i+1] == c && data[i+2] == c
+			if triple {
+				i += 3
+				for i < len(data) && !(data[i] == c && i+2 < len(data) && data[i+1] == c && data[i+2] == c) {
+					if c == '"' && data[i] == '\\' {
+						i++
+					}
+					i++
+				}
+				i += 2
+				continue
+			}
+			for i++; i < len(data) && data[i] != c && data[i] != '\n'; i++ {
+				if c == '"' && data[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			depth++
+			if depth > max {
+				return i
+			}
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return -1
+}

@@ -1,0 +1,200 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+func TestCheckBinary(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+		data       string
+		skip       bool
+		line, col  int
+	}{
+		{"NUL in a rule file", "a.yml", "title: x\nab\x00c", true, 2, 3},
+		{"NUL in a file of no rule extension", "a.png", "\x89PNG\x00", false, 0, 0},
+		{"UTF-16 with its mark is text", "a.kql", "\xff\xfeS\x00e\x00", false, 0, 0},
+		{"text", "a.md", "# title\n", false, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			skip, diags := checkBinary(tc.path, []byte(tc.data))
+			if (skip != "") != tc.skip {
+				t.Fatalf("skip %q, want %v", skip, tc.skip)
+			}
+			if tc.skip && (len(diags) != 1 || diags[0].Line != tc.line || diags[0].Col != tc.col || diags[0].Path != tc.path) {
+				t.Errorf("diags %+v, want one at %d:%d", diags, tc.line, tc.col)
+			}
+		})
+	}
+}
+
+func TestCheckUnread(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, data string
+		skip             string
+		line, col        int    // line 0: no diagnostic; -1: any line
+		msg              string // in the message
+	}{
+		{"a README", "README.md", "# Notes\n", SkipNoFormat, 0, 0, ""},
+		{"a data file", "x.csv", "a,\xff\n", SkipNoFormat, 0, 0, ""},
+		{"valid YAML", "c.yml", "a: [1, 2]\nb: {c: d}\n", SkipNoFormat, 0, 0, ""},
+		// The YAML parser gives the line (not always the right one: here 1), never the column.
+		{"invalid YAML", "c.yml", "a: 1\nb: [1, 2\nc: 3\n", SkipBadYAML, -1, 1, "not valid YAML"},
+		{"Latin-1 YAML", "c.yaml", "a: 1\nb: caf\xe9\n", SkipNotUTF8, 2, 7, "0xE9"},
+		{"deep YAML", "c.yml", "a: " + strings.Repeat("[", 100) + strings.Repeat("]", 100), SkipYAMLLimit, 1, 1, "nested deeper than 64"},
+		{"YAML past the node limit", "c.yml", "a: [" + strings.Repeat("1,", MaxYAMLNodes) + "1]", SkipYAMLLimit, 1, MaxYAMLNodes * 2, "more than 50000 nodes"},
+		{"valid TOML", "r.toml", "[rule]\nname = \"x [[[\"\nq = '''\n]]]]\n'''\n# ]]]\n", SkipNoFormat, 0, 0, ""},
+		{"invalid TOML", "r.toml", "[rule]\nname = \"x\"\nrisk = = 3\n", SkipBadTOML, 3, 8, "not valid TOML"},
+		{"truncated TOML", "r.toml", "[rule]\nname = \"x", SkipBadTOML, 2, 9, "not valid TOML"},
+		{"deep TOML", "r.toml", "x = " + strings.Repeat("[", 65) + strings.Repeat("]", 65), SkipBadTOML, 1, 69, "nested deeper than 64"},
+		// Closing brackets in strings do not hide the nesting.
+		{"deep TOML hiding in strings", "r.toml", "x = " + strings.Repeat(`["]", `, 65) + strings.Repeat("]", 65), SkipBadTOML, 1, 4 + 64*6 + 1, "nested deeper"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			skip, diags := checkUnread(tc.path, []byte(tc.data))
+			if skip != tc.skip {
+				t.Errorf("skip %q, want %q", skip, tc.skip)
+			}
+			if tc.line == 0 {
+				if len(diags) != 0 {
+					t.Errorf("diags %+v, want none", diags)
+				}
+				return
+			}
+			if len(diags) != 1 || diags[0].Line != tc.line && (tc.line >= 0 || diags[0].Line < 1) || diags[0].Col != tc.col || !strings.Contains(diags[0].Message, tc.msg) {
+				t.Errorf("diags %+v, want one at %d:%d saying %q", diags, tc.line, tc.col, tc.msg)
+			}
+		})
+	}
+}
+
+func TestGuardYAML(t *testing.T) {
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i, prev := 0, "a"; i < 6; i++ {
+		name := string(rune('b' + i))
+		bomb += name + ": &" + name + " [" + strings.Repeat("*"+prev+", ", 9) + "*" + prev + "]\n"
+		prev = name
+	}
+	for _, tc := range []struct {
+		name, path, data string
+		refused          bool
+	}{
+		{"a rule", "r.yaml", "name: x\nquery: |\n  T | where a == 'b&c' | project *\n", false},
+		{"anchors within limits", "r.yaml", "a: &x [1, 2]\nb: *x\nquery: q\n", false},
+		{"alias bomb", "r.yaml", bomb + "query: q\n", true},
+		{"too many nodes", "r.json", "[" + strings.Repeat("1,", MaxYAMLNodes) + "1]", true},
+		{"not YAML", "r.kql", bomb, false},
+		{"invalid YAML is the format's to report", "r.yaml", "a: [1\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := guardYAML(tc.path, []byte(tc.data))
+			if (d != nil) != tc.refused {
+				t.Errorf("guard: %+v, want refused %v", d, tc.refused)
+			}
+		})
+	}
+}
+
+func TestHasAnchor(t *testing.T) {
+	for s, want := range map[string]bool{
+		"a: &x 1":        true,
+		"- &item [1]":    true,
+		"&top\n":         true,
+		"[&a 1, *a]":     true,
+		"q: a && b":      true, // a false alarm costs a parse
+		"q: a&&b":        false,
+		"url: x?a=1&b=2": false,
+		"a: & x":         false,
+	} {
+		if got := hasAnchor([]byte(s)); got != want {
+			t.Errorf("hasAnchor(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestExamine(t *testing.T) {
+	root := t.TempDir()
+	write := func(p, s string) {
+		full := filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("rules/a.yml", "title: a\n")
+	outside := filepath.Join(t.TempDir(), "secret.md")
+	os.WriteFile(outside, []byte("# secret\n"), 0o644)
+	os.Symlink("a.yml", filepath.Join(root, "rules/link.yml"))
+	os.Symlink(outside, filepath.Join(root, "rules/out.md"))
+	os.Symlink("loop2.yml", filepath.Join(root, "rules/loop1.yml"))
+	os.Symlink("loop1.yml", filepath.Join(root, "rules/loop2.yml"))
+	os.Symlink("..", filepath.Join(root, "rules/up"))
+	big := filepath.Join(root, "rules/big.yml")
+	f, _ := os.Create(big)
+	f.Truncate(MaxFileSize + 1)
+	f.Close()
+
+	files, err := ListFiles(Target{Path: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rels []string
+	for _, f := range files {
+		rels = append(rels, RelPath(root, f))
+	}
+	if got, want := strings.Join(rels, " "), "rules/a.yml rules/big.yml rules/link.yml rules/loop1.yml rules/loop2.yml rules/out.md"; got != want {
+		t.Errorf("ListFiles: %s, want %s (a link to a folder is not walked)", got, want)
+	}
+	for _, tc := range []struct {
+		path, skip, msg string
+	}{
+		{"rules/a.yml", "", ""},
+		{"rules/link.yml", "", ""},
+		{"rules/out.md", SkipOutsideLnk, "leads out of the repository"},
+		{"rules/loop1.yml", SkipBadLink, "leads nowhere"},
+		{"rules/big.yml", SkipTooLarge, "larger than the limit"},
+		{"rules/none.yml", "no such file or directory", "cannot read"},
+	} {
+		st, skip, diags := Examine(root, filepath.Join(root, tc.path), tc.path)
+		if skip != tc.skip {
+			t.Errorf("%s: skip %q, want %q", tc.path, skip, tc.skip)
+		}
+		if tc.skip == "" {
+			if st == nil || !st.Mode().IsRegular() || len(diags) != 0 {
+				t.Errorf("%s: %v %+v", tc.path, st, diags)
+			}
+			continue
+		}
+		if len(diags) != 1 || !strings.Contains(diags[0].Message, tc.msg) || diags[0].Path != tc.path || strings.Contains(diags[0].Message, root) {
+			t.Errorf("%s: diags %+v, want one saying %q (and not the machine's path)", tc.path, diags, tc.msg)
+		}
+	}
+	// What ReadFile makes of them.
+	if res := ReadFile("r", root, filepath.Join(root, "rules/out.md"), ""); res.Skipped != SkipOutsideLnk || len(res.Rules) != 0 {
+		t.Errorf("link out of the repository read: %+v", res)
+	}
+}
+
+func TestReadDataLimits(t *testing.T) {
+	res := ReadData("r", "big.kql", "", make([]byte, MaxFileSize+1), "")
+	if res.Skipped != SkipTooLarge || len(res.Diags) != 1 || res.Diags[0].Severity != rule.SevError {
+		t.Errorf("oversized data: %+v", res.Skipped)
+	}
+	// A rule read with text that is not UTF-8 says where it stops being.
+	res = ReadData("r", "q.kql", "", []byte("// Title\nT\n| where a == \"caf\xe9\"\n"), "")
+	if len(res.Rules) != 1 {
+		t.Fatalf("rules: %d", len(res.Rules))
+	}
+	found := false
+	for _, d := range res.Rules[0].Diagnostics {
+		found = found || d.Line == 3 && d.Col == 18 && strings.Contains(d.Message, "0xE9")
+	}
+	if !found {
+		t.Errorf("no diagnostic at 3:18 for the byte 0xE9: %+v", res.Rules[0].Diagnostics)
+	}
+}

@@ -1,0 +1,101 @@
+package ingest
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/lower"
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Link resolves what the rules of a build say of each other, once all are
+// read and have their ids: the rules that Sigma correlations and meta
+// filters name (lower.LinkSigma warns of a name that no rule has), and the
+// identifiers (Rule.UID) that several rules claim. The diagnostics that a
+// previous Link left on a rule (one kept from the last catalog) are removed
+// first, so that they say what holds now.
+func Link(rules []*rule.Rule) {
+	for _, r := range rules {
+		if len(r.Diagnostics) == 0 {
+			continue
+		}
+		kept := r.Diagnostics[:0]
+		for _, d := range r.Diagnostics {
+			if !IsLinkDiagnostic(d) {
+				kept = append(kept, d)
+			}
+		}
+		r.Diagnostics = kept
+	}
+	lower.LinkSigma(rules)
+	sharedUIDs(rules)
+}
+
+// linkDiagRE matches the messages of the diagnostics Link makes: those of
+// lower.LinkSigma and of sharedUIDs. A test checks that a rule's link
+// warning goes when its target comes.
+var linkDiagRE = regexp.MustCompile(`^(?:correlation|filter) refers to rule .*, which (?:is not among the rules read|\d+ rules are called)$|^id .* is also the id of `)
+
+// IsLinkDiagnostic tells whether d is one that Link makes.
+func IsLinkDiagnostic(d rule.Diagnostic) bool {
+	return (d.Severity == rule.SevWarning || d.Severity == rule.SevInfo) && linkDiagRE.MatchString(d.Message)
+}
+
+// sharedUIDs puts on every rule whose UID another rule also has a
+// diagnostic naming the others: a warning when one of them is in the same
+// repository (where the id is meant to be unique), else a note (a rule
+// copied from another repository keeps its id).
+func sharedUIDs(rules []*rule.Rule) {
+	byUID := map[string][]*rule.Rule{}
+	for _, r := range rules {
+		if r.UID != "" {
+			k := strings.ToLower(strings.TrimSpace(r.UID))
+			byUID[k] = append(byUID[k], r)
+		}
+	}
+	for _, group := range byUID {
+		if len(group) < 2 {
+			continue
+		}
+		for _, r := range group {
+			var others []string
+			sev := rule.SevInfo
+			for _, o := range group {
+				if o == r {
+					continue
+				}
+				if o.Source.Repo == r.Source.Repo {
+					sev = rule.SevWarning
+				}
+				if len(others) < 3 {
+					others = append(others, fmt.Sprintf("%s (%s/%s)", o.ID, o.Source.Repo, o.Source.Path))
+				}
+			}
+			msg := fmt.Sprintf("id %s is also the id of %s", r.UID, strings.Join(others, ", "))
+			if n := len(group) - 1 - len(others); n > 0 {
+				msg += fmt.Sprintf(" and %d more", n)
+			}
+			line, col := uidPos(r)
+			r.Diagnostics = append(r.Diagnostics, rule.Diagnostic{Path: r.Source.Path, Line: line, Col: col, Severity: sev, Message: msg})
+		}
+	}
+}
+
+// uidPos returns where r states its UID: the `id:` line of its query text
+// (a Sigma document), else the rule's first line.
+func uidPos(r *rule.Rule) (int, int) {
+	line := max(r.Source.Line, 1)
+	if r.Language != "sigma" || r.QueryLine < 1 {
+		return line, 1
+	}
+	for n, l := range strings.SplitAfter(r.Query, "\n") {
+		if strings.HasPrefix(l, "id:") {
+			if i := strings.Index(l, r.UID); i >= 0 {
+				return r.QueryLine + n, i + 1
+			}
+			return r.QueryLine + n, 1
+		}
+	}
+	return line, 1
+}

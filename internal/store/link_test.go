@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const corrRule = `title: Many Whoami
+id: 6c1a0000-0000-4000-8000-00000000c0c0
+correlation:
+    type: event_count
+    rules:
+        - whoami_rule
+    group-by:
+        - User
+    timespan: 5m
+    condition:
+        gte: 3
+level: high
+`
+
+const targetRule = `title: Whoami
+id: 6c1a0000-0000-4000-8000-0000000000aa
+name: whoami_rule
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+    condition: selection
+`
+
+// TestIncrementalLinks checks that what rules say of each other (a
+// correlation's target, a shared id) follows the files through incremental
+// builds, as a full build says it: the warning of a missing target goes when
+// the target comes and comes back when it goes, and so does a shared id's.
+func TestIncrementalLinks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "c.db")
+	src := []Source{{Name: "r", Path: dir}}
+	writeTree(t, dir, map[string]string{"corr.yml": corrRule})
+
+	// problems returns the link diagnostics by file, after an incremental
+	// build, checking that a full build gives the same catalog.
+	step := 0
+	problems := func() map[string][]string {
+		t.Helper()
+		step++
+		if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+			t.Fatal(err)
+		}
+		full := filepath.Join(tmp, "full.db")
+		removeDB(full)
+		if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := allJSON(t, db), allJSON(t, full); !reflect.DeepEqual(a, b) {
+			for k := range a {
+				if a[k] != b[k] {
+					t.Errorf("step %d: incremental and full builds differ on %s:\n%s\n%s", step, k, a[k], b[k])
+				}
+			}
+		}
+		d, err := Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		ps, err := d.Problems()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string][]string{}
+		for _, p := range ps {
+			if strings.Contains(p.Message, "refers to rule") || strings.Contains(p.Message, "is also the id of") {
+				m[p.Path] = append(m[p.Path], p.Message)
+			}
+		}
+		return m
+	}
+	missing := `correlation refers to rule "whoami_rule", which is not among the rules read`
+	if got := problems(); len(got) != 1 || len(got["corr.yml"]) != 1 || got["corr.yml"][0] != missing {
+		t.Fatalf("without its target: %q", got)
+	}
+	writeTree(t, dir, map[string]string{"whoami.yml": targetRule})
+	if got := problems(); len(got) != 0 {
+		t.Errorf("with its target: %q", got)
+	}
+	writeTree(t, dir, map[string]string{"copy/whoami.yml": targetRule})
+	got := problems()
+	if len(got["whoami.yml"]) != 1 || len(got["copy/whoami.yml"]) != 1 || !strings.Contains(got["whoami.yml"][0], "(r/copy/whoami.yml)") {
+		t.Errorf("a shared id: %q", got)
+	}
+	if len(got["corr.yml"]) != 1 || !strings.Contains(got["corr.yml"][0], "2 rules are called") {
+		t.Errorf("a target that two rules are: %q", got["corr.yml"])
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "copy")); err != nil {
+		t.Fatal(err)
+	}
+	if got := problems(); len(got) != 0 {
+		t.Errorf("copy gone: %q", got)
+	}
+	if err := os.Remove(filepath.Join(dir, "whoami.yml")); err != nil {
+		t.Fatal(err)
+	}
+	if got := problems(); len(got["corr.yml"]) != 1 || got["corr.yml"][0] != missing {
+		t.Errorf("target gone: %q", got)
+	}
+}
