@@ -2,6 +2,7 @@ package source
 
 import (
 	"fmt"
+	"github.com/ruledex/ruledex/internal/lang/kql"
 	"regexp"
 	"strings"
 
@@ -44,6 +45,9 @@ func txtLooksLikeKQL(data []byte) bool {
 			continue
 		}
 		if !sawCode {
+			if labelLineRE.MatchString(t) {
+				continue
+			}
 			sawCode = true
 			if kqlStatementRE.MatchString(t) {
 				return true
@@ -81,7 +85,11 @@ type kqlLine struct {
 	comment bool   // only a // comment
 	code    string // the line without its comment, trimmed
 	open    bool   // after this line, a bracket or multi-line string is still open
+	label   bool   // a prose heading such as "Bar Chart:" (kept as a comment)
 }
+
+// labelLineRE matches a prose heading line of a notes file ("Pie Chart:").
+var labelLineRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9 ()/&'-]{0,48}:$`)
 
 // splitKQLLines classifies the lines of text, following brackets, strings
 // and comments across lines.
@@ -161,6 +169,10 @@ func splitKQLLines(text string) []kqlLine {
 		kl.blank = t == "" && !inML
 		kl.comment = !kl.blank && kl.code == "" && strings.HasPrefix(t, "//")
 		kl.open = depth > 0 || inML
+		if !kl.open && labelLineRE.MatchString(kl.code) {
+			// "Bar Chart:" in a notes file: a heading for the query below, not KQL
+			kl.code, kl.comment, kl.label = "", true, true
+		}
 		out = append(out, kl)
 	}
 	return out
@@ -191,6 +203,10 @@ func splitKQLQueries(lines []kqlLine) []kqlQuery {
 				cur = nil
 			}
 			continue
+		}
+		if l.label && len(cur) > 0 && cur[len(cur)-1].code != "" {
+			chunks = append(chunks, chunk{cur}) // a heading starts the next query
+			cur = nil
 		}
 		cur = append(cur, l)
 	}
@@ -438,4 +454,56 @@ func readKQLHeader(r *rule.Rule, header []kqlLine) (product string) {
 func techniqueOnlyLine(t string) bool {
 	rest := techniqueIDRE.ReplaceAllString(t, "")
 	return rest != t && strings.Trim(rest, " ,;|-") == ""
+}
+
+// queryPiece is one query of a text that holds several: its text and the
+// 1-based line, in the text, of its first line.
+type queryPiece struct {
+	text string
+	line int
+}
+
+// splitQueryText splits a KQL text into its queries the way kql_text
+// splits a file; a text with one query gives one piece.
+func splitQueryText(text string) []queryPiece {
+	lines := splitKQLLines(text)
+	var out []queryPiece
+	for _, q := range splitKQLQueries(lines) {
+		end := len(q.lines)
+		for end > 0 && q.lines[end-1].code == "" && !q.lines[end-1].comment {
+			end--
+		}
+		if end == 0 {
+			continue
+		}
+		var sb strings.Builder
+		for k, l := range lines[q.lines[0].n-1 : q.lines[end-1].n] {
+			if k > 0 {
+				sb.WriteByte('\n')
+			}
+			sb.WriteString(l.text)
+		}
+		out = append(out, queryPiece{strings.TrimRight(sb.String(), " \t\r\n"), q.lines[0].n})
+	}
+	return out
+}
+
+// splitBlock returns the queries of a code block that holds several with
+// no ';' between them (blank lines apart, as Microsoft's hunting queries
+// sometimes do): only when the block as a whole has syntax errors and every
+// piece has none, so that a query with blank lines inside stays whole.
+func splitBlock(query string) []queryPiece {
+	if _, errs := kql.Parse(query); errs == nil {
+		return nil
+	}
+	pieces := splitQueryText(query)
+	if len(pieces) < 2 {
+		return nil
+	}
+	for _, p := range pieces {
+		if _, errs := kql.Parse(p.text); errs != nil {
+			return nil
+		}
+	}
+	return pieces
 }

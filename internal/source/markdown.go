@@ -396,6 +396,21 @@ func readMarkdown(f *File) ([]Item, []rule.Diagnostic) {
 			r.Kind = rule.KindFunction
 		}
 		addNote(r, note)
+		if pieces := splitBlock(r.Query); pieces != nil && r.Kind != rule.KindFunction {
+			// several queries in one block: a rule each
+			for k, pc := range pieces {
+				q := cloneRule(r)
+				q.Query, q.QueryLine = pc.text, r.QueryLine+pc.line-1
+				q.Source.Line = q.QueryLine
+				v := fmt.Sprintf("query-%d", k+1)
+				if r.Variant != "" {
+					v = r.Variant + "-" + v
+				}
+				q.Variant = v
+				items = append(items, Item{Rule: q})
+			}
+			continue
+		}
 		items = append(items, Item{Rule: r})
 	}
 	if len(items) == 0 {
