@@ -86,7 +86,7 @@ func TestKQLCorpus(t *testing.T) {
 			case ".txt":
 				isKQL = len(kql) > 0 || strings.Contains(text, "| where") || strings.Contains(text, "|where")
 			}
-			if !isKQL {
+			if !isKQL && len(kql) == 0 {
 				continue
 			}
 			files++
@@ -144,10 +144,27 @@ func statesTechniques(ext, text string) bool {
 	case ".yaml", ".yml":
 		return reRelevantTk.MatchString(text) && reTechnique.MatchString(text[reRelevantTk.FindStringIndex(text)[0]:])
 	case ".md":
-		return reTechnique.MatchString(text)
+		// in a table row, a MITRE/ATT&CK/technique section, or a link to attack.mitre.org
+		if reAttackLink.MatchString(text) {
+			return true
+		}
+		inMitre := false
+		for _, l := range strings.Split(text, "\n") {
+			t := strings.TrimSpace(l)
+			if strings.HasPrefix(t, "#") {
+				h := strings.ToLower(t)
+				inMitre = strings.Contains(h, "mitre") || strings.Contains(h, "att&ck") || strings.Contains(h, "technique")
+				continue
+			}
+			if (inMitre || strings.HasPrefix(t, "|")) && reTechnique.MatchString(t) && !strings.Contains(t, "://") {
+				return true
+			}
+		}
 	}
 	return false
 }
+
+var reAttackLink = regexp.MustCompile(`attack\.mitre\.org/techniques/T\d{4}`)
 
 // TestSeedRules checks the two HybridBrothers rules whose pages are the
 // seeds of ../shared/seeds, section by section.

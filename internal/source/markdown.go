@@ -521,6 +521,14 @@ func markdownMeta(path string, doc *mdDoc) mdMeta {
 		mitre := strings.Contains(t, "mitre") || strings.Contains(t, "att&ck") || strings.Contains(t, "attack")
 		for _, l := range s.body {
 			lt := strings.TrimSpace(l.text)
+			// a link to ATT&CK's page of a technique states it, in any section
+			for _, m := range attackLinkRE.FindAllStringSubmatch(lt, -1) {
+				if m[2] != "" {
+					addTech(m[1] + "." + m[2])
+				} else {
+					addTech(m[1])
+				}
+			}
 			if mitre {
 				for _, m := range techniqueIDRE.FindAllString(lt, -1) {
 					addTech(m)
@@ -605,6 +613,9 @@ var m365Tactics = map[string]bool{
 // readTables reads the MITRE tables of a section: rows whose first cell is a
 // technique id (Technique ID | Title | Link), and checkmark tables (Technique,
 // tactic, or state | Covered?) whose ticked rows are tactics or tags.
+// attackLinkRE matches a link to a technique's page on attack.mitre.org.
+var attackLinkRE = regexp.MustCompile(`attack\.mitre\.org/techniques/(T\d{4})(?:/(\d{3}))?`)
+
 func readTables(lines []mdLine, addTech func(string), addTactic func(string), r *rule.Rule) {
 	var header []string
 	for _, l := range lines {
