@@ -44,12 +44,54 @@ func (l ErrorList) Err() error {
 
 type bailout struct{}
 
+// Nodes are allocated from slabs: one allocation per 64 nodes of a kind
+// rather than one per node.
+const slabSize = 64
+
+func (p *parser) newIdent() *Ident {
+	if len(p.idents) == cap(p.idents) {
+		p.idents = make([]Ident, 0, min(2*cap(p.idents)+4, slabSize))
+	}
+	p.idents = p.idents[:len(p.idents)+1]
+	return &p.idents[len(p.idents)-1]
+}
+
+func (p *parser) newLiteral() *Literal {
+	if len(p.lits) == cap(p.lits) {
+		p.lits = make([]Literal, 0, min(2*cap(p.lits)+4, slabSize))
+	}
+	p.lits = p.lits[:len(p.lits)+1]
+	return &p.lits[len(p.lits)-1]
+}
+
+func (p *parser) newCall() *CallExpr {
+	if len(p.calls) == cap(p.calls) {
+		p.calls = make([]CallExpr, 0, min(2*cap(p.calls)+4, slabSize))
+	}
+	p.calls = p.calls[:len(p.calls)+1]
+	return &p.calls[len(p.calls)-1]
+}
+
+func (p *parser) binary(x Expr, pos int, op string, y Expr) *BinaryExpr {
+	if len(p.bins) == cap(p.bins) {
+		p.bins = make([]BinaryExpr, 0, min(2*cap(p.bins)+4, slabSize))
+	}
+	p.bins = p.bins[:len(p.bins)+1]
+	b := &p.bins[len(p.bins)-1]
+	*b = BinaryExpr{X: x, OpPos: pos, Op: op, Y: y}
+	return b
+}
+
 type parser struct {
 	src   string
 	toks  []Token
 	i     int
 	errs  ErrorList
 	depth int
+	idents []Ident
+	lits   []Literal
+	calls  []CallExpr
+	bins   []BinaryExpr
 	// inSearch is above 0 in search's predicate, where Column:"term" is a comparison
 	inSearch int
 }
@@ -450,14 +492,15 @@ func (p *parser) parseName() *Ident {
 	t := p.tok()
 	if t.Kind == Word {
 		p.next()
-		return identOf(t)
+		return p.identOf(t)
 	}
 	p.unexpected("a name")
 	return &Ident{Pos: t.Pos, End: t.Pos}
 }
 
-func identOf(t *Token) *Ident {
-	id := &Ident{Pos: t.Pos, End: t.End, Name: t.Text, Raw: t.Text}
+func (p *parser) identOf(t *Token) *Ident {
+	id := p.newIdent()
+	*id = Ident{Pos: t.Pos, End: t.End, Name: t.Text, Raw: t.Text}
 	if len(t.Text) > 2 && t.Text[0] == '[' {
 		in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
 		id.Name = Unquote(in)
@@ -579,7 +622,7 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 		var v Expr
 		if t := p.tok(); t.Kind == Word {
 			p.next()
-			v = identOf(t)
+			v = p.identOf(t)
 		} else if t.is("-") {
 			v = p.parseUnary()
 		} else {
@@ -1193,7 +1236,7 @@ func (p *parser) parseOr() Expr {
 	x := p.parseAnd()
 	for p.word("or") {
 		pos := p.next().Pos
-		x = &BinaryExpr{X: x, OpPos: pos, Op: "or", Y: p.parseAnd()}
+		x = p.binary(x, pos, "or", p.parseAnd())
 	}
 	return x
 }
@@ -1202,7 +1245,7 @@ func (p *parser) parseAnd() Expr {
 	x := p.parseCmp()
 	for p.word("and") {
 		pos := p.next().Pos
-		x = &BinaryExpr{X: x, OpPos: pos, Op: "and", Y: p.parseCmp()}
+		x = p.binary(x, pos, "and", p.parseCmp())
 	}
 	return x
 }
@@ -1278,9 +1321,9 @@ func (p *parser) parseCmp() Expr {
 			b.End = p.expect(")")
 			x = b
 		case listOps[op]:
-			x = &BinaryExpr{X: x, OpPos: pos, Op: op, Y: p.parseList()}
+			x = p.binary(x, pos, op, p.parseList())
 		default:
-			x = &BinaryExpr{X: x, OpPos: pos, Op: op, Y: p.parseAdd()}
+			x = p.binary(x, pos, op, p.parseAdd())
 		}
 	}
 }
@@ -1308,7 +1351,7 @@ func (p *parser) parseAdd() Expr {
 	x := p.parseMul()
 	for p.is("+") || p.is("-") {
 		t := p.next()
-		x = &BinaryExpr{X: x, OpPos: t.Pos, Op: t.Text, Y: p.parseMul()}
+		x = p.binary(x, t.Pos, t.Text, p.parseMul())
 	}
 	return x
 }
@@ -1317,7 +1360,7 @@ func (p *parser) parseMul() Expr {
 	x := p.parseUnary()
 	for p.is("*") || p.is("/") || p.is("%") {
 		t := p.next()
-		x = &BinaryExpr{X: x, OpPos: t.Pos, Op: t.Text, Y: p.parseUnary()}
+		x = p.binary(x, t.Pos, t.Text, p.parseUnary())
 	}
 	return x
 }
@@ -1359,10 +1402,10 @@ func (p *parser) parsePostfix() Expr {
 			}
 			p.i += 2
 			if n.Text[0] == '[' { // a.['b c']
-				x = &SelectorExpr{X: x, Sel: identOf(n)}
+				x = &SelectorExpr{X: x, Sel: p.identOf(n)}
 				continue
 			}
-			x = &SelectorExpr{X: x, Sel: identOf(n)}
+			x = &SelectorExpr{X: x, Sel: p.identOf(n)}
 		case t.is("["):
 			p.next()
 			idx := p.parseExpr()
@@ -1382,7 +1425,8 @@ func (p *parser) parsePostfix() Expr {
 				return x
 			}
 			p.next()
-			c := &CallExpr{Fun: x}
+			c := p.newCall()
+			c.Fun = x
 			for !p.is(")") && p.tok().Kind != EOF {
 				c.Args = append(c.Args, p.parseArg())
 				if !p.got(",") {
@@ -1415,7 +1459,8 @@ func (p *parser) parseArg() Expr {
 // parseStrings reads one or more adjacent string literals as one.
 func (p *parser) parseStrings() *Literal {
 	t := p.next()
-	lit := &Literal{Pos: t.Pos, End: t.End, Kind: LitString, Value: Unquote(t.Text)}
+	lit := p.newLiteral()
+	*lit = Literal{Pos: t.Pos, End: t.End, Kind: LitString, Value: Unquote(t.Text)}
 	for p.tok().Kind == String {
 		n := p.next()
 		lit.Value += Unquote(n.Text)
@@ -1436,7 +1481,9 @@ func (p *parser) parsePrimary() Expr {
 		} else if t.Kind == Timespan {
 			k = LitTimespan
 		}
-		return &Literal{Pos: t.Pos, End: t.End, Kind: k, Raw: t.Text, Value: t.Text}
+		lit := p.newLiteral()
+		*lit = Literal{Pos: t.Pos, End: t.End, Kind: k, Raw: t.Text, Value: t.Text}
+		return lit
 	case String:
 		return p.parseStrings()
 	case TypedLit:
@@ -1475,7 +1522,7 @@ func (p *parser) parsePrimary() Expr {
 			}
 		}
 		p.next()
-		return identOf(t)
+		return p.identOf(t)
 	case Punct:
 		switch t.Text {
 		case "(":
@@ -1569,7 +1616,7 @@ func (p *parser) parseDynValue() Expr {
 	case t.Kind == Word && p.peek(1).is(":") && p.i > 0 && (p.toks[p.i-1].is("{") || p.toks[p.i-1].is(",")):
 		// a bag key written without quotes
 		p.next()
-		return identOf(t)
+		return p.identOf(t)
 	}
 	return p.parseUnary()
 }
