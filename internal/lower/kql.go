@@ -63,6 +63,7 @@ type kqlLowering struct {
 	depth    int   // pipelines being lowered: 1 for the query's own
 	groupBy  []string
 	cur      *schema       // the columns before the operator being lowered
+	joinOn   map[int]string // top-level join stage → its keys ("Caller = UserPrincipalName")
 	conns    map[int]string // top-level where stage → "and", "or" or "" (both) joining its predicates
 }
 
@@ -936,6 +937,20 @@ func (l *kqlLowering) join(op *kql.Operator, st *rule.Stage, sch *schema, n int)
 	}
 	inner, right := l.pipeline(main[0])
 	st.Stages = inner
+	if l.depth == 1 {
+		var keys []string
+		for _, x := range clause(op, "on") {
+			if b, ok := x.(*kql.BinaryExpr); ok && b.Op == "==" {
+				keys = append(keys, kqlName(b.X)+" = "+kqlName(b.Y))
+			} else {
+				keys = append(keys, kqlName(x))
+			}
+		}
+		if l.joinOn == nil {
+			l.joinOn = map[int]string{}
+		}
+		l.joinOn[n] = strings.Join(keys, ", ")
+	}
 	if len(inner) > 0 {
 		st.Source = inner[0].Source
 	}

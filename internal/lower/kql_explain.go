@@ -99,6 +99,9 @@ func (l *kqlLowering) explain() string {
 					break
 				}
 			}
+			if on := l.joinOn[st.N]; on != "" {
+				j += " on " + on
+			}
 			joins = append(joins, j)
 		}
 		if len(st.Predicates) == 0 || len(keeps) >= 4 {
