@@ -699,6 +699,11 @@ func completeTokens(p, match string) []string {
 	return ts
 }
 
+// maxPartialSpread is how many actions of the catalog a partial value
+// (has, contains, startswith, endswith) may complete to and still link
+// rules as detecting the same action.
+const maxPartialSpread = 4
+
 // SameAction fills, for every rule, Actions (the labels of its action keys)
 // and SameAction: the other rules that share an action with it, each with
 // the shared actions (a full action where one side matched it by a part),
@@ -779,6 +784,15 @@ func SameAction(rules []*rule.Rule) {
 			}
 		}
 	}
+	// A part that completes to many actions ("/WRITE", "/DELETE") says the
+	// rule looks at one of them, not which: it is no evidence of the same
+	// action, and links nothing.
+	generic := map[string]bool{}
+	for id := range partialKey {
+		if len(resolved[id]) > maxPartialSpread {
+			generic[id] = true
+		}
+	}
 	ids := make([][]string, len(rules))
 	labels := make([][]string, len(rules))
 	for i, ks := range keys {
@@ -831,6 +845,9 @@ func SameAction(rules []*rule.Rule) {
 			}
 			id, label := ids[i][n], labels[i][n]
 			if k.Partial() {
+				if generic[id] {
+					continue
+				}
 				for _, o := range partialRules[id] {
 					link(o, label)
 				}
@@ -847,6 +864,9 @@ func SameAction(rules []*rule.Rule) {
 				link(o, label)
 			}
 			for _, pid := range fullPartials[j] {
+				if generic[pid] {
+					continue
+				}
 				for _, o := range partialRules[pid] {
 					link(o, label)
 				}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -526,5 +527,33 @@ func TestMatchAction(t *testing.T) {
 		if got := ids(MatchAction(rules, tc.q)); got != tc.want {
 			t.Errorf("MatchAction(%q) = %q, want %q", tc.q, got, tc.want)
 		}
+	}
+}
+
+// A part that completes to many of the catalog's actions ("/WRITE") is no
+// evidence of the same action: the DNS-zone rule (startswith its provider,
+// endswith /WRITE or /DELETE) is not linked to a VM extension rule, while
+// its specific part still links it to the DNS-zone rule.
+func TestSameActionGenericPart(t *testing.T) {
+	var rules []*rule.Rule
+	for i, op := range []string{"Microsoft.Compute/virtualMachines/extensions/write", "Microsoft.Network/virtualNetworks/write",
+		"Microsoft.Storage/storageAccounts/write", "Microsoft.KeyVault/vaults/write", "Microsoft.Web/sites/write",
+		"Microsoft.Network/dnsZones/A/write"} {
+		rules = append(rules, actionRule(fmt.Sprintf("kusto/op%d", i), "kql", []string{"AzureActivity"}, pred("OperationNameValue", rule.OpEq, false, false, op)))
+	}
+	dns := actionRule("sigma/azure_dns_zone_modified_or_deleted", "sigma", []string{"azure/activitylogs/"},
+		pred("operationName", rule.OpStartsWith, false, false, "MICROSOFT.NETWORK/DNSZONES"),
+		pred("operationName", rule.OpEndsWith, false, false, "/WRITE", "/DELETE"))
+	rules = append(rules, dns)
+	SameAction(rules)
+	var got []string
+	for _, s := range dns.SameAction {
+		got = append(got, s.ID)
+	}
+	if !slices.Equal(got, []string{"kusto/op5"}) {
+		t.Errorf("the DNS-zone rule links %v, want only kusto/op5 (its zone)", got)
+	}
+	if len(rules[0].SameAction) != 0 {
+		t.Errorf("the VM extension rule links %+v", rules[0].SameAction)
 	}
 }
