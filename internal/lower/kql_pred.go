@@ -2,7 +2,9 @@ package lower
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ruledex/ruledex/internal/lang/kql"
 	"github.com/ruledex/ruledex/internal/rule"
@@ -357,6 +359,12 @@ func agoWindow(x kql.Expr, l *kqlLowering) string {
 }
 
 func (l *kqlLowering) timespan(x kql.Expr, depth int) string {
+	switch x.(type) {
+	case *kql.BinaryExpr: // 2*timeframe: computed; a literal is kept as written
+		if d, ok := l.duration(x, 0); ok && d > 0 {
+			return formatDuration(d)
+		}
+	}
 	switch x := x.(type) {
 	case *kql.Literal:
 		if x.Kind == kql.LitTimespan {
@@ -373,4 +381,135 @@ func (l *kqlLowering) timespan(x kql.Expr, depth int) string {
 		return l.timespan(x.X, depth)
 	}
 	return l.text(x)
+}
+
+// duration evaluates a timespan expression: literals (1h, 1.5d,
+// timespan(2h)), lets, and sums and products with numbers (2*timeframe).
+func (l *kqlLowering) duration(x kql.Expr, depth int) (time.Duration, bool) {
+	if depth > 8 {
+		return 0, false
+	}
+	switch x := x.(type) {
+	case *kql.Literal:
+		switch {
+		case x.Kind == kql.LitTimespan:
+			return parseTimespan(x.Raw)
+		case x.Kind == kql.LitTyped && (x.Type == "timespan" || x.Type == "time"):
+			return parseTimespan(x.Value)
+		}
+	case *kql.ParenExpr:
+		return l.duration(x.X, depth+1)
+	case *kql.Ident:
+		if let := l.lets[x.Name]; let != nil {
+			return l.duration(let.Value, depth+1)
+		}
+	case *kql.BinaryExpr:
+		switch x.Op {
+		case "+", "-":
+			a, ok1 := l.duration(x.X, depth+1)
+			b, ok2 := l.duration(x.Y, depth+1)
+			if ok1 && ok2 {
+				if x.Op == "-" {
+					return a - b, true
+				}
+				return a + b, true
+			}
+		case "*":
+			if n, ok := l.number(x.X, depth+1); ok {
+				if d, ok := l.duration(x.Y, depth+1); ok {
+					return time.Duration(n * float64(d)), true
+				}
+			}
+			if n, ok := l.number(x.Y, depth+1); ok {
+				if d, ok := l.duration(x.X, depth+1); ok {
+					return time.Duration(n * float64(d)), true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+func (l *kqlLowering) number(x kql.Expr, depth int) (float64, bool) {
+	switch x := x.(type) {
+	case *kql.Literal:
+		if x.Kind == kql.LitInt || x.Kind == kql.LitReal {
+			f, err := strconv.ParseFloat(x.Value, 64)
+			return f, err == nil
+		}
+	case *kql.Ident:
+		if let := l.lets[x.Name]; let != nil && depth < 8 {
+			return l.number(let.Value, depth+1)
+		}
+	}
+	return 0, false
+}
+
+var timespanUnits = []struct {
+	names []string
+	d     time.Duration
+}{
+	{[]string{"d", "day", "days"}, 24 * time.Hour},
+	{[]string{"h", "hr", "hrs", "hour", "hours"}, time.Hour},
+	{[]string{"m", "min", "minute", "minutes"}, time.Minute},
+	{[]string{"s", "sec", "second", "seconds"}, time.Second},
+	{[]string{"ms", "milli", "millis", "millisecond", "milliseconds"}, time.Millisecond},
+	{[]string{"microsecond", "microseconds"}, time.Microsecond},
+	{[]string{"tick", "ticks"}, 100 * time.Nanosecond},
+}
+
+// parseTimespan reads 1h, 1.5d, 14d, 00:10:00 or 2.00:00:00.
+func parseTimespan(s string) (time.Duration, bool) {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+		i++
+	}
+	if i == 0 {
+		return 0, false
+	}
+	if i < len(s) && s[i] == ':' { // [d.]hh:mm[:ss]
+		days := 0.0
+		clock := s
+		if j := strings.IndexByte(s, '.'); j >= 0 && j < strings.IndexByte(s, ':') {
+			days, _ = strconv.ParseFloat(s[:j], 64)
+			clock = s[j+1:]
+		}
+		parts := strings.Split(clock, ":")
+		var d time.Duration
+		for k, unit := range []time.Duration{time.Hour, time.Minute, time.Second} {
+			if k < len(parts) {
+				f, err := strconv.ParseFloat(parts[k], 64)
+				if err != nil {
+					return 0, false
+				}
+				d += time.Duration(f * float64(unit))
+			}
+		}
+		return d + time.Duration(days*float64(24*time.Hour)), true
+	}
+	n, err := strconv.ParseFloat(s[:i], 64)
+	if err != nil {
+		return 0, false
+	}
+	unit := strings.ToLower(s[i:])
+	for _, u := range timespanUnits {
+		if slices.Contains(u.names, unit) {
+			return time.Duration(n * float64(u.d)), true
+		}
+	}
+	return 0, false
+}
+
+// formatDuration writes a duration as KQL does: 2d, 36h, 90m, 1.5s.
+func formatDuration(d time.Duration) string {
+	for _, u := range []struct {
+		suffix string
+		d      time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}} {
+		if d >= u.d && d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.suffix
+		}
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }

@@ -220,3 +220,23 @@ func TestKQLOutputNames(t *testing.T) {
 		}
 	}
 }
+
+func TestKQLTimeWindows(t *testing.T) {
+	for q, want := range map[string]string{
+		"T | where TimeGenerated > ago(24h)":                                         "24h",
+		"let lookback = 14d; T | where TimeGenerated >= ago(lookback)":               "14d",
+		"let timeframe = 1d; T | where TimeGenerated > ago(2*timeframe)":             "2d",
+		"T | where TimeGenerated between (ago(7d) .. now())":                         "7d",
+		"T | where Timestamp > ago(1h + 30m)":                                        "90m",
+		"let s = startofday(ago(3d)); T | where TimeGenerated > s":                   "3d",
+		"T | where TimeGenerated between (startofday(ago(1d)) .. startofday(now()))": "1d",
+	} {
+		r := lowerKQL(t, q)
+		if r.TimeWindow != want {
+			t.Errorf("%s: time window %q, want %q", q, r.TimeWindow, want)
+		}
+		if len(r.Indicators) != 0 {
+			t.Errorf("%s: time filter as indicator %+v", q, r.Indicators)
+		}
+	}
+}
