@@ -521,6 +521,12 @@ func markdownMeta(path string, doc *mdDoc) mdMeta {
 		mitre := strings.Contains(t, "mitre") || strings.Contains(t, "att&ck") || strings.Contains(t, "attack")
 		for _, l := range s.body {
 			lt := strings.TrimSpace(l.text)
+			// "**Author:** name" in any section (FalconFriday's hunt tags)
+			if m := boldAuthorRE.FindStringSubmatch(lt); m != nil {
+				for _, a := range SplitAuthors(cleanInline(m[1])) {
+					r.Authors = appendOnce(r.Authors, a)
+				}
+			}
 			// a link to ATT&CK's page of a technique states it, in any section
 			for _, m := range attackLinkRE.FindAllStringSubmatch(lt, -1) {
 				if m[2] != "" {
@@ -613,6 +619,9 @@ var m365Tactics = map[string]bool{
 // readTables reads the MITRE tables of a section: rows whose first cell is a
 // technique id (Technique ID | Title | Link), and checkmark tables (Technique,
 // tactic, or state | Covered?) whose ticked rows are tactics or tags.
+// boldAuthorRE matches a bold author label line: **Author:** name.
+var boldAuthorRE = regexp.MustCompile(`(?i)^\*\*(?:authors?|created by)\s*:?\*\*\s*:?\s*(.+)$`)
+
 // attackLinkRE matches a link to a technique's page on attack.mitre.org.
 var attackLinkRE = regexp.MustCompile(`attack\.mitre\.org/techniques/(T\d{4})(?:/(\d{3}))?`)
 
