@@ -184,14 +184,39 @@ func readFS(ctx context.Context, fsys fs.FS, repo string) ([]*rule.Rule, []rule.
 	return rules, diags, nil
 }
 
+// serveLimits bound what one client can hold of the server: the time to
+// send a request's header and the whole request, to receive the response,
+// the time a kept-alive connection may stay idle, and the size of the
+// request line and header together. A rule site is read with GET requests
+// whose answers are ready in milliseconds, so the limits are short.
+type serveLimits struct {
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxHeaderBytes                                            int
+}
+
+// limits are the serve command's; tests shorten them.
+var limits = serveLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	WriteTimeout:      60 * time.Second,
+	IdleTimeout:       120 * time.Second,
+	MaxHeaderBytes:    64 << 10,
+}
+
+// newHTTPServer returns the server of h with the limits, logging its
+// connection errors (bad TLS handshakes, accept errors...) to errLog.
+func newHTTPServer(h http.Handler, l serveLimits, errLog *log.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
+		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout, MaxHeaderBytes: l.MaxHeaderBytes, ErrorLog: errLog}
+}
+
 // listenAndServe serves h on addr until ctx ends, then shuts down gracefully.
 func listenAndServe(ctx context.Context, env *Env, addr string, h http.Handler) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	srv := newHTTPServer(h, limits, log.New(env.Stderr, "ruledex serve: ", log.LstdFlags))
 	fmt.Fprintf(env.Stderr, "ruledex: serving on http://%s/\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

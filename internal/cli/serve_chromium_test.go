@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,32 @@ var e2eRules = []string{"kusto/DetectAzureScriptOrRunCommandByRiskyUser", "kusto
 // returns its base URL; the server stops when the test ends.
 func startServe(t *testing.T, args ...string) string {
 	t.Helper()
+	base, _ := startServeLog(t, args...)
+	return base
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// startServeLog is startServe that also returns what the server writes to
+// its standard error after it started.
+func startServeLog(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
@@ -61,12 +88,13 @@ func startServe(t *testing.T, args ...string) string {
 	for sc.Scan() {
 		log = append(log, sc.Text())
 		if _, u, ok := strings.Cut(sc.Text(), "serving on "); ok {
-			go io.Copy(io.Discard, pr)
-			return strings.TrimSuffix(u, "/")
+			rest := &syncBuffer{}
+			go io.Copy(rest, pr)
+			return strings.TrimSuffix(u, "/"), rest
 		}
 	}
 	t.Fatalf("serve did not start:\n%s", strings.Join(log, "\n"))
-	return ""
+	return "", nil
 }
 
 // ruleJSON is what the test reads of the API's rule.

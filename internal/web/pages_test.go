@@ -1,8 +1,11 @@
 package web
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -160,5 +163,53 @@ func TestActionAPI(t *testing.T) {
 	}
 	if w := get(t, s, "/api/v1/actions"); w.Code != 400 {
 		t.Errorf("no value: %d", w.Code)
+	}
+}
+
+// TestMalformedQuery: a query string that does not parse is a 400, as an
+// HTML page or, under /api/, as JSON.
+func TestMalformedQuery(t *testing.T) {
+	s := newTestServer(t)
+	for _, p := range []string{"/search?q=%zz", "/rules/?f=platform:sigma&%%", "/search?q=a;b", "/?" + strings.Repeat("a&", 12000)} {
+		if w := get(t, s, p); w.Code != 400 || !strings.Contains(w.Body.String(), "malformed query string") {
+			t.Errorf("%.40s: status %d", p, w.Code)
+		}
+	}
+	w := get(t, s, "/api/v1/search?q=%")
+	if w.Code != 400 || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("API: status %d, %s", w.Code, w.Header().Get("Content-Type"))
+	}
+}
+
+// TestInvalidUTF8: bytes that are not UTF-8, in a rule or in a URL, come out
+// of pages and the export as U+FFFD.
+func TestInvalidUTF8(t *testing.T) {
+	r := &rule.Rule{ID: "kusto/latin1", Platform: "kusto", Language: "kql", Kind: rule.KindDetection,
+		Title: "caf\xe9 rule", Description: "na\xefve \xff", Query: "T | where x == \"\xe9\"", Tables: []string{"T\xff"},
+		Techniques: []rule.Technique{{ID: "T1059"}}}
+	m := NewMemory([]*rule.Rule{r})
+	s, err := New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{RulePath(r.ID), "/rules/", "/search?q=caf%e9", "/search?q=%ff%fe", TablePath("T\xff"), "/attack/~FF/", "/tables/~FF/"} {
+		w := get(t, s, p)
+		if !utf8.Valid(w.Body.Bytes()) {
+			t.Errorf("%s: status %d, not UTF-8", p, w.Code)
+		}
+	}
+	if body := get(t, s, RulePath(r.ID)).Body.String(); !strings.Contains(body, "caf\uFFFD rule") {
+		t.Error("the title's stray byte is not shown as U+FFFD")
+	}
+	dir := t.TempDir()
+	if _, err := Export(t.Context(), m, dir, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "rules", "kusto", "latin1", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(b) {
+		t.Error("exported rule page is not UTF-8")
 	}
 }

@@ -13,9 +13,11 @@ import (
 	"log"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -187,7 +189,18 @@ func (s *Server) render(buf *bytes.Buffer, name string, data any) error {
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	return t.ExecuteTemplate(buf, "layout", data)
+	start := buf.Len()
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
+		return err
+	}
+	if b := buf.Bytes()[start:]; !utf8.Valid(b) {
+		// Rule files and URLs may hold bytes that are not UTF-8; the page
+		// says it is UTF-8, so it must be.
+		fixed := bytes.ToValidUTF8(b, []byte("\uFFFD"))
+		buf.Truncate(start)
+		buf.Write(fixed)
+	}
+	return nil
 }
 
 // Error kinds a page builder returns.
@@ -222,6 +235,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	// A query string that does not parse (a bad escape, a semicolon, too
+	// many parameters) is an error, not a query with parts left out.
+	if r.URL.RawQuery != "" {
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			msg := "malformed query string: " + err.Error()
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				writeJSONError(w, http.StatusBadRequest, msg)
+			} else {
+				s.htmlError(w, r, badRequest(msg))
+			}
+			return
+		}
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

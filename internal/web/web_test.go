@@ -86,7 +86,7 @@ func TestPages(t *testing.T) {
 		{"indicators", "/indicators/", 200, []string{"Indicators", "OperationNameValue", "CommandLine"}},
 		{"indicators find", "/indicators/?q=certutil", 200, []string{"certutil.exe"}},
 		{"indicator white space", "/indicators/?q=urlcache", 200, []string{`<span class="sp" title="white space">`}},
-		{"indicator", "/indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/", 200, []string{"Detect Custom Script", "1 rule matches"}},
+		{"indicator", "/indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/", 200, []string{"Detect Custom Script", "rules match this field, operator and value: kusto"}},
 		{"indicator missing", "/indicators/OperationNameValue/eq/nope/", 404, nil},
 		{"indicator bad escape", "/indicators/Op/eq/~ZZ/", 404, nil},
 		{"static css", "/static/style.css", 200, []string{"prefers-color-scheme"}},
@@ -291,13 +291,29 @@ func TestAPI(t *testing.T) {
 	}
 	t.Run("indicators", func(t *testing.T) {
 		var l IndicatorList
+		// The seed rule's two values, and those of the KQL examples that
+		// look at the same operations.
 		decodeJSON(t, get(t, s, "/api/v1/indicators?field=OperationNameValue"), &l)
-		if l.Total != 2 {
+		seen := map[string]bool{}
+		for _, in := range l.Indicators {
+			if !strings.EqualFold(in.Field, "OperationNameValue") || in.Rules < 1 {
+				t.Errorf("indicator %+v", in)
+			}
+			seen[in.Kind+" "+strings.ToLower(in.Value)] = true
+		}
+		if l.Total != len(l.Indicators) || !seen["eq microsoft.compute/virtualmachines/runcommand/action"] || !seen["eq microsoft.compute/virtualmachines/extensions/write"] {
 			t.Errorf("total %d: %+v", l.Total, l)
 		}
 		var r IndicatorResult
 		decodeJSON(t, get(t, s, "/api/v1/indicators?field=operationnamevalue&kind=eq&value=microsoft.compute/virtualMachines/runCommand/action"), &r)
-		if len(r.Rules) != 1 || r.Rules[0].ID != "kusto/DetectAzureScriptOrRunCommandByRiskyUser" {
+		found := false
+		for _, u := range r.Rules {
+			found = found || u.ID == "kusto/DetectAzureScriptOrRunCommandByRiskyUser"
+			if u.Kind != "eq" {
+				t.Errorf("use of kind %s: %+v", u.Kind, u)
+			}
+		}
+		if !found || r.Field != "OperationNameValue" {
 			t.Errorf("%+v", r)
 		}
 	})

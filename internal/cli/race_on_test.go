@@ -1,0 +1,6 @@
+//go:build race
+
+package cli
+
+// raceEnabled: the race detector allows at most 8,128 live goroutines.
+const raceEnabled = true
