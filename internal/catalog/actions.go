@@ -125,15 +125,17 @@ type actionSource struct {
 }
 
 type actionData struct {
-	Spaces          []actionSpace     `yaml:"spaces"`
-	Sources         []*actionSource   `yaml:"sources"`
-	ProviderAliases map[string]string `yaml:"provider_aliases"`
-	Broad           []string          `yaml:"broad"`
+	Spaces          []actionSpace                `yaml:"spaces"`
+	Sources         []*actionSource              `yaml:"sources"`
+	ProviderAliases map[string]string            `yaml:"provider_aliases"`
+	ActionNames     map[string]map[string]string `yaml:"action_names"` // space → display name → action
+	Broad           []string                     `yaml:"broad"`
 
 	byTable    map[string][]int // folded table → sources
 	tableGlobs []tableGlob      // tables written with *
 	aliases    map[string]string
-	broad      map[string]bool // space:value
+	names      map[string]map[string]string // space → folded display name → folded action
+	broad      map[string]bool              // space:value
 	spaces     map[string]actionSpace
 }
 
@@ -212,6 +214,13 @@ func parseActions(data []byte) (*actionData, error) {
 	d.aliases = map[string]string{}
 	for k, v := range d.ProviderAliases {
 		d.aliases[Fold(k)] = v
+	}
+	d.names = map[string]map[string]string{}
+	for space, m := range d.ActionNames {
+		d.names[space] = map[string]string{}
+		for k, v := range m {
+			d.names[space][Fold(k)] = Fold(v)
+		}
 	}
 	d.broad = map[string]bool{}
 	for _, b := range d.Broad {
@@ -571,6 +580,9 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 					}
 					done = true
 					break
+				}
+				if name, ok := d.names[s.Space][folded]; ok && m == "" {
+					folded = name // a display name: the action it names
 				}
 				if s.Shape == "azure_operation" {
 					if !azureOpRE.MatchString(folded) && (m == "" || !azurePart(folded)) {

@@ -177,3 +177,51 @@ func BenchmarkSameActionCorpus(b *testing.B) {
 	b.ReportMetric(float64(len(rules)), "rules")
 	b.ReportMetric(float64(links), "links")
 }
+
+// TestCorpusSeedSameAction checks issue 5's seed: over the whole corpus,
+// DetectAzureScriptOrRunCommandByRiskyUser links every rule that filters
+// on the run-command or VM-extension operations (by name, display name or
+// a part of it), the Defender seed among them, and no rule that shares
+// neither (the seed page's AD FS and subscription-elevation rules).
+func TestCorpusSeedSameAction(t *testing.T) {
+	all := readCorpus(t)
+	rules := make([]*rule.Rule, 0, len(all))
+	for _, r := range all {
+		c := *r
+		rules = append(rules, &c)
+	}
+	ingest.AssignIDs([]ingest.FileResult{{Rules: rules}})
+	catalog.SameAction(rules)
+	var seed *rule.Rule
+	for _, r := range rules {
+		if strings.HasSuffix(r.ID, "/DetectAzureScriptOrRunCommandByRiskyUser") {
+			seed = r
+		}
+	}
+	if seed == nil {
+		t.Fatal("the seed rule is not in the corpus")
+	}
+	got := map[string]bool{}
+	for _, ref := range seed.SameAction {
+		got[ref.ID] = true
+		shared := strings.ToLower(strings.Join(ref.Actions, " "))
+		if !strings.Contains(shared, "runcommand/action") && !strings.Contains(shared, "extensions/write") {
+			t.Errorf("%s linked by %v, which is neither operation", ref.ID, ref.Actions)
+		}
+		if strings.Contains(strings.ToLower(ref.ID), "adfs") || strings.Contains(strings.ToLower(ref.ID), "elevation") {
+			t.Errorf("%s must not be linked", ref.ID)
+		}
+	}
+	for _, want := range []string{"DetectFirstTimeAzureCustomScriptOrRunCommand", "Multiple-RunCommandUEBABreach", "Anomalous-Code-Execution"} {
+		found := false
+		for id := range got {
+			if strings.HasSuffix(id, "/"+want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("the seed rule does not link %s; it links %v", want, seed.SameAction)
+		}
+	}
+	t.Logf("the seed rule links %d rules: %v", len(seed.SameAction), got)
+}

@@ -557,3 +557,16 @@ func TestSameActionGenericPart(t *testing.T) {
 		t.Errorf("the VM extension rule links %+v", rules[0].SameAction)
 	}
 }
+
+// Sentinel UEBA names an operation by its display name: "Run Command on
+// Virtual Machine" is Microsoft.Compute/virtualMachines/runCommand/action.
+func TestSameActionDisplayName(t *testing.T) {
+	ueba := actionRule("kusto/AnomalousCodeExecution", "kql", []string{"BehaviorAnalytics"},
+		pred("ActionType", rule.OpIn, true, false, "Run Command on Virtual Machine"))
+	seed := actionRule("kusto/DetectAzureScriptOrRunCommandByRiskyUser", "kql", []string{"AzureActivity"},
+		pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.Compute/virtualMachines/runCommand/action"))
+	SameAction([]*rule.Rule{ueba, seed})
+	if len(seed.SameAction) != 1 || seed.SameAction[0].ID != ueba.ID {
+		t.Errorf("the seed rule links %+v, want the UEBA rule", seed.SameAction)
+	}
+}
