@@ -2,7 +2,9 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -100,4 +102,64 @@ func (d *DB) Problems(sevs ...string) ([]Problem, error) {
 		return a.Rule < b.Rule
 	})
 	return out, nil
+}
+
+// Verify checks that the catalog is whole: SQLite's integrity check passes,
+// every rule has its search row and every facet, indicator and action row
+// its rule, and the last build's summary counts the rules the catalog holds.
+// It returns the number of rules and of builds recorded.
+func (d *DB) Verify() (rules, builds int, err error) {
+	rows, err := d.db.Query(`PRAGMA integrity_check`)
+	if err != nil {
+		return 0, 0, err
+	}
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			rows.Close()
+			return 0, 0, err
+		}
+		if m != "ok" {
+			msgs = append(msgs, m)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	if len(msgs) > 0 {
+		return 0, 0, fmt.Errorf("catalog %s fails SQLite's integrity check: %s", d.path, strings.Join(msgs, "; "))
+	}
+	var search, loose int
+	var sum string
+	for _, q := range []struct {
+		sql string
+		v   any
+	}{
+		{`SELECT count(*) FROM rules`, &rules},
+		{`SELECT count(*) FROM builds`, &builds},
+		{`SELECT count(*) FROM search`, &search},
+		{`SELECT (SELECT count(*) FROM facets WHERE rule NOT IN (SELECT n FROM rules))
+			+ (SELECT count(*) FROM indicators WHERE rule NOT IN (SELECT n FROM rules))
+			+ (SELECT count(*) FROM actions WHERE rule NOT IN (SELECT n FROM rules))`, &loose},
+		{`SELECT summary FROM builds ORDER BY n DESC LIMIT 1`, &sum},
+	} {
+		if err := d.db.QueryRow(q.sql).Scan(q.v); err != nil {
+			return 0, 0, fmt.Errorf("catalog %s: %s: %w", d.path, q.sql, err)
+		}
+	}
+	var s Summary
+	if err := json.Unmarshal([]byte(sum), &s); err != nil {
+		return 0, 0, fmt.Errorf("catalog %s: last build's summary: %w", d.path, err)
+	}
+	switch {
+	case search != rules:
+		err = fmt.Errorf("catalog %s: %d rules but %d search rows", d.path, rules, search)
+	case loose > 0:
+		err = fmt.Errorf("catalog %s: %d facet, indicator or action rows of no rule", d.path, loose)
+	case s.Rules != rules:
+		err = fmt.Errorf("catalog %s: %d rules but its last build counted %d", d.path, rules, s.Rules)
+	}
+	return rules, builds, err
 }

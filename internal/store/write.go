@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -195,7 +196,27 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return os.Rename(newPath, opt.DB)
+	// The new catalog reaches the disk before it takes the old one's name,
+	// and the name change after it: a crash of the machine, not only of
+	// ruledex, leaves one catalog or the other, whole.
+	if err := syncPath(newPath); err != nil {
+		return err
+	}
+	if err := os.Rename(newPath, opt.DB); err != nil {
+		return err
+	}
+	syncPath(filepath.Dir(opt.DB)) // a folder cannot be synced everywhere; the rename is done
+	return nil
+}
+
+// syncPath flushes the file or folder at p to the disk.
+func syncPath(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // removeDB removes a database file and its journals.
