@@ -48,36 +48,22 @@ type bailout struct{}
 // rather than one per node.
 const slabSize = 64
 
-func (p *parser) newIdent() *Ident {
-	if len(p.idents) == cap(p.idents) {
-		p.idents = make([]Ident, 0, min(2*cap(p.idents)+4, slabSize))
+// alloc returns a new zero node from the slab s, growing it by a new
+// backing array (twice the last, up to slabSize) when it is full.
+func alloc[T any](s *[]T) *T {
+	if len(*s) == cap(*s) {
+		*s = make([]T, 0, min(2*cap(*s)+4, slabSize))
 	}
-	p.idents = p.idents[:len(p.idents)+1]
-	return &p.idents[len(p.idents)-1]
+	*s = (*s)[:len(*s)+1]
+	return &(*s)[len(*s)-1]
 }
 
-func (p *parser) newLiteral() *Literal {
-	if len(p.lits) == cap(p.lits) {
-		p.lits = make([]Literal, 0, min(2*cap(p.lits)+4, slabSize))
-	}
-	p.lits = p.lits[:len(p.lits)+1]
-	return &p.lits[len(p.lits)-1]
-}
-
-func (p *parser) newCall() *CallExpr {
-	if len(p.calls) == cap(p.calls) {
-		p.calls = make([]CallExpr, 0, min(2*cap(p.calls)+4, slabSize))
-	}
-	p.calls = p.calls[:len(p.calls)+1]
-	return &p.calls[len(p.calls)-1]
-}
+func (p *parser) newIdent() *Ident     { return alloc(&p.idents) }
+func (p *parser) newLiteral() *Literal { return alloc(&p.lits) }
+func (p *parser) newCall() *CallExpr   { return alloc(&p.calls) }
 
 func (p *parser) binary(x Expr, pos int, op string, y Expr) *BinaryExpr {
-	if len(p.bins) == cap(p.bins) {
-		p.bins = make([]BinaryExpr, 0, min(2*cap(p.bins)+4, slabSize))
-	}
-	p.bins = p.bins[:len(p.bins)+1]
-	b := &p.bins[len(p.bins)-1]
+	b := alloc(&p.bins)
 	*b = BinaryExpr{X: x, OpPos: pos, Op: op, Y: y}
 	return b
 }
