@@ -69,11 +69,11 @@ func (p *parser) binary(x Expr, pos int, op string, y Expr) *BinaryExpr {
 }
 
 type parser struct {
-	src   string
-	toks  []Token
-	i     int
-	errs  ErrorList
-	depth int
+	src    string
+	toks   []Token
+	i      int
+	errs   ErrorList
+	depth  int
 	idents []Ident
 	lits   []Literal
 	calls  []CallExpr
