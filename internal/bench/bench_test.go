@@ -1,0 +1,217 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+func ms(v ...int) []time.Duration {
+	out := make([]time.Duration, len(v))
+	for i, x := range v {
+		out[i] = time.Duration(x) * time.Millisecond
+	}
+	return out
+}
+
+func TestPercentile(t *testing.T) {
+	ds := ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+	for _, c := range []struct {
+		p    float64
+		want int
+	}{{50, 5}, {90, 9}, {95, 10}, {99, 10}, {100, 10}, {1, 1}, {0, 1}} {
+		if got := Percentile(ds, c.p); got != time.Duration(c.want)*time.Millisecond {
+			t.Errorf("p%v = %v, want %dms", c.p, got, c.want)
+		}
+	}
+	l := Summarize(ms(30, 10, 20))
+	if l.N != 3 || l.P50 != 20*time.Millisecond || l.Max != 30*time.Millisecond || l.Total != 60*time.Millisecond {
+		t.Errorf("Summarize = %+v", l)
+	}
+	if got := Summarize(nil); got.N != 0 || got.P99 != 0 {
+		t.Errorf("Summarize(nil) = %+v", got)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if got := median(ms(5, 1, 3)); got != 3*time.Millisecond {
+		t.Errorf("odd: %v", got)
+	}
+	if got := median(ms(4, 1, 3, 2)); got != 2500*time.Microsecond {
+		t.Errorf("even: %v", got)
+	}
+	if got := median(nil); got != 0 {
+		t.Errorf("empty: %v", got)
+	}
+}
+
+func TestRepeat(t *testing.T) {
+	n := 0
+	_, _, runs := repeat(0, func() { n++ })
+	if runs != 1 || n != 1 {
+		t.Errorf("minTotal 0: %d runs, %d calls", runs, n)
+	}
+	n = 0
+	wall, _, runs := repeat(20*time.Millisecond, func() { n++; time.Sleep(5 * time.Millisecond) })
+	if runs < 4 || runs != n || wall < 5*time.Millisecond {
+		t.Errorf("minTotal 20ms: %d runs, %d calls, %v a run", runs, n, wall)
+	}
+}
+
+func TestMachineInfo(t *testing.T) {
+	info := "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC   7B13\nflags\t\t: fpu\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n"
+	if got := cpuModel(strings.NewReader(info)); got != "AMD EPYC 7B13" {
+		t.Errorf("cpuModel = %q", got)
+	}
+	if got := cpuModel(strings.NewReader("processor : 0\n")); got != "" {
+		t.Errorf("cpuModel without a model = %q", got)
+	}
+	if got := memTotal("MemTotal:       24576000 kB\nMemFree: 1 kB\n"); got != 24576000*1024 {
+		t.Errorf("memTotal = %d", got)
+	}
+	m := ThisMachine()
+	if m.Cores < 1 || m.CPU == "" || m.GoVersion == "" {
+		t.Errorf("ThisMachine = %+v", m)
+	}
+}
+
+func TestSampleAndSpread(t *testing.T) {
+	qs := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
+	if got := sample(qs, 5); !slices.Equal(got, []string{"a", "c", "e", "g", "i"}) {
+		t.Errorf("sample = %v", got)
+	}
+	if got := sample(qs, 20); len(got) != 10 {
+		t.Errorf("sample of more than there are = %v", got)
+	}
+	for _, n := range []int{1, 2, 7, 10, 7919, 7920} {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = string(rune('a'+i%26)) + strings.Repeat("x", i/26)
+		}
+		got := spread(ids)
+		sorted := slices.Clone(got)
+		slices.Sort(sorted)
+		want := slices.Clone(ids)
+		slices.Sort(want)
+		if !slices.Equal(sorted, want) {
+			t.Errorf("spread of %d: not every id once", n)
+		}
+	}
+	if spread(nil) != nil {
+		t.Error("spread(nil)")
+	}
+}
+
+func TestTitleWords(t *testing.T) {
+	got := titleWords("Detect Azure RunCommand by a risky user (T1651) with PowerShell")
+	want := []string{"detect", "azure", "runcommand", "risky", "user", "t1651", "powershell"}
+	if !slices.Equal(got, want) {
+		t.Errorf("titleWords = %v, want %v", got, want)
+	}
+	if got := longest(want); got != "runcommand" { // the first of the longest
+		t.Errorf("longest = %q", got)
+	}
+}
+
+const sigmaRule = `title: Whoami Execution
+id: 11111111-2222-3333-4444-555555555555
+status: test
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+    condition: selection
+level: low
+`
+
+// TestChangeOneFile: the smallest source with a rule file is copied, one
+// YAML rule file of the copy gets a comment, the original is untouched, and
+// the build arguments name every source with the copy in its place.
+func TestChangeOneFile(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	small := filepath.Join(dir, "small")
+	write := func(p, s string) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		write(filepath.Join(big, "rules", string(rune('a'+i))+".yml"), sigmaRule)
+	}
+	write(filepath.Join(small, "README.md"), "# notes\n")
+	write(filepath.Join(small, "sub", "r.yml"), sigmaRule)
+	srcs := []store.Source{{Name: "big", Path: big}, {Name: "small", Path: small}}
+	args, changed, err := changeOneFile(srcs, filepath.Join(dir, "copy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed != "small/sub/r.yml" {
+		t.Errorf("changed %q", changed)
+	}
+	want := []string{"big=" + big, "small=" + filepath.Join(dir, "copy", "small")}
+	if !slices.Equal(args, want) {
+		t.Errorf("args = %v, want %v", args, want)
+	}
+	orig, _ := os.ReadFile(filepath.Join(small, "sub", "r.yml"))
+	if string(orig) != sigmaRule {
+		t.Error("the original file was changed")
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "copy", "small", "sub", "r.yml"))
+	if err != nil || string(got) != sigmaRule+"# changed by ruledex bench\n" {
+		t.Errorf("changed copy = %q, %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "copy", "small", "README.md")); err != nil {
+		t.Errorf("the other files are not copied: %v", err)
+	}
+	// No rule file anywhere: an error.
+	empty := filepath.Join(dir, "empty")
+	write(filepath.Join(empty, "notes.txt"), "nothing\n")
+	if _, _, err := changeOneFile([]store.Source{{Name: "empty", Path: empty}}, filepath.Join(dir, "copy2")); err == nil {
+		t.Error("no rule file: no error")
+	}
+}
+
+// TestWrite: every label is printed, skipped parts say why, and figures come
+// out in their units.
+func TestWrite(t *testing.T) {
+	r := &Report{
+		Date:    time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC),
+		Machine: Machine{CPU: "Test CPU", Cores: 2, MemBytes: 8 << 30, OS: "linux", Arch: "amd64", GoVersion: "go1.26", Load: [3]float64{0.5, 0.25, 0.1}},
+		Corpus:  CorpusInfo{Dir: "corpus", Sources: 3, Files: 10, Bytes: 2e6},
+		Full:    BuildRun{Wall: 2 * time.Second, CPU: 3 * time.Second, MaxRSS: 200e6, Summary: store.Summary{Rules: 7, Files: 10}},
+		Parse: []Throughput{
+			{Language: "kql", Stage: StageKQLParse, Rules: 100, Bytes: 1e6, Wall: time.Second, CPU: 500 * time.Millisecond, Passes: 3},
+		},
+		Oracle:  OracleFigures{Skipped: "skipped: node is not on PATH"},
+		Search:  Summarize(ms(1, 2, 3)),
+		Pages:   Summarize(ms(4, 5)),
+		Elapsed: 90 * time.Second,
+	}
+	var b bytes.Buffer
+	r.Write(&b)
+	out := b.String()
+	for _, s := range []string{
+		"ruledex bench, 2025-01-02 03:04 UTC", "machine                    Test CPU, 2 cores, 8.0 GiB",
+		"full build                 2.0 s wall, 3.0 s CPU, peak RSS 200 MB; 7 rules from 10 files",
+		"rebuild, nothing changed", "rebuild, one file changed",
+		"kql       parse (kql.Parse)", "    2.00 ", // MB/s by CPU time: 1 MB in 0.5 s
+		"sample                     skipped: node is not on PATH", "ratio                      skipped",
+		"search latency             p50 2.00 ms, p95 3.00 ms", "page latency", "page throughput", "total                      1m30s",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+}

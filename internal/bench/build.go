@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// BuildRun is one `ruledex build` in a child process.
+type BuildRun struct {
+	Wall    time.Duration
+	CPU     time.Duration // user + system time of the child
+	MaxRSS  int64         // peak resident set size in bytes; 0 where the system does not tell
+	Summary store.Summary // what the build printed (--json)
+}
+
+// runBuild runs `exe build --quiet --json --db db args...` and measures it.
+func runBuild(ctx context.Context, exe, db string, args []string) (BuildRun, error) {
+	var run BuildRun
+	cmd := exec.CommandContext(ctx, exe, append([]string{"build", "--quiet", "--json", "--db", db}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	run.Wall = time.Since(t0)
+	if err != nil {
+		return run, fmt.Errorf("%s %s: %v: %s", exe, strings.Join(cmd.Args[1:], " "), err, lastLines(stderr.String(), 5))
+	}
+	if ps := cmd.ProcessState; ps != nil {
+		run.CPU = ps.UserTime() + ps.SystemTime()
+		run.MaxRSS = maxRSS(ps)
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &run.Summary); err != nil {
+		return run, fmt.Errorf("build printed no summary: %v: %.200s", err, stdout.String())
+	}
+	return run, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// changeOneFile copies the smallest source holding a rule file into dir,
+// changes one of its rule files there (a comment added at the end, so that
+// its content is new but its rules read the same), and returns the build
+// arguments naming every source, the copy in place of the original, and the
+// file changed (repo/path). The corpus itself is not touched.
+func changeOneFile(sources []store.Source, dir string) (args []string, changed string, err error) {
+	type cand struct {
+		i     int
+		size  int64
+		files []string
+	}
+	var cands []cand
+	for i, s := range sources {
+		files, err := ingest.ListFiles(ingest.Target{Repo: s.Name, Path: s.Path})
+		if err != nil {
+			continue
+		}
+		var size int64
+		for _, f := range files {
+			if st, err := os.Stat(f); err == nil {
+				size += st.Size()
+			}
+		}
+		cands = append(cands, cand{i, size, files})
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].size < cands[b].size })
+	for _, c := range cands {
+		src := sources[c.i]
+		root := src.Path
+		if st, err := os.Stat(root); err == nil && !st.IsDir() {
+			root = filepath.Dir(root)
+		}
+		repo := ingest.RepoName(ingest.Target{Repo: src.Name, Path: src.Path})
+		target := pickRuleFile(repo, root, c.files)
+		if target == "" {
+			continue
+		}
+		copyRoot := filepath.Join(dir, repo)
+		for _, f := range c.files {
+			rel, err := filepath.Rel(root, f)
+			if err != nil {
+				return nil, "", err
+			}
+			if err := copyFile(f, filepath.Join(copyRoot, rel)); err != nil {
+				return nil, "", err
+			}
+		}
+		rel, _ := filepath.Rel(root, target)
+		if err := appendComment(filepath.Join(copyRoot, rel)); err != nil {
+			return nil, "", err
+		}
+		for j, s := range sources {
+			path := s.Path
+			if j == c.i {
+				path = copyRoot
+				if st, err := os.Stat(s.Path); err == nil && !st.IsDir() {
+					path = filepath.Join(copyRoot, filepath.Base(s.Path))
+				}
+			}
+			args = append(args, repoName(s)+"="+path)
+		}
+		return args, repo + "/" + filepath.ToSlash(rel), nil
+	}
+	return nil, "", errors.New("no source holds a rule file")
+}
+
+func repoName(s store.Source) string {
+	return ingest.RepoName(ingest.Target{Repo: s.Name, Path: s.Path})
+}
+
+// pickRuleFile returns a file of files that gives at least one rule,
+// preferring YAML (where a comment is surely only a comment).
+func pickRuleFile(repo, root string, files []string) string {
+	other := ""
+	for _, f := range files {
+		ext := strings.ToLower(filepath.Ext(f))
+		yaml := ext == ".yml" || ext == ".yaml"
+		if !yaml && other != "" {
+			continue
+		}
+		if commentFor(f) == "" {
+			continue
+		}
+		res := ingest.ReadFile(repo, root, f, "")
+		if len(res.Rules) == 0 {
+			continue
+		}
+		if yaml {
+			return f
+		}
+		other = f
+	}
+	return other
+}
+
+// commentFor returns a line that is a comment in the file's format, "" when
+// there is none.
+func commentFor(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yml", ".yaml", ".toml":
+		return "# changed by ruledex bench\n"
+	case ".md":
+		return "<!-- changed by ruledex bench -->\n"
+	case ".kql", ".csl":
+		return "// changed by ruledex bench\n"
+	}
+	return ""
+}
+
+func appendComment(path string) error {
+	c := commentFor(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		data = append(data, '\n')
+	}
+	return os.WriteFile(path, append(data, c...), 0o644)
+}
+
+// copyFile copies the regular file from to the path to (made writable),
+// creating its folder.
+func copyFile(from, to string) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// file is one corpus file in memory.
+type file struct {
+	repo, path, abs string
+	data            []byte
+}
+
+// loadFiles reads every file of the sources that a build would read into
+// memory (the files ingest.Examine lets through).
+func loadFiles(sources []store.Source) ([]file, error) {
+	var out []file
+	for _, s := range sources {
+		t := ingest.Target{Repo: s.Name, Path: s.Path}
+		files, err := ingest.ListFiles(t)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", s.Path, err)
+		}
+		root := s.Path
+		if st, err := os.Stat(root); err == nil && !st.IsDir() {
+			root = filepath.Dir(root)
+		}
+		repo := ingest.RepoName(t)
+		for _, f := range files {
+			rel := ingest.RelPath(root, f)
+			if _, skip, _ := ingest.Examine(root, f, rel); skip != "" {
+				continue
+			}
+			data, err := ingest.ReadBounded(f)
+			if err != nil {
+				continue
+			}
+			out = append(out, file{repo: repo, path: rel, abs: f, data: data})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ruledex/ruledex/internal/bench"
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+func init() {
+	register(&Command{
+		Name:  "bench",
+		Usage: "[--corpus DIR] [--quick]",
+		Summary: "measure ruledex on a corpus and print the figures: full build time and peak memory, incremental rebuilds, " +
+			"parse throughput per language, the KQL parser against Microsoft's, search and rule page latency",
+		Run: runBench,
+	})
+}
+
+// benchExe is the ruledex binary the benchmark's builds run in.
+var benchExe = os.Executable
+
+func runBench(env *Env, fs *flag.FlagSet, args []string) error {
+	corpus := fs.String("corpus", "", "the rule folders to measure (default: $RULEDEX_CORPUS, else ../shared/corpus)")
+	quick := fs.Bool("quick", false, "small samples and one pass of each measure (for tests)")
+	quiet := fs.Bool("quiet", false, "no progress")
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		return &UsageError{Msg: "bench takes no arguments; give the corpus with --corpus"}
+	}
+	dir := *corpus
+	if dir == "" {
+		dir = os.Getenv("RULEDEX_CORPUS")
+	}
+	if dir == "" {
+		dir = filepath.Join("..", "shared", "corpus")
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("no corpus folder at %s (give --corpus DIR or set RULEDEX_CORPUS)", dir)
+	}
+	exe, err := benchExe()
+	if err != nil {
+		return fmt.Errorf("cannot find the ruledex binary to run builds in: %w", err)
+	}
+	// The sources `ruledex build DIR` reads.
+	sources := collection(dir)
+	if len(sources) == 0 {
+		sources = []store.Source{{Path: dir}}
+	}
+	cfg := bench.Config{Corpus: dir, Sources: sources, Exe: exe, Quick: *quick}
+	if !*quiet {
+		cfg.Log = env.Stderr
+	}
+	rep, err := bench.Run(env.Ctx, cfg)
+	if err != nil {
+		return err
+	}
+	rep.Write(env.Stdout)
+	return nil
+}
