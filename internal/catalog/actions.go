@@ -135,6 +135,7 @@ type actionData struct {
 	tableGlobs []tableGlob      // tables written with *
 	aliases    map[string]string
 	names      map[string]map[string]string // space → folded display name → folded action
+	titles     map[string]string            // space:folded action → its display name
 	broad      map[string]bool              // space:value
 	spaces     map[string]actionSpace
 }
@@ -216,10 +217,12 @@ func parseActions(data []byte) (*actionData, error) {
 		d.aliases[Fold(k)] = v
 	}
 	d.names = map[string]map[string]string{}
+	d.titles = map[string]string{}
 	for space, m := range d.ActionNames {
 		d.names[space] = map[string]string{}
 		for k, v := range m {
 			d.names[space][Fold(k)] = Fold(v)
+			d.titles[space+":"+Fold(v)] = k
 		}
 	}
 	d.broad = map[string]bool{}
@@ -610,6 +613,10 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 	}
 	return keys
 }
+
+// title returns the display name of an action of a space, "" when the
+// table has none.
+func (d *actionData) title(space, value string) string { return d.titles[space+":"+Fold(value)] }
 
 func appendUnique(ss []string, s string) []string {
 	for _, x := range ss {

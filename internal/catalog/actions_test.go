@@ -296,7 +296,7 @@ func TestEvents(t *testing.T) {
 		want []string
 	}{
 		{"azure", actionRule("a", "kql", []string{"AzureActivity"}, pred("OperationNameValue", rule.OpEq, false, false, "Microsoft.Compute/virtualMachines/runCommand/action")),
-			[]string{"Azure Activity|Microsoft.Compute/virtualMachines/runCommand/action||"}},
+			[]string{"Azure Activity|Microsoft.Compute/virtualMachines/runCommand/action|Run Command on Virtual Machine|"}},
 		{"security", actionRule("w", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpIn, false, false, "4720", "4732")),
 			[]string{"Microsoft-Windows-Security-Auditing|4720|A user account was created|Security",
 				"Microsoft-Windows-Security-Auditing|4732|A member was added to a security-enabled local group|Security"}},

@@ -122,7 +122,11 @@ func Events(r *rule.Rule) []rule.Event {
 			add(e)
 			continue
 		}
-		add(rule.Event{Provider: k.Provider, Event: globOf(k.Text, k.Match)})
+		e := rule.Event{Provider: k.Provider, Event: globOf(k.Text, k.Match)}
+		if k.Match == "" {
+			e.Title = actionTable().title(k.Space, k.Value)
+		}
+		add(e)
 	}
 	d := eventTable()
 	for _, t := range r.Tables {

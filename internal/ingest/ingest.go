@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/ruledex/ruledex/internal/attack"
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/lower"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/source"
@@ -196,6 +197,7 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 	for _, it := range items {
 		lowerSafely(it)
 		attack.ResolveRule(it.Rule) // ATT&CK names and tactics, revoked ids replaced, unknown ones warned
+		catalog.FillEvents(it.Rule) // the events it looks at: a rule's own, so parse shows them too
 		res.Rules = append(res.Rules, it.Rule)
 	}
 	return res
