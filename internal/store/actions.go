@@ -59,8 +59,10 @@ func (d *DB) loadActions() (*actionIndex, error) {
 
 // match returns the rules that look at the action value, with their
 // matching action labels: the same answer as catalog.MatchAction over the
-// catalog. value is an Azure operation, a CloudTrail event name, a Windows
-// event id ("4688", or "Microsoft-Windows-Security-Auditing 4688"), ...
+// catalog, and the rules that look at an action value is a part of (when it
+// holds a separator). value is an Azure operation or a part of one, a
+// CloudTrail event name, a Windows event id ("4688", or
+// "Microsoft-Windows-Security-Auditing 4688"), ...
 func (ix *actionIndex) match(value string) map[int64][]string {
 	v := catalog.Fold(strings.TrimSpace(value))
 	out := map[int64][]string{}
@@ -99,6 +101,18 @@ func (ix *actionIndex) match(value string) map[int64][]string {
 	for _, k := range ix.partial {
 		if partialMatches(v, k.value, k.match) {
 			add(k)
+		}
+	}
+	// A part of an action's name that holds a separator ("runCommand/action",
+	// "virtualMachines/write") finds the rules that look at actions it is a
+	// part of, as a has would.
+	if len(v) >= 3 && strings.ContainsAny(v, "/.:") {
+		for full, ks := range ix.full {
+			if full != v && partialMatches(full, v, "has") {
+				for _, k := range ks {
+					add(k)
+				}
+			}
 		}
 	}
 	return out

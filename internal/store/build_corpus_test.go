@@ -58,6 +58,10 @@ func TestBuildCorpus(t *testing.T) {
 			t.Errorf("platform %s: search finds %d, summary says %d (%v)", p, res.Total, n, err)
 		}
 	}
+	// The summary is true: its counts are the files' and the catalog's.
+	counted := checkAgainstFiles(t, d, srcs, sum)
+	checkSummary(t, d, sum)
+	t.Logf("rules counted from the files, by format: %v", counted)
 	n := 0
 	if err := d.EachRule(func(*rule.Rule) error { n++; return nil }); err != nil || n != sum.Rules {
 		t.Errorf("EachRule: %d rules, %v", n, err)

@@ -322,6 +322,14 @@ func TestSearchFindsPartialActions(t *testing.T) {
 	if hits, _ := d.Action("Microsoft.Compute/virtualMachines/extensions/write"); len(hits) != 1 {
 		t.Errorf("extensions/write: %+v", hits)
 	}
+	// A part of the operation with a separator finds the rules that look at
+	// the whole one; a bare word is no part.
+	if hits, _ := d.Action("RunCommand/Action"); len(hits) != 2 {
+		t.Errorf("runCommand/action: %+v", hits)
+	}
+	if hits, _ := d.Action("runCommand"); len(hits) != 0 {
+		t.Errorf("runCommand: %+v", hits)
+	}
 	// Several words are a text search only.
 	if res, _ := d.Search(Query{Text: runCommand + " again"}); res.Total != 1 {
 		t.Errorf("two words: %d", res.Total)
