@@ -123,10 +123,14 @@ func Write(dir string, opt Options) (*Tree, error) {
 		strings.Repeat("(", Depth)+"selection"+strings.Repeat(")", Depth)+"\n", true, "Sigma condition nested 10,000 deep", "deep|nest")
 	w.bad(a, "deep/not_chain.yml", "title: Deep Not\nlogsource:\n    product: windows\ndetection:\n    selection:\n        Image|endswith: '\\cmd.exe'\n    condition: "+
 		strings.Repeat("not ", Depth)+"selection\n", true, "Sigma condition of 10,000 nots", "deep|nest")
-	w.t.Good = append(w.t.Good, Good{"hostile", "deep/query.kql", "Deep KQL"})
-	w.file(a, "deep/query.kql", "// Deep KQL\nSecurityEvent\n| where "+strings.Repeat("(", Depth)+"EventID == 4625"+strings.Repeat(")", Depth)+"\n")
-	w.t.Good = append(w.t.Good, Good{"hostile", "deep/query.md", "Deep KQL In Markdown"})
-	w.file(a, "deep/query.md", "# Deep KQL In Markdown\n\n```kql\nSecurityEvent\n| where "+strings.Repeat("(", Depth)+"EventID == 4625"+strings.Repeat(")", Depth)+"\n```\n")
+	// KQL nested 10,000 deep: the rule is kept, with what could be read,
+	// and its parser's depth limit is reported.
+	deepKQL := "SecurityEvent\n| where " + strings.Repeat("(", Depth) + "EventID == 4625" + strings.Repeat(")", Depth) + "\n"
+	w.bad(a, "deep/query.kql", "// Deep KQL\n"+deepKQL, true, "KQL nested 10,000 deep", "deep|nest")
+	w.bad(a, "deep/query.md", "# Deep KQL In Markdown\n\n```kql\n"+deepKQL+"```\n", true, "KQL in markdown nested 10,000 deep", "deep|nest")
+	w.bad(a, "deep/sentinel.yaml", "id: 3b1c9b9e-0000-4000-8000-000000000008\nname: Deep KQL In Sentinel YAML\nseverity: Low\nquery: |\n  "+strings.ReplaceAll(strings.TrimSpace(deepKQL), "\n", "\n  ")+"\n", true, "KQL in Sentinel YAML nested 10,000 deep", "deep|nest")
+	w.t.Good = append(w.t.Good, Good{"hostile", "deep/query.kql", "Deep KQL"}, Good{"hostile", "deep/query.md", "Deep KQL In Markdown"},
+		Good{"hostile", "deep/sentinel.yaml", "Deep KQL In Sentinel YAML"})
 
 	// Expansion: more YAML nodes than a document may hold, and more documents than a file may.
 	var list strings.Builder
