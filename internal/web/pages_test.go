@@ -213,3 +213,42 @@ func TestInvalidUTF8(t *testing.T) {
 		t.Error("exported rule page is not UTF-8")
 	}
 }
+
+// TestPageCache: pages slow to make are kept by URL and served again as
+// they were; the cache holds at most its size, least recently used dropped.
+func TestPageCache(t *testing.T) {
+	s := newTestServer(t)
+	s.slowPage = 0 // keep every page
+	a := get(t, s, "/attack/").Body.String()
+	b := get(t, s, "/attack/").Body.String()
+	if a != b || s.pages.hits != 1 {
+		t.Errorf("second /attack/: same %v, %d hits", a == b, s.pages.hits)
+	}
+	if c := get(t, s, "/attack/?covered=1").Body.String(); c == a || s.pages.hits != 1 {
+		t.Error("another query string got the kept page")
+	}
+	if w := get(t, s, "/attack/", "If-None-Match", get(t, s, "/attack/").Header().Get("ETag")); w.Code != 304 {
+		t.Errorf("If-None-Match on a kept page: %d", w.Code)
+	}
+	if w := get(t, s, "/rules/kusto/Nope/"); w.Code != 404 || s.pages.items["/rules/kusto/Nope/"] != nil {
+		t.Error("an error page was kept")
+	}
+
+	c := newPageCache(100)
+	c.put("a", make([]byte, 40))
+	c.put("b", make([]byte, 40))
+	c.get("a")
+	c.put("c", make([]byte, 40)) // drops b, the least recently used
+	c.put("big", make([]byte, 101))
+	_, okA := c.get("a")
+	_, okB := c.get("b")
+	_, okC := c.get("c")
+	_, okBig := c.get("big")
+	if !okA || okB || !okC || okBig || c.size != 80 {
+		t.Errorf("a %v b %v c %v big %v, size %d", okA, okB, okC, okBig, c.size)
+	}
+	c.put("a", make([]byte, 10))
+	if c.size != 50 {
+		t.Errorf("replacing a page: size %d", c.size)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -74,6 +75,9 @@ type Server struct {
 	Log   *log.Logger // errors of handlers; nil for none
 	navMu sync.Mutex
 
+	pages    *pageCache    // pages slow to make, by URL
+	slowPage time.Duration // pages that take longer are kept
+
 	longMu  sync.Mutex
 	longIDs map[string]string // IDPath → id, for ids whose path is cut and hashed
 }
@@ -115,7 +119,7 @@ func New(cat Catalog) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cat: cat, tmpl: t}
+	s := &Server{cat: cat, tmpl: t, pages: newPageCache(pageCacheSize), slowPage: slowPage}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.routes()
 	return s, nil
@@ -281,13 +285,46 @@ func (s *Server) page(f pageFunc) http.HandlerFunc {
 		if notModified(w, r, s.etag(r)) {
 			return
 		}
+		key := r.URL.RequestURI()
+		if body, ok := s.pages.get(key); ok {
+			s.writeBody(w, r, http.StatusOK, body)
+			return
+		}
+		t0 := time.Now()
 		pg := Page{Path: r.URL.Path, Query: r.URL.Query(), Version: s.cat.Version()}
 		name, data, err := f(r.Context(), pg, r)
 		if err != nil {
 			s.htmlError(w, r, err)
 			return
 		}
-		s.writeHTML(w, r, http.StatusOK, name, data)
+		buf := s.bufs.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer s.bufs.Put(buf)
+		if err := s.render(buf, name, data); err != nil {
+			s.renderFailed(w, r, err)
+			return
+		}
+		if time.Since(t0) >= s.slowPage && buf.Len() <= maxKeptPage {
+			s.pages.put(key, bytes.Clone(buf.Bytes()))
+		}
+		s.writeBody(w, r, http.StatusOK, buf.Bytes())
+	}
+}
+
+func (s *Server) renderFailed(w http.ResponseWriter, r *http.Request, err error) {
+	s.logf("render %s: %v", r.URL.Path, err)
+	w.Header().Del("ETag")
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// writeBody writes an HTML page.
+func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
 	}
 }
 
@@ -296,18 +333,10 @@ func (s *Server) writeHTML(w http.ResponseWriter, r *http.Request, status int, n
 	buf.Reset()
 	defer s.bufs.Put(buf)
 	if err := s.render(buf, name, data); err != nil {
-		s.logf("render %s: %v", r.URL.Path, err)
-		w.Header().Del("ETag")
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		s.renderFailed(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
-	}
+	s.writeBody(w, r, status, buf.Bytes())
 }
 
 func (s *Server) logf(format string, a ...any) {
