@@ -62,6 +62,18 @@ func (p *parser) newIdent() *Ident     { return alloc(&p.idents) }
 func (p *parser) newLiteral() *Literal { return alloc(&p.lits) }
 func (p *parser) newCall() *CallExpr   { return alloc(&p.calls) }
 
+func (p *parser) pipe(src Expr, op *Operator) *PipeExpr {
+	x := alloc(&p.pipes)
+	*x = PipeExpr{Source: src, Op: op}
+	return x
+}
+
+func (p *parser) selector(x Expr, sel *Ident) *SelectorExpr {
+	s := alloc(&p.sels)
+	*s = SelectorExpr{X: x, Sel: sel}
+	return s
+}
+
 func (p *parser) binary(x Expr, pos int, op string, y Expr) *BinaryExpr {
 	b := alloc(&p.bins)
 	*b = BinaryExpr{X: x, OpPos: pos, Op: op, Y: y}
@@ -69,15 +81,19 @@ func (p *parser) binary(x Expr, pos int, op string, y Expr) *BinaryExpr {
 }
 
 type parser struct {
-	src    string
-	toks   []Token
-	i      int
-	errs   ErrorList
-	depth  int
-	idents []Ident
-	lits   []Literal
-	calls  []CallExpr
-	bins   []BinaryExpr
+	src     string
+	toks    []Token
+	i       int
+	errs    ErrorList
+	depth   int
+	idents  []Ident
+	lits    []Literal
+	calls   []CallExpr
+	bins    []BinaryExpr
+	pipes   []PipeExpr
+	ops     []Operator
+	clauses []Clause
+	sels    []SelectorExpr
 	// inSearch is above 0 in search's predicate, where Column:"term" is a comparison
 	inSearch int
 }
@@ -165,10 +181,20 @@ func (p *parser) next() *Token {
 	return t
 }
 
-func (t *Token) is(punct string) bool  { return t.Kind == Punct && t.Text == punct }
-func (t *Token) word(w string) bool    { return t.Kind == Word && t.Text == w }
-func (p *parser) is(punct string) bool { return p.tok().is(punct) }
-func (p *parser) word(w string) bool   { return p.tok().word(w) }
+// text returns a token's text.
+func (p *parser) text(t *Token) string { return p.src[t.Pos:t.End] }
+
+// tis tells whether t is the punctuation punct; tword whether it is the word w.
+func (p *parser) tis(t *Token, punct string) bool {
+	return t.Kind == Punct && t.End-t.Pos == len(punct) && p.src[t.Pos:t.End] == punct
+}
+
+func (p *parser) tword(t *Token, w string) bool {
+	return t.Kind == Word && t.End-t.Pos == len(w) && p.src[t.Pos:t.End] == w
+}
+
+func (p *parser) is(punct string) bool { return p.tis(p.tok(), punct) }
+func (p *parser) word(w string) bool   { return p.tword(p.tok(), w) }
 
 func (p *parser) got(punct string) bool {
 	if p.is(punct) {
@@ -190,14 +216,14 @@ func (p *parser) errorAt(pos int, format string, args ...any) {
 	p.errs = append(p.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
-func describe(t *Token) string {
+func (p *parser) describe(t *Token) string {
 	switch t.Kind {
 	case EOF:
 		return "end of query"
 	case Punct, Word:
-		return fmt.Sprintf("%q", t.Text)
+		return fmt.Sprintf("%q", p.text(t))
 	}
-	s := t.Text
+	s := p.text(t)
 	if len(s) > 20 {
 		s = s[:20] + "…"
 	}
@@ -206,12 +232,12 @@ func describe(t *Token) string {
 
 func (p *parser) unexpected(want string) {
 	t := p.tok()
-	p.errorAt(t.Pos, "expected %s, found %s", want, describe(t))
+	p.errorAt(t.Pos, "expected %s, found %s", want, p.describe(t))
 }
 
 func (p *parser) expect(punct string) int {
 	t := p.tok()
-	if t.is(punct) {
+	if p.tis(t, punct) {
 		p.i++
 		return t.End
 	}
@@ -248,7 +274,7 @@ func (p *parser) leave() { p.depth-- }
 // atOperatorEnd tells whether the current token ends an operator.
 func (p *parser) atOperatorEnd() bool {
 	t := p.tok()
-	return t.Kind == EOF || t.Kind == Punct && (t.Text == "|" || t.Text == ";" || t.Text == ")" || t.Text == "}" || t.Text == "]")
+	return t.Kind == EOF || t.Kind == Punct && (p.text(t) == "|" || p.text(t) == ";" || p.text(t) == ")" || p.text(t) == "}" || p.text(t) == "]")
 }
 
 // skipTo skips tokens, balanced, until one of stops at bracket depth 0 (or
@@ -261,7 +287,7 @@ func (p *parser) skipTo(stops ...string) {
 			return
 		}
 		if t.Kind == Punct {
-			switch t.Text {
+			switch p.text(t) {
 			case "(", "[", "{":
 				depth++
 			case ")", "]", "}":
@@ -272,7 +298,7 @@ func (p *parser) skipTo(stops ...string) {
 			default:
 				if depth == 0 {
 					for _, s := range stops {
-						if t.Text == s {
+						if p.text(t) == s {
 							return
 						}
 					}
@@ -293,16 +319,16 @@ func (p *parser) parseStmts(inBody bool) []Stmt {
 		for p.got(";") {
 		}
 		t := p.tok()
-		if t.Kind == EOF || inBody && t.is("}") {
+		if t.Kind == EOF || inBody && p.tis(t, "}") {
 			return stmts
 		}
 		start := p.i
 		stmts = append(stmts, p.parseStmt())
 		t = p.tok()
 		switch {
-		case t.is(";"), t.Kind == EOF, inBody && t.is("}"):
+		case p.tis(t, ";"), t.Kind == EOF, inBody && p.tis(t, "}"):
 		default:
-			p.errorAt(t.Pos, "expected \";\" or the end of the query, found %s", describe(t))
+			p.errorAt(t.Pos, "expected \";\" or the end of the query, found %s", p.describe(t))
 			p.skipTo(";")
 			if p.tok().Kind != EOF && !p.is(";") && !(inBody && p.is("}")) {
 				p.i++ // an unbalanced closing bracket
@@ -317,7 +343,7 @@ func (p *parser) parseStmts(inBody bool) []Stmt {
 func (p *parser) parseStmt() Stmt {
 	t := p.tok()
 	if t.Kind == Word {
-		switch t.Text {
+		switch p.text(t) {
 		case "let":
 			return p.parseLet()
 		case "set":
@@ -325,7 +351,7 @@ func (p *parser) parseStmt() Stmt {
 				return p.parseSet()
 			}
 		case "declare":
-			if n := p.peek(1); n.word("query_parameters") {
+			if n := p.peek(1); p.tword(n, "query_parameters") {
 				return p.parseDeclare()
 			}
 		case "alias", "pattern", "restrict":
@@ -359,14 +385,14 @@ func (p *parser) parseLet() Stmt {
 
 // isFuncDefStart tells whether the tokens at offset n start (params) {.
 func (p *parser) isFuncDefStart(n int) bool {
-	if !p.peek(n).is("(") {
+	if !p.tis(p.peek(n), "(") {
 		return false
 	}
 	a := p.peek(n + 1)
-	if a.is(")") {
-		return p.peek(n + 2).is("{")
+	if p.tis(a, ")") {
+		return p.tis(p.peek(n + 2), "{")
 	}
-	return a.Kind == Word && p.peek(n+2).is(":")
+	return a.Kind == Word && p.tis(p.peek(n+2), ":")
 }
 
 func (p *parser) parseFuncDef(view bool) *FuncDef {
@@ -414,7 +440,7 @@ func (p *parser) parseTypedName(defaults bool) *TypedName {
 
 func (p *parser) parseType() *TypeExpr {
 	t := p.tok()
-	if t.is("(") {
+	if p.tis(t, "(") {
 		te := &TypeExpr{Pos: t.Pos, Schema: true}
 		p.next()
 		if !p.is(")") {
@@ -430,9 +456,9 @@ func (p *parser) parseType() *TypeExpr {
 	}
 	if t.Kind == Word || t.Kind == TypedLit {
 		p.next()
-		name := t.Text
+		name := p.text(t)
 		if t.Kind == TypedLit { // never: a type name is not followed by '('
-			name = t.Text
+			name = p.text(t)
 		}
 		return &TypeExpr{Pos: t.Pos, End: t.End, Name: name}
 	}
@@ -443,14 +469,14 @@ func (p *parser) parseType() *TypeExpr {
 func (p *parser) parseSet() Stmt {
 	start := p.next().Pos
 	s := &SetStmt{Pos: start}
-	name := p.next().Text
+	name := p.text(p.next())
 	for p.is(".") || p.is("-") {
 		if p.tok().Space {
 			break
 		}
-		name += p.next().Text
+		name += p.text(p.next())
 		if t := p.tok(); t.Kind == Word && !t.Space {
-			name += p.next().Text
+			name += p.text(p.next())
 		}
 	}
 	s.Name = name
@@ -486,9 +512,9 @@ func (p *parser) parseName() *Ident {
 
 func (p *parser) identOf(t *Token) *Ident {
 	id := p.newIdent()
-	*id = Ident{Pos: t.Pos, End: t.End, Name: t.Text, Raw: t.Text}
-	if len(t.Text) > 2 && t.Text[0] == '[' {
-		in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
+	*id = Ident{Pos: t.Pos, End: t.End, Name: p.text(t), Raw: p.text(t)}
+	if len(p.text(t)) > 2 && p.text(t)[0] == '[' {
+		in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
 		id.Name = Unquote(in)
 	}
 	return id
@@ -504,18 +530,18 @@ func (p *parser) sourceOperator() bool {
 		return false
 	}
 	n := p.peek(1)
-	switch t.Text {
+	switch p.text(t) {
 	case "union":
-		return !(n.Kind == Punct && (n.Text == "," || n.Text == ")" || n.Text == "=" || n.Text == "==" || n.Text == "."))
+		return !(n.Kind == Punct && (p.text(n) == "," || p.text(n) == ")" || p.text(n) == "=" || p.text(n) == "==" || p.text(n) == "."))
 	case "print":
-		return !(n.Kind == Punct && (n.Text == "," || n.Text == ")" || n.Text == "==" || n.Text == "." || n.Text == "("))
+		return !(n.Kind == Punct && (p.text(n) == "," || p.text(n) == ")" || p.text(n) == "==" || p.text(n) == "." || p.text(n) == "("))
 	case "range":
-		return n.Kind == Word && p.peek(2).word("from")
+		return n.Kind == Word && p.tword(p.peek(2), "from")
 	case "search", "find":
-		return n.Kind == String || n.word("in") || n.word("kind") || n.word("where") || n.word("withsource") || n.is("*") ||
-			n.Kind == Word && !(p.peek(2).Kind == Punct && (p.peek(2).Text == ")" || p.peek(2).Text == ","))
+		return n.Kind == String || p.tword(n, "in") || p.tword(n, "kind") || p.tword(n, "where") || p.tword(n, "withsource") || p.tis(n, "*") ||
+			n.Kind == Word && !(p.peek(2).Kind == Punct && (p.text(p.peek(2)) == ")" || p.text(p.peek(2)) == ","))
 	case "evaluate":
-		return n.Kind == Word && (p.peek(2).is("(") || p.peek(2).is("."))
+		return n.Kind == Word && (p.tis(p.peek(2), "(") || p.tis(p.peek(2), "."))
 	}
 	return false
 }
@@ -526,13 +552,13 @@ func (p *parser) parsePipeline() Expr {
 	defer p.leave()
 	var x Expr
 	if p.sourceOperator() {
-		x = &PipeExpr{Op: p.parseOperator()}
+		x = p.pipe(nil, p.parseOperator())
 	} else {
 		x = p.parseExpr()
 	}
 	for p.is("|") {
 		p.next()
-		x = &PipeExpr{Source: x, Op: p.parseOperator()}
+		x = p.pipe(x, p.parseOperator())
 	}
 	return x
 }
@@ -543,10 +569,10 @@ func (p *parser) parseSubquery() Expr {
 	p.enter()
 	defer p.leave()
 	p.got("|")
-	var x Expr = &PipeExpr{Op: p.parseOperator()}
+	var x Expr = p.pipe(nil, p.parseOperator())
 	for p.is("|") {
 		p.next()
-		x = &PipeExpr{Source: x, Op: p.parseOperator()}
+		x = p.pipe(x, p.parseOperator())
 	}
 	return x
 }
@@ -595,12 +621,12 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 			return out
 		}
 		n := 1
-		name := t.Text
-		for p.peek(n).is(".") && p.peek(n+1).Kind == Word {
-			name += "." + p.peek(n+1).Text
+		name := p.text(t)
+		for p.tis(p.peek(n), ".") && p.peek(n+1).Kind == Word {
+			name += "." + p.text(p.peek(n+1))
 			n += 2
 		}
-		if !p.peek(n).is("=") || !(allowed[name] || strings.HasPrefix(name, "hint.")) {
+		if !p.tis(p.peek(n), "=") || !(allowed[name] || strings.HasPrefix(name, "hint.")) {
 			return out
 		}
 		id := &Ident{Pos: t.Pos, End: p.peek(n - 1).End, Name: name, Raw: name}
@@ -609,7 +635,7 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 		if t := p.tok(); t.Kind == Word {
 			p.next()
 			v = p.identOf(t)
-		} else if t.is("-") {
+		} else if p.tis(t, "-") {
 			v = p.parseUnary()
 		} else {
 			v = p.parsePrimary()
@@ -620,7 +646,8 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 
 func (p *parser) parseOperator() *Operator {
 	t := p.tok()
-	op := &Operator{Pos: t.Pos}
+	op := alloc(&p.ops)
+	op.Pos = t.Pos
 	if t.Kind != Word {
 		p.unexpected("a query operator")
 		p.skipTo("|", ";")
@@ -632,8 +659,8 @@ func (p *parser) parseOperator() *Operator {
 		return op
 	}
 	p.next()
-	op.Raw = t.Text
-	op.Keyword = Canonical(t.Text)
+	op.Raw = p.text(t)
+	op.Keyword = Canonical(p.text(t))
 	main := func(xs ...Expr) { op.Clauses = append(op.Clauses, p.clause("", xs, false)) }
 	kw := func(k string, xs ...Expr) { op.Clauses = append(op.Clauses, p.clause(k, xs, false)) }
 	switch op.Keyword {
@@ -778,7 +805,7 @@ func (p *parser) parseOperator() *Operator {
 			kw("with", p.parseParenNamedList())
 		}
 		var props []Expr // the old form: render chart kind=stacked title="x"
-		for p.tok().Kind == Word && p.peek(1).is("=") {
+		for p.tok().Kind == Word && p.tis(p.peek(1), "=") {
 			props = append(props, p.parseNamedOrExpr())
 		}
 		if len(props) > 0 {
@@ -809,7 +836,7 @@ func (p *parser) parseOperator() *Operator {
 		}
 	case "fork":
 		var xs []Expr
-		for p.is("(") || p.tok().Kind == Word && p.peek(1).is("=") {
+		for p.is("(") || p.tok().Kind == Word && p.tis(p.peek(1), "=") {
 			if p.tok().Kind == Word {
 				name := p.parseName()
 				p.next()
@@ -869,11 +896,11 @@ func (p *parser) parseOperator() *Operator {
 		"project-by-names", "project-smart", "partition-by":
 		main(p.parseRaw())
 	default:
-		p.errorAt(t.Pos, "unknown query operator %q", t.Text)
+		p.errorAt(t.Pos, "unknown query operator %q", p.text(t))
 		main(p.parseRaw())
 	}
 	if !p.atOperatorEnd() {
-		p.errorAt(p.tok().Pos, "unexpected %s in %s", describe(p.tok()), op.Raw)
+		p.errorAt(p.tok().Pos, "unexpected %s in %s", p.describe(p.tok()), op.Raw)
 		p.skipTo("|", ";")
 	}
 	op.End = p.end()
@@ -884,7 +911,8 @@ func (p *parser) parseOperator() *Operator {
 }
 
 func (p *parser) clause(k string, xs []Expr, seq bool) *Clause {
-	c := &Clause{Keyword: k, Exprs: xs, Seq: seq, End: p.end()}
+	c := alloc(&p.clauses)
+	*c = Clause{Keyword: k, Exprs: xs, Seq: seq, End: p.end()}
 	if len(xs) > 0 {
 		c.Pos, _ = xs[0].Span()
 	} else {
@@ -937,7 +965,7 @@ func (p *parser) parseWildcard() Expr {
 		if j > p.i && t.Space {
 			break
 		}
-		if t.is("*") {
+		if p.tis(t, "*") {
 			star = true
 		} else if t.Kind != Word && t.Kind != Int {
 			break
@@ -966,7 +994,7 @@ func (p *parser) parseColumnList(wildcards bool) []Expr {
 			x = p.parseNamedOrExpr()
 		}
 		if wildcards && (p.word("asc") || p.word("desc") || p.word("granny-asc") || p.word("granny-desc")) {
-			x = &OrderedExpr{X: x, Dir: p.next().Text, End: p.end()}
+			x = &OrderedExpr{X: x, Dir: p.text(p.next()), End: p.end()}
 		}
 		xs = append(xs, x)
 		if !p.got(",") {
@@ -988,18 +1016,18 @@ func (p *parser) parseExprList() []Expr {
 // parseNamedOrExpr reads Name = expr, (A, B) = expr, or expr.
 func (p *parser) parseNamedOrExpr() Expr {
 	t := p.tok()
-	if t.Kind == Word && p.peek(1).is("=") {
+	if t.Kind == Word && p.tis(p.peek(1), "=") {
 		name := p.parseName()
 		p.next()
 		return &NamedExpr{Name: name, Value: p.parseExpr()}
 	}
-	if t.is("(") {
+	if p.tis(t, "(") {
 		// (A, B) = expr
 		j := p.i + 1
-		for p.toks[j].Kind == Word && (p.toks[j+1].is(",") || p.toks[j+1].is(")")) {
+		for p.toks[j].Kind == Word && (p.tis(&p.toks[j+1], ",") || p.tis(&p.toks[j+1], ")")) {
 			j++
-			if p.toks[j].is(")") {
-				if p.toks[j+1].is("=") {
+			if p.tis(&p.toks[j], ")") {
+				if p.tis(&p.toks[j+1], "=") {
 					tu := &TupleExpr{Pos: t.Pos}
 					p.next()
 					for !p.is(")") {
@@ -1032,11 +1060,11 @@ func (p *parser) parseOrdered() Expr {
 	x := p.parseExpr()
 	o := &OrderedExpr{X: x}
 	if p.word("asc") || p.word("desc") {
-		o.Dir = p.next().Text
+		o.Dir = p.text(p.next())
 	}
 	if p.gotWord("nulls") {
 		if p.word("first") || p.word("last") {
-			o.Nulls = p.next().Text
+			o.Nulls = p.text(p.next())
 		} else {
 			p.unexpected("\"first\" or \"last\"")
 		}
@@ -1053,7 +1081,7 @@ func (p *parser) parseExpandItems() []Expr {
 	var xs []Expr
 	for {
 		x := p.parseNamedOrExpr()
-		if p.word("to") && p.peek(1).word("typeof") {
+		if p.word("to") && p.tword(p.peek(1), "typeof") {
 			p.next()
 			t := p.parsePrimary()
 			pos, _ := t.Span()
@@ -1071,7 +1099,7 @@ func (p *parser) parseSeriesAggregates() []Expr {
 	var xs []Expr
 	for {
 		x := p.parseNamedOrExpr()
-		if p.word("default") && p.peek(1).is("=") {
+		if p.word("default") && p.tis(p.peek(1), "=") {
 			p.i += 2
 			x = &BinaryExpr{X: x, OpPos: p.toks[p.i-2].Pos, Op: "default", Y: p.parseExpr()}
 		}
@@ -1106,7 +1134,7 @@ func (p *parser) parseTopNested(op *Operator) {
 		if p.expectWord("by") {
 			op.Clauses = append(op.Clauses, p.clause("by", []Expr{p.parseOrderedNamed()}, false))
 		}
-		if !(p.is(",") && p.peek(1).word("top-nested")) {
+		if !(p.is(",") && p.tword(p.peek(1), "top-nested")) {
 			return
 		}
 		p.i += 2
@@ -1116,7 +1144,7 @@ func (p *parser) parseTopNested(op *Operator) {
 func (p *parser) parseOrderedNamed() Expr {
 	x := p.parseNamedOrExpr()
 	if p.word("asc") || p.word("desc") {
-		return &OrderedExpr{X: x, Dir: p.next().Text, End: p.end()}
+		return &OrderedExpr{X: x, Dir: p.text(p.next()), End: p.end()}
 	}
 	return x
 }
@@ -1128,7 +1156,7 @@ func (p *parser) parsePattern() []Expr {
 	for !p.atOperatorEnd() {
 		t := p.tok()
 		switch {
-		case t.is("*"):
+		case p.tis(t, "*"):
 			p.next()
 			xs = append(xs, &StarExpr{Pos: t.Pos})
 		case t.Kind == String:
@@ -1164,7 +1192,7 @@ func (p *parser) parseParenSubquery() Expr {
 // parseSubqueryOrPipeline reads a subquery that starts with an operator or
 // a whole pipeline (partition's body may be either).
 func (p *parser) parseSubqueryOrPipeline() Expr {
-	if t := p.tok(); t.Kind == Word && isOperatorName(Canonical(t.Text)) && !p.peek(1).is("|") && !p.peek(1).is("(") {
+	if t := p.tok(); t.Kind == Word && isOperatorName(Canonical(p.text(t))) && !p.tis(p.peek(1), "|") && !p.tis(p.peek(1), "(") {
 		return p.parseSubquery()
 	}
 	return p.parsePipeline()
@@ -1252,21 +1280,21 @@ func (p *parser) cmpOp() (string, int) {
 	t := p.tok()
 	switch t.Kind {
 	case Punct:
-		switch t.Text {
+		switch p.text(t) {
 		case "==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~", "=":
 			p.next()
-			return t.Text, t.Pos
+			return p.text(t), t.Pos
 		case ":":
 			if p.inSearch > 0 {
 				p.next()
-				return t.Text, t.Pos
+				return p.text(t), t.Pos
 			}
 		case "!":
 			n := p.peek(1)
-			if n.Kind == Word && !n.Space && stringOps[n.Text] {
+			if n.Kind == Word && !n.Space && stringOps[p.text(n)] {
 				p.i += 2
-				op := "!" + n.Text
-				if n.Text == "in" && p.is("~") && !p.tok().Space {
+				op := "!" + p.text(n)
+				if p.text(n) == "in" && p.is("~") && !p.tok().Space {
 					p.next()
 					op += "~"
 				}
@@ -1274,13 +1302,13 @@ func (p *parser) cmpOp() (string, int) {
 			}
 		}
 	case Word:
-		if t.Text == "matches" && p.peek(1).word("regex") {
+		if p.text(t) == "matches" && p.tword(p.peek(1), "regex") {
 			p.i += 2
 			return "matches regex", t.Pos
 		}
-		if stringOps[t.Text] {
+		if stringOps[p.text(t)] {
 			p.next()
-			op := t.Text
+			op := p.text(t)
 			if op == "in" && p.is("~") && !p.tok().Space {
 				p.next()
 				op += "~"
@@ -1318,7 +1346,7 @@ func (p *parser) parseCmp() Expr {
 // may be subqueries), or an expression.
 func (p *parser) parseList() Expr {
 	t := p.tok()
-	if !t.is("(") {
+	if !p.tis(t, "(") {
 		return p.parseAdd()
 	}
 	p.next()
@@ -1337,7 +1365,7 @@ func (p *parser) parseAdd() Expr {
 	x := p.parseMul()
 	for p.is("+") || p.is("-") {
 		t := p.next()
-		x = p.binary(x, t.Pos, t.Text, p.parseMul())
+		x = p.binary(x, t.Pos, p.text(t), p.parseMul())
 	}
 	return x
 }
@@ -1346,7 +1374,7 @@ func (p *parser) parseMul() Expr {
 	x := p.parseUnary()
 	for p.is("*") || p.is("/") || p.is("%") {
 		t := p.next()
-		x = p.binary(x, t.Pos, t.Text, p.parseUnary())
+		x = p.binary(x, t.Pos, p.text(t), p.parseUnary())
 	}
 	return x
 }
@@ -1356,7 +1384,7 @@ func (p *parser) parseUnary() Expr {
 		p.enter()
 		defer p.leave()
 		t := p.next()
-		return &UnaryExpr{OpPos: t.Pos, Op: t.Text, X: p.parseUnary()}
+		return &UnaryExpr{OpPos: t.Pos, Op: p.text(t), X: p.parseUnary()}
 	}
 	return p.parsePostfix()
 }
@@ -1366,9 +1394,9 @@ func (p *parser) parsePostfix() Expr {
 	for {
 		t := p.tok()
 		switch {
-		case t.is("."):
+		case p.tis(t, "."):
 			n := p.peek(1)
-			if n.is("[") { // a.[0]
+			if p.tis(n, "[") { // a.[0]
 				p.i += 2
 				idx := p.parseExpr()
 				end := p.expect("]")
@@ -1387,24 +1415,24 @@ func (p *parser) parsePostfix() Expr {
 				return x
 			}
 			p.i += 2
-			if n.Text[0] == '[' { // a.['b c']
-				x = &SelectorExpr{X: x, Sel: p.identOf(n)}
+			if p.text(n)[0] == '[' { // a.['b c']
+				x = p.selector(x, p.identOf(n))
 				continue
 			}
-			x = &SelectorExpr{X: x, Sel: p.identOf(n)}
-		case t.is("["):
+			x = p.selector(x, p.identOf(n))
+		case p.tis(t, "["):
 			p.next()
 			idx := p.parseExpr()
 			end := p.expect("]")
 			x = &IndexExpr{X: x, Index: idx, End: end}
-		case t.Kind == Word && len(t.Text) > 2 && t.Text[0] == '[' && !t.Space:
+		case t.Kind == Word && len(p.text(t)) > 2 && p.text(t)[0] == '[' && !t.Space:
 			// X['key'] lexed as a bracketed name
 			p.next()
-			in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
-			lit := &Literal{Pos: t.Pos + 1 + strings.Index(t.Text[1:], in), Kind: LitString, Raw: in, Value: Unquote(in)}
+			in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
+			lit := &Literal{Pos: t.Pos + 1 + strings.Index(p.text(t)[1:], in), Kind: LitString, Raw: in, Value: Unquote(in)}
 			lit.End = lit.Pos + len(in)
 			x = &IndexExpr{X: x, Index: lit, End: t.End}
-		case t.is("("):
+		case p.tis(t, "("):
 			switch x.(type) {
 			case *Ident, *SelectorExpr:
 			default:
@@ -1430,11 +1458,11 @@ func (p *parser) parsePostfix() Expr {
 // parseArg reads a function argument: *, name = value, or a pipeline.
 func (p *parser) parseArg() Expr {
 	t := p.tok()
-	if t.is("*") && (p.peek(1).is(",") || p.peek(1).is(")")) {
+	if p.tis(t, "*") && (p.tis(p.peek(1), ",") || p.tis(p.peek(1), ")")) {
 		p.next()
 		return &StarExpr{Pos: t.Pos}
 	}
-	if t.Kind == Word && p.peek(1).is("=") {
+	if t.Kind == Word && p.tis(p.peek(1), "=") {
 		name := p.parseName()
 		p.next()
 		return &NamedExpr{Name: name, Value: p.parseExpr()}
@@ -1446,10 +1474,10 @@ func (p *parser) parseArg() Expr {
 func (p *parser) parseStrings() *Literal {
 	t := p.next()
 	lit := p.newLiteral()
-	*lit = Literal{Pos: t.Pos, End: t.End, Kind: LitString, Value: Unquote(t.Text)}
+	*lit = Literal{Pos: t.Pos, End: t.End, Kind: LitString, Value: Unquote(p.text(t))}
 	for p.tok().Kind == String {
 		n := p.next()
-		lit.Value += Unquote(n.Text)
+		lit.Value += Unquote(p.text(n))
 		lit.End = n.End
 	}
 	lit.Raw = p.src[lit.Pos:lit.End]
@@ -1468,22 +1496,22 @@ func (p *parser) parsePrimary() Expr {
 			k = LitTimespan
 		}
 		lit := p.newLiteral()
-		*lit = Literal{Pos: t.Pos, End: t.End, Kind: k, Raw: t.Text, Value: t.Text}
+		*lit = Literal{Pos: t.Pos, End: t.End, Kind: k, Raw: p.text(t), Value: p.text(t)}
 		return lit
 	case String:
 		return p.parseStrings()
 	case TypedLit:
 		p.next()
-		open := strings.IndexByte(t.Text, '(')
-		return &Literal{Pos: t.Pos, End: t.End, Kind: LitTyped, Type: strings.ToLower(strings.TrimSpace(t.Text[:open])),
-			Raw: t.Text, Value: strings.TrimSpace(t.Text[open+1 : len(t.Text)-1])}
+		open := strings.IndexByte(p.text(t), '(')
+		return &Literal{Pos: t.Pos, End: t.End, Kind: LitTyped, Type: strings.ToLower(strings.TrimSpace(p.text(t)[:open])),
+			Raw: p.text(t), Value: strings.TrimSpace(p.text(t)[open+1 : len(p.text(t))-1])}
 	case Word:
-		switch t.Text {
+		switch p.text(t) {
 		case "true", "false", "True", "False", "TRUE", "FALSE":
 			p.next()
-			return &Literal{Pos: t.Pos, End: t.End, Kind: LitBool, Raw: t.Text, Value: strings.ToLower(t.Text)}
+			return &Literal{Pos: t.Pos, End: t.End, Kind: LitBool, Raw: p.text(t), Value: strings.ToLower(p.text(t))}
 		case "dynamic":
-			if p.peek(1).is("(") {
+			if p.tis(p.peek(1), "(") {
 				p.i += 2
 				d := &DynamicExpr{Pos: t.Pos}
 				d.Value = p.parseDynValue()
@@ -1491,7 +1519,7 @@ func (p *parser) parsePrimary() Expr {
 				return d
 			}
 		case "typeof":
-			if p.peek(1).is("(") {
+			if p.tis(p.peek(1), "(") {
 				p.i += 2
 				te := &TypeofExpr{Pos: t.Pos}
 				if p.is("(") {
@@ -1503,14 +1531,14 @@ func (p *parser) parsePrimary() Expr {
 				return te
 			}
 		case "datatable", "externaldata", "external_data":
-			if n := p.peek(1); n.is("(") || n.Kind == Word && p.peek(2).is("=") {
+			if n := p.peek(1); p.tis(n, "(") || n.Kind == Word && p.tis(p.peek(2), "=") {
 				return p.parseDataTable()
 			}
 		}
 		p.next()
 		return p.identOf(t)
 	case Punct:
-		switch t.Text {
+		switch p.text(t) {
 		case "(":
 			p.enter()
 			defer p.leave()
@@ -1535,7 +1563,7 @@ func (p *parser) parsePrimary() Expr {
 		}
 	}
 	p.unexpected("an expression")
-	if !p.atOperatorEnd() && !t.is(",") && !t.is(";") {
+	if !p.atOperatorEnd() && !p.tis(t, ",") && !p.tis(t, ";") {
 		p.next()
 		return &BadExpr{Pos: t.Pos, End: t.End}
 	}
@@ -1543,7 +1571,7 @@ func (p *parser) parsePrimary() Expr {
 }
 
 func (p *parser) parseParenElem() Expr {
-	if t := p.tok(); t.Kind == Word && p.peek(1).is("=") {
+	if t := p.tok(); t.Kind == Word && p.tis(p.peek(1), "=") {
 		return p.parseNamedOrExpr()
 	}
 	return p.parsePipeline()
@@ -1552,7 +1580,7 @@ func (p *parser) parseParenElem() Expr {
 // parseTypeNames reads typeof's argument: a type name, or several (typeof(a:string, b:long)).
 func (p *parser) parseTypeNames() *TypeExpr {
 	t := p.tok()
-	if p.peek(1).is(":") {
+	if p.tis(p.peek(1), ":") {
 		te := &TypeExpr{Pos: t.Pos, Columns: p.parseTypedNames(false)}
 		te.End = p.end()
 		return te
@@ -1566,7 +1594,7 @@ func (p *parser) parseDynValue() Expr {
 	defer p.leave()
 	t := p.tok()
 	switch {
-	case t.is("["):
+	case p.tis(t, "["):
 		p.next()
 		l := &ListExpr{Pos: t.Pos}
 		for !p.is("]") && p.tok().Kind != EOF {
@@ -1577,13 +1605,13 @@ func (p *parser) parseDynValue() Expr {
 		}
 		l.End = p.expect("]")
 		return l
-	case t.Kind == Word && len(t.Text) > 2 && t.Text[0] == '[':
+	case t.Kind == Word && len(p.text(t)) > 2 && p.text(t)[0] == '[':
 		// ['a'] lexed as a bracketed name: a list of one string
 		p.next()
-		in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
-		off := t.Pos + 1 + strings.Index(t.Text[1:], in)
+		in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
+		off := t.Pos + 1 + strings.Index(p.text(t)[1:], in)
 		return &ListExpr{Pos: t.Pos, End: t.End, Elems: []Expr{&Literal{Pos: off, End: off + len(in), Kind: LitString, Raw: in, Value: Unquote(in)}}}
-	case t.is("{"):
+	case p.tis(t, "{"):
 		p.next()
 		b := &BagExpr{Pos: t.Pos}
 		for !p.is("}") && p.tok().Kind != EOF {
@@ -1596,10 +1624,10 @@ func (p *parser) parseDynValue() Expr {
 		}
 		b.End = p.expect("}")
 		return b
-	case t.word("null"):
+	case p.tword(t, "null"):
 		p.next()
-		return &Literal{Pos: t.Pos, End: t.End, Kind: LitNull, Raw: t.Text, Value: "null"}
-	case t.Kind == Word && p.peek(1).is(":") && p.i > 0 && (p.toks[p.i-1].is("{") || p.toks[p.i-1].is(",")):
+		return &Literal{Pos: t.Pos, End: t.End, Kind: LitNull, Raw: p.text(t), Value: "null"}
+	case t.Kind == Word && p.tis(p.peek(1), ":") && p.i > 0 && (p.tis(&p.toks[p.i-1], "{") || p.tis(&p.toks[p.i-1], ",")):
 		// a bag key written without quotes
 		p.next()
 		return p.identOf(t)
@@ -1609,18 +1637,18 @@ func (p *parser) parseDynValue() Expr {
 
 func (p *parser) parseDataTable() Expr {
 	t := p.next()
-	d := &DataTableExpr{Pos: t.Pos, Keyword: t.Text}
+	d := &DataTableExpr{Pos: t.Pos, Keyword: p.text(t)}
 	d.Params = p.parseParams(optionSet("typed", "kind"))
 	p.expect("(")
 	if !p.is(")") {
 		d.Schema = p.parseTypedNames(false)
 	}
 	p.expect(")")
-	if t := p.tok(); t.Kind == Word && len(t.Text) > 2 && t.Text[0] == '[' {
+	if t := p.tok(); t.Kind == Word && len(p.text(t)) > 2 && p.text(t)[0] == '[' {
 		// [@"https://..."] lexed as a bracketed name: one value
 		p.next()
-		in := strings.TrimSpace(t.Text[1 : len(t.Text)-1])
-		off := t.Pos + 1 + strings.Index(t.Text[1:], in)
+		in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
+		off := t.Pos + 1 + strings.Index(p.text(t)[1:], in)
 		d.Values = []Expr{&Literal{Pos: off, End: off + len(in), Kind: LitString, Raw: in, Value: Unquote(in)}}
 		d.End = t.End
 		return p.externalWith(d)
@@ -1637,7 +1665,7 @@ func (p *parser) parseDataTable() Expr {
 }
 
 func (p *parser) externalWith(d *DataTableExpr) Expr {
-	if d.Keyword != "datatable" && p.word("with") && p.peek(1).is("(") {
+	if d.Keyword != "datatable" && p.word("with") && p.tis(p.peek(1), "(") {
 		p.next()
 		d.With = p.parseParenNamedList()
 		d.End = p.end()
@@ -1649,11 +1677,11 @@ func (p *parser) externalWith(d *DataTableExpr) Expr {
 // [declare (columns)] with (step name [optional] [output=x]: predicate [=> assignments]; ...).
 func (p *parser) parseScan(op *Operator) {
 	kw := func(k string, xs ...Expr) { op.Clauses = append(op.Clauses, p.clause(k, xs, false)) }
-	if p.word("order") && p.peek(1).word("by") {
+	if p.word("order") && p.tword(p.peek(1), "by") {
 		p.i += 2
 		kw("order by", p.parseOrderedList()...)
 	}
-	if p.word("partition") && p.peek(1).word("by") {
+	if p.word("partition") && p.tword(p.peek(1), "by") {
 		p.i += 2
 		kw("partition by", p.parseExprList()...)
 	}
@@ -1674,12 +1702,12 @@ func (p *parser) parseScan(op *Operator) {
 	for p.word("step") {
 		st := &ScanStep{Pos: p.next().Pos}
 		st.Name = p.parseName()
-		for p.tok().Kind == Word && !p.peek(-1).is(":") {
+		for p.tok().Kind == Word && !p.tis(p.peek(-1), ":") {
 			if p.gotWord("optional") {
 				st.Optional = true
 				continue
 			}
-			if p.word("output") && p.peek(1).is("=") {
+			if p.word("output") && p.tis(p.peek(1), "=") {
 				p.i += 2
 				st.Output = p.parseName().Name
 				continue

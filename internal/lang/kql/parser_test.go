@@ -243,3 +243,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestUnquote(t *testing.T) {
+	for in, want := range map[string]string{
+		`"abc"`: "abc", `'a\'b'`: "a'b", `"C:\\Windows\\System32"`: `C:\Windows\System32`, `"x\ny"`: "x\ny",
+		`"tab\there\\"`: "tab\there\\", `@"C:\temp\"`: `C:\temp\`, `@'it''s'`: "it's", `h"secret"`: "secret",
+		"```multi\nline```": "multi\nline", `"\u0041B"`: "AB", `"end\"`: `end\`, `""`: "",
+	} {
+		if got := Unquote(in); got != want {
+			t.Errorf("Unquote(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

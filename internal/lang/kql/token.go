@@ -61,7 +61,6 @@ type Token struct {
 	Space bool
 	Pos   int
 	End   int
-	Text  string
 }
 
 // Comment is a // comment, kept for the rule's description.
@@ -169,7 +168,7 @@ func (lx *lexer) run() {
 		}
 		start := lx.pos
 		kind := lx.next()
-		lx.toks = append(lx.toks, Token{Kind: kind, Space: space, Pos: start, End: lx.pos, Text: src[start:lx.pos]})
+		lx.toks = append(lx.toks, Token{Kind: kind, Space: space, Pos: start, End: lx.pos})
 		space = false
 	}
 }
@@ -204,7 +203,7 @@ func (lx *lexer) next() Kind {
 			p = q
 		}
 		lx.pos = p
-		if p-start <= 8 && p < len(src) && (src[p] == '(' || src[p] == ' ' || src[p] == '\t') && isTypedLiteralName(src[start:p]) {
+		if p-start <= 8 && p < len(src) && (src[p] == '(' || (src[p] == ' ' || src[p] == '\t') && nextIsParen(src, p)) && isTypedLiteralName(src[start:p]) {
 			q := p
 			for q < len(src) && (src[q] == ' ' || src[q] == '\t') {
 				q++
@@ -290,6 +289,14 @@ func punctLen(s string) int {
 		return 1
 	}
 	return 0
+}
+
+// nextIsParen tells whether the first character after blanks at p is '('.
+func nextIsParen(src string, p int) bool {
+	for p < len(src) && (src[p] == ' ' || src[p] == '\t') {
+		p++
+	}
+	return p < len(src) && src[p] == '('
 }
 
 // isTypedLiteralName tells whether w (any case) is in typedLiteralNames.
@@ -443,10 +450,18 @@ func Unquote(s string) string {
 		return body
 	}
 	var b strings.Builder
+	b.Grow(len(body))
 	for i := 0; i < len(body); i++ {
 		c := body[i]
 		if c != '\\' || i+1 >= len(body) {
-			b.WriteByte(c)
+			// the run up to the next escape, written at once
+			k := strings.IndexByte(body[i+1:], '\\')
+			if k < 0 {
+				b.WriteString(body[i:])
+				break
+			}
+			b.WriteString(body[i : i+1+k])
+			i += k
 			continue
 		}
 		i++
