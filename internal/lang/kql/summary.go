@@ -11,102 +11,13 @@ type Summary struct {
 
 // Summarize walks a parsed script and lists its tables, operators and functions.
 func Summarize(s *Script) Summary {
-	var sum Summary
-	var candidates, bound []string          // tables are the candidates no let, parameter or as binds
-	add := func(list *[]string, v string) { // lists are short: a scan beats a map
-		if v == "" {
-			return
-		}
-		for _, s := range *list {
-			if s == v {
-				return
-			}
-		}
-		*list = append(*list, v)
+	var z summarizer
+	for _, st := range s.Stmts {
+		z.node(st)
 	}
-	table := func(x Expr) {
-		for {
-			switch y := x.(type) {
-			case *ParenExpr:
-				x = y.X
-				continue
-			case *Ident:
-				if y.Name != "" && y.Name[0] != '$' {
-					add(&candidates, y.Name)
-				}
-			}
-			return
-		}
-	}
-	Inspect(s, func(n Node) bool {
-		switch n := n.(type) {
-		case *ExprStmt:
-			table(n.X)
-		case *LetStmt:
-			bound = append(bound, n.Name.Name)
-			table(n.Value)
-		case *FuncDef:
-			for _, p := range n.Params {
-				bound = append(bound, p.Name.Name)
-			}
-		case *DeclareStmt:
-			for _, p := range n.Params {
-				bound = append(bound, p.Name.Name)
-			}
-		case *PipeExpr:
-			if n.Source != nil {
-				table(n.Source)
-			}
-		case *Operator:
-			if n.Keyword != "?" {
-				add(&sum.Operators, n.Keyword)
-			}
-			switch n.Keyword {
-			case "as":
-				if len(n.Clauses) > 0 && len(n.Clauses[0].Exprs) > 0 {
-					if id, ok := n.Clauses[0].Exprs[0].(*Ident); ok {
-						bound = append(bound, id.Name)
-					}
-				}
-			case "union", "join", "lookup":
-				for _, c := range n.Clauses {
-					if c.Keyword == "" {
-						for _, x := range c.Exprs {
-							table(x)
-						}
-					}
-				}
-			case "find", "search":
-				for _, c := range n.Clauses {
-					if c.Keyword == "in" {
-						for _, x := range c.Exprs {
-							if t, ok := x.(*TupleExpr); ok {
-								for _, e := range t.Elems {
-									table(e)
-								}
-							}
-						}
-					}
-				}
-			}
-		case *CallExpr:
-			switch f := n.Fun.(type) {
-			case *Ident:
-				add(&sum.Functions, f.Name)
-				switch f.Name {
-				case "materialize", "toscalar", "totable":
-					for _, a := range n.Args {
-						table(a)
-					}
-				}
-			case *SelectorExpr:
-				add(&sum.Functions, f.Sel.Name)
-			}
-		}
-		return true
-	})
-	for _, c := range candidates {
-		if !slices.Contains(bound, c) {
+	sum := Summary{Operators: z.operators, Functions: z.functions}
+	for _, c := range z.candidates {
+		if !slices.Contains(z.bound, c) {
 			sum.Tables = append(sum.Tables, c)
 		}
 	}
@@ -120,4 +31,158 @@ func Summarize(s *Script) Summary {
 		sum.Functions = []string{}
 	}
 	return sum
+}
+
+// summarizer walks the tree once, in source order; its lists are short, so
+// a scan finds repeats faster than a map would.
+type summarizer struct {
+	operators, functions []string
+	candidates, bound    []string // tables are the candidates no let, parameter or as binds
+}
+
+func addOnce(list *[]string, v string) {
+	if v == "" {
+		return
+	}
+	for _, s := range *list {
+		if s == v {
+			return
+		}
+	}
+	*list = append(*list, v)
+}
+
+// table notes x as a table when it is a bare name (in parentheses or not).
+func (z *summarizer) table(x Expr) {
+	for {
+		switch y := x.(type) {
+		case *ParenExpr:
+			x = y.X
+			continue
+		case *Ident:
+			if y.Name != "" && y.Name[0] != '$' {
+				addOnce(&z.candidates, y.Name)
+			}
+		}
+		return
+	}
+}
+
+func (z *summarizer) exprs(xs []Expr) {
+	for _, x := range xs {
+		if x != nil {
+			z.node(x)
+		}
+	}
+}
+
+func (z *summarizer) typed(ts []*TypedName) {
+	for _, t := range ts {
+		z.node(t)
+	}
+}
+
+// node visits n, then its children in the order eachChild gives them.
+func (z *summarizer) node(n Node) {
+	switch n := n.(type) {
+	case *LetStmt:
+		z.bound = append(z.bound, n.Name.Name)
+		z.table(n.Value)
+		if n.Value != nil {
+			z.node(n.Value)
+		}
+	case *SetStmt:
+		if n.Value != nil {
+			z.node(n.Value)
+		}
+	case *DeclareStmt:
+		for _, p := range n.Params {
+			z.bound = append(z.bound, p.Name.Name)
+		}
+		z.typed(n.Params)
+	case *ExprStmt:
+		z.table(n.X)
+		if n.X != nil {
+			z.node(n.X)
+		}
+	case *PipeExpr:
+		if n.Source != nil {
+			z.table(n.Source)
+			z.node(n.Source)
+		}
+		z.node(n.Op)
+	case *Operator:
+		if n.Keyword != "?" {
+			addOnce(&z.operators, n.Keyword)
+		}
+		switch n.Keyword {
+		case "as":
+			if len(n.Clauses) > 0 && len(n.Clauses[0].Exprs) > 0 {
+				if id, ok := n.Clauses[0].Exprs[0].(*Ident); ok {
+					z.bound = append(z.bound, id.Name)
+				}
+			}
+		case "union", "join", "lookup":
+			for _, c := range n.Clauses {
+				if c.Keyword == "" {
+					for _, x := range c.Exprs {
+						z.table(x)
+					}
+				}
+			}
+		case "find", "search":
+			for _, c := range n.Clauses {
+				if c.Keyword != "in" {
+					continue
+				}
+				for _, x := range c.Exprs {
+					if t, ok := x.(*TupleExpr); ok {
+						for _, e := range t.Elems {
+							z.table(e)
+						}
+					}
+				}
+			}
+		}
+		for _, p := range n.Params {
+			z.node(p)
+		}
+		for _, c := range n.Clauses {
+			z.exprs(c.Exprs)
+		}
+	case *CallExpr:
+		switch f := n.Fun.(type) {
+		case *Ident:
+			addOnce(&z.functions, f.Name)
+			switch f.Name {
+			case "materialize", "toscalar", "totable":
+				for _, a := range n.Args {
+					z.table(a)
+				}
+			}
+		case *SelectorExpr:
+			addOnce(&z.functions, f.Sel.Name)
+		}
+		if n.Fun != nil {
+			z.node(n.Fun)
+		}
+		z.exprs(n.Args)
+	case *FuncDef:
+		for _, p := range n.Params {
+			z.bound = append(z.bound, p.Name.Name)
+		}
+		z.typed(n.Params)
+		for _, s := range n.Body {
+			z.node(s)
+		}
+	case *Ident, *Literal, *StarExpr, *WildcardName, *RawExpr, *BadExpr, *RawStmt:
+		// leaves
+	case *BinaryExpr:
+		z.node(n.X)
+		z.node(n.Y)
+	case *SelectorExpr:
+		z.node(n.X)
+	default:
+		eachChild(n, z.node)
+	}
 }

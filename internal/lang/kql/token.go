@@ -118,23 +118,43 @@ func (lx *lexer) errorf(pos int, format string, args ...any) {
 	lx.errs = append(lx.errs, lexError{pos, fmt.Sprintf(format, args...)})
 }
 
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
-func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
-func isIdentChar(c byte) bool {
-	return isLetter(c) || isDigit(c)
-}
+// Character classes, by table.
+const (
+	clLetter = 1 << iota // a-z A-Z _
+	clDigit              // 0-9
+	clSpace              // ASCII white space
+)
+
+var charClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] |= clLetter
+		t[c-'a'+'A'] |= clLetter
+	}
+	t['_'] |= clLetter
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= clDigit
+	}
+	for _, c := range " \t\n\r\f\v" {
+		t[c] |= clSpace
+	}
+	return t
+}()
+
+func isLetter(c byte) bool    { return charClass[c]&clLetter != 0 }
+func isDigit(c byte) bool     { return charClass[c]&clDigit != 0 }
+func isIdentChar(c byte) bool { return charClass[c]&(clLetter|clDigit) != 0 }
 
 func (lx *lexer) run() {
 	src := lx.src
-	if lx.toks == nil {
-		lx.toks = make([]Token, 0, len(src)/6+16)
+	if cap(lx.toks) < len(src)/4 {
+		lx.toks = make([]Token, 0, len(src)/4+16)
 	}
 	space := true
 	for {
 		// white space and comments
 		for lx.pos < len(src) {
 			c := src[lx.pos]
-			if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+			if charClass[c]&clSpace != 0 {
 				lx.pos++
 				space = true
 				continue
