@@ -420,7 +420,7 @@ func (p *parser) isFuncDefStart(n int) bool {
 	}
 	a := p.peek(n + 1)
 	if p.tis(a, ")") {
-		return p.tis(p.peek(n + 2), "{")
+		return p.tis(p.peek(n+2), "{")
 	}
 	return a.Kind == Word && p.tis(p.peek(n+2), ":")
 }
