@@ -28,6 +28,7 @@ type Memory struct {
 	indAny      map[[2]string][]IndicatorUse // (field, value) of any kind
 	indCanon    map[[2]string][2]string      // (field, value) lower-cased → as first written
 	tableFields map[string][]FieldCount      // by table, lower-cased: see TableFields
+	facetIdx    map[string]map[string][]int  // facet key → lower-cased value → indexes of rules, ascending
 
 	mu      sync.Mutex
 	results map[string]*memResult // recent query results, see Search
@@ -177,6 +178,22 @@ func NewMemory(rules []*rule.Rule) *Memory {
 	}
 	m.cov = ComputeCoverage(m.rules)
 	m.computeTableFields()
+	m.facetIdx = map[string]map[string][]int{}
+	for i := range m.docs {
+		for k, vs := range m.docs[i].facets {
+			byValue := m.facetIdx[k]
+			if byValue == nil {
+				byValue = map[string][]int{}
+				m.facetIdx[k] = byValue
+			}
+			for _, v := range vs {
+				lv := strings.ToLower(v)
+				if l := byValue[lv]; len(l) == 0 || l[len(l)-1] != i {
+					byValue[lv] = append(l, i)
+				}
+			}
+		}
+	}
 	m.version = hex.EncodeToString(h.Sum(nil))[:16]
 	return m
 }
@@ -283,13 +300,32 @@ func (m *Memory) Rules() []*rule.Rule { return m.rules }
 // Coverage implements Catalog.
 func (m *Memory) Coverage(context.Context) (*Coverage, error) { return m.cov, nil }
 
-func hasFacet(d *memDoc, f Facet) bool {
-	for _, v := range d.facets[f.Key] {
-		if strings.EqualFold(v, f.Value) {
-			return true
-		}
+// withFacets returns the indexes of the rules that have every facet, in
+// ascending order; all is true when there are no facets (every rule).
+func (m *Memory) withFacets(fs []Facet) (idx []int, all bool) {
+	if len(fs) == 0 {
+		return nil, true
 	}
-	return false
+	lists := make([][]int, len(fs))
+	for i, f := range fs {
+		lists[i] = m.facetIdx[f.Key][strings.ToLower(f.Value)]
+	}
+	sort.Slice(lists, func(i, j int) bool { return len(lists[i]) < len(lists[j]) })
+	idx = lists[0]
+	for _, l := range lists[1:] {
+		var both []int
+		j := 0
+		for _, x := range idx {
+			for j < len(l) && l[j] < x {
+				j++
+			}
+			if j < len(l) && l[j] == x {
+				both = append(both, x)
+			}
+		}
+		idx = both
+	}
+	return idx, false
 }
 
 // memResult is the whole result of a query: the rules found, in order, and
@@ -365,22 +401,20 @@ func (m *Memory) search(terms []string, q Query) *memResult {
 		score int
 	}
 	var found []scored
-	for i := range m.docs {
+	cand, all := m.withFacets(q.Facets)
+	if all {
+		cand = make([]int, len(m.docs))
+		for i := range cand {
+			cand[i] = i
+		}
+	}
+	for _, i := range cand {
 		d := &m.docs[i]
 		r := m.rules[i]
 		if q.Browse && r.Kind == rule.KindAlertFeed {
 			continue
 		}
 		ok := true
-		for _, f := range q.Facets {
-			if !hasFacet(d, f) {
-				ok = false
-				break
-			}
-		}
-		if !ok {
-			continue
-		}
 		score := 0
 		for _, t := range terms {
 			s := 0

@@ -252,3 +252,51 @@ func TestPageCache(t *testing.T) {
 		t.Errorf("replacing a page: size %d", c.size)
 	}
 }
+
+// TestFacetIndex: the facet index finds the rules a scan of every rule's
+// facets finds, for one facet and several, whatever the case of the value.
+func TestFacetIndex(t *testing.T) {
+	m := testCatalog(t)
+	scan := func(fs []Facet) []int {
+		var out []int
+		for i := range m.docs {
+			all := true
+			for _, f := range fs {
+				has := false
+				for _, v := range m.docs[i].facets[f.Key] {
+					has = has || strings.EqualFold(v, f.Value)
+				}
+				all = all && has
+			}
+			if all {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	var cases [][]Facet
+	for _, k := range FacetKeys {
+		for v := range m.facetIdx[k] {
+			cases = append(cases, []Facet{{k, strings.ToUpper(v)}})
+			cases = append(cases, []Facet{{k, v}, {"platform", "kusto"}}, []Facet{{k, v}, {"kind", "detection"}, {"platform", "sigma"}})
+		}
+	}
+	cases = append(cases, []Facet{{"table", "NoSuchTable"}}, []Facet{{"nokey", "x"}})
+	for _, fs := range cases {
+		got, all := m.withFacets(fs)
+		want := scan(fs)
+		if all || len(got) != len(want) {
+			t.Errorf("%v: %d rules, scan finds %d", fs, len(got), len(want))
+			continue
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("%v: %v, scan finds %v", fs, got, want)
+				break
+			}
+		}
+	}
+	if len(cases) < 50 {
+		t.Errorf("only %d cases", len(cases))
+	}
+}
