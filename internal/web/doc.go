@@ -31,6 +31,11 @@
 //	/api/v1/actions?value=V  /api/v1/repos/{name}  /api/v1/tables/{name}/fields
 //	/api/v1/coverage  /api/v1/navigator
 //
+// A query string that does not parse is a 400. Pages are valid UTF-8 whatever
+// bytes a rule file or a URL holds. Pages that took more than 2 ms to make
+// are kept by URL (32 MB, least recently used dropped): a catalog does not
+// change under a server.
+//
 // Every response carries a Content-Security-Policy without inline script
 // (default-src 'self'), X-Content-Type-Options: nosniff and X-Frame-Options.
 // Rule text is untrusted: the templates escape it, links from rule text are
