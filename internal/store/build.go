@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
@@ -53,7 +51,6 @@ type fileResult struct {
 	reused  bool
 	pending *prevFile        // reused, rules not decoded yet
 	src     Source           // the source it belongs to
-	stored  []uint64         // reused: xrefFingerprint of each rule as the catalog holds it
 	srcIDs  []string         // each rule's id as its source gave it, before AssignIDs
 	srcRels [][]rule.Related // each rule's related rules as its source gave them, before ingest.Link
 }
@@ -145,23 +142,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// Reused rules whose cross-references come out the same need not be
-	// written again.
-	before := map[*rule.Rule]uint64{}
-	for _, fr := range results {
-		for j, r := range fr.Rules {
-			if j < len(fr.stored) {
-				before[r] = fr.stored[j]
-			}
-		}
-	}
 	crossReference(all)
-	unchanged := map[*rule.Rule]bool{}
-	for r, fp := range before {
-		if xrefFingerprint(r) == fp {
-			unchanged[r] = true
-		}
-	}
 
 	sum := summarize(results, prev)
 	if err := ctx.Err(); err != nil {
@@ -169,7 +150,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
-	if err := write(ctx, opt, prev, results, unchanged, sum, prog); err != nil {
+	if err := write(ctx, opt, prev, results, sum, prog); err != nil {
 		return nil, err
 	}
 	sum.Duration = time.Since(start)
@@ -186,89 +167,6 @@ func crossReference(all []*rule.Rule) {
 	}
 	ingest.Link(all)
 	catalog.CrossReference(all)
-}
-
-// xrefSeed seeds xrefFingerprint; fingerprints are compared within one build.
-var xrefSeed = maphash.MakeSeed()
-
-// xrefFingerprint is a hash of what a build sets on a stored rule: its link
-// (Source.URL), what ingest.Link sets (related rules, diagnostics) and what
-// the cross-references fill: its kind, actions, same-action and
-// near-duplicate links, indicators with their corpus counts, and events. A field that catalog.CrossReference comes to
-// fill must be added here, or incremental builds will not write its changes.
-func xrefFingerprint(r *rule.Rule) uint64 {
-	var h maphash.Hash
-	h.SetSeed(xrefSeed)
-	str := func(s string) {
-		h.WriteString(s)
-		h.WriteByte(0)
-	}
-	num := func(n int) {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], uint64(n))
-		h.Write(b[:])
-	}
-	refs := func(rs []rule.RuleRef) {
-		num(len(rs))
-		for _, x := range rs {
-			str(x.ID)
-			str(x.Platform)
-			str(x.Title)
-			str(x.Path)
-			num(len(x.Actions))
-			for _, a := range x.Actions {
-				str(a)
-			}
-		}
-	}
-	str(r.Kind)
-	str(r.Source.URL)
-	num(len(r.Related))
-	for _, x := range r.Related {
-		str(x.ID)
-		str(x.Type)
-	}
-	num(len(r.Diagnostics))
-	for _, d := range r.Diagnostics {
-		str(d.Path)
-		num(d.Line)
-		num(d.Col)
-		str(d.Severity)
-		str(d.Message)
-	}
-	num(len(r.Actions))
-	for _, a := range r.Actions {
-		str(a)
-	}
-	refs(r.SameAction)
-	refs(r.NearDuplicates)
-	num(len(r.Indicators))
-	for _, in := range r.Indicators {
-		str(in.Field)
-		str(in.Kind)
-		num(len(in.Values))
-		for _, v := range in.Values {
-			str(v)
-		}
-		num(len(in.Corpus))
-		for _, c := range in.Corpus {
-			str(c.Value)
-			num(c.Total)
-			num(len(c.ByPlatform))
-			for _, p := range sortedKeys(c.ByPlatform) {
-				str(p)
-				num(c.ByPlatform[p])
-			}
-		}
-	}
-	num(len(r.Events))
-	for _, e := range r.Events {
-		str(e.Provider)
-		str(e.Event)
-		str(e.Title)
-		str(e.Channel)
-	}
-	return h.Sum64()
 }
 
 // sourceTarget returns the ingest target of s.
@@ -457,10 +355,8 @@ func decodeReused(ctx context.Context, results []fileResult, prev *previous) err
 			return
 		}
 		fr.Rules, fr.srcIDs, fr.srcRels = rules, ids, rels
-		fr.stored = make([]uint64, len(rules))
 		for j, r := range rules {
 			r.ID = ids[j]
-			fr.stored[j] = xrefFingerprint(r) // as stored, before anything is set on it
 			r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
 			r.Related = slices.Clone(rels[j]) // as written, to be linked afresh
 		}
@@ -491,7 +387,7 @@ type prevFile struct {
 type prevRule struct {
 	n                                    int64
 	id, srcID, kind, fileSHA, repo, path string
-	json, srcRelated                     string
+	body, srcRelated                     string // body: encodeRule's
 }
 
 // decode returns the rules of a file of the last catalog, with the ids and
@@ -501,12 +397,14 @@ func (p *previous) decode(pf *prevFile) ([]*rule.Rule, []string, [][]rule.Relate
 	ids := make([]string, len(pf.rules))
 	rels := make([][]rule.Related, len(pf.rules))
 	for i, pr := range pf.rules {
-		r := new(rule.Rule)
-		if err := json.Unmarshal([]byte(pr.json), r); err != nil {
+		r, err := decodeRule(pr.body)
+		if err != nil {
 			return nil, nil, nil, err
 		}
-		if err := json.Unmarshal([]byte(pr.srcRelated), &rels[i]); err != nil {
-			return nil, nil, nil, err
+		if pr.srcRelated != "[]" {
+			if err := json.Unmarshal([]byte(pr.srcRelated), &rels[i]); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 		rules[i], ids[i] = r, pr.srcID
 	}
@@ -578,14 +476,14 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 }
 
 func (p *previous) loadRules(ctx context.Context, d *DB) error {
-	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, json, src_related FROM rules ORDER BY n")
+	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, body, src_related FROM rules ORDER BY n")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		pr := &prevRule{}
-		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.json, &pr.srcRelated); err != nil {
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.body, &pr.srcRelated); err != nil {
 			return err
 		}
 		p.rules[strings.ToLower(pr.id)] = pr

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -230,15 +231,20 @@ func allJSON(t *testing.T, path string) map[string]string {
 	}
 	defer d.Close()
 	m := map[string]string{}
-	rows, err := d.db.Query("SELECT id, json FROM rules")
+	rows, err := d.db.Query("SELECT id, body, diags, url FROM rules")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, js string
-		rows.Scan(&id, &js)
-		m[id] = js
+		var id, body, diags, url string
+		rows.Scan(&id, &body, &diags, &url)
+		r, err := decodeRule(body)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		js, _ := json.Marshal(r)
+		m[id] = string(js) + "\n" + diags + "\n" + url
 	}
 	var facets, inds, fts int
 	d.db.QueryRow("SELECT count(*) FROM facets").Scan(&facets)

@@ -67,10 +67,7 @@ func (d *DB) Problems(sevs ...string) ([]Problem, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// A rule's diagnostics are in its JSON; SQLite picks them out, so that
-	// rules without any are not decoded.
-	rows, err = d.db.Query(`SELECT repo, id, path, json_extract(json, '$.diagnostics') FROM rules
-		WHERE json_array_length(json, '$.diagnostics') > 0`)
+	rows, err = d.db.Query(`SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`)
 	if err != nil {
 		return nil, err
 	}

@@ -516,16 +516,16 @@ func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 
 // Rule returns the rule with the given id (compared case-insensitively).
 func (d *DB) Rule(id string) (*rule.Rule, error) {
-	var js string
-	err := d.db.QueryRow(`SELECT json FROM rules WHERE id = ?`, id).Scan(&js)
+	var body string
+	err := d.db.QueryRow(`SELECT body FROM rules WHERE id = ?`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
-	r := new(rule.Rule)
-	if err := json.Unmarshal([]byte(js), r); err != nil {
+	r, err := decodeRule(body)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", id, err)
 	}
 	r.Normalize()
@@ -613,19 +613,19 @@ func (d *DB) Indicator(field, kind, value string) ([]RuleSummary, error) {
 
 // EachRule calls f with every rule of the catalog, by id, until f returns an error.
 func (d *DB) EachRule(f func(*rule.Rule) error) error {
-	rows, err := d.db.Query(`SELECT json FROM rules ORDER BY id`)
+	rows, err := d.db.Query(`SELECT id, body FROM rules ORDER BY id`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var js string
-		if err := rows.Scan(&js); err != nil {
+		var id, body string
+		if err := rows.Scan(&id, &body); err != nil {
 			return err
 		}
-		r := new(rule.Rule)
-		if err := json.Unmarshal([]byte(js), r); err != nil {
-			return err
+		r, err := decodeRule(body)
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
 		}
 		r.Normalize()
 		if err := f(r); err != nil {

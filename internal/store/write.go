@@ -20,8 +20,10 @@ import (
 
 // write puts the build's rules into opt.DB+".new" and renames it over
 // opt.DB. With a previous catalog, the new one starts as its copy and only
-// rows that changed are rewritten.
-func write(ctx context.Context, opt Options, prev *previous, results []fileResult, unchanged map[*rule.Rule]bool, sum *Summary, prog *progress) (err error) {
+// rows that changed are rewritten: a rule of the same file content whose
+// encoding is the stored one's is left as it is; one whose cross-references
+// changed has its body rewritten.
+func write(ctx context.Context, opt Options, prev *previous, results []fileResult, sum *Summary, prog *progress) (err error) {
 	newPath := opt.DB + ".new"
 	removeDB(newPath)
 	defer func() {
@@ -69,8 +71,9 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 	for _, fr := range results {
 		total += len(fr.Rules)
 	}
-	// What each rule needs, decided up front; the JSON, facets and search text
-	// of rules to write are made in parallel, then written in order.
+	// What each rule needs, decided up front; the body (and for new rows
+	// the facets and search text) of every rule is made in parallel, then
+	// written in order.
 	type item struct {
 		r        *rule.Rule
 		fr       *fileResult
@@ -78,7 +81,6 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 		srcRels  []rule.Related
 		pr       *prevRule
 		sameFile bool // pr is this rule, from the same file content
-		skip     bool // sameFile and its cross-references are unchanged
 		row      preparedRow
 	}
 	var items []item
@@ -96,7 +98,6 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 			pr := it.pr
 			it.sameFile = pr != nil && pr.id == r.ID && pr.fileSHA == fr.sha && pr.repo == fr.Repo &&
 				pr.path == fr.Path && pr.kind == r.Kind && pr.srcID == it.srcID
-			it.skip = it.sameFile && unchanged[r]
 			items = append(items, it)
 		}
 	}
@@ -111,9 +112,12 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 		for start := 0; start < len(items); start += chunk {
 			end := min(start+chunk, len(items))
 			parallel(end-start, func(k int) {
-				if it := &items[start+k]; !it.skip {
-					it.row = prepareRow(it.r, !it.sameFile)
+				it := &items[start+k]
+				hint := 8 << 10
+				if it.sameFile {
+					hint = len(it.pr.body)
 				}
+				it.row = prepareRow(it.r, !it.sameFile, hint)
 			})
 			select {
 			case ready <- start:
@@ -132,21 +136,19 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 			r, pr := it.r, it.pr
 			same := it.sameFile && !deleted[pr.n] && !kept[pr.n]
 			switch {
-			case same && it.skip:
-				kept[pr.n] = true
 			case same:
 				if it.row.err != nil {
 					return fmt.Errorf("%s: %w", r.ID, it.row.err)
 				}
 				kept[pr.n] = true
-				if pr.json != string(it.row.js) { // only the cross-references changed
-					if err := w.updateJSON(pr.n, r, it.row.js); err != nil {
+				if pr.body != string(it.row.body) { // only the cross-references changed
+					if err := w.updateBody(pr.n, r, it.row); err != nil {
 						return err
 					}
 				}
 			default:
-				if it.row.js == nil || it.row.doc == nil {
-					it.row = prepareRow(r, true)
+				if it.row.body == nil || it.row.doc == nil {
+					it.row = prepareRow(r, true, len(it.row.body))
 				}
 				if it.row.err != nil {
 					return fmt.Errorf("%s: %w", r.ID, it.row.err)
@@ -258,13 +260,13 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		q string
 	}{
 		{&w.insRule, `INSERT INTO rules (id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
-			file_sha256, techniques, tables_, diag_errors, json, src_related) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
+			file_sha256, techniques, tables_, diag_errors, body, diags, src_related) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
 		{&w.insFacet, `INSERT OR IGNORE INTO facets (facet, value, rule) VALUES (?,?,?)`},
 		{&w.insSearch, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`},
 		{&w.insInd, `INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total) VALUES (?,?,?,?,?,?,?,?)`},
 		{&w.insAct, `INSERT INTO actions (rule, space, value, match, label) VALUES (?,?,?,?,?)`},
 		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
-		{&w.updRule, `UPDATE rules SET json = ? WHERE n = ?`},
+		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, url = ? WHERE n = ?`},
 		{&w.delRule, `DELETE FROM rules WHERE n = ?`},
 		{&w.delFacets, `DELETE FROM facets WHERE rule = ?`},
 		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
@@ -290,20 +292,22 @@ func (w *writer) close() {
 
 // preparedRow is what insertRule writes of a rule, made ahead of the writing.
 type preparedRow struct {
-	js      []byte
+	body    []byte // encodeRule's
+	diags   []byte // JSON
 	facets  []facetValue
 	doc     *searchDoc
 	actions []catalog.ActionKey
 	err     error
 }
 
-// prepareRow normalizes r and makes its JSON, and its facets and search
-// text when withIndex is set.
-func prepareRow(r *rule.Rule, withIndex bool) preparedRow {
+// prepareRow normalizes r and makes its body (sizeHint bytes long, or
+// about), and its diagnostics, facets and search text when withIndex is set.
+func prepareRow(r *rule.Rule, withIndex bool, sizeHint int) preparedRow {
 	r.Normalize()
 	var p preparedRow
-	p.js, p.err = json.Marshal(r)
+	p.body = encodeRule(make([]byte, 0, sizeHint), r)
 	if withIndex {
+		p.diags, p.err = json.Marshal(r.Diagnostics)
 		p.facets = facetsOf(r)
 		d := searchDocOf(r)
 		p.doc = &d
@@ -334,7 +338,6 @@ func parallel(n int, f func(int)) {
 }
 
 func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels []rule.Related, sha string) (int64, error) {
-	js := row.js
 	if srcRels == nil {
 		srcRels = []rule.Related{}
 	}
@@ -353,7 +356,7 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 		}
 	}
 	res, err := w.insRule.ExecContext(w.ctx, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
-		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, string(js), string(rels))
+		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, row.body, string(row.diags), string(rels))
 	if err != nil {
 		return 0, err
 	}
@@ -400,10 +403,15 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 	return nil
 }
 
-// updateJSON rewrites a rule whose content is unchanged but whose
-// cross-references (corpus counts, links) changed.
-func (w *writer) updateJSON(n int64, r *rule.Rule, js []byte) error {
-	if _, err := w.updRule.ExecContext(w.ctx, string(js), n); err != nil {
+// updateBody rewrites a rule whose content is unchanged but whose
+// cross-references (corpus counts, links, diagnostics of links) or address
+// changed.
+func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow) error {
+	diags, err := json.Marshal(r.Diagnostics)
+	if err != nil {
+		return err
+	}
+	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), r.Source.URL, n); err != nil {
 		return err
 	}
 	if _, err := w.delInds.ExecContext(w.ctx, n); err != nil {

@@ -1,0 +1,520 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// The catalog keeps each rule in a compact binary form (the rules table's
+// body column) rather than as JSON: an incremental build decodes every
+// stored rule to cross-reference it with the files that changed, and
+// decoding JSON cost ten times more than everything else it did. The form
+// is every field of rule.Rule in declaration order, with no names:
+// lengths and integers as varints, strings as length and bytes, the booleans
+// of a struct in one byte, maps in the order of their sorted keys (so that
+// a rule always encodes to the same bytes, and a build can tell an
+// unchanged rule by comparing them). Empty and nil lists are the same. A
+// decoded rule's strings share the memory of the one string it was decoded
+// from. TestCodecEveryField fails when a field of rule.Rule is not encoded.
+
+// codecVersion is the first byte of every encoded rule.
+const codecVersion = 1
+
+// maxStageDepth bounds the nesting of stages a decoded rule may have (as
+// encoding/json bounds the nesting of what it decodes).
+const maxStageDepth = 10000
+
+// encodeRule appends the binary form of r to b.
+func encodeRule(b []byte, r *rule.Rule) []byte {
+	e := encoder{b: append(b, codecVersion)}
+	e.str(r.ID)
+	e.str(r.UID)
+	e.str(r.Name)
+	e.str(r.Platform)
+	e.str(r.Product)
+	e.str(r.Language)
+	e.str(r.Format)
+	e.str(r.Variant)
+	e.str(r.Title)
+	e.str(r.Description)
+	e.str(r.Source.Repo)
+	e.str(r.Source.Path)
+	e.int(r.Source.Line)
+	e.str(r.Source.URL)
+	e.str(r.Kind)
+	e.str(r.Status)
+	e.str(r.Severity)
+	e.strs(r.Authors)
+	e.str(r.Date)
+	e.str(r.Modified)
+	e.str(r.Version)
+	e.strs(r.References)
+	e.strs(r.Tags)
+	e.strs(r.FalsePositives)
+	e.len(len(r.Related))
+	for _, x := range r.Related {
+		e.str(x.ID)
+		e.str(x.Type)
+	}
+	e.str(r.Query)
+	e.int(r.QueryLine)
+	e.len(len(r.Techniques))
+	for _, t := range r.Techniques {
+		e.str(t.ID)
+		e.str(t.Name)
+		e.str(t.Tactic)
+		e.strs(t.Tactics)
+		e.flags(t.Unknown, t.Deprecated, t.Revoked)
+		e.str(t.RevokedBy)
+		e.str(t.StatedAs)
+	}
+	e.strs(r.Tactics)
+	e.str(r.TimeWindow)
+	e.str(r.Frequency)
+	e.strs(r.GroupBy)
+	e.str(r.Trigger)
+	e.len(len(r.Settings))
+	for _, k := range sortedKeys(r.Settings) {
+		e.str(k)
+		e.str(r.Settings[k])
+	}
+	e.len(len(r.Params))
+	for _, p := range r.Params {
+		e.str(p.Name)
+		e.str(p.Kind)
+		e.str(p.Value)
+	}
+	e.strs(r.Tables)
+	e.strs(r.Operators)
+	e.strs(r.Functions)
+	e.strs(r.Keywords)
+	e.stages(r.Stages)
+	e.len(len(r.Indicators))
+	for _, in := range r.Indicators {
+		e.str(in.Field)
+		e.str(in.Kind)
+		e.flags(in.CaseSensitive, in.Negated, in.All)
+		e.strs(in.Values)
+		e.len(len(in.Corpus))
+		for _, c := range in.Corpus {
+			e.str(c.Value)
+			e.int(c.Total)
+			e.len(len(c.ByPlatform))
+			for _, k := range sortedKeys(c.ByPlatform) {
+				e.str(k)
+				e.int(c.ByPlatform[k])
+			}
+		}
+	}
+	e.len(len(r.Outputs))
+	for _, o := range r.Outputs {
+		e.str(o.Name)
+		e.str(o.Source)
+		e.int(o.Stage)
+		e.str(o.Expr)
+		e.str(o.Entity)
+	}
+	e.len(len(r.EntityMappings))
+	for _, m := range r.EntityMappings {
+		e.str(m.EntityType)
+		e.str(m.Identifier)
+		e.str(m.Column)
+	}
+	e.strs(r.DataConnectors)
+	e.len(len(r.Events))
+	for _, ev := range r.Events {
+		e.str(ev.Provider)
+		e.str(ev.Event)
+		e.str(ev.Title)
+		e.str(ev.Channel)
+	}
+	e.str(r.Explanation)
+	e.strs(r.Actions)
+	e.refs(r.SameAction)
+	e.refs(r.NearDuplicates)
+	e.len(len(r.Diagnostics))
+	for _, d := range r.Diagnostics {
+		e.str(d.Path)
+		e.int(d.Line)
+		e.int(d.Col)
+		e.str(d.Severity)
+		e.str(d.Message)
+	}
+	return e.b
+}
+
+type encoder struct{ b []byte }
+
+func (e *encoder) len(n int) { e.uint(uint64(n)) }
+
+func (e *encoder) uint(n uint64) {
+	for n >= 0x80 {
+		e.b = append(e.b, byte(n)|0x80)
+		n >>= 7
+	}
+	e.b = append(e.b, byte(n))
+}
+
+// int writes n zigzag-encoded, so that small negative numbers stay short.
+func (e *encoder) int(n int) { e.uint(uint64(n<<1) ^ uint64(n>>63)) }
+
+func (e *encoder) str(s string) {
+	e.len(len(s))
+	e.b = append(e.b, s...)
+}
+
+func (e *encoder) strs(ss []string) {
+	e.len(len(ss))
+	for _, s := range ss {
+		e.str(s)
+	}
+}
+
+func (e *encoder) flags(bs ...bool) {
+	var f byte
+	for i, b := range bs {
+		if b {
+			f |= 1 << i
+		}
+	}
+	e.b = append(e.b, f)
+}
+
+func (e *encoder) stages(ss []rule.Stage) {
+	e.len(len(ss))
+	for i := range ss {
+		s := &ss[i]
+		e.int(s.N)
+		e.str(s.Kind)
+		e.str(s.Text)
+		e.int(s.Line)
+		e.int(s.Col)
+		e.str(s.Source)
+		e.str(s.TimeWindow)
+		e.len(len(s.Predicates))
+		for _, p := range s.Predicates {
+			e.str(p.Field)
+			e.str(p.Kind)
+			e.strs(p.Values)
+			e.flags(p.CaseSensitive, p.Negated, p.All)
+			e.str(p.Text)
+		}
+		e.stages(s.Stages)
+	}
+}
+
+func (e *encoder) refs(rs []rule.RuleRef) {
+	e.len(len(rs))
+	for _, x := range rs {
+		e.str(x.ID)
+		e.str(x.Platform)
+		e.str(x.Title)
+		e.str(x.Path)
+		e.strs(x.Actions)
+	}
+}
+
+// errCorrupt is what decodeRule returns for bytes encodeRule did not make.
+var errCorrupt = errors.New("stored rule is corrupt")
+
+// decodeRule decodes a rule encoded by encodeRule. The rule's strings are
+// substrings of s. Lists with no elements are nil (rule.Normalize makes them
+// empty).
+func decodeRule(s string) (*rule.Rule, error) {
+	if len(s) == 0 || s[0] != codecVersion {
+		return nil, fmt.Errorf("%w: not a rule of codec version %d", errCorrupt, codecVersion)
+	}
+	d := decoder{s: s, p: 1}
+	r := new(rule.Rule)
+	r.ID = d.str()
+	r.UID = d.str()
+	r.Name = d.str()
+	r.Platform = d.str()
+	r.Product = d.str()
+	r.Language = d.str()
+	r.Format = d.str()
+	r.Variant = d.str()
+	r.Title = d.str()
+	r.Description = d.str()
+	r.Source.Repo = d.str()
+	r.Source.Path = d.str()
+	r.Source.Line = d.int()
+	r.Source.URL = d.str()
+	r.Kind = d.str()
+	r.Status = d.str()
+	r.Severity = d.str()
+	r.Authors = d.strs()
+	r.Date = d.str()
+	r.Modified = d.str()
+	r.Version = d.str()
+	r.References = d.strs()
+	r.Tags = d.strs()
+	r.FalsePositives = d.strs()
+	if n := d.len(2); n > 0 {
+		r.Related = make([]rule.Related, n)
+		for i := range r.Related {
+			x := &r.Related[i]
+			x.ID = d.str()
+			x.Type = d.str()
+		}
+	}
+	r.Query = d.str()
+	r.QueryLine = d.int()
+	if n := d.len(6); n > 0 {
+		r.Techniques = make([]rule.Technique, n)
+		for i := range r.Techniques {
+			t := &r.Techniques[i]
+			t.ID = d.str()
+			t.Name = d.str()
+			t.Tactic = d.str()
+			t.Tactics = d.strs()
+			f := d.byte()
+			t.Unknown, t.Deprecated, t.Revoked = f&1 != 0, f&2 != 0, f&4 != 0
+			t.RevokedBy = d.str()
+			t.StatedAs = d.str()
+		}
+	}
+	r.Tactics = d.strs()
+	r.TimeWindow = d.str()
+	r.Frequency = d.str()
+	r.GroupBy = d.strs()
+	r.Trigger = d.str()
+	if n := d.len(2); n > 0 {
+		r.Settings = make(map[string]string, n)
+		for range n {
+			k := d.str()
+			r.Settings[k] = d.str()
+		}
+	}
+	if n := d.len(3); n > 0 {
+		r.Params = make([]rule.Param, n)
+		for i := range r.Params {
+			p := &r.Params[i]
+			p.Name = d.str()
+			p.Kind = d.str()
+			p.Value = d.str()
+		}
+	}
+	r.Tables = d.strs()
+	r.Operators = d.strs()
+	r.Functions = d.strs()
+	r.Keywords = d.strs()
+	r.Stages = d.stages(0)
+	if n := d.len(5); n > 0 {
+		r.Indicators = make([]rule.Indicator, n)
+		for i := range r.Indicators {
+			in := &r.Indicators[i]
+			in.Field = d.str()
+			in.Kind = d.str()
+			f := d.byte()
+			in.CaseSensitive, in.Negated, in.All = f&1 != 0, f&2 != 0, f&4 != 0
+			in.Values = d.strs()
+			if n := d.len(3); n > 0 {
+				in.Corpus = make([]rule.CorpusCount, n)
+				for j := range in.Corpus {
+					c := &in.Corpus[j]
+					c.Value = d.str()
+					c.Total = d.int()
+					if n := d.len(2); n > 0 {
+						c.ByPlatform = make(map[string]int, n)
+						for range n {
+							k := d.str()
+							c.ByPlatform[k] = d.int()
+						}
+					}
+				}
+			}
+		}
+	}
+	if n := d.len(5); n > 0 {
+		r.Outputs = make([]rule.OutputField, n)
+		for i := range r.Outputs {
+			o := &r.Outputs[i]
+			o.Name = d.str()
+			o.Source = d.str()
+			o.Stage = d.int()
+			o.Expr = d.str()
+			o.Entity = d.str()
+		}
+	}
+	if n := d.len(3); n > 0 {
+		r.EntityMappings = make([]rule.EntityMapping, n)
+		for i := range r.EntityMappings {
+			m := &r.EntityMappings[i]
+			m.EntityType = d.str()
+			m.Identifier = d.str()
+			m.Column = d.str()
+		}
+	}
+	r.DataConnectors = d.strs()
+	if n := d.len(4); n > 0 {
+		r.Events = make([]rule.Event, n)
+		for i := range r.Events {
+			ev := &r.Events[i]
+			ev.Provider = d.str()
+			ev.Event = d.str()
+			ev.Title = d.str()
+			ev.Channel = d.str()
+		}
+	}
+	r.Explanation = d.str()
+	r.Actions = d.strs()
+	r.SameAction = d.refs()
+	r.NearDuplicates = d.refs()
+	if n := d.len(5); n > 0 {
+		r.Diagnostics = make([]rule.Diagnostic, n)
+		for i := range r.Diagnostics {
+			x := &r.Diagnostics[i]
+			x.Path = d.str()
+			x.Line = d.int()
+			x.Col = d.int()
+			x.Severity = d.str()
+			x.Message = d.str()
+		}
+	}
+	if d.err == nil && d.p != len(s) {
+		d.fail("bytes left over")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return r, nil
+}
+
+// decoder reads an encoded rule. After the first error every read returns
+// a zero value (and every list is empty), so decodeRule checks once.
+type decoder struct {
+	s   string
+	p   int
+	err error
+}
+
+func (d *decoder) fail(why string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s at byte %d", errCorrupt, why, d.p)
+	}
+	d.p = len(d.s)
+}
+
+func (d *decoder) uint() uint64 {
+	var n uint64
+	for shift := 0; shift < 64; shift += 7 {
+		if d.p >= len(d.s) {
+			d.fail("truncated")
+			return 0
+		}
+		c := d.s[d.p]
+		d.p++
+		n |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return n
+		}
+	}
+	d.fail("varint too long")
+	return 0
+}
+
+func (d *decoder) int() int {
+	u := d.uint()
+	n := int64(u>>1) ^ -int64(u&1)
+	if n > math.MaxInt || n < math.MinInt {
+		d.fail("integer out of range")
+		return 0
+	}
+	return int(n)
+}
+
+// len reads the length of a list whose elements take at least min bytes
+// each, so that a corrupt length cannot make a huge allocation.
+func (d *decoder) len(min int) int {
+	n := d.uint()
+	if n > uint64(len(d.s)-d.p)/uint64(min) {
+		d.fail("length past the end")
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) byte() byte {
+	if d.p >= len(d.s) {
+		d.fail("truncated")
+		return 0
+	}
+	d.p++
+	return d.s[d.p-1]
+}
+
+func (d *decoder) str() string {
+	n := d.len(1)
+	s := d.s[d.p : d.p+n]
+	d.p += n
+	return s
+}
+
+func (d *decoder) strs() []string {
+	n := d.len(1)
+	if n == 0 {
+		return nil
+	}
+	ss := make([]string, n)
+	for i := range ss {
+		ss[i] = d.str()
+	}
+	return ss
+}
+
+func (d *decoder) stages(depth int) []rule.Stage {
+	n := d.len(9)
+	if n == 0 {
+		return nil
+	}
+	if depth >= maxStageDepth {
+		d.fail("stages nested too deep")
+		return nil
+	}
+	ss := make([]rule.Stage, n)
+	for i := range ss {
+		s := &ss[i]
+		s.N = d.int()
+		s.Kind = d.str()
+		s.Text = d.str()
+		s.Line = d.int()
+		s.Col = d.int()
+		s.Source = d.str()
+		s.TimeWindow = d.str()
+		if n := d.len(5); n > 0 {
+			s.Predicates = make([]rule.Predicate, n)
+			for j := range s.Predicates {
+				p := &s.Predicates[j]
+				p.Field = d.str()
+				p.Kind = d.str()
+				p.Values = d.strs()
+				f := d.byte()
+				p.CaseSensitive, p.Negated, p.All = f&1 != 0, f&2 != 0, f&4 != 0
+				p.Text = d.str()
+			}
+		}
+		s.Stages = d.stages(depth + 1)
+	}
+	return ss
+}
+
+func (d *decoder) refs() []rule.RuleRef {
+	n := d.len(5)
+	if n == 0 {
+		return nil
+	}
+	rs := make([]rule.RuleRef, n)
+	for i := range rs {
+		x := &rs[i]
+		x.ID = d.str()
+		x.Platform = d.str()
+		x.Title = d.str()
+		x.Path = d.str()
+		x.Actions = d.strs()
+	}
+	return rs
+}
