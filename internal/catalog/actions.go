@@ -729,8 +729,17 @@ const maxPartialSpread = 4
 // most shared first. Rules that share no key are not linked; broad actions
 // (data/actions.yaml) link none. It replaces what an earlier run filled.
 func SameAction(rules []*rule.Rule) {
-	d := actionTable()
 	keys := make([][]ActionKey, len(rules))
+	for i, r := range rules {
+		keys[i] = ActionKeys(r)
+	}
+	sameAction(rules, keys)
+}
+
+// sameAction is SameAction, given every rule's action keys (which it
+// extends with those correlations inherit).
+func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
+	d := actionTable()
 	type fullEntry struct {
 		key   ActionKey
 		rules []int32
@@ -739,9 +748,6 @@ func SameAction(rules []*rule.Rule) {
 	var fulls []fullEntry
 	partialRules := map[string][]int32{} // partial id → rules
 	partialKey := map[string]ActionKey{}
-	for i, r := range rules {
-		keys[i] = ActionKeys(r)
-	}
 	inheritCorrelated(rules, keys)
 	for i, r := range rules {
 		ks := keys[i]

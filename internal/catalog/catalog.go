@@ -6,20 +6,55 @@
 // (Coverage, NavigatorLayer) is computed on demand.
 package catalog
 
-import "github.com/ruledex/ruledex/internal/rule"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
 
 // CrossReference classifies alert feeds and fills the events, same-action
 // links, indicator corpus counts and near-duplicate links of every rule. It
 // replaces what earlier runs filled, so it can be run again over rules read
 // from a store.
+//
+// What each rule alone gives (its kind, action keys, events and logic) is
+// worked out on every core, and each rule's action keys once.
 func CrossReference(rules []*rule.Rule) {
-	for _, r := range rules {
+	keys := make([][]ActionKey, len(rules))
+	logic := make([]Logic, len(rules))
+	parallel(len(rules), func(i int) {
+		r := rules[i]
 		ClassifyKind(r)
-		FillEvents(r)
-	}
-	SameAction(rules)
+		keys[i] = ActionKeys(r)
+		fillEvents(r, keys[i])
+		logic[i] = LogicOf(r)
+	})
+	sameAction(rules, keys)
 	IndicatorCounts(rules)
-	NearDuplicates(rules)
+	nearDuplicates(rules, logic)
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // ref returns a reference to r.

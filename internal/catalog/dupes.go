@@ -96,6 +96,15 @@ func Jaccard(a, b []uint64) float64 {
 // are equal or almost (Jaccard >= DuplicateThreshold). Rules with no
 // predicates have no near-duplicates. Each list is sorted by id.
 func NearDuplicates(rules []*rule.Rule) {
+	logic := make([]Logic, len(rules))
+	for i, r := range rules {
+		logic[i] = LogicOf(r)
+	}
+	nearDuplicates(rules, logic)
+}
+
+// nearDuplicates is NearDuplicates, given every rule's logic.
+func nearDuplicates(rules []*rule.Rule, logic []Logic) {
 	type item struct {
 		i       int
 		triples []uint64
@@ -103,7 +112,7 @@ func NearDuplicates(rules []*rule.Rule) {
 	groups := map[string][]item{}
 	for i, r := range rules {
 		r.NearDuplicates = r.NearDuplicates[:0]
-		l := LogicOf(r)
+		l := logic[i]
 		if len(l.Triples) == 0 {
 			continue
 		}

@@ -104,6 +104,11 @@ func Events(r *rule.Rule) []rule.Event {
 	if r == nil {
 		return nil
 	}
+	return eventsOf(r, ActionKeys(r))
+}
+
+// eventsOf is Events, given r's action keys.
+func eventsOf(r *rule.Rule, keys []ActionKey) []rule.Event {
 	var out []rule.Event
 	seen := map[string]bool{}
 	add := func(e rule.Event) {
@@ -113,7 +118,7 @@ func Events(r *rule.Rule) []rule.Event {
 			out = append(out, e)
 		}
 	}
-	for _, k := range ActionKeys(r) {
+	for _, k := range keys {
 		if k.Space == "windows" {
 			e := rule.Event{Provider: k.Provider, Event: k.Text, Channel: k.Channel}
 			if k.Provider != "" {
@@ -142,8 +147,11 @@ func Events(r *rule.Rule) []rule.Event {
 
 // FillEvents sets r.Events to the events the lowering found followed by
 // those of Events(r) it lacks, so that it can run again on the same rule.
-func FillEvents(r *rule.Rule) {
-	evs := Events(r)
+func FillEvents(r *rule.Rule) { fillEvents(r, ActionKeys(r)) }
+
+// fillEvents is FillEvents, given r's action keys.
+func fillEvents(r *rule.Rule, keys []ActionKey) {
+	evs := eventsOf(r, keys)
 	have := map[string]bool{}
 	for _, e := range r.Events {
 		have[Fold(e.Provider)+"\x00"+Fold(e.Event)] = true
