@@ -48,35 +48,6 @@ type bailout struct{}
 // rather than one per node.
 const slabSize = 64
 
-// presize gives the node slabs their first backing arrays, sized from the
-// tokens: at most one name per word, one literal per literal token, one
-// pipe and operator per '|', one call per '('.
-func (p *parser) presize() {
-	words, lits, pipes, parens := 0, 0, 0, 0
-	for i := range p.toks {
-		t := &p.toks[i]
-		switch t.Kind {
-		case Word:
-			words++
-		case Int, Real, Timespan, String, TypedLit:
-			lits++
-		case Punct:
-			switch p.src[t.Pos] {
-			case '|':
-				pipes++
-			case '(':
-				parens++
-			}
-		}
-	}
-	p.idents = make([]Ident, 0, words*3/4+2)
-	p.lits = make([]Literal, 0, lits+1)
-	p.pipes = make([]PipeExpr, 0, pipes+1)
-	p.ops = make([]Operator, 0, pipes+2)
-	p.clauses = make([]Clause, 0, pipes*3/2+2)
-	p.calls = make([]CallExpr, 0, parens+1)
-}
-
 // alloc returns a new zero node from the slab s, growing it by a new
 // backing array (twice the last, up to slabSize) when it is full.
 func alloc[T any](s *[]T) *T {
@@ -143,7 +114,6 @@ func Parse(src string) (*Script, ErrorList) {
 	}()
 	toks, comments, lexErrs := lx.toks, lx.comments, lx.errs
 	p := &parser{src: src, toks: toks}
-	p.presize()
 	for _, e := range lexErrs {
 		p.errs = append(p.errs, &Error{Pos: e.pos, Msg: e.msg})
 	}
