@@ -48,6 +48,27 @@ type bailout struct{}
 // rather than one per node.
 const slabSize = 64
 
+// list returns the expressions pushed on p.stack since mark, in a slice
+// carved from a shared backing array (capacity limited to its length, so
+// that an append copies rather than overwrite a neighbour), and pops them.
+// Lists nest: an inner list is popped before the outer one goes on.
+func (p *parser) list(mark int) []Expr {
+	items := p.stack[mark:]
+	n := len(items)
+	if n == 0 {
+		p.stack = p.stack[:mark]
+		return nil
+	}
+	if cap(p.exprs)-len(p.exprs) < n {
+		p.exprs = make([]Expr, 0, max(n, min(2*cap(p.exprs)+8, 512)))
+	}
+	at := len(p.exprs)
+	p.exprs = append(p.exprs, items...)
+	clear(items)
+	p.stack = p.stack[:mark]
+	return p.exprs[at : at+n : at+n]
+}
+
 // alloc returns a new zero node from the slab s, growing it by a new
 // backing array (twice the last, up to slabSize) when it is full.
 func alloc[T any](s *[]T) *T {
@@ -91,6 +112,8 @@ type parser struct {
 	calls   []CallExpr
 	bins    []BinaryExpr
 	pipes   []PipeExpr
+	stack   []Expr // list items being read (see list)
+	exprs   []Expr // backing array of finished lists
 	ops     []Operator
 	clauses []Clause
 	sels    []SelectorExpr
@@ -984,7 +1007,7 @@ func (p *parser) parseWildcard() Expr {
 // parseColumnList reads a comma list of columns or assignments; with
 // wildcards, name patterns and asc/desc (project-reorder) are allowed.
 func (p *parser) parseColumnList(wildcards bool) []Expr {
-	var xs []Expr
+	mark := len(p.stack)
 	for {
 		var x Expr
 		if wildcards {
@@ -996,19 +1019,20 @@ func (p *parser) parseColumnList(wildcards bool) []Expr {
 		if wildcards && (p.word("asc") || p.word("desc") || p.word("granny-asc") || p.word("granny-desc")) {
 			x = &OrderedExpr{X: x, Dir: p.text(p.next()), End: p.end()}
 		}
-		xs = append(xs, x)
+		p.stack = append(p.stack, x)
 		if !p.got(",") {
-			return xs
+			return p.list(mark)
 		}
 	}
 }
 
 func (p *parser) parseExprList() []Expr {
-	var xs []Expr
+	mark := len(p.stack)
 	for {
-		xs = append(xs, p.parseExpr())
+		x := p.parseExpr()
+		p.stack = append(p.stack, x)
 		if !p.got(",") {
-			return xs
+			return p.list(mark)
 		}
 	}
 }
@@ -1351,12 +1375,15 @@ func (p *parser) parseList() Expr {
 	}
 	p.next()
 	tu := &TupleExpr{Pos: t.Pos}
+	mark := len(p.stack)
 	for !p.is(")") && p.tok().Kind != EOF {
-		tu.Elems = append(tu.Elems, p.parsePipeline())
+		x := p.parsePipeline()
+		p.stack = append(p.stack, x)
 		if !p.got(",") {
 			break
 		}
 	}
+	tu.Elems = p.list(mark)
 	tu.End = p.expect(")")
 	return tu
 }
@@ -1441,12 +1468,15 @@ func (p *parser) parsePostfix() Expr {
 			p.next()
 			c := p.newCall()
 			c.Fun = x
+			mark := len(p.stack)
 			for !p.is(")") && p.tok().Kind != EOF {
-				c.Args = append(c.Args, p.parseArg())
+				a := p.parseArg()
+				p.stack = append(p.stack, a)
 				if !p.got(",") {
 					break
 				}
 			}
+			c.Args = p.list(mark)
 			c.End = p.expect(")")
 			x = c
 		default:
