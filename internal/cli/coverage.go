@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&Command{
 		Name: "coverage",
-		Usage: "[--db FILE | SOURCE...] [--platform kusto,sigma] [--json] [--all] " +
+		Usage: "[--db FILE | SOURCE...] [--platform kusto,sigma] [--facet KEY=VALUE]... [--json] [--all] " +
 			"[--navigator FILE [--name NAME] [--attack-platform Windows,IaaS]] [--attack FILE]",
 		Summary: "ATT&CK coverage of the rules: tactics and techniques with rule counts by platform, " +
 			"or an ATT&CK Navigator layer (--navigator)",
@@ -35,6 +35,8 @@ func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
 	name := fs.String("name", "ruledex coverage", "the Navigator layer's name")
 	attackPlatforms := fs.String("attack-platform", "", "the layer's ATT&CK platform filter (comma-separated: Windows,Linux,IaaS,...)")
 	table := fs.String("attack", "", "ATT&CK table to use instead of the embedded one (ruledex attack import)")
+	facets := facetFlags{}
+	fs.Var(facets, "facet", "count only the rules with this facet value, as search filters (repeatable: "+strings.Join(store.Facets, ", ")+")")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -98,10 +100,23 @@ func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
 		}
 		rules = kept
 	}
+	if len(facets) > 0 {
+		var kept []*rule.Rule
+		for _, r := range rules {
+			if store.MatchFacets(r, facets) {
+				kept = append(kept, r)
+			}
+		}
+		rules = kept
+	}
 	m := catalog.Coverage(rules, tb)
 	if *navigator != "" {
+		desc := fmt.Sprintf("ATT&CK coverage of %d rules (ruledex)", m.Rules)
+		if len(facets) > 0 {
+			desc += "; rules with " + facets.String()
+		}
 		data, err := catalog.NavigatorLayer(m, *name, catalog.LayerFilters{
-			Description:     fmt.Sprintf("ATT&CK coverage of %d rules (ruledex)", m.Rules),
+			Description:     desc,
 			Platforms:       only,
 			AttackPlatforms: splitList(*attackPlatforms),
 		})

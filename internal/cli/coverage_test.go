@@ -44,3 +44,36 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("coverage of another platform: %d %s", code, out)
 	}
 }
+
+// export navigator is the coverage layer, filtered by the search facets.
+func TestExportNavigatorFacets(t *testing.T) {
+	tmp := t.TempDir()
+	layer := func(facets ...string) (int, string) {
+		path := filepath.Join(tmp, "layer.json")
+		args := append([]string{"export", "navigator", path, "../../examples"}, facets...)
+		_, errs, code := runCmd(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+		data, _ := os.ReadFile(path)
+		var l struct {
+			Description string
+			Techniques  []struct{ TechniqueID string }
+		}
+		if err := json.Unmarshal(data, &l); err != nil {
+			t.Fatal(err)
+		}
+		return len(l.Techniques), l.Description
+	}
+	all, _ := layer()
+	sigma, desc := layer("--facet", "platform=sigma")
+	if all == 0 || sigma == 0 || sigma >= all || !strings.Contains(desc, "platform=sigma") {
+		t.Errorf("techniques: all %d, sigma only %d (%s)", all, sigma, desc)
+	}
+	if n, _ := layer("--facet", "platform=sigma", "--facet", "table=nothing"); n != 0 {
+		t.Errorf("facets ANDed: %d techniques", n)
+	}
+	if _, errs, code := runCmd(t, "export", "navigator", filepath.Join(tmp, "x.json"), "../../examples", "--facet", "colour=red"); code == 0 || !strings.Contains(errs, "unknown facet") {
+		t.Errorf("unknown facet: %d %s", code, errs)
+	}
+}

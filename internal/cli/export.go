@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/web"
@@ -11,7 +12,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "export",
-		Usage: "site DIR [--db FILE] [--attack FILE] [SOURCE...]",
+		Usage: "site DIR [--db FILE] [--attack FILE] [SOURCE...] | navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]...",
 		Summary: "write the website as static files to DIR (relative links, client-side search, rule JSON): " +
 			"a built catalog (--db), rule folders (SOURCE...), or the embedded examples",
 		Run: runExport,
@@ -19,6 +20,15 @@ func init() {
 }
 
 func runExport(env *Env, fs *flag.FlagSet, args []string) error {
+	if len(args) > 0 && args[0] == "navigator" {
+		// export navigator FILE [coverage's flags]: the coverage command's layer
+		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+			return &UsageError{Msg: "usage: export navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]... [--name NAME] [--attack-platform P,...]"}
+		}
+		cfs := flag.NewFlagSet("export navigator", flag.ContinueOnError)
+		cfs.SetOutput(fs.Output())
+		return runCoverage(env, cfs, append([]string{"--navigator", args[1]}, args[2:]...))
+	}
 	db := fs.String("db", "", "export this built catalog (ruledex build)")
 	table := fs.String("attack", "", "ATT&CK table for the matrix (ruledex attack import), instead of the embedded one")
 	args, err := parseFlags(fs, args)

@@ -25,15 +25,30 @@ func init() {
 // facetFlags collects repeated --facet KEY=VALUE.
 type facetFlags map[string][]string
 
-func (f facetFlags) String() string { return "" }
+// String lists the filter as key=value pairs, keys in order.
+func (f facetFlags) String() string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		for _, v := range f[k] {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
 
 func (f facetFlags) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" || v == "" {
-		return fmt.Errorf("want KEY=VALUE, got %q", s)
+	m, err := store.ParseFacets([]string{s})
+	if err != nil {
+		return err
 	}
-	k = strings.ToLower(strings.TrimSpace(k))
-	f[k] = append(f[k], strings.TrimSpace(v))
+	for k, vs := range m {
+		f[k] = append(f[k], vs...)
+	}
 	return nil
 }
 
