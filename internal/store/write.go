@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,12 +113,11 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 		for start := 0; start < len(items); start += chunk {
 			end := min(start+chunk, len(items))
 			parallel(end-start, func(k int) {
-				it := &items[start+k]
-				hint := 8 << 10
-				if it.sameFile {
-					hint = len(it.pr.body)
+				if it := &items[start+k]; it.sameFile {
+					it.row = prepareKept(it.r, it.pr.body)
+				} else {
+					it.row = prepareRow(it.r)
 				}
-				it.row = prepareRow(it.r, !it.sameFile, hint)
 			})
 			select {
 			case ready <- start:
@@ -141,14 +141,14 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 					return fmt.Errorf("%s: %w", r.ID, it.row.err)
 				}
 				kept[pr.n] = true
-				if pr.body != string(it.row.body) { // only the cross-references changed
+				if !it.row.unchanged { // only the cross-references changed
 					if err := w.updateBody(pr.n, r, it.row); err != nil {
 						return err
 					}
 				}
 			default:
-				if it.row.body == nil || it.row.doc == nil {
-					it.row = prepareRow(r, true, len(it.row.body))
+				if it.row.doc == nil {
+					it.row = prepareRow(r)
 				}
 				if it.row.err != nil {
 					return fmt.Errorf("%s: %w", r.ID, it.row.err)
@@ -292,29 +292,45 @@ func (w *writer) close() {
 
 // preparedRow is what insertRule writes of a rule, made ahead of the writing.
 type preparedRow struct {
-	body    []byte // encodeRule's
-	diags   []byte // JSON
-	facets  []facetValue
-	doc     *searchDoc
-	actions []catalog.ActionKey
-	err     error
+	body      []byte // encodeRule's
+	unchanged bool   // prepareKept: body is the stored one (and left nil)
+	diags     []byte // JSON
+	facets    []facetValue
+	doc       *searchDoc
+	actions   []catalog.ActionKey
+	err       error
 }
 
-// prepareRow normalizes r and makes its body (sizeHint bytes long, or
-// about), and its diagnostics, facets and search text when withIndex is set.
-func prepareRow(r *rule.Rule, withIndex bool, sizeHint int) preparedRow {
+// prepareRow normalizes r and makes its body, diagnostics, facets and
+// search text.
+func prepareRow(r *rule.Rule) preparedRow {
 	r.Normalize()
 	var p preparedRow
-	p.body = encodeRule(make([]byte, 0, sizeHint), r)
-	if withIndex {
-		p.diags, p.err = json.Marshal(r.Diagnostics)
-		p.facets = facetsOf(r)
-		d := searchDocOf(r)
-		p.doc = &d
-		p.actions = catalog.ActionKeys(r)
-	}
+	p.body = encodeRule(make([]byte, 0, 8<<10), r)
+	p.diags, p.err = json.Marshal(r.Diagnostics)
+	p.facets = facetsOf(r)
+	d := searchDocOf(r)
+	p.doc = &d
+	p.actions = catalog.ActionKeys(r)
 	return p
 }
+
+// prepareKept normalizes r, a rule the catalog holds as stored, and makes
+// its body only when it is not stored (its cross-references changed): most
+// are, and encoding them all afresh made tens of megabytes of garbage.
+func prepareKept(r *rule.Rule, stored string) preparedRow {
+	r.Normalize()
+	buf := encodeBufs.Get().(*[]byte)
+	defer encodeBufs.Put(buf)
+	*buf = encodeRule((*buf)[:0], r)
+	if string(*buf) == stored {
+		return preparedRow{unchanged: true}
+	}
+	return preparedRow{body: slices.Clone(*buf)}
+}
+
+// encodeBufs are prepareKept's buffers.
+var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // parallel calls f(0..n-1) on GOMAXPROCS goroutines.
 func parallel(n int, f func(int)) {
