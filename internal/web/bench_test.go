@@ -247,3 +247,33 @@ func BenchmarkRulePageStore(b *testing.B) {
 	b.ReportMetric(float64(percentile(durs, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(durs, 0.99).Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkExportStore exports the whole site of a built SQLite catalog
+// (RULEDEX_BENCH_DB), as `ruledex export site DIR --db` does, into a
+// temporary folder; it reports the files written per second.
+func BenchmarkExportStore(b *testing.B) {
+	db := os.Getenv("RULEDEX_BENCH_DB")
+	if db == "" {
+		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
+	}
+	var files int
+	for b.Loop() {
+		b.StopTimer()
+		cat, err := OpenStore(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := b.TempDir()
+		b.StartTimer()
+		sum, err := Export(b.Context(), cat, dir, ExportOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		files += sum.Files
+		cat.Close()
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(files)/b.Elapsed().Seconds(), "files/s")
+}

@@ -203,11 +203,9 @@ func (c *StoreCatalog) Repo(ctx context.Context, name string) (*RepoInfo, error)
 	if err != nil {
 		return nil, err
 	}
-	if st, err := c.db.Stats(); err == nil {
-		for _, src := range st.LastBuild.Sources {
-			if strings.EqualFold(src.Name, info.Name) {
-				info.URL, info.Ref = safeURL(src.URL), src.Ref
-			}
+	for _, src := range c.sources { // read once by OpenStore: the catalog does not change under it
+		if strings.EqualFold(src.Name, info.Name) {
+			info.URL, info.Ref = safeURL(src.URL), src.Ref
 		}
 	}
 	return info, nil

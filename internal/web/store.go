@@ -1,7 +1,6 @@
 package web
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
@@ -25,56 +23,7 @@ type StoreCatalog struct {
 	light   *Memory
 	version string
 	cache   *ruleCache
-}
-
-// RuleCacheSize is the number of decoded rules a StoreCatalog keeps, so that
-// pages of popular rules skip reading and decoding the rule's JSON.
-const RuleCacheSize = 2048
-
-// ruleCache keeps the most recently used rules (least recently used evicted).
-type ruleCache struct {
-	mu    sync.Mutex
-	max   int
-	items map[string]*list.Element
-	order *list.List // front: most recent
-}
-
-type cached struct {
-	id string
-	r  *rule.Rule
-}
-
-func newRuleCache(n int) *ruleCache {
-	return &ruleCache{max: n, items: map[string]*list.Element{}, order: list.New()}
-}
-
-func (c *ruleCache) get(id string) *rule.Rule {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[id]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*cached).r
-	}
-	return nil
-}
-
-func (c *ruleCache) put(id string, r *rule.Rule) {
-	if c.max <= 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[id]; ok {
-		e.Value.(*cached).r = r
-		c.order.MoveToFront(e)
-		return
-	}
-	c.items[id] = c.order.PushFront(&cached{id, r})
-	for c.order.Len() > c.max {
-		last := c.order.Back()
-		c.order.Remove(last)
-		delete(c.items, last.Value.(*cached).id)
-	}
+	sources []store.Source // of the last build, for Repo
 }
 
 // OpenStore opens the catalog database at path for the web faces.
@@ -83,10 +32,11 @@ func OpenStore(path string) (*StoreCatalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &StoreCatalog{db: db, cache: newRuleCache(RuleCacheSize)}
+	c := &StoreCatalog{db: db, cache: newRuleCache(RuleCacheBytes)}
 	var light []*rule.Rule
 	err = db.EachRule(func(r *rule.Rule) error {
 		light = append(light, lightRule(r))
+		c.cache.preload(r) // decoded already: kept while the budget lasts
 		return nil
 	})
 	if err != nil {
@@ -102,7 +52,9 @@ func OpenStore(path string) (*StoreCatalog, error) {
 	if s, err := db.Stats(); err == nil {
 		fmt.Fprint(h, s.LastBuild.Time.UnixNano())
 		c.light.stats.Built = s.LastBuild.Time.UTC().Format("2006-01-02T15:04:05Z")
+		c.sources = s.LastBuild.Sources
 	}
+	c.cache.sealPreload()
 	c.version = hex.EncodeToString(h.Sum(nil))[:16]
 	return c, nil
 }
