@@ -77,14 +77,56 @@ type Result struct {
 // index holds the facets of every rule in memory, for filtering and
 // counting the facets of a search's whole result.
 type index struct {
-	facet  []string           // value id → facet
-	value  []string           // value id → value
-	ids    map[string][]int32 // facet+"\x00"+lower(value) → value ids
-	rules  map[int64][]int32  // rule → its value ids
-	order  []int64            // every rule, by title then id
-	loaded time.Time
+	facet   []string           // value id → facet
+	value   []string           // value id → value
+	ids     map[string][]int32 // facet+"\x00"+lower(value) → value ids
+	rules   [][]int32          // rule (its n) → its value ids
+	posting [][]int64          // value id → its rules, ascending
+	order   []int64            // every rule, by title then id
+	feeds   ruleSet            // the alert feeds
+	loaded  time.Time
 
 	subtechniques map[string][]int32 // lower-cased technique id → value ids of its sub-techniques
+}
+
+// add records that rule n has value id; rules come in ascending order of n
+// for each value.
+func (ix *index) add(n int64, id int32) {
+	for n >= int64(len(ix.rules)) {
+		ix.rules = append(ix.rules, nil)
+	}
+	for int(id) >= len(ix.posting) {
+		ix.posting = append(ix.posting, nil)
+	}
+	ix.rules[n] = append(ix.rules[n], id)
+	ix.posting[id] = append(ix.posting[id], n)
+}
+
+// ruleSet is a set of rules (their n), one bit each.
+type ruleSet []uint64
+
+func (s ruleSet) has(n int64) bool {
+	w := uint64(n) / 64
+	return w < uint64(len(s)) && s[w]&(1<<(uint64(n)%64)) != 0
+}
+
+// ruleSetOf returns the set of the rules that have one of the value ids.
+func (ix *index) ruleSetOf(ids []int32) ruleSet {
+	s := make(ruleSet, len(ix.rules)/64+1)
+	for _, id := range ids {
+		for _, n := range ix.posting[id] {
+			s[n/64] |= 1 << (uint64(n) % 64)
+		}
+	}
+	return s
+}
+
+// ruleList returns the value ids of rule n, none for a rule it does not hold.
+func (ix *index) ruleList(n int64) []int32 {
+	if n < 0 || n >= int64(len(ix.rules)) {
+		return nil
+	}
+	return ix.rules[n]
 }
 
 func (d *DB) index() (*index, error) {
@@ -93,7 +135,7 @@ func (d *DB) index() (*index, error) {
 }
 
 func (d *DB) loadIndex() (*index, error) {
-	ix := &index{ids: map[string][]int32{}, rules: map[int64][]int32{}, loaded: time.Now(), subtechniques: map[string][]int32{}}
+	ix := &index{ids: map[string][]int32{}, loaded: time.Now(), subtechniques: map[string][]int32{}}
 	rows, err := d.db.Query("SELECT facet, value, rule FROM facets ORDER BY facet, value, rule")
 	if err != nil {
 		return nil, err
@@ -117,11 +159,15 @@ func (d *DB) loadIndex() (*index, error) {
 			}
 			prevF, prevV = f, v
 		}
-		ix.rules[n] = append(ix.rules[n], id)
+		if n < 0 {
+			return nil, fmt.Errorf("facets: rule %d", n)
+		}
+		ix.add(n, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	ix.feeds = ix.ruleSetOf(ix.ids[FacetKind+"\x00"+rule.KindAlertFeed])
 	rows2, err := d.db.Query("SELECT n FROM rules ORDER BY title COLLATE NOCASE, id")
 	if err != nil {
 		return nil, err
@@ -290,49 +336,26 @@ func (ix *index) filter(ns []int64, facets map[string][]string, browse bool) []i
 	if len(facets) == 0 && !browse {
 		return ns
 	}
-	type want map[int32]bool
-	var wants []want
+	var wants []ruleSet
 	for f, vals := range facets {
-		w := want{}
+		var ids []int32
 		for _, v := range vals {
 			v = strings.ToLower(strings.TrimSpace(v))
-			for _, id := range ix.ids[f+"\x00"+v] {
-				w[id] = true
-			}
+			ids = append(ids, ix.ids[f+"\x00"+v]...)
 			if f == FacetTechnique && !strings.Contains(v, ".") {
-				for _, id := range ix.subtechniques[v] {
-					w[id] = true
-				}
+				ids = append(ids, ix.subtechniques[v]...)
 			}
 		}
-		wants = append(wants, w)
-	}
-	feed := map[int32]bool{}
-	if browse {
-		for _, id := range ix.ids[FacetKind+"\x00"+rule.KindAlertFeed] {
-			feed[id] = true
-		}
+		wants = append(wants, ix.ruleSetOf(ids))
 	}
 	out := make([]int64, 0, len(ns))
 next:
 	for _, n := range ns {
-		have := ix.rules[n]
-		if len(feed) > 0 {
-			for _, id := range have {
-				if feed[id] {
-					continue next
-				}
-			}
+		if browse && ix.feeds.has(n) {
+			continue
 		}
 		for _, w := range wants {
-			ok := false
-			for _, id := range have {
-				if w[id] {
-					ok = true
-					break
-				}
-			}
-			if !ok {
+			if !w.has(n) {
 				continue next
 			}
 		}
@@ -346,7 +369,7 @@ next:
 func (ix *index) count(ns []int64, limit int) map[string][]Count {
 	counts := make([]int32, len(ix.value))
 	for _, n := range ns {
-		for _, id := range ix.rules[n] {
+		for _, id := range ix.ruleList(n) {
 			counts[id]++
 		}
 	}
@@ -390,7 +413,7 @@ func (ix *index) top(cs []idCount, limit int) []Count {
 func (ix *index) countFacet(ns []int64, facet string, limit int) []Count {
 	counts := map[int32]int32{}
 	for _, n := range ns {
-		for _, id := range ix.rules[n] {
+		for _, id := range ix.ruleList(n) {
 			if ix.facet[id] == facet {
 				counts[id]++
 			}
@@ -545,19 +568,7 @@ func (d *DB) FacetValues(facet string) ([]Count, error) {
 	cs := []Count{}
 	for id, f := range ix.facet {
 		if f == facet {
-			cs = append(cs, Count{Value: ix.value[id]})
-		}
-	}
-	// Counts from the postings.
-	idx := map[string]int{}
-	for i, c := range cs {
-		idx[c.Value] = i
-	}
-	for _, vals := range ix.rules {
-		for _, id := range vals {
-			if ix.facet[id] == facet {
-				cs[idx[ix.value[id]]].Count++
-			}
+			cs = append(cs, Count{Value: ix.value[id], Count: len(ix.posting[id])})
 		}
 	}
 	sortCounts(cs)

@@ -272,7 +272,11 @@ func TestIndicatorsBrowseVersion(t *testing.T) {
 
 func TestBrowseLeavesOutAlertFeeds(t *testing.T) {
 	ix := &index{ids: map[string][]int32{"kind\x00alert_feed": {0}, "kind\x00detection": {1}, "technique\x00t1059.001": {2}},
-		rules: map[int64][]int32{1: {0}, 2: {1, 2}}, subtechniques: map[string][]int32{"t1059": {2}}}
+		subtechniques: map[string][]int32{"t1059": {2}}}
+	ix.add(1, 0)
+	ix.add(2, 1)
+	ix.add(2, 2)
+	ix.feeds = ix.ruleSetOf(ix.ids["kind\x00alert_feed"])
 	if got := ix.filter([]int64{1, 2}, nil, true); len(got) != 1 || got[0] != 2 {
 		t.Errorf("browse: %v", got)
 	}
