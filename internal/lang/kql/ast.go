@@ -1,5 +1,7 @@
 package kql
 
+import "strings"
+
 // Node is a node of the tree; Span is its byte span [pos, end) in the source.
 type Node interface {
 	Span() (pos, end int)
@@ -84,11 +86,19 @@ const (
 )
 
 // Ident is a name: a column, table, function, variable or keyword argument.
-// Raw is as written (['My Col'], $left); Name is the bare name.
+// Name is the bare name; Quoted is true for a bracketed name (['My Col']).
 type Ident struct {
 	Pos, End int
 	Name     string
-	Raw      string
+	Quoted   bool
+}
+
+// Raw returns the name as KQL writes it: bracketed and quoted when Quoted.
+func (x *Ident) Raw() string {
+	if !x.Quoted {
+		return x.Name
+	}
+	return "['" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(x.Name) + "']"
 }
 
 // Literal is a literal value. Raw is the source text; Value the decoded
@@ -132,6 +142,7 @@ type ParenExpr struct {
 type TupleExpr struct {
 	Pos, End int
 	Elems    []Expr
+	Comma    bool // a comma before the closing parenthesis: (a,)
 }
 
 // BinaryExpr is X Op Y. Op is lower case and canonical: "==", "=~", "and",

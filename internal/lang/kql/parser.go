@@ -219,6 +219,11 @@ func (p *parser) tword(t *Token, w string) bool {
 func (p *parser) is(punct string) bool { return p.tis(p.tok(), punct) }
 func (p *parser) word(w string) bool   { return p.tword(p.tok(), w) }
 
+// trailingComma tells whether the token before a closing parenthesis is a comma.
+func (p *parser) trailingComma() bool {
+	return p.is(")") && p.i > 0 && p.tis(&p.toks[p.i-1], ",")
+}
+
 func (p *parser) got(punct string) bool {
 	if p.is(punct) {
 		p.i++
@@ -439,7 +444,7 @@ func (p *parser) parseTypedNames(defaults bool) []*TypedName {
 	for {
 		if p.is("*") { // (*) in a tabular parameter's schema
 			t := p.next()
-			out = append(out, &TypedName{Name: &Ident{Pos: t.Pos, End: t.End, Name: "*", Raw: "*"}, End: t.End})
+			out = append(out, &TypedName{Name: &Ident{Pos: t.Pos, End: t.End, Name: "*"}, End: t.End})
 		} else {
 			out = append(out, p.parseTypedName(defaults))
 		}
@@ -535,10 +540,11 @@ func (p *parser) parseName() *Ident {
 
 func (p *parser) identOf(t *Token) *Ident {
 	id := p.newIdent()
-	*id = Ident{Pos: t.Pos, End: t.End, Name: p.text(t), Raw: p.text(t)}
+	*id = Ident{Pos: t.Pos, End: t.End, Name: p.text(t)}
 	if len(p.text(t)) > 2 && p.text(t)[0] == '[' {
 		in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
 		id.Name = Unquote(in)
+		id.Quoted = true
 	}
 	return id
 }
@@ -652,7 +658,7 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 		if !p.tis(p.peek(n), "=") || !(allowed[name] || strings.HasPrefix(name, "hint.")) {
 			return out
 		}
-		id := &Ident{Pos: t.Pos, End: p.peek(n - 1).End, Name: name, Raw: name}
+		id := &Ident{Pos: t.Pos, End: p.peek(n - 1).End, Name: name}
 		p.i += n + 1
 		var v Expr
 		if t := p.tok(); t.Kind == Word {
@@ -974,6 +980,7 @@ func (p *parser) parseTableTuple() Expr {
 			break
 		}
 	}
+	tu.Comma = p.trailingComma()
 	tu.End = p.expect(")")
 	return tu
 }
@@ -1058,7 +1065,8 @@ func (p *parser) parseNamedOrExpr() Expr {
 						tu.Elems = append(tu.Elems, p.parseName())
 						p.got(",")
 					}
-					tu.End = p.expect(")")
+					tu.Comma = p.trailingComma()
+	tu.End = p.expect(")")
 					p.expect("=")
 					return &NamedExpr{Name: tu, Value: p.parseExpr()}
 				}
@@ -1244,6 +1252,7 @@ func (p *parser) parseParenNamedList() *TupleExpr {
 			break
 		}
 	}
+	tu.Comma = p.trailingComma()
 	tu.End = p.expect(")")
 	return tu
 }
@@ -1384,6 +1393,7 @@ func (p *parser) parseList() Expr {
 		}
 	}
 	tu.Elems = p.list(mark)
+	tu.Comma = p.trailingComma()
 	tu.End = p.expect(")")
 	return tu
 }
@@ -1582,7 +1592,8 @@ func (p *parser) parsePrimary() Expr {
 					}
 					tu.Elems = append(tu.Elems, p.parseParenElem())
 				}
-				tu.End = p.expect(")")
+				tu.Comma = p.trailingComma()
+	tu.End = p.expect(")")
 				return tu
 			}
 			end := p.expect(")")

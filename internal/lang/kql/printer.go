@@ -53,7 +53,7 @@ func (pr *printer) node(n Node) {
 		pr.stmts(n.Stmts, ";\n")
 	case *LetStmt:
 		pr.s("let ")
-		pr.s(n.Name.Raw)
+		pr.s(n.Name.Raw())
 		pr.s(" = ")
 		pr.node(n.Value)
 	case *SetStmt:
@@ -72,7 +72,7 @@ func (pr *printer) node(n Node) {
 	case *RawStmt:
 		pr.s(n.Text)
 	case *Ident:
-		pr.s(n.Raw)
+		pr.s(n.Raw())
 	case *Literal:
 		pr.s(n.Raw)
 	case *DynamicExpr:
@@ -108,6 +108,9 @@ func (pr *printer) node(n Node) {
 	case *TupleExpr:
 		pr.s("(")
 		pr.list(n.Elems, ", ")
+		if n.Comma {
+			pr.s(",")
+		}
 		pr.s(")")
 	case *BinaryExpr:
 		pr.node(n.X)
@@ -146,7 +149,7 @@ func (pr *printer) node(n Node) {
 	case *SelectorExpr:
 		pr.node(n.X)
 		pr.s(".")
-		pr.s(n.Sel.Raw)
+		pr.s(n.Sel.Raw())
 	case *IndexExpr:
 		pr.node(n.X)
 		if n.Dot {
@@ -161,14 +164,14 @@ func (pr *printer) node(n Node) {
 		pr.s(n.Text)
 	case *NamedExpr:
 		pr.node(n.Name)
-		if id, ok := n.Name.(*Ident); ok && strings.Contains(id.Raw, ".") {
+		if id, ok := n.Name.(*Ident); ok && strings.Contains(id.Name, ".") && !id.Quoted {
 			pr.s("=")
 		} else {
 			pr.s(" = ")
 		}
 		pr.node(n.Value)
 	case *TypedName:
-		pr.s(n.Name.Raw)
+		pr.s(n.Name.Raw())
 		if n.Type != nil {
 			pr.s(":")
 			pr.node(n.Type)
@@ -239,7 +242,7 @@ func (pr *printer) node(n Node) {
 		pr.s(n.Text)
 	case *ScanStep:
 		pr.s("step ")
-		pr.s(n.Name.Raw)
+		pr.s(n.Name.Raw())
 		if n.Optional {
 			pr.s(" optional")
 		}
