@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -313,7 +314,11 @@ func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
 	if neg != "" {
 		expr = "(" + pos + ") NOT (" + neg + ")"
 	}
-	rows, err := d.db.Query(`SELECT rowid FROM search WHERE search MATCH ? ORDER BY bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5)`, expr)
+	st, err := d.prepared(`SELECT rowid FROM search WHERE search MATCH ? ORDER BY bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5)`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Query(expr)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", expr, err)
 	}
@@ -368,9 +373,16 @@ next:
 // frequent first, at most limit per facet (all when limit < 0).
 func (ix *index) count(ns []int64, limit int) map[string][]Count {
 	counts := make([]int32, len(ix.value))
-	for _, n := range ns {
-		for _, id := range ix.ruleList(n) {
-			counts[id]++
+	if len(ns) == len(ix.order) {
+		// Every rule (ns holds each once): the counts are the postings'.
+		for id := range counts {
+			counts[id] = int32(len(ix.posting[id]))
+		}
+	} else {
+		for _, n := range ns {
+			for _, id := range ix.ruleList(n) {
+				counts[id]++
+			}
 		}
 	}
 	byFacet := map[string][]idCount{}
@@ -393,14 +405,36 @@ type idCount struct{ id, n int32 }
 // top returns the limit (all when limit < 0) most frequent values of cs,
 // ties by value: ids are given in the order of the values, case-folded.
 func (ix *index) top(cs []idCount, limit int) []Count {
-	slices.SortFunc(cs, func(a, b idCount) int {
-		if a.n != b.n {
-			return int(b.n - a.n)
+	before := func(a, b idCount) bool { return a.n > b.n || a.n == b.n && a.id < b.id }
+	if limit > 0 && len(cs) > 4*limit {
+		// The best limit by insertion (fields have thousands of values).
+		best := make([]idCount, 0, limit+1)
+		for _, c := range cs {
+			if len(best) == limit && !before(c, best[limit-1]) {
+				continue
+			}
+			i, _ := slices.BinarySearchFunc(best, c, func(a, b idCount) int {
+				if before(a, b) {
+					return -1
+				}
+				return 1
+			})
+			best = slices.Insert(best, i, c)
+			if len(best) > limit {
+				best = best[:limit]
+			}
 		}
-		return int(a.id - b.id)
-	})
-	if limit >= 0 && len(cs) > limit {
-		cs = cs[:limit]
+		cs = best
+	} else {
+		slices.SortFunc(cs, func(a, b idCount) int {
+			if a.n != b.n {
+				return int(b.n - a.n)
+			}
+			return int(a.id - b.id)
+		})
+		if limit >= 0 && len(cs) > limit {
+			cs = cs[:limit]
+		}
 	}
 	out := make([]Count, len(cs))
 	for i, c := range cs {
@@ -455,13 +489,18 @@ func splitNonEmpty(s, sep string) []string {
 	return strings.Split(s, sep)
 }
 
-// inList returns "(?,?,...)" for n values and the values as arguments.
-func inList(ns []int64) (string, []any) {
-	args := make([]any, len(ns))
+// jsonList returns ns as a JSON array, for `IN (SELECT value FROM
+// json_each(?))`: one statement text whatever the number of rules.
+func jsonList(ns []int64) string {
+	b := make([]byte, 0, 8*len(ns)+2)
+	b = append(b, '[')
 	for i, n := range ns {
-		args[i] = n
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, n, 10)
 	}
-	return "(" + strings.TrimSuffix(strings.Repeat("?,", len(ns)), ",") + ")", args
+	return string(append(b, ']'))
 }
 
 // summaries returns the summaries of the rules ns, in the order of ns.
@@ -482,11 +521,14 @@ func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
 // summaryMap returns the summaries of the rules ns by rule.
 func (d *DB) summaryMap(ns []int64) (map[int64]RuleSummary, error) {
 	byN := make(map[int64]RuleSummary, len(ns))
+	st, err := d.prepared(`SELECT ` + summaryColumns + ` FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		return nil, err
+	}
 	for len(ns) > 0 {
 		chunk := ns[:min(len(ns), 500)]
 		ns = ns[len(chunk):]
-		list, args := inList(chunk)
-		rows, err := d.db.Query(`SELECT `+summaryColumns+` FROM rules WHERE n IN `+list, args...)
+		rows, err := st.Query(jsonList(chunk))
 		if err != nil {
 			return nil, err
 		}
@@ -512,9 +554,12 @@ func (d *DB) summaryMap(ns []int64) (map[int64]RuleSummary, error) {
 // first.
 func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 	words := snippetWords(text)
-	list, args := inList(ns)
-	rows, err := d.db.Query(`SELECT s.rowid, s.query, s.description, s.title, r.language
-		FROM search s JOIN rules r ON r.n = s.rowid WHERE s.rowid IN `+list, args...)
+	st, err := d.prepared(`SELECT r.n, s.query, s.description, s.title, r.language
+		FROM rules r JOIN search s ON s.rowid = r.n WHERE r.n IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Query(jsonList(ns))
 	if err != nil {
 		return nil, err
 	}

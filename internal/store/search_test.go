@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -337,5 +340,37 @@ func TestSearchFindsPartialActions(t *testing.T) {
 	// Several words are a text search only.
 	if res, _ := d.Search(Query{Text: runCommand + " again"}); res.Total != 1 {
 		t.Errorf("two words: %d", res.Total)
+	}
+}
+
+// TestTopIsSorted checks the facet counts' best-values selection against a
+// sort, on many values with ties.
+func TestTopIsSorted(t *testing.T) {
+	ix := &index{}
+	var cs []idCount
+	for id := range 500 {
+		ix.value = append(ix.value, fmt.Sprintf("v%03d", id))
+		cs = append(cs, idCount{int32(id), int32((id * 7919) % 13)})
+	}
+	for _, limit := range []int{0, 1, 5, 25, 124, 125, 499, 500, 501, -1} {
+		got := ix.top(slices.Clone(cs), limit)
+		want := slices.Clone(cs)
+		sort.Slice(want, func(i, j int) bool {
+			if want[i].n != want[j].n {
+				return want[i].n > want[j].n
+			}
+			return want[i].id < want[j].id
+		})
+		if limit >= 0 && limit < len(want) {
+			want = want[:limit]
+		}
+		if len(got) != len(want) {
+			t.Fatalf("limit %d: %d values, want %d", limit, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != (Count{Value: ix.value[want[i].id], Count: int(want[i].n)}) {
+				t.Fatalf("limit %d: value %d is %v, want %v", limit, i, got[i], want[i])
+			}
+		}
 	}
 }
