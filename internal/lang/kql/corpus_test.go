@@ -48,6 +48,26 @@ func corpusQueries(tb testing.TB) []*kqldiff.Query {
 	return corpus.queries
 }
 
+// corpusTextsQuiet reads the corpus's query texts, or says why it cannot.
+func corpusTextsQuiet() ([]string, error) {
+	if os.Getenv("RULEDEX_CORPUS") == "" {
+		os.Setenv("RULEDEX_CORPUS", "../../../../shared/corpus")
+	}
+	dir, err := kqldiff.FindCorpus()
+	if err != nil {
+		return nil, err
+	}
+	qs, _, err := kqldiff.LoadQueries(context.Background(), dir)
+	if err != nil {
+		return nil, err
+	}
+	texts := make([]string, len(qs))
+	for i, q := range qs {
+		texts[i] = strings.Clone(q.Text)
+	}
+	return texts, nil
+}
+
 // corpusTexts returns the text of every corpus query, and nothing else: a
 // benchmark holding the read rules would time the garbage collector's
 // scans of them too.
@@ -56,20 +76,9 @@ func corpusTexts(tb testing.TB) []string {
 	if corpus.queries != nil {
 		tb.Fatal("corpusTexts after corpusQueries: the read rules stay live")
 	}
-	if os.Getenv("RULEDEX_CORPUS") == "" {
-		os.Setenv("RULEDEX_CORPUS", "../../../../shared/corpus")
-	}
-	dir, err := kqldiff.FindCorpus()
+	texts, err := corpusTextsQuiet()
 	if err != nil {
 		tb.Skip("corpus absent, the benchmark needs ../shared/corpus: " + err.Error())
-	}
-	qs, _, err := kqldiff.LoadQueries(context.Background(), dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	texts := make([]string, len(qs))
-	for i, q := range qs {
-		texts[i] = strings.Clone(q.Text)
 	}
 	runtime.GC()
 	return texts
@@ -139,4 +148,47 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// FuzzParse checks that no input makes the parser panic, that every error
+// has a position, and that whatever parses prints back to the same tree. It
+// is seeded with queries written for it and, when ../shared/corpus is
+// there, with every KQL query of the corpus.
+func FuzzParse(f *testing.F) {
+	if texts, err := corpusTextsQuiet(); err == nil {
+		for _, q := range texts {
+			f.Add(q)
+		}
+	}
+	for _, s := range []string{
+		"T | where a == 1", "let x = 1; T | extend y = x", `T | parse a with * "x" b:string`, "union A*, (B | take 1)",
+		"T | mv-apply x = y on (top 1 by z)", "print dynamic({'a': [1, {}]})", "T | scan with (step s: a => b = 1;)",
+		"datatable(a:int) [1, 2]", "T | join (U) on $left.a == $right.b", "T | summarize arg_max(t, *) by bin(t, 1h)",
+		"T | where a between (1 .. 2) and b !in~ ('x')", "T | where ['a b'].c[0] has_any (dynamic(['x']))",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		s, errs := kql.Parse(src)
+		if s == nil {
+			t.Fatal("nil tree")
+		}
+		for _, e := range errs {
+			if e.Line < 1 || e.Col < 1 || e.Pos < 0 || e.Pos > len(src) {
+				t.Fatalf("error without a position: %+v", e)
+			}
+		}
+		kql.Summarize(s)
+		if errs != nil {
+			return
+		}
+		out := kql.Print(s)
+		s2, errs2 := kql.Parse(out)
+		if errs2 != nil {
+			t.Fatalf("printed %q does not parse: %v", out, errs2)
+		}
+		if !kql.Equal(s, s2) {
+			t.Fatalf("printed %q parses to another tree", out)
+		}
+	})
 }

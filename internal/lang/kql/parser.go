@@ -1066,7 +1066,7 @@ func (p *parser) parseNamedOrExpr() Expr {
 						p.got(",")
 					}
 					tu.Comma = p.trailingComma()
-	tu.End = p.expect(")")
+					tu.End = p.expect(")")
 					p.expect("=")
 					return &NamedExpr{Name: tu, Value: p.parseExpr()}
 				}
@@ -1593,7 +1593,7 @@ func (p *parser) parsePrimary() Expr {
 					tu.Elems = append(tu.Elems, p.parseParenElem())
 				}
 				tu.Comma = p.trailingComma()
-	tu.End = p.expect(")")
+				tu.End = p.expect(")")
 				return tu
 			}
 			end := p.expect(")")

@@ -210,40 +210,6 @@ func TestLiterals(t *testing.T) {
 	}
 }
 
-func FuzzParse(f *testing.F) {
-	for _, s := range []string{
-		"T | where a == 1", "let x = 1; T | extend y = x", `T | parse a with * "x" b:string`, "union A*, (B | take 1)",
-		"T | mv-apply x = y on (top 1 by z)", "print dynamic({'a': [1, {}]})", "T | scan with (step s: a => b = 1;)",
-		"datatable(a:int) [1, 2]", "T | join (U) on $left.a == $right.b", "T | summarize arg_max(t, *) by bin(t, 1h)",
-		"T | where a between (1 .. 2) and b !in~ ('x')", "T | where ['a b'].c[0] has_any (dynamic(['x']))",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, src string) {
-		s, errs := Parse(src)
-		if s == nil {
-			t.Fatal("nil tree")
-		}
-		for _, e := range errs {
-			if e.Line < 1 || e.Col < 1 || e.Pos < 0 || e.Pos > len(src) {
-				t.Fatalf("error without a position: %+v", e)
-			}
-		}
-		Summarize(s)
-		if errs != nil {
-			return
-		}
-		out := Print(s)
-		s2, errs2 := Parse(out)
-		if errs2 != nil {
-			t.Fatalf("printed %q does not parse: %v", out, errs2)
-		}
-		if !Equal(s, s2) {
-			t.Fatalf("printed %q parses to another tree", out)
-		}
-	})
-}
-
 func TestUnquote(t *testing.T) {
 	for in, want := range map[string]string{
 		`"abc"`: "abc", `'a\'b'`: "a'b", `"C:\\Windows\\System32"`: `C:\Windows\System32`, `"x\ny"`: "x\ny",
