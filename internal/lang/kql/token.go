@@ -410,13 +410,18 @@ var timespanUnits = map[string]bool{
 func (lx *lexer) readString() {
 	src := lx.src
 	p := lx.pos
-	if src[p] == 'h' || src[p] == 'H' {
+	if p < len(src) && (src[p] == 'h' || src[p] == 'H') {
 		p++
 	}
 	verbatim := false
-	if src[p] == '@' {
+	if p < len(src) && src[p] == '@' {
 		verbatim = true
 		p++
+	}
+	if p >= len(src) || src[p] != '\'' && src[p] != '"' {
+		lx.errorf(lx.pos, "string not terminated")
+		lx.pos = p
+		return
 	}
 	q := src[p]
 	p++
