@@ -384,6 +384,34 @@ func decodeRule(s string) (*rule.Rule, error) {
 	return r, nil
 }
 
+// ruleTexts returns the title, description, language and query of an
+// encoded rule, decoding nothing else (for snippets). TestRuleTexts checks
+// it against decodeRule.
+func ruleTexts(s string) (title, description, language, query string, err error) {
+	if len(s) == 0 || s[0] != codecVersion {
+		return "", "", "", "", fmt.Errorf("%w: not a rule of codec version %d", errCorrupt, codecVersion)
+	}
+	d := decoder{s: s, p: 1}
+	d.skip(5) // ID, UID, Name, Platform, Product
+	language = d.str()
+	d.skip(2) // Format, Variant
+	title = d.str()
+	description = d.str()
+	d.skip(2) // Source.Repo, Source.Path
+	d.int()   // Source.Line
+	d.skip(4) // Source.URL, Kind, Status, Severity
+	d.skipStrs()
+	d.skip(3) // Date, Modified, Version
+	d.skipStrs()
+	d.skipStrs()
+	d.skipStrs()
+	for n := d.len(2); n > 0; n-- { // Related
+		d.skip(2)
+	}
+	query = d.str()
+	return title, description, language, query, d.err
+}
+
 // decoder reads an encoded rule. After the first error every read returns
 // a zero value (and every list is empty), so decodeRule checks once.
 type decoder struct {
@@ -453,6 +481,15 @@ func (d *decoder) str() string {
 	d.p += n
 	return s
 }
+
+// skip reads n strings.
+func (d *decoder) skip(n int) {
+	for range n {
+		d.str()
+	}
+}
+
+func (d *decoder) skipStrs() { d.skip(d.len(1)) }
 
 func (d *decoder) strs() []string {
 	n := d.len(1)

@@ -162,3 +162,19 @@ func FuzzDecodeRule(f *testing.F) {
 		}
 	})
 }
+
+// TestRuleTexts checks that ruleTexts finds the texts decodeRule does.
+func TestRuleTexts(t *testing.T) {
+	for seed := range 3 {
+		var r rule.Rule
+		n := seed * 100
+		fillAll(t, reflect.ValueOf(&r).Elem(), &n, seed, 0)
+		title, desc, lang, query, err := ruleTexts(string(encodeRule(nil, &r)))
+		if err != nil || title != r.Title || desc != r.Description || lang != r.Language || query != r.Query {
+			t.Errorf("seed %d: %q %q %q %q %v", seed, title, desc, lang, query, err)
+		}
+	}
+	if _, _, _, _, err := ruleTexts("\x01\x05ab"); !errors.Is(err, errCorrupt) {
+		t.Errorf("truncated: %v", err)
+	}
+}

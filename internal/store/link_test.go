@@ -113,3 +113,69 @@ func TestIncrementalLinks(t *testing.T) {
 		t.Errorf("target gone: %q", got)
 	}
 }
+
+// TestIncrementalCorrelationActions: a correlation's actions are those of
+// the rules it correlates, and are part of its search text; when a target's
+// action changes, an incremental build finds the correlation by the new
+// action and not by the old one, as a full build does.
+func TestIncrementalCorrelationActions(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	tmp := t.TempDir()
+	src := []Source{{Name: "r", Path: dir}}
+	target := func(op string) string {
+		return strings.Replace(sigmaRule("Target", op), "status: test\n", "name: target_rule\nstatus: test\n", 1)
+	}
+	const corr = `title: Many Target
+id: 6c1a0000-0000-4000-8000-00000000c0c1
+correlation:
+    type: event_count
+    rules:
+        - target_rule
+    group-by:
+        - Caller
+    timespan: 5m
+    condition:
+        gte: 3
+level: high
+`
+	const extWrite = "Microsoft.Compute/virtualMachines/extensions/write"
+	writeTree(t, dir, map[string]string{"target.yml": target(runCommand), "corr.yml": corr})
+	db := filepath.Join(tmp, "c.db")
+	found := func(path, text string) bool {
+		t.Helper()
+		d, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		res, err := d.Search(Query{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			if h.Title == "Many Target" {
+				return true
+			}
+		}
+		return false
+	}
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	if !found(db, `"`+runCommand+`"`) || found(db, `"`+extWrite+`"`) {
+		t.Fatalf("first build: the correlation is not found by its target's action alone")
+	}
+	writeTree(t, dir, map[string]string{"target.yml": target(extWrite)})
+	full := filepath.Join(tmp, "full.db")
+	for _, b := range []struct {
+		db   string
+		full bool
+	}{{db, false}, {full, true}} {
+		if _, err := Build(context.Background(), Options{DB: b.db, Sources: src, Full: b.full}); err != nil {
+			t.Fatal(err)
+		}
+		if !found(b.db, `"`+extWrite+`"`) || found(b.db, `"`+runCommand+`"`) {
+			t.Errorf("full %v: the correlation is not found by its target's new action alone", b.full)
+		}
+	}
+}

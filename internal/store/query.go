@@ -554,8 +554,7 @@ func (d *DB) summaryMap(ns []int64) (map[int64]RuleSummary, error) {
 // first.
 func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 	words := snippetWords(text)
-	st, err := d.prepared(`SELECT r.n, s.query, s.description, s.title, r.language
-		FROM rules r JOIN search s ON s.rowid = r.n WHERE r.n IN (SELECT value FROM json_each(?))`)
+	st, err := d.prepared(`SELECT n, body FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
 	if err != nil {
 		return nil, err
 	}
@@ -567,9 +566,13 @@ func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 	out := make(map[int64]Snippet, len(ns))
 	for rows.Next() {
 		var n int64
-		var query, desc, title, lang string
-		if err := rows.Scan(&n, &query, &desc, &title, &lang); err != nil {
+		var body string
+		if err := rows.Scan(&n, &body); err != nil {
 			return nil, err
+		}
+		title, desc, lang, query, err := ruleTexts(body)
+		if err != nil {
+			return nil, fmt.Errorf("rule %d: %w", n, err)
 		}
 		texts := []string{query, desc, title}
 		if lang == "sigma" {

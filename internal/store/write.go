@@ -142,7 +142,7 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 				}
 				kept[pr.n] = true
 				if !it.row.unchanged { // only the cross-references changed
-					if err := w.updateBody(pr.n, r, it.row); err != nil {
+					if err := w.updateBody(pr.n, r, it.row, pr.body); err != nil {
 						return err
 					}
 				}
@@ -399,11 +399,16 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 			return 0, err
 		}
 	}
-	d := row.doc
-	if _, err := w.insSearch.ExecContext(w.ctx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts); err != nil {
+	if err := w.insertSearch(n, *row.doc); err != nil {
 		return 0, err
 	}
 	return n, w.indicators(n, r)
+}
+
+// insertSearch indexes the search text of rule n.
+func (w *writer) insertSearch(n int64, d searchDoc) error {
+	_, err := w.insSearch.ExecContext(w.ctx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts)
+	return err
 }
 
 func (w *writer) indicators(n int64, r *rule.Rule) error {
@@ -431,7 +436,10 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 // updateBody rewrites a rule whose content is unchanged but whose
 // cross-references (corpus counts, links, diagnostics of links) or address
 // changed.
-func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow) error {
+//
+// Its search text holds its actions, which a correlation takes from the
+// rules it correlates: when they changed, the text is indexed again.
+func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored string) error {
 	diags, err := json.Marshal(r.Diagnostics)
 	if err != nil {
 		return err
@@ -442,7 +450,16 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow) error {
 	if _, err := w.delInds.ExecContext(w.ctx, n); err != nil {
 		return err
 	}
-	return w.indicators(n, r)
+	if err := w.indicators(n, r); err != nil {
+		return err
+	}
+	if old, err := decodeRule(stored); err == nil && slices.Equal(old.Actions, r.Actions) {
+		return nil
+	}
+	if _, err := w.delSearch.ExecContext(w.ctx, n); err != nil {
+		return err
+	}
+	return w.insertSearch(n, searchDocOf(r))
 }
 
 func (w *writer) deleteRule(n int64) error {
