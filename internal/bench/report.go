@@ -79,7 +79,7 @@ func (r *Report) Write(w io.Writer) {
 				failed = fmt.Sprintf(", %d failed", o.OracleFailed)
 			}
 			p("kql-oracle run", "%s for %d queries uncached (node start, parse, analysis, JSON%s); ruledex parse+summary %s: %.0fx",
-				dur(o.OracleRun), o.Sample, failed, dur(o.RuledexSum), o.OracleRun.Seconds()/o.RuledexSum.Seconds())
+				dur(o.OracleRun), o.OracleSample, failed, dur(o.RuledexSum), o.OracleRun.Seconds()/o.RuledexSum.Seconds())
 		}
 	}
 

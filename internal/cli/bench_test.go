@@ -145,7 +145,7 @@ func TestBenchQuick(t *testing.T) {
 		`  ruledex parse +(` + d + ` per pass \(` + d + ` CPU\), \d+ queries/s \(median of 1 passes\)|` + skipped + `)`,
 		`  Kusto\.Language parse +(` + d + ` per pass \(` + d + ` CPU\), \d+ queries/s \(warm, median of 1 passes; first parse ` + d + `\)|` + skipped + `)`,
 		`  ratio +(ruledex parses \d+x as fast as Kusto\.Language \(wall time\), \d+x \(CPU time\)|` + skipped + `)`,
-		`  kql-oracle run +(` + d + ` for 20 queries uncached \(node start, parse, analysis, JSON\); ruledex parse\+summary ` + d + `: \d+x|failed: .+|` + skipped + `)`,
+		`  kql-oracle run +(` + d + ` for 6 queries uncached \(node start, parse, analysis, JSON\); ruledex parse\+summary ` + d + `: \d+x|failed: .+|` + skipped + `)`,
 		`search \(store\.Search: first page of 20 hits, facet counts, snippets\)`,
 		`  queries +30 \(10 fixed, \d+ tables and techniques, \d+ from rule titles\)`,
 		`  first search +` + d + ` \(loads the facet index\)`,
