@@ -102,13 +102,17 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		prog.linef("%s is up to date", opt.DB)
 		return sum, nil
 	}
+	var nc *newCatalog
 	if prev != nil {
+		nc = startCatalog(ctx, opt)
+		defer func() { nc.abandon() }()
 		if err := prev.waitRules(); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			prog.linef("last catalog not reused: %v", err)
-			prev = nil
+			nc.abandon()
+			nc, prev = nil, nil
 			if results, err = readSources(ctx, opt, nil, prog); err != nil {
 				return nil, err
 			}
@@ -150,7 +154,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
-	if err := write(ctx, opt, prev, results, sum, prog); err != nil {
+	if err := write(ctx, opt, prev, nc, results, sum, prog); err != nil {
 		return nil, err
 	}
 	sum.Duration = time.Since(start)

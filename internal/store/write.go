@@ -24,33 +24,32 @@ import (
 // rows that changed are rewritten: a rule of the same file content whose
 // encoding is the stored one's is left as it is; one whose cross-references
 // changed has its body rewritten.
-func write(ctx context.Context, opt Options, prev *previous, results []fileResult, sum *Summary, prog *progress) (err error) {
+//
+// nc is the new file made ready by startCatalog, or nil (then write makes
+// it, from prev when not nil).
+func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, results []fileResult, sum *Summary, prog *progress) (err error) {
 	newPath := opt.DB + ".new"
-	removeDB(newPath)
-	defer func() {
-		if err != nil {
-			removeDB(newPath)
-		}
-	}()
-	if prev != nil {
-		if st, e := os.Stat(opt.DB + "-wal"); e == nil && st.Size() > 0 {
-			prev = nil // the last catalog is being written or was not closed cleanly: start afresh
-		} else if e := copyFile(opt.DB, newPath); e != nil {
-			return fmt.Errorf("copy last catalog: %w", e)
-		}
+	var db *sql.DB
+	var reuse bool
+	if nc != nil {
+		db, reuse, err = nc.take()
+	} else {
+		db, reuse, err = openNew(ctx, opt.DB, newPath, prev != nil)
 	}
-	db, err := openWrite(newPath)
 	if err != nil {
 		return err
+	}
+	if !reuse {
+		prev = nil
 	}
 	defer func() {
 		if db != nil {
 			db.Close()
 		}
+		if err != nil {
+			removeDB(newPath)
+		}
 	}()
-	if err := migrate(ctx, db); err != nil {
-		return err
-	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -218,6 +217,83 @@ func write(ctx context.Context, opt Options, prev *previous, results []fileResul
 	}
 	syncPath(filepath.Dir(opt.DB)) // a folder cannot be synced everywhere; the rename is done
 	return nil
+}
+
+// newCatalog is the file a build writes, made ready (the last catalog
+// copied there, opened and migrated) while the build reads and
+// cross-references: copying the catalog and syncing it to the disk (which
+// leaving WAL mode does) is a quarter of an incremental build, and needs
+// no processor.
+type newCatalog struct {
+	path  string
+	done  chan struct{}
+	db    *sql.DB
+	reuse bool // db is a copy of the last catalog
+	err   error
+	taken bool
+}
+
+// startCatalog starts making opt.DB+".new" ready, as a copy of opt.DB.
+func startCatalog(ctx context.Context, opt Options) *newCatalog {
+	c := &newCatalog{path: opt.DB + ".new", done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.db, c.reuse, c.err = openNew(ctx, opt.DB, c.path, true)
+	}()
+	return c
+}
+
+// take waits until the new catalog is ready; the caller owns it then.
+func (c *newCatalog) take() (*sql.DB, bool, error) {
+	<-c.done
+	c.taken = true
+	return c.db, c.reuse, c.err
+}
+
+// abandon waits until the new catalog is ready and removes it, unless it
+// was taken.
+func (c *newCatalog) abandon() {
+	if c == nil {
+		return
+	}
+	<-c.done
+	if !c.taken {
+		if c.db != nil {
+			c.db.Close()
+		}
+		removeDB(c.path)
+	}
+}
+
+// openNew removes what an earlier build left at newPath, copies the
+// catalog at path there when reuse is set and the catalog was closed
+// cleanly, and opens and migrates the new file. reused tells whether it is
+// the copy.
+func openNew(ctx context.Context, path, newPath string, reuse bool) (db *sql.DB, reused bool, err error) {
+	removeDB(newPath)
+	defer func() {
+		if err != nil {
+			if db != nil {
+				db.Close()
+			}
+			db = nil
+			removeDB(newPath)
+		}
+	}()
+	if reuse {
+		if st, e := os.Stat(path + "-wal"); e == nil && st.Size() > 0 {
+			reuse = false // the last catalog is being written or was not closed cleanly: start afresh
+		} else if e := copyFile(path, newPath); e != nil {
+			return nil, false, fmt.Errorf("copy last catalog: %w", e)
+		}
+	}
+	if db, err = openWrite(newPath); err != nil {
+		return nil, false, err
+	}
+	if err = migrate(ctx, db); err != nil {
+		return nil, false, err
+	}
+	return db, reuse, nil
 }
 
 // syncPath flushes the file or folder at p to the disk.
