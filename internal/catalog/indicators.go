@@ -48,9 +48,14 @@ func IndicatorCounts(rules []*rule.Rule) {
 	// exact: values as written → rules, kept only for the values some
 	// case-sensitive indicator has.
 	exactWanted := map[IndicatorKey]bool{}
+	nvalues := 0
 	for _, r := range rules {
 		for _, in := range r.Indicators {
-			if in.Negated || !in.CaseSensitive {
+			if in.Negated {
+				continue
+			}
+			nvalues += len(in.Values)
+			if !in.CaseSensitive {
 				continue
 			}
 			field, kind := Fold(in.Field), MatchKind(in.Kind)
@@ -67,7 +72,7 @@ func IndicatorCounts(rules []*rule.Rule) {
 		all, insens []int32
 		byPlatform  map[string]int
 	}
-	folded := map[IndicatorKey]*entry{}
+	folded := make(map[IndicatorKey]*entry, nvalues)
 	exact := map[IndicatorKey][]int32{}
 	add := func(l []int32, i int32) []int32 {
 		if n := len(l); n > 0 && l[n-1] == i {
@@ -75,10 +80,15 @@ func IndicatorCounts(rules []*rule.Rule) {
 		}
 		return append(l, i)
 	}
-	// keys[i][j][k] is the entry of value k of indicator j of rule i.
-	keys := make([][][]*entry, len(rules))
+	// keys[i][j].entries[k] is the entry of value k of indicator j of rule
+	// i, keys[i][j].field the indicator's folded field.
+	type indKeys struct {
+		field   string
+		entries []*entry
+	}
+	keys := make([][]indKeys, len(rules))
 	for i, r := range rules {
-		keys[i] = make([][]*entry, len(r.Indicators))
+		keys[i] = make([]indKeys, len(r.Indicators))
 		for j, in := range r.Indicators {
 			if in.Negated {
 				continue
@@ -103,7 +113,7 @@ func IndicatorCounts(rules []*rule.Rule) {
 					}
 				}
 			}
-			keys[i][j] = es
+			keys[i][j] = indKeys{field, es}
 		}
 	}
 	var union []int32
@@ -114,11 +124,12 @@ func IndicatorCounts(rules []*rule.Rule) {
 			if in.Negated {
 				continue
 			}
-			field, kind := Fold(in.Field), MatchKind(in.Kind)
+			field, kind := keys[i][j].field, MatchKind(in.Kind)
 			for k, v := range in.Values {
-				e := keys[i][j][k]
-				cc := rule.CorpusCount{Value: v, ByPlatform: map[string]int{}}
+				e := keys[i][j].entries[k]
+				cc := rule.CorpusCount{Value: v}
 				if in.CaseSensitive {
+					cc.ByPlatform = map[string]int{}
 					union = mergeUnion(union[:0], exact[IndicatorKey{field, kind, v}], e.insens)
 					for _, x := range union {
 						if int(x) != i {
@@ -134,6 +145,7 @@ func IndicatorCounts(rules []*rule.Rule) {
 						}
 					}
 					cc.Total = len(e.all)
+					cc.ByPlatform = make(map[string]int, len(e.byPlatform))
 					for p, n := range e.byPlatform {
 						cc.ByPlatform[p] = n
 					}
