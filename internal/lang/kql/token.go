@@ -360,7 +360,7 @@ func (lx *lexer) readNumber() Kind {
 	for p < len(src) && isDigit(src[p]) {
 		p++
 	}
-	if p < len(src) && src[p] == '.' && !(p+1 < len(src) && src[p+1] == '.') {
+	if p+1 < len(src) && src[p] == '.' && isDigit(src[p+1]) { // 1.5; 1.. is a range, 0.A a path
 		kind = Real
 		p++
 		for p < len(src) && isDigit(src[p]) {
