@@ -229,9 +229,9 @@ func (lx *lexer) next() Kind {
 				q++
 			}
 			if q < len(src) && src[q] == '(' {
+				// the text up to the first ')', when it opens no other '('
 				end := strings.IndexByte(src[q:], ')')
-				nl := strings.IndexByte(src[q:], '\n')
-				if end >= 0 && (nl < 0 || nl > end) {
+				if end >= 0 && strings.IndexByte(src[q+1:q+end], '(') < 0 {
 					lx.pos = q + end + 1
 					return TypedLit
 				}
