@@ -456,9 +456,11 @@ func loadPrevious(ctx context.Context, path string) (*previous, error) {
 			rows.Close()
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(diags), &pf.diags); err != nil {
-			rows.Close()
-			return nil, err
+		if diags != "[]" {
+			if err := json.Unmarshal([]byte(diags), &pf.diags); err != nil {
+				rows.Close()
+				return nil, err
+			}
 		}
 		p.files[k] = pf
 	}
@@ -485,11 +487,13 @@ func (p *previous) loadRules(ctx context.Context, d *DB) error {
 		return err
 	}
 	defer rows.Close()
+	var body sql.RawBytes // copied once, not twice as a string destination would
 	for rows.Next() {
 		pr := &prevRule{}
-		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.body, &pr.srcRelated); err != nil {
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &body, &pr.srcRelated); err != nil {
 			return err
 		}
+		pr.body = string(body)
 		p.rules[strings.ToLower(pr.id)] = pr
 		if pf := p.files[fileKey{pr.repo, pr.path}]; pf != nil {
 			pf.rules = append(pf.rules, pr)
