@@ -1209,14 +1209,17 @@ func (p *parser) parsePattern() []Expr {
 	return xs
 }
 
-func (p *parser) parseParenSubquery() Expr {
+func (p *parser) parseParenSubquery() Expr { return p.parenthesised(p.parseSubquery) }
+
+// parenthesised reads ( inner ) as a ParenExpr.
+func (p *parser) parenthesised(inner func() Expr) Expr {
 	start := p.tok().Pos
 	if !p.is("(") {
 		p.unexpected("\"(\"")
 		return &BadExpr{Pos: start, End: start}
 	}
 	p.next()
-	x := p.parseSubquery()
+	x := inner()
 	end := p.expect(")")
 	return &ParenExpr{Pos: start, End: end, X: x}
 }
@@ -1231,15 +1234,7 @@ func (p *parser) parseSubqueryOrPipeline() Expr {
 }
 
 func (p *parser) parseParenSubqueryOrPipeline() Expr {
-	start := p.tok().Pos
-	if !p.is("(") {
-		p.unexpected("\"(\"")
-		return &BadExpr{Pos: start, End: start}
-	}
-	p.next()
-	x := p.parseSubqueryOrPipeline()
-	end := p.expect(")")
-	return &ParenExpr{Pos: start, End: end, X: x}
+	return p.parenthesised(p.parseSubqueryOrPipeline)
 }
 
 // parseParenNamedList reads (name = value, ...) as a tuple.
