@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -112,4 +113,77 @@ func subset(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestIncrementalCorpus: over the whole corpus, an incremental build after
+// a rule is removed and another added makes the catalog a full build makes:
+// every rule with its cross-references (corpus counts of the indicators the
+// new rule shares, same-action links of the one removed), diagnostics and
+// links, and the rows of facets, indicators and search.
+func TestIncrementalCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the whole corpus three times")
+	}
+	srcs := corpusSources(t)
+	tmp := t.TempDir()
+	extra := filepath.Join(tmp, "extra")
+	srcs = append(srcs, Source{Name: "extra", Path: extra})
+	const whoami = `title: Whoami All
+id: 6c1a0000-0000-4000-8000-0000000000ab
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+        CommandLine|contains: ' /all'
+    condition: selection
+level: low
+`
+	writeTree(t, extra, map[string]string{"run_command.yml": sigmaRule("Extra Run Command", runCommand)})
+	db := filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(extra, "run_command.yml")); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, extra, map[string]string{"whoami.yml": whoami})
+	sum, err := Build(context.Background(), Options{DB: db, Sources: srcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Read != 1 || sum.Removed != 1 {
+		t.Errorf("incremental build read %d files and removed %d, want 1 and 1", sum.Read, sum.Removed)
+	}
+	full := filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: full, Sources: srcs, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := allJSON(t, db), allJSON(t, full)
+	if len(a) != len(b) {
+		t.Errorf("incremental build has %d rules, a full build %d", len(a)-1, len(b)-1)
+	}
+	bad := 0
+	for k := range b {
+		if a[k] != b[k] {
+			if bad++; bad <= 3 {
+				x, y := firstDifference(a[k], b[k])
+				t.Errorf("incremental and full builds differ on %s:\n…%s…\n…%s…", k, x, y)
+			}
+		}
+	}
+	if bad > 3 {
+		t.Errorf("and %d more", bad-3)
+	}
+}
+
+// firstDifference returns a and b around where they first differ.
+func firstDifference(a, b string) (string, string) {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-150)
+	return a[from:min(len(a), i+250)], b[from:min(len(b), i+250)]
 }
