@@ -53,49 +53,95 @@ func Export(ctx context.Context, cat Catalog, dir string, opt ExportOptions) (*E
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	dir = filepath.Clean(dir)
 	jobs, err := s.exportJobs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sum := &ExportSummary{}
-	var pages, files, nbytes atomic.Int64
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ch := make(chan exportJob)
-	errc := make(chan error, workers)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
+	// Renderers (as many as processors) hand the files to writers, which
+	// spend their time in the kernel making folders and files (as long as
+	// the rendering, for the corpus): the two overlap.
+	writers := max(4, workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
+	var (
+		pages, files, nbytes atomic.Int64
+		errOnce              sync.Once
+		firstErr             error
+		progMu               sync.Mutex
+		done                 int
+	)
+	fail := func(path string, err error) {
+		errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", path, err) })
+		cancel()
+	}
+	progress := func() {
+		if opt.Progress != nil {
+			progMu.Lock()
+			done++
+			opt.Progress(done, len(jobs))
+			progMu.Unlock()
+		}
+	}
+	var bufs sync.Pool
+	jobc := make(chan exportJob)
+	outc := make(chan exportFile, 4*writers)
+	dirs := newFolders(dir)
+	var rw, ww sync.WaitGroup
+	for range workers {
+		rw.Add(1)
 		go func() {
-			defer wg.Done()
-			var buf bytes.Buffer
-			for j := range ch {
-				n, isPage, err := s.exportOne(ctx, dir, j, &buf)
-				if err != nil {
-					errc <- fmt.Errorf("%s: %w", j.path, err)
-					cancel()
-					return
+			defer rw.Done()
+			for j := range jobc {
+				if ctx.Err() != nil {
+					continue
 				}
-				if n < 0 {
-					n = 0
-				} else {
-					files.Add(1)
+				buf, _ := bufs.Get().(*bytes.Buffer)
+				if buf == nil {
+					buf = new(bytes.Buffer)
 				}
-				nbytes.Add(n)
-				if isPage {
-					pages.Add(1)
+				f, err := s.exportOne(dir, j, buf)
+				if f.buf == nil {
+					bufs.Put(buf)
 				}
-				if opt.Progress != nil {
-					mu.Lock()
-					done++
-					opt.Progress(done, len(jobs))
-					mu.Unlock()
+				switch {
+				case err != nil:
+					fail(j.path, err)
+				case f.target == "": // left out
+					progress()
+				default:
+					outc <- f
+				}
+			}
+		}()
+	}
+	for range writers {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			for f := range outc {
+				if ctx.Err() == nil {
+					err := dirs.make(filepath.Dir(f.target))
+					if err == nil {
+						err = writeNewFile(f.target, f.data)
+					}
+					if err != nil {
+						fail(f.path, err)
+					} else {
+						files.Add(1)
+						nbytes.Add(int64(len(f.data)))
+						if f.page {
+							pages.Add(1)
+						}
+						progress()
+					}
+				}
+				if f.buf != nil {
+					bufs.Put(f.buf)
 				}
 			}
 		}()
@@ -104,61 +150,60 @@ func Export(ctx context.Context, cat Catalog, dir string, opt ExportOptions) (*E
 		if ctx.Err() != nil {
 			break
 		}
-		ch <- j
+		jobc <- j
 	}
-	close(ch)
-	wg.Wait()
-	close(errc)
-	if err := <-errc; err != nil {
-		return nil, err
+	close(jobc)
+	rw.Wait()
+	close(outc)
+	ww.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sum.Pages, sum.Files, sum.Bytes = int(pages.Load()), int(files.Load()), nbytes.Load()
-	return sum, nil
+	return &ExportSummary{Pages: int(pages.Load()), Files: int(files.Load()), Bytes: nbytes.Load()}, nil
 }
 
-// exportOne renders or writes one job.
-func (s *Server) exportOne(ctx context.Context, dir string, j exportJob, buf *bytes.Buffer) (int64, bool, error) {
+// exportFile is a file of the export, made and waiting to be written.
+type exportFile struct {
+	path   string // site path, for errors
+	target string // file path; "" when the job was left out
+	data   []byte
+	buf    *bytes.Buffer // holding data, to reuse once written; nil when data is not in a pooled buffer
+	page   bool
+}
+
+// exportOne renders or makes the file of one job, into buf for a page.
+func (s *Server) exportOne(dir string, j exportJob, buf *bytes.Buffer) (exportFile, error) {
 	rel := strings.TrimPrefix(j.path, "/")
 	if rel == "" || strings.HasSuffix(rel, "/") {
 		rel += "index.html"
 	}
-	target := filepath.Join(dir, filepath.FromSlash(rel))
+	f := exportFile{path: j.path, target: filepath.Join(dir, filepath.FromSlash(rel)), page: j.build != nil}
 	// Every segment was made by Seg, so no path leaves dir; check anyway.
-	if r, err := filepath.Rel(dir, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return 0, false, fmt.Errorf("path outside the export folder")
+	if r, err := filepath.Rel(dir, f.target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return f, fmt.Errorf("path outside the export folder")
 	}
-	var data []byte
-	isPage := j.build != nil
-	if isPage {
-		pg := newStaticPage(j.path, s.cat.Version())
-		name, v, err := j.build(pg)
-		if err != nil {
-			if st, _ := statusOf(err); j.optional && st == 404 {
-				return -1, false, nil // left out
-			}
-			return 0, false, err
-		}
-		buf.Reset()
-		if err := s.render(buf, name, v); err != nil {
-			return 0, false, err
-		}
-		data = buf.Bytes()
-	} else {
+	if !f.page {
 		var err error
-		if data, err = j.data(); err != nil {
-			return 0, false, err
+		f.data, err = j.data()
+		return f, err
+	}
+	pg := newStaticPage(j.path, s.cat.Version())
+	name, v, err := j.build(pg)
+	if err != nil {
+		if st, _ := statusOf(err); j.optional && st == 404 {
+			return exportFile{}, nil // left out
 		}
+		return f, err
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return 0, false, err
+	buf.Reset()
+	if err := s.render(buf, name, v); err != nil {
+		return f, err
 	}
-	if err := os.WriteFile(target, data, 0o644); err != nil {
-		return 0, false, err
-	}
-	return int64(len(data)), isPage, nil
+	f.data, f.buf = buf.Bytes(), buf
+	return f, nil
 }
 
 func jsonFile(v any) func() ([]byte, error) {

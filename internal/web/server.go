@@ -68,12 +68,13 @@ func init() {
 
 // Server serves a Catalog as a website and a JSON API.
 type Server struct {
-	cat   Catalog
-	tmpl  map[string]*template.Template
-	mux   *http.ServeMux
-	bufs  sync.Pool
-	Log   *log.Logger // errors of handlers; nil for none
-	navMu sync.Mutex
+	cat     Catalog
+	tmpl    map[string]*template.Template
+	layouts *layouts
+	mux     *http.ServeMux
+	bufs    sync.Pool
+	Log     *log.Logger // errors of handlers; nil for none
+	navMu   sync.Mutex
 
 	pages    *pageCache    // pages slow to make, by URL
 	slowPage time.Duration // pages that take longer are kept
@@ -119,7 +120,11 @@ func New(cat Catalog) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cat: cat, tmpl: t, pages: newPageCache(pageCacheSize), slowPage: slowPage}
+	l, err := newLayouts()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cat: cat, tmpl: t, layouts: l, pages: newPageCache(pageCacheSize), slowPage: slowPage}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.routes()
 	return s, nil
@@ -161,7 +166,7 @@ var funcs = template.FuncMap{
 
 // parseTemplates parses every page template with the layout and partials.
 func parseTemplates() (map[string]*template.Template, error) {
-	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("partials").Funcs(funcs).ParseFS(templateFS, "templates/partials.html")
 	if err != nil {
 		return nil, err
 	}
@@ -187,16 +192,32 @@ func parseTemplates() (map[string]*template.Template, error) {
 	return out, nil
 }
 
-// render executes page template name with data into buf.
+// render executes page template name with data into buf: the layout's
+// pieces (see layouts) around the template's "main".
 func (s *Server) render(buf *bytes.Buffer, name string, data any) error {
 	t, ok := s.tmpl[name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
 	start := buf.Len()
-	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
+	pd, ok := data.(interface{ Self() *Page })
+	if !ok {
+		return fmt.Errorf("template %q: data %T has no Page", name, data)
+	}
+	p := pd.Self()
+	lp, err := s.layouts.pieces(p)
+	if err != nil {
 		return err
 	}
+	buf.WriteString(lp.beforeTitle)
+	escapeBytes(buf, p.Title)
+	buf.WriteString(lp.beforeCrumbs)
+	writeCrumbs(buf, p.Crumbs)
+	buf.WriteString(lp.beforeMain)
+	if err := t.ExecuteTemplate(buf, "main", data); err != nil {
+		return err
+	}
+	buf.WriteString(lp.end)
 	if b := buf.Bytes()[start:]; !utf8.Valid(b) {
 		// Rule files and URLs may hold bytes that are not UTF-8; the page
 		// says it is UTF-8, so it must be.
