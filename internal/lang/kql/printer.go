@@ -149,6 +149,9 @@ func (pr *printer) node(n Node) {
 	case *SelectorExpr:
 		pr.node(n.X)
 		pr.s(".")
+		if raw := n.Sel.Raw(); raw != "" && isDigit(raw[0]) {
+			pr.s(" ") // 0. 0A: ".0" would read as a number
+		}
 		pr.s(n.Sel.Raw())
 	case *IndexExpr:
 		pr.node(n.X)
