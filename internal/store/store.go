@@ -127,11 +127,14 @@ type DB struct {
 }
 
 // Open opens the catalog built at path, read-only.
-func Open(p string) (*DB, error) {
+func Open(p string) (*DB, error) { return open(p) }
+
+// open is Open with more pragmas.
+func open(p string, pragmas ...string) (*DB, error) {
 	if _, err := os.Stat(p); err != nil {
 		return nil, fmt.Errorf("open catalog: %w (build one with `ruledex build`)", err)
 	}
-	db, err := sql.Open("sqlite", dsn(p, true, "busy_timeout(5000)", "query_only(1)"))
+	db, err := sql.Open("sqlite", dsn(p, true, append([]string{"busy_timeout(5000)", "query_only(1)"}, pragmas...)...))
 	if err != nil {
 		return nil, err
 	}
