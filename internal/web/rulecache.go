@@ -13,7 +13,7 @@ import (
 // its in-memory index) and keeps them while the budget lasts: the corpus of
 // 6,600 rules takes about 70 MB, so it is kept whole and no request reads
 // the database for a rule. A larger catalog keeps the most recently used.
-const RuleCacheBytes = 192 << 20
+const RuleCacheBytes = 128 << 20
 
 // ruleCache keeps decoded rules by id. The rules preloaded by OpenStore are
 // in a map read without a lock; the others (when the preload ran out of

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -76,8 +77,9 @@ type Server struct {
 	Log     *log.Logger // errors of handlers; nil for none
 	navMu   sync.Mutex
 
-	pages    *pageCache    // pages slow to make, by URL
-	slowPage time.Duration // pages that take longer are kept
+	pages     *pageCache    // pages slow to make, by URL
+	rulePages *keptPages    // rule pages, by URL
+	slowPage  time.Duration // pages that take longer are kept
 
 	longMu  sync.Mutex
 	longIDs map[string]string // IDPath → id, for ids whose path is cut and hashed
@@ -124,7 +126,8 @@ func New(cat Catalog) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cat: cat, tmpl: t, layouts: l, pages: newPageCache(pageCacheSize), slowPage: slowPage}
+	s := &Server{cat: cat, tmpl: t, layouts: l, pages: newPageCache(pageCacheSize),
+		rulePages: newKeptPages(RulePageCacheBytes), slowPage: slowPage}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.routes()
 	return s, nil
@@ -301,13 +304,23 @@ func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
 type pageFunc func(ctx context.Context, pg Page, r *http.Request) (string, any, error)
 
 // page serves an HTML page built by f.
-func (s *Server) page(f pageFunc) http.HandlerFunc {
+func (s *Server) page(f pageFunc) http.HandlerFunc { return s.pageKept(f, false) }
+
+// pageKept serves an HTML page built by f; with keep, every page made for a
+// URL without a query string is kept (rulePages), else those slow to make.
+func (s *Server) pageKept(f pageFunc, keep bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if notModified(w, r, s.etag(r)) {
 			return
 		}
 		key := r.URL.RequestURI()
-		if body, ok := s.pages.get(key); ok {
+		keep := keep && r.URL.RawQuery == ""
+		if keep {
+			if body, ok := s.rulePages.get(key); ok {
+				s.writeBody(w, r, http.StatusOK, body)
+				return
+			}
+		} else if body, ok := s.pages.get(key); ok {
 			s.writeBody(w, r, http.StatusOK, body)
 			return
 		}
@@ -325,7 +338,9 @@ func (s *Server) page(f pageFunc) http.HandlerFunc {
 			s.renderFailed(w, r, err)
 			return
 		}
-		if time.Since(t0) >= s.slowPage && buf.Len() <= maxKeptPage {
+		if keep {
+			s.rulePages.put(key, bytes.Clone(buf.Bytes()))
+		} else if time.Since(t0) >= s.slowPage && buf.Len() <= maxKeptPage {
 			s.pages.put(key, bytes.Clone(buf.Bytes()))
 		}
 		s.writeBody(w, r, http.StatusOK, buf.Bytes())
@@ -343,6 +358,8 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, status int, b
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
+	// With its length stated, the page goes out in one write, not chunked.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		w.Write(body)
@@ -407,7 +424,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /static/", s.serveStatic)
 	m.HandleFunc("GET /{$}", s.page(s.homePage))
 	m.HandleFunc("GET /rules/{$}", s.page(s.browsePage))
-	m.HandleFunc("GET /rules/{id...}", s.page(s.rulePageHandler))
+	m.HandleFunc("GET /rules/{id...}", s.pageKept(s.rulePageHandler, true))
 	m.HandleFunc("GET /search/{$}", s.page(s.searchPage))
 	m.HandleFunc("GET /search", s.page(s.searchPage))
 	m.HandleFunc("GET /attack/{$}", s.page(s.attackPage))
