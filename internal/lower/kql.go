@@ -62,7 +62,7 @@ type kqlLowering struct {
 	lineAt   []int // byte offsets of line starts
 	depth    int   // pipelines being lowered: 1 for the query's own
 	groupBy  []string
-	cur      *schema       // the columns before the operator being lowered
+	cur      *schema        // the columns before the operator being lowered
 	joinOn   map[int]string // top-level join stage → its keys ("Caller = UserPrincipalName")
 	conns    map[int]string // top-level where stage → "and", "or" or "" (both) joining its predicates
 }
