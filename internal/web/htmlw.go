@@ -461,3 +461,70 @@ func hitsHTML(p *Page, hs []Hit) template.HTML {
 	w.raw("</ol>")
 	return w.html()
 }
+
+// indicatorUsesHTML renders the rows of an indicator page: the rules that
+// match the value, and how.
+func indicatorUsesHTML(p *Page, us []IndicatorUse) template.HTML {
+	var w htmlw
+	w.b.Grow(300 * len(us))
+	for _, u := range us {
+		w.raw(`<tr><td><span class="badge p-` + className(u.Platform) + `">`)
+		w.text(u.Platform)
+		w.raw("</span></td><td>")
+		title := u.Title
+		if title == "" {
+			title = u.ID
+		}
+		w.link(p.RuleHref(u.ID), title, false)
+		w.raw(`<div class="sub">`)
+		w.text(u.Path)
+		w.raw("</div></td><td>")
+		w.text(kindLabel(u.Kind, u.CaseSensitive, false, u.All))
+		w.raw("</td></tr>\n")
+	}
+	return w.html()
+}
+
+// indicatorListHTML renders the rows of a list of indicators; field tells
+// whether the list is of one field (and has no field column).
+func indicatorListHTML(p *Page, ins []IndicatorSummary, field bool) template.HTML {
+	var w htmlw
+	w.b.Grow(400 * len(ins))
+	for _, in := range ins {
+		w.raw("<tr>")
+		if !field {
+			w.raw("<td>")
+			w.link(p.FieldHref(in.Field), in.Field, true)
+			w.raw("</td>")
+		}
+		w.raw("<td>")
+		w.text(in.Kind)
+		w.raw("</td><td><a")
+		w.href(p.IndicatorHref(in.Field, in.Kind, in.Value))
+		w.raw(`><code class="wrap">`)
+		w.value(in.Value)
+		w.raw(`</code></a></td><td class="num">` + fmtInt(in.Rules) + "</td><td>")
+		for i, kv := range sortedCounts(in.ByPlatform) {
+			if i > 0 {
+				w.raw(", ")
+			}
+			w.text(kv.Key)
+			w.raw(" " + strconv.Itoa(kv.Count))
+		}
+		w.raw("</td></tr>\n")
+	}
+	return w.html()
+}
+
+// fieldCountsHTML renders a list of fields linked to their pages, with
+// their counts.
+func fieldCountsHTML(p *Page, fs []FacetCount) template.HTML {
+	var w htmlw
+	w.b.Grow(100 * len(fs))
+	for _, f := range fs {
+		w.raw("<li>")
+		w.link(p.FieldHref(f.Value), f.Value, true)
+		w.raw(` <span class="n">` + fmtInt(f.Count) + "</span></li>")
+	}
+	return w.html()
+}

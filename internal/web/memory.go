@@ -24,6 +24,8 @@ type Memory struct {
 	stats       *Stats
 	cov         *Coverage
 	inds        []IndicatorSummary           // most used first
+	indsByField map[string][]int             // lower-cased field → indexes in inds
+	indFields   []FacetCount                 // the fields of inds, most used first
 	indRules    map[indKey][]IndicatorUse    // exact (field, kind, value), field and value lower-cased
 	indAny      map[[2]string][]IndicatorUse // (field, value) of any kind
 	indCanon    map[[2]string][2]string      // (field, value) lower-cased → as first written
@@ -132,12 +134,17 @@ func NewMemory(rules []*rule.Rule) *Memory {
 		}
 		return a.Value < b.Value
 	})
-	for _, s := range m.inds {
+	m.indsByField = map[string][]int{}
+	fieldCounts := map[string]int{}
+	for i, s := range m.inds {
 		k := [2]string{strings.ToLower(s.Field), strings.ToLower(s.Value)}
 		if _, ok := m.indCanon[k]; !ok {
 			m.indCanon[k] = [2]string{s.Field, s.Value}
 		}
+		m.indsByField[k[0]] = append(m.indsByField[k[0]], i)
+		fieldCounts[s.Field]++
 	}
+	m.indFields = sortFieldCounts(fieldCounts)
 	// Corpus counts: how many other rules match the same (field, kind, value).
 	for _, r := range m.rules {
 		for i := range r.Indicators {
@@ -584,34 +591,58 @@ func (m *Memory) Indicators(_ context.Context, q IndicatorQuery) (*IndicatorList
 	qq := Query{Page: q.Page, PerPage: q.PerPage}.Norm()
 	text := strings.ToLower(q.Text)
 	out := &IndicatorList{Page: qq.Page, PerPage: qq.PerPage, Indicators: []IndicatorSummary{}, Fields: []FacetCount{}}
-	fields := map[string]int{}
 	start := (qq.Page - 1) * qq.PerPage
-	for _, s := range m.inds {
-		if q.Field != "" && !strings.EqualFold(s.Field, q.Field) {
-			continue
+	if q.Field == "" && q.Kind == "" && text == "" {
+		// Every indicator: a page of the list made once.
+		out.Total, out.Fields = len(m.inds), m.indFields
+		if start < len(m.inds) {
+			end := min(start+qq.PerPage, len(m.inds))
+			out.Indicators = m.inds[start:end:end]
 		}
+		return out, nil
+	}
+	each := func(f func(s *IndicatorSummary)) {
+		if q.Field == "" {
+			for i := range m.inds {
+				f(&m.inds[i])
+			}
+			return
+		}
+		for _, i := range m.indsByField[strings.ToLower(q.Field)] {
+			f(&m.inds[i])
+		}
+	}
+	fields := map[string]int{}
+	each(func(s *IndicatorSummary) {
 		if q.Kind != "" && s.Kind != q.Kind {
-			continue
+			return
 		}
 		if text != "" && !strings.Contains(strings.ToLower(s.Value), text) {
-			continue
+			return
 		}
 		fields[s.Field]++
 		if out.Total >= start && out.Total < start+qq.PerPage {
-			out.Indicators = append(out.Indicators, s)
+			out.Indicators = append(out.Indicators, *s)
 		}
 		out.Total++
-	}
-	for f, n := range fields {
-		out.Fields = append(out.Fields, FacetCount{f, n})
-	}
-	sort.Slice(out.Fields, func(i, j int) bool {
-		if out.Fields[i].Count != out.Fields[j].Count {
-			return out.Fields[i].Count > out.Fields[j].Count
-		}
-		return out.Fields[i].Value < out.Fields[j].Value
 	})
+	out.Fields = sortFieldCounts(fields)
 	return out, nil
+}
+
+// sortFieldCounts lists fields by count, most first, then by name.
+func sortFieldCounts(m map[string]int) []FacetCount {
+	out := make([]FacetCount, 0, len(m))
+	for f, n := range m {
+		out = append(out, FacetCount{f, n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Value < out[j].Value
+	})
+	return out
 }
 
 // Indicator implements Catalog.

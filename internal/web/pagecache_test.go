@@ -1,7 +1,9 @@
 package web
 
 import (
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +59,44 @@ func TestKeptPages(t *testing.T) {
 	}
 	if c.hits < 32*10/8 { // a strict least-recently-used order finds none
 		t.Errorf("%d hits of %d reads in turn", c.hits, 32*10)
+	}
+}
+
+// TestIndicatorsIndex: Memory.Indicators, which lists a field's indicators
+// through an index and every indicator from a list made once, finds what a
+// scan of every indicator finds.
+func TestIndicatorsIndex(t *testing.T) {
+	m := testCatalog(t)
+	scan := func(q IndicatorQuery) *IndicatorList {
+		qq := Query{Page: q.Page, PerPage: q.PerPage}.Norm()
+		out := &IndicatorList{Page: qq.Page, PerPage: qq.PerPage, Indicators: []IndicatorSummary{}}
+		fields := map[string]int{}
+		start := (qq.Page - 1) * qq.PerPage
+		for _, s := range m.inds {
+			if q.Field != "" && !strings.EqualFold(s.Field, q.Field) || q.Kind != "" && s.Kind != q.Kind ||
+				q.Text != "" && !strings.Contains(strings.ToLower(s.Value), strings.ToLower(q.Text)) {
+				continue
+			}
+			fields[s.Field]++
+			if out.Total >= start && out.Total < start+qq.PerPage {
+				out.Indicators = append(out.Indicators, s)
+			}
+			out.Total++
+		}
+		out.Fields = sortFieldCounts(fields)
+		return out
+	}
+	field := m.inds[0].Field
+	for _, q := range []IndicatorQuery{
+		{}, {PerPage: 3}, {PerPage: 3, Page: 2}, {Page: 1000}, {Field: field}, {Field: strings.ToUpper(field), PerPage: 1, Page: 2},
+		{Field: field, Kind: m.inds[0].Kind}, {Kind: "eq"}, {Text: "exe"}, {Field: "CommandLine", Text: "EXE", PerPage: 2}, {Field: "nope"},
+	} {
+		got, err := m.Indicators(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := scan(q); !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v:\n got %+v\nwant %+v", q, got, want)
+		}
 	}
 }

@@ -835,11 +835,12 @@ func (s *Server) eventPageHandler(ctx context.Context, pg Page, r *http.Request)
 // indicatorsData lists indicator values.
 type indicatorsData struct {
 	Page
-	Heading string
-	Field   string
-	Q       string
-	List    *IndicatorList
-	Pager   Pager
+	Heading   string
+	Field     string
+	Q         string
+	List      *IndicatorList
+	Pager     Pager
+	FieldList template.HTML // the items of List.Fields, on the index
 }
 
 func (s *Server) indicators(ctx context.Context, pg Page, field, text string, page int) (string, any, error) {
@@ -861,12 +862,31 @@ func (s *Server) indicators(ctx context.Context, pg Page, field, text string, pa
 	}
 	pg.Title = heading
 	d := &indicatorsData{Page: pg, Heading: heading, Field: field, Q: text, List: list}
+	if field == "" {
+		d.FieldList = s.fieldList(&d.Page, text, list.Fields)
+	}
 	d.Pager = makePager(&d.Page, listPath, &Result{Total: list.Total, Page: list.Page, PerPage: list.PerPage, Hits: make([]Hit, len(list.Indicators))})
 	d.Crumbs = []Crumb{{"Indicators", d.Href("/indicators/")}}
 	if field != "" {
 		d.Crumbs = append(d.Crumbs, Crumb{field, ""})
 	}
 	return "indicators", d, nil
+}
+
+// fieldList renders the fields of the indicator index, the same on every
+// page of it (hundreds of fields): once per depth of page when the index
+// is not filtered by text.
+func (s *Server) fieldList(p *Page, text string, fs []FacetCount) template.HTML {
+	if text != "" {
+		return fieldCountsHTML(p, fs)
+	}
+	k := [2]string{strconv.FormatBool(p.Static), p.Base}
+	if v, ok := s.fieldLists.Load(k); ok {
+		return v.(template.HTML)
+	}
+	h := fieldCountsHTML(p, fs)
+	s.fieldLists.Store(k, h)
+	return h
 }
 
 func (s *Server) indicatorsIndexHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {

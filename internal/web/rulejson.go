@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"slices"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -22,7 +21,9 @@ func marshalRule(r *rule.Rule) ([]byte, error) {
 	c.Stages = cloneStages(r.Stages)
 	c.SameAction = slices.Clone(r.SameAction)
 	c.NearDuplicates = slices.Clone(r.NearDuplicates)
-	return json.Marshal(&c)
+	// What json.Marshal(&c) writes, without its second pass over the
+	// output (which MarshalJSON made with json.Marshal already).
+	return c.MarshalJSON()
 }
 
 func cloneStages(ss []rule.Stage) []rule.Stage {

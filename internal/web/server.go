@@ -81,6 +81,8 @@ type Server struct {
 	rulePages *keptPages    // rule pages, by URL
 	slowPage  time.Duration // pages that take longer are kept
 
+	fieldLists sync.Map // Page.Static and Base → the field list of the indicator index (fieldCountsHTML)
+
 	longMu  sync.Mutex
 	longIDs map[string]string // IDPath → id, for ids whose path is cut and hashed
 }
@@ -150,6 +152,8 @@ var funcs = template.FuncMap{
 	"value":               valueHTML,
 	"facetListHTML":       facetListHTML,
 	"hitsHTML":            hitsHTML,
+	"indicatorUsesHTML":   indicatorUsesHTML,
+	"indicatorListHTML":   indicatorListHTML,
 	"attackRowsHTML":      attackRowsHTML,
 	"indicatorRowsHTML":   indicatorRowsHTML,
 	"outputRowsHTML":      outputRowsHTML,
