@@ -101,14 +101,7 @@ func valueHTML(s string) template.HTML {
 
 func (w *htmlw) html() template.HTML { return template.HTML(w.b.String()) }
 
-// stagesHTML renders stages as the nested list of the rule page.
-func stagesHTML(ss []stageView) template.HTML {
-	var w htmlw
-	w.b.Grow(256 * len(ss))
-	writeStages(&w, ss)
-	return w.html()
-}
-
+// writeStages renders stages as the nested list of the rule page.
 func writeStages(w *htmlw, ss []stageView) {
 	w.raw(`<ol class="stages">`)
 	for _, st := range ss {
@@ -180,9 +173,8 @@ func writeStages(w *htmlw, ss []stageView) {
 	w.raw("</ol>")
 }
 
-// indicatorValuesHTML renders the values of one indicator row with their corpus counts.
-func indicatorValuesHTML(vs []indicatorValue) template.HTML {
-	var w htmlw
+// writeIndicatorValues renders the values of one indicator row with their corpus counts.
+func writeIndicatorValues(w *htmlw, vs []indicatorValue) {
 	w.raw(`<ul class="vals">`)
 	for _, v := range vs {
 		w.raw("<li>")
@@ -218,12 +210,10 @@ func indicatorValuesHTML(vs []indicatorValue) template.HTML {
 		w.raw("</li>")
 	}
 	w.raw("</ul>")
-	return w.html()
 }
 
-// tagsHTML renders links as tags, each text followed by suffix.
-func tagsHTML(ls []link, suffix string) template.HTML {
-	var w htmlw
+// writeTags renders links as tags, each text followed by suffix.
+func writeTags(w *htmlw, ls []link, suffix string) {
 	for _, l := range ls {
 		w.raw(`<a class="tag"`)
 		w.href(l.URL)
@@ -232,12 +222,10 @@ func tagsHTML(ls []link, suffix string) template.HTML {
 		w.raw(suffix)
 		w.raw("</a> ")
 	}
-	return w.html()
 }
 
-// attackRowsHTML renders the rows of the rule page's ATT&CK table.
-func attackRowsHTML(d *ruleData) template.HTML {
-	var w htmlw
+// writeAttackRows renders the rows of the rule page's ATT&CK table.
+func writeAttackRows(w *htmlw, d *ruleData) {
 	for _, row := range d.Tactics {
 		w.raw("<tr><td>")
 		w.text(row.Tactic)
@@ -279,12 +267,10 @@ func attackRowsHTML(d *ruleData) template.HTML {
 		}
 		w.raw("</td></tr>\n")
 	}
-	return w.html()
 }
 
-// indicatorRowsHTML renders the rows of the indicators table.
-func indicatorRowsHTML(rows []indicatorRow) template.HTML {
-	var w htmlw
+// writeIndicatorRows renders the rows of the indicators table.
+func writeIndicatorRows(w *htmlw, rows []indicatorRow) {
 	for _, row := range rows {
 		if row.Negated {
 			w.raw(`<tr class="neg"><td>`)
@@ -295,15 +281,13 @@ func indicatorRowsHTML(rows []indicatorRow) template.HTML {
 		w.raw("</td><td>")
 		w.text(row.Label)
 		w.raw("</td><td>")
-		w.raw(string(indicatorValuesHTML(row.Values)))
+		writeIndicatorValues(w, row.Values)
 		w.raw("</td></tr>\n")
 	}
-	return w.html()
 }
 
-// outputRowsHTML renders the rows of the output fields table.
-func outputRowsHTML(os []rule.OutputField) template.HTML {
-	var w htmlw
+// writeOutputRows writes the rows of the output fields table.
+func writeOutputRows(w *htmlw, os []rule.OutputField) {
 	for _, o := range os {
 		w.raw("<tr><td><code>")
 		w.text(o.Name)
@@ -326,12 +310,10 @@ func outputRowsHTML(os []rule.OutputField) template.HTML {
 		w.text(o.Entity)
 		w.raw("</td></tr>\n")
 	}
-	return w.html()
 }
 
-// refRowsHTML renders the rows of a table of rule references.
-func refRowsHTML(refs []refView, actions bool) template.HTML {
-	var w htmlw
+// writeRefRows writes the rows of a table of rule references.
+func writeRefRows(w *htmlw, refs []refView, actions bool) {
 	for _, r := range refs {
 		w.raw(`<tr><td><span class="badge p-` + className(r.Platform) + `">`)
 		w.text(r.Platform)
@@ -358,12 +340,10 @@ func refRowsHTML(refs []refView, actions bool) template.HTML {
 		}
 		w.raw("</tr>\n")
 	}
-	return w.html()
 }
 
-// referenceItemsHTML renders the rule's references: links when they are http(s).
-func referenceItemsHTML(ls []link) template.HTML {
-	var w htmlw
+// writeReferenceItems renders the rule's references: links when they are http(s).
+func writeReferenceItems(w *htmlw, ls []link) {
 	for _, l := range ls {
 		w.raw("<li>")
 		if l.URL != "" {
@@ -377,7 +357,6 @@ func referenceItemsHTML(ls []link) template.HTML {
 		}
 		w.raw("</li>\n")
 	}
-	return w.html()
 }
 
 // facetListHTML renders the facet groups of a listing's sidebar.

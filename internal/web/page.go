@@ -465,13 +465,3 @@ func plural(n int, one, many string) string {
 	}
 	return fmtInt(n) + " " + many
 }
-
-// Values that templates hand to sub-templates, which see only their argument.
-
-type refsCtx struct {
-	Refs    []refView
-	Actions bool
-}
-
-// RefsCtx pairs rule references with whether to show their actions, for the "refs" template.
-func (p *Page) RefsCtx(rs []refView, actions bool) refsCtx { return refsCtx{rs, actions} }

@@ -20,8 +20,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/ruledex/ruledex/internal/rule"
 )
 
 //go:embed templates/*.html
@@ -136,42 +134,28 @@ func New(cat Catalog) (*Server, error) {
 }
 
 var funcs = template.FuncMap{
-	"hl":                  Highlight,
-	"mark":                markSnippet,
-	"join":                strings.Join,
-	"kindLabel":           kindLabel,
-	"safeURL":             safeURL,
-	"fmtInt":              fmtInt,
-	"plural":              plural,
-	"heat":                heatClass,
-	"lower":               strings.ToLower,
-	"cls":                 className,
-	"stagesHTML":          stagesHTML,
-	"indicatorValuesHTML": indicatorValuesHTML,
-	"tagsHTML":            tagsHTML,
-	"value":               valueHTML,
-	"facetListHTML":       facetListHTML,
-	"hitsHTML":            hitsHTML,
-	"indicatorUsesHTML":   indicatorUsesHTML,
-	"indicatorListHTML":   indicatorListHTML,
-	"attackRowsHTML":      attackRowsHTML,
-	"indicatorRowsHTML":   indicatorRowsHTML,
-	"outputRowsHTML":      outputRowsHTML,
-	"refRowsHTML":         refRowsHTML,
-	"referenceItemsHTML":  referenceItemsHTML,
-	"add":                 func(a, b int) int { return a + b },
-	"counts":              sortedCounts,
-	"tacticName": func(s string) string {
-		if t, ok := LookupTactic(s); ok {
-			return t.Name
-		}
-		return s
-	},
-	"fileLine": func(r *rule.Rule, n int) int { return max(r.QueryLine, 1) + max(n, 1) - 1 },
-	"oneLine":  func(s string) string { return strings.Join(strings.Fields(s), " ") },
+	"hl":                Highlight,
+	"mark":              markSnippet,
+	"join":              strings.Join,
+	"kindLabel":         kindLabel,
+	"safeURL":           safeURL,
+	"fmtInt":            fmtInt,
+	"plural":            plural,
+	"heat":              heatClass,
+	"lower":             strings.ToLower,
+	"cls":               className,
+	"value":             valueHTML,
+	"facetListHTML":     facetListHTML,
+	"ruleMainHTML":      ruleMainHTML,
+	"hitsHTML":          hitsHTML,
+	"indicatorUsesHTML": indicatorUsesHTML,
+	"indicatorListHTML": indicatorListHTML,
+	"add":               func(a, b int) int { return a + b },
+	"counts":            sortedCounts,
 }
 
-// parseTemplates parses every page template with the layout and partials.
+// parseTemplates parses every page template with the partials (the layout
+// is parsed apart: see layouts).
 func parseTemplates() (map[string]*template.Template, error) {
 	base, err := template.New("partials").Funcs(funcs).ParseFS(templateFS, "templates/partials.html")
 	if err != nil {
