@@ -4,8 +4,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/ruledex/ruledex/internal/catalog"
 )
 
 // TestCorpusPages renders the page and the JSON of every rule of the corpus
@@ -14,9 +12,7 @@ func TestCorpusPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus test skipped in -short mode")
 	}
-	rs := corpusRules(t)
-	catalog.CrossReference(rs)
-	m := NewMemory(rs)
+	m := NewMemory(sharedCorpusRules(t))
 	s, err := New(m)
 	if err != nil {
 		t.Fatal(err)

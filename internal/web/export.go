@@ -280,7 +280,17 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 		})
 		jobs[len(jobs)-1].optional = true
 	}
-	// Tables, repositories, events and the other facets.
+	// Tables, repositories, events and the other facets. A listing's pages
+	// are counted from its own query, not from the facet's count: values
+	// compare case-insensitively, so the listing of "SignInLogs" holds the
+	// rules of "SigninLogs" too.
+	total := func(fs ...Facet) (int, error) {
+		r, err := cat.Search(ctx, Query{Facets: fs, PerPage: 1})
+		if err != nil {
+			return 0, err
+		}
+		return r.Total, nil
+	}
 	for _, key := range []string{"table", "repo"} {
 		idx := "/tables/"
 		if key == "repo" {
@@ -292,7 +302,11 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 			if key == "repo" {
 				lp = RepoPath(v.Value)
 			}
-			jobs = listingPages(jobs, lp, v.Count, 200, func(pg Page, n int) (string, any, error) {
+			n, err := total(Facet{key, v.Value})
+			if err != nil {
+				return nil, err
+			}
+			jobs = listingPages(jobs, lp, n, 200, func(pg Page, n int) (string, any, error) {
 				return s.namedListing(ctx, pg, key, v.Value, n)
 			})
 		}
@@ -300,7 +314,11 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 	for _, key := range exportFacetKeys {
 		page("/by/"+Seg(key)+"/", func(pg Page) (string, any, error) { return s.facetIndex(ctx, pg, key) })
 		for _, v := range all.Facets[key] {
-			jobs = listingPages(jobs, FacetPath(key, v.Value), v.Count, 200, func(pg Page, n int) (string, any, error) {
+			n, err := total(Facet{key, v.Value})
+			if err != nil {
+				return nil, err
+			}
+			jobs = listingPages(jobs, FacetPath(key, v.Value), n, 200, func(pg Page, n int) (string, any, error) {
 				return s.namedListing(ctx, pg, key, v.Value, n)
 			})
 		}
@@ -312,7 +330,11 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 			return nil, err
 		}
 		for _, e := range pr.Facets["event"] {
-			jobs = listingPages(jobs, EventPath(p.Value, e.Value), e.Count, 200, func(pg Page, n int) (string, any, error) {
+			n, err := total(Facet{"provider", p.Value}, Facet{"event", e.Value})
+			if err != nil {
+				return nil, err
+			}
+			jobs = listingPages(jobs, EventPath(p.Value, e.Value), n, 200, func(pg Page, n int) (string, any, error) {
 				return s.eventPage(ctx, pg, p.Value, e.Value, n)
 			})
 		}
@@ -325,8 +347,18 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 	jobs = listingPages(jobs, "/indicators/", first.Total, 200, func(pg Page, n int) (string, any, error) {
 		return s.indicators(ctx, pg, "", "", n)
 	})
+	seenField := map[string]bool{}
 	for _, f := range first.Fields {
-		jobs = listingPages(jobs, FieldPath(f.Value), f.Count, 200, func(pg Page, n int) (string, any, error) {
+		if p := FieldPath(f.Value); seenField[p] {
+			continue // another case of a field listed already: the page shows every case
+		} else {
+			seenField[p] = true
+		}
+		fl, err := cat.Indicators(ctx, IndicatorQuery{Field: f.Value, PerPage: 1}) // every case of the field
+		if err != nil {
+			return nil, err
+		}
+		jobs = listingPages(jobs, FieldPath(f.Value), fl.Total, 200, func(pg Page, n int) (string, any, error) {
 			return s.indicators(ctx, pg, f.Value, "", n)
 		})
 	}
@@ -362,7 +394,16 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 	for name, a := range assets {
 		jobs = append(jobs, exportJob{path: "/static/" + name, data: func() ([]byte, error) { return a.data, nil }})
 	}
-	return jobs, nil
+	// A file is written once, from its first job.
+	seen := make(map[string]bool, len(jobs))
+	out := jobs[:0]
+	for _, j := range jobs {
+		if !seen[j.path] {
+			seen[j.path] = true
+			out = append(out, j)
+		}
+	}
+	return out, nil
 }
 
 // staticSearchData is the data of the export's search page.

@@ -449,7 +449,11 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	d.Operators = d.links(r.Operators, d.SearchHref)
 	d.Functions = d.links(r.Functions, d.SearchHref)
 	for _, e := range r.Events {
-		d.Events = append(d.Events, eventView{Provider: e.Provider, Event: e.Event, Title: e.Title, Channel: e.Channel, Href: d.EventHref(e.Provider, e.Event)})
+		ev := eventView{Provider: e.Provider, Event: e.Event, Title: e.Title, Channel: e.Channel}
+		if e.Provider != "" { // events are listed by provider: one without has no page
+			ev.Href = d.EventHref(e.Provider, e.Event)
+		}
+		d.Events = append(d.Events, ev)
 	}
 	d.Stages = d.stageViews(r.Stages, "stage")
 	d.SameAction = d.refViews(r.SameAction)

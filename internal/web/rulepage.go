@@ -165,11 +165,9 @@ func ruleMainHTML(d *ruleData) template.HTML {
 					w.text(e.Channel)
 					w.raw("</span>")
 				}
-				w.raw("</td><td><a")
-				w.href(e.Href)
-				w.raw("><code>")
-				w.text(e.Event)
-				w.raw("</code></a></td><td>")
+				w.raw("</td><td>")
+				w.link(e.Href, e.Event, true)
+				w.raw("</td><td>")
 				w.text(e.Title)
 				w.raw("</td></tr>\n")
 			}
