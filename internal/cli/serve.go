@@ -68,6 +68,14 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	srv.Log = log.New(env.Stderr, "ruledex serve: ", log.LstdFlags)
+	// The catalog does not change under the server: its rule pages are made
+	// once, in the background, so that even their first readers get a copy.
+	go func() {
+		start := time.Now()
+		if n, err := srv.WarmRulePages(env.Ctx); err == nil && n > 0 {
+			srv.Log.Printf("%d rule pages made and kept in %s", n, time.Since(start).Round(time.Millisecond))
+		}
+	}()
 	return listenAndServe(env.Ctx, env, *addr, srv)
 }
 

@@ -111,6 +111,34 @@ func (c *keptPages) get(key string) ([]byte, bool) {
 	return c.ents[i].body, true
 }
 
+// peek is get without counting a hit or a miss.
+func (c *keptPages) peek(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i, ok := c.idx[key]
+	if !ok {
+		return nil, false
+	}
+	return c.ents[i].body, true
+}
+
+// putIfRoom keeps body as the page of key unless that would drop another
+// page (full) or the page is too large to keep.
+func (c *keptPages) putIfRoom(key string, body []byte) (kept, full bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.idx[key]; ok || len(body) > c.max/16 {
+		return ok, false
+	}
+	if c.size+len(body) > c.max {
+		return false, true
+	}
+	c.idx[key] = len(c.ents)
+	c.ents = append(c.ents, keptEntry{key, body})
+	c.size += len(body)
+	return true, false
+}
+
 // put keeps body (which it owns from now on) as the page of key.
 func (c *keptPages) put(key string, body []byte) {
 	if len(body) > c.max/16 {

@@ -100,3 +100,45 @@ func TestIndicatorsIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmRulePages: the warm-up keeps every rule page, as the handler
+// makes it, and stops when the cache is full.
+func TestWarmRulePages(t *testing.T) {
+	s := newTestServer(t)
+	ids, _ := s.cat.RuleIDs(t.Context())
+	n, err := s.WarmRulePages(t.Context())
+	if err != nil || n != len(ids) {
+		t.Fatalf("warmed %d of %d pages: %v", n, len(ids), err)
+	}
+	fresh, err := New(s.cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		p := RulePath(id)
+		if got, want := get(t, s, p).Body.String(), get(t, fresh, p).Body.String(); got != want {
+			t.Errorf("%s: kept page differs from the page made", p)
+		}
+	}
+	if s.rulePages.misses != 0 || s.rulePages.hits != len(ids) {
+		t.Errorf("%d hits, %d misses after warming", s.rulePages.hits, s.rulePages.misses)
+	}
+	if n, err := s.WarmRulePages(t.Context()); n != 0 || err != nil {
+		t.Errorf("second warm-up made %d pages: %v", n, err)
+	}
+	c := newKeptPages(16 * 100)
+	for i := range 15 {
+		if kept, full := c.putIfRoom("p"+strconv.Itoa(i), make([]byte, 100)); !kept || full {
+			t.Fatalf("p%d: kept %v full %v", i, kept, full)
+		}
+	}
+	if kept, full := c.putIfRoom("big", make([]byte, 101)); kept || full {
+		t.Errorf("a page too large: kept %v full %v", kept, full)
+	}
+	if kept, full := c.putIfRoom("p15", make([]byte, 100)); !kept || full {
+		t.Errorf("the last page: kept %v full %v", kept, full)
+	}
+	if kept, full := c.putIfRoom("p16", make([]byte, 1)); kept || !full || c.size != c.max {
+		t.Errorf("a page past the size: kept %v full %v, size %d", kept, full, c.size)
+	}
+}

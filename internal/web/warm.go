@@ -1,0 +1,50 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+)
+
+// WarmRulePages makes the rule pages of the catalog and keeps them, in
+// turn on one goroutine, until every one is kept, the cache is full or ctx
+// is done; it returns the number of pages it kept. A catalog does not
+// change under a server, so a server that calls it after it starts answers
+// every rule page with a copy once it is done (a few seconds for the
+// corpus), its first readers included. Pages asked in the meantime are made
+// and kept as usual.
+func (s *Server) WarmRulePages(ctx context.Context) (int, error) {
+	ids, err := s.cat.RuleIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var buf bytes.Buffer
+	n := 0
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		key := RulePath(id)
+		if _, ok := s.rulePages.peek(key); ok {
+			continue
+		}
+		pg := Page{Path: key, Version: s.cat.Version()}
+		name, data, err := s.rulePage(ctx, pg, id)
+		if err != nil {
+			return n, err
+		}
+		buf.Reset()
+		if err := s.render(&buf, name, data); err != nil {
+			return n, err
+		}
+		kept, full := s.rulePages.putIfRoom(key, bytes.Clone(buf.Bytes()))
+		if full {
+			return n, nil // the rest is made when asked
+		}
+		if kept {
+			n++
+		}
+		runtime.Gosched() // requests first
+	}
+	return n, nil
+}
