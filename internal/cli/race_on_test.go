@@ -2,5 +2,6 @@
 
 package cli
 
-// raceEnabled: the race detector allows at most 8,128 live goroutines.
+// raceEnabled tells that the tests run under the race detector, where
+// SQLite (translated from C to Go) runs tens of times slower.
 const raceEnabled = true

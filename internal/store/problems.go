@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -104,9 +105,10 @@ func (d *DB) Problems(sevs ...string) ([]Problem, error) {
 // Verify checks that the catalog is whole: SQLite's integrity check passes,
 // every rule has its search row and every facet, indicator and action row
 // its rule, and the last build's summary counts the rules the catalog holds.
-// It returns the number of rules and of builds recorded.
-func (d *DB) Verify() (rules, builds int, err error) {
-	rows, err := d.db.Query(`PRAGMA integrity_check`)
+// It returns the number of rules and of builds recorded; ctx ends a check
+// that takes too long.
+func (d *DB) Verify(ctx context.Context) (rules, builds int, err error) {
+	rows, err := d.db.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -142,7 +144,7 @@ func (d *DB) Verify() (rules, builds int, err error) {
 			+ (SELECT count(*) FROM actions WHERE rule NOT IN (SELECT n FROM rules))`, &loose},
 		{`SELECT summary FROM builds ORDER BY n DESC LIMIT 1`, &sum},
 	} {
-		if err := d.db.QueryRow(q.sql).Scan(q.v); err != nil {
+		if err := d.db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
 			return 0, 0, fmt.Errorf("catalog %s: %s: %w", d.path, q.sql, err)
 		}
 	}

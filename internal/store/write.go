@@ -195,7 +195,13 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode = WAL"); err != nil {
+	// A catalog is never written once it has its name (a build writes a
+	// new file and renames it), so its readers need no write-ahead log: in
+	// rollback mode they leave no -wal and -shm files beside it, read it
+	// from read-only media, and find no stale ones that outlived the file
+	// they belonged to. (Catalogs of older builds, in WAL mode, are read
+	// as well.)
+	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode = DELETE"); err != nil {
 		return err
 	}
 	if err := db.Close(); err != nil {
@@ -214,6 +220,12 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 	}
 	if err := os.Rename(newPath, opt.DB); err != nil {
 		return err
+	}
+	// The write-ahead log and its index left by readers of a catalog in WAL
+	// mode (an older build's) belong to the file just replaced: gone with it.
+	if st, err := os.Stat(opt.DB + "-wal"); err == nil && st.Size() == 0 {
+		os.Remove(opt.DB + "-shm")
+		os.Remove(opt.DB + "-wal")
 	}
 	syncPath(filepath.Dir(opt.DB)) // a folder cannot be synced everywhere; the rename is done
 	return nil
