@@ -68,6 +68,10 @@ type Report struct {
 	ConcPages       int
 	ConcClients     int
 	ConcPagesPerSec float64
+
+	// ServeCold is `ruledex serve --db` under load from the moment it
+	// listens, ServeWarm once it has made and kept its rule pages.
+	ServeCold, ServeWarm LoadRun
 }
 
 // CorpusInfo describes the corpus.
@@ -161,6 +165,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := measurePages(ctx, db, cfg.Quick, rep); err != nil {
 		return nil, fmt.Errorf("rule pages: %w", err)
 	}
+	logf("ruledex serve under %d connections", loadConns)
+	ids, err := catalogIDs(db)
+	if err != nil {
+		return nil, err
+	}
+	if err := measureServe(ctx, cfg.Exe, db, ids, cfg.Quick, rep); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
 	rep.LoadEnd = loadAverage()
 	rep.Elapsed = time.Since(start)
 	return rep, nil
@@ -205,4 +217,14 @@ func withOneProc(f func()) {
 	defer runtime.GOMAXPROCS(prev)
 	runtime.GC()
 	f()
+}
+
+// catalogIDs returns the rule ids of the catalog at db.
+func catalogIDs(db string) ([]string, error) {
+	d, err := store.Open(db)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.IDs()
 }

@@ -95,6 +95,10 @@ func (r *Report) Write(w io.Writer) {
 		pg.N, dur(pg.P50), dur(pg.P95), dur(pg.P99), dur(pg.Max), r.PagesPerSec, r.PageBytes/1e3)
 	p("page throughput", "%d pages, %d concurrent clients: %.0f pages/s", r.ConcPages, r.ConcClients, r.ConcPagesPerSec)
 
+	fmt.Fprintf(w, "\nruledex serve --db (a child process on loopback; the clients share its cores)\n")
+	p("just started", "%s", loadFigures(r.ServeCold))
+	p("rule pages kept", "%s", loadFigures(r.ServeWarm))
+
 	fmt.Fprintln(w)
 	p("total", "%s", r.Elapsed.Round(time.Second))
 }
@@ -144,4 +148,15 @@ func rate(n int, d time.Duration) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f", float64(n)/d.Seconds())
+}
+
+func loadFigures(l LoadRun) string {
+	s := fmt.Sprintf("%d connections, %s: %.0f rule pages/s, p50 %s, p99 %s", l.Conns, dur(l.Duration), l.PagesPerSec(), dur(l.Latency.P50), dur(l.Latency.P99))
+	if l.Failed > 0 {
+		s += fmt.Sprintf(", %d failed", l.Failed)
+	}
+	if l.ServerCPU > 0 && l.Pages > 0 {
+		s += fmt.Sprintf("; server %.0f CPU-µs a page", float64(l.ServerCPU.Microseconds())/float64(l.Pages))
+	}
+	return s
 }

@@ -153,6 +153,9 @@ func TestBenchQuick(t *testing.T) {
 		`rule pages \(web handler over the built catalog, httptest\)`,
 		`  page latency +30 pages one after another: p50 ` + d + `, p95 ` + d + `, p99 ` + d + `, max ` + d + `; \d+ pages/s, \d+ kB a page`,
 		`  page throughput +30 pages, \d+ concurrent clients: \d+ pages/s`,
+		`ruledex serve --db \(a child process on loopback; the clients share its cores\)`,
+		`  just started +64 connections, ` + d + `: \d+ rule pages/s, p50 ` + d + `, p99 ` + d + `(; server \d+ CPU-µs a page)?`,
+		`  rule pages kept +64 connections, ` + d + `: \d+ rule pages/s, p50 ` + d + `, p99 ` + d + `(; server \d+ CPU-µs a page)?`,
 		`  total +\S+`,
 	}
 	res := make([]*regexp.Regexp, len(want))
@@ -182,7 +185,7 @@ func TestBenchQuick(t *testing.T) {
 		}
 	}
 	// Figures are not zero where they cannot be.
-	for _, zero := range []string{"peak RSS 0 MB", " 0 searches/s", " 0 pages/s"} {
+	for _, zero := range []string{"peak RSS 0 MB", " 0 searches/s", " 0 pages/s", " 0 rule pages/s"} {
 		if strings.Contains(report, zero) {
 			t.Errorf("report has %q", zero)
 		}

@@ -72,7 +72,7 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	// once, in the background, so that even their first readers get a copy.
 	go func() {
 		start := time.Now()
-		if n, err := srv.WarmRulePages(env.Ctx); err == nil && n > 0 {
+		if n, err := srv.WarmRulePages(env.Ctx); err == nil {
 			srv.Log.Printf("%d rule pages made and kept in %s", n, time.Since(start).Round(time.Millisecond))
 		}
 	}()
