@@ -1,11 +1,12 @@
 // Package bench measures ruledex on a rule corpus and prints the figures
 // README quotes: full build time and peak memory, incremental rebuilds,
 // parse throughput per language on one core, the KQL parser's speed against
-// Microsoft's (Kusto.Language), search latency and rule page latency and
-// throughput. `ruledex bench` runs it.
+// Microsoft's (Kusto.Language), search latency, rule page latency and
+// throughput, `ruledex serve` under 64 connections on loopback, and the
+// static export. `ruledex bench` runs it.
 //
-// Builds run in a child process, the ruledex binary itself running `build
-// --db`, so that their peak memory is the child's maximum resident set size
+// Builds, the server and the export run in a child process, the ruledex
+// binary itself, so that their peak memory is the child's maximum resident set size
 // and their code path is the one users run. Everything else runs in this
 // process, on copies of the corpus's files held in memory (parsing) or on
 // the catalog the full build wrote (search, pages).
@@ -72,6 +73,8 @@ type Report struct {
 	// ServeCold is `ruledex serve --db` under load from the moment it
 	// listens, ServeWarm once it has made and kept its rule pages.
 	ServeCold, ServeWarm LoadRun
+
+	Export ExportRun // ruledex export site of the catalog
 }
 
 // CorpusInfo describes the corpus.
@@ -173,6 +176,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := measureServe(ctx, cfg.Exe, db, ids, cfg.Quick, rep); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
+	logf("static export")
+	if rep.Export, err = runExport(ctx, cfg.Exe, db, tmp+"/site"); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	os.RemoveAll(tmp + "/site")
 	rep.LoadEnd = loadAverage()
 	rep.Elapsed = time.Since(start)
 	return rep, nil

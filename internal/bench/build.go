@@ -234,3 +234,47 @@ func loadFiles(sources []store.Source) ([]file, error) {
 	}
 	return out, nil
 }
+
+// ExportRun is one `ruledex export site` in a child process.
+type ExportRun struct {
+	Wall, CPU time.Duration
+	MaxRSS    int64
+	Pages     int   // HTML pages written
+	Files     int   // every file written
+	Bytes     int64 // their size
+}
+
+// runExport runs `exe export site dir --db db` and measures it. (That every
+// link of the export resolves is internal/web's TestExportCorpus.)
+func runExport(ctx context.Context, exe, db, dir string) (ExportRun, error) {
+	var run ExportRun
+	cmd := exec.CommandContext(ctx, exe, "export", "site", dir, "--db", db)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	run.Wall = time.Since(t0)
+	if err != nil {
+		return run, fmt.Errorf("%s %s: %v: %s", exe, strings.Join(cmd.Args[1:], " "), err, lastLines(stderr.String(), 5))
+	}
+	if ps := cmd.ProcessState; ps != nil {
+		run.CPU = ps.UserTime() + ps.SystemTime()
+		run.MaxRSS = maxRSS(ps)
+	}
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		run.Files++
+		run.Bytes += info.Size()
+		if strings.HasSuffix(p, ".html") {
+			run.Pages++
+		}
+		return nil
+	})
+	return run, err
+}

@@ -99,6 +99,14 @@ func (r *Report) Write(w io.Writer) {
 	p("just started", "%s", loadFigures(r.ServeCold))
 	p("rule pages kept", "%s", loadFigures(r.ServeWarm))
 
+	fmt.Fprintf(w, "\nstatic export (ruledex export site DIR --db TMP, in a child process)\n")
+	e := r.Export
+	rss := ""
+	if e.MaxRSS > 0 {
+		rss = fmt.Sprintf(", peak RSS %.0f MB", float64(e.MaxRSS)/1e6)
+	}
+	p("export", "%s wall, %s CPU%s; %d pages, %d files, %.1f MB", dur(e.Wall), dur(e.CPU), rss, e.Pages, e.Files, float64(e.Bytes)/1e6)
+
 	fmt.Fprintln(w)
 	p("total", "%s", r.Elapsed.Round(time.Second))
 }

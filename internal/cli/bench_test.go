@@ -156,6 +156,8 @@ func TestBenchQuick(t *testing.T) {
 		`ruledex serve --db \(a child process on loopback; the clients share its cores\)`,
 		`  just started +64 connections, ` + d + `: \d+ rule pages/s, p50 ` + d + `, p99 ` + d + `(; server \d+ CPU-µs a page)?`,
 		`  rule pages kept +64 connections, ` + d + `: \d+ rule pages/s, p50 ` + d + `, p99 ` + d + `(; server \d+ CPU-µs a page)?`,
+		`static export \(ruledex export site DIR --db TMP, in a child process\)`,
+		`  export +` + d + ` wall, ` + d + ` CPU, peak RSS \d+ MB; \d+ pages, \d+ files, ` + num + ` MB`,
 		`  total +\S+`,
 	}
 	res := make([]*regexp.Regexp, len(want))
