@@ -29,23 +29,44 @@ type BuildRun struct {
 // runBuild runs `exe build --quiet --json --db db args...` and measures it.
 func runBuild(ctx context.Context, exe, db string, args []string) (BuildRun, error) {
 	var run BuildRun
-	cmd := exec.CommandContext(ctx, exe, append([]string{"build", "--quiet", "--json", "--db", db}, args...)...)
+	c, err := runChild(ctx, exe, append([]string{"build", "--quiet", "--json", "--db", db}, args...)...)
+	run.Wall, run.CPU, run.MaxRSS = c.wall, c.cpu, c.maxRSS
+	if err != nil {
+		return run, err
+	}
+	if err := json.Unmarshal(c.stdout, &run.Summary); err != nil {
+		return run, fmt.Errorf("build printed no summary: %v: %.200s", err, c.stdout)
+	}
+	return run, nil
+}
+
+// child is what runChild measured of a process.
+type child struct {
+	wall, cpu time.Duration
+	maxRSS    int64
+	stdout    []byte
+}
+
+// runChild runs exe with args to its end and measures its wall-clock time,
+// CPU time (user and system) and peak memory; an error carries the last
+// lines the process wrote to its standard error.
+func runChild(ctx context.Context, exe string, args ...string) (child, error) {
+	var c child
+	cmd := exec.CommandContext(ctx, exe, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
 	err := cmd.Run()
-	run.Wall = time.Since(t0)
+	c.wall = time.Since(t0)
 	if err != nil {
-		return run, fmt.Errorf("%s %s: %v: %s", exe, strings.Join(cmd.Args[1:], " "), err, lastLines(stderr.String(), 5))
+		return c, fmt.Errorf("%s %s: %v: %s", exe, strings.Join(args, " "), err, lastLines(stderr.String(), 5))
 	}
 	if ps := cmd.ProcessState; ps != nil {
-		run.CPU = ps.UserTime() + ps.SystemTime()
-		run.MaxRSS = maxRSS(ps)
+		c.cpu = ps.UserTime() + ps.SystemTime()
+		c.maxRSS = maxRSS(ps)
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &run.Summary); err != nil {
-		return run, fmt.Errorf("build printed no summary: %v: %.200s", err, stdout.String())
-	}
-	return run, nil
+	c.stdout = stdout.Bytes()
+	return c, nil
 }
 
 func lastLines(s string, n int) string {
@@ -248,18 +269,10 @@ type ExportRun struct {
 // link of the export resolves is internal/web's TestExportCorpus.)
 func runExport(ctx context.Context, exe, db, dir string) (ExportRun, error) {
 	var run ExportRun
-	cmd := exec.CommandContext(ctx, exe, "export", "site", dir, "--db", db)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	t0 := time.Now()
-	err := cmd.Run()
-	run.Wall = time.Since(t0)
+	c, err := runChild(ctx, exe, "export", "site", dir, "--db", db)
+	run.Wall, run.CPU, run.MaxRSS = c.wall, c.cpu, c.maxRSS
 	if err != nil {
-		return run, fmt.Errorf("%s %s: %v: %s", exe, strings.Join(cmd.Args[1:], " "), err, lastLines(stderr.String(), 5))
-	}
-	if ps := cmd.ProcessState; ps != nil {
-		run.CPU = ps.UserTime() + ps.SystemTime()
-		run.MaxRSS = maxRSS(ps)
+		return run, err
 	}
 	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
