@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -138,6 +140,10 @@ func open(p string, pragmas ...string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := openPool(db, p); err != nil {
+		db.Close()
+		return nil, err
+	}
 	var v int
 	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
 		db.Close()
@@ -154,6 +160,57 @@ func open(p string, pragmas ...string) (*DB, error) {
 	db.QueryRow(`SELECT count(*) FROM rules`).Scan(&rules)
 	d.version = fmt.Sprintf("%d-%d-%s", n, rules, strings.NewReplacer(":", "", "-", "").Replace(t))
 	return d, nil
+}
+
+// poolSize is the number of connections a reader keeps open.
+var poolSize = max(4, 2*runtime.GOMAXPROCS(0))
+
+// openPool opens every connection db will use, now, and keeps them open
+// for its life. A build replaces the catalog at p by renaming a new file
+// over it; a connection opened later would read the new file while the
+// others (and what the reader made of them) are of the old one. So all are
+// opened at once and checked to read the same build (tried again, up to
+// three times, when a build was renamed in between).
+func openPool(db *sql.DB, p string) error {
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	ctx := context.Background()
+	for try := 0; ; try++ {
+		conns := make([]*sql.Conn, 0, poolSize)
+		var first string
+		same := true
+		var err error
+		for range poolSize {
+			var c *sql.Conn
+			if c, err = db.Conn(ctx); err != nil {
+				break
+			}
+			conns = append(conns, c)
+			var id string // the last build's number and time
+			c.QueryRowContext(ctx, `SELECT n || ' ' || time FROM builds ORDER BY n DESC LIMIT 1`).Scan(&id)
+			if len(conns) == 1 {
+				first = id
+			} else if id != first {
+				same = false
+			}
+		}
+		for _, c := range conns {
+			if !same {
+				c.Raw(func(any) error { return driver.ErrBadConn }) // closed, not pooled
+			}
+			c.Close()
+		}
+		switch {
+		case err != nil:
+			return fmt.Errorf("open catalog %s: %w", p, err)
+		case same:
+			return nil
+		case try == 2:
+			return fmt.Errorf("open catalog %s: it was replaced three times while it was being opened", p)
+		}
+	}
 }
 
 // Version identifies this build of the catalog: it changes with every build.

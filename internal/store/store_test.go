@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -59,5 +61,57 @@ func TestOpenOldSchema(t *testing.T) {
 	}
 	if _, err := Open(filepath.Join(t.TempDir(), "none.db")); err == nil || !strings.Contains(err.Error(), "ruledex build") {
 		t.Errorf("missing catalog: %v", err)
+	}
+}
+
+// TestReaderKeepsItsBuild: a catalog opened before a build replaces it is
+// read whole from the file it opened, however many connections its
+// readers use at once afterwards.
+func TestReaderKeepsItsBuild(t *testing.T) {
+	dir, _ := fixture(t)
+	db := filepath.Join(t.TempDir(), "c.db")
+	src := []Source{{Name: "fixture", Path: dir}}
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	old, err := d.IDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, map[string]string{"azure/added.yml": sigmaRule("Added After Open", runCommand)})
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	if d2, err := Open(db); err != nil {
+		t.Fatal(err)
+	} else if ids, _ := d2.IDs(); len(ids) != len(old)+1 {
+		t.Fatalf("the new catalog has %d rules, the old %d", len(ids), len(old))
+	} else {
+		d2.Close()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*poolSize)
+	for range 4 * poolSize {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				ids, err := d.IDs()
+				if err != nil || len(ids) != len(old) {
+					errs <- fmt.Sprintf("%d rules (%v), the catalog opened has %d", len(ids), err, len(old))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
