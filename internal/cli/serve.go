@@ -13,6 +13,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/attack"
@@ -58,25 +60,110 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	if err := useAttackTable(*table); err != nil {
 		return err
 	}
+	var opened os.FileInfo // the catalog file served, to see when a build replaces it
+	if *db != "" {
+		opened, _ = os.Stat(*db)
+	}
 	cat, closeCat, err := loadCatalog(env, *db, args)
 	if err != nil {
 		return err
 	}
-	defer closeCat()
-	srv, err := web.New(cat)
+	srv, stop, err := newServer(env, cat)
 	if err != nil {
+		closeCat()
 		return err
 	}
+	h := &swapHandler{}
+	h.cur.Store(srv)
+	var mu sync.Mutex // guards the stopping and closing of the catalog in use
+	curStop, curClose := stop, closeCat
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		curStop()
+		curClose()
+	}()
+	if *db != "" {
+		go watchCatalog(env, *db, opened, func(cat web.Catalog, closeCat func() error) error {
+			srv, stop, err := newServer(env, cat)
+			if err != nil {
+				return err
+			}
+			h.cur.Store(srv)
+			mu.Lock()
+			oldStop, oldClose := curStop, curClose
+			curStop, curClose = stop, closeCat
+			mu.Unlock()
+			// The old server stops making pages now; requests begun on its
+			// catalog end within the write timeout, and it is closed after.
+			oldStop()
+			time.AfterFunc(limits.WriteTimeout+5*time.Second, func() { oldClose() })
+			return nil
+		})
+	}
+	return listenAndServe(env.Ctx, env, *addr, h)
+}
+
+// newServer returns the web server of cat, which starts making its rule
+// pages in the background (until stop is called): a catalog does not
+// change under a server (a build writes a new file and serve swaps
+// servers), so every rule page is made once and kept, and even its first
+// readers get a copy.
+func newServer(env *Env, cat web.Catalog) (srv *web.Server, stop func(), err error) {
+	srv, err = web.New(cat)
+	if err != nil {
+		return nil, nil, err
+	}
 	srv.Log = log.New(env.Stderr, "ruledex serve: ", log.LstdFlags)
-	// The catalog does not change under the server: its rule pages are made
-	// once, in the background, so that even their first readers get a copy.
+	ctx, cancel := context.WithCancel(env.Ctx)
 	go func() {
 		start := time.Now()
-		if n, err := srv.WarmRulePages(env.Ctx); err == nil {
+		if n, err := srv.WarmRulePages(ctx); err == nil {
 			srv.Log.Printf("%d rule pages made and kept in %s", n, time.Since(start).Round(time.Millisecond))
 		}
 	}()
-	return listenAndServe(env.Ctx, env, *addr, srv)
+	return srv, cancel, nil
+}
+
+// swapHandler serves with the server of the catalog in use.
+type swapHandler struct{ cur atomic.Pointer[web.Server] }
+
+func (h *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.cur.Load().ServeHTTP(w, r) }
+
+// watchInterval is how often serve looks whether the catalog was rebuilt.
+var watchInterval = 2 * time.Second
+
+// watchCatalog looks at the catalog file at path every watchInterval until
+// env.Ctx ends; when a build has replaced it (another file, or the same
+// changed), it opens the new one and hands it to use. A catalog that cannot
+// be opened is said once and the last one kept.
+func watchCatalog(env *Env, path string, last os.FileInfo, use func(web.Catalog, func() error) error) {
+	t := time.NewTicker(watchInterval)
+	defer t.Stop()
+	logf := func(format string, args ...any) { fmt.Fprintf(env.Stderr, "ruledex serve: "+format+"\n", args...) }
+	for {
+		select {
+		case <-env.Ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := os.Stat(path)
+		if err != nil || last != nil && os.SameFile(st, last) && st.ModTime().Equal(last.ModTime()) && st.Size() == last.Size() {
+			continue
+		}
+		last = st
+		cat, closeCat, err := openCatalogDB(path)
+		if err == nil {
+			if err = use(cat, closeCat); err != nil {
+				closeCat()
+			}
+		}
+		if err != nil {
+			logf("%s changed but cannot be served (%v): still serving the catalog before it", path, err)
+			continue
+		}
+		logf("%s was rebuilt: serving the new catalog", path)
+	}
 }
 
 // useAttackTable makes the ATT&CK table at path the one in use, when path is set.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ruledex/ruledex/internal/ingest/hostile"
 )
 
 func TestExportSite(t *testing.T) {
@@ -70,5 +73,88 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not stop")
+	}
+}
+
+// TestServeReloads: serve --db serves a catalog rebuilt under it once the
+// build has renamed it into place, and goes on serving the last one when
+// what replaced it is no catalog.
+func TestServeReloads(t *testing.T) {
+	defer func(d time.Duration) { watchInterval = d }(watchInterval)
+	watchInterval = 50 * time.Millisecond
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "rules")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, title, id string) {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(hostile.Rule(title, id, "r.exe")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("first.yml", "Reload First Rule", "4b111000-0000-4000-8000-000000000001")
+	db := filepath.Join(tmp, "c.db")
+	build := func() {
+		t.Helper()
+		if _, stderr, code := runCmd(t, "build", "--quiet", "--db", db, "rules="+src); code != 0 {
+			t.Fatalf("build: %d %s", code, stderr)
+		}
+	}
+	build()
+	base, log := startServeLog(t, "--db", db)
+	status := func(p string) int {
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	stats := func() int {
+		resp, err := http.Get(base + "/api/v1/stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var s struct {
+			Rules int `json:"rules"`
+		}
+		json.NewDecoder(resp.Body).Decode(&s)
+		return s.Rules
+	}
+	if n := stats(); n != 1 {
+		t.Fatalf("%d rules served, want 1", n)
+	}
+	write("second.yml", "Reload Second Rule", "4b111000-0000-4000-8000-000000000002")
+	build()
+	deadline := time.Now().Add(10 * time.Second)
+	for stats() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the rebuilt catalog is not served after 10 s; serve said:\n%s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(log.String(), "was rebuilt: serving the new catalog") {
+		t.Errorf("serve did not say it: %s", log.String())
+	}
+	// Something that is no catalog in its place: the last one is served.
+	if err := os.WriteFile(db+".tmp", []byte("not a catalog"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(db+".tmp", db); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(log.String(), "cannot be served") {
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatalf("serve did not see the broken catalog: %s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := stats(); n != 2 {
+		t.Errorf("%d rules served after a broken catalog took its place, want the last 2", n)
+	}
+	if s := status("/"); s != 200 {
+		t.Errorf("home page: %d", s)
 	}
 }
