@@ -44,7 +44,7 @@ var fixedSearches = []store.Query{
 // searchQueries returns n searches: the fixed ones, then the most common
 // tables (as text and as facets) and techniques (as facets), then words of
 // the titles of rules spread over the catalog (one word, two words, a word
-// within the rule's platform).
+// within the rule's platform), each text once.
 func searchQueries(d *store.DB, n int) ([]store.Query, string, error) {
 	qs := append([]store.Query(nil), fixedSearches[:min(len(fixedSearches), n/3)]...)
 	fixed := len(qs)
@@ -74,6 +74,13 @@ func searchQueries(d *store.DB, n int) ([]store.Query, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	// Each text from the titles is searched once: a text searched again
+	// (another page, a facet added) reuses its ranking, and the figure is
+	// of searches made afresh.
+	seen := map[string]bool{}
+	for _, q := range qs {
+		seen[q.Text] = true
+	}
 	fromTitles := 0
 	want := n - len(qs)
 	for _, id := range spread(ids) {
@@ -98,6 +105,10 @@ func searchQueries(d *store.DB, n int) ([]store.Query, string, error) {
 			q.Text = ws[len(ws)-1]
 			q.Facets = map[string][]string{"platform": {r.Platform}}
 		}
+		if seen[q.Text] {
+			continue
+		}
+		seen[q.Text] = true
 		qs = append(qs, q)
 		fromTitles++
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -308,12 +309,29 @@ func (d *DB) Rules(facets map[string][]string, page, perPage int) (Result, error
 	return d.Search(Query{Facets: facets, Page: page, PerPage: perPage})
 }
 
-// matchFTS returns the rules matching an FTS5 expression, best first.
+// matchFTS returns the rules matching an FTS5 expression, best first. The
+// slice is shared: callers do not change it.
 func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
 	expr := pos
 	if neg != "" {
 		expr = "(" + pos + ") NOT (" + neg + ")"
 	}
+	if ns, ok := d.ranked.get(expr); ok {
+		return ns, nil
+	}
+	ns, err := d.rankFTS(expr)
+	if err == nil {
+		d.ranked.put(expr, ns)
+	}
+	return ns, err
+}
+
+// rankFTS runs an FTS5 expression, ranked by bm25 with the columns'
+// weights. Ranking is most of a broad search's time (a word in most rules
+// takes 20 ms, 2 of them to match), so the result is kept: a reader's
+// catalog never changes, and a search page asks for the same text again
+// with each facet clicked and each page turned.
+func (d *DB) rankFTS(expr string) ([]int64, error) {
 	st, err := d.prepared(`SELECT rowid FROM search WHERE search MATCH ? ORDER BY bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5)`)
 	if err != nil {
 		return nil, err
@@ -797,4 +815,50 @@ func (d *DB) Stats() (Stats, error) {
 		s.Diagnostics += n
 	}
 	return s, nil
+}
+
+// rankCache keeps the ranked rules of the last searches' expressions
+// (rankCacheSize of them, the least recently used dropped).
+type rankCache struct {
+	mu    sync.Mutex
+	ents  map[string]*rankEntry
+	clock uint64
+}
+
+type rankEntry struct {
+	ns   []int64
+	used uint64
+}
+
+const rankCacheSize = 64
+
+func (c *rankCache) get(expr string) ([]int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.ents[expr]
+	if !ok {
+		return nil, false
+	}
+	c.clock++
+	e.used = c.clock
+	return e.ns, true
+}
+
+func (c *rankCache) put(expr string, ns []int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ents == nil {
+		c.ents = map[string]*rankEntry{}
+	}
+	if len(c.ents) >= rankCacheSize {
+		oldest, at := "", uint64(0)
+		for k, e := range c.ents {
+			if oldest == "" || e.used < at {
+				oldest, at = k, e.used
+			}
+		}
+		delete(c.ents, oldest)
+	}
+	c.clock++
+	c.ents[expr] = &rankEntry{ns: slices.Clip(ns), used: c.clock}
 }

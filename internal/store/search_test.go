@@ -374,3 +374,48 @@ func TestTopIsSorted(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchRankCache: a search asked again (another page, a facet added)
+// gives what a reader that never searched gives, from the kept ranking;
+// no more rankings are kept than the cache holds.
+func TestSearchRankCache(t *testing.T) {
+	d := builtFixture(t)
+	fresh := func() *DB {
+		d2, err := Open(d.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d2.Close() })
+		return d2
+	}
+	qs := []Query{
+		{Text: "virtualMachines"}, {Text: "virtualMachines", Page: 2, PerPage: 1},
+		{Text: "virtualMachines", Facets: map[string][]string{"technique": {"t1651"}}},
+		{Text: "detects -runCommand"}, {Text: "-virtualMachines"}, {Text: "role*"}, {Text: "virtualMachines"},
+	}
+	for _, q := range qs {
+		got, err := d.Search(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fresh().Search(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: kept ranking gives %+v, a fresh reader %+v", q, got, want)
+		}
+	}
+	pos, _ := ftsQuery("virtualMachines")
+	if _, ok := d.ranked.get(pos); !ok {
+		t.Errorf("the ranking of %q is not kept", pos)
+	}
+	for i := range 2 * rankCacheSize {
+		if _, err := d.Search(Query{Text: fmt.Sprintf("word%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(d.ranked.ents); n != rankCacheSize {
+		t.Errorf("%d rankings kept, the cache holds %d", n, rankCacheSize)
+	}
+}

@@ -126,6 +126,8 @@ type DB struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared statements, by their SQL
+
+	ranked rankCache // the rules matching a search text, best first
 }
 
 // Open opens the catalog built at path, read-only.
