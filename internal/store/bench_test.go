@@ -19,7 +19,7 @@ var benchCatalog struct {
 	err  error
 }
 
-func corpusCatalog(b *testing.B) string {
+func corpusCatalog(b testing.TB) string {
 	srcs := corpusSources(b)
 	benchCatalog.once.Do(func() {
 		benchCatalog.dir, benchCatalog.err = os.MkdirTemp("", "ruledex-bench-")

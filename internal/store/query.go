@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -331,8 +333,119 @@ func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
 // takes 20 ms, 2 of them to match), so the result is kept: a reader's
 // catalog never changes, and a search page asks for the same text again
 // with each facet clicked and each page turned.
+//
+// A broad text is ranked in parts, one a core, each a range of rowids on
+// its own connection, and the parts merged: bm25 takes its statistics
+// (rows, tokens, the rows holding each phrase) from the whole table
+// whatever rows a statement asks for, so the scores, and the order, are
+// the ones a single statement gives. Ties go by rowid.
 func (d *DB) rankFTS(expr string) ([]int64, error) {
-	st, err := d.prepared(`SELECT rowid FROM search WHERE search MATCH ? ORDER BY bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5)`)
+	parts := min(runtime.GOMAXPROCS(0), 4)
+	if parts < 2 {
+		return d.rankRange(expr, math.MinInt64, math.MaxInt64, nil)
+	}
+	all, err := d.ftsRows(`SELECT rowid FROM search WHERE search MATCH ?`, expr)
+	if err != nil {
+		return nil, err
+	}
+	if len(all) < rankSplitMin {
+		return d.rankRange(expr, math.MinInt64, math.MaxInt64, nil)
+	}
+	slices.Sort(all)
+	type part struct {
+		ranked []scored
+		err    error
+	}
+	out := make([]part, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := all[i*len(all)/parts], all[(i+1)*len(all)/parts-1]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, out[i].err = d.rankRange(expr, lo, hi, &out[i].ranked)
+		}()
+	}
+	wg.Wait()
+	lists := make([][]scored, parts)
+	for i, p := range out {
+		if p.err != nil {
+			return nil, p.err
+		}
+		lists[i] = p.ranked
+	}
+	return mergeScored(lists, len(all)), nil
+}
+
+// rankSplitMin is the number of matching rules from which a text is ranked
+// in parts: below it, one statement takes a few milliseconds.
+var rankSplitMin = 600
+
+// scored is a rule with its bm25 score (lower is better).
+type scored struct {
+	score float64
+	n     int64
+}
+
+// rankRange ranks the rules matching expr with rowids in [lo, hi]. With
+// keep set, it fills *keep with the rules and their scores and returns nil.
+func (d *DB) rankRange(expr string, lo, hi int64, keep *[]scored) ([]int64, error) {
+	st, err := d.prepared(`SELECT rowid, bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5) AS score FROM search
+		WHERE search MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY score, rowid`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Query(expr, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", expr, err)
+	}
+	defer rows.Close()
+	var ns []int64
+	for rows.Next() {
+		var s scored
+		if err := rows.Scan(&s.n, &s.score); err != nil {
+			return nil, err
+		}
+		if keep != nil {
+			*keep = append(*keep, s)
+		} else {
+			ns = append(ns, s.n)
+		}
+	}
+	return ns, rows.Err()
+}
+
+// mergeScored merges lists sorted by score then rowid into one list of
+// rowids in that order.
+func mergeScored(lists [][]scored, n int) []int64 {
+	out := make([]int64, 0, n)
+	at := make([]int, len(lists))
+	for {
+		best := -1
+		for i, l := range lists {
+			if at[i] == len(l) {
+				continue
+			}
+			if best < 0 {
+				best = i
+				continue
+			}
+			a, b := l[at[i]], lists[best][at[best]]
+			if a.score < b.score || a.score == b.score && a.n < b.n {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, lists[best][at[best]].n)
+		at[best]++
+	}
+}
+
+// ftsRows returns the rowids a statement of one FTS5 expression gives.
+func (d *DB) ftsRows(q, expr string) ([]int64, error) {
+	st, err := d.prepared(q)
 	if err != nil {
 		return nil, err
 	}

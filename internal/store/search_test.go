@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -418,4 +419,45 @@ func TestSearchRankCache(t *testing.T) {
 	if n := len(d.ranked.ents); n != rankCacheSize {
 		t.Errorf("%d rankings kept, the cache holds %d", n, rankCacheSize)
 	}
+}
+
+// TestRankInParts: a text ranked in parts (rowid ranges merged by score)
+// gives the order one statement gives: on the fixture with every text
+// split, and on the corpus for broad words.
+func TestRankInParts(t *testing.T) {
+	check := func(t *testing.T, d *DB, texts []string) {
+		t.Helper()
+		for _, text := range texts {
+			pos, neg := ftsQuery(text)
+			expr := pos
+			if neg != "" {
+				expr = "(" + pos + ") NOT (" + neg + ")"
+			}
+			one, err := d.rankRange(expr, math.MinInt64, math.MaxInt64, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts, err := d.rankFTS(expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(one, parts) {
+				t.Errorf("%q: ranked in parts %v…, in one statement %v…", text, parts[:min(8, len(parts))], one[:min(8, len(one))])
+			}
+		}
+	}
+	defer func(n int) { rankSplitMin = n }(rankSplitMin)
+	t.Run("fixture", func(t *testing.T) {
+		rankSplitMin = 1
+		check(t, builtFixture(t), []string{"virtualMachines", "detects", "role*", "detects -runCommand", "write OR action"})
+	})
+	t.Run("corpus", func(t *testing.T) {
+		rankSplitMin = 600
+		d, err := Open(corpusCatalog(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		check(t, d, []string{"detects", "windows", "process", "user", "suspicious", "password OR credential", "windows -powershell", "azure"})
+	})
 }
