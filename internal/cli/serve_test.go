@@ -135,8 +135,11 @@ func TestServeReloads(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(log.String(), "was rebuilt: serving the new catalog") {
-		t.Errorf("serve did not say it: %s", log.String())
+	for !strings.Contains(log.String(), "was rebuilt: serving the new catalog") { // said just after the swap
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not say it: %s", log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	// Something that is no catalog in its place: the last one is served.
 	if err := os.WriteFile(db+".tmp", []byte("not a catalog"), 0o644); err != nil {
