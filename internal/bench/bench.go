@@ -63,12 +63,9 @@ type Report struct {
 	SearchQueries string        // how the queries were made
 	FirstSearch   time.Duration // the first search, which loads the facet index
 
-	Pages           Latency
-	PagesPerSec     float64 // sequential
-	PageBytes       float64 // mean page size
-	ConcPages       int
-	ConcClients     int
-	ConcPagesPerSec float64
+	Pages       Latency
+	PagesPerSec float64 // sequential
+	PageBytes   float64 // mean page size
 
 	// ServeCold is `ruledex serve --db` under load from the moment it
 	// listens, ServeWarm once it has made and kept its rule pages.

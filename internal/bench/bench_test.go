@@ -198,9 +198,11 @@ func TestWrite(t *testing.T) {
 		Parse: []Throughput{
 			{Language: "kql", Stage: StageKQLParse, Rules: 100, Bytes: 1e6, Wall: time.Second, CPU: 500 * time.Millisecond, Passes: 3},
 		},
-		Oracle:  OracleFigures{Skipped: "skipped: node is not on PATH"},
-		Search:  Summarize(ms(1, 2, 3)),
-		Pages:   Summarize(ms(4, 5)),
+		Oracle: OracleFigures{Skipped: "skipped: node is not on PATH"},
+		Search: Summarize(ms(1, 2, 3)),
+		Pages:  Summarize(ms(4, 5)),
+		ServeWarm: LoadRun{Conns: 64, Duration: 5 * time.Second, Pages: 10000, Latency: Summarize(ms(4, 5)),
+			ServerCPU: 800 * time.Millisecond},
 		Elapsed: 90 * time.Second,
 	}
 	var b bytes.Buffer
@@ -212,7 +214,9 @@ func TestWrite(t *testing.T) {
 		"rebuild, nothing changed", "rebuild, one file changed",
 		"kql       parse (kql.Parse)", "    2.00 ", // MB/s by CPU time: 1 MB in 0.5 s
 		"sample                     skipped: node is not on PATH", "ratio                      skipped",
-		"search latency             p50 2.00 ms, p95 3.00 ms", "page latency", "page throughput", "total                      1m30s",
+		"search latency             p50 2.00 ms, p95 3.00 ms", "page latency", "just started",
+		"rule pages kept            64 connections, 5.0 s: 2000 rule pages/s, p50 4.00 ms, p99 5.00 ms; server 80 CPU-µs a page",
+		"total                      1m30s",
 	} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)

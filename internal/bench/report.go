@@ -93,7 +93,6 @@ func (r *Report) Write(w io.Writer) {
 	pg := r.Pages
 	p("page latency", "%d pages one after another: p50 %s, p95 %s, p99 %s, max %s; %.0f pages/s, %.0f kB a page",
 		pg.N, dur(pg.P50), dur(pg.P95), dur(pg.P99), dur(pg.Max), r.PagesPerSec, r.PageBytes/1e3)
-	p("page throughput", "%d pages, %d concurrent clients: %.0f pages/s", r.ConcPages, r.ConcClients, r.ConcPagesPerSec)
 
 	fmt.Fprintf(w, "\nruledex serve --db (a child process on loopback; the clients share its cores)\n")
 	p("just started", "%s", loadFigures(r.ServeCold))

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -179,9 +176,9 @@ func measureSearch(_ context.Context, db string, quick bool, rep *Report) error 
 }
 
 // measurePages renders rule pages through the web handler over the catalog
-// at db (as `ruledex serve --db` serves it), with httptest: one after
-// another, each rule once, for latency; then other rules from several
-// goroutines at once, for throughput.
+// at db (as `ruledex serve --db` makes them), with httptest, one after
+// another, each rule once, for latency. (Throughput is measured on the
+// server itself, measureServe.)
 func measurePages(ctx context.Context, db string, quick bool, rep *Report) error {
 	cat, err := web.OpenStore(db)
 	if err != nil {
@@ -199,73 +196,29 @@ func measurePages(ctx context.Context, db string, quick bool, rep *Report) error
 	if len(ids) == 0 {
 		return fmt.Errorf("the catalog has no rule")
 	}
-	nSeq, nConc := 500, 1000
+	n := 500
 	if quick {
-		nSeq, nConc = 30, 30
+		n = 30
 	}
-	// Each rule at most once in each part (the catalog caches rules).
-	var seq, conc []string
-	for i, id := range spread(ids) {
-		if i < nSeq {
-			seq = append(seq, id)
-		} else if len(conc) < nConc {
-			conc = append(conc, id)
-		}
-	}
-	if len(conc) == 0 {
-		conc = seq
-	}
-	get := func(id string) (int, int) {
-		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, httptest.NewRequest("GET", web.RulePath(id), nil))
-		return w.Code, w.Body.Len()
-	}
+	seq := spread(ids)[:min(n, len(ids))]
 	// Warm up: the home page, which loads what every page shares.
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
-
 	lat := make([]time.Duration, 0, len(seq))
 	var bytes int64
 	for _, id := range seq {
+		w := httptest.NewRecorder()
 		t := time.Now()
-		code, n := get(id)
+		srv.ServeHTTP(w, httptest.NewRequest("GET", web.RulePath(id), nil))
 		lat = append(lat, time.Since(t))
-		if code != 200 {
-			return fmt.Errorf("%s: status %d", web.RulePath(id), code)
+		if w.Code != 200 {
+			return fmt.Errorf("%s: status %d", web.RulePath(id), w.Code)
 		}
-		bytes += int64(n)
+		bytes += int64(w.Body.Len())
 	}
 	rep.Pages = Summarize(lat)
 	rep.PagesPerSec = float64(len(seq)) / rep.Pages.Total.Seconds()
 	rep.PageBytes = float64(bytes) / float64(len(seq))
-
-	clients := 2 * runtime.GOMAXPROCS(0)
-	var next atomic.Int64
-	var bad atomic.Value
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(conc) {
-					return
-				}
-				if code, _ := get(conc[i]); code != 200 {
-					bad.Store(fmt.Sprintf("%s: status %d", web.RulePath(conc[i]), code))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(t0)
-	if msg, ok := bad.Load().(string); ok {
-		return fmt.Errorf("%s", msg)
-	}
-	rep.ConcPages, rep.ConcClients = len(conc), clients
-	rep.ConcPagesPerSec = float64(len(conc)) / elapsed.Seconds()
 	return nil
 }
 

@@ -152,7 +152,6 @@ func TestBenchQuick(t *testing.T) {
 		`  search latency +p50 ` + d + `, p95 ` + d + `, p99 ` + d + `, max ` + d + `; \d+ searches/s`,
 		`rule pages \(web handler over the built catalog, httptest\)`,
 		`  page latency +30 pages one after another: p50 ` + d + `, p95 ` + d + `, p99 ` + d + `, max ` + d + `; \d+ pages/s, \d+ kB a page`,
-		`  page throughput +30 pages, \d+ concurrent clients: \d+ pages/s`,
 		`ruledex serve --db \(a child process on loopback; the clients share its cores\)`,
 		`  just started +64 connections, ` + d + `: \d+ rule pages/s, p50 ` + d + `, p99 ` + d + `(; server \d+ CPU-µs a page)?`,
 		`  rule pages kept +64 connections, ` + d + `: \d+ rule pages/s, p50 ` + d + `, p99 ` + d + `(; server \d+ CPU-µs a page)?`,

@@ -433,9 +433,13 @@ func TestRankInParts(t *testing.T) {
 			if neg != "" {
 				expr = "(" + pos + ") NOT (" + neg + ")"
 			}
-			one, err := d.rankRange(expr, math.MinInt64, math.MaxInt64, nil)
+			ranked, err := d.rankRange(expr, math.MinInt64, math.MaxInt64)
 			if err != nil {
 				t.Fatal(err)
+			}
+			one := make([]int64, len(ranked))
+			for i, r := range ranked {
+				one[i] = r.n
 			}
 			parts, err := d.rankFTS(expr)
 			if err != nil {

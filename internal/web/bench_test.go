@@ -119,15 +119,7 @@ func BenchmarkServeConcurrent(b *testing.B) {
 // BenchmarkServeConcurrentStore is the load test on a built SQLite catalog
 // (RULEDEX_BENCH_DB), as `ruledex serve --db` serves it.
 func BenchmarkServeConcurrentStore(b *testing.B) {
-	db := os.Getenv("RULEDEX_BENCH_DB")
-	if db == "" {
-		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
-	}
-	cat, err := OpenStore(db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cat.Close()
+	cat := benchStore(b)
 	loadTest(b, cat)
 }
 
@@ -214,15 +206,7 @@ func BenchmarkServeRate(b *testing.B) {
 // BenchmarkServeRateStore is BenchmarkServeRate on a built SQLite catalog
 // (RULEDEX_BENCH_DB), as `ruledex serve --db` serves it.
 func BenchmarkServeRateStore(b *testing.B) {
-	db := os.Getenv("RULEDEX_BENCH_DB")
-	if db == "" {
-		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
-	}
-	cat, err := OpenStore(db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cat.Close()
+	cat := benchStore(b)
 	rateTest(b, cat)
 }
 
@@ -338,15 +322,7 @@ func BenchmarkHighlightSigma(b *testing.B) {
 // `ruledex serve --db` does. Set RULEDEX_BENCH_DB to a catalog built with
 // `ruledex build`; skipped otherwise.
 func BenchmarkRulePageStore(b *testing.B) {
-	db := os.Getenv("RULEDEX_BENCH_DB")
-	if db == "" {
-		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
-	}
-	cat, err := OpenStore(db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cat.Close()
+	cat := benchStore(b)
 	s, err := New(cat)
 	if err != nil {
 		b.Fatal(err)
@@ -376,10 +352,7 @@ func BenchmarkRulePageStore(b *testing.B) {
 // (RULEDEX_BENCH_DB), as `ruledex export site DIR --db` does, into a
 // temporary folder; it reports the files written per second.
 func BenchmarkExportStore(b *testing.B) {
-	db := os.Getenv("RULEDEX_BENCH_DB")
-	if db == "" {
-		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
-	}
+	db := benchDBPath(b)
 	var files int
 	for b.Loop() {
 		b.StopTimer()
@@ -400,4 +373,24 @@ func BenchmarkExportStore(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(files)/b.Elapsed().Seconds(), "files/s")
+}
+
+// benchDBPath returns the catalog RULEDEX_BENCH_DB names, skipping the
+// benchmark when it names none.
+func benchDBPath(b *testing.B) string {
+	db := os.Getenv("RULEDEX_BENCH_DB")
+	if db == "" {
+		b.Skip("set RULEDEX_BENCH_DB to a catalog built with ruledex build")
+	}
+	return db
+}
+
+// benchStore opens the catalog of benchDBPath, closed when b ends.
+func benchStore(b *testing.B) *StoreCatalog {
+	cat, err := OpenStore(benchDBPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cat.Close() })
+	return cat
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"html/template"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -103,8 +104,9 @@ func render(src string, toks []token, firstLine int) template.HTML {
 	return template.HTML(b.String())
 }
 
-// escapeTo writes s to b escaped for HTML text.
-func escapeTo(b *strings.Builder, s string) {
+// escapeTo writes s to b (a strings.Builder or a bytes.Buffer) escaped for
+// HTML text and attribute values.
+func escapeTo(b io.StringWriter, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var esc string

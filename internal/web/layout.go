@@ -102,45 +102,17 @@ func writeCrumbs(b *bytes.Buffer, cs []Crumb) {
 		}
 		if c.Href != "" && linkable(c.Href) {
 			b.WriteString(`<a href="`)
-			escapeBytes(b, c.Href)
+			escapeTo(b, c.Href)
 			b.WriteString(`">`)
-			escapeBytes(b, c.Text)
+			escapeTo(b, c.Text)
 			b.WriteString(`</a>`)
 		} else {
 			b.WriteString(`<span>`)
-			escapeBytes(b, c.Text)
+			escapeTo(b, c.Text)
 			b.WriteString(`</span>`)
 		}
 	}
 	b.WriteString(`</nav>`)
-}
-
-// escapeBytes is escapeTo for a bytes.Buffer.
-func escapeBytes(b *bytes.Buffer, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '&':
-			esc = "&amp;"
-		case '"':
-			esc = "&#34;"
-		case '\'':
-			esc = "&#39;"
-		case 0:
-			esc = "\uFFFD"
-		default:
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(esc)
-		last = i + 1
-	}
-	b.WriteString(s[last:])
 }
 
 // linkable tells whether u may be an href: a path or relative link of the

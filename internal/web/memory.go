@@ -472,17 +472,7 @@ func (m *Memory) search(terms []string, q Query) *memResult {
 		}
 	}
 	for k, c := range counts {
-		fc := make([]FacetCount, 0, len(c))
-		for v, n := range c {
-			fc = append(fc, FacetCount{v, n})
-		}
-		sort.Slice(fc, func(i, j int) bool {
-			if fc[i].Count != fc[j].Count {
-				return fc[i].Count > fc[j].Count
-			}
-			return fc[i].Value < fc[j].Value
-		})
-		res.facets[k] = fc
+		res.facets[k] = sortFieldCounts(c)
 	}
 	return res
 }
@@ -630,7 +620,8 @@ func (m *Memory) Indicators(_ context.Context, q IndicatorQuery) (*IndicatorList
 	return out, nil
 }
 
-// sortFieldCounts lists fields by count, most first, then by name.
+// sortFieldCounts lists values (fields, facet values) by count, most first,
+// then by value.
 func sortFieldCounts(m map[string]int) []FacetCount {
 	out := make([]FacetCount, 0, len(m))
 	for f, n := range m {

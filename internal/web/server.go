@@ -201,7 +201,7 @@ func (s *Server) render(buf *bytes.Buffer, name string, data any) error {
 		return err
 	}
 	buf.WriteString(lp.beforeTitle)
-	escapeBytes(buf, p.Title)
+	escapeTo(buf, p.Title)
 	buf.WriteString(lp.beforeCrumbs)
 	writeCrumbs(buf, p.Crumbs)
 	buf.WriteString(lp.beforeMain)
