@@ -1,0 +1,133 @@
+package kuery
+
+import (
+	"reflect"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
+)
+
+// Print prints n as KQL that parses back to an equal tree (Equal): the
+// keywords in lower case with single spaces around them, groups kept, and
+// every literal as written (Raw). A bad node prints as its source text is
+// unknown here, so as nothing: only error-free trees print back.
+func Print(n Node) string {
+	var b strings.Builder
+	printNode(&b, n)
+	return b.String()
+}
+
+func printNode(b *strings.Builder, n Node) {
+	switch n := n.(type) {
+	case nil:
+	case *Query:
+		if n.X != nil {
+			printNode(b, n.X)
+		}
+	case *BoolExpr:
+		for i, x := range n.Args {
+			if i > 0 {
+				b.WriteString(" " + n.Op.String() + " ")
+			}
+			printNode(b, x)
+		}
+	case *NotExpr:
+		b.WriteString("not ")
+		printNode(b, n.X)
+	case *ParenExpr:
+		b.WriteByte('(')
+		printNode(b, n.X)
+		b.WriteByte(')')
+	case *Match:
+		if n.Field != nil {
+			b.WriteString(n.Field.Raw)
+			b.WriteByte(':')
+		}
+		printNode(b, n.Value)
+	case *Range:
+		b.WriteString(n.Field.Raw)
+		b.WriteByte(' ')
+		b.WriteString(rangeOps[n.Op-Lt])
+		b.WriteByte(' ')
+		b.WriteString(n.Value.Raw)
+	case *Nested:
+		b.WriteString(n.Field.Raw)
+		b.WriteString(":{ ")
+		printNode(b, n.X)
+		b.WriteString(" }")
+	case *ValueBool:
+		for i, x := range n.Args {
+			if i > 0 {
+				b.WriteString(" " + n.Op.String() + " ")
+			}
+			printNode(b, x)
+		}
+	case *ValueNot:
+		b.WriteString("not ")
+		printNode(b, n.X)
+	case *ValueGroup:
+		b.WriteByte('(')
+		printNode(b, n.X)
+		b.WriteByte(')')
+	case *Literal:
+		b.WriteString(n.Raw)
+	case *BadExpr, *BadValue:
+	}
+}
+
+// Equal tells whether two trees are the same, spans aside: the same nodes,
+// operators and literals (raw and decoded).
+func Equal(a, b Node) bool {
+	return equalValue(reflect.ValueOf(a), reflect.ValueOf(b))
+}
+
+// rangeOps are the range operators' texts, from Lt.
+var rangeOps = [...]string{"<", "<=", ">", ">="}
+
+var spanType = reflect.TypeFor[diag.Span]()
+
+func equalValue(a, b reflect.Value) bool {
+	if a.IsValid() != b.IsValid() {
+		return false
+	}
+	if !a.IsValid() {
+		return true
+	}
+	if a.Type() != b.Type() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Interface, reflect.Pointer:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return equalValue(a.Elem(), b.Elem())
+	case reflect.Slice:
+		if a.Type().Elem() == spanType {
+			return true
+		}
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := 0; i < a.Len(); i++ {
+			if !equalValue(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Struct:
+		if a.Type() == spanType {
+			return true
+		}
+		for i := 0; i < a.NumField(); i++ {
+			if a.Type().Field(i).Name == "Src" {
+				continue
+			}
+			if !equalValue(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	}
+	return a.Equal(b)
+}
