@@ -143,6 +143,16 @@ func (p *parser) skipJunk(end Kind) diag.Span {
 	}
 }
 
+// danglingOp reports an AND or OR with nothing after it (`a or ` at the end
+// of the query, `(a and )`) at the keyword, where Kibana's grammar stops
+// (it backtracks from the keyword), and returns the keyword's span.
+func (p *parser) danglingOp(op Token) diag.Span {
+	if k := p.tok().Kind; k == EOF || k == RParen || k == RBrace {
+		p.errorf(op.Span, "%s with nothing after it", strings.ToUpper(op.Text))
+	}
+	return op.Span
+}
+
 // parseOr reads `and (or and)*` up to the token end (EOF, RParen or RBrace).
 func (p *parser) parseOr(end Kind) Expr {
 	x := p.parseAnd(end)
@@ -151,7 +161,7 @@ func (p *parser) parseOr(end Kind) Expr {
 	}
 	b := &BoolExpr{Op: OpOr, Args: []Expr{x}}
 	for p.tok().Kind == Or {
-		b.OpSpans = append(b.OpSpans, p.next().Span)
+		b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
 		b.Args = append(b.Args, p.parseAnd(end))
 	}
 	return b
@@ -167,7 +177,7 @@ func (p *parser) parseAnd(end Kind) Expr {
 			if b == nil {
 				b = &BoolExpr{Op: OpAnd, Args: []Expr{x}}
 			}
-			b.OpSpans = append(b.OpSpans, p.next().Span)
+			b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
 			b.Args = append(b.Args, p.parseNot(end))
 			continue
 		case t.Kind == Or || closes(t.Kind, end):
@@ -209,7 +219,7 @@ func (p *parser) parseNot(end Kind) Expr {
 		return p.tooDeep(t.Span.Start, end)
 	}
 	defer p.leave()
-	if p.tok().Kind == Not {
+	if p.tok().Kind == Not && (p.i < 2 || p.toks[p.i-2].Kind != Not) {
 		p.errorf(p.tok().Span, "NOT NOT: Kibana's grammar takes one NOT before a clause; write not (not ...)")
 	}
 	return &NotExpr{NotSpan: t.Span, X: p.parseNot(end)}
@@ -350,7 +360,7 @@ func (p *parser) parseValueOr() ValueExpr {
 	}
 	b := &ValueBool{Op: OpOr, Args: []ValueExpr{x}}
 	for p.tok().Kind == Or {
-		b.OpSpans = append(b.OpSpans, p.next().Span)
+		b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
 		b.Args = append(b.Args, p.parseValueAnd())
 	}
 	return b
@@ -366,7 +376,7 @@ func (p *parser) parseValueAnd() ValueExpr {
 			if b == nil {
 				b = &ValueBool{Op: OpAnd, Args: []ValueExpr{x}}
 			}
-			b.OpSpans = append(b.OpSpans, p.next().Span)
+			b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
 			b.Args = append(b.Args, p.parseValueNot())
 			continue
 		case Or, RParen, RBrace, EOF:
@@ -400,7 +410,7 @@ func (p *parser) parseValueNot() ValueExpr {
 		return &BadValue{From: sp}
 	}
 	defer p.leave()
-	if p.tok().Kind == Not {
+	if p.tok().Kind == Not && (p.i < 2 || p.toks[p.i-2].Kind != Not) {
 		p.errorf(p.tok().Span, "NOT NOT: Kibana's grammar takes one NOT before a value; write not (not ...)")
 	}
 	return &ValueNot{NotSpan: t.Span, X: p.parseValueNot()}
