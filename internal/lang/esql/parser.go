@@ -657,15 +657,17 @@ func (p *parser) nameAssign() bool {
 		return false
 	}
 	i := 1
-	for p.peek(i).Kind == Dot && (isNamePart(p.peek(i+1).Kind) || p.peek(i+1).Kind.IsWord()) {
+	for p.peek(i).Kind == Dot && (isNamePart(p.peek(i+1).Kind) || p.peek(i+1).Kind == As) {
 		i += 2
 	}
 	return p.peek(i).Kind == Assign
 }
 
 // name reads a qualified name (or, in KEEP/DROP/RENAME/ENRICH, a pattern):
-// parts joined by dots. After a dot a keyword is a name part
-// (source.as.number).
+// parts joined by dots. After a dot, the keyword AS is read as a name part
+// (source.as.number, ECS's autonomous system fields): Elasticsearch's
+// grammar has varied on it, and rules write both source.as.number and
+// source.`as`.number. Other keywords must be backquoted (event.`or`).
 func (p *parser) name(what string) *Name {
 	n := &Name{}
 	start := p.tok.Span.Start
@@ -677,7 +679,7 @@ func (p *parser) name(what string) *Name {
 	n.Parts = append(n.Parts, p.namePart())
 	for p.tok.Kind == Dot {
 		nt := p.peek(1)
-		if !isNamePart(nt.Kind) && !nt.Kind.IsWord() {
+		if !isNamePart(nt.Kind) && nt.Kind != As {
 			p.next()
 			p.unexpected("a name after '.'")
 			break
