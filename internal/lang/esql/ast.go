@@ -283,7 +283,8 @@ type EnrichWith struct {
 
 // EnrichCommand is ENRICH policy [ON field] [WITH [new =] field, ...].
 type EnrichCommand struct {
-	Policy    string // as written (a "quoted" one decoded)
+	Policy    string // the policy name ([cluster:]name; a "quoted" one decoded)
+	PolicyRaw string // as written
 	PolicyPos diag.Span
 	On        *Name // nil when none
 	With      []*EnrichWith

@@ -48,7 +48,7 @@ func Lex(src []byte) []Token {
 
 // lex returns the tokens of src and the lexical errors met.
 func lex(src string) ([]Token, diag.ErrorList) {
-	lx := &lexer{src: src, toks: make([]Token, 0, len(src)/5+8)}
+	lx := &lexer{src: src, toks: make([]Token, 0, len(src)/6+16)} // the corpus has 7 bytes a token
 	lx.run()
 	return lx.toks, lx.errs
 }

@@ -30,8 +30,7 @@ type parser struct {
 func Parse(src []byte) (*Query, diag.ErrorList) {
 	s := string(src)
 	all, errs := lex(s)
-	toks := all[:0:0]
-	toks = make([]Token, 0, len(all))
+	toks := all[:0] // filtered in place: the write index never passes the read one
 	for _, t := range all {
 		if t.Kind != Comment && t.Kind != Illegal {
 			toks = append(toks, t)
@@ -510,10 +509,10 @@ func (p *parser) enrich() Command {
 	c := &EnrichCommand{PolicyPos: p.tok.Span}
 	switch p.tok.Kind {
 	case Source:
-		c.Policy = p.tok.Text
+		c.Policy, c.PolicyRaw = p.tok.Text, p.tok.Text
 		p.next()
 	case String:
-		c.Policy = unquoteString(p.tok.Text)
+		c.Policy, c.PolicyRaw = unquoteString(p.tok.Text), p.tok.Text
 		p.next()
 	default:
 		p.unexpected("an enrich policy name")

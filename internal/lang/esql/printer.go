@@ -172,42 +172,6 @@ func printExprs(b *strings.Builder, xs []Expr) {
 	}
 }
 
-// quotePolicy writes an enrich policy name, quoted when it must be.
-func quotePolicy(s string) string {
-	for i := 0; i < len(s); i++ {
-		if !isPolicyByte(s[i]) {
-			return quoteString(s)
-		}
-	}
-	if s == "" || equalFold(s, "on") || equalFold(s, "with") {
-		return quoteString(s)
-	}
-	return s
-}
-
-// quoteString returns s as a "quoted" ES|QL string.
-func quoteString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
 func printCommand(b *strings.Builder, c Command) {
 	switch c := c.(type) {
 	case *FromCommand:
@@ -305,7 +269,7 @@ func printCommand(b *strings.Builder, c Command) {
 		printName(b, c.Field)
 	case *EnrichCommand:
 		b.WriteString("ENRICH ")
-		b.WriteString(quotePolicy(c.Policy))
+		b.WriteString(c.PolicyRaw)
 		if c.On != nil {
 			b.WriteString(" ON ")
 			printName(b, c.On)
