@@ -19,6 +19,9 @@ type lexer struct {
 	src  string
 	toks []Token
 	errs diag.ErrorList
+	// split puts the comments in comments rather than in toks (the parser's way)
+	split    bool
+	comments []Token
 }
 
 const (
@@ -124,6 +127,10 @@ func (lx *lexer) run() {
 			i, k = lx.regex(i), TokRegex
 		default:
 			i, k = lx.operator(i)
+		}
+		if k == TokComment && lx.split {
+			lx.comments = append(lx.comments, Token{Kind: k, Span: diag.Span{Start: start, End: i}, Text: src[start:i], NL: nl})
+			continue
 		}
 		lx.toks = append(lx.toks, Token{Kind: k, Span: diag.Span{Start: start, End: i}, Text: src[start:i], NL: nl})
 		if k != TokComment {

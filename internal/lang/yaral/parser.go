@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ruledex/ruledex/internal/lang/diag"
 )
@@ -18,18 +19,26 @@ const MaxDepth = 1000
 // located (nil when none). One bad line of the events section, or one bad
 // section, does not spoil the rest.
 func Parse(src []byte) (*File, diag.ErrorList) {
-	lx := lexer{src: string(src)}
-	lx.run()
-	p := &parser{src: lx.src, errs: lx.errs}
-	f := &File{Src: lx.src}
-	p.toks = make([]Token, 0, len(lx.toks))
-	for _, t := range lx.toks {
-		if t.Kind == TokComment {
-			f.Comments = append(f.Comments, Comment{Pos: t.Span.Start, End: t.Span.End, Text: t.Text})
-			continue
-		}
-		p.toks = append(p.toks, t)
+	lx := lexer{src: string(src), split: true}
+	if b, ok := tokenPool.Get().(*[]Token); ok {
+		lx.toks = (*b)[:0]
 	}
+	lx.run()
+	p := &parser{src: lx.src, errs: lx.errs, toks: lx.toks}
+	f := &File{Src: lx.src}
+	if len(lx.comments) > 0 {
+		f.Comments = make([]Comment, len(lx.comments))
+		for i, t := range lx.comments {
+			f.Comments[i] = Comment{Pos: t.Span.Start, End: t.Span.End, Text: t.Text}
+		}
+	}
+	defer func() { // the tree holds no token: the slice serves the next parse
+		if cap(lx.toks) <= 1<<20 {
+			t := lx.toks[:0]
+			clear(lx.toks[:cap(lx.toks)]) // drop the texts it points to
+			tokenPool.Put(&t)
+		}
+	}()
 	p.parseFile(f)
 	if len(p.errs) == 0 {
 		return f, nil
@@ -39,12 +48,81 @@ func Parse(src []byte) (*File, diag.ErrorList) {
 	return f, p.errs
 }
 
+var tokenPool sync.Pool
+
+// slabSize is how many nodes of a kind one allocation holds at most.
+const slabSize = 128
+
+// alloc returns a new zero node from the slab s, growing it by a new
+// backing array when it is full: one allocation per many nodes.
+func alloc[T any](s *[]T) *T {
+	if len(*s) == cap(*s) {
+		*s = make([]T, 0, min(2*cap(*s)+8, slabSize))
+	}
+	*s = (*s)[:len(*s)+1]
+	return &(*s)[len(*s)-1]
+}
+
+// slabs hold the parser's most frequent nodes.
+type slabs struct {
+	vars     []Var
+	fields   []Field
+	steps    []PathElem
+	strs     []String
+	compares []Compare
+	calls    []Call
+	binaries []Binary
+	idents   []Ident
+	// stepStack collects a field's steps; stepList is the backing array
+	// of the finished lists (each capped at its length)
+	stepStack []*PathElem
+	stepList  []*PathElem
+	argStack  []Expr
+	argList   []Expr
+}
+
+// steps returns the steps pushed since mark as a list of its own, and
+// pops them.
+func (p *parser) popSteps(mark int) []*PathElem {
+	items := p.stepStack[mark:]
+	n := len(items)
+	if n == 0 {
+		return nil
+	}
+	if cap(p.stepList)-len(p.stepList) < n {
+		p.stepList = make([]*PathElem, 0, max(n, min(2*cap(p.stepList)+16, 512)))
+	}
+	at := len(p.stepList)
+	p.stepList = append(p.stepList, items...)
+	clear(items)
+	p.stepStack = p.stepStack[:mark]
+	return p.stepList[at : at+n : at+n]
+}
+
+// popArgs is popSteps for call arguments.
+func (p *parser) popArgs(mark int) []Expr {
+	items := p.argStack[mark:]
+	n := len(items)
+	if n == 0 {
+		return nil
+	}
+	if cap(p.argList)-len(p.argList) < n {
+		p.argList = make([]Expr, 0, max(n, min(2*cap(p.argList)+16, 512)))
+	}
+	at := len(p.argList)
+	p.argList = append(p.argList, items...)
+	clear(items)
+	p.argStack = p.argStack[:mark]
+	return p.argList[at : at+n : at+n]
+}
+
 type parser struct {
 	src   string
 	toks  []Token
 	i     int
 	errs  diag.ErrorList
 	depth int
+	slabs
 	// names is above 0 where a bare name is a value (meta and option values)
 	names int
 }
@@ -116,6 +194,15 @@ func (p *parser) expect(k Kind, where string) int {
 	}
 	p.unexpected(fmt.Sprintf("%q%s", k.String(), where))
 	return -1
+}
+
+// expectAfter is expect with the message " after <quoted name>", made
+// only when it is needed.
+func (p *parser) expectAfter(k Kind, name string) int {
+	if p.tok().Kind == k {
+		return p.next().Span.Start
+	}
+	return p.expect(k, " after "+strconv.Quote(name))
 }
 
 func wordish(k Kind) bool { return k == TokWord || k.IsKeyword() }
@@ -259,6 +346,8 @@ func (p *parser) parseSection() (s Section) {
 					panic(r)
 				}
 				p.depth = 0
+				clear(p.argStack)
+				p.argStack, p.stepStack = p.argStack[:0], p.stepStack[:0]
 				bad, _ = p.skipToSectionEnd()
 			}
 		}()
@@ -298,7 +387,7 @@ func (p *parser) parseKeyValues(hd Header, options bool) Section {
 		}
 		p.next()
 		kv := &KeyValue{Key: &Ident{Pos: t.Span.Start, End: t.Span.End, Name: t.Text}}
-		if kv.EqPos = p.expect(Eq, " after "+strconv.Quote(t.Text)); kv.EqPos < 0 {
+		if kv.EqPos = p.expectAfter(Eq, t.Text); kv.EqPos < 0 {
 			p.skipLine()
 			continue
 		}
@@ -424,7 +513,7 @@ func (p *parser) parseOutcome(hd Header) Section {
 			}
 			continue
 		}
-		a := &Assign{Var: v, EqPos: p.expect(Eq, " after "+strconv.Quote("$"+v.Name))}
+		a := &Assign{Var: v, EqPos: p.expectAfter(Eq, "$"+v.Name)}
 		if a.EqPos >= 0 {
 			a.Value = p.guardedExpr()
 			s.Assigns = append(s.Assigns, a)
@@ -464,6 +553,8 @@ func (p *parser) guardedExpr() (x Expr) {
 				panic(r)
 			}
 			p.depth = 0
+			clear(p.argStack)
+			p.argStack, p.stepStack = p.argStack[:0], p.stepStack[:0]
 			p.skipLine()
 			x = &Bad{Pos: p.toks[start].Span.Start, End: p.prevEnd()}
 		}
@@ -489,7 +580,10 @@ func (p *parser) parseExpr() Expr {
 	x := p.parseAnd()
 	for p.tok().Kind == KwOr {
 		pos := p.next().Span.Start
-		x = &Binary{X: x, Op: KwOr, OpPos: pos, Y: p.parseAnd()}
+		y := p.parseAnd()
+		b := alloc(&p.binaries)
+		*b = Binary{X: x, Op: KwOr, OpPos: pos, Y: y}
+		x = b
 	}
 	return x
 }
@@ -498,7 +592,10 @@ func (p *parser) parseAnd() Expr {
 	x := p.parseNot()
 	for p.tok().Kind == KwAnd {
 		pos := p.next().Span.Start
-		x = &Binary{X: x, Op: KwAnd, OpPos: pos, Y: p.parseNot()}
+		y := p.parseNot()
+		b := alloc(&p.binaries)
+		*b = Binary{X: x, Op: KwAnd, OpPos: pos, Y: y}
+		x = b
 	}
 	return x
 }
@@ -524,7 +621,9 @@ func (p *parser) parseCompare() Expr {
 	switch t := p.tok(); {
 	case isCompareOp(t.Kind):
 		p.next()
-		c := &Compare{X: x, Op: t.Kind, OpPos: t.Span.Start, Y: p.parseAdd(), NocasePos: -1}
+		y := p.parseAdd()
+		c := alloc(&p.compares)
+		*c = Compare{X: x, Op: t.Kind, OpPos: t.Span.Start, Y: y, NocasePos: -1}
 		if p.tok().Kind == KwNocase {
 			c.Nocase, c.NocasePos = true, p.next().Span.Start
 		}
@@ -563,7 +662,10 @@ func (p *parser) parseAdd() Expr {
 	x := p.parseMul()
 	for k := p.tok().Kind; k == Plus || k == Minus; k = p.tok().Kind {
 		pos := p.next().Span.Start
-		x = &Binary{X: x, Op: k, OpPos: pos, Y: p.parseMul()}
+		y := p.parseMul()
+		b := alloc(&p.binaries)
+		*b = Binary{X: x, Op: k, OpPos: pos, Y: y}
+		x = b
 	}
 	return x
 }
@@ -572,7 +674,10 @@ func (p *parser) parseMul() Expr {
 	x := p.parseUnary()
 	for k := p.tok().Kind; k == Star || k == Slash; k = p.tok().Kind {
 		pos := p.next().Span.Start
-		x = &Binary{X: x, Op: k, OpPos: pos, Y: p.parseUnary()}
+		y := p.parseUnary()
+		b := alloc(&p.binaries)
+		*b = Binary{X: x, Op: k, OpPos: pos, Y: y}
+		x = b
 	}
 	return x
 }
@@ -611,7 +716,8 @@ func (p *parser) parsePrimary() Expr {
 		return x
 	case TokVar:
 		p.next()
-		v := &Var{Pos: t.Span.Start, End: t.Span.End, Name: t.Text[1:]}
+		v := alloc(&p.vars)
+		*v = Var{Pos: t.Span.Start, End: t.Span.End, Name: t.Text[1:]}
 		if k := p.tok().Kind; k == Dot || k == LBrack {
 			return p.parseField(v)
 		}
@@ -623,7 +729,9 @@ func (p *parser) parsePrimary() Expr {
 		return p.parseListRef()
 	case TokString:
 		p.next()
-		return &String{Pos: t.Span.Start, End: t.Span.End, Raw: t.Text, Value: unquote(t.Text)}
+		x := alloc(&p.strs)
+		*x = String{Pos: t.Span.Start, End: t.Span.End, Raw: t.Text, Value: unquote(t.Text)}
+		return x
 	case TokRegex:
 		p.next()
 		return &Regex{Pos: t.Span.Start, End: t.Span.End, Raw: t.Text, Pattern: regexPattern(t.Text)}
@@ -646,17 +754,22 @@ func (p *parser) parsePrimary() Expr {
 
 // parseField reads the path after an event variable: .name, ["key"], [0].
 func (p *parser) parseField(v *Var) Expr {
-	f := &Field{Var: v}
+	f := alloc(&p.fields)
+	f.Var = v
+	mark := len(p.stepStack)
 	for {
 		switch t := p.tok(); {
 		case t.Kind == Dot && wordish(p.peek(1).Kind):
 			p.next()
 			n := p.next()
-			f.Steps = append(f.Steps, &PathElem{Pos: t.Span.Start, End: n.Span.End, Name: n.Text})
+			e := alloc(&p.steps)
+			*e = PathElem{Pos: t.Span.Start, End: n.Span.End, Name: n.Text}
+			p.stepStack = append(p.stepStack, e)
 			continue
 		case t.Kind == LBrack:
 			p.next()
-			e := &PathElem{Pos: t.Span.Start}
+			e := alloc(&p.steps)
+			e.Pos = t.Span.Start
 			switch k := p.tok(); k.Kind {
 			case TokString:
 				p.next()
@@ -671,7 +784,7 @@ func (p *parser) parseField(v *Var) Expr {
 			}
 			p.expect(RBrack, " to close the index")
 			e.End = p.prevEnd()
-			f.Steps = append(f.Steps, e)
+			p.stepStack = append(p.stepStack, e)
 			continue
 		case t.Kind == Dot:
 			p.next()
@@ -679,6 +792,7 @@ func (p *parser) parseField(v *Var) Expr {
 		}
 		break
 	}
+	f.Steps = p.popSteps(mark)
 	f.End = p.prevEnd()
 	return f
 }
@@ -687,7 +801,8 @@ func (p *parser) parseField(v *Var) Expr {
 // (strings.to_lower(...)), or a bare name where one is a value.
 func (p *parser) parseNameOrCall() Expr {
 	t := p.next()
-	id := &Ident{Pos: t.Span.Start, End: t.Span.End, Name: t.Text}
+	id := alloc(&p.idents)
+	*id = Ident{Pos: t.Span.Start, End: t.Span.End, Name: t.Text}
 	if p.tok().Kind == Dot && wordish(p.peek(1).Kind) {
 		// a dotted name; written without spaces, it is the source's text
 		for p.tok().Kind == Dot && wordish(p.peek(1).Kind) {
@@ -716,17 +831,21 @@ func (p *parser) parseNameOrCall() Expr {
 	}
 	p.enter()
 	defer p.leave()
-	c := &Call{Func: id, LParen: p.next().Span.Start, NocasePos: -1, RParen: -1}
+	c := alloc(&p.calls)
+	*c = Call{Func: id, LParen: p.next().Span.Start, NocasePos: -1, RParen: -1}
+	mark := len(p.argStack)
 	if p.tok().Kind != RParen {
 		for {
 			start := p.i
-			c.Args = append(c.Args, p.parseExpr())
+			a := p.parseExpr()
+			p.argStack = append(p.argStack, a)
 			if p.tok().Kind != Comma || p.i == start {
 				break
 			}
 			p.next()
 		}
 	}
+	c.Args = p.popArgs(mark)
 	if p.tok().Kind == RParen {
 		c.RParen = p.next().Span.Start
 	} else {
