@@ -114,69 +114,73 @@ func notAt(s string, i int) bool {
 	return hasFoldPrefix(s[i:], "not") && spaceAt(s, i+3) > 0
 }
 
-func (lx *lexer) emit(k Kind, start int) {
-	lx.toks = append(lx.toks, Token{Kind: k, Span: diag.Span{Start: start, End: lx.pos}, Text: lx.src[start:lx.pos]})
+func (lx *lexer) emit(k Kind, start int) Token {
+	return Token{Kind: k, Span: diag.Span{Start: start, End: lx.pos}, Text: lx.src[start:lx.pos]}
 }
 
+// run reads every token into lx.toks.
 func (lx *lexer) run() {
-	s := lx.src
-	if lx.toks == nil {
-		lx.toks = make([]Token, 0, len(s)/6+4)
-	}
+	lx.toks = make([]Token, 0, len(lx.src)/8+4)
 	for {
-		for n := spaceAt(s, lx.pos); n > 0; n = spaceAt(s, lx.pos) {
-			lx.pos += n
-		}
-		if lx.pos >= len(s) {
-			lx.emit(EOF, lx.pos)
+		t := lx.scan()
+		lx.toks = append(lx.toks, t)
+		if t.Kind == EOF {
 			return
 		}
-		start := lx.pos
-		switch c := s[lx.pos]; c {
-		case '(':
+	}
+}
+
+// scan returns the next token; at the end, EOF again and again.
+func (lx *lexer) scan() Token {
+	s := lx.src
+	for n := spaceAt(s, lx.pos); n > 0; n = spaceAt(s, lx.pos) {
+		lx.pos += n
+	}
+	if lx.pos >= len(s) {
+		return lx.emit(EOF, lx.pos)
+	}
+	start := lx.pos
+	switch c := s[lx.pos]; c {
+	case '(':
+		lx.pos++
+		return lx.emit(LParen, start)
+	case ')':
+		lx.pos++
+		return lx.emit(RParen, start)
+	case '{':
+		lx.pos++
+		return lx.emit(LBrace, start)
+	case '}':
+		lx.pos++
+		return lx.emit(RBrace, start)
+	case ':':
+		lx.pos++
+		return lx.emit(Colon, start)
+	case '<', '>':
+		lx.pos++
+		k := Lt
+		if c == '>' {
+			k = Gt
+		}
+		if lx.pos < len(s) && s[lx.pos] == '=' {
 			lx.pos++
-			lx.emit(LParen, start)
-		case ')':
+			k++ // Le, Ge
+		}
+		return lx.emit(k, start)
+	case '"':
+		return lx.quoted()
+	case '\\':
+		if escapeLen(s, lx.pos) == 0 {
 			lx.pos++
-			lx.emit(RParen, start)
-		case '{':
-			lx.pos++
-			lx.emit(LBrace, start)
-		case '}':
-			lx.pos++
-			lx.emit(RBrace, start)
-		case ':':
-			lx.pos++
-			lx.emit(Colon, start)
-		case '<', '>':
-			lx.pos++
-			k := Lt
-			if c == '>' {
-				k = Gt
-			}
-			if lx.pos < len(s) && s[lx.pos] == '=' {
-				lx.pos++
-				k++ // Le, Ge
-			}
-			lx.emit(k, start)
-		case '"':
-			lx.quoted()
-		case '\\':
-			if escapeLen(s, lx.pos) == 0 {
-				lx.pos++
-				lx.emit(Illegal, start)
-				continue
-			}
-			lx.word()
-		default:
-			lx.word()
+			return lx.emit(Illegal, start)
 		}
 	}
+	return lx.word()
 }
 
 // quoted reads a quoted string. Inside it \t \r \n \uXXXX \\ and \" are
 // escapes and any other backslash is itself.
-func (lx *lexer) quoted() {
+func (lx *lexer) quoted() Token {
 	s := lx.src
 	start := lx.pos
 	i := lx.pos + 1
@@ -184,8 +188,7 @@ func (lx *lexer) quoted() {
 		switch s[i] {
 		case '"':
 			lx.pos = i + 1
-			lx.emit(String, start)
-			return
+			return lx.emit(String, start)
 		case '\\':
 			if i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
 				i += 2
@@ -196,14 +199,14 @@ func (lx *lexer) quoted() {
 	}
 	lx.pos = len(s)
 	lx.errs.Add(diag.Span{Start: start, End: lx.pos}, diag.Error, "unterminated quoted string")
-	lx.emit(String, start)
+	return lx.emit(String, start)
 }
 
 // word reads an unquoted run: up to white space, a special character other
 // than `*`, a backslash that starts no escape, or `not` followed by white
 // space. A run that is exactly and/or between white space, or not before
 // white space, is a keyword.
-func (lx *lexer) word() {
+func (lx *lexer) word() Token {
 	s := lx.src
 	start := lx.pos
 	i := lx.pos
@@ -244,5 +247,5 @@ func (lx *lexer) word() {
 			k = And
 		}
 	}
-	lx.emit(k, start)
+	return lx.emit(k, start)
 }

@@ -29,10 +29,10 @@ const MaxDepth = 1000
 //	       | field ":" values | literal
 //	values = "(" vor ")" | literal    (vor, vand, vnot: the same over values)
 func Parse(src []byte) (*Query, diag.ErrorList) {
-	lx := lexer{src: string(src)}
-	lx.run()
-	p := parser{src: lx.src, toks: lx.toks, errs: lx.errs}
-	q := &Query{Src: lx.src}
+	p := parser{lx: lexer{src: string(src)}}
+	p.src = p.lx.src
+	p.cur = p.lx.scan()
+	q := &Query{Src: p.src}
 	if p.tok().Kind != EOF {
 		q.X = p.parseOr(EOF)
 	}
@@ -43,26 +43,36 @@ func Parse(src []byte) (*Query, diag.ErrorList) {
 		p.unexpected(t, "AND, OR or end of query")
 		q.X = p.appendBad(q.X, t.Span)
 	}
+	// The lexer's errors (unterminated strings) join the parser's.
+	for _, e := range p.lx.errs {
+		p.errs.Add(e.Span, e.Severity, e.Msg)
+	}
 	p.errs.Sort()
 	p.errs.Locate(src)
 	return q, p.errs
 }
 
+// parser reads the tokens as the lexer makes them, one ahead (cur) and the
+// kinds of the two before it, which is all Kibana's grammar needs.
 type parser struct {
-	src   string
-	toks  []Token
-	i     int
-	depth int
-	errs  diag.ErrorList
+	lx          lexer
+	src         string
+	cur         Token
+	prev, prev2 Kind
+	depth       int
+	errs        diag.ErrorList
+
+	lits    []Literal // blocks newLiteral hands out
+	matches []Match
 }
 
-func (p *parser) tok() Token  { return p.toks[p.i] }
-func (p *parser) peek() Token { return p.toks[min(p.i+1, len(p.toks)-1)] }
+func (p *parser) tok() Token { return p.cur }
 
 func (p *parser) next() Token {
-	t := p.toks[p.i]
+	t := p.cur
 	if t.Kind != EOF {
-		p.i++
+		p.prev2, p.prev = p.prev, t.Kind
+		p.cur = p.lx.scan()
 	}
 	return t
 }
@@ -219,7 +229,7 @@ func (p *parser) parseNot(end Kind) Expr {
 		return p.tooDeep(t.Span.Start, end)
 	}
 	defer p.leave()
-	if p.tok().Kind == Not && (p.i < 2 || p.toks[p.i-2].Kind != Not) {
+	if p.tok().Kind == Not && p.prev2 != Not {
 		p.errorf(p.tok().Span, "NOT NOT: Kibana's grammar takes one NOT before a clause; write not (not ...)")
 	}
 	return &NotExpr{NotSpan: t.Span, X: p.parseNot(end)}
@@ -278,7 +288,9 @@ func (p *parser) parseSub(end Kind) Expr {
 		if p.tok().Kind == LBrace {
 			return p.parseNested(lit, colon, end)
 		}
-		return &Match{Field: lit, Colon: colon, Value: p.parseValues()}
+		m := p.newMatch()
+		m.Field, m.Colon, m.Value = lit, colon, p.parseValues()
+		return m
 	case k.IsRange():
 		op := p.next()
 		r := &Range{Field: lit, Op: op.Kind, OpSpan: op.Span}
@@ -290,7 +302,9 @@ func (p *parser) parseSub(end Kind) Expr {
 		}
 		return r
 	}
-	return &Match{Value: lit}
+	m := p.newMatch()
+	m.Value = lit
+	return m
 }
 
 // expectClose reads the closing token k, or reports it missing and returns
@@ -410,7 +424,7 @@ func (p *parser) parseValueNot() ValueExpr {
 		return &BadValue{From: sp}
 	}
 	defer p.leave()
-	if p.tok().Kind == Not && (p.i < 2 || p.toks[p.i-2].Kind != Not) {
+	if p.tok().Kind == Not && p.prev2 != Not {
 		p.errorf(p.tok().Span, "NOT NOT: Kibana's grammar takes one NOT before a value; write not (not ...)")
 	}
 	return &ValueNot{NotSpan: t.Span, X: p.parseValueNot()}
@@ -422,29 +436,53 @@ func (p *parser) parseValueNot() ValueExpr {
 // literal), up to a keyword or a special character.
 func (p *parser) parseLiteral() *Literal {
 	t := p.next()
+	lit := p.newLiteral()
 	if t.Kind == String {
-		return decodeQuoted(t)
+		decodeQuoted(lit, t)
+		return lit
 	}
 	last := t
 	for p.tok().Kind == Word {
 		last = p.next()
 	}
-	return decodeUnquoted(p.src[t.Span.Start:last.Span.End], diag.Span{Start: t.Span.Start, End: last.Span.End})
+	decodeUnquoted(lit, p.src[t.Span.Start:last.Span.End], diag.Span{Start: t.Span.Start, End: last.Span.End})
+	return lit
+}
+
+// newLiteral and newMatch hand out nodes from blocks: the corpus has a
+// literal for every field and value, and one allocation for each was most
+// of the parser's time.
+func (p *parser) newLiteral() *Literal {
+	if len(p.lits) == 0 {
+		p.lits = make([]Literal, 32)
+	}
+	l := &p.lits[0]
+	p.lits = p.lits[1:]
+	return l
+}
+
+func (p *parser) newMatch() *Match {
+	if len(p.matches) == 0 {
+		p.matches = make([]Match, 16)
+	}
+	m := &p.matches[0]
+	p.matches = p.matches[1:]
+	return m
 }
 
 // decodeQuoted decodes "...": \t \r \n \uXXXX \\ \" are escapes; any other
 // backslash stands for itself ("C:\Windows" is C:\Windows, but "C:\temp"
 // holds a tab, as in Kibana).
-func decodeQuoted(t Token) *Literal {
+func decodeQuoted(lit *Literal, t Token) {
 	raw := t.Text
 	body := raw[1:]
 	if strings.HasSuffix(body, `"`) && len(raw) >= 2 {
 		body = body[:len(body)-1]
 	}
-	lit := &Literal{From: t.Span, Raw: raw, Quoted: true}
+	*lit = Literal{From: t.Span, Raw: raw, Quoted: true}
 	if !strings.Contains(body, `\`) {
 		lit.Value = body
-		return lit
+		return
 	}
 	var b strings.Builder
 	for i := 0; i < len(body); i++ {
@@ -478,7 +516,6 @@ func decodeQuoted(t Token) *Literal {
 		b.WriteByte(c)
 	}
 	lit.Value = b.String()
-	return lit
 }
 
 // writeUnit writes the UTF-16 code unit of four hex digits (a lone
@@ -491,8 +528,8 @@ func writeUnit(b *strings.Builder, hex string) {
 // decodeUnquoted decodes an unquoted literal: escapes replaced, `*` kept as
 // a wildcard (its offset noted), the white space around it trimmed (Kibana's
 // sequence.trim()), and true, false and null typed.
-func decodeUnquoted(raw string, sp diag.Span) *Literal {
-	lit := &Literal{From: sp, Raw: raw}
+func decodeUnquoted(lit *Literal, raw string, sp diag.Span) {
+	*lit = Literal{From: sp, Raw: raw}
 	if !strings.ContainsAny(raw, `\*`) {
 		lit.Value = raw
 	} else {
@@ -556,7 +593,6 @@ func decodeUnquoted(raw string, sp diag.Span) *Literal {
 	case "null":
 		lit.Type = LitNull
 	}
-	return lit
 }
 
 // isJSSpace is JavaScript's String.prototype.trim white space.
