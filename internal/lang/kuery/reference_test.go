@@ -33,6 +33,7 @@ type refQuery struct {
 	Query     string `json:"query"`
 	Reference struct {
 		OK         bool           `json:"ok"`
+		AST        any            `json:"ast"`
 		Fields     []string       `json:"fields"`
 		Predicates []refPredicate `json:"predicates"`
 	} `json:"reference"`
@@ -234,4 +235,110 @@ func TestReferenceMutants(t *testing.T) {
 	if pct(rejBoth, rej) < 95 {
 		t.Errorf("rejects %.2f%% of the mutants Kibana rejects, want at least 95%%", pct(rejBoth, rej))
 	}
+}
+
+// kibanaWildcard is the marker Kibana's wildcard node puts for each `*`.
+const kibanaWildcard = "@kuery-wildcard@"
+
+// kibanaNode turns a literal into Kibana's KueryNode literal or wildcard
+// node, in the reference's JSON form.
+func kibanaNode(l *Literal) any {
+	if l.Wildcard() {
+		var b strings.Builder
+		last := 0
+		for _, s := range l.Stars {
+			b.WriteString(l.Value[last:s])
+			b.WriteString(kibanaWildcard)
+			last = s + 1
+		}
+		b.WriteString(l.Value[last:])
+		return map[string]any{"type": "wildcard", "value": b.String()}
+	}
+	m := map[string]any{"type": "literal", "value": l.Value}
+	switch l.Type {
+	case LitTrue:
+		m["value"] = true
+	case LitFalse:
+		m["value"] = false
+	case LitNull:
+		m["value"] = nil
+	}
+	if l.Quoted {
+		m["isQuoted"] = true
+	}
+	return m
+}
+
+func kibanaFunc(name string, args ...any) any {
+	return map[string]any{"type": "function", "function": name, "arguments": args}
+}
+
+var kibanaRangeOps = map[Kind]string{Lt: "lt", Le: "lte", Gt: "gt", Ge: "gte"}
+
+// kibanaAST turns a tree into Kibana's KueryNode tree: groups dropped, the
+// field of a value list given to each value.
+func kibanaAST(x Expr) any {
+	switch x := x.(type) {
+	case *BoolExpr:
+		args := make([]any, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = kibanaAST(a)
+		}
+		return kibanaFunc(x.Op.String(), args...)
+	case *NotExpr:
+		return kibanaFunc("not", kibanaAST(x.X))
+	case *ParenExpr:
+		return kibanaAST(x.X)
+	case *Nested:
+		return kibanaFunc("nested", kibanaNode(x.Field), kibanaAST(x.X))
+	case *Range:
+		return kibanaFunc("range", kibanaNode(x.Field), kibanaRangeOps[x.Op], kibanaNode(x.Value))
+	case *Match:
+		field := any(map[string]any{"type": "literal", "value": nil})
+		if x.Field != nil {
+			field = kibanaNode(x.Field)
+		}
+		var values func(v ValueExpr) any
+		values = func(v ValueExpr) any {
+			switch v := v.(type) {
+			case *Literal:
+				return kibanaFunc("is", field, kibanaNode(v))
+			case *ValueBool:
+				args := make([]any, len(v.Args))
+				for i, a := range v.Args {
+					args[i] = values(a)
+				}
+				return kibanaFunc(v.Op.String(), args...)
+			case *ValueNot:
+				return kibanaFunc("not", values(v.X))
+			case *ValueGroup:
+				return values(v.X)
+			}
+			return nil
+		}
+		return values(x.Value)
+	}
+	return nil
+}
+
+// TestReferenceAST compares the tree, in Kibana's KueryNode form, with the
+// tree Kibana's grammar builds, for every corpus query.
+func TestReferenceAST(t *testing.T) {
+	refs := readJSONL[refQuery](t, "kuery.jsonl")
+	same, n := 0, 0
+	for _, r := range refs {
+		q, errs := Parse([]byte(r.Query))
+		if !r.Reference.OK || len(errs) > 0 || q.X == nil {
+			continue
+		}
+		n++
+		got, _ := json.Marshal(kibanaAST(q.X))
+		want, _ := json.Marshal(r.Reference.AST)
+		if string(got) == string(want) {
+			same++
+		} else if n-same <= 5 {
+			t.Errorf("%s: the tree differs from Kibana's:\n got  %.600s\n want %.600s", r.Path, got, want)
+		}
+	}
+	t.Logf("the same KueryNode tree as Kibana's grammar for %d of %d queries", same, n)
 }
