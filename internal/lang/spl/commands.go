@@ -40,8 +40,13 @@ var argsCommands = map[string][]string{
 
 // parseCommand reads one command. implicit: the first command of a
 // pipeline without a leading '|', Splunk's implied search.
-func (p *parser) parseCommand(implicit bool) Command {
+func (p *parser) parseCommand(implicit, sub bool) Command {
 	from := p.i
+	if implicit && sub && p.tok().Kind == Word && p.at(p.i+1).Space && isCommandName(p.tok().Text) {
+		// [inputlookup t.csv], appendpipe [stats count]: a subsearch that
+		// begins with a command name runs that command
+		implicit = false
+	}
 	if implicit && !(p.isWord("search") && p.at(p.i+1).Space) {
 		x := p.parseSearch(false)
 		p.searchLeft(false)
@@ -55,6 +60,7 @@ func (p *parser) parseCommand(implicit bool) Command {
 			return m
 		}
 		// `macro` followed by arguments: kept raw, the macro found in it
+		p.i = from
 		return p.parseRaw(from, nil)
 	case Word:
 	default:
@@ -136,6 +142,21 @@ func (p *parser) parseCommand(implicit bool) Command {
 		p.i = from
 	}
 	return p.parseRaw(from, p.ident())
+}
+
+// isCommandName tells whether w names a command the parser reads (other
+// than search).
+func isCommandName(w string) bool {
+	w = strings.ToLower(w)
+	if _, ok := argsCommands[w]; ok {
+		return true
+	}
+	switch w {
+	case "where", "eval", "rex", "regex", "lookup", "inputlookup", "table", "fields", "rename", "join",
+		"append", "appendcols", "appendpipe", "sort", "head", "tail", "convert":
+		return true
+	}
+	return statsCommands[w]
 }
 
 // searchLeft reports what a search expression left before the end of its
@@ -302,6 +323,9 @@ func (p *parser) parseStats() Command {
 			p.errorf(t.Span, "unexpected %s in %s", describe(t), name)
 			p.next()
 		}
+	}
+	if c.ByAt != (diag.Span{}) && len(c.By) == 0 {
+		p.errorf(c.ByAt, "by without a field")
 	}
 	c.Loc = p.span(from)
 	return c
@@ -669,7 +693,9 @@ func (p *parser) parseArgsCommand(keywords []string) Command {
 			if cl != nil {
 				cl.Loc = p.span(cl.Loc.Start)
 			}
-			cl = &Clause{Loc: diag.Span{Start: p.i}, Keyword: p.ident()}
+			at := p.i
+			cl = &Clause{Loc: diag.Span{Start: at}}
+			cl.Keyword = p.ident()
 			c.Clauses = append(c.Clauses, cl)
 		case p.fieldStart():
 			f := p.parseField()

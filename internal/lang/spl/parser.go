@@ -200,7 +200,7 @@ func (p *parser) parsePipeline(limit int, sub bool) *Pipeline {
 			}
 		} else {
 			from := p.i
-			cmd := p.parseCommand(first && !hasPipe)
+			cmd := p.parseCommand(first && !hasPipe, sub)
 			if p.i < end {
 				p.errorf(p.toks[p.i].Span, "unexpected %s in %s", describe(p.toks[p.i]), commandName(cmd))
 				p.i = end
@@ -234,7 +234,6 @@ func (p *parser) parsePipeline(limit int, sub bool) *Pipeline {
 		e := p.toks[min(start, len(p.toks)-1)].Span.Start
 		pl.Loc = diag.Span{Start: e, End: e}
 	}
-	_ = sub
 	return pl
 }
 
@@ -245,7 +244,8 @@ func (p *parser) parseSubsearch() *Subsearch {
 	if !p.enter() {
 		p.leave()
 		p.i = max(p.i, min(close+1, p.end))
-		return &Subsearch{Loc: p.span(from), Pipeline: &Pipeline{}}
+		at := p.toks[from].Span.End
+		return &Subsearch{Loc: p.span(from), Pipeline: &Pipeline{Loc: diag.Span{Start: at, End: at}}}
 	}
 	p.i++
 	saved := p.end

@@ -155,7 +155,7 @@ func (p *parser) parseSearchPrimary(stopBy bool) SearchExpr {
 		v := p.tok()
 		if p.atEnd() || v.Kind == RParen || v.Kind == LParen || v.Kind == LBrack ||
 			v.Space && (p.isUpper("AND") || p.isUpper("OR") || p.isUpper("NOT")) {
-			c.Value = p.valueOf(p.i, p.i)
+			c.Value = &Value{Loc: diag.Span{Start: n.Span.End, End: n.Span.End}}
 		} else {
 			c.Value = p.parseValue(false, false)
 		}

@@ -39,7 +39,11 @@ func (p *parser) glueEnd(stopComma, stopCmp bool) int {
 // rangeSpan is the span of tokens [a, b).
 func (p *parser) rangeSpan(a, b int) diag.Span {
 	if b <= a {
+		// empty: right after the token before
 		e := p.at(a).Span.Start
+		if a > 0 && a <= len(p.toks) {
+			e = p.toks[a-1].Span.End
+		}
 		return diag.Span{Start: e, End: e}
 	}
 	return diag.Span{Start: p.toks[a].Span.Start, End: p.toks[b-1].Span.End}
