@@ -115,7 +115,8 @@ func (p *parser) expect(k Kind, what string) diag.Span {
 	return sp
 }
 
-func span(start, end int) diag.Span { return diag.Span{Start: start, End: end} }
+// span returns [start, end), empty at start when nothing was read (end before start).
+func span(start, end int) diag.Span { return diag.Span{Start: start, End: max(start, end)} }
 
 // atCommandEnd tells whether the current token ends a command: a pipe, the
 // end, or the ) of a FORK branch.
@@ -590,6 +591,11 @@ func (p *parser) forkCmd() Command {
 	c := &ForkCommand{}
 	if p.tok.Kind != LParen {
 		p.unexpected("'(' starting a FORK branch")
+	}
+	defer func() { p.depth-- }()
+	if !p.enter() {
+		p.sync()
+		return &BadCommand{Pos: span(start, p.prevEnd())}
 	}
 	for p.tok.Kind == LParen {
 		b := &ForkBranch{}
