@@ -32,7 +32,7 @@
 //   - function calls (names case-insensitive; FIRST and LAST are keywords
 //     and function names), count(*), a last {map} argument; "..." strings
 //     with \t \n \r \" \\ escapes, """...""" raw strings (neither may span
-//     lines); `backquoted` names (“ is one backquote); dotted names (AS is
+//     lines); `backquoted` names (a doubled backquote inside is one); dotted names (AS is
 //     read as a part after a dot: source.as.number); parameters ?, ?name,
 //     ?1; integers, decimals (1.5, .5, 1e3); durations and periods (1 day,
 //     5 minutes: an integer then a unit word); arrays [1, 2]; null, true,
