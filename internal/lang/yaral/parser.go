@@ -122,6 +122,7 @@ type parser struct {
 	i     int
 	errs  diag.ErrorList
 	depth int
+	nerr  int // problems met (see errorf)
 	slabs
 	// names is above 0 where a bare name is a value (meta and option values)
 	names int
@@ -155,7 +156,14 @@ func (p *parser) prevEnd() int {
 	return p.toks[p.i-1].Span.End
 }
 
+// errorf reports a problem. Past diag.MaxErrors the message is not even
+// made: a hostile input of many errors costs no more than a clean one.
+// nerr counts every problem met, kept or not: the recovery looks at it.
 func (p *parser) errorf(sp diag.Span, format string, args ...any) {
+	p.nerr++
+	if len(p.errs) > diag.MaxErrors {
+		return
+	}
 	p.errs.Addf(sp, diag.Error, format, args...)
 }
 
@@ -181,7 +189,12 @@ func describe(t *Token) string {
 func (p *parser) unexpected(want string) {
 	t := p.tok()
 	if t.Kind == Illegal {
+		p.nerr++
 		return // the lexer said so
+	}
+	if len(p.errs) > diag.MaxErrors {
+		p.nerr++
+		return
 	}
 	p.errorf(t.Span, "unexpected %s, expected %s", describe(t), want)
 }
@@ -391,10 +404,10 @@ func (p *parser) parseKeyValues(hd Header, options bool) Section {
 			p.skipLine()
 			continue
 		}
-		n := len(p.errs)
+		n := p.nerr
 		kv.Value = p.guardedExpr()
 		kvs = append(kvs, kv)
-		if len(p.errs) > n {
+		if p.nerr > n {
 			p.skipLine()
 		}
 	}
@@ -415,13 +428,13 @@ func (p *parser) parseKeyValues(hd Header, options bool) Section {
 func (p *parser) parseEvents(hd Header) Section {
 	s := &EventsSection{Header: hd}
 	for !p.atSectionEnd() {
-		start, n := p.i, len(p.errs)
+		start, n := p.i, p.nerr
 		x := p.guardedExpr()
 		if p.i > start {
 			s.Lines = append(s.Lines, x)
 		}
-		if p.i == start || len(p.errs) > n {
-			if p.i == start && len(p.errs) == n {
+		if p.i == start || p.nerr > n {
+			if p.i == start && p.nerr == n {
 				p.unexpected("a predicate")
 			}
 			if b, ok := p.skipLine(); ok {
@@ -451,10 +464,10 @@ func (p *parser) parseVar() *Var {
 // "Match section syntax").
 func (p *parser) parseMatch(hd Header) Section {
 	s := &MatchSection{Header: hd, WindowKw: -1, EdgePos: -1}
-	n := len(p.errs)
+	n := p.nerr
 	defer func() {
 		if !p.atSectionEnd() {
-			if len(p.errs) == n {
+			if p.nerr == n {
 				p.unexpected("the end of the match section")
 			}
 			p.skipToSectionEnd()
@@ -505,7 +518,7 @@ func durationLit(t *Token) *DurationLit {
 func (p *parser) parseOutcome(hd Header) Section {
 	s := &OutcomeSection{Header: hd}
 	for !p.atSectionEnd() {
-		n := len(p.errs)
+		n := p.nerr
 		v := p.parseVar()
 		if v == nil {
 			if _, ok := p.skipLine(); !ok {
@@ -518,7 +531,7 @@ func (p *parser) parseOutcome(hd Header) Section {
 			a.Value = p.guardedExpr()
 			s.Assigns = append(s.Assigns, a)
 		}
-		if len(p.errs) > n {
+		if p.nerr > n {
 			p.skipLine()
 		}
 	}
@@ -781,6 +794,11 @@ func (p *parser) parseField(v *Var) Expr {
 			default:
 				p.unexpected("a map key (a string) or an index (a number)")
 				e.Key = &Bad{Pos: p.prevEnd(), End: p.prevEnd()}
+				e.End = p.prevEnd()
+				p.stepStack = append(p.stepStack, e)
+				f.Steps = p.popSteps(mark)
+				f.End = p.prevEnd()
+				return f // the line's recovery skips the rest
 			}
 			p.expect(RBrack, " to close the index")
 			e.End = p.prevEnd()
