@@ -18,7 +18,8 @@ func Parse(src []byte) (*Query, diag.ErrorList) {
 	all, errs := lex(s)
 	p := &parser{src: s, errs: errs}
 	q := &Query{Src: s}
-	p.toks = make([]Token, 0, len(all))
+	// the comments leave the token list (in place: it is ours)
+	p.toks = all[:0]
 	for _, t := range all {
 		if t.Kind == CommentTok {
 			text := t.Text[3:]
@@ -43,7 +44,7 @@ type parser struct {
 	toks    []Token // without comments; the last is EOF
 	i       int     // the current token
 	end     int     // the index of the token that ends the current command
-	match   []int   // match[i]: for a '[', the index of its ']' (or of EOF)
+	match   map[int]int // for the index of a '[', the index of its ']' (or of EOF)
 	errs    diag.ErrorList
 	depth   int
 	tooDeep bool
@@ -137,12 +138,13 @@ func (p *parser) skipRest(from int) diag.Span {
 
 // matchBrackets pairs every '[' with its ']' (an unclosed one with EOF).
 func (p *parser) matchBrackets() {
-	p.match = make([]int, len(p.toks))
 	var stack []int
 	for i, t := range p.toks {
-		p.match[i] = -1
 		switch t.Kind {
 		case LBrack:
+			if p.match == nil {
+				p.match = map[int]int{}
+			}
 			stack = append(stack, i)
 		case RBrack:
 			if n := len(stack); n > 0 {

@@ -54,9 +54,12 @@ func (p *parser) valueOf(a, b int) *Value {
 	sp := p.rangeSpan(a, b)
 	v := &Value{Loc: sp, Raw: p.src[sp.Start:sp.End]}
 	v.Quoted = b-a == 1 && p.toks[a].Kind == String
-	if b-a == 1 && p.toks[a].Kind == Word && strings.IndexByte(v.Raw, '\\') < 0 {
-		v.Text = v.Raw
-	} else {
+	switch {
+	case b-a == 1 && p.toks[a].Kind == Word:
+		v.Text = unescape(v.Raw)
+	case v.Quoted:
+		v.Text = Unquote(v.Raw)
+	default:
 		var sb strings.Builder
 		for k := a; k < b; k++ {
 			t := p.toks[k]
@@ -93,14 +96,25 @@ func hasWildcard(s string) bool {
 
 // fieldOf builds the Field of tokens [a, b).
 func (p *parser) fieldOf(a, b int) *Field {
-	v := p.valueOf(a, b)
-	f := &Field{Loc: v.Loc, Raw: v.Raw, Name: v.Text, Quoted: v.Quoted, Wildcard: v.Wildcard}
-	if b-a == 1 && p.toks[a].Kind == QuotedField {
-		f.Quoted = true
-		f.Name = Unquote(p.toks[a].Text)
-		f.Wildcard = false
+	if b-a == 1 {
+		t := p.toks[a]
+		f := &Field{Loc: t.Span, Raw: t.Text, Name: t.Text}
+		switch t.Kind {
+		case Word:
+			f.Name = unescape(t.Text)
+		case String:
+			f.Quoted = true
+			f.Name = Unquote(t.Text)
+		case QuotedField:
+			f.Quoted = true
+			f.Name = Unquote(t.Text)
+			return f
+		}
+		f.Wildcard = hasWildcard(f.Name)
+		return f
 	}
-	return f
+	v := p.valueOf(a, b)
+	return &Field{Loc: v.Loc, Raw: v.Raw, Name: v.Text, Quoted: v.Quoted, Wildcard: v.Wildcard}
 }
 
 // parseValue reads the run of tokens at the current one as a Value; an
