@@ -32,7 +32,7 @@ const (
 type lexer struct {
 	src   string
 	pos   int
-	toks  []Token
+	toks  []rawToken
 	errs  diag.ErrorList
 	mode  mode
 	depth int   // parentheses open in the current command
@@ -42,19 +42,31 @@ type lexer struct {
 // Lex splits src into tokens, comments included (Comment tokens); the last
 // token is EOF. It never fails: bad characters are Illegal tokens.
 func Lex(src []byte) []Token {
-	toks, _ := lex(string(src))
+	s := string(src)
+	raw, _ := lex(s)
+	toks := make([]Token, len(raw))
+	for i, t := range raw {
+		toks[i] = Token{Kind: t.Kind, Span: t.Span, Text: s[t.Span.Start:t.Span.End]}
+	}
 	return toks
 }
 
+// rawToken is a token without its text: pointer-free, so the parser's
+// token slice costs the garbage collector nothing to scan.
+type rawToken struct {
+	Kind Kind
+	Span diag.Span
+}
+
 // lex returns the tokens of src and the lexical errors met.
-func lex(src string) ([]Token, diag.ErrorList) {
-	lx := &lexer{src: src, toks: make([]Token, 0, len(src)/6+16)} // the corpus has 7 bytes a token
+func lex(src string) ([]rawToken, diag.ErrorList) {
+	lx := &lexer{src: src, toks: make([]rawToken, 0, len(src)/6+16)} // the corpus has 7 bytes a token
 	lx.run()
 	return lx.toks, lx.errs
 }
 
 func (lx *lexer) emit(k Kind, start int) {
-	lx.toks = append(lx.toks, Token{Kind: k, Span: diag.Span{Start: start, End: lx.pos}, Text: lx.src[start:lx.pos]})
+	lx.toks = append(lx.toks, rawToken{Kind: k, Span: diag.Span{Start: start, End: lx.pos}})
 }
 
 func (lx *lexer) errorf(start, end int, format string, args ...any) {
@@ -199,7 +211,7 @@ func (lx *lexer) run() {
 		}
 		lx.exprToken(c)
 	}
-	lx.toks = append(lx.toks, Token{Kind: EOF, Span: diag.Span{Start: len(src), End: len(src)}})
+	lx.toks = append(lx.toks, rawToken{Kind: EOF, Span: diag.Span{Start: len(src), End: len(src)}})
 }
 
 // commandMode is the mode that follows a command name.

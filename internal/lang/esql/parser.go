@@ -15,9 +15,9 @@ const MaxDepth = 1000
 // partial command is kept), so one bad command does not spoil the rest.
 type parser struct {
 	src   string
-	toks  []Token // without comments and illegal characters
+	toks  []rawToken // without comments and illegal characters
 	p     int
-	tok   Token
+	tok   rawToken
 	errs  diag.ErrorList
 	quiet bool // an error was reported in this command: the next ones are noise
 	depth int
@@ -44,6 +44,9 @@ func Parse(src []byte) (*Query, diag.ErrorList) {
 	return q, p.errs
 }
 
+// text returns what t is, as written.
+func (p *parser) text(t rawToken) string { return p.src[t.Span.Start:t.Span.End] }
+
 func (p *parser) next() {
 	if p.p < len(p.toks)-1 {
 		p.p++
@@ -51,7 +54,7 @@ func (p *parser) next() {
 	p.tok = p.toks[p.p]
 }
 
-func (p *parser) peek(n int) Token {
+func (p *parser) peek(n int) rawToken {
 	if p.p+n < len(p.toks) {
 		return p.toks[p.p+n]
 	}
@@ -75,16 +78,16 @@ func (p *parser) errorf(sp diag.Span, format string, args ...any) {
 }
 
 // describe names a token for an error message.
-func describe(t Token) string {
+func (p *parser) describe(t rawToken) string {
 	switch {
 	case t.Kind == EOF:
 		return "end of query"
 	case t.Kind.IsOperator():
-		return "'" + t.Text + "'"
+		return "'" + p.text(t) + "'"
 	case t.Kind.IsWord():
-		return strings.ToUpper(t.Text)
+		return strings.ToUpper(p.text(t))
 	}
-	txt := t.Text
+	txt := p.text(t)
 	if len(txt) > 40 {
 		txt = txt[:40] + "..."
 	}
@@ -92,7 +95,7 @@ func describe(t Token) string {
 }
 
 func (p *parser) unexpected(what string) {
-	p.errorf(p.tok.Span, "unexpected %s, expected %s", describe(p.tok), what)
+	p.errorf(p.tok.Span, "unexpected %s, expected %s", p.describe(p.tok), what)
 }
 
 // got reads a token of kind k if it is the current one.
@@ -153,7 +156,7 @@ func (p *parser) query() *Query {
 	q.Commands, q.Pipes = p.pipeline(true)
 	if p.tok.Kind != EOF { // a ) closing nothing
 		p.quiet = false
-		p.errorf(p.tok.Span, "unexpected %s after the query", describe(p.tok))
+		p.errorf(p.tok.Span, "unexpected %s after the query", p.describe(p.tok))
 	}
 	return q
 }
@@ -186,9 +189,9 @@ func (p *parser) command(first bool) Command {
 	t := p.tok
 	switch {
 	case first && !isSource(t.Kind) && t.Kind.IsCommand():
-		p.errorf(t.Span, "a query starts with FROM, ROW, SHOW or TS, not %s", strings.ToUpper(t.Text))
+		p.errorf(t.Span, "a query starts with FROM, ROW, SHOW or TS, not %s", strings.ToUpper(p.text(t)))
 	case !first && isSource(t.Kind):
-		p.errorf(t.Span, "%s is a source command: it can only start a query", strings.ToUpper(t.Text))
+		p.errorf(t.Span, "%s is a source command: it can only start a query", strings.ToUpper(p.text(t)))
 	}
 	start := t.Span.Start
 	switch t.Kind {
@@ -199,7 +202,7 @@ func (p *parser) command(first bool) Command {
 		return &RowCommand{Fields: p.fields(), Pos: span(start, p.prevEnd())}
 	case Show:
 		p.next()
-		c := &ShowCommand{Item: p.tok.Text, ItemPos: p.tok.Span}
+		c := &ShowCommand{Item: p.text(p.tok), ItemPos: p.tok.Span}
 		if p.tok.Kind != Info {
 			p.unexpected("INFO")
 			c.Item, c.ItemPos = "", span(p.tok.Span.Start, p.tok.Span.Start)
@@ -285,10 +288,10 @@ func (p *parser) command(first bool) Command {
 	case Fork:
 		return p.forkCmd()
 	case Ident:
-		p.errorf(t.Span, "unknown command %s", t.Text)
+		p.errorf(t.Span, "unknown command %s", p.text(t))
 		p.sync()
 		end := max(p.prevEnd(), t.Span.End)
-		return &UnknownCommand{Name: t.Text, Raw: p.src[start:end], Pos: span(start, end)}
+		return &UnknownCommand{Name: p.text(t), Raw: p.src[start:end], Pos: span(start, end)}
 	}
 	if first {
 		p.unexpected("a source command (FROM, ROW, SHOW or TS)")
@@ -318,7 +321,7 @@ func (p *parser) from() Command {
 				p.unexpected("a metadata field (_id, _index...)")
 				break
 			}
-			c.Metadata = append(c.Metadata, &NamePart{Raw: p.tok.Text, Value: p.tok.Text, Kind: Source, Pos: p.tok.Span})
+			c.Metadata = append(c.Metadata, &NamePart{Raw: p.text(p.tok), Value: p.text(p.tok), Kind: Source, Pos: p.tok.Span})
 			p.next()
 			if !p.got(Comma) {
 				break
@@ -335,7 +338,7 @@ func (p *parser) indexPattern() *IndexPattern {
 	ip := &IndexPattern{Pos: t.Span}
 	switch t.Kind {
 	case String:
-		ip.Raw, ip.Index, ip.Quoted = t.Text, unquoteString(t.Text), true
+		ip.Raw, ip.Index, ip.Quoted = p.text(t), unquoteString(p.text(t)), true
 		p.next()
 		return ip
 	case Source:
@@ -345,10 +348,10 @@ func (p *parser) indexPattern() *IndexPattern {
 		return ip
 	}
 	p.next()
-	ip.Raw, ip.Index = t.Text, t.Text
+	ip.Raw, ip.Index = p.text(t), p.text(t)
 	if p.tok.Kind == Colon && p.peek(1).Kind == Source && p.tok.Span.Start == t.Span.End {
 		p.next()
-		ip.Cluster, ip.Raw, ip.Index = t.Text, p.tok.Text, p.tok.Text
+		ip.Cluster, ip.Raw, ip.Index = p.text(t), p.text(p.tok), p.text(p.tok)
 		p.next()
 	}
 	if p.tok.Kind == Cast {
@@ -356,7 +359,7 @@ func (p *parser) indexPattern() *IndexPattern {
 		if p.tok.Kind != Source {
 			p.unexpected("a selector (data, failures)")
 		} else {
-			ip.Selector = p.tok.Text
+			ip.Selector = p.text(p.tok)
 			p.next()
 		}
 	}
@@ -366,7 +369,7 @@ func (p *parser) indexPattern() *IndexPattern {
 
 func (p *parser) stats() Command {
 	start := p.tok.Span.Start
-	c := &StatsCommand{Keyword: strings.ToUpper(p.tok.Text)}
+	c := &StatsCommand{Keyword: strings.ToUpper(p.text(p.tok))}
 	switch p.tok.Kind {
 	case Inline:
 		c.Inline = true
@@ -489,7 +492,7 @@ func (p *parser) dissect() Command {
 				p.unexpected("an option name (APPEND_SEPARATOR)")
 				break
 			}
-			o.Name = &NamePart{Raw: p.tok.Text, Value: p.tok.Text, Kind: Ident, Pos: p.tok.Span}
+			o.Name = &NamePart{Raw: p.text(p.tok), Value: p.text(p.tok), Kind: Ident, Pos: p.tok.Span}
 			p.next()
 			p.expect(Assign, "'='")
 			o.Value = p.constant("a constant")
@@ -510,10 +513,10 @@ func (p *parser) enrich() Command {
 	c := &EnrichCommand{PolicyPos: p.tok.Span}
 	switch p.tok.Kind {
 	case Source:
-		c.Policy, c.PolicyRaw = p.tok.Text, p.tok.Text
+		c.Policy, c.PolicyRaw = p.text(p.tok), p.text(p.tok)
 		p.next()
 	case String:
-		c.Policy, c.PolicyRaw = unquoteString(p.tok.Text), p.tok.Text
+		c.Policy, c.PolicyRaw = unquoteString(p.text(p.tok)), p.text(p.tok)
 		p.next()
 	default:
 		p.unexpected("an enrich policy name")
@@ -549,13 +552,13 @@ func (p *parser) join() Command {
 	c.Target = p.indexPattern()
 	if p.got(As) {
 		if p.tok.Kind == Source {
-			c.Alias = p.tok.Text
+			c.Alias = p.text(p.tok)
 			p.next()
 		} else {
 			p.unexpected("an alias")
 		}
 	} else if p.tok.Kind == Source {
-		c.Alias = p.tok.Text
+		c.Alias = p.text(p.tok)
 		p.next()
 	}
 	p.expect(On, "ON")
@@ -698,12 +701,12 @@ func (p *parser) name(what string) *Name {
 
 func (p *parser) namePart() *NamePart {
 	t := p.tok
-	np := &NamePart{Raw: t.Text, Value: t.Text, Kind: t.Kind, Pos: t.Span}
+	np := &NamePart{Raw: p.text(t), Value: p.text(t), Kind: t.Kind, Pos: t.Span}
 	switch {
 	case t.Kind == QuotedIdent:
-		np.Value = unquoteName(t.Text)
-	case t.Kind == Pattern && strings.Contains(t.Text, "`"):
-		np.Value = unquotePattern(t.Text)
+		np.Value = unquoteName(p.text(t))
+	case t.Kind == Pattern && strings.Contains(p.text(t), "`"):
+		np.Value = unquotePattern(p.text(t))
 	case t.Kind.IsWord():
 		np.Kind = Ident
 	}
@@ -755,7 +758,7 @@ func (p *parser) stringLit(what string) *Literal {
 		return &Literal{Kind: LitString, Pos: span(t.Span.Start, t.Span.Start)}
 	}
 	p.next()
-	return &Literal{Kind: LitString, Raw: t.Text, Value: unquoteString(t.Text), Pos: t.Span}
+	return &Literal{Kind: LitString, Raw: p.text(t), Value: unquoteString(p.text(t)), Pos: t.Span}
 }
 
 // constant reads a constant: null, true, false, a signed number, a
@@ -867,7 +870,7 @@ func (p *parser) predicate() Expr {
 		y := p.arith()
 		x = &BinaryExpr{Op: op.Kind, OpPos: op.Span, X: x, Y: y, Pos: span(x.Span().Start, p.prevEnd())}
 		if isComparison(p.tok.Kind) {
-			p.errorf(p.tok.Span, "comparisons do not chain: write (a %s b) AND ...", op.Text)
+			p.errorf(p.tok.Span, "comparisons do not chain: write (a %s b) AND ...", p.text(op))
 		}
 	}
 	start := x.Span().Start
@@ -952,7 +955,7 @@ func (p *parser) pattern() Expr {
 	if p.tok.Kind == Param {
 		t := p.tok
 		p.next()
-		return &ParamExpr{Raw: t.Text, Pos: t.Span}
+		return &ParamExpr{Raw: p.text(t), Pos: t.Span}
 	}
 	return p.stringLit("a pattern string")
 }
@@ -1009,7 +1012,7 @@ func (p *parser) primary() Expr {
 	x := p.operand()
 	for p.tok.Kind == Cast {
 		p.next()
-		c := &CastExpr{X: x, Type: p.tok.Text, TypePos: p.tok.Span}
+		c := &CastExpr{X: x, Type: p.text(p.tok), TypePos: p.tok.Span}
 		if p.tok.Kind != Ident {
 			p.unexpected("a type name after '::'")
 			c.Type, c.TypePos = "", span(p.tok.Span.Start, p.tok.Span.Start)
@@ -1027,23 +1030,23 @@ func (p *parser) operand() Expr {
 	switch t.Kind {
 	case Null:
 		p.next()
-		return &Literal{Kind: LitNull, Raw: t.Text, Value: "null", Pos: t.Span}
+		return &Literal{Kind: LitNull, Raw: p.text(t), Value: "null", Pos: t.Span}
 	case True, False:
 		p.next()
-		return &Literal{Kind: LitBool, Raw: t.Text, Value: strings.ToLower(t.Text), Pos: t.Span}
+		return &Literal{Kind: LitBool, Raw: p.text(t), Value: strings.ToLower(p.text(t)), Pos: t.Span}
 	case String:
 		p.next()
-		return &Literal{Kind: LitString, Raw: t.Text, Value: unquoteString(t.Text), Pos: t.Span}
+		return &Literal{Kind: LitString, Raw: p.text(t), Value: unquoteString(p.text(t)), Pos: t.Span}
 	case Decimal:
 		p.next()
-		return &Literal{Kind: LitDecimal, Raw: t.Text, Value: t.Text, Pos: t.Span}
+		return &Literal{Kind: LitDecimal, Raw: p.text(t), Value: p.text(t), Pos: t.Span}
 	case Int:
 		p.next()
-		lit := &Literal{Kind: LitInt, Raw: t.Text, Value: t.Text, Pos: t.Span}
+		lit := &Literal{Kind: LitInt, Raw: p.text(t), Value: p.text(t), Pos: t.Span}
 		if p.tok.Kind == Ident { // 1 day, 5 minutes
 			u := p.tok
 			p.next()
-			return &Duration{Value: lit, Unit: u.Text, UnitPos: u.Span, Pos: span(t.Span.Start, u.Span.End)}
+			return &Duration{Value: lit, Unit: p.text(u), UnitPos: u.Span, Pos: span(t.Span.Start, u.Span.End)}
 		}
 		return lit
 	case Param:
@@ -1054,7 +1057,7 @@ func (p *parser) operand() Expr {
 			return &FieldRef{Name: p.name("a name")}
 		}
 		p.next()
-		return &ParamExpr{Raw: t.Text, Pos: t.Span}
+		return &ParamExpr{Raw: p.text(t), Pos: t.Span}
 	case Ident, First, Last:
 		if p.peek(1).Kind == LParen {
 			return p.call()
@@ -1092,7 +1095,7 @@ func (p *parser) operand() Expr {
 // call reads name(args), name(*), with an optional last {map} argument.
 func (p *parser) call() Expr {
 	t := p.tok
-	c := &Call{Name: t.Text, NamePos: t.Span}
+	c := &Call{Name: p.text(t), NamePos: t.Span}
 	p.next()
 	p.next() // (
 	defer func() { p.depth-- }()
@@ -1117,7 +1120,7 @@ func (p *parser) call() Expr {
 			}
 		}
 	}
-	p.expect(RParen, "')' closing the call to "+t.Text)
+	p.expect(RParen, "')' closing the call to "+p.text(t))
 	c.Pos = span(t.Span.Start, p.prevEnd())
 	return c
 }
