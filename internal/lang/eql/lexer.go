@@ -13,7 +13,7 @@ import (
 // of the source); Parse reports those. It runs in time linear in len(src).
 func Lex(src []byte) []Token {
 	lx := newLexer(src, nil)
-	var toks []Token
+	toks := make([]Token, 0, len(src)/6+8)
 	for {
 		t := lx.next()
 		toks = append(toks, t)

@@ -24,7 +24,7 @@ const MaxDepth = 1000
 // only, == (not =), optional ?fields, sample, runs and missing events
 // (![...]); see doc.go.
 func Parse(src []byte) (*Query, diag.ErrorList) {
-	p := &parser{src: src}
+	p := &parser{src: src, toks: make([]Token, 0, len(src)/6+8)}
 	lx := newLexer(src, &p.errs)
 	for {
 		t := lx.next()
@@ -39,7 +39,7 @@ func Parse(src []byte) (*Query, diag.ErrorList) {
 	}
 	q := p.parseQuery()
 	q.Comments = p.comments
-	q.Src = string(src)
+	q.Src = lx.text
 	p.errs.Sort()
 	p.errs.Locate(src)
 	return q, p.errs
