@@ -363,8 +363,13 @@ type Unary struct {
 	X     Expr
 }
 
-// Quantified is `any X` or `all X` (Quant KwAny or KwAll): X, a predicate
-// on a repeated field, holds for any or for all of its values.
+// Quantified is `any X` or `all X` (Quant KwAny or KwAll) on a repeated
+// field: X is the predicate (`any $e.principal.ip = "192.0.2.1"`: some
+// element is equal), or, as a function's argument, the field itself
+// (`net.ip_in_range_cidr(all $e.principal.ip, "192.0.2.0/8")`: the call
+// holds for every element). `not all $e.ip = "x"` (some element differs)
+// is not `all $e.ip != "x"` (none is equal)
+// (https://cloud.google.com/chronicle/docs/yara-l/repeated-fields).
 type Quantified struct {
 	Quant Kind
 	Pos   int

@@ -47,9 +47,36 @@
 // function, a placeholder never bound, `or` between events in the
 // condition) is read without error.
 //
+// Meaning, for the lowering (the tree does not apply it):
+//   - Case: string comparisons (= != and the others) are case-sensitive;
+//     `nocase` after a comparison, a regular expression, `in regex %list`
+//     or a predicate call (re.regex(...) nocase) makes that one
+//     case-insensitive (Compare.Nocase, In.Nocase, Call.Nocase). Keywords
+//     and section names are read in any case; field names and function
+//     names are kept as written.
+//   - Regular expressions (`= /re/`, re.regex(f, `re`), `in regex %l`) are
+//     RE2 and match a substring: no implicit anchors, ^ and $ anchor, and
+//     a value with newlines is matched on its first line unless the
+//     pattern starts with (?s)
+//     (https://cloud.google.com/chronicle/docs/detection/yara-l-2-0-functions/re-regex).
+//     `!= /re/` is the negation of `= /re/`. There are no wildcards: the
+//     prefix, suffix and contains of other languages are regular
+//     expressions or strings.contains / strings.starts_with /
+//     strings.ends_with calls here.
+//   - Negation: `not X` negates the predicate tree X; `!=` negates `=`;
+//     `not $f in %list` is the negation of the in (not binds looser than
+//     in). On a repeated field a bare predicate is tried on each element;
+//     `not all $e.ip = "x"` (some element differs) is not the same as
+//     `all $e.ip != "x"` (none is equal); see Quantified.
+//   - Variables: an event variable with a field path is an event; a
+//     placeholder bound by `$p = $e.field` (either side) joins every event
+//     whose field it is bound to; `$e1.f = $e2.g` joins two events
+//     directly. Literals may be on the left (`"x" = $e.f`, `1024 < $e.port`).
+//
 // References:
 //   - https://cloud.google.com/chronicle/docs/detection/yara-l-2-0-syntax
 //   - https://cloud.google.com/chronicle/docs/detection/yara-l-2-0-overview
 //   - https://cloud.google.com/chronicle/docs/yara-l/expressions
 //   - https://cloud.google.com/chronicle/docs/detection/yara-l-2-0-functions
+//   - https://cloud.google.com/chronicle/docs/yara-l/repeated-fields
 package yaral
