@@ -455,7 +455,11 @@ type UnaryExpr struct {
 }
 
 // BinaryExpr is x op y: OR, AND, a comparison (== != < <= > >=, =~), or
-// arithmetic (+ - * / %).
+// arithmetic (+ - * / %). Comparisons of strings are exact and
+// case-sensitive (a case-insensitive test is written TO_LOWER(x) == "...");
+// a comparison with null is null, which WHERE drops, so x != "a" does not
+// keep rows where x is missing
+// (https://www.elastic.co/guide/en/elasticsearch/reference/current/esql-functions-operators.html).
 type BinaryExpr struct {
 	Op    Kind
 	OpPos diag.Span
@@ -471,7 +475,9 @@ type CastExpr struct {
 	Pos     diag.Span
 }
 
-// InExpr is x [NOT] IN (a, b, ...).
+// InExpr is x [NOT] IN (a, b, ...): exact, case-sensitive equality with
+// any value of the list; x NOT IN (...) and NOT x IN (...) are the same
+// test (Not here, or a UnaryExpr NOT around it).
 type InExpr struct {
 	X    Expr
 	Not  bool
@@ -480,7 +486,14 @@ type InExpr struct {
 }
 
 // LikeExpr is x [NOT] LIKE "pattern", x [NOT] LIKE ("p1", "p2") and the
-// same with RLIKE. A list matches when any pattern matches.
+// same with RLIKE. A list matches when any pattern matches. LIKE's
+// wildcards are * (any characters) and ? (one character), escaped with a
+// backslash (so "\\*" or """\*""" is a literal *); RLIKE's pattern is a
+// regular expression that must match the whole value. Both are
+// case-sensitive, and on text fields match the value as a keyword, not
+// analysed
+// (https://www.elastic.co/guide/en/elasticsearch/reference/current/esql-functions-operators.html#esql-like).
+// The pattern is Patterns[i].(*Literal).Value, the string decoded.
 type LikeExpr struct {
 	X        Expr
 	Not      bool
@@ -491,14 +504,18 @@ type LikeExpr struct {
 	Pos      diag.Span
 }
 
-// IsNullExpr is x IS [NOT] NULL.
+// IsNullExpr is x IS [NOT] NULL: whether the field has no value in the row.
 type IsNullExpr struct {
 	X   Expr
 	Not bool
 	Pos diag.Span
 }
 
-// MatchExpr is field : query, the full-text match operator.
+// MatchExpr is field : query, the full-text match operator (the MATCH
+// function): on a text field the query is analysed (case-insensitive with
+// the standard analyser, any of its terms matching), on a keyword field it
+// is an exact match
+// (https://www.elastic.co/guide/en/elasticsearch/reference/current/esql-search-functions.html).
 type MatchExpr struct {
 	Field    Expr // a *FieldRef, or a *CastExpr of one
 	ColonPos diag.Span
