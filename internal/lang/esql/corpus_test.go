@@ -196,11 +196,10 @@ func TestCorpusRoundTrip(t *testing.T) {
 	t.Logf("round trip: %d of %d parsed corpus queries", ok, n)
 }
 
-// checkSpans fails when a node's span is not inside [0, n) or not inside
-// its parent's.
+// checkSpans fails when a node's span is not a valid span of an input of
+// n bytes.
 func checkSpans(t testing.TB, name string, root esql.Node, n int) {
 	t.Helper()
-	var stack []esql.Node
 	esql.Inspect(root, func(x esql.Node) bool {
 		sp := x.Span()
 		if !sp.In(n) {
@@ -208,7 +207,6 @@ func checkSpans(t testing.TB, name string, root esql.Node, n int) {
 		}
 		return true
 	})
-	_ = stack
 }
 
 // BenchmarkParseCorpus parses every ES|QL query of the corpus.
