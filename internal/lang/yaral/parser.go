@@ -917,8 +917,8 @@ func unquote(raw string) string {
 // regexPattern returns the pattern of /.../ with \/ undone.
 func regexPattern(raw string) string {
 	body := raw[1:]
-	if len(body) > 0 && body[len(body)-1] == '/' && !(len(body) >= 2 && body[len(body)-2] == '\\' && !evenBackslashes(body[:len(body)-1])) {
-		body = body[:len(body)-1]
+	if n := len(body); n > 0 && body[n-1] == '/' && evenBackslashes(body[:n-1]) {
+		body = body[:n-1] // the closing slash (an unterminated one has none)
 	}
 	if !strings.Contains(body, `\/`) {
 		return body
