@@ -166,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("rule pages: %w", err)
 	}
 	logf("ruledex serve under %d connections", loadConns)
-	ids, err := catalogIDs(db)
+	ids, err := catalogIDs(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -225,11 +225,11 @@ func withOneProc(f func()) {
 }
 
 // catalogIDs returns the rule ids of the catalog at db.
-func catalogIDs(db string) ([]string, error) {
+func catalogIDs(ctx context.Context, db string) ([]string, error) {
 	d, err := store.Open(db)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	return d.IDs()
+	return d.IDs(ctx)
 }

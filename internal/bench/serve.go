@@ -42,15 +42,15 @@ var fixedSearches = []store.Query{
 // tables (as text and as facets) and techniques (as facets), then words of
 // the titles of rules spread over the catalog (one word, two words, a word
 // within the rule's platform), each text once.
-func searchQueries(d *store.DB, n int) ([]store.Query, string, error) {
+func searchQueries(ctx context.Context, d *store.DB, n int) ([]store.Query, string, error) {
 	qs := append([]store.Query(nil), fixedSearches[:min(len(fixedSearches), n/3)]...)
 	fixed := len(qs)
 	facets := 0
-	tables, err := d.FacetValues("table")
+	tables, err := d.FacetValues(ctx, "table")
 	if err != nil {
 		return nil, "", err
 	}
-	techs, err := d.FacetValues("technique")
+	techs, err := d.FacetValues(ctx, "technique")
 	if err != nil {
 		return nil, "", err
 	}
@@ -67,7 +67,7 @@ func searchQueries(d *store.DB, n int) ([]store.Query, string, error) {
 		qs = append(qs, store.Query{Facets: map[string][]string{"technique": {techs[i].Value}}})
 		facets++
 	}
-	ids, err := d.IDs()
+	ids, err := d.IDs(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -84,7 +84,7 @@ func searchQueries(d *store.DB, n int) ([]store.Query, string, error) {
 		if fromTitles >= want {
 			break
 		}
-		r, err := d.Rule(id)
+		r, err := d.Rule(ctx, id)
 		if err != nil {
 			return nil, "", err
 		}
@@ -143,14 +143,14 @@ func longest(ws []string) string {
 
 // measureSearch times store.Search (first page of 20 hits with facet counts
 // and snippets) over a few hundred searches on the catalog at db.
-func measureSearch(_ context.Context, db string, quick bool, rep *Report) error {
+func measureSearch(ctx context.Context, db string, quick bool, rep *Report) error {
 	d, err := store.Open(db)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	t0 := time.Now()
-	if _, err := d.Search(store.Query{Text: "process"}); err != nil {
+	if _, err := d.Search(ctx, store.Query{Text: "process"}); err != nil {
 		return err
 	}
 	rep.FirstSearch = time.Since(t0)
@@ -158,7 +158,7 @@ func measureSearch(_ context.Context, db string, quick bool, rep *Report) error 
 	if quick {
 		n = 30
 	}
-	qs, how, err := searchQueries(d, n)
+	qs, how, err := searchQueries(ctx, d, n)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func measureSearch(_ context.Context, db string, quick bool, rep *Report) error 
 	lat := make([]time.Duration, 0, len(qs))
 	for _, q := range qs {
 		t := time.Now()
-		if _, err := d.Search(q); err != nil {
+		if _, err := d.Search(ctx, q); err != nil {
 			return fmt.Errorf("search %q: %w", q.Text, err)
 		}
 		lat = append(lat, time.Since(t))

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/ruledex/ruledex/internal/bench"
-	"github.com/ruledex/ruledex/internal/store"
+	"github.com/ruledex/ruledex/internal/build"
 )
 
 func init() {
@@ -51,7 +51,7 @@ func runBench(env *Env, fs *flag.FlagSet, args []string) error {
 	// The sources `ruledex build DIR` reads.
 	sources := collection(dir)
 	if len(sources) == 0 {
-		sources = []store.Source{{Path: dir}}
+		sources = []build.Source{{Path: dir}}
 	}
 	cfg := bench.Config{Corpus: dir, Sources: sources, Exe: exe, Quick: *quick}
 	if !*quiet {

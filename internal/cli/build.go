@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/build"
 	"github.com/ruledex/ruledex/internal/config"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
@@ -36,7 +38,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := store.Options{DB: *db, Full: *full}
+	opt := build.Options{DB: *db, Full: *full}
 	if len(args) == 0 || *cfgPath != "" {
 		cfg, err := loadConfig(*cfgPath, len(args) == 0)
 		if err != nil {
@@ -47,24 +49,11 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 				opt.DB = cfg.DB
 			}
 			for _, s := range cfg.Sources {
-				opt.Sources = append(opt.Sources, store.Source{Name: s.Name, Path: s.Path, URL: s.Git, Ref: s.Ref})
+				opt.Sources = append(opt.Sources, build.Source{Name: s.Name, Path: s.Path, URL: s.Git, Ref: s.Ref})
 			}
 		}
 	}
-	for _, a := range args {
-		name, path, ok := strings.Cut(a, "=")
-		if !ok || strings.ContainsAny(name, `/\`) {
-			name, path = "", a
-		}
-		if name == "" {
-			if repos := collection(path); len(repos) > 0 {
-				fmt.Fprintf(env.Stderr, "ruledex: %s holds %d repositories; each is a source (give NAME=%s to read it as one)\n", path, len(repos), path)
-				opt.Sources = append(opt.Sources, repos...)
-				continue
-			}
-		}
-		opt.Sources = append(opt.Sources, store.Source{Name: name, Path: path})
-	}
+	opt.Sources = append(opt.Sources, sourcesOf(env, args)...)
 	if len(opt.Sources) == 0 {
 		return &UsageError{Msg: "no SOURCE given and no ruledex.yaml naming sources"}
 	}
@@ -74,7 +63,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	if !*quiet {
 		opt.Progress, opt.TTY = env.Stderr, isTerminal(env.Stderr)
 	}
-	sum, err := store.Build(env.Ctx, opt)
+	sum, err := build.Build(env.Ctx, opt)
 	if err != nil {
 		if errors.Is(err, env.Ctx.Err()) && env.Ctx.Err() != nil {
 			return fmt.Errorf("interrupted; %s is unchanged", opt.DB)
@@ -92,20 +81,20 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(env.Stdout, "catalog: %s\n", opt.DB)
 	}
 	if *diags {
-		return writeProblems(env.Stdout, opt.DB)
+		return writeProblems(env.Ctx, env.Stdout, opt.DB)
 	}
 	return nil
 }
 
 // writeProblems lists the errors and warnings of the catalog at db, one a
 // line: repo/path:line:col: severity: message [rule id].
-func writeProblems(w io.Writer, db string) error {
+func writeProblems(ctx context.Context, w io.Writer, db string) error {
 	d, err := store.Open(db)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	ps, err := d.Problems(rule.SevError, rule.SevWarning)
+	ps, err := d.Problems(ctx, rule.SevError, rule.SevWarning)
 	if err != nil {
 		return err
 	}
@@ -121,6 +110,28 @@ func writeProblems(w io.Writer, db string) error {
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// sourcesOf returns the sources that SOURCE arguments name: a folder (or
+// file), NAME=FOLDER, or a folder of repository checkouts (collection),
+// one source per repository. build and serve read them alike.
+func sourcesOf(env *Env, args []string) []build.Source {
+	var out []build.Source
+	for _, a := range args {
+		name, path, ok := strings.Cut(a, "=")
+		if !ok || strings.ContainsAny(name, `/\`) {
+			name, path = "", a
+		}
+		if name == "" {
+			if repos := collection(path); len(repos) > 0 {
+				fmt.Fprintf(env.Stderr, "ruledex: %s holds %d repositories; each is a source (give NAME=%s to read it as one)\n", path, len(repos), path)
+				out = append(out, repos...)
+				continue
+			}
+		}
+		out = append(out, build.Source{Name: name, Path: path})
+	}
+	return out
 }
 
 // loadConfig reads the configuration at path, or ./ruledex.yaml when path
@@ -147,7 +158,7 @@ func loadConfig(path string, lookDefault bool) (*config.Config, error) {
 // LICENSE, COPYING) of its own and no files but READMEs and notes, and at
 // least one of its folders has a marker. Each folder is then a source named
 // after it. It returns nil for any other folder.
-func collection(dir string) []store.Source {
+func collection(dir string) []build.Source {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -185,9 +196,9 @@ func collection(dir string) []store.Source {
 	if !marked {
 		return nil
 	}
-	var out []store.Source
+	var out []build.Source
 	for _, s := range subs {
-		out = append(out, store.Source{Name: s, Path: filepath.Join(dir, s)})
+		out = append(out, build.Source{Name: s, Path: filepath.Join(dir, s)})
 	}
 	return out
 }

@@ -97,7 +97,7 @@ func TestBuildHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	problems, err := d.Problems()
+	problems, err := d.Problems(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestBuildHostile(t *testing.T) {
 		}
 	}
 
-	rules, err := d.AllRules()
+	rules, err := d.AllRules(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

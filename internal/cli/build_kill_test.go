@@ -102,7 +102,7 @@ func TestBuildKilled(t *testing.T) {
 		}
 		defer d.Close()
 		if st, ok := verified[sum]; ok {
-			ids, err := d.IDs()
+			ids, err := d.IDs(t.Context())
 			if err != nil || len(ids) != st.rules {
 				t.Fatalf("%s: %d rules (%v) in a catalog verified with %d", when, len(ids), err, st.rules)
 			}

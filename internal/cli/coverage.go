@@ -60,7 +60,7 @@ func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		rules, err = d.AllRules()
+		rules, err = d.AllRules(env.Ctx)
 		d.Close()
 		if err != nil {
 			return err

@@ -72,7 +72,7 @@ func runSearch(env *Env, fs *flag.FlagSet, args []string) error {
 	if len(facets) == 0 {
 		q.Facets = nil
 	}
-	res, err := d.Search(q)
+	res, err := d.Search(env.Ctx, q)
 	if err != nil {
 		return err
 	}

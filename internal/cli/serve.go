@@ -10,17 +10,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path"
-	"sort"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/attack"
-	"github.com/ruledex/ruledex/internal/catalog"
-	"github.com/ruledex/ruledex/internal/ingest"
-	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/build"
 	"github.com/ruledex/ruledex/internal/web"
 )
 
@@ -180,34 +177,25 @@ func useAttackTable(path string) error {
 }
 
 // loadCatalog opens the catalog that serve and export publish: the database
-// when db is given, else the rules read from sources, else the embedded examples.
+// when db is given, else a catalog built from sources, else one built from
+// the embedded examples. A catalog built here is built as `ruledex build`
+// builds one (build.Build, the same sources for the same arguments), into a
+// temporary folder that closing the catalog removes: serve and export read
+// every catalog through the same store.
 func loadCatalog(env *Env, db string, sources []string) (web.Catalog, func() error, error) {
-	noop := func() error { return nil }
 	if db != "" {
 		if len(sources) > 0 {
 			return nil, nil, &UsageError{Msg: "give --db or SOURCE folders, not both"}
 		}
-		if openCatalogDB == nil {
-			return nil, nil, errors.New("this build cannot open a catalog database yet; give SOURCE folders")
-		}
 		return openCatalogDB(db)
 	}
-	var rules []*rule.Rule
-	var diags []rule.Diagnostic
-	if len(sources) > 0 {
-		var targets []ingest.Target
-		for _, s := range sources {
-			targets = append(targets, ingest.Target{Path: s})
-		}
-		res, err := ingest.Read(env.Ctx, targets, ingest.Options{})
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, fr := range res {
-			rules = append(rules, fr.Rules...)
-			diags = append(diags, fr.Diags...)
-		}
-	} else {
+	dir, err := os.MkdirTemp("", "ruledex-serve-")
+	if err != nil {
+		return nil, nil, err
+	}
+	remove := func() error { return os.RemoveAll(dir) }
+	srcs := sourcesOf(env, sources)
+	if len(sources) == 0 {
 		fsys := fs.FS(nil)
 		switch {
 		case examplesFS != nil:
@@ -221,24 +209,35 @@ func loadCatalog(env *Env, db string, sources []string) (web.Catalog, func() err
 			}
 		}
 		if fsys == nil {
+			remove()
 			return nil, nil, &UsageError{Msg: "this build embeds no example rules; give --db FILE or SOURCE folders"}
 		}
-		var err error
-		rules, diags, err = readFS(env.Ctx, fsys, "examples")
-		if err != nil {
-			return nil, nil, err
+		ex := filepath.Join(dir, "examples")
+		if err := copyFS(fsys, ex); err != nil {
+			remove()
+			return nil, nil, fmt.Errorf("examples: %w", err)
 		}
+		srcs = []build.Source{{Name: "examples", Path: ex}}
 	}
-	catalog.CrossReference(rules)
-	fmt.Fprintf(env.Stderr, "ruledex: %d rules read (%d file problems)\n", len(rules), len(diags))
-	return web.NewMemory(rules), noop, nil
+	path := filepath.Join(dir, "catalog.db")
+	sum, err := build.Build(env.Ctx, build.Options{DB: path, Sources: srcs})
+	if err != nil {
+		remove()
+		return nil, nil, err
+	}
+	fmt.Fprintf(env.Stderr, "ruledex: %d rules from %d files (%d with errors) built into a temporary catalog\n",
+		sum.Rules, sum.Files, sum.RulesWithError)
+	cat, err := web.OpenStore(path)
+	if err != nil {
+		remove()
+		return nil, nil, err
+	}
+	return cat, func() error { return errors.Join(cat.Close(), remove()) }, nil
 }
 
-// readFS reads every rule file of fsys as repository repo, in path order,
-// with ids assigned as ingest.Read does.
-func readFS(ctx context.Context, fsys fs.FS, repo string) ([]*rule.Rule, []rule.Diagnostic, error) {
-	var files []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+// copyFS writes the files of fsys under dir, leaving out hidden folders.
+func copyFS(fsys fs.FS, dir string) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -246,37 +245,14 @@ func readFS(ctx context.Context, fsys fs.FS, repo string) ([]*rule.Rule, []rule.
 			if p != "." && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir
 			}
-			return nil
+			return os.MkdirAll(filepath.Join(dir, filepath.FromSlash(p)), 0o755)
 		}
-		files = append(files, p)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	sort.Strings(files)
-	var results []ingest.FileResult
-	for _, f := range files {
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
-		data, err := fs.ReadFile(fsys, f)
+		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		if len(data) > ingest.MaxFileSize {
-			continue
-		}
-		results = append(results, ingest.ReadData(repo, path.Clean(f), f, data, ""))
-	}
-	ingest.AssignIDs(results)
-	var rules []*rule.Rule
-	var diags []rule.Diagnostic
-	for _, fr := range results {
-		rules = append(rules, fr.Rules...)
-		diags = append(diags, fr.Diags...)
-	}
-	return rules, diags, nil
+		return os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), data, 0o644)
+	})
 }
 
 // serveLimits bound what one client can hold of the server: the time to

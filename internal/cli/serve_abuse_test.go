@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ruledex/ruledex/internal/build/buildtest"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/web"
 )
@@ -241,7 +242,12 @@ func TestServeTraversal(t *testing.T) {
 // given limits, as listenAndServe does.
 func abuseServer(t *testing.T, rules []*rule.Rule, l serveLimits) string {
 	t.Helper()
-	s, err := web.New(web.NewMemory(rules))
+	cat, err := web.OpenStore(buildtest.Rules(t, rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	s, err := web.New(cat)
 	if err != nil {
 		t.Fatal(err)
 	}

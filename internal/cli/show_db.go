@@ -17,10 +17,10 @@ func lookupRuleInDB(env *Env, db, id string) (*rule.Rule, error) {
 		return nil, fmt.Errorf("%s is no file, and %w", id, err)
 	}
 	defer d.Close()
-	r, err := d.Rule(id)
+	r, err := d.Rule(env.Ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		// Suggest rules whose id or title holds the words.
-		res, serr := d.Search(store.Query{Text: id, PerPage: 5})
+		res, serr := d.Search(env.Ctx, store.Query{Text: id, PerPage: 5})
 		if serr == nil && len(res.Hits) > 0 {
 			msg := fmt.Sprintf("no rule %s in %s; did you mean:", id, db)
 			for _, h := range res.Hits {

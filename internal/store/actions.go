@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"sort"
 	"strings"
 
@@ -27,14 +28,17 @@ type actionIndex struct {
 	partial []actionKey
 }
 
-func (d *DB) actions() (*actionIndex, error) {
-	d.actOnce.Do(func() { d.act, d.actErr = d.loadActions() })
+func (d *DB) actions(ctx context.Context) (*actionIndex, error) {
+	d.actOnce.Do(func() { d.act, d.actErr = d.loadActions(context.WithoutCancel(ctx)) })
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return d.act, d.actErr
 }
 
-func (d *DB) loadActions() (*actionIndex, error) {
+func (d *DB) loadActions(ctx context.Context) (*actionIndex, error) {
 	ix := &actionIndex{full: map[string][]actionKey{}, windows: map[string][]actionKey{}}
-	rows, err := d.db.Query(`SELECT rule, space, value, match, label FROM actions`)
+	rows, err := d.db.QueryContext(ctx, `SELECT rule, space, value, match, label FROM actions`)
 	if err != nil {
 		return nil, err
 	}
@@ -165,8 +169,8 @@ func isAlnum(c byte) bool {
 // Action returns the rules that look at an action (see catalog.MatchAction):
 // by its full name, or through a part of it that a rule matches (has,
 // contains, startswith, endswith), in any language; by id.
-func (d *DB) Action(value string) ([]ActionHit, error) {
-	ix, err := d.actions()
+func (d *DB) Action(ctx context.Context, value string) ([]ActionHit, error) {
+	ix, err := d.actions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +179,7 @@ func (d *DB) Action(value string) ([]ActionHit, error) {
 	for n := range m {
 		ns = append(ns, n)
 	}
-	sums, err := d.summaryMap(ns)
+	sums, err := d.summaryMap(ctx, ns)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"slices"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -40,7 +42,13 @@ var isFacet = func() map[string]bool {
 
 type facetValue struct{ facet, value string }
 
-// facetsOf returns the facet values of r, without empty values or repeats.
+// facetsOf returns the facet values of r, without empty values or repeats:
+// the one definition of a rule's facets. The build writes them (table
+// facets); every listing, search, count, page, API answer and CLI filter
+// reads them from there. Tactics are ATT&CK shortnames (a technique's
+// tactics, else the rule's; "other" for a technique of no known tactic,
+// and the tactics the rule states); a sub-technique also gives its parent
+// technique, so that T1059 finds and counts T1059.001.
 func facetsOf(r *rule.Rule) []facetValue {
 	var fs []facetValue
 	seen := map[facetValue]bool{}
@@ -64,10 +72,19 @@ func facetsOf(r *rule.Rule) []facetValue {
 	add(FacetLanguage, r.Language)
 	add(FacetSeverity, strings.ToLower(r.Severity))
 	add(FacetStatus, strings.ToLower(r.Status))
-	add(FacetTactic, r.Tactics...)
+	table := attack.Default()
 	for _, t := range r.Techniques {
-		add(FacetTactic, t.Tactic)
-		add(FacetTechnique, t.ID)
+		if strings.TrimSpace(t.ID) == "" {
+			continue
+		}
+		id := strings.ToUpper(strings.TrimSpace(t.ID))
+		add(FacetTechnique, id, attack.Parent(id))
+		add(FacetTactic, TechniqueTactics(r, t)...)
+	}
+	for _, ta := range r.Tactics {
+		if tc, ok := table.Tactic(ta); ok {
+			add(FacetTactic, tc.Shortname)
+		}
 	}
 	add(FacetTable, r.Tables...)
 	add(FacetAuthor, r.Authors...)
@@ -80,6 +97,32 @@ func facetsOf(r *rule.Rule) []facetValue {
 		add(FacetEvent, e.Event)
 	}
 	return fs
+}
+
+// TechniqueTactics returns the shortnames of the ATT&CK tactics (of the
+// table in use, attack.Default) under which technique t of r is shown: the
+// technique's own, else the tactics the rule states, else "other".
+func TechniqueTactics(r *rule.Rule, t rule.Technique) []string {
+	table := attack.Default()
+	var out []string
+	add := func(s string) {
+		if tc, ok := table.Tactic(s); ok && !slices.Contains(out, tc.Shortname) {
+			out = append(out, tc.Shortname)
+		}
+	}
+	add(t.Tactic)
+	for _, s := range t.Tactics {
+		add(s)
+	}
+	if len(out) == 0 {
+		for _, s := range r.Tactics {
+			add(s)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "other")
+	}
+	return out
 }
 
 // searchDoc is the text of one rule in the search table.

@@ -8,8 +8,9 @@ import (
 )
 
 // MatchFacets tells whether r has the facet values asked for, as a search
-// filters: the values of one facet ORed, facets ANDed, case-insensitive; a
-// technique matches its sub-techniques too (T1059 keeps T1059.001).
+// filters: the values of one facet ORed, facets ANDed, case-insensitive
+// (facetsOf: a sub-technique has its parent technique too, so T1059 keeps
+// T1059.001).
 func MatchFacets(r *rule.Rule, facets map[string][]string) bool {
 	if len(facets) == 0 {
 		return true
@@ -22,8 +23,7 @@ func MatchFacets(r *rule.Rule, facets map[string][]string) bool {
 				continue
 			}
 			for _, w := range want {
-				if strings.EqualFold(fv.value, w) || facet == FacetTechnique && len(fv.value) > len(w) &&
-					strings.EqualFold(fv.value[:len(w)], w) && fv.value[len(w)] == '.' {
+				if strings.EqualFold(fv.value, strings.TrimSpace(w)) {
 					ok = true
 				}
 			}

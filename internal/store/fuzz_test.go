@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
@@ -16,7 +15,7 @@ func FuzzSearch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, q string) {
 		d := fuzzDB(t)
-		res, err := d.Search(Query{Text: q, PerPage: 5})
+		res, err := d.Search(t.Context(), Query{Text: q, PerPage: 5})
 		if err != nil {
 			t.Fatalf("%q: %v", q, err)
 		}
@@ -41,9 +40,7 @@ func fuzzDB(t *testing.T) *DB {
 	}
 	dir, _ := fixture(t)
 	db := filepath.Join(filepath.Dir(dir), "fuzz.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}}); err != nil {
-		t.Fatal(err)
-	}
+	testBuild(t, db, Source{Name: "fixture", Path: dir})
 	d, err := Open(db)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"sort"
 	"strings"
 )
@@ -35,13 +36,16 @@ type IndicatorSummary struct {
 }
 
 // indicatorIndex is every distinct indicator, most used first, loaded once.
-func (d *DB) indicatorIndex() ([]IndicatorSummary, error) {
-	d.indOnce.Do(func() { d.inds, d.indErr = d.loadIndicators() })
+func (d *DB) indicatorIndex(ctx context.Context) ([]IndicatorSummary, error) {
+	d.indOnce.Do(func() { d.inds, d.indErr = d.loadIndicators(context.WithoutCancel(ctx)) })
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return d.inds, d.indErr
 }
 
-func (d *DB) loadIndicators() ([]IndicatorSummary, error) {
-	rows, err := d.db.Query(`SELECT i.field, i.match_kind, i.value, i.folded, i.rule, r.platform
+func (d *DB) loadIndicators(ctx context.Context) ([]IndicatorSummary, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT i.field, i.match_kind, i.value, i.folded, i.rule, r.platform
 		FROM indicators i JOIN rules r ON r.n = i.rule ORDER BY lower(i.field), i.match_kind, i.folded, i.rule`)
 	if err != nil {
 		return nil, err
@@ -95,7 +99,7 @@ func (d *DB) loadIndicators() ([]IndicatorSummary, error) {
 
 // Indicators returns a page of the distinct indicators of the catalog that
 // match q, most used first, with the fields of all of them.
-func (d *DB) Indicators(q IndicatorQuery) (IndicatorList, error) {
+func (d *DB) Indicators(ctx context.Context, q IndicatorQuery) (IndicatorList, error) {
 	if q.Page <= 0 {
 		q.Page = 1
 	}
@@ -104,7 +108,7 @@ func (d *DB) Indicators(q IndicatorQuery) (IndicatorList, error) {
 	}
 	q.PerPage = min(q.PerPage, 1000)
 	res := IndicatorList{Page: q.Page, PerPage: q.PerPage, Indicators: []IndicatorSummary{}, Fields: []Count{}}
-	all, err := d.indicatorIndex()
+	all, err := d.indicatorIndex(ctx)
 	if err != nil {
 		return res, err
 	}

@@ -21,7 +21,7 @@ type Problem struct {
 // Problems returns every diagnostic of the catalog's files and rules whose
 // severity is one of sevs (all of them when sevs is empty), by repository,
 // path, line, column and rule.
-func (d *DB) Problems(sevs ...string) ([]Problem, error) {
+func (d *DB) Problems(ctx context.Context, sevs ...string) ([]Problem, error) {
 	want := func(s string) bool {
 		if len(sevs) == 0 {
 			return true
@@ -49,7 +49,7 @@ func (d *DB) Problems(sevs ...string) ([]Problem, error) {
 		}
 		return nil
 	}
-	rows, err := d.db.Query(`SELECT repo, path, diags FROM files WHERE diags <> '[]'`)
+	rows, err := d.db.QueryContext(ctx, `SELECT repo, path, diags FROM files WHERE diags <> '[]'`)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (d *DB) Problems(sevs ...string) ([]Problem, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = d.db.Query(`SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`)
+	rows, err = d.db.QueryContext(ctx, `SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`)
 	if err != nil {
 		return nil, err
 	}

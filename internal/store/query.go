@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -35,6 +37,9 @@ type RuleSummary struct {
 	Techniques []string `json:"techniques"`
 	Tables     []string `json:"tables"`
 	Errors     int      `json:"errors"` // error diagnostics
+	// Blurb is the start of the rule's description (else of its query),
+	// which a listing without search text shows.
+	Blurb string `json:"-"`
 }
 
 // Hit is one rule found by Search.
@@ -60,8 +65,11 @@ type Query struct {
 	Text       string              // words, "phrases", -not, prefix*, OR, column:word; "" for all rules
 	Facets     map[string][]string // facet → values: values of one facet ORed, facets ANDed; case-insensitive
 	Page       int                 // 1-based; 0 means 1
-	PerPage    int                 // 0 means 20; at most 500
+	PerPage    int                 // 0 means 20; at most MaxPerPage
 	FacetLimit int                 // values per facet in Result.Facets, most frequent first; 0 means 25, -1 all
+	// FacetKeys are the facets Result.Facets counts; nil means every one
+	// of Facets.
+	FacetKeys []string
 	// Browse leaves out third-party alert feeds, as browse pages and the
 	// coverage matrix do; a search keeps them.
 	Browse bool
@@ -89,8 +97,6 @@ type index struct {
 	order   []int64            // every rule, by title then id
 	feeds   ruleSet            // the alert feeds
 	loaded  time.Time
-
-	subtechniques map[string][]int32 // lower-cased technique id → value ids of its sub-techniques
 }
 
 // add records that rule n has value id; rules come in ascending order of n
@@ -133,14 +139,21 @@ func (ix *index) ruleList(n int64) []int32 {
 	return ix.rules[n]
 }
 
-func (d *DB) index() (*index, error) {
-	d.once.Do(func() { d.idx, d.idxErr = d.loadIndex() })
+// index returns the facet index, loaded on first use. It is shared by
+// every request, so it loads to the end whatever ctx says (a request that
+// gave up does not leave the next ones without an index); ctx's error is
+// returned when it ended.
+func (d *DB) index(ctx context.Context) (*index, error) {
+	d.once.Do(func() { d.idx, d.idxErr = d.loadIndex(context.WithoutCancel(ctx)) })
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return d.idx, d.idxErr
 }
 
-func (d *DB) loadIndex() (*index, error) {
-	ix := &index{ids: map[string][]int32{}, loaded: time.Now(), subtechniques: map[string][]int32{}}
-	rows, err := d.db.Query("SELECT facet, value, rule FROM facets ORDER BY facet, value, rule")
+func (d *DB) loadIndex(ctx context.Context) (*index, error) {
+	ix := &index{ids: map[string][]int32{}, loaded: time.Now()}
+	rows, err := d.db.QueryContext(ctx, "SELECT facet, value, rule FROM facets ORDER BY facet, value, rule")
 	if err != nil {
 		return nil, err
 	}
@@ -158,9 +171,6 @@ func (d *DB) loadIndex() (*index, error) {
 			ix.facet, ix.value = append(ix.facet, f), append(ix.value, v)
 			k := f + "\x00" + strings.ToLower(v)
 			ix.ids[k] = append(ix.ids[k], id)
-			if parent, _, sub := strings.Cut(strings.ToLower(v), "."); sub && f == FacetTechnique {
-				ix.subtechniques[parent] = append(ix.subtechniques[parent], id)
-			}
 			prevF, prevV = f, v
 		}
 		if n < 0 {
@@ -172,7 +182,7 @@ func (d *DB) loadIndex() (*index, error) {
 		return nil, err
 	}
 	ix.feeds = ix.ruleSetOf(ix.ids[FacetKind+"\x00"+rule.KindAlertFeed])
-	rows2, err := d.db.Query("SELECT n FROM rules ORDER BY title COLLATE NOCASE, id")
+	rows2, err := d.db.QueryContext(ctx, "SELECT n FROM rules ORDER BY title COLLATE NOCASE, id")
 	if err != nil {
 		return nil, err
 	}
@@ -189,20 +199,20 @@ func (d *DB) loadIndex() (*index, error) {
 
 // Search finds rules by text and facets, ranked by relevance (title first,
 // then description, fields and values, then the query text), or by title
-// when there is no text.
-func (d *DB) Search(q Query) (Result, error) {
+// when there is no text. It stops when ctx is done.
+func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Page <= 0 {
 		q.Page = 1
 	}
 	if q.PerPage <= 0 {
 		q.PerPage = 20
 	}
-	q.PerPage = min(q.PerPage, 500)
+	q.PerPage = min(q.PerPage, MaxPerPage)
 	if q.FacetLimit == 0 {
 		q.FacetLimit = 25
 	}
 	res := Result{Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}, Facets: map[string][]Count{}}
-	ix, err := d.index()
+	ix, err := d.index(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -211,17 +221,26 @@ func (d *DB) Search(q Query) (Result, error) {
 			return res, fmt.Errorf("unknown facet %q (facets: %s)", f, strings.Join(Facets, ", "))
 		}
 	}
+	keys := q.FacetKeys
+	if keys == nil {
+		keys = Facets
+	}
+	for _, f := range keys {
+		if !isFacet[f] {
+			return res, fmt.Errorf("unknown facet %q (facets: %s)", f, strings.Join(Facets, ", "))
+		}
+	}
 	pos, neg := ftsQuery(q.Text)
 	var matched []int64
 	switch {
 	case pos != "":
-		matched, err = d.matchFTS(pos, neg)
+		matched, err = d.matchFTS(ctx, pos, neg)
 		if err == nil {
-			matched, err = d.withActions(matched, q.Text)
+			matched, err = d.withActions(ctx, matched, q.Text)
 		}
 	case neg != "":
 		var out []int64
-		out, err = d.matchFTS(neg, "")
+		out, err = d.matchFTS(ctx, neg, "")
 		excluded := make(map[int64]bool, len(out))
 		for _, n := range out {
 			excluded[n] = true
@@ -237,13 +256,19 @@ func (d *DB) Search(q Query) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	textMatched := matched
 	matched = ix.filter(textMatched, q.Facets, q.Browse)
 	res.Total = len(matched)
-	res.Facets = ix.count(matched, q.FacetLimit)
+	res.Facets = ix.count(matched, q.FacetLimit, keys)
 	// A facet that filters is counted without its own filter, so that its
 	// other values (to widen the search) keep their counts.
 	for f := range q.Facets {
+		if !slices.Contains(keys, f) {
+			continue
+		}
 		others := make(map[string][]string, len(q.Facets)-1)
 		for g, vals := range q.Facets {
 			if g != f {
@@ -257,34 +282,40 @@ func (d *DB) Search(q Query) (Result, error) {
 		return res, nil
 	}
 	page := matched[from:min(from+q.PerPage, len(matched))]
-	sums, err := d.summaries(page)
+	sums, err := d.summaries(ctx, page)
 	if err != nil {
 		return res, err
 	}
 	var snippets map[int64]Snippet
 	if pos != "" {
-		if snippets, err = d.snippets(q.Text, page); err != nil {
+		if snippets, err = d.snippets(ctx, q.Text, page); err != nil {
 			return res, err
 		}
 	}
 	for i, s := range sums {
-		sn := snippets[page[i]]
+		sn, ok := snippets[page[i]]
+		if !ok {
+			sn = Snippet{Text: s.Blurb}
+		}
 		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: sn.HTML(), Text: sn.Text, Marks: nonNilSpans(sn.Marks)})
 	}
 	return res, nil
 }
+
+// MaxPerPage is the largest page of a search.
+const MaxPerPage = 1000
 
 // withActions appends to matched the rules that look at the action the
 // search text names, when it is one term (an Azure operation, an event name
 // or id), and do not hold it as text: a rule that matches
 // has_any ('runCommand/action') is found by
 // Microsoft.Compute/virtualMachines/runCommand/action.
-func (d *DB) withActions(matched []int64, text string) ([]int64, error) {
+func (d *DB) withActions(ctx context.Context, matched []int64, text string) ([]int64, error) {
 	ts := parseQuery(text)
 	if len(ts) != 1 || ts[0].neg || ts[0].prefix || ts[0].column != "" {
 		return matched, nil
 	}
-	ix, err := d.actions()
+	ix, err := d.actions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -307,8 +338,8 @@ func (d *DB) withActions(matched []int64, text string) ([]int64, error) {
 }
 
 // Rules lists rules with the given facets, by title.
-func (d *DB) Rules(facets map[string][]string, page, perPage int) (Result, error) {
-	return d.Search(Query{Facets: facets, Page: page, PerPage: perPage})
+func (d *DB) Rules(ctx context.Context, facets map[string][]string, page, perPage int) (Result, error) {
+	return d.Search(ctx, Query{Facets: facets, Page: page, PerPage: perPage})
 }
 
 // matchFTS returns the rules matching an FTS5 expression, best first. The
@@ -316,7 +347,7 @@ func (d *DB) Rules(facets map[string][]string, page, perPage int) (Result, error
 // reader's catalog never changes, and a search page asks for the same text
 // again with each facet clicked and each page turned. The slice is shared:
 // callers do not change it.
-func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
+func (d *DB) matchFTS(ctx context.Context, pos, neg string) ([]int64, error) {
 	expr := pos
 	if neg != "" {
 		expr = "(" + pos + ") NOT (" + neg + ")"
@@ -324,7 +355,7 @@ func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
 	if ns, ok := d.ranked.get(expr); ok {
 		return ns, nil
 	}
-	ns, err := d.rankFTS(expr)
+	ns, err := d.rankFTS(ctx, expr)
 	if err == nil {
 		d.ranked.put(expr, ns)
 	}
@@ -339,17 +370,17 @@ func (d *DB) matchFTS(pos, neg string) ([]int64, error) {
 // (rows, tokens, the rows holding each phrase) from the whole table
 // whatever rows a statement asks for, so the scores, and the order, are
 // the ones a single statement gives. Ties go by rowid.
-func (d *DB) rankFTS(expr string) ([]int64, error) {
+func (d *DB) rankFTS(ctx context.Context, expr string) ([]int64, error) {
 	parts := min(runtime.GOMAXPROCS(0), 4)
 	var all []int64
 	if parts > 1 {
 		var err error
-		if all, err = d.ftsRows(expr); err != nil {
+		if all, err = d.ftsRows(ctx, expr); err != nil {
 			return nil, err
 		}
 	}
 	if len(all) < rankSplitMin {
-		one, err := d.rankRange(expr, math.MinInt64, math.MaxInt64)
+		one, err := d.rankRange(ctx, expr, math.MinInt64, math.MaxInt64)
 		return mergeScored([][]scored{one}, len(one)), err
 	}
 	slices.Sort(all)
@@ -361,7 +392,7 @@ func (d *DB) rankFTS(expr string) ([]int64, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lists[i], errs[i] = d.rankRange(expr, lo, hi)
+			lists[i], errs[i] = d.rankRange(ctx, expr, lo, hi)
 		}()
 	}
 	wg.Wait()
@@ -383,13 +414,13 @@ type scored struct {
 
 // rankRange ranks the rules matching expr with rowids in [lo, hi], best
 // first, with their scores.
-func (d *DB) rankRange(expr string, lo, hi int64) ([]scored, error) {
+func (d *DB) rankRange(ctx context.Context, expr string, lo, hi int64) ([]scored, error) {
 	st, err := d.prepared(`SELECT rowid, bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5) AS score FROM search
 		WHERE search MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY score, rowid`)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.Query(expr, lo, hi)
+	rows, err := st.QueryContext(ctx, expr, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", expr, err)
 	}
@@ -434,12 +465,12 @@ func mergeScored(lists [][]scored, n int) []int64 {
 }
 
 // ftsRows returns the rules matching expr, unranked.
-func (d *DB) ftsRows(expr string) ([]int64, error) {
+func (d *DB) ftsRows(ctx context.Context, expr string) ([]int64, error) {
 	st, err := d.prepared(`SELECT rowid FROM search WHERE search MATCH ?`)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.Query(expr)
+	rows, err := st.QueryContext(ctx, expr)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", expr, err)
 	}
@@ -456,7 +487,7 @@ func (d *DB) ftsRows(expr string) ([]int64, error) {
 }
 
 // filter keeps the rules of ns that have, for every facet, one of its
-// values (a technique also stands for its sub-techniques), and, when browse
+// values, and, when browse
 // is set, are no alert feeds.
 func (ix *index) filter(ns []int64, facets map[string][]string, browse bool) []int64 {
 	if len(facets) == 0 && !browse {
@@ -468,9 +499,6 @@ func (ix *index) filter(ns []int64, facets map[string][]string, browse bool) []i
 		for _, v := range vals {
 			v = strings.ToLower(strings.TrimSpace(v))
 			ids = append(ids, ix.ids[f+"\x00"+v]...)
-			if f == FacetTechnique && !strings.Contains(v, ".") {
-				ids = append(ids, ix.subtechniques[v]...)
-			}
 		}
 		wants = append(wants, ix.ruleSetOf(ids))
 	}
@@ -490,9 +518,9 @@ next:
 	return out
 }
 
-// count returns the facet values of the rules ns with their counts, most
-// frequent first, at most limit per facet (all when limit < 0).
-func (ix *index) count(ns []int64, limit int) map[string][]Count {
+// count returns the values of the facets keys of the rules ns with their
+// counts, most frequent first, at most limit per facet (all when limit < 0).
+func (ix *index) count(ns []int64, limit int, keys []string) map[string][]Count {
 	counts := make([]int32, len(ix.value))
 	if len(ns) == len(ix.order) {
 		// Every rule (ns holds each once): the counts are the postings'.
@@ -513,8 +541,8 @@ func (ix *index) count(ns []int64, limit int) map[string][]Count {
 			byFacet[f] = append(byFacet[f], idCount{int32(id), c})
 		}
 	}
-	out := make(map[string][]Count, len(Facets))
-	for _, f := range Facets {
+	out := make(map[string][]Count, len(keys))
+	for _, f := range keys {
 		out[f] = ix.top(byFacet[f], limit)
 	}
 	return out
@@ -590,14 +618,14 @@ func sortCounts(cs []Count) {
 	})
 }
 
-const summaryColumns = `n, id, platform, language, product, kind, title, severity, status, repo, path, line, url, techniques, tables_, diag_errors`
+const summaryColumns = `n, id, platform, language, product, kind, title, severity, status, repo, path, line, url, techniques, tables_, diag_errors, blurb`
 
 func scanSummary(sc interface{ Scan(...any) error }) (int64, RuleSummary, error) {
 	var s RuleSummary
 	var n int64
 	var techs, tables string
 	err := sc.Scan(&n, &s.ID, &s.Platform, &s.Language, &s.Product, &s.Kind, &s.Title, &s.Severity, &s.Status,
-		&s.Repo, &s.Path, &s.Line, &s.URL, &techs, &tables, &s.Errors)
+		&s.Repo, &s.Path, &s.Line, &s.URL, &techs, &tables, &s.Errors, &s.Blurb)
 	s.Techniques = splitNonEmpty(techs, " ")
 	s.Tables = splitNonEmpty(tables, "\n")
 	return n, s, err
@@ -625,8 +653,8 @@ func jsonList(ns []int64) string {
 }
 
 // summaries returns the summaries of the rules ns, in the order of ns.
-func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
-	byN, err := d.summaryMap(ns)
+func (d *DB) summaries(ctx context.Context, ns []int64) ([]RuleSummary, error) {
+	byN, err := d.summaryMap(ctx, ns)
 	if err != nil {
 		return nil, err
 	}
@@ -640,7 +668,7 @@ func (d *DB) summaries(ns []int64) ([]RuleSummary, error) {
 }
 
 // summaryMap returns the summaries of the rules ns by rule.
-func (d *DB) summaryMap(ns []int64) (map[int64]RuleSummary, error) {
+func (d *DB) summaryMap(ctx context.Context, ns []int64) (map[int64]RuleSummary, error) {
 	byN := make(map[int64]RuleSummary, len(ns))
 	st, err := d.prepared(`SELECT ` + summaryColumns + ` FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
 	if err != nil {
@@ -649,7 +677,7 @@ func (d *DB) summaryMap(ns []int64) (map[int64]RuleSummary, error) {
 	for len(ns) > 0 {
 		chunk := ns[:min(len(ns), 500)]
 		ns = ns[len(chunk):]
-		rows, err := st.Query(jsonList(chunk))
+		rows, err := st.QueryContext(ctx, jsonList(chunk))
 		if err != nil {
 			return nil, err
 		}
@@ -673,13 +701,13 @@ func (d *DB) summaryMap(ns []int64) (map[int64]RuleSummary, error) {
 // snippetOf): from the query text, then the description, then the title; for
 // a Sigma rule, whose query text is the whole document, from its detection
 // first.
-func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
+func (d *DB) snippets(ctx context.Context, text string, ns []int64) (map[int64]Snippet, error) {
 	words := snippetWords(text)
 	st, err := d.prepared(`SELECT n, body FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.Query(jsonList(ns))
+	rows, err := st.QueryContext(ctx, jsonList(ns))
 	if err != nil {
 		return nil, err
 	}
@@ -691,14 +719,14 @@ func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 		if err := rows.Scan(&n, &body); err != nil {
 			return nil, err
 		}
-		title, desc, lang, query, err := ruleTexts(body)
+		title, desc, language, query, err := ruleTexts(body)
 		if err != nil {
 			return nil, fmt.Errorf("rule %d: %w", n, err)
 		}
 		texts := []string{query, desc, title}
-		if lang == "sigma" {
-			if i := strings.Index(query, "\ndetection:"); i >= 0 {
-				texts = []string{query[i+1:], desc, title, query}
+		if l := lang.Get(language); l != nil && l.SnippetText != nil {
+			if part := l.SnippetText(query); part != "" {
+				texts = []string{part, desc, title, query}
 			}
 		}
 		out[n] = snippetOf(words, texts...)
@@ -707,9 +735,13 @@ func (d *DB) snippets(text string, ns []int64) (map[int64]Snippet, error) {
 }
 
 // Rule returns the rule with the given id (compared case-insensitively).
-func (d *DB) Rule(id string) (*rule.Rule, error) {
+func (d *DB) Rule(ctx context.Context, id string) (*rule.Rule, error) {
+	st, err := d.prepared(`SELECT body FROM rules WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
 	var body string
-	err := d.db.QueryRow(`SELECT body FROM rules WHERE id = ?`, id).Scan(&body)
+	err = st.QueryRowContext(ctx, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
@@ -726,11 +758,11 @@ func (d *DB) Rule(id string) (*rule.Rule, error) {
 
 // FacetValues returns every value of a facet with its number of rules, most
 // frequent first.
-func (d *DB) FacetValues(facet string) ([]Count, error) {
+func (d *DB) FacetValues(ctx context.Context, facet string) ([]Count, error) {
 	if !isFacet[facet] {
 		return nil, fmt.Errorf("unknown facet %q (facets: %s)", facet, strings.Join(Facets, ", "))
 	}
-	ix, err := d.index()
+	ix, err := d.index(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -744,12 +776,23 @@ func (d *DB) FacetValues(facet string) ([]Count, error) {
 	return cs, nil
 }
 
+// IndicatorHit is a rule that matches an indicator value positively, and how.
+type IndicatorHit struct {
+	RuleSummary
+	Field         string `json:"field"` // as the rule writes it
+	Value         string `json:"value"` // as the rule writes it
+	Kind          string `json:"kind"`  // as the rule states it
+	CaseSensitive bool   `json:"case_sensitive"`
+	All           bool   `json:"all"` // every value is required
+}
+
 // Indicator returns the rules with a positive indicator matching value:
 // case-insensitively unless the rule's match is case-sensitive. field and
 // kind narrow it when not empty (field case-insensitively, kind as
-// catalog.MatchKind counts it: in is eq, has_any and has_all are has).
-func (d *DB) Indicator(field, kind, value string) ([]RuleSummary, error) {
-	q := `SELECT DISTINCT rule, value, case_sensitive FROM indicators WHERE folded = ?`
+// catalog.MatchKind counts it: in is eq, has_any and has_all are has). The
+// rules come by id, each once.
+func (d *DB) Indicator(ctx context.Context, field, kind, value string) ([]IndicatorHit, error) {
+	q := `SELECT rule, field, kind, value, case_sensitive, all_ FROM indicators WHERE folded = ?`
 	args := []any{catalog.Fold(value)}
 	if kind != "" {
 		q += ` AND match_kind = ?`
@@ -759,41 +802,47 @@ func (d *DB) Indicator(field, kind, value string) ([]RuleSummary, error) {
 		q += ` AND field = ? COLLATE NOCASE`
 		args = append(args, field)
 	}
-	rows, err := d.db.Query(q, args...)
+	rows, err := d.db.QueryContext(ctx, q+` ORDER BY rule`, args...)
 	if err != nil {
 		return nil, err
 	}
 	var ns []int64
-	seen := map[int64]bool{}
+	byN := map[int64]IndicatorHit{}
 	for rows.Next() {
 		var n int64
-		var v string
-		var cs bool
-		if err := rows.Scan(&n, &v, &cs); err != nil {
+		var h IndicatorHit
+		if err := rows.Scan(&n, &h.Field, &h.Kind, &h.Value, &h.CaseSensitive, &h.All); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if cs && v != value || seen[n] {
+		if _, seen := byN[n]; seen || h.CaseSensitive && h.Value != value {
 			continue
 		}
-		seen[n] = true
+		byN[n] = h
 		ns = append(ns, n)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	sums, err := d.summaries(ns)
+	sums, err := d.summaryMap(ctx, ns)
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(sums, func(i, j int) bool { return sums[i].ID < sums[j].ID })
-	return sums, nil
+	out := make([]IndicatorHit, 0, len(sums))
+	for n, s := range sums {
+		h := byN[n]
+		h.RuleSummary = s
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 
-// EachRule calls f with every rule of the catalog, by id, until f returns an error.
-func (d *DB) EachRule(f func(*rule.Rule) error) error {
-	rows, err := d.db.Query(`SELECT id, body FROM rules ORDER BY id`)
+// EachRule calls f with every rule of the catalog, by id, until f returns
+// an error or ctx is done.
+func (d *DB) EachRule(ctx context.Context, f func(*rule.Rule) error) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, body FROM rules ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -816,9 +865,9 @@ func (d *DB) EachRule(f func(*rule.Rule) error) error {
 }
 
 // AllRules returns every rule of the catalog, by id.
-func (d *DB) AllRules() ([]*rule.Rule, error) {
+func (d *DB) AllRules(ctx context.Context) ([]*rule.Rule, error) {
 	var out []*rule.Rule
-	err := d.EachRule(func(r *rule.Rule) error {
+	err := d.EachRule(ctx, func(r *rule.Rule) error {
 		out = append(out, r)
 		return nil
 	})
@@ -851,13 +900,13 @@ type BuildInfo struct {
 }
 
 // Stats returns counts per platform, kind and repository, and the last build.
-func (d *DB) Stats() (Stats, error) {
+func (d *DB) Stats(ctx context.Context) (Stats, error) {
 	s := Stats{ByPlatform: map[string]int{}, ByLanguage: map[string]int{}, ByKind: map[string]int{}, ByRepo: map[string]int{}}
 	for _, g := range []struct {
 		col string
 		m   map[string]int
 	}{{"platform", s.ByPlatform}, {"language", s.ByLanguage}, {"kind", s.ByKind}, {"repo", s.ByRepo}} {
-		rows, err := d.db.Query(`SELECT ` + g.col + `, count(*) FROM rules GROUP BY 1`)
+		rows, err := d.db.QueryContext(ctx, `SELECT `+g.col+`, count(*) FROM rules GROUP BY 1`)
 		if err != nil {
 			return s, err
 		}
@@ -878,13 +927,13 @@ func (d *DB) Stats() (Stats, error) {
 			return s, err
 		}
 	}
-	if err := d.db.QueryRow(`SELECT count(*) FROM files`).Scan(&s.Files); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM files`).Scan(&s.Files); err != nil {
 		return s, err
 	}
-	if err := d.db.QueryRow(`SELECT count(*) FROM rules WHERE diag_errors > 0`).Scan(&s.WithErrors); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM rules WHERE diag_errors > 0`).Scan(&s.WithErrors); err != nil {
 		return s, err
 	}
-	ix, err := d.index()
+	ix, err := d.index(ctx)
 	if err != nil {
 		return s, err
 	}
@@ -892,19 +941,39 @@ func (d *DB) Stats() (Stats, error) {
 		switch f {
 		case FacetTable:
 			s.Tables++
-		case FacetTechnique:
-			s.Techniques++
 		case FacetEvent:
 			s.Events++
 		}
 	}
-	inds, err := d.indicatorIndex()
+	// Techniques stated (the technique facet also holds the parents of
+	// sub-techniques, which a rule may not state).
+	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT techniques FROM rules WHERE techniques <> ''`)
+	if err != nil {
+		return s, err
+	}
+	techs := map[string]bool{}
+	for rows.Next() {
+		var ts string
+		if err := rows.Scan(&ts); err != nil {
+			rows.Close()
+			return s, err
+		}
+		for _, t := range strings.Fields(ts) {
+			techs[strings.ToUpper(t)] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s, err
+	}
+	s.Techniques = len(techs)
+	inds, err := d.indicatorIndex(ctx)
 	if err != nil {
 		return s, err
 	}
 	s.Indicators = len(inds)
 	var t, src, sum string
-	err = d.db.QueryRow(`SELECT time, duration_ms, sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&t, &s.LastBuild.Duration, &src, &sum)
+	err = d.db.QueryRowContext(ctx, `SELECT time, duration_ms, sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&t, &s.LastBuild.Duration, &src, &sum)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}

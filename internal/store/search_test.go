@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -16,16 +15,7 @@ import (
 func builtFixture(t *testing.T) *DB {
 	t.Helper()
 	dir, _ := fixture(t)
-	db := filepath.Join(t.TempDir(), "c.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return testCatalog(t, Source{Name: "fixture", Path: dir})
 }
 
 func TestSearch(t *testing.T) {
@@ -53,7 +43,7 @@ func TestSearch(t *testing.T) {
 		{q: `"unbalanced`, want: nil},
 		{q: `a"b OR OR -`, want: nil},
 	} {
-		res, err := d.Search(Query{Text: tc.q, Facets: tc.facets, PerPage: 100})
+		res, err := d.Search(t.Context(), Query{Text: tc.q, Facets: tc.facets, PerPage: 100})
 		if err != nil {
 			t.Errorf("%q: %v", tc.q, err)
 			continue
@@ -73,7 +63,7 @@ func TestSearch(t *testing.T) {
 			}
 		}
 	}
-	if _, err := d.Search(Query{Facets: map[string][]string{"colour": {"red"}}}); err == nil {
+	if _, err := d.Search(t.Context(), Query{Facets: map[string][]string{"colour": {"red"}}}); err == nil {
 		t.Error("unknown facet: no error")
 	}
 }
@@ -96,11 +86,11 @@ func sameSet(a, b []string) bool {
 
 func TestSearchFacetsAndPages(t *testing.T) {
 	d := builtFixture(t)
-	res, err := d.Search(Query{PerPage: 2, Page: 2})
+	res, err := d.Search(t.Context(), Query{PerPage: 2, Page: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, _ := d.Rules(nil, 1, 100)
+	all, _ := d.Rules(t.Context(), nil, 1, 100)
 	if res.Total != all.Total || len(res.Hits) != 2 || res.Hits[0].ID != all.Hits[2].ID {
 		t.Errorf("page 2 of 2: %+v; all: %+v", res.Hits, all.Hits)
 	}
@@ -112,15 +102,15 @@ func TestSearchFacetsAndPages(t *testing.T) {
 	}
 	// Filtering on one title word and one severity: the severity facet still
 	// counts the other severities of the text's rules.
-	f, err := d.Search(Query{Facets: map[string][]string{"severity": {"high"}, "platform": {"sigma"}}})
+	f, err := d.Search(t.Context(), Query{Facets: map[string][]string{"severity": {"high"}, "platform": {"sigma"}}})
 	if err != nil || f.Total != 0 || len(f.Facets["severity"]) != 1 || f.Facets["severity"][0].Value != "medium" || f.Facets["platform"] == nil {
 		t.Errorf("disjunctive facets: %+v %v", f, err)
 	}
-	vals, err := d.FacetValues("table")
+	vals, err := d.FacetValues(t.Context(), "table")
 	if err != nil || len(vals) == 0 || vals[0].Value != "azure/activitylogs/" {
 		t.Errorf("facet values: %v %v", vals, err)
 	}
-	if res, _ := d.Search(Query{Page: 99}); len(res.Hits) != 0 || res.Total != all.Total {
+	if res, _ := d.Search(t.Context(), Query{Page: 99}); len(res.Hits) != 0 || res.Total != all.Total {
 		t.Errorf("page past the end: %+v", res)
 	}
 }
@@ -128,7 +118,7 @@ func TestSearchFacetsAndPages(t *testing.T) {
 func TestRuleIndicatorStats(t *testing.T) {
 	d := builtFixture(t)
 	id := res0(t, d, `title:"VM Run Command Again"`)
-	r, err := d.Rule(strings.ToUpper(id))
+	r, err := d.Rule(t.Context(), strings.ToUpper(id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +139,7 @@ func TestRuleIndicatorStats(t *testing.T) {
 	if !counted {
 		t.Errorf("corpus count of %s: %+v", runCommand, r.Indicators)
 	}
-	if _, err := d.Rule("sigma/none"); !errors.Is(err, ErrNotFound) {
+	if _, err := d.Rule(t.Context(), "sigma/none"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing rule: %v", err)
 	}
 	for _, tc := range []struct{ field, kind, value string }{
@@ -157,19 +147,19 @@ func TestRuleIndicatorStats(t *testing.T) {
 		{"", "", runCommand},
 		{"OPERATIONNAME", "in", runCommand},
 	} {
-		sums, err := d.Indicator(tc.field, tc.kind, tc.value)
+		sums, err := d.Indicator(t.Context(), tc.field, tc.kind, tc.value)
 		if err != nil || len(sums) != 2 {
 			t.Errorf("indicator %v: %+v %v", tc, sums, err)
 		}
 	}
-	if sums, _ := d.Indicator("operationName", "contains", runCommand); len(sums) != 0 {
+	if sums, _ := d.Indicator(t.Context(), "operationName", "contains", runCommand); len(sums) != 0 {
 		t.Errorf("indicator of another kind: %+v", sums)
 	}
-	rules, err := d.AllRules()
+	rules, err := d.AllRules(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ := d.Stats()
+	st, _ := d.Stats(t.Context())
 	if len(rules) != st.Rules || st.ByKind["detection"] != st.Rules {
 		t.Errorf("all rules %d, stats %+v", len(rules), st)
 	}
@@ -235,7 +225,7 @@ func TestSnippet(t *testing.T) {
 
 func TestIndicatorsBrowseVersion(t *testing.T) {
 	d := builtFixture(t)
-	list, err := d.Indicators(IndicatorQuery{Text: "runcommand"})
+	list, err := d.Indicators(t.Context(), IndicatorQuery{Text: "runcommand"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,22 +233,22 @@ func TestIndicatorsBrowseVersion(t *testing.T) {
 		list.Indicators[0].Value != runCommand || len(list.Fields) != 1 || list.Fields[0].Value != "operationName" {
 		t.Errorf("indicators: %+v", list)
 	}
-	all, _ := d.Indicators(IndicatorQuery{PerPage: 2, Page: 2})
+	all, _ := d.Indicators(t.Context(), IndicatorQuery{PerPage: 2, Page: 2})
 	if all.Total != 4 || len(all.Indicators) != 2 {
 		t.Errorf("page 2 of all indicators: %+v", all)
 	}
-	if l, _ := d.Indicators(IndicatorQuery{Field: "OPERATIONNAME", Kind: "eq"}); l.Total != 4 {
+	if l, _ := d.Indicators(t.Context(), IndicatorQuery{Field: "OPERATIONNAME", Kind: "eq"}); l.Total != 4 {
 		t.Errorf("by field and kind: %+v", l)
 	}
-	if l, _ := d.Indicators(IndicatorQuery{Kind: "contains"}); l.Total != 0 {
+	if l, _ := d.Indicators(t.Context(), IndicatorQuery{Kind: "contains"}); l.Total != 0 {
 		t.Errorf("by another kind: %+v", l)
 	}
 	// Technique T1651 with no sub-technique stated: the parent matches itself;
 	// a parent stands for its sub-techniques.
-	if res, _ := d.Search(Query{Facets: map[string][]string{"technique": {"T1651"}}}); res.Total != 5 {
+	if res, _ := d.Search(t.Context(), Query{Facets: map[string][]string{"technique": {"T1651"}}}); res.Total != 5 {
 		t.Errorf("technique facet: %d", res.Total)
 	}
-	st, err := d.Stats()
+	st, err := d.Stats(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,18 +258,19 @@ func TestIndicatorsBrowseVersion(t *testing.T) {
 	if d.Version() == "" || !strings.HasPrefix(d.Version(), "1-") {
 		t.Errorf("version %q", d.Version())
 	}
-	ids, err := d.IDs()
+	ids, err := d.IDs(t.Context())
 	if err != nil || len(ids) != st.Rules {
 		t.Errorf("ids %v %v", ids, err)
 	}
 }
 
 func TestBrowseLeavesOutAlertFeeds(t *testing.T) {
-	ix := &index{ids: map[string][]int32{"kind\x00alert_feed": {0}, "kind\x00detection": {1}, "technique\x00t1059.001": {2}},
-		subtechniques: map[string][]int32{"t1059": {2}}}
+	ix := &index{ids: map[string][]int32{"kind\x00alert_feed": {0}, "kind\x00detection": {1}, "technique\x00t1059.001": {2},
+		"technique\x00t1059": {3}}}
 	ix.add(1, 0)
 	ix.add(2, 1)
 	ix.add(2, 2)
+	ix.add(2, 3)
 	ix.feeds = ix.ruleSetOf(ix.ids["kind\x00alert_feed"])
 	if got := ix.filter([]int64{1, 2}, nil, true); len(got) != 1 || got[0] != 2 {
 		t.Errorf("browse: %v", got)
@@ -299,15 +290,13 @@ func TestSearchFindsPartialActions(t *testing.T) {
 	writeTree(t, dir, map[string]string{"azure/partial.yml": strings.Replace(sigmaRule("Run Command By Its End", "x"),
 		"operationName: 'x'", "operationName|endswith: '/runCommand/action'", 1)})
 	db := filepath.Join(t.TempDir(), "c.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}}); err != nil {
-		t.Fatal(err)
-	}
+	testBuild(t, db, Source{Name: "fixture", Path: dir})
 	d, err := Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	res, err := d.Search(Query{Text: runCommand})
+	res, err := d.Search(t.Context(), Query{Text: runCommand})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +307,7 @@ func TestSearchFindsPartialActions(t *testing.T) {
 	if !sameSet(titles, []string{"VM Run Command", "VM Run Command Again", "Run Command By Its End"}) {
 		t.Errorf("search %s: %v", runCommand, titles)
 	}
-	hits, err := d.Action(strings.ToUpper(runCommand))
+	hits, err := d.Action(t.Context(), strings.ToUpper(runCommand))
 	if err != nil || len(hits) != 3 {
 		t.Fatalf("action: %+v %v", hits, err)
 	}
@@ -327,19 +316,19 @@ func TestSearchFindsPartialActions(t *testing.T) {
 			t.Errorf("%s: no action label", h.ID)
 		}
 	}
-	if hits, _ := d.Action("Microsoft.Compute/virtualMachines/extensions/write"); len(hits) != 1 {
+	if hits, _ := d.Action(t.Context(), "Microsoft.Compute/virtualMachines/extensions/write"); len(hits) != 1 {
 		t.Errorf("extensions/write: %+v", hits)
 	}
 	// A part of the operation with a separator finds the rules that look at
 	// the whole one; a bare word is no part.
-	if hits, _ := d.Action("RunCommand/Action"); len(hits) != 2 {
+	if hits, _ := d.Action(t.Context(), "RunCommand/Action"); len(hits) != 2 {
 		t.Errorf("runCommand/action: %+v", hits)
 	}
-	if hits, _ := d.Action("runCommand"); len(hits) != 0 {
+	if hits, _ := d.Action(t.Context(), "runCommand"); len(hits) != 0 {
 		t.Errorf("runCommand: %+v", hits)
 	}
 	// Several words are a text search only.
-	if res, _ := d.Search(Query{Text: runCommand + " again"}); res.Total != 1 {
+	if res, _ := d.Search(t.Context(), Query{Text: runCommand + " again"}); res.Total != 1 {
 		t.Errorf("two words: %d", res.Total)
 	}
 }
@@ -395,11 +384,11 @@ func TestSearchRankCache(t *testing.T) {
 		{Text: "detects -runCommand"}, {Text: "-virtualMachines"}, {Text: "role*"}, {Text: "virtualMachines"},
 	}
 	for _, q := range qs {
-		got, err := d.Search(q)
+		got, err := d.Search(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := fresh().Search(q)
+		want, err := fresh().Search(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -412,7 +401,7 @@ func TestSearchRankCache(t *testing.T) {
 		t.Errorf("the ranking of %q is not kept", pos)
 	}
 	for i := range 2 * rankCacheSize {
-		if _, err := d.Search(Query{Text: fmt.Sprintf("word%d", i)}); err != nil {
+		if _, err := d.Search(t.Context(), Query{Text: fmt.Sprintf("word%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -433,7 +422,7 @@ func TestRankInParts(t *testing.T) {
 			if neg != "" {
 				expr = "(" + pos + ") NOT (" + neg + ")"
 			}
-			ranked, err := d.rankRange(expr, math.MinInt64, math.MaxInt64)
+			ranked, err := d.rankRange(t.Context(), expr, math.MinInt64, math.MaxInt64)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -441,7 +430,7 @@ func TestRankInParts(t *testing.T) {
 			for i, r := range ranked {
 				one[i] = r.n
 			}
-			parts, err := d.rankFTS(expr)
+			parts, err := d.rankFTS(t.Context(), expr)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"html"
+
+	"github.com/ruledex/ruledex/internal/rule"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -262,4 +264,28 @@ func runeStart(s string, i int) int {
 		i--
 	}
 	return i
+}
+
+// blurbLen is the length of a blurb in bytes, about.
+const blurbLen = 200
+
+// blurbOf returns the start of r's description, else of its query: what a
+// listing without search text shows of a rule (whole UTF-8 characters, "…"
+// where it is cut).
+func blurbOf(r *rule.Rule) string {
+	text := r.Description
+	if strings.TrimSpace(text) == "" {
+		text = r.Query
+	}
+	if len(text) <= blurbLen {
+		return text
+	}
+	end := blurbLen
+	for end < len(text) && !utf8.RuneStart(text[end]) {
+		end++
+	}
+	if end == len(text) {
+		return text
+	}
+	return text[:end] + "…"
 }

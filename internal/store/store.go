@@ -219,8 +219,8 @@ func openPool(db *sql.DB, p string) error {
 func (d *DB) Version() string { return d.version }
 
 // IDs returns the id of every rule, sorted.
-func (d *DB) IDs() ([]string, error) {
-	rows, err := d.db.Query(`SELECT id FROM rules ORDER BY id`)
+func (d *DB) IDs(ctx context.Context) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id FROM rules ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

@@ -71,25 +71,21 @@ func TestReaderKeepsItsBuild(t *testing.T) {
 	dir, _ := fixture(t)
 	db := filepath.Join(t.TempDir(), "c.db")
 	src := []Source{{Name: "fixture", Path: dir}}
-	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
-		t.Fatal(err)
-	}
+	testBuild(t, db, src...)
 	d, err := Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	old, err := d.IDs()
+	old, err := d.IDs(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeTree(t, dir, map[string]string{"azure/added.yml": sigmaRule("Added After Open", runCommand)})
-	if _, err := Build(context.Background(), Options{DB: db, Sources: src, Full: true}); err != nil {
-		t.Fatal(err)
-	}
+	testBuild(t, db, src...)
 	if d2, err := Open(db); err != nil {
 		t.Fatal(err)
-	} else if ids, _ := d2.IDs(); len(ids) != len(old)+1 {
+	} else if ids, _ := d2.IDs(t.Context()); len(ids) != len(old)+1 {
 		t.Fatalf("the new catalog has %d rules, the old %d", len(ids), len(old))
 	} else {
 		d2.Close()
@@ -101,7 +97,7 @@ func TestReaderKeepsItsBuild(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 20 {
-				ids, err := d.IDs()
+				ids, err := d.IDs(t.Context())
 				if err != nil || len(ids) != len(old) {
 					errs <- fmt.Sprintf("%d rules (%v), the catalog opened has %d", len(ids), err, len(old))
 					return

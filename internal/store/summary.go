@@ -33,58 +33,6 @@ type Summary struct {
 // rule format ruledex reads", "larger than 8 MiB", I/O errors).
 const SkipNoRule = "read as %s, but no rule in it"
 
-func summarize(results []fileResult, prev *previous) *Summary {
-	s := &Summary{Skipped: map[string]int{}, ByPlatform: map[string]int{}, ByKind: map[string]int{},
-		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}}
-	present := map[fileKey]bool{}
-	for _, fr := range results {
-		s.Files++
-		present[fileKey{fr.Repo, fr.Path}] = true
-		if fr.reused {
-			s.Reused++
-		} else {
-			s.Read++
-		}
-		switch {
-		case fr.Skipped != "":
-			s.Skipped[fr.Skipped]++
-		case len(fr.Rules) == 0:
-			s.Skipped[fmt.Sprintf(SkipNoRule, fr.Format)]++
-		default:
-			s.WithRules++
-		}
-		for _, d := range fr.Diags {
-			s.Diagnostics[d.Severity]++
-		}
-		for _, r := range fr.Rules {
-			s.Rules++
-			s.ByPlatform[r.Platform]++
-			s.ByKind[r.Kind]++
-			if s.ByPlatformKind[r.Platform] == nil {
-				s.ByPlatformKind[r.Platform] = map[string]int{}
-			}
-			s.ByPlatformKind[r.Platform][r.Kind]++
-			for _, d := range r.Diagnostics {
-				s.Diagnostics[d.Severity]++
-			}
-			if r.HasErrors() {
-				s.RulesWithError++
-			}
-			if len(r.NearDuplicates) > 0 {
-				s.NearDuplicates++
-			}
-		}
-	}
-	if prev != nil {
-		for k := range prev.files {
-			if !present[k] {
-				s.Removed++
-			}
-		}
-	}
-	return s
-}
-
 // Write prints s for a person.
 func (s *Summary) Write(w io.Writer) {
 	if s.UpToDate {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -19,22 +18,54 @@ import (
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
-// write puts the build's rules into opt.DB+".new" and renames it over
-// opt.DB. With a previous catalog, the new one starts as its copy and only
-// rows that changed are rewritten: a rule of the same file content whose
-// encoding is the stored one's is left as it is; one whose cross-references
-// changed has its body rewritten.
+// File is one file of a build as the catalog records it: read now, or
+// unchanged since the last catalog (Reused), with its rules, cross-referenced.
+type File struct {
+	Repo, Path, Abs string
+	SHA             string // of its content, hex
+	Format          string // the format it was read as; "" when none
+	Skipped         string // why it gave no rule, "" when it was read
+	Size, Mtime     int64  // Mtime in unix nanoseconds
+	Diags           []rule.Diagnostic
+	Rules           []*rule.Rule
+	Reused          bool
+	SrcIDs          []string         // each rule's id as its source gave it, before ids were made unique
+	SrcRels         [][]rule.Related // each rule's related rules as its source gave them, before linking
+}
+
+// Write is what a build writes.
+type Write struct {
+	Path string // the new catalog file (removed first when it exists)
+	// From is the last catalog, whose copy the new one starts as when Prev
+	// is set: only the rows that changed are written. Ready, when not nil,
+	// is that copy made ready by StartCopy.
+	From    string
+	Prev    *Previous
+	Ready   *NewCatalog
+	Files   []File
+	Sources []Source
+	Summary *Summary
+	Count   func(done, total int) // progress of the rules written; may be nil
+}
+
+// WriteCatalog writes a build's files and rules to the new catalog file
+// w.Path, complete, synced to the disk and closed (in rollback mode: a
+// catalog is never written once it has its name). The caller renames it
+// into place. On error the new file is removed.
 //
-// nc is the new file made ready by startCatalog, or nil (then write makes
-// it, from prev when not nil).
-func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, results []fileResult, sum *Summary, prog *progress) (err error) {
-	newPath := opt.DB + ".new"
+// With a previous catalog the new one starts as its copy and only rows that
+// changed are rewritten: a rule of the same file content whose encoding is
+// the stored one's is left as it is; one whose cross-references changed has
+// its body rewritten.
+func WriteCatalog(ctx context.Context, in Write) (err error) {
+	prev, results, sum := in.Prev, in.Files, in.Summary
+	newPath := in.Path
 	var db *sql.DB
 	var reuse bool
-	if nc != nil {
-		db, reuse, err = nc.take()
+	if in.Ready != nil {
+		db, reuse, err = in.Ready.take()
 	} else {
-		db, reuse, err = openNew(ctx, opt.DB, newPath, prev != nil)
+		db, reuse, err = openNew(ctx, in.From, newPath, prev != nil)
 	}
 	if err != nil {
 		return err
@@ -47,7 +78,7 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 			db.Close()
 		}
 		if err != nil {
-			removeDB(newPath)
+			RemoveFile(newPath)
 		}
 	}()
 	tx, err := db.BeginTx(ctx, nil)
@@ -65,6 +96,10 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 	if prev != nil {
 		existing = prev.rules
 	}
+	count := in.Count
+	if count == nil {
+		count = func(int, int) {}
+	}
 	kept := map[int64]bool{}
 	deleted := map[int64]bool{}
 	total := 0
@@ -76,7 +111,7 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 	// written in order.
 	type item struct {
 		r        *rule.Rule
-		fr       *fileResult
+		fr       *File
 		srcID    string
 		srcRels  []rule.Related
 		pr       *prevRule
@@ -88,15 +123,15 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 		fr := &results[i]
 		for j, r := range fr.Rules {
 			it := item{r: r, fr: fr}
-			if j < len(fr.srcIDs) {
-				it.srcID = fr.srcIDs[j]
+			if j < len(fr.SrcIDs) {
+				it.srcID = fr.SrcIDs[j]
 			}
-			if j < len(fr.srcRels) {
-				it.srcRels = fr.srcRels[j]
+			if j < len(fr.SrcRels) {
+				it.srcRels = fr.SrcRels[j]
 			}
 			it.pr = existing[strings.ToLower(r.ID)]
 			pr := it.pr
-			it.sameFile = pr != nil && pr.id == r.ID && pr.fileSHA == fr.sha && pr.repo == fr.Repo &&
+			it.sameFile = pr != nil && pr.id == r.ID && pr.fileSHA == fr.SHA && pr.repo == fr.Repo &&
 				pr.path == fr.Path && pr.kind == r.Kind && pr.srcID == it.srcID
 			items = append(items, it)
 		}
@@ -111,7 +146,7 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 		defer close(ready)
 		for start := 0; start < len(items); start += chunk {
 			end := min(start+chunk, len(items))
-			parallel(end-start, func(k int) {
+			Parallel(end-start, func(k int) {
 				if it := &items[start+k]; it.sameFile {
 					it.row = prepareKept(it.r, it.pr.body)
 				} else {
@@ -158,7 +193,7 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 					}
 					deleted[pr.n] = true
 				}
-				n, err := w.insertRule(r, it.row, it.srcID, it.srcRels, it.fr.sha)
+				n, err := w.insertRule(r, it.row, it.srcID, it.srcRels, it.fr.SHA)
 				if err != nil {
 					return fmt.Errorf("%s: %w", r.ID, err)
 				}
@@ -166,7 +201,7 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 			}
 			it.row = preparedRow{} // let the garbage collector have it
 			done++
-			prog.count(done, total)
+			count(done, total)
 
 		}
 	}
@@ -180,7 +215,7 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 	if err := w.files(prev, results); err != nil {
 		return err
 	}
-	if err := w.build(opt, sum); err != nil {
+	if err := w.build(in.Sources, sum); err != nil {
 		return err
 	}
 	if prev == nil {
@@ -212,31 +247,18 @@ func write(ctx context.Context, opt Options, prev *previous, nc *newCatalog, res
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// The new catalog reaches the disk before it takes the old one's name,
-	// and the name change after it: a crash of the machine, not only of
-	// ruledex, leaves one catalog or the other, whole.
-	if err := syncPath(newPath); err != nil {
-		return err
-	}
-	if err := os.Rename(newPath, opt.DB); err != nil {
-		return err
-	}
-	// The write-ahead log and its index left by readers of a catalog in WAL
-	// mode (an older build's) belong to the file just replaced: gone with it.
-	if st, err := os.Stat(opt.DB + "-wal"); err == nil && st.Size() == 0 {
-		os.Remove(opt.DB + "-shm")
-		os.Remove(opt.DB + "-wal")
-	}
-	syncPath(filepath.Dir(opt.DB)) // a folder cannot be synced everywhere; the rename is done
-	return nil
+	// The new catalog reaches the disk before it takes the old one's name
+	// (the caller renames it): a crash of the machine, not only of ruledex,
+	// leaves one catalog or the other, whole.
+	return syncPath(newPath)
 }
 
-// newCatalog is the file a build writes, made ready (the last catalog
+// NewCatalog is the file a build writes, made ready (the last catalog
 // copied there, opened and migrated) while the build reads and
 // cross-references: copying the catalog and syncing it to the disk (which
 // leaving WAL mode does) is a quarter of an incremental build, and needs
 // no processor.
-type newCatalog struct {
+type NewCatalog struct {
 	path  string
 	done  chan struct{}
 	db    *sql.DB
@@ -245,26 +267,27 @@ type newCatalog struct {
 	taken bool
 }
 
-// startCatalog starts making opt.DB+".new" ready, as a copy of opt.DB.
-func startCatalog(ctx context.Context, opt Options) *newCatalog {
-	c := &newCatalog{path: opt.DB + ".new", done: make(chan struct{})}
+// StartCopy starts making newPath ready, as a copy of the catalog at from;
+// WriteCatalog takes it (Write.Ready), or Abandon removes it.
+func StartCopy(ctx context.Context, from, newPath string) *NewCatalog {
+	c := &NewCatalog{path: newPath, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
-		c.db, c.reuse, c.err = openNew(ctx, opt.DB, c.path, true)
+		c.db, c.reuse, c.err = openNew(ctx, from, c.path, true)
 	}()
 	return c
 }
 
 // take waits until the new catalog is ready; the caller owns it then.
-func (c *newCatalog) take() (*sql.DB, bool, error) {
+func (c *NewCatalog) take() (*sql.DB, bool, error) {
 	<-c.done
 	c.taken = true
 	return c.db, c.reuse, c.err
 }
 
-// abandon waits until the new catalog is ready and removes it, unless it
-// was taken.
-func (c *newCatalog) abandon() {
+// Abandon waits until the new catalog is ready and removes it, unless it
+// was taken. A nil NewCatalog may be abandoned.
+func (c *NewCatalog) Abandon() {
 	if c == nil {
 		return
 	}
@@ -273,7 +296,7 @@ func (c *newCatalog) abandon() {
 		if c.db != nil {
 			c.db.Close()
 		}
-		removeDB(c.path)
+		RemoveFile(c.path)
 	}
 }
 
@@ -282,14 +305,14 @@ func (c *newCatalog) abandon() {
 // cleanly, and opens and migrates the new file. reused tells whether it is
 // the copy.
 func openNew(ctx context.Context, path, newPath string, reuse bool) (db *sql.DB, reused bool, err error) {
-	removeDB(newPath)
+	RemoveFile(newPath)
 	defer func() {
 		if err != nil {
 			if db != nil {
 				db.Close()
 			}
 			db = nil
-			removeDB(newPath)
+			RemoveFile(newPath)
 		}
 	}()
 	if reuse {
@@ -318,8 +341,8 @@ func syncPath(p string) error {
 	return f.Sync()
 }
 
-// removeDB removes a database file and its journals.
-func removeDB(p string) {
+// RemoveFile removes a catalog file and its journals.
+func RemoveFile(p string) {
 	for _, s := range []string{"", "-wal", "-shm", "-journal"} {
 		os.Remove(p + s)
 	}
@@ -344,10 +367,10 @@ func copyFile(from, to string) error {
 
 // writer holds the prepared statements of one build's transaction.
 type writer struct {
-	ctx                                                   context.Context
-	tx                                                    *sql.Tx
-	insRule, insFacet, insSearch, insInd, insAct, updRule *sql.Stmt
-	delRule, delFacets, delSearch, delInds, delActs       *sql.Stmt
+	ctx                                                             context.Context
+	tx                                                              *sql.Tx
+	insRule, insFacet, insSearch, insInd, insAct, insField, updRule *sql.Stmt
+	delRule, delFacets, delSearch, delInds, delActs, delFields      *sql.Stmt
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -357,10 +380,12 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		q string
 	}{
 		{&w.insRule, `INSERT INTO rules (id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
-			file_sha256, techniques, tables_, diag_errors, body, diags, src_related) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
+			file_sha256, techniques, tables_, diag_errors, body, diags, src_related, blurb) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
 		{&w.insFacet, `INSERT OR IGNORE INTO facets (facet, value, rule) VALUES (?,?,?)`},
 		{&w.insSearch, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`},
-		{&w.insInd, `INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total) VALUES (?,?,?,?,?,?,?,?)`},
+		{&w.insInd, `INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total, all_) VALUES (?,?,?,?,?,?,?,?,?)`},
+		{&w.insField, `INSERT INTO table_fields (rule, tbl, field) VALUES (?,?,?)`},
+		{&w.delFields, `DELETE FROM table_fields WHERE rule = ?`},
 		{&w.insAct, `INSERT INTO actions (rule, space, value, match, label) VALUES (?,?,?,?,?)`},
 		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
 		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, url = ? WHERE n = ?`},
@@ -380,7 +405,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.insAct, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs} {
+	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.insAct, w.insField, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields} {
 		if s != nil {
 			s.Close()
 		}
@@ -395,6 +420,7 @@ type preparedRow struct {
 	facets    []facetValue
 	doc       *searchDoc
 	actions   []catalog.ActionKey
+	fields    map[string][]string // fieldsByTable's
 	err       error
 }
 
@@ -409,6 +435,7 @@ func prepareRow(r *rule.Rule) preparedRow {
 	d := searchDocOf(r)
 	p.doc = &d
 	p.actions = catalog.ActionKeys(r)
+	p.fields = fieldsByTable(r)
 	return p
 }
 
@@ -429,8 +456,8 @@ func prepareKept(r *rule.Rule, stored string) preparedRow {
 // encodeBufs are prepareKept's buffers.
 var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, f func(int)) {
+// Parallel calls f(0..n-1) on GOMAXPROCS goroutines.
+func Parallel(n int, f func(int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	var wg sync.WaitGroup
 	var next atomic.Int64
@@ -469,7 +496,8 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 		}
 	}
 	res, err := w.insRule.ExecContext(w.ctx, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
-		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, row.body, string(row.diags), string(rels))
+		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, row.body, string(row.diags), string(rels),
+		blurbOf(r))
 	if err != nil {
 		return 0, err
 	}
@@ -485,6 +513,13 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 	for _, k := range row.actions {
 		if _, err := w.insAct.ExecContext(w.ctx, n, k.Space, k.Value, k.Match, k.Label()); err != nil {
 			return 0, err
+		}
+	}
+	for t, fields := range row.fields {
+		for _, f := range fields {
+			if _, err := w.insField.ExecContext(w.ctx, n, t, f); err != nil {
+				return 0, err
+			}
 		}
 	}
 	if err := w.insertSearch(n, *row.doc); err != nil {
@@ -513,7 +548,7 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 			if in.CaseSensitive {
 				cs = 1
 			}
-			if _, err := w.insInd.ExecContext(w.ctx, n, in.Field, in.Kind, catalog.MatchKind(in.Kind), v, catalog.Fold(v), cs, total); err != nil {
+			if _, err := w.insInd.ExecContext(w.ctx, n, in.Field, in.Kind, catalog.MatchKind(in.Kind), v, catalog.Fold(v), cs, total, in.All); err != nil {
 				return err
 			}
 		}
@@ -551,7 +586,7 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 }
 
 func (w *writer) deleteRule(n int64) error {
-	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs} {
+	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields} {
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
@@ -561,18 +596,18 @@ func (w *writer) deleteRule(n int64) error {
 
 // files records every file of the build and drops the last catalog's files
 // that are gone.
-func (w *writer) files(prev *previous, results []fileResult) error {
-	present := map[fileKey]bool{}
+func (w *writer) files(prev *Previous, results []File) error {
+	present := map[FileKey]bool{}
 	ins, err := w.tx.PrepareContext(w.ctx, `INSERT OR REPLACE INTO files (repo, path, abs, sha256, format, size, mtime, skipped, diags) VALUES (?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
 	for _, fr := range results {
-		k := fileKey{fr.Repo, fr.Path}
+		k := FileKey{fr.Repo, fr.Path}
 		present[k] = true
-		if fr.reused {
-			if pf := prev.files[k]; pf != nil && pf.sha == fr.sha && pf.size == fr.Size && pf.mtime == fr.mtime {
+		if fr.Reused && prev != nil {
+			if pf := prev.Files[k]; pf != nil && pf.SHA == fr.SHA && pf.Size == fr.Size && pf.Mtime == fr.Mtime {
 				continue
 			}
 		}
@@ -581,7 +616,7 @@ func (w *writer) files(prev *previous, results []fileResult) error {
 			diags = []rule.Diagnostic{}
 		}
 		dj, _ := json.Marshal(diags)
-		if _, err := ins.ExecContext(w.ctx, fr.Repo, fr.Path, fr.Abs, fr.sha, fr.Format, fr.Size, fr.mtime, fr.Skipped, string(dj)); err != nil {
+		if _, err := ins.ExecContext(w.ctx, fr.Repo, fr.Path, fr.Abs, fr.SHA, fr.Format, fr.Size, fr.Mtime, fr.Skipped, string(dj)); err != nil {
 			return err
 		}
 	}
@@ -593,9 +628,9 @@ func (w *writer) files(prev *previous, results []fileResult) error {
 		return err
 	}
 	defer del.Close()
-	for k := range prev.files {
+	for k := range prev.Files {
 		if !present[k] {
-			if _, err := del.ExecContext(w.ctx, k.repo, k.path); err != nil {
+			if _, err := del.ExecContext(w.ctx, k.Repo, k.Path); err != nil {
 				return err
 			}
 		}
@@ -604,11 +639,11 @@ func (w *writer) files(prev *previous, results []fileResult) error {
 }
 
 // build records the build's metadata.
-func (w *writer) build(opt Options, sum *Summary) error {
+func (w *writer) build(sources []Source, sum *Summary) error {
 	if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('reader', ?)`, readerVersion()); err != nil {
 		return err
 	}
-	src, _ := json.Marshal(opt.Sources)
+	src, _ := json.Marshal(sources)
 	sj, _ := json.Marshal(sum)
 	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO builds (time, duration_ms, sources, summary) VALUES (?,?,?,?)`,
 		time.Now().UTC().Format(time.RFC3339), sum.Duration.Milliseconds(), string(src), string(sj))

@@ -12,33 +12,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/ruledex/ruledex/internal/catalog"
-	"github.com/ruledex/ruledex/internal/rule"
 )
 
-var (
-	benchOnce  sync.Once
-	benchRules []*rule.Rule
-)
-
-// benchCatalog is the corpus as a Memory catalog (cross-referenced), or the
-// test catalog when the corpus is absent.
-func benchCatalog(b *testing.B) *Memory {
-	benchOnce.Do(func() {
-		dir := corpusDir(b)
-		_ = dir
-		benchRules = corpusRules(b)
-		catalog.CrossReference(benchRules)
-	})
-	if len(benchRules) == 0 {
-		b.Skip("no corpus rules")
-	}
-	return NewMemory(benchRules)
-}
+// benchCatalog is the corpus, built once (buildtest.Corpus) and opened
+// afresh (nothing kept from another benchmark); skipped without a corpus.
+func benchCatalog(b *testing.B) *StoreCatalog { return corpusCatalog(b) }
 
 // pagePaths returns the rule page paths of every rule of m.
-func pagePaths(b *testing.B, m *Memory) []string {
+func pagePaths(b *testing.B, m Catalog) []string {
 	ids, err := m.RuleIDs(b.Context())
 	if err != nil {
 		b.Fatal(err)

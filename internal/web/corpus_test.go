@@ -12,13 +12,21 @@ func TestCorpusPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus test skipped in -short mode")
 	}
-	m := NewMemory(sharedCorpusRules(t))
+	m := corpusCatalog(t)
 	s, err := New(m)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ids, err := m.RuleIDs(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	byLang := map[string]int{}
-	for _, r := range m.Rules() {
+	for _, id := range ids {
+		r, err := m.Rule(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, p := range []string{RulePath(r.ID), "/api/v1/rules/" + r.ID} {
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
@@ -26,12 +34,12 @@ func TestCorpusPages(t *testing.T) {
 				t.Errorf("%s: %d", p, w.Code)
 			}
 		}
-		if got := plainOf(string(Highlight(bodyLanguage(r), r.Query, 1))); got != strings.ReplaceAll(r.Query, "\x00", "\uFFFD") {
+		if got := plainOf(string(Highlight(r.Language, r.Query, 1))); got != strings.ReplaceAll(r.Query, "\x00", "\uFFFD") {
 			t.Errorf("%s: highlighted body differs from the query", r.ID)
 		}
 		byLang[r.Language]++
 	}
-	t.Logf("%d rule pages by language: %v", len(m.Rules()), byLang)
+	t.Logf("%d rule pages by language: %v", len(ids), byLang)
 	for _, p := range []string{"/", "/rules/", "/attack/", "/tables/", "/events/", "/indicators/", "/repos/", "/search?q=powershell"} {
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, httptest.NewRequest("GET", p, nil))

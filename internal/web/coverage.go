@@ -1,12 +1,9 @@
 package web
 
 import (
-	"strings"
 	"sync"
 
 	"github.com/ruledex/ruledex/internal/attack"
-	"github.com/ruledex/ruledex/internal/catalog"
-	"github.com/ruledex/ruledex/internal/rule"
 )
 
 // Tactic is one ATT&CK tactic.
@@ -50,51 +47,4 @@ func tacticRank() map[string]int {
 		rankTable = t
 	}
 	return rankMap
-}
-
-// parentTechnique returns T1059 for T1059.001, and id itself for a technique.
-func parentTechnique(id string) string {
-	if i := strings.IndexByte(id, '.'); i > 0 {
-		return id[:i]
-	}
-	return id
-}
-
-// techniqueTactics returns the tactic shortnames under which t of r is shown.
-func techniqueTactics(r *rule.Rule, t rule.Technique) []string {
-	var out []string
-	add := func(s string) {
-		if tc, ok := LookupTactic(s); ok {
-			for _, o := range out {
-				if o == tc.Short {
-					return
-				}
-			}
-			out = append(out, tc.Short)
-		}
-	}
-	if t.Tactic != "" {
-		add(t.Tactic)
-	}
-	for _, s := range t.Tactics {
-		add(s)
-	}
-	if len(out) == 0 {
-		// The technique names no tactic: use the tactics the rule states.
-		for _, s := range r.Tactics {
-			add(s)
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, "other")
-	}
-	return out
-}
-
-// ComputeCoverage builds the ATT&CK coverage of rules over the ATT&CK table
-// in use (attack.Default): every current technique of a tactic, covered or
-// not, so that gaps show.
-func ComputeCoverage(rules []*rule.Rule) *Coverage {
-	m := catalog.Coverage(rules, attack.Default())
-	return &m
 }

@@ -73,7 +73,7 @@ var anchorRE = regexp.MustCompile(`<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>`)
 
 // e2eCatalog is the corpus catalog when the corpus holds the seed rule with
 // its links, else the test catalog.
-func e2eCatalog(t *testing.T) (*Memory, string) {
+func e2eCatalog(t *testing.T) (*StoreCatalog, string) {
 	if os.Getenv("RULEDEX_CORPUS") != "" || dirExists(filepath.Join("..", "..", "..", "shared", "corpus")) {
 		// Read the whole corpus only when the seed rule can be read at all.
 		seeds, err := ingest.Read(t.Context(), []ingest.Target{{Repo: "hybridbrothers-seeds", Path: filepath.Join(corpusDir(t), "hybridbrothers-seeds")}}, ingest.Options{})
@@ -91,7 +91,7 @@ func e2eCatalog(t *testing.T) (*Memory, string) {
 		catalog.CrossReference(rs)
 		for _, r := range rs {
 			if r.ID == seedID && len(r.SameAction) > 0 && len(r.Techniques) > 0 {
-				return NewMemory(rs), "corpus"
+				return catalogOf(t, rs), "corpus"
 			}
 		}
 		t.Logf("the corpus catalog has no %s with same-action links yet (no KQL front end): using the test catalog", seedID)

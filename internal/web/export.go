@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // ExportSummary tells what an export wrote.
@@ -445,7 +446,7 @@ func (s *Server) searchIndex(ctx context.Context) ([]byte, error) {
 		d := strings.Join(strings.Fields(r.Description), " ")
 		if len(d) > 300 {
 			d = d[:300]
-			for len(d) > 0 && !isRuneStart(d[len(d)-1]) {
+			for len(d) > 0 && !utf8.RuneStart(d[len(d)-1]) {
 				d = d[:len(d)-1]
 			}
 		}
@@ -465,7 +466,7 @@ func (s *Server) searchIndex(ctx context.Context) ([]byte, error) {
 		text := strings.Join(parts, " ")
 		if len(text) > 2000 {
 			text = text[:2000]
-			for len(text) > 0 && !isRuneStart(text[len(text)-1]) {
+			for len(text) > 0 && !utf8.RuneStart(text[len(text)-1]) {
 				text = text[:len(text)-1]
 			}
 		}

@@ -7,32 +7,9 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/ruledex/ruledex/internal/catalog"
-	"github.com/ruledex/ruledex/internal/rule"
 )
-
-var (
-	corpusOnce   sync.Once
-	corpusShared []*rule.Rule
-)
-
-// sharedCorpusRules reads the corpus once for the tests that need it,
-// cross-referenced.
-func sharedCorpusRules(t *testing.T) []*rule.Rule {
-	corpusDir(t) // skips when absent
-	corpusOnce.Do(func() {
-		corpusShared = corpusRules(t)
-		catalog.CrossReference(corpusShared)
-	})
-	if len(corpusShared) == 0 {
-		t.Skip("no corpus rules")
-	}
-	return corpusShared
-}
 
 // TestExportCorpus exports the whole corpus (or the catalog at
 // RULEDEX_BENCH_DB, as `ruledex export site --db` does) and checks that
@@ -50,7 +27,7 @@ func TestExportCorpus(t *testing.T) {
 		defer sc.Close()
 		cat = sc
 	} else {
-		cat = NewMemory(sharedCorpusRules(t))
+		cat = corpusCatalog(t)
 	}
 	dir := t.TempDir()
 	start := time.Now()

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/ruledex/ruledex/internal/build/buildtest"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -149,11 +150,42 @@ func exampleRules(t testing.TB) []*rule.Rule {
 
 // testCatalog is the catalog of the handler tests: the two seed rules, the
 // hostile rule and the Sigma examples.
-func testCatalog(t testing.TB) *Memory {
+func testCatalog(t testing.TB) *StoreCatalog {
 	t.Helper()
 	rs := []*rule.Rule{seedRule(), seedRule2(), hostileRule()}
 	rs = append(rs, exampleRules(t)...)
-	return NewMemory(rs)
+	return catalogOf(t, rs)
+}
+
+// catalogOf writes rules made by a test, as they are, into a catalog in
+// t.TempDir() (buildtest.Rules) and opens it, closed when the test ends.
+func catalogOf(t testing.TB, rules []*rule.Rule) *StoreCatalog {
+	t.Helper()
+	return openCatalog(t, buildtest.Rules(t, rules))
+}
+
+// openCatalog opens the catalog at path, closed when the test ends.
+func openCatalog(t testing.TB, path string) *StoreCatalog {
+	t.Helper()
+	c, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// corpusCatalog opens the catalog of the whole corpus, built once by
+// build.Build (buildtest.Corpus); it skips without a corpus.
+func corpusCatalog(t testing.TB) *StoreCatalog {
+	t.Helper()
+	return openCatalog(t, buildtest.Corpus(t))
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	buildtest.Cleanup()
+	os.Exit(code)
 }
 
 // corpusDir locates the shared corpus: $RULEDEX_CORPUS, else ../../../shared/corpus.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -82,9 +83,11 @@ func (p *Page) FieldHref(field string) string { return p.Href(FieldPath(field)) 
 // EventHref links the page of an event.
 func (p *Page) EventHref(provider, event string) string { return p.Href(EventPath(provider, event)) }
 
-// IndicatorHref links the page of one indicator value.
+// IndicatorHref links the page of one indicator value, under its kind as
+// the corpus counts compare it (catalog.MatchKind: in is eq, has_any and
+// has_all are has), so that the page lists the rules its counts count.
 func (p *Page) IndicatorHref(field, kind, value string) string {
-	return p.Href(IndicatorPath(field, kind, value))
+	return p.Href(IndicatorPath(field, catalog.MatchKind(kind), value))
 }
 
 // SearchHref links the search for q.

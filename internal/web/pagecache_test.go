@@ -2,6 +2,7 @@ package web
 
 import (
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,34 +63,51 @@ func TestKeptPages(t *testing.T) {
 	}
 }
 
-// TestIndicatorsIndex: Memory.Indicators, which lists a field's indicators
-// through an index and every indicator from a list made once, finds what a
-// scan of every indicator finds.
+// TestIndicatorsIndex: a page of the indicators asked for by field, kind
+// and text is what a scan of the whole list finds.
 func TestIndicatorsIndex(t *testing.T) {
 	m := testCatalog(t)
+	whole, err := m.Indicators(t.Context(), IndicatorQuery{PerPage: MaxPerPage})
+	if err != nil || whole.Total == 0 || whole.Total > MaxPerPage {
+		t.Fatalf("%d indicators (%v)", whole.Total, err)
+	}
+	all := whole.Indicators
 	scan := func(q IndicatorQuery) *IndicatorList {
 		qq := Query{Page: q.Page, PerPage: q.PerPage}.Norm()
-		out := &IndicatorList{Page: qq.Page, PerPage: qq.PerPage, Indicators: []IndicatorSummary{}}
-		fields := map[string]int{}
+		out := &IndicatorList{Page: qq.Page, PerPage: qq.PerPage, Indicators: []IndicatorSummary{}, Fields: []FacetCount{}}
+		fields := map[string]*FacetCount{}
 		start := (qq.Page - 1) * qq.PerPage
-		for _, s := range m.inds {
+		for _, s := range all {
 			if q.Field != "" && !strings.EqualFold(s.Field, q.Field) || q.Kind != "" && s.Kind != q.Kind ||
 				q.Text != "" && !strings.Contains(strings.ToLower(s.Value), strings.ToLower(q.Text)) {
 				continue
 			}
-			fields[s.Field]++
+			k := strings.ToLower(s.Field)
+			if fields[k] == nil {
+				fields[k] = &FacetCount{Value: s.Field}
+			}
+			fields[k].Count++
 			if out.Total >= start && out.Total < start+qq.PerPage {
 				out.Indicators = append(out.Indicators, s)
 			}
 			out.Total++
 		}
-		out.Fields = sortFieldCounts(fields)
+		for _, f := range fields {
+			out.Fields = append(out.Fields, *f)
+		}
+		sort.Slice(out.Fields, func(i, j int) bool {
+			a, b := out.Fields[i], out.Fields[j]
+			if a.Count != b.Count {
+				return a.Count > b.Count
+			}
+			return strings.ToLower(a.Value) < strings.ToLower(b.Value)
+		})
 		return out
 	}
-	field := m.inds[0].Field
+	field := all[0].Field
 	for _, q := range []IndicatorQuery{
 		{}, {PerPage: 3}, {PerPage: 3, Page: 2}, {Page: 1000}, {Field: field}, {Field: strings.ToUpper(field), PerPage: 1, Page: 2},
-		{Field: field, Kind: m.inds[0].Kind}, {Kind: "eq"}, {Text: "exe"}, {Field: "CommandLine", Text: "EXE", PerPage: 2}, {Field: "nope"},
+		{Field: field, Kind: all[0].Kind}, {Kind: "eq"}, {Text: "exe"}, {Field: "CommandLine", Text: "EXE", PerPage: 2}, {Field: "nope"},
 	} {
 		got, err := m.Indicators(t.Context(), q)
 		if err != nil {

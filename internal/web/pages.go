@@ -11,6 +11,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // The page builders below make a page's data from the catalog; the server
@@ -368,17 +369,6 @@ type indicatorValue struct {
 	Known      bool // corpus counts are known
 }
 
-// bodyLanguage returns the highlighter of r's body.
-func bodyLanguage(r *rule.Rule) string {
-	switch r.Language {
-	case "kql":
-		return "kql"
-	case "sigma":
-		return "sigma"
-	}
-	return r.Language
-}
-
 func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any, error) {
 	r, err := s.cat.Rule(ctx, id)
 	if err != nil {
@@ -388,7 +378,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	if pg.Title == "" {
 		pg.Title = r.ID
 	}
-	d := &ruleData{Page: pg, R: r, BodyLang: bodyLanguage(r), SourceURL: safeURL(r.Source.URL)}
+	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, SourceURL: safeURL(r.Source.URL)}
 	d.Crumbs = []Crumb{{"Detection rules", d.Href("/rules/")}, {r.Platform, d.FacetHref("platform", r.Platform)}}
 	if r.Query != "" {
 		d.Body = Highlight(d.BodyLang, r.Query, r.QueryLine)
@@ -398,7 +388,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	var order []string
 	for _, t := range r.Techniques {
 		ta := "other"
-		if tt := techniqueTactics(r, t); len(tt) > 0 {
+		if tt := store.TechniqueTactics(r, t); len(tt) > 0 {
 			ta = tt[0]
 		}
 		if t.Tactic != "" {
@@ -537,7 +527,7 @@ func findTechnique(cov *Coverage, id string) (TechniqueCoverage, []string, bool)
 	var found TechniqueCoverage
 	var tacticNames []string
 	ok := false
-	parent := parentTechnique(id)
+	parent := attack.Parent(id)
 	for _, ta := range cov.Tactics {
 		for _, t := range ta.Techniques {
 			if t.ID == id {

@@ -15,7 +15,7 @@ import (
 func TestLongRuleID(t *testing.T) {
 	long := "kusto/" + strings.Repeat("Suspicious-volume-of-API-calls-", 6) + "x"
 	other := "kusto/" + strings.Repeat("Suspicious-volume-of-API-calls-", 6) + "y"
-	m := NewMemory([]*rule.Rule{
+	m := catalogOf(t, []*rule.Rule{
 		{ID: long, Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Long one"},
 		{ID: other, Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Long two"},
 	})
@@ -53,7 +53,7 @@ func TestRuleSectionsWithoutModel(t *testing.T) {
 	r := &rule.Rule{ID: "kusto/Unread", Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Unread",
 		Query: "SecurityEvent | where EventID == 4688", QueryLine: 3,
 		EntityMappings: []rule.EntityMapping{{EntityType: "Account", Identifier: "FullName", Column: "SubjectUserName"}}}
-	s, err := New(NewMemory([]*rule.Rule{r}))
+	s, err := New(catalogOf(t, []*rule.Rule{r}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestRepoPage(t *testing.T) {
 		Source: rule.Source{Repo: "r1", Path: "good.yml"}}
 	other := &rule.Rule{ID: "kusto/other", Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Other",
 		Source: rule.Source{Repo: "r2", Path: "o.md"}, Diagnostics: []rule.Diagnostic{{Severity: rule.SevWarning, Message: "not this one"}}}
-	s, err := New(NewMemory([]*rule.Rule{bad, good, other}))
+	s, err := New(catalogOf(t, []*rule.Rule{bad, good, other}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestInvalidUTF8(t *testing.T) {
 	r := &rule.Rule{ID: "kusto/latin1", Platform: "kusto", Language: "kql", Kind: rule.KindDetection,
 		Title: "caf\xe9 rule", Description: "na\xefve \xff", Query: "T | where x == \"\xe9\"", Tables: []string{"T\xff"},
 		Techniques: []rule.Technique{{ID: "T1059"}}}
-	m := NewMemory([]*rule.Rule{r})
+	m := catalogOf(t, []*rule.Rule{r})
 	s, err := New(m)
 	if err != nil {
 		t.Fatal(err)
@@ -250,53 +250,5 @@ func TestPageCache(t *testing.T) {
 	c.put("a", make([]byte, 10))
 	if c.size != 50 {
 		t.Errorf("replacing a page: size %d", c.size)
-	}
-}
-
-// TestFacetIndex: the facet index finds the rules a scan of every rule's
-// facets finds, for one facet and several, whatever the case of the value.
-func TestFacetIndex(t *testing.T) {
-	m := testCatalog(t)
-	scan := func(fs []Facet) []int {
-		var out []int
-		for i := range m.docs {
-			all := true
-			for _, f := range fs {
-				has := false
-				for _, v := range m.docs[i].facets[f.Key] {
-					has = has || strings.EqualFold(v, f.Value)
-				}
-				all = all && has
-			}
-			if all {
-				out = append(out, i)
-			}
-		}
-		return out
-	}
-	var cases [][]Facet
-	for _, k := range FacetKeys {
-		for v := range m.facetIdx[k] {
-			cases = append(cases, []Facet{{k, strings.ToUpper(v)}})
-			cases = append(cases, []Facet{{k, v}, {"platform", "kusto"}}, []Facet{{k, v}, {"kind", "detection"}, {"platform", "sigma"}})
-		}
-	}
-	cases = append(cases, []Facet{{"table", "NoSuchTable"}}, []Facet{{"nokey", "x"}})
-	for _, fs := range cases {
-		got, all := m.withFacets(fs)
-		want := scan(fs)
-		if all || len(got) != len(want) {
-			t.Errorf("%v: %d rules, scan finds %d", fs, len(got), len(want))
-			continue
-		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Errorf("%v: %v, scan finds %v", fs, got, want)
-				break
-			}
-		}
-	}
-	if len(cases) < 50 {
-		t.Errorf("only %d cases", len(cases))
 	}
 }

@@ -9,19 +9,14 @@ import (
 
 // RuleCacheBytes bounds the memory of the decoded rules a StoreCatalog
 // keeps (as estimated by ruleBytes), so that rule pages and the rules' JSON
-// skip reading and decoding them. OpenStore decodes every rule anyway (for
-// its in-memory index) and keeps them while the budget lasts: the corpus of
-// 6,600 rules takes about 70 MB, so it is kept whole and no request reads
-// the database for a rule. A larger catalog keeps the most recently used.
+// skip reading and decoding them again: the corpus of 6,600 rules takes
+// about 70 MB, so once each was asked for, no request reads the database
+// for a rule. A larger catalog keeps the most recently used.
 const RuleCacheBytes = 128 << 20
 
-// ruleCache keeps decoded rules by id. The rules preloaded by OpenStore are
-// in a map read without a lock; the others (when the preload ran out of
-// budget) in a least-recently-used list bounded by the bytes left.
+// ruleCache keeps decoded rules by id, in a least-recently-used list
+// bounded by bytes.
 type ruleCache struct {
-	fixed map[string]*rule.Rule // preloaded; read-only once sealed
-	used  int                   // estimated bytes of fixed
-
 	mu    sync.Mutex
 	max   int // bytes for the list
 	size  int
@@ -36,29 +31,10 @@ type cached struct {
 }
 
 func newRuleCache(maxBytes int) *ruleCache {
-	return &ruleCache{fixed: map[string]*rule.Rule{}, max: maxBytes, items: map[string]*list.Element{}, order: list.New()}
-}
-
-// preload keeps r while the budget lasts; it must not be called once the
-// cache is in use (sealPreload).
-func (c *ruleCache) preload(r *rule.Rule) {
-	n := ruleBytes(r)
-	if c.used+n > c.max {
-		return
-	}
-	c.fixed[r.ID] = r
-	c.used += n
-}
-
-// sealPreload ends the preload: the bytes left go to the list.
-func (c *ruleCache) sealPreload() {
-	c.max -= c.used
+	return &ruleCache{max: maxBytes, items: map[string]*list.Element{}, order: list.New()}
 }
 
 func (c *ruleCache) get(id string) *rule.Rule {
-	if r, ok := c.fixed[id]; ok {
-		return r
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {

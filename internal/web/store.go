@@ -8,22 +8,31 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
 
-// StoreCatalog serves a catalog built into SQLite (package store). Whole
-// rules and text searches come from the database (FTS5: phrases, prefixes,
-// exclusions, ranking); facet listings, indicator tables, events and the
-// ATT&CK coverage come from a light in-memory index of every rule made when
-// it is opened (no query text, stages or outputs are kept).
+// StoreCatalog serves a catalog built into SQLite (package store), the one
+// search engine of every face: `serve --db`, `serve SOURCE...` and the
+// embedded examples (built into a temporary catalog), the static export.
+// Every answer comes from the store: whole rules (kept decoded while a
+// budget lasts, see ruleCache), searches and listings with their facet
+// counts (the facets the build wrote), statistics, coverage, indicators,
+// tables, repositories and actions. A catalog never changes under its
+// reader, so what is asked for again (statistics, the matrix) is kept.
 type StoreCatalog struct {
 	db      *store.DB
-	light   *Memory
 	version string
 	cache   *ruleCache
 	sources []store.Source // of the last build, for Repo
+	built   string         // when the last build ran (RFC 3339), if known
+
+	mu    sync.Mutex
+	stats *Stats
+	cov   map[*attack.Table]*Coverage // by the ATT&CK table it was made over
 }
 
 // OpenStore opens the catalog database at path for the web faces.
@@ -32,84 +41,48 @@ func OpenStore(path string) (*StoreCatalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &StoreCatalog{db: db, cache: newRuleCache(RuleCacheBytes)}
-	var light []*rule.Rule
-	err = db.EachRule(func(r *rule.Rule) error {
-		light = append(light, lightRule(r))
-		c.cache.preload(r) // decoded already: kept while the budget lasts
-		return nil
-	})
+	c := &StoreCatalog{db: db, cache: newRuleCache(RuleCacheBytes), cov: map[*attack.Table]*Coverage{}}
+	h := sha256.New()
+	fmt.Fprint(h, path, "\x00", db.Version())
+	if st, err := os.Stat(path); err == nil {
+		fmt.Fprint(h, st.ModTime().UnixNano(), st.Size())
+	}
+	ctx := context.Background()
+	s, err := db.Stats(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	c.light = NewMemory(light)
-	h := sha256.New()
-	fmt.Fprint(h, path, "\x00", c.light.Version(), "\x00", db.Version())
-	if st, err := os.Stat(path); err == nil {
-		fmt.Fprint(h, st.ModTime().UnixNano(), st.Size())
+	fmt.Fprint(h, s.LastBuild.Time.UnixNano())
+	if !s.LastBuild.Time.IsZero() {
+		c.built = s.LastBuild.Time.UTC().Format("2006-01-02T15:04:05Z")
 	}
-	if s, err := db.Stats(); err == nil {
-		fmt.Fprint(h, s.LastBuild.Time.UnixNano())
-		c.light.stats.Built = s.LastBuild.Time.UTC().Format("2006-01-02T15:04:05Z")
-		c.sources = s.LastBuild.Sources
-	}
-	c.cache.sealPreload()
+	c.sources = s.LastBuild.Sources
+	c.stats = &Stats{Rules: s.Rules, ByPlatform: s.ByPlatform, ByLanguage: s.ByLanguage, ByKind: s.ByKind, ByRepo: s.ByRepo,
+		Tables: s.Tables, Techniques: s.Techniques, Indicators: s.Indicators, Events: s.Events, WithErrors: s.WithErrors,
+		Diagnostics: s.Diagnostics, Built: c.built}
 	c.version = hex.EncodeToString(h.Sum(nil))[:16]
 	return c, nil
-}
-
-// lightRule keeps what listings, facets, indicators and coverage need.
-func lightRule(r *rule.Rule) *rule.Rule {
-	l := &rule.Rule{
-		ID: r.ID, Platform: r.Platform, Language: r.Language, Kind: r.Kind, Title: r.Title, Severity: r.Severity,
-		Status: r.Status, Source: r.Source, Authors: r.Authors, Techniques: r.Techniques, Tactics: r.Tactics,
-		Tables: r.Tables, Events: r.Events, Indicators: r.Indicators, Tags: r.Tags, Keywords: r.Keywords,
-	}
-	l.Diagnostics = r.Diagnostics // for the statistics and the repository pages
-	l.Stages = stageSkeleton(r.Stages)
-	if len(r.Description) > 300 {
-		l.Description = r.Description[:300]
-	} else {
-		l.Description = r.Description
-	}
-	return l
-}
-
-// stageSkeleton keeps of ss what TableFields needs: kinds, sources and
-// predicate fields, inner pipelines included.
-func stageSkeleton(ss []rule.Stage) []rule.Stage {
-	if len(ss) == 0 {
-		return nil
-	}
-	out := make([]rule.Stage, len(ss))
-	for i, st := range ss {
-		out[i] = rule.Stage{N: st.N, Kind: st.Kind, Source: st.Source, Stages: stageSkeleton(st.Stages)}
-		if len(st.Predicates) > 0 {
-			out[i].Predicates = make([]rule.Predicate, len(st.Predicates))
-			for j, p := range st.Predicates {
-				out[i].Predicates[j] = rule.Predicate{Field: p.Field, Kind: p.Kind, Negated: p.Negated}
-			}
-		}
-	}
-	return out
 }
 
 // Close closes the database.
 func (c *StoreCatalog) Close() error { return c.db.Close() }
 
+// DB returns the store the catalog reads.
+func (c *StoreCatalog) DB() *store.DB { return c.db }
+
 // Version implements Catalog.
 func (c *StoreCatalog) Version() string { return c.version }
 
 // Stats implements Catalog.
-func (c *StoreCatalog) Stats(ctx context.Context) (*Stats, error) { return c.light.Stats(ctx) }
+func (c *StoreCatalog) Stats(context.Context) (*Stats, error) { return c.stats, nil }
 
 // Rule implements Catalog.
-func (c *StoreCatalog) Rule(_ context.Context, id string) (*rule.Rule, error) {
+func (c *StoreCatalog) Rule(ctx context.Context, id string) (*rule.Rule, error) {
 	if r := c.cache.get(id); r != nil {
 		return r, nil
 	}
-	r, err := c.db.Rule(id)
+	r, err := c.db.Rule(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound
 	}
@@ -121,56 +94,87 @@ func (c *StoreCatalog) Rule(_ context.Context, id string) (*rule.Rule, error) {
 }
 
 // RuleIDs implements Catalog.
-func (c *StoreCatalog) RuleIDs(ctx context.Context) ([]string, error) { return c.light.RuleIDs(ctx) }
+func (c *StoreCatalog) RuleIDs(ctx context.Context) ([]string, error) { return c.db.IDs(ctx) }
 
-// Coverage implements Catalog.
-func (c *StoreCatalog) Coverage(ctx context.Context) (*Coverage, error) { return c.light.Coverage(ctx) }
+// Coverage implements Catalog: over the ATT&CK table in use
+// (attack.Default), made once per table.
+func (c *StoreCatalog) Coverage(ctx context.Context) (*Coverage, error) {
+	t := attack.Default()
+	c.mu.Lock()
+	cov := c.cov[t]
+	c.mu.Unlock()
+	if cov != nil {
+		return cov, nil
+	}
+	m, err := c.db.Coverage(ctx, t, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cov[t] = &m
+	return &m, nil
+}
 
 // Indicators implements Catalog.
 func (c *StoreCatalog) Indicators(ctx context.Context, q IndicatorQuery) (*IndicatorList, error) {
-	return c.light.Indicators(ctx, q)
+	qq := Query{Page: q.Page, PerPage: q.PerPage}.Norm()
+	l, err := c.db.Indicators(ctx, store.IndicatorQuery{Field: q.Field, Kind: q.Kind, Text: q.Text, Page: qq.Page, PerPage: qq.PerPage})
+	if err != nil {
+		return nil, err
+	}
+	out := &IndicatorList{Total: l.Total, Page: l.Page, PerPage: l.PerPage, Indicators: make([]IndicatorSummary, len(l.Indicators)),
+		Fields: make([]FacetCount, len(l.Fields))}
+	for i, in := range l.Indicators {
+		out.Indicators[i] = IndicatorSummary(in)
+	}
+	for i, f := range l.Fields {
+		out.Fields[i] = FacetCount(f)
+	}
+	return out, nil
 }
 
 // Indicator implements Catalog.
 func (c *StoreCatalog) Indicator(ctx context.Context, field, kind, value string) (*IndicatorResult, error) {
-	return c.light.Indicator(ctx, field, kind, value)
-}
-
-// storeFacet tells whether the store can filter a text search by facet k.
-// The store has no event facets. (Its technique facet matches the id stated,
-// without sub-techniques, as its own facet counts show; facet listings
-// without text, which take sub-techniques in, use the in-memory index.)
-func storeFacet(k string) bool {
-	switch k {
-	case "provider", "event":
-		return false
+	hits, err := c.db.Indicator(ctx, field, kind, value)
+	if err != nil {
+		return nil, err
 	}
-	return true
+	if len(hits) == 0 {
+		return nil, ErrNotFound
+	}
+	res := &IndicatorResult{Field: field, Kind: kind, Value: value, Rules: make([]IndicatorUse, len(hits))}
+	// The field and value as a rule writes them (the first, by id, that
+	// writes them as asked but for case).
+	res.Field, res.Value = hits[0].Field, hits[0].Value
+	for i, h := range hits {
+		res.Rules[i] = IndicatorUse{RuleRef: rule.RuleRef{ID: h.ID, Platform: h.Platform, Title: h.Title, Path: h.Path, Actions: []string{}},
+			Kind: h.Kind, CaseSensitive: h.CaseSensitive, All: h.All}
+	}
+	return res, nil
 }
 
-// Search implements Catalog: text searches go to the database's full-text
-// index, facet listings to the in-memory index.
+// Search implements Catalog: text searches, listings and their facet
+// counts, all from the store (the facets the build wrote). A text search
+// counts the 50 most frequent values of each facet, a listing every value
+// (the pages of facet values list them all).
 func (c *StoreCatalog) Search(ctx context.Context, q Query) (*Result, error) {
 	q = q.Norm()
-	useStore := strings.TrimSpace(q.Text) != ""
+	text := strings.TrimSpace(q.Text) != ""
+	sq := store.Query{Text: q.Text, Facets: map[string][]string{}, Page: q.Page, PerPage: q.PerPage, FacetKeys: FacetKeys,
+		FacetLimit: -1, Browse: q.Browse}
+	if text {
+		sq.FacetLimit = 50
+	}
 	for _, f := range q.Facets {
-		if !storeFacet(f.Key) {
-			useStore = false
+		if !validFacetKey(f.Key) {
+			return nil, badRequest(fmt.Sprintf("no facet %q; facets: %s", f.Key, strings.Join(FacetKeys, ", ")))
 		}
-	}
-	if !useStore {
-		return c.light.Search(ctx, q)
-	}
-	sq := store.Query{Text: q.Text, Facets: map[string][]string{}, Page: q.Page, PerPage: q.PerPage, FacetLimit: 50}
-	for _, f := range q.Facets {
 		sq.Facets[f.Key] = append(sq.Facets[f.Key], f.Value)
 	}
-	if q.PerPage > 500 {
-		sq.PerPage = 500
-	}
-	sr, err := c.db.Search(sq)
+	sr, err := c.db.Search(ctx, sq)
 	if err != nil {
-		if strings.Contains(err.Error(), "syntax") || strings.Contains(err.Error(), "fts5") {
+		if ctx.Err() == nil && (strings.Contains(err.Error(), "syntax") || strings.Contains(err.Error(), "fts5")) {
 			return nil, badRequest("cannot search for this text: " + err.Error())
 		}
 		return nil, err
@@ -187,9 +191,11 @@ func (c *StoreCatalog) Search(ctx context.Context, q Query) (*Result, error) {
 		res.Hits = append(res.Hits, hit)
 	}
 	for _, k := range FacetKeys {
-		for _, cnt := range sr.Facets[k] {
-			res.Facets[k] = append(res.Facets[k], FacetCount{Value: cnt.Value, Count: cnt.Count})
+		cs := make([]FacetCount, len(sr.Facets[k]))
+		for i, cnt := range sr.Facets[k] {
+			cs[i] = FacetCount(cnt)
 		}
+		res.Facets[k] = cs
 	}
 	return res, nil
 }

@@ -5,20 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ruledex/ruledex/internal/store"
+	"github.com/ruledex/ruledex/internal/build"
+	"github.com/ruledex/ruledex/internal/build/buildtest"
 )
 
 // TestStoreCatalog builds a catalog of the examples into SQLite and serves it.
 func TestStoreCatalog(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "ruledex.db")
-	if _, err := store.Build(t.Context(), store.Options{DB: db, Sources: []store.Source{{Name: "examples", Path: filepath.Join("..", "..", "examples")}}}); err != nil {
-		t.Fatal(err)
-	}
-	cat, err := OpenStore(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
+	cat := openCatalog(t, buildtest.Catalog(t, build.Source{Name: "examples", Path: filepath.Join("..", "..", "examples")}))
 	s, err := New(cat)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package store
+package build
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // TestBuildCorpus builds the whole shared corpus and checks the catalog
@@ -41,12 +42,12 @@ func TestBuildCorpus(t *testing.T) {
 	if sum.WithRules+skipped != files {
 		t.Errorf("%d files with rules + %d skipped != %d files", sum.WithRules, skipped, files)
 	}
-	d, err := Open(db)
+	d, err := store.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	st, err := d.Stats()
+	st, err := d.Stats(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestBuildCorpus(t *testing.T) {
 		t.Errorf("stats: %d rules, %d files; summary: %d rules, %d files", st.Rules, st.Files, sum.Rules, files)
 	}
 	for p, n := range sum.ByPlatform {
-		res, err := d.Search(Query{Facets: map[string][]string{"platform": {p}}})
+		res, err := d.Search(t.Context(), store.Query{Facets: map[string][]string{"platform": {p}}})
 		if err != nil || res.Total != n {
 			t.Errorf("platform %s: search finds %d, summary says %d (%v)", p, res.Total, n, err)
 		}
@@ -64,19 +65,19 @@ func TestBuildCorpus(t *testing.T) {
 	checkSummary(t, d, sum)
 	t.Logf("rules counted from the files, by format: %v", counted)
 	n := 0
-	if err := d.EachRule(func(*rule.Rule) error { n++; return nil }); err != nil || n != sum.Rules {
+	if err := d.EachRule(t.Context(), func(*rule.Rule) error { n++; return nil }); err != nil || n != sum.Rules {
 		t.Errorf("EachRule: %d rules, %v", n, err)
 	}
 	// The operation, whole or by one of its parts, finds the same rules.
-	whole, err := d.Search(Query{Text: runCommand, PerPage: 500})
+	whole, err := d.Search(t.Context(), store.Query{Text: runCommand, PerPage: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
-	part, err := d.Search(Query{Text: "runCommand/action", PerPage: 500})
+	part, err := d.Search(t.Context(), store.Query{Text: "runCommand/action", PerPage: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := func(r Result) (s []string) {
+	ids := func(r store.Result) (s []string) {
 		for _, h := range r.Hits {
 			s = append(s, h.ID)
 		}
@@ -88,7 +89,7 @@ func TestBuildCorpus(t *testing.T) {
 	}
 	// The seed rule that asks has_any ('runCommand/action') looks at the
 	// action in part: the whole operation finds it, once KQL is lowered.
-	if seed, err := d.Rule("kusto/DetectFirstTimeAzureCustomScriptOrRunCommand"); err == nil && len(seed.Actions) > 0 {
+	if seed, err := d.Rule(t.Context(), "kusto/DetectFirstTimeAzureCustomScriptOrRunCommand"); err == nil && len(seed.Actions) > 0 {
 		found := false
 		for _, h := range whole.Hits {
 			found = found || h.ID == seed.ID

@@ -1,9 +1,8 @@
-package store
+package build
 
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,15 +19,14 @@ import (
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
-// Source is one rule repository to build from.
-type Source struct {
-	Name string `json:"name"` // repository name recorded on its rules; default: the folder's base name
-	Path string `json:"path"` // folder (or file) to read
-	URL  string `json:"url"`  // git address, for links to files (https://github.com/owner/repo)
-	Ref  string `json:"ref"`  // branch, tag or commit of the links; default HEAD
-}
+// Source is one rule repository to build from (the catalog records it).
+type Source = store.Source
+
+// Summary tells what a build read and made (the catalog records it).
+type Summary = store.Summary
 
 // Options tune a build.
 type Options struct {
@@ -40,16 +38,13 @@ type Options struct {
 	TTY      bool      // Progress is a terminal: draw a bar instead of lines
 }
 
-// fileKey names a file of the catalog.
-type fileKey struct{ repo, path string }
-
 // fileResult is one file of a build: read now, or reused from the last catalog.
 type fileResult struct {
 	ingest.FileResult
 	sha     string
 	mtime   int64
 	reused  bool
-	pending *prevFile        // reused, rules not decoded yet
+	pending *store.PrevFile  // reused, rules not decoded yet
 	src     Source           // the source it belongs to
 	srcIDs  []string         // each rule's id as its source gave it, before AssignIDs
 	srcRels [][]rule.Related // each rule's related rules as its source gave them, before ingest.Link
@@ -84,13 +79,13 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	prog := newProgress(opt.Progress, opt.TTY)
 	defer prog.done()
 
-	var prev *previous
+	var prev *store.Previous
 	if !opt.Full {
-		if prev, err = loadPrevious(ctx, opt.DB); err != nil {
+		if prev, err = store.OpenPrevious(ctx, opt.DB); err != nil {
 			prog.linef("last catalog not reused: %v", err)
 			prev = nil
 		}
-		defer prev.close()
+		defer prev.Close()
 	}
 
 	results, err := readSources(ctx, opt, prev, prog)
@@ -102,16 +97,17 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		prog.linef("%s is up to date", opt.DB)
 		return sum, nil
 	}
-	var nc *newCatalog
+	newPath := opt.DB + ".new"
+	var nc *store.NewCatalog
 	if prev != nil {
-		nc = startCatalog(ctx, opt)
-		defer func() { nc.abandon() }()
-		if err := prev.waitRules(); err != nil {
+		nc = store.StartCopy(ctx, opt.DB, newPath)
+		defer func() { nc.Abandon() }()
+		if err := prev.WaitRules(); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			prog.linef("last catalog not reused: %v", err)
-			nc.abandon()
+			nc.Abandon()
 			nc, prev = nil, nil
 			if results, err = readSources(ctx, opt, nil, prog); err != nil {
 				return nil, err
@@ -154,11 +150,42 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
-	if err := write(ctx, opt, prev, nc, results, sum, prog); err != nil {
+	files := make([]store.File, len(results))
+	for i, fr := range results {
+		files[i] = store.File{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, SHA: fr.sha, Format: fr.Format, Skipped: fr.Skipped,
+			Size: fr.Size, Mtime: fr.mtime, Diags: fr.Diags, Rules: fr.Rules, Reused: fr.reused, SrcIDs: fr.srcIDs, SrcRels: fr.srcRels}
+	}
+	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
+		Sources: opt.Sources, Summary: sum, Count: prog.count})
+	if err != nil {
+		return nil, err
+	}
+	if err := rename(newPath, opt.DB); err != nil {
+		store.RemoveFile(newPath)
 		return nil, err
 	}
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// rename puts the new catalog, whole and on the disk, in place of the last
+// one (the rename after it: a crash of the machine, not only of ruledex,
+// leaves one catalog or the other, whole).
+func rename(newPath, path string) error {
+	if err := os.Rename(newPath, path); err != nil {
+		return err
+	}
+	// The write-ahead log and its index left by readers of a catalog in WAL
+	// mode (an older build's) belong to the file just replaced: gone with it.
+	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() == 0 {
+		os.Remove(path + "-shm")
+		os.Remove(path + "-wal")
+	}
+	if f, err := os.Open(filepath.Dir(path)); err == nil {
+		f.Sync() // a folder cannot be synced everywhere; the rename is done
+		f.Close()
+	}
+	return nil
 }
 
 // crossReference links the rules to each other (ingest.Link: correlation
@@ -179,7 +206,7 @@ func sourceTarget(s Source) ingest.Target {
 }
 
 // link returns the address of path in s's repository, or "".
-func (s Source) link(path string) string {
+func link(s Source, path string) string {
 	u := strings.TrimSuffix(strings.TrimSuffix(s.URL, "/"), ".git")
 	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		return ""
@@ -193,7 +220,7 @@ func (s Source) link(path string) string {
 
 // readSources lists and reads every file of every source in parallel,
 // reusing the last catalog's rules for unchanged files.
-func readSources(ctx context.Context, opt Options, prev *previous, prog *progress) ([]fileResult, error) {
+func readSources(ctx context.Context, opt Options, prev *store.Previous, prog *progress) ([]fileResult, error) {
 	type job struct {
 		i          int
 		src        Source
@@ -259,7 +286,7 @@ func readSources(ctx context.Context, opt Options, prev *previous, prog *progres
 
 // readOne reads one file, or takes its rules from the last catalog when its
 // content did not change.
-func readOne(repo, root, abs string, prev *previous) fileResult {
+func readOne(repo, root, abs string, prev *store.Previous) fileResult {
 	rel := ingest.RelPath(root, abs)
 	fr := fileResult{FileResult: ingest.FileResult{Repo: repo, Path: rel, Abs: abs}}
 	st, skip, diags := ingest.Examine(root, abs, rel)
@@ -270,14 +297,14 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 		fr.Skipped, fr.Diags = skip, diags
 		return fr
 	}
-	var pf *prevFile
+	var pf *store.PrevFile
 	if prev != nil {
-		pf = prev.files[fileKey{repo, rel}]
+		pf = prev.Files[store.FileKey{Repo: repo, Path: rel}]
 	}
 	// Size and modification time (in nanoseconds) as the last build saw them:
 	// the content is taken as unchanged without reading it, as git does.
-	if pf != nil && pf.size == fr.Size && pf.mtime == fr.mtime {
-		fr.sha = pf.sha
+	if pf != nil && pf.Size == fr.Size && pf.Mtime == fr.mtime {
+		fr.sha = pf.SHA
 		fr.reuse(pf)
 		return fr
 	}
@@ -288,7 +315,7 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 	}
 	sum := sha256.Sum256(data)
 	fr.sha = hex.EncodeToString(sum[:])
-	if pf != nil && pf.sha == fr.sha {
+	if pf != nil && pf.SHA == fr.sha {
 		fr.reuse(pf)
 		return fr
 	}
@@ -300,8 +327,8 @@ func readOne(repo, root, abs string, prev *previous) fileResult {
 
 // reuse marks fr as the unchanged file pf of the last catalog; its rules
 // are decoded by decodeReused, when the build needs them.
-func (fr *fileResult) reuse(pf *prevFile) {
-	fr.Format, fr.Skipped, fr.Diags = pf.format, pf.skipped, pf.diags
+func (fr *fileResult) reuse(pf *store.PrevFile) {
+	fr.Format, fr.Skipped, fr.Diags = pf.Format, pf.Skipped, pf.Diags
 	fr.reused, fr.pending = true, pf
 }
 
@@ -309,7 +336,7 @@ func (fr *fileResult) reuse(pf *prevFile) {
 // source's git address and ref: on rules read now when they have none, and
 // on reused rules always (the source's address or ref may have changed).
 func (fr *fileResult) setLinks() {
-	link := fr.src.link(fr.Path)
+	link := link(fr.src, fr.Path)
 	for _, r := range fr.Rules {
 		if r.Source.URL == "" || fr.reused {
 			r.Source.URL = link
@@ -319,11 +346,11 @@ func (fr *fileResult) setLinks() {
 
 // upToDate returns the last build's summary when nothing changed since it:
 // the same sources, every file unchanged, none gone. Nil otherwise.
-func upToDate(opt Options, prev *previous, results []fileResult) *Summary {
-	if prev == nil || prev.summary == nil || len(results) != len(prev.files) {
+func upToDate(opt Options, prev *store.Previous, results []fileResult) *Summary {
+	if prev == nil || prev.Summary == nil || len(results) != len(prev.Files) {
 		return nil
 	}
-	if src, _ := json.Marshal(opt.Sources); string(src) != prev.sources {
+	if src, _ := json.Marshal(opt.Sources); string(src) != prev.Sources {
 		return nil
 	}
 	for i := range results {
@@ -331,22 +358,22 @@ func upToDate(opt Options, prev *previous, results []fileResult) *Summary {
 			return nil
 		}
 	}
-	sum := *prev.summary
+	sum := *prev.Summary
 	sum.Read, sum.Reused, sum.Removed, sum.Files, sum.UpToDate = 0, len(results), 0, len(results), true
 	return &sum
 }
 
 // decodeReused decodes, in parallel, the stored rules of the files that did
 // not change. A file whose rules cannot be decoded is read again.
-func decodeReused(ctx context.Context, results []fileResult, prev *previous) error {
-	parallel(len(results), func(i int) {
+func decodeReused(ctx context.Context, results []fileResult, prev *store.Previous) error {
+	store.Parallel(len(results), func(i int) {
 		fr := &results[i]
 		pf := fr.pending
 		if pf == nil || ctx.Err() != nil {
 			return
 		}
 		fr.pending = nil
-		rules, ids, rels, err := prev.decode(pf)
+		rules, ids, rels, err := prev.Decode(pf)
 		if err != nil {
 			data, rerr := ingest.ReadBounded(fr.Abs)
 			if rerr != nil {
@@ -369,166 +396,84 @@ func decodeReused(ctx context.Context, results []fileResult, prev *previous) err
 	return ctx.Err()
 }
 
-// previous is what the last catalog holds, for an incremental build.
-type previous struct {
-	files   map[fileKey]*prevFile
-	rules   map[string]*prevRule // by id, lower-cased
-	sources string               // JSON of the last build's sources
-	summary *Summary             // the last build's
-
-	cancel   context.CancelFunc // stops loadRules
-	done     chan struct{}      // closed when loadRules has returned
-	rulesErr error
-}
-
-type prevFile struct {
-	sha, format, skipped string
-	size, mtime          int64
-	diags                []rule.Diagnostic
-	rules                []*prevRule
-}
-
-type prevRule struct {
-	n                                    int64
-	id, srcID, kind, fileSHA, repo, path string
-	body, srcRelated                     string // body: encodeRule's
-}
-
-// decode returns the rules of a file of the last catalog, with the ids and
-// the related rules their source gave.
-func (p *previous) decode(pf *prevFile) ([]*rule.Rule, []string, [][]rule.Related, error) {
-	rules := make([]*rule.Rule, len(pf.rules))
-	ids := make([]string, len(pf.rules))
-	rels := make([][]rule.Related, len(pf.rules))
-	for i, pr := range pf.rules {
-		r, err := decodeRule(pr.body)
-		if err != nil {
-			return nil, nil, nil, err
+// summarize counts what a build read and made.
+func summarize(results []fileResult, prev *store.Previous) *Summary {
+	s := &store.Summary{Skipped: map[string]int{}, ByPlatform: map[string]int{}, ByKind: map[string]int{},
+		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}}
+	present := map[store.FileKey]bool{}
+	for _, fr := range results {
+		s.Files++
+		present[store.FileKey{Repo: fr.Repo, Path: fr.Path}] = true
+		if fr.reused {
+			s.Reused++
+		} else {
+			s.Read++
 		}
-		if pr.srcRelated != "[]" {
-			if err := json.Unmarshal([]byte(pr.srcRelated), &rels[i]); err != nil {
-				return nil, nil, nil, err
+		switch {
+		case fr.Skipped != "":
+			s.Skipped[fr.Skipped]++
+		case len(fr.Rules) == 0:
+			s.Skipped[fmt.Sprintf(store.SkipNoRule, fr.Format)]++
+		default:
+			s.WithRules++
+		}
+		for _, d := range fr.Diags {
+			s.Diagnostics[d.Severity]++
+		}
+		for _, r := range fr.Rules {
+			s.Rules++
+			s.ByPlatform[r.Platform]++
+			s.ByKind[r.Kind]++
+			if s.ByPlatformKind[r.Platform] == nil {
+				s.ByPlatformKind[r.Platform] = map[string]int{}
+			}
+			s.ByPlatformKind[r.Platform][r.Kind]++
+			for _, d := range r.Diagnostics {
+				s.Diagnostics[d.Severity]++
+			}
+			if r.HasErrors() {
+				s.RulesWithError++
+			}
+			if len(r.NearDuplicates) > 0 {
+				s.NearDuplicates++
 			}
 		}
-		rules[i], ids[i] = r, pr.srcID
 	}
-	return rules, ids, rels, nil
-}
-
-// loadPrevious reads the files and rules of the catalog at path; nil when
-// there is none.
-func loadPrevious(ctx context.Context, path string) (*previous, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil
-	}
-	// Memory-mapped: the rules are read whole, and reading them a page at a
-	// time was ten thousand system calls. (Open does not map: a catalog
-	// truncated under a long-lived reader would crash it.)
-	d, err := open(path, "mmap_size(1073741824)")
-	if err != nil {
-		return nil, err
-	}
-	keep := false
-	defer func() {
-		if !keep {
-			d.Close()
-		}
-	}()
-	var reader string
-	d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'reader'`).Scan(&reader)
-	if reader != readerVersion() {
-		return nil, errors.New("it was built by another ruledex: every file is read again")
-	}
-	p := &previous{files: map[fileKey]*prevFile{}, rules: map[string]*prevRule{}}
-	var sum string
-	if err := d.db.QueryRowContext(ctx, `SELECT sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&p.sources, &sum); err == nil {
-		p.summary = new(Summary)
-		if json.Unmarshal([]byte(sum), p.summary) != nil {
-			p.summary = nil
-		}
-	}
-	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags, size, mtime FROM files")
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		pf := &prevFile{}
-		var k fileKey
-		var diags string
-		if err := rows.Scan(&k.repo, &k.path, &pf.sha, &pf.format, &pf.skipped, &diags, &pf.size, &pf.mtime); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if diags != "[]" {
-			if err := json.Unmarshal([]byte(diags), &pf.diags); err != nil {
-				rows.Close()
-				return nil, err
+	if prev != nil {
+		for k := range prev.Files {
+			if !present[k] {
+				s.Removed++
 			}
 		}
-		p.files[k] = pf
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	return s
+}
+
+// WriteRules writes rules made elsewhere, as they are (no reading, linking
+// or cross-referencing: their ids must be unique), as the catalog at path,
+// replacing it: for tests that make rules by hand. Each rule is recorded as
+// its own file (its repository and path).
+func WriteRules(ctx context.Context, path string, rules []*rule.Rule) (*Summary, error) {
+	files := make([]fileResult, 0, len(rules))
+	for _, r := range rules {
+		if r == nil {
+			continue
+		}
+		files = append(files, fileResult{FileResult: ingest.FileResult{Repo: r.Source.Repo, Path: r.Source.Path + "#" + r.ID,
+			Format: r.Format, Rules: []*rule.Rule{r}}})
+	}
+	sum := summarize(files, nil)
+	out := make([]store.File, len(files))
+	for i, fr := range files {
+		out[i] = store.File{Repo: fr.Repo, Path: fr.Path, Format: fr.Format, Rules: fr.Rules}
+	}
+	newPath := path + ".new"
+	if err := store.WriteCatalog(ctx, store.Write{Path: newPath, Files: out, Summary: sum}); err != nil {
 		return nil, err
 	}
-	// The rules (their JSON: the bulk of the catalog) load while the files
-	// are looked at; waitRules waits for them.
-	keep = true
-	rctx, cancel := context.WithCancel(ctx)
-	p.cancel, p.done = cancel, make(chan struct{})
-	go func() {
-		defer close(p.done)
-		defer d.Close()
-		p.rulesErr = p.loadRules(rctx, d)
-	}()
-	return p, nil
-}
-
-func (p *previous) loadRules(ctx context.Context, d *DB) error {
-	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, body, src_related FROM rules ORDER BY n")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var body sql.RawBytes // copied once, not twice as a string destination would
-	for rows.Next() {
-		pr := &prevRule{}
-		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &body, &pr.srcRelated); err != nil {
-			return err
-		}
-		pr.body = string(body)
-		p.rules[strings.ToLower(pr.id)] = pr
-		if pf := p.files[fileKey{pr.repo, pr.path}]; pf != nil {
-			pf.rules = append(pf.rules, pr)
-		}
-	}
-	return rows.Err()
-}
-
-// waitRules waits until the last catalog's rules are loaded.
-func (p *previous) waitRules() error {
-	<-p.done
-	return p.rulesErr
-}
-
-// close stops loading the last catalog's rules, if it still does, and
-// closes the catalog.
-func (p *previous) close() {
-	if p != nil {
-		p.cancel()
-		<-p.done
-	}
-}
-
-// openWrite opens the catalog file p for writing: no journal and no sync
-// (a new file, renamed into place only when complete). SQLite's default page
-// cache is kept: a 64 MiB one made full builds twice as slow, the allocator
-// handing freed cache pages back to the kernel one madvise at a time.
-func openWrite(p string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(p, false, "busy_timeout(5000)", "journal_mode(OFF)", "synchronous(OFF)", "temp_store(MEMORY)"))
-	if err != nil {
+	if err := rename(newPath, path); err != nil {
+		store.RemoveFile(newPath)
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	return db, nil
+	return sum, nil
 }

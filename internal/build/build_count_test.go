@@ -1,4 +1,4 @@
-package store
+package build
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // checkAgainstFiles checks a built catalog and its summary against the
@@ -20,14 +21,14 @@ import (
 // one; every .kql file at least one, and no more than its blank-line
 // separated chunks; every markdown file with a KQL code block at least one.
 // It returns what it counted, by format.
-func checkAgainstFiles(t *testing.T, d *DB, srcs []Source, sum *Summary) map[string]int {
+func checkAgainstFiles(t *testing.T, d *store.DB, srcs []Source, sum *Summary) map[string]int {
 	t.Helper()
 	type key struct{ repo, path string }
 	stored := map[key]struct {
 		format, skipped string
 		rules           int
 	}{}
-	rows, err := d.db.Query(`SELECT f.repo, f.path, f.format, f.skipped, count(r.n) FROM files f
+	rows, err := sqlDB(t, d.Path()).Query(`SELECT f.repo, f.path, f.format, f.skipped, count(r.n) FROM files f
 		LEFT JOIN rules r ON r.repo = f.repo AND r.path = f.path GROUP BY f.repo, f.path`)
 	if err != nil {
 		t.Fatal(err)
@@ -119,11 +120,11 @@ func checkAgainstFiles(t *testing.T, d *DB, srcs []Source, sum *Summary) map[str
 }
 
 // checkSummary checks every count of the summary against the catalog.
-func checkSummary(t *testing.T, d *DB, sum *Summary) {
+func checkSummary(t *testing.T, d *store.DB, sum *Summary) {
 	t.Helper()
 	var withRules, noRule int
 	skipped := map[string]int{}
-	rows, err := d.db.Query(`SELECT f.skipped, f.format, (SELECT count(*) FROM rules r WHERE r.repo = f.repo AND r.path = f.path) FROM files f`)
+	rows, err := sqlDB(t, d.Path()).Query(`SELECT f.skipped, f.format, (SELECT count(*) FROM rules r WHERE r.repo = f.repo AND r.path = f.path) FROM files f`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func checkSummary(t *testing.T, d *DB, sum *Summary) {
 	byPlatform := map[string]int{}
 	withErr, withDup := 0, 0
 	diags := map[string]int{}
-	if err := d.EachRule(func(r *rule.Rule) error {
+	if err := d.EachRule(t.Context(), func(r *rule.Rule) error {
 		byKind[r.Kind]++
 		byPlatform[r.Platform]++
 		if byPK[r.Platform] == nil {
@@ -175,7 +176,7 @@ func checkSummary(t *testing.T, d *DB, sum *Summary) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := d.Problems()
+	ps, err := d.Problems(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

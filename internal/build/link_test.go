@@ -1,4 +1,4 @@
-package store
+package build
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 const corrRule = `title: Many Whoami
@@ -56,7 +58,7 @@ func TestIncrementalLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		full := filepath.Join(tmp, "full.db")
-		removeDB(full)
+		store.RemoveFile(full)
 		if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -67,12 +69,12 @@ func TestIncrementalLinks(t *testing.T) {
 				}
 			}
 		}
-		d, err := Open(db)
+		d, err := store.Open(db)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		ps, err := d.Problems()
+		ps, err := d.Problems(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,12 +145,12 @@ level: high
 	db := filepath.Join(tmp, "c.db")
 	found := func(path, text string) bool {
 		t.Helper()
-		d, err := Open(path)
+		d, err := store.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		res, err := d.Search(Query{Text: text})
+		res, err := d.Search(t.Context(), store.Query{Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package store
+package build
 
 // lockBuild does nothing where flock is not available.
 func lockBuild(string) (func(), error) { return func() {}, nil }

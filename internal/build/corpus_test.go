@@ -1,0 +1,41 @@
+package build
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// corpusDir returns the shared rule corpus (RULEDEX_CORPUS, else
+// ../../../shared/corpus from this package), or skips the test.
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("RULEDEX_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		tb.Skipf("rule corpus not found at %s (set RULEDEX_CORPUS): %v", dir, err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return abs
+}
+
+// corpusSources returns every repository folder of the corpus as a source.
+func corpusSources(tb testing.TB) []Source {
+	dir := corpusDir(tb)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var ss []Source
+	for _, e := range ents {
+		if e.IsDir() {
+			ss = append(ss, Source{Name: e.Name(), Path: filepath.Join(dir, e.Name())})
+		}
+	}
+	return ss
+}

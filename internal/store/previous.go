@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Source is one rule repository a catalog was built from, as the catalog
+// records it (package build reads it).
+type Source struct {
+	Name string `json:"name"` // repository name recorded on its rules; default: the folder's base name
+	Path string `json:"path"` // folder (or file) to read
+	URL  string `json:"url"`  // git address, for links to files (https://github.com/owner/repo)
+	Ref  string `json:"ref"`  // branch, tag or commit of the links; default HEAD
+}
+
+// FileKey names a file of the catalog.
+type FileKey struct{ Repo, Path string }
+
+// Previous is what the last catalog holds, for an incremental build
+// (OpenPrevious).
+type Previous struct {
+	Files   map[FileKey]*PrevFile
+	rules   map[string]*prevRule // by id, lower-cased
+	Sources string               // JSON of the last build's sources
+	Summary *Summary             // the last build's
+
+	cancel   context.CancelFunc // stops loadRules
+	done     chan struct{}      // closed when loadRules has returned
+	rulesErr error
+}
+
+// PrevFile is a file of the last catalog.
+type PrevFile struct {
+	SHA, Format, Skipped string
+	Size, Mtime          int64
+	Diags                []rule.Diagnostic
+	rules                []*prevRule
+}
+
+type prevRule struct {
+	n                                    int64
+	id, srcID, kind, fileSHA, repo, path string
+	body, srcRelated                     string // body: encodeRule's
+}
+
+// Decode returns the rules of a file of the last catalog, with the ids and
+// the related rules their source gave. Call it after WaitRules.
+func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Related, error) {
+	rules := make([]*rule.Rule, len(pf.rules))
+	ids := make([]string, len(pf.rules))
+	rels := make([][]rule.Related, len(pf.rules))
+	for i, pr := range pf.rules {
+		r, err := decodeRule(pr.body)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if pr.srcRelated != "[]" {
+			if err := json.Unmarshal([]byte(pr.srcRelated), &rels[i]); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		rules[i], ids[i] = r, pr.srcID
+	}
+	return rules, ids, rels, nil
+}
+
+// OpenPrevious reads the files of the catalog at path, and starts loading
+// its rules (WaitRules waits for them); nil when there is none. It fails for
+// a catalog built by another ruledex (readerVersion), whose rules may not
+// be the ones this one would read. Close it when done.
+func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	// Memory-mapped: the rules are read whole, and reading them a page at a
+	// time was ten thousand system calls. (Open does not map: a catalog
+	// truncated under a long-lived reader would crash it.)
+	d, err := open(path, "mmap_size(1073741824)")
+	if err != nil {
+		return nil, err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			d.Close()
+		}
+	}()
+	var reader string
+	d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'reader'`).Scan(&reader)
+	if reader != readerVersion() {
+		return nil, errors.New("it was built by another ruledex: every file is read again")
+	}
+	p := &Previous{Files: map[FileKey]*PrevFile{}, rules: map[string]*prevRule{}}
+	var sum string
+	if err := d.db.QueryRowContext(ctx, `SELECT sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&p.Sources, &sum); err == nil {
+		p.Summary = new(Summary)
+		if json.Unmarshal([]byte(sum), p.Summary) != nil {
+			p.Summary = nil
+		}
+	}
+	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags, size, mtime FROM files")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		pf := &PrevFile{}
+		var k FileKey
+		var diags string
+		if err := rows.Scan(&k.Repo, &k.Path, &pf.SHA, &pf.Format, &pf.Skipped, &diags, &pf.Size, &pf.Mtime); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if diags != "[]" {
+			if err := json.Unmarshal([]byte(diags), &pf.Diags); err != nil {
+				rows.Close()
+				return nil, err
+			}
+		}
+		p.Files[k] = pf
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The rules (their JSON: the bulk of the catalog) load while the files
+	// are looked at; waitRules waits for them.
+	keep = true
+	rctx, cancel := context.WithCancel(ctx)
+	p.cancel, p.done = cancel, make(chan struct{})
+	go func() {
+		defer close(p.done)
+		defer d.Close()
+		p.rulesErr = p.loadRules(rctx, d)
+	}()
+	return p, nil
+}
+
+func (p *Previous) loadRules(ctx context.Context, d *DB) error {
+	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, body, src_related FROM rules ORDER BY n")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var body sql.RawBytes // copied once, not twice as a string destination would
+	for rows.Next() {
+		pr := &prevRule{}
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &body, &pr.srcRelated); err != nil {
+			return err
+		}
+		pr.body = string(body)
+		p.rules[strings.ToLower(pr.id)] = pr
+		if pf := p.Files[FileKey{pr.repo, pr.path}]; pf != nil {
+			pf.rules = append(pf.rules, pr)
+		}
+	}
+	return rows.Err()
+}
+
+// WaitRules waits until the last catalog's rules are loaded.
+func (p *Previous) WaitRules() error {
+	<-p.done
+	return p.rulesErr
+}
+
+// Close stops loading the last catalog's rules, if it still does, and
+// closes the catalog. A nil Previous may be closed.
+func (p *Previous) Close() {
+	if p != nil {
+		p.cancel()
+		<-p.done
+	}
+}
+
+// openWrite opens the catalog file p for writing: no journal and no sync
+// (a new file, renamed into place only when complete). SQLite's default page
+// cache is kept: a 64 MiB one made full builds twice as slow, the allocator
+// handing freed cache pages back to the kernel one madvise at a time.
+func openWrite(p string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(p, false, "busy_timeout(5000)", "journal_mode(OFF)", "synchronous(OFF)", "temp_store(MEMORY)"))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
