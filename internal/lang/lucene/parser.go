@@ -58,6 +58,7 @@ type parser struct {
 	cur    Token
 	ahead  Token
 	peeked bool
+	prev   Kind // the kind of the token before cur
 	depth  int
 	errs   diag.ErrorList
 }
@@ -67,6 +68,7 @@ func (p *parser) next() Token {
 	if t.Kind == EOF {
 		return t
 	}
+	p.prev = t.Kind
 	if p.peeked {
 		p.cur, p.peeked = p.ahead, false
 	} else {
@@ -167,7 +169,12 @@ func (p *parser) parseClause() (*Field, Expr) {
 	case LBrack, LBrace:
 		return field, p.parseRange()
 	}
-	p.unexpected(t, "a term, a phrase, a range or \"(\"")
+	if t.Kind == Colon && (p.prev == Prefix || p.prev == Wild || p.prev == Quoted) {
+		// Elasticsearch's page: book.\*:(quick OR brown).
+		p.errorf(t.Span, "a field name cannot be a pattern or a phrase: escape its * and ? (book.\\*:x)")
+	} else {
+		p.unexpected(t, "a term, a phrase, a range or \"(\"")
+	}
 	switch t.Kind {
 	case EOF, RParen, And, Or, Not, Plus, Minus:
 		// Left for the clause loop, which knows what to do with them.
