@@ -81,7 +81,7 @@ type slabs struct {
 	argList   []Expr
 }
 
-// steps returns the steps pushed since mark as a list of its own, and
+// popSteps returns the steps pushed since mark as a list of its own, and
 // pops them.
 func (p *parser) popSteps(mark int) []*PathElem {
 	items := p.stepStack[mark:]
@@ -259,10 +259,7 @@ func (p *parser) skipToSectionEnd() (*Bad, bool) {
 func (p *parser) skipLine() (*Bad, bool) {
 	start := p.i
 	depth := 0
-	for !p.atSectionEnd() || (depth > 0 && p.tok().Kind == RBrace) {
-		if p.tok().Kind == EOF {
-			break
-		}
+	for !p.atSectionEnd() {
 		t := p.tok()
 		if p.i > start && t.NL && depth <= 0 {
 			break
@@ -289,7 +286,7 @@ func (p *parser) parseFile(f *File) {
 		}
 		p.unexpected(`"rule"`)
 		start := p.tok().Span.Start
-		for p.tok().Kind != EOF && !(p.tok().Kind == KwRule && p.tok().NL) {
+		for p.tok().Kind != EOF && !p.atRule() && !(p.tok().Kind == KwRule && p.tok().NL) {
 			p.i++
 		}
 		f.Bad = append(f.Bad, &Bad{Pos: start, End: p.prevEnd()})
