@@ -22,7 +22,7 @@ const MaxMacroDepth = 10
 
 // maxExpansion bounds the size of an expansion (macros calling several
 // macros each grow exponentially with the depth).
-const maxExpansion = 1 << 22
+const maxExpansion = 1 << 20
 
 // MacroDef is one macro definition: its name, its argument names and its
 // definition text.
@@ -139,11 +139,15 @@ type expander struct {
 	e    *Expansion
 	errs diag.ErrorList
 	size int
+	full bool // the expansion passed maxExpansion: nothing more is expanded
 }
 
 // call expands one call at depth; stack holds the keys being expanded. It
 // returns the text to put in place of the call and whether it expanded it.
 func (x *expander) call(raw string, depth int, stack []string, origin diag.Span) (string, bool) {
+	if x.full {
+		return raw, false
+	}
 	name, args, _ := SplitMacroCall(raw)
 	key := MacroKey(name, len(args))
 	def := x.defs[key]
@@ -164,6 +168,7 @@ func (x *expander) call(raw string, depth int, stack []string, origin diag.Span)
 	body := substitute(def, args)
 	x.size += len(body)
 	if x.size > maxExpansion {
+		x.full = true
 		x.errs.Addf(origin, diag.Error, "macro expansion larger than %d bytes", maxExpansion)
 		return raw, false
 	}

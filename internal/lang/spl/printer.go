@@ -106,7 +106,7 @@ func (pr *printer) node(n Node) {
 	case *SearchTerm:
 		pr.s(n.Value.Raw)
 	case *SearchCompare:
-		pr.s(n.Field.Raw, n.Op.text(), n.Value.Raw)
+		pr.compare(n.Field.Raw, n.Op, n.Value.Raw)
 	case *SearchIn:
 		pr.s(n.Field.Raw, " IN (")
 		for i, v := range n.Values {
@@ -186,7 +186,10 @@ func (pr *printer) node(n Node) {
 	case *StatsCommand:
 		pr.s(n.Name.Name)
 		pr.args(n.Options)
-		for _, a := range n.Aggs {
+		for i, a := range n.Aggs {
+			if i > 0 {
+				pr.s(",") // count, as: an aggregation named as
+			}
 			pr.s(" ")
 			pr.node(a)
 		}
@@ -230,7 +233,7 @@ func (pr *printer) node(n Node) {
 	case *RegexCommand:
 		pr.s(n.Name.Name, " ")
 		if n.Field != nil {
-			pr.s(n.Field.Raw, n.Op.text())
+			pr.compare(n.Field.Raw, n.Op, "")
 		}
 		if n.Regex != nil {
 			pr.s(n.Regex.Raw)
@@ -372,6 +375,20 @@ func (pr *printer) node(n Node) {
 	case *BadCommand:
 		pr.s("<bad>")
 	}
+}
+
+// compare writes field op value, with a space where the operator would
+// else run into what is around it (a! = x, a= =).
+func (pr *printer) compare(field string, op Kind, value string) {
+	pr.s(field)
+	if field != "" && strings.IndexByte("!<>=", field[len(field)-1]) >= 0 {
+		pr.s(" ")
+	}
+	pr.s(op.text())
+	if value != "" && strings.IndexByte("!<>=", value[0]) >= 0 {
+		pr.s(" ")
+	}
+	pr.s(value)
 }
 
 // text is the operator as the printer writes it.

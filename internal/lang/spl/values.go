@@ -297,14 +297,13 @@ func macroOf(t Token) *Macro {
 // has parentheses.
 func SplitMacroCall(s string) (name string, args []string, has bool) {
 	s = strings.TrimPrefix(s, "`")
-	s = strings.TrimSuffix(s, "`")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "`"))
 	open := strings.IndexByte(s, '(')
-	if open < 0 || !strings.HasSuffix(strings.TrimSpace(s), ")") {
-		return strings.TrimSpace(s), nil, false
+	if open < 0 || !strings.HasSuffix(s, ")") {
+		return s, nil, false
 	}
 	name = strings.TrimSpace(s[:open])
-	body := strings.TrimSpace(s)
-	body = body[open+1 : len(body)-1]
+	body := s[open+1 : len(s)-1]
 	if strings.TrimSpace(body) == "" {
 		return name, nil, true
 	}
