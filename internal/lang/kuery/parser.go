@@ -2,6 +2,7 @@ package kuery
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -62,8 +63,15 @@ type parser struct {
 	depth       int
 	errs        diag.ErrorList
 
-	lits    []Literal // blocks newLiteral hands out
-	matches []Match
+	lits            []Literal // blocks newLiteral hands out
+	nLits, nMatches int       // the sizes of the next blocks
+	matches         []Match
+
+	// Stacks of the operands and keyword spans of the and/or chains
+	// being read.
+	exprs  []Expr
+	values []ValueExpr
+	spans  []diag.Span
 }
 
 func (p *parser) tok() Token { return p.cur }
@@ -164,31 +172,43 @@ func (p *parser) danglingOp(op Token) diag.Span {
 }
 
 // parseOr reads `and (or and)*` up to the token end (EOF, RParen or RBrace).
+// The operands and keyword spans of a chain gather on the parser's stacks
+// and are copied out once, at their number.
 func (p *parser) parseOr(end Kind) Expr {
 	x := p.parseAnd(end)
 	if p.tok().Kind != Or {
 		return x
 	}
-	b := &BoolExpr{Op: OpOr, Args: []Expr{x}}
+	e0, s0 := len(p.exprs), len(p.spans)
+	p.exprs = append(p.exprs, x)
 	for p.tok().Kind == Or {
-		b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
-		b.Args = append(b.Args, p.parseAnd(end))
+		p.spans = append(p.spans, p.danglingOp(p.next()))
+		x := p.parseAnd(end)
+		p.exprs = append(p.exprs, x)
 	}
+	return p.boolExpr(OpOr, e0, s0)
+}
+
+// boolExpr makes the chain whose operands and spans start at e0 and s0 of
+// the stacks, and pops them.
+func (p *parser) boolExpr(op BoolOp, e0, s0 int) *BoolExpr {
+	b := &BoolExpr{Op: op, Args: slices.Clone(p.exprs[e0:]), OpSpans: slices.Clone(p.spans[s0:])}
+	clear(p.exprs[e0:])
+	p.exprs, p.spans = p.exprs[:e0], p.spans[:s0]
 	return b
 }
 
 func (p *parser) parseAnd(end Kind) Expr {
 	x := p.parseNot(end)
-	var b *BoolExpr
+	e0, s0 := len(p.exprs), len(p.spans)
+	p.exprs = append(p.exprs, x)
 	for {
 		t := p.tok()
 		switch {
 		case t.Kind == And:
-			if b == nil {
-				b = &BoolExpr{Op: OpAnd, Args: []Expr{x}}
-			}
-			b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
-			b.Args = append(b.Args, p.parseNot(end))
+			p.spans = append(p.spans, p.danglingOp(p.next()))
+			x := p.parseNot(end)
+			p.exprs = append(p.exprs, x)
 			continue
 		case t.Kind == Or || closes(t.Kind, end):
 		default:
@@ -196,17 +216,16 @@ func (p *parser) parseAnd(end Kind) Expr {
 			// one error, the clause skipped, reading goes on.
 			p.unexpected(t, p.expectedAfter(end))
 			sp := p.skipJunk(end)
-			if b == nil {
-				b = &BoolExpr{Op: OpAnd, Args: []Expr{x}}
-			}
-			b.OpSpans = append(b.OpSpans, diag.Span{Start: sp.Start, End: sp.Start})
-			b.Args = append(b.Args, &BadExpr{From: sp})
+			p.spans = append(p.spans, diag.Span{Start: sp.Start, End: sp.Start})
+			p.exprs = append(p.exprs, &BadExpr{From: sp})
 			continue
 		}
-		if b == nil {
+		if len(p.exprs) == e0+1 {
+			p.exprs[e0] = nil
+			p.exprs = p.exprs[:e0]
 			return x
 		}
-		return b
+		return p.boolExpr(OpAnd, e0, s0)
 	}
 }
 
@@ -372,42 +391,50 @@ func (p *parser) parseValueOr() ValueExpr {
 	if p.tok().Kind != Or {
 		return x
 	}
-	b := &ValueBool{Op: OpOr, Args: []ValueExpr{x}}
+	v0, s0 := len(p.values), len(p.spans)
+	p.values = append(p.values, x)
 	for p.tok().Kind == Or {
-		b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
-		b.Args = append(b.Args, p.parseValueAnd())
+		p.spans = append(p.spans, p.danglingOp(p.next()))
+		x := p.parseValueAnd()
+		p.values = append(p.values, x)
 	}
+	return p.valueBool(OpOr, v0, s0)
+}
+
+// valueBool is boolExpr for value lists.
+func (p *parser) valueBool(op BoolOp, v0, s0 int) *ValueBool {
+	b := &ValueBool{Op: op, Args: slices.Clone(p.values[v0:]), OpSpans: slices.Clone(p.spans[s0:])}
+	clear(p.values[v0:])
+	p.values, p.spans = p.values[:v0], p.spans[:s0]
 	return b
 }
 
 func (p *parser) parseValueAnd() ValueExpr {
 	x := p.parseValueNot()
-	var b *ValueBool
+	v0, s0 := len(p.values), len(p.spans)
+	p.values = append(p.values, x)
 	for {
 		t := p.tok()
 		switch t.Kind {
 		case And:
-			if b == nil {
-				b = &ValueBool{Op: OpAnd, Args: []ValueExpr{x}}
-			}
-			b.OpSpans = append(b.OpSpans, p.danglingOp(p.next()))
-			b.Args = append(b.Args, p.parseValueNot())
+			p.spans = append(p.spans, p.danglingOp(p.next()))
+			x := p.parseValueNot()
+			p.values = append(p.values, x)
 			continue
 		case Or, RParen, RBrace, EOF:
 		default:
 			p.unexpected(t, `AND, OR or ")"`)
 			sp := p.skipJunk(RParen)
-			if b == nil {
-				b = &ValueBool{Op: OpAnd, Args: []ValueExpr{x}}
-			}
-			b.OpSpans = append(b.OpSpans, diag.Span{Start: sp.Start, End: sp.Start})
-			b.Args = append(b.Args, &BadValue{From: sp})
+			p.spans = append(p.spans, diag.Span{Start: sp.Start, End: sp.Start})
+			p.values = append(p.values, &BadValue{From: sp})
 			continue
 		}
-		if b == nil {
+		if len(p.values) == v0+1 {
+			p.values[v0] = nil
+			p.values = p.values[:v0]
 			return x
 		}
-		return b
+		return p.valueBool(OpAnd, v0, s0)
 	}
 }
 
@@ -454,7 +481,7 @@ func (p *parser) parseLiteral() *Literal {
 // of the parser's time.
 func (p *parser) newLiteral() *Literal {
 	if len(p.lits) == 0 {
-		p.lits = make([]Literal, 32)
+		p.lits = make([]Literal, p.grow(&p.nLits))
 	}
 	l := &p.lits[0]
 	p.lits = p.lits[1:]
@@ -463,7 +490,7 @@ func (p *parser) newLiteral() *Literal {
 
 func (p *parser) newMatch() *Match {
 	if len(p.matches) == 0 {
-		p.matches = make([]Match, 16)
+		p.matches = make([]Match, p.grow(&p.nMatches))
 	}
 	m := &p.matches[0]
 	p.matches = p.matches[1:]
@@ -597,3 +624,10 @@ func decodeUnquoted(lit *Literal, raw string, sp diag.Span) {
 
 // isJSSpace is JavaScript's String.prototype.trim white space.
 func isJSSpace(r rune) bool { return unicode.IsSpace(r) || r == 0xFEFF }
+
+// grow returns the size of the next block of nodes and doubles it, from 4
+// to 64: a short query wastes little, a long one allocates seldom.
+func (p *parser) grow(n *int) int {
+	*n = min(64, max(4, *n*2))
+	return *n
+}
