@@ -2,6 +2,7 @@ package lucene
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -61,6 +62,14 @@ type parser struct {
 	prev   Kind // the kind of the token before cur
 	depth  int
 	errs   diag.ErrorList
+
+	nClauses int       // the size of the next block of clauses
+	nTerms   int       // the size of the next block of terms
+	nFields  int       // the size of the next block of fields
+	stack    []*Clause // the clauses of the boolean queries being read
+	clauses  []Clause  // blocks newClause, newTerm and newField hand out
+	terms    []Term
+	fields   []Field
 }
 
 func (p *parser) next() Token {
@@ -115,14 +124,20 @@ func (p *parser) unexpected(t Token, want string) {
 // closing parenthesis (left for the caller).
 func (p *parser) parseBool(inGroup bool) *BooleanQuery {
 	b := &BooleanQuery{}
+	c0 := len(p.stack)
+	defer func() {
+		b.Clauses = slices.Clone(p.stack[c0:])
+		clear(p.stack[c0:])
+		p.stack = p.stack[:c0]
+	}()
 	for {
 		t := p.cur
 		if t.Kind == EOF || t.Kind == RParen {
 			return b
 		}
-		c := &Clause{}
+		c := p.newClause()
 		if t.Kind == And || t.Kind == Or {
-			if len(b.Clauses) == 0 {
+			if len(p.stack) == c0 {
 				p.errorf(t.Span, "%s with no clause before it", t.Text)
 			}
 			c.Conj, c.ConjSpan = t.Kind, t.Span
@@ -134,8 +149,37 @@ func (p *parser) parseBool(inGroup bool) *BooleanQuery {
 			p.next()
 		}
 		c.Field, c.X = p.parseClause()
-		b.Clauses = append(b.Clauses, c)
+		p.stack = append(p.stack, c)
 	}
+}
+
+// newClause, newTerm and newField hand out nodes from blocks: one
+// allocation for each was most of the parser's time.
+func (p *parser) newClause() *Clause {
+	if len(p.clauses) == 0 {
+		p.clauses = make([]Clause, p.grow(&p.nClauses))
+	}
+	c := &p.clauses[0]
+	p.clauses = p.clauses[1:]
+	return c
+}
+
+func (p *parser) newTerm() *Term {
+	if len(p.terms) == 0 {
+		p.terms = make([]Term, p.grow(&p.nTerms))
+	}
+	t := &p.terms[0]
+	p.terms = p.terms[1:]
+	return t
+}
+
+func (p *parser) newField() *Field {
+	if len(p.fields) == 0 {
+		p.fields = make([]Field, p.grow(&p.nFields))
+	}
+	f := &p.fields[0]
+	p.fields = p.fields[1:]
+	return f
 }
 
 // parseClause reads [field:] and a term, phrase, range or group.
@@ -148,7 +192,8 @@ func (p *parser) parseClause() (*Field, Expr) {
 		if ft.Kind == Word {
 			name = p.unescape(ft.Text, ft.Span)
 		}
-		field = &Field{From: ft.Span, Raw: ft.Text, Name: name, Colon: colon.Span}
+		field = p.newField()
+		*field = Field{From: ft.Span, Raw: ft.Text, Name: name, Colon: colon.Span}
 	}
 	t := p.cur
 	switch t.Kind {
@@ -186,7 +231,8 @@ func (p *parser) parseClause() (*Field, Expr) {
 
 func (p *parser) parseTerm() *Term {
 	t := p.next()
-	x := &Term{From: t.Span, Raw: t.Text}
+	x := p.newTerm()
+	*x = Term{From: t.Span, Raw: t.Text}
 	switch t.Kind {
 	case Word, Number:
 		x.Value = p.unescape(t.Text, t.Span)
@@ -392,4 +438,11 @@ func (p *parser) unescape(s string, sp diag.Span) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// grow returns the size of the next block of nodes and doubles it, from 4
+// to 64: a short query wastes little, a long one allocates seldom.
+func (p *parser) grow(n *int) int {
+	*n = min(64, max(4, *n*2))
+	return *n
 }
