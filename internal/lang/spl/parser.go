@@ -87,6 +87,9 @@ func (p *parser) isUpper(w string) bool {
 }
 
 func (p *parser) errorf(sp diag.Span, format string, args ...any) {
+	if len(p.errs) > diag.MaxErrors {
+		return // full: the list says the rest were dropped
+	}
 	p.errs.Addf(sp, diag.Error, format, args...)
 }
 
