@@ -43,7 +43,12 @@
 // match; on text fields it is analysed (a quoted value is then a phrase).
 // field:* tests that the field has a value; not negates the clause or value
 // it applies to (a negated field:value also matches documents without the
-// field). Predicates reports each test with its field (with the nested path),
+// field). Kibana turns field:value into a match query (match_phrase when
+// quoted), a value with a wildcard into a query_string query on the field,
+// field:* into an exists query, free text into a multi_match (a
+// query_string when it has a wildcard), a range into a range query, and an
+// exact value on a date field into a range from the value to itself
+// (packages/kbn-es-query/src/kuery/functions/is.ts). Predicates reports each test with its field (with the nested path),
 // kind, decoded value, quoted and wildcard flags and whether an odd number of
 // nots apply.
 package kuery

@@ -8,7 +8,11 @@ import (
 
 // Lex splits src into tokens, the last one EOF. It never fails: a
 // backslash that starts no escape is an Illegal token, and an unterminated
-// string runs to the end of the query (the parser reports both).
+// string runs to the end of the query (the parser reports both). The kinds
+// are lexical: an `or` or `and` between spaces is a keyword token even where
+// the parser reads it as the first word of a value (`f: or x` is the value
+// "or x"); a highlighter that wants the parser's view takes the literals'
+// spans from the tree.
 func Lex(src []byte) []Token {
 	lx := lexer{src: string(src)}
 	lx.run()
