@@ -41,9 +41,9 @@ func Parse(src []byte) (*Query, diag.ErrorList) {
 
 type parser struct {
 	src     string
-	toks    []Token // without comments; the last is EOF
-	i       int     // the current token
-	end     int     // the index of the token that ends the current command
+	toks    []Token     // without comments; the last is EOF
+	i       int         // the current token
+	end     int         // the index of the token that ends the current command
 	match   map[int]int // for the index of a '[', the index of its ']' (or of EOF)
 	errs    diag.ErrorList
 	depth   int
@@ -204,13 +204,11 @@ func (p *parser) parsePipeline(limit int, sub bool) *Pipeline {
 				p.errorf(at, "missing command after '|'")
 			}
 		} else {
-			from := p.i
 			cmd := p.parseCommand(first && !hasPipe, sub)
 			if p.i < end {
 				p.errorf(p.toks[p.i].Span, "unexpected %s in %s", describe(p.toks[p.i]), commandName(cmd))
 				p.i = end
 			}
-			_ = from
 			pl.Commands = append(pl.Commands, cmd)
 			pl.Pipes = append(pl.Pipes, pipe)
 		}
@@ -227,7 +225,6 @@ func (p *parser) parsePipeline(limit int, sub bool) *Pipeline {
 			if p.i >= limit {
 				break
 			}
-			first = false
 			continue
 		}
 		if p.toks[end].Kind != Pipe {
