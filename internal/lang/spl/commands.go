@@ -192,13 +192,23 @@ func (p *parser) parseOptions() []Arg {
 		switch {
 		case p.isOption():
 			opts = append(opts, p.parseOption())
-		case p.tok().Kind == MacroTok && p.at(p.i+1).Space:
+		case p.macroAlone():
 			opts = append(opts, p.parseMacro())
 		default:
 			return opts
 		}
 	}
 	return opts
+}
+
+// macroAlone tells whether the current token is a macro written alone
+// among options: followed by a space, a comma or the end of the command.
+func (p *parser) macroAlone() bool {
+	if p.tok().Kind != MacroTok || p.atEnd() {
+		return false
+	}
+	n := p.at(p.i + 1)
+	return n.Space || n.Kind == EOF || n.Kind == Comma
 }
 
 // parseFieldList reads fields separated by commas or spaces.
@@ -274,7 +284,7 @@ func (p *parser) parseStats() Command {
 			} else {
 				c.Options = append(c.Options, p.parseOption())
 			}
-		case t.Kind == MacroTok && (p.at(p.i+1).Space || p.at(p.i+1).Kind == EOF):
+		case p.macroAlone():
 			if inBy {
 				c.ByOptions = append(c.ByOptions, p.parseMacro())
 			} else {
@@ -687,7 +697,7 @@ func (p *parser) parseArgsCommand(keywords []string) Command {
 			p.next()
 		case p.isOption():
 			c.Options = append(c.Options, p.parseOption())
-		case t.Kind == MacroTok && p.at(p.i+1).Space:
+		case p.macroAlone():
 			c.Options = append(c.Options, p.parseMacro())
 		case t.Kind == Word && isKeyword(t.Text, keywords):
 			if cl != nil {
