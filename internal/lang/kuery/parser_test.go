@@ -135,6 +135,7 @@ var parseTests = []struct {
 	{"quoted true", `f:"true"`, `(is "f" "true"q)`, ""},
 	{"range", "f >= 10", `(range "f" >= "10")`, ""},
 	{"range tight", `f<"2020-01-01"`, `(range "f" < "2020-01-01"q)`, ""},
+	{"range value starting with =", "f > =x", `(range "f" > "=x")`, ""},
 	{"range gt", "f>1.5 and g<=2", `(and (range "f" > "1.5") (range "g" <= "2"))`, ""},
 	{"nested", "a:{ b:1 and c:2 }", `(nested "a" (and (is "b" "1") (is "c" "2")))`, ""},
 	{"nested in nested", "a:{ b:{ c:1 } }", `(nested "a" (nested "b" (is "c" "1")))`, ""},

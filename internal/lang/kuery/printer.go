@@ -45,10 +45,12 @@ func printNode(b *strings.Builder, n Node) {
 		}
 		printNode(b, n.Value)
 	case *Range:
-		// No space before the operator: a field ending in "not" would
-		// then end in the keyword NOT.
+		// No space before the operator (a field ending in "not" would
+		// then end in the keyword NOT), one after it (`f > =x` is not
+		// `f >= x`).
 		b.WriteString(n.Field.Raw)
 		b.WriteString(rangeOps[n.Op-Lt])
+		b.WriteByte(' ')
 		b.WriteString(n.Value.Raw)
 	case *Nested:
 		b.WriteString(n.Field.Raw)
