@@ -5,13 +5,12 @@ import (
 	"time"
 
 	"github.com/ruledex/ruledex/internal/ingest"
-	"github.com/ruledex/ruledex/internal/lang/kql"
-	"github.com/ruledex/ruledex/internal/lang/sigma"
+	"github.com/ruledex/ruledex/internal/lang"
 )
 
 // Throughput is one language's parsing speed on one core.
 type Throughput struct {
-	Language string        // rule language ("kql", "sigma"); "" for files that gave no rule
+	Language string        // rule language (lang.Language.Name); "" for files that gave no rule
 	Stage    string        // what was timed
 	Files    int           // files (0 when the unit is a query text)
 	Rules    int           // rules (or queries) per pass
@@ -49,30 +48,34 @@ func (t Throughput) RulesPerSec() float64 {
 
 // Stages of the parse table.
 const (
-	StageRead       = "read+lower (ingest.ReadData)"
-	StageNoRule     = "read, no rule (format detection)"
-	StageKQLParse   = "parse (kql.Parse)"
-	StageSigmaParse = "parse (sigma.Parse)"
+	StageRead   = "read+lower (ingest.ReadData)"
+	StageNoRule = "read, no rule (format detection)"
+	StageParse  = "parse (front end alone)"
 )
 
 type parseResult struct {
 	rows     []Throughput
 	cpuRatio float64
-	kql      []string // every KQL query of the corpus, in file order
+	kql      []string // every KQL query of the corpus, in file order (for the oracle comparison)
 }
 
 // measureParse times, with GOMAXPROCS 1: every file read and lowered as a
 // build reads it (ingest.ReadData, from memory), grouped by the language of
-// its rules; then kql.Parse over every KQL query those files held, and
-// sigma.Parse over every Sigma file, alone.
+// its rules; then, for every registered language with a parser, its front
+// end alone (lang.Language.Parse) over every query (or file) of that
+// language the corpus held.
 func measureParse(files []file, quick bool) parseResult {
 	var res parseResult
 	minTotal := 2 * time.Second
 	if quick {
 		minTotal = 0
 	}
-	var sigmaFiles [][]byte
-	var sigmaRules int
+	type unit struct {
+		inputs [][]byte
+		files  int
+		rules  int
+	}
+	units := map[string]*unit{}
 	withOneProc(func() {
 		// Warm up: lazy tables (ATT&CK, actions) load on first use.
 		for i := 0; i < len(files); i += max(1, len(files)/100) {
@@ -89,60 +92,69 @@ func measureParse(files []file, quick bool) parseResult {
 			s, c := time.Now(), processCPU()
 			fr := ingest.ReadData(f.repo, f.path, f.abs, f.data, "")
 			d, dc := time.Since(s), processCPU()-c
-			lang := ""
+			name := ""
 			if len(fr.Rules) > 0 {
-				lang = fr.Rules[0].Language
+				name = fr.Rules[0].Language
 			}
-			t := byLang[lang]
+			t := byLang[name]
 			if t == nil {
-				t = &Throughput{Language: lang, Stage: StageRead, Passes: 1}
-				if lang == "" {
+				t = &Throughput{Language: name, Stage: StageRead, Passes: 1}
+				if name == "" {
 					t.Stage = StageNoRule
 				}
-				byLang[lang] = t
+				byLang[name] = t
 			}
 			t.Files++
 			t.Rules += len(fr.Rules)
 			t.Bytes += int64(len(f.data))
 			t.Wall += d
 			t.CPU += dc
+			fileUnits := map[string]bool{}
 			for _, r := range fr.Rules {
-				if r.Language == "kql" && r.Query != "" {
+				l := lang.Of(r)
+				if l == nil || l.Parse == nil {
+					continue
+				}
+				u := units[l.Name]
+				if u == nil {
+					u = &unit{}
+					units[l.Name] = u
+				}
+				u.rules++
+				switch {
+				case l.ParseUnit == "file":
+					if !fileUnits[l.Name] {
+						fileUnits[l.Name] = true
+						u.inputs = append(u.inputs, f.data)
+						u.files++
+					}
+				case r.Query != "":
+					u.inputs = append(u.inputs, []byte(r.Query))
+				}
+				if l.Name == "kql" && r.Query != "" {
 					res.kql = append(res.kql, r.Query)
 				}
-			}
-			if fr.Format == "sigma_yaml" {
-				sigmaFiles = append(sigmaFiles, f.data)
-				sigmaRules += len(fr.Rules)
 			}
 		}
 		for _, t := range byLang {
 			res.rows = append(res.rows, *t)
 		}
-		if len(res.kql) > 0 {
-			var n int64
-			for _, q := range res.kql {
-				n += int64(len(q))
+		for _, l := range lang.All() {
+			u := units[l.Name]
+			if u == nil || len(u.inputs) == 0 {
+				continue
 			}
-			d, dc, passes := repeat(minTotal, func() {
-				for _, q := range res.kql {
-					kql.Parse(q)
-				}
-			})
-			res.rows = append(res.rows, Throughput{Language: "kql", Stage: StageKQLParse, Rules: len(res.kql), Bytes: n, Wall: d, CPU: dc, Passes: passes})
-		}
-		if len(sigmaFiles) > 0 {
 			var n int64
-			for _, b := range sigmaFiles {
+			for _, b := range u.inputs {
 				n += int64(len(b))
 			}
 			d, dc, passes := repeat(minTotal, func() {
-				for _, b := range sigmaFiles {
-					sigma.Parse(b)
+				for _, b := range u.inputs {
+					l.Parse(b)
 				}
 			})
-			res.rows = append(res.rows, Throughput{Language: "sigma", Stage: StageSigmaParse, Files: len(sigmaFiles),
-				Rules: sigmaRules, Bytes: n, Wall: d, CPU: dc, Passes: passes})
+			res.rows = append(res.rows, Throughput{Language: l.Name, Stage: StageParse, Files: u.files,
+				Rules: u.rules, Bytes: n, Wall: d, CPU: dc, Passes: passes})
 		}
 	})
 	sort.SliceStable(res.rows, func(i, j int) bool {

@@ -442,6 +442,7 @@ func globValue(v, match string) (string, string, bool) {
 type posPred struct {
 	field, kind string
 	values      []string
+	wildcards   bool // values are patterns: a leading or trailing * makes a partial match
 }
 
 // positivePredicates returns the rule's positive predicates (stages at
@@ -450,12 +451,12 @@ func positivePredicates(r *rule.Rule) []posPred {
 	var out []posPred
 	eachPredicate(r.Stages, func(p *rule.Predicate) {
 		if !p.Negated && len(p.Values) > 0 {
-			out = append(out, posPred{p.Field, p.Kind, p.Values})
+			out = append(out, posPred{p.Field, p.Kind, p.Values, p.Wildcards})
 		}
 	})
 	for _, in := range r.Indicators {
 		if !in.Negated && len(in.Values) > 0 {
-			out = append(out, posPred{in.Field, in.Kind, in.Values})
+			out = append(out, posPred{in.Field, in.Kind, in.Values, in.Wildcards})
 		}
 	}
 	return out
@@ -470,7 +471,6 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 	d := actionTable()
 	preds := positivePredicates(r)
 	srcs := d.sourcesOf(r, selectorsOf(preds))
-	glob := r.Language != "kql"
 	var keys []ActionKey
 	seen := map[string]bool{}
 	add := func(k ActionKey) {
@@ -527,7 +527,7 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 			if v == "" {
 				continue
 			}
-			if glob {
+			if p.wildcards {
 				var ok bool
 				if v, m, ok = globValue(v, m); !ok {
 					continue

@@ -16,6 +16,9 @@ func actionRule(id, lang string, tables []string, ps ...rule.Predicate) *rule.Ru
 	platform := "kusto"
 	if lang == "sigma" {
 		platform = "sigma"
+		for i := range ps {
+			ps[i].Wildcards = true // as the Sigma lowering says of its values
+		}
 	}
 	return &rule.Rule{ID: id, Platform: platform, Language: lang, Title: id, Kind: rule.KindDetection,
 		Source: rule.Source{Repo: "r", Path: id}, Tables: tables, Stages: []rule.Stage{{Kind: "where", Predicates: ps}}}

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -63,10 +64,11 @@ func IsAlertTable(name string) bool {
 // reads alert tables only (SecurityAlert filtered by ProductName, AlertInfo,
 // AlertEvidence, a vendor's *Alerts* table) and does no aggregation over them;
 // or, for ECS-style rules, it asks for event.kind: alert and filters on
-// nothing but the module or dataset that raised it. Sigma rules describe
-// events, never alerts, and are never alert feeds.
+// nothing but the module or dataset that raised it. A rule of a language
+// whose rules describe events, never alerts (lang.Language.EventsNotAlerts:
+// Sigma), is never an alert feed.
 func IsAlertFeed(r *rule.Rule) bool {
-	if r.Platform == "sigma" || r.Language == "sigma" {
+	if l := lang.Of(r); l != nil && l.EventsNotAlerts {
 		return false
 	}
 	if len(r.Tables) > 0 {

@@ -4,14 +4,16 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/lang"
 )
 
 func init() {
 	register(&Command{
 		Name:    "parse",
-		Usage:   "[--lang kql] FILE_OR_DIR...",
+		Usage:   "[--lang LANGUAGE] [--format FORMAT] FILE_OR_DIR...",
 		Summary: "read rule files (no catalog) and print one JSON rule per line",
 		Run:     runParse,
 	})
@@ -19,7 +21,7 @@ func init() {
 
 func runParse(env *Env, fs *flag.FlagSet, args []string) error {
 	format := fs.String("format", "", "read every file as this format instead of telling it from the content")
-	lang := fs.String("lang", "", "read every file as a raw query in this language (kql)")
+	language := fs.String("lang", "", "read every file as raw queries in this language ("+strings.Join(rawLanguages(), ", ")+")")
 	repo := fs.String("repo", "", "repository name to record (default: the folder's name)")
 	args, err := parseFlags(fs, args)
 	if err != nil {
@@ -29,12 +31,19 @@ func runParse(env *Env, fs *flag.FlagSet, args []string) error {
 		return &UsageError{Msg: "no file or folder given"}
 	}
 	opt := ingest.Options{Format: *format}
-	switch *lang {
-	case "":
-	case "kql", "kusto":
-		opt.Format = "kql_text"
-	default:
-		return &UsageError{Msg: fmt.Sprintf("--lang %s: only kql is read as a raw query", *lang)}
+	if *language != "" {
+		l := lang.Get(*language)
+		if l == nil || l.RawFormat == "" {
+			return &UsageError{Msg: fmt.Sprintf("--lang %s: the languages read as raw queries are %s", *language, strings.Join(rawLanguages(), ", "))}
+		}
+		opt.Format = l.RawFormat
+	}
+	if opt.Format != "" && lang.FormatByName(opt.Format) == nil {
+		var names []string
+		for _, f := range lang.Formats() {
+			names = append(names, f.Name)
+		}
+		return &UsageError{Msg: fmt.Sprintf("--format %s: the formats are %s", opt.Format, strings.Join(names, ", "))}
 	}
 	var targets []ingest.Target
 	for _, a := range args {
@@ -57,4 +66,15 @@ func runParse(env *Env, fs *flag.FlagSet, args []string) error {
 		}
 	}
 	return nil
+}
+
+// rawLanguages returns the registered languages whose raw queries parse reads.
+func rawLanguages() []string {
+	var names []string
+	for _, l := range lang.All() {
+		if l.RawFormat != "" {
+			names = append(names, l.Name)
+		}
+	}
+	return names
 }

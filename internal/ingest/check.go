@@ -8,16 +8,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ruledex/ruledex/internal/lang"
+	"github.com/ruledex/ruledex/internal/lang/yamlbound"
 	"github.com/ruledex/ruledex/internal/rule"
-	"github.com/ruledex/ruledex/internal/source"
 )
 
 // Limits on the YAML and TOML that ingest parses itself: files that no format
@@ -33,17 +31,17 @@ const (
 	MaxTOMLDepth = 64
 )
 
-// ruleExts are the extensions of files that may hold rules. Such a file
-// that is too large, binary, not UTF-8 or, for YAML and TOML, not valid is
-// reported with a diagnostic even when it gives no rule; any other file that
-// gives none is skipped quietly.
-var ruleExts = map[string]bool{
-	"yml": true, "yaml": true, "toml": true, "json": true,
-	"kql": true, "csl": true, "kusto": true, "md": true, "markdown": true,
-}
+// dataExts are the extensions of the structured text files rules are kept
+// in, whether or not a registered format reads them today.
+var dataExts = map[string]bool{"yml": true, "yaml": true, "toml": true, "json": true}
 
-// IsRuleExt tells whether the file at p has the extension of a rule file.
-func IsRuleExt(p string) bool { return ruleExts[source.Ext(p)] }
+// IsRuleExt tells whether the file at p has the extension of a rule file:
+// one that a registered language's format reads (lang.IsRuleExt), or a
+// structured text file (YAML, TOML, JSON). Such a file that is too large,
+// binary, not UTF-8 or, for YAML and TOML, not valid is reported with a
+// diagnostic even when it gives no rule; any other file that gives none is
+// skipped quietly.
+func IsRuleExt(p string) bool { return dataExts[lang.Ext(p)] || lang.IsRuleExt(p) }
 
 // Reasons a file is skipped (FileResult.Skipped), besides I/O errors.
 const (
@@ -54,6 +52,7 @@ const (
 	SkipBadYAML    = "not valid YAML"
 	SkipYAMLLimit  = "YAML beyond ruledex's limits"
 	SkipBadTOML    = "not valid TOML"
+	SkipTOMLLimit  = "TOML beyond ruledex's limits"
 	SkipBadLink    = "symbolic link to nothing readable"
 	SkipOutsideLnk = "symbolic link out of the repository"
 )
@@ -159,37 +158,6 @@ func fileDiag(path, sev, msg string) rule.Diagnostic {
 	return rule.Diagnostic{Path: path, Severity: sev, Message: msg}
 }
 
-// hasUTF16BOM tells whether data starts with a UTF-16 byte-order mark
-// (readers decode such files).
-func hasUTF16BOM(data []byte) bool {
-	return bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff})
-}
-
-// binaryAt returns the offset of the first NUL byte in data's first 8000
-// bytes (the test git uses), or -1 when data looks like text.
-func binaryAt(data []byte) int {
-	if hasUTF16BOM(data) {
-		return -1
-	}
-	return bytes.IndexByte(data[:min(len(data), 8000)], 0)
-}
-
-// invalidUTF8At returns the offset of the first byte of data that is not
-// UTF-8, or -1.
-func invalidUTF8At(data []byte) int {
-	if utf8.Valid(data) || hasUTF16BOM(data) {
-		return -1
-	}
-	for off := 0; off < len(data); {
-		r, n := utf8.DecodeRune(data[off:])
-		if r == utf8.RuneError && n <= 1 {
-			return off
-		}
-		off += n
-	}
-	return -1
-}
-
 // lineCol returns the 1-based line and column (in bytes) of off in data.
 func lineCol(data []byte, off int) (int, int) {
 	off = min(off, len(data))
@@ -203,31 +171,19 @@ func diagAt(path string, data []byte, off int, sev, msg string) rule.Diagnostic 
 	return rule.Diagnostic{Path: path, Line: l, Col: c, Severity: sev, Message: msg}
 }
 
-// checkBinary reports a file with a rule extension that holds a NUL byte.
-func checkBinary(path string, data []byte) (string, []rule.Diagnostic) {
-	if !IsRuleExt(path) {
-		return "", nil
-	}
-	off := binaryAt(data)
-	if off < 0 {
-		return "", nil
-	}
-	return SkipBinary, []rule.Diagnostic{diagAt(path, data, off, rule.SevWarning,
-		"binary file (a NUL byte, which no text rule holds); not read")}
-}
-
 // checkUnread looks at a file with a rule extension that no format read:
 // it must be UTF-8, and a YAML or TOML file must be valid, within limits.
 // It returns the reason the file gives no rule and what to report.
-func checkUnread(path string, data []byte) (string, []rule.Diagnostic) {
+func checkUnread(path string, orig []byte, t text) (string, []rule.Diagnostic) {
 	if !IsRuleExt(path) {
 		return SkipNoFormat, nil
 	}
-	if off := invalidUTF8At(data); off >= 0 {
-		return SkipNotUTF8, []rule.Diagnostic{diagAt(path, data, off, rule.SevWarning,
-			fmt.Sprintf("not UTF-8 text (byte 0x%02X); no rule read from it", data[off]))}
+	if off := t.badUTF8; off >= 0 {
+		return SkipNotUTF8, []rule.Diagnostic{diagAt(path, orig, off, rule.SevWarning,
+			fmt.Sprintf("not UTF-8 text (byte 0x%02X); no rule read from it", orig[off]))}
 	}
-	switch source.Ext(path) {
+	data := t.data
+	switch lang.Ext(path) {
 	case "yml", "yaml":
 		if d, invalid := yamlProblem(path, data, rule.SevWarning); d != nil {
 			if invalid {
@@ -242,8 +198,6 @@ func checkUnread(path string, data []byte) (string, []rule.Diagnostic) {
 	}
 	return SkipNoFormat, nil
 }
-
-var yamlErrLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // hasAnchor tells whether data holds a YAML anchor (&name after a space, a
 // flow indicator or a line's start): only a file with one can make aliases
@@ -273,39 +227,11 @@ func hasAnchor(data []byte) bool {
 	}
 }
 
-// yamlNodesAt returns the offset at which data may hold more than max YAML
-// nodes, or -1. Every node but a document's root needs a sequence entry
-// ("- "), a mapping value indicator (": "), a flow indicator, an explicit
-// key ("? ") or an alias ("*"), and each of these makes at most three
-// nodes; so a file is refused before the YAML parser allocates its tree.
-func yamlNodesAt(data []byte, max int) int {
-	n := 1
-	for i, c := range data {
-		switch c {
-		case '[', '{', ',', '*':
-			n++
-		case '-', ':', '?':
-			if i+1 == len(data) {
-				n++
-				break
-			}
-			switch data[i+1] {
-			case ' ', '\t', '\n', '\r', ',', ']', '}':
-				n++
-			}
-		}
-		if n > max {
-			return i
-		}
-	}
-	return -1
-}
-
 // yamlProblem parses data as YAML, within MaxYAMLNodes and MaxYAMLDepth
 // with aliases expanded. It returns what is wrong (nil when nothing is) and
 // whether data is not valid YAML at all (rather than beyond a limit).
 func yamlProblem(path string, data []byte, sev string) (d *rule.Diagnostic, invalid bool) {
-	if off := yamlNodesAt(data, MaxYAMLNodes); off >= 0 {
+	if off := yamlbound.NodesAt(data, MaxYAMLNodes); off >= 0 {
 		dg := diagAt(path, data, off, sev, fmt.Sprintf("YAML of more than %d nodes (the limit) by this point; not read", MaxYAMLNodes))
 		return &dg, false
 	}
@@ -317,14 +243,10 @@ func yamlProblem(path string, data []byte, sev string) (d *rule.Diagnostic, inva
 			return nil, false
 		}
 		if err != nil {
-			line, msg := 1, strings.TrimPrefix(err.Error(), "yaml: ")
-			if m := yamlErrLineRE.FindStringSubmatch(err.Error()); m != nil {
-				line, _ = strconv.Atoi(m[1])
-				msg = m[2]
-			}
+			line, msg := yamlbound.ErrorLine(err.Error())
 			return &rule.Diagnostic{Path: path, Line: line, Col: 1, Severity: sev, Message: "not valid YAML: " + msg + "; not read"}, true
 		}
-		if count, depth, over := countYAML(&n, MaxYAMLNodes, MaxYAMLDepth); over {
+		if count, depth, over := yamlbound.Count(&n, MaxYAMLNodes, MaxYAMLDepth); over {
 			line := 1
 			if len(n.Content) > 0 {
 				line = n.Content[0].Line
@@ -338,51 +260,12 @@ func yamlProblem(path string, data []byte, sev string) (d *rule.Diagnostic, inva
 	}
 }
 
-// countYAML counts the nodes of the tree at n with aliases expanded, and its
-// depth, stopping as soon as either passes its limit: its work is bounded by
-// the limits whatever the input.
-func countYAML(n *yaml.Node, maxNodes, maxDepth int) (count, depth int, over bool) {
-	type item struct {
-		n *yaml.Node
-		d int
-	}
-	stack := []item{{n, 1}}
-	for len(stack) > 0 {
-		it := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		count++
-		depth = max(depth, it.d)
-		if count > maxNodes || depth > maxDepth {
-			return count, depth, true
-		}
-		x := it.n
-		if x.Kind == yaml.AliasNode && x.Alias != nil {
-			stack = append(stack, item{x.Alias, it.d})
-			continue
-		}
-		for _, c := range x.Content {
-			stack = append(stack, item{c, it.d + 1})
-		}
-	}
-	return count, depth, false
-}
-
-// boundsItsYAML names the formats that bound their own YAML reading (node
-// count, nesting, alias expansion) and report it; ReadData guards the YAML
-// files of the others.
-var boundsItsYAML = map[string]bool{"sigma_yaml": true}
-
 // guardYAML checks, before a format that does not bound its YAML reads it,
 // that the YAML (or JSON) file at path stays within MaxYAMLNodes, and, when
 // it has anchors, within MaxYAMLNodes and MaxYAMLDepth with its aliases
 // expanded. It returns the diagnostic of a file not to read.
 func guardYAML(path string, data []byte) *rule.Diagnostic {
-	switch source.Ext(path) {
-	case "yml", "yaml", "json":
-	default:
-		return nil
-	}
-	if off := yamlNodesAt(data, MaxYAMLNodes); off >= 0 {
+	if off := yamlbound.NodesAt(data, MaxYAMLNodes); off >= 0 {
 		d := diagAt(path, data, off, rule.SevError, fmt.Sprintf("YAML of more than %d nodes (the limit) by this point; not read", MaxYAMLNodes))
 		return &d
 	}

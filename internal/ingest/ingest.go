@@ -5,6 +5,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -18,9 +19,9 @@ import (
 
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/catalog"
-	"github.com/ruledex/ruledex/internal/lower"
+	"github.com/ruledex/ruledex/internal/lang"
+	_ "github.com/ruledex/ruledex/internal/lower/all" // every language registers itself
 	"github.com/ruledex/ruledex/internal/rule"
-	"github.com/ruledex/ruledex/internal/source"
 )
 
 // MaxFileSize is the largest file read; larger ones are skipped with a
@@ -40,7 +41,7 @@ type FileResult struct {
 
 // Options tune a read.
 type Options struct {
-	Format   string                // read every file as this format (source.ByName) instead of detecting it
+	Format   string                // read every file as this format (lang.FormatByName) instead of detecting it
 	Workers  int                   // parallel readers; 0 means GOMAXPROCS
 	Progress func(done, total int) // called after each file, from one goroutine at a time
 }
@@ -153,25 +154,35 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 		}
 		return res
 	}
-	if skip, diags := checkBinary(path, data); skip != "" {
-		res.Skipped, res.Diags = skip, diags
+	t := normalise(path, data)
+	if t.nul >= 0 && IsRuleExt(path) {
+		res.Skipped = SkipBinary
+		res.Diags = []rule.Diagnostic{diagAt(path, data, t.nul+len(data)-len(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), rule.SevWarning,
+			"binary file (a NUL byte, which no text rule holds); not read")}
 		return res
 	}
-	f := &source.File{Repo: repo, Path: path, Data: data}
-	var ft *source.Format
+	f := &lang.File{Repo: repo, Path: path, Data: t.data}
+	var ft *lang.Format
 	if format != "" {
-		ft = source.ByName(format)
+		ft = lang.FormatByName(format)
 	} else {
-		ft = source.Detect(f)
+		ft = lang.Detect(f)
 	}
 	if ft == nil {
-		res.Skipped, res.Diags = checkUnread(path, data)
+		res.Skipped, res.Diags = checkUnread(path, data, t)
 		return res
 	}
 	res.Format = ft.Name
-	if !boundsItsYAML[ft.Name] {
-		if d := guardYAML(path, data); d != nil {
+	switch ft.Guard {
+	case lang.GuardYAML:
+		if d := guardYAML(path, t.data); d != nil {
 			res.Skipped, res.Diags = SkipYAMLLimit, []rule.Diagnostic{*d}
+			return res
+		}
+	case lang.GuardTOML:
+		if off := tomlDepthAt(t.data, MaxTOMLDepth); off >= 0 {
+			res.Skipped = SkipTOMLLimit
+			res.Diags = []rule.Diagnostic{diagAt(path, t.data, off, rule.SevError, fmt.Sprintf("TOML nested deeper than %d levels (the limit); not read", MaxTOMLDepth))}
 			return res
 		}
 	}
@@ -183,16 +194,14 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 				Message: "internal error while reading: " + strings.TrimSpace(strings.SplitN(sprint(p), "\n", 2)[0])})
 		}
 	}()
-	items, diags := source.ReadAs(ft, f)
+	items, diags := lang.ReadAs(ft, f)
 	res.Diags = diags
-	if off := invalidUTF8At(data); off >= 0 && IsRuleExt(path) {
-		// The format read what it could; say where the text stops being UTF-8.
-		d := diagAt(path, data, off, rule.SevInfo, fmt.Sprintf("first byte that is not UTF-8 (0x%02X)", data[off]))
-		if len(items) > 0 {
-			items[0].Rule.Diagnostics = append(items[0].Rule.Diagnostics, d)
-		} else {
-			res.Diags = append(res.Diags, d)
-		}
+	for _, it := range items {
+		// What the reading of the bytes changed is said on every rule of the file.
+		it.Rule.Diagnostics = append(slices.Clone(t.notes), it.Rule.Diagnostics...)
+	}
+	if len(items) == 0 {
+		res.Diags = append(res.Diags, t.notes...)
 	}
 	for _, it := range items {
 		lowerSafely(it)
@@ -203,13 +212,13 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 	return res
 }
 
-func lowerSafely(it source.Item) {
+func lowerSafely(it lang.Item) {
 	defer func() {
 		if p := recover(); p != nil {
 			it.Rule.AddDiagnostic(rule.SevError, it.Rule.QueryLine, 1, "internal error while analysing the query: "+sprint(p))
 		}
 	}()
-	lower.Lower(it)
+	lang.Lower(it)
 }
 
 // Read reads every target, files in parallel, and returns one result per file

@@ -5,13 +5,13 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ruledex/ruledex/internal/lower"
+	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
 // Link resolves what the rules of a build say of each other, once all are
-// read and have their ids: the rules that Sigma correlations and meta
-// filters name (lower.LinkSigma warns of a name that no rule has), and the
+// read and have their ids: what each language's rules say of each other
+// (lang.Link: the rules that Sigma correlations and meta filters name), and the
 // identifiers (Rule.UID) that several rules claim. The diagnostics that a
 // previous Link left on a rule (one kept from the last catalog) are removed
 // first, so that they say what holds now.
@@ -28,7 +28,7 @@ func Link(rules []*rule.Rule) {
 		}
 		r.Diagnostics = kept
 	}
-	lower.LinkSigma(rules)
+	lang.Link(rules)
 	sharedUIDs(rules)
 }
 
@@ -82,20 +82,11 @@ func sharedUIDs(rules []*rule.Rule) {
 	}
 }
 
-// uidPos returns where r states its UID: the `id:` line of its query text
-// (a Sigma document), else the rule's first line.
+// uidPos returns where r states its UID: where its language says, else
+// the rule's first line.
 func uidPos(r *rule.Rule) (int, int) {
-	line := max(r.Source.Line, 1)
-	if r.Language != "sigma" || r.QueryLine < 1 {
-		return line, 1
+	if l := lang.Of(r); l != nil && l.UIDPos != nil {
+		return l.UIDPos(r)
 	}
-	for n, l := range strings.SplitAfter(r.Query, "\n") {
-		if strings.HasPrefix(l, "id:") {
-			if i := strings.Index(l, r.UID); i >= 0 {
-				return r.QueryLine + n, i + 1
-			}
-			return r.QueryLine + n, 1
-		}
-	}
-	return line, 1
+	return max(r.Source.Line, 1), 1
 }

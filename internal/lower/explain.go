@@ -1,3 +1,7 @@
+// Package lower holds what the lowerings of every language share: the
+// sentences of explanations made from the model, and helpers for reading
+// rule metadata. Each language's lowering is its own package under
+// internal/lower/<language> (see package lang for how a language registers).
 package lower
 
 import (
@@ -10,11 +14,11 @@ import (
 // Sentences of explanations made from the model alone: a predicate, a list
 // of fields, a time window. Each says what the model holds, no more.
 
-const maxSentenceValues = 4
+const MaxSentenceValues = 4
 
-// describePredicate says a predicate in words: `OperationNameValue equals
+// DescribePredicate says a predicate in words: `OperationNameValue equals
 // (ignoring case) "a" or "b"`, `CommandLine does not contain "x"`.
-func describePredicate(p rule.Predicate) string {
+func DescribePredicate(p rule.Predicate) string {
 	field := p.Field
 	if field == "" {
 		field = "any field"
@@ -37,21 +41,21 @@ func describePredicate(p rule.Predicate) string {
 		}
 		conj = "and"
 	case rule.OpContains:
-		verb = neg(p.Negated, "contains", "does not contain")
+		verb = Neg(p.Negated, "contains", "does not contain")
 	case rule.OpStartsWith:
-		verb = neg(p.Negated, "starts with", "does not start with")
+		verb = Neg(p.Negated, "starts with", "does not start with")
 	case rule.OpEndsWith:
-		verb = neg(p.Negated, "ends with", "does not end with")
+		verb = Neg(p.Negated, "ends with", "does not end with")
 	case rule.OpHas:
-		verb = neg(p.Negated, "has the term", "does not have the term")
+		verb = Neg(p.Negated, "has the term", "does not have the term")
 	case rule.OpHasAny:
-		verb = neg(p.Negated, "has any of the terms", "has none of the terms")
+		verb = Neg(p.Negated, "has any of the terms", "has none of the terms")
 		conj = "and"
 	case rule.OpHasAll:
-		verb = neg(p.Negated, "has all of the terms", "lacks one of the terms")
+		verb = Neg(p.Negated, "has all of the terms", "lacks one of the terms")
 		conj = "and"
 	case rule.OpRegex:
-		verb = neg(p.Negated, "matches the regular expression", "does not match the regular expression")
+		verb = Neg(p.Negated, "matches the regular expression", "does not match the regular expression")
 	case rule.OpGt:
 		verb = "is greater than"
 	case rule.OpGe:
@@ -61,35 +65,35 @@ func describePredicate(p rule.Predicate) string {
 	case rule.OpLe:
 		verb = "is at most"
 	case rule.OpBetween:
-		verb = neg(p.Negated, "is between", "is not between")
+		verb = Neg(p.Negated, "is between", "is not between")
 		if len(p.Values) == 2 {
 			return field + " " + verb + " " + p.Values[0] + " and " + p.Values[1]
 		}
 	case rule.OpExists:
-		return field + neg(p.Negated, " is not empty", " is empty")
+		return field + Neg(p.Negated, " is not empty", " is empty")
 	case rule.OpCIDR:
-		verb = neg(p.Negated, "is in the network", "is outside the network")
+		verb = Neg(p.Negated, "is in the network", "is outside the network")
 	case rule.OpKeyword:
-		verb = neg(p.Negated, "holds", "does not hold")
+		verb = Neg(p.Negated, "holds", "does not hold")
 	default:
 		verb = p.Kind
 	}
 	if p.All && p.Kind != rule.OpHasAll {
 		conj = "and"
 	}
-	s := field + " " + verb + " " + quotedList(p.Values, conj)
-	if !hasLetters(p.Values) {
+	s := field + " " + verb + " " + QuotedList(p.Values, conj)
+	if !HasLetters(p.Values) {
 		return s
 	}
-	if p.CaseSensitive && caseMatters(p.Kind) {
+	if p.CaseSensitive && CaseMatters(p.Kind) {
 		s += " (case-sensitive)"
-	} else if !p.CaseSensitive && caseMatters(p.Kind) && p.Kind != rule.OpHas && p.Kind != rule.OpHasAny && p.Kind != rule.OpHasAll && p.Kind != rule.OpContains {
+	} else if !p.CaseSensitive && CaseMatters(p.Kind) && p.Kind != rule.OpHas && p.Kind != rule.OpHasAny && p.Kind != rule.OpHasAll && p.Kind != rule.OpContains {
 		s += " (ignoring case)"
 	}
 	return s
 }
 
-func caseMatters(kind string) bool {
+func CaseMatters(kind string) bool {
 	switch kind {
 	case rule.OpEq, rule.OpNe, rule.OpIn, rule.OpContains, rule.OpStartsWith, rule.OpEndsWith, rule.OpHas, rule.OpHasAny, rule.OpHasAll:
 		return true
@@ -97,45 +101,45 @@ func caseMatters(kind string) bool {
 	return false
 }
 
-func neg(n bool, pos, negated string) string {
+func Neg(n bool, pos, negated string) string {
 	if n {
 		return negated
 	}
 	return pos
 }
 
-// quotedList quotes values and joins them as in a sentence, eliding after a
+// QuotedList quotes values and joins them as in a sentence, eliding after a
 // few: `"a", "b" or "c"`, `"a", "b", "c", "d" or 3 more`.
-func quotedList(vs []string, conj string) string {
-	q := make([]string, 0, min(len(vs), maxSentenceValues))
+func QuotedList(vs []string, conj string) string {
+	q := make([]string, 0, min(len(vs), MaxSentenceValues))
 	for i, v := range vs {
-		if i == maxSentenceValues {
+		if i == MaxSentenceValues {
 			break
 		}
-		if isNumber(v) || strings.HasPrefix(v, "(query") {
+		if IsNumber(v) || strings.HasPrefix(v, "(query") {
 			q = append(q, v)
 			continue
 		}
 		// as written: the reader sees C:\Windows, not an escaped C:\\Windows
 		q = append(q, `"`+v+`"`)
 	}
-	if len(vs) > maxSentenceValues {
-		q = append(q, strconv.Itoa(len(vs)-maxSentenceValues)+" more")
+	if len(vs) > MaxSentenceValues {
+		q = append(q, strconv.Itoa(len(vs)-MaxSentenceValues)+" more")
 	}
-	return joinWords(q, conj)
+	return JoinWords(q, conj)
 }
 
-// fieldList joins field names for a sentence, eliding after many.
-func fieldList(fs []string) string {
+// FieldList joins field names for a sentence, eliding after many.
+func FieldList(fs []string) string {
 	const most = 8
 	if len(fs) > most {
 		return strings.Join(fs[:most], ", ") + " and " + strconv.Itoa(len(fs)-most) + " more"
 	}
-	return joinWords(fs, "and")
+	return JoinWords(fs, "and")
 }
 
-// isNumber tells whether v is a plain number (written without quotes).
-func isNumber(v string) bool {
+// IsNumber tells whether v is a plain number (written without quotes).
+func IsNumber(v string) bool {
 	if v == "" {
 		return false
 	}
@@ -143,8 +147,8 @@ func isNumber(v string) bool {
 	return err == nil
 }
 
-// hasLetters tells whether any value has a letter, so that case matters.
-func hasLetters(vs []string) bool {
+// HasLetters tells whether any value has a letter, so that case matters.
+func HasLetters(vs []string) bool {
 	for _, v := range vs {
 		for _, c := range v {
 			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c > 127 {
@@ -153,4 +157,15 @@ func hasLetters(vs []string) bool {
 		}
 	}
 	return false
+}
+
+// JoinWords joins words as in a sentence: "a", "a or b", "a, b or c".
+func JoinWords(ws []string, conj string) string {
+	switch len(ws) {
+	case 0:
+		return ""
+	case 1:
+		return ws[0]
+	}
+	return strings.Join(ws[:len(ws)-1], ", ") + " " + conj + " " + ws[len(ws)-1]
 }

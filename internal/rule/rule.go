@@ -167,7 +167,12 @@ type Predicate struct {
 	CaseSensitive bool     `json:"case_sensitive"`
 	Negated       bool     `json:"negated"`
 	All           bool     `json:"all"` // every value is required (Sigma |all, KQL has_all)
-	Text          string   `json:"text"`
+	// Wildcards: the values are patterns in which * (any run of characters)
+	// and ? (one character) are wildcards and \* a literal star (Sigma's
+	// plain values, EQL's :, kuery, SPL's search); false: every character of
+	// a value is literal (KQL, EQL's ==).
+	Wildcards bool   `json:"wildcards"`
+	Text      string `json:"text"`
 }
 
 // Indicator is a distinct positive (field, kind) the rule matches, with its values.
@@ -177,6 +182,7 @@ type Indicator struct {
 	CaseSensitive bool          `json:"case_sensitive"`
 	Negated       bool          `json:"negated"`
 	All           bool          `json:"all"`
+	Wildcards     bool          `json:"wildcards"` // the values are patterns (see Predicate.Wildcards)
 	Values        []string      `json:"values"`
 	Corpus        []CorpusCount `json:"corpus"`
 }

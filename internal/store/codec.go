@@ -96,7 +96,7 @@ func encodeRule(b []byte, r *rule.Rule) []byte {
 	for _, in := range r.Indicators {
 		e.str(in.Field)
 		e.str(in.Kind)
-		e.flags(in.CaseSensitive, in.Negated, in.All)
+		e.flags(in.CaseSensitive, in.Negated, in.All, in.Wildcards)
 		e.strs(in.Values)
 		e.len(len(in.Corpus))
 		for _, c := range in.Corpus {
@@ -199,7 +199,7 @@ func (e *encoder) stages(ss []rule.Stage) {
 			e.str(p.Field)
 			e.str(p.Kind)
 			e.strs(p.Values)
-			e.flags(p.CaseSensitive, p.Negated, p.All)
+			e.flags(p.CaseSensitive, p.Negated, p.All, p.Wildcards)
 			e.str(p.Text)
 		}
 		e.stages(s.Stages)
@@ -310,7 +310,7 @@ func decodeRule(s string) (*rule.Rule, error) {
 			in.Field = d.str()
 			in.Kind = d.str()
 			f := d.byte()
-			in.CaseSensitive, in.Negated, in.All = f&1 != 0, f&2 != 0, f&4 != 0
+			in.CaseSensitive, in.Negated, in.All, in.Wildcards = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
 			in.Values = d.strs()
 			if n := d.len(3); n > 0 {
 				in.Corpus = make([]rule.CorpusCount, n)
@@ -530,7 +530,7 @@ func (d *decoder) stages(depth int) []rule.Stage {
 				p.Kind = d.str()
 				p.Values = d.strs()
 				f := d.byte()
-				p.CaseSensitive, p.Negated, p.All = f&1 != 0, f&2 != 0, f&4 != 0
+				p.CaseSensitive, p.Negated, p.All, p.Wildcards = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
 				p.Text = d.str()
 			}
 		}

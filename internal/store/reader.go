@@ -5,10 +5,9 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
-	"strings"
 	"sync"
 
-	"github.com/ruledex/ruledex/internal/source"
+	"github.com/ruledex/ruledex/internal/lang"
 )
 
 // readerVersion fingerprints the code that turns files into rules: the
@@ -18,7 +17,9 @@ import (
 // what an older one made of it.
 var readerVersion = sync.OnceValue(func() string {
 	h := sha256.New()
-	io.WriteString(h, strings.Join(source.Names(), ","))
+	for _, f := range lang.Formats() {
+		io.WriteString(h, f.Name+",")
+	}
 	if exe, err := os.Executable(); err == nil {
 		if f, err := os.Open(exe); err == nil {
 			io.Copy(h, f)

@@ -32,9 +32,6 @@ func TestHighlight(t *testing.T) {
 		{"sigma list and comment", "sigma", "tags:\n    - attack.t1105 # c\nlevel: high\n", []string{`<span class="p">-</span>`, `<span class="c"># c</span>`, `<span class="s">high</span>`}},
 		{"sigma block scalar", "sigma", "description: |\n    a: b\n    c\nlevel: 1\n", []string{`<span class="p">|</span>`, `<span class="n">1</span>`}},
 		{"generic", "text", "index=x | stats count by host # hi", []string{`<span class="p">|</span>`, `<span class="c"># hi</span>`}},
-		{"spl", "spl", "index=x | stats count by host | where count > 5 ```c```", []string{`<span class="k">stats</span>`, `<span class="k">by</span>`, `<span class="k">where</span>`, `<span class="c">` + "```c```" + `</span>`}},
-		{"eql", "eql", "process where process.name == \"x.exe\" and not y", []string{`<span class="k">process</span>`, `<span class="k">where</span>`, `<span class="o">and</span>`}},
-		{"yaral", "yaral", "rule x {\n events:\n $e.metadata.event_type = \"LOGIN\"\n condition:\n $e\n}", []string{`<span class="k">rule</span>`, `<span class="k">events</span>`, `<span class="m">$e</span>`, `<span class="s">&#34;LOGIN&#34;</span>`}},
 		{"escape", "kql", `T | where x == "<script>"`, []string{`&lt;script&gt;`}},
 	}
 	for _, tt := range tests {
@@ -161,7 +158,7 @@ func FuzzRulePage(f *testing.F) {
 		r.Stages[0].Predicates = []rule.Predicate{{Field: field, Kind: "eq", Values: []string{value}}}
 		r.References = []string{value, field}
 		r.Source.URL = value
-		s, err := New(NewMemory([]*rule.Rule{r}))
+		s, err := New(catalogOf(t, []*rule.Rule{r}))
 		if err != nil {
 			t.Fatal(err)
 		}

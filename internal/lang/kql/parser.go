@@ -1761,3 +1761,16 @@ func (p *parser) parseScan(op *Operator) {
 	p.expect(")")
 	op.Clauses = append(op.Clauses, p.clause("with steps", steps, true))
 }
+
+// IsWordOperator tells whether w (as written, any case) is one of KQL's
+// word operators of comparison rank (has, contains_cs, in~, !startswith,
+// matches regex's words...) or a logical one (and, or, not).
+func IsWordOperator(w string) bool {
+	w = strings.ToLower(w)
+	switch w {
+	case "and", "or", "not", "matches", "regex":
+		return true
+	}
+	w = strings.TrimPrefix(w, "!")
+	return stringOps[w] || stringOps[strings.TrimSuffix(w, "~")] || listOps[w]
+}

@@ -138,3 +138,10 @@ func (l *condLexer) next() lexeme {
 	}
 	return lexeme{tok: IDENT, pos: start, end: l.off, text: text}
 }
+
+// IsConditionKeyword tells whether w (any case) is a keyword of the
+// condition language (and, or, not, of, all, any, them, near).
+func IsConditionKeyword(w string) bool {
+	_, ok := keywords[strings.ToLower(w)]
+	return ok
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/lang/yamlbound"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -117,9 +118,9 @@ func (r *docReader) load(c chunk) {
 		return
 	}
 	start := r.src.pos(d.StartLine, 1)
-	if n := estimateNodes(c.text); n > MaxNodes {
+	if yamlbound.NodesAt(c.text, MaxNodes) >= 0 {
 		d.Kind, d.TooLarge = DocInvalid, true
-		r.add(start, SevError, fmt.Sprintf("document too large: it may hold up to %d YAML nodes, more than the limit of %d; not read", n, MaxNodes))
+		r.add(start, SevError, fmt.Sprintf("document too large: it may hold more than %d YAML nodes (the limit); not read", MaxNodes))
 		r.titleFromText()
 		return
 	}
@@ -142,7 +143,7 @@ func (r *docReader) load(c chunk) {
 		r.titleFromText()
 		return
 	}
-	if count, depth, over := countNodes(root, MaxNodes, MaxYAMLDepth); over {
+	if count, depth, over := yamlbound.Count(root, MaxNodes, MaxYAMLDepth); over {
 		d.TooLarge = true
 		if depth > MaxYAMLDepth {
 			r.add(start, SevError, fmt.Sprintf("document nested deeper than %d levels; only its metadata is read", MaxYAMLDepth))
@@ -271,7 +272,7 @@ var topKeys = map[string]bool{
 func (r *docReader) interpret() {
 	d := r.d
 	root := d.Merged
-	if count, _, over := countNodes(root, MaxNodes, MaxYAMLDepth); over && !d.TooLarge {
+	if count, _, over := yamlbound.Count(root, MaxNodes, MaxYAMLDepth); over && !d.TooLarge {
 		d.TooLarge = true
 		r.add(r.src.pos(d.StartLine, 1), SevError, fmt.Sprintf("document has more than %d YAML nodes with its merged global parts (%d seen); only its metadata is read", MaxNodes, count-1))
 	}

@@ -3,11 +3,10 @@ package sigma
 import (
 	"bytes"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ruledex/ruledex/internal/lang/yamlbound"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -101,38 +100,6 @@ func blankYAML(text []byte) bool {
 	return true
 }
 
-// estimateNodes returns an upper bound of a third of the number of YAML
-// nodes that text can make: every node but a document's root needs a
-// sequence entry ("- "), a mapping value indicator (": "), a flow
-// indicator, an explicit key ("? ") or an alias ("*"), and each of these
-// makes at most three nodes. It lets a document too large for MaxNodes be
-// refused before the YAML parser allocates its tree.
-func estimateNodes(text []byte) int {
-	n := 1
-	for i, c := range text {
-		switch c {
-		case '[', '{', ',', '*':
-			n++
-		case '-', ':', '?':
-			if i+1 == len(text) {
-				n++
-				continue
-			}
-			switch text[i+1] {
-			case ' ', '\t', '\n', '\r', ',', ']', '}':
-				n++
-			default:
-				if c == ':' && i > 0 && (text[i-1] == '"' || text[i-1] == '\'') {
-					n++
-				}
-			}
-		}
-	}
-	return n
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseYAML reads one document. It returns its root node (nil for an empty
 // document) with lines made relative to the file by adding lineDelta.
 func parseYAML(text []byte, lineDelta int) (root *yaml.Node, errs []*Error) {
@@ -150,13 +117,7 @@ func parseYAML(text []byte, lineDelta int) (root *yaml.Node, errs []*Error) {
 			if msg == "" || strings.HasPrefix(msg, "yaml: unmarshal errors:") {
 				continue
 			}
-			line := 1
-			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-				line, _ = strconv.Atoi(m[1])
-				msg = m[2]
-			} else {
-				msg = strings.TrimPrefix(msg, "yaml: ")
-			}
+			line, msg := yamlbound.ErrorLine(msg)
 			errs = append(errs, &Error{Pos: Position{Offset: -1, Line: line + lineDelta, Col: 1}, Severity: SevError, Msg: "YAML: " + msg})
 		}
 		return nil, errs
@@ -181,38 +142,6 @@ func shiftLines(n *yaml.Node, delta int) {
 		n.Line += delta
 		stack = append(stack, n.Content...)
 	}
-}
-
-// countNodes counts the nodes of the tree at n with aliases expanded, and
-// its depth, stopping as soon as either passes its limit. Its work is
-// bounded by the limits, whatever the input.
-func countNodes(n *yaml.Node, maxNodes, maxDepth int) (count, depth int, over bool) {
-	type item struct {
-		n *yaml.Node
-		d int
-	}
-	stack := []item{{n, 1}}
-	for len(stack) > 0 {
-		it := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		count++
-		if it.d > depth {
-			depth = it.d
-		}
-		if count > maxNodes || depth > maxDepth {
-			return count, depth, true
-		}
-		if it.n.Kind == yaml.AliasNode {
-			if it.n.Alias != nil {
-				stack = append(stack, item{it.n.Alias, it.d})
-			}
-			continue
-		}
-		for _, c := range it.n.Content {
-			stack = append(stack, item{c, it.d + 1})
-		}
-	}
-	return count, depth, false
 }
 
 // source is a file's text with its line starts, for positions and snippets.

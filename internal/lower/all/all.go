@@ -1,0 +1,9 @@
+// Package all registers every language ruledex reads: importing it (as
+// package ingest does) fills the registry of package lang. It is the one
+// place that lists the languages.
+package all
+
+import (
+	_ "github.com/ruledex/ruledex/internal/lower/kql"   // KQL: Sentinel and Defender XDR
+	_ "github.com/ruledex/ruledex/internal/lower/sigma" // Sigma
+)
