@@ -96,12 +96,13 @@ type Field struct {
 // (summariesonly=`summariesonly_config`); a macro written alone is a *Macro
 // node instead.
 type Value struct {
-	Loc      diag.Span
-	Raw      string
-	Text     string
-	Quoted   bool
-	Wildcard bool
-	Macros   []*Macro
+	Loc       diag.Span
+	Raw       string
+	Text      string
+	Quoted    bool
+	Wildcard  bool
+	Directive string // "CASE" or "TERM" for host=CASE(LOCALHOST): Text is what is inside
+	Macros    []*Macro
 }
 
 // Macro is a search macro call: `name` or `name(arg, "arg 2")`. Name is

@@ -41,6 +41,9 @@ func (d *dumper) value(v *Value) {
 	if v.Quoted {
 		d.w("q")
 	}
+	if v.Directive != "" {
+		d.w(v.Directive)
+	}
 	d.w("«", v.Text, "»")
 	if v.Wildcard {
 		d.w("*")

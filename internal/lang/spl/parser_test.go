@@ -203,6 +203,8 @@ func TestGolden(t *testing.T) {
 			"(pipe (tstats opts=[(macro security_content_summariesonly)] aggs=[count] from=datamodel=«Endpoint.Processes» where=(= Processes.process_name q«cmd.exe») by=[Processes.dest]) (macro drop_dm_object_name \"Processes\") (where (> count 5)))"},
 		{"CASE() and TERM()", `CASE(Admin) TERM(10.0.0.1)`,
 			"(pipe (search (and (CASE «Admin») (TERM «10.0.0.1»))))"},
+		{"CASE() as a value", `host=CASE(LOCALHOST) msg=CASE(%ASA-1*)`,
+			"(pipe (search (and (= host CASE«LOCALHOST») (= msg CASE«%ASA-1*»*))))"},
 		{"where: lower-case and/or are operators, AND before OR", `x | where a=1 or b=2 and c=3`,
 			"(pipe (search (term «x»)) (where (OR (= a 1) (AND (= b 2) (= c 3)))))"},
 		{"search: lower-case and/or are terms", `a or b and c`,

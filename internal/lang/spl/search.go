@@ -129,7 +129,7 @@ func (p *parser) parseSearchPrimary(stopBy bool) SearchExpr {
 			return p.parseMacro()
 		}
 	case Word:
-		if n := p.at(p.i + 1); n.Kind == LParen && !n.Space && (strings.EqualFold(t.Text, "TERM") || strings.EqualFold(t.Text, "CASE")) {
+		if p.isDirective() {
 			return p.parseDirective()
 		}
 	}
@@ -156,6 +156,10 @@ func (p *parser) parseSearchPrimary(stopBy bool) SearchExpr {
 		if p.atEnd() || v.Kind == RParen || v.Kind == LParen || v.Kind == LBrack ||
 			v.Space && (p.isUpper("AND") || p.isUpper("OR") || p.isUpper("NOT")) {
 			c.Value = &Value{Loc: diag.Span{Start: n.Span.End, End: n.Span.End}}
+		} else if p.isDirective() {
+			d := p.parseDirective().(*SearchDirective)
+			c.Value = d.Value
+			c.Value.Loc, c.Value.Raw, c.Value.Directive = d.Loc, p.src[d.Loc.Start:d.Loc.End], d.Name
 		} else {
 			c.Value = p.parseValue(false, false)
 		}
@@ -190,7 +194,15 @@ func (p *parser) parseSearchPrimary(stopBy bool) SearchExpr {
 	return &SearchTerm{Loc: p.span(from), Value: p.valueOf(a, b)}
 }
 
-// parseDirective reads TERM(x) or CASE(x).
+// isDirective tells whether TERM( or CASE( is at the current token.
+func (p *parser) isDirective() bool {
+	t, n := p.tok(), p.at(p.i+1)
+	return t.Kind == Word && n.Kind == LParen && !n.Space && (strings.EqualFold(t.Text, "TERM") || strings.EqualFold(t.Text, "CASE"))
+}
+
+// parseDirective reads TERM(x) or CASE(x), a term or the value of a
+// comparison (host=CASE(LOCALHOST)).
+// https://docs.splunk.com/Documentation/Splunk/latest/Search/UseCASEandTERMtomatchphrases
 // https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Search
 // (search modifiers: CASE() makes the match case-sensitive, TERM() matches
 // the whole term, minor breakers included)
