@@ -161,16 +161,6 @@ func (p *parser) skipJunk(end Kind) diag.Span {
 	}
 }
 
-// danglingOp reports an AND or OR with nothing after it (`a or ` at the end
-// of the query, `(a and )`) at the keyword, where Kibana's grammar stops
-// (it backtracks from the keyword), and returns the keyword's span.
-func (p *parser) danglingOp(op Token) diag.Span {
-	if k := p.tok().Kind; k == EOF || k == RParen || k == RBrace {
-		p.errorf(op.Span, "%s with nothing after it", strings.ToUpper(op.Text))
-	}
-	return op.Span
-}
-
 // parseOr reads `and (or and)*` up to the token end (EOF, RParen or RBrace).
 // The operands and keyword spans of a chain gather on the parser's stacks
 // and are copied out once, at their number.
@@ -182,7 +172,7 @@ func (p *parser) parseOr(end Kind) Expr {
 	e0, s0 := len(p.exprs), len(p.spans)
 	p.exprs = append(p.exprs, x)
 	for p.tok().Kind == Or {
-		p.spans = append(p.spans, p.danglingOp(p.next()))
+		p.spans = append(p.spans, p.next().Span)
 		x := p.parseAnd(end)
 		p.exprs = append(p.exprs, x)
 	}
@@ -206,7 +196,7 @@ func (p *parser) parseAnd(end Kind) Expr {
 		t := p.tok()
 		switch {
 		case t.Kind == And:
-			p.spans = append(p.spans, p.danglingOp(p.next()))
+			p.spans = append(p.spans, p.next().Span)
 			x := p.parseNot(end)
 			p.exprs = append(p.exprs, x)
 			continue
@@ -394,7 +384,7 @@ func (p *parser) parseValueOr() ValueExpr {
 	v0, s0 := len(p.values), len(p.spans)
 	p.values = append(p.values, x)
 	for p.tok().Kind == Or {
-		p.spans = append(p.spans, p.danglingOp(p.next()))
+		p.spans = append(p.spans, p.next().Span)
 		x := p.parseValueAnd()
 		p.values = append(p.values, x)
 	}
@@ -417,7 +407,7 @@ func (p *parser) parseValueAnd() ValueExpr {
 		t := p.tok()
 		switch t.Kind {
 		case And:
-			p.spans = append(p.spans, p.danglingOp(p.next()))
+			p.spans = append(p.spans, p.next().Span)
 			x := p.parseValueNot()
 			p.values = append(p.values, x)
 			continue

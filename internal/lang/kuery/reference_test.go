@@ -235,6 +235,9 @@ func TestReferenceMutants(t *testing.T) {
 	if pct(rejBoth, rej) < 95 {
 		t.Errorf("rejects %.2f%% of the mutants Kibana rejects, want at least 95%%", pct(rejBoth, rej))
 	}
+	if pct(samePlace, rejBoth) < 95 {
+		t.Errorf("the first error at Kibana's place for %.2f%% of the mutants both reject, want at least 95%%", pct(samePlace, rejBoth))
+	}
 }
 
 // kibanaWildcard is the marker Kibana's wildcard node puts for each `*`.
