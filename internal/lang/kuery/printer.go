@@ -9,8 +9,8 @@ import (
 
 // Print prints n as KQL that parses back to an equal tree (Equal): the
 // keywords in lower case with single spaces around them, groups kept, and
-// every literal as written (Raw). A bad node prints as its source text is
-// unknown here, so as nothing: only error-free trees print back.
+// every literal as written (Raw). A bad node prints as nothing (its text is
+// not in the tree): only error-free trees print back.
 func Print(n Node) string {
 	var b strings.Builder
 	printNode(&b, n)
