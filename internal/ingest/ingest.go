@@ -1,7 +1,10 @@
 // Package ingest reads rule files and folders into rules: it walks a tree,
-// reads every file with its format (package source), lowers every rule with
-// its language (package lower), in parallel, and gives every rule an id that
-// is unique in the set.
+// reads each file's bytes once and normalises them (text.go: encodings,
+// line ends, binary and size limits), lets the registered formats tell the
+// file and read it (package lang's registry, filled by internal/lower/all),
+// lowers every rule with its language, in parallel, and gives every rule an
+// id that is unique in the set. The flow is one way: ingest → lang → lower
+// → catalog.
 package ingest
 
 import (
