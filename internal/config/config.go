@@ -183,7 +183,19 @@ func Parse(path string, data []byte) (*Config, error) {
 						fail(item, "source %s needs a path or a git address", s.Name)
 						continue
 					}
+					// The name makes the folder: it must stay one folder
+					// under sources/ (no "..", no separator, not absolute).
+					if !filepath.IsLocal(s.Name) || strings.ContainsAny(s.Name, `/\`) {
+						fail(item, "source name %q cannot name a folder under sources/; give it a path", s.Name)
+						continue
+					}
 					s.Path = filepath.Join("sources", s.Name)
+				}
+				if s.Git != "" {
+					if err := checkGitAddress(s.Git); err != nil {
+						fail(item, "source %s: %v", s.Name, err)
+						continue
+					}
 				}
 				if strings.HasPrefix(s.Ref, "-") || strings.HasPrefix(s.Git, "-") {
 					fail(item, "source %s: git address and ref may not start with '-'", s.Name)
@@ -203,4 +215,27 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	return cfg, errs.Err()
+}
+
+// gitTransports are the transports sync lets git use: an address naming
+// another (ext::, fd::, a git-remote-<helper> on PATH) could run any
+// program (https://git-scm.com/docs/git#Documentation/git.txt-codeprotocolallowcode).
+var gitTransports = []string{"https", "http", "ssh", "git", "file"}
+
+// checkGitAddress tells whether addr names a transport sync allows: a URL
+// of one of gitTransports, scp-like user@host:path (ssh), or a local path.
+func checkGitAddress(addr string) error {
+	if i := strings.Index(addr, "::"); i >= 0 && !strings.Contains(addr[:i], "/") {
+		return fmt.Errorf("git address %q names the transport %q; only %s are allowed", addr, addr[:i], strings.Join(gitTransports, ", "))
+	}
+	if i := strings.Index(addr, "://"); i >= 0 {
+		scheme := strings.ToLower(addr[:i])
+		for _, t := range gitTransports {
+			if scheme == t || scheme == "git+ssh" || scheme == "ssh+git" {
+				return nil
+			}
+		}
+		return fmt.Errorf("git address %q uses the transport %q; only %s are allowed", addr, scheme, strings.Join(gitTransports, ", "))
+	}
+	return nil // user@host:path (ssh) or a local path (file)
 }

@@ -3,12 +3,14 @@ package config
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // SyncResult tells what Sync did to one source.
@@ -77,15 +79,29 @@ func syncOne(ctx context.Context, s Source, log io.Writer) (res SyncResult) {
 			return res
 		}
 		fmt.Fprintf(log, "%s: cloning %s\n", s.Name, s.Git)
-		if _, err := git(ctx, "", "clone", "--quiet", "--", s.Git, s.Path); err != nil {
+		// Clone into a folder beside the target and rename it when whole: a
+		// clone cut short (a hung remote, Ctrl-C) leaves no half checkout
+		// that would make every later sync fail.
+		tmp, err := os.MkdirTemp(filepath.Dir(s.Path), "."+filepath.Base(s.Path)+".clone-")
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		defer os.RemoveAll(tmp)
+		if _, err := git(ctx, "", "clone", "--quiet", "--", s.Git, tmp); err != nil {
 			res.Err = err
 			return res
 		}
 		if s.Ref != "" {
-			if _, err := git(ctx, s.Path, "checkout", "--quiet", s.Ref, "--"); err != nil {
+			if _, err := git(ctx, tmp, "checkout", "--quiet", s.Ref, "--"); err != nil {
 				res.Err = err
 				return res
 			}
+		}
+		os.Remove(s.Path) // an empty folder in the way
+		if err := os.Rename(tmp, s.Path); err != nil {
+			res.Err = err
+			return res
 		}
 		res.Action = "cloned"
 		res.Head, res.Err = git(ctx, s.Path, "rev-parse", "HEAD")
@@ -132,15 +148,45 @@ func syncOne(ctx context.Context, s Source, log io.Writer) (res SyncResult) {
 	return res
 }
 
-// git runs git with args in dir and returns its output, trimmed.
+// Bounds on one git command. A remote that accepts the connection and
+// never answers must not hold sync for ever: git gives up when the transfer
+// stays under lowSpeedLimit bytes a second for lowSpeedTime seconds (http),
+// and every command has gitTimeout in all.
+var (
+	gitTimeout    = 30 * time.Minute
+	lowSpeedLimit = "1000"
+	lowSpeedTime  = "60"
+)
+
+// git runs git with args in dir and returns its output, trimmed. It runs in
+// its own process group, killed whole (the remote helpers git starts
+// included) when ctx ends or the command outlives gitTimeout; only the
+// transports of gitTransports are allowed.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
+	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
+	defer cancel()
+	full := append([]string{
+		"-c", "protocol.allow=never",
+		"-c", "protocol.https.allow=always", "-c", "protocol.http.allow=always", "-c", "protocol.ssh.allow=always",
+		"-c", "protocol.git.allow=always", "-c", "protocol.file.allow=always",
+		"-c", "http.lowSpeedLimit=" + lowSpeedLimit, "-c", "http.lowSpeedTime=" + lowSpeedTime,
+	}, args...)
+	cmd := exec.CommandContext(ctx, "git", full...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_SSH_COMMAND=ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4")
+	setProcessGroup(cmd)
+	cmd.Cancel = func() error { return killProcessGroup(cmd) }
+	cmd.WaitDelay = 5 * time.Second
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(errb.String())
+		if ctx.Err() != nil {
+			msg = "stopped: " + context.Cause(ctx).Error()
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				msg = fmt.Sprintf("no end after %s; stopped", gitTimeout)
+			}
+		}
 		if msg == "" {
 			msg = err.Error()
 		}
