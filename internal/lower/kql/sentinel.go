@@ -39,6 +39,7 @@ func matchSentinel(f *lang.File) bool {
 // Sentinel rule: a `query:` key and no Sigma `detection:`, or a custom
 // detection (`kind: CustomDetection`, or a queryCondition with queryText).
 func looksLikeSentinelYAML(data []byte) bool {
+	whole := data
 	var query, detection, custom, queryText bool
 	for len(data) > 0 {
 		line := data
@@ -59,7 +60,7 @@ func looksLikeSentinelYAML(data []byte) bool {
 		if colon <= 0 {
 			continue
 		}
-		switch string(bytes.Trim(line[:colon], `"'`)) {
+		switch string(bytes.Trim(bytes.TrimSpace(line[:colon]), `"'`)) { // `query :` is the key query too
 		case "query":
 			query = true
 		case "detection":
@@ -70,8 +71,18 @@ func looksLikeSentinelYAML(data []byte) bool {
 			}
 		}
 	}
+	if !query && !detection && !custom && !queryText {
+		// A document in flow style ({name: x, query: "T | take 1"}) has its keys
+		// after { or , rather than at a line's start.
+		query = flowKeyRE.Match(whole) && !flowDetectionRE.Match(whole)
+	}
 	return (query && !detection) || custom || (queryText && !detection)
 }
+
+var (
+	flowKeyRE       = regexp.MustCompile(`(?m)^\s*\{[^#]*?(?:^|[{,])\s*["']?query["']?\s*:`)
+	flowDetectionRE = regexp.MustCompile(`[{,]\s*["']?detection["']?\s*:`)
+)
 
 func readSentinel(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
 	var doc yaml.Node

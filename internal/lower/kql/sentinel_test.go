@@ -251,3 +251,26 @@ func BenchmarkSentinel(b *testing.B) {
 		readSentinel(&lang.File{Path: "x.yaml", Data: data})
 	}
 }
+
+// TestSentinelKeyShapes: a space before the colon and flow-style documents
+// are Sentinel rules too (they were skipped as no rule format).
+func TestSentinelKeyShapes(t *testing.T) {
+	for name, src := range map[string]string{
+		"space before colon":  "name : Spaced\nquery : |\n  SigninLogs\n  | take 1\n",
+		"flow style":          "{name: Flowing, query: \"SigninLogs | take 1\"}\n",
+		"flow style on lines": "{\n  \"name\": \"Flowing\",\n  \"query\": \"SigninLogs | take 1\"\n}\n",
+	} {
+		f := &lang.File{Path: "r.yaml", Data: []byte(src)}
+		if !matchSentinel(f) {
+			t.Errorf("%s: not told to be a Sentinel rule", name)
+			continue
+		}
+		items, _ := readSentinel(f)
+		if len(items) != 1 || items[0].Rule.Query != "SigninLogs\n| take 1" && items[0].Rule.Query != "SigninLogs | take 1" {
+			t.Errorf("%s: %+v", name, items)
+		}
+	}
+	if matchSentinel(&lang.File{Path: "r.yaml", Data: []byte("{title: x, detection: {sel: {a: b}, condition: sel}, query: q}\n")}) {
+		t.Error("a flow-style Sigma rule told to be Sentinel")
+	}
+}
