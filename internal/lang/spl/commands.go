@@ -294,6 +294,10 @@ func (p *parser) parseStats() Command {
 			c.ByAt = t.Span
 			p.next()
 			inBy = true
+		case (p.isWord("from") && c.From != nil || p.isWord("where") && c.Where != nil || p.isWord("over") && c.Over != nil) &&
+			(name == "tstats" || name == "mstats" || name == "chart") && !inBy:
+			p.errorf(t.Span, "%s written twice", strings.ToLower(t.Text))
+			p.next()
 		case p.isWord("from") && (name == "tstats" || name == "mstats") && c.From == nil && !inBy:
 			c.FromAt = t.Span
 			p.next()
@@ -302,6 +306,9 @@ func (p *parser) parseStats() Command {
 			} else {
 				a := p.i
 				v := p.parseValue(true, false)
+				if v.Raw == "" {
+					p.errorf(t.Span, "missing data model after from")
+				}
 				c.From = &Option{Loc: p.span(a), Value: v}
 			}
 		case p.isWord("where") && (name == "tstats" || name == "mstats") && c.Where == nil && !inBy:
@@ -319,7 +326,12 @@ func (p *parser) parseStats() Command {
 		case p.isWord("over") && name == "chart" && c.Over == nil && !inBy:
 			c.OverAt = t.Span
 			p.next()
-			c.Over = p.parseField()
+			if p.atEnd() || !p.fieldStart() {
+				p.errorf(t.Span, "missing field after over")
+				c.Over = p.fieldOf(p.i, p.i)
+			} else {
+				c.Over = p.parseField()
+			}
 		case inBy:
 			if !p.fieldStart() {
 				p.errorf(t.Span, "unexpected %s in by clause", describe(t))
@@ -625,13 +637,19 @@ func (p *parser) parseSort() Command {
 func (p *parser) parseHead() Command {
 	from := p.i
 	c := &HeadCommand{Name: p.ident()}
-	if t := p.tok(); t.Kind == Word && isNumber(t.Text) && !p.atEnd() {
-		c.Count = p.parseValue(true, false)
-	}
-	c.Options = p.parseOptions()
-	if !p.atEnd() && c.Count == nil {
-		c.Expr = p.parseExpr()
-		c.Options = append(c.Options, p.parseOptions()...)
+loop:
+	for !p.atEnd() {
+		t := p.tok()
+		switch {
+		case p.isOption():
+			c.Options = append(c.Options, p.parseOption())
+		case c.Count != nil || c.Expr != nil:
+			break loop
+		case t.Kind == Word && isNumber(t.Text) && p.at(p.i+1).Space:
+			c.Count = p.parseValue(true, false)
+		default:
+			c.Expr = p.parseExpr()
+		}
 	}
 	c.Loc = p.span(from)
 	return c
