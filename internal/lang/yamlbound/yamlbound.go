@@ -18,35 +18,132 @@ import (
 // NodesAt returns the offset in text at which the YAML nodes it can make
 // may pass max, or -1 when they cannot. Every node but a document's root
 // needs a sequence entry ("- "), a mapping value indicator (": ", or ':'
-// right after a quoted key), a flow indicator, an explicit key ("? ") or
-// an alias ("*"), and each of these makes at most three nodes; so the
-// count is an upper bound of a third of the nodes, linear in the text.
+// right after a quoted key), an explicit key ("? "), a flow collection's
+// start or separator, or an alias, and each of these makes at most three
+// nodes; so the count is an upper bound of a third of the nodes, linear in
+// the text. What is inside a scalar makes no node and is not counted: the
+// lines of a block scalar (| or >), quoted strings, comments, and the
+// commas, brackets and stars of a plain scalar outside flow collections (a
+// query with 50,000 commas is one node).
 func NodesAt(text []byte, max int) int {
 	n := 1
-	for i, c := range text {
-		switch c {
-		case '[', '{', ',', '*':
-			n++
-		case '-', ':', '?':
-			if i+1 == len(text) {
-				n++
-				break
+	flow := 0         // depth of flow collections
+	quote := byte(0)  // the quote of the string we are in, 0 when none
+	blockIndent := -1 // indentation of the line that opened a block scalar
+	valueStart := true
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if i == 0 || text[i-1] == '\n' {
+			// A line's start: inside a block scalar while more indented.
+			indent := 0
+			for i+indent < len(text) && text[i+indent] == ' ' {
+				indent++
 			}
-			switch text[i+1] {
-			case ' ', '\t', '\n', '\r', ',', ']', '}':
-				n++
-			default:
-				if c == ':' && i > 0 && (text[i-1] == '"' || text[i-1] == '\'') {
-					n++
+			if blockIndent >= 0 && quote == 0 {
+				end := i + indent
+				if end >= len(text) || text[end] == '\n' || indent > blockIndent {
+					for i < len(text) && text[i] != '\n' {
+						i++
+					}
+					continue
 				}
+				blockIndent = -1
+			}
+			if flow == 0 && quote == 0 {
+				valueStart = true
 			}
 		}
+		if quote != 0 {
+			switch {
+			case quote == '"' && c == '\\':
+				i++
+			case c == quote && quote == '\'' && i+1 < len(text) && text[i+1] == '\'':
+				i++
+			case c == quote:
+				quote = 0
+			}
+			continue
+		}
+		count := false
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '#':
+			if i == 0 || text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n' {
+				for i+1 < len(text) && text[i+1] != '\n' {
+					i++
+				}
+				continue
+			}
+		case '"', '\'':
+			if valueStart || flow > 0 {
+				quote = c
+				valueStart = false
+				continue
+			}
+		case '[', '{':
+			if valueStart || flow > 0 {
+				flow++
+				count = true
+				valueStart = true
+			}
+		case ']', '}':
+			if flow > 0 {
+				flow--
+			}
+		case ',':
+			if flow > 0 {
+				count = true
+				valueStart = true
+			}
+		case '*', '&':
+			if valueStart {
+				count = c == '*'
+				for i+1 < len(text) && !isSpace(text[i+1]) && text[i+1] != ',' && text[i+1] != ']' && text[i+1] != '}' {
+					i++
+				}
+				continue // an anchor or alias name; the node comes after an anchor
+			}
+		case '|', '>':
+			if valueStart && flow == 0 {
+				// A block scalar: its lines are more indented than this one's.
+				ls := i
+				for ls > 0 && text[ls-1] != '\n' {
+					ls--
+				}
+				blockIndent = 0
+				for ls+blockIndent < len(text) && text[ls+blockIndent] == ' ' {
+					blockIndent++
+				}
+				for i+1 < len(text) && text[i+1] != '\n' {
+					i++
+				}
+				continue
+			}
+		case '-', ':', '?':
+			next := byte(' ')
+			if i+1 < len(text) {
+				next = text[i+1]
+			}
+			if isSpace(next) || next == ',' || next == ']' || next == '}' ||
+				c == ':' && i > 0 && (text[i-1] == '"' || text[i-1] == '\'') {
+				count = true
+				valueStart = true
+			}
+		}
+		if !count {
+			valueStart = false
+			continue
+		}
+		n++
 		if n > max {
 			return i
 		}
 	}
 	return -1
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // Count counts the nodes of the tree at n with aliases expanded, and its
 // depth, stopping as soon as either passes its limit: its work is bounded
