@@ -6,7 +6,7 @@ import "github.com/ruledex/ruledex/internal/lang/kql"
 var ruledexParser Parser = ParserFunc(parseKQL)
 
 func parseKQL(q string) Parsed {
-	s, errs := kql.Parse(q)
+	s, errs := kql.Parse([]byte(q))
 	sum := kql.Summarize(s)
 	out := Parsed{Tables: sum.Tables, Operators: sum.Operators, Functions: sum.Functions}
 	for _, e := range errs {

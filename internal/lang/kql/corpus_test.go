@@ -91,14 +91,14 @@ func TestCorpusRoundTrip(t *testing.T) {
 	ok, bad := 0, 0
 	var fails []string
 	for _, q := range qs {
-		s, errs := kql.Parse(q.Text)
+		s, errs := kql.Parse([]byte(q.Text))
 		if len(errs) > 0 {
 			bad++
 			continue
 		}
 		ok++
 		out := kql.Print(s)
-		s2, errs2 := kql.Parse(out)
+		s2, errs2 := kql.Parse([]byte(out))
 		if len(errs2) > 0 || !kql.Equal(s, s2) {
 			msg := ""
 			if len(errs2) > 0 {
@@ -121,15 +121,18 @@ func TestCorpusRoundTrip(t *testing.T) {
 func BenchmarkParseCorpus(b *testing.B) {
 	texts := corpusTexts(b)
 	n := 0
-	for _, q := range texts {
+	srcs := make([][]byte, len(texts))
+	for i, q := range texts {
 		n += len(q)
+		srcs[i] = []byte(q)
 	}
+	texts = nil
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		for _, q := range texts {
+		for _, q := range srcs {
 			s, _ := kql.Parse(q)
 			kql.Summarize(s)
 		}
@@ -169,12 +172,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		s, errs := kql.Parse(src)
+		s, errs := kql.Parse([]byte(src))
 		if s == nil {
 			t.Fatal("nil tree")
 		}
 		for _, e := range errs {
-			if e.Line < 1 || e.Col < 1 || e.Pos < 0 || e.Pos > len(src) {
+			if e.Line < 1 || e.Col < 1 || !e.Span.In(len(src)) {
 				t.Fatalf("error without a position: %+v", e)
 			}
 		}
@@ -183,7 +186,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		out := kql.Print(s)
-		s2, errs2 := kql.Parse(out)
+		s2, errs2 := kql.Parse([]byte(out))
 		if errs2 != nil {
 			t.Fatalf("printed %q does not parse: %v", out, errs2)
 		}

@@ -2,45 +2,15 @@ package kql
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
 )
 
 // MaxDepth bounds the nesting of expressions and pipelines; deeper input
 // gets an error rather than a stack that grows without end.
 const MaxDepth = 1000
-
-// Error is a syntax error at a byte offset, with its 1-based line and
-// column (columns count bytes).
-type Error struct {
-	Pos       int
-	Line, Col int
-	Msg       string
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
-
-// ErrorList is every error of a parse, in source order.
-type ErrorList []*Error
-
-func (l ErrorList) Error() string {
-	switch len(l) {
-	case 0:
-		return "no errors"
-	case 1:
-		return l[0].Error()
-	}
-	return fmt.Sprintf("%s (and %d more errors)", l[0], len(l)-1)
-}
-
-// Err returns l as an error, nil when it is empty.
-func (l ErrorList) Err() error {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
-}
 
 type bailout struct{}
 
@@ -105,7 +75,7 @@ type parser struct {
 	src     string
 	toks    []Token
 	i       int
-	errs    ErrorList
+	errs    diag.ErrorList
 	depth   int
 	idents  []Ident
 	lits    []Literal
@@ -121,10 +91,14 @@ type parser struct {
 	inSearch int
 }
 
-// Parse reads a KQL script. It always returns a tree, partial where the
-// source has errors, and every error found (nil when none).
-func Parse(src string) (*Script, ErrorList) {
-	lx := &lexer{src: src}
+// Parse reads a KQL script from src. It always returns a tree, partial
+// where the source has errors (an operator that cannot be read is a
+// BadOperator, an expression a BadExpr), and every error found, sorted by
+// position, one per position, located (columns in runes, as package diag
+// counts them); nil when there is none.
+func Parse(src []byte) (*Script, diag.ErrorList) {
+	text := string(src)
+	lx := &lexer{src: text}
 	if b, ok := tokenPool.Get().(*[]Token); ok {
 		lx.toks = (*b)[:0]
 	}
@@ -135,12 +109,8 @@ func Parse(src string) (*Script, ErrorList) {
 			tokenPool.Put(&t)
 		}
 	}()
-	toks, comments, lexErrs := lx.toks, lx.comments, lx.errs
-	p := &parser{src: src, toks: toks}
-	for _, e := range lexErrs {
-		p.errs = append(p.errs, &Error{Pos: e.pos, Msg: e.msg})
-	}
-	s := &Script{Src: src, Comments: comments}
+	p := &parser{src: text, toks: lx.toks, errs: lx.errs}
+	s := &Script{Src: text, Comments: lx.comments}
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -154,36 +124,20 @@ func Parse(src string) (*Script, ErrorList) {
 	if len(p.errs) == 0 {
 		return s, nil
 	}
-	sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Pos < p.errs[j].Pos })
-	// one error per position is enough
+	p.errs.Sort()
+	// one error per position is enough: the first one met there
 	out := p.errs[:0]
 	for i, e := range p.errs {
-		if i > 0 && e.Pos == out[len(out)-1].Pos {
+		if i > 0 && e.Span.Start == out[len(out)-1].Span.Start {
 			continue
 		}
 		out = append(out, e)
 	}
-	p.errs = out
-	lineCol(src, p.errs)
-	return s, p.errs
+	out.Locate(src)
+	return s, out
 }
 
 var tokenPool sync.Pool
-
-// lineCol fills the line and column of errors sorted by position.
-func lineCol(src string, errs ErrorList) {
-	line, lineStart, off := 1, 0, 0
-	for _, e := range errs {
-		for off < e.Pos && off < len(src) {
-			if src[off] == '\n' {
-				line++
-				lineStart = off + 1
-			}
-			off++
-		}
-		e.Line, e.Col = line, e.Pos-lineStart+1
-	}
-}
 
 // ---- token helpers
 
@@ -207,25 +161,21 @@ func (p *parser) next() *Token {
 // text returns a token's text.
 func (p *parser) text(t *Token) string { return p.src[t.Pos:t.End] }
 
-// tis tells whether t is the punctuation punct; tword whether it is the word w.
-func (p *parser) tis(t *Token, punct string) bool {
-	return t.Kind == Punct && t.End-t.Pos == len(punct) && p.src[t.Pos:t.End] == punct
-}
-
+// tword tells whether t is the word w (a name, keyword or word operator).
 func (p *parser) tword(t *Token, w string) bool {
-	return t.Kind == Word && t.End-t.Pos == len(w) && p.src[t.Pos:t.End] == w
+	return t.Kind.IsName() && t.End-t.Pos == len(w) && p.src[t.Pos:t.End] == w
 }
 
-func (p *parser) is(punct string) bool { return p.tis(p.tok(), punct) }
-func (p *parser) word(w string) bool   { return p.tword(p.tok(), w) }
+func (p *parser) is(k Kind) bool     { return p.toks[p.i].Kind == k }
+func (p *parser) word(w string) bool { return p.tword(p.tok(), w) }
 
 // trailingComma tells whether the token before a closing parenthesis is a comma.
 func (p *parser) trailingComma() bool {
-	return p.is(")") && p.i > 0 && p.tis(&p.toks[p.i-1], ",")
+	return p.is(RParen) && p.i > 0 && p.toks[p.i-1].Kind == Comma
 }
 
-func (p *parser) got(punct string) bool {
-	if p.is(punct) {
+func (p *parser) got(k Kind) bool {
+	if p.is(k) {
 		p.i++
 		return true
 	}
@@ -240,15 +190,17 @@ func (p *parser) gotWord(w string) bool {
 	return false
 }
 
-func (p *parser) errorAt(pos int, format string, args ...any) {
-	p.errs = append(p.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+// errorAt reports an error at the token t.
+func (p *parser) errorAt(t *Token, format string, args ...any) {
+	p.errs.Addf(diag.Span{Start: t.Pos, End: t.End}, diag.Error, format, args...)
 }
 
 func (p *parser) describe(t *Token) string {
 	switch t.Kind {
 	case EOF:
 		return "end of query"
-	case Punct, Word:
+	}
+	if t.Kind.IsPunct() || t.Kind.IsName() {
 		return fmt.Sprintf("%q", p.text(t))
 	}
 	s := p.text(t)
@@ -260,16 +212,16 @@ func (p *parser) describe(t *Token) string {
 
 func (p *parser) unexpected(want string) {
 	t := p.tok()
-	p.errorAt(t.Pos, "expected %s, found %s", want, p.describe(t))
+	p.errorAt(t, "expected %s, found %s", want, p.describe(t))
 }
 
-func (p *parser) expect(punct string) int {
+func (p *parser) expect(k Kind) int {
 	t := p.tok()
-	if p.tis(t, punct) {
+	if t.Kind == k {
 		p.i++
 		return t.End
 	}
-	p.unexpected(fmt.Sprintf("%q", punct))
+	p.unexpected(fmt.Sprintf("%q", k.String()))
 	return t.Pos
 }
 
@@ -292,7 +244,7 @@ func (p *parser) end() int {
 func (p *parser) enter() {
 	p.depth++
 	if p.depth > MaxDepth {
-		p.errorAt(p.tok().Pos, "nesting deeper than %d levels", MaxDepth)
+		p.errorAt(p.tok(), "nesting deeper than %d levels", MaxDepth)
 		panic(bailout{})
 	}
 }
@@ -301,34 +253,33 @@ func (p *parser) leave() { p.depth-- }
 
 // atOperatorEnd tells whether the current token ends an operator.
 func (p *parser) atOperatorEnd() bool {
-	t := p.tok()
-	return t.Kind == EOF || t.Kind == Punct && (p.text(t) == "|" || p.text(t) == ";" || p.text(t) == ")" || p.text(t) == "}" || p.text(t) == "]")
+	switch p.tok().Kind {
+	case EOF, Pipe, Semicolon, RParen, RBrace, RBrack:
+		return true
+	}
+	return false
 }
 
 // skipTo skips tokens, balanced, until one of stops at bracket depth 0 (or
 // an unbalanced closing bracket, or the end).
-func (p *parser) skipTo(stops ...string) {
+func (p *parser) skipTo(stops ...Kind) {
 	depth := 0
 	for {
-		t := p.tok()
-		if t.Kind == EOF {
+		switch k := p.tok().Kind; k {
+		case EOF:
 			return
-		}
-		if t.Kind == Punct {
-			switch p.text(t) {
-			case "(", "[", "{":
-				depth++
-			case ")", "]", "}":
-				if depth == 0 {
-					return
-				}
-				depth--
-			default:
-				if depth == 0 {
-					for _, s := range stops {
-						if p.text(t) == s {
-							return
-						}
+		case LParen, LBrack, LBrace:
+			depth++
+		case RParen, RBrack, RBrace:
+			if depth == 0 {
+				return
+			}
+			depth--
+		default:
+			if depth == 0 {
+				for _, s := range stops {
+					if k == s {
+						return
 					}
 				}
 			}
@@ -344,21 +295,21 @@ func (p *parser) skipTo(stops ...string) {
 func (p *parser) parseStmts(inBody bool) []Stmt {
 	var stmts []Stmt
 	for {
-		for p.got(";") {
+		for p.got(Semicolon) {
 		}
 		t := p.tok()
-		if t.Kind == EOF || inBody && p.tis(t, "}") {
+		if t.Kind == EOF || inBody && t.Kind == RBrace {
 			return stmts
 		}
 		start := p.i
 		stmts = append(stmts, p.parseStmt())
 		t = p.tok()
 		switch {
-		case p.tis(t, ";"), t.Kind == EOF, inBody && p.tis(t, "}"):
+		case t.Kind == Semicolon, t.Kind == EOF, inBody && t.Kind == RBrace:
 		default:
-			p.errorAt(t.Pos, "expected \";\" or the end of the query, found %s", p.describe(t))
-			p.skipTo(";")
-			if p.tok().Kind != EOF && !p.is(";") && !(inBody && p.is("}")) {
+			p.errorAt(t, "expected \";\" or the end of the query, found %s", p.describe(t))
+			p.skipTo(Semicolon)
+			if p.tok().Kind != EOF && !p.is(Semicolon) && !(inBody && p.is(RBrace)) {
 				p.i++ // an unbalanced closing bracket
 			}
 		}
@@ -370,12 +321,12 @@ func (p *parser) parseStmts(inBody bool) []Stmt {
 
 func (p *parser) parseStmt() Stmt {
 	t := p.tok()
-	if t.Kind == Word {
+	if t.Kind.IsName() {
 		switch p.text(t) {
 		case "let":
 			return p.parseLet()
 		case "set":
-			if n := p.peek(1); n.Kind == Word {
+			if n := p.peek(1); n.Kind.IsName() {
 				return p.parseSet()
 			}
 		case "declare":
@@ -383,9 +334,9 @@ func (p *parser) parseStmt() Stmt {
 				return p.parseDeclare()
 			}
 		case "alias", "pattern", "restrict":
-			if n := p.peek(1); n.Kind == Word {
+			if n := p.peek(1); n.Kind.IsName() {
 				start := t.Pos
-				p.skipTo(";")
+				p.skipTo(Semicolon)
 				return &RawStmt{Pos: start, End: p.end(), Text: p.src[start:p.end()]}
 			}
 		}
@@ -397,7 +348,7 @@ func (p *parser) parseLet() Stmt {
 	start := p.next().Pos
 	s := &LetStmt{Pos: start}
 	s.Name = p.parseName()
-	p.expect("=")
+	p.expect(Assign)
 	switch {
 	case p.isFuncDefStart(0):
 		s.Value = p.parseFuncDef(false)
@@ -413,28 +364,28 @@ func (p *parser) parseLet() Stmt {
 
 // isFuncDefStart tells whether the tokens at offset n start (params) {.
 func (p *parser) isFuncDefStart(n int) bool {
-	if !p.tis(p.peek(n), "(") {
+	if p.peek(n).Kind != LParen {
 		return false
 	}
 	a := p.peek(n + 1)
-	if p.tis(a, ")") {
-		return p.tis(p.peek(n+2), "{")
+	if a.Kind == RParen {
+		return p.peek(n+2).Kind == LBrace
 	}
-	return a.Kind == Word && p.tis(p.peek(n+2), ":")
+	return a.Kind.IsName() && p.peek(n+2).Kind == Colon
 }
 
 func (p *parser) parseFuncDef(view bool) *FuncDef {
 	f := &FuncDef{Pos: p.tok().Pos, View: view}
-	p.expect("(")
-	if !p.is(")") {
+	p.expect(LParen)
+	if !p.is(RParen) {
 		f.Params = p.parseTypedNames(true)
 	}
-	p.expect(")")
-	p.expect("{")
+	p.expect(RParen)
+	p.expect(LBrace)
 	p.enter()
 	f.Body = p.parseStmts(true)
 	p.leave()
-	f.End = p.expect("}")
+	f.End = p.expect(RBrace)
 	return f
 }
 
@@ -442,13 +393,13 @@ func (p *parser) parseFuncDef(view bool) *FuncDef {
 func (p *parser) parseTypedNames(defaults bool) []*TypedName {
 	var out []*TypedName
 	for {
-		if p.is("*") { // (*) in a tabular parameter's schema
+		if p.is(Mul) { // (*) in a tabular parameter's schema
 			t := p.next()
 			out = append(out, &TypedName{Name: &Ident{Pos: t.Pos, End: t.End, Name: "*"}, End: t.End})
 		} else {
 			out = append(out, p.parseTypedName(defaults))
 		}
-		if !p.got(",") || p.is(")") { // a trailing comma is allowed
+		if !p.got(Comma) || p.is(RParen) { // a trailing comma is allowed
 			return out
 		}
 	}
@@ -456,10 +407,10 @@ func (p *parser) parseTypedNames(defaults bool) []*TypedName {
 
 func (p *parser) parseTypedName(defaults bool) *TypedName {
 	tn := &TypedName{Name: p.parseName()}
-	if p.got(":") {
+	if p.got(Colon) {
 		tn.Type = p.parseType()
 	}
-	if defaults && p.got("=") {
+	if defaults && p.got(Assign) {
 		tn.Default = p.parseExpr()
 	}
 	tn.End = p.end()
@@ -468,10 +419,10 @@ func (p *parser) parseTypedName(defaults bool) *TypedName {
 
 func (p *parser) parseType() *TypeExpr {
 	t := p.tok()
-	if p.tis(t, "(") {
+	if t.Kind == LParen {
 		te := &TypeExpr{Pos: t.Pos, Schema: true}
 		p.next()
-		if !p.is(")") {
+		if !p.is(RParen) {
 			for _, c := range p.parseTypedNames(false) {
 				if c.Name.Name == "*" && c.Type == nil {
 					te.Star = true
@@ -479,10 +430,10 @@ func (p *parser) parseType() *TypeExpr {
 				te.Columns = append(te.Columns, c)
 			}
 		}
-		te.End = p.expect(")")
+		te.End = p.expect(RParen)
 		return te
 	}
-	if t.Kind == Word || t.Kind == TypedLit {
+	if t.Kind.IsName() || t.Kind == TypedLit {
 		p.next()
 		name := p.text(t)
 		if t.Kind == TypedLit { // never: a type name is not followed by '('
@@ -498,17 +449,17 @@ func (p *parser) parseSet() Stmt {
 	start := p.next().Pos
 	s := &SetStmt{Pos: start}
 	name := p.text(p.next())
-	for p.is(".") || p.is("-") {
+	for p.is(Dot) || p.is(Sub) {
 		if p.tok().Space {
 			break
 		}
 		name += p.text(p.next())
-		if t := p.tok(); t.Kind == Word && !t.Space {
+		if t := p.tok(); t.Kind.IsName() && !t.Space {
 			name += p.text(p.next())
 		}
 	}
 	s.Name = name
-	if p.got("=") {
+	if p.got(Assign) {
 		s.Value = p.parseExpr()
 	}
 	s.End = p.end()
@@ -519,18 +470,18 @@ func (p *parser) parseDeclare() Stmt {
 	start := p.next().Pos
 	p.next() // query_parameters
 	s := &DeclareStmt{Pos: start}
-	p.expect("(")
-	if !p.is(")") {
+	p.expect(LParen)
+	if !p.is(RParen) {
 		s.Params = p.parseTypedNames(true)
 	}
-	s.End = p.expect(")")
+	s.End = p.expect(RParen)
 	return s
 }
 
 // parseName reads a name: an identifier or a bracketed name.
 func (p *parser) parseName() *Ident {
 	t := p.tok()
-	if t.Kind == Word {
+	if t.Kind.IsName() {
 		p.next()
 		return p.identOf(t)
 	}
@@ -555,22 +506,22 @@ func (p *parser) identOf(t *Token) *Ident {
 // operator rather than an expression (union T, print x, range x from ...).
 func (p *parser) sourceOperator() bool {
 	t := p.tok()
-	if t.Kind != Word {
+	if !t.Kind.IsName() {
 		return false
 	}
 	n := p.peek(1)
 	switch p.text(t) {
 	case "union":
-		return !(n.Kind == Punct && (p.text(n) == "," || p.text(n) == ")" || p.text(n) == "=" || p.text(n) == "==" || p.text(n) == "."))
+		return !(n.Kind == Comma || n.Kind == RParen || n.Kind == Assign || n.Kind == Eql || n.Kind == Dot)
 	case "print":
-		return !(n.Kind == Punct && (p.text(n) == "," || p.text(n) == ")" || p.text(n) == "==" || p.text(n) == "." || p.text(n) == "("))
+		return !(n.Kind == Comma || n.Kind == RParen || n.Kind == Eql || n.Kind == Dot || n.Kind == LParen)
 	case "range":
-		return n.Kind == Word && p.tword(p.peek(2), "from")
+		return n.Kind.IsName() && p.tword(p.peek(2), "from")
 	case "search", "find":
-		return n.Kind == String || p.tword(n, "in") || p.tword(n, "kind") || p.tword(n, "where") || p.tword(n, "withsource") || p.tis(n, "*") ||
-			n.Kind == Word && !(p.peek(2).Kind == Punct && (p.text(p.peek(2)) == ")" || p.text(p.peek(2)) == ","))
+		return n.Kind == String || p.tword(n, "in") || p.tword(n, "kind") || p.tword(n, "where") || p.tword(n, "withsource") || n.Kind == Mul ||
+			n.Kind.IsName() && !(p.peek(2).Kind == RParen || p.peek(2).Kind == Comma)
 	case "evaluate":
-		return n.Kind == Word && (p.tis(p.peek(2), "(") || p.tis(p.peek(2), "."))
+		return n.Kind.IsName() && (p.peek(2).Kind == LParen || p.peek(2).Kind == Dot)
 	}
 	return false
 }
@@ -585,7 +536,7 @@ func (p *parser) parsePipeline() Expr {
 	} else {
 		x = p.parseExpr()
 	}
-	for p.is("|") {
+	for p.is(Pipe) {
 		p.next()
 		x = p.pipe(x, p.parseOperator())
 	}
@@ -597,9 +548,9 @@ func (p *parser) parsePipeline() Expr {
 func (p *parser) parseSubquery() Expr {
 	p.enter()
 	defer p.leave()
-	p.got("|")
+	p.got(Pipe)
 	var x Expr = p.pipe(nil, p.parseOperator())
-	for p.is("|") {
+	for p.is(Pipe) {
 		p.next()
 		x = p.pipe(x, p.parseOperator())
 	}
@@ -646,25 +597,25 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 	var out []*NamedExpr
 	for {
 		t := p.tok()
-		if t.Kind != Word {
+		if !t.Kind.IsName() {
 			return out
 		}
 		n := 1
 		name := p.text(t)
-		for p.tis(p.peek(n), ".") && p.peek(n+1).Kind == Word {
+		for p.peek(n).Kind == Dot && p.peek(n+1).Kind.IsName() {
 			name += "." + p.text(p.peek(n+1))
 			n += 2
 		}
-		if !p.tis(p.peek(n), "=") || !(allowed[name] || strings.HasPrefix(name, "hint.")) {
+		if p.peek(n).Kind != Assign || !(allowed[name] || strings.HasPrefix(name, "hint.")) {
 			return out
 		}
 		id := &Ident{Pos: t.Pos, End: p.peek(n - 1).End, Name: name}
 		p.i += n + 1
 		var v Expr
-		if t := p.tok(); t.Kind == Word {
+		if t := p.tok(); t.Kind.IsName() {
 			p.next()
 			v = p.identOf(t)
-		} else if p.tis(t, "-") {
+		} else if t.Kind == Sub {
 			v = p.parseUnary()
 		} else {
 			v = p.parsePrimary()
@@ -677,9 +628,9 @@ func (p *parser) parseOperator() *Operator {
 	t := p.tok()
 	op := alloc(&p.ops)
 	op.Pos = t.Pos
-	if t.Kind != Word {
+	if !t.Kind.IsName() {
 		p.unexpected("a query operator")
-		p.skipTo("|", ";")
+		p.skipTo(Pipe, Semicolon)
 		op.End = p.end()
 		if op.End < op.Pos {
 			op.End = op.Pos
@@ -745,7 +696,7 @@ func (p *parser) parseOperator() *Operator {
 		var xs []Expr
 		for {
 			xs = append(xs, p.parseTableArg())
-			if !p.got(",") {
+			if !p.got(Comma) {
 				break
 			}
 		}
@@ -785,7 +736,7 @@ func (p *parser) parseOperator() *Operator {
 	case "evaluate":
 		op.Params = p.parseParams(hintOptions)
 		main(p.parsePostfix())
-		if p.got(":") { // the plugin's output schema
+		if p.got(Colon) { // the plugin's output schema
 			kw(":", p.parseType())
 		}
 	case "make-series":
@@ -798,9 +749,9 @@ func (p *parser) parseOperator() *Operator {
 			// in range(start, stop, step): syntax, not a call of range()
 			p.expectWord("range")
 			var args []Expr
-			if p.expect("(") > 0 || true {
+			if p.expect(LParen) > 0 || true {
 				args = p.parseExprList()
-				p.expect(")")
+				p.expect(RParen)
 			}
 			kw("in range", args...)
 		} else {
@@ -834,7 +785,7 @@ func (p *parser) parseOperator() *Operator {
 			kw("with", p.parseParenNamedList())
 		}
 		var props []Expr // the old form: render chart kind=stacked title="x"
-		for p.tok().Kind == Word && p.tis(p.peek(1), "=") {
+		for p.tok().Kind.IsName() && p.peek(1).Kind == Assign {
 			props = append(props, p.parseNamedOrExpr())
 		}
 		if len(props) > 0 {
@@ -865,8 +816,8 @@ func (p *parser) parseOperator() *Operator {
 		}
 	case "fork":
 		var xs []Expr
-		for p.is("(") || p.tok().Kind == Word && p.tis(p.peek(1), "=") {
-			if p.tok().Kind == Word {
+		for p.is(LParen) || p.tok().Kind.IsName() && p.peek(1).Kind == Assign {
+			if p.tok().Kind.IsName() {
 				name := p.parseName()
 				p.next()
 				xs = append(xs, &NamedExpr{Name: name, Value: p.parseParenSubquery()})
@@ -883,7 +834,7 @@ func (p *parser) parseOperator() *Operator {
 			kw("by", p.parseColumnList(false)...)
 		}
 		if p.gotWord("with") {
-			if p.is("*") {
+			if p.is(Mul) {
 				kw("with", &StarExpr{Pos: p.next().Pos})
 			} else {
 				kw("with", p.parseParenSubquery())
@@ -894,10 +845,10 @@ func (p *parser) parseOperator() *Operator {
 		if p.expectWord("by") {
 			kw("by", p.parseName())
 		}
-		if p.is("{") {
+		if p.is(LBrace) {
 			lb := p.next().Pos
 			sub := p.parseSubqueryOrPipeline()
-			end := p.expect("}")
+			end := p.expect(RBrace)
 			main(&ParenExpr{Pos: lb, End: end, X: sub})
 		} else {
 			main(p.parseParenSubqueryOrPipeline())
@@ -925,12 +876,12 @@ func (p *parser) parseOperator() *Operator {
 		"project-by-names", "project-smart", "partition-by":
 		main(p.parseRaw())
 	default:
-		p.errorAt(t.Pos, "unknown query operator %q", p.text(t))
+		p.errorAt(t, "unknown query operator %q", p.text(t))
 		main(p.parseRaw())
 	}
 	if !p.atOperatorEnd() {
-		p.errorAt(p.tok().Pos, "unexpected %s in %s", p.describe(p.tok()), op.Raw)
-		p.skipTo("|", ";")
+		p.errorAt(p.tok(), "unexpected %s in %s", p.describe(p.tok()), op.Raw)
+		p.skipTo(Pipe, Semicolon)
 	}
 	op.End = p.end()
 	if op.End < op.Pos {
@@ -953,7 +904,7 @@ func (p *parser) clause(k string, xs []Expr, seq bool) *Clause {
 // parseRaw keeps the tokens up to the operator's end as written.
 func (p *parser) parseRaw() Expr {
 	start := p.tok().Pos
-	p.skipTo("|", ";")
+	p.skipTo(Pipe, Semicolon)
 	end := p.end()
 	if end < start {
 		end = start
@@ -972,16 +923,16 @@ func (p *parser) parseTableArg() Expr {
 
 func (p *parser) parseTableTuple() Expr {
 	start := p.tok().Pos
-	p.expect("(")
+	p.expect(LParen)
 	tu := &TupleExpr{Pos: start}
-	for !p.is(")") && p.tok().Kind != EOF {
+	for !p.is(RParen) && p.tok().Kind != EOF {
 		tu.Elems = append(tu.Elems, p.parseTableArg())
-		if !p.got(",") {
+		if !p.got(Comma) {
 			break
 		}
 	}
 	tu.Comma = p.trailingComma()
-	tu.End = p.expect(")")
+	tu.End = p.expect(RParen)
 	return tu
 }
 
@@ -995,9 +946,9 @@ func (p *parser) parseWildcard() Expr {
 		if j > p.i && t.Space {
 			break
 		}
-		if p.tis(t, "*") {
+		if t.Kind == Mul {
 			star = true
-		} else if t.Kind != Word && t.Kind != Int {
+		} else if !t.Kind.IsName() && t.Kind != Int {
 			break
 		}
 		j++
@@ -1027,7 +978,7 @@ func (p *parser) parseColumnList(wildcards bool) []Expr {
 			x = &OrderedExpr{X: x, Dir: p.text(p.next()), End: p.end()}
 		}
 		p.stack = append(p.stack, x)
-		if !p.got(",") {
+		if !p.got(Comma) {
 			return p.list(mark)
 		}
 	}
@@ -1038,7 +989,7 @@ func (p *parser) parseExprList() []Expr {
 	for {
 		x := p.parseExpr()
 		p.stack = append(p.stack, x)
-		if !p.got(",") {
+		if !p.got(Comma) {
 			return p.list(mark)
 		}
 	}
@@ -1047,27 +998,27 @@ func (p *parser) parseExprList() []Expr {
 // parseNamedOrExpr reads Name = expr, (A, B) = expr, or expr.
 func (p *parser) parseNamedOrExpr() Expr {
 	t := p.tok()
-	if t.Kind == Word && p.tis(p.peek(1), "=") {
+	if t.Kind.IsName() && p.peek(1).Kind == Assign {
 		name := p.parseName()
 		p.next()
 		return &NamedExpr{Name: name, Value: p.parseExpr()}
 	}
-	if p.tis(t, "(") {
+	if t.Kind == LParen {
 		// (A, B) = expr
 		j := p.i + 1
-		for p.toks[j].Kind == Word && (p.tis(&p.toks[j+1], ",") || p.tis(&p.toks[j+1], ")")) {
+		for p.toks[j].Kind.IsName() && (p.toks[j+1].Kind == Comma || p.toks[j+1].Kind == RParen) {
 			j++
-			if p.tis(&p.toks[j], ")") {
-				if p.tis(&p.toks[j+1], "=") {
+			if p.toks[j].Kind == RParen {
+				if p.toks[j+1].Kind == Assign {
 					tu := &TupleExpr{Pos: t.Pos}
 					p.next()
-					for !p.is(")") {
+					for !p.is(RParen) {
 						tu.Elems = append(tu.Elems, p.parseName())
-						p.got(",")
+						p.got(Comma)
 					}
 					tu.Comma = p.trailingComma()
-					tu.End = p.expect(")")
-					p.expect("=")
+					tu.End = p.expect(RParen)
+					p.expect(Assign)
 					return &NamedExpr{Name: tu, Value: p.parseExpr()}
 				}
 				break
@@ -1082,7 +1033,7 @@ func (p *parser) parseOrderedList() []Expr {
 	var xs []Expr
 	for {
 		xs = append(xs, p.parseOrdered())
-		if !p.got(",") {
+		if !p.got(Comma) {
 			return xs
 		}
 	}
@@ -1120,7 +1071,7 @@ func (p *parser) parseExpandItems() []Expr {
 			x = &BinaryExpr{X: x, OpPos: pos, Op: "to", Y: t}
 		}
 		xs = append(xs, x)
-		if !p.got(",") {
+		if !p.got(Comma) {
 			return xs
 		}
 	}
@@ -1131,12 +1082,12 @@ func (p *parser) parseSeriesAggregates() []Expr {
 	var xs []Expr
 	for {
 		x := p.parseNamedOrExpr()
-		if p.word("default") && p.tis(p.peek(1), "=") {
+		if p.word("default") && p.peek(1).Kind == Assign {
 			p.i += 2
 			x = &BinaryExpr{X: x, OpPos: p.toks[p.i-2].Pos, Op: "default", Y: p.parseExpr()}
 		}
 		xs = append(xs, x)
-		if !p.got(",") {
+		if !p.got(Comma) {
 			return xs
 		}
 	}
@@ -1160,13 +1111,13 @@ func (p *parser) parseTopNested(op *Operator) {
 		}
 		if p.gotWord("with") {
 			p.expectWord("others")
-			p.expect("=")
+			p.expect(Assign)
 			op.Clauses = append(op.Clauses, p.clause("with others", []Expr{p.parseExpr()}, false))
 		}
 		if p.expectWord("by") {
 			op.Clauses = append(op.Clauses, p.clause("by", []Expr{p.parseOrderedNamed()}, false))
 		}
-		if !(p.is(",") && p.tword(p.peek(1), "top-nested")) {
+		if !(p.is(Comma) && p.tword(p.peek(1), "top-nested")) {
 			return
 		}
 		p.i += 2
@@ -1188,12 +1139,12 @@ func (p *parser) parsePattern() []Expr {
 	for !p.atOperatorEnd() {
 		t := p.tok()
 		switch {
-		case p.tis(t, "*"):
+		case t.Kind == Mul:
 			p.next()
 			xs = append(xs, &StarExpr{Pos: t.Pos})
 		case t.Kind == String:
 			xs = append(xs, p.parseStrings())
-		case t.Kind == Word:
+		case t.Kind.IsName():
 			tn := p.parseTypedName(false)
 			if tn.Type == nil {
 				xs = append(xs, tn.Name)
@@ -1202,7 +1153,7 @@ func (p *parser) parsePattern() []Expr {
 			}
 		default:
 			p.unexpected("a string, \"*\" or a column name")
-			p.skipTo("|", ";")
+			p.skipTo(Pipe, Semicolon)
 			return xs
 		}
 	}
@@ -1214,20 +1165,20 @@ func (p *parser) parseParenSubquery() Expr { return p.parenthesised(p.parseSubqu
 // parenthesised reads ( inner ) as a ParenExpr.
 func (p *parser) parenthesised(inner func() Expr) Expr {
 	start := p.tok().Pos
-	if !p.is("(") {
+	if !p.is(LParen) {
 		p.unexpected("\"(\"")
 		return &BadExpr{Pos: start, End: start}
 	}
 	p.next()
 	x := inner()
-	end := p.expect(")")
+	end := p.expect(RParen)
 	return &ParenExpr{Pos: start, End: end, X: x}
 }
 
 // parseSubqueryOrPipeline reads a subquery that starts with an operator or
 // a whole pipeline (partition's body may be either).
 func (p *parser) parseSubqueryOrPipeline() Expr {
-	if t := p.tok(); t.Kind == Word && isOperatorName(Canonical(p.text(t))) && !p.tis(p.peek(1), "|") && !p.tis(p.peek(1), "(") {
+	if t := p.tok(); t.Kind.IsName() && isOperatorName(Canonical(p.text(t))) && p.peek(1).Kind != Pipe && p.peek(1).Kind != LParen {
 		return p.parseSubquery()
 	}
 	return p.parsePipeline()
@@ -1240,15 +1191,15 @@ func (p *parser) parseParenSubqueryOrPipeline() Expr {
 // parseParenNamedList reads (name = value, ...) as a tuple.
 func (p *parser) parseParenNamedList() *TupleExpr {
 	tu := &TupleExpr{Pos: p.tok().Pos}
-	p.expect("(")
-	for !p.is(")") && p.tok().Kind != EOF {
+	p.expect(LParen)
+	for !p.is(RParen) && p.tok().Kind != EOF {
 		tu.Elems = append(tu.Elems, p.parseNamedOrExpr())
-		if !p.got(",") {
+		if !p.got(Comma) {
 			break
 		}
 	}
 	tu.Comma = p.trailingComma()
-	tu.End = p.expect(")")
+	tu.End = p.expect(RParen)
 	return tu
 }
 
@@ -1306,30 +1257,33 @@ var listOps = map[string]bool{"in": true, "in~": true, "!in": true, "!in~": true
 // cmpOp reads a comparison-rank operator, or returns "".
 func (p *parser) cmpOp() (string, int) {
 	t := p.tok()
-	switch t.Kind {
-	case Punct:
-		switch p.text(t) {
-		case "==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~", "=":
+	k := t.Kind
+	if k.IsName() {
+		k = Name
+	}
+	switch k {
+	case Eql, Neq, NeqAlt, Lss, Leq, Gtr, Geq, EqlTilde, NeqTilde, Assign:
+		p.next()
+		return p.text(t), t.Pos
+	case Colon:
+		if p.inSearch > 0 {
 			p.next()
 			return p.text(t), t.Pos
-		case ":":
-			if p.inSearch > 0 {
-				p.next()
-				return p.text(t), t.Pos
-			}
-		case "!":
+		}
+	case Bang:
+		{
 			n := p.peek(1)
-			if n.Kind == Word && !n.Space && stringOps[p.text(n)] {
+			if n.Kind.IsName() && !n.Space && stringOps[p.text(n)] {
 				p.i += 2
 				op := "!" + p.text(n)
-				if p.text(n) == "in" && p.is("~") && !p.tok().Space {
+				if p.text(n) == "in" && p.is(Tilde) && !p.tok().Space {
 					p.next()
 					op += "~"
 				}
 				return op, t.Pos
 			}
 		}
-	case Word:
+	case Name:
 		if p.text(t) == "matches" && p.tword(p.peek(1), "regex") {
 			p.i += 2
 			return "matches regex", t.Pos
@@ -1337,7 +1291,7 @@ func (p *parser) cmpOp() (string, int) {
 		if stringOps[p.text(t)] {
 			p.next()
 			op := p.text(t)
-			if op == "in" && p.is("~") && !p.tok().Space {
+			if op == "in" && p.is(Tilde) && !p.tok().Space {
 				p.next()
 				op += "~"
 			}
@@ -1356,11 +1310,11 @@ func (p *parser) parseCmp() Expr {
 			return x
 		case op == "between" || op == "!between" || op == "notbetween":
 			b := &BetweenExpr{X: x, OpPos: pos, Not: op != "between"}
-			p.expect("(")
+			p.expect(LParen)
 			b.Lo = p.parseAdd()
-			p.expect("..")
+			p.expect(DotDot)
 			b.Hi = p.parseAdd()
-			b.End = p.expect(")")
+			b.End = p.expect(RParen)
 			x = b
 		case listOps[op]:
 			x = p.binary(x, pos, op, p.parseList())
@@ -1374,28 +1328,28 @@ func (p *parser) parseCmp() Expr {
 // may be subqueries), or an expression.
 func (p *parser) parseList() Expr {
 	t := p.tok()
-	if !p.tis(t, "(") {
+	if t.Kind != LParen {
 		return p.parseAdd()
 	}
 	p.next()
 	tu := &TupleExpr{Pos: t.Pos}
 	mark := len(p.stack)
-	for !p.is(")") && p.tok().Kind != EOF {
+	for !p.is(RParen) && p.tok().Kind != EOF {
 		x := p.parsePipeline()
 		p.stack = append(p.stack, x)
-		if !p.got(",") {
+		if !p.got(Comma) {
 			break
 		}
 	}
 	tu.Elems = p.list(mark)
 	tu.Comma = p.trailingComma()
-	tu.End = p.expect(")")
+	tu.End = p.expect(RParen)
 	return tu
 }
 
 func (p *parser) parseAdd() Expr {
 	x := p.parseMul()
-	for p.is("+") || p.is("-") {
+	for p.is(Add) || p.is(Sub) {
 		t := p.next()
 		x = p.binary(x, t.Pos, p.text(t), p.parseMul())
 	}
@@ -1404,7 +1358,7 @@ func (p *parser) parseAdd() Expr {
 
 func (p *parser) parseMul() Expr {
 	x := p.parseUnary()
-	for p.is("*") || p.is("/") || p.is("%") {
+	for p.is(Mul) || p.is(Quo) || p.is(Rem) {
 		t := p.next()
 		x = p.binary(x, t.Pos, p.text(t), p.parseUnary())
 	}
@@ -1412,7 +1366,7 @@ func (p *parser) parseMul() Expr {
 }
 
 func (p *parser) parseUnary() Expr {
-	if p.is("-") || p.is("+") {
+	if p.is(Sub) || p.is(Add) {
 		p.enter()
 		defer p.leave()
 		t := p.next()
@@ -1426,16 +1380,16 @@ func (p *parser) parsePostfix() Expr {
 	for {
 		t := p.tok()
 		switch {
-		case p.tis(t, "."):
+		case t.Kind == Dot:
 			n := p.peek(1)
-			if p.tis(n, "[") { // a.[0]
+			if n.Kind == LBrack { // a.[0]
 				p.i += 2
 				idx := p.parseExpr()
-				end := p.expect("]")
+				end := p.expect(RBrack)
 				x = &IndexExpr{X: x, Index: idx, End: end, Dot: true}
 				continue
 			}
-			if n.Kind != Word {
+			if !n.Kind.IsName() {
 				if n.Kind == Int { // a.0 is not KQL, but say so clearly
 					p.next()
 					p.unexpected("a name")
@@ -1452,19 +1406,19 @@ func (p *parser) parsePostfix() Expr {
 				continue
 			}
 			x = p.selector(x, p.identOf(n))
-		case p.tis(t, "["):
+		case t.Kind == LBrack:
 			p.next()
 			idx := p.parseExpr()
-			end := p.expect("]")
+			end := p.expect(RBrack)
 			x = &IndexExpr{X: x, Index: idx, End: end}
-		case t.Kind == Word && len(p.text(t)) > 2 && p.text(t)[0] == '[' && !t.Space:
+		case t.Kind.IsName() && len(p.text(t)) > 2 && p.text(t)[0] == '[' && !t.Space:
 			// X['key'] lexed as a bracketed name
 			p.next()
 			in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
 			lit := &Literal{Pos: t.Pos + 1 + strings.Index(p.text(t)[1:], in), Kind: LitString, Raw: in, Value: Unquote(in)}
 			lit.End = lit.Pos + len(in)
 			x = &IndexExpr{X: x, Index: lit, End: t.End}
-		case p.tis(t, "("):
+		case t.Kind == LParen:
 			switch x.(type) {
 			case *Ident, *SelectorExpr:
 			default:
@@ -1474,15 +1428,15 @@ func (p *parser) parsePostfix() Expr {
 			c := p.newCall()
 			c.Fun = x
 			mark := len(p.stack)
-			for !p.is(")") && p.tok().Kind != EOF {
+			for !p.is(RParen) && p.tok().Kind != EOF {
 				a := p.parseArg()
 				p.stack = append(p.stack, a)
-				if !p.got(",") {
+				if !p.got(Comma) {
 					break
 				}
 			}
 			c.Args = p.list(mark)
-			c.End = p.expect(")")
+			c.End = p.expect(RParen)
 			x = c
 		default:
 			return x
@@ -1493,11 +1447,11 @@ func (p *parser) parsePostfix() Expr {
 // parseArg reads a function argument: *, name = value, or a pipeline.
 func (p *parser) parseArg() Expr {
 	t := p.tok()
-	if p.tis(t, "*") && (p.tis(p.peek(1), ",") || p.tis(p.peek(1), ")")) {
+	if t.Kind == Mul && (p.peek(1).Kind == Comma || p.peek(1).Kind == RParen) {
 		p.next()
 		return &StarExpr{Pos: t.Pos}
 	}
-	if t.Kind == Word && p.tis(p.peek(1), "=") {
+	if t.Kind.IsName() && p.peek(1).Kind == Assign {
 		name := p.parseName()
 		p.next()
 		return &NamedExpr{Name: name, Value: p.parseExpr()}
@@ -1521,7 +1475,11 @@ func (p *parser) parseStrings() *Literal {
 
 func (p *parser) parsePrimary() Expr {
 	t := p.tok()
-	switch t.Kind {
+	k := t.Kind
+	if k.IsName() {
+		k = Name
+	}
+	switch k {
 	case Int, Real, Timespan:
 		p.next()
 		k := LitInt
@@ -1540,66 +1498,65 @@ func (p *parser) parsePrimary() Expr {
 		open := strings.IndexByte(p.text(t), '(')
 		return &Literal{Pos: t.Pos, End: t.End, Kind: LitTyped, Type: strings.ToLower(strings.TrimSpace(p.text(t)[:open])),
 			Raw: p.text(t), Value: strings.TrimSpace(p.text(t)[open+1 : len(p.text(t))-1])}
-	case Word:
+	case Name:
 		switch p.text(t) {
 		case "true", "false", "True", "False", "TRUE", "FALSE":
 			p.next()
 			return &Literal{Pos: t.Pos, End: t.End, Kind: LitBool, Raw: p.text(t), Value: strings.ToLower(p.text(t))}
 		case "dynamic":
-			if p.tis(p.peek(1), "(") {
+			if p.peek(1).Kind == LParen {
 				p.i += 2
 				d := &DynamicExpr{Pos: t.Pos}
 				d.Value = p.parseDynValue()
-				d.End = p.expect(")")
+				d.End = p.expect(RParen)
 				return d
 			}
 		case "typeof":
-			if p.tis(p.peek(1), "(") {
+			if p.peek(1).Kind == LParen {
 				p.i += 2
 				te := &TypeofExpr{Pos: t.Pos}
-				if p.is("(") {
+				if p.is(LParen) {
 					te.Type = p.parseType()
 				} else {
 					te.Type = p.parseTypeNames()
 				}
-				te.End = p.expect(")")
+				te.End = p.expect(RParen)
 				return te
 			}
 		case "datatable", "externaldata", "external_data":
-			if n := p.peek(1); p.tis(n, "(") || n.Kind == Word && p.tis(p.peek(2), "=") {
+			if n := p.peek(1); n.Kind == LParen || n.Kind.IsName() && p.peek(2).Kind == Assign {
 				return p.parseDataTable()
 			}
 		}
 		p.next()
 		return p.identOf(t)
-	case Punct:
-		switch p.text(t) {
-		case "(":
+	case LParen:
+		{
 			p.enter()
 			defer p.leave()
 			p.next()
 			first := p.parseParenElem()
-			if p.is(",") {
+			if p.is(Comma) {
 				tu := &TupleExpr{Pos: t.Pos, Elems: []Expr{first}}
-				for p.got(",") {
-					if p.is(")") {
+				for p.got(Comma) {
+					if p.is(RParen) {
 						break
 					}
 					tu.Elems = append(tu.Elems, p.parseParenElem())
 				}
 				tu.Comma = p.trailingComma()
-				tu.End = p.expect(")")
+				tu.End = p.expect(RParen)
 				return tu
 			}
-			end := p.expect(")")
+			end := p.expect(RParen)
 			return &ParenExpr{Pos: t.Pos, End: end, X: first}
-		case "*":
-			p.next()
-			return &StarExpr{Pos: t.Pos}
 		}
+	case Mul:
+		p.next()
+		return &StarExpr{Pos: t.Pos}
 	}
 	p.unexpected("an expression")
-	if !p.atOperatorEnd() && !p.tis(t, ",") && !p.tis(t, ";") {
+	if !p.atOperatorEnd() && t.Kind != Comma && t.Kind != Semicolon {
 		p.next()
 		return &BadExpr{Pos: t.Pos, End: t.End}
 	}
@@ -1607,7 +1564,7 @@ func (p *parser) parsePrimary() Expr {
 }
 
 func (p *parser) parseParenElem() Expr {
-	if t := p.tok(); t.Kind == Word && p.tis(p.peek(1), "=") {
+	if t := p.tok(); t.Kind.IsName() && p.peek(1).Kind == Assign {
 		return p.parseNamedOrExpr()
 	}
 	return p.parsePipeline()
@@ -1616,7 +1573,7 @@ func (p *parser) parseParenElem() Expr {
 // parseTypeNames reads typeof's argument: a type name, or several (typeof(a:string, b:long)).
 func (p *parser) parseTypeNames() *TypeExpr {
 	t := p.tok()
-	if p.tis(p.peek(1), ":") {
+	if p.peek(1).Kind == Colon {
 		te := &TypeExpr{Pos: t.Pos, Columns: p.parseTypedNames(false)}
 		te.End = p.end()
 		return te
@@ -1630,40 +1587,40 @@ func (p *parser) parseDynValue() Expr {
 	defer p.leave()
 	t := p.tok()
 	switch {
-	case p.tis(t, "["):
+	case t.Kind == LBrack:
 		p.next()
 		l := &ListExpr{Pos: t.Pos}
-		for !p.is("]") && p.tok().Kind != EOF {
+		for !p.is(RBrack) && p.tok().Kind != EOF {
 			l.Elems = append(l.Elems, p.parseDynValue())
-			if !p.got(",") {
+			if !p.got(Comma) {
 				break
 			}
 		}
-		l.End = p.expect("]")
+		l.End = p.expect(RBrack)
 		return l
-	case t.Kind == Word && len(p.text(t)) > 2 && p.text(t)[0] == '[':
+	case t.Kind.IsName() && len(p.text(t)) > 2 && p.text(t)[0] == '[':
 		// ['a'] lexed as a bracketed name: a list of one string
 		p.next()
 		in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
 		off := t.Pos + 1 + strings.Index(p.text(t)[1:], in)
 		return &ListExpr{Pos: t.Pos, End: t.End, Elems: []Expr{&Literal{Pos: off, End: off + len(in), Kind: LitString, Raw: in, Value: Unquote(in)}}}
-	case p.tis(t, "{"):
+	case t.Kind == LBrace:
 		p.next()
 		b := &BagExpr{Pos: t.Pos}
-		for !p.is("}") && p.tok().Kind != EOF {
+		for !p.is(RBrace) && p.tok().Kind != EOF {
 			b.Keys = append(b.Keys, p.parseDynValue())
-			p.expect(":")
+			p.expect(Colon)
 			b.Values = append(b.Values, p.parseDynValue())
-			if !p.got(",") {
+			if !p.got(Comma) {
 				break
 			}
 		}
-		b.End = p.expect("}")
+		b.End = p.expect(RBrace)
 		return b
 	case p.tword(t, "null"):
 		p.next()
 		return &Literal{Pos: t.Pos, End: t.End, Kind: LitNull, Raw: p.text(t), Value: "null"}
-	case t.Kind == Word && p.tis(p.peek(1), ":") && p.i > 0 && (p.tis(&p.toks[p.i-1], "{") || p.tis(&p.toks[p.i-1], ",")):
+	case t.Kind.IsName() && p.peek(1).Kind == Colon && p.i > 0 && (p.toks[p.i-1].Kind == LBrace || p.toks[p.i-1].Kind == Comma):
 		// a bag key written without quotes
 		p.next()
 		return p.identOf(t)
@@ -1675,12 +1632,12 @@ func (p *parser) parseDataTable() Expr {
 	t := p.next()
 	d := &DataTableExpr{Pos: t.Pos, Keyword: p.text(t)}
 	d.Params = p.parseParams(optionSet("typed", "kind"))
-	p.expect("(")
-	if !p.is(")") {
+	p.expect(LParen)
+	if !p.is(RParen) {
 		d.Schema = p.parseTypedNames(false)
 	}
-	p.expect(")")
-	if t := p.tok(); t.Kind == Word && len(p.text(t)) > 2 && p.text(t)[0] == '[' {
+	p.expect(RParen)
+	if t := p.tok(); t.Kind.IsName() && len(p.text(t)) > 2 && p.text(t)[0] == '[' {
 		// [@"https://..."] lexed as a bracketed name: one value
 		p.next()
 		in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
@@ -1689,19 +1646,19 @@ func (p *parser) parseDataTable() Expr {
 		d.End = t.End
 		return p.externalWith(d)
 	}
-	p.expect("[")
-	for !p.is("]") && p.tok().Kind != EOF {
+	p.expect(LBrack)
+	for !p.is(RBrack) && p.tok().Kind != EOF {
 		d.Values = append(d.Values, p.parseExpr())
-		if !p.got(",") {
+		if !p.got(Comma) {
 			break
 		}
 	}
-	d.End = p.expect("]")
+	d.End = p.expect(RBrack)
 	return p.externalWith(d)
 }
 
 func (p *parser) externalWith(d *DataTableExpr) Expr {
-	if d.Keyword != "datatable" && p.word("with") && p.tis(p.peek(1), "(") {
+	if d.Keyword != "datatable" && p.word("with") && p.peek(1).Kind == LParen {
 		p.next()
 		d.With = p.parseParenNamedList()
 		d.End = p.end()
@@ -1722,43 +1679,43 @@ func (p *parser) parseScan(op *Operator) {
 		kw("partition by", p.parseExprList()...)
 	}
 	if p.gotWord("declare") {
-		p.expect("(")
+		p.expect(LParen)
 		var xs []Expr
 		for _, tn := range p.parseTypedNames(true) {
 			xs = append(xs, tn)
 		}
-		p.expect(")")
+		p.expect(RParen)
 		kw("declare", xs...)
 	}
 	if !p.expectWord("with") {
 		return
 	}
-	p.expect("(")
+	p.expect(LParen)
 	var steps []Expr
 	for p.word("step") {
 		st := &ScanStep{Pos: p.next().Pos}
 		st.Name = p.parseName()
-		for p.tok().Kind == Word && !p.tis(p.peek(-1), ":") {
+		for p.tok().Kind.IsName() && p.peek(-1).Kind != Colon {
 			if p.gotWord("optional") {
 				st.Optional = true
 				continue
 			}
-			if p.word("output") && p.tis(p.peek(1), "=") {
+			if p.word("output") && p.peek(1).Kind == Assign {
 				p.i += 2
 				st.Output = p.parseName().Name
 				continue
 			}
 			break
 		}
-		p.expect(":")
+		p.expect(Colon)
 		st.Cond = p.parseExpr()
-		if p.got("=>") {
+		if p.got(Arrow) {
 			st.Assigns = p.parseColumnList(false)
 		}
-		st.End = p.expect(";")
+		st.End = p.expect(Semicolon)
 		steps = append(steps, st)
 	}
-	p.expect(")")
+	p.expect(RParen)
 	op.Clauses = append(op.Clauses, p.clause("with steps", steps, true))
 }
 

@@ -8,9 +8,9 @@ import (
 
 func mustParse(t *testing.T, src string) *Script {
 	t.Helper()
-	s, errs := Parse(src)
+	s, errs := Parse([]byte(src))
 	if errs != nil {
-		t.Fatalf("Parse(%q): %v", src, errs)
+		t.Fatalf("Parse([]byte(%q)): %v", src, errs)
 	}
 	return s
 }
@@ -107,9 +107,9 @@ func TestOperatorsAndExpressions(t *testing.T) {
 		{`T | where ['My Col'] == 1 | project-rename ['new name'] = ['My Col']`, "where project-rename"},
 		{`T | join hint.strategy=shuffle kind=leftanti (U | where x) on A`, "join where"},
 	} {
-		s, errs := Parse(tc.src)
+		s, errs := Parse([]byte(tc.src))
 		if errs != nil {
-			t.Errorf("Parse(%q): %v", tc.src, errs)
+			t.Errorf("Parse([]byte(%q)): %v", tc.src, errs)
 			continue
 		}
 		if got := strings.Join(Summarize(s).Operators, " "); got != tc.ops {
@@ -117,7 +117,7 @@ func TestOperatorsAndExpressions(t *testing.T) {
 		}
 		checkSpans(t, tc.src, s)
 		out := Print(s)
-		s2, errs := Parse(out)
+		s2, errs := Parse([]byte(out))
 		if errs != nil || !Equal(s, s2) {
 			t.Errorf("%q: printed %q does not parse back the same (%v)", tc.src, out, errs)
 		}
@@ -155,7 +155,7 @@ func TestErrors(t *testing.T) {
 		{"T | where a == 1 )", `1:18: expected ";" or the end of the query`},
 		{"T | where a ^ b", `1:13: unexpected "^" in where`},
 	} {
-		s, errs := Parse(tc.src)
+		s, errs := Parse([]byte(tc.src))
 		if s == nil {
 			t.Fatalf("%q: no tree", tc.src)
 		}
@@ -164,7 +164,7 @@ func TestErrors(t *testing.T) {
 		}
 	}
 	// the tree keeps what could be read, and later statements
-	s, errs := Parse("T | where a ==; U | take 1")
+	s, errs := Parse([]byte("T | where a ==; U | take 1"))
 	if len(errs) != 1 || len(s.Stmts) != 2 {
 		t.Errorf("partial tree: %d statements, errors %v", len(s.Stmts), errs)
 	}
@@ -181,7 +181,7 @@ func TestDeepNesting(t *testing.T) {
 		"print " + strings.Repeat("f(", 10000) + strings.Repeat(")", 10000),
 	} {
 		start := time.Now()
-		_, errs := Parse(src)
+		_, errs := Parse([]byte(src))
 		if len(errs) == 0 || !strings.Contains(errs.Error(), "nesting deeper") {
 			t.Errorf("%.20q…: errors %v, want nesting error", src, errs)
 		}

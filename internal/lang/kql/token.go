@@ -16,45 +16,211 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
 )
 
-// Kind is the kind of a token.
+// Kind is the kind of a token. Kinds are grouped between unexported
+// sentinels, so that "is a literal", "is an operator" and "is a keyword"
+// are range checks (as go/token and Prometheus' promql group theirs).
 type Kind uint8
 
 // Token kinds.
 const (
-	EOF      Kind = iota
-	Word          // name, keyword, $left, ['bracketed name'] (Text is the whole)
-	Int           // 42, 0x2A
-	Real          // 1.5, 1e3
-	Timespan      // 1h, 14d, 1.5s, 100ms
-	String        // '...', "...", @'...', h"...", ```...```
-	TypedLit      // datetime(...), timespan(...), guid(...), long(...), ...: Text the whole
-	Punct         // operators and punctuation: Text says which
-	Illegal       // a character the language does not have
+	EOF     Kind = iota
+	Illegal      // a character the language does not have
+	Name        // name, $left, ['bracketed name'] (the text is the whole)
+
+	literalBeg
+	Int      // 42, 0x2A
+	Real     // 1.5, 1e3
+	Timespan // 1h, 14d, 1.5s, 100ms
+	String   // '...', "...", @'...', h"...", ```...```
+	TypedLit // datetime(...), timespan(...), guid(...), long(...), ...: the text is the whole
+	literalEnd
+
+	operatorBeg
+	// punctuation and symbol operators
+	Pipe      // |
+	Semicolon // ;
+	Comma     // ,
+	LParen    // (
+	RParen    // )
+	LBrack    // [
+	RBrack    // ]
+	LBrace    // {
+	RBrace    // }
+	Dot       // .
+	DotDot    // ..
+	Colon     // :
+	Assign    // =
+	Eql       // ==
+	Neq       // !=
+	NeqAlt    // <>
+	Lss       // <
+	Leq       // <=
+	Gtr       // >
+	Geq       // >=
+	EqlTilde  // =~
+	NeqTilde  // !~
+	Arrow     // =>
+	Add       // +
+	Sub       // -
+	Mul       // *
+	Quo       // /
+	Rem       // %
+	Bang      // !
+	Tilde     // ~
+	Question  // ?
+	At        // @
+	Hash      // #
+	Amp       // &
+	Caret     // ^
+	Backslash // \
+	DashDash  // --
+	EdgeRight // -->
+	EdgeLeft  // <--
+
+	wordOperatorBeg
+	// word operators, read as names where the grammar wants a name
+	AND
+	OR
+	NOT
+	HAS
+	HAS_CS
+	HASPREFIX
+	HASPREFIX_CS
+	HASSUFFIX
+	HASSUFFIX_CS
+	CONTAINS
+	CONTAINS_CS
+	CONTAINSCS
+	NOTCONTAINS
+	NOTCONTAINSCS
+	STARTSWITH
+	STARTSWITH_CS
+	NOTSTARTSWITH
+	ENDSWITH
+	ENDSWITH_CS
+	IN
+	NOTIN
+	HAS_ANY
+	HAS_ALL
+	BETWEEN
+	NOTBETWEEN
+	LIKE
+	NOTLIKE
+	MATCHES
+	REGEX
+	wordOperatorEnd
+	operatorEnd
+
+	keywordBeg
+	// keywords of statements, clauses and literals; KQL's keywords are
+	// soft: each is read as a name where the grammar wants a name
+	LET
+	SET
+	DECLARE
+	ALIAS
+	PATTERN
+	RESTRICT
+	VIEW
+	BY
+	ON
+	WITH
+	OF
+	TO
+	FROM
+	STEP
+	LIMIT
+	ASC
+	DESC
+	NULLS
+	TRUE  // true, True, TRUE
+	FALSE // false, False, FALSE
+	NULL
+	DYNAMIC
+	TYPEOF
+	keywordEnd
 )
 
-func (k Kind) String() string {
-	switch k {
-	case EOF:
-		return "end of query"
-	case Word:
-		return "name"
-	case Int, Real:
-		return "number"
-	case Timespan:
-		return "timespan"
-	case String:
-		return "string"
-	case TypedLit:
-		return "literal"
-	case Punct:
-		return "punctuation"
-	}
-	return "illegal character"
+var kindNames = [...]string{
+	EOF: "end of query", Illegal: "illegal character", Name: "name",
+	Int: "number", Real: "number", Timespan: "timespan", String: "string", TypedLit: "literal",
+	Pipe: "|", Semicolon: ";", Comma: ",", LParen: "(", RParen: ")", LBrack: "[", RBrack: "]", LBrace: "{", RBrace: "}",
+	Dot: ".", DotDot: "..", Colon: ":", Assign: "=", Eql: "==", Neq: "!=", NeqAlt: "<>", Lss: "<", Leq: "<=", Gtr: ">",
+	Geq: ">=", EqlTilde: "=~", NeqTilde: "!~", Arrow: "=>", Add: "+", Sub: "-", Mul: "*", Quo: "/", Rem: "%", Bang: "!",
+	Tilde: "~", Question: "?", At: "@", Hash: "#", Amp: "&", Caret: "^", Backslash: "\\", DashDash: "--", EdgeRight: "-->",
+	EdgeLeft: "<--",
+	AND: "and", OR: "or", NOT: "not", HAS: "has", HAS_CS: "has_cs", HASPREFIX: "hasprefix", HASPREFIX_CS: "hasprefix_cs",
+	HASSUFFIX: "hassuffix", HASSUFFIX_CS: "hassuffix_cs", CONTAINS: "contains", CONTAINS_CS: "contains_cs",
+	CONTAINSCS: "containscs", NOTCONTAINS: "notcontains", NOTCONTAINSCS: "notcontainscs", STARTSWITH: "startswith",
+	STARTSWITH_CS: "startswith_cs", NOTSTARTSWITH: "notstartswith", ENDSWITH: "endswith", ENDSWITH_CS: "endswith_cs",
+	IN: "in", NOTIN: "notin", HAS_ANY: "has_any", HAS_ALL: "has_all", BETWEEN: "between", NOTBETWEEN: "notbetween",
+	LIKE: "like", NOTLIKE: "notlike", MATCHES: "matches", REGEX: "regex",
+	LET: "let", SET: "set", DECLARE: "declare", ALIAS: "alias", PATTERN: "pattern", RESTRICT: "restrict", VIEW: "view",
+	BY: "by", ON: "on", WITH: "with", OF: "of", TO: "to", FROM: "from", STEP: "step", LIMIT: "limit", ASC: "asc",
+	DESC: "desc", NULLS: "nulls", TRUE: "true", FALSE: "false", NULL: "null", DYNAMIC: "dynamic", TYPEOF: "typeof",
 }
 
-// Token is one token: its kind, its text and its byte span in the source.
+// String returns the text of an operator or keyword kind, else what the
+// kind is ("name", "string", "end of query").
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "token"
+}
+
+// IsLiteral tells whether k is a literal: a number, timespan, string or typed literal.
+func (k Kind) IsLiteral() bool { return literalBeg < k && k < literalEnd }
+
+// IsOperator tells whether k is punctuation, a symbol operator or a word operator.
+func (k Kind) IsOperator() bool { return operatorBeg < k && k < operatorEnd }
+
+// IsPunct tells whether k is punctuation or a symbol operator (written with symbols).
+func (k Kind) IsPunct() bool { return operatorBeg < k && k < wordOperatorBeg }
+
+// IsWordOperator tells whether k is a word operator (and, has, in, between...).
+func (k Kind) IsWordOperator() bool { return wordOperatorBeg < k && k < wordOperatorEnd }
+
+// IsKeyword tells whether k is a keyword of statements, clauses or literals.
+func (k Kind) IsKeyword() bool { return keywordBeg < k && k < keywordEnd }
+
+// IsName tells whether a token of kind k can be a name: an identifier, or
+// a word operator or keyword where the grammar wants a name (KQL's
+// keywords are soft: a column may be called step or from).
+func (k Kind) IsName() bool {
+	return k == Name || wordOperatorBeg < k && k < wordOperatorEnd || keywordBeg < k && k < keywordEnd
+}
+
+// keywordKinds maps the words the lexer gives their own kind; the others are Name.
+var keywordKinds = func() map[string]Kind {
+	m := map[string]Kind{"True": TRUE, "TRUE": TRUE, "False": FALSE, "FALSE": FALSE}
+	for k := wordOperatorBeg + 1; k < keywordEnd; k++ {
+		if k != wordOperatorEnd && k != operatorEnd && k != keywordBeg {
+			m[kindNames[k]] = k
+		}
+	}
+	return m
+}()
+
+// Lookup returns the kind of a word: its keyword or word operator kind,
+// else Name. Keywords are lower case (true and false also as True, TRUE...).
+func Lookup(word string) Kind {
+	if len(word) < 2 || len(word) > 13 {
+		return Name
+	}
+	if c := word[0]; c < 'a' && c != 'T' && c != 'F' || c > 'z' {
+		return Name
+	}
+	if k, ok := keywordKinds[word]; ok {
+		return k
+	}
+	return Name
+}
+
+// Token is one token: its kind and its byte span [Pos, End) in the source.
 // Space reports whether white space or a comment comes right before it.
 type Token struct {
 	Kind  Kind
@@ -87,35 +253,28 @@ var hyphenKeywords = map[string]bool{
 	"macro-expand": true, "partition-by": true,
 }
 
-// lexError is a lexical error at a byte offset.
-type lexError struct {
-	pos int
-	msg string
-}
-
 // lexer turns source text into tokens.
 type lexer struct {
 	src      string
 	pos      int
 	toks     []Token
 	comments []Comment
-	errs     []lexError
+	errs     diag.ErrorList
 }
 
-// Lex splits src into tokens (the last one EOF) and comments; errors are
-// the lexical errors met (unterminated strings, illegal characters), each
-// with its byte offset.
-func Lex(src string) (toks []Token, comments []Comment, errs []error) {
-	lx := &lexer{src: src}
+// Lex splits src into tokens (the last one EOF) and comments; errs are the
+// lexical errors met (unterminated strings, illegal characters), sorted and
+// located.
+func Lex(src []byte) (toks []Token, comments []Comment, errs diag.ErrorList) {
+	lx := &lexer{src: string(src)}
 	lx.run()
-	for _, e := range lx.errs {
-		errs = append(errs, fmt.Errorf("%d: %s", e.pos, e.msg))
-	}
-	return lx.toks, lx.comments, errs
+	lx.errs.Sort()
+	lx.errs.Locate(src)
+	return lx.toks, lx.comments, lx.errs
 }
 
-func (lx *lexer) errorf(pos int, format string, args ...any) {
-	lx.errs = append(lx.errs, lexError{pos, fmt.Sprintf(format, args...)})
+func (lx *lexer) errorf(start, end int, format string, args ...any) {
+	lx.errs.Addf(diag.Span{Start: start, End: end}, diag.Error, format, args...)
 }
 
 // Character classes, by table.
@@ -188,6 +347,9 @@ func (lx *lexer) run() {
 		}
 		start := lx.pos
 		kind := lx.next()
+		if kind == Name {
+			kind = Lookup(src[start:lx.pos])
+		}
 		lx.toks = append(lx.toks, Token{Kind: kind, Space: space, Pos: start, End: lx.pos})
 		space = false
 	}
@@ -237,7 +399,7 @@ func (lx *lexer) next() Kind {
 				}
 			}
 		}
-		return Word
+		return Name
 	case isDigit(c) || c == '.' && start+1 < len(src) && isDigit(src[start+1]) && (start == 0 || src[start-1] != '.'):
 		return lx.readNumber()
 	case c == '"' || c == '\'':
@@ -250,7 +412,7 @@ func (lx *lexer) next() Kind {
 		fence := src[start : start+3]
 		end := strings.Index(src[start+3:], fence)
 		if end < 0 {
-			lx.errorf(start, "multi-line string not terminated")
+			lx.errorf(start, len(src), "multi-line string not terminated")
 			lx.pos = len(src)
 		} else {
 			lx.pos = start + 3 + end + 3
@@ -262,7 +424,7 @@ func (lx *lexer) next() Kind {
 			p++
 		}
 		lx.pos = p
-		return Word
+		return Name
 	case c == '[' && start+1 < len(src) && (src[start+1] == '\'' || src[start+1] == '"' || src[start+1] == '@'):
 		// ['bracketed name'] when the string is followed by ]
 		save := lx.pos
@@ -275,40 +437,68 @@ func (lx *lexer) next() Kind {
 		}
 		if len(lx.errs) == nerr && p < len(src) && src[p] == ']' {
 			lx.pos = p + 1
-			return Word
+			return Name
 		}
 		lx.errs = lx.errs[:nerr]
 		lx.pos = save + 1
-		return Punct
+		return LBrack
 	}
 	// punctuation: longest match
-	if n := punctLen(src[start:]); n > 0 {
+	if n, k := punct(src[start:]); n > 0 {
 		lx.pos = start + n
-		return Punct
+		return k
 	}
 	_, n := utf8.DecodeRuneInString(src[start:])
 	lx.pos = start + n
-	lx.errorf(start, "unexpected character %q", src[start:lx.pos])
+	lx.errorf(start, lx.pos, "unexpected character %q", src[start:lx.pos])
 	return Illegal
 }
 
-// punctLen returns the length of the punctuation token s starts with, 0
-// when none: "-->", "<--", two-character operators, then single characters.
-func punctLen(s string) int {
+// punct1 is the kind of each one-character punctuation token.
+var punct1 = [128]Kind{
+	'|': Pipe, ';': Semicolon, ',': Comma, '(': LParen, ')': RParen, '[': LBrack, ']': RBrack, '{': LBrace, '}': RBrace,
+	'.': Dot, ':': Colon, '=': Assign, '<': Lss, '>': Gtr, '+': Add, '-': Sub, '*': Mul, '/': Quo, '%': Rem, '!': Bang,
+	'~': Tilde, '?': Question, '@': At, '#': Hash, '&': Amp, '^': Caret, '\\': Backslash,
+}
+
+// punct returns the length and kind of the punctuation token s starts
+// with, 0 when none: "-->", "<--", two-character operators, then single
+// characters.
+func punct(s string) (int, Kind) {
 	if len(s) >= 3 && (s[:3] == "-->" || s[:3] == "<--") {
-		return 3
+		if s[0] == '-' {
+			return 3, EdgeRight
+		}
+		return 3, EdgeLeft
 	}
 	if len(s) >= 2 {
 		switch s[:2] {
-		case "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "..", "--":
-			return 2
+		case "==":
+			return 2, Eql
+		case "!=":
+			return 2, Neq
+		case "<>":
+			return 2, NeqAlt
+		case "<=":
+			return 2, Leq
+		case ">=":
+			return 2, Geq
+		case "=~":
+			return 2, EqlTilde
+		case "!~":
+			return 2, NeqTilde
+		case "=>":
+			return 2, Arrow
+		case "..":
+			return 2, DotDot
+		case "--":
+			return 2, DashDash
 		}
 	}
-	switch s[0] {
-	case '|', ';', ',', '(', ')', '[', ']', '{', '}', '.', ':', '=', '<', '>', '+', '-', '*', '/', '%', '!', '~', '?', '@', '#', '&', '^', '\\':
-		return 1
+	if c := s[0]; c < 128 && punct1[c] != EOF {
+		return 1, punct1[c]
 	}
-	return 0
+	return 0, EOF
 }
 
 // nextIsParen tells whether the first character after blanks at p is '('.
@@ -391,7 +581,7 @@ func (lx *lexer) readNumber() Kind {
 			return Timespan
 		}
 		lx.pos = q
-		return Word // 2022MostExploited: a name that starts with digits
+		return Name // 2022MostExploited: a name that starts with digits
 
 	}
 	lx.pos = p
@@ -419,7 +609,7 @@ func (lx *lexer) readString() {
 		p++
 	}
 	if p >= len(src) || src[p] != '\'' && src[p] != '"' {
-		lx.errorf(lx.pos, "string not terminated")
+		lx.errorf(lx.pos, p, "string not terminated")
 		lx.pos = p
 		return
 	}
@@ -439,13 +629,13 @@ func (lx *lexer) readString() {
 			p += 2
 			continue
 		case c == '\n':
-			lx.errorf(lx.pos, "string not terminated before the end of the line")
+			lx.errorf(lx.pos, p, "string not terminated before the end of the line")
 			lx.pos = p
 			return
 		}
 		p++
 	}
-	lx.errorf(lx.pos, "string not terminated")
+	lx.errorf(lx.pos, len(src), "string not terminated")
 	lx.pos = len(src)
 }
 

@@ -30,16 +30,8 @@ func init() {
 	})
 }
 
-// parse is the front end's parse with its errors in the shared form.
-func parse(src []byte) (any, diag.ErrorList) {
-	s, errs := kql.Parse(string(src))
-	var out diag.ErrorList
-	for _, e := range errs {
-		out = append(out, &diag.Err{Span: diag.Span{Start: e.Pos, End: e.Pos}, Severity: diag.Error, Msg: e.Msg})
-	}
-	out.Locate(src)
-	return s, out
-}
+// parse is the front end's parse, its tree as any.
+func parse(src []byte) (any, diag.ErrorList) { return kql.Parse(src) }
 
 // clauseWords are the words that open a clause inside a tabular operator
 // (summarize ... by, join kind=... on, sort by ... desc nulls last).
@@ -52,7 +44,7 @@ var clauseWords = map[string]bool{
 // after each pipe (and let, set, declare) as a keyword, word operators,
 // literals, function names before '(', strings, numbers and comments.
 func Highlight(src string) []lang.Token {
-	toks, comments, _ := kql.Lex(src)
+	toks, comments, _ := kql.Lex([]byte(src))
 	out := make([]lang.Token, 0, len(toks)+len(comments))
 	for _, c := range comments {
 		out = append(out, lang.Token{Start: c.Pos, End: c.End, Class: lang.Comment})
@@ -69,16 +61,19 @@ func Highlight(src string) []lang.Token {
 			class = lang.String
 		case kql.Int, kql.Real, kql.Timespan, kql.TypedLit:
 			class = lang.Number
-		case kql.Punct:
+		case kql.Pipe, kql.Eql, kql.Neq, kql.EqlTilde, kql.NeqTilde, kql.Lss, kql.Leq, kql.Gtr, kql.Geq, kql.NeqAlt:
 			switch text {
 			case "|":
 				class = lang.Punct
 			case "==", "!=", "=~", "!~", "<", "<=", ">", ">=", "<>":
 				class = lang.Operator
 			}
-		case kql.Word:
+		default:
+			if !t.Kind.IsName() {
+				break
+			}
 			next := ""
-			if i+1 < len(toks) && toks[i+1].Kind == kql.Punct {
+			if i+1 < len(toks) && toks[i+1].Kind.IsPunct() {
 				next = src[toks[i+1].Pos:toks[i+1].End]
 			}
 			lower := strings.ToLower(text)
@@ -95,13 +90,13 @@ func Highlight(src string) []lang.Token {
 				class = lang.Keyword
 			}
 		}
-		if t.Kind == kql.Punct {
+		if t.Kind.IsPunct() {
 			prev = src[t.Pos:t.End]
 		} else {
 			prev = "w"
 		}
 		start := t.Pos
-		if class == lang.Operator && t.Kind == kql.Word && i > 0 && toks[i-1].End == t.Pos && src[toks[i-1].Pos:toks[i-1].End] == "!" {
+		if class == lang.Operator && t.Kind.IsName() && i > 0 && toks[i-1].End == t.Pos && src[toks[i-1].Pos:toks[i-1].End] == "!" {
 			start = toks[i-1].Pos // !has, !in~: the lexer gives the ! apart
 			if n := len(out); n > 0 && out[n-1].Start == start {
 				out = out[:n-1]
