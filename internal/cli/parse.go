@@ -57,7 +57,7 @@ func runParse(env *Env, fs *flag.FlagSet, args []string) error {
 	enc.SetEscapeHTML(false)
 	for _, res := range results {
 		for _, d := range res.Diags {
-			fmt.Fprintf(env.Stderr, "%s:%d:%d: %s: %s\n", d.Path, d.Line, d.Col, d.Severity, d.Message)
+			fmt.Fprintf(env.Stderr, "%s:%d:%d: %s: %s\n", termLine(d.Path), d.Line, d.Col, d.Severity, termLine(d.Message))
 		}
 		for _, r := range res.Rules {
 			if err := enc.Encode(r); err != nil {

@@ -101,14 +101,27 @@ func writeResult(w io.Writer, res store.Result, tty bool) {
 		open, closing = "\033[1m", "\033[0m"
 	}
 	for i, h := range res.Hits {
-		fmt.Fprintf(w, "\n%3d. %s\n     %s  (%s, %s)  %s/%s", first+i, h.Title, h.ID, h.Platform, h.Kind, h.Repo, h.Path)
+		fmt.Fprintf(w, "\n%3d. %s\n     %s  (%s, %s)  %s/%s", first+i, termLine(h.Title), termLine(h.ID), termLine(h.Platform), termLine(h.Kind), termLine(h.Repo), termLine(h.Path))
 		if h.Line > 0 {
 			fmt.Fprintf(w, ":%d", h.Line)
 		}
 		fmt.Fprintln(w)
 		if h.Snippet != "" {
-			s := strings.ReplaceAll(strings.ReplaceAll(h.Snippet, "<mark>", open), "</mark>", closing)
-			fmt.Fprintf(w, "     %s\n", html.UnescapeString(s))
+			// The snippet is rule text: each part escaped for the terminal,
+			// the marks between them made (trusted) bold sequences.
+			var b strings.Builder
+			for j, part := range strings.Split(h.Snippet, "<mark>") {
+				if j > 0 {
+					b.WriteString(open)
+				}
+				marked, rest, ok := strings.Cut(part, "</mark>")
+				b.WriteString(termLine(html.UnescapeString(marked)))
+				if ok {
+					b.WriteString(closing)
+					b.WriteString(termLine(html.UnescapeString(rest)))
+				}
+			}
+			fmt.Fprintf(w, "     %s\n", b.String())
 		}
 	}
 	if res.Total == 0 {

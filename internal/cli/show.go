@@ -47,7 +47,7 @@ func runShow(env *Env, fs *flag.FlagSet, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	writePage(env.Stdout, r)
+	writePage(&termWriter{w: env.Stdout}, r) // rule text is untrusted: no control sequence reaches the terminal
 	return nil
 }
 
