@@ -99,15 +99,21 @@ func (p *parser) parseCommand(implicit, sub bool) Command {
 	case name == "table":
 		c := &TableCommand{Name: p.ident()}
 		c.Fields = p.parseFieldList()
+		if len(c.Fields) == 0 {
+			p.errorf(c.Name.Loc, "table without a field")
+		}
 		c.Loc = p.span(from)
 		return c
 	case name == "fields":
 		c := &FieldsCommand{Name: p.ident()}
-		if k := p.tok().Kind; (k == Minus || k == Plus) && p.at(p.i+1).Space {
+		if n := p.at(p.i + 1); (p.tok().Kind == Minus || p.tok().Kind == Plus) && (n.Space || n.Kind == Comma || n.Kind == EOF) {
 			c.Sign = p.tok().Text
 			p.next()
 		}
 		c.Fields = p.parseFieldList()
+		if len(c.Fields) == 0 {
+			p.errorf(c.Name.Loc, "fields without a field")
+		}
 		c.Loc = p.span(from)
 		return c
 	case name == "rename":

@@ -313,7 +313,10 @@ func (pr *printer) node(n Node) {
 			pr.s(" ", n.Count.Raw)
 		}
 		pr.args(n.Options)
-		for _, k := range n.Keys {
+		for i, k := range n.Keys {
+			if i == 0 && n.Count == nil && k.Sign == "" && k.Func == nil && isNumber(k.Field.Raw) {
+				pr.s(" ,") // a key that is a number, not the count
+			}
 			pr.s(" ")
 			pr.node(k)
 		}
