@@ -7,10 +7,7 @@
 package catalog
 
 import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -24,7 +21,7 @@ import (
 func CrossReference(rules []*rule.Rule) {
 	keys := make([][]ActionKey, len(rules))
 	logic := make([]Logic, len(rules))
-	parallel(len(rules), func(i int) {
+	parallel.Do(len(rules), func(i int) {
 		r := rules[i]
 		ClassifyKind(r)
 		keys[i] = ActionKeys(r)
@@ -34,27 +31,6 @@ func CrossReference(rules []*rule.Rule) {
 	sameAction(rules, keys)
 	IndicatorCounts(rules)
 	nearDuplicates(rules, logic)
-}
-
-// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, f func(int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // ref returns a reference to r.

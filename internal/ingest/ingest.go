@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/lang"
 	_ "github.com/ruledex/ruledex/internal/lower/all" // every language registers itself
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -248,39 +248,18 @@ func Read(ctx context.Context, targets []Target, opt Options) ([]FileResult, err
 		}
 	}
 	results := make([]FileResult, len(jobs))
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	ch := make(chan job)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				results[j.i] = ReadFile(j.repo, j.root, j.abs, opt.Format)
-				if opt.Progress != nil {
-					mu.Lock()
-					done++
-					opt.Progress(done, len(jobs))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	var err error
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			err = ctx.Err()
-			break
+	err := parallel.For(ctx, len(jobs), opt.Workers, func(i int) {
+		j := jobs[i]
+		results[j.i] = ReadFile(j.repo, j.root, j.abs, opt.Format)
+		if opt.Progress != nil {
+			mu.Lock()
+			done++
+			opt.Progress(done, len(jobs))
+			mu.Unlock()
 		}
-		ch <- j
-	}
-	close(ch)
-	wg.Wait()
+	})
 	AssignIDs(results)
 	return results, err
 }
