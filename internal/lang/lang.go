@@ -130,6 +130,32 @@ type Token struct {
 	Class      TokenClass
 }
 
+// ScanQuoted, for highlighters, returns the end of the string literal that starts with the
+// quote at i. With escapes, a backslash escapes the next byte; without, a
+// doubled quote is a quote. An unterminated literal ends at the line's end.
+func ScanQuoted(src string, i int, escapes bool) int {
+	q := src[i]
+	j := i + 1
+	for j < len(src) {
+		c := src[j]
+		switch {
+		case c == '\\' && escapes:
+			j += 2
+			continue
+		case c == q:
+			if !escapes && j+1 < len(src) && src[j+1] == q {
+				j += 2
+				continue
+			}
+			return j + 1
+		case c == '\n':
+			return j
+		}
+		j++
+	}
+	return len(src)
+}
+
 // Language is one language ruledex reads.
 type Language struct {
 	Name     string // kql, sigma, eql, kuery, esql, lucene, spl, yaral: rule.Rule.Language

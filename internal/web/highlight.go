@@ -156,32 +156,6 @@ func isIdentChar(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// scanQuoted returns the end of the string literal that starts with the
-// quote at i. With escapes, a backslash escapes the next byte; without, a
-// doubled quote is a quote. An unterminated literal ends at the line's end.
-func scanQuoted(src string, i int, escapes bool) int {
-	q := src[i]
-	j := i + 1
-	for j < len(src) {
-		c := src[j]
-		switch {
-		case c == '\\' && escapes:
-			j += 2
-			continue
-		case c == q:
-			if !escapes && j+1 < len(src) && src[j+1] == q {
-				j += 2
-				continue
-			}
-			return j + 1
-		case c == '\n':
-			return j
-		}
-		j++
-	}
-	return len(src)
-}
-
 // lexGeneric highlights strings, comments (# and //) and numbers of any language.
 func lexGeneric(src string) []token {
 	var toks []token
@@ -197,7 +171,7 @@ func lexGeneric(src string) []token {
 			toks = append(toks, token{i, i + j, hlComment})
 			i += j
 		case c == '"' || c == '\'':
-			end := scanQuoted(src, i, true)
+			end := lang.ScanQuoted(src, i, true)
 			toks = append(toks, token{i, end, hlString})
 			i = end
 		case isDigit(c) && (i == 0 || !isIdentChar(src[i-1])):

@@ -33,18 +33,18 @@ func Highlight(src string) []lang.Token {
 			block = -1
 		}
 		if strings.HasPrefix(trimmed, "#") {
-			toks = append(toks, tok(off + indent, end, lang.Comment))
+			toks = append(toks, tok(off+indent, end, lang.Comment))
 			off = end + 1
 			continue
 		}
 		i := off + indent
 		if trimmed == "---" || trimmed == "..." {
-			toks = append(toks, tok(i, i + 3, lang.Punct))
+			toks = append(toks, tok(i, i+3, lang.Punct))
 			off = end + 1
 			continue
 		}
 		for i < end && src[i] == '-' && (i+1 == end || src[i+1] == ' ') {
-			toks = append(toks, tok(i, i + 1, lang.Punct))
+			toks = append(toks, tok(i, i+1, lang.Punct))
 			i++
 			for i < end && src[i] == ' ' {
 				i++
@@ -67,8 +67,8 @@ func Highlight(src string) []lang.Token {
 		if keyEnd >= 0 {
 			key = src[i:keyEnd]
 			if p := strings.IndexByte(key, '|'); p >= 0 {
-				toks = append(toks, tok(i, i + p, lang.Keyword))
-				toks = append(toks, tok(i + p, keyEnd, lang.Modifier))
+				toks = append(toks, tok(i, i+p, lang.Keyword))
+				toks = append(toks, tok(i+p, keyEnd, lang.Modifier))
 			} else {
 				toks = append(toks, tok(i, keyEnd, lang.Keyword))
 			}
@@ -86,7 +86,7 @@ func Highlight(src string) []lang.Token {
 				if keyEnd < 0 {
 					block = indent - 1
 				}
-				toks = append(toks, tok(i, i + len(v), lang.Punct))
+				toks = append(toks, tok(i, i+len(v), lang.Punct))
 			default:
 				toks = append(toks, yamlValue(src, i, end, strings.TrimSpace(key) == "condition")...)
 			}
@@ -111,7 +111,7 @@ func yamlValue(src string, i, end int, condition bool) []lang.Token {
 			toks = append(toks, tok(i, end, lang.Comment))
 			return toks
 		case c == '\'' || c == '"':
-			e := scanQuoted(src[:end], i, c == '"')
+			e := lang.ScanQuoted(src[:end], i, c == '"')
 			toks = append(toks, tok(i, e, lang.String))
 			i = e
 		default:
@@ -146,7 +146,7 @@ func yamlValue(src string, i, end int, condition bool) []lang.Token {
 				class = lang.Number
 			}
 			if w != "" {
-				toks = append(toks, tok(i, i + len(w), class))
+				toks = append(toks, tok(i, i+len(w), class))
 			}
 			i = max(j, i+1)
 		}
@@ -160,32 +160,6 @@ func isYAMLNumber(s string) bool {
 	}
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
-}
-
-// scanQuoted returns the end of the string literal that starts with the
-// quote at i. With escapes, a backslash escapes the next byte; without, a
-// doubled quote is a quote. An unterminated literal ends at the line's end.
-func scanQuoted(src string, i int, escapes bool) int {
-	q := src[i]
-	j := i + 1
-	for j < len(src) {
-		c := src[j]
-		switch {
-		case c == '\\' && escapes:
-			j += 2
-			continue
-		case c == q:
-			if !escapes && j+1 < len(src) && src[j+1] == q {
-				j += 2
-				continue
-			}
-			return j + 1
-		case c == '\n':
-			return j
-		}
-		j++
-	}
-	return len(src)
 }
 
 func tok(start, end int, class lang.TokenClass) lang.Token {
