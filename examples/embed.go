@@ -11,9 +11,12 @@ import (
 	"io/fs"
 )
 
-//go:embed kql sigma
+// Every folder of examples, one a language (kql, sigma, ...): a new
+// language's examples are embedded by being put in a folder here.
+//
+//go:embed */*
 var files embed.FS
 
-// FS returns the example rules, by format folder (kql/..., sigma/...), with
+// FS returns the example rules, by language folder (kql/..., sigma/...), with
 // slash-separated paths relative to the examples folder.
 func FS() fs.FS { return files }

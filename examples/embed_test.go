@@ -20,7 +20,15 @@ func TestFSHoldsEveryExample(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for _, dir := range []string{"kql", "sigma"} {
+	dirs, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() || d.Name()[0] == '.' || d.Name()[0] == '_' {
+			continue
+		}
+		dir := d.Name()
 		if err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && d.Name()[0] != '.' && d.Name()[0] != '_' {
 				onDisk = append(onDisk, filepath.ToSlash(p))
