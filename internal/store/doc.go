@@ -1,39 +1,46 @@
 // Package store keeps a built catalog of rules in one SQLite file
-// (modernc.org/sqlite, pure Go, FTS5) and answers the questions the faces ask.
+// (modernc.org/sqlite, pure Go, FTS5): its schema (migrations/*.sql), its
+// writing and its reading. Package build runs the pipeline that fills it.
 //
-// Building:
+// Writing (package build):
 //
-//	sum, err := store.Build(ctx, store.Options{DB: "ruledex.db", Sources: []store.Source{{Name: "sigma", Path: "/src/sigma"}}})
+//	prev, err := store.OpenPrevious(ctx, "ruledex.db") // the last catalog's files and rules, to reuse
+//	err = store.WriteCatalog(ctx, store.Write{Path: "ruledex.db.new", Prev: prev, Files: files, Sources: srcs, Summary: sum})
 //
-// reads every source in parallel (package ingest), reuses the stored rules of
-// files whose SHA-256 did not change, runs the corpus-wide cross-references
-// (package catalog: indicator corpus counts, near-duplicates, alert feeds,
-// same-action links and events), writes everything to DB.new and renames it
-// over DB, so that a crash or a cancelled build leaves the last good catalog.
-// The *Summary tells rules per platform and kind, files read and skipped (and
-// why), and diagnostics by severity.
+// writes every rule with its facets (facetsOf: the one definition of a
+// rule's facet values, which every listing, search, count, page and CLI
+// filter reads), its search text, indicators, actions and the fields it
+// uses of each table; with a previous catalog, only the rows that changed.
 //
-// Reading (all methods are safe for concurrent use):
+// Reading (all methods are safe for concurrent use, take a context first and
+// stop when it is done):
 //
-//	db, err := store.Open("ruledex.db")       // read-only; Close when done
-//	db.Rule(id) (*rule.Rule, error)            // whole rule as built, id case-insensitive; ErrNotFound
-//	db.Rules(facets, page, perPage) (Result, error)   // browse, no text
-//	db.Search(Query{Text, Facets, Page, PerPage, FacetLimit, Browse}) (Result, error)
+//	db, err := store.Open("ruledex.db")             // read-only; Close when done
+//	db.Rule(ctx, id) (*rule.Rule, error)            // whole rule as built, id case-insensitive; ErrNotFound
+//	db.Search(ctx, Query{Text, Facets, Page, PerPage, FacetLimit, FacetKeys, Browse}) (Result, error)
 //	    Result{Total, Page, PerPage, Hits []Hit{RuleSummary, Snippet (HTML with <mark>), Text, Marks []Span}, Facets map[string][]Count}
-//	db.FacetValues(facet) ([]Count, error)     // every value of one facet with its rule count
-//	db.Stats() (Stats, error)                  // counts per platform/language/kind/repo, distinct tables, techniques, events, indicators; last build
-//	db.Indicator(field, kind, value) ([]RuleSummary, error) // rules matching one indicator value
-//	db.Indicators(IndicatorQuery{Field, Kind, Text, Page, PerPage}) (IndicatorList, error) // distinct indicators, most used first
-//	db.Action(value) ([]ActionHit, error)       // rules that look at an action, by full or partial key (catalog.MatchAction)
-//	db.AllRules() ([]*rule.Rule, error)         // every rule, for coverage and export
-//	db.EachRule(func(*rule.Rule) error) error   // the same, one at a time
-//	db.IDs() ([]string, error)                  // every rule id, sorted
-//	db.Version() string                         // changes with every build (for ETags)
+//	db.Rules(ctx, facets, page, perPage) (Result, error) // browse, no text
+//	db.FacetValues(ctx, facet) ([]Count, error)     // every value of one facet with its rule count
+//	db.Stats(ctx) (Stats, error)                    // counts per platform/language/kind/repo, distinct tables, techniques, events, indicators; last build
+//	db.Indicator(ctx, field, kind, value) ([]IndicatorHit, error) // rules matching one indicator value, and how
+//	db.Indicators(ctx, IndicatorQuery{Field, Kind, Text, Page, PerPage}) (IndicatorList, error) // distinct indicators, most used first
+//	db.Action(ctx, value) ([]ActionHit, error)      // rules that look at an action, by full or partial key (catalog.MatchAction)
+//	db.TableFields(ctx, table) ([]FieldCount, error) // fields of a table its rules use
+//	db.Repo(ctx, name, limit) (*RepoInfo, error)    // a repository's rules by platform and kind, their diagnostics
+//	db.Coverage(ctx, table, facets) (catalog.Matrix, error) // ATT&CK coverage, decoding only what it needs
+//	db.AllRules(ctx) ([]*rule.Rule, error)          // every rule, for the CLI's coverage
+//	db.EachRule(ctx, func(*rule.Rule) error) error  // the same, one at a time
+//	db.IDs(ctx) ([]string, error)                   // every rule id, sorted
+//	db.Problems(ctx, severities...) ([]Problem, error) // diagnostics of files and rules
+//	db.Version() string                             // changes with every build (for ETags)
 //
-// Facets are the names in Facets: platform, kind, repo, language, tactic,
-// technique (a technique also matches its sub-techniques), table, severity,
-// status, author, provider, event, operator, function, field, tag. Browse
-// leaves out third-party alert feeds (kind alert_feed).
+// Facets are the names in Facets: platform, kind, repo, language, tactic
+// (ATT&CK shortnames), technique (a sub-technique also gives its parent, so
+// T1059 finds T1059.001), table, severity, status, author, provider, event,
+// operator, function, field, tag. The count of a facet value in a Result is
+// the total of the same query with that value (for a facet the query filters
+// on, the value in place of the facet's values). Browse leaves out
+// third-party alert feeds (kind alert_feed).
 // Search text is FTS5 over title, description, query, fields and values; words
 // are ANDed, "quoted phrases" kept, -word excludes, word* is a prefix, OR
 // between words. Tokens keep '.', '/', '_' and '-', and their parts are indexed

@@ -1,13 +1,17 @@
 // Package web publishes a rule catalog as a website, a JSON API and a static
 // export of the same pages. Handlers read through the Catalog interface only;
-// Memory (rules in memory: the embedded examples, rule folders, tests) and
-// StoreCatalog (a catalog built into SQLite by package store) implement it.
-// Templates (templates/*.html) and assets (static/) are embedded; no route
-// reads anything else.
+// StoreCatalog implements it over a catalog built into SQLite (package
+// build writes it, package store reads it): `serve --db`, `serve FOLDER` and
+// the embedded examples (built into a temporary catalog) and the tests
+// (build/buildtest) all read through it, so every face has one search
+// engine and one definition of a rule's facets (the store's). Templates
+// (templates/*.html) and assets (static/) are embedded; no route reads
+// anything else.
 //
 // Use:
 //
-//	srv, err := web.New(web.NewMemory(rules))     // or web.OpenStore("ruledex.db")
+//	cat, err := web.OpenStore("ruledex.db")
+//	srv, err := web.New(cat)
 //	http.ListenAndServe(addr, srv)
 //	sum, err := web.Export(ctx, cat, "site", web.ExportOptions{})
 //
@@ -36,7 +40,8 @@
 // server, so pages are kept once made: every rule page (by URL, 128 MB, a
 // random one dropped when full: the corpus's take 115 MB) and the other
 // pages that took more than 2 ms to make (32 MB, least recently used
-// dropped). A StoreCatalog keeps the rules it decoded when opened (128 MB).
+// dropped). A StoreCatalog keeps the rules it decoded (128 MB, least
+// recently used dropped), its statistics and its ATT&CK matrix.
 // The layout around every page is made once per depth of page (layouts).
 //
 // The export renders on as many goroutines as processors and writes on

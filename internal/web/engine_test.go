@@ -140,3 +140,45 @@ func TestBrowseAndSearchAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestCorpusFacetsAgree is TestBrowseAndSearchAgree over the corpus: the
+// ten most frequent values of every facet, in the browse listing, a
+// listing with a facet, and searches.
+func TestCorpusFacetsAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus test skipped in -short mode")
+	}
+	s, err := New(corpusCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range []string{"/api/v1/rules", "/api/v1/search", "/api/v1/search?q=powershell", "/api/v1/search?q=runCommand",
+		withFacet("/api/v1/rules", "platform", "sigma"), withFacet("/api/v1/search?q=process", "tactic", "execution")} {
+		n += checkFacetsAgree(t, s, p, 10)
+	}
+	t.Logf("%d facet values checked", n)
+}
+
+// TestKeywordIndicator: an indicator of no field (a keyword) is its own:
+// its page lists the rules that match the keyword, not those that match the
+// same value in a field, and links no other kind of it.
+func TestKeywordIndicator(t *testing.T) {
+	kw := &rule.Rule{ID: "sigma/kw", Platform: "sigma", Language: "sigma", Kind: rule.KindDetection, Title: "Keyword",
+		Indicators: []rule.Indicator{{Field: "", Kind: "keyword", Values: []string{"-acmr"}}}}
+	field := &rule.Rule{ID: "sigma/field", Platform: "sigma", Language: "sigma", Kind: rule.KindDetection, Title: "Field",
+		Indicators: []rule.Indicator{{Field: "CommandLine", Kind: "contains", Values: []string{"-acmr"}}}}
+	s, err := New(catalogOf(t, []*rule.Rule{kw, field}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := get(t, s, IndicatorPath("", "keyword", "-acmr"))
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, "sigma/kw") || strings.Contains(body, "sigma/field") ||
+		strings.Contains(body, IndicatorPath("", "contains", "-acmr")) {
+		t.Errorf("keyword indicator page: %d\n%s", w.Code, body)
+	}
+	if w := get(t, s, IndicatorPath("", "contains", "-acmr")); w.Code != 404 {
+		t.Errorf("a field's indicator as a keyword: %d", w.Code)
+	}
+}

@@ -140,6 +140,17 @@ func (c *StoreCatalog) Indicator(ctx context.Context, field, kind, value string)
 	if err != nil {
 		return nil, err
 	}
+	if field == "" {
+		// The store takes "" for any field; here it is the field of
+		// keyword indicators, which name none.
+		keep := hits[:0]
+		for _, h := range hits {
+			if h.Field == "" {
+				keep = append(keep, h)
+			}
+		}
+		hits = keep
+	}
 	if len(hits) == 0 {
 		return nil, ErrNotFound
 	}
