@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -171,4 +173,33 @@ func clipAt(s string, from int) string {
 		return ""
 	}
 	return s[from:min(from+160, len(s))]
+}
+
+// TestServeTemporaryCatalog: serve SOURCE and serve with no argument build
+// a catalog (with build.Build) into a temporary folder, which closing the
+// catalog removes.
+func TestServeTemporaryCatalog(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	env := &Env{Ctx: t.Context(), Stdout: io.Discard, Stderr: io.Discard}
+	for _, args := range [][]string{{filepath.Join("..", "..", "examples")}, nil} {
+		cat, closeCat, err := loadCatalog(env, "", args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs, _ := filepath.Glob(filepath.Join(tmp, "ruledex-serve-*", "catalog.db"))
+		ids, err := cat.RuleIDs(t.Context())
+		if err != nil || len(ids) < 4 || len(dirs) != 1 {
+			t.Fatalf("%v: %d rules (%v), catalogs %v", args, len(ids), err, dirs)
+		}
+		if _, ok := cat.(*web.StoreCatalog); !ok {
+			t.Errorf("%v: a %T, not the store's catalog", args, cat)
+		}
+		if err := closeCat(); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("%v: %d files left in the temporary folder", args, len(left))
+		}
+	}
 }
