@@ -176,15 +176,15 @@ func punctKind(src string, i int) Kind {
 }
 
 // scanWord returns the end of the word that goes on at i: up to a space or
-// a punctuation mark; a backslash takes the next byte with it (\| \" \\ are
-// part of an unquoted value), and a dot stays in the word when a word
+// a punctuation mark; a backslash takes the next byte with it unless that is
+// a space or a backquote (\| \" \\ are part of an unquoted value), and a dot stays in the word when a word
 // character follows it (Processes.process_name, 10.0.0.1).
 func scanWord(src string, i int) int {
 	for i < len(src) {
 		c := src[i]
 		switch {
 		case c == '\\':
-			if i+1 < len(src) && src[i+1] != '`' {
+			if i+1 < len(src) && src[i+1] != '`' && !isSpace(src[i+1]) {
 				i += 2
 			} else {
 				i++

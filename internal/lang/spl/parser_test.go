@@ -26,7 +26,7 @@ var parseCases = []struct {
 	{"process=*\\\\cmd.exe", "(pipe (search (= process «*\\cmd.exe»*)))", ""},
 	{"path=\"C:\\\\Windows\\\\*\" x=\\\"y\\\"", "(pipe (search (and (= path q«C:\\Windows\\*») (= x «\"y\"»))))", ""},
 	{"a\\|b \"x\\\"y\"", "(pipe (search (and (term «a|b») (term q«x\"y»))))", ""},
-	{"CommandLine=\"*-enc *\" OR CommandLine=*-e\\ *", "(pipe (search (or (= CommandLine q«*-enc *»*) (= CommandLine «*-e\\ *»*))))", ""},
+	{"CommandLine=\"*-enc *\" OR CommandLine=*-e\\ *", "(pipe (search (and (or (= CommandLine q«*-enc *»*) (= CommandLine «*-e\\»*)) (term «*»*))))", ""},
 	{"count>=5 count<10 x>1 y<=2", "(pipe (search (and (>= count «5») (< count «10») (> x «1») (<= y «2»))))", ""},
 	{"field = value other= \"v\"", "(pipe (search (and (= field «value») (= other q«v»))))", ""},
 	{"TERM(10.0.0.1) CASE(Admin)", "(pipe (search (and (TERM «10.0.0.1») (CASE «Admin»))))", ""},

@@ -24,6 +24,14 @@ type printer struct {
 
 func (pr *printer) s(parts ...string) {
 	for _, s := range parts {
+		if s == "" {
+			continue
+		}
+		// a word that ends with a lone backslash would take the next
+		// character with it (a\, is one word): keep them apart
+		if !isSpace(s[0]) && loneBackslash(pr.b.String()) {
+			pr.b.WriteByte(' ')
+		}
 		pr.b.WriteString(s)
 	}
 }
@@ -279,6 +287,8 @@ func (pr *printer) node(n Node) {
 		pr.s(n.Name.Name, " ")
 		if n.Sign != "" {
 			pr.s(n.Sign, " ")
+		} else if len(n.Fields) > 0 && (n.Fields[0].Raw == "+" || n.Fields[0].Raw == "-") {
+			pr.s(", ") // a field named +, not the sign
 		}
 		pr.fields(n.Fields, ", ")
 	case *RenameCommand:
@@ -319,6 +329,10 @@ func (pr *printer) node(n Node) {
 			}
 			pr.s(" ")
 			pr.node(k)
+			if i == len(n.Keys)-1 && n.Desc == nil && k.Sign == "" && k.Func == nil &&
+				(strings.EqualFold(k.Field.Raw, "d") || strings.EqualFold(k.Field.Raw, "desc")) {
+				pr.s(",") // a last key named d or desc, not the desc keyword
+			}
 		}
 		if n.Desc != nil {
 			pr.s(" ", n.Desc.Name)
@@ -378,6 +392,16 @@ func (pr *printer) node(n Node) {
 	case *BadCommand:
 		pr.s("<bad>")
 	}
+}
+
+// loneBackslash tells whether s ends with a backslash not paired with the
+// one before it (an odd run of them).
+func loneBackslash(s string) bool {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
 }
 
 // compare writes field op value, with a space where the operator would
