@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
@@ -222,7 +222,6 @@ func link(s Source, path string) string {
 // reusing the last catalog's rules for unchanged files.
 func readSources(ctx context.Context, opt Options, prev *store.Previous, prog *progress) ([]fileResult, error) {
 	type job struct {
-		i          int
 		src        Source
 		repo, root string
 		abs        string
@@ -240,44 +239,24 @@ func readSources(ctx context.Context, opt Options, prev *store.Previous, prog *p
 		}
 		repo := ingest.RepoName(t)
 		for _, f := range files {
-			jobs = append(jobs, job{i: len(jobs), src: s, repo: repo, root: root, abs: f})
+			jobs = append(jobs, job{src: s, repo: repo, root: root, abs: f})
 		}
 	}
 	prog.stage("reading %d files", len(jobs))
 	results := make([]fileResult, len(jobs))
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	ch := make(chan job)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				fr := readOne(j.repo, j.root, j.abs, prev)
-				fr.src = j.src
-				fr.setLinks()
-				results[j.i] = fr
-				mu.Lock()
-				done++
-				prog.count(done, len(jobs))
-				mu.Unlock()
-			}
-		}()
-	}
-	var err error
-	for _, j := range jobs {
-		if err = ctx.Err(); err != nil {
-			break
-		}
-		ch <- j
-	}
-	close(ch)
-	wg.Wait()
+	err := parallel.For(ctx, len(jobs), opt.Workers, func(i int) {
+		j := jobs[i]
+		fr := readOne(j.repo, j.root, j.abs, prev)
+		fr.src = j.src
+		fr.setLinks()
+		results[i] = fr
+		mu.Lock()
+		done++
+		prog.count(done, len(jobs))
+		mu.Unlock()
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +345,7 @@ func upToDate(opt Options, prev *store.Previous, results []fileResult) *Summary 
 // decodeReused decodes, in parallel, the stored rules of the files that did
 // not change. A file whose rules cannot be decoded is read again.
 func decodeReused(ctx context.Context, results []fileResult, prev *store.Previous) error {
-	store.Parallel(len(results), func(i int) {
+	return parallel.For(ctx, len(results), 0, func(i int) {
 		fr := &results[i]
 		pf := fr.pending
 		if pf == nil || ctx.Err() != nil {
@@ -393,7 +372,6 @@ func decodeReused(ctx context.Context, results []fileResult, prev *store.Previou
 		}
 		fr.setLinks()
 	})
-	return ctx.Err()
 }
 
 // summarize counts what a build read and made.

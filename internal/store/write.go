@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -146,7 +145,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		defer close(ready)
 		for start := 0; start < len(items); start += chunk {
 			end := min(start+chunk, len(items))
-			Parallel(end-start, func(k int) {
+			parallel.Do(end-start, func(k int) {
 				if it := &items[start+k]; it.sameFile {
 					it.row = prepareKept(it.r, it.pr.body)
 				} else {
@@ -455,27 +454,6 @@ func prepareKept(r *rule.Rule, stored string) preparedRow {
 
 // encodeBufs are prepareKept's buffers.
 var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-// Parallel calls f(0..n-1) on GOMAXPROCS goroutines.
-func Parallel(n int, f func(int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= n {
-					return
-				}
-				f(k)
-			}
-		}()
-	}
-	wg.Wait()
-}
 
 func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels []rule.Related, sha string) (int64, error) {
 	if srcRels == nil {
