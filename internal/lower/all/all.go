@@ -4,6 +4,7 @@
 package all
 
 import (
-	_ "github.com/ruledex/ruledex/internal/lower/kql"   // KQL: Sentinel and Defender XDR
-	_ "github.com/ruledex/ruledex/internal/lower/sigma" // Sigma
+	_ "github.com/ruledex/ruledex/internal/lower/elastic" // Elastic: TOML rules in EQL, kuery, ES|QL and Lucene
+	_ "github.com/ruledex/ruledex/internal/lower/kql"     // KQL: Sentinel and Defender XDR
+	_ "github.com/ruledex/ruledex/internal/lower/sigma"   // Sigma
 )
