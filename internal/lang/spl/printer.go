@@ -250,7 +250,10 @@ func (pr *printer) node(n Node) {
 		pr.s(n.Name.Name)
 		pr.args(n.Options)
 		pr.s(" ", n.Table.Raw)
-		for _, f := range n.Inputs {
+		for i, f := range n.Inputs {
+			if i > 0 {
+				pr.s(",") // a, as: a field named as
+			}
 			pr.s(" ")
 			pr.node(f)
 		}
