@@ -47,6 +47,7 @@ type parser struct {
 	match   map[int]int // for the index of a '[', the index of its ']' (or of EOF)
 	errs    diag.ErrorList
 	depth   int
+	parens  int // the search parentheses open: a ')' ends a group only inside one
 	tooDeep bool
 }
 
@@ -108,13 +109,13 @@ func describe(t Token) string {
 	return t.Kind.String()
 }
 
+// span is the span of the tokens from the token at from to the current
+// one; when nothing was read, the empty span right after the token before.
 func (p *parser) span(from int) diag.Span {
-	start := p.toks[min(from, len(p.toks)-1)].Span.Start
-	end := start
-	if p.i > from {
-		end = p.toks[p.i-1].Span.End
+	if p.i <= from {
+		return p.rangeSpan(from, from)
 	}
-	return diag.Span{Start: start, End: end}
+	return diag.Span{Start: p.toks[from].Span.Start, End: p.toks[p.i-1].Span.End}
 }
 
 // enter counts one level of nesting; false when too deep (then the rest of
@@ -250,9 +251,10 @@ func (p *parser) parseSubsearch() *Subsearch {
 		return &Subsearch{Loc: p.span(from), Pipeline: &Pipeline{Loc: diag.Span{Start: at, End: at}}}
 	}
 	p.i++
-	saved := p.end
+	saved, parens := p.end, p.parens
+	p.parens = 0
 	pl := p.parsePipeline(close, true)
-	p.end = saved
+	p.end, p.parens = saved, parens
 	p.i = close
 	if p.toks[close].Kind == RBrack {
 		p.i++

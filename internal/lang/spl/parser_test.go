@@ -294,3 +294,22 @@ func TestLex(t *testing.T) {
 		}
 	}
 }
+
+// TestRecovery checks that an error in one command leaves the others read.
+func TestRecovery(t *testing.T) {
+	src := "a ) b | eval x=(1 | rename q | stats count by y | where z>1 AND | table t"
+	q, errs := Parse([]byte(src))
+	if len(errs) < 4 {
+		t.Errorf("errors %v, want one for each of the four bad commands", errs)
+	}
+	want := "(pipe (search (and (term «a») (bad) (term «b»))) (eval (:= x (paren 1))) (rename q) (stats aggs=[count] by=[y]) (where (AND (> z 1) (bad))) (table fields=[t]))"
+	if got := Dump(q); got != want {
+		t.Errorf("tree\n got  %s\n want %s", got, want)
+	}
+	for _, e := range errs {
+		if e.Line != 1 || e.Col < 1 {
+			t.Errorf("unpositioned error %v", e)
+		}
+	}
+	checkSpans(t, src, q)
+}

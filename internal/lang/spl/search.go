@@ -55,7 +55,7 @@ func (p *parser) parseSearch(stopBy bool) SearchExpr {
 // searchStop tells whether a search expression ends at the current token.
 func (p *parser) searchStop(stopBy bool) bool {
 	t := p.tok()
-	return p.atEnd() || t.Kind == RParen || stopBy && t.Kind == Word && strings.EqualFold(t.Text, "by")
+	return p.atEnd() || t.Kind == RParen && p.parens > 0 || stopBy && t.Kind == Word && strings.EqualFold(t.Text, "by")
 }
 
 func (p *parser) parseSearchOr(stopBy bool) SearchExpr {
@@ -110,7 +110,9 @@ func (p *parser) parseSearchPrimary(stopBy bool) SearchExpr {
 			return &BadSearch{Loc: p.skipRest(from)}
 		}
 		p.next()
+		p.parens++
 		x := p.parseSearch(false)
+		p.parens--
 		if p.tok().Kind == RParen {
 			p.next()
 		} else if !p.tooDeep {
