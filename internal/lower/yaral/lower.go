@@ -113,6 +113,7 @@ type group struct {
 	pos    int
 	preds  []rule.Predicate
 	groups []*group
+	seq    []int // source order: i >= 0 is preds[i], i < 0 groups[-i-1]
 }
 
 func (l *lowering) once(kind, s string, list *[]string) {
@@ -347,6 +348,7 @@ func (l *lowering) lowerEvents() {
 		}
 	}
 	// Placeholders: joins between events, or named values of one event.
+	var joins []string
 	for _, j := range yr.Joins() {
 		a, b := j.Left, j.Right
 		op := j.Op
@@ -369,7 +371,7 @@ func (l *lowering) lowerEvents() {
 		}
 		st := l.stage(b.Var.Name)
 		st.node.preds = append(st.node.preds, p)
-		l.explain = append(l.explain, "It joins $"+b.Var.Name+" to $"+a.Var.Name+" where "+rel+through+".")
+		joins = append(joins, "It joins $"+b.Var.Name+" to $"+a.Var.Name+" where "+rel+through+".")
 	}
 	for _, b := range yr.Bindings() {
 		name := "$" + b.Placeholder.Name
@@ -388,6 +390,7 @@ func (l *lowering) lowerEvents() {
 			l.explain = append(l.explain, "For $"+st.name+", it matches events where "+d+".")
 		}
 	}
+	l.explain = append(l.explain, joins...)
 	if len(sources) > 0 {
 		intro := "It reads the event " + sources[0] + "."
 		if len(sources) > 1 {
@@ -536,12 +539,14 @@ func (l *lowering) lowerBool(x, outer yaral.Expr, neg bool, g *group) {
 			l.lowerBool(n.X, n.X, neg, child)
 			l.lowerBool(n.Y, n.Y, neg, child)
 			g.groups = append(g.groups, child)
+			g.seq = append(g.seq, -len(g.groups))
 			return
 		}
 	}
 	if p, literal, ok := l.leaf(x, neg); ok {
 		p.Text = l.text(outer)
 		g.preds = append(g.preds, p)
+		g.seq = append(g.seq, len(g.preds)-1)
 		if literal && l.collect {
 			l.indicator(p)
 		}
@@ -959,14 +964,19 @@ func (l *lowering) indicator(p rule.Predicate) {
 
 const maxDescribeDepth = 6
 
-// describeGroup says a group in words: its predicates joined by its kind,
-// inner groups in parentheses.
+// describeGroup says a group in words: its predicates and inner groups
+// in source order, joined by its kind, inner groups in parentheses. Joins
+// are said apart.
 func describeGroup(g *group, depth int) string {
 	var parts []string
-	for _, p := range g.preds {
-		parts = append(parts, lower.DescribePredicate(p))
-	}
-	for _, c := range g.groups {
+	for _, i := range g.seq {
+		if i >= 0 {
+			if d := describePredicate(g.preds[i]); d != "" {
+				parts = append(parts, d)
+			}
+			continue
+		}
+		c := g.groups[-i-1]
 		if depth >= maxDescribeDepth {
 			parts = append(parts, "("+strings.Join(strings.Fields(c.text), " ")+")")
 			continue
@@ -976,6 +986,33 @@ func describeGroup(g *group, depth int) string {
 		}
 	}
 	return strings.Join(parts, " "+g.kind+" ")
+}
+
+// describePredicate says a predicate in words: the shared sentence, a
+// reference list named as one, a regular expression's case said.
+func describePredicate(p rule.Predicate) string {
+	if len(p.Values) == 1 && strings.HasPrefix(p.Values[0], "%") {
+		verb := map[string]string{rule.OpIn: "is in", rule.OpRegex: "matches a regular expression of", rule.OpCIDR: "is in a network of"}[p.Kind]
+		if verb == "" {
+			return lower.DescribePredicate(p)
+		}
+		if p.Negated {
+			verb = map[string]string{rule.OpIn: "is not in", rule.OpRegex: "matches no regular expression of", rule.OpCIDR: "is in no network of"}[p.Kind]
+		}
+		s := p.Field + " " + verb + " the reference list " + p.Values[0]
+		if p.Kind != rule.OpCIDR {
+			s += lower.Neg(p.CaseSensitive, " (ignoring case)", " (case-sensitive)")
+		}
+		return s
+	}
+	s := lower.DescribePredicate(p)
+	if p.Kind == rule.OpRegex && !p.CaseSensitive {
+		s += " (ignoring case)"
+	}
+	if p.All {
+		s += " (for every element)"
+	}
+	return s
 }
 
 func itoa(n int) string {
