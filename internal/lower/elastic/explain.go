@@ -34,7 +34,7 @@ func explain(r *rule.Rule, d *ruleDoc) string {
 				}
 				continue
 			case "machine_learning", "threshold", "new_terms", "suppress":
-				say(upperFirst(strings.TrimSuffix(stageWords[st.Kind], " ") + st.Text + "."))
+				say(upperFirst(stageWords[st.Kind] + st.Text + "."))
 				continue
 			case "threat_match":
 				say(upperFirst(st.Text) + ".")
@@ -54,7 +54,7 @@ func explain(r *rule.Rule, d *ruleDoc) string {
 					ps = append(ps, "more")
 					break
 				}
-				ps = append(ps, lower.DescribePredicate(p))
+				ps = append(ps, describe(p))
 			}
 			if len(ps) == 0 {
 				continue
@@ -100,4 +100,25 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// describe says a predicate in words; a wildcard pattern "matches".
+func describe(p rule.Predicate) string {
+	if !p.Wildcards || p.Kind != rule.OpEq || !strings.ContainsAny(strings.Join(p.Values, ""), "*?") {
+		return lower.DescribePredicate(p)
+	}
+	verb := "matches"
+	conj := "or"
+	if p.Negated {
+		verb, conj = "matches none of", "and"
+	}
+	s := p.Field + " " + verb + " " + lower.QuotedList(p.Values, conj)
+	if lower.HasLetters(p.Values) {
+		if p.CaseSensitive {
+			s += " (case-sensitive)"
+		} else {
+			s += " (ignoring case)"
+		}
+	}
+	return s
 }

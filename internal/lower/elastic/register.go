@@ -41,8 +41,11 @@ const (
 	LangKuery  = "kuery"
 	LangESQL   = "esql"
 	LangLucene = "lucene"
-	// LangSQL is the osquery SQL of a hunting query: kept raw, not lowered.
+	// LangSQL is the osquery SQL of a hunting query: kept raw.
 	LangSQL = "sql"
+	// LangML is a machine-learning rule's: it has no query, its job and
+	// anomaly threshold say what it alerts on.
+	LangML = "machine_learning"
 )
 
 func init() {

@@ -103,7 +103,11 @@ func readTOML(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
 	if tr, ok := m["transform"].(map[string]any); ok {
 		r.Params = append(r.Params, transformParams(tr)...)
 	}
-	return []lang.Item{{Rule: r, Doc: doc}}, nil
+	it := lang.Item{Rule: r, Doc: doc}
+	if r.Language == LangML {
+		Lower(it) // no query: no registered language lowers it later
+	}
+	return []lang.Item{it}, nil
 }
 
 // tomlError places a TOML decoding error.
@@ -136,7 +140,11 @@ func ruleOf(f *lang.File, rt, meta map[string]any) (*rule.Rule, *ruleDoc) {
 		Kind:        rule.KindDetection,
 		Settings:    map[string]string{},
 	}
-	r.FalsePositives = strs(rt, "false_positives")
+	for _, fp := range strs(rt, "false_positives") {
+		if fp = strings.Join(strings.Fields(fp), " "); fp != "" {
+			r.FalsePositives = append(r.FalsePositives, fp)
+		}
+	}
 	r.Date = dateOf(str(meta, "creation_date"))
 	r.Modified = dateOf(str(meta, "updated_date"))
 	r.Status = str(meta, "maturity")
@@ -144,6 +152,9 @@ func ruleOf(f *lang.File, rt, meta map[string]any) (*rule.Rule, *ruleDoc) {
 		r.Status = "deprecated"
 	}
 	r.Language = languageOf(str(rt, "language"), str(rt, "type"))
+	if str(rt, "type") == "machine_learning" && str(rt, "query") == "" {
+		r.Language = LangML
+	}
 	if str(rt, "building_block_type") != "" {
 		r.Kind = rule.KindBuildingBlock
 		r.Settings["building_block_type"] = str(rt, "building_block_type")
@@ -444,7 +455,11 @@ func readHunt(f *lang.File, h map[string]any) []lang.Item {
 			r.QueryLine = lines[i]
 		}
 		r.Source.Line = max(r.QueryLine, 1)
-		items = append(items, lang.Item{Rule: &r, Doc: &ruleDoc{Type: "hunt"}})
+		it := lang.Item{Rule: &r, Doc: &ruleDoc{Type: "hunt"}}
+		if r.Language == LangSQL {
+			Lower(it) // kept raw: no registered language lowers it later
+		}
+		items = append(items, it)
 	}
 	if len(items) == 0 {
 		r := base
