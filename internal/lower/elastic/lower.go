@@ -206,6 +206,9 @@ func (l *lowering) typeStages() {
 	d := l.doc
 	if t := d.Threshold; t != nil {
 		text := "at least " + orDefault(t.Value, "1") + " events"
+		if orDefault(t.Value, "1") == "1" {
+			text = "at least 1 event"
+		}
 		if len(t.Fields) > 0 {
 			text += " by " + strings.Join(t.Fields, ", ")
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -246,6 +247,10 @@ func kueryModel(p refPred) (modelPred, bool) {
 		m.Kind, m.Values = rule.OpEq, []string{v}
 		if p.Field == nil {
 			m.Kind, m.Cased = rule.OpKeyword, false
+		} else if _, _, err := net.ParseCIDR(v); err == nil && !p.Wildcard {
+			// a network on an ip field: Elasticsearch matches its addresses
+			// (https://www.elastic.co/docs/reference/elasticsearch/mapping-reference/ip#query-ip-fields)
+			m.Kind = rule.OpCIDR
 		}
 	default:
 		return m, false
@@ -415,5 +420,74 @@ func TestReferencePredicates(t *testing.T) {
 				t.Errorf("predicates agree %.2f%%, want at least 98%%", rate)
 			}
 		})
+	}
+}
+
+// TestReferenceEventCategories: each EQL query's event categories (the
+// `process` of `process where`), as the lowering gives them (the source of
+// each event stage), against the reference's event_types.
+func TestReferenceEventCategories(t *testing.T) {
+	results := readElastic(t)
+	rules := map[string]*rule.Rule{}
+	for _, res := range results {
+		for _, r := range res.Rules {
+			rules[res.Path] = r
+		}
+	}
+	type line struct {
+		Path      string `json:"path"`
+		Reference struct {
+			OK         bool     `json:"ok"`
+			EventTypes []string `json:"event_types"`
+		} `json:"reference"`
+	}
+	f, err := os.Open(filepath.Join(corpusRoot, "elastic-reference", "eql.jsonl"))
+	if err != nil {
+		t.Skipf("reference: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	n, same := 0, 0
+	var diffs []string
+	for sc.Scan() {
+		var e line
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		r := rules[e.Path]
+		if !e.Reference.OK || r == nil {
+			continue
+		}
+		n++
+		set := map[string]bool{}
+		for _, st := range r.Stages {
+			switch st.Kind {
+			case "where", "step", "missing", "until":
+				if st.Source != "" {
+					set[st.Source] = true
+				}
+			}
+		}
+		var got []string
+		for c := range set {
+			got = append(got, c)
+		}
+		sort.Strings(got)
+		want := append([]string(nil), e.Reference.EventTypes...)
+		sort.Strings(want)
+		if strings.Join(got, ",") == strings.Join(want, ",") {
+			same++
+		} else if len(diffs) < 10 {
+			diffs = append(diffs, fmt.Sprintf("%s: ruledex %v, reference %v", e.Path, got, want))
+		}
+	}
+	rate := 100 * float64(same) / float64(max(n, 1))
+	t.Logf("event categories: the same for %d of %d queries (%.2f%%)", same, n, rate)
+	for _, d := range diffs {
+		t.Logf("  %s", d)
+	}
+	if rate < 99 {
+		t.Errorf("the same event categories for %.2f%% of the queries, want at least 99%%", rate)
 	}
 }

@@ -1,6 +1,7 @@
 package lowerelastic
 
 import (
+	"net"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/lang/diag"
@@ -58,10 +59,25 @@ func (l *lowering) kueryPreds(st *rule.Stage, root kuery.Node) {
 				pr.Text = raw
 			} else {
 				pr.Text = p.Field + ": " + raw
+				if !pr.Wildcards && isCIDR(v) {
+					pr.Kind = rule.OpCIDR
+				}
 			}
 		}
 		l.addPred(st, pr, !p.FieldWildcard)
 	}
+}
+
+// isCIDR tells whether v is a network in CIDR notation (10.0.0.0/8,
+// FE80::/10): on an ip field (ECS's *.ip), Elasticsearch's term query
+// matches the addresses of the network
+// (https://www.elastic.co/docs/reference/elasticsearch/mapping-reference/ip#query-ip-fields).
+func isCIDR(v string) bool {
+	if !strings.Contains(v, "/") {
+		return false
+	}
+	_, _, err := net.ParseCIDR(v)
+	return err == nil
 }
 
 func rangeKind(op kuery.Kind) string {
@@ -141,6 +157,9 @@ func (l *lowering) lucenePreds(st *rule.Stage, root lucene.Node) {
 		}
 		if pr.Field == "" && pr.Kind == rule.OpEq {
 			pr.Kind, pr.CaseSensitive = rule.OpKeyword, false
+		}
+		if pr.Field != "" && pr.Kind == rule.OpEq && !pr.Wildcards && len(pr.Values) == 1 && isCIDR(pr.Values[0]) {
+			pr.Kind = rule.OpCIDR
 		}
 		if pr.Text == "" && p.Node != nil {
 			pr.Text = strings.TrimSpace(textOf(l.luceneSrc(root), p.Node.Span()))
