@@ -243,17 +243,28 @@ type OrderedExpr struct {
 
 // PipeExpr is Source | Op. Source is nil for an operator that starts a
 // query (union, print, range, search, find) or a subquery (mv-apply's on
-// (...), fork's branches).
+// (...), fork's branches). Pipe is the offset of the '|' before Op, -1
+// when none is written (a query's first operator, a subquery's without
+// its optional leading pipe).
 type PipeExpr struct {
 	Source Expr
-	Op     *Operator
+	Pipe   int
+	Op     TabularOp
+}
+
+// TabularOp is what follows a pipe: an *Operator, or a *BadOperator where
+// none could be read.
+type TabularOp interface {
+	Node
+	tabularOp()
 }
 
 // Operator is a tabular operator. Keyword is its canonical lower-case name
 // (where, project-away, mv-expand, sort); Raw its name as written (filter,
-// order, mvexpand). Params are its options (kind=inner, hint.strategy=...,
-// withsource=T); Clauses its parts in order: the main one (Keyword "") and
-// those introduced by a keyword (by, on, with, to, from, step, of, limit...).
+// order, mvexpand), at [Pos, Pos+len(Raw)). Params are its options
+// (kind=inner, hint.strategy=..., withsource=T); Clauses its parts in
+// order: the main one (Keyword "") and those introduced by a keyword (by,
+// on, with, to, from, step, of, limit...).
 type Operator struct {
 	Pos, End int
 	Keyword  string
@@ -262,14 +273,26 @@ type Operator struct {
 	Clauses  []*Clause
 }
 
+// NameSpan returns the span of the operator's name as written.
+func (x *Operator) NameSpan() (pos, end int) { return x.Pos, x.Pos + len(x.Raw) }
+
+// BadOperator stands where a tabular operator could not be read (a pipe
+// followed by no operator name); its span covers the tokens skipped.
+type BadOperator struct {
+	Pos, End int
+}
+
 // Clause is a part of an operator: Keyword ("" for the main part, else by,
 // on, with, ...) and its expressions. Seq clauses are written without commas
-// (parse patterns, fork branches).
+// (parse patterns, fork branches). [KwPos, KwEnd) is the span of the
+// keyword's words as written ("order by", "with others"), empty at Pos for
+// the main part.
 type Clause struct {
-	Pos, End int
-	Keyword  string
-	Exprs    []Expr
-	Seq      bool
+	Pos, End     int
+	KwPos, KwEnd int
+	Keyword      string
+	Exprs        []Expr
+	Seq          bool
 }
 
 // FuncDef is a function or view body of a let: (params) { body }.
@@ -338,14 +361,21 @@ func (x *RawExpr) Span() (int, int)       { return x.Pos, x.End }
 func (x *ScanStep) Span() (int, int)      { return x.Pos, x.End }
 func (x *BadExpr) Span() (int, int)       { return x.Pos, x.End }
 func (x *Operator) Span() (int, int)      { return x.Pos, x.End }
+func (x *BadOperator) Span() (int, int)   { return x.Pos, x.End }
 func (x *Clause) Span() (int, int)        { return x.Pos, x.End }
 func (x *PipeExpr) Span() (int, int) {
-	if x.Source == nil {
-		return x.Op.Pos, x.Op.End
+	p, e := x.Op.Span()
+	if x.Pipe >= 0 && x.Pipe < p {
+		p = x.Pipe
 	}
-	p, _ := x.Source.Span()
-	return p, x.Op.End
+	if x.Source != nil {
+		p, _ = x.Source.Span()
+	}
+	return p, e
 }
+
+func (*Operator) tabularOp()    {}
+func (*BadOperator) tabularOp() {}
 
 func (*Ident) expr()         {}
 func (*Literal) expr()       {}

@@ -35,7 +35,7 @@ func equalValue(a, b reflect.Value) bool {
 		t := a.Type()
 		for i := 0; i < t.NumField(); i++ {
 			switch t.Field(i).Name {
-			case "Pos", "End", "OpPos", "Src", "Comments":
+			case "Pos", "End", "OpPos", "Pipe", "KwPos", "KwEnd", "Src", "Comments":
 				continue
 			}
 			if t == reflect.TypeOf(Literal{}) && t.Field(i).Name == "Raw" {

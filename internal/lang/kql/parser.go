@@ -53,9 +53,9 @@ func (p *parser) newIdent() *Ident     { return alloc(&p.idents) }
 func (p *parser) newLiteral() *Literal { return alloc(&p.lits) }
 func (p *parser) newCall() *CallExpr   { return alloc(&p.calls) }
 
-func (p *parser) pipe(src Expr, op *Operator) *PipeExpr {
+func (p *parser) pipe(src Expr, pipe int, op TabularOp) *PipeExpr {
 	x := alloc(&p.pipes)
-	*x = PipeExpr{Source: src, Op: op}
+	*x = PipeExpr{Source: src, Pipe: pipe, Op: op}
 	return x
 }
 
@@ -532,13 +532,13 @@ func (p *parser) parsePipeline() Expr {
 	defer p.leave()
 	var x Expr
 	if p.sourceOperator() {
-		x = p.pipe(nil, p.parseOperator())
+		x = p.pipe(nil, -1, p.parseOperator())
 	} else {
 		x = p.parseExpr()
 	}
 	for p.is(Pipe) {
-		p.next()
-		x = p.pipe(x, p.parseOperator())
+		pipe := p.next().Pos
+		x = p.pipe(x, pipe, p.parseOperator())
 	}
 	return x
 }
@@ -548,11 +548,14 @@ func (p *parser) parsePipeline() Expr {
 func (p *parser) parseSubquery() Expr {
 	p.enter()
 	defer p.leave()
-	p.got(Pipe)
-	var x Expr = p.pipe(nil, p.parseOperator())
+	pipe := -1
+	if p.is(Pipe) {
+		pipe = p.next().Pos
+	}
+	var x Expr = p.pipe(nil, pipe, p.parseOperator())
 	for p.is(Pipe) {
-		p.next()
-		x = p.pipe(x, p.parseOperator())
+		pipe := p.next().Pos
+		x = p.pipe(x, pipe, p.parseOperator())
 	}
 	return x
 }
@@ -624,25 +627,21 @@ func (p *parser) parseParams(allowed options) []*NamedExpr {
 	}
 }
 
-func (p *parser) parseOperator() *Operator {
+func (p *parser) parseOperator() TabularOp {
 	t := p.tok()
-	op := alloc(&p.ops)
-	op.Pos = t.Pos
 	if !t.Kind.IsName() {
 		p.unexpected("a query operator")
 		p.skipTo(Pipe, Semicolon)
-		op.End = p.end()
-		if op.End < op.Pos {
-			op.End = op.Pos
-		}
-		op.Keyword, op.Raw = "?", ""
-		return op
+		bad := &BadOperator{Pos: t.Pos, End: max(p.end(), t.Pos)}
+		return bad
 	}
+	op := alloc(&p.ops)
+	op.Pos = t.Pos
 	p.next()
 	op.Raw = p.text(t)
 	op.Keyword = Canonical(p.text(t))
-	main := func(xs ...Expr) { op.Clauses = append(op.Clauses, p.clause("", xs, false)) }
-	kw := func(k string, xs ...Expr) { op.Clauses = append(op.Clauses, p.clause(k, xs, false)) }
+	main := func(xs ...Expr) { op.Clauses = append(op.Clauses, p.clause("", -1, -1, xs, false)) }
+	kw := func(k string) clauseStart { return p.keywordRead(op, k) }
 	switch op.Keyword {
 	case "where":
 		main(p.parseExpr())
@@ -661,17 +660,17 @@ func (p *parser) parseOperator() *Operator {
 			main(p.parseColumnList(false)...)
 		}
 		if p.gotWord("by") {
-			kw("by", p.parseColumnList(false)...)
+			kw("by").of(p.parseColumnList(false)...)
 		}
 	case "sort":
 		op.Params = p.parseParams(hintOptions)
 		p.expectWord("by")
-		kw("by", p.parseOrderedList()...)
+		kw("by").of(p.parseOrderedList()...)
 	case "top":
 		op.Params = p.parseParams(hintOptions)
 		main(p.parseExpr())
 		p.expectWord("by")
-		kw("by", p.parseOrdered())
+		kw("by").of(p.parseOrdered())
 	case "take", "sample":
 		op.Params = p.parseParams(hintOptions)
 		main(p.parseExpr())
@@ -687,9 +686,9 @@ func (p *parser) parseOperator() *Operator {
 		op.Params = p.parseParams(joinOptions)
 		main(p.parseTableArg())
 		if p.gotWord("on") {
-			kw("on", p.parseExprList()...)
+			kw("on").of(p.parseExprList()...)
 		} else if p.gotWord("where") {
-			kw("where", p.parseExpr())
+			kw("where").of(p.parseExpr())
 		}
 	case "union":
 		op.Params = p.parseParams(unionOptions)
@@ -705,96 +704,98 @@ func (p *parser) parseOperator() *Operator {
 		op.Params = p.parseParams(expandOptions)
 		main(p.parseExpandItems()...)
 		if p.gotWord("limit") {
-			kw("limit", p.parseExpr())
+			kw("limit").of(p.parseExpr())
 		}
 	case "mv-apply":
 		op.Params = p.parseParams(expandOptions)
 		main(p.parseExpandItems()...)
 		if p.gotWord("limit") {
-			kw("limit", p.parseExpr())
+			kw("limit").of(p.parseExpr())
 		}
 		if p.gotWord("id") { // mv-apply ... id=Name is rare; the option form covers it
-			kw("id", p.parseExpr())
+			kw("id").of(p.parseExpr())
 		}
 		if p.expectWord("on") {
-			kw("on", p.parseParenSubquery())
+			kw("on").of(p.parseParenSubquery())
 		}
 	case "parse", "parse-where":
 		op.Params = p.parseParams(parseOptions)
 		main(p.parseExpr())
 		if p.expectWord("with") {
-			op.Clauses = append(op.Clauses, p.clause("with", p.parsePattern(), true))
+			kw("with").seq(p.parsePattern()...)
 		}
 	case "parse-kv":
 		main(p.parseExpr())
 		if p.expectWord("as") {
-			kw("as", p.parseType())
+			kw("as").of(p.parseType())
 		}
 		if p.gotWord("with") {
-			kw("with", p.parseParenNamedList())
+			kw("with").of(p.parseParenNamedList())
 		}
 	case "evaluate":
 		op.Params = p.parseParams(hintOptions)
 		main(p.parsePostfix())
 		if p.got(Colon) { // the plugin's output schema
-			kw(":", p.parseType())
+			kw(":").of(p.parseType())
 		}
 	case "make-series":
 		op.Params = p.parseParams(joinOptions)
 		main(p.parseSeriesAggregates()...)
 		if p.expectWord("on") {
-			kw("on", p.parseAdd()) // not parseExpr: "on T in range(...)" is not an in test
+			kw("on").of(p.parseAdd()) // not parseExpr: "on T in range(...)" is not an in test
 		}
 		if p.gotWord("in") {
 			// in range(start, stop, step): syntax, not a call of range()
-			p.expectWord("range")
-			var args []Expr
-			if p.expect(LParen) > 0 || true {
-				args = p.parseExprList()
-				p.expect(RParen)
+			in := kw("in")
+			in.k = "in range"
+			if p.expectWord("range") {
+				in.kwEnd = p.end()
 			}
-			kw("in range", args...)
+			p.expect(LParen)
+			args := p.parseExprList()
+			p.expect(RParen)
+			in.of(args...)
 		} else {
 			for _, k := range []string{"from", "to", "step"} {
 				if p.gotWord(k) {
-					kw(k, p.parseExpr())
+					kw(k).of(p.parseExpr())
 				}
 			}
 		}
 		if p.gotWord("by") {
-			kw("by", p.parseColumnList(false)...)
+			kw("by").of(p.parseColumnList(false)...)
 		}
 	case "top-nested":
 		p.parseTopNested(op)
 	case "top-hitters":
 		main(p.parseExpr())
 		if p.expectWord("of") {
-			kw("of", p.parseExpr())
+			kw("of").of(p.parseExpr())
 		}
 		if p.gotWord("by") {
-			kw("by", p.parseExpr())
+			kw("by").of(p.parseExpr())
 		}
 	case "sample-distinct":
 		main(p.parseExpr())
 		if p.expectWord("of") {
-			kw("of", p.parseExpr())
+			kw("of").of(p.parseExpr())
 		}
 	case "render":
 		main(p.parseName())
 		if p.gotWord("with") {
-			kw("with", p.parseParenNamedList())
+			kw("with").of(p.parseParenNamedList())
 		}
 		var props []Expr // the old form: render chart kind=stacked title="x"
 		for p.tok().Kind.IsName() && p.peek(1).Kind == Assign {
 			props = append(props, p.parseNamedOrExpr())
 		}
 		if len(props) > 0 {
-			op.Clauses = append(op.Clauses, p.clause("", props, true))
+			op.Clauses = append(op.Clauses, p.clause("", -1, -1, props, true))
 		}
 	case "search":
 		op.Params = p.parseParams(searchOptions)
 		if p.gotWord("in") {
-			kw("in", p.parseTableTuple())
+			kw("in").of(p.parseTableTuple())
 		}
 		p.inSearch++
 		main(p.parseExpr())
@@ -802,17 +803,17 @@ func (p *parser) parseOperator() *Operator {
 	case "find":
 		op.Params = p.parseParams(findOptions)
 		if p.gotWord("in") {
-			kw("in", p.parseTableTuple())
+			kw("in").of(p.parseTableTuple())
 		}
 		if p.gotWord("where") {
-			kw("where", p.parseExpr())
+			kw("where").of(p.parseExpr())
 		} else {
 			main(p.parseExpr())
 		}
 		if p.gotWord("project-smart") {
-			kw("project-smart")
+			kw("project-smart").of()
 		} else if p.gotWord("project") {
-			kw("project", p.parseColumnList(true)...)
+			kw("project").of(p.parseColumnList(true)...)
 		}
 	case "fork":
 		var xs []Expr
@@ -828,22 +829,22 @@ func (p *parser) parseOperator() *Operator {
 		if len(xs) == 0 {
 			p.unexpected("\"(\"")
 		}
-		op.Clauses = append(op.Clauses, p.clause("", xs, true))
+		op.Clauses = append(op.Clauses, p.clause("", -1, -1, xs, true))
 	case "facet":
 		if p.expectWord("by") {
-			kw("by", p.parseColumnList(false)...)
+			kw("by").of(p.parseColumnList(false)...)
 		}
 		if p.gotWord("with") {
 			if p.is(Mul) {
-				kw("with", &StarExpr{Pos: p.next().Pos})
+				kw("with").of(&StarExpr{Pos: p.next().Pos})
 			} else {
-				kw("with", p.parseParenSubquery())
+				kw("with").of(p.parseParenSubquery())
 			}
 		}
 	case "partition":
 		op.Params = p.parseParams(hintOptions)
 		if p.expectWord("by") {
-			kw("by", p.parseName())
+			kw("by").of(p.parseName())
 		}
 		if p.is(LBrace) {
 			lb := p.next().Pos
@@ -856,16 +857,16 @@ func (p *parser) parseOperator() *Operator {
 	case "reduce":
 		op.Params = p.parseParams(joinOptions)
 		if p.expectWord("by") {
-			kw("by", p.parseExpr())
+			kw("by").of(p.parseExpr())
 		}
 		if p.gotWord("with") {
-			kw("with", p.parseColumnList(false)...)
+			kw("with").of(p.parseColumnList(false)...)
 		}
 	case "range":
 		main(p.parseName())
 		for _, k := range []string{"from", "to", "step"} {
 			if p.expectWord(k) {
-				kw(k, p.parseExpr())
+				kw(k).of(p.parseExpr())
 			}
 		}
 	case "scan":
@@ -890,7 +891,9 @@ func (p *parser) parseOperator() *Operator {
 	return op
 }
 
-func (p *parser) clause(k string, xs []Expr, seq bool) *Clause {
+// clause makes a clause of k (its keyword's span [kwPos, kwEnd), -1 when
+// it has none) and its expressions xs, ending at the last token read.
+func (p *parser) clause(k string, kwPos, kwEnd int, xs []Expr, seq bool) *Clause {
 	c := alloc(&p.clauses)
 	*c = Clause{Keyword: k, Exprs: xs, Seq: seq, End: p.end()}
 	if len(xs) > 0 {
@@ -898,7 +901,43 @@ func (p *parser) clause(k string, xs []Expr, seq bool) *Clause {
 	} else {
 		c.Pos = p.end()
 	}
+	if kwPos < 0 {
+		kwPos, kwEnd = c.Pos, c.Pos
+	}
+	c.KwPos, c.KwEnd = kwPos, kwEnd
 	return c
+}
+
+// clauseStart is a clause of op whose keyword has been read, its
+// expressions not yet.
+type clauseStart struct {
+	p            *parser
+	op           *Operator
+	k            string
+	kwPos, kwEnd int
+}
+
+// keywordRead starts a clause of op whose keyword k (as many words as it
+// has) are the last tokens read. Written kw("by").of(p.parseX()), the
+// keyword is taken before the expressions are read (Go evaluates a call's
+// function value before its arguments).
+func (p *parser) keywordRead(op *Operator, k string) clauseStart {
+	n := strings.Count(k, " ") + 1
+	n = min(n, p.i)
+	if n == 0 {
+		return clauseStart{p: p, op: op, k: k, kwPos: -1, kwEnd: -1}
+	}
+	return clauseStart{p: p, op: op, k: k, kwPos: p.toks[p.i-n].Pos, kwEnd: p.toks[p.i-1].End}
+}
+
+// of adds the clause with its expressions xs, separated by commas.
+func (c clauseStart) of(xs ...Expr) {
+	c.op.Clauses = append(c.op.Clauses, c.p.clause(c.k, c.kwPos, c.kwEnd, xs, false))
+}
+
+// seq adds the clause with its expressions xs, written one after another.
+func (c clauseStart) seq(xs ...Expr) {
+	c.op.Clauses = append(c.op.Clauses, c.p.clause(c.k, c.kwPos, c.kwEnd, xs, true))
 }
 
 // parseRaw keeps the tokens up to the operator's end as written.
@@ -1065,10 +1104,8 @@ func (p *parser) parseExpandItems() []Expr {
 	for {
 		x := p.parseNamedOrExpr()
 		if p.word("to") && p.tword(p.peek(1), "typeof") {
-			p.next()
-			t := p.parsePrimary()
-			pos, _ := t.Span()
-			x = &BinaryExpr{X: x, OpPos: pos, Op: "to", Y: t}
+			pos := p.next().Pos
+			x = &BinaryExpr{X: x, OpPos: pos, Op: "to", Y: p.parsePrimary()}
 		}
 		xs = append(xs, x)
 		if !p.got(Comma) {
@@ -1095,27 +1132,32 @@ func (p *parser) parseSeriesAggregates() []Expr {
 
 func (p *parser) parseTopNested(op *Operator) {
 	first := true
+	kw := func(k string) clauseStart { return p.keywordRead(op, k) }
 	for {
-		k := "top-nested"
-		if first {
-			k = ""
+		c := clauseStart{p: p, op: op, kwPos: -1, kwEnd: -1}
+		if !first { // the top-nested after a comma
+			c = kw("top-nested")
 		}
 		first = false
 		var n []Expr
 		if !p.word("of") {
 			n = []Expr{p.parseExpr()}
 		}
-		op.Clauses = append(op.Clauses, p.clause(k, n, false))
+		c.of(n...)
 		if p.expectWord("of") {
-			op.Clauses = append(op.Clauses, p.clause("of", []Expr{p.parseNamedOrExpr()}, false))
+			kw("of").of(p.parseNamedOrExpr())
 		}
 		if p.gotWord("with") {
-			p.expectWord("others")
+			c := kw("with")
+			c.k = "with others"
+			if p.expectWord("others") {
+				c.kwEnd = p.end()
+			}
 			p.expect(Assign)
-			op.Clauses = append(op.Clauses, p.clause("with others", []Expr{p.parseExpr()}, false))
+			c.of(p.parseExpr())
 		}
 		if p.expectWord("by") {
-			op.Clauses = append(op.Clauses, p.clause("by", []Expr{p.parseOrderedNamed()}, false))
+			kw("by").of(p.parseOrderedNamed())
 		}
 		if !(p.is(Comma) && p.tword(p.peek(1), "top-nested")) {
 			return
@@ -1669,27 +1711,30 @@ func (p *parser) externalWith(d *DataTableExpr) Expr {
 // parseScan reads scan's body: [order by ...] [partition by ...]
 // [declare (columns)] with (step name [optional] [output=x]: predicate [=> assignments]; ...).
 func (p *parser) parseScan(op *Operator) {
-	kw := func(k string, xs ...Expr) { op.Clauses = append(op.Clauses, p.clause(k, xs, false)) }
+	kw := func(k string) clauseStart { return p.keywordRead(op, k) }
 	if p.word("order") && p.tword(p.peek(1), "by") {
 		p.i += 2
-		kw("order by", p.parseOrderedList()...)
+		kw("order by").of(p.parseOrderedList()...)
 	}
 	if p.word("partition") && p.tword(p.peek(1), "by") {
 		p.i += 2
-		kw("partition by", p.parseExprList()...)
+		kw("partition by").of(p.parseExprList()...)
 	}
 	if p.gotWord("declare") {
+		c := kw("declare")
 		p.expect(LParen)
 		var xs []Expr
 		for _, tn := range p.parseTypedNames(true) {
 			xs = append(xs, tn)
 		}
 		p.expect(RParen)
-		kw("declare", xs...)
+		c.of(xs...)
 	}
 	if !p.expectWord("with") {
 		return
 	}
+	with := kw("with steps")
+	with.kwPos = with.kwEnd - len("with")
 	p.expect(LParen)
 	var steps []Expr
 	for p.word("step") {
@@ -1716,7 +1761,7 @@ func (p *parser) parseScan(op *Operator) {
 		steps = append(steps, st)
 	}
 	p.expect(RParen)
-	op.Clauses = append(op.Clauses, p.clause("with steps", steps, true))
+	with.seq(steps...)
 }
 
 // IsWordOperator tells whether w (as written, any case) is one of KQL's

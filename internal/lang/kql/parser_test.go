@@ -126,7 +126,7 @@ func TestOperatorsAndExpressions(t *testing.T) {
 
 func TestPrecedence(t *testing.T) {
 	s := mustParse(t, `T | where a == 1 or b has "x" and c + 2 * 3 > -d`)
-	w := s.Stmts[0].(*ExprStmt).X.(*PipeExpr).Op.Clauses[0].Exprs[0]
+	w := s.Stmts[0].(*ExprStmt).X.(*PipeExpr).Op.(*Operator).Clauses[0].Exprs[0]
 	or, ok := w.(*BinaryExpr)
 	if !ok || or.Op != "or" {
 		t.Fatalf("top is %T %v, want or", w, w)
@@ -201,7 +201,7 @@ func TestComments(t *testing.T) {
 func TestLiterals(t *testing.T) {
 	s := mustParse(t, `print a = 'it\'s', b = @"c:\temp", c = "a" 'b', d = 1h, e = 0x1F, f = 1e3, g = datetime(2020-01-01), h = true`)
 	want := map[string]string{"a": "it's", "b": `c:\temp`, "c": "ab", "d": "1h", "e": "0x1F", "f": "1e3", "g": "2020-01-01", "h": "true"}
-	for _, x := range s.Stmts[0].(*ExprStmt).X.(*PipeExpr).Op.Clauses[0].Exprs {
+	for _, x := range s.Stmts[0].(*ExprStmt).X.(*PipeExpr).Op.(*Operator).Clauses[0].Exprs {
 		n := x.(*NamedExpr)
 		name := n.Name.(*Ident).Name
 		if lit := n.Value.(*Literal); lit.Value != want[name] {

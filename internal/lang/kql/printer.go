@@ -260,7 +260,7 @@ func (pr *printer) node(n Node) {
 			pr.list(n.Assigns, ", ")
 		}
 		pr.s(";")
-	case *BadExpr:
+	case *BadExpr, *BadOperator:
 	}
 }
 

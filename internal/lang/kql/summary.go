@@ -112,9 +112,7 @@ func (z *summarizer) node(n Node) {
 		}
 		z.node(n.Op)
 	case *Operator:
-		if n.Keyword != "?" {
-			addOnce(&z.operators, n.Keyword)
-		}
+		addOnce(&z.operators, n.Keyword)
 		switch n.Keyword {
 		case "as":
 			if len(n.Clauses) > 0 && len(n.Clauses[0].Exprs) > 0 {

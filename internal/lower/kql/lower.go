@@ -245,8 +245,8 @@ func (s *schema) unique(name string) string {
 }
 
 // flatten returns a pipeline's source expression and its operators in order.
-func flatten(x kql.Expr) (kql.Expr, []*kql.Operator) {
-	var ops []*kql.Operator
+func flatten(x kql.Expr) (kql.Expr, []kql.TabularOp) {
+	var ops []kql.TabularOp
 	for {
 		p, ok := x.(*kql.PipeExpr)
 		if !ok {
@@ -283,8 +283,16 @@ func (l *kqlLowering) pipeline(x kql.Expr) ([]rule.Stage, *schema) {
 		st.N = 1
 		stages = append(stages, st)
 	}
-	for _, op := range ops {
-		st := l.operatorStage(op, sch, len(stages)+1)
+	for _, o := range ops {
+		var st rule.Stage
+		switch op := o.(type) {
+		case *kql.Operator:
+			st = l.operatorStage(op, sch, len(stages)+1)
+		case *kql.BadOperator:
+			// what could not be read stays a stage, so that the stages
+			// after it keep their numbers; its kind says it is unknown
+			st = l.stage("?", op)
+		}
 		st.N = len(stages) + 1
 		stages = append(stages, st)
 	}
