@@ -41,7 +41,31 @@ type Tactic struct {
 	ID        string `json:"id"`        // TA0001
 	Shortname string `json:"shortname"` // initial-access
 	Name      string `json:"name"`      // Initial Access
+	// Replaces and Since are set on a tactic of a later ATT&CK release than
+	// the table's, known so that rules written for it resolve: the tactic
+	// of the table's release it succeeds, and the release that made it.
+	Replaces string `json:"replaces,omitempty"`
+	Since    string `json:"since,omitempty"`
 }
+
+//go:embed data/later-tactics.json
+var laterTacticsJSON []byte
+
+// laterTactics are the tactics of ATT&CK releases newer than a table's that
+// rules already state (SigmaHQ writes v19's stealth and
+// defense-impairment): a table that lacks one but has the tactic it
+// replaces gets it, right after that tactic, with no technique of its own
+// (the table's release maps none to it; a table imported from a release
+// that has it maps them).
+var laterTactics = sync.OnceValue(func() []Tactic {
+	var v struct {
+		Tactics []Tactic `json:"tactics"`
+	}
+	if err := json.Unmarshal(laterTacticsJSON, &v); err != nil {
+		panic("attack: data/later-tactics.json: " + err.Error())
+	}
+	return v.Tactics
+})
 
 // Technique is an ATT&CK technique or sub-technique.
 type Technique struct {
@@ -106,17 +130,55 @@ func NewTable(source, version string, tactics []Tactic, techniques []Technique) 
 			t.byID[te.ID] = i
 		}
 	}
+	t.tactics = withLaterTactics(t.tactics)
 	t.tacticKey = make(map[string]int, 3*len(t.tactics))
 	t.tacticAs = make(map[string]int, 3*len(t.tactics))
 	for i, ta := range t.tactics {
 		for _, k := range []string{ta.ID, ta.Shortname, ta.Name} {
-			t.tacticAs[k] = i
+			// A later tactic may reuse the id of the one it succeeds (v19's
+			// Stealth is TA0005, Defense Evasion's id): the release's own
+			// tactic keeps it.
+			if _, taken := t.tacticAs[k]; !taken {
+				t.tacticAs[k] = i
+			}
 			if k = tacticKey(k); k != "" {
-				t.tacticKey[k] = i
+				if _, taken := t.tacticKey[k]; !taken {
+					t.tacticKey[k] = i
+				}
 			}
 		}
 	}
 	return t
+}
+
+// withLaterTactics returns tactics with every later tactic it lacks (by
+// shortname) whose replaced tactic it has, placed after that tactic.
+func withLaterTactics(tactics []Tactic) []Tactic {
+	have := map[string]bool{}
+	for _, ta := range tactics {
+		have[ta.Shortname] = true
+	}
+	for _, lt := range laterTactics() {
+		if have[lt.Shortname] || !have[lt.Replaces] {
+			continue
+		}
+		at := len(tactics)
+		for i, ta := range tactics {
+			if ta.Shortname == lt.Replaces || ta.Replaces == lt.Replaces {
+				at = i + 1
+			}
+		}
+		tactics = append(tactics[:at], append([]Tactic{lt}, tactics[at:]...)...)
+		have[lt.Shortname] = true
+	}
+	return tactics
+}
+
+// Succeeds tells whether the tactic with shortname later is one of a later
+// release that replaces the tactic with shortname earlier.
+func (t *Table) Succeeds(later, earlier string) bool {
+	ta, ok := t.Tactic(later)
+	return ok && ta.Replaces != "" && ta.Replaces == earlier
 }
 
 var (

@@ -24,10 +24,21 @@ func TestEmbeddedTable(t *testing.T) {
 		short = append(short, ta.Shortname)
 	}
 	want := []string{"reconnaissance", "resource-development", "initial-access", "execution", "persistence",
-		"privilege-escalation", "defense-evasion", "credential-access", "discovery", "lateral-movement",
-		"collection", "command-and-control", "exfiltration", "impact"}
+		"privilege-escalation", "defense-evasion", "stealth", "defense-impairment", "credential-access", "discovery",
+		"lateral-movement", "collection", "command-and-control", "exfiltration", "impact"}
 	if !reflect.DeepEqual(short, want) {
 		t.Errorf("tactics = %v\nwant %v", short, want)
+	}
+	// v19's tactics are known by name and shortname; the release's own
+	// tactic keeps its id (TA0005 is Defense Evasion in 18.1).
+	for in, want := range map[string]string{"stealth": "Stealth", "Defense Impairment": "Defense Impairment", "TA0112": "Defense Impairment",
+		"defense_impairment": "Defense Impairment", "TA0005": "Defense Evasion", "Defense Evasion": "Defense Evasion"} {
+		if ta, ok := tb.Tactic(in); !ok || ta.Name != want {
+			t.Errorf("Tactic(%q) = %+v, want %s", in, ta, want)
+		}
+	}
+	if !tb.Succeeds("stealth", "defense-evasion") || tb.Succeeds("defense-evasion", "stealth") {
+		t.Error("Succeeds")
 	}
 	all := tb.Techniques()
 	current := 0
@@ -153,6 +164,7 @@ func TestResolveRule(t *testing.T) {
 			{ID: "T1086"},
 			{ID: "T1999"},
 			{ID: "bogus"},
+			{ID: "T1027"}, // obfuscation: defense-evasion in 18.1, which stealth succeeds
 		},
 	}
 	tb := Default()
@@ -166,6 +178,9 @@ func TestResolveRule(t *testing.T) {
 	if te := r.Techniques[1]; te.ID != "T1059.001" || te.StatedAs != "T1086" || te.Tactic != "execution" {
 		t.Errorf("T1086 = %+v", te)
 	}
+	if te := r.Techniques[4]; te.Tactic != "stealth" {
+		t.Errorf("T1027 tactic = %q, want the stated stealth (v19's successor of its defense-evasion)", te.Tactic)
+	}
 	if !r.Techniques[2].Unknown || !r.Techniques[3].Unknown {
 		t.Errorf("unknown techniques not flagged: %+v", r.Techniques)
 	}
@@ -175,7 +190,6 @@ func TestResolveRule(t *testing.T) {
 	}
 	want := []string{
 		`warning 1:1 unknown ATT&CK tactic "PreAttack" (not in ATT&CK 18.1)`,
-		`warning 6:12 unknown ATT&CK tactic "stealth" (not in ATT&CK 18.1)`,
 		`info 3:12 ATT&CK technique T1086 was revoked and replaced by T1059.001 (PowerShell)`,
 		`warning 4:12 unknown ATT&CK technique T1999 (not in ATT&CK 18.1)`,
 		`warning 1:1 unknown ATT&CK technique "bogus": not a technique id (T1234 or T1234.001)`,

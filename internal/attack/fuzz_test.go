@@ -13,7 +13,7 @@ import (
 // they return writes and reads back the same.
 func FuzzReaders(f *testing.F) {
 	var buf bytes.Buffer
-	NewTable("s", "1", []Tactic{{"TA0002", "execution", "Execution"}},
+	NewTable("s", "1", []Tactic{{ID: "TA0002", Shortname: "execution", Name: "Execution"}},
 		[]Technique{{ID: "T1059", Name: "x", Tactics: []string{"execution"}}, {ID: "T1086", Revoked: true, RevokedBy: "T1059"}}).WriteJSON(&buf)
 	f.Add(buf.Bytes())
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"x-mitre-matrix","external_references":[{"source_name":"mitre-attack","external_id":"enterprise-attack"}],"tactic_refs":["x-mitre-tactic--1"]},` +

@@ -2,6 +2,7 @@ package attack
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -92,7 +93,10 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 			// Sigma): show each technique under the first of them it has.
 			if cur, ok := t.Current(te.ID); ok {
 				for _, ta := range r.Tactics {
-					if contains(cur.Tactics, ta) {
+					if contains(cur.Tactics, ta) || slices.ContainsFunc(cur.Tactics, func(c string) bool { return t.Succeeds(ta, c) }) {
+						// ATT&CK gives the technique the tactic, or the
+						// tactic a later release split it into (a v18
+						// defense-evasion technique under v19's stealth).
 						te.Tactic = ta
 						break
 					}

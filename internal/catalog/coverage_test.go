@@ -61,7 +61,7 @@ func TestCoverage(t *testing.T) {
 			t.Errorf("%s: %d rules state only the tactic, want %d", ta.Shortname, ta.TacticOnly, want)
 		}
 	}
-	if len(m.Tactics) != 14 || m.Tactics[0].Shortname != "reconnaissance" || m.Tactics[13].Shortname != "impact" {
+	if len(m.Tactics) != 16 || m.Tactics[0].Shortname != "reconnaissance" || m.Tactics[15].Shortname != "impact" || m.Tactics[7].Name != "Stealth" {
 		t.Fatalf("tactics not in matrix order")
 	}
 	te, ok := findTech(m, "execution", "T1059")
@@ -108,7 +108,7 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("covered = %d techniques, %d sub-techniques; want 2 (T1059, T1078) and 2 (.001, .003)", m.Covered, m.CoveredSub)
 	}
 	empty := Coverage(nil, nil)
-	if empty.Rules != 0 || len(empty.Tactics) != 14 || empty.Outside == nil {
+	if empty.Rules != 0 || len(empty.Tactics) != 16 || empty.Outside == nil {
 		t.Errorf("empty coverage: %+v", empty)
 	}
 }
