@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/ruledex/ruledex/internal/lang/diag"
+	"github.com/ruledex/ruledex/internal/lang/tree"
 )
 
 // Print prints n as KQL that parses back to an equal tree (Equal): the
@@ -80,56 +80,8 @@ func printNode(b *strings.Builder, n Node) {
 // Equal tells whether two trees are the same, spans aside: the same nodes,
 // operators and literals (raw and decoded).
 func Equal(a, b Node) bool {
-	return equalValue(reflect.ValueOf(a), reflect.ValueOf(b))
+	return tree.Equal(a, b, tree.Options{Skip: func(_ reflect.Type, f reflect.StructField) bool { return f.Name == "Src" }})
 }
 
 // rangeOps are the range operators' texts, from Lt.
 var rangeOps = [...]string{"<", "<=", ">", ">="}
-
-var spanType = reflect.TypeFor[diag.Span]()
-
-func equalValue(a, b reflect.Value) bool {
-	if a.IsValid() != b.IsValid() {
-		return false
-	}
-	if !a.IsValid() {
-		return true
-	}
-	if a.Type() != b.Type() {
-		return false
-	}
-	switch a.Kind() {
-	case reflect.Interface, reflect.Pointer:
-		if a.IsNil() || b.IsNil() {
-			return a.IsNil() == b.IsNil()
-		}
-		return equalValue(a.Elem(), b.Elem())
-	case reflect.Slice:
-		if a.Type().Elem() == spanType {
-			return true
-		}
-		if a.Len() != b.Len() {
-			return false
-		}
-		for i := 0; i < a.Len(); i++ {
-			if !equalValue(a.Index(i), b.Index(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.Struct:
-		if a.Type() == spanType {
-			return true
-		}
-		for i := 0; i < a.NumField(); i++ {
-			if a.Type().Field(i).Name == "Src" {
-				continue
-			}
-			if !equalValue(a.Field(i), b.Field(i)) {
-				return false
-			}
-		}
-		return true
-	}
-	return a.Equal(b)
-}
