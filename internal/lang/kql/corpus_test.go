@@ -154,7 +154,8 @@ func cpuTime() time.Duration {
 }
 
 // FuzzParse checks that no input makes the parser panic, that every error
-// has a position, and that whatever parses prints back to the same tree. It
+// has a position, that every node's span lies inside the input and inside
+// its parent's, and that whatever parses prints back to the same tree. It
 // is seeded with queries written for it and, when ../shared/corpus is
 // there, with every KQL query of the corpus.
 func FuzzParse(f *testing.F) {
@@ -181,6 +182,21 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error without a position: %+v", e)
 			}
 		}
+		// every node's span lies inside the input and inside its parent's
+		var stack []kql.Node
+		kql.Walk(s, func(n kql.Node) bool {
+			pos, end := n.Span()
+			if pos < 0 || pos > end || end > len(src) {
+				t.Fatalf("%T span [%d,%d) outside the input (%d bytes)", n, pos, end, len(src))
+			}
+			if len(stack) > 0 {
+				if pp, pe := stack[len(stack)-1].Span(); pos < pp || end > pe {
+					t.Fatalf("%T span [%d,%d) outside its parent %T [%d,%d)", n, pos, end, stack[len(stack)-1], pp, pe)
+				}
+			}
+			stack = append(stack, n)
+			return true
+		}, func(kql.Node) { stack = stack[:len(stack)-1] })
 		kql.Summarize(s)
 		if errs != nil {
 			return

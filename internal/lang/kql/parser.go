@@ -89,6 +89,10 @@ type parser struct {
 	sels    []SelectorExpr
 	// inSearch is above 0 in search's predicate, where Column:"term" is a comparison
 	inSearch int
+	// work counts the parser's steps that are not token reads: entries
+	// into a nesting level and tokens looked at ahead. The tests bound it
+	// by the number of tokens (a parse is linear), rather than time it.
+	work int
 }
 
 // Parse reads a KQL script from src. It always returns a tree, partial
@@ -97,6 +101,12 @@ type parser struct {
 // position, one per position, located (columns in runes, as package diag
 // counts them); nil when there is none.
 func Parse(src []byte) (*Script, diag.ErrorList) {
+	s, errs, _ := parse(src)
+	return s, errs
+}
+
+// parse is Parse; it also returns the work the parser did (see parser.work).
+func parse(src []byte) (*Script, diag.ErrorList, int) {
 	text := string(src)
 	lx := &lexer{src: text}
 	if b, ok := tokenPool.Get().(*[]Token); ok {
@@ -122,7 +132,7 @@ func Parse(src []byte) (*Script, diag.ErrorList) {
 		s.Stmts = p.parseStmts(false)
 	}()
 	if len(p.errs) == 0 {
-		return s, nil
+		return s, nil, p.work
 	}
 	p.errs.Sort()
 	// one error per position is enough: the first one met there
@@ -134,7 +144,7 @@ func Parse(src []byte) (*Script, diag.ErrorList) {
 		out = append(out, e)
 	}
 	out.Locate(src)
-	return s, out
+	return s, out, p.work
 }
 
 var tokenPool sync.Pool
@@ -222,7 +232,7 @@ func (p *parser) expect(k Kind) int {
 		return t.End
 	}
 	p.unexpected(fmt.Sprintf("%q", k.String()))
-	return t.Pos
+	return p.end()
 }
 
 func (p *parser) expectWord(w string) bool {
@@ -242,6 +252,7 @@ func (p *parser) end() int {
 }
 
 func (p *parser) enter() {
+	p.work++
 	p.depth++
 	if p.depth > MaxDepth {
 		p.errorAt(p.tok(), "nesting deeper than %d levels", MaxDepth)
@@ -632,8 +643,10 @@ func (p *parser) parseOperator() TabularOp {
 	if !t.Kind.IsName() {
 		p.unexpected("a query operator")
 		p.skipTo(Pipe, Semicolon)
-		bad := &BadOperator{Pos: t.Pos, End: max(p.end(), t.Pos)}
-		return bad
+		if p.tok() == t { // nothing skipped: an empty operator after the pipe
+			return &BadOperator{Pos: p.end(), End: p.end()}
+		}
+		return &BadOperator{Pos: t.Pos, End: p.end()}
 	}
 	op := alloc(&p.ops)
 	op.Pos = t.Pos
@@ -991,6 +1004,7 @@ func (p *parser) parseWildcard() Expr {
 			break
 		}
 		j++
+		p.work++
 	}
 	if !star || j == p.i {
 		return nil
@@ -1047,6 +1061,7 @@ func (p *parser) parseNamedOrExpr() Expr {
 		j := p.i + 1
 		for p.toks[j].Kind.IsName() && (p.toks[j+1].Kind == Comma || p.toks[j+1].Kind == RParen) {
 			j++
+			p.work++
 			if p.toks[j].Kind == RParen {
 				if p.toks[j+1].Kind == Assign {
 					tu := &TupleExpr{Pos: t.Pos}
@@ -1209,7 +1224,7 @@ func (p *parser) parenthesised(inner func() Expr) Expr {
 	start := p.tok().Pos
 	if !p.is(LParen) {
 		p.unexpected("\"(\"")
-		return &BadExpr{Pos: start, End: start}
+		return &BadExpr{Pos: p.end(), End: p.end()}
 	}
 	p.next()
 	x := inner()
@@ -1602,7 +1617,8 @@ func (p *parser) parsePrimary() Expr {
 		p.next()
 		return &BadExpr{Pos: t.Pos, End: t.End}
 	}
-	return &BadExpr{Pos: t.Pos, End: t.Pos}
+	// nothing to skip: an empty expression after the last token read
+	return &BadExpr{Pos: p.end(), End: p.end()}
 }
 
 func (p *parser) parseParenElem() Expr {

@@ -14,6 +14,25 @@ func Inspect(n Node, f func(Node) bool) {
 	}
 }
 
+// Walk walks the tree under n in source order: pre is called on a node
+// before its children, post after them (go/ast.Inspect's f(nil), with the
+// node). pre returning false skips the children; post is still called.
+// Either may be nil.
+func Walk(n Node, pre func(Node) bool, post func(Node)) {
+	var visit func(Node)
+	visit = func(n Node) {
+		if pre == nil || pre(n) {
+			eachChild(n, visit)
+		}
+		if post != nil {
+			post(n)
+		}
+	}
+	if n != nil {
+		visit(n)
+	}
+}
+
 // eachChild calls f on each direct child of n, in order.
 func eachChild(n Node, f func(Node)) {
 	expr := func(x Expr) {
