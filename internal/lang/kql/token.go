@@ -4,6 +4,18 @@
 // parses back to the same tree, a walker, and Summarize, which lists a
 // query's tables, operators and functions.
 //
+// Parse(src []byte) returns the tree and a diag.ErrorList: every error with
+// its span, sorted, one per position, located with lines from 1 and
+// columns counted in runes (Unicode code points) of the line, as package
+// diag counts them for every front end. An operator that cannot be read is
+// a BadOperator, an expression a BadExpr; the tree keeps the offset of each
+// pipe and the span of each operator's name and clause keyword.
+//
+// Tokens are an enum (Kind) grouped between sentinels: literals,
+// punctuation and word operators, keywords; IsLiteral, IsOperator,
+// IsKeyword are range checks. KQL's keywords are soft: where the grammar
+// wants a name, a keyword is a name (IsName).
+//
 // The parser reads what detection rules are written in: statements separated
 // by ';' (let, set, declare query_parameters, queries), every tabular
 // operator, scalar expressions with Kusto's precedence and all its literal
@@ -29,7 +41,7 @@ type Kind uint8
 const (
 	EOF     Kind = iota
 	Illegal      // a character the language does not have
-	Name        // name, $left, ['bracketed name'] (the text is the whole)
+	Name         // name, $left, ['bracketed name'] (the text is the whole)
 
 	literalBeg
 	Int      // 42, 0x2A
@@ -152,6 +164,7 @@ var kindNames = [...]string{
 	Geq: ">=", EqlTilde: "=~", NeqTilde: "!~", Arrow: "=>", Add: "+", Sub: "-", Mul: "*", Quo: "/", Rem: "%", Bang: "!",
 	Tilde: "~", Question: "?", At: "@", Hash: "#", Amp: "&", Caret: "^", Backslash: "\\", DashDash: "--", EdgeRight: "-->",
 	EdgeLeft: "<--",
+
 	AND: "and", OR: "or", NOT: "not", HAS: "has", HAS_CS: "has_cs", HASPREFIX: "hasprefix", HASPREFIX_CS: "hasprefix_cs",
 	HASSUFFIX: "hassuffix", HASSUFFIX_CS: "hassuffix_cs", CONTAINS: "contains", CONTAINS_CS: "contains_cs",
 	CONTAINSCS: "containscs", NOTCONTAINS: "notcontains", NOTCONTAINSCS: "notcontainscs", STARTSWITH: "startswith",

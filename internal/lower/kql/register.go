@@ -29,4 +29,3 @@ func init() {
 
 // parse is the front end's parse, its tree as any.
 func parse(src []byte) (any, diag.ErrorList) { return kql.Parse(src) }
-
