@@ -2,6 +2,8 @@ package sigma
 
 import (
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
 )
 
 // DocKind is what a YAML document of a Sigma file is.
@@ -46,7 +48,7 @@ type File struct {
 	Documents []*Document
 	// Errors holds every problem of the file, errors and warnings, sorted
 	// by position; each document's own are also in Document.Errors.
-	Errors ErrorList
+	Errors diag.ErrorList
 
 	src *source
 }
@@ -94,7 +96,7 @@ type Document struct {
 	Filter      *Filter
 	Fields      []Scalar // fields:
 
-	Errors ErrorList
+	Errors diag.ErrorList
 
 	// File is the file the document is part of.
 	File *File

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
 )
 
 // Limits of the condition parser.
@@ -18,7 +20,7 @@ const (
 // condError is an error at a byte offset of a condition.
 type condError struct {
 	off      int
-	severity string
+	severity diag.Severity
 	msg      string
 }
 
@@ -33,50 +35,23 @@ type condParser struct {
 }
 
 // ParseCondition parses one Sigma condition. It returns the tree (partial,
-// with BadExpr where text could not be read, when there are errors) and an
-// ErrorList whose positions are offsets, lines and columns in s. Warnings
-// (e.g. keywords not in lower case) are in the list too; the returned error
-// is nil when there are only warnings.
-func ParseCondition(s string) (Expr, error) {
+// with BadExpr where text could not be read, when there are errors) and
+// every problem found, errors and warnings (a keyword not in lower case),
+// as a diag.ErrorList whose spans are byte offsets of s, lines and columns
+// (in runes) in s; nil when there is none. Its Err method is nil when there
+// are only warnings.
+func ParseCondition(s string) (Expr, diag.ErrorList) {
 	x, errs := parseCondition(s)
 	if len(errs) == 0 {
 		return x, nil
 	}
-	var l ErrorList
+	var l diag.ErrorList
 	for _, e := range errs {
-		l = append(l, &Error{Pos: stringPosition(s, e.off), Severity: e.severity, Msg: e.msg})
+		l = append(l, &diag.Err{Span: diag.Span{Start: e.off, End: e.off}, Severity: e.severity, Msg: e.msg})
 	}
-	if !l.HasErrors() {
-		return x, nil
-	}
+	l.Sort()
+	l.Locate([]byte(s))
 	return x, l
-}
-
-// ParseConditionDiagnostics is ParseCondition that also returns the warnings.
-func ParseConditionDiagnostics(s string) (Expr, ErrorList) {
-	x, errs := parseCondition(s)
-	var l ErrorList
-	for _, e := range errs {
-		l = append(l, &Error{Pos: stringPosition(s, e.off), Severity: e.severity, Msg: e.msg})
-	}
-	return x, l
-}
-
-// stringPosition turns a byte offset of s into a position in s.
-func stringPosition(s string, off int) Position {
-	if off > len(s) {
-		off = len(s)
-	}
-	line, col := 1, 1
-	for _, r := range s[:off] {
-		if r == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return Position{Offset: off, Line: line, Col: col}
 }
 
 func parseCondition(s string) (Expr, []condError) {
@@ -120,11 +95,11 @@ func (p *condParser) errorf(off int, format string, args ...any) {
 	}
 	// One error per offset: a second one there says nothing new.
 	for _, e := range p.errs {
-		if e.off == off && e.severity == SevError {
+		if e.off == off && e.severity == diag.Error {
 			return
 		}
 	}
-	p.errs = append(p.errs, condError{off: off, severity: SevError, msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, condError{off: off, severity: diag.Error, msg: fmt.Sprintf(format, args...)})
 	if len(p.errs) >= maxConditionErrors {
 		p.bail = true
 	}
@@ -132,7 +107,7 @@ func (p *condParser) errorf(off int, format string, args ...any) {
 
 func (p *condParser) warnf(off int, format string, args ...any) {
 	if len(p.errs) < maxConditionErrors {
-		p.errs = append(p.errs, condError{off: off, severity: SevWarning, msg: fmt.Sprintf(format, args...)})
+		p.errs = append(p.errs, condError{off: off, severity: diag.Warning, msg: fmt.Sprintf(format, args...)})
 	}
 }
 

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"github.com/ruledex/ruledex/internal/lang/diag"
 	"strings"
 	"testing"
 )
@@ -69,7 +70,7 @@ func TestParseCondition(t *testing.T) {
 	for _, tt := range conditionTests {
 		t.Run(tt.name, func(t *testing.T) {
 			x, err := ParseCondition(tt.in)
-			if err != nil {
+			if err.Err() != nil {
 				t.Fatalf("ParseCondition(%q): %v", tt.in, err)
 			}
 			if got := x.String(); got != tt.want {
@@ -80,7 +81,7 @@ func TestParseCondition(t *testing.T) {
 			}
 			// Round trip: the printed form parses to the same tree.
 			y, err := ParseCondition(x.String())
-			if err != nil {
+			if err.Err() != nil {
 				t.Fatalf("reparse %q: %v", x.String(), err)
 			}
 			if lisp(x) != lisp(y) {
@@ -146,31 +147,31 @@ func TestParseConditionErrors(t *testing.T) {
 	for _, tt := range conditionErrors {
 		t.Run(tt.name, func(t *testing.T) {
 			x, err := ParseCondition(tt.in)
-			if err == nil {
+			if err.Err() == nil {
 				t.Fatalf("ParseCondition(%q) = %s, want an error", tt.in, x)
 			}
 			if x == nil {
 				t.Fatalf("no partial tree")
 			}
-			l := err.(ErrorList)
+			l := err
 			e := l[0]
-			if e.Pos.Offset != tt.off || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("first error %d %q, want %d %q (all: %v)", e.Pos.Offset, e.Msg, tt.off, tt.msg, l)
+			if e.Span.Start != tt.off || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("first error %d %q, want %d %q (all: %v)", e.Span.Start, e.Msg, tt.off, tt.msg, l)
 			}
-			want := stringPosition(tt.in, tt.off)
-			if e.Pos.Line != want.Line || e.Pos.Col != want.Col {
-				t.Errorf("error at %s, want %s", e.Pos, want)
+			line, col := diag.Position([]byte(tt.in), tt.off)
+			if e.Line != line || e.Col != col {
+				t.Errorf("error at %d:%d, want %d:%d", e.Line, e.Col, line, col)
 			}
 		})
 	}
 }
 
 func TestConditionWarnings(t *testing.T) {
-	_, l := ParseConditionDiagnostics("a AND b")
-	if len(l) != 1 || l[0].Severity != SevWarning || l[0].Pos.Col != 3 {
+	_, l := ParseCondition("a AND b")
+	if len(l) != 1 || l[0].Severity != diag.Warning || l[0].Col != 3 {
 		t.Fatalf("want one warning at 1:3 on AND, got %v", l)
 	}
-	if _, err := ParseCondition("a AND b"); err != nil {
+	if _, err := ParseCondition("a AND b"); err.Err() != nil {
 		t.Fatalf("a warning is not an error: %v", err)
 	}
 }
@@ -185,10 +186,10 @@ func TestConditionDepthLimit(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			x, err := ParseCondition(in)
-			if err == nil {
+			if err.Err() == nil {
 				t.Fatal("no error")
 			}
-			l := err.(ErrorList)
+			l := err
 			if !strings.Contains(l[0].Msg, "nested deeper than") {
 				t.Errorf("error %v", l[0])
 			}
@@ -225,7 +226,7 @@ func TestConditionDepthLimit(t *testing.T) {
 func TestConditionWide(t *testing.T) {
 	in := strings.Repeat("a and ", 100000) + "a"
 	x, err := ParseCondition(in)
-	if err != nil {
+	if err.Err() != nil {
 		t.Fatal(err)
 	}
 	b, ok := x.(*BinaryExpr)
@@ -273,17 +274,17 @@ func FuzzCondition(f *testing.F) {
 			t.Fatal("nil tree")
 		}
 		checkSpans(t, s, x)
-		if err != nil {
-			for _, e := range err.(ErrorList) {
-				if e.Pos.Offset < 0 || e.Pos.Offset > len(s) {
-					t.Fatalf("error offset %d out of the input", e.Pos.Offset)
+		if err.Err() != nil {
+			for _, e := range err {
+				if !e.Span.In(len(s)) || e.Line < 1 || e.Col < 1 {
+					t.Fatalf("error %v out of the input", e)
 				}
 			}
 			return
 		}
 		// A valid condition prints to text that parses to the same tree.
 		y, err := ParseCondition(x.String())
-		if err != nil {
+		if err.Err() != nil {
 			t.Fatalf("%q printed as %q, which does not parse: %v", s, x.String(), err)
 		}
 		if lisp(x) != lisp(y) {

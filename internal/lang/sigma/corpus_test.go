@@ -61,7 +61,7 @@ func TestCorpusParses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := Parse(src)
+		f, err := parsed(Parse(src))
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
 			for _, e := range f.Errors {
@@ -87,7 +87,7 @@ func TestCorpusParses(t *testing.T) {
 			}
 			for _, c := range d.Detection.Conditions {
 				// The printed condition parses back to the same tree.
-				if y, err := ParseCondition(c.Expr.String()); err != nil || y.String() != c.Expr.String() {
+				if y, err := ParseCondition(c.Expr.String()); err.Err() != nil || y.String() != c.Expr.String() {
 					t.Errorf("%s: condition %q does not round-trip: %v", p, c.Text, err)
 				}
 				Inspect(c.Expr, func(x Expr) bool {

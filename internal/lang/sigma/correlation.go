@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/lang/diag"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -109,7 +111,7 @@ func (r *docReader) readCorrelation(key, n *yaml.Node) *Correlation {
 	for _, a := range c.Aliases {
 		for _, kv := range a.Fields {
 			if !seen[kv.Key.Value] {
-				r.add(kv.Key.Pos, SevError, "alias "+quote(a.Name.Value)+" names rule "+quote(kv.Key.Value)+", which the correlation does not refer to")
+				r.add(kv.Key.Pos, diag.Error, "alias "+quote(a.Name.Value)+" names rule "+quote(kv.Key.Value)+", which the correlation does not refer to")
 			}
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/lang/diag"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -200,7 +202,7 @@ func (r *docReader) checkValues(m *Match) {
 			v.Parts = SplitString(v.Raw, expand)
 		}
 		if expand && v.Type == TypeString && len(v.Placeholders()) == 0 {
-			r.add(v.Pos, SevWarning, fmt.Sprintf("modifier \"expand\" but %q holds no %%placeholder%%", v.Raw))
+			r.add(v.Pos, diag.Warning, fmt.Sprintf("modifier \"expand\" but %q holds no %%placeholder%%", v.Raw))
 		}
 	}
 	r.d.Errors = append(r.d.Errors, validateModifiers(m)...)
@@ -284,16 +286,16 @@ func (r *docReader) checkUse(det *Detection) {
 			switch x := x.(type) {
 			case *Ident:
 				if det.Search(x.Name) == nil {
-					r.add(c.Position(x.NamePos), SevError, fmt.Sprintf("condition: unknown search identifier %q", x.Name))
+					r.add(c.Position(x.NamePos), diag.Error, fmt.Sprintf("condition: unknown search identifier %q", x.Name))
 				}
 				used[x.Name] = true
 			case *OfExpr:
 				ss := det.Match(x)
 				if len(ss) == 0 {
 					if x.Them {
-						r.add(c.Position(x.PatternPos), SevError, "condition: \"them\" names no search identifier")
+						r.add(c.Position(x.PatternPos), diag.Error, "condition: \"them\" names no search identifier")
 					} else {
-						r.add(c.Position(x.PatternPos), SevError, fmt.Sprintf("condition: pattern %q matches no search identifier", x.Pattern))
+						r.add(c.Position(x.PatternPos), diag.Error, fmt.Sprintf("condition: pattern %q matches no search identifier", x.Pattern))
 					}
 				}
 				for _, s := range ss {
@@ -308,7 +310,7 @@ func (r *docReader) checkUse(det *Detection) {
 	}
 	for _, s := range det.Searches {
 		if !used[s.Name] && !strings.HasPrefix(s.Name, "_") {
-			r.add(s.Pos, SevWarning, fmt.Sprintf("search identifier %q is not used by the condition", s.Name))
+			r.add(s.Pos, diag.Warning, fmt.Sprintf("search identifier %q is not used by the condition", s.Name))
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
 )
 
 // ModClass is the group a value modifier belongs to in the specification's
@@ -85,13 +87,13 @@ var typeModifiers = map[string]bool{
 
 // validateModifiers checks the modifier chain of m and its values against
 // the specification, and returns the problems found.
-func validateModifiers(m *Match) []*Error {
-	var errs []*Error
+func validateModifiers(m *Match) diag.ErrorList {
+	var errs diag.ErrorList
 	errAt := func(p Position, format string, args ...any) {
-		errs = append(errs, &Error{Pos: p, Severity: SevError, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, newErr(p, diag.Error, fmt.Sprintf(format, args...)))
 	}
 	warnAt := func(p Position, format string, args ...any) {
-		errs = append(errs, &Error{Pos: p, Severity: SevWarning, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, newErr(p, diag.Warning, fmt.Sprintf(format, args...)))
 	}
 	seen := map[string]Position{}
 	var typeMod, timeMod, encB64, encUTF16 *Modifier

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/lang/diag"
+
 	"github.com/ruledex/ruledex/internal/lang/yamlbound"
 	"go.yaml.in/yaml/v3"
 )
@@ -12,21 +14,20 @@ import (
 // Parse reads a Sigma file: every YAML document in it (rules, correlation
 // rules, meta filters, and the legacy collection documents action: global,
 // reset and repeat), keeping the line and column of every key and value.
-// It returns what it could read, and an ErrorList of the errors met (nil
-// when there are none; warnings are in File.Errors only). It does not panic
-// on any input, and its work is bounded by MaxFileSize, MaxDocuments,
+// It returns what it could read, and every problem met, errors and
+// warnings, sorted by position (also in File.Errors; nil when there is
+// none; its Err method is nil when there are only warnings). It does not
+// panic on any input, and its work is bounded by MaxFileSize, MaxDocuments,
 // MaxNodes, MaxYAMLDepth and MaxConditionDepth.
-func Parse(src []byte) (*File, error) {
+func Parse(src []byte) (*File, diag.ErrorList) {
 	f := &File{src: newSource(src)}
 	if len(src) > MaxFileSize {
-		f.Errors = append(f.Errors, &Error{Pos: Position{Offset: 0, Line: 1, Col: 1}, Severity: SevError,
-			Msg: fmt.Sprintf("file is larger than %d bytes; not read", MaxFileSize)})
-		return f, f.Errors.Err()
+		f.Errors = append(f.Errors, newErr(Position{Offset: 0, Line: 1, Col: 1}, diag.Error, fmt.Sprintf("file is larger than %d bytes; not read", MaxFileSize)))
+		return f, f.Errors
 	}
 	chunks := splitDocuments(src)
 	if len(chunks) > MaxDocuments {
-		f.Errors = append(f.Errors, &Error{Pos: f.src.pos(chunks[MaxDocuments].startLine, 1), Severity: SevError,
-			Msg: fmt.Sprintf("file has more than %d YAML documents; the rest is not read", MaxDocuments)})
+		f.Errors = append(f.Errors, newErr(f.src.pos(chunks[MaxDocuments].startLine, 1), diag.Error, fmt.Sprintf("file has more than %d YAML documents; the rest is not read", MaxDocuments)))
 		chunks = chunks[:MaxDocuments]
 	}
 	for i, c := range chunks {
@@ -78,7 +79,7 @@ func Parse(src []byte) (*File, error) {
 		f.Errors = append(f.Errors, d.Errors...)
 	}
 	f.Errors.Sort()
-	return f, f.Errors.Err()
+	return f, f.Errors
 }
 
 // docReader reads one document.
@@ -87,16 +88,16 @@ type docReader struct {
 	src *source
 }
 
-func (r *docReader) add(p Position, sev, msg string) {
-	r.d.Errors = append(r.d.Errors, &Error{Pos: p, Severity: sev, Msg: msg})
+func (r *docReader) add(p Position, sev diag.Severity, msg string) {
+	r.d.Errors = append(r.d.Errors, newErr(p, sev, msg))
 }
 
 func (r *docReader) errorf(n *yaml.Node, format string, args ...any) {
-	r.add(r.pos(n), SevError, fmt.Sprintf(format, args...))
+	r.add(r.pos(n), diag.Error, fmt.Sprintf(format, args...))
 }
 
 func (r *docReader) warnf(n *yaml.Node, format string, args ...any) {
-	r.add(r.pos(n), SevWarning, fmt.Sprintf(format, args...))
+	r.add(r.pos(n), diag.Warning, fmt.Sprintf(format, args...))
 }
 
 func (r *docReader) pos(n *yaml.Node) Position {
@@ -120,11 +121,18 @@ func (r *docReader) load(c chunk) {
 	start := r.src.pos(d.StartLine, 1)
 	if yamlbound.NodesAt(c.text, MaxNodes) >= 0 {
 		d.Kind, d.TooLarge = DocInvalid, true
-		r.add(start, SevError, fmt.Sprintf("document too large: it may hold more than %d YAML nodes (the limit); not read", MaxNodes))
+		r.add(start, diag.Error, fmt.Sprintf("document too large: it may hold more than %d YAML nodes (the limit); not read", MaxNodes))
 		r.titleFromText()
 		return
 	}
 	root, errs := parseYAML(c.text, d.StartLine-1)
+	for _, e := range errs { // the YAML reader says a line: its offset in the file
+		e.Span.Start = r.src.pos(e.Line, e.Col).Offset
+		if e.Span.Start < 0 {
+			e.Span.Start = len(r.src.src)
+		}
+		e.Span.End = e.Span.Start
+	}
 	d.Errors = append(d.Errors, errs...)
 	if root == nil {
 		d.Kind = DocInvalid
@@ -146,9 +154,9 @@ func (r *docReader) load(c chunk) {
 	if count, depth, over := yamlbound.Count(root, MaxNodes, MaxYAMLDepth); over {
 		d.TooLarge = true
 		if depth > MaxYAMLDepth {
-			r.add(start, SevError, fmt.Sprintf("document nested deeper than %d levels; only its metadata is read", MaxYAMLDepth))
+			r.add(start, diag.Error, fmt.Sprintf("document nested deeper than %d levels; only its metadata is read", MaxYAMLDepth))
 		} else {
-			r.add(start, SevError, fmt.Sprintf("document has more than %d YAML nodes (aliases expanded: %d seen); only its metadata is read", MaxNodes, count-1))
+			r.add(start, diag.Error, fmt.Sprintf("document has more than %d YAML nodes (aliases expanded: %d seen); only its metadata is read", MaxNodes, count-1))
 		}
 	}
 	n := resolve(root)
@@ -274,7 +282,7 @@ func (r *docReader) interpret() {
 	root := d.Merged
 	if count, _, over := yamlbound.Count(root, MaxNodes, MaxYAMLDepth); over && !d.TooLarge {
 		d.TooLarge = true
-		r.add(r.src.pos(d.StartLine, 1), SevError, fmt.Sprintf("document has more than %d YAML nodes with its merged global parts (%d seen); only its metadata is read", MaxNodes, count-1))
+		r.add(r.src.pos(d.StartLine, 1), diag.Error, fmt.Sprintf("document has more than %d YAML nodes with its merged global parts (%d seen); only its metadata is read", MaxNodes, count-1))
 	}
 	r.checkDuplicateKeys(root, "top level")
 	r.readMeta(root)

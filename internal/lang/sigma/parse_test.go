@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"github.com/ruledex/ruledex/internal/lang/diag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ level: high
 
 func mustParse(t *testing.T, src string) *File {
 	t.Helper()
-	f, err := Parse([]byte(src))
+	f, err := parsed(Parse([]byte(src)))
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, f.Errors)
 	}
@@ -36,8 +37,8 @@ func wantError(t *testing.T, src string, line, col int, msg string) {
 	f, _ := Parse([]byte(src))
 	for _, e := range f.Errors {
 		if strings.Contains(e.Msg, msg) {
-			if e.Pos.Line != line || e.Pos.Col != col {
-				t.Errorf("%q at %s, want %d:%d", e.Msg, e.Pos, line, col)
+			if e.Line != line || e.Col != col {
+				t.Errorf("%q at %d:%d, want %d:%d", e.Msg, e.Line, e.Col, line, col)
 			}
 			return
 		}
@@ -207,7 +208,7 @@ func TestModifierValidation(t *testing.T) {
 	}
 	for _, line := range ok {
 		src := "title: t\nlogsource: {product: x}\ndetection:\n    sel:\n        " + line + "\n    condition: sel\n"
-		f, err := Parse([]byte(src))
+		f, err := parsed(Parse([]byte(src)))
 		if err != nil {
 			t.Errorf("%s: %v", line, err)
 		}
@@ -249,13 +250,13 @@ func TestModifierValidation(t *testing.T) {
 	}
 	for _, tt := range bad {
 		src := "title: t\nlogsource: {product: x}\ndetection:\n    sel:\n        " + tt.line + "\n    condition: sel\n"
-		f, err := Parse([]byte(src))
+		f, err := parsed(Parse([]byte(src)))
 		found := false
 		for _, e := range f.Errors {
-			if strings.Contains(e.Msg, tt.msg) && e.Severity == SevError {
+			if strings.Contains(e.Msg, tt.msg) && e.Severity == diag.Error {
 				found = true
-				if e.Pos.Line != 5 {
-					t.Errorf("%s: %q at line %d, want 5", tt.line, e.Msg, e.Pos.Line)
+				if e.Line != 5 {
+					t.Errorf("%s: %q at line %d, want 5", tt.line, e.Msg, e.Line)
 				}
 			}
 		}
@@ -291,7 +292,7 @@ func TestConditionPositionsInFile(t *testing.T) {
 	wantError(t, "title: t\nlogsource: {product: x}\ndetection:\n    sel:\n        a: 1\n    condition: sel and (sel or\n",
 		6, 31, "condition: unexpected end of condition")
 	// Unused identifiers are warned of; "_" ones are not.
-	f, err := Parse([]byte("title: t\nlogsource: {product: x}\ndetection:\n    sel:\n        a: 1\n    other:\n        b: 1\n    _helper:\n        c: 1\n    condition: sel\n"))
+	f, err := parsed(Parse([]byte("title: t\nlogsource: {product: x}\ndetection:\n    sel:\n        a: 1\n    other:\n        b: 1\n    _helper:\n        c: 1\n    condition: sel\n")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +478,7 @@ func TestSpecificationExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := Parse(src)
+		f, err := parsed(Parse(src))
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
@@ -505,7 +506,7 @@ func TestAliasBomb(t *testing.T) {
 		prev = string(c)
 	}
 	b.WriteString("detection:\n    sel:\n        x: *i\n    condition: sel\n")
-	f, err := Parse([]byte(b.String()))
+	f, err := parsed(Parse([]byte(b.String())))
 	if err == nil || !strings.Contains(err.Error(), "more than 50000 YAML nodes") {
 		t.Fatalf("want a node-limit error, got %v", err)
 	}
@@ -517,7 +518,7 @@ func TestAliasBomb(t *testing.T) {
 
 func TestHugeList(t *testing.T) {
 	src := "title: big\nlogsource: {product: x}\ndetection:\n    sel:\n        x:\n" + strings.Repeat("            - a\n", 100000) + "    condition: sel\n"
-	f, err := Parse([]byte(src))
+	f, err := parsed(Parse([]byte(src)))
 	if err == nil || !strings.Contains(err.Error(), "document too large") {
 		t.Fatalf("want a size error, got %v", err)
 	}
@@ -526,19 +527,19 @@ func TestHugeList(t *testing.T) {
 	}
 	// The same in flow style, which packs more nodes per byte.
 	src = "title: big\nlogsource: {product: x}\ndetection:\n    sel:\n        x: [" + strings.Repeat("1,", 100000) + "1]\n    condition: sel\n"
-	if _, err := Parse([]byte(src)); err == nil || !strings.Contains(err.Error(), "document too large") {
+	if _, err := parsed(Parse([]byte(src))); err == nil || !strings.Contains(err.Error(), "document too large") {
 		t.Fatalf("flow list: want a size error, got %v", err)
 	}
 }
 
 func TestDeepCondition(t *testing.T) {
 	src := "title: deep\nlogsource: {product: x}\ndetection:\n    sel: {a: 1}\n    condition: " + strings.Repeat("(", 10000) + "sel" + strings.Repeat(")", 10000) + "\n"
-	_, err := Parse([]byte(src))
+	_, err := parsed(Parse([]byte(src)))
 	if err == nil || !strings.Contains(err.Error(), "nested deeper than 100") {
 		t.Fatalf("want a depth error, got %v", err)
 	}
-	if e := err.(ErrorList)[0]; e.Pos.Line != 5 || e.Pos.Col != 16+MaxConditionDepth {
-		t.Errorf("depth error at %s", e.Pos)
+	if e := err.(diag.ErrorList)[0]; e.Line != 5 || e.Col != 16+MaxConditionDepth {
+		t.Errorf("depth error at %d:%d", e.Line, e.Col)
 	}
 }
 
@@ -548,7 +549,7 @@ func TestDeepYAML(t *testing.T) {
 		"block": "title: deep\nx:\n" + deepBlock(200),
 	} {
 		t.Run(name, func(t *testing.T) {
-			f, err := Parse([]byte(src))
+			f, err := parsed(Parse([]byte(src)))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -594,7 +595,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil file")
 		}
 		for _, e := range f.Errors {
-			if e.Pos.Line < 0 || e.Msg == "" {
+			if e.Line < 0 || e.Msg == "" {
 				t.Fatalf("bad error %+v", e)
 			}
 		}
@@ -611,4 +612,20 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// parsed returns Parse's results with its errors as an error: nil when
+// there is none, else the errors alone (warnings left out), as callers
+// that only care for errors see them.
+func parsed(f *File, l diag.ErrorList) (*File, error) {
+	var errs diag.ErrorList
+	for _, e := range l {
+		if e.Severity == diag.Error {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) == 0 {
+		return f, nil
+	}
+	return f, errs
 }

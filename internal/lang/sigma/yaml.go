@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ruledex/ruledex/internal/lang/diag"
+
 	"github.com/ruledex/ruledex/internal/lang/yamlbound"
 	"go.yaml.in/yaml/v3"
 )
@@ -102,12 +104,11 @@ func blankYAML(text []byte) bool {
 
 // parseYAML reads one document. It returns its root node (nil for an empty
 // document) with lines made relative to the file by adding lineDelta.
-func parseYAML(text []byte, lineDelta int) (root *yaml.Node, errs []*Error) {
+func parseYAML(text []byte, lineDelta int) (root *yaml.Node, errs diag.ErrorList) {
 	defer func() {
 		if p := recover(); p != nil {
 			root = nil
-			errs = append(errs, &Error{Pos: Position{Offset: -1, Line: lineDelta + 1, Col: 1}, Severity: SevError,
-				Msg: fmt.Sprintf("YAML reader failed: %v", p)})
+			errs = append(errs, newErr(Position{Offset: -1, Line: lineDelta + 1, Col: 1}, diag.Error, fmt.Sprintf("YAML reader failed: %v", p)))
 		}
 	}()
 	var doc yaml.Node
@@ -118,7 +119,7 @@ func parseYAML(text []byte, lineDelta int) (root *yaml.Node, errs []*Error) {
 				continue
 			}
 			line, msg := yamlbound.ErrorLine(msg)
-			errs = append(errs, &Error{Pos: Position{Offset: -1, Line: line + lineDelta, Col: 1}, Severity: SevError, Msg: "YAML: " + msg})
+			errs = append(errs, newErr(Position{Offset: -1, Line: line + lineDelta, Col: 1}, diag.Error, "YAML: "+msg))
 		}
 		return nil, errs
 	}

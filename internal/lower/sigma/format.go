@@ -2,6 +2,7 @@ package lowersigma
 
 import (
 	"bytes"
+	"github.com/ruledex/ruledex/internal/lang/diag"
 	"regexp"
 	"strings"
 
@@ -74,12 +75,12 @@ func LooksLikeSigma(data []byte) bool {
 func readSigma(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
 	file, _ := sigma.Parse(f.Data)
 	docs := file.Rules()
-	toDiag := func(e *sigma.Error) rule.Diagnostic {
-		return rule.Diagnostic{Path: f.Path, Line: e.Pos.Line, Col: e.Pos.Col, Severity: e.Severity, Message: e.Msg}
+	toDiag := func(e *diag.Err) rule.Diagnostic {
+		return rule.Diagnostic{Path: f.Path, Line: e.Line, Col: e.Col, Severity: e.Severity.String(), Message: e.Msg}
 	}
 	// Problems that belong to no rule document: the file's own, and those of
 	// action and empty documents.
-	inRule := map[*sigma.Error]bool{}
+	inRule := map[*diag.Err]bool{}
 	for _, d := range docs {
 		for _, e := range d.Errors {
 			inRule[e] = true

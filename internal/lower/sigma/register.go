@@ -38,20 +38,8 @@ func init() {
 	})
 }
 
-// parse is the front end's parse with its errors in the shared form.
-func parse(src []byte) (any, diag.ErrorList) {
-	f, _ := sigma.Parse(src)
-	var out diag.ErrorList
-	for _, e := range f.Errors {
-		sev := diag.Error
-		if e.Severity == sigma.SevWarning {
-			sev = diag.Warning
-		}
-		off := max(e.Pos.Offset, 0)
-		out = append(out, &diag.Err{Span: diag.Span{Start: off, End: off}, Severity: sev, Msg: e.Msg, Line: e.Pos.Line, Col: e.Pos.Col})
-	}
-	return f, out
-}
+// parse is the front end's parse, its tree as any.
+func parse(src []byte) (any, diag.ErrorList) { return sigma.Parse(src) }
 
 // uidPos returns where r states its UID: the `id:` line of its document,
 // else the rule's first line.
