@@ -40,8 +40,9 @@
 // server, so pages are kept once made: every rule page (by URL, 128 MB, a
 // random one dropped when full: the corpus's take 115 MB) and the other
 // pages that took more than 2 ms to make (32 MB, least recently used
-// dropped). A StoreCatalog keeps the rules it decoded (128 MB, least
-// recently used dropped), its statistics and its ATT&CK matrix.
+// dropped). A StoreCatalog keeps its rules decoded (read when it opens,
+// 128 MB, least recently used dropped beyond), its statistics and its
+// ATT&CK matrix; it answers every question from the store.
 // The layout around every page is made once per depth of page (layouts).
 //
 // The export renders on as many goroutines as processors and writes on

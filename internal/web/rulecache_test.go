@@ -39,3 +39,19 @@ func TestRuleCache(t *testing.T) {
 		t.Errorf("size %d over %d", c.size, c.max)
 	}
 }
+
+// TestRuleCacheFill: fill keeps rules until the budget is full, and tells.
+func TestRuleCacheFill(t *testing.T) {
+	mk := func(i int) *rule.Rule {
+		return &rule.Rule{ID: "sigma/r" + strconv.Itoa(i), Query: strings.Repeat("x", 1000)}
+	}
+	c := newRuleCache(3 * ruleBytes(mk(0)))
+	for i := range 3 {
+		if !c.fill(mk(i)) {
+			t.Fatalf("r%d not kept", i)
+		}
+	}
+	if c.fill(mk(3)) || c.get("sigma/r3") != nil || c.get("sigma/r0") == nil || c.size > c.max {
+		t.Errorf("fill beyond the budget: size %d of %d", c.size, c.max)
+	}
+}
