@@ -1,51 +1,26 @@
 package kql
 
-import "reflect"
+import (
+	"reflect"
+
+	"github.com/ruledex/ruledex/internal/lang/tree"
+)
 
 // Equal tells whether two trees are the same, positions aside: the same
 // nodes with the same names, operators, literals and structure.
 func Equal(a, b Node) bool {
-	return equalValue(reflect.ValueOf(a), reflect.ValueOf(b))
+	return tree.Equal(a, b, tree.Options{Skip: skipField})
 }
 
-func equalValue(a, b reflect.Value) bool {
-	if a.Kind() != b.Kind() {
-		return false
-	}
-	switch a.Kind() {
-	case reflect.Interface, reflect.Pointer:
-		if a.IsNil() || b.IsNil() {
-			return a.IsNil() == b.IsNil()
-		}
-		if a.Kind() == reflect.Interface && a.Elem().Type() != b.Elem().Type() {
-			return false
-		}
-		return equalValue(a.Elem(), b.Elem())
-	case reflect.Slice:
-		if a.Len() != b.Len() {
-			return false
-		}
-		for i := 0; i < a.Len(); i++ {
-			if !equalValue(a.Index(i), b.Index(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.Struct:
-		t := a.Type()
-		for i := 0; i < t.NumField(); i++ {
-			switch t.Field(i).Name {
-			case "Pos", "End", "OpPos", "Pipe", "KwPos", "KwEnd", "Src", "Comments":
-				continue
-			}
-			if t == reflect.TypeOf(Literal{}) && t.Field(i).Name == "Raw" {
-				continue // "a" "b" and "ab"; 'x' and "x": the value is compared
-			}
-			if !equalValue(a.Field(i), b.Field(i)) {
-				return false
-			}
-		}
+var literalType = reflect.TypeFor[Literal]()
+
+// skipField tells which fields Equal leaves out: offsets, the source and
+// its comments, and a literal's spelling ("a" "b" and "ab"; 'x' and "x":
+// the value is compared).
+func skipField(owner reflect.Type, f reflect.StructField) bool {
+	switch f.Name {
+	case "Pos", "End", "OpPos", "Pipe", "KwPos", "KwEnd", "Src", "Comments":
 		return true
 	}
-	return a.Equal(b)
+	return owner == literalType && f.Name == "Raw"
 }

@@ -453,7 +453,7 @@ func (p *parser) parseType() *TypeExpr {
 		return &TypeExpr{Pos: t.Pos, End: t.End, Name: name}
 	}
 	p.unexpected("a type")
-	return &TypeExpr{Pos: t.Pos, End: t.Pos}
+	return &TypeExpr{Pos: p.end(), End: p.end()}
 }
 
 func (p *parser) parseSet() Stmt {
@@ -497,7 +497,7 @@ func (p *parser) parseName() *Ident {
 		return p.identOf(t)
 	}
 	p.unexpected("a name")
-	return &Ident{Pos: t.Pos, End: t.Pos}
+	return &Ident{Pos: p.end(), End: p.end()}
 }
 
 func (p *parser) identOf(t *Token) *Ident {
@@ -955,12 +955,12 @@ func (c clauseStart) seq(xs ...Expr) {
 
 // parseRaw keeps the tokens up to the operator's end as written.
 func (p *parser) parseRaw() Expr {
-	start := p.tok().Pos
+	first := p.i
 	p.skipTo(Pipe, Semicolon)
-	end := p.end()
-	if end < start {
-		end = start
+	if p.i == first { // nothing kept: an empty run after the last token read
+		return &RawExpr{Pos: p.end(), End: p.end()}
 	}
+	start, end := p.toks[first].Pos, p.end()
 	return &RawExpr{Pos: start, End: end, Text: p.src[start:end]}
 }
 
@@ -974,9 +974,10 @@ func (p *parser) parseTableArg() Expr {
 }
 
 func (p *parser) parseTableTuple() Expr {
-	start := p.tok().Pos
-	p.expect(LParen)
-	tu := &TupleExpr{Pos: start}
+	tu := &TupleExpr{Pos: p.tok().Pos}
+	if p.expect(LParen) != tu.Pos+1 { // no "(": an empty tuple after the last token read
+		tu.Pos = p.end()
+	}
 	for !p.is(RParen) && p.tok().Kind != EOF {
 		tu.Elems = append(tu.Elems, p.parseTableArg())
 		if !p.got(Comma) {
@@ -1248,7 +1249,9 @@ func (p *parser) parseParenSubqueryOrPipeline() Expr {
 // parseParenNamedList reads (name = value, ...) as a tuple.
 func (p *parser) parseParenNamedList() *TupleExpr {
 	tu := &TupleExpr{Pos: p.tok().Pos}
-	p.expect(LParen)
+	if p.expect(LParen) != tu.Pos+1 { // no "(": an empty tuple after the last token read
+		tu.Pos = p.end()
+	}
 	for !p.is(RParen) && p.tok().Kind != EOF {
 		tu.Elems = append(tu.Elems, p.parseNamedOrExpr())
 		if !p.got(Comma) {

@@ -39,16 +39,9 @@ func matchSentinel(f *lang.File) bool {
 // Sentinel rule: a `query:` key and no Sigma `detection:`, or a custom
 // detection (`kind: CustomDetection`, or a queryCondition with queryText).
 func looksLikeSentinelYAML(data []byte) bool {
-	whole := data
 	var query, detection, custom, queryText bool
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	for line := range bytes.Lines(data) {
+		line = bytes.TrimPrefix(bytes.TrimSuffix(line, []byte("\n")), []byte("\xef\xbb\xbf"))
 		trimmed := bytes.TrimSpace(line)
 		if bytes.HasPrefix(trimmed, []byte("queryText:")) || bytes.HasPrefix(trimmed, []byte(`"queryText":`)) {
 			queryText = true
@@ -74,7 +67,7 @@ func looksLikeSentinelYAML(data []byte) bool {
 	if !query && !detection && !custom && !queryText {
 		// A document in flow style ({name: x, query: "T | take 1"}) has its keys
 		// after { or , rather than at a line's start.
-		query = flowKeyRE.Match(whole) && !flowDetectionRE.Match(whole)
+		query = flowKeyRE.Match(data) && !flowDetectionRE.Match(data)
 	}
 	return (query && !detection) || custom || (queryText && !detection)
 }

@@ -32,14 +32,8 @@ func matchSigma(f *lang.File) bool {
 // their query there).
 func LooksLikeSigma(data []byte) bool {
 	var title, detection, logsource, correlation, filter, global, query bool
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	for line := range bytes.Lines(data) {
+		line = bytes.TrimPrefix(bytes.TrimSuffix(line, []byte("\n")), []byte("\xef\xbb\xbf"))
 		if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == '-' {
 			continue
 		}

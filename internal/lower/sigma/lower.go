@@ -216,16 +216,23 @@ func topTerms(x sigma.Expr) []sigma.Expr {
 	return []sigma.Expr{x}
 }
 
+// unNot returns x without its leading nots, and neg flipped once for each.
+func unNot(x sigma.Expr, neg bool) (sigma.Expr, bool) {
+	for {
+		n, ok := x.(*sigma.NotExpr)
+		if !ok {
+			return x, neg
+		}
+		neg, x = !neg, n.X
+	}
+}
+
 // termStage makes the stage of one condition term, under neg negations.
 func (l *sigmaLowering) termStage(det *sigma.Detection, c *sigma.Condition, x sigma.Expr, neg bool) rule.Stage {
 	// "not X" is X with the other polarity; a lone identifier keeps its YAML.
 	inner := x
 	for {
-		if n, ok := inner.(*sigma.NotExpr); ok {
-			neg = !neg
-			inner = n.X
-			continue
-		}
+		inner, neg = unNot(inner, neg)
 		if p, ok := inner.(*sigma.ParenExpr); ok {
 			if _, isIdent := sigma.Unparen(p).(*sigma.Ident); isIdent {
 				inner = p.X
@@ -573,15 +580,7 @@ func (l *sigmaLowering) explainCorrelation(c *sigma.Correlation, refs, fields []
 }
 
 func (l *sigmaLowering) explainTerm(det *sigma.Detection, x sigma.Expr, neg bool) {
-	inner := x
-	for {
-		if n, ok := inner.(*sigma.NotExpr); ok {
-			neg = !neg
-			inner = n.X
-			continue
-		}
-		break
-	}
+	inner, neg := unNot(x, neg)
 	desc := describeExpr(det, inner, 0)
 	if desc == "" {
 		return
