@@ -17,19 +17,12 @@ const (
 	maxConditionErrors = 10
 )
 
-// condError is an error at a byte offset of a condition.
-type condError struct {
-	off      int
-	severity diag.Severity
-	msg      string
-}
-
 // condParser is a recursive-descent parser of Sigma conditions. Precedence,
 // least to most binding: or, and, not, "x of", parentheses.
 type condParser struct {
 	lex   condLexer
 	tok   lexeme
-	errs  []condError
+	errs  diag.ErrorList // spans are offsets of the condition
 	depth int
 	bail  bool // stop: too deep or too many errors
 }
@@ -45,16 +38,12 @@ func ParseCondition(s string) (Expr, diag.ErrorList) {
 	if len(errs) == 0 {
 		return x, nil
 	}
-	var l diag.ErrorList
-	for _, e := range errs {
-		l = append(l, &diag.Err{Span: diag.Span{Start: e.off, End: e.off}, Severity: e.severity, Msg: e.msg})
-	}
-	l.Sort()
-	l.Locate([]byte(s))
-	return x, l
+	errs.Sort()
+	errs.Locate([]byte(s))
+	return x, errs
 }
 
-func parseCondition(s string) (Expr, []condError) {
+func parseCondition(s string) (Expr, diag.ErrorList) {
 	p := &condParser{lex: condLexer{src: s}}
 	p.next()
 	if p.tok.tok == EOF {
@@ -95,11 +84,11 @@ func (p *condParser) errorf(off int, format string, args ...any) {
 	}
 	// One error per offset: a second one there says nothing new.
 	for _, e := range p.errs {
-		if e.off == off && e.severity == diag.Error {
+		if e.Span.Start == off && e.Severity == diag.Error {
 			return
 		}
 	}
-	p.errs = append(p.errs, condError{off: off, severity: diag.Error, msg: fmt.Sprintf(format, args...)})
+	p.errs.Addf(diag.Span{Start: off, End: off}, diag.Error, format, args...)
 	if len(p.errs) >= maxConditionErrors {
 		p.bail = true
 	}
@@ -107,7 +96,7 @@ func (p *condParser) errorf(off int, format string, args ...any) {
 
 func (p *condParser) warnf(off int, format string, args ...any) {
 	if len(p.errs) < maxConditionErrors {
-		p.errs = append(p.errs, condError{off: off, severity: diag.Warning, msg: fmt.Sprintf(format, args...)})
+		p.errs.Addf(diag.Span{Start: off, End: off}, diag.Warning, format, args...)
 	}
 }
 

@@ -232,7 +232,7 @@ func (r *docReader) readCondition(n *yaml.Node, det *Detection) *Condition {
 	x, errs := parseCondition(n.Value)
 	c.Expr = x
 	for _, e := range errs {
-		r.add(c.Position(e.off), e.severity, "condition: "+e.msg)
+		r.add(c.Position(e.Span.Start), e.Severity, "condition: "+e.Msg)
 	}
 	return c
 }
