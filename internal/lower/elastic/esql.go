@@ -40,6 +40,7 @@ func (l *lowering) esql(src string, out *[]rule.Stage) diag.ErrorList {
 	e.commands(q.Commands, out, out == &l.stages)
 	if e.shaped || len(e.cols) > 0 {
 		l.outputs = append(l.outputs, e.cols...)
+		l.shaped = l.shaped || out == &l.stages
 	}
 	return errs
 }

@@ -35,10 +35,12 @@ type lowering struct {
 	// events it matches.
 	outputs []rule.OutputField
 	groupBy []string
-	fields  []string
-	funcs   []string
-	ops     []string
-	tables  []string
+	// shaped: the query makes its own rows (ES|QL STATS, KEEP, EVAL...)
+	shaped bool
+	fields []string
+	funcs  []string
+	ops    []string
+	tables []string
 }
 
 type indKey struct {
@@ -320,6 +322,11 @@ func (l *lowering) finish() {
 	r.Keywords = uniq(append(r.Keywords, l.fields...))
 	r.Functions = uniq(append(r.Functions, l.funcs...))
 	r.Operators = uniq(append(r.Operators, l.ops...))
+	if !l.shaped && r.Language != LangSQL && l.doc.Type != "machine_learning" && l.doc.Threshold == nil && len(r.Stages) > 0 {
+		// the alert of a query, EQL, new terms or indicator match rule
+		// holds the events it matched, every field of them
+		r.Outputs = append(r.Outputs, rule.OutputField{Name: "*", Source: "alert", Expr: "every field of the matched events"})
+	}
 	r.Outputs = append(r.Outputs, l.outputs...)
 	for _, f := range l.doc.InvestigationFields {
 		r.Outputs = append(r.Outputs, rule.OutputField{Name: f, Source: "investigation_fields"})
