@@ -7,6 +7,10 @@
 //	    path: sources/sigma   # its checkout; relative to this file
 //	    git: https://github.com/SigmaHQ/sigma.git   # optional: `ruledex sync` clones or pulls it
 //	    ref: master           # optional branch, tag or commit
+//	    lint:                 # optional: lint checks off for this source's rules
+//	      disable: [kql-no-time-filter]
+//	lint:                     # optional: lint checks off for every source (ruledex lint)
+//	  disable: [description-missing, attack-missing]
 //
 // Sync clones or updates the sources that name a git address, with the
 // system's git.
@@ -31,6 +35,10 @@ type Config struct {
 	Path    string   // the file it was read from
 	DB      string   // catalog file, resolved against the file's folder
 	Sources []Source // in order
+	// LintDisable are the lint checks turned off for every source;
+	// SourceLintDisable those turned off for one source, by its name.
+	LintDisable       []string
+	SourceLintDisable map[string][]string
 }
 
 // Source is one rule repository.
@@ -148,8 +156,13 @@ func Parse(path string, data []byte) (*Config, error) {
 					continue
 				}
 				s := Source{Line: item.Line}
+				var lintOff []string
 				for j := 0; j+1 < len(item.Content); j += 2 {
 					sk, sv := item.Content[j], item.Content[j+1]
+					if sk.Value == "lint" {
+						lintOff = append(lintOff, lintDisable(sv, fail)...)
+						continue
+					}
 					if sv.Kind != yaml.ScalarNode {
 						fail(sv, "%s must be a string", sk.Value)
 						continue
@@ -164,7 +177,7 @@ func Parse(path string, data []byte) (*Config, error) {
 					case "ref", "branch":
 						s.Ref = sv.Value
 					default:
-						fail(sk, "unknown key %q in a source (name, path, git, ref)", sk.Value)
+						fail(sk, "unknown key %q in a source (name, path, git, ref, lint)", sk.Value)
 					}
 				}
 				if s.Name == "" {
@@ -208,13 +221,57 @@ func Parse(path string, data []byte) (*Config, error) {
 				}
 				names[s.Name] = item.Line
 				cfg.Sources = append(cfg.Sources, s)
+				if len(lintOff) > 0 {
+					if cfg.SourceLintDisable == nil {
+						cfg.SourceLintDisable = map[string][]string{}
+					}
+					cfg.SourceLintDisable[s.Name] = lintOff
+				}
 			}
+		case "lint":
+			cfg.LintDisable = append(cfg.LintDisable, lintDisable(v, fail)...)
 		default:
-			fail(k, "unknown key %q (db, sources)", k.Value)
+			fail(k, "unknown key %q (db, sources, lint)", k.Value)
 		}
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	return cfg, errs.Err()
+}
+
+// lintDisable reads a lint: mapping, `disable:` a list of check ids (or
+// one id, or ids separated by commas).
+func lintDisable(v *yaml.Node, fail func(*yaml.Node, string, ...any)) []string {
+	if v.Kind != yaml.MappingNode {
+		fail(v, "lint must be a mapping with disable")
+		return nil
+	}
+	var ids []string
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, l := v.Content[i], v.Content[i+1]
+		if k.Value != "disable" {
+			fail(k, "unknown key %q in lint (disable)", k.Value)
+			continue
+		}
+		switch l.Kind {
+		case yaml.ScalarNode:
+			for _, id := range strings.Split(l.Value, ",") {
+				if id = strings.TrimSpace(id); id != "" {
+					ids = append(ids, id)
+				}
+			}
+		case yaml.SequenceNode:
+			for _, e := range l.Content {
+				if e.Kind != yaml.ScalarNode || strings.TrimSpace(e.Value) == "" {
+					fail(e, "lint: disable: lists check ids")
+					continue
+				}
+				ids = append(ids, strings.TrimSpace(e.Value))
+			}
+		default:
+			fail(l, "lint: disable: must be a list of check ids")
+		}
+	}
+	return ids
 }
 
 // gitTransports are the transports sync lets git use: an address naming

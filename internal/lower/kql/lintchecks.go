@@ -38,7 +38,7 @@ func init() {
 			"and \\uXXXX only; Kusto rejects any other escape (a regular expression's \\d or \\. written in a plain " +
 			"string, a Windows path with single backslashes). Double the backslash or write the string @\"...\".",
 		Rule: kqlUnknownEscape})
-	lint.Register(&lint.Check{ID: "kql-has-not-term", Severity: Warning, Languages: kqlOnly,
+	lint.Register(&lint.Check{ID: "kql-has-not-term", Severity: lint.Warning, Languages: kqlOnly,
 		Message: "has with a value that is not a whole term",
 		Help: "Kusto's has (has_any, has_all, has_cs) matches whole terms: runs of letters and digits between other " +
 			"characters. A value with white space at its ends, or with no letter or digit at all, is no term: the " +
@@ -51,19 +51,19 @@ func init() {
 			"that contains it holds its letters as whole terms: has finds the same rows, and uses the term index, " +
 			"where contains reads every value. Write has (has_cs for contains_cs).",
 		Rule: kqlContainsCouldBeHas})
-	lint.Register(&lint.Check{ID: "kql-join-without-kind", Severity: Warning, Languages: kqlOnly,
+	lint.Register(&lint.Check{ID: "kql-join-without-kind", Severity: lint.Warning, Languages: kqlOnly,
 		Message: "join without kind=",
 		Help: "A join without kind= is an innerunique join: Kusto keeps one row per key of the left side, chosen at " +
 			"random, before joining, so matches are silently dropped. Say the kind you mean (kind=inner, " +
 			"kind=leftouter, kind=innerunique...).",
 		Rule: kqlJoinWithoutKind})
-	lint.Register(&lint.Check{ID: "kql-eq-case-varying-field", Severity: Warning, Languages: kqlOnly,
+	lint.Register(&lint.Check{ID: "kql-eq-case-varying-field", Severity: lint.Warning, Languages: kqlOnly,
 		Message: "case-sensitive == on a field whose values vary in case",
 		Help: "== and in compare with case; the field holds Windows paths, file, account or host names or URLs, whose " +
 			"case differs from one event to the next (cmd.exe, CMD.EXE). Use =~ and in~ (or has, endswith...) unless " +
 			"the case is fixed. The fields are ruledex's list (internal/lower/kql/data/lint_case_varying_fields.txt).",
 		Rule: kqlEqCaseVarying})
-	lint.Register(&lint.Check{ID: "kql-unused-let", Severity: Warning, Languages: kqlOnly,
+	lint.Register(&lint.Check{ID: "kql-unused-let", Severity: lint.Warning, Languages: kqlOnly,
 		Message: "a let that is never used",
 		Help: "The let statement names a value or table that no later statement uses: dead text, or a sign that " +
 			"the query uses another name where this one was meant.",
@@ -82,9 +82,6 @@ func init() {
 			"before.",
 		Rule: kqlProjectDropsUsed})
 }
-
-// Warning is lint.Warning (kept short for the table above).
-const Warning = lint.Warning
 
 func kqlUnknownEscape(r *rule.Rule, rep *lint.Reporter) {
 	if !strings.Contains(r.Query, `\`) {
@@ -313,7 +310,7 @@ func kqlNoTimeFilter(r *rule.Rule, rep *lint.Reporter) {
 			return
 		}
 		table := src.Source
-		if bounded || table == "" || !isTableName(table) || isParam(r, table) {
+		if bounded || table == "" || !lintTableName(table) || isParam(r, table) {
 			return
 		}
 		rep.Find(lint.StageOffset(r, src), table, table, fmt.Sprintf("%s is read with no time filter and no schedule bounds the rule", table))
@@ -330,9 +327,9 @@ func isParam(r *rule.Rule, name string) bool {
 	return false
 }
 
-// isTableName tells whether s names a table (not a function call, a
+// lintTableName tells whether s names a table (not a function call, a
 // datatable, a union of several...).
-func isTableName(s string) bool {
+func lintTableName(s string) bool {
 	if s == "" || strings.ContainsAny(s, "(), *") || strings.HasPrefix(s, "_") {
 		return false
 	}
@@ -441,7 +438,7 @@ func kqlProjectDropsUsed(r *rule.Rule, rep *lint.Reporter) {
 						names[n] = true
 					}
 				}
-			case "sort", "order", "take", "limit", "top", "distinct", "serialize":
+			case "sort", "order", "take", "limit", "serialize":
 			default:
 				return // columns change in ways not followed here
 			}
