@@ -47,6 +47,7 @@ func TestCorpusEveryRule(t *testing.T) {
 	results := readElastic(t)
 	files, rules, clean := 0, 0, 0
 	byLang := map[string][2]int{}
+	kinds := map[string]int{}
 	var noRule, withErr []string
 	for _, res := range results {
 		if !strings.HasSuffix(res.Path, ".toml") {
@@ -59,6 +60,12 @@ func TestCorpusEveryRule(t *testing.T) {
 		}
 		for _, r := range res.Rules {
 			rules++
+			kinds[r.Kind]++
+			for _, tag := range r.Tags {
+				if tag == "Rule Type: Higher-Order Rule" && r.Kind != rule.KindCorrelation && r.Kind != rule.KindBuildingBlock {
+					t.Errorf("%s: a higher-order rule of kind %s", res.Path, r.Kind)
+				}
+			}
 			c := byLang[r.Language]
 			c[0]++
 			if !r.HasErrors() {
@@ -88,6 +95,7 @@ func TestCorpusEveryRule(t *testing.T) {
 	for _, l := range langs {
 		t.Logf("  %s: %d rules, %d with no error", l, byLang[l][0], byLang[l][1])
 	}
+	t.Logf("  kinds: %v", kinds)
 	for i, s := range withErr {
 		if i == 20 {
 			break

@@ -155,6 +155,13 @@ func ruleOf(f *lang.File, rt, meta map[string]any) (*rule.Rule, *ruleDoc) {
 	if str(rt, "type") == "machine_learning" && str(rt, "query") == "" {
 		r.Language = LangML
 	}
+	for _, tag := range r.Tags {
+		// a rule on other rules' alerts (sequences, counts, new terms of
+		// alerts): a correlation, not a forward of them
+		if strings.EqualFold(strings.TrimSpace(tag), "Rule Type: Higher-Order Rule") {
+			r.Kind = rule.KindCorrelation
+		}
+	}
 	if str(rt, "building_block_type") != "" {
 		r.Kind = rule.KindBuildingBlock
 		r.Settings["building_block_type"] = str(rt, "building_block_type")
