@@ -13,8 +13,14 @@ import (
 // these give the detection its events and actions.
 func (l *lowering) dataSources(ctx *Context) {
 	r := l.r
+	var names []string
 	for _, name := range r.DataConnectors {
-		ds := ctx.DataSources[strings.ToLower(strings.TrimSpace(name))]
+		// "Sysmon EventID 1 AND Sysmon EventID 11": a detection that needs both
+		names = append(names, strings.Split(name, " AND ")...)
+	}
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		ds := ctx.DataSources[strings.ToLower(name)]
 		if ds == nil {
 			ds = builtinSource(name)
 		}

@@ -55,7 +55,10 @@ var builtinSources = []struct {
 	source, sourcetype, separator string
 }{
 	{regexp.MustCompile(`^Sysmon EventID (\d+)$`), "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "xmlwineventlog", "EventID"},
-	{regexp.MustCompile(`^Windows Event Log Security (\d+)$`), "XmlWinEventLog:Security", "xmlwineventlog", "EventCode"},
+	{regexp.MustCompile(`^Windows (?:Event Log )?Security (\d+)$`), "XmlWinEventLog:Security", "xmlwineventlog", "EventCode"},
+	{regexp.MustCompile(`^Windows Event Log Defender (\d+)$`), "XmlWinEventLog:Microsoft-Windows-Windows Defender/Operational", "xmlwineventlog", "EventCode"},
+	{regexp.MustCompile(`^Windows Event Log Printservice (\d+)$`), "WinEventLog:Microsoft-Windows-PrintService/Admin", "WinEventLog", "EventCode"},
+	{regexp.MustCompile(`^Windows Event Log TaskScheduler (\d+)$`), "WinEventLog:Microsoft-Windows-TaskScheduler/Operational", "wineventlog", "EventCode"},
 	{regexp.MustCompile(`^Windows Event Log System (\d+)$`), "XmlWinEventLog:System", "xmlwineventlog", "EventCode"},
 	{regexp.MustCompile(`^Powershell Script Block Logging (4104)$`), "XmlWinEventLog:Microsoft-Windows-PowerShell/Operational", "xmlwineventlog", "EventCode"},
 	{regexp.MustCompile(`^AWS CloudTrail (\w+)$`), "aws_cloudtrail", "aws:cloudtrail", "eventName"},
