@@ -196,8 +196,46 @@ func (e *esqlLowering) pred(st *rule.Stage, p esql.Predicate) {
 	default:
 		return
 	}
+	if field == "@timestamp" && !pr.Negated && (pr.Kind == rule.OpGt || pr.Kind == rule.OpGe) && len(pr.Values) == 1 {
+		// @timestamp > NOW() - 7 days: the time the query reads
+		if m := nowMinusRE.FindStringSubmatch(pr.Values[0]); m != nil {
+			st.TimeWindow = m[1] + durationUnit(m[2])
+		}
+	}
 	e.l.addPred(st, pr, isField && lit && !e.assigned[field])
 }
+
+// durationUnit writes an ES|QL time unit (7 days, 1 hour, 10 minutes) as a
+// time window's (7d, 1h, 10m); an unknown unit as written.
+func durationUnit(u string) string {
+	u = strings.ToLower(u)
+	for _, x := range []struct{ prefix, unit string }{{"ms", "ms"}, {"millisecond", "ms"}, {"s", "s"}, {"min", "m"}, {"m", "m"},
+		{"h", "h"}, {"d", "d"}, {"w", "w"}, {"mo", "mo"}, {"q", "q"}, {"y", "y"}} {
+		if u == x.prefix || strings.HasPrefix(u, x.prefix) && len(x.prefix) > 1 {
+			return x.unit
+		}
+	}
+	switch {
+	case strings.HasPrefix(u, "sec"):
+		return "s"
+	case strings.HasPrefix(u, "minute"):
+		return "m"
+	case strings.HasPrefix(u, "hour"):
+		return "h"
+	case strings.HasPrefix(u, "day"):
+		return "d"
+	case strings.HasPrefix(u, "week"):
+		return "w"
+	case strings.HasPrefix(u, "month"):
+		return "mo"
+	case strings.HasPrefix(u, "year"):
+		return "y"
+	}
+	return u
+}
+
+// nowMinusRE reads NOW() - 7 days, now() - 1h.
+var nowMinusRE = regexp.MustCompile(`(?i)^now\(\)\s*-\s*(\d+)\s*([a-z]+)$`)
 
 // field returns the field a test's left operand names: a field, a cast of
 // one, or TO_LOWER/TO_UPPER of one (folded: the test ignores case);

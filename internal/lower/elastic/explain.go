@@ -60,6 +60,9 @@ func explain(r *rule.Rule, d *ruleDoc) string {
 				continue
 			}
 			lead := "Keeps events where "
+			if r.Language == LangESQL && depth == 0 {
+				lead = "Keeps rows where "
+			}
 			switch st.Kind {
 			case "step":
 				lead = "Then an event where "
