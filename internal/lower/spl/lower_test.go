@@ -96,8 +96,8 @@ func TestHardConstructs(t *testing.T) {
 			// Unquoted values: \\ is one backslash; * at either end is
 			// contains/startswith/endswith, one inside keeps the pattern;
 			// values ignore case.
-			"backslashes and wildcards", `process_path=*\\Windows\\System32\\cmd.exe CommandLine=*-enc*JAB* parent=C:\\Temp* dest=*`,
-			`search: process_path endswith "\\Windows\\System32\\cmd.exe"; CommandLine eq "*-enc*JAB*" wild; parent startswith "C:\\Temp"; dest exists`,
+			"backslashes and wildcards", `process_path=*\\Windows\\System32\\cmd.exe CommandLine=*-enc*JAB* parent=C:\\Temp* dest=* ImagePath="*\\Users\\*" name=a\*b`,
+			`search: process_path endswith "\\Windows\\System32\\cmd.exe"; CommandLine eq "*-enc*JAB*" wild; parent startswith "C:\\Temp"; dest exists; ImagePath contains "\\Users\\"; name eq "a*b"`,
 		},
 		{
 			// tstats' where is a search (values ignore case); after

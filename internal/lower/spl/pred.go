@@ -103,29 +103,68 @@ func conn(kind string, neg bool) string {
 	return "and"
 }
 
-// pattern turns a search value into a predicate kind and value: a '*'
-// at either end is contains, startswith or endswith; one inside keeps the
-// value as a pattern (wildcards). exists when the value is only stars.
-func pattern(text string, wildcard bool) (kind, value string, wildcards bool) {
-	if !wildcard {
-		return rule.OpEq, strings.ReplaceAll(text, `\*`, "*"), false
+// wild stands for an unescaped '*' (a wildcard) in a decoded search value.
+const wild = "\x00"
+
+// searchValue decodes a search value from its text as written: quotes
+// taken off, \\ a backslash, \" a quote, \| a pipe, \* a literal star,
+// other backslashes as they are; an unescaped '*' is a wildcard, returned
+// as wild. (Value.Text unescapes \\, so "*\\Users\\*" would end in what
+// looks like an escaped star: the raw text tells them apart.) A CASE() or
+// TERM() value, or one with a macro glued to it, is read from its Text.
+func searchValue(v *spl.Value) (marked string, wildcard bool) {
+	raw := v.Raw
+	if v.Directive != "" || len(v.Macros) > 0 {
+		raw = v.Text
 	}
-	if strings.Trim(text, "*") == "" {
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '"':
+			// quotes open and close parts of the value
+		case c == '\\' && i+1 < len(raw):
+			switch n := raw[i+1]; n {
+			case '\\', '"', '|', '*':
+				b.WriteByte(n)
+				i++
+			default:
+				b.WriteByte(c)
+			}
+		case c == '*':
+			wildcard = true
+			b.WriteString(wild)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), wildcard
+}
+
+// patternOf writes a decoded value as the model's pattern: * a wildcard,
+// \* a literal star.
+func patternOf(marked string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(marked, "*", `\*`), wild, "*")
+}
+
+// pattern turns a decoded search value into a predicate kind and value: a
+// wildcard at either end is contains, startswith or endswith; one inside
+// keeps the value as a pattern (wildcards). exists when the value is only
+// wildcards.
+func pattern(marked string, wildcard bool) (kind, value string, wildcards bool) {
+	if !wildcard {
+		return rule.OpEq, marked, false
+	}
+	if strings.Trim(marked, wild) == "" {
 		return rule.OpExists, "", false
 	}
-	lead := strings.HasPrefix(text, "*")
-	core := text
-	if lead {
-		core = core[1:]
+	lead := strings.HasPrefix(marked, wild)
+	core := strings.TrimPrefix(marked, wild)
+	trail := strings.HasSuffix(core, wild)
+	core = strings.TrimSuffix(core, wild)
+	if strings.Contains(core, wild) {
+		return rule.OpEq, patternOf(marked), true
 	}
-	trail := strings.HasSuffix(core, "*") && !strings.HasSuffix(core, `\*`)
-	if trail {
-		core = core[:len(core)-1]
-	}
-	if hasStar(core) {
-		return rule.OpEq, text, true
-	}
-	core = strings.ReplaceAll(core, `\*`, "*")
 	switch {
 	case lead && trail:
 		return rule.OpContains, core, false
@@ -135,19 +174,6 @@ func pattern(text string, wildcard bool) (kind, value string, wildcards bool) {
 	return rule.OpStartsWith, core, false
 }
 
-// hasStar tells whether s holds a '*' not escaped by a backslash.
-func hasStar(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '*':
-			return true
-		}
-	}
-	return false
-}
-
 func (l *lowering) searchTerm(n spl.Node, v *spl.Value, neg, cased bool, g *group) {
 	if v == nil {
 		return
@@ -155,12 +181,13 @@ func (l *lowering) searchTerm(n spl.Node, v *spl.Value, neg, cased bool, g *grou
 	if v.Directive == "CASE" {
 		cased = true
 	}
-	if strings.Trim(v.Text, "*") == "" && v.Wildcard {
+	text, isWild := searchValue(v)
+	if strings.Trim(text, wild) == "" && isWild {
 		return // * matches every event
 	}
-	p := rule.Predicate{Kind: rule.OpKeyword, Values: []string{v.Text}, CaseSensitive: cased, Negated: neg, Wildcards: v.Wildcard, Text: l.textOf(n)}
-	if !v.Wildcard {
-		p.Values[0] = strings.ReplaceAll(v.Text, `\*`, "*")
+	p := rule.Predicate{Kind: rule.OpKeyword, Values: []string{text}, CaseSensitive: cased, Negated: neg, Wildcards: isWild, Text: l.textOf(n)}
+	if isWild {
+		p.Values[0] = patternOf(text)
 	}
 	l.addPred(g, p)
 }
@@ -174,9 +201,10 @@ func (l *lowering) searchCompare(x *spl.SearchCompare, neg bool, g *group) {
 	v := x.Value
 	cased := v.Directive == "CASE"
 	p := rule.Predicate{Field: field, Negated: neg, CaseSensitive: cased, Text: l.textOf(x)}
+	text, wildcard := searchValue(v)
 	switch x.Op {
 	case spl.Assign, spl.Eq, spl.Neq:
-		kind, val, wild := pattern(v.Text, v.Wildcard)
+		kind, val, wild := pattern(text, wildcard)
 		p.Kind, p.Wildcards = kind, wild
 		if kind != rule.OpExists {
 			p.Values = []string{val}
@@ -189,18 +217,18 @@ func (l *lowering) searchCompare(x *spl.SearchCompare, neg bool, g *group) {
 			} else {
 				// f!=v: f exists with another value (for a pattern, one
 				// the pattern does not match)
-				p.Kind, p.Values, p.Wildcards = rule.OpNe, []string{v.Text}, v.Wildcard
-				if !v.Wildcard {
-					p.Values[0] = val
+				p.Kind, p.Values, p.Wildcards = rule.OpNe, []string{val}, wildcard
+				if wildcard {
+					p.Values[0] = patternOf(text)
 				}
 			}
 		}
-		if !neg && !p.Negated && (x.Op == spl.Assign || x.Op == spl.Eq) && !v.Wildcard {
+		if !neg && !p.Negated && (x.Op == spl.Assign || x.Op == spl.Eq) && !wildcard {
 			l.source(field, val)
 		}
 	case spl.Lt, spl.Le, spl.Gt, spl.Ge:
 		p.Kind = map[spl.Kind]string{spl.Lt: rule.OpLt, spl.Le: rule.OpLe, spl.Gt: rule.OpGt, spl.Ge: rule.OpGe}[x.Op]
-		p.Values = []string{v.Text}
+		p.Values = []string{strings.ReplaceAll(text, wild, "*")}
 	default:
 		return
 	}
@@ -213,21 +241,24 @@ func (l *lowering) searchIn(x *spl.SearchIn, neg bool, g *group) {
 	}
 	l.keyword(x.Field.Name)
 	p := rule.Predicate{Field: x.Field.Name, Kind: rule.OpIn, Negated: neg, Text: l.textOf(x)}
-	for _, v := range x.Values {
+	texts := make([]string, len(x.Values))
+	for i, v := range x.Values {
 		if v.Directive == "CASE" {
 			p.CaseSensitive = true
 		}
-		if v.Wildcard {
+		var w bool
+		texts[i], w = searchValue(v)
+		if w {
 			p.Wildcards = true
 		}
 	}
-	for _, v := range x.Values {
-		val := v.Text
-		if !p.Wildcards {
-			val = strings.ReplaceAll(val, `\*`, "*")
+	for i, v := range x.Values {
+		val := texts[i]
+		if p.Wildcards {
+			val = patternOf(val)
 		}
 		p.Values = append(p.Values, val)
-		if !neg && !v.Wildcard {
+		if !neg && !p.Wildcards && v.Directive == "" {
 			l.source(x.Field.Name, val)
 		}
 	}
@@ -465,7 +496,11 @@ type indKey struct {
 // indicator adds a positive predicate with values to the indicators (not
 // the fields that choose the data: index, sourcetype, source, eventtype).
 func (l *lowering) indicator(p rule.Predicate) {
-	if p.Negated || p.Kind == rule.OpExists || p.Kind == rule.OpNe || len(p.Values) == 0 || sourceFields[strings.ToLower(p.Field)] {
+	switch p.Kind {
+	case rule.OpExists, rule.OpNe, rule.OpLt, rule.OpLe, rule.OpGt, rule.OpGe:
+		return // no value matched: a presence, a difference, a threshold
+	}
+	if p.Negated || len(p.Values) == 0 || sourceFields[strings.ToLower(p.Field)] {
 		return
 	}
 	if l.indIndex == nil {
