@@ -29,9 +29,10 @@ func init() {
 			"matrices and searched by technique. Add them in the form the rule's format takes (Sigma attack.tXXXX tags, " +
 			"Sentinel relevantTechniques, a MITRE table...). Saved functions and Sigma filters are not checked.",
 		Rule: attackMissing})
-	Register(&Check{ID: "attack-unknown", Severity: Error, Message: "unknown ATT&CK technique or tactic",
-		Help: "The rule names a technique or tactic id that ATT&CK (the table embedded in ruledex) does not have: a typo " +
-			"(T10178) or something that is not an id. Coverage leaves it out.",
+	Register(&Check{ID: "attack-unknown", Severity: Warning, Message: "unknown ATT&CK technique or tactic",
+		Help: "The rule names a technique or tactic id that ATT&CK (the release embedded in ruledex) does not have: a " +
+			"typo (T10178), something that is not an id, or an id of a newer release than ruledex's table (then " +
+			"`ruledex attack import` a newer one). Coverage leaves it out.",
 		Rule: attackFlag(func(t *rule.Technique) bool { return t.Unknown }, "unknown ATT&CK technique %s", "unknown ATT&CK"),
 		Claims: func(d rule.Diagnostic) bool {
 			return strings.Contains(d.Message, "ATT&CK") && (strings.Contains(d.Message, "unknown") || strings.Contains(d.Message, "not listed"))
@@ -237,11 +238,33 @@ func wildcardLiteral(r *rule.Rule, rep *Reporter) {
 			return
 		}
 		for _, v := range p.Values {
+			if literalStarMeant(v) {
+				continue
+			}
 			if v != "*" && strings.Contains(v, "*") && !strings.Contains(v, "**") {
 				rep.AtPredicate(s, p, v, fmt.Sprintf("%s %s %q: the operator takes the '*' literally", p.Field, p.Kind, v))
 			}
 		}
 	})
+}
+
+// literalStarMeant tells whether the stars of v are meant as stars: a
+// value of several lines (a let's text put in its place), an LDAP
+// presence filter (attr=*), a quoted '*' (PowerShell -join'*').
+func literalStarMeant(v string) bool {
+	if strings.Contains(v, "\n") {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] != '*' {
+			continue
+		}
+		if i > 0 && (v[i-1] == '=' || v[i-1] == '\'' || v[i-1] == '"') {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 func valueDuplicate(r *rule.Rule, rep *Reporter) {

@@ -420,7 +420,7 @@ func finish(rules []*rule.Rule, out []Finding, opt Options) {
 			// A query embedded in another format (indented under a YAML key):
 			// the query's line ends the file's line.
 			if f.Line-1 < len(ls) && f.qlines != "" {
-				fl := strings.TrimRight(ls[f.Line-1], " \t")
+				fl := strings.TrimRight(ls[f.Line-1], " \t\r")
 				ql := strings.TrimRight(f.qlines, " \t")
 				if ql != "" && fl != ql && strings.HasSuffix(fl, ql) {
 					f.Col += utf8.RuneCountInString(fl) - utf8.RuneCountInString(ql)

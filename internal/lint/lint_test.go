@@ -86,7 +86,7 @@ var cases = []struct {
 	{"value-whitespace", []file{kqlFile("a", `DeviceProcessEvents | where ActionType == "ProcessCreated "`)},
 		[]file{kqlFile("a", `DeviceProcessEvents | where ProcessCommandLine contains " -enc "`)}, "3:44"},
 	{"wildcard-literal", []file{kqlFile("a", `DeviceProcessEvents | where ProcessCommandLine contains "*.exe"`)},
-		[]file{{"a.yml", sigmaHead + "detection:\n  sel:\n    Image: '*\\cmd.exe'\n  condition: sel\n"}}, "3:58"},
+		[]file{{"a.yml", sigmaHead + "detection:\n  sel:\n    Image: '*\\cmd.exe'\n  condition: sel\n"}, kqlFile("b", `IdentityQueryEvents | where SearchFilter contains "serviceprincipalname=*"`)}, "3:58"},
 	{"value-duplicate", []file{kqlFile("a", `DeviceProcessEvents | where FileName in~ ("a.exe", "b.exe", "A.EXE")`)},
 		[]file{kqlFile("a", `DeviceProcessEvents | where FileName in ("a.exe", "b.exe", "A.EXE")`)}, ""},
 	{"filter-contradiction",

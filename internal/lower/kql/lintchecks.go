@@ -229,7 +229,7 @@ func kqlEqCaseVarying(r *rule.Rule, rep *lint.Reporter) {
 			return
 		}
 		for _, v := range p.Values {
-			if strings.IndexFunc(v, unicode.IsLetter) >= 0 {
+			if strings.IndexFunc(v, unicode.IsLetter) >= 0 && !isKeyword(r, v) {
 				op := map[string]string{rule.OpEq: "=~", rule.OpNe: "!~", rule.OpIn: "in~"}[p.Kind]
 				if p.Kind == rule.OpIn && p.Negated {
 					op = "!in~"
@@ -239,6 +239,17 @@ func kqlEqCaseVarying(r *rule.Rule, rep *lint.Reporter) {
 			}
 		}
 	})
+}
+
+// isKeyword tells whether v is a column the rule names (a comparison of
+// two columns, not of a column with a value).
+func isKeyword(r *rule.Rule, v string) bool {
+	for _, k := range r.Keywords {
+		if k == v {
+			return true
+		}
+	}
+	return false
 }
 
 func kqlUnusedLet(r *rule.Rule, rep *lint.Reporter) {
@@ -285,6 +296,8 @@ func kqlNoTimeFilter(r *rule.Rule, rep *lint.Reporter) {
 	if r.Frequency != "" || r.TimeWindow != "" || r.Kind == rule.KindFunction || len(r.Diagnostics) > 0 && r.HasErrors() {
 		return
 	}
+	var unbounded []string
+	first := -1
 	var check func(ss []rule.Stage)
 	check = func(ss []rule.Stage) {
 		if len(ss) == 0 {
@@ -313,9 +326,21 @@ func kqlNoTimeFilter(r *rule.Rule, rep *lint.Reporter) {
 		if bounded || table == "" || !lintTableName(table) || isParam(r, table) {
 			return
 		}
-		rep.Find(lint.StageOffset(r, src), table, table, fmt.Sprintf("%s is read with no time filter and no schedule bounds the rule", table))
+		for _, u := range unbounded {
+			if u == table {
+				return
+			}
+		}
+		if first < 0 {
+			first = lint.StageOffset(r, src)
+		}
+		unbounded = append(unbounded, table)
 	}
 	check(r.Stages)
+	if len(unbounded) > 0 {
+		// One finding a rule, at the first table, naming them all.
+		rep.Find(first, unbounded[0], strings.Join(unbounded, ","), fmt.Sprintf("%s read with no time filter, and no schedule bounds the rule", strings.Join(unbounded, ", ")))
+	}
 }
 
 func isParam(r *rule.Rule, name string) bool {
@@ -402,6 +427,13 @@ func rootField(f string) string {
 	return f
 }
 
+// declared tells whether name is declared in the query as a function's
+// parameter (name:type) or a let, not a column.
+func declared(q, name string) bool {
+	re, err := regexp.Compile(`(?:\blet\s+` + regexp.QuoteMeta(name) + `\b|\b` + regexp.QuoteMeta(name) + `\s*:\s*(?:string|int|long|bool|boolean|dynamic|datetime|timespan|real|double|guid|decimal)\b)`)
+	return err == nil && re.MatchString(q)
+}
+
 func kqlProjectDropsUsed(r *rule.Rule, rep *lint.Reporter) {
 	lint.Each(r, func(ss []rule.Stage, i int) {
 		s := &ss[i]
@@ -422,7 +454,7 @@ func kqlProjectDropsUsed(r *rule.Rule, rep *lint.Reporter) {
 				for k := range t.Predicates {
 					p := &t.Predicates[k]
 					f := rootField(p.Field)
-					if f == "" || strings.HasPrefix(f, "$") || isParam(r, f) {
+					if f == "" || strings.HasPrefix(f, "$") || isParam(r, f) || declared(r.Query, f) {
 						continue
 					}
 					if away == names[f] {

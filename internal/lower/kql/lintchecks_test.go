@@ -29,13 +29,13 @@ var kqlLintCases = []struct{ check, bad, good, msg string }{
 	{"kql-join-without-kind", "SigninLogs\n| join (AADUserRiskEvents) on UserPrincipalName",
 		"SigninLogs\n| join kind=inner (AADUserRiskEvents) on UserPrincipalName", "innerunique"},
 	{"kql-eq-case-varying-field", `DeviceProcessEvents | where FileName == "powershell.exe"`,
-		`DeviceProcessEvents | where FileName =~ "powershell.exe" and ActionType == "ProcessCreated"`, "=~"},
+		`DeviceProcessEvents | where FileName =~ "powershell.exe" and ActionType == "ProcessCreated" and FileName == InitiatingProcessFileName`, "=~"},
 	{"kql-unused-let", "let a = 1;\nlet b = 2;\nSecurityEvent | where EventID == b",
 		"let a = 1;\nlet b = a;\nSecurityEvent | where EventID == b", "let a"},
 	{"kql-no-time-filter", "SecurityEvent | where EventID == 4688",
 		"SecurityEvent | where TimeGenerated > ago(1d) | where EventID == 4688", "SecurityEvent"},
 	{"kql-project-drops-used-column", "SecurityEvent\n| project Computer, Account\n| where EventID == 4688",
-		"SecurityEvent\n| project Computer, Account, EventID\n| where EventID == 4688", "EventID"},
+		"let f = (action:string) {SecurityEvent\n| project Computer, Account, EventID\n| where EventID == 4688 and (isempty(action) or Computer has action)};\nf(\"x\")", "EventID"},
 }
 
 func TestLintChecks(t *testing.T) {
