@@ -108,3 +108,29 @@ func filtersSeedOp(ss []rule.Stage) bool {
 	}
 	return false
 }
+
+// TestWindowsActions: a Windows event id of an Elastic rule is keyed with
+// its provider: the one the rule names (winlog.provider_name), else the
+// one of the log its index patterns name.
+func TestWindowsActions(t *testing.T) {
+	for _, tc := range []struct {
+		index, query, want string
+	}{
+		{`"winlogbeat-*"`, `event.code:3 and winlog.provider_name:"Microsoft-Windows-Sysmon"`, "windows:microsoft-windows-sysmon:3"},
+		{`"winlogbeat-*", "logs-system.security*", "logs-windows.forwarded*"`, `event.code:"5136" and host.os.type:"windows"`, "windows:microsoft-windows-security-auditing:5136"},
+		{`"logs-windows.forwarded*"`, `winlog.event_id:4104 and event.provider:"Microsoft-Windows-PowerShell"`, "windows:microsoft-windows-powershell:4104"},
+	} {
+		data := "[rule]\nname = \"W\"\nrule_id = \"w\"\ntype = \"query\"\nlanguage = \"kuery\"\nindex = [" + tc.index + "]\nquery = '''\n" + tc.query + "\n'''\n"
+		res := ingest.ReadData("test", "w.toml", "w.toml", []byte(data), "")
+		if len(res.Rules) != 1 {
+			t.Fatalf("%s: %v", tc.query, res.Diags)
+		}
+		var keys []string
+		for _, k := range catalog.ActionKeys(res.Rules[0]) {
+			keys = append(keys, k.Space+":"+k.Value)
+		}
+		if len(keys) != 1 || keys[0] != tc.want {
+			t.Errorf("%s on %s: actions %v, want %s", tc.query, tc.index, keys, tc.want)
+		}
+	}
+}
