@@ -1,0 +1,98 @@
+package lowerspl_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ruledex/ruledex/examples"
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden")
+
+// TestExamples reads the embedded Splunk examples (examples/splunk: an
+// ESCU detection with its macro, a savedsearches.conf with its
+// macros.conf) as a build does, Link included, so that each detection's
+// macros are the repository's, and compares the rules' JSON with
+// testdata/golden/<path>.json (-update rewrites them; read the diff).
+// package ingest's TestGolden holds the same files read alone.
+func TestExamples(t *testing.T) {
+	fsys := examples.FS()
+	var results []ingest.FileResult
+	err := fs.WalkDir(fsys, "splunk", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		results = append(results, ingest.ReadData("examples", p, p, data, ""))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest.AssignIDs(results)
+	var all []*rule.Rule
+	for _, res := range results {
+		all = append(all, res.Rules...)
+	}
+	ingest.Link(all)
+	for _, r := range all {
+		catalog.FillEvents(r) // as the build's cross-reference does after Link
+	}
+	if len(results) != 4 {
+		t.Errorf("%d example files, want 4", len(results))
+	}
+	for _, res := range results {
+		if len(res.Rules) == 0 {
+			t.Errorf("%s: no rule (%s %v)", res.Path, res.Skipped, res.Diags)
+		}
+		for _, r := range res.Rules {
+			r.Normalize()
+			if len(r.Diagnostics) > 0 {
+				t.Errorf("%s: %s: %v", res.Path, r.ID, r.Diagnostics)
+			}
+			if strings.HasSuffix(res.Path, "savedsearches.conf") || strings.Contains(res.Path, "/detections/") {
+				if len(r.Stages) == 0 || len(r.Techniques) == 0 {
+					t.Errorf("%s: %s without stages or techniques", res.Path, r.ID)
+				}
+			}
+		}
+		got, err := json.MarshalIndent(struct {
+			Path  string `json:"path"`
+			Rules any    `json:"rules"`
+		}{res.Path, res.Rules}, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, '\n')
+		golden := filepath.Join("testdata", "golden", filepath.FromSlash(res.Path)+".json")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Errorf("%s: %v (run with -update)", res.Path, err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: rules differ from %s (run with -update and read the diff)", res.Path, golden)
+		}
+	}
+}
