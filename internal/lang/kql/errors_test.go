@@ -13,7 +13,8 @@ import (
 
 // errorComment is an expected error written in a testdata/errors/*.src
 // file: /* ERROR "message" */ (a Go-quoted string) right before the token
-// the error is reported at, or at the end of the query for an error there.
+// the error is reported at (or the character, inside a string), or at the
+// end of the query for an error there.
 var errorComment = regexp.MustCompile(`/\* ERROR ("(?:[^"\\]|\\.)*") \*/`)
 
 // expectedError is an error a .src file expects: its message and the
@@ -45,10 +46,15 @@ func readErrorsFile(t *testing.T, path string) ([]byte, []expectedError) {
 	}
 	src = append(src, raw[last:]...)
 	// each comment stands before its token: the error is at the first
-	// token at or after the comment's place (EOF at the end)
+	// token at or after the comment's place (EOF at the end); a comment
+	// inside a token (a string) stands right before the character the
+	// error is at
 	toks, _, _ := Lex(src)
 	for i, w := range want {
 		for _, tk := range toks {
+			if tk.Pos < w.off && w.off < tk.End {
+				break
+			}
 			if tk.Pos >= w.off {
 				want[i].off = tk.Pos
 				break

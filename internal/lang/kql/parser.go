@@ -1471,8 +1471,9 @@ func (p *parser) parsePostfix() Expr {
 			idx := p.parseExpr()
 			end := p.expect(RBrack)
 			x = &IndexExpr{X: x, Index: idx, End: end}
-		case t.Kind.IsName() && len(p.text(t)) > 2 && p.text(t)[0] == '[' && !t.Space:
-			// X['key'] lexed as a bracketed name
+		case t.Kind.IsName() && len(p.text(t)) > 2 && p.text(t)[0] == '[':
+			// X['key'] lexed as a bracketed name; Kusto allows white space
+			// before it (ConnectedNetworks ["Name"])
 			p.next()
 			in := strings.TrimSpace(p.text(t)[1 : len(p.text(t))-1])
 			lit := &Literal{Pos: t.Pos + 1 + strings.Index(p.text(t)[1:], in), Kind: LitString, Raw: in, Value: Unquote(in)}

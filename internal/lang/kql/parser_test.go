@@ -221,3 +221,64 @@ func TestUnquote(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownEscape: a backslash that starts no escape Kusto knows
+// ("\Windows") is an error at the backslash, as Kusto's parser says, and
+// the value keeps what the author wrote rather than dropping the
+// backslash; the escapes Kusto knows are decoded.
+func TestUnknownEscape(t *testing.T) {
+	src := `print x = "C:\Windows\System32", y = h'\d'`
+	s, errs := Parse([]byte(src))
+	if len(errs) != 3 {
+		t.Fatalf("errors %v, want one at each unknown escape", errs)
+	}
+	for i, col := range []int{14, 22, 40} {
+		if e := errs[i]; e.Line != 1 || e.Col != col || !strings.Contains(e.Msg, "escape") || e.Span.Len() != 2 {
+			t.Errorf("error %d: %v (span %v), want an escape error at 1:%d over 2 bytes", i, e, e.Span, col)
+		}
+	}
+	exprs := s.Stmts[0].(*ExprStmt).X.(*PipeExpr).Op.(*Operator).Clauses[0].Exprs
+	if got := exprs[0].(*NamedExpr).Value.(*Literal).Value; got != `C:\Windows\System32` {
+		t.Errorf("value %q, want the text as written", got)
+	}
+	if got := exprs[1].(*NamedExpr).Value.(*Literal).Value; got != `\d` {
+		t.Errorf("value %q, want the text as written", got)
+	}
+	s = mustParse(t, `print x = "\a\b\f\v\t\r\n\\\"\'\0\x41\u0042\U00000043\101\7x\x123"`)
+	lit := s.Stmts[0].(*ExprStmt).X.(*PipeExpr).Op.(*Operator).Clauses[0].Exprs[0].(*NamedExpr).Value.(*Literal)
+	if want := "\a\b\f\v\t\r\n\\\"'\x00ABCA\x07x\x123"; lit.Value != want {
+		t.Errorf("value %q, want %q", lit.Value, want)
+	}
+	for _, bad := range []string{`"\x4"`, `"\u12"`, `"\U0041"`, `"\8"`, `"\/"`} {
+		if _, errs := Parse([]byte("print " + bad)); len(errs) == 0 {
+			t.Errorf("%s: no error (Kusto rejects it)", bad)
+		}
+	}
+}
+
+// TestIndexAfterSpace: white space between a path and its index is allowed,
+// as Kusto allows it (ConnectedNetworks ["Name"], A ["x"] in a project
+// names the column A_x).
+func TestIndexAfterSpace(t *testing.T) {
+	for _, src := range []string{
+		`T | extend a = ConnectedNetworks ["Name"]`,
+		`T | extend a = ConnectedNetworks  [ "Name" ]`,
+		`T | extend a = ConnectedNetworks ['Name']`,
+		"T | extend a = ConnectedNetworks\n\t[\"Name\"]",
+	} {
+		s := mustParse(t, src)
+		ix, ok := s.Stmts[0].(*ExprStmt).X.(*PipeExpr).Op.(*Operator).Clauses[0].Exprs[0].(*NamedExpr).Value.(*IndexExpr)
+		if !ok {
+			t.Errorf("%q: no index expression", src)
+			continue
+		}
+		if lit, ok := ix.Index.(*Literal); !ok || lit.Value != "Name" {
+			t.Errorf("%q: index %#v", src, ix.Index)
+		}
+		checkSpans(t, src, s)
+		out := Print(s)
+		if s2, errs := Parse([]byte(out)); errs != nil || !Equal(s, s2) {
+			t.Errorf("%q printed as %q does not parse back the same (%v)", src, out, errs)
+		}
+	}
+}

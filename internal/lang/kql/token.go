@@ -25,7 +25,7 @@
 package kql
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -639,7 +639,19 @@ func (lx *lexer) readString() {
 			lx.pos = p + 1
 			return
 		case c == '\\' && !verbatim:
-			p += 2
+			if n := escapeLen(src[p:]); n > 0 {
+				p += n
+				continue
+			}
+			// Kusto rejects a backslash that starts no escape it knows
+			// ("C:\Windows"): an error at it; the value keeps it as written
+			n := 1
+			if p+1 < len(src) && src[p+1] != '\n' {
+				_, n = utf8.DecodeRuneInString(src[p+1:])
+				n++
+			}
+			lx.errorf(p, p+n, "unknown escape sequence %s in a string (write a backslash as \\\\, or use a verbatim string @\"...\")", src[p:p+n])
+			p += n
 			continue
 		case c == '\n':
 			lx.errorf(lx.pos, p, "string not terminated before the end of the line")
@@ -653,7 +665,9 @@ func (lx *lexer) readString() {
 }
 
 // Unquote returns the value of a string token's text: prefixes and quotes
-// removed, escapes decoded, verbatim quotes undoubled, fences removed.
+// removed, escapes decoded, verbatim quotes undoubled, fences removed. A
+// backslash that starts no escape Kusto knows is kept as written, with the
+// character after it (the lexer reports it).
 func Unquote(s string) string {
 	if len(s) >= 6 && (strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~")) {
 		return s[3 : len(s)-3]
@@ -679,42 +693,92 @@ func Unquote(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(body))
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' || i+1 >= len(body) {
-			// the run up to the next escape, written at once
-			k := strings.IndexByte(body[i+1:], '\\')
-			if k < 0 {
-				b.WriteString(body[i:])
-				break
-			}
-			b.WriteString(body[i : i+1+k])
-			i += k
+	for len(body) > 0 {
+		k := strings.IndexByte(body, '\\')
+		if k < 0 {
+			b.WriteString(body)
+			break
+		}
+		b.WriteString(body[:k])
+		body = body[k:]
+		n := escapeLen(body)
+		if n == 0 { // unknown: the backslash as written; the next character follows as text
+			b.WriteByte('\\')
+			body = body[1:]
 			continue
 		}
-		i++
-		switch body[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case '0':
-			b.WriteByte(0)
-		case 'u':
-			if i+4 < len(body) {
-				var r rune
-				if _, err := fmt.Sscanf(body[i+1:i+5], "%04x", &r); err == nil {
-					b.WriteRune(r)
-					i += 4
-					continue
-				}
-			}
-			b.WriteString(`\u`)
-		default:
-			b.WriteByte(body[i])
-		}
+		writeEscape(&b, body[:n])
+		body = body[n:]
 	}
 	return b.String()
+}
+
+// escapeLen returns the length of the escape sequence s starts with (s[0]
+// is a backslash), 0 when it is none Kusto knows. Kusto knows \\ \' \"
+// \a \b \f \n \r \t \v, octal \0 to \777 (one to three digits), \x with
+// two hex digits, \u with four and \U with eight (checked against
+// Kusto.Language's parser).
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return 0
+	}
+	hex := func(n int) int {
+		if len(s) < 2+n {
+			return 0
+		}
+		for i := 2; i < 2+n; i++ {
+			if c := s[i]; !isDigit(c) && (c|0x20 < 'a' || c|0x20 > 'f') {
+				return 0
+			}
+		}
+		return 2 + n
+	}
+	switch c := s[1]; {
+	case c == '\\', c == '\'', c == '"', c == 'a', c == 'b', c == 'f', c == 'n', c == 'r', c == 't', c == 'v':
+		return 2
+	case c >= '0' && c <= '7':
+		n := 2
+		for n < 4 && n < len(s) && s[n] >= '0' && s[n] <= '7' {
+			n++
+		}
+		return n
+	case c == 'x':
+		return hex(2)
+	case c == 'u':
+		return hex(4)
+	case c == 'U':
+		return hex(8)
+	}
+	return 0
+}
+
+// writeEscape writes the value of the escape sequence e (one escapeLen
+// accepts).
+func writeEscape(b *strings.Builder, e string) {
+	switch c := e[1]; c {
+	case 'a':
+		b.WriteByte('\a')
+	case 'b':
+		b.WriteByte('\b')
+	case 'f':
+		b.WriteByte('\f')
+	case 'n':
+		b.WriteByte('\n')
+	case 'r':
+		b.WriteByte('\r')
+	case 't':
+		b.WriteByte('\t')
+	case 'v':
+		b.WriteByte('\v')
+	case 'x', 'u', 'U':
+		v, _ := strconv.ParseUint(e[2:], 16, 32)
+		b.WriteRune(rune(v))
+	default:
+		if c >= '0' && c <= '7' {
+			v, _ := strconv.ParseUint(e[1:], 8, 32)
+			b.WriteRune(rune(v))
+			return
+		}
+		b.WriteByte(c) // \\ \' \"
+	}
 }
