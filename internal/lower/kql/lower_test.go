@@ -2,6 +2,7 @@ package lowerkql
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -238,5 +239,62 @@ func TestKQLTimeWindows(t *testing.T) {
 		if len(r.Indicators) != 0 {
 			t.Errorf("%s: time filter as indicator %+v", q, r.Indicators)
 		}
+	}
+}
+
+// longList returns a query testing a column against n distinct values
+// with in, and against n more in a dynamic list with has_any.
+func longList(n int) string {
+	var b strings.Builder
+	b.WriteString("T | where A in (")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "\"v%d\"", i)
+	}
+	b.WriteString(") and B has_any (dynamic([")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "\"w%d\"", i)
+	}
+	b.WriteString("]))")
+	return b.String()
+}
+
+// TestKQLLongListLinear: the lowering of an in (...) or dynamic([...])
+// list drops repeated values in linear work: the values looked at to drop
+// repeats grow with the list, not with its square (a list of 100,000 took
+// 14 s when each value was looked for in the list so far).
+func TestKQLLongListLinear(t *testing.T) {
+	probes := func(n int) int {
+		valueProbes = 0
+		r := lowerKQL(t, longList(n)+" | where A in (\"v1\", \"v2\", \"x\")")
+		if len(r.Indicators) != 2 || len(r.Indicators[0].Values) != n+1 || len(r.Indicators[1].Values) != n {
+			t.Fatalf("%d values: indicators %d, values %d (want the distinct ones, repeats dropped)", n, len(r.Indicators), len(r.Indicators[0].Values))
+		}
+		if v := r.Indicators[0].Values; v[0] != "v0" || v[n-1] != fmt.Sprintf("v%d", n-1) || v[n] != "x" {
+			t.Fatalf("values out of order: %q ... %q", v[:2], v[n-1:])
+		}
+		return valueProbes
+	}
+	small, large := probes(1000), probes(8000)
+	if large > 10*small || large > 4*8000 {
+		t.Errorf("8,000 values looked at %d values to drop repeats, 1,000 values %d: not linear", large, small)
+	}
+}
+
+// BenchmarkKQLLongList lowers a rule whose where tests a column against a
+// list of 200,000 values (in) and another against 200,000 (has_any with a
+// dynamic list).
+func BenchmarkKQLLongList(b *testing.B) {
+	q := longList(200000)
+	b.SetBytes(int64(len(q)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := &rule.Rule{Language: "kql", Query: q}
+		LowerKQL(lang.Item{Rule: r})
 	}
 }

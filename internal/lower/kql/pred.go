@@ -183,14 +183,22 @@ func (l *kqlLowering) addPredicate(st *rule.Stage, p rule.Predicate, literal boo
 		i = len(l.r.Indicators)
 		l.indIndex[k] = i
 		l.r.Indicators = append(l.r.Indicators, rule.Indicator{Field: p.Field, Kind: p.Kind, CaseSensitive: p.CaseSensitive, All: p.All})
+		l.indValues = append(l.indValues, map[string]struct{}{})
 	}
-	in := &l.r.Indicators[i]
+	in, seen := &l.r.Indicators[i], l.indValues[i]
 	for _, v := range p.Values {
-		if !slices.Contains(in.Values, v) {
+		valueProbes++
+		if _, dup := seen[v]; !dup {
+			seen[v] = struct{}{}
 			in.Values = append(in.Values, v)
 		}
 	}
 }
+
+// valueProbes counts the values the indicator lists look at to drop
+// repeats; a test bounds it by the number of values (the lowering of a
+// list is linear).
+var valueProbes int
 
 type indicatorKey struct {
 	field, kind string
