@@ -58,14 +58,14 @@ type kqlLowering struct {
 	// that a repeat is dropped in constant time (an in list of 100,000
 	// values took 14 s when each was looked for in the list so far)
 	indValues []map[string]struct{}
-	keywords []string
-	kwSeen   map[string]bool
-	lineAt   []int // byte offsets of line starts
-	depth    int   // pipelines being lowered: 1 for the query's own
-	groupBy  []string
-	cur      *schema        // the columns before the operator being lowered
-	joinOn   map[int]string // top-level join stage → its keys ("Caller = UserPrincipalName")
-	conns    map[int]string // top-level where stage → "and", "or" or "" (both) joining its predicates
+	keywords  []string
+	kwSeen    map[string]bool
+	lineAt    []int // byte offsets of line starts
+	depth     int   // pipelines being lowered: 1 for the query's own
+	groupBy   []string
+	cur       *schema        // the columns before the operator being lowered
+	joinOn    map[int]string // top-level join stage → its keys ("Caller = UserPrincipalName")
+	conns     map[int]string // top-level where stage → "and", "or" or "" (both) joining its predicates
 }
 
 // connective tells how a condition joins its tests: "and", "or", or ""
