@@ -191,3 +191,38 @@ func TestCertutil(t *testing.T) {
 		t.Errorf("time window %q", r.TimeWindow)
 	}
 }
+
+// BenchmarkCorpus reads and lowers every file of the Splunk corpus (the
+// format, macro expansion with the well-known macros, the lowering), then
+// links them (every detection expanded and lowered again with its
+// repository's macros): bytes per second of the files read.
+func BenchmarkCorpus(b *testing.B) {
+	dir := corpusDir(b)
+	type file struct {
+		rel  string
+		data []byte
+	}
+	var files []file
+	size := 0
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yml") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err == nil {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, file{filepath.ToSlash(rel), data})
+			size += len(data)
+		}
+		return err
+	})
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		var all []*rule.Rule
+		for _, f := range files {
+			all = append(all, ingest.ReadData("splunk", f.rel, f.rel, f.data, "").Rules...)
+		}
+		ingest.Link(all)
+	}
+}

@@ -3,7 +3,6 @@ package lowerspl
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -34,14 +33,24 @@ import (
 //
 // https://github.com/splunk/security_content (docs and spec/ of the repository)
 
-// topKey matches a top-level key at the start of a line.
-var topKey = regexp.MustCompile(`(?m)^([A-Za-z_]+):`)
-
 // escuKind tells which ESCU object data holds, "" for none.
 func escuKind(data []byte) string {
 	keys := map[string]bool{}
-	for _, m := range topKey.FindAllSubmatch(data, -1) {
-		keys[string(m[1])] = true
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		// a top-level key: letters and _ from the line's start, then ':'
+		n := 0
+		for n < len(line) && (line[n] == '_' || line[n] >= 'a' && line[n] <= 'z' || line[n] >= 'A' && line[n] <= 'Z') {
+			n++
+		}
+		if n > 0 && n < len(line) && line[n] == ':' {
+			keys[string(line[:n])] = true
+		}
 	}
 	switch {
 	case !keys["name"] || keys["detection"] || keys["query"] || keys["logsource"]:
