@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
@@ -137,6 +138,9 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 				files[res.Repo+"\x00"+res.Path] = res.Abs
 			}
 		}
+		// What the rules of a language say of each other (Sigma correlations,
+		// macros defined in the repository), as a build resolves it.
+		lang.Link(rules)
 		opt.Source = func(r *rule.Rule) []byte {
 			abs, ok := files[r.Source.Repo+"\x00"+r.Source.Path]
 			if !ok {

@@ -394,6 +394,8 @@ func splitTop(s string) []string {
 	return append(out, s[start:])
 }
 
+var bracketNameRE = regexp.MustCompile(`^\s*\[\s*(?:'([^']*)'|"([^"]*)")\s*\]\s*(?:=[^=~]|$)`)
+
 var simpleNameRE = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=[^=~]|$)`)
 
 // namesOf returns the columns a project (or extend) item list names: the
@@ -411,8 +413,8 @@ func namesOf(list string) (names map[string]bool, ok bool) {
 			names[m[1]] = true
 			continue
 		}
-		if strings.HasPrefix(it, "[") || strings.HasPrefix(it, "(") {
-			ok = false // bracketed names or tuples: not told here
+		if m := bracketNameRE.FindStringSubmatch(it); m != nil {
+			names[m[1]+m[2]] = true
 			continue
 		}
 		ok = false
@@ -428,9 +430,11 @@ func rootField(f string) string {
 }
 
 // declared tells whether name is declared in the query as a function's
-// parameter (name:type) or a let, not a column.
+// parameter (name:type, or in a comment that lists a saved function's
+// parameters) or a let, not a column.
 func declared(q, name string) bool {
-	re, err := regexp.Compile(`(?:\blet\s+` + regexp.QuoteMeta(name) + `\b|\b` + regexp.QuoteMeta(name) + `\s*:\s*(?:string|int|long|bool|boolean|dynamic|datetime|timespan|real|double|guid|decimal)\b)`)
+	n := regexp.QuoteMeta(name)
+	re, err := regexp.Compile(`(?m)(?:\blet\s+` + n + `\b|\b` + n + `\s*:\s*(?:string|int|long|bool|boolean|dynamic|datetime|timespan|real|double|guid|decimal)\b|^\s*//.*\b` + n + `\b|\b(?:string|int|long|bool|dynamic|datetime|timespan|real|double|guid|decimal)\s+` + n + `\b)`)
 	return err == nil && re.MatchString(q)
 }
 
@@ -454,7 +458,7 @@ func kqlProjectDropsUsed(r *rule.Rule, rep *lint.Reporter) {
 				for k := range t.Predicates {
 					p := &t.Predicates[k]
 					f := rootField(p.Field)
-					if f == "" || strings.HasPrefix(f, "$") || isParam(r, f) || declared(r.Query, f) {
+					if f == "" || strings.HasPrefix(f, "$") || isParam(r, f) || declared(r.Query+"\n"+r.Description, f) {
 						continue
 					}
 					if away == names[f] {

@@ -34,8 +34,8 @@ var kqlLintCases = []struct{ check, bad, good, msg string }{
 		"let a = 1;\nlet b = a;\nSecurityEvent | where EventID == b", "let a"},
 	{"kql-no-time-filter", "SecurityEvent | where EventID == 4688",
 		"SecurityEvent | where TimeGenerated > ago(1d) | where EventID == 4688", "SecurityEvent"},
-	{"kql-project-drops-used-column", "SecurityEvent\n| project Computer, Account\n| where EventID == 4688",
-		"let f = (action:string) {SecurityEvent\n| project Computer, Account, EventID\n| where EventID == 4688 and (isempty(action) or Computer has action)};\nf(\"x\")", "EventID"},
+	{"kql-project-drops-used-column", "SecurityEvent\n| project Computer, ['Account Name'] = Account\n| where ['Account Name'] has \"x\" and EventID == 4688",
+		"// Parameters: string action\nlet f = (action:string) {SecurityEvent\n| project Computer, Account, EventID\n| extend ['A B'] = 1\n| where EventID == 4688 and ['A B'] == 1 and (isempty(action) or Computer has action)};\nf(\"x\")", "EventID"},
 }
 
 func TestLintChecks(t *testing.T) {
