@@ -62,7 +62,7 @@ func InCoverage(r *rule.Rule) bool {
 	case rule.KindAlertFeed, rule.KindFunction, rule.KindFilter:
 		return false
 	}
-	return true
+	return !rule.IsDefinition(r.Kind)
 }
 
 type techAgg struct {

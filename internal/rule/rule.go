@@ -11,9 +11,12 @@ const (
 	KindHunting       = "hunting"
 	KindCorrelation   = "correlation"
 	KindBuildingBlock = "building_block"
-	KindAlertFeed     = "alert_feed" // forwards another product's alerts
-	KindFilter        = "filter"     // Sigma meta filter
-	KindFunction      = "function"   // a saved KQL function / parser, not a detection
+	KindAlertFeed     = "alert_feed"  // forwards another product's alerts
+	KindFilter        = "filter"      // Sigma meta filter
+	KindFunction      = "function"    // a saved KQL function / parser, not a detection
+	KindMacro         = "macro"       // a search macro (Splunk), a definition rules use
+	KindDataSource    = "data_source" // a data source's description (Splunk ESCU), which rules name
+	KindDeployment    = "deployment"  // a schedule that rules of a type follow (Splunk ESCU)
 )
 
 // Predicate operator kinds, shared by every language.
@@ -249,4 +252,16 @@ func (r *Rule) HasErrors() bool {
 // AddDiagnostic appends a diagnostic for r's file.
 func (r *Rule) AddDiagnostic(sev string, line, col int, msg string) {
 	r.Diagnostics = append(r.Diagnostics, Diagnostic{Path: r.Source.Path, Line: line, Col: col, Severity: sev, Message: msg})
+}
+
+// IsDefinition tells whether kind is that of a definition other rules use
+// (a macro, a data source, a deployment) rather than of a rule that looks at
+// events: such a rule is searchable but left out of the browse pages and the
+// ATT&CK coverage.
+func IsDefinition(kind string) bool {
+	switch kind {
+	case KindMacro, KindDataSource, KindDeployment:
+		return true
+	}
+	return false
 }

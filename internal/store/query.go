@@ -181,7 +181,12 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	ix.feeds = ix.ruleSetOf(ix.ids[FacetKind+"\x00"+rule.KindAlertFeed])
+	// Browse leaves out alert feeds and definitions (macros, data sources...).
+	outOfBrowse := append([]int32(nil), ix.ids[FacetKind+"\x00"+rule.KindAlertFeed]...)
+	for _, k := range []string{rule.KindMacro, rule.KindDataSource, rule.KindDeployment} { // rule.IsDefinition's kinds
+		outOfBrowse = append(outOfBrowse, ix.ids[FacetKind+"\x00"+k]...)
+	}
+	ix.feeds = ix.ruleSetOf(outOfBrowse)
 	rows2, err := d.db.QueryContext(ctx, "SELECT n FROM rules ORDER BY title COLLATE NOCASE, id")
 	if err != nil {
 		return nil, err
@@ -487,8 +492,7 @@ func (d *DB) ftsRows(ctx context.Context, expr string) ([]int64, error) {
 }
 
 // filter keeps the rules of ns that have, for every facet, one of its
-// values, and, when browse
-// is set, are no alert feeds.
+// values, and, when browse is set, are no alert feeds nor definitions.
 func (ix *index) filter(ns []int64, facets map[string][]string, browse bool) []int64 {
 	if len(facets) == 0 && !browse {
 		return ns
