@@ -282,3 +282,25 @@ func TestIndexAfterSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestLookup: every keyword and word operator is found by its text, in
+// the group its kind says; other words are names.
+func TestLookup(t *testing.T) {
+	for k := wordOperatorBeg + 1; k < keywordEnd; k++ {
+		if k == wordOperatorEnd || k == operatorEnd || k == keywordBeg {
+			continue
+		}
+		if got := Lookup(k.String()); got != k || !(k.IsWordOperator() && k.IsOperator() || k.IsKeyword()) || !k.IsName() {
+			t.Errorf("Lookup(%q) = %v", k.String(), got)
+		}
+	}
+	// operator names (where, count) are names: the parser tells them by place
+	for _, w := range []string{"TimeGenerated", "where", "x", "hasx", "Let", "tostring", "count"} {
+		if k := Lookup(w); k != Name {
+			t.Errorf("Lookup(%q) = %v, want a name", w, k)
+		}
+	}
+	if Lookup("TRUE") != TRUE || Lookup("False") != FALSE || !Pipe.IsPunct() || !String.IsLiteral() || Pipe.IsName() {
+		t.Error("kinds of true, false or the groups")
+	}
+}

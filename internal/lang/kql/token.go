@@ -207,16 +207,39 @@ func (k Kind) IsName() bool {
 	return k == Name || wordOperatorBeg < k && k < wordOperatorEnd || keywordBeg < k && k < keywordEnd
 }
 
-// keywordKinds maps the words the lexer gives their own kind; the others are Name.
-var keywordKinds = func() map[string]Kind {
-	m := map[string]Kind{"True": TRUE, "TRUE": TRUE, "False": FALSE, "FALSE": FALSE}
+// keywordTable maps the words the lexer gives their own kind (the others
+// are Name): an open-addressing table, probed linearly, faster than a map
+// for the lexer's one lookup per lower-case word.
+var keywordTable = func() (t [256]struct {
+	word string
+	kind Kind
+}) {
+	add := func(w string, k Kind) {
+		i := keywordHash(w)
+		for t[i].word != "" {
+			i = (i + 1) % uint(len(t))
+		}
+		t[i].word, t[i].kind = w, k
+	}
 	for k := wordOperatorBeg + 1; k < keywordEnd; k++ {
 		if k != wordOperatorEnd && k != operatorEnd && k != keywordBeg {
-			m[kindNames[k]] = k
+			add(kindNames[k], k)
 		}
 	}
-	return m
+	for _, w := range []string{"True", "TRUE"} {
+		add(w, TRUE)
+	}
+	for _, w := range []string{"False", "FALSE"} {
+		add(w, FALSE)
+	}
+	return t
 }()
+
+// keywordHash hashes a word of two bytes or more by its length and its
+// first, second and last bytes.
+func keywordHash(w string) uint {
+	return (uint(len(w))*67 + uint(w[0])*31 + uint(w[1])*7 + uint(w[len(w)-1])) % 256
+}
 
 // Lookup returns the kind of a word: its keyword or word operator kind,
 // else Name. Keywords are lower case (true and false also as True, TRUE...).
@@ -227,8 +250,10 @@ func Lookup(word string) Kind {
 	if c := word[0]; c < 'a' && c != 'T' && c != 'F' || c > 'z' {
 		return Name
 	}
-	if k, ok := keywordKinds[word]; ok {
-		return k
+	for i := keywordHash(word); keywordTable[i].word != ""; i = (i + 1) % 256 {
+		if keywordTable[i].word == word {
+			return keywordTable[i].kind
+		}
 	}
 	return Name
 }
