@@ -452,3 +452,10 @@ func Count(fs []Finding) (byCheck, bySeverity map[string]int) {
 	}
 	return byCheck, bySeverity
 }
+
+// RunRule runs over one rule the checks it can answer alone: every check
+// of a rule, and near-duplicate from the links a catalog filled (the
+// other corpus checks need every rule).
+func RunRule(r *rule.Rule) []Finding {
+	return Run([]*rule.Rule{r}, Options{Disable: []string{"duplicate-id", "common-indicators"}})
+}

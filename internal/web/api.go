@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -87,6 +88,7 @@ func (s *Server) apiIndex(context.Context, *http.Request) (any, error) {
 			"/api/v1/stats",
 			"/api/v1/rules?facet=key:value&page=N&per_page=N",
 			"/api/v1/rules/{platform}/{slug}",
+			"/api/v1/rules/{platform}/{slug}/findings",
 			"/api/v1/search?q=TEXT&facet=key:value&page=N&per_page=N",
 			"/api/v1/indicators?field=F&kind=K&q=TEXT&page=N (with value=V: the rules matching field kind value)",
 			"/api/v1/facets/{key} (every value of a facet with its number of rules)",
@@ -137,6 +139,16 @@ func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
 	id := strings.TrimSuffix(r.PathValue("id"), "/")
 	id = strings.TrimSuffix(id, ".json")
 	ru, err := s.cat.Rule(ctx, id)
+	if base, ok := strings.CutSuffix(id, "/findings"); ok && err == ErrNotFound {
+		// /api/v1/rules/{id}/findings: what ruledex lint finds in the rule.
+		if ru, err := s.cat.Rule(ctx, base); err == nil {
+			fs := lint.RunRule(ru)
+			if fs == nil {
+				fs = []lint.Finding{}
+			}
+			return fs, nil
+		}
+	}
 	if err != nil {
 		// Accept the page path's encoding too.
 		if dec, derr := s.ruleIDOf(ctx, id); derr == nil && dec != id {

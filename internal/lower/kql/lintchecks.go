@@ -229,7 +229,7 @@ func kqlEqCaseVarying(r *rule.Rule, rep *lint.Reporter) {
 			return
 		}
 		for _, v := range p.Values {
-			if strings.IndexFunc(v, unicode.IsLetter) >= 0 && !isKeyword(r, v) {
+			if strings.IndexFunc(v, unicode.IsLetter) >= 0 && !isKeyword(r, v) && !subquery(v) {
 				op := map[string]string{rule.OpEq: "=~", rule.OpNe: "!~", rule.OpIn: "in~"}[p.Kind]
 				if p.Kind == rule.OpIn && p.Negated {
 					op = "!in~"
@@ -250,6 +250,12 @@ func isKeyword(r *rule.Rule, v string) bool {
 		}
 	}
 	return false
+}
+
+// subquery tells whether v is the lowering's text for a tabular operand
+// ("(query KnownCallers on AzureActivity)"), not a value.
+func subquery(v string) bool {
+	return strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")") && strings.ContainsAny(v, " \n")
 }
 
 func kqlUnusedLet(r *rule.Rule, rep *lint.Reporter) {

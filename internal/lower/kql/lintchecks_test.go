@@ -29,7 +29,7 @@ var kqlLintCases = []struct{ check, bad, good, msg string }{
 	{"kql-join-without-kind", "SigninLogs\n| join (AADUserRiskEvents) on UserPrincipalName",
 		"SigninLogs\n| join kind=inner (AADUserRiskEvents) on UserPrincipalName", "innerunique"},
 	{"kql-eq-case-varying-field", `DeviceProcessEvents | where FileName == "powershell.exe"`,
-		`DeviceProcessEvents | where FileName =~ "powershell.exe" and ActionType == "ProcessCreated" and FileName == InitiatingProcessFileName`, "=~"},
+		`DeviceProcessEvents | where FileName =~ "powershell.exe" and ActionType == "ProcessCreated" and FileName == InitiatingProcessFileName\n| where FileName !in (DeviceProcessEvents | where Timestamp > ago(1d) | distinct FileName)`, "=~"},
 	{"kql-unused-let", "let a = 1;\nlet b = 2;\nSecurityEvent | where EventID == b",
 		"let a = 1;\nlet b = a;\nSecurityEvent | where EventID == b", "let a"},
 	{"kql-no-time-filter", "SecurityEvent | where EventID == 4688",
