@@ -180,7 +180,7 @@ func (l *lowering) filters() {
 	st := rule.Stage{Kind: "filter"}
 	var texts []string
 	for _, f := range l.doc.Filters {
-		p := rule.Predicate{Field: f.Field, Negated: f.Negate, CaseSensitive: true}
+		p := rule.Predicate{Field: f.Field, Negated: f.Negate, CaseSensitive: !f.CaseInsensitive}
 		switch f.Kind {
 		case "exists":
 			p.Kind, p.Text = rule.OpExists, "exists "+f.Field

@@ -84,6 +84,9 @@ type filter struct {
 	Field  string
 	Value  string
 	Negate bool
+	// CaseInsensitive: the query's case_insensitive option (wildcard,
+	// term, prefix), https://www.elastic.co/docs/reference/query-languages/query-dsl/query-dsl-wildcard-query
+	CaseInsensitive bool
 }
 
 func readTOML(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
@@ -306,13 +309,15 @@ func filtersOf(fl map[string]any) []filter {
 		case "match_phrase", "match", "term", "wildcard", "prefix":
 			for _, field := range sortedKeys(body) {
 				v := scalar(body[field])
+				ci := false
 				if inner, ok := body[field].(map[string]any); ok {
 					v = scalar(inner["value"])
 					if v == "" {
 						v = scalar(inner["query"])
 					}
+					ci, _ = inner["case_insensitive"].(bool)
 				}
-				out = append(out, filter{Kind: kind, Field: field, Value: v, Negate: neg})
+				out = append(out, filter{Kind: kind, Field: field, Value: v, Negate: neg, CaseInsensitive: ci})
 			}
 		}
 	}
