@@ -666,49 +666,33 @@ func describeSearch(s *sigma.Search) string {
 
 const maxExplainValues = 3
 
+// modifierVerbs are the verbs the explanation says for the modifiers that
+// change the comparison; modifierNotes what it adds for those that change
+// the value.
+var (
+	modifierVerbs = map[string]string{
+		"contains": "contains", "startswith": "starts with", "endswith": "ends with",
+		"re": "matches the regular expression", "cidr": "is in the network",
+		"gt": "is greater than", "gte": "is at least", "lt": "is less than", "lte": "is at most",
+	}
+	modifierNotes = map[string]string{
+		"windash": "with any kind of dash", "base64": "base64-encoded", "base64offset": "base64-encoded at any offset",
+		"utf16le": "as UTF-16LE", "wide": "as UTF-16LE", "utf16be": "as UTF-16BE", "utf16": "as UTF-16",
+		"cased": "case-sensitive", "i": "ignoring case", "expand": "with placeholders expanded",
+	}
+	timeParts = map[string]bool{"minute": true, "hour": true, "day": true, "week": true, "month": true, "year": true}
+)
+
 func describeMatch(m *sigma.Match) string {
 	verb := "is"
 	var notes []string
 	timePart := ""
 	for _, mod := range m.Modifiers {
-		switch mod.Name {
-		case "contains":
-			verb = "contains"
-		case "startswith":
-			verb = "starts with"
-		case "endswith":
-			verb = "ends with"
-		case "re":
-			verb = "matches the regular expression"
-		case "cidr":
-			verb = "is in the network"
-		case "gt":
-			verb = "is greater than"
-		case "gte":
-			verb = "is at least"
-		case "lt":
-			verb = "is less than"
-		case "lte":
-			verb = "is at most"
-		case "windash":
-			notes = append(notes, "with any kind of dash")
-		case "base64":
-			notes = append(notes, "base64-encoded")
-		case "base64offset":
-			notes = append(notes, "base64-encoded at any offset")
-		case "utf16le", "wide":
-			notes = append(notes, "as UTF-16LE")
-		case "utf16be":
-			notes = append(notes, "as UTF-16BE")
-		case "utf16":
-			notes = append(notes, "as UTF-16")
-		case "cased":
-			notes = append(notes, "case-sensitive")
-		case "i":
-			notes = append(notes, "ignoring case")
-		case "expand":
-			notes = append(notes, "with placeholders expanded")
-		case "minute", "hour", "day", "week", "month", "year":
+		if v, ok := modifierVerbs[mod.Name]; ok {
+			verb = v
+		} else if n, ok := modifierNotes[mod.Name]; ok {
+			notes = append(notes, n)
+		} else if timeParts[mod.Name] {
 			timePart = mod.Name
 		}
 	}
