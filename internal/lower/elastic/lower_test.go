@@ -98,6 +98,8 @@ func TestSemantics(t *testing.T) {
 		{"kuery", "query", `process.name:*`, want{"process.name", rule.OpExists, []string{}, true, false, false}},
 		{"kuery", "query", `event.duration > 5`, want{"event.duration", rule.OpGt, []string{"5"}, true, false, false}},
 		{"kuery", "query", `mimikatz`, want{"", rule.OpKeyword, []string{"mimikatz"}, false, false, false}},
+		{"kuery", "query", `powershell.file.script_block_text:"Invoke-Mimikatz"`, want{"powershell.file.script_block_text", rule.OpHas, []string{"Invoke-Mimikatz"}, false, false, false}},
+		{"kuery", "query", `source.ip:10.0.0.0/8`, want{"source.ip", rule.OpCIDR, []string{"10.0.0.0/8"}, true, false, false}},
 		// ES|QL: exact and case-sensitive; TO_LOWER folds; LIKE wildcards; RLIKE regex
 		{"esql", "esql", `FROM logs-* | WHERE process.name == "cmd.exe"`, want{"process.name", rule.OpEq, []string{"cmd.exe"}, true, false, false}},
 		{"esql", "esql", `FROM logs-* | WHERE TO_LOWER(process.name) == "cmd.exe"`, want{"process.name", rule.OpEq, []string{"cmd.exe"}, false, false, false}},
@@ -109,6 +111,7 @@ func TestSemantics(t *testing.T) {
 		{"lucene", "query", `process.name:cmd.exe`, want{"process.name", rule.OpEq, []string{"cmd.exe"}, true, false, false}},
 		{"lucene", "query", `NOT process.name:c?d*`, want{"process.name", rule.OpEq, []string{"c?d*"}, true, true, true}},
 		{"lucene", "query", `event.severity:[1 TO 5]`, want{"event.severity", rule.OpBetween, []string{"1", "5"}, true, false, false}},
+		{"lucene", "query", `message:"access denied"`, want{"message", rule.OpHas, []string{"access denied"}, false, false, false}},
 		{"lucene", "query", `_exists_:user.name`, want{"user.name", rule.OpExists, []string{}, true, false, false}},
 	} {
 		rules, _ := readLowered(t, tomlRule(tc.language, tc.typ, tc.query))

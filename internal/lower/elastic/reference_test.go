@@ -247,6 +247,14 @@ func kueryModel(p refPred) (modelPred, bool) {
 		m.Kind, m.Values = rule.OpEq, []string{v}
 		if p.Field == nil {
 			m.Kind, m.Cased = rule.OpKeyword, false
+		} else if f := *p.Field; f == "message" || f == "error.message" || f == "powershell.file.script_block_text" || strings.HasSuffix(f, ".text") {
+			// an analysed text field of ECS (message, .text multi-fields)
+			// or of the Windows integration (the script block text): its
+			// terms, in any case
+			m.Cased = false
+			if !p.Wildcard {
+				m.Kind = rule.OpHas
+			}
 		} else if _, _, err := net.ParseCIDR(v); err == nil && !p.Wildcard {
 			// a network on an ip field: Elasticsearch matches its addresses
 			// (https://www.elastic.co/docs/reference/elasticsearch/mapping-reference/ip#query-ip-fields)

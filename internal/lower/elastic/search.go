@@ -59,13 +59,37 @@ func (l *lowering) kueryPreds(st *rule.Stage, root kuery.Node) {
 				pr.Text = raw
 			} else {
 				pr.Text = p.Field + ": " + raw
-				if !pr.Wildcards && isCIDR(v) {
+				switch {
+				case isTextField(p.Field):
+					// analysed: the value's terms, in any case
+					pr.CaseSensitive = false
+					if !pr.Wildcards {
+						pr.Kind = rule.OpHas
+					}
+				case !pr.Wildcards && isCIDR(v):
 					pr.Kind = rule.OpCIDR
 				}
 			}
 		}
 		l.addPred(st, pr, !p.FieldWildcard)
 	}
+}
+
+// isTextField tells whether an ECS field is analysed text (text or
+// match_only_text), so that kuery and Lucene match the terms of a value in
+// any case rather than the whole value: message and error.message
+// (https://www.elastic.co/guide/en/ecs/current/ecs-base.html,
+// ecs-error.html), the .text multi-fields of keyword fields
+// (https://www.elastic.co/guide/en/ecs/current/ecs-multi-fields.html), and
+// PowerShell's script block text in the Windows integration
+// (powershell.file.script_block_text, match_only_text). Any other field is
+// taken as ECS maps most: keyword.
+func isTextField(f string) bool {
+	switch f {
+	case "message", "error.message", "powershell.file.script_block_text":
+		return true
+	}
+	return strings.HasSuffix(f, ".text")
 }
 
 // isCIDR tells whether v is a network in CIDR notation (10.0.0.0/8,
@@ -158,7 +182,12 @@ func (l *lowering) lucenePreds(st *rule.Stage, root lucene.Node) {
 		if pr.Field == "" && pr.Kind == rule.OpEq {
 			pr.Kind, pr.CaseSensitive = rule.OpKeyword, false
 		}
-		if pr.Field != "" && pr.Kind == rule.OpEq && !pr.Wildcards && len(pr.Values) == 1 && isCIDR(pr.Values[0]) {
+		if pr.Field != "" && pr.Kind == rule.OpEq && isTextField(pr.Field) {
+			pr.CaseSensitive = false
+			if !pr.Wildcards {
+				pr.Kind = rule.OpHas
+			}
+		} else if pr.Field != "" && pr.Kind == rule.OpEq && !pr.Wildcards && len(pr.Values) == 1 && isCIDR(pr.Values[0]) {
 			pr.Kind = rule.OpCIDR
 		}
 		if pr.Text == "" && p.Node != nil {
