@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ruledex/ruledex/internal/lang/diag"
 
@@ -145,48 +144,39 @@ func shiftLines(n *yaml.Node, delta int) {
 	}
 }
 
-// source is a file's text with its line starts, for positions and snippets.
+// source is a file's text with its lines (package diag's index), for
+// positions and snippets.
 type source struct {
-	src        []byte
-	lineStarts []int
-	docs       [][2]int // first and last line of each document
+	src   []byte
+	lines *diag.Lines
+	nline int      // how many lines src has
+	docs  [][2]int // first and last line of each document
 }
 
 func newSource(src []byte) *source {
-	s := &source{src: src, lineStarts: []int{0}}
-	for i, c := range src {
-		if c == '\n' {
-			s.lineStarts = append(s.lineStarts, i+1)
-		}
-	}
+	s := &source{src: src, lines: diag.NewLines(src)}
+	s.nline, _ = s.lines.Position(len(src))
 	return s
 }
 
 // line returns the text of the 1-based line l without its line break.
 func (s *source) line(l int) string {
-	if l < 1 || l > len(s.lineStarts) {
+	if l < 1 || l > s.nline {
 		return ""
 	}
-	start := s.lineStarts[l-1]
-	end := len(s.src)
-	if l < len(s.lineStarts) {
-		end = s.lineStarts[l] - 1
+	start, end := s.lines.Offset(l, 1), len(s.src)
+	if l < s.nline {
+		end = s.lines.Offset(l+1, 1) - 1
 	}
 	return strings.TrimSuffix(string(s.src[start:end]), "\r")
 }
 
-// pos returns the position of the 1-based line and column (in characters).
+// pos returns the position of the 1-based line and column (in runes).
 func (s *source) pos(line, col int) Position {
-	if line < 1 || line > len(s.lineStarts) {
+	if line < 1 || line > s.nline {
 		return Position{Offset: -1, Line: line, Col: col}
 	}
-	start := s.lineStarts[line-1]
-	off := start
-	for c := 1; c < col && off < len(s.src) && s.src[off] != '\n'; c++ {
-		_, size := utf8.DecodeRune(s.src[off:])
-		off += size
-	}
-	return Position{Offset: off, Line: line, Col: col}
+	return Position{Offset: s.lines.Offset(line, col), Line: line, Col: col}
 }
 
 // nodePos returns the position of n.
@@ -199,23 +189,9 @@ func (s *source) nodePos(n *yaml.Node) Position {
 
 // offsetPos returns the position of byte offset off of the file.
 func (s *source) offsetPos(off int) Position {
-	if off < 0 {
-		off = 0
-	}
-	if off > len(s.src) {
-		off = len(s.src)
-	}
-	lo, hi := 0, len(s.lineStarts)-1
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if s.lineStarts[mid] <= off {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	start := s.lineStarts[lo]
-	return Position{Offset: off, Line: lo + 1, Col: utf8.RuneCount(s.src[start:off]) + 1}
+	off = max(0, min(off, len(s.src)))
+	line, col := s.lines.Position(off)
+	return Position{Offset: off, Line: line, Col: col}
 }
 
 func indentOf(line string) int {
@@ -254,7 +230,7 @@ func (s *source) docEnd(l int) int {
 			return d[1]
 		}
 	}
-	return len(s.lineStarts)
+	return s.nline
 }
 
 // snippet returns the text of the block entry of key (see blockLines),

@@ -1,6 +1,7 @@
 package lowerkql
 
 import (
+	"github.com/ruledex/ruledex/internal/lang/diag"
 	"strconv"
 	"strings"
 
@@ -60,8 +61,8 @@ type kqlLowering struct {
 	indValues []map[string]struct{}
 	keywords  []string
 	kwSeen    map[string]bool
-	lineAt    []int // byte offsets of line starts
-	depth     int   // pipelines being lowered: 1 for the query's own
+	lines     *diag.Lines // the query's lines, made on first use
+	depth     int         // pipelines being lowered: 1 for the query's own
 	groupBy   []string
 	cur       *schema        // the columns before the operator being lowered
 	joinOn    map[int]string // top-level join stage → its keys ("Caller = UserPrincipalName")
@@ -101,26 +102,13 @@ func (l *kqlLowering) text(n kql.Node) string {
 	return strings.TrimSpace(l.src[p:e])
 }
 
-// lineCol returns the 1-based line and column of a byte offset of the query.
+// lineCol returns the 1-based line and column (in runes, as package diag
+// counts them) of a byte offset of the query.
 func (l *kqlLowering) lineCol(off int) (int, int) {
-	if l.lineAt == nil {
-		l.lineAt = []int{0}
-		for i := 0; i < len(l.src); i++ {
-			if l.src[i] == '\n' {
-				l.lineAt = append(l.lineAt, i+1)
-			}
-		}
+	if l.lines == nil {
+		l.lines = diag.NewLines([]byte(l.src))
 	}
-	lo, hi := 0, len(l.lineAt)-1
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if l.lineAt[mid] <= off {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return lo + 1, off - l.lineAt[lo] + 1
+	return l.lines.Position(off)
 }
 
 func (l *kqlLowering) keyword(k string) {
