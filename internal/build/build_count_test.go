@@ -79,6 +79,11 @@ func checkAgainstFiles(t *testing.T, d *store.DB, srcs []Source, sum *Summary) m
 				if got.format != "sentinel_yaml" || got.rules != 1 {
 					report("%s/%s: Sentinel YAML read as %q with %d rules, want 1", s.Name, rel, got.format, got.rules)
 				}
+			case (ext == ".yml" || ext == ".yaml") && isESCUText(data):
+				counted["escu_yaml"]++
+				if got.format != "escu_yaml" || got.rules != 1 {
+					report("%s/%s: Splunk ESCU YAML read as %q with %d rules, want 1", s.Name, rel, got.format, got.rules)
+				}
 			case ext == ".yml" || ext == ".yaml":
 				n := sigmaDocs(data)
 				counted["sigma_yaml"] += n
@@ -227,6 +232,18 @@ func topKeys(doc []byte) map[string]bool {
 func isSentinelText(data []byte) bool {
 	k := topKeys(data)
 	return k["query"] && !k["detection"]
+}
+
+// isESCUText tells whether data is a Splunk security_content object: a
+// named detection (search:), macro (definition:), data source (source: and
+// sourcetype:) or deployment (scheduling:), with none of Sigma's or
+// Sentinel's keys. Each gives one entry.
+func isESCUText(data []byte) bool {
+	k := topKeys(data)
+	if !k["name"] || k["detection"] || k["query"] || k["logsource"] {
+		return false
+	}
+	return k["search"] || k["definition"] || k["source"] && k["sourcetype"] || k["scheduling"]
 }
 
 // sigmaDocs counts the YAML documents of data that are Sigma rules: those
