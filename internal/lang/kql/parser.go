@@ -1303,14 +1303,6 @@ func (p *parser) parseAnd() Expr {
 	return x
 }
 
-// stringOps are the word operators of comparison rank (negatable with !).
-var stringOps = map[string]bool{
-	"has": true, "has_cs": true, "contains": true, "contains_cs": true, "startswith": true, "startswith_cs": true,
-	"endswith": true, "endswith_cs": true, "hasprefix": true, "hasprefix_cs": true, "hassuffix": true, "hassuffix_cs": true,
-	"in": true, "has_any": true, "has_all": true, "between": true, "like": true, "notlike": true,
-	"notcontains": true, "notcontainscs": true, "notbetween": true, "notin": true, "containscs": true, "notstartswith": true,
-}
-
 // listOps take a parenthesised list on their right.
 var listOps = map[string]bool{"in": true, "in~": true, "!in": true, "!in~": true, "has_any": true, "has_all": true, "notin": true, "!has_any": true, "!has_all": true}
 
@@ -1333,7 +1325,7 @@ func (p *parser) cmpOp() (string, int) {
 	case Bang:
 		{
 			n := p.peek(1)
-			if n.Kind.IsName() && !n.Space && stringOps[p.text(n)] {
+			if n.Kind.IsComparisonWord() && !n.Space {
 				p.i += 2
 				op := "!" + p.text(n)
 				if p.text(n) == "in" && p.is(Tilde) && !p.tok().Space {
@@ -1348,7 +1340,7 @@ func (p *parser) cmpOp() (string, int) {
 			p.i += 2
 			return "matches regex", t.Pos
 		}
-		if stringOps[p.text(t)] {
+		if t.Kind.IsComparisonWord() {
 			p.next()
 			op := p.text(t)
 			if op == "in" && p.is(Tilde) && !p.tok().Space {
@@ -1782,17 +1774,4 @@ func (p *parser) parseScan(op *Operator) {
 	}
 	p.expect(RParen)
 	with.seq(steps...)
-}
-
-// IsWordOperator tells whether w (as written, any case) is one of KQL's
-// word operators of comparison rank (has, contains_cs, in~, !startswith,
-// matches regex's words...) or a logical one (and, or, not).
-func IsWordOperator(w string) bool {
-	w = strings.ToLower(w)
-	switch w {
-	case "and", "or", "not", "matches", "regex":
-		return true
-	}
-	w = strings.TrimPrefix(w, "!")
-	return stringOps[w] || stringOps[strings.TrimSuffix(w, "~")] || listOps[w]
 }

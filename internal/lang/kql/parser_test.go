@@ -287,7 +287,7 @@ func TestIndexAfterSpace(t *testing.T) {
 // the group its kind says; other words are names.
 func TestLookup(t *testing.T) {
 	for k := wordOperatorBeg + 1; k < keywordEnd; k++ {
-		if k == wordOperatorEnd || k == operatorEnd || k == keywordBeg {
+		if kindNames[k] == "" { // a sentinel
 			continue
 		}
 		if got := Lookup(k.String()); got != k || !(k.IsWordOperator() && k.IsOperator() || k.IsKeyword()) || !k.IsName() {
@@ -300,7 +300,8 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, want a name", w, k)
 		}
 	}
-	if Lookup("TRUE") != TRUE || Lookup("False") != FALSE || !Pipe.IsPunct() || !String.IsLiteral() || Pipe.IsName() {
+	if Lookup("TRUE") != TRUE || Lookup("False") != FALSE || !Pipe.IsPunct() || !String.IsLiteral() || Pipe.IsName() ||
+		!NOTLIKE.IsComparisonWord() || !HAS.IsComparisonWord() || AND.IsComparisonWord() || MATCHES.IsComparisonWord() {
 		t.Error("kinds of true, false or the groups")
 	}
 }

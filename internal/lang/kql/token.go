@@ -98,6 +98,11 @@ const (
 	AND
 	OR
 	NOT
+	MATCHES // matches regex
+	REGEX
+
+	comparisonWordBeg
+	// word operators of comparison rank, negatable with !
 	HAS
 	HAS_CS
 	HASPREFIX
@@ -122,8 +127,7 @@ const (
 	NOTBETWEEN
 	LIKE
 	NOTLIKE
-	MATCHES
-	REGEX
+	comparisonWordEnd
 	wordOperatorEnd
 	operatorEnd
 
@@ -197,6 +201,10 @@ func (k Kind) IsPunct() bool { return operatorBeg < k && k < wordOperatorBeg }
 // IsWordOperator tells whether k is a word operator (and, has, in, between...).
 func (k Kind) IsWordOperator() bool { return wordOperatorBeg < k && k < wordOperatorEnd }
 
+// IsComparisonWord tells whether k is a word operator of comparison rank
+// (has, contains_cs, in, between...), which ! negates.
+func (k Kind) IsComparisonWord() bool { return comparisonWordBeg < k && k < comparisonWordEnd }
+
 // IsKeyword tells whether k is a keyword of statements, clauses or literals.
 func (k Kind) IsKeyword() bool { return keywordBeg < k && k < keywordEnd }
 
@@ -222,7 +230,7 @@ var keywordTable = func() (t [256]struct {
 		t[i].word, t[i].kind = w, k
 	}
 	for k := wordOperatorBeg + 1; k < keywordEnd; k++ {
-		if k != wordOperatorEnd && k != operatorEnd && k != keywordBeg {
+		if kindNames[k] != "" {
 			add(kindNames[k], k)
 		}
 	}
