@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+
+	"github.com/ruledex/ruledex/internal/lint"
 )
 
 // ruleMainHTML writes the main part of the rule page, its sections in
@@ -360,6 +362,29 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		w.raw("<section id=\"near-duplicates\"><h2>Near-duplicates</h2>\n")
 		writeRefs(&w, d.NearDuplicates, false)
 		w.raw("</section>")
+	}
+	w.raw("\n\n")
+
+	if fs := lint.RunRule(r); len(fs) > 0 {
+		// What ruledex lint finds in the rule, each finding with its check's help.
+		w.raw("<section id=\"findings\"><h2>Findings</h2><ul class=\"diags\">\n")
+		for _, f := range fs {
+			line := strconv.Itoa(f.Line)
+			w.raw("<li class=\"d-" + className(f.Severity) + "\"><a href=\"#L" + line + "\">" + line + ":" + strconv.Itoa(f.Col) + "</a> <b>")
+			w.text(f.Severity)
+			w.raw("</b> ")
+			w.text(f.Message)
+			w.raw(" <code>")
+			w.text(f.Check)
+			w.raw("</code>")
+			if c := lint.Get(f.Check); c != nil {
+				w.raw("<details><summary>why</summary>")
+				w.text(c.Help)
+				w.raw("</details>")
+			}
+			w.raw("</li>\n")
+		}
+		w.raw("</ul></section>")
 	}
 	w.raw("\n\n")
 
