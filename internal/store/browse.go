@@ -35,9 +35,11 @@ func (d *DB) TableFields(ctx context.Context, table string) ([]FieldCount, error
 	if len(ix.ids[FacetTable+"\x00"+strings.ToLower(strings.TrimSpace(table))]) == 0 {
 		return nil, fmt.Errorf("table %s: %w", table, ErrNotFound)
 	}
-	st, err := d.prepared(`SELECT f.field, r.id,
-		EXISTS (SELECT 1 FROM indicators i WHERE i.field = f.field COLLATE NOCASE)
-		FROM table_fields f JOIN rules r ON r.n = f.rule WHERE f.tbl = ? ORDER BY r.id`)
+	valued, err := d.valuedFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := d.prepared(`SELECT f.field, r.id FROM table_fields f JOIN rules r ON r.n = f.rule WHERE f.tbl = ? ORDER BY r.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +52,7 @@ func (d *DB) TableFields(ctx context.Context, table string) ([]FieldCount, error
 	at := map[string]int{}
 	for rows.Next() {
 		var field, id string
-		var vals bool
-		if err := rows.Scan(&field, &id, &vals); err != nil {
+		if err := rows.Scan(&field, &id); err != nil {
 			return nil, err
 		}
 		k := strings.ToLower(field)
@@ -59,7 +60,7 @@ func (d *DB) TableFields(ctx context.Context, table string) ([]FieldCount, error
 		if !ok {
 			i = len(out)
 			at[k] = i
-			out = append(out, FieldCount{Field: field, Values: vals})
+			out = append(out, FieldCount{Field: field, Values: valued[k]})
 		}
 		out[i].Rules++
 	}
@@ -73,6 +74,22 @@ func (d *DB) TableFields(ctx context.Context, table string) ([]FieldCount, error
 		return strings.ToLower(out[i].Field) < strings.ToLower(out[j].Field)
 	})
 	return out, nil
+}
+
+// valuedFields returns the fields (lower-cased) that some rule matches
+// values of positively, made once from the indicator index.
+func (d *DB) valuedFields(ctx context.Context) (map[string]bool, error) {
+	inds, err := d.indicatorIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.valuedOnce.Do(func() {
+		d.valued = map[string]bool{}
+		for _, in := range inds {
+			d.valued[strings.ToLower(in.Field)] = true
+		}
+	})
+	return d.valued, nil
 }
 
 // fieldsByTable returns the fields r uses of each table it reads (keys

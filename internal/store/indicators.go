@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -37,20 +39,30 @@ type IndicatorSummary struct {
 
 // indicatorIndex is every distinct indicator, most used first, loaded once.
 func (d *DB) indicatorIndex(ctx context.Context) ([]IndicatorSummary, error) {
-	d.indOnce.Do(func() { d.inds, d.indErr = d.loadIndicators(context.WithoutCancel(ctx)) })
+	d.indOnce.Do(func() { d.inds, d.indUses, d.indErr = d.loadIndicators(context.WithoutCancel(ctx)) })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return d.inds, d.indErr
 }
 
-func (d *DB) loadIndicators(ctx context.Context) ([]IndicatorSummary, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT i.field, i.match_kind, i.value, i.folded, i.rule, r.platform
+// indicatorUse is one row of the indicators table: a rule that matches a
+// value positively.
+type indicatorUse struct {
+	rule                     int64
+	field, kind, matchKind   string
+	value                    string
+	caseSensitive, allOfThem bool
+}
+
+func (d *DB) loadIndicators(ctx context.Context) ([]IndicatorSummary, map[string][]indicatorUse, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT i.field, i.match_kind, i.value, i.folded, i.rule, r.platform, i.kind, i.case_sensitive, i.all_
 		FROM indicators i JOIN rules r ON r.n = i.rule ORDER BY lower(i.field), i.match_kind, i.folded, i.rule`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
+	uses := map[string][]indicatorUse{} // by folded value
 	var out []IndicatorSummary
 	var cur *IndicatorSummary
 	var curKey string
@@ -73,9 +85,12 @@ func (d *DB) loadIndicators(ctx context.Context) ([]IndicatorSummary, error) {
 	for rows.Next() {
 		var field, kind, value, folded, platform string
 		var n int64
-		if err := rows.Scan(&field, &kind, &value, &folded, &n, &platform); err != nil {
-			return nil, err
+		u := indicatorUse{}
+		if err := rows.Scan(&field, &kind, &value, &folded, &n, &platform, &u.kind, &u.caseSensitive, &u.allOfThem); err != nil {
+			return nil, nil, err
 		}
+		u.rule, u.field, u.matchKind, u.value = n, field, kind, value
+		uses[folded] = append(uses[folded], u)
 		key := strings.ToLower(field) + "\x00" + kind + "\x00" + folded
 		if cur == nil || key != curKey {
 			flush()
@@ -90,11 +105,14 @@ func (d *DB) loadIndicators(ctx context.Context) ([]IndicatorSummary, error) {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	flush()
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Rules > out[j].Rules })
-	return out, nil
+	for _, us := range uses {
+		slices.SortStableFunc(us, func(a, b indicatorUse) int { return cmp.Compare(a.rule, b.rule) })
+	}
+	return out, uses, nil
 }
 
 // Indicators returns a page of the distinct indicators of the catalog that

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -97,6 +98,9 @@ type index struct {
 	order   []int64            // every rule, by title then id
 	feeds   ruleSet            // the alert feeds
 	loaded  time.Time
+	// spans are the value ids of each facet, [from, to): ids are given in
+	// the order of facet, then value.
+	spans map[string][2]int32
 }
 
 // add records that rule n has value id; rules come in ascending order of n
@@ -152,7 +156,7 @@ func (d *DB) index(ctx context.Context) (*index, error) {
 }
 
 func (d *DB) loadIndex(ctx context.Context) (*index, error) {
-	ix := &index{ids: map[string][]int32{}, loaded: time.Now()}
+	ix := &index{ids: map[string][]int32{}, loaded: time.Now(), spans: map[string][2]int32{}}
 	rows, err := d.db.QueryContext(ctx, "SELECT facet, value, rule FROM facets ORDER BY facet, value, rule")
 	if err != nil {
 		return nil, err
@@ -171,6 +175,12 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 			ix.facet, ix.value = append(ix.facet, f), append(ix.value, v)
 			k := f + "\x00" + strings.ToLower(v)
 			ix.ids[k] = append(ix.ids[k], id)
+			sp, ok := ix.spans[f]
+			if !ok {
+				sp[0] = id
+			}
+			sp[1] = id + 1
+			ix.spans[f] = sp
 			prevF, prevV = f, v
 		}
 		if n < 0 {
@@ -181,12 +191,7 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Browse leaves out alert feeds and definitions (macros, data sources...).
-	outOfBrowse := append([]int32(nil), ix.ids[FacetKind+"\x00"+rule.KindAlertFeed]...)
-	for _, k := range []string{rule.KindMacro, rule.KindDataSource, rule.KindDeployment} { // rule.IsDefinition's kinds
-		outOfBrowse = append(outOfBrowse, ix.ids[FacetKind+"\x00"+k]...)
-	}
-	ix.feeds = ix.ruleSetOf(outOfBrowse)
+	ix.feeds = ix.ruleSetOf(ix.ids[FacetKind+"\x00"+rule.KindAlertFeed])
 	rows2, err := d.db.QueryContext(ctx, "SELECT n FROM rules ORDER BY title COLLATE NOCASE, id")
 	if err != nil {
 		return nil, err
@@ -492,7 +497,8 @@ func (d *DB) ftsRows(ctx context.Context, expr string) ([]int64, error) {
 }
 
 // filter keeps the rules of ns that have, for every facet, one of its
-// values, and, when browse is set, are no alert feeds nor definitions.
+// values, and, when browse
+// is set, are no alert feeds.
 func (ix *index) filter(ns []int64, facets map[string][]string, browse bool) []int64 {
 	if len(facets) == 0 && !browse {
 		return ns
@@ -596,19 +602,31 @@ func (ix *index) top(cs []idCount, limit int) []Count {
 	return out
 }
 
-// countFacet is count for one facet.
+// countFacet is count for one facet: over the facet's own values (their
+// postings), not over every value of every rule of ns.
 func (ix *index) countFacet(ns []int64, facet string, limit int) []Count {
-	counts := map[int32]int32{}
+	sp := ix.spans[facet]
+	cs := make([]idCount, 0, sp[1]-sp[0])
+	if len(ns) == len(ix.order) { // every rule, each once
+		for id := sp[0]; id < sp[1]; id++ {
+			cs = append(cs, idCount{id, int32(len(ix.posting[id]))})
+		}
+		return ix.top(cs, limit)
+	}
+	in := make(ruleSet, len(ix.rules)/64+1)
 	for _, n := range ns {
-		for _, id := range ix.ruleList(n) {
-			if ix.facet[id] == facet {
-				counts[id]++
+		in[n/64] |= 1 << (uint64(n) % 64)
+	}
+	for id := sp[0]; id < sp[1]; id++ {
+		c := int32(0)
+		for _, n := range ix.posting[id] {
+			if in.has(n) {
+				c++
 			}
 		}
-	}
-	cs := make([]idCount, 0, len(counts))
-	for id, c := range counts {
-		cs = append(cs, idCount{id, c})
+		if c > 0 {
+			cs = append(cs, idCount{id, c})
+		}
 	}
 	return ix.top(cs, limit)
 }
@@ -671,9 +689,34 @@ func (d *DB) summaries(ctx context.Context, ns []int64) ([]RuleSummary, error) {
 	return out, nil
 }
 
-// summaryMap returns the summaries of the rules ns by rule.
+// summaryMap returns the summaries of the rules ns by rule. Summaries read
+// once are kept (a few hundred bytes a rule): listings and indicator pages
+// show the same rules again and again.
 func (d *DB) summaryMap(ctx context.Context, ns []int64) (map[int64]RuleSummary, error) {
 	byN := make(map[int64]RuleSummary, len(ns))
+	var missing []int64
+	d.sumMu.Lock()
+	for _, n := range ns {
+		if s, ok := d.sums[n]; ok {
+			byN[n] = s
+		} else {
+			missing = append(missing, n)
+		}
+	}
+	d.sumMu.Unlock()
+	if len(missing) == 0 {
+		return byN, nil
+	}
+	read := make(map[int64]RuleSummary, len(missing))
+	defer func() {
+		d.sumMu.Lock()
+		if d.sums == nil {
+			d.sums = map[int64]RuleSummary{}
+		}
+		maps.Copy(d.sums, read)
+		d.sumMu.Unlock()
+	}()
+	ns = missing
 	st, err := d.prepared(`SELECT ` + summaryColumns + ` FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
 	if err != nil {
 		return nil, err
@@ -692,6 +735,7 @@ func (d *DB) summaryMap(ctx context.Context, ns []int64) (map[int64]RuleSummary,
 				return nil, err
 			}
 			byN[n] = s
+			read[n] = s
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -796,38 +840,22 @@ type IndicatorHit struct {
 // catalog.MatchKind counts it: in is eq, has_any and has_all are has). The
 // rules come by id, each once.
 func (d *DB) Indicator(ctx context.Context, field, kind, value string) ([]IndicatorHit, error) {
-	q := `SELECT rule, field, kind, value, case_sensitive, all_ FROM indicators WHERE folded = ?`
-	args := []any{catalog.Fold(value)}
-	if kind != "" {
-		q += ` AND match_kind = ?`
-		args = append(args, catalog.MatchKind(kind))
-	}
-	if field != "" {
-		q += ` AND field = ? COLLATE NOCASE`
-		args = append(args, field)
-	}
-	rows, err := d.db.QueryContext(ctx, q+` ORDER BY rule`, args...)
-	if err != nil {
+	if _, err := d.indicatorIndex(ctx); err != nil {
 		return nil, err
 	}
+	mk := catalog.MatchKind(kind)
 	var ns []int64
 	byN := map[int64]IndicatorHit{}
-	for rows.Next() {
-		var n int64
-		var h IndicatorHit
-		if err := rows.Scan(&n, &h.Field, &h.Kind, &h.Value, &h.CaseSensitive, &h.All); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if _, seen := byN[n]; seen || h.CaseSensitive && h.Value != value {
+	for _, u := range d.indUses[catalog.Fold(value)] {
+		if kind != "" && u.matchKind != mk || field != "" && !strings.EqualFold(u.field, field) ||
+			u.caseSensitive && u.value != value {
 			continue
 		}
-		byN[n] = h
-		ns = append(ns, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		if _, seen := byN[u.rule]; seen {
+			continue
+		}
+		byN[u.rule] = IndicatorHit{Field: u.field, Value: u.value, Kind: u.kind, CaseSensitive: u.caseSensitive, All: u.allOfThem}
+		ns = append(ns, u.rule)
 	}
 	sums, err := d.summaryMap(ctx, ns)
 	if err != nil {

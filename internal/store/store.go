@@ -118,9 +118,13 @@ type DB struct {
 	act     *actionIndex
 	actErr  error
 
-	indOnce sync.Once // loads inds on first use
+	indOnce sync.Once // loads inds and indUses on first use
 	inds    []IndicatorSummary
+	indUses map[string][]indicatorUse // by folded value, by rule
 	indErr  error
+
+	valuedOnce sync.Once // makes valued from inds
+	valued     map[string]bool
 
 	version string
 
@@ -128,6 +132,9 @@ type DB struct {
 	stmts  map[string]*sql.Stmt // prepared statements, by their SQL
 
 	ranked rankCache // the rules matching a search text, best first
+
+	sumMu sync.Mutex
+	sums  map[int64]RuleSummary // the summaries read so far: a catalog does not change under its reader
 }
 
 // Open opens the catalog built at path, read-only.
