@@ -88,9 +88,10 @@ func init() {
 }
 
 // detectionLike tells whether r is a rule that detects or hunts (not a
-// saved function or a filter of other rules).
+// saved function, a filter of other rules, or a definition such as a
+// Splunk macro or data source).
 func detectionLike(r *rule.Rule) bool {
-	return r.Kind != rule.KindFunction && r.Kind != rule.KindFilter
+	return r.Kind != rule.KindFunction && r.Kind != rule.KindFilter && !rule.IsDefinition(r.Kind)
 }
 
 // syntax reports the diagnostics of one severity that no other check claims.

@@ -135,3 +135,18 @@ func TestChecks(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestDefinitionsNotLinted: a definition rules use (a Splunk macro) states
+// no technique and needs no description: attack-missing and
+// description-missing say nothing of it, and do of a detection.
+func TestDefinitionsNotLinted(t *testing.T) {
+	macro := file{"macros/process_certutil.yml", "name: process_certutil\ndefinition: (Processes.process_name=certutil.exe)\n"}
+	for _, check := range []string{"attack-missing", "description-missing"} {
+		if fs := run(t, check, macro); len(fs) != 0 {
+			t.Errorf("%s on a macro: %v", check, fs)
+		}
+	}
+	if fs := run(t, "attack-missing", file{"r.kql", "// title\nSecurityEvent | where EventID == 4688\n"}); len(fs) != 1 {
+		t.Errorf("attack-missing on a rule without ATT&CK: %v", fs)
+	}
+}
