@@ -133,7 +133,9 @@ func TechniquePath(id string) string     { return "/attack/" + Seg(strings.ToUpp
 func FieldPath(field string) string      { return "/fields/" + Seg(strings.ToLower(field)) + "/" }
 func FacetPath(key, value string) string { return "/by/" + Seg(key) + "/" + Seg(value) + "/" }
 func EventPath(provider, event string) string {
-	return "/events/" + Seg(provider) + "/" + Seg(event) + "/"
+	// Events compare case-insensitively (rules write the same operation
+	// in several cases; the catalog keeps one spelling): one page for all.
+	return "/events/" + Seg(provider) + "/" + Seg(strings.ToLower(event)) + "/"
 }
 func IndicatorPath(field, kind, value string) string {
 	return "/indicators/" + Seg(strings.ToLower(field)) + "/" + Seg(kind) + "/" + Seg(strings.ToLower(value)) + "/"

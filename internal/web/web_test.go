@@ -77,7 +77,7 @@ func TestPages(t *testing.T) {
 		{"table missing", "/tables/NoSuchTable/", 404, nil},
 		{"repos", "/repos/", 200, []string{"Repositories", `href="/repos/hybridbrothers-seeds/"`}},
 		{"repo", "/repos/hybridbrothers-seeds/", 200, []string{"Repository hybridbrothers-seeds", "Detect First Time"}},
-		{"events", "/events/", 200, []string{"Azure Activity", `href="/events/Azure~20Activity/Microsoft.Compute~2FvirtualMachines~2FrunCommand~2Faction/"`}},
+		{"events", "/events/", 200, []string{"Azure Activity", `href="/events/Azure~20Activity/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/"`}},
 		{"event", "/events/Azure~20Activity/Microsoft.Compute~2FvirtualMachines~2FrunCommand~2Faction/", 200, []string{"Detect First Time", "Detect Custom Script"}},
 		{"by index", "/by/platform/", 200, []string{"sigma", "kusto"}},
 		{"by value", "/by/platform/sigma/", 200, []string{"Platform: sigma", "Certutil"}},
