@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,24 +15,36 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ruledex/ruledex/internal/web/cdp"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ruledex/ruledex/internal/build/buildtest"
 )
 
-// The end-to-end test of the website: `ruledex serve` on the embedded
-// examples (or on RULEDEX_E2E_DB, a catalog built with ruledex build, or on
-// the rule folders of RULEDEX_E2E_SOURCES, separated by the OS's list
-// separator) on a loopback port, driven by headless Chromium over the DevTools protocol. It
-// types "runCommand" into the home page's search box, opens the rule from the
-// results, checks the rule page, switches the theme, follows an ATT&CK
-// technique link and a "same action" link, and saves screenshots of the rule
-// page (wide and phone-sized) to RULEDEX_E2E_SCREENSHOTS, a folder, or to the
-// test's temporary folder. Every page must load without a script error or a
-// Content-Security-Policy violation.
+// The end-to-end test of the website, in headless Chromium driven through
+// chromedp (browser_test.go). It runs `ruledex serve` on a loopback port
+// and walks it as a reader does: it types "runCommand" into the home page's
+// search box, opens the rule from the results, checks the rule page,
+// switches the theme, takes screenshots of the rule page (wide and
+// phone-sized), and follows an ATT&CK technique link and a "same action"
+// link. It does so on the embedded examples, and on a second catalog when
+// one is given: RULEDEX_E2E_DB (a catalog built with ruledex build), or the
+// rule folders of RULEDEX_E2E_SOURCES (separated by the OS's list
+// separator), else the corpus (RULEDEX_CORPUS or ../shared/corpus, built
+// with ruledex build) and its seed rule. Then it writes the static site
+// (`ruledex export site`), opens it from disk (file://), searches it with
+// its client-side search and opens a rule from the results. Every page must
+// load without a script error, a console error or a Content-Security-Policy
+// violation (a probe shows first that the test sees them).
+//
+// Screenshots go to RULEDEX_E2E_SCREENSHOTS, a folder, or to the test's
+// temporary folder; RULEDEX_E2E_RULE names the rule to open.
 
-// e2eRules are the rules the test opens, the first found in the search
-// results: the seed page's rule (in the corpus), else the embedded examples'
-// run-command detection. RULEDEX_E2E_RULE names another.
-var e2eRules = []string{"kusto/DetectAzureScriptOrRunCommandByRiskyUser", "kusto/VMRunCommandByUncommonCaller"}
+// The rules the walks open, the first found in the search results: the
+// corpus's seed rule, and the embedded examples' run-command detection.
+const (
+	e2eSeedRule    = "kusto/DetectAzureScriptOrRunCommandByRiskyUser"
+	e2eExampleRule = "kusto/VMRunCommandByUncommonCaller"
+)
 
 // startServe runs `ruledex serve` with args on a free loopback port and
 // returns its base URL; the server stops when the test ends.
@@ -111,9 +122,16 @@ type ruleJSON struct {
 	} `json:"same_action"`
 }
 
+// getJSON reads u's JSON into v, within a step's timeout.
 func getJSON(t *testing.T, u string, v any) {
 	t.Helper()
-	resp, err := http.Get(u)
+	ctx, cancel := context.WithTimeout(t.Context(), stepTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,130 +144,86 @@ func getJSON(t *testing.T, u string, v any) {
 	}
 }
 
-type anchor struct {
-	Href string `json:"href"` // as written in the page
-	Text string `json:"text"`
-}
-
-// anchors returns the links matched by a CSS selector.
-func anchors(t *testing.T, ctx context.Context, p *cdp.Page, selector string) []anchor {
-	t.Helper()
-	var out []anchor
-	js := `Array.from(document.querySelectorAll(` + jsString(selector) + `)).map(a => ({href: a.getAttribute("href"), text: a.textContent.trim()}))`
-	if err := p.Eval(ctx, js, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// click clicks the link of selector whose href is href and waits for the
-// next page.
-func click(t *testing.T, ctx context.Context, p *cdp.Page, selector, href string) {
-	t.Helper()
-	js := `(() => { const a = Array.from(document.querySelectorAll(` + jsString(selector) + `)).find(a => a.getAttribute("href") === ` + jsString(href) + `); a.click(); })()`
-	if err := p.Do(ctx, js); err != nil {
-		t.Fatalf("click %s: %v", href, err)
-	}
-}
-
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
 
-func evalString(t *testing.T, ctx context.Context, p *cdp.Page, js string) string {
-	t.Helper()
-	var s string
-	if err := p.Eval(ctx, js, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// screenshot saves a PNG of the whole page at the given width and checks it.
-func screenshot(t *testing.T, ctx context.Context, p *cdp.Page, dir, name string, width, height int, mobile bool) {
-	t.Helper()
-	if err := p.SetViewport(ctx, width, height, mobile); err != nil {
-		t.Fatal(err)
-	}
-	shot, err := p.Screenshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if cfg.Width != width || cfg.Height < height {
-		t.Errorf("%s: %dx%d, want %d wide and at least %d high", name, cfg.Width, cfg.Height, width, height)
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s: %dx%d, %d bytes", path, cfg.Width, cfg.Height, len(shot))
-}
-
 func TestServeChromium(t *testing.T) {
-	bin := cdp.Find()
-	if bin == "" {
-		t.Skip("headless Chromium not installed (apt-get install -y chromium; .ci/run installs it): skipping the end-to-end test")
-	}
+	chromiumPath(t)
 	if testing.Short() {
-		t.Skip("end-to-end test skipped in -short mode")
+		t.Skip("end-to-end browser test skipped in -short mode")
 	}
-	var args []string
-	if db := os.Getenv("RULEDEX_E2E_DB"); db != "" {
-		args = []string{"--db", db}
-	} else if src := os.Getenv("RULEDEX_E2E_SOURCES"); src != "" {
-		args = filepath.SplitList(src)
-	}
-	rules := e2eRules
-	if id := os.Getenv("RULEDEX_E2E_RULE"); id != "" {
-		rules = []string{id}
-	}
-	base := startServe(t, args...)
 	shots := os.Getenv("RULEDEX_E2E_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
 	}
+	rule := os.Getenv("RULEDEX_E2E_RULE")
 
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	b, err := cdp.Launch(ctx, bin, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	p, err := b.Page(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	start := p.Mark()
-	defer func() {
-		if probs := p.Problems(start); len(probs) > 0 {
-			t.Errorf("the browser reported problems:\n%s", strings.Join(probs, "\n"))
+	t.Run("examples", func(t *testing.T) {
+		rules := []string{e2eExampleRule}
+		if rule != "" {
+			rules = []string{rule}
 		}
-	}()
+		walkServe(t, startServe(t), rules, filepath.Join(shots, "examples"), true)
+	})
+
+	t.Run("catalog", func(t *testing.T) {
+		var args []string
+		rules := []string{e2eSeedRule, e2eExampleRule}
+		if db := os.Getenv("RULEDEX_E2E_DB"); db != "" {
+			args = []string{"--db", db}
+		} else if src := os.Getenv("RULEDEX_E2E_SOURCES"); src != "" {
+			args = filepath.SplitList(src)
+		} else {
+			corpus := buildtest.CorpusDir(t) // skips without a corpus
+			db := filepath.Join(t.TempDir(), "corpus.db")
+			if _, errs, code := runCmd(t, "build", "--quiet", "--db", db, corpus); code != 0 {
+				t.Fatalf("ruledex build %s: exit %d: %s", corpus, code, errs)
+			}
+			args = []string{"--db", db}
+			rules = []string{e2eSeedRule}
+		}
+		if rule != "" {
+			rules = []string{rule}
+		}
+		t.Logf("serve %s", strings.Join(args, " "))
+		walkServe(t, startServe(t, args...), rules, filepath.Join(shots, "catalog"), false)
+	})
+
+	t.Run("export", func(t *testing.T) {
+		r := e2eExampleRule
+		if rule != "" && os.Getenv("RULEDEX_E2E_DB") == "" && os.Getenv("RULEDEX_E2E_SOURCES") == "" {
+			r = rule
+		}
+		walkExport(t, r, filepath.Join(shots, "export"))
+	})
+}
+
+// walkServe walks the site served at base: search, the first of rules found
+// in the results, its page, the theme, screenshots, a technique link and a
+// same-action link. With probe, it first shows that the browser's problems
+// are seen.
+func walkServe(t *testing.T, base string, rules []string, shots string, probe bool) {
+	tb := newTab(t)
+	defer tb.check("the last page")
 
 	// 1. The home page's search box: type runCommand and submit.
-	if err := p.Navigate(ctx, base+"/"); err != nil {
-		t.Fatal(err)
+	tb.navigate(base + "/")
+	if probe {
+		tb.probe()
 	}
-	err = p.Do(ctx, `(() => { const f = document.querySelector("main form[role=search]"); f.querySelector("input[name=q]").value = "runCommand"; f.requestSubmit(); })()`)
-	if err != nil {
-		t.Fatal(err)
+	tb.check("home page")
+	tb.do("type runCommand", chromedp.SendKeys(chromedp.CSS("main form[role=search] input[name=q]"), "runCommand"))
+	tb.clickAndLoad("main form[role=search] button[type=submit]")
+	tb.check("search results")
+	if got := evalJS[string](tb, "location.pathname + location.search"); got != "/search/?q=runCommand" {
+		t.Errorf("the search went to %s", got)
 	}
-	if got := evalString(t, ctx, p, "location.pathname + location.search"); got != "/search/?q=runCommand" {
-		t.Errorf("search went to %s", got)
+	if n := evalJS[int](tb, `document.querySelectorAll(".hits mark").length`); n == 0 {
+		t.Error("the search results mark no match")
 	}
-	if n := evalString(t, ctx, p, `String(document.querySelectorAll(".hits mark").length)`); n == "0" {
-		t.Error("search results mark no match")
-	}
-	hits := anchors(t, ctx, p, ".hits a.title")
+	hits := tb.anchors(".hits a.title")
 	var id, href string
 	for _, want := range rules {
 		for _, a := range hits {
@@ -263,25 +237,87 @@ func TestServeChromium(t *testing.T) {
 		}
 	}
 	if id == "" {
-		t.Fatalf("the search for runCommand finds none of %v: %v", rules, hits)
+		t.Fatalf("the search for runCommand finds none of %v in %d results: %v", rules, len(hits), hits)
 	}
-	t.Logf("opening %s (%d hits)", id, len(hits))
+	t.Logf("opening %s (%d results)", id, len(hits))
+	tb.screenshot(shots, "search.png", 1280, 900, false)
 
 	// 2. Open the rule from the results.
-	click(t, ctx, p, ".hits a.title", href)
+	tb.clickAndLoad(`.hits a.title[href=` + cssString(href) + `]`)
+	tb.check("rule page")
 	var r ruleJSON
 	getJSON(t, base+"/api/v1/rules/"+id, &r)
-	if got := evalString(t, ctx, p, "location.pathname"); got != href {
-		t.Fatalf("the rule link went to %s", got)
+	if got := evalJS[string](tb, "location.pathname"); got != href {
+		t.Fatalf("the rule link went to %s, want %s", got, href)
 	}
-	if got := evalString(t, ctx, p, `document.querySelector("h1").textContent`); got != r.Title {
+	checkRulePage(t, tb, r)
+
+	// The theme toggle switches the colours, and back.
+	bg := `getComputedStyle(document.body).backgroundColor`
+	before := evalJS[string](tb, bg)
+	tb.do("switch the theme", chromedp.Click(chromedp.ID("theme")))
+	after := evalJS[string](tb, bg)
+	theme := evalJS[string](tb, `document.documentElement.getAttribute("data-theme") || ""`)
+	if before == after || theme == "" {
+		t.Errorf("theme toggle: background %s → %s, data-theme %q", before, after, theme)
+	}
+	tb.screenshot(shots, "rule-"+theme+".png", 1280, 900, false)
+	tb.do("switch the theme back", chromedp.Click(chromedp.ID("theme")))
+	if again := evalJS[string](tb, bg); again != before {
+		t.Errorf("theme toggled twice: background %s, want %s", again, before)
+	}
+
+	// 3. Screenshots: wide, and phone-sized with nothing wider than the screen.
+	tb.screenshot(shots, "rule.png", 1280, 900, false)
+	tb.screenshot(shots, "rule-phone.png", 390, 844, true)
+	if w := evalJS[int](tb, "document.documentElement.scrollWidth"); w != 390 {
+		t.Errorf("the rule page is %d px wide on a 390 px phone screen", w)
+	}
+	tb.setViewport(1280, 900, false)
+	tb.check("rule page, theme and screenshots")
+
+	// 4. An ATT&CK technique link: the technique's page lists the rule.
+	techs := tb.anchors(`#attack a[href^="/attack/"]`)
+	if len(techs) == 0 {
+		t.Fatalf("the rule page has no technique link (the rule states %d techniques)", len(r.Techniques))
+	}
+	tb.clickAndLoad(`#attack a[href=` + cssString(techs[0].Href) + `]`)
+	tb.check("technique page " + techs[0].Href)
+	if got := evalJS[string](tb, "location.pathname"); got != techs[0].Href {
+		t.Errorf("the technique link went to %s, want %s", got, techs[0].Href)
+	}
+	if back := tb.anchors(`.hits a.title[href=` + cssString(href) + `]`); len(back) == 0 {
+		t.Errorf("the technique page %s does not list %s", techs[0].Href, id)
+	}
+
+	// 5. A same-action link, back on the rule page.
+	tb.navigate(base + href)
+	same := tb.anchors(`#same-action a[href^="/rules/"]`)
+	if len(same) == 0 {
+		t.Fatalf("%s has %d rules detecting the same action but its page links none", id, len(r.SameAction))
+	}
+	tb.clickAndLoad(`#same-action a[href=` + cssString(same[0].Href) + `]`)
+	tb.check("same-action rule page " + same[0].Href)
+	if got := evalJS[string](tb, "location.pathname"); got != same[0].Href {
+		t.Errorf("the same-action link went to %s, want %s", got, same[0].Href)
+	}
+	otherID, _ := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(same[0].Href, "/rules/"), "/"))
+	var other ruleJSON
+	getJSON(t, base+"/api/v1/rules/"+otherID, &other)
+	if title := evalJS[string](tb, `document.querySelector("h1").textContent`); title != other.Title || !strings.Contains(same[0].Text, title) {
+		t.Errorf("the same-action link %q (%s) leads to a page titled %q, want %q", same[0].Text, otherID, title, other.Title)
+	}
+}
+
+// checkRulePage checks the rule page in the tab against the rule's JSON:
+// its title, every section of DESIGN.md's list in its order, and the
+// highlighted body.
+func checkRulePage(t *testing.T, tb *tab, r ruleJSON) {
+	t.Helper()
+	if got := evalJS[string](tb, `document.querySelector("h1").textContent`); got != r.Title {
 		t.Errorf("rule page title %q, want %q", got, r.Title)
 	}
-	// Every section of DESIGN.md's list, in its order.
-	var sections []string
-	if err := p.Eval(ctx, `Array.from(document.querySelectorAll("article.rule > section")).map(s => s.id)`, &sections); err != nil {
-		t.Fatal(err)
-	}
+	sections := evalJS[[]string](tb, `Array.from(document.querySelectorAll("article.rule > section")).map(s => s.id)`)
 	order := []string{"attack", "events", "same-action", "body", "stages", "indicators", "outputs", "explanation", "terms"}
 	at := 0
 	for _, s := range sections {
@@ -293,67 +329,73 @@ func TestServeChromium(t *testing.T) {
 		t.Errorf("rule page sections %v: %q missing or out of order", sections, order[at])
 	}
 	// The highlighted body shows exactly the rule's query, in coloured tokens.
-	if got := evalString(t, ctx, p, `document.getElementById("query").textContent`); got != r.Query {
-		t.Errorf("highlighted body differs from the query:\n%s\nwant:\n%s", got, r.Query)
+	if got := evalJS[string](tb, `document.getElementById("query").textContent`); got != r.Query {
+		t.Errorf("the highlighted body differs from the query:\n%s\nwant:\n%s", got, r.Query)
 	}
-	if n := evalString(t, ctx, p, `String(document.querySelectorAll("#query span.k").length)`); n == "0" {
-		t.Error("rule body has no highlighted keyword")
+	if n := evalJS[int](tb, `document.querySelectorAll("#query span.k").length`); n == 0 {
+		t.Error("the rule body has no highlighted keyword")
 	}
-	// The theme toggle switches the colours.
-	bg := `getComputedStyle(document.body).backgroundColor`
-	before := evalString(t, ctx, p, bg)
-	if err := p.Eval(ctx, `document.getElementById("theme").click()`, nil); err != nil {
-		t.Fatal(err)
-	}
-	after := evalString(t, ctx, p, bg)
-	theme := evalString(t, ctx, p, `document.documentElement.getAttribute("data-theme") || ""`)
-	if before == after || theme == "" {
-		t.Errorf("theme toggle: background %s → %s, data-theme %q", before, after, theme)
-	}
-	p.Eval(ctx, `document.getElementById("theme").click()`, nil) // back to the first theme
+}
 
-	// 3. Screenshots: wide, and phone-sized with nothing wider than the screen.
-	screenshot(t, ctx, p, shots, "rule.png", 1280, 900, false)
-	screenshot(t, ctx, p, shots, "rule-phone.png", 390, 844, true)
-	if w := evalString(t, ctx, p, "String(document.documentElement.scrollWidth)"); w != "390" {
-		t.Errorf("the rule page is %s px wide on a 390 px phone screen", w)
+// walkExport writes the static site of the embedded examples with `ruledex
+// export site`, opens it from disk, searches runCommand from its home page
+// with the client-side search, and opens rule id from the results.
+func walkExport(t *testing.T, id, shots string) {
+	dir := t.TempDir()
+	if _, errs, code := runCmd(t, "export", "site", dir); code != 0 {
+		t.Fatalf("ruledex export site: exit %d: %s", code, errs)
 	}
-	if err := p.SetViewport(ctx, 1280, 900, false); err != nil {
-		t.Fatal(err)
+	tb := newTab(t)
+	defer tb.check("the last page")
+	home := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "index.html"))}).String()
+	tb.navigate(home)
+	tb.check("exported home page")
+	tb.do("type runCommand", chromedp.SendKeys(chromedp.CSS("main form[role=search] input[name=q]"), "runCommand"))
+	tb.clickAndLoad("main form[role=search] button[type=submit]")
+	tb.check("exported search page")
+	loc := evalJS[string](tb, "location.href")
+	if !strings.HasPrefix(loc, "file://") || !strings.Contains(loc, "/search/") || !strings.HasSuffix(loc, "?q=runCommand") {
+		t.Errorf("the exported home page's search went to %s", loc)
 	}
-
-	// 4. An ATT&CK technique link: the technique's page lists the rule.
-	techs := anchors(t, ctx, p, `#attack a[href^="/attack/"]`)
-	if len(techs) == 0 {
-		t.Fatalf("rule page has no technique link (the rule states %d techniques)", len(r.Techniques))
+	count := evalJS[string](tb, `document.getElementById("search-count").textContent`)
+	hits := tb.anchors("#search-results a.title")
+	if len(hits) == 0 {
+		t.Fatalf("the exported search finds nothing for runCommand (%q)", count)
 	}
-	click(t, ctx, p, `#attack a[href^="/attack/"]`, techs[0].Href)
-	if got := evalString(t, ctx, p, "location.pathname"); got != techs[0].Href {
-		t.Errorf("technique link went to %s", got)
+	if n := evalJS[int](tb, `document.querySelectorAll("#search-results mark").length`); n == 0 {
+		t.Error("the exported search results mark no match")
 	}
-	if back := anchors(t, ctx, p, `.hits a.title[href="`+href+`"]`); len(back) == 0 {
-		t.Errorf("technique page %s does not list %s", techs[0].Href, id)
-	}
-
-	// 5. A same-action link, back on the rule page.
-	if err := p.Navigate(ctx, base+href); err != nil {
-		t.Fatal(err)
-	}
-	same := anchors(t, ctx, p, `#same-action a[href^="/rules/"]`)
-	if len(same) == 0 {
-		if len(r.SameAction) > 0 {
-			t.Fatalf("the rule has %d same-action rules but its page links none", len(r.SameAction))
+	want := "/rules/" + id + "/index.html"
+	var hit anchor
+	for _, a := range hits {
+		if strings.HasSuffix(a.URL, want) {
+			hit = a
+			break
 		}
-		note := evalString(t, ctx, p, `(document.querySelector("#same-action p") || {}).textContent || ""`)
-		t.Skipf("%s has no rule detecting the same action in this catalog (%q): the same-action step is skipped; every other step passed", id, note)
 	}
-	click(t, ctx, p, `#same-action a[href^="/rules/"]`, same[0].Href)
-	if got := evalString(t, ctx, p, "location.pathname"); got != same[0].Href {
-		t.Errorf("same-action link went to %s", got)
+	if hit.URL == "" {
+		t.Fatalf("the exported search for runCommand (%q) has no link to %s: %v", count, want, hits)
 	}
-	otherID, _ := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(same[0].Href, "/rules/"), "/"))
-	title := evalString(t, ctx, p, `document.querySelector("h1").textContent`)
-	if !strings.Contains(same[0].Text, title) {
-		t.Errorf("same-action link %q (%s) leads to a page titled %q", same[0].Text, otherID, title)
+	t.Logf("exported search: %s; opening %s", count, hit.URL)
+	tb.screenshot(shots, "search.png", 1280, 900, false)
+	tb.setViewport(1280, 900, false)
+
+	tb.clickAndLoad(`#search-results a.title[href=` + cssString(hit.Href) + `]`)
+	tb.check("exported rule page")
+	if got := evalJS[string](tb, "location.href"); got != hit.URL {
+		t.Fatalf("the exported search result went to %s, want %s", got, hit.URL)
 	}
+	var r ruleJSON
+	data, err := os.ReadFile(filepath.Join(dir, "api", "v1", "rules", filepath.FromSlash(id)+".json"))
+	if err != nil {
+		t.Fatalf("the export's rule JSON: %v", err)
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(hit.Text, r.Title) {
+		t.Errorf("the search result %q leads to %s, titled %q", hit.Text, id, r.Title)
+	}
+	checkRulePage(t, tb, r)
+	tb.screenshot(shots, "rule.png", 1280, 900, false)
 }
