@@ -393,9 +393,6 @@ func (lx *lexer) run() {
 		}
 		start := lx.pos
 		kind := lx.next()
-		if kind == Name {
-			kind = Lookup(src[start:lx.pos])
-		}
 		lx.toks = append(lx.toks, Token{Kind: kind, Space: space, Pos: start, End: lx.pos})
 		space = false
 	}
@@ -444,6 +441,9 @@ func (lx *lexer) next() Kind {
 					return TypedLit
 				}
 			}
+		}
+		if c >= 'a' || c == 'T' || c == 'F' { // a keyword is lower case (or True, FALSE...)
+			return Lookup(src[start:p])
 		}
 		return Name
 	case isDigit(c) || c == '.' && start+1 < len(src) && isDigit(src[start+1]) && (start == 0 || src[start-1] != '.'):
