@@ -3,7 +3,6 @@ package web
 import (
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/build/buildtest"
@@ -18,6 +17,9 @@ const (
 	hostileImg    = `"><img src=x onerror=alert(2)>`
 	hostileJS     = `javascript:alert(3)`
 )
+
+// seedID is the id of the seed page's rule (seedRule).
+const seedID = "kusto/DetectAzureScriptOrRunCommandByRiskyUser"
 
 // seedRule is the seed page's Kusto rule, as the KQL front end gives it.
 func seedRule() *rule.Rule {
@@ -186,43 +188,4 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	buildtest.Cleanup()
 	os.Exit(code)
-}
-
-// corpusDir locates the shared corpus: $RULEDEX_CORPUS, else ../../../shared/corpus.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("RULEDEX_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		t.Skipf("corpus not found at %s (set RULEDEX_CORPUS): skipping", dir)
-	}
-	return dir
-}
-
-// corpusRules reads every repository of the corpus.
-func corpusRules(t testing.TB) []*rule.Rule {
-	t.Helper()
-	dir := corpusDir(t)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var targets []ingest.Target
-	for _, e := range entries {
-		if e.IsDir() {
-			targets = append(targets, ingest.Target{Repo: e.Name(), Path: filepath.Join(dir, e.Name())})
-		}
-	}
-	sort.Slice(targets, func(i, j int) bool { return targets[i].Repo < targets[j].Repo })
-	res, err := ingest.Read(t.Context(), targets, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rs []*rule.Rule
-	for _, fr := range res {
-		rs = append(rs, fr.Rules...)
-	}
-	return rs
 }
