@@ -94,6 +94,10 @@ func startServeLog(t *testing.T, args ...string) (string, *syncBuffer) {
 			t.Error("serve did not stop")
 		}
 	})
+	// A server that has not started within serveStartTimeout is stopped
+	// (its context cancelled), which ends the scan below.
+	late := time.AfterFunc(serveStartTimeout, cancel)
+	defer late.Stop()
 	sc := bufio.NewScanner(pr)
 	var log []string
 	for sc.Scan() {
@@ -104,8 +108,26 @@ func startServeLog(t *testing.T, args ...string) (string, *syncBuffer) {
 			return strings.TrimSuffix(u, "/"), rest
 		}
 	}
-	t.Fatalf("serve did not start:\n%s", strings.Join(log, "\n"))
+	t.Fatalf("serve did not start (within %s):\n%s", serveStartTimeout, strings.Join(log, "\n"))
 	return "", nil
+}
+
+// serveStartTimeout bounds the start of `ruledex serve` (the embedded
+// examples or SOURCE folders are built into a catalog first).
+const serveStartTimeout = 3 * time.Minute
+
+// runBounded runs a ruledex command in this process within timeout and
+// returns its standard error and exit status.
+func runBounded(t *testing.T, timeout time.Duration, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	var errb bytes.Buffer
+	code := Run(ctx, args, io.Discard, &errb)
+	if ctx.Err() != nil {
+		t.Fatalf("ruledex %s: not done within %s: %s", strings.Join(args, " "), timeout, errb.String())
+	}
+	return errb.String(), code
 }
 
 // ruleJSON is what the test reads of the API's rule.
@@ -178,7 +200,7 @@ func TestServeChromium(t *testing.T) {
 		} else {
 			corpus := buildtest.CorpusDir(t) // skips without a corpus
 			db := filepath.Join(t.TempDir(), "corpus.db")
-			if _, errs, code := runCmd(t, "build", "--quiet", "--db", db, corpus); code != 0 {
+			if errs, code := runBounded(t, 15*time.Minute, "build", "--quiet", "--db", db, corpus); code != 0 {
 				t.Fatalf("ruledex build %s: exit %d: %s", corpus, code, errs)
 			}
 			args = []string{"--db", db}
@@ -342,7 +364,7 @@ func checkRulePage(t *testing.T, tb *tab, r ruleJSON) {
 // with the client-side search, and opens rule id from the results.
 func walkExport(t *testing.T, id, shots string) {
 	dir := t.TempDir()
-	if _, errs, code := runCmd(t, "export", "site", dir); code != 0 {
+	if errs, code := runBounded(t, 5*time.Minute, "export", "site", dir); code != 0 {
 		t.Fatalf("ruledex export site: exit %d: %s", code, errs)
 	}
 	tb := newTab(t)
