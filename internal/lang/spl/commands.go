@@ -47,7 +47,9 @@ func (p *parser) parseCommand(implicit, sub bool) Command {
 		// begins with a command name runs that command
 		implicit = false
 	}
-	if implicit && !(p.isWord("search") && p.at(p.i+1).Space) {
+	// "search" opens the search command when a space or a parenthesis
+	// follows it ("search(a OR b)"); glued to anything else it is a term.
+	if implicit && !(p.isWord("search") && (p.at(p.i+1).Space || p.at(p.i+1).Kind == LParen)) {
 		x := p.parseSearch(false)
 		p.searchLeft(false)
 		return &SearchCommand{Loc: p.span(from), Expr: x}
