@@ -663,9 +663,11 @@ func (d *actionData) isBroad(k ActionKey) bool {
 	return d.broad[k.Space+":"+k.Value]
 }
 
-// partialMatches tells whether the partial key value p (matched as match)
-// matches the full key value full; both are folded.
-func partialMatches(full, p, match string) bool {
+// PartialMatches tells whether the partial key value p (matched as match:
+// startswith, endswith, contains, or has, a whole term) matches the full key
+// value full; both are folded. It is the matching of MatchAction, and of the
+// store's action lookup.
+func PartialMatches(full, p, match string) bool {
 	switch match {
 	case "startswith":
 		return strings.HasPrefix(full, p)
@@ -674,7 +676,7 @@ func partialMatches(full, p, match string) bool {
 	case "contains":
 		return strings.Contains(full, p)
 	case "has":
-		for from := 0; from <= len(full)-len(p); {
+		for from := 0; p != "" && from <= len(full)-len(p); {
 			i := strings.Index(full[from:], p)
 			if i < 0 {
 				return false
@@ -803,7 +805,7 @@ func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
 			}
 		}
 		for _, j := range cands {
-			if partialMatches(fulls[j].key.Value, k.Value, k.Match) {
+			if PartialMatches(fulls[j].key.Value, k.Value, k.Match) {
 				resolved[id] = append(resolved[id], j)
 				fullPartials[j] = append(fullPartials[j], id)
 			}
@@ -1006,7 +1008,7 @@ func MatchAction(rules []*rule.Rule, value string) []rule.RuleRef {
 					hit = winProvider == "" || strings.HasPrefix(k.Value, winProvider+":")
 				}
 			case k.Partial():
-				hit = partialMatches(v, k.Value, k.Match)
+				hit = PartialMatches(v, k.Value, k.Match)
 			default:
 				hit = k.Value == v || (k.Space == "entra" && k.Value == strings.TrimSuffix(v, "."))
 			}

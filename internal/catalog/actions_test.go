@@ -286,8 +286,8 @@ func TestPartialMatches(t *testing.T) {
 		{"virtualmachines", "has", true},
 		{"virtualmachine", "has", false},
 	} {
-		if got := partialMatches(full, tc.p, tc.match); got != tc.want {
-			t.Errorf("partialMatches(%q, %q) = %v", tc.p, tc.match, got)
+		if got := PartialMatches(full, tc.p, tc.match); got != tc.want {
+			t.Errorf("PartialMatches(%q, %q) = %v", tc.p, tc.match, got)
 		}
 	}
 }
@@ -449,7 +449,7 @@ func FuzzActionKeys(f *testing.F) {
 				if k.Space == "" || (k.Value == "" && k.Space != "windows") {
 					t.Fatalf("empty key %+v", k)
 				}
-				if k.Partial() && !partialMatches(k.Value, k.Value, k.Match) {
+				if k.Partial() && !PartialMatches(k.Value, k.Value, k.Match) {
 					t.Fatalf("partial key %+v does not match itself", k)
 				}
 			}

@@ -103,7 +103,7 @@ func (ix *actionIndex) match(value string) map[int64][]string {
 		}
 	}
 	for _, k := range ix.partial {
-		if partialMatches(v, k.value, k.match) {
+		if catalog.PartialMatches(v, k.value, k.match) {
 			add(k)
 		}
 	}
@@ -112,7 +112,7 @@ func (ix *actionIndex) match(value string) map[int64][]string {
 	// part of, as a has would.
 	if len(v) >= 3 && strings.ContainsAny(v, "/.:") {
 		for full, ks := range ix.full {
-			if full != v && partialMatches(full, v, "has") {
+			if full != v && catalog.PartialMatches(full, v, "has") {
 				for _, k := range ks {
 					add(k)
 				}
@@ -132,38 +132,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// partialMatches tells whether part p of an action, matched as match says,
-// matches the whole action name full (both case-folded): the matching of
-// catalog.MatchAction.
-func partialMatches(full, p, match string) bool {
-	switch match {
-	case "startswith":
-		return strings.HasPrefix(full, p)
-	case "endswith":
-		return strings.HasSuffix(full, p)
-	case "contains":
-		return strings.Contains(full, p)
-	case "has":
-		for from := 0; p != "" && from <= len(full)-len(p); {
-			i := strings.Index(full[from:], p)
-			if i < 0 {
-				return false
-			}
-			i += from
-			end := i + len(p)
-			if (i == 0 || !isAlnum(full[i-1]) || !isAlnum(p[0])) && (end == len(full) || !isAlnum(full[end]) || !isAlnum(p[len(p)-1])) {
-				return true
-			}
-			from = i + 1
-		}
-	}
-	return false
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
 }
 
 // Action returns the rules that look at an action (see catalog.MatchAction):
