@@ -81,31 +81,42 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(env.Stdout, "catalog: %s\n", opt.DB)
 	}
 	if *diags {
-		return writeProblems(env.Ctx, env.Stdout, opt.DB)
+		return writeProblems(env.Ctx, env.Stdout, opt.DB, 0, rule.SevError, rule.SevWarning)
 	}
-	return nil
+	// As compilers do, every error is named (up to maxErrorsShown), on
+	// standard error, without --diagnostics.
+	return writeProblems(env.Ctx, env.Stderr, opt.DB, maxErrorsShown, rule.SevError)
 }
 
-// writeProblems lists the errors and warnings of the catalog at db, one a
-// line: repo/path:line:col: severity: message [rule id].
-func writeProblems(ctx context.Context, w io.Writer, db string) error {
+// maxErrorsShown is how many error diagnostics a build prints by itself.
+const maxErrorsShown = 50
+
+// writeProblems lists the problems of the given severities of the catalog
+// at db, one a line: repo/path:line:col: severity: message [rule id], the
+// first max of them (all when max is 0), then how many more and the flag
+// that lists them. Paths and messages are rule text: escaped for a terminal.
+func writeProblems(ctx context.Context, w io.Writer, db string, max int, severities ...string) error {
 	d, err := store.Open(db)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	ps, err := d.Problems(ctx, rule.SevError, rule.SevWarning)
+	ps, err := d.Problems(ctx, severities...)
 	if err != nil {
 		return err
 	}
-	for _, p := range ps {
-		pos := p.Repo + "/" + p.Path
+	for i, p := range ps {
+		if max > 0 && i == max {
+			fmt.Fprintf(w, "... and %d more; ruledex build --diagnostics lists them all\n", len(ps)-max)
+			break
+		}
+		pos := termLine(p.Repo + "/" + p.Path)
 		if p.Line > 0 {
 			pos += fmt.Sprintf(":%d:%d", p.Line, p.Col)
 		}
-		fmt.Fprintf(w, "%s: %s: %s", pos, p.Severity, p.Message)
+		fmt.Fprintf(w, "%s: %s: %s", pos, p.Severity, termLine(p.Message))
 		if p.Rule != "" {
-			fmt.Fprintf(w, " [%s]", p.Rule)
+			fmt.Fprintf(w, " [%s]", termLine(p.Rule))
 		}
 		fmt.Fprintln(w)
 	}

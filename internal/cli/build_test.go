@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -89,5 +91,39 @@ func TestBuildCollection(t *testing.T) {
 	// A repository (it has a LICENSE) is never split.
 	if c := collection(filepath.Join(tmp, "repos", "one")); c != nil {
 		t.Errorf("repository split: %v", c)
+	}
+}
+
+// TestBuildNamesErrors: a build prints every error diagnostic (path, line,
+// column, message) without --diagnostics, up to 50, then how many more and
+// the flag that lists them; a file name's control characters are escaped.
+func TestBuildNamesErrors(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "rules")
+	os.MkdirAll(src, 0o755)
+	for i := range 53 {
+		name := fmt.Sprintf("bad%02d.yml", i)
+		if i == 0 {
+			name = "bad\x1b]0;x\x07.yml"
+		}
+		os.WriteFile(filepath.Join(src, name), []byte("title: Broken\nlogsource:\n    product: azure\ndetection:\n    selection:\n        a: [unclosed\n    condition: selection\n"), 0o644)
+	}
+	_, errs, code := runCmd(t, "build", src, "--db", filepath.Join(t.TempDir(), "c.db"), "--quiet")
+	if code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, errs)
+	}
+	lines := 0
+	for _, l := range strings.Split(errs, "\n") {
+		if strings.Contains(l, ": error: ") {
+			lines++
+			if !strings.Contains(l, "rules/bad") || !regexp.MustCompile(`\.yml:\d+:\d+: error: `).MatchString(l) {
+				t.Errorf("not path:line:col: error: message: %q", l)
+			}
+		}
+	}
+	if lines != 50 || !strings.Contains(errs, "... and 3 more; ruledex build --diagnostics lists them all") {
+		t.Errorf("%d error lines, want 50 and the rest counted:\n%s", lines, errs)
+	}
+	if strings.ContainsRune(errs, 0x1b) || !strings.Contains(errs, `bad\x1b]0;x\x07.yml`) {
+		t.Errorf("a file name's escape sequence reaches the terminal:\n%q", errs)
 	}
 }
