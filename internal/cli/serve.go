@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +26,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "serve",
-		Usage: "[--addr HOST:PORT] [--db FILE] [--attack FILE] [SOURCE...]",
+		Usage: "[--addr HOST:PORT] [--host NAME]... [--db FILE] [--attack FILE] [SOURCE...]",
 		Summary: "serve the knowledge base as a website and JSON API: a built catalog (--db), rule folders (SOURCE...), " +
 			"or the embedded examples with no arguments",
 		Run: runServe,
@@ -50,6 +52,8 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	db := fs.String("db", "", "serve this built catalog (ruledex build)")
 	table := fs.String("attack", "", "ATT&CK table for the matrix (ruledex attack import), instead of the embedded one")
+	var hosts hostList
+	fs.Var(&hosts, "host", "a host name the server answers to besides its address and localhost (repeatable)")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -98,7 +102,75 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 			return nil
 		})
 	}
-	return listenAndServe(env.Ctx, env, *addr, h)
+	return listenAndServe(env.Ctx, env, *addr, h, hosts)
+}
+
+// hostList is the repeatable --host flag.
+type hostList []string
+
+func (l *hostList) String() string { return strings.Join(*l, ",") }
+
+func (l *hostList) Set(v string) error {
+	v = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(v)), ".")
+	if v == "" || strings.ContainsAny(v, "/:@ ") && net.ParseIP(strings.Trim(v, "[]")) == nil {
+		return fmt.Errorf("--host %q: want a host name, with no port", v)
+	}
+	*l = append(*l, strings.Trim(v, "[]"))
+	return nil
+}
+
+// hostGuard answers only requests whose Host header names the server: a
+// page on another site whose name an attacker points at 127.0.0.1 (DNS
+// rebinding) could otherwise read the catalog as same-origin. Accepted:
+// the bound address (any IP address when bound to all of them: a page
+// whose origin is an IP address is that server's own), localhost and
+// *.localhost, the loopback addresses, and the names given with --host.
+// The port is not checked. Others get 421 Misdirected Request.
+type hostGuard struct {
+	next  http.Handler
+	bound net.IP // nil or unspecified: any IP address
+	names map[string]bool
+}
+
+func newHostGuard(next http.Handler, bound net.Addr, names []string) *hostGuard {
+	g := &hostGuard{next: next, names: map[string]bool{"localhost": true}}
+	if ta, ok := bound.(*net.TCPAddr); ok {
+		g.bound = ta.IP
+	}
+	for _, n := range names {
+		g.names[strings.ToLower(n)] = true
+	}
+	return g
+}
+
+func (g *hostGuard) allowed(host string) bool {
+	if host == "" {
+		return false
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || g.bound == nil || g.bound.IsUnspecified() || ip.Equal(g.bound) || g.names[ip.String()]
+	}
+	return g.names[host] || strings.HasSuffix(host, ".localhost")
+}
+
+func (g *hostGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.allowed(r.Host) {
+		msg := "421 misdirected request: this server does not answer to the host " + strconv.Quote(r.Host) +
+			" (ruledex serve --host NAME accepts a name)"
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			json.NewEncoder(w).Encode(map[string]string{"error": msg})
+			return
+		}
+		http.Error(w, msg, http.StatusMisdirectedRequest)
+		return
+	}
+	g.next.ServeHTTP(w, r)
 }
 
 // newServer returns the web server of cat, which starts making its rule
@@ -282,12 +354,12 @@ func newHTTPServer(h http.Handler, l serveLimits, errLog *log.Logger) *http.Serv
 }
 
 // listenAndServe serves h on addr until ctx ends, then shuts down gracefully.
-func listenAndServe(ctx context.Context, env *Env, addr string, h http.Handler) error {
+func listenAndServe(ctx context.Context, env *Env, addr string, h http.Handler, hosts []string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := newHTTPServer(h, limits, log.New(env.Stderr, "ruledex serve: ", log.LstdFlags))
+	srv := newHTTPServer(newHostGuard(h, ln.Addr(), hosts), limits, log.New(env.Stderr, "ruledex serve: ", log.LstdFlags))
 	fmt.Fprintf(env.Stderr, "ruledex: serving on http://%s/\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
