@@ -49,6 +49,7 @@ func (s *Server) api(f apiFunc) http.HandlerFunc {
 		v, err := f(r.Context(), r)
 		if err != nil {
 			w.Header().Del("ETag")
+			setRetryAfter(w, err)
 			status, msg := statusOf(err)
 			if status == http.StatusInternalServerError {
 				s.logf("%s: %v", r.URL.Path, err)
@@ -132,7 +133,7 @@ func (s *Server) apiRules(ctx context.Context, r *http.Request) (any, error) {
 		return nil, badRequest("use /api/v1/search for text queries")
 	}
 	q.Browse = true
-	return s.cat.Search(ctx, q)
+	return s.searchCat(ctx, q)
 }
 
 func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
@@ -169,7 +170,7 @@ func (s *Server) apiSearch(ctx context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.cat.Search(ctx, q)
+	return s.searchCat(ctx, q)
 }
 
 func (s *Server) apiIndicators(ctx context.Context, r *http.Request) (any, error) {

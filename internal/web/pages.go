@@ -110,7 +110,7 @@ type hitGroup struct {
 
 // listing runs q and makes a listing page of it.
 func (s *Server) listing(ctx context.Context, pg Page, q Query, heading, listPath string) (*listingData, error) {
-	res, err := s.cat.Search(ctx, q)
+	res, err := s.searchCat(ctx, q)
 	if err != nil {
 		return nil, err
 	}

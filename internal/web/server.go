@@ -81,6 +81,8 @@ type Server struct {
 
 	fieldLists sync.Map // Page.Static and Base → the field list of the indicator index (fieldCountsHTML)
 
+	searchLim searchLimits // see searchCat
+
 	longMu  sync.Mutex
 	longIDs map[string]string // IDPath → id, for ids whose path is cut and hashed
 }
@@ -127,7 +129,8 @@ func New(cat Catalog) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cat: cat, tmpl: t, layouts: l, pages: newPageCache(pageCacheSize),
-		rulePages: newKeptPages(RulePageCacheBytes), slowPage: slowPage}
+		rulePages: newKeptPages(RulePageCacheBytes), slowPage: slowPage,
+		searchLim: newSearchLimits()}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.routes()
 	return s, nil
@@ -221,15 +224,16 @@ func (s *Server) render(buf *bytes.Buffer, name string, data any) error {
 
 // Error kinds a page builder returns.
 type httpError struct {
-	status int
-	msg    string
+	status     int
+	msg        string
+	retryAfter int // seconds, for Retry-After; 0 for none
 }
 
 func (e *httpError) Error() string { return e.msg }
 
-func badRequest(msg string) error { return &httpError{http.StatusBadRequest, msg} }
+func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
 
-func notFound(msg string) error { return &httpError{http.StatusNotFound, msg} }
+func notFound(msg string) error { return &httpError{status: http.StatusNotFound, msg: msg} }
 
 func statusOf(err error) (int, string) {
 	var he *httpError
@@ -384,6 +388,7 @@ func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logf("%s: %v", r.URL.Path, err)
 	}
 	w.Header().Del("ETag")
+	setRetryAfter(w, err)
 	pg := Page{Path: r.URL.Path, Title: http.StatusText(status), Version: s.cat.Version()}
 	s.writeHTML(w, r, status, "error", &errorData{Page: pg, Status: status, Message: msg})
 }
@@ -435,7 +440,7 @@ func (s *Server) routes() {
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			s.htmlError(w, r, &httpError{http.StatusMethodNotAllowed, "method not allowed"})
+			s.htmlError(w, r, &httpError{status: http.StatusMethodNotAllowed, msg: "method not allowed"})
 			return
 		}
 		s.htmlError(w, r, notFound("no such page"))
