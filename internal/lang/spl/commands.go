@@ -653,7 +653,8 @@ loop:
 			c.Options = append(c.Options, p.parseOption())
 		case c.Count != nil || c.Expr != nil:
 			break loop
-		case t.Kind == Word && isNumber(t.Text) && p.at(p.i+1).Space:
+		case t.Kind == Word && isNumber(t.Text) && p.at(p.i+1).Space && !isArith(p.at(p.i+1).Kind):
+			// head 5, not head 0 % 2 (an expression, however it is spaced)
 			c.Count = p.parseValue(true, false)
 		default:
 			c.Expr = p.parseExpr()
@@ -760,3 +761,6 @@ func isKeyword(w string, keywords []string) bool {
 	}
 	return false
 }
+
+// isArith tells whether k is an operator that continues an expression.
+func isArith(k Kind) bool { return k.IsComparison() || Plus <= k && k <= Dot }
