@@ -47,6 +47,7 @@ func newLayouts() (*layouts, error) {
 		f[k] = v
 	}
 	f["crumbs"] = func([]Crumb) template.HTML { return crumbsMark }
+	f["metaCSP"] = func() string { return metaCSP }
 	t, err := template.New("layout").Funcs(f).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err

@@ -31,6 +31,11 @@ var staticFS embed.FS
 // Security headers sent with every response.
 const csp = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
+// metaCSP is the policy of the static export's pages, in a <meta> tag: the
+// server's, but for frame-ancestors, which browsers ignore (with a console
+// error) when a page states it itself.
+var metaCSP = strings.Replace(csp, " frame-ancestors 'none';", "", 1)
+
 // assetVersion changes when the embedded static files do.
 var assetVersion string
 
@@ -317,7 +322,7 @@ func (s *Server) pageKept(f pageFunc, keep bool) http.HandlerFunc {
 			return
 		}
 		t0 := time.Now()
-		pg := Page{Path: r.URL.Path, Query: r.URL.Query(), Version: s.cat.Version()}
+		pg := Page{Path: r.URL.Path, Query: pageQuery(r.URL.Query()), Version: s.cat.Version()}
 		name, data, err := f(r.Context(), pg, r)
 		if err != nil {
 			s.htmlError(w, r, err)
@@ -337,6 +342,28 @@ func (s *Server) pageKept(f pageFunc, keep bool) http.HandlerFunc {
 		}
 		s.writeBody(w, r, http.StatusOK, buf.Bytes())
 	}
+}
+
+// pageParams are the query parameters a page reads: the facets (f, facet)
+// with every value, the others with their first. A page's links carry on
+// only these: a parameter no page knows is not copied into each of its
+// links (a request of 30 KB would make a page of some 800 KB).
+var pageParams = map[string]bool{"f": true, "facet": true, "q": false, "page": false, "field": false, "covered": false}
+
+// pageQuery is the part of a request's query that pages know (pageParams).
+func pageQuery(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		all, ok := pageParams[k]
+		switch {
+		case !ok || len(vs) == 0:
+		case all:
+			out[k] = vs
+		default:
+			out[k] = vs[:1]
+		}
+	}
+	return out
 }
 
 func (s *Server) renderFailed(w http.ResponseWriter, r *http.Request, err error) {
