@@ -1,70 +1,20 @@
 package eql
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/BurntSushi/toml"
 	"github.com/ruledex/ruledex/internal/lang/diag"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
-
-// corpusDir is elastic/detection-rules' rules in the shared corpus (its
-// README.md), from this package's directory.
-const corpusDir = "../../../../shared/corpus/elastic/rules"
-
-type corpusQuery struct {
-	Path  string
-	Query string
-}
-
-var corpus struct {
-	once    sync.Once
-	queries []corpusQuery
-	err     error
-}
 
 // corpusQueries returns every EQL query of the corpus (rules whose
 // language is eql), sorted by path; it skips when the corpus is absent.
-func corpusQueries(tb testing.TB) []corpusQuery {
+// (A rule file that does not decode is not ours to judge: the EQL rules all
+// decode.)
+func corpusQueries(tb testing.TB) []testcorpus.ElasticRule {
 	tb.Helper()
-	corpus.once.Do(func() {
-		if _, err := os.Stat(corpusDir); err != nil {
-			corpus.err = err
-			return
-		}
-		corpus.err = filepath.WalkDir(corpusDir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
-				return err
-			}
-			var doc struct {
-				Rule struct {
-					Language string `toml:"language"`
-					Query    string `toml:"query"`
-				} `toml:"rule"`
-			}
-			if _, err := toml.DecodeFile(path, &doc); err != nil {
-				return nil // not ours to judge: the EQL rules all decode (counted below)
-			}
-			if doc.Rule.Language == "eql" {
-				rel, _ := filepath.Rel(corpusDir, path)
-				corpus.queries = append(corpus.queries, corpusQuery{Path: rel, Query: doc.Rule.Query})
-			}
-			return nil
-		})
-		sort.Slice(corpus.queries, func(i, j int) bool { return corpus.queries[i].Path < corpus.queries[j].Path })
-	})
-	if corpus.err != nil {
-		if os.IsNotExist(corpus.err) {
-			tb.Skipf("EQL corpus: ../shared/corpus not found (%v)", corpus.err)
-		}
-		tb.Fatal(corpus.err)
-	}
-	return corpus.queries
+	return testcorpus.ElasticQueries(tb, "eql", false)
 }
 
 // checkSpans reports a node whose span is not inside the source, or not
@@ -218,5 +168,3 @@ func BenchmarkLexCorpus(b *testing.B) {
 }
 
 var _ = diag.Span{}
-
-var osStat = os.Stat

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // dump writes a tree as an S-expression that shows its structure: the
@@ -371,7 +373,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range parseTests {
 		f.Add(tc.src)
 	}
-	if _, err := osStat(corpusDir); err == nil {
+	if _, ok := testcorpus.Find("elastic", "rules"); ok {
 		for i, c := range corpusQueries(f) {
 			if i%10 == 0 {
 				f.Add(c.Query)

@@ -1,22 +1,20 @@
 package eql
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // The reference is what the eql Python package (as elastic/detection-rules
 // runs it) says of every EQL query of the corpus, and of 1,000 mutated
 // queries: ../shared/corpus/elastic-reference (its README.md).
-const referenceDir = "../../../../shared/corpus/elastic-reference"
 
 type refPredicate struct {
 	Kind            string  `json:"kind"`
@@ -52,31 +50,6 @@ type refMutant struct {
 	} `json:"error"`
 }
 
-func readJSONL[T any](tb testing.TB, name string) []T {
-	tb.Helper()
-	f, err := os.Open(filepath.Join(referenceDir, name))
-	if err != nil {
-		if os.IsNotExist(err) {
-			tb.Skipf("reference answers: ../shared/corpus not found (%v)", err)
-		}
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
 
 func accepted(src string) (*Query, bool) {
 	q, errs := Parse([]byte(src))
@@ -84,7 +57,7 @@ func accepted(src string) (*Query, bool) {
 }
 
 func TestReferenceAcceptance(t *testing.T) {
-	entries := readJSONL[refEntry](t, "eql.jsonl")
+	entries := testcorpus.ReadJSONL[refEntry](t, "eql.jsonl")
 	refOK, both := 0, 0
 	var worst []string
 	for _, e := range entries {
@@ -110,7 +83,7 @@ func TestReferenceAcceptance(t *testing.T) {
 }
 
 func TestReferenceMutants(t *testing.T) {
-	ms := readJSONL[refMutant](t, "mutants-eql.jsonl")
+	ms := testcorpus.ReadJSONL[refMutant](t, "mutants-eql.jsonl")
 	var rej, rejBoth, acc, accBoth int
 	var falseAccept, falseReject []string
 	for _, m := range ms {
@@ -183,7 +156,7 @@ func excerpt(src string, errs interface{ Error() string }) string {
 }
 
 func TestReferenceFields(t *testing.T) {
-	entries := readJSONL[refEntry](t, "eql.jsonl")
+	entries := testcorpus.ReadJSONL[refEntry](t, "eql.jsonl")
 	n, same := 0, 0
 	var diffs []string
 	for _, e := range entries {
@@ -292,7 +265,7 @@ func normValues(vs []any) []any {
 }
 
 func TestReferencePredicates(t *testing.T) {
-	entries := readJSONL[refEntry](t, "eql.jsonl")
+	entries := testcorpus.ReadJSONL[refEntry](t, "eql.jsonl")
 	total, matched, queries, sameQueries := 0, 0, 0, 0
 	signFault := map[string]int{}
 	var diffs []string
