@@ -1,69 +1,21 @@
 package kuery
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/BurntSushi/toml"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
-// corpusDir is the shared corpus, found from the package directory.
-const corpusDir = "../../../../shared/corpus"
-
-// corpusRule is one kuery rule of the corpus.
-type corpusRule struct {
-	Path  string
-	Query string
-}
-
-var corpus struct {
-	once  sync.Once
-	rules []corpusRule
-	err   error
-}
-
-// corpusRules reads every rule of language "kuery" under
-// ../shared/corpus/elastic/rules, once; it skips when the corpus is absent.
-func corpusRules(tb testing.TB) []corpusRule {
+// corpusRules returns every rule of language "kuery" under
+// ../shared/corpus/elastic/rules (a rule file that does not decode fails);
+// it skips when the corpus is absent.
+func corpusRules(tb testing.TB) []testcorpus.ElasticRule {
 	tb.Helper()
-	dir := filepath.Join(corpusDir, "elastic", "rules")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skip("kuery corpus: ../shared/corpus not found (" + dir + ")")
+	rules := testcorpus.ElasticQueries(tb, "kuery", true)
+	if len(rules) == 0 {
+		tb.Fatal("no kuery rule found under the corpus's elastic/rules")
 	}
-	corpus.once.Do(func() {
-		corpus.err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
-				return err
-			}
-			var doc struct {
-				Rule struct {
-					Language string `toml:"language"`
-					Query    string `toml:"query"`
-				} `toml:"rule"`
-			}
-			if _, err := toml.DecodeFile(path, &doc); err != nil {
-				return err
-			}
-			if doc.Rule.Language == "kuery" {
-				rel, _ := filepath.Rel(filepath.Join(corpusDir, "elastic"), path)
-				corpus.rules = append(corpus.rules, corpusRule{Path: filepath.ToSlash(rel), Query: doc.Rule.Query})
-			}
-			return nil
-		})
-		sort.Slice(corpus.rules, func(i, j int) bool { return corpus.rules[i].Path < corpus.rules[j].Path })
-	})
-	if corpus.err != nil {
-		tb.Fatal(corpus.err)
-	}
-	if len(corpus.rules) == 0 {
-		tb.Fatal("no kuery rule found under " + dir)
-	}
-	return corpus.rules
+	return rules
 }
 
 // TestCorpus parses every kuery query of the corpus: all must parse, every

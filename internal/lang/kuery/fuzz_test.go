@@ -1,9 +1,9 @@
 package kuery
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // FuzzParse checks, on any input: no panic, every node's span inside the
@@ -14,7 +14,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range parseTests {
 		f.Add(tc.src)
 	}
-	if _, err := os.Stat(filepath.Join(corpusDir, "elastic", "rules")); err == nil {
+	if _, ok := testcorpus.Find("elastic", "rules"); ok {
 		for _, r := range corpusRules(f) {
 			f.Add(r.Query)
 		}

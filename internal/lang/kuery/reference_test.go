@@ -1,14 +1,13 @@
 package kuery
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // The reference is what Kibana's own KQL grammar (grammar.peggy compiled
@@ -47,30 +46,6 @@ type refMutant struct {
 		Line    int    `json:"line"`
 		Column  int    `json:"column"`
 	} `json:"error"`
-}
-
-func readJSONL[T any](tb testing.TB, name string) []T {
-	tb.Helper()
-	path := filepath.Join(corpusDir, "elastic-reference", name)
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Skip("kuery reference: ../shared/corpus not found (" + path + ")")
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<26)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
 }
 
 // refForm prints a reference predicate in one line.
@@ -124,7 +99,7 @@ func short(s string) string {
 // TestReference compares the parser with Kibana's grammar on every kuery
 // query of the corpus: acceptance, fields and predicates.
 func TestReference(t *testing.T) {
-	refs := readJSONL[refQuery](t, "kuery.jsonl")
+	refs := testcorpus.ReadJSONL[refQuery](t, "kuery.jsonl")
 	var refOK, bothOK, sameFields, samePreds int
 	var diffs []string
 	for _, r := range refs {
@@ -192,7 +167,7 @@ func TestReference(t *testing.T) {
 // TestReferenceMutants compares acceptance on the mutated queries, and for
 // those both reject, the place of the first error.
 func TestReferenceMutants(t *testing.T) {
-	muts := readJSONL[refMutant](t, "mutants-kuery.jsonl")
+	muts := testcorpus.ReadJSONL[refMutant](t, "mutants-kuery.jsonl")
 	var acc, accBoth, rej, rejBoth, samePlace int
 	var diffs []string
 	for _, m := range muts {
@@ -327,7 +302,7 @@ func kibanaAST(x Expr) any {
 // TestReferenceAST compares the tree, in Kibana's KueryNode form, with the
 // tree Kibana's grammar builds, for every corpus query.
 func TestReferenceAST(t *testing.T) {
-	refs := readJSONL[refQuery](t, "kuery.jsonl")
+	refs := testcorpus.ReadJSONL[refQuery](t, "kuery.jsonl")
 	same, n := 0, 0
 	for _, r := range refs {
 		q, errs := Parse([]byte(r.Query))

@@ -1,72 +1,18 @@
 package lucene
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/BurntSushi/toml"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
-// corpusDir is the shared corpus, found from the package directory.
-const corpusDir = "../../../../shared/corpus"
-
-type corpusRule struct {
-	Path, Language, Query string
-}
-
-var corpus struct {
-	once  sync.Once
-	rules []corpusRule
-	err   error
-}
-
-// elasticRules reads the query of every rule under
-// ../shared/corpus/elastic/rules, once; it skips when the corpus is absent.
-func elasticRules(tb testing.TB) []corpusRule {
+// rulesOf returns the rules of language language under
+// ../shared/corpus/elastic/rules (a rule file that does not decode fails);
+// it skips when the corpus is absent.
+func rulesOf(tb testing.TB, language string) []testcorpus.ElasticRule {
 	tb.Helper()
-	dir := filepath.Join(corpusDir, "elastic", "rules")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skip("lucene corpus: ../shared/corpus not found (" + dir + ")")
-	}
-	corpus.once.Do(func() {
-		corpus.err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
-				return err
-			}
-			var doc struct {
-				Rule struct {
-					Language string `toml:"language"`
-					Query    string `toml:"query"`
-				} `toml:"rule"`
-			}
-			if _, err := toml.DecodeFile(path, &doc); err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(filepath.Join(corpusDir, "elastic"), path)
-			corpus.rules = append(corpus.rules, corpusRule{Path: filepath.ToSlash(rel), Language: doc.Rule.Language, Query: doc.Rule.Query})
-			return nil
-		})
-		sort.Slice(corpus.rules, func(i, j int) bool { return corpus.rules[i].Path < corpus.rules[j].Path })
-	})
-	if corpus.err != nil {
-		tb.Fatal(corpus.err)
-	}
-	return corpus.rules
-}
-
-func rulesOf(tb testing.TB, language string) []corpusRule {
-	var out []corpusRule
-	for _, r := range elasticRules(tb) {
-		if r.Language == language {
-			out = append(out, r)
-		}
-	}
-	return out
+	return testcorpus.ElasticQueries(tb, language, true)
 }
 
 // TestCorpus parses every rule of language "lucene" of the corpus: all must
@@ -75,7 +21,7 @@ func rulesOf(tb testing.TB, language string) []corpusRule {
 func TestCorpus(t *testing.T) {
 	rules := rulesOf(t, "lucene")
 	if len(rules) == 0 {
-		t.Skipf("the corpus's elastic/rules (%d rules) has no rule of language lucene", len(elasticRules(t)))
+		t.Skipf("the corpus's elastic/rules (%d rules) has no rule of language lucene", len(testcorpus.ElasticRules(t)))
 	}
 	for _, r := range rules {
 		q, errs := Parse([]byte(r.Query))

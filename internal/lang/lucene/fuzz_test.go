@@ -1,9 +1,9 @@
 package lucene
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // FuzzParse checks, on any input: no panic, every node's span inside the
@@ -15,11 +15,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range parseTests {
 		f.Add(tc.src)
 	}
-	if _, err := os.Stat(filepath.Join(corpusDir, "elastic", "rules")); err == nil {
-		for _, r := range elasticRules(f) {
-			if r.Language == "lucene" || r.Language == "kuery" {
-				f.Add(r.Query)
-			}
+	if _, ok := testcorpus.Find("elastic", "rules"); ok {
+		for _, r := range append(rulesOf(f, "lucene"), rulesOf(f, "kuery")...) {
+			f.Add(r.Query)
 		}
 	}
 	f.Fuzz(func(t *testing.T, src string) {
