@@ -1,10 +1,7 @@
 package esql_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,10 +13,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/ruledex/ruledex/internal/lang/esql"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
-
-// corpusDir is ../shared/corpus, from this package's directory.
-const corpusDir = "../../../../shared/corpus"
 
 type corpusQuery struct {
 	Path  string // relative to the elastic folder: rules/...toml
@@ -37,12 +32,8 @@ var corpus struct {
 // when the corpus is absent.
 func corpusQueries(tb testing.TB) []corpusQuery {
 	tb.Helper()
+	root := testcorpus.Dir(tb, "elastic")
 	corpus.once.Do(func() {
-		root := filepath.Join(corpusDir, "elastic")
-		if _, err := os.Stat(root); err != nil {
-			corpus.skip = "esql corpus tests: ../shared/corpus not found (" + err.Error() + ")"
-			return
-		}
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -114,32 +105,6 @@ type refPredicate struct {
 	Op      string   `json:"op"`
 	Values  []string `json:"values"`
 	Negated bool     `json:"negated"`
-}
-
-// readJSONL decodes every line of the reference file name into a T; it
-// skips when the reference folder is absent.
-func readJSONL[T any](tb testing.TB, name string) []T {
-	tb.Helper()
-	path := filepath.Join(corpusDir, "elastic-reference", name)
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Skip("esql reference tests: ../shared/corpus not found (" + err.Error() + ")")
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
 }
 
 // TestCorpus parses every ES|QL query of the corpus: each must parse

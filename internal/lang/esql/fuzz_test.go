@@ -1,10 +1,10 @@
 package esql_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/lang/esql"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // FuzzParse checks, on any input, that Parse does not panic, that every
@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 	for _, tt := range parseTests {
 		f.Add(tt.src)
 	}
-	if _, err := os.Stat(corpusDir); err == nil {
+	if _, ok := testcorpus.Find("elastic"); ok {
 		for _, q := range corpusQueries(f) {
 			f.Add(q.Query)
 		}

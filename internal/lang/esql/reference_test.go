@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/lang/esql"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // The reference (../shared/corpus/elastic-reference) is what Elasticsearch's
@@ -37,7 +38,7 @@ import (
 // reference on every corpus query, and prints the figures and the worst
 // differences.
 func TestReference(t *testing.T) {
-	refs := readJSONL[refLine](t, "esql.jsonl")
+	refs := testcorpus.ReadJSONL[refLine](t, "esql.jsonl")
 	var accepted, agree, fieldsSame, assignedSame, predSame, predTotal, refOK int
 	var worst []string
 	for _, r := range refs {
@@ -108,7 +109,7 @@ type mutant struct {
 // TestMutants compares acceptance with the reference on 1,000 corpus
 // queries with one random edit each.
 func TestMutants(t *testing.T) {
-	ms := readJSONL[mutant](t, "mutants-esql.jsonl")
+	ms := testcorpus.ReadJSONL[mutant](t, "mutants-esql.jsonl")
 	var refOK, refBad, bothOK, bothBad int
 	var wrongAccept, wrongReject []string
 	for _, m := range ms {
