@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -215,7 +216,18 @@ func link(s Source, path string) string {
 	if ref == "" {
 		ref = "HEAD"
 	}
-	return u + "/blob/" + ref + "/" + path
+	return u + "/blob/" + escapePath(ref) + "/" + escapePath(path)
+}
+
+// escapePath escapes each segment of a slash-separated path for a URL: a
+// file name with '#', '?' or '%' would otherwise link to another file (or
+// to a fragment or query of one).
+func escapePath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
 }
 
 // readSources lists and reads every file of every source in parallel,

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/rule"
 )
 
 var metaCSPRe = regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`)
@@ -88,5 +90,45 @@ func TestUnknownQueryParams(t *testing.T) {
 	body := get(t, s, "/search?q=runCommand&f=platform:kusto&"+junk).Body.String()
 	if !strings.Contains(body, "?q=runCommand&amp;f=platform%3Akusto&amp;f=") {
 		t.Errorf("the facet links of a search lose its text or facets")
+	}
+}
+
+// TestLongFacetValuePages: a table, repository, event or facet value
+// longer than a path segment holds (cut and hashed by Seg) has its page in
+// the server, as in the export; a cut segment no value has is a 404.
+func TestLongFacetValuePages(t *testing.T) {
+	long := "Custom_" + strings.Repeat("VeryLongTableName", 12) + "_CL"
+	repo := "repo-" + strings.Repeat("x", 150)
+	provider, event := "Provider "+strings.Repeat("p", 140), "Event/"+strings.Repeat("e", 140)
+	r := seedRule2()
+	r.ID = "kusto/LongTable"
+	r.Tables = []string{long}
+	r.Source.Repo = repo
+	r.Events = []rule.Event{{Provider: provider, Event: event}}
+	s, err := New(catalogOf(t, []*rule.Rule{r, seedRule()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{TablePath(long), RepoPath(repo), EventPath(provider, event), FacetPath("table", long)} {
+		if !strings.Contains(p, "~~") {
+			t.Fatalf("%s: not cut", p)
+		}
+		w := get(t, s, p)
+		if w.Code != 200 {
+			t.Errorf("%s: %d", p, w.Code)
+			continue
+		}
+		if !strings.Contains(w.Body.String(), "LongTable") {
+			t.Errorf("%s: the rule is not listed", p)
+		}
+	}
+	// The rule page links the table page that the server answers.
+	if body := get(t, s, RulePath(r.ID)).Body.String(); !strings.Contains(body, `href="`+TablePath(long)+`"`) {
+		t.Errorf("the rule page does not link %s", TablePath(long))
+	}
+	bad := TablePath(long)
+	bad = bad[:len(bad)-5] + "0000/"
+	if w := get(t, s, bad); w.Code != 404 {
+		t.Errorf("%s: %d, want 404", bad, w.Code)
 	}
 }
