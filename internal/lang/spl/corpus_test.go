@@ -9,13 +9,13 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
 	"time"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 
 	"go.yaml.in/yaml/v3"
 )
-
-// corpusDir is ../shared/corpus/splunk, from this package's folder.
-const corpusDir = "../../../../shared/corpus/splunk"
 
 // detection is one detection of the corpus: its file and its search.
 type detection struct {
@@ -34,11 +34,8 @@ var corpus struct {
 // corpus, once; it skips when the corpus is absent.
 func loadCorpus(tb testing.TB) ([]detection, []MacroDef) {
 	tb.Helper()
+	corpusDir := testcorpus.Dir(tb, "splunk")
 	corpus.once.Do(func() {
-		if _, err := os.Stat(corpusDir); err != nil {
-			corpus.err = err
-			return
-		}
 		var files []string
 		filepath.WalkDir(filepath.Join(corpusDir, "detections"), func(path string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yml") {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ruledex/ruledex/internal/testcorpus"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -20,6 +22,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range parseCases {
 		f.Add(tc.src)
 	}
+	corpusDir, _ := testcorpus.Find("splunk")
 	files, _ := filepath.Glob(filepath.Join(corpusDir, "detections", "*", "*.yml"))
 	for _, p := range files {
 		b, err := os.ReadFile(p)

@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
-)
 
-// corpusDir is the YARA-L corpus, found from the package's directory.
-const corpusDir = "../../../../shared/corpus/chronicle/rules/community"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
+)
 
 type corpusFile struct {
 	path string
@@ -24,9 +24,7 @@ type corpusFile struct {
 // when the corpus is absent.
 func corpusFiles(tb testing.TB) []corpusFile {
 	tb.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		tb.Skip("yaral corpus test: ../shared/corpus not found (" + corpusDir + ")")
-	}
+	corpusDir := testcorpus.Dir(tb, "chronicle", "rules", "community")
 	var files []corpusFile
 	err := filepath.WalkDir(corpusDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

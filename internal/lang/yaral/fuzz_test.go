@@ -1,9 +1,11 @@
 package yaral
 
 import (
-	"os"
 	"testing"
+
 	"unicode/utf8"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // FuzzParse checks, on any input: no panic; every node's span inside the
@@ -16,7 +18,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range parseCases {
 		f.Add([]byte(tc.src))
 	}
-	if _, err := os.Stat(corpusDir); err == nil {
+	if _, ok := testcorpus.Find("chronicle", "rules", "community"); ok {
 		for _, cf := range corpusFiles(f) {
 			f.Add(cf.src)
 		}
