@@ -22,7 +22,7 @@ func TestExport(t *testing.T) {
 	for _, f := range []string{
 		"index.html", "rules/index.html", "rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser/index.html",
 		"attack/index.html", "attack/T1651/index.html", "attack/T1021.008/index.html", "attack/T1021/index.html",
-		"tables/index.html", "tables/AzureActivity/index.html", "tables/windows~2F~2Fprocess_creation/index.html",
+		"tables/index.html", "tables/azureactivity/index.html", "tables/windows~2F~2Fprocess_creation/index.html",
 		"repos/hybridbrothers-seeds/index.html", "events/index.html", "by/platform/sigma/index.html",
 		"fields/operationnamevalue/index.html", "indicators/index.html",
 		"indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/index.html",

@@ -682,6 +682,7 @@ func (s *Server) facetListingHandler(key, param string) pageFunc {
 
 // namedListing is the page of one table, repository or other facet value.
 func (s *Server) namedListing(ctx context.Context, pg Page, key, value string, page int) (string, any, error) {
+	value = s.spelling(ctx, key, value)
 	var heading, listPath string
 	var crumbs []Crumb
 	switch key {
@@ -804,6 +805,7 @@ func (s *Server) eventsIndexHandler(ctx context.Context, pg Page, _ *http.Reques
 }
 
 func (s *Server) eventPage(ctx context.Context, pg Page, provider, event string, page int) (string, any, error) {
+	provider, event = s.spelling(ctx, "provider", provider), s.spelling(ctx, "event", event)
 	crumbs := []Crumb{{"Events", pg.Href("/events/")}, {provider, ""}, {event, ""}}
 	d, err := s.facetListing(ctx, pg, []Facet{{"provider", provider}, {"event", event}}, page, event, EventPath(provider, event), crumbs)
 	if err != nil {
@@ -972,4 +974,20 @@ func (s *Server) findLongValue(ctx context.Context, field, kind, seg string) (st
 		}
 	}
 	return "", ErrNotFound
+}
+
+// spelling returns the catalog's spelling of a facet value named in any
+// case (paths are lower-cased, see TablePath): the value of the facet's
+// counts that equals it ignoring case, else value as given.
+func (s *Server) spelling(ctx context.Context, key, value string) string {
+	res, err := s.cat.Search(ctx, Query{Facets: []Facet{{key, value}}, PerPage: 1})
+	if err != nil {
+		return value
+	}
+	for _, fc := range res.Facets[key] {
+		if strings.EqualFold(fc.Value, value) {
+			return fc.Value
+		}
+	}
+	return value
 }

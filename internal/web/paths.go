@@ -122,20 +122,22 @@ func UnIDPath(p string) (string, bool) {
 }
 
 // Site paths (absolute, for the server; Page.Href makes them relative for the export).
-// Field and indicator paths are lower-cased: fields and values compare
-// case-insensitively, and one value has one page whatever the case a rule
-// wrote it in.
+// Table, facet, event, field and indicator paths are lower-cased: their
+// values compare case-insensitively (SigninLogs and SignInLogs are one
+// table to the catalog), so one value has one page whatever the case a rule
+// wrote it in, and no two exported files differ only by case (which would
+// overwrite each other on macOS and Windows).
 
 func RulePath(id string) string          { return "/rules/" + IDPath(id) + "/" }
-func TablePath(name string) string       { return "/tables/" + Seg(name) + "/" }
+func TablePath(name string) string       { return "/tables/" + Seg(strings.ToLower(name)) + "/" }
 func RepoPath(name string) string        { return "/repos/" + Seg(name) + "/" }
 func TechniquePath(id string) string     { return "/attack/" + Seg(strings.ToUpper(id)) + "/" }
 func FieldPath(field string) string      { return "/fields/" + Seg(strings.ToLower(field)) + "/" }
-func FacetPath(key, value string) string { return "/by/" + Seg(key) + "/" + Seg(value) + "/" }
+func FacetPath(key, value string) string { return "/by/" + Seg(key) + "/" + Seg(strings.ToLower(value)) + "/" }
 func EventPath(provider, event string) string {
 	// Events compare case-insensitively (rules write the same operation
 	// in several cases; the catalog keeps one spelling): one page for all.
-	return "/events/" + Seg(provider) + "/" + Seg(strings.ToLower(event)) + "/"
+	return "/events/" + Seg(strings.ToLower(provider)) + "/" + Seg(strings.ToLower(event)) + "/"
 }
 func IndicatorPath(field, kind, value string) string {
 	return "/indicators/" + Seg(strings.ToLower(field)) + "/" + Seg(kind) + "/" + Seg(strings.ToLower(value)) + "/"

@@ -40,7 +40,7 @@ func TestPages(t *testing.T) {
 		status     int
 		want       []string
 	}{
-		{"home", "/", 200, []string{"Detection rules, read and cross-referenced", `action="/search/"`, "hybridbrothers-seeds", "Most read tables", `href="/tables/AzureActivity/"`, "Most covered techniques", `href="/attack/T1651/"`}},
+		{"home", "/", 200, []string{"Detection rules, read and cross-referenced", `action="/search/"`, "hybridbrothers-seeds", "Most read tables", `href="/tables/azureactivity/"`, "Most covered techniques", `href="/attack/T1651/"`}},
 		{"browse", "/rules/", 200, []string{"All rules", "Detect Custom Script or Run Command deployment by risky user", `class="facets"`, "Remote File Download Via Certutil.EXE"}},
 		{"browse facet", "/rules/?f=platform:sigma", 200, []string{"Rules — platform: sigma", "Certutil", "remove"}},
 		{"browse bad facet", "/rules/?f=nope:x", 400, []string{"bad facet"}},
@@ -58,7 +58,7 @@ func TestPages(t *testing.T) {
 			`<span class="k">where</span>`, `id="L32"`, "Stages and predicates", "inner pipeline", "AADUserRiskEvents", "time window 14d",
 			"eq (case-insensitive)", "eq (case-sensitive)", `href="/indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/"`,
 			"Output fields", "list_ActivityStatusValue", `href="#stage-6"`, "Explanation",
-			`href="/tables/AzureActivity/"`, `href="/search/?q=make_list"`}},
+			`href="/tables/azureactivity/"`, `href="/search/?q=make_list"`}},
 		{"rule section order", seed, 200, nil},
 		{"rule missing", "/rules/kusto/Nope/", 404, []string{"not found"}},
 		{"rule without slash", "/rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser", 404, nil},
@@ -71,13 +71,13 @@ func TestPages(t *testing.T) {
 		{"technique parent", "/attack/T1021/", 200, []string{"Sub-techniques", "T1021.008", "Detect Custom Script"}},
 		{"technique lower", "/attack/t1651/", 200, []string{"T1651"}},
 		{"technique none", "/attack/T9999/", 404, nil},
-		{"tables", "/tables/", 200, []string{"Tables and log sources", `href="/tables/AzureActivity/"`, `href="/tables/windows~2F~2Fprocess_creation/"`}},
+		{"tables", "/tables/", 200, []string{"Tables and log sources", `href="/tables/azureactivity/"`, `href="/tables/windows~2F~2Fprocess_creation/"`}},
 		{"table", "/tables/AzureActivity/", 200, []string{"Table AzureActivity", "Detect Custom Script"}},
 		{"table sigma", "/tables/windows~2F~2Fprocess_creation/", 200, []string{"windows//process_creation", "Certutil"}},
 		{"table missing", "/tables/NoSuchTable/", 404, nil},
 		{"repos", "/repos/", 200, []string{"Repositories", `href="/repos/hybridbrothers-seeds/"`}},
 		{"repo", "/repos/hybridbrothers-seeds/", 200, []string{"Repository hybridbrothers-seeds", "Detect First Time"}},
-		{"events", "/events/", 200, []string{"Azure Activity", `href="/events/Azure~20Activity/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/"`}},
+		{"events", "/events/", 200, []string{"Azure Activity", `href="/events/azure~20activity/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/"`}},
 		{"event", "/events/Azure~20Activity/Microsoft.Compute~2FvirtualMachines~2FrunCommand~2Faction/", 200, []string{"Detect First Time", "Detect Custom Script"}},
 		{"by index", "/by/platform/", 200, []string{"sigma", "kusto"}},
 		{"by value", "/by/platform/sigma/", 200, []string{"Platform: sigma", "Certutil"}},
