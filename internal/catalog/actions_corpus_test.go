@@ -12,22 +12,8 @@ import (
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
-
-// corpusDir returns the folder sub of the shared rule corpus (env
-// RULEDEX_CORPUS, else ../../../shared/corpus), or skips the test.
-func corpusDir(tb testing.TB, sub string) string {
-	tb.Helper()
-	base := os.Getenv("RULEDEX_CORPUS")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	dir := filepath.Join(base, sub)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		tb.Skipf("corpus folder %s is absent (set RULEDEX_CORPUS): skipping", dir)
-	}
-	return dir
-}
 
 var (
 	corpusOnce  sync.Once
@@ -39,7 +25,7 @@ var (
 // binary, and returns its rules.
 func readCorpus(tb testing.TB) []*rule.Rule {
 	tb.Helper()
-	base := filepath.Dir(corpusDir(tb, "sigma"))
+	base := filepath.Dir(testcorpus.Dir(tb, "sigma"))
 	corpusOnce.Do(func() {
 		entries, err := os.ReadDir(base)
 		if err != nil {

@@ -10,22 +10,11 @@ import (
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // kqlCorpusFolders are the folders of ../shared/corpus that hold KQL rules.
 var kqlCorpusFolders = []string{"azure-sentinel-2020", "m365-defender-hunting", "bertjanp-hunting", "reprise99-sentinel", "ep3p-sentinel", "hybridbrothers-seeds"}
-
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("RULEDEX_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		t.Skipf("corpus absent: the test reads ../shared/corpus (or $RULEDEX_CORPUS), not found at %s", dir)
-	}
-	return dir
-}
 
 var (
 	reKQLFence   = regexp.MustCompile("(?mi)^\\s*(```|~~~)\\s*(kql|kusto|csl)?\\s*$")
@@ -40,7 +29,7 @@ var (
 // at least 98% of the rules whose source states ATT&CK techniques carry
 // them, resolved to names.
 func TestKQLCorpus(t *testing.T) {
-	corpus := corpusDir(t)
+	corpus := testcorpus.Dir(t)
 	total, withErrors, stating, carrying := 0, 0, 0, 0
 	for _, folder := range kqlCorpusFolders {
 		dir := filepath.Join(corpus, folder)
@@ -169,7 +158,7 @@ var reAttackLink = regexp.MustCompile(`attack\.mitre\.org/techniques/T\d{4}`)
 // TestSeedRules checks the two HybridBrothers rules whose pages are the
 // seeds of ../shared/seeds, section by section.
 func TestSeedRules(t *testing.T) {
-	dir := filepath.Join(corpusDir(t), "hybridbrothers-seeds")
+	dir := filepath.Join(testcorpus.Dir(t), "hybridbrothers-seeds")
 	results, err := Read(context.Background(), []Target{{Repo: "hybridbrothers-seeds", Path: dir}}, Options{})
 	if err != nil {
 		t.Fatal(err)

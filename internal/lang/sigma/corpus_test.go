@@ -7,22 +7,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-// corpusDir returns the folder of the shared rule corpus (env RULEDEX_CORPUS,
-// else ../../../../shared/corpus from this package), or skips the test.
-func corpusDir(t testing.TB, sub string) string {
-	t.Helper()
-	base := os.Getenv("RULEDEX_CORPUS")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-	}
-	dir := filepath.Join(base, sub)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		t.Skipf("corpus folder %s is absent (set RULEDEX_CORPUS): skipping", dir)
-	}
-	return dir
-}
+	"github.com/ruledex/ruledex/internal/testcorpus"
+)
 
 // yamlFiles lists the .yml and .yaml files under dir, sorted.
 func yamlFiles(t testing.TB, dir string) []string {
@@ -48,7 +35,7 @@ func yamlFiles(t testing.TB, dir string) []string {
 // error, every condition's identifiers must exist (checked by Parse, as
 // errors), and every modifier met must be one of the specification.
 func TestCorpusParses(t *testing.T) {
-	dir := corpusDir(t, "sigma")
+	dir := testcorpus.Dir(t, "sigma")
 	files := yamlFiles(t, dir)
 	if len(files) < 3000 {
 		t.Fatalf("only %d Sigma files in %s", len(files), dir)

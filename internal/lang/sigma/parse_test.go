@@ -2,11 +2,13 @@ package sigma
 
 import (
 	"fmt"
-	"github.com/ruledex/ruledex/internal/lang/diag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 const miniRule = `title: Test
@@ -470,7 +472,7 @@ filter:
 
 // TestSpecificationExamples reads the specification's test rules.
 func TestSpecificationExamples(t *testing.T) {
-	dir := corpusDir(t, "sigma-specification")
+	dir := testcorpus.Dir(t, "sigma-specification")
 	files := yamlFiles(t, dir)
 	kinds := map[DocKind]int{}
 	for _, p := range files {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lower"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 func TestSigmaLooksLike(t *testing.T) {
@@ -38,13 +39,7 @@ func TestSigmaLooksLike(t *testing.T) {
 // TestSigmaFormatOverCorpora: every Sigma file of the corpus is told to be
 // Sigma, and no YAML file of the other corpora (Sentinel, Splunk) is.
 func TestSigmaFormatOverCorpora(t *testing.T) {
-	base := os.Getenv("RULEDEX_CORPUS")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(base); err != nil {
-		t.Skipf("corpus %s is absent (set RULEDEX_CORPUS): skipping", base)
-	}
+	base := testcorpus.Dir(t)
 	counts := map[string][2]int{}
 	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -10,22 +10,8 @@ import (
 
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
-
-// sigmaCorpus returns the folder sub of the shared rule corpus (env
-// RULEDEX_CORPUS, else ../../../../shared/corpus), or skips the test.
-func sigmaCorpus(tb testing.TB, sub string) string {
-	tb.Helper()
-	base := os.Getenv("RULEDEX_CORPUS")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-	}
-	dir := filepath.Join(base, sub)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		tb.Skipf("corpus folder %s is absent (set RULEDEX_CORPUS): skipping", dir)
-	}
-	return dir
-}
 
 type sigmaFile struct {
 	rel  string
@@ -79,7 +65,7 @@ func readSigmaFile(tb testing.TB, repo string, sf sigmaFile) []*rule.Rule {
 // rule has a title, a table, stages ending with its condition, at least one
 // predicate, and no error diagnostic.
 func TestSigmaCorpusLowering(t *testing.T) {
-	files := loadSigmaFiles(t, sigmaCorpus(t, "sigma"))
+	files := loadSigmaFiles(t, testcorpus.Dir(t, "sigma"))
 	kinds := map[string]int{}
 	n := 0
 	for _, sf := range files {
@@ -127,7 +113,7 @@ func TestSigmaCorpusLowering(t *testing.T) {
 // of the corpus, which must be found; references to rules that are in
 // neither get a warning.
 func TestSigmaSpecificationLinks(t *testing.T) {
-	spec := loadSigmaFiles(t, sigmaCorpus(t, "sigma-specification"))
+	spec := loadSigmaFiles(t, testcorpus.Dir(t, "sigma-specification"))
 	var all []*rule.Rule
 	var specRules []*rule.Rule
 	for _, sf := range spec {
@@ -135,7 +121,7 @@ func TestSigmaSpecificationLinks(t *testing.T) {
 		specRules = append(specRules, rs...)
 		all = append(all, rs...)
 	}
-	for _, sf := range loadSigmaFiles(t, sigmaCorpus(t, "sigma")) {
+	for _, sf := range loadSigmaFiles(t, testcorpus.Dir(t, "sigma")) {
 		if strings.Contains(string(sf.data), "6f3e2987-db24-4c78-a860-b4f4095a7095") {
 			all = append(all, readSigmaFile(t, "sigma", sf)...)
 		}
@@ -248,7 +234,7 @@ func sprintf(format string, args ...string) string {
 // already in memory): format detection, YAML, detection, conditions,
 // lowering.
 func BenchmarkSigmaCorpus(b *testing.B) {
-	files := loadSigmaFiles(b, sigmaCorpus(b, "sigma"))
+	files := loadSigmaFiles(b, testcorpus.Dir(b, "sigma"))
 	var size int64
 	for _, sf := range files {
 		size += int64(len(sf.data))

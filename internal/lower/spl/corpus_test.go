@@ -13,27 +13,13 @@ import (
 	"github.com/ruledex/ruledex/internal/lang/spl"
 	lowerspl "github.com/ruledex/ruledex/internal/lower/spl"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
-
-// corpusDir returns the Splunk folder of the shared rule corpus (env
-// RULEDEX_CORPUS, else ../../../../shared/corpus), or skips the test.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("RULEDEX_CORPUS")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-	}
-	dir := filepath.Join(base, "splunk")
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		tb.Skipf("corpus folder %s is absent (set RULEDEX_CORPUS): skipping", dir)
-	}
-	return dir
-}
 
 // readCorpus reads the Splunk corpus as a build does (every file, ids,
 // then Link) and returns the rules by path.
 func readCorpus(tb testing.TB) (results []ingest.FileResult, all []*rule.Rule) {
-	dir := corpusDir(tb)
+	dir := testcorpus.Dir(tb, "splunk")
 	results, err := ingest.Read(context.Background(), []ingest.Target{{Repo: "splunk", Path: dir}}, ingest.Options{})
 	if err != nil {
 		tb.Fatal(err)
@@ -197,7 +183,7 @@ func TestCertutil(t *testing.T) {
 // links them (every detection expanded and lowered again with its
 // repository's macros): bytes per second of the files read.
 func BenchmarkCorpus(b *testing.B) {
-	dir := corpusDir(b)
+	dir := testcorpus.Dir(b, "splunk")
 	type file struct {
 		rel  string
 		data []byte

@@ -15,22 +15,8 @@ import (
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lang/yaral"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
-
-// corpusDir returns the Chronicle folder of the shared rule corpus (env
-// RULEDEX_CORPUS, else ../../../../shared/corpus), or skips the test.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("RULEDEX_CORPUS")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-	}
-	dir := filepath.Join(base, "chronicle")
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		tb.Skipf("corpus folder %s is absent (set RULEDEX_CORPUS): skipping", dir)
-	}
-	return dir
-}
 
 type corpusFile struct {
 	rel  string
@@ -38,7 +24,7 @@ type corpusFile struct {
 }
 
 func corpusFiles(tb testing.TB) []corpusFile {
-	dir := corpusDir(tb)
+	dir := testcorpus.Dir(tb, "chronicle")
 	var files []corpusFile
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaral") {
@@ -192,7 +178,7 @@ func TestCorpus(t *testing.T) {
 // certutil and urlcache predicates with their case sensitivity, its
 // outcome fields and its technique.
 func TestCertutil(t *testing.T) {
-	dir := corpusDir(t)
+	dir := testcorpus.Dir(t, "chronicle")
 	rel := "rules/community/microsoft/windows/suspicious_download_via_certutil_exe.yaral"
 	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 	if err != nil {
@@ -229,7 +215,7 @@ func TestCertutil(t *testing.T) {
 	ev := r.Stages[:1]
 	checks := []struct {
 		field, value, kind string
-		cased             bool
+		cased              bool
 	}{
 		{"metadata.event_type", "PROCESS_LAUNCH", rule.OpEq, true},
 		// re.regex(..., `\\certutil\.exe$`) nocase: unanchored at the start, case-insensitive
