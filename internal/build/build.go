@@ -61,6 +61,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if opt.DB == "" {
 		opt.DB = "ruledex.db"
 	}
+	opt.DB = resolveDB(opt.DB)
 	if len(opt.Sources) == 0 {
 		return nil, errors.New("build: no sources")
 	}
@@ -167,6 +168,36 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// resolveDB returns the file that the catalog path p names: a symbolic
+// link is followed (filepath.EvalSymlinks when its target exists; hop by
+// hop to where it points when it does not yet), so that the new catalog is
+// written beside the link's target and renamed over it, not over the link
+// (which would leave the target stale), and the build lock is the file's,
+// however it is spelled. A path that is no link is p, its folder resolved.
+func resolveDB(p string) string {
+	for range 40 { // as many links as a path may hold (Linux's limit)
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break // not there yet: resolve its folder
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return p
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = t
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(d, filepath.Base(p))
+	}
+	return p
 }
 
 // rename puts the new catalog, whole and on the disk, in place of the last

@@ -388,7 +388,7 @@ func TestBuildHostileFiles(t *testing.T) {
 func TestBuildRefusesConcurrentAndSameNames(t *testing.T) {
 	dir, _ := fixture(t)
 	db := filepath.Join(t.TempDir(), "c.db")
-	unlock, err := lockBuild(db)
+	unlock, err := lockBuild(resolveDB(db)) // the lock of the file the build writes (the temporary folder may be under a link)
 	if err != nil {
 		t.Fatal(err)
 	}
