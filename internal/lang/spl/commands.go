@@ -42,7 +42,7 @@ var argsCommands = map[string][]string{
 // pipeline without a leading '|', Splunk's implied search.
 func (p *parser) parseCommand(implicit, sub bool) Command {
 	from := p.i
-	if implicit && sub && p.tok().Kind == Word && p.at(p.i+1).Space && isCommandName(p.tok().Text) {
+	if implicit && sub && p.tok().Kind == Word && (p.at(p.i+1).Space || p.at(p.i+1).Kind == LParen) && isCommandName(p.tok().Text) {
 		// [inputlookup t.csv], appendpipe [stats count]: a subsearch that
 		// begins with a command name runs that command
 		implicit = false
