@@ -9,13 +9,14 @@ import (
 
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/lang"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // BenchmarkReadCorpus reads, lowers and resolves every TOML file of the
 // Elastic corpus (ingest.ReadData: format, TOML, lowering, ATT&CK, events),
 // one file after another.
 func BenchmarkReadCorpus(b *testing.B) {
-	dir := filepath.Join(corpusRoot, "elastic")
+	dir := testcorpus.Dir(b, "elastic")
 	type file struct {
 		path string
 		data []byte

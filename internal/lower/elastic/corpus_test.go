@@ -2,8 +2,6 @@ package lowerelastic_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -11,10 +9,8 @@ import (
 
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
-
-// corpusRoot is ../shared/corpus from the module root.
-const corpusRoot = "../../../../shared/corpus"
 
 var (
 	corpusOnce    sync.Once
@@ -27,10 +23,7 @@ var (
 // events), once per test binary.
 func readElastic(tb testing.TB) []ingest.FileResult {
 	tb.Helper()
-	dir := filepath.Join(corpusRoot, "elastic")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("corpus: %v", err)
-	}
+	dir := testcorpus.Dir(tb, "elastic")
 	corpusOnce.Do(func() {
 		corpusResults, corpusErr = ingest.Read(context.Background(), []ingest.Target{{Repo: "elastic", Path: dir}}, ingest.Options{})
 	})

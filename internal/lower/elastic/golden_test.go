@@ -6,12 +6,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
@@ -67,40 +67,10 @@ func TestGolden(t *testing.T) {
 			if err := enc.Encode(out); err != nil {
 				t.Fatal(err)
 			}
-			golden := in + ".json"
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestGolden -update)", err)
-			}
-			if !bytes.Equal(want, buf.Bytes()) {
-				t.Errorf("%s differs (run go test -run TestGolden -update and review the diff):\n%s", golden, firstDiff(string(want), buf.String()))
-			}
+			testcorpus.Golden(t, in+".json", buf.Bytes(), *update)
 		})
 	}
 	if n < 10 {
 		t.Fatalf("only %d golden inputs", n)
 	}
-}
-
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return "line " + strconv.Itoa(i+1) + ": want " + x + "\n  got  " + y
-		}
-	}
-	return ""
 }

@@ -1,19 +1,17 @@
 package lowerelastic_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // The differential test of the lowering against the answers of Elastic's
@@ -49,26 +47,6 @@ type refLine struct {
 		OK         bool      `json:"ok"`
 		Predicates []refPred `json:"predicates"`
 	} `json:"reference"`
-}
-
-func readRef(tb testing.TB, name string) []refLine {
-	tb.Helper()
-	f, err := os.Open(filepath.Join(corpusRoot, "elastic-reference", name))
-	if err != nil {
-		tb.Skipf("reference: %v", err)
-	}
-	defer f.Close()
-	var out []refLine
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var v refLine
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 // modelPred is a predicate in the terms compared.
@@ -357,7 +335,7 @@ func TestReferencePredicates(t *testing.T) {
 		{"esql.jsonl", esqlModel},
 	} {
 		t.Run(strings.TrimSuffix(tc.file, ".jsonl"), func(t *testing.T) {
-			entries := readRef(t, tc.file)
+			entries := testcorpus.ReadJSONL[refLine](t, tc.file)
 			total, matched, queries, same, missing := 0, 0, 0, 0, 0
 			type diff struct {
 				path  string
@@ -449,20 +427,9 @@ func TestReferenceEventCategories(t *testing.T) {
 			EventTypes []string `json:"event_types"`
 		} `json:"reference"`
 	}
-	f, err := os.Open(filepath.Join(corpusRoot, "elastic-reference", "eql.jsonl"))
-	if err != nil {
-		t.Skipf("reference: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	n, same := 0, 0
 	var diffs []string
-	for sc.Scan() {
-		var e line
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range testcorpus.ReadJSONL[line](t, "eql.jsonl") {
 		r := rules[e.Path]
 		if !e.Reference.OK || r == nil {
 			continue

@@ -11,6 +11,7 @@ import (
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // seedOps are the two operations of issue 5's seed rule,
@@ -25,7 +26,7 @@ var seedOps = []string{"microsoft.compute/virtualmachines/runcommand/action", "m
 // logs) on the run-command action or the extensions write, and no Elastic
 // rule that matches neither.
 func TestSeedSameActionElastic(t *testing.T) {
-	seedPath := filepath.Join(corpusRoot, "hybridbrothers-seeds", "Azure", "DetectAzureScriptOrRunCommandByRiskyUser.md")
+	seedPath := filepath.Join(testcorpus.Dir(t, "hybridbrothers-seeds"), "Azure", "DetectAzureScriptOrRunCommandByRiskyUser.md")
 	if _, err := os.Stat(seedPath); err != nil {
 		t.Skipf("corpus: %v", err)
 	}
