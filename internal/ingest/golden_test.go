@@ -1,16 +1,15 @@
 package ingest
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"testing"
 
 	"github.com/ruledex/ruledex/examples"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
@@ -58,24 +57,7 @@ func TestGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, '\n')
-		golden := filepath.Join("testdata", "golden", filepath.FromSlash(res.Path)+".json")
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Errorf("%s: %v (run go test ./internal/ingest -run Golden -update)", res.Path, err)
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s: rules differ from %s (run with -update and read the diff):\n%s", res.Path, golden, firstDiff(string(want), string(got)))
-		}
+		testcorpus.Golden(t, filepath.Join("testdata", "golden", filepath.FromSlash(res.Path)+".json"), got, *update)
 	}
 	for _, f := range []string{"sentinel_yaml", "kql_markdown", "kql_text", "sigma_yaml"} {
 		if !formats[f] {
@@ -84,23 +66,3 @@ func TestGolden(t *testing.T) {
 	}
 	_ = path.Base
 }
-
-// firstDiff shows the first line where two texts differ, with its neighbours.
-func firstDiff(a, b string) string {
-	al, bl := bytes.Split([]byte(a), []byte("\n")), bytes.Split([]byte(b), []byte("\n"))
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y []byte
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if !bytes.Equal(x, y) {
-			return "line " + itoa(i+1) + ":\n  want " + string(x) + "\n   got " + string(y)
-		}
-	}
-	return ""
-}
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }

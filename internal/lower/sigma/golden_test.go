@@ -11,6 +11,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
@@ -69,20 +70,7 @@ func TestGolden(t *testing.T) {
 			if err := enc.Encode(out); err != nil {
 				t.Fatal(err)
 			}
-			golden := strings.TrimSuffix(in, ".yml") + ".json"
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to write it)", err)
-			}
-			if !bytes.Equal(want, buf.Bytes()) {
-				t.Errorf("%s differs from the output (run go test -run TestGolden -update and review the diff):\n%s", golden, firstDiff(string(want), buf.String()))
-			}
+			testcorpus.Golden(t, strings.TrimSuffix(in, ".yml")+".json", buf.Bytes(), *update)
 		})
 	}
 	// No golden output without its input.
@@ -92,26 +80,4 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s has no input", o)
 		}
 	}
-}
-
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return "line " + itoa(i+1) + ":\n  want: " + x + "\n  got:  " + y
-		}
-	}
-	return ""
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
 }

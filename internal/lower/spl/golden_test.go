@@ -1,11 +1,9 @@
 package lowerspl_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden")
@@ -76,23 +75,6 @@ func TestExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, '\n')
-		golden := filepath.Join("testdata", "golden", filepath.FromSlash(res.Path)+".json")
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Errorf("%s: %v (run with -update)", res.Path, err)
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s: rules differ from %s (run with -update and read the diff)", res.Path, golden)
-		}
+		testcorpus.Golden(t, filepath.Join("testdata", "golden", filepath.FromSlash(res.Path)+".json"), got, *update)
 	}
 }
