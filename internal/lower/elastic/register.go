@@ -49,73 +49,36 @@ const (
 )
 
 func init() {
+	register(LangEQL, "EQL (Event Query Language)", 61, located(eql.Parse), highlightEQL,
+		&lang.Format{Name: "elastic_toml", Order: 50, Exts: []string{"toml"}, Guard: lang.GuardTOML, Match: matchTOML, Read: readTOML})
+	register(LangKuery, "KQL (Kibana Query Language)", 62, located(kuery.Parse), highlightKuery)
+	register(LangESQL, "ES|QL (Elasticsearch Query Language)", 63, located(esql.Parse), highlightESQL)
+	register(LangLucene, "Lucene query string", 64, located(lucene.Parse), highlightLucene)
+}
+
+// register registers the language name of the platform: its raw-query
+// format name_text (files .name, of the order given) after the formats
+// before, its parser and highlighter; every one lowers with Lower.
+func register(name, title string, order int, parse func([]byte) (any, diag.ErrorList), highlight func(string) []lang.Token, before ...*lang.Format) {
+	raw := name + "_text"
 	lang.Register(&lang.Language{
-		Name:     LangEQL,
-		Platform: Platform,
-		Title:    "EQL (Event Query Language)",
-		Formats: []*lang.Format{
-			{Name: "elastic_toml", Order: 50, Exts: []string{"toml"}, Guard: lang.GuardTOML, Match: matchTOML, Read: readTOML},
-			{Name: "eql_text", Order: 61, Exts: []string{"eql"}, Match: matchExt("eql"), Read: readRaw(LangEQL)},
-		},
-		RawFormat: "eql_text",
+		Name:      name,
+		Platform:  Platform,
+		Title:     title,
+		Formats:   append(before, &lang.Format{Name: raw, Order: order, Exts: []string{name}, Match: matchExt(name), Read: readRaw(name)}),
+		RawFormat: raw,
 		Lower:     Lower,
-		Parse: func(src []byte) (any, diag.ErrorList) {
-			q, errs := eql.Parse(src)
-			errs.Locate(src)
-			return q, errs
-		},
+		Parse:     parse,
 		ParseUnit: "query",
-		Highlight: highlightEQL,
+		Highlight: highlight,
 	})
-	lang.Register(&lang.Language{
-		Name:     LangKuery,
-		Platform: Platform,
-		Title:    "KQL (Kibana Query Language)",
-		Formats: []*lang.Format{
-			{Name: "kuery_text", Order: 62, Exts: []string{"kuery"}, Match: matchExt("kuery"), Read: readRaw(LangKuery)},
-		},
-		RawFormat: "kuery_text",
-		Lower:     Lower,
-		Parse: func(src []byte) (any, diag.ErrorList) {
-			q, errs := kuery.Parse(src)
-			errs.Locate(src)
-			return q, errs
-		},
-		ParseUnit: "query",
-		Highlight: highlightKuery,
-	})
-	lang.Register(&lang.Language{
-		Name:     LangESQL,
-		Platform: Platform,
-		Title:    "ES|QL (Elasticsearch Query Language)",
-		Formats: []*lang.Format{
-			{Name: "esql_text", Order: 63, Exts: []string{"esql"}, Match: matchExt("esql"), Read: readRaw(LangESQL)},
-		},
-		RawFormat: "esql_text",
-		Lower:     Lower,
-		Parse: func(src []byte) (any, diag.ErrorList) {
-			q, errs := esql.Parse(src)
-			errs.Locate(src)
-			return q, errs
-		},
-		ParseUnit: "query",
-		Highlight: highlightESQL,
-	})
-	lang.Register(&lang.Language{
-		Name:     LangLucene,
-		Platform: Platform,
-		Title:    "Lucene query string",
-		Formats: []*lang.Format{
-			{Name: "lucene_text", Order: 64, Exts: []string{"lucene"}, Match: matchExt("lucene"), Read: readRaw(LangLucene)},
-		},
-		RawFormat: "lucene_text",
-		Lower:     Lower,
-		Parse: func(src []byte) (any, diag.ErrorList) {
-			q, errs := lucene.Parse(src)
-			errs.Locate(src)
-			return q, errs
-		},
-		ParseUnit: "query",
-		Highlight: highlightLucene,
-	})
+}
+
+// located is parse with its errors located (line and column) in src.
+func located[T any](parse func([]byte) (T, diag.ErrorList)) func([]byte) (any, diag.ErrorList) {
+	return func(src []byte) (any, diag.ErrorList) {
+		q, errs := parse(src)
+		errs.Locate(src)
+		return q, errs
+	}
 }
