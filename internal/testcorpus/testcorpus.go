@@ -1,8 +1,9 @@
 // Package testcorpus is what the tests of the language front ends and
-// lowerings share to read the shared rule corpus: its folder (Dir), the
-// Elastic rules' queries (ElasticRules, ElasticQueries), the
+// lowerings share to read the shared rule corpus: its folder (Dir, Find),
+// the queries of a folder of TOML rules by language (TOMLQueries), the
 // elastic-reference JSONL files (ReadJSONL), and golden files (Golden).
-// Test files only import it.
+// Test files only import it; it names no language (the caller passes the
+// folders).
 package testcorpus
 
 import (
@@ -67,28 +68,32 @@ func Find(sub ...string) (string, bool) {
 	return dir, err == nil
 }
 
-// ElasticRule is one rule file of the corpus's elastic/rules.
-type ElasticRule struct {
-	Path     string // relative to the elastic folder, slashed: rules/...toml
+// TOMLRule is one rule file of a folder of TOML rules (a [rule] table with
+// language and query: Elastic's detection rules).
+type TOMLRule struct {
+	Path     string // relative to the folder above the one read, slashed: rules/...toml
 	Language string // rule.language
 	Query    string // rule.query
 	Err      error  // the TOML decoding error, if any (then Language and Query are "")
 }
 
-var elastic struct {
+type tomlFolder struct {
 	once  sync.Once
-	rules []ElasticRule
+	rules []TOMLRule
 	err   error
 }
 
-// ElasticRules returns every .toml file under the corpus's elastic/rules,
-// once, sorted by path; it skips the test when the folder is absent.
-func ElasticRules(tb testing.TB) []ElasticRule {
+var tomlFolders sync.Map // dir -> *tomlFolder
+
+// TOMLRules returns every .toml file under dir (a folder Dir returned),
+// read once per test binary, sorted by path.
+func TOMLRules(tb testing.TB, dir string) []TOMLRule {
 	tb.Helper()
-	dir := Dir(tb, "elastic", "rules")
-	elastic.once.Do(func() {
+	v, _ := tomlFolders.LoadOrStore(dir, &tomlFolder{})
+	c := v.(*tomlFolder)
+	c.once.Do(func() {
 		base := filepath.Dir(dir)
-		elastic.err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		c.err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
 				return err
 			}
@@ -100,24 +105,24 @@ func ElasticRules(tb testing.TB) []ElasticRule {
 			}
 			_, derr := toml.DecodeFile(path, &doc)
 			rel, _ := filepath.Rel(base, path)
-			elastic.rules = append(elastic.rules, ElasticRule{Path: filepath.ToSlash(rel), Language: doc.Rule.Language, Query: doc.Rule.Query, Err: derr})
+			c.rules = append(c.rules, TOMLRule{Path: filepath.ToSlash(rel), Language: doc.Rule.Language, Query: doc.Rule.Query, Err: derr})
 			return nil
 		})
-		sort.Slice(elastic.rules, func(i, j int) bool { return elastic.rules[i].Path < elastic.rules[j].Path })
+		sort.Slice(c.rules, func(i, j int) bool { return c.rules[i].Path < c.rules[j].Path })
 	})
-	if elastic.err != nil {
-		tb.Fatal(elastic.err)
+	if c.err != nil {
+		tb.Fatal(c.err)
 	}
-	return elastic.rules
+	return c.rules
 }
 
-// ElasticQueries returns the rules of ElasticRules whose language is
+// TOMLQueries returns the rules of TOMLRules(dir) whose language is
 // language. With strict, a rule file that does not decode fails the test;
 // without, it is passed over.
-func ElasticQueries(tb testing.TB, language string, strict bool) []ElasticRule {
+func TOMLQueries(tb testing.TB, dir, language string, strict bool) []TOMLRule {
 	tb.Helper()
-	var out []ElasticRule
-	for _, r := range ElasticRules(tb) {
+	var out []TOMLRule
+	for _, r := range TOMLRules(tb, dir) {
 		if r.Err != nil {
 			if strict {
 				tb.Fatalf("%s: %v", r.Path, r.Err)

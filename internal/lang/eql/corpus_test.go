@@ -12,9 +12,9 @@ import (
 // language is eql), sorted by path; it skips when the corpus is absent.
 // (A rule file that does not decode is not ours to judge: the EQL rules all
 // decode.)
-func corpusQueries(tb testing.TB) []testcorpus.ElasticRule {
+func corpusQueries(tb testing.TB) []testcorpus.TOMLRule {
 	tb.Helper()
-	return testcorpus.ElasticQueries(tb, "eql", false)
+	return testcorpus.TOMLQueries(tb, testcorpus.Dir(tb, "elastic", "rules"), "eql", false)
 }
 
 // checkSpans reports a node whose span is not inside the source, or not

@@ -9,9 +9,9 @@ import (
 // corpusRules returns every rule of language "kuery" under
 // ../shared/corpus/elastic/rules (a rule file that does not decode fails);
 // it skips when the corpus is absent.
-func corpusRules(tb testing.TB) []testcorpus.ElasticRule {
+func corpusRules(tb testing.TB) []testcorpus.TOMLRule {
 	tb.Helper()
-	rules := testcorpus.ElasticQueries(tb, "kuery", true)
+	rules := testcorpus.TOMLQueries(tb, testcorpus.Dir(tb, "elastic", "rules"), "kuery", true)
 	if len(rules) == 0 {
 		tb.Fatal("no kuery rule found under the corpus's elastic/rules")
 	}

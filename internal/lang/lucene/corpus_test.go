@@ -10,9 +10,9 @@ import (
 // rulesOf returns the rules of language language under
 // ../shared/corpus/elastic/rules (a rule file that does not decode fails);
 // it skips when the corpus is absent.
-func rulesOf(tb testing.TB, language string) []testcorpus.ElasticRule {
+func rulesOf(tb testing.TB, language string) []testcorpus.TOMLRule {
 	tb.Helper()
-	return testcorpus.ElasticQueries(tb, language, true)
+	return testcorpus.TOMLQueries(tb, testcorpus.Dir(tb, "elastic", "rules"), language, true)
 }
 
 // TestCorpus parses every rule of language "lucene" of the corpus: all must
@@ -21,7 +21,7 @@ func rulesOf(tb testing.TB, language string) []testcorpus.ElasticRule {
 func TestCorpus(t *testing.T) {
 	rules := rulesOf(t, "lucene")
 	if len(rules) == 0 {
-		t.Skipf("the corpus's elastic/rules (%d rules) has no rule of language lucene", len(testcorpus.ElasticRules(t)))
+		t.Skipf("the corpus's elastic/rules (%d rules) has no rule of language lucene", len(testcorpus.TOMLRules(t, testcorpus.Dir(t, "elastic", "rules"))))
 	}
 	for _, r := range rules {
 		q, errs := Parse([]byte(r.Query))
