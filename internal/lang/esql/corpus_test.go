@@ -6,9 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -185,7 +183,7 @@ func BenchmarkParseCorpus(b *testing.B) {
 	}
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := testcorpus.CPUTime()
 	for b.Loop() {
 		for _, s := range srcs {
 			esql.Parse(s)
@@ -193,16 +191,7 @@ func BenchmarkParseCorpus(b *testing.B) {
 	}
 	// The machine is shared: wall-clock MB/s falls when others run; the
 	// throughput per CPU second does not.
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := testcorpus.CPUTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 	}
-}
-
-// cpuTime is the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

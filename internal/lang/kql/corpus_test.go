@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"syscall"
-	"time"
 
 	"strings"
 	"sync"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/kqldiff"
 	"github.com/ruledex/ruledex/internal/lang/kql"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 var corpus struct {
@@ -130,7 +129,7 @@ func BenchmarkParseCorpus(b *testing.B) {
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := testcorpus.CPUTime()
 	for i := 0; i < b.N; i++ {
 		for _, q := range srcs {
 			s, _ := kql.Parse(q)
@@ -139,18 +138,9 @@ func BenchmarkParseCorpus(b *testing.B) {
 	}
 	// MB per CPU-second: the figure on one core however loaded the machine
 	// is (the wall-clock MB/s above drops when other processes share it).
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := testcorpus.CPUTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(n)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 	}
-}
-
-// cpuTime is the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // FuzzParse checks that no input makes the parser panic, that every error

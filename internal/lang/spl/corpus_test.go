@@ -7,10 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-
-	"time"
 
 	"github.com/ruledex/ruledex/internal/testcorpus"
 
@@ -265,22 +262,13 @@ func BenchmarkParseCorpus(b *testing.B) {
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := testcorpus.CPUTime()
 	for i := 0; i < b.N; i++ {
 		for _, s := range srcs {
 			Parse(s)
 		}
 	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := testcorpus.CPUTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(n)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 	}
-}
-
-// cpuTime is the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -6,9 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -270,13 +268,13 @@ func BenchmarkReadCorpus(b *testing.B) {
 	b.SetBytes(n)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := testcorpus.CPUTime()
 	for i := 0; i < b.N; i++ {
 		for _, f := range files {
 			readFile(b, f)
 		}
 	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := testcorpus.CPUTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(n)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 	}
 }
@@ -299,24 +297,15 @@ func BenchmarkParseQueries(b *testing.B) {
 	b.SetBytes(n)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := testcorpus.CPUTime()
 	for i := 0; i < b.N; i++ {
 		for _, q := range queries {
 			l.Parse(q)
 		}
 	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := testcorpus.CPUTime() - cpu0; cpu > 0 {
 		// MB per second of the process's CPU time: the figure on one core,
 		// whatever else the machine runs
 		b.ReportMetric(float64(n)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 	}
-}
-
-// cpuTime returns the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
