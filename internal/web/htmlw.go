@@ -159,6 +159,7 @@ func writeStages(w *htmlw, ss []stageView) {
 					}
 					w.valueLink(v.URL, v.Text)
 				}
+				writeMore(w, p.More, "value", "values")
 				w.raw("</li>")
 			}
 			w.raw("</ul>\n")
@@ -166,6 +167,11 @@ func writeStages(w *htmlw, ss []stageView) {
 		if len(st.Inner) > 0 {
 			w.raw(`<div class="inner"><p class="sub">inner pipeline</p>`)
 			writeStages(w, st.Inner)
+			if st.More > 0 {
+				w.raw(`<p class="note more">`)
+				writeMore(w, st.More, "inner stage", "inner stages")
+				w.raw("</p>")
+			}
 			w.raw("</div>")
 		}
 		w.raw("</li>\n")
@@ -282,6 +288,7 @@ func writeIndicatorRows(w *htmlw, rows []indicatorRow) {
 		w.text(row.Label)
 		w.raw("</td><td>")
 		writeIndicatorValues(w, row.Values)
+		writeMore(w, row.More, "value", "values")
 		w.raw("</td></tr>\n")
 	}
 }

@@ -227,6 +227,8 @@ type ruleData struct {
 	GroupBy, Authors, Tags, Tables, Keywords, Operators, Functions []link
 	Events                                                         []eventView
 	Stages                                                         []stageView
+	StagesMore                                                     int // stages left out (maxShownStages)
+	Capped                                                         bool
 	SameAction, NearDuplicates                                     []refView
 	PlatformHref, KindHref, RepoHref                               string
 
@@ -251,6 +253,7 @@ type stageView struct {
 	FileLine int    // line in the file, 0 when unknown
 	Preds    []predView
 	Inner    []stageView
+	More     int // inner stages left out (maxShownStages)
 }
 
 type predView struct {
@@ -258,6 +261,7 @@ type predView struct {
 	FieldHref string
 	Label     string
 	Vals      []link // URL "" when the value has no page
+	More      int    // values left out (maxShownValues)
 }
 
 func (d *ruleData) links(ss []string, href func(string) string) []link {
@@ -277,8 +281,13 @@ func (d *ruleData) refViews(rs []rule.RuleRef) []refView {
 }
 
 func (d *ruleData) stageViews(ss []rule.Stage, prefix string) []stageView {
+	ss = ss[:min(len(ss), maxShownStages)]
 	out := make([]stageView, len(ss))
 	for i, st := range ss {
+		if len(st.Text) > maxStageText {
+			st.Text = cutText(st.Text, maxStageText)
+			d.Capped = true
+		}
 		v := stageView{Stage: st, Anchor: prefix + "-" + strconv.Itoa(st.N)}
 		if st.Line > 0 {
 			v.FileLine = max(d.R.QueryLine, 1) + st.Line - 1
@@ -288,8 +297,12 @@ func (d *ruleData) stageViews(ss []rule.Stage, prefix string) []stageView {
 			if p.Field != "" {
 				pv.FieldHref = d.FieldLink(p.Field)
 			}
-			pv.Vals = make([]link, len(p.Values))
-			for j, val := range p.Values {
+			vals := p.Values
+			if len(vals) > maxShownValues {
+				pv.More, vals, d.Capped = len(vals)-maxShownValues, vals[:maxShownValues], true
+			}
+			pv.Vals = make([]link, len(vals))
+			for j, val := range vals {
 				pv.Vals[j].Text = val
 				if p.Field != "" && !p.Negated {
 					pv.Vals[j].URL = d.ValueLink(p.Field, p.Kind, val)
@@ -299,6 +312,9 @@ func (d *ruleData) stageViews(ss []rule.Stage, prefix string) []stageView {
 		}
 		if len(st.Stages) > 0 {
 			v.Inner = d.stageViews(st.Stages, v.Anchor)
+			if v.More = len(st.Stages) - len(v.Inner); v.More > 0 {
+				d.Capped = true
+			}
 		}
 		out[i] = v
 	}
@@ -359,6 +375,7 @@ type indicatorRow struct {
 	FieldHref string
 	Label     string
 	Values    []indicatorValue
+	More      int // values left out (maxShownValues)
 }
 
 type indicatorValue struct {
@@ -446,6 +463,9 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 		d.Events = append(d.Events, ev)
 	}
 	d.Stages = d.stageViews(r.Stages, "stage")
+	if d.StagesMore = len(r.Stages) - len(d.Stages); d.StagesMore > 0 {
+		d.Capped = true
+	}
 	d.SameAction = d.refViews(r.SameAction)
 	d.NearDuplicates = d.refViews(r.NearDuplicates)
 	for _, in := range r.Indicators {
@@ -454,7 +474,11 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 		for _, c := range in.Corpus {
 			counts[c.Value] = c
 		}
-		for _, v := range in.Values {
+		vals := in.Values
+		if len(vals) > maxShownValues {
+			row.More, vals, d.Capped = len(vals)-maxShownValues, vals[:maxShownValues], true
+		}
+		for _, v := range vals {
 			iv := indicatorValue{Value: v}
 			if !in.Negated {
 				iv.Href = d.IndicatorHref(in.Field, in.Kind, v)

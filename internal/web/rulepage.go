@@ -20,7 +20,9 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	w.b.Grow(8192 + 2*len(r.Query))
 	w.raw("<article class=\"rule\">\n<h1>")
 	w.text(orID(r.Title, r.ID))
-	w.raw("</h1>\n<dl class=\"head\">\n<dt>id</dt><dd><code>")
+	w.raw("</h1>\n")
+	writeCapped(&w, d)
+	w.raw("<dl class=\"head\">\n<dt>id</dt><dd><code>")
 	w.text(r.ID)
 	w.raw("</code></dd>\n<dt>platform</dt><dd><a class=\"badge p-" + className(r.Platform) + "\"")
 	w.href(d.PlatformHref)
@@ -240,6 +242,11 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		w.raw("<section id=\"stages\"><h2>Stages and predicates</h2>\n")
 		if len(r.Stages) > 0 {
 			writeStages(&w, d.Stages)
+			if d.StagesMore > 0 {
+				w.raw(`<p class="note more">`)
+				writeMore(&w, d.StagesMore, "stage", "stages")
+				w.raw("</p>")
+			}
 		} else {
 			w.raw("<p class=\"none\">No stages were read from this rule's query")
 			if len(r.Diagnostics) > 0 {
