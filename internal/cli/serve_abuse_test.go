@@ -130,22 +130,22 @@ func TestServeMalformed(t *testing.T) {
 		{"huge per_page", get("/api/v1/search?q=a&per_page=1000000"), []int{400}, true},
 		{"bad facet", get("/api/v1/rules?facet=nokey"), []int{400}, true},
 		{"bad path escape", get("/rules/%zz/"), []int{400}, false},
-		{"control character in the path", "GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n", []int{400}, false},
-		{"space in the path", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", []int{400, 505}, false},
-		{"unknown HTTP version", "GET / HTTP/9.9\r\nHost: x\r\n\r\n", []int{505}, false},
+		{"control character in the path", "GET /\x01 HTTP/1.1\r\nHost: " + addr + "\r\n\r\n", []int{400}, false},
+		{"space in the path", "GET /a b HTTP/1.1\r\nHost: " + addr + "\r\n\r\n", []int{400, 505}, false},
+		{"unknown HTTP version", "GET / HTTP/9.9\r\nHost: " + addr + "\r\n\r\n", []int{505}, false},
 		{"no Host header", "GET / HTTP/1.1\r\n\r\n", []int{400}, false},
 		{"two Host headers", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", []int{400}, false},
-		{"bad header line", "GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", []int{400}, false},
+		{"bad header line", "GET / HTTP/1.1\r\nHost: " + addr + "\r\nno colon here\r\n\r\n", []int{400}, false},
 		{"TLS handshake", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + big(64) + "\r\n\r\n", []int{400}, false},
 		{"binary garbage", "\x00\xff\xfe\x01\r\n\r\n", []int{400}, false},
-		{"POST with a large body", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10485760\r\n\r\n" + big(10<<20), []int{405}, false},
-		{"PUT", "PUT /rules/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", []int{405}, false},
-		{"DELETE on the API", "DELETE /api/v1/rules HTTP/1.1\r\nHost: x\r\n\r\n", []int{405}, true},
-		{"OPTIONS", "OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n", []int{405}, false},
-		{"TRACE", "TRACE / HTTP/1.1\r\nHost: x\r\n\r\n", []int{405}, false},
-		{"CONNECT", "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n", []int{400, 405}, false},
-		{"chunked body and a length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", []int{400, 405}, false},
-		{"absolute-form target", "GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\n\r\n", []int{200}, false},
+		{"POST with a large body", "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Length: 10485760\r\n\r\n" + big(10<<20), []int{405}, false},
+		{"PUT", "PUT /rules/ HTTP/1.1\r\nHost: " + addr + "\r\nContent-Length: 0\r\n\r\n", []int{405}, false},
+		{"DELETE on the API", "DELETE /api/v1/rules HTTP/1.1\r\nHost: " + addr + "\r\n\r\n", []int{405}, true},
+		{"OPTIONS", "OPTIONS / HTTP/1.1\r\nHost: " + addr + "\r\n\r\n", []int{405}, false},
+		{"TRACE", "TRACE / HTTP/1.1\r\nHost: " + addr + "\r\n\r\n", []int{405}, false},
+		{"CONNECT", "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n", []int{400, 405, 421}, false},
+		{"chunked body and a length", "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", []int{400, 405}, false},
+		{"absolute-form target", "GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\n\r\n", []int{421}, false}, // another site's name (serve --host)
 	}
 	for _, tt := range tests {
 		r := rawRequest(t, addr, tt.req) // bounded by its own deadline: an answer, not a hang
@@ -228,7 +228,7 @@ func TestServeTraversal(t *testing.T) {
 		}
 	}
 	// The embedded files themselves are served.
-	if r := rawRequest(t, addr, "GET /static/style.css HTTP/1.1\r\nHost: x\r\n\r\n"); r.status != 200 || !strings.Contains(r.body, "{") {
+	if r := rawRequest(t, addr, "GET /static/style.css HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); r.status != 200 || !strings.Contains(r.body, "{") {
 		t.Errorf("/static/style.css: %d", r.status)
 	}
 }
