@@ -136,6 +136,45 @@ func TOMLQueries(tb testing.TB, dir, language string, strict bool) []TOMLRule {
 	return out
 }
 
+// File is one file of a corpus folder.
+type File struct {
+	Rel  string // its path relative to the folder read, slashed
+	Data []byte
+}
+
+// Files reads every file under dir whose name ends with one of exts,
+// sorted by path; a folder or file that cannot be read fails the test.
+func Files(tb testing.TB, dir string, exts ...string) []File {
+	tb.Helper()
+	var files []File
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !hasSuffix(p, exts) {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files = append(files, File{filepath.ToSlash(rel), data})
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Rel < files[j].Rel })
+	return files
+}
+
+func hasSuffix(s string, exts []string) bool {
+	for _, e := range exts {
+		if strings.HasSuffix(s, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // ReadJSONL decodes every line of the corpus's elastic-reference/name into
 // a T; it skips the test when the file is absent.
 func ReadJSONL[T any](tb testing.TB, name string) []T {

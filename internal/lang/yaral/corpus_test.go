@@ -1,13 +1,8 @@
 package yaral
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
-	"strings"
 	"testing"
 
 	"time"
@@ -15,38 +10,17 @@ import (
 	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
-type corpusFile struct {
-	path string
-	src  []byte
-}
+type corpusFile = testcorpus.File
 
 // corpusFiles reads every .yaral file of the corpus, or skips the test
 // when the corpus is absent.
 func corpusFiles(tb testing.TB) []corpusFile {
 	tb.Helper()
 	corpusDir := testcorpus.Dir(tb, "chronicle", "rules", "community")
-	var files []corpusFile
-	err := filepath.WalkDir(corpusDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(p, ".yaral") {
-			return nil
-		}
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		files = append(files, corpusFile{path: strings.TrimPrefix(p, corpusDir+"/"), src: src})
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	files := testcorpus.Files(tb, corpusDir, ".yaral")
 	if len(files) == 0 {
 		tb.Skip("yaral corpus test: no .yaral file under " + corpusDir)
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	return files
 }
 
@@ -79,17 +53,17 @@ func TestCorpus(t *testing.T) {
 	var failures []string
 	start := time.Now()
 	for _, cf := range files {
-		bytes += len(cf.src)
-		f, errs := Parse(cf.src)
-		checkSpans(t, string(cf.src), f)
-		n := len(ruleOpening.FindAll(stripComments(cf.src), -1))
+		bytes += len(cf.Data)
+		f, errs := Parse(cf.Data)
+		checkSpans(t, string(cf.Data), f)
+		n := len(ruleOpening.FindAll(stripComments(cf.Data), -1))
 		opened += n
 		read += len(f.Rules)
 		if len(f.Rules) != n {
-			t.Errorf("%s: %d rules opened, %d read", cf.path, n, len(f.Rules))
+			t.Errorf("%s: %d rules opened, %d read", cf.Rel, n, len(f.Rules))
 		}
 		if errs != nil {
-			failures = append(failures, cf.path+": "+errs.Error())
+			failures = append(failures, cf.Rel+": "+errs.Error())
 			// the rules of a file with errors: count those without an error in their span
 			for _, r := range f.Rules {
 				ok := true
@@ -108,7 +82,7 @@ func TestCorpus(t *testing.T) {
 		out := Print(f)
 		g, errs2 := Parse([]byte(out))
 		if errs2 != nil || !Equal(f, g) {
-			t.Errorf("%s: does not round-trip (%v)\n%s", cf.path, errs2, out)
+			t.Errorf("%s: does not round-trip (%v)\n%s", cf.Rel, errs2, out)
 			continue
 		}
 		roundTrips++
@@ -135,7 +109,7 @@ func BenchmarkParseCorpus(b *testing.B) {
 	files := corpusFiles(b)
 	var n int64
 	for _, f := range files {
-		n += int64(len(f.src))
+		n += int64(len(f.Data))
 	}
 	runtime.GC()
 	b.SetBytes(n)
@@ -143,7 +117,7 @@ func BenchmarkParseCorpus(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, f := range files {
-			Parse(f.src)
+			Parse(f.Data)
 		}
 	}
 }

@@ -20,7 +20,7 @@ func FuzzParse(f *testing.F) {
 	}
 	if _, ok := testcorpus.Find("chronicle", "rules", "community"); ok {
 		for _, cf := range corpusFiles(f) {
-			f.Add(cf.src)
+			f.Add(cf.Data)
 		}
 	}
 	f.Fuzz(fuzzCheck)

@@ -1,10 +1,6 @@
 package lowersigma
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -13,45 +9,26 @@ import (
 	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
-type sigmaFile struct {
-	rel  string
-	data []byte
-}
+type sigmaFile = testcorpus.File
 
+// loadSigmaFiles reads the .yml and .yaml files under dir.
 func loadSigmaFiles(tb testing.TB, dir string) []sigmaFile {
 	tb.Helper()
-	var files []sigmaFile
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || (!strings.HasSuffix(p, ".yml") && !strings.HasSuffix(p, ".yaml")) {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, sigmaFile{filepath.ToSlash(rel), data})
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
-	return files
+	return testcorpus.Files(tb, dir, ".yml", ".yaml")
 }
 
 // readSigmaFile reads one file as the pipeline does: detect its format, read
 // it, lower every rule.
 func readSigmaFile(tb testing.TB, repo string, sf sigmaFile) []*rule.Rule {
 	tb.Helper()
-	f := &lang.File{Repo: repo, Path: sf.rel, Data: sf.data}
+	f := &lang.File{Repo: repo, Path: sf.Rel, Data: sf.Data}
 	ft := lang.Detect(f)
 	if ft == nil || ft.Name != "sigma_yaml" {
-		tb.Fatalf("%s: not detected as sigma_yaml (%v)", sf.rel, ft)
+		tb.Fatalf("%s: not detected as sigma_yaml (%v)", sf.Rel, ft)
 	}
 	items, diags := lang.ReadAs(ft, f)
 	for _, d := range diags {
-		tb.Errorf("%s:%d:%d: %s", sf.rel, d.Line, d.Col, d.Message)
+		tb.Errorf("%s:%d:%d: %s", sf.Rel, d.Line, d.Col, d.Message)
 	}
 	var rules []*rule.Rule
 	for _, it := range items {
@@ -73,13 +50,13 @@ func TestSigmaCorpusLowering(t *testing.T) {
 			n++
 			kinds[r.Kind]++
 			if r.HasErrors() {
-				t.Errorf("%s: %v", sf.rel, r.Diagnostics)
+				t.Errorf("%s: %v", sf.Rel, r.Diagnostics)
 			}
 			if r.Title == "" || r.UID == "" || len(r.Tables) != 1 || strings.Count(r.Tables[0], "/") != 2 {
-				t.Errorf("%s: title %q uid %q tables %v", sf.rel, r.Title, r.UID, r.Tables)
+				t.Errorf("%s: title %q uid %q tables %v", sf.Rel, r.Title, r.UID, r.Tables)
 			}
 			if len(r.Stages) < 3 || r.Stages[0].Kind != "source" || r.Stages[len(r.Stages)-1].Kind != "condition" {
-				t.Errorf("%s: stages %v", sf.rel, r.Stages)
+				t.Errorf("%s: stages %v", sf.Rel, r.Stages)
 				continue
 			}
 			preds := 0
@@ -88,17 +65,17 @@ func TestSigmaCorpusLowering(t *testing.T) {
 				for _, st := range ss {
 					preds += len(st.Predicates)
 					if st.Line < 1 || st.Col < 1 || st.Text == "" {
-						t.Errorf("%s: stage %d %s at %d:%d text %q", sf.rel, st.N, st.Kind, st.Line, st.Col, st.Text)
+						t.Errorf("%s: stage %d %s at %d:%d text %q", sf.Rel, st.N, st.Kind, st.Line, st.Col, st.Text)
 					}
 					walk(st.Stages)
 				}
 			}
 			walk(r.Stages)
 			if preds == 0 {
-				t.Errorf("%s: no predicate", sf.rel)
+				t.Errorf("%s: no predicate", sf.Rel)
 			}
 			if r.Explanation == "" {
-				t.Errorf("%s: no explanation", sf.rel)
+				t.Errorf("%s: no explanation", sf.Rel)
 			}
 		}
 	}
@@ -122,7 +99,7 @@ func TestSigmaSpecificationLinks(t *testing.T) {
 		all = append(all, rs...)
 	}
 	for _, sf := range loadSigmaFiles(t, testcorpus.Dir(t, "sigma")) {
-		if strings.Contains(string(sf.data), "6f3e2987-db24-4c78-a860-b4f4095a7095") {
+		if strings.Contains(string(sf.Data), "6f3e2987-db24-4c78-a860-b4f4095a7095") {
 			all = append(all, readSigmaFile(t, "sigma", sf)...)
 		}
 	}
@@ -203,11 +180,11 @@ detection:
     condition: selection
 `
 	files := []sigmaFile{
-		{"corr.yml", []byte(corr)},
-		{"failed.yml", []byte(sprintf(base, "Failed", "53ba33fd-3a50-4468-a5ef-c583635cfa92", "failed_login"))},
-		{"ok.yml", []byte(sprintf(base, "Success", "4D0A2C83-C62C-4ED4-B475-C7E23A9269B8", "successful_login"))},
-		{"t1.yml", []byte(sprintf(base, "T1", "11111111-3a50-4468-a5ef-c583635cfa92", "twice"))},
-		{"t2.yml", []byte(sprintf(base, "T2", "22222222-3a50-4468-a5ef-c583635cfa92", "twice"))},
+		{Rel: "corr.yml", Data: []byte(corr)},
+		{Rel: "failed.yml", Data: []byte(sprintf(base, "Failed", "53ba33fd-3a50-4468-a5ef-c583635cfa92", "failed_login"))},
+		{Rel: "ok.yml", Data: []byte(sprintf(base, "Success", "4D0A2C83-C62C-4ED4-B475-C7E23A9269B8", "successful_login"))},
+		{Rel: "t1.yml", Data: []byte(sprintf(base, "T1", "11111111-3a50-4468-a5ef-c583635cfa92", "twice"))},
+		{Rel: "t2.yml", Data: []byte(sprintf(base, "T2", "22222222-3a50-4468-a5ef-c583635cfa92", "twice"))},
 	}
 	var all []*rule.Rule
 	for _, sf := range files {
@@ -237,7 +214,7 @@ func BenchmarkSigmaCorpus(b *testing.B) {
 	files := loadSigmaFiles(b, testcorpus.Dir(b, "sigma"))
 	var size int64
 	for _, sf := range files {
-		size += int64(len(sf.data))
+		size += int64(len(sf.Data))
 	}
 	b.SetBytes(size)
 	b.ReportAllocs()
@@ -245,10 +222,10 @@ func BenchmarkSigmaCorpus(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		rules := 0
 		for _, sf := range files {
-			f := &lang.File{Repo: "sigma", Path: sf.rel, Data: sf.data}
+			f := &lang.File{Repo: "sigma", Path: sf.Rel, Data: sf.Data}
 			ft := lang.Detect(f)
 			if ft == nil {
-				b.Fatalf("%s: no format", sf.rel)
+				b.Fatalf("%s: no format", sf.Rel)
 			}
 			items, _ := lang.ReadAs(ft, f)
 			for _, it := range items {

@@ -1,10 +1,8 @@
 package loweryaral
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -16,33 +14,14 @@ import (
 	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
-type corpusFile struct {
-	rel  string
-	data []byte
-}
+type corpusFile = testcorpus.File
 
+// corpusFiles reads the .yaral files of the corpus's chronicle folder.
 func corpusFiles(tb testing.TB) []corpusFile {
-	dir := testcorpus.Dir(tb, "chronicle")
-	var files []corpusFile
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaral") {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, corpusFile{filepath.ToSlash(rel), data})
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	files := testcorpus.Files(tb, testcorpus.Dir(tb, "chronicle"), ".yaral")
 	if len(files) == 0 {
 		tb.Skip("no .yaral file in the corpus")
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
 	return files
 }
 
@@ -50,15 +29,15 @@ func corpusFiles(tb testing.TB) []corpusFile {
 // content, every rule lowered, ATT&CK resolved, events filled.
 func readFile(tb testing.TB, cf corpusFile) []*rule.Rule {
 	tb.Helper()
-	f := &lang.File{Repo: "chronicle", Path: cf.rel, Data: cf.data}
+	f := &lang.File{Repo: "chronicle", Path: cf.Rel, Data: cf.Data}
 	ft := lang.Detect(f)
 	if ft == nil || ft.Name != FormatName {
-		tb.Errorf("%s: not detected as %s (%v)", cf.rel, FormatName, ft)
+		tb.Errorf("%s: not detected as %s (%v)", cf.Rel, FormatName, ft)
 		return nil
 	}
 	items, diags := lang.ReadAs(ft, f)
 	for _, d := range diags {
-		tb.Errorf("%s:%d:%d: %s", cf.rel, d.Line, d.Col, d.Message)
+		tb.Errorf("%s:%d:%d: %s", cf.Rel, d.Line, d.Col, d.Message)
 	}
 	var rules []*rule.Rule
 	for _, it := range items {
@@ -114,22 +93,22 @@ func TestCorpus(t *testing.T) {
 	var opened, read, clean, naming, carrying int
 	for _, cf := range files {
 		rules := readFile(t, cf)
-		n := openings(cf.data)
+		n := openings(cf.Data)
 		opened += n
 		read += len(rules)
 		if len(rules) != n {
-			t.Errorf("%s: %d rules opened, %d read", cf.rel, n, len(rules))
+			t.Errorf("%s: %d rules opened, %d read", cf.Rel, n, len(rules))
 		}
 		for _, r := range rules {
 			if !r.HasErrors() {
 				clean++
 			} else {
 				for _, d := range r.Diagnostics {
-					t.Logf("%s:%d:%d: %s: %s", cf.rel, d.Line, d.Col, d.Severity, d.Message)
+					t.Logf("%s:%d:%d: %s: %s", cf.Rel, d.Line, d.Col, d.Severity, d.Message)
 				}
 			}
 			if r.Title == "" || r.Query == "" {
-				t.Errorf("%s: rule %q has no title or query", cf.rel, r.Name)
+				t.Errorf("%s: rule %q has no title or query", cf.Rel, r.Name)
 			}
 			var events, cond, preds int
 			for _, st := range r.Stages {
@@ -142,7 +121,7 @@ func TestCorpus(t *testing.T) {
 				}
 			}
 			if events == 0 || cond != 1 || preds == 0 {
-				t.Errorf("%s: rule %s: %d events stages with %d predicates, %d condition stages", cf.rel, r.Name, events, preds, cond)
+				t.Errorf("%s: rule %s: %d events stages with %d predicates, %d condition stages", cf.Rel, r.Name, events, preds, cond)
 			}
 			if namesAttack(r) {
 				naming++
@@ -150,13 +129,13 @@ func TestCorpus(t *testing.T) {
 				for _, te := range r.Techniques {
 					if te.Unknown || te.Name == "" {
 						ok = false
-						t.Errorf("%s: rule %s: technique %s not resolved", cf.rel, r.Name, te.ID)
+						t.Errorf("%s: rule %s: technique %s not resolved", cf.Rel, r.Name, te.ID)
 					}
 				}
 				if ok {
 					carrying++
 				} else if len(r.Techniques) == 0 {
-					t.Errorf("%s: rule %s names ATT&CK but carries no technique", cf.rel, r.Name)
+					t.Errorf("%s: rule %s names ATT&CK but carries no technique", cf.Rel, r.Name)
 				}
 			}
 		}
@@ -182,7 +161,7 @@ func TestCertutil(t *testing.T) {
 	if err != nil {
 		t.Skipf("%s: %v", rel, err)
 	}
-	rules := readFile(t, corpusFile{rel, data})
+	rules := readFile(t, corpusFile{Rel: rel, Data: data})
 	if len(rules) != 1 {
 		t.Fatalf("%d rules, want 1", len(rules))
 	}
@@ -263,7 +242,7 @@ func BenchmarkReadCorpus(b *testing.B) {
 	files := corpusFiles(b)
 	var n int64
 	for _, f := range files {
-		n += int64(len(f.data))
+		n += int64(len(f.Data))
 	}
 	b.SetBytes(n)
 	b.ReportAllocs()

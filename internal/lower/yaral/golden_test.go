@@ -13,6 +13,7 @@ import (
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected files of testdata/golden (they are written by hand: review the diff)")
@@ -166,7 +167,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("%s: %v", want, err)
 			}
 			if w := canonical(t, wm); w != got {
-				t.Errorf("%s: the model differs from the expected one:\n%s", name, lineDiff(w, got))
+				t.Errorf("%s: the model differs from the expected one:\n%s", name, testcorpus.FirstDiff(w, got)+"\n--- got:\n"+got)
 			}
 		})
 	}
@@ -176,22 +177,4 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s has no input", o)
 		}
 	}
-}
-
-// lineDiff shows the lines of want and got from the first that differs.
-func lineDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return "line " + itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g + "\n--- got:\n" + got
-		}
-	}
-	return ""
 }
