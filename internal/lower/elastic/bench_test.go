@@ -1,10 +1,7 @@
 package lowerelastic_test
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/ingest"
@@ -17,20 +14,11 @@ import (
 // one file after another.
 func BenchmarkReadCorpus(b *testing.B) {
 	dir := testcorpus.Dir(b, "elastic")
-	type file struct {
-		path string
-		data []byte
-	}
-	var files []file
+	files := testcorpus.Files(b, dir, ".toml")
 	size := 0
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".toml") {
-			data, _ := os.ReadFile(p)
-			files = append(files, file{p, data})
-			size += len(data)
-		}
-		return nil
-	})
+	for _, f := range files {
+		size += len(f.Data)
+	}
 	if len(files) == 0 {
 		b.Skip("no corpus")
 	}
@@ -38,7 +26,8 @@ func BenchmarkReadCorpus(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, f := range files {
-			ingest.ReadData("elastic", f.path, f.path, f.data, "")
+			path := filepath.Join(dir, filepath.FromSlash(f.Rel))
+			ingest.ReadData("elastic", path, path, f.Data, "")
 		}
 	}
 }

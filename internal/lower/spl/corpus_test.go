@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -184,30 +182,17 @@ func TestCertutil(t *testing.T) {
 // repository's macros): bytes per second of the files read.
 func BenchmarkCorpus(b *testing.B) {
 	dir := testcorpus.Dir(b, "splunk")
-	type file struct {
-		rel  string
-		data []byte
-	}
-	var files []file
+	files := testcorpus.Files(b, dir, ".yml")
 	size := 0
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yml") {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err == nil {
-			rel, _ := filepath.Rel(dir, p)
-			files = append(files, file{filepath.ToSlash(rel), data})
-			size += len(data)
-		}
-		return err
-	})
+	for _, f := range files {
+		size += len(f.Data)
+	}
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	for b.Loop() {
 		var all []*rule.Rule
 		for _, f := range files {
-			all = append(all, ingest.ReadData("splunk", f.rel, f.rel, f.data, "").Rules...)
+			all = append(all, ingest.ReadData("splunk", f.Rel, f.Rel, f.Data, "").Rules...)
 		}
 		ingest.Link(all)
 	}
