@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/golden")
@@ -36,19 +38,7 @@ func TestGolden(t *testing.T) {
 			}
 			got := dumpParse(src)
 			path := strings.TrimSuffix(in, ".kql") + ".golden"
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("differs from %s (go test -update rewrites it):\n%s", path, got)
-			}
+			testcorpus.Golden(t, path, []byte(got), *update)
 		})
 	}
 }
