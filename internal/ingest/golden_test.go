@@ -3,7 +3,6 @@ package ingest
 import (
 	"encoding/json"
 	"flag"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"testing"
@@ -21,19 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/go
 func TestGolden(t *testing.T) {
 	fsys := examples.FS()
 	var results []FileResult
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		results = append(results, ReadData("examples", p, p, data, ""))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range testcorpus.FilesFS(t, fsys, ".") {
+		results = append(results, ReadData("examples", f.Rel, f.Rel, f.Data, ""))
 	}
 	AssignIDs(results)
 	formats := map[string]bool{}

@@ -146,17 +146,23 @@ type File struct {
 // sorted by path; a folder or file that cannot be read fails the test.
 func Files(tb testing.TB, dir string, exts ...string) []File {
 	tb.Helper()
+	return FilesFS(tb, os.DirFS(dir), ".", exts...)
+}
+
+// FilesFS reads every file under root of fsys whose name ends with one of
+// exts (every file without exts), sorted by path; Rel is the path in fsys.
+func FilesFS(tb testing.TB, fsys fs.FS, root string, exts ...string) []File {
+	tb.Helper()
 	var files []File
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !hasSuffix(p, exts) {
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || len(exts) > 0 && !hasSuffix(p, exts) {
 			return err
 		}
-		data, err := os.ReadFile(p)
+		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		files = append(files, File{filepath.ToSlash(rel), data})
+		files = append(files, File{p, data})
 		return nil
 	})
 	if err != nil {

@@ -3,7 +3,6 @@ package lowerspl_test
 import (
 	"encoding/json"
 	"flag"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,19 +25,8 @@ var update = flag.Bool("update", false, "rewrite testdata/golden")
 func TestExamples(t *testing.T) {
 	fsys := examples.FS()
 	var results []ingest.FileResult
-	err := fs.WalkDir(fsys, "splunk", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		results = append(results, ingest.ReadData("examples", p, p, data, ""))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range testcorpus.FilesFS(t, fsys, "splunk") {
+		results = append(results, ingest.ReadData("examples", f.Rel, f.Rel, f.Data, ""))
 	}
 	ingest.AssignIDs(results)
 	var all []*rule.Rule
