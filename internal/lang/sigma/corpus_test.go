@@ -1,8 +1,6 @@
 package sigma
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,24 +9,10 @@ import (
 	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
-// yamlFiles lists the .yml and .yaml files under dir, sorted.
-func yamlFiles(t testing.TB, dir string) []string {
+// yamlFiles reads the .yml and .yaml files under dir, sorted.
+func yamlFiles(t testing.TB, dir string) []testcorpus.File {
 	t.Helper()
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	return files
+	return testcorpus.Files(t, dir, ".yml", ".yaml")
 }
 
 // TestCorpusParses reads every rule of the SigmaHQ corpus: none may have an
@@ -43,11 +27,8 @@ func TestCorpusParses(t *testing.T) {
 	modifiers := map[string]int{}
 	warnings := map[string]int{}
 	rules := 0
-	for _, p := range files {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, file := range files {
+		p, src := filepath.Join(dir, filepath.FromSlash(file.Rel)), file.Data
 		f, err := parsed(Parse(src))
 		if err != nil {
 			t.Errorf("%s: %v", p, err)
