@@ -50,7 +50,6 @@ type refMutant struct {
 	} `json:"error"`
 }
 
-
 func accepted(src string) (*Query, bool) {
 	q, errs := Parse([]byte(src))
 	return q, !errs.HasErrors()
