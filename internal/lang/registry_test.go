@@ -33,9 +33,6 @@ var allowed = map[string]string{
 	"internal/bench/parse.go":    "collects the KQL queries for the comparison with Kusto.Language",
 	// Fixed searches of the benchmark are data about the corpus measured.
 	"internal/bench/serve.go": "a fixed benchmark search filters the corpus's Sigma platform",
-	// Test support: the corpus's folders are named after the repositories
-	// they hold (elastic, splunk...).
-	"internal/testcorpus/testcorpus.go": "names the corpus's folders",
 	// The hostile tree gives files the extensions rules come in.
 	"internal/ingest/hostile/hostile.go": "file extensions of the hostile test tree",
 }

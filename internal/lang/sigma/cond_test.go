@@ -1,9 +1,10 @@
 package sigma
 
 import (
-	"github.com/ruledex/ruledex/internal/lang/diag"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
 )
 
 // conditionTests are valid conditions with their canonical form, which
