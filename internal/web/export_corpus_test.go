@@ -41,6 +41,7 @@ func TestExportCorpus(t *testing.T) {
 		t.Errorf("%d pages for %d rules", sum.Pages, len(ids))
 	}
 	files := map[string]bool{}
+	folded := map[string]string{} // lower-cased path → the path
 	var pages []string
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -49,6 +50,13 @@ func TestExportCorpus(t *testing.T) {
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
 		files[rel] = true
+		// Paths equal but for case would overwrite each other on macOS and
+		// Windows (tables/SignInLogs and tables/SigninLogs).
+		if other, dup := folded[strings.ToLower(rel)]; dup {
+			t.Errorf("%s and %s differ only by case", other, rel)
+		} else {
+			folded[strings.ToLower(rel)] = rel
+		}
 		if strings.HasSuffix(rel, ".html") {
 			pages = append(pages, rel)
 		}
