@@ -128,12 +128,14 @@ func UnIDPath(p string) (string, bool) {
 // wrote it in, and no two exported files differ only by case (which would
 // overwrite each other on macOS and Windows).
 
-func RulePath(id string) string          { return "/rules/" + IDPath(id) + "/" }
-func TablePath(name string) string       { return "/tables/" + Seg(strings.ToLower(name)) + "/" }
-func RepoPath(name string) string        { return "/repos/" + Seg(name) + "/" }
-func TechniquePath(id string) string     { return "/attack/" + Seg(strings.ToUpper(id)) + "/" }
-func FieldPath(field string) string      { return "/fields/" + Seg(strings.ToLower(field)) + "/" }
-func FacetPath(key, value string) string { return "/by/" + Seg(key) + "/" + Seg(strings.ToLower(value)) + "/" }
+func RulePath(id string) string      { return "/rules/" + IDPath(id) + "/" }
+func TablePath(name string) string   { return "/tables/" + Seg(strings.ToLower(name)) + "/" }
+func RepoPath(name string) string    { return "/repos/" + Seg(name) + "/" }
+func TechniquePath(id string) string { return "/attack/" + Seg(strings.ToUpper(id)) + "/" }
+func FieldPath(field string) string  { return "/fields/" + Seg(strings.ToLower(field)) + "/" }
+func FacetPath(key, value string) string {
+	return "/by/" + Seg(key) + "/" + Seg(strings.ToLower(value)) + "/"
+}
 func EventPath(provider, event string) string {
 	// Events compare case-insensitively (rules write the same operation
 	// in several cases; the catalog keeps one spelling): one page for all.
