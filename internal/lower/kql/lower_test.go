@@ -270,7 +270,7 @@ func longList(n int) string {
 // 14 s when each value was looked for in the list so far).
 func TestKQLLongListLinear(t *testing.T) {
 	probes := func(n int) int {
-		valueProbes = 0
+		valueProbes.Store(0)
 		r := lowerKQL(t, longList(n)+" | where A in (\"v1\", \"v2\", \"x\")")
 		if len(r.Indicators) != 2 || len(r.Indicators[0].Values) != n+1 || len(r.Indicators[1].Values) != n {
 			t.Fatalf("%d values: indicators %d, values %d (want the distinct ones, repeats dropped)", n, len(r.Indicators), len(r.Indicators[0].Values))
@@ -278,7 +278,7 @@ func TestKQLLongListLinear(t *testing.T) {
 		if v := r.Indicators[0].Values; v[0] != "v0" || v[n-1] != fmt.Sprintf("v%d", n-1) || v[n] != "x" {
 			t.Fatalf("values out of order: %q ... %q", v[:2], v[n-1:])
 		}
-		return valueProbes
+		return int(valueProbes.Load())
 	}
 	small, large := probes(1000), probes(8000)
 	if large > 10*small || large > 4*8000 {

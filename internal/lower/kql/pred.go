@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/lang/kql"
@@ -186,8 +187,8 @@ func (l *kqlLowering) addPredicate(st *rule.Stage, p rule.Predicate, literal boo
 		l.indValues = append(l.indValues, map[string]struct{}{})
 	}
 	in, seen := &l.r.Indicators[i], l.indValues[i]
+	valueProbes.Add(int64(len(p.Values)))
 	for _, v := range p.Values {
-		valueProbes++
 		if _, dup := seen[v]; !dup {
 			seen[v] = struct{}{}
 			in.Values = append(in.Values, v)
@@ -198,7 +199,7 @@ func (l *kqlLowering) addPredicate(st *rule.Stage, p rule.Predicate, literal boo
 // valueProbes counts the values the indicator lists look at to drop
 // repeats; a test bounds it by the number of values (the lowering of a
 // list is linear).
-var valueProbes int
+var valueProbes atomic.Int64 // rules are lowered on several goroutines at once
 
 type indicatorKey struct {
 	field, kind string
