@@ -217,6 +217,9 @@ func TestLintSARIF(t *testing.T) {
 // TestLintSARIFCorpus lints parts of the shared corpus of every language
 // as SARIF and validates the log.
 func TestLintSARIFCorpus(t *testing.T) {
+	if raceEnabled {
+		t.Skip("thousands of corpus rules under the race detector: run without -race")
+	}
 	corpus := lintCorpus
 	parts := []string{"hybridbrothers-seeds", "azure-sentinel-2020", "sigma/rules/windows/process_creation", "sigma-specification", "chronicle", "splunk/detections/cloud", "elastic/rules/windows"}
 	var args []string

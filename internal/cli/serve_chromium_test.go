@@ -198,6 +198,9 @@ func TestServeChromium(t *testing.T) {
 		} else if src := os.Getenv("RULEDEX_E2E_SOURCES"); src != "" {
 			args = filepath.SplitList(src)
 		} else {
+			if raceEnabled {
+				t.Skip("a build of the whole corpus under the race detector: the walk over the corpus runs without -race")
+			}
 			corpus := buildtest.CorpusDir(t) // skips without a corpus
 			db := filepath.Join(t.TempDir(), "corpus.db")
 			if errs, code := runBounded(t, 15*time.Minute, "build", "--quiet", "--db", db, corpus); code != 0 {

@@ -31,6 +31,9 @@ func TestServeFolderSameAsDB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus test skipped in -short mode")
 	}
+	if raceEnabled {
+		t.Skip("two builds of the whole corpus under the race detector (SQLite tens of times slower): run without -race")
+	}
 	corpus := buildtest.CorpusDir(t)
 	db := t.TempDir() + "/corpus.db"
 	if _, errs, code := runCmd(t, "build", "--quiet", "--db", db, corpus); code != 0 {
