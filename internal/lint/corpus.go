@@ -85,7 +85,10 @@ func nearDuplicate(rules []*rule.Rule, rep func(int) *Reporter) {
 			break
 		}
 	}
-	if !filled {
+	// One rule alone (RunRule, the rule page) has no near-duplicate to find
+	// but those its catalog linked: it is read, never written (a catalog's
+	// rules are shared by the pages being made at once).
+	if !filled && len(rules) > 1 {
 		catalog.NearDuplicates(rules)
 	}
 	for i, r := range rules {
