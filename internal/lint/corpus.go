@@ -108,7 +108,7 @@ func commonIndicators(rules []*rule.Rule, rep func(int) *Reporter) {
 			}
 		}
 	}
-	if !filled {
+	if !filled && len(rules) > 1 { // one rule alone is read, never written (see nearDuplicate)
 		catalog.IndicatorCounts(rules)
 	}
 	// How many rules test each value (the value's own rule counted).
