@@ -39,12 +39,20 @@ type Config struct {
 	Oracle string
 	// Log receives progress lines (nil: none).
 	Log io.Writer
+	// Scale reads the corpus that many times, as that many forks (see
+	// Forks); 0 or 1 reads it once. Parse throughput and the KQL parser's
+	// comparison, which do not depend on the corpus's size, are measured at
+	// scale 1 only.
+	Scale int
+	// NoExport leaves the static export out.
+	NoExport bool
 }
 
 // Report is every figure of one run.
 type Report struct {
 	Date    time.Time
 	Machine Machine
+	Scale   int        // copies of the corpus read (1: the corpus as it is)
 	LoadEnd [3]float64 // load average when the run ended
 	Elapsed time.Duration
 
@@ -104,16 +112,31 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep := &Report{Date: start, Machine: ThisMachine()}
 	rep.Corpus.Dir = cfg.Corpus
-	rep.Corpus.Sources = len(cfg.Sources)
+	rep.Scale = max(cfg.Scale, 1)
+	sources := cfg.Sources
+	buildArgs := []string{cfg.Corpus}
+	if rep.Scale > 1 {
+		logf("writing %d forks of the corpus", rep.Scale-1)
+		var size int64
+		if sources, size, err = Forks(ctx, cfg.Sources, rep.Scale, tmp+"/forks"); err != nil {
+			return nil, fmt.Errorf("forks: %w", err)
+		}
+		buildArgs = buildArgs[:0]
+		for _, s := range sources {
+			buildArgs = append(buildArgs, repoName(s)+"="+s.Path)
+		}
+		rep.Corpus.Bytes = size * int64(rep.Scale)
+	}
+	rep.Corpus.Sources = len(sources)
 
 	// Builds: full, again with nothing changed, then with one file changed.
 	db := tmp + "/catalog.db"
 	logf("full build of %s", cfg.Corpus)
-	if rep.Full, err = runBuild(ctx, cfg.Exe, db, []string{cfg.Corpus}); err != nil {
+	if rep.Full, err = runBuild(ctx, cfg.Exe, db, buildArgs); err != nil {
 		return nil, fmt.Errorf("full build: %w", err)
 	}
 	logf("full build: %v, %d rules", rep.Full.Wall.Round(time.Millisecond), rep.Full.Summary.Rules)
-	if rep.NoChange, err = runBuild(ctx, cfg.Exe, db, []string{cfg.Corpus}); err != nil {
+	if rep.NoChange, err = runBuild(ctx, cfg.Exe, db, buildArgs); err != nil {
 		return nil, fmt.Errorf("rebuild with nothing changed: %w", err)
 	}
 	// The one-file rebuild runs on a copy of the catalog, so that the rest
@@ -126,7 +149,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 	}
-	args, changed, err := changeOneFile(cfg.Sources, tmp+"/changed")
+	args, changed, err := changeOneFile(sources, tmp+"/changed")
 	if err != nil {
 		return nil, fmt.Errorf("rebuild with one file changed: %w", err)
 	}
@@ -138,23 +161,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	os.Remove(db2)
 
 	// Parsing, one core.
-	logf("parse throughput")
-	files, err := loadFiles(cfg.Sources)
-	if err != nil {
-		return nil, err
-	}
-	rep.Corpus.Files = len(files)
-	for _, f := range files {
-		rep.Corpus.Bytes += int64(len(f.data))
-	}
-	pr := measureParse(files, cfg.Quick)
-	rep.Parse, rep.ParseCPU, rep.KQLQueries = pr.rows, pr.cpuRatio, len(pr.kql)
+	if rep.Scale == 1 {
+		logf("parse throughput")
+		files, err := loadFiles(cfg.Sources)
+		if err != nil {
+			return nil, err
+		}
+		rep.Corpus.Files = len(files)
+		for _, f := range files {
+			rep.Corpus.Bytes += int64(len(f.data))
+		}
+		pr := measureParse(files, cfg.Quick)
+		rep.Parse, rep.ParseCPU, rep.KQLQueries = pr.rows, pr.cpuRatio, len(pr.kql)
 
-	// KQL against Microsoft's parser.
-	logf("KQL parser against Microsoft's")
-	rep.Oracle = compareOracle(ctx, cfg, pr.kql, tmp, logf)
-	pr = parseResult{}
-	files = nil
+		// KQL against Microsoft's parser.
+		logf("KQL parser against Microsoft's")
+		rep.Oracle = compareOracle(ctx, cfg, pr.kql, tmp, logf)
+	} else {
+		rep.Corpus.Files = rep.Full.Summary.Files
+	}
 
 	// Search and pages, on the catalog built.
 	logf("search latency")
@@ -173,11 +198,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := measureServe(ctx, cfg.Exe, db, ids, cfg.Quick, rep); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	logf("static export")
-	if rep.Export, err = runExport(ctx, cfg.Exe, db, tmp+"/site"); err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+	if !cfg.NoExport {
+		logf("static export")
+		if rep.Export, err = runExport(ctx, cfg.Exe, db, tmp+"/site"); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		os.RemoveAll(tmp + "/site")
 	}
-	os.RemoveAll(tmp + "/site")
 	rep.LoadEnd = loadAverage()
 	rep.Elapsed = time.Since(start)
 	return rep, nil

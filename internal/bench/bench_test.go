@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ruledex/ruledex/internal/ingest"
+	rulepkg "github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
 
@@ -250,5 +254,63 @@ func TestKustoParse(t *testing.T) {
 	}
 	if o.MSRejected != 1 {
 		t.Errorf("Kusto.Language rejected %d queries, want 1", o.MSRejected)
+	}
+}
+
+// TestForks: each copy is a source of its own whose rules read as the
+// original's with the title, the id and one value changed, the same way in
+// every file of the copy; copy 1 is the original.
+func TestForks(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	rule := sigmaRule + "related:\n    - id: 22222222-3333-4444-5555-666666666666\n      type: derived\n"
+	rule = strings.Replace(rule, "    condition:", "        OriginalFileName: 'whoami.exe'\n    condition:", 1)
+	other := strings.NewReplacer("11111111-2222-3333-4444-555555555555", "22222222-3333-4444-5555-666666666666",
+		"Whoami Execution", "Whoami Again", "whoami.exe", "whoami2.exe").Replace(sigmaRule)
+	for p, s := range map[string]string{"a/r.yml": rule, "b/s.yml": other} {
+		if err := os.MkdirAll(filepath.Join(src, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, p), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srcs, size, err := Forks(context.Background(), []store.Source{{Name: "src", Path: src}}, 3, filepath.Join(dir, "forks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 3 || srcs[0].Path != src || srcs[1].Name != "src-fork2" || srcs[2].Name != "src-fork3" {
+		t.Fatalf("sources %+v", srcs)
+	}
+	if size != int64(len(rule)+len(other)) {
+		t.Errorf("size %d", size)
+	}
+	read := func(s store.Source, p string) *rulepkg.Rule {
+		res := ingest.ReadFile(s.Name, s.Path, filepath.Join(s.Path, p), "")
+		if len(res.Rules) != 1 {
+			t.Fatalf("%s/%s: %d rules, %v", s.Path, p, len(res.Rules), res.Diags)
+		}
+		return res.Rules[0]
+	}
+	orig := read(srcs[0], "a/r.yml")
+	uids := map[string]bool{orig.UID: true}
+	for k, s := range srcs[1:] {
+		r := read(s, "a/r.yml")
+		if want := orig.Title + fmt.Sprintf(" fork %d", k+2); r.Title != want {
+			t.Errorf("fork %d: title %q, want %q", k+2, r.Title, want)
+		}
+		if uids[r.UID] || len(r.UID) != len(orig.UID) {
+			t.Errorf("fork %d: uid %q", k+2, r.UID)
+		}
+		uids[r.UID] = true
+		data, _ := os.ReadFile(filepath.Join(s.Path, "a/r.yml"))
+		if !strings.Contains(string(data), fmt.Sprintf("'whoami.exe_f%d'", k+2)) {
+			t.Errorf("fork %d: no value changed:\n%s", k+2, data)
+		}
+		// The related id names the other file's rule, changed the same way.
+		o := read(s, "b/s.yml")
+		if len(r.Related) != 1 || r.Related[0].ID != o.UID {
+			t.Errorf("fork %d: related %+v, other rule's id %q", k+2, r.Related, o.UID)
+		}
 	}
 }

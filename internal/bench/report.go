@@ -21,7 +21,11 @@ func (r *Report) Write(w io.Writer) {
 	p("machine", "%s, %d cores%s, %s/%s, %s", m.CPU, m.Cores, mem, m.OS, m.Arch, m.GoVersion)
 	p("load average", "%.2f %.2f %.2f at start, %.2f at end (1, 5, 15 min; figures are noisy when it is above %d)",
 		m.Load[0], m.Load[1], m.Load[2], r.LoadEnd[0], m.Cores)
-	p("corpus", "%s: %d sources, %d files, %.1f MB", r.Corpus.Dir, r.Corpus.Sources, r.Corpus.Files, float64(r.Corpus.Bytes)/1e6)
+	scale := ""
+	if r.Scale > 1 {
+		scale = fmt.Sprintf(", read %d times as %d forks (--scale %d)", r.Scale, r.Scale, r.Scale)
+	}
+	p("corpus", "%s%s: %d sources, %d files, %.1f MB", r.Corpus.Dir, scale, r.Corpus.Sources, r.Corpus.Files, float64(r.Corpus.Bytes)/1e6)
 
 	fmt.Fprintf(w, "\nbuild (ruledex build --db TMP CORPUS, in a child process)\n")
 	b := r.Full
@@ -35,52 +39,10 @@ func (r *Report) Write(w io.Writer) {
 	b = r.OneFile
 	p("rebuild, one file changed", "%s; %s read, %d unchanged (%s)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused, r.Changed)
 
-	fmt.Fprintf(w, "\nparse throughput on one core (GOMAXPROCS=1, files in memory), per second of CPU time; CPU/wall %.2f\n", r.ParseCPU)
-	fmt.Fprintf(w, "  %-9s %-34s %6s %7s %8s %8s %9s\n", "language", "what", "files", "rules", "MB", "MB/s", "rules/s")
-	for _, t := range r.Parse {
-		lang, files := t.Language, fmt.Sprint(t.Files)
-		if lang == "" {
-			lang = "-"
-		}
-		if t.Files == 0 {
-			files = "-"
-		}
-		fmt.Fprintf(w, "  %-9s %-34s %6s %7d %8.2f %8.2f %9.0f\n", lang, t.Stage, files, t.Rules, float64(t.Bytes)/1e6, t.MBps(), t.RulesPerSec())
-	}
-
-	o := r.Oracle
-	fmt.Fprintf(w, "\nKQL parser against Microsoft's (Kusto.Language")
-	if o.Package != "" {
-		fmt.Fprintf(w, ", %s", o.Package)
-	}
-	fmt.Fprintf(w, ", in node)\n")
-	if o.Skipped != "" {
-		for _, l := range []string{"sample", "ruledex parse", "Kusto.Language parse", "ratio", "kql-oracle run"} {
-			p(l, "%s", o.Skipped)
-		}
+	if r.Scale > 1 {
+		fmt.Fprintf(w, "\nparse throughput and the KQL parser against Microsoft's: measured at --scale 1 only\n")
 	} else {
-		p("sample", "%d of %d corpus queries, %.2f MB; with syntax errors: ruledex %d, Kusto.Language %s",
-			o.Sample, r.KQLQueries, float64(o.SampleBytes)/1e6, o.RuledexRejected, orSkipped(o.MSSkipped, fmt.Sprint(o.MSRejected)))
-		p("ruledex parse", "%s per pass (%s CPU), %s queries/s (median of %d passes)",
-			dur(o.Ruledex), dur(o.RuledexCPU), rate(o.Sample, o.Ruledex), o.RuledexPasses)
-		if o.MSSkipped != "" {
-			p("Kusto.Language parse", "skipped: %s", o.MSSkipped)
-			p("ratio", "skipped: %s", o.MSSkipped)
-		} else {
-			p("Kusto.Language parse", "%s per pass (%s CPU), %s queries/s (warm, median of %d passes; first parse %s)",
-				dur(o.MS), dur(o.MSCPU), rate(o.Sample, o.MS), o.MSPasses, dur(o.MSInit))
-			p("ratio", "ruledex parses %.0fx as fast as Kusto.Language (wall time), %.0fx (CPU time)", o.Ratio(), o.RatioCPU())
-		}
-		if o.OracleSkipped != "" {
-			p("kql-oracle run", "%s", o.OracleSkipped)
-		} else {
-			failed := ""
-			if o.OracleFailed > 0 {
-				failed = fmt.Sprintf(", %d failed", o.OracleFailed)
-			}
-			p("kql-oracle run", "%s for %d queries uncached (node start, parse, analysis, JSON%s); ruledex parse+summary %s: %.0fx",
-				dur(o.OracleRun), o.OracleSample, failed, dur(o.RuledexSum), o.OracleRun.Seconds()/o.RuledexSum.Seconds())
-		}
+		r.writeParse(w, p)
 	}
 
 	fmt.Fprintf(w, "\nsearch (store.Search: first page of 20 hits, facet counts, snippets)\n")
@@ -100,6 +62,12 @@ func (r *Report) Write(w io.Writer) {
 
 	fmt.Fprintf(w, "\nstatic export (ruledex export site DIR --db TMP, in a child process)\n")
 	e := r.Export
+	if e.Wall == 0 {
+		p("export", "not measured (--no-export)")
+		fmt.Fprintln(w)
+		p("total", "%s", r.Elapsed.Round(time.Second))
+		return
+	}
 	rss := ""
 	if e.MaxRSS > 0 {
 		rss = fmt.Sprintf(", peak RSS %.0f MB", float64(e.MaxRSS)/1e6)
@@ -166,4 +134,55 @@ func loadFigures(l LoadRun) string {
 		s += fmt.Sprintf("; server %.0f CPU-µs a page", float64(l.ServerCPU.Microseconds())/float64(l.Pages))
 	}
 	return s
+}
+
+// writeParse prints the parse throughput and the KQL parser's comparison.
+func (r *Report) writeParse(w io.Writer, p func(label, format string, args ...any)) {
+	fmt.Fprintf(w, "\nparse throughput on one core (GOMAXPROCS=1, files in memory), per second of CPU time; CPU/wall %.2f\n", r.ParseCPU)
+	fmt.Fprintf(w, "  %-9s %-34s %6s %7s %8s %8s %9s\n", "language", "what", "files", "rules", "MB", "MB/s", "rules/s")
+	for _, t := range r.Parse {
+		lang, files := t.Language, fmt.Sprint(t.Files)
+		if lang == "" {
+			lang = "-"
+		}
+		if t.Files == 0 {
+			files = "-"
+		}
+		fmt.Fprintf(w, "  %-9s %-34s %6s %7d %8.2f %8.2f %9.0f\n", lang, t.Stage, files, t.Rules, float64(t.Bytes)/1e6, t.MBps(), t.RulesPerSec())
+	}
+
+	o := r.Oracle
+	fmt.Fprintf(w, "\nKQL parser against Microsoft's (Kusto.Language")
+	if o.Package != "" {
+		fmt.Fprintf(w, ", %s", o.Package)
+	}
+	fmt.Fprintf(w, ", in node)\n")
+	if o.Skipped != "" {
+		for _, l := range []string{"sample", "ruledex parse", "Kusto.Language parse", "ratio", "kql-oracle run"} {
+			p(l, "%s", o.Skipped)
+		}
+	} else {
+		p("sample", "%d of %d corpus queries, %.2f MB; with syntax errors: ruledex %d, Kusto.Language %s",
+			o.Sample, r.KQLQueries, float64(o.SampleBytes)/1e6, o.RuledexRejected, orSkipped(o.MSSkipped, fmt.Sprint(o.MSRejected)))
+		p("ruledex parse", "%s per pass (%s CPU), %s queries/s (median of %d passes)",
+			dur(o.Ruledex), dur(o.RuledexCPU), rate(o.Sample, o.Ruledex), o.RuledexPasses)
+		if o.MSSkipped != "" {
+			p("Kusto.Language parse", "skipped: %s", o.MSSkipped)
+			p("ratio", "skipped: %s", o.MSSkipped)
+		} else {
+			p("Kusto.Language parse", "%s per pass (%s CPU), %s queries/s (warm, median of %d passes; first parse %s)",
+				dur(o.MS), dur(o.MSCPU), rate(o.Sample, o.MS), o.MSPasses, dur(o.MSInit))
+			p("ratio", "ruledex parses %.0fx as fast as Kusto.Language (wall time), %.0fx (CPU time)", o.Ratio(), o.RatioCPU())
+		}
+		if o.OracleSkipped != "" {
+			p("kql-oracle run", "%s", o.OracleSkipped)
+		} else {
+			failed := ""
+			if o.OracleFailed > 0 {
+				failed = fmt.Sprintf(", %d failed", o.OracleFailed)
+			}
+			p("kql-oracle run", "%s for %d queries uncached (node start, parse, analysis, JSON%s); ruledex parse+summary %s: %.0fx",
+				dur(o.OracleRun), o.OracleSample, failed, dur(o.RuledexSum), o.OracleRun.Seconds()/o.RuledexSum.Seconds())
+		}
+	}
 }

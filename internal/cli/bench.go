@@ -13,7 +13,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "bench",
-		Usage: "[--corpus DIR] [--quick]",
+		Usage: "[--corpus DIR] [--quick] [--scale N] [--no-export]",
 		Summary: "measure ruledex on a corpus and print the figures: full build time and peak memory, incremental rebuilds, " +
 			"parse throughput per language, the KQL parser against Microsoft's, search and rule page latency, ruledex serve under 64 connections, the static export",
 		Run: runBench,
@@ -24,9 +24,11 @@ func init() {
 var benchExe = os.Executable
 
 func runBench(env *Env, fs *flag.FlagSet, args []string) error {
-	corpus := fs.String("corpus", "", "the rule folders to measure (default: $RULEDEX_CORPUS, else ../shared/corpus)")
+	corpus := fs.String("corpus", "", "the rule folders to measure (`DIR`; default: $RULEDEX_CORPUS, else ../shared/corpus)")
 	quick := fs.Bool("quick", false, "small samples and one pass of each measure (for tests)")
 	quiet := fs.Bool("quiet", false, "no progress")
+	scale := fs.Int("scale", 1, "read the corpus N times, as N forks (each copy a source of its own, its files varied), to measure ruledex at N times the corpus")
+	noExport := fs.Bool("no-export", false, "leave the static export out")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -53,7 +55,10 @@ func runBench(env *Env, fs *flag.FlagSet, args []string) error {
 	if len(sources) == 0 {
 		sources = []build.Source{{Path: dir}}
 	}
-	cfg := bench.Config{Corpus: dir, Sources: sources, Exe: exe, Quick: *quick}
+	if *scale < 1 {
+		return &UsageError{Msg: "--scale must be at least 1"}
+	}
+	cfg := bench.Config{Corpus: dir, Sources: sources, Exe: exe, Quick: *quick, Scale: *scale, NoExport: *noExport}
 	if !*quiet {
 		cfg.Log = env.Stderr
 	}
