@@ -145,6 +145,8 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		return nil, err
 	}
 	crossReference(all)
+	prog.stage("linting %d rules", len(all))
+	findings := lintAll(opt.Sources, results, all)
 
 	sum := summarize(results, prev)
 	if err := ctx.Err(); err != nil {
@@ -158,7 +160,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 			Size: fr.Size, Mtime: fr.mtime, Diags: fr.Diags, Rules: fr.Rules, Reused: fr.reused, SrcIDs: fr.srcIDs, SrcRels: fr.srcRels}
 	}
 	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
-		Sources: opt.Sources, Summary: sum, Count: prog.count})
+		Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/build"
@@ -49,11 +50,19 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 				opt.DB = cfg.DB
 			}
 			for _, s := range cfg.Sources {
-				opt.Sources = append(opt.Sources, build.Source{Name: s.Name, Path: s.Path, URL: s.Git, Ref: s.Ref})
+				opt.Sources = append(opt.Sources, build.Source{Name: s.Name, Path: s.Path, URL: s.Git, Ref: s.Ref,
+					LintDisable: append(slices.Clone(cfg.LintDisable), cfg.SourceLintDisable[s.Name]...)})
 			}
 		}
+		for _, s := range sourcesOf(env, args) {
+			if cfg != nil {
+				s.LintDisable = slices.Clone(cfg.LintDisable)
+			}
+			opt.Sources = append(opt.Sources, s)
+		}
+	} else {
+		opt.Sources = append(opt.Sources, sourcesOf(env, args)...)
 	}
-	opt.Sources = append(opt.Sources, sourcesOf(env, args)...)
 	if len(opt.Sources) == 0 {
 		return &UsageError{Msg: "no SOURCE given and no ruledex.yaml naming sources"}
 	}

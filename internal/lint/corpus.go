@@ -25,7 +25,11 @@ func init() {
 		Help: "Two rules in different files state the same identifier (a Sigma id, a Sentinel id...): tools that key " +
 			"rules by it (a SIEM's import, sigma-cli, Sentinel's repositories) keep one and drop or overwrite the " +
 			"other. Give the copy a new id (and relate it to the first where the format can).",
-		Corpus: duplicateID})
+		Corpus: duplicateID,
+		// What a build's linking (ingest.Link) says of the same id.
+		Claims: func(d rule.Diagnostic) bool {
+			return strings.HasPrefix(d.Message, "id ") && strings.Contains(d.Message, " is also the id of ")
+		}})
 	Register(&Check{ID: "near-duplicate", Severity: Note, Message: "a rule in another file has the same logic",
 		Help: "Another rule, in another file or repository, reads the same tables or log sources and has the same " +
 			"predicates, or almost (at least 90% of them in common): both fire on the same events. Keep one, or say " +

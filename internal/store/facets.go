@@ -26,11 +26,15 @@ const (
 	FacetTag       = "tag"
 	FacetProvider  = "provider" // event providers (Azure Activity, Microsoft-Windows-Security-Auditing, CloudTrail...)
 	FacetEvent     = "event"    // events (actions) looked at: operation names, event ids, event names
+	// FacetFinding holds the checks of ruledex lint that found something in
+	// the rule: written from the build's findings (findings.go), not by
+	// facetsOf, and so not known to MatchFacets.
+	FacetFinding = "finding"
 )
 
 // Facets lists every facet name, in the order a page shows them.
 var Facets = []string{FacetPlatform, FacetKind, FacetRepo, FacetLanguage, FacetTactic, FacetTechnique, FacetTable,
-	FacetSeverity, FacetStatus, FacetAuthor, FacetProvider, FacetEvent, FacetOperator, FacetFunction, FacetField, FacetTag}
+	FacetSeverity, FacetStatus, FacetAuthor, FacetProvider, FacetEvent, FacetOperator, FacetFunction, FacetField, FacetTag, FacetFinding}
 
 var isFacet = func() map[string]bool {
 	m := map[string]bool{}

@@ -18,6 +18,9 @@ type Source struct {
 	Path string `json:"path"` // folder (or file) to read
 	URL  string `json:"url"`  // git address, for links to files (https://github.com/owner/repo)
 	Ref  string `json:"ref"`  // branch, tag or commit of the links; default HEAD
+	// LintDisable are the lint checks the build does not run on its rules
+	// (ruledex.yaml's lint: disable:, of every source and of this one).
+	LintDisable []string `json:"lint_disable,omitempty"`
 }
 
 // FileKey names a file of the catalog.

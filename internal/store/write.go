@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -45,6 +46,9 @@ type Write struct {
 	Sources []Source
 	Summary *Summary
 	Count   func(done, total int) // progress of the rules written; may be nil
+	// Findings are what ruledex lint found in the rules (findings.go);
+	// they replace the last catalog's.
+	Findings []lint.Finding
 }
 
 // WriteCatalog writes a build's files and rules to the new catalog file
@@ -210,6 +214,9 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				return err
 			}
 		}
+	}
+	if err := w.writeFindings(in.Findings); err != nil {
+		return err
 	}
 	if err := w.files(prev, results); err != nil {
 		return err

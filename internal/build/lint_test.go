@@ -1,0 +1,138 @@
+package build
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// lintedRule is a Sigma rule with no ATT&CK tag (attack-missing) and the
+// same value twice in one list (value-duplicate).
+const lintedRule = `title: Whoami twice
+id: 6c1a0000-0000-4000-8000-0000000000dd
+description: Finds whoami.
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith:
+            - '\whoami.exe'
+            - '\whoami.exe'
+    condition: selection
+`
+
+// checksOf returns the checks of a rule's stored findings, sorted.
+func checksOf(t *testing.T, d *store.DB, id string) []string {
+	t.Helper()
+	fs, err := d.RuleFindings(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range fs {
+		if f.Rule != id || f.Line < 1 || f.Fingerprint == "" {
+			t.Errorf("%s: finding %+v", id, f)
+		}
+		out = append(out, f.Check)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// TestBuildStoresFindings checks that a build stores ruledex lint's
+// findings, the facet "finding" agrees with them, a source's disabled
+// checks are left out, and an incremental build follows the checks across
+// the corpus: the same id in two files is found in the kept file, and goes
+// when the copy goes.
+func TestBuildStoresFindings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	db := filepath.Join(t.TempDir(), "c.db")
+	writeTree(t, dir, map[string]string{"a.yml": lintedRule, "b.yml": targetRule, "c.yml": lintedRule})
+	open := func(src []Source) *store.DB {
+		t.Helper()
+		if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := store.Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	d := open([]Source{{Name: "r", Path: dir}})
+	ids, err := d.IDs(t.Context())
+	if err != nil || len(ids) != 3 {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	idOf := map[string]string{}
+	for _, id := range ids {
+		r, err := d.Rule(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idOf[r.Source.Path] = id
+	}
+	a, b := idOf["a.yml"], idOf["b.yml"]
+	// near-duplicate too (of c.yml and b.yml); not syntax-warning, whose
+	// link diagnostic of the shared id is duplicate-id's.
+	want := []string{"attack-missing", "duplicate-id", "near-duplicate", "value-duplicate"}
+	if got := checksOf(t, d, a); !slices.Equal(got, want) {
+		t.Errorf("a.yml: checks %v, want %v", got, want)
+	}
+	if got := checksOf(t, d, b); slices.Contains(got, "value-duplicate") || slices.Contains(got, "duplicate-id") {
+		t.Errorf("b.yml: checks %v", got)
+	}
+	// The facet, the checks' counts and a check's findings say the same.
+	res, err := d.Search(t.Context(), store.Query{Facets: map[string][]string{store.FacetFinding: {"value-duplicate"}}, PerPage: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, h := range res.Hits {
+		found = append(found, h.ID)
+	}
+	slices.Sort(found)
+	if want := []string{a, idOf["c.yml"]}; !slices.Equal(found, want) {
+		t.Errorf("finding=value-duplicate: %v, want %v", found, want)
+	}
+	checks, err := d.FindingChecks(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vd *store.CheckCount
+	for i := range checks {
+		if checks[i].Check == "value-duplicate" {
+			vd = &checks[i]
+		}
+	}
+	if vd == nil || vd.Rules != 2 || vd.Findings != 2 || vd.Severity != "warning" {
+		t.Errorf("value-duplicate: %+v in %+v", vd, checks)
+	}
+	fs, total, err := d.CheckFindings(t.Context(), "value-duplicate", 1, 1)
+	if err != nil || total != 2 || len(fs) != 1 || fs[0].Rule != a || fs[0].Title != "Whoami twice" || fs[0].Line != 9 {
+		t.Errorf("CheckFindings: %+v, %d, %v", fs, total, err)
+	}
+	if _, err := d.RuleFindings(t.Context(), "no/such"); err == nil {
+		t.Error("RuleFindings of no rule: no error")
+	}
+
+	// The copy goes: a.yml is kept from the last catalog, its duplicate-id
+	// goes. A source's disabled checks are not run.
+	if err := os.Remove(filepath.Join(dir, "c.yml")); err != nil {
+		t.Fatal(err)
+	}
+	d = open([]Source{{Name: "r", Path: dir, LintDisable: []string{"attack-missing"}}})
+	if got, want := checksOf(t, d, a), []string{"near-duplicate", "value-duplicate"}; !slices.Equal(got, want) {
+		t.Errorf("a.yml after c.yml went: checks %v, want %v", got, want)
+	}
+	res, err = d.Search(t.Context(), store.Query{Facets: map[string][]string{store.FacetFinding: {"duplicate-id"}}})
+	if err != nil || res.Total != 0 {
+		t.Errorf("finding=duplicate-id after c.yml went: %d rules, %v", res.Total, err)
+	}
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/ruledex/ruledex/internal/lint"
+)
+
+// The findings of ruledex lint, which a build runs over every rule
+// (Write.Findings): the findings table, one row a finding, and the facet
+// "finding" of each rule (the checks that found something in it), so that a
+// search or a listing filters and counts by check and the pages of checks
+// and of rules show what the facet counts. Both are written whole by every
+// build: the checks across the corpus (the same id twice, near-duplicates,
+// the most common indicators) change with any file.
+
+// writeFindings replaces the catalog's findings and finding facets with fs.
+// A finding of a rule the catalog does not hold is left out.
+func (w *writer) writeFindings(fs []lint.Finding) error {
+	for _, q := range []string{`DELETE FROM findings`, `DELETE FROM facets WHERE facet = '` + FacetFinding + `'`} {
+		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
+			return err
+		}
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	ruleN, err := w.tx.PrepareContext(w.ctx, `SELECT n FROM rules WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer ruleN.Close()
+	ins, err := w.tx.PrepareContext(w.ctx, `INSERT INTO findings (rule, check_, severity, message, line, col, fingerprint) VALUES (?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	ns := map[string]int64{}
+	for _, f := range fs {
+		n, ok := ns[f.Rule]
+		if !ok {
+			if err := ruleN.QueryRowContext(w.ctx, f.Rule).Scan(&n); errors.Is(err, sql.ErrNoRows) {
+				n = -1
+			} else if err != nil {
+				return err
+			}
+			ns[f.Rule] = n
+		}
+		if n < 0 {
+			continue
+		}
+		if _, err := ins.ExecContext(w.ctx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
+			return err
+		}
+		if _, err := w.insFacet.ExecContext(w.ctx, FacetFinding, f.Check, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RuleFinding is a finding with the title of its rule.
+type RuleFinding struct {
+	lint.Finding
+	Title string `json:"title"`
+}
+
+// CheckCount is a check with the number of rules it found something in
+// and the number of its findings.
+type CheckCount struct {
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+	Rules    int    `json:"rules"`
+	Findings int    `json:"findings"`
+}
+
+// findingCols are the columns a RuleFinding is read from (findingRow).
+const findingCols = `f.check_, f.severity, f.message, f.line, f.col, f.fingerprint, r.id, r.repo, r.path, r.title`
+
+func scanFindings(rows *sql.Rows) ([]RuleFinding, error) {
+	defer rows.Close()
+	out := []RuleFinding{}
+	for rows.Next() {
+		var f RuleFinding
+		if err := rows.Scan(&f.Check, &f.Severity, &f.Message, &f.Line, &f.Col, &f.Fingerprint, &f.Rule, &f.Repo, &f.Path, &f.Title); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// RuleFindings returns the findings of the rule with this id, in the order
+// ruledex lint gives them (line, column, check); none is an empty list.
+// ErrNotFound when the catalog has no such rule.
+func (d *DB) RuleFindings(ctx context.Context, id string) ([]lint.Finding, error) {
+	st, err := d.prepared(`SELECT ` + findingCols + ` FROM rules r LEFT JOIN findings f ON f.rule = r.n WHERE r.id = ? ORDER BY f.rowid`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []lint.Finding{}
+	found := false
+	for rows.Next() {
+		found = true
+		var check, sev, msg, fp sql.NullString
+		var line, col sql.NullInt64
+		var f lint.Finding
+		var title string
+		if err := rows.Scan(&check, &sev, &msg, &line, &col, &fp, &f.Rule, &f.Repo, &f.Path, &title); err != nil {
+			return nil, err
+		}
+		if !check.Valid {
+			continue // the rule, without a finding
+		}
+		f.Check, f.Severity, f.Message, f.Fingerprint = check.String, sev.String, msg.String, fp.String
+		f.Line, f.Col = int(line.Int64), int(col.Int64)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
+	}
+	return out, nil
+}
+
+// FindingChecks returns each check that found something in a rule of the
+// catalog, with how many rules and findings, by check id.
+func (d *DB) FindingChecks(ctx context.Context) ([]CheckCount, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT check_, max(severity), count(DISTINCT rule), count(*) FROM findings GROUP BY check_ ORDER BY check_`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []CheckCount{}
+	for rows.Next() {
+		var c CheckCount
+		if err := rows.Scan(&c.Check, &c.Severity, &c.Rules, &c.Findings); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CheckFindings returns a page (1-based; perPage at most MaxPerPage) of
+// the findings of one check, by repository, path and place, and how many
+// it has in all.
+func (d *DB) CheckFindings(ctx context.Context, check string, page, perPage int) ([]RuleFinding, int, error) {
+	page, perPage = max(page, 1), min(max(perPage, 1), MaxPerPage)
+	var total int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM findings WHERE check_ = ?`, check).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+findingCols+` FROM findings f JOIN rules r ON r.n = f.rule
+		WHERE f.check_ = ? ORDER BY f.rowid LIMIT ? OFFSET ?`, check, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, err
+	}
+	fs, err := scanFindings(rows)
+	return fs, total, err
+}
