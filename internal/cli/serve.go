@@ -20,6 +20,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/build"
+	"github.com/ruledex/ruledex/internal/store"
 	"github.com/ruledex/ruledex/internal/web"
 )
 
@@ -69,7 +70,7 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, stop, err := newServer(env, cat)
+	srv, stop, err := newServer(env, cat, *db)
 	if err != nil {
 		closeCat()
 		return err
@@ -86,7 +87,7 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 	}()
 	if *db != "" {
 		go watchCatalog(env, *db, opened, func(cat web.Catalog, closeCat func() error) error {
-			srv, stop, err := newServer(env, cat)
+			srv, stop, err := newServer(env, cat, *db)
 			if err != nil {
 				return err
 			}
@@ -178,12 +179,34 @@ func (g *hostGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // change under a server (a build writes a new file and serve swaps
 // servers), so every rule page is made once and kept, and even its first
 // readers get a copy.
-func newServer(env *Env, cat web.Catalog) (srv *web.Server, stop func(), err error) {
+//
+// When a read finds the catalog file damaged under the server (written
+// over in place, cut short: never what a build does, which writes a new
+// file and renames it), serve checks the file, says so plainly and goes on
+// serving the pages it has made, every other request answered 503 until
+// the file is rebuilt (path is the file's name, "" for a temporary one).
+func newServer(env *Env, cat web.Catalog, path string) (srv *web.Server, stop func(), err error) {
 	srv, err = web.New(cat)
 	if err != nil {
 		return nil, nil, err
 	}
 	srv.Log = log.New(env.Stderr, "ruledex serve: ", log.LstdFlags)
+	srv.OnDamaged = func(err error) {
+		if sc, ok := cat.(*web.StoreCatalog); ok {
+			ctx, cancel := context.WithTimeout(env.Ctx, time.Minute)
+			if cerr := sc.DB().Check(ctx); cerr != nil {
+				err = cerr
+			}
+			cancel()
+		}
+		name := path
+		if name == "" {
+			name = "the temporary catalog"
+		}
+		srv.Log.Printf("%s IS DAMAGED (%v): it was changed while served; "+
+			"serving only the pages already made, every other request answers 503 until it is rebuilt (ruledex build)",
+			termLine(name), err)
+	}
 	ctx, cancel := context.WithCancel(env.Ctx)
 	go func() {
 		start := time.Now()
@@ -220,15 +243,31 @@ func watchCatalog(env *Env, path string, last os.FileInfo, use func(web.Catalog,
 		if err != nil || last != nil && os.SameFile(st, last) && st.ModTime().Equal(last.ModTime()) && st.Size() == last.Size() {
 			continue
 		}
+		// A build writes a new file and renames it; the same file changed
+		// is one written over in place, checked before it is served.
+		inPlace := last != nil && os.SameFile(st, last)
 		last = st
 		cat, closeCat, err := openCatalogDB(path)
+		if err == nil && inPlace {
+			if sc, ok := cat.(*web.StoreCatalog); ok {
+				err = sc.DB().Check(env.Ctx)
+			}
+			if err != nil {
+				closeCat()
+			}
+		}
 		if err == nil {
 			if err = use(cat, closeCat); err != nil {
 				closeCat()
 			}
 		}
-		if err != nil {
-			logf("%s changed but cannot be served (%v): still serving the catalog before it", path, err)
+		switch {
+		case err != nil && inPlace && store.Damaged(err):
+			logf("%s was written over in place and IS DAMAGED (%v): serving only the pages already made "+
+				"until it is rebuilt (ruledex build)", termLine(path), err)
+			continue
+		case err != nil:
+			logf("%s changed but cannot be served (%v): still serving the catalog before it", termLine(path), err)
 			continue
 		}
 		logf("%s was rebuilt: serving the new catalog", path)

@@ -50,6 +50,7 @@ func (s *Server) api(f apiFunc) http.HandlerFunc {
 		if err != nil {
 			w.Header().Del("ETag")
 			setRetryAfter(w, err)
+			s.noteDamaged(err)
 			status, msg := statusOf(err)
 			if status == http.StatusInternalServerError {
 				s.logf("%s: %v", r.URL.Path, err)

@@ -19,7 +19,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
 	"unicode/utf8"
+
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 //go:embed templates/*.html
@@ -90,6 +93,25 @@ type Server struct {
 
 	longMu  sync.Mutex
 	longIDs map[string]string // IDPath → id, for ids whose path is cut and hashed
+
+	// OnDamaged is called once, on a goroutine of its own, when a read
+	// finds the catalog file damaged under the server (store.Damaged):
+	// the pages already made and kept are still served, every other
+	// request is answered 503 with what happened.
+	OnDamaged   func(error)
+	damagedOnce sync.Once
+}
+
+// noteDamaged calls OnDamaged the first time a read finds the catalog damaged.
+func (s *Server) noteDamaged(err error) {
+	if !store.Damaged(err) {
+		return
+	}
+	s.damagedOnce.Do(func() {
+		if s.OnDamaged != nil {
+			go s.OnDamaged(err)
+		}
+	})
 }
 
 // ruleIDOf decodes the path of a rule (IDPath): a path whose segments were
@@ -249,6 +271,9 @@ func statusOf(err error) (int, string) {
 		return http.StatusNotFound, "not found"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled"
+	case store.Damaged(err):
+		return http.StatusServiceUnavailable, "the catalog file was damaged while it was served: " +
+			"only the pages already made are served until it is rebuilt (ruledex build)"
 	}
 	return http.StatusInternalServerError, "internal error"
 }
@@ -410,6 +435,7 @@ type errorData struct {
 }
 
 func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
+	s.noteDamaged(err)
 	status, msg := statusOf(err)
 	if status == http.StatusInternalServerError {
 		s.logf("%s: %v", r.URL.Path, err)
