@@ -42,3 +42,8 @@ func cloneStages(ss []rule.Stage) []rule.Stage {
 type ruleJSON struct{ r *rule.Rule }
 
 func (j ruleJSON) MarshalJSON() ([]byte, error) { return marshalRule(j.r) }
+
+// MarshalRule is the JSON contract of r as the API answers it
+// (/api/v1/rules/{id}), safe while other goroutines read r: for the other
+// faces of a catalog (the MCP server) that answer with the same shape.
+func MarshalRule(r *rule.Rule) ([]byte, error) { return marshalRule(r) }
