@@ -30,10 +30,10 @@ func init() {
 // read rules use it instead of the embedded ATT&CK release when given
 // `--attack attack.json` (attack.Load, then attack.SetDefault).
 func runAttack(env *Env, fs *flag.FlagSet, args []string) error {
-	out := fs.String("out", "attack.json", "import: where to write the table")
-	table := fs.String("attack", "", "show, tactics: read this ATT&CK table (ruledex JSON or STIX bundle) instead of the embedded one")
+	out := fs.String("out", "attack.json", "import: where to write the table (`FILE`; - for standard output)")
+	table := fs.String("attack", "", "show, tactics: read this ATT&CK table (ruledex JSON or STIX bundle `FILE`; - for standard input) instead of the embedded one")
 	asJSON := fs.Bool("json", false, "show: print JSON")
-	version := fs.String("version", "", "import: the ATT&CK release to record (e.g. 18.1) when the bundle does not state it")
+	version := fs.String("version", "", "import: the ATT&CK `RELEASE` to record (e.g. 18.1) when the bundle does not state it")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func runAttack(env *Env, fs *flag.FlagSet, args []string) error {
 	}
 	tb := attack.Default()
 	if *table != "" {
-		if tb, err = attack.Load(*table); err != nil {
+		if tb, err = loadAttackTable(env, *table); err != nil {
 			return err
 		}
 	}
@@ -70,7 +70,7 @@ func runAttack(env *Env, fs *flag.FlagSet, args []string) error {
 }
 
 func attackImport(env *Env, in, out, version string) error {
-	f, err := os.Open(in)
+	f, err := openInput(env, in)
 	if err != nil {
 		return err
 	}
@@ -81,6 +81,13 @@ func attackImport(env *Env, in, out, version string) error {
 	}
 	if version != "" {
 		tb.Version = version
+	}
+	if out == "-" {
+		bw := bufio.NewWriter(env.Stdout)
+		if err := tb.WriteJSON(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
 	if dir := filepath.Dir(out); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -29,8 +29,8 @@ func init() {
 }
 
 func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
-	db := fs.String("db", "", "catalog file to write (default: ruledex.yaml's db, else ruledex.db)")
-	cfgPath := fs.String("config", "", "configuration naming the sources (default: ./ruledex.yaml when no SOURCE is given)")
+	db := fs.String("db", "", "catalog `FILE` to write (default: ruledex.yaml's db, else ruledex.db)")
+	cfgPath := fs.String("config", "", "configuration `FILE` naming the sources (- for standard input; default: ./ruledex.yaml when no SOURCE is given)")
 	full := fs.Bool("full", false, "read every file again, even unchanged ones")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress")
@@ -39,9 +39,12 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
+		return err
+	}
 	opt := build.Options{DB: *db, Full: *full}
 	if len(args) == 0 || *cfgPath != "" {
-		cfg, err := loadConfig(*cfgPath, len(args) == 0)
+		cfg, err := loadConfig(env, *cfgPath, len(args) == 0)
 		if err != nil {
 			return err
 		}
@@ -156,7 +159,19 @@ func sourcesOf(env *Env, args []string) []build.Source {
 
 // loadConfig reads the configuration at path, or ./ruledex.yaml when path
 // is empty and lookDefault is set (nil, nil when there is none).
-func loadConfig(path string, lookDefault bool) (*config.Config, error) {
+func loadConfig(env *Env, path string, lookDefault bool) (*config.Config, error) {
+	if path == "-" {
+		// Standard input; paths in it are relative to the working folder.
+		data, err := readInput(env, "-", 16<<20)
+		if err != nil {
+			return nil, err
+		}
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		return config.Parse(filepath.Join(wd, stdinName), data)
+	}
 	if path == "" {
 		if !lookDefault {
 			return nil, nil

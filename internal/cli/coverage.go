@@ -26,19 +26,42 @@ func init() {
 	})
 }
 
+// coverageFlags are the flags of coverage, which export navigator takes too.
+type coverageFlags struct {
+	db, platforms, navigator, name, attackPlatforms, table *string
+	asJSON, all                                            *bool
+	facets                                                 facetFlags
+}
+
+func defineCoverageFlags(fs *flag.FlagSet) *coverageFlags {
+	c := &coverageFlags{facets: facetFlags{}}
+	c.db = fs.String("db", "", "read the rules of this built catalog `FILE` (ruledex build)")
+	c.platforms = fs.String("platform", "", "count only the rules of these `PLATFORMS` (comma-separated: kusto,sigma,...)")
+	c.asJSON = fs.Bool("json", false, "print the matrix as JSON")
+	c.all = fs.Bool("all", false, "list techniques with no rule too")
+	c.navigator = fs.String("navigator", "", "write an ATT&CK Navigator layer (format 4.5) to this `FILE` (- for standard output)")
+	c.name = fs.String("name", "ruledex coverage", "the Navigator layer's `NAME`")
+	c.attackPlatforms = fs.String("attack-platform", "", "the layer's ATT&CK `PLATFORMS` filter (comma-separated: Windows,Linux,IaaS,...)")
+	c.table = fs.String("attack", "", "ATT&CK table `FILE` to use instead of the embedded one (ruledex attack import; - for standard input)")
+	fs.Var(c.facets, "facet", "count only the rules with this facet value `KEY=VALUE`, as search filters (repeatable: "+strings.Join(store.Facets, ", ")+")")
+	return c
+}
+
 func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
-	db := fs.String("db", "", "read the rules of this built catalog (ruledex build)")
-	platforms := fs.String("platform", "", "count only the rules of these platforms (comma-separated: kusto,sigma,...)")
-	asJSON := fs.Bool("json", false, "print the matrix as JSON")
-	all := fs.Bool("all", false, "list techniques with no rule too")
-	navigator := fs.String("navigator", "", "write an ATT&CK Navigator layer (format 4.5) to this file ('-' for stdout)")
-	name := fs.String("name", "ruledex coverage", "the Navigator layer's name")
-	attackPlatforms := fs.String("attack-platform", "", "the layer's ATT&CK platform filter (comma-separated: Windows,Linux,IaaS,...)")
-	table := fs.String("attack", "", "ATT&CK table to use instead of the embedded one (ruledex attack import)")
-	facets := facetFlags{}
-	fs.Var(facets, "facet", "count only the rules with this facet value, as search filters (repeatable: "+strings.Join(store.Facets, ", ")+")")
+	c := defineCoverageFlags(fs)
 	args, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	return coverage(env, c, args)
+}
+
+// coverage runs coverage with its flags parsed and its arguments.
+func coverage(env *Env, c *coverageFlags, args []string) error {
+	db, platforms, asJSON, all, navigator, name, attackPlatforms, table, facets :=
+		c.db, c.platforms, c.asJSON, c.all, c.navigator, c.name, c.attackPlatforms, c.table, c.facets
+	var err error
+	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
 		return err
 	}
 	if *db != "" && len(args) > 0 {
@@ -49,7 +72,7 @@ func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
 	}
 	tb := attack.Default()
 	if *table != "" {
-		if tb, err = attack.Load(*table); err != nil {
+		if tb, err = loadAttackTable(env, *table); err != nil {
 			return err
 		}
 		attack.SetDefault(tb) // rules read from SOURCE folders resolve with it too
@@ -75,7 +98,7 @@ func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
 		for _, a := range args {
 			targets = append(targets, ingest.Target{Path: a})
 		}
-		res, err := ingest.Read(env.Ctx, targets, ingest.Options{})
+		res, err := readRuleTargets(env, targets, ingest.Options{})
 		if err != nil {
 			return err
 		}
@@ -128,7 +151,7 @@ func runCoverage(env *Env, fs *flag.FlagSet, args []string) error {
 			_, err = env.Stdout.Write(data)
 			return err
 		}
-		if err := os.WriteFile(*navigator, data, 0o644); err != nil {
+		if err := os.WriteFile(*navigator, data, 0o644); err != nil { // "-" is written above
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "ruledex: wrote %s: %d rules, %d techniques and %d sub-techniques covered\n",

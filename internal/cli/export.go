@@ -12,36 +12,56 @@ import (
 func init() {
 	register(&Command{
 		Name:  "export",
-		Usage: "site DIR [--db FILE] [--attack FILE] [SOURCE...] | navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]...",
+		Usage: "site DIR [--db FILE] [--attack FILE] [SOURCE...] | navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]... (FILE - for standard output)",
 		Summary: "write the website as static files to DIR (relative links, client-side search, rule JSON): " +
-			"a built catalog (--db), rule folders (SOURCE...), or the embedded examples",
+			"a built catalog (--db), rule folders (SOURCE...), or the embedded examples; " +
+			"or the ATT&CK Navigator layer of the rules' coverage to FILE (export navigator takes coverage's flags)",
 		Run: runExport,
 	})
 }
 
 func runExport(env *Env, fs *flag.FlagSet, args []string) error {
-	if len(args) > 0 && args[0] == "navigator" {
-		// export navigator FILE [coverage's flags]: the coverage command's layer
-		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
-			return &UsageError{Msg: "usage: export navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]... [--name NAME] [--attack-platform P,...]"}
-		}
-		cfs := flag.NewFlagSet("export navigator", flag.ContinueOnError)
-		cfs.SetOutput(fs.Output())
-		return runCoverage(env, cfs, append([]string{"--navigator", args[1]}, args[2:]...))
-	}
-	db := fs.String("db", "", "export this built catalog (ruledex build)")
-	table := fs.String("attack", "", "ATT&CK table for the matrix (ruledex attack import), instead of the embedded one")
+	// export site and export navigator share one flag set (coverage's
+	// flags), so that flags come anywhere in either.
+	c := defineCoverageFlags(fs)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := useAttackTable(*table); err != nil {
+	if len(args) > 0 && args[0] == "navigator" {
+		// export navigator FILE: the coverage command's layer
+		if len(args) < 2 {
+			return &UsageError{Msg: "export navigator FILE: give the layer's FILE (- for standard output)"}
+		}
+		if *c.navigator != "" {
+			return &UsageError{Msg: "export navigator FILE takes no --navigator"}
+		}
+		*c.navigator = args[1]
+		return coverage(env, c, args[2:])
+	}
+	var navOnly []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "db" && f.Name != "attack" {
+			navOnly = append(navOnly, "--"+f.Name)
+		}
+	})
+	if len(navOnly) > 0 {
+		return &UsageError{Msg: strings.Join(navOnly, ", ") + ": flags of export navigator, not export site"}
+	}
+	db, table := c.db, c.table
+	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
+		return err
+	}
+	if err := useAttackTableFrom(env, *table); err != nil {
 		return err
 	}
 	if len(args) < 2 || args[0] != "site" {
 		return &UsageError{Msg: "usage: export site DIR [--db FILE] [SOURCE...]"}
 	}
 	dir := args[1]
+	if err := noStdio("export site", dir, "a site (a folder of files)"); err != nil {
+		return err
+	}
 	cat, closeCat, err := loadCatalog(env, *db, args[2:])
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "lint",
-		Usage: "[--format text|json|sarif] [--fail-on error|warning|note] [--enable CHECK]... [--disable CHECK]... [--db FILE] [--config ruledex.yaml] [--list] PATH...",
+		Usage: "[--format text|json|sarif] [--fail-on error|warning|note] [--enable CHECK]... [--disable CHECK]... [--db FILE] [--config ruledex.yaml] [--lang LANGUAGE] [--list] PATH... (- for standard input)",
 		Summary: "check rules for mistakes (per rule and across them) and print the findings as text, JSON or SARIF 2.1.0; " +
 			"the exit status is 1 when a finding is at or above --fail-on",
 		Run: runLint,
@@ -55,16 +55,20 @@ type lintFinding struct {
 }
 
 func runLint(env *Env, fs *flag.FlagSet, args []string) error {
-	format := fs.String("format", "text", "output: text (path:line:col: severity: message [check]), json or sarif")
-	failOn := fs.String("fail-on", "error", "exit with status 1 when a finding is at least this severe: error, warning or note")
+	format := fs.String("format", "text", "output `FORMAT`: text (path:line:col: severity: message [check]), json or sarif")
+	failOn := fs.String("fail-on", "error", "exit with status 1 when a finding is at least this `SEVERITY`: error, warning or note")
 	var enable, disable listFlag
-	fs.Var(&enable, "enable", "run only this check (repeatable, or ids separated by commas)")
-	fs.Var(&disable, "disable", "do not run this check (repeatable, or ids separated by commas)")
-	db := fs.String("db", "", "lint the rules of this built catalog instead of PATHs")
-	cfgPath := fs.String("config", "", "ruledex.yaml with lint: disable: (default ./ruledex.yaml when it exists)")
+	fs.Var(&enable, "enable", "run only this `CHECK` (repeatable, or ids separated by commas)")
+	fs.Var(&disable, "disable", "do not run this `CHECK` (repeatable, or ids separated by commas)")
+	db := fs.String("db", "", "lint the rules of this built catalog `FILE` instead of PATHs")
+	cfgPath := fs.String("config", "", "configuration `FILE` with lint: disable: (- for standard input; default ./ruledex.yaml when it exists)")
 	list := fs.Bool("list", false, "list the checks (id, severity, languages, message) and exit")
+	language := fs.String("lang", "", "read every PATH (and standard input) as raw queries in this `LANGUAGE` ("+strings.Join(rawLanguages(), ", ")+")")
 	args, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
 		return err
 	}
 	if *list {
@@ -89,7 +93,7 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 		return &UsageError{Msg: "no check " + strings.Join(bad, ", ") + " (ruledex lint --list)"}
 	}
 	opt := lint.Options{Enable: enable, Disable: disable, RepoDisable: map[string][]string{}}
-	cfg, err := loadConfig(*cfgPath, true)
+	cfg, err := loadConfig(env, *cfgPath, true)
 	if err != nil {
 		return err
 	}
@@ -128,13 +132,18 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 		for _, s := range sourcesOf(&Env{Ctx: env.Ctx, Stdout: env.Stdout, Stderr: discard{}}, args) {
 			targets = append(targets, ingest.Target{Repo: s.Name, Path: s.Path})
 		}
-		results, err := ingest.Read(env.Ctx, targets, ingest.Options{})
+		noFormat := ""
+		ropt, err := readAsFlags{format: &noFormat, lang: language}.options()
+		if err != nil {
+			return err
+		}
+		results, err := readRuleTargets(env, targets, ropt)
 		if err != nil {
 			return err
 		}
 		for _, res := range results {
 			rules = append(rules, res.Rules...)
-			if len(res.Rules) > 0 {
+			if len(res.Rules) > 0 && res.Abs != "" {
 				files[res.Repo+"\x00"+res.Path] = res.Abs
 			}
 		}
@@ -167,6 +176,9 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 		}
 		if f.Repo == "" {
 			return f.Path
+		}
+		if f.Repo == stdinName && f.Path == stdinName {
+			return "-"
 		}
 		return f.Repo + "/" + f.Path
 	}

@@ -53,14 +53,17 @@ func (f facetFlags) Set(s string) error {
 }
 
 func runSearch(env *Env, fs *flag.FlagSet, args []string) error {
-	db := fs.String("db", "ruledex.db", "catalog to search")
+	db := fs.String("db", "ruledex.db", "catalog `FILE` to search")
 	facets := facetFlags{}
-	fs.Var(facets, "facet", "keep rules with this facet value (repeatable; values of one key are ORed)")
-	page := fs.Int("page", 1, "page of results")
-	perPage := fs.Int("per-page", 20, "results per page")
+	fs.Var(facets, "facet", "keep rules with this facet value `KEY=VALUE` (repeatable; values of one key are ORed)")
+	page := fs.Int("page", 1, "`N`th page of results")
+	perPage := fs.Int("per-page", 20, "`N` results per page")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	args, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
 		return err
 	}
 	d, err := store.Open(*db)

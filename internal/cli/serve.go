@@ -50,16 +50,19 @@ var openCatalogDB = func(path string) (web.Catalog, func() error, error) {
 var examplesFS func() fs.FS
 
 func runServe(env *Env, fs *flag.FlagSet, args []string) error {
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	db := fs.String("db", "", "serve this built catalog (ruledex build)")
-	table := fs.String("attack", "", "ATT&CK table for the matrix (ruledex attack import), instead of the embedded one")
+	addr := fs.String("addr", "127.0.0.1:8080", "`HOST:PORT` to listen on")
+	db := fs.String("db", "", "serve this built catalog `FILE` (ruledex build)")
+	table := fs.String("attack", "", "ATT&CK table `FILE` for the matrix (ruledex attack import; - for standard input), instead of the embedded one")
 	var hosts hostList
-	fs.Var(&hosts, "host", "a host name the server answers to besides its address and localhost (repeatable)")
+	fs.Var(&hosts, "host", "a host `NAME` the server answers to besides its address and localhost (repeatable)")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := useAttackTable(*table); err != nil {
+	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
+		return err
+	}
+	if err := useAttackTableFrom(env, *table); err != nil {
 		return err
 	}
 	var opened os.FileInfo // the catalog file served, to see when a build replaces it
@@ -275,11 +278,14 @@ func watchCatalog(env *Env, path string, last os.FileInfo, use func(web.Catalog,
 }
 
 // useAttackTable makes the ATT&CK table at path the one in use, when path is set.
-func useAttackTable(path string) error {
+func useAttackTable(path string) error { return useAttackTableFrom(nil, path) }
+
+// useAttackTableFrom is useAttackTable with "-" read from env's standard input.
+func useAttackTableFrom(env *Env, path string) error {
 	if path == "" {
 		return nil
 	}
-	t, err := attack.Load(path)
+	t, err := loadAttackTable(env, path)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "show",
-		Usage: "[--json] [--db FILE] FILE[#N] | ID",
+		Usage: "[--json] [--db FILE] [--format FORMAT | --lang LANGUAGE] FILE[#N] | ID (- for standard input)",
 		Summary: "print one rule as a readable page (or as the contract's JSON with --json): " +
 			"FILE#N is the N-th rule of a file (1-based), ID a rule of a built catalog",
 		Run: runShow,
@@ -28,16 +28,24 @@ func init() {
 var lookupRule func(env *Env, db, id string) (*rule.Rule, error)
 
 func runShow(env *Env, fs *flag.FlagSet, args []string) error {
-	asJSON := fs.Bool("json", false, "print the rule's JSON (the contract of `ruledex parse`)")
-	db := fs.String("db", "ruledex.db", "catalog to look ids up in")
+	asJSON := fs.Bool("json", false, "print the rule's JSON (the contract of ruledex parse)")
+	db := fs.String("db", "ruledex.db", "catalog `FILE` to look ids up in")
+	readAs := formatFlags(fs)
 	args, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
+		return err
+	}
+	opt, err := readAs.options()
 	if err != nil {
 		return err
 	}
 	if len(args) != 1 {
 		return &UsageError{Msg: "give one FILE[#N] or ID"}
 	}
-	r, err := findRule(env, *db, args[0])
+	r, err := findRule(env, *db, args[0], opt)
 	if err != nil {
 		return err
 	}
@@ -53,10 +61,10 @@ func runShow(env *Env, fs *flag.FlagSet, args []string) error {
 
 // findRule reads the rule that arg names: a file (with #N for the N-th rule,
 // or #ID for the rule with that id), else an id of the catalog.
-func findRule(env *Env, db, arg string) (*rule.Rule, error) {
+func findRule(env *Env, db, arg string, opt ingest.Options) (*rule.Rule, error) {
 	path, sel, _ := strings.Cut(arg, "#")
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
-		res, err := ingest.Read(env.Ctx, []ingest.Target{{Path: path}}, ingest.Options{})
+	if st, err := os.Stat(path); path == "-" || err == nil && !st.IsDir() {
+		res, err := readRuleTargets(env, []ingest.Target{{Path: path}}, opt)
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,7 @@ func init() {
 }
 
 func runSync(env *Env, fs *flag.FlagSet, args []string) error {
-	cfgPath := fs.String("config", config.DefaultFile, "configuration naming the sources")
+	cfgPath := fs.String("config", config.DefaultFile, "configuration `FILE` naming the sources")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -25,7 +25,7 @@ func runSync(env *Env, fs *flag.FlagSet, args []string) error {
 	if len(args) > 0 {
 		return &UsageError{Msg: "sync takes no arguments; name sources in " + *cfgPath}
 	}
-	cfg, err := loadConfig(*cfgPath, false)
+	cfg, err := loadConfig(env, *cfgPath, false)
 	if err != nil {
 		return err
 	}
