@@ -101,13 +101,20 @@ type parser struct {
 // position, one per position, located (columns in runes, as package diag
 // counts them); nil when there is none.
 func Parse(src []byte) (*Script, diag.ErrorList) {
+	s, errs, _ := parse(string(src))
+	return s, errs
+}
+
+// ParseString is Parse of a query already held as a string: the tree's
+// names and values are cut from the text the tree keeps (Script.Src), so
+// Parse copies its bytes once and ParseString not at all.
+func ParseString(src string) (*Script, diag.ErrorList) {
 	s, errs, _ := parse(src)
 	return s, errs
 }
 
-// parse is Parse; it also returns the work the parser did (see parser.work).
-func parse(src []byte) (*Script, diag.ErrorList, int) {
-	text := string(src)
+// parse is ParseString; it also returns the work the parser did (see parser.work).
+func parse(text string) (*Script, diag.ErrorList, int) {
 	lx := &lexer{src: text}
 	if b, ok := tokenPool.Get().(*[]Token); ok {
 		lx.toks = (*b)[:0]
@@ -143,7 +150,9 @@ func parse(src []byte) (*Script, diag.ErrorList, int) {
 		}
 		out = append(out, e)
 	}
-	out.Locate(src)
+	if len(out) > 0 {
+		out.Locate([]byte(text)) // a copy only when there is an error to locate
+	}
 	return s, out, p.work
 }
 

@@ -180,7 +180,7 @@ func TestDeepNesting(t *testing.T) {
 		"print " + strings.Repeat("f(", 10000) + strings.Repeat(")", 10000),
 		"T | project " + strings.Repeat("(a, ", 3000) + "b" + strings.Repeat(")", 3000),
 	} {
-		_, errs, work := parse([]byte(src))
+		_, errs, work := parse(src)
 		if len(errs) == 0 || !strings.Contains(errs.Error(), "nesting deeper") {
 			t.Errorf("%.20q…: errors %v, want nesting error", src, errs)
 		}

@@ -489,7 +489,7 @@ func splitQueryText(text string) []queryPiece {
 // sometimes do): only when the block as a whole has syntax errors and every
 // piece has none, so that a query with blank lines inside stays whole.
 func splitBlock(query string) []queryPiece {
-	if _, errs := kql.Parse([]byte(query)); errs == nil {
+	if _, errs := kql.ParseString(query); errs == nil {
 		return nil
 	}
 	pieces := splitQueryText(query)
@@ -497,7 +497,7 @@ func splitBlock(query string) []queryPiece {
 		return nil
 	}
 	for _, p := range pieces {
-		if _, errs := kql.Parse([]byte(p.text)); errs != nil {
+		if _, errs := kql.ParseString(p.text); errs != nil {
 			return nil
 		}
 	}

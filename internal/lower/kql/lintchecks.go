@@ -262,7 +262,7 @@ func kqlUnusedLet(r *rule.Rule, rep *lint.Reporter) {
 	if len(r.Params) == 0 {
 		return
 	}
-	s, _ := kql.Parse([]byte(r.Query))
+	s, _ := kql.ParseString(r.Query)
 	if s == nil {
 		return
 	}

@@ -31,7 +31,7 @@ import (
 // LowerKQL fills the query-derived parts of a KQL rule.
 func LowerKQL(it lang.Item) {
 	r := it.Rule
-	s, errs := kql.Parse([]byte(r.Query))
+	s, errs := kql.ParseString(r.Query)
 	base := r.QueryLine
 	if base < 1 {
 		base = 1
