@@ -222,6 +222,9 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 		q.FacetLimit = 25
 	}
 	res := Result{Page: q.Page, PerPage: q.PerPage, Hits: []Hit{}, Facets: map[string][]Count{}}
+	if err := CheckQuery(q.Text); err != nil {
+		return res, err
+	}
 	ix, err := d.index(ctx)
 	if err != nil {
 		return res, err

@@ -88,8 +88,17 @@ type term struct {
 }
 
 // parseQuery splits a user's query into terms: words, "quoted phrases",
-// -negations, word* prefixes, OR between terms and column:term.
+// -negations, word* prefixes, OR between terms and column:term. A quote
+// left open takes the rest of the query as its phrase (CheckQuery says so).
 func parseQuery(q string) []term {
+	ts, _ := parseQueryOpen(q)
+	return ts
+}
+
+// parseQueryOpen is parseQuery that also returns the offset of a quote
+// left open, -1 for none.
+func parseQueryOpen(q string) ([]term, int) {
+	open := -1
 	var ts []term
 	or := false
 	for i := 0; i < len(q); {
@@ -115,6 +124,7 @@ func parseQuery(q string) []term {
 		if i < len(q) && q[i] == '"' {
 			end := strings.IndexByte(q[i+1:], '"')
 			if end < 0 {
+				open = i
 				t.text, i = q[i+1:], len(q)
 			} else {
 				t.text, i = q[i+1:i+1+end], i+2+end
@@ -146,7 +156,7 @@ func parseQuery(q string) []term {
 		}
 		ts = append(ts, t)
 	}
-	return ts
+	return ts, open
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -201,6 +201,9 @@ func (c *StoreCatalog) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	sr, err := c.db.Search(ctx, sq)
 	if err != nil {
+		if store.IsQueryError(err) {
+			return nil, badRequest(err.Error())
+		}
 		if ctx.Err() == nil && (strings.Contains(err.Error(), "syntax") || strings.Contains(err.Error(), "fts5")) {
 			return nil, badRequest("cannot search for this text: " + err.Error())
 		}
