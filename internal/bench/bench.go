@@ -60,6 +60,7 @@ type Report struct {
 
 	Full, NoChange, OneFile BuildRun
 	Changed                 string // the file changed for OneFile, repo/path
+	Lint                    LintRun // ruledex lint over the corpus
 
 	Parse      []Throughput
 	ParseCPU   float64 // CPU time / wall time of the parse section (1 on an idle core)
@@ -159,6 +160,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("rebuild with one file changed: %w", err)
 	}
 	os.Remove(db2)
+	logf("lint of %s", cfg.Corpus)
+	if rep.Lint, err = runLint(ctx, cfg.Exe, buildArgs); err != nil {
+		return nil, fmt.Errorf("lint: %w", err)
+	}
 
 	// Parsing, one core.
 	if rep.Scale == 1 {

@@ -58,14 +58,16 @@ func runChild(ctx context.Context, exe string, args ...string) (child, error) {
 	t0 := time.Now()
 	err := cmd.Run()
 	c.wall = time.Since(t0)
-	if err != nil {
-		return c, fmt.Errorf("%s %s: %v: %s", exe, strings.Join(args, " "), err, lastLines(stderr.String(), 5))
-	}
+	// What a process that ended with an error status measured and wrote
+	// is kept too (ruledex lint ends with 1 when it finds errors).
 	if ps := cmd.ProcessState; ps != nil {
 		c.cpu = ps.UserTime() + ps.SystemTime()
 		c.maxRSS = maxRSS(ps)
 	}
 	c.stdout = stdout.Bytes()
+	if err != nil {
+		return c, fmt.Errorf("%s %s: %w: %s", exe, strings.Join(args, " "), err, lastLines(stderr.String(), 5))
+	}
 	return c, nil
 }
 

@@ -38,6 +38,13 @@ func (r *Report) Write(w io.Writer) {
 	p("rebuild, nothing changed", "%s; %s read, %d unchanged%s", buildFigures(b), files(b.Summary.Read), b.Summary.Reused, up)
 	b = r.OneFile
 	p("rebuild, one file changed", "%s; %s read, %d unchanged (%s)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused, r.Changed)
+	l := r.Lint
+	lrss := ""
+	if l.MaxRSS > 0 {
+		lrss = fmt.Sprintf(", peak RSS %.0f MB", float64(l.MaxRSS)/1e6)
+	}
+	p("lint (ruledex lint, json)", "%s wall, %s CPU%s; %d rules, %d findings; %.2f of the full build's wall, %.2f of its CPU",
+		dur(l.Wall), dur(l.CPU), lrss, l.Rules, l.Findings, ratio(l.Wall, r.Full.Wall), ratio(l.CPU, r.Full.CPU))
 
 	if r.Scale > 1 {
 		fmt.Fprintf(w, "\nparse throughput and the KQL parser against Microsoft's: measured at --scale 1 only\n")
