@@ -2,7 +2,9 @@
 // known with every rule at hand. CrossReference runs all of it over a set of
 // rules: kinds (third-party alert feeds, see ClassifyKind), events
 // (FillEvents), same-action links (SameAction), indicator corpus counts
-// (IndicatorCounts) and near-duplicates (NearDuplicates). ATT&CK coverage
+// (IndicatorCounts), canonical indicators with their counts
+// (CanonicalIndicators, CanonicalCounts), same-behaviour links
+// (SameBehaviour) and near-duplicates (NearDuplicates). ATT&CK coverage
 // (Coverage, NavigatorLayer) is computed on demand.
 package catalog
 
@@ -27,9 +29,12 @@ func CrossReference(rules []*rule.Rule) {
 		keys[i] = ActionKeys(r)
 		fillEvents(r, keys[i])
 		logic[i] = LogicOf(r)
+		r.Canonical = CanonicalIndicators(r)
 	})
 	sameAction(rules, keys)
 	IndicatorCounts(rules)
+	CanonicalCounts(rules)
+	SameBehaviour(rules)
 	nearDuplicates(rules, logic)
 }
 

@@ -51,6 +51,17 @@ func (r *Rule) Normalize() {
 	r.Actions = nonNil(r.Actions)
 	r.SameAction = normalizeRefs(r.SameAction)
 	r.NearDuplicates = normalizeRefs(r.NearDuplicates)
+	r.Canonical = nonNil(r.Canonical)
+	for i := range r.Canonical {
+		r.Canonical[i].From = nonNil(r.Canonical[i].From)
+		if r.Canonical[i].ByPlatform == nil {
+			r.Canonical[i].ByPlatform = map[string]int{}
+		}
+	}
+	r.SameBehaviour = nonNil(r.SameBehaviour)
+	for i := range r.SameBehaviour {
+		r.SameBehaviour[i].Shared = nonNil(r.SameBehaviour[i].Shared)
+	}
 	r.Diagnostics = nonNil(r.Diagnostics)
 }
 

@@ -111,6 +111,11 @@ type Rule struct {
 	Actions        []string  `json:"actions"`
 	SameAction     []RuleRef `json:"same_action"`
 	NearDuplicates []RuleRef `json:"near_duplicates"`
+	// Canonical: the positive indicators in the vocabulary's canonical form
+	// (internal/vocab), with their corpus counts; SameBehaviour: the rules
+	// of any platform that share what makes them specific.
+	Canonical     []CanonicalIndicator `json:"canonical_indicators"`
+	SameBehaviour []BehaviourRef       `json:"same_behaviour"`
 
 	Diagnostics []Diagnostic `json:"diagnostics"`
 }
@@ -195,6 +200,30 @@ type CorpusCount struct {
 	Value      string         `json:"value"`
 	Total      int            `json:"total"`
 	ByPlatform map[string]int `json:"by_platform"`
+}
+
+// CanonicalIndicator is one indicator value in the vocabulary's canonical
+// form: `Image|endswith: '\certutil.exe'` and `FileName =~ "certutil.exe"`
+// are both process.name eq certutil.exe. Values are case-folded: the
+// canonical form says what is matched, not how strictly.
+type CanonicalIndicator struct {
+	Field      string         `json:"field"` // canonical (ECS) name
+	Kind       string         `json:"kind"`  // eq, contains, startswith, endswith, regex, ...
+	Value      string         `json:"value"`
+	From       []string       `json:"from"`  // the indicators as the rule writes them ("Image endswith \certutil.exe")
+	Total      int            `json:"total"` // other rules of the catalog with the same canonical indicator
+	ByPlatform map[string]int `json:"by_platform"`
+}
+
+// BehaviourRef is a rule that detects the same behaviour as another: the
+// canonical indicators they share, rarest first, and how much they weigh.
+type BehaviourRef struct {
+	ID       string   `json:"id"`
+	Platform string   `json:"platform"`
+	Title    string   `json:"title"`
+	Path     string   `json:"path"`
+	Score    int      `json:"score"`  // how alike the two rules' rare indicators are (cosine), in hundredths
+	Shared   []string `json:"shared"` // "process.command_line contains urlcache"
 }
 
 // OutputField is a field the rule emits and the stage that makes it.

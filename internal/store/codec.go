@@ -21,7 +21,7 @@ import (
 // from. TestCodecEveryField fails when a field of rule.Rule is not encoded.
 
 // codecVersion is the first byte of every encoded rule.
-const codecVersion = 1
+const codecVersion = 2
 
 // maxStageDepth bounds the nesting of stages a decoded rule may have (as
 // encoding/json bounds the nesting of what it decodes).
@@ -135,6 +135,16 @@ func encodeRule(b []byte, r *rule.Rule) []byte {
 	e.strs(r.Actions)
 	e.refs(r.SameAction)
 	e.refs(r.NearDuplicates)
+	e.canonical(r.Canonical)
+	e.len(len(r.SameBehaviour))
+	for _, x := range r.SameBehaviour {
+		e.str(x.ID)
+		e.str(x.Platform)
+		e.str(x.Title)
+		e.str(x.Path)
+		e.int(x.Score)
+		e.strs(x.Shared)
+	}
 	e.len(len(r.Diagnostics))
 	for _, d := range r.Diagnostics {
 		e.str(d.Path)
@@ -214,6 +224,22 @@ func (e *encoder) refs(rs []rule.RuleRef) {
 		e.str(x.Title)
 		e.str(x.Path)
 		e.strs(x.Actions)
+	}
+}
+
+func (e *encoder) canonical(cs []rule.CanonicalIndicator) {
+	e.len(len(cs))
+	for _, c := range cs {
+		e.str(c.Field)
+		e.str(c.Kind)
+		e.str(c.Value)
+		e.strs(c.From)
+		e.int(c.Total)
+		e.len(len(c.ByPlatform))
+		for _, k := range sortedKeys(c.ByPlatform) {
+			e.str(k)
+			e.int(c.ByPlatform[k])
+		}
 	}
 }
 
@@ -364,6 +390,19 @@ func decodeRule(s string) (*rule.Rule, error) {
 	r.Actions = d.strs()
 	r.SameAction = d.refs()
 	r.NearDuplicates = d.refs()
+	r.Canonical = d.canonical()
+	if n := d.len(5); n > 0 {
+		r.SameBehaviour = make([]rule.BehaviourRef, n)
+		for i := range r.SameBehaviour {
+			x := &r.SameBehaviour[i]
+			x.ID = d.str()
+			x.Platform = d.str()
+			x.Title = d.str()
+			x.Path = d.str()
+			x.Score = d.int()
+			x.Shared = d.strs()
+		}
+	}
 	if n := d.len(5); n > 0 {
 		r.Diagnostics = make([]rule.Diagnostic, n)
 		for i := range r.Diagnostics {
@@ -537,6 +576,30 @@ func (d *decoder) stages(depth int) []rule.Stage {
 		s.Stages = d.stages(depth + 1)
 	}
 	return ss
+}
+
+func (d *decoder) canonical() []rule.CanonicalIndicator {
+	n := d.len(3)
+	if n == 0 {
+		return nil
+	}
+	cs := make([]rule.CanonicalIndicator, n)
+	for i := range cs {
+		c := &cs[i]
+		c.Field = d.str()
+		c.Kind = d.str()
+		c.Value = d.str()
+		c.From = d.strs()
+		c.Total = d.int()
+		if m := d.len(2); m > 0 {
+			c.ByPlatform = make(map[string]int, m)
+			for range m {
+				k := d.str()
+				c.ByPlatform[k] = d.int()
+			}
+		}
+	}
+	return cs
 }
 
 func (d *decoder) refs() []rule.RuleRef {

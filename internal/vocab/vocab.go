@@ -81,6 +81,7 @@ func (s *Source) Lookup(field string) (canonical string, ok bool) {
 
 type fileData struct {
 	Platform  string                   `yaml:"platform"`
+	Context   []string                 `yaml:"context"`
 	Canonical map[string]canonicalData `yaml:"canonical"`
 	Fieldsets map[string]fieldsetData  `yaml:"fieldsets"`
 	Sources   []sourceData             `yaml:"sources"`
@@ -116,6 +117,19 @@ type sourceData struct {
 type Vocabulary struct {
 	canonical  map[string]Canonical
 	byPlatform map[string][]*Source
+	context    map[string][]string // platform → prefixes of context fields
+}
+
+// IsContext tells whether field is not a field of the platform's events but
+// of context a rule joins to them (Chronicle's entity graph, graph.*): the
+// vocabulary's coverage of event fields leaves such fields out.
+func (v *Vocabulary) IsContext(platform, field string) bool {
+	for _, p := range v.context[platform] {
+		if strings.HasPrefix(field, p) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -140,7 +154,7 @@ func Load(fsys fs.FS) (*Vocabulary, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vocabulary{canonical: map[string]Canonical{}, byPlatform: map[string][]*Source{}}
+	v := &Vocabulary{canonical: map[string]Canonical{}, byPlatform: map[string][]*Source{}, context: map[string][]string{}}
 	var files []fileData
 	sets := map[string]fieldsetData{}
 	for _, n := range names {
@@ -162,6 +176,7 @@ func Load(fsys fs.FS) (*Vocabulary, error) {
 			}
 			sets[name] = s
 		}
+		v.context[fd.Platform] = append(v.context[fd.Platform], fd.Context...)
 		if len(fd.Sources) > 0 && fd.Platform == "" {
 			return nil, fmt.Errorf("%s: sources without a platform", n)
 		}

@@ -1,0 +1,153 @@
+package catalog
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/ruledex/ruledex/internal/rule"
+)
+
+// Same behaviour: two rules, of any platforms, detect the same behaviour
+// when they share canonical indicators that are rare in the corpus. Each
+// shared (field, kind, value) weighs its inverse document frequency,
+// ln(N/df) for N rules of which df have it; a pair is linked when its
+// weights sum to at least ln(N/behaviourRareDF), which one indicator that at
+// most behaviourRareDF rules have reaches alone, and two that a few hundred
+// rules have reach together. An indicator more than behaviourMaxDF rules
+// have (process.name eq powershell.exe) is left out: it links nothing and
+// would cost each of its rules a walk over all the others. So the work is
+// at most (indicators of a rule) × behaviourMaxDF per rule: linear in the
+// corpus. The links are ranked by the cosine of the two rules' weighted
+// indicator sets (each shared indicator counts its weight squared, over
+// the product of the rules' norms), so that a rule whose few specific
+// indicators are all shared ranks above one that shares a common part of
+// many; Score is that cosine, in hundredths.
+//
+// A file's original name (process.pe.original_file_name) is counted as its
+// name: Sigma's rules test both Image and OriginalFileName for one binary,
+// and that is one fact, not two.
+const (
+	behaviourRareDF   = 25
+	behaviourMaxDF    = 200
+	behaviourMaxLinks = 20
+)
+
+// behaviourField tells whether a canonical field says what a rule looks
+// for, rather than which log it reads (the event's category, code,
+// provider, data set, the host's operating system): those are "same
+// action"'s and the log source's, and link no behaviour.
+func behaviourField(field string) bool {
+	switch field {
+	case "event.category", "event.type", "event.kind", "event.code", "event.provider", "event.module",
+		"event.dataset", "event.outcome", "host.os.type", "winlog.channel", "observer.vendor", "observer.product", "@timestamp":
+		return false
+	}
+	return !strings.HasPrefix(field, "data_stream.")
+}
+
+// behaviourKey is c's key for the same-behaviour links (see the original
+// file name above).
+func behaviourKey(c rule.CanonicalIndicator) CanonicalKey {
+	k := CanonicalKey{c.Field, c.Kind, c.Value}
+	if base, ok := strings.CutSuffix(k.Field, "pe.original_file_name"); ok && k.Kind == rule.OpEq {
+		k.Field = base + "name"
+	}
+	return k
+}
+
+// SameBehaviour fills every rule's SameBehaviour from the rules' canonical
+// indicators (CanonicalIndicators must have filled them): the rules it
+// shares rare canonical indicators with, best first, at most
+// behaviourMaxLinks, each with the indicators they share, rarest first.
+func SameBehaviour(rules []*rule.Rule) {
+	n := len(rules)
+	postings := map[CanonicalKey][]int32{}
+	for i, r := range rules {
+		for _, c := range r.Canonical {
+			if !behaviourField(c.Field) {
+				continue
+			}
+			k := behaviourKey(c)
+			if l := postings[k]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				postings[k] = append(l, int32(i))
+			}
+		}
+	}
+	weight := func(df int) float64 { return math.Log(float64(n) / float64(df)) }
+	minScore := max(weight(behaviourRareDF), math.Ln2)
+	// norm[i]: the length of rule i's weighted indicator set (indicators
+	// no other rule has count, those too common to weigh do not).
+	norm := make([]float64, n)
+	for i, r := range rules {
+		seen := map[CanonicalKey]bool{}
+		for _, c := range r.Canonical {
+			k := behaviourKey(c)
+			if l := postings[k]; !seen[k] && len(l) > 0 && len(l) <= behaviourMaxDF && behaviourField(c.Field) {
+				seen[k] = true
+				w := weight(len(l))
+				norm[i] += w * w
+			}
+		}
+		norm[i] = math.Sqrt(norm[i])
+	}
+	score := make([]float64, n)
+	dot := make([]float64, n)
+	shared := make([][]CanonicalKey, n)
+	var touched []int32
+	for i, r := range rules {
+		r.SameBehaviour = r.SameBehaviour[:0]
+		seen := map[CanonicalKey]bool{}
+		for _, c := range r.Canonical {
+			k := behaviourKey(c)
+			l := postings[k]
+			if !behaviourField(c.Field) || seen[k] || len(l) < 2 || len(l) > behaviourMaxDF {
+				continue
+			}
+			seen[k] = true
+			w := weight(len(l))
+			for _, j := range l {
+				if int(j) == i {
+					continue
+				}
+				if score[j] == 0 {
+					touched = append(touched, j)
+				}
+				score[j] += w
+				dot[j] += w * w
+				shared[j] = append(shared[j], k)
+			}
+		}
+		var links []int32
+		for _, j := range touched {
+			if score[j] >= minScore {
+				links = append(links, j)
+			}
+		}
+		cos := func(j int32) float64 { return dot[j] / (norm[i] * norm[j]) }
+		sort.Slice(links, func(a, b int) bool {
+			if ca, cb := cos(links[a]), cos(links[b]); ca != cb {
+				return ca > cb
+			}
+			return rules[links[a]].ID < rules[links[b]].ID
+		})
+		if len(links) > behaviourMaxLinks {
+			links = links[:behaviourMaxLinks]
+		}
+		for _, j := range links {
+			o := rules[j]
+			ks := shared[j]
+			sort.SliceStable(ks, func(a, b int) bool { return len(postings[ks[a]]) < len(postings[ks[b]]) })
+			s := make([]string, len(ks))
+			for x, k := range ks {
+				s[x] = k.String()
+			}
+			r.SameBehaviour = append(r.SameBehaviour, rule.BehaviourRef{ID: o.ID, Platform: o.Platform, Title: o.Title,
+				Path: o.Source.Path, Score: int(math.Round(cos(j) * 100)), Shared: s})
+		}
+		for _, j := range touched {
+			score[j], dot[j], shared[j] = 0, 0, shared[j][:0]
+		}
+		touched = touched[:0]
+	}
+}
