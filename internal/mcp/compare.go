@@ -27,10 +27,10 @@ type CompareOut struct {
 	// of two languages name the same thing with different fields.
 	Values     Compared `json:"values" jsonschema:"indicator values, whatever their field (case-insensitive)"`
 	Techniques Compared `json:"techniques" jsonschema:"ATT&CK techniques"`
-	Events     Compared `json:"events" jsonschema:"events looked at, as provider/event"`
+	Events     Compared `json:"events" jsonschema:"events looked at, as provider/event (case-insensitive)"`
 	Fields     Compared `json:"fields" jsonschema:"fields named (case-insensitive)"`
 	Tables     Compared `json:"tables" jsonschema:"tables or log sources read"`
-	Actions    Compared `json:"actions" jsonschema:"actions looked at (what related_rules relates)"`
+	Actions    Compared `json:"actions" jsonschema:"actions looked at, what related_rules relates (case-insensitive)"`
 	SameAction bool     `json:"same_action" jsonschema:"each rule lists the other among the rules of the same action"`
 	NearDup    bool     `json:"near_duplicate" jsonschema:"the rules are near-duplicates of each other"`
 }
@@ -69,10 +69,10 @@ func (t *tools) compare(ctx context.Context, _ *sdk.CallToolRequest, in CompareI
 		Indicators: compare(indicatorKeys(a, true), indicatorKeys(b, true)),
 		Values:     compare(indicatorKeys(a, false), indicatorKeys(b, false)),
 		Techniques: compare(keysOf(a.Techniques, func(t rule.Technique) string { return t.ID }), keysOf(b.Techniques, func(t rule.Technique) string { return t.ID })),
-		Events:     compare(keysOf(a.Events, eventKey), keysOf(b.Events, eventKey)),
+		Events:     compare(foldedOf(a.Events, eventKey), foldedOf(b.Events, eventKey)),
 		Fields:     compare(folded(a.Keywords), folded(b.Keywords)),
 		Tables:     compare(keysOf(a.Tables, ident), keysOf(b.Tables, ident)),
-		Actions:    compare(keysOf(a.Actions, ident), keysOf(b.Actions, ident)),
+		Actions:    compare(folded(a.Actions), folded(b.Actions)),
 		SameAction: refers(a.SameAction, b.ID) || refers(b.SameAction, a.ID),
 		NearDup:    refers(a.NearDuplicates, b.ID) || refers(b.NearDuplicates, a.ID),
 	}
@@ -107,10 +107,15 @@ func keysOf[T any](xs []T, key func(T) string) map[string]string {
 	return m
 }
 
-// folded returns ss by their case-folded form.
-func folded(ss []string) map[string]string {
+// folded returns ss (their first spelling) by their case-folded form:
+// fields, actions and events compare ignoring case, as the catalog
+// matches actions (catalog.MatchAction).
+func folded(ss []string) map[string]string { return foldedOf(ss, ident) }
+
+func foldedOf[T any](xs []T, key func(T) string) map[string]string {
 	m := map[string]string{}
-	for _, s := range ss {
+	for _, x := range xs {
+		s := key(x)
 		k := strings.ToLower(s)
 		if _, ok := m[k]; !ok && s != "" {
 			m[k] = s

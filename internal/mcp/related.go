@@ -43,11 +43,16 @@ type RefPage struct {
 	Rules   []rule.RuleRef `json:"rules"`
 }
 
-// BehaviourPage is a page of the rules of the same behaviour.
+// BehaviourPage is a page of the rules of the same behaviour, each as the
+// rule's JSON lists it (id, platform, title, and what the catalog says of
+// the likeness).
 type BehaviourPage struct {
-	RefPage
-	Recorded bool   `json:"recorded" jsonschema:"whether this catalog records rules of the same behaviour at all"`
-	Note     string `json:"note,omitempty"`
+	Total    int              `json:"total"`
+	Page     int              `json:"page"`
+	PerPage  int              `json:"per_page"`
+	Rules    []map[string]any `json:"rules" jsonschema:"the rules, as the rule's JSON lists them under same_behaviour"`
+	Recorded bool             `json:"recorded" jsonschema:"whether this catalog records rules of the same behaviour at all"`
+	Note     string           `json:"note,omitempty"`
 }
 
 // sameBehaviourKeys are the keys of the rule's JSON that may list the
@@ -72,7 +77,7 @@ func (t *tools) related(ctx context.Context, _ *sdk.CallToolRequest, in RelatedI
 			return nil, nil, err
 		}
 		return nil, &RelatedOut{Actions: []string{action}, SameAction: pageOf(refs, p, pp), NearDuplicates: pageOf(nil, p, pp),
-			SameBehaviour: BehaviourPage{RefPage: pageOf(nil, p, pp), Note: "give id for the rules of a rule's behaviour"}}, nil
+			SameBehaviour: BehaviourPage{Page: p, PerPage: pp, Rules: []map[string]any{}, Note: "give id for the rules of a rule's behaviour"}}, nil
 	}
 	r, err := t.rule(ctx, id)
 	if err != nil {
@@ -94,20 +99,25 @@ func sameBehaviour(r *rule.Rule, p, pp int) (BehaviourPage, error) {
 	if err != nil {
 		return BehaviourPage{}, err
 	}
+	out := BehaviourPage{Page: p, PerPage: pp, Rules: []map[string]any{}}
 	for _, k := range sameBehaviourKeys {
 		raw, ok := parts[k]
 		if !ok {
 			continue
 		}
-		var refs []rule.RuleRef
+		var refs []map[string]any
 		if err := json.Unmarshal(raw, &refs); err != nil {
-			return BehaviourPage{RefPage: pageOf(nil, p, pp), Recorded: true,
-				Note: "the rule's " + k + " is not a list of rules; get_rule with fields=[\"" + k + "\"] shows it"}, nil
+			out.Recorded, out.Note = true, "the rule's "+k+" is not a list of rules; get_rule with fields [\""+k+"\"] shows it"
+			return out, nil
 		}
-		return BehaviourPage{RefPage: pageOf(refs, p, pp), Recorded: true}, nil
+		out.Total, out.Recorded = len(refs), true
+		if from := (p - 1) * pp; from < len(refs) {
+			out.Rules = refs[from:min(len(refs), from+pp)]
+		}
+		return out, nil
 	}
-	return BehaviourPage{RefPage: pageOf(nil, p, pp),
-		Note: "this catalog does not record rules of the same behaviour; same_action and near_duplicates are what it relates"}, nil
+	out.Note = "this catalog does not record rules of the same behaviour; same_action and near_duplicates are what it relates"
+	return out, nil
 }
 
 // pageOf returns the page p (of pp rules) of refs.

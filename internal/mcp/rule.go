@@ -27,7 +27,7 @@ type GetRuleOut struct {
 	Explanation string         `json:"explanation" jsonschema:"what the rule looks for, in plain words (the model's explanation)"`
 	Rule        map[string]any `json:"rule" jsonschema:"the rule's JSON: the contract of ruledex parse and of /api/v1/rules/{id}, its keys cut to fields when given"`
 	// Omitted are the top-level keys left out of Rule to keep the answer
-	// under MaxRuleBytes, each with its size.
+	// under maxRuleBytes, each with its size.
 	Omitted  []OmittedKey   `json:"omitted" jsonschema:"keys of the rule's JSON left out to keep the answer small (ask for them with fields)"`
 	Findings []lint.Finding `json:"findings" jsonschema:"what ruledex lint finds in the rule"`
 }
@@ -81,7 +81,7 @@ func (t *tools) getRule(ctx context.Context, _ *sdk.CallToolRequest, in GetRuleI
 	}
 	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(len(parts[b]), len(parts[a])), cmp.Compare(a, b)) })
 	for _, k := range keys {
-		if size <= MaxRuleBytes {
+		if size <= maxRuleBytes {
 			break
 		}
 		size -= len(k) + len(parts[k]) + 4

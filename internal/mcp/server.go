@@ -48,12 +48,14 @@ const (
 	maxFacetValues = 10  // values of each facet a search answer counts
 	maxRefs        = 100 // rules of a list in answers that are not paged (indicator uses)
 	maxCompared    = 100 // items of each list of a comparison
-	// MaxRuleBytes caps the JSON of the rule get_rule answers with: the
-	// largest top-level parts of a bigger rule are left out, and named.
-	MaxRuleBytes = 256 << 10
 	// MaxLintBytes caps the rule text lint_rule reads.
 	MaxLintBytes = 1 << 20
 )
+
+// maxRuleBytes caps the JSON of the rule get_rule answers with: the
+// largest top-level parts of a bigger rule are left out, and named (a
+// variable for the tests).
+var maxRuleBytes = 256 << 10
 
 // New returns the MCP server of cat, its tools added. version is ruledex's
 // (the server's implementation version).
