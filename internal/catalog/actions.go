@@ -67,21 +67,21 @@ func (k ActionKey) Partial() bool { return k.Match != "" }
 // (azure:*runcommand/action*).
 func (k ActionKey) String() string { return k.Space + ":" + globOf(k.Value, k.Match) }
 
-// Label returns the action as a reader sees it: the provider and the value
-// as written, e.g. "Azure Activity: Microsoft.Compute/virtualMachines/runCommand/action",
-// "Microsoft-Windows-Security-Auditing 4688", "AWS CloudTrail: *Bucket*".
+// Label returns the action as a reader sees it: the name of its event
+// (EventName: provider and action), e.g. "Azure Activity:
+// Microsoft.Compute/virtualMachines/runCommand/action",
+// "Microsoft-Windows-Security-Auditing: 4688", "AWS CloudTrail: *Bucket*";
+// a Windows event of no known provider by its channel or id ("System
+// 5805", "Windows event 4104").
 func (k ActionKey) Label() string {
-	if k.Space == "windows" {
-		p := k.Provider
-		if p == "" {
-			p = k.Channel
-		}
-		if p == "" {
-			return "Windows event " + k.Text
-		}
-		return p + " " + k.Text
+	e := k.event()
+	if n := EventName(e.Provider, e.Event); n != "" {
+		return n
 	}
-	return k.Provider + ": " + globOf(k.Text, k.Match)
+	if k.Channel != "" {
+		return k.Channel + " " + k.Text
+	}
+	return "Windows event " + k.Text
 }
 
 func globOf(v, match string) string {
@@ -96,8 +96,14 @@ func globOf(v, match string) string {
 	return v
 }
 
-// id is the identity of a key for comparison.
-func (k ActionKey) id() string { return k.Space + "\x00" + k.Match + "\x00" + k.Value }
+// id is the identity of a key for comparison: a full key is its event
+// (case variants of one action are one), a partial one its space and part.
+func (k ActionKey) id() string {
+	if k.Match == "" && k.Provider != "" {
+		return "\x00" + Fold(k.Label())
+	}
+	return k.Space + "\x00" + k.Match + "\x00" + k.Value
+}
 
 type actionSpace struct {
 	Name     string `yaml:"name"`
@@ -136,6 +142,7 @@ type actionData struct {
 	aliases    map[string]string
 	names      map[string]map[string]string // space → folded display name → folded action
 	titles     map[string]string            // space:folded action → its display name
+	spellings  map[string]string            // space:folded action → the action as the data spells it
 	broad      map[string]bool              // space:value
 	spaces     map[string]actionSpace
 }
@@ -218,11 +225,13 @@ func parseActions(data []byte) (*actionData, error) {
 	}
 	d.names = map[string]map[string]string{}
 	d.titles = map[string]string{}
+	d.spellings = map[string]string{}
 	for space, m := range d.ActionNames {
 		d.names[space] = map[string]string{}
 		for k, v := range m {
 			d.names[space][Fold(k)] = Fold(v)
 			d.titles[space+":"+Fold(v)] = k
+			d.spellings[space+":"+Fold(v)] = v
 		}
 	}
 	d.broad = map[string]bool{}
@@ -516,6 +525,56 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 		winCtx[s] = c
 		return c
 	}
+	// winKeys returns the keys of Windows event id of a source's field.
+	winKeys := func(s *actionSource, field, id string) []ActionKey {
+		c := winOf(s)
+		providers := c.providers
+		if c.defaulted && len(c.channels) == 1 {
+			// The log's usual provider may not write this event
+			// (Security 1102 comes from Microsoft-Windows-Eventlog).
+			if pr := eventProvider(c.channels[0], id); pr != "" {
+				providers = []string{pr}
+			}
+		}
+		if c.defaulted && len(providers) == 1 && EventTitle(providers[0], id) == "" {
+			// Nor may it write this id at all: a query of the Security
+			// table for 7045 means the one provider that writes 7045.
+			// Where several write it, which one is not known: the event
+			// has its channel and no provider.
+			if pr, n := onlyProvider(id); pr != "" {
+				providers = []string{pr}
+			} else if n > 1 {
+				providers = nil
+			}
+		}
+		if len(providers) == 0 {
+			for _, ch := range c.channels {
+				if pr := eventProvider(ch, id); pr != "" {
+					providers = appendUnique(providers, pr)
+				}
+			}
+		}
+		channel := ""
+		if len(c.channels) == 1 {
+			channel = c.channels[0]
+		}
+		if len(providers) == 0 {
+			k := ActionKey{Space: "windows", Value: ":" + id, Field: field, Text: id, Channel: channel}
+			if channel != "" {
+				k.Value = "channel " + Fold(channel) + ":" + id
+			}
+			return []ActionKey{k}
+		}
+		var out []ActionKey
+		for _, pr := range providers {
+			ch := channel
+			if ch == "" {
+				ch = eventChannel(pr, id)
+			}
+			out = append(out, ActionKey{Space: "windows", Value: Fold(pr) + ":" + id, Field: field, Text: id, Provider: pr, Channel: ch})
+		}
+		return out
+	}
 	for _, p := range preds {
 		match, ok := matchOf(p.kind)
 		if !ok {
@@ -547,39 +606,31 @@ func ActionKeys(r *rule.Rule) []ActionKey {
 					if id == "" {
 						continue
 					}
-					c := winOf(s)
-					providers := c.providers
-					if c.defaulted && len(c.channels) == 1 {
-						// The log's usual provider may not write this event
-						// (Security 1102 comes from Microsoft-Windows-Eventlog).
-						if pr := eventProvider(c.channels[0], id); pr != "" {
-							providers = []string{pr}
+					// Of the rule's Windows log sources with this field, the
+					// providers known to write the event (a Splunk search
+					// over Sysmon and Security with EventCode=1 reads Sysmon
+					// 1, not Security 1); when none is known to, those of
+					// the first source.
+					var first, known []ActionKey
+					for _, s2 := range srcs {
+						if s2.Space != "windows" || !s2.fields[f] {
+							continue
 						}
-					}
-					if len(providers) == 0 {
-						for _, ch := range c.channels {
-							if pr := eventProvider(ch, id); pr != "" {
-								providers = appendUnique(providers, pr)
+						ks := winKeys(s2, p.field, id)
+						if first == nil {
+							first = ks
+						}
+						for _, k := range ks {
+							if k.Provider != "" && EventTitle(k.Provider, id) != "" {
+								known = appendKey(known, k)
 							}
 						}
 					}
-					channel := ""
-					if len(c.channels) == 1 {
-						channel = c.channels[0]
+					if len(known) == 0 {
+						known = first
 					}
-					if len(providers) == 0 {
-						k := ActionKey{Space: "windows", Value: ":" + id, Field: p.field, Text: id, Channel: channel}
-						if channel != "" {
-							k.Value = "channel " + Fold(channel) + ":" + id
-						}
+					for _, k := range known {
 						add(k)
-					}
-					for _, pr := range providers {
-						ch := channel
-						if ch == "" {
-							ch = eventChannel(pr, id)
-						}
-						add(ActionKey{Space: "windows", Value: Fold(pr) + ":" + id, Field: p.field, Text: id, Provider: pr, Channel: ch})
 					}
 					done = true
 					break
@@ -660,7 +711,10 @@ func (d *actionData) isBroad(k ActionKey) bool {
 	if k.Space == "windows" && strings.HasPrefix(k.Value, ":") {
 		return true
 	}
-	return d.broad[k.Space+":"+k.Value]
+	if d.broad[k.Space+":"+k.Value] {
+		return true
+	}
+	return !k.Partial() && BroadEvent(k.Label())
 }
 
 // PartialMatches tells whether the partial key value p (matched as match:
@@ -739,85 +793,48 @@ func SameAction(rules []*rule.Rule) {
 }
 
 // sameAction is SameAction, given every rule's action keys (which it
-// extends with those correlations inherit).
+// extends with those correlations inherit and the rules' other events).
+//
+// The links are those of the rules' events: every event of a rule with a
+// provider is one of its keys (events of a log source category, a table,
+// field values, the event standing for the same event on every platform),
+// and every full key of a rule is one of its events (a part it matched, a
+// key a correlation inherits), so that the rules an event's page lists
+// (the rules with that event) are the rules linked under its name.
 func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
 	d := actionTable()
-	type fullEntry struct {
-		key   ActionKey
-		rules []int32
-	}
-	fullIdx := map[string]int{} // id → index in fulls
-	var fulls []fullEntry
-	partialRules := map[string][]int32{} // partial id → rules
-	partialKey := map[string]ActionKey{}
-	inheritCorrelated(rules, keys)
 	for i, r := range rules {
-		ks := keys[i]
+		keys[i] = withEventKeys(r, keys[i])
+	}
+	inheritCorrelated(rules, keys)
+	ix := indexKeys(keys)
+	// A rule that matches part of an action looks at the actions it
+	// completes to (when they are few): they are its events and keys.
+	for i := range rules {
+		for _, k := range keys[i] {
+			if !k.Partial() || d.isBroad(k) || ix.generic[k.id()] {
+				continue
+			}
+			for _, j := range ix.resolved[k.id()] {
+				keys[i] = appendKey(keys[i], ix.fulls[j].key)
+			}
+		}
+	}
+	for i, r := range rules {
+		for _, k := range keys[i] {
+			if k.Provider != "" {
+				r.Events = addEvent(r.Events, k.event())
+			}
+		}
+		r.Events = withClassEvents(r.Events)
+		keys[i] = withEventKeys(r, keys[i])
+	}
+	ix = indexKeys(keys)
+	fulls, fullIdx, partialRules, resolved, fullPartials, generic := ix.fulls, ix.fullIdx, ix.partialRules, ix.resolved, ix.fullPartials, ix.generic
+	for i, r := range rules {
 		r.Actions = r.Actions[:0]
-		for _, k := range ks {
+		for _, k := range keys[i] {
 			r.Actions = appendUnique(r.Actions, k.Label())
-			if d.isBroad(k) {
-				continue
-			}
-			id := k.id()
-			if k.Partial() {
-				l := partialRules[id]
-				if n := len(l); n == 0 || l[n-1] != int32(i) {
-					partialRules[id] = append(l, int32(i))
-				}
-				if _, ok := partialKey[id]; !ok {
-					partialKey[id] = k
-				}
-				continue
-			}
-			j, ok := fullIdx[id]
-			if !ok {
-				j = len(fulls)
-				fullIdx[id] = j
-				fulls = append(fulls, fullEntry{key: k})
-			}
-			if l := fulls[j].rules; len(l) == 0 || l[len(l)-1] != int32(i) {
-				fulls[j].rules = append(l, int32(i))
-			}
-		}
-	}
-	// Token index of the full keys, by space.
-	byToken := map[string][]int32{}
-	bySpace := map[string][]int32{}
-	for j, f := range fulls {
-		bySpace[f.key.Space] = append(bySpace[f.key.Space], int32(j))
-		seenTok := map[string]bool{}
-		for _, t := range tokens(f.key.Value) {
-			if !seenTok[t] {
-				seenTok[t] = true
-				byToken[f.key.Space+"\x00"+t] = append(byToken[f.key.Space+"\x00"+t], int32(j))
-			}
-		}
-	}
-	// Resolve every partial key to the full keys it matches.
-	resolved := map[string][]int32{}
-	fullPartials := make([][]string, len(fulls)) // full key → partial ids that match it
-	for id, k := range partialKey {
-		cands := bySpace[k.Space]
-		for _, t := range completeTokens(k.Value, k.Match) {
-			if l := byToken[k.Space+"\x00"+t]; len(l) < len(cands) {
-				cands = l
-			}
-		}
-		for _, j := range cands {
-			if PartialMatches(fulls[j].key.Value, k.Value, k.Match) {
-				resolved[id] = append(resolved[id], j)
-				fullPartials[j] = append(fullPartials[j], id)
-			}
-		}
-	}
-	// A part that completes to many actions ("/WRITE", "/DELETE") says the
-	// rule looks at one of them, not which: it is no evidence of the same
-	// action, and links nothing.
-	generic := map[string]bool{}
-	for id := range partialKey {
-		if len(resolved[id]) > maxPartialSpread {
-			generic[id] = true
 		}
 	}
 	ids := make([][]string, len(rules))
@@ -850,7 +867,7 @@ func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
 			if s := slot[o]; s != 0 {
 				ls := linkLabels[s-1]
 				for _, l := range ls {
-					if l == label {
+					if strings.EqualFold(l, label) { // case variants of one event are one
 						return
 					}
 				}
@@ -922,6 +939,117 @@ func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
 	}
 }
 
+type fullEntry struct {
+	key   ActionKey
+	rules []int32
+}
+
+// keyIndex indexes every rule's keys: the rules of each full key and each
+// partial key, and the full keys each partial one matches.
+type keyIndex struct {
+	fulls        []fullEntry
+	fullIdx      map[string]int     // id → index in fulls
+	partialRules map[string][]int32 // partial id → rules
+	resolved     map[string][]int32 // partial id → full keys it matches
+	fullPartials [][]string         // full key → partial ids that match it
+	generic      map[string]bool    // partial ids that match too many actions to link
+}
+
+func indexKeys(keys [][]ActionKey) *keyIndex {
+	d := actionTable()
+	ix := &keyIndex{fullIdx: map[string]int{}, partialRules: map[string][]int32{}, resolved: map[string][]int32{}, generic: map[string]bool{}}
+	partialKey := map[string]ActionKey{}
+	for i, ks := range keys {
+		for _, k := range ks {
+			if d.isBroad(k) {
+				continue
+			}
+			id := k.id()
+			if k.Partial() {
+				l := ix.partialRules[id]
+				if n := len(l); n == 0 || l[n-1] != int32(i) {
+					ix.partialRules[id] = append(l, int32(i))
+				}
+				if _, ok := partialKey[id]; !ok {
+					partialKey[id] = k
+				}
+				continue
+			}
+			j, ok := ix.fullIdx[id]
+			if !ok {
+				j = len(ix.fulls)
+				ix.fullIdx[id] = j
+				ix.fulls = append(ix.fulls, fullEntry{key: k})
+			}
+			if l := ix.fulls[j].rules; len(l) == 0 || l[len(l)-1] != int32(i) {
+				ix.fulls[j].rules = append(l, int32(i))
+			}
+		}
+	}
+	// Token index of the full keys, by space.
+	byToken := map[string][]int32{}
+	bySpace := map[string][]int32{}
+	for j, f := range ix.fulls {
+		bySpace[f.key.Space] = append(bySpace[f.key.Space], int32(j))
+		seenTok := map[string]bool{}
+		for _, t := range tokens(f.key.Value) {
+			if !seenTok[t] {
+				seenTok[t] = true
+				byToken[f.key.Space+"\x00"+t] = append(byToken[f.key.Space+"\x00"+t], int32(j))
+			}
+		}
+	}
+	// Resolve every partial key to the full keys it matches.
+	ix.fullPartials = make([][]string, len(ix.fulls))
+	for id, k := range partialKey {
+		cands := bySpace[k.Space]
+		for _, t := range completeTokens(k.Value, k.Match) {
+			if l := byToken[k.Space+"\x00"+t]; len(l) < len(cands) {
+				cands = l
+			}
+		}
+		for _, j := range cands {
+			if PartialMatches(ix.fulls[j].key.Value, k.Value, k.Match) {
+				ix.resolved[id] = append(ix.resolved[id], j)
+				ix.fullPartials[j] = append(ix.fullPartials[j], id)
+			}
+		}
+	}
+	// A part that completes to many actions ("/WRITE", "/DELETE") says the
+	// rule looks at one of them, not which: it is no evidence of the same
+	// action, and links nothing.
+	for id := range partialKey {
+		if len(ix.resolved[id]) > maxPartialSpread {
+			ix.generic[id] = true
+		}
+	}
+	return ix
+}
+
+// appendKey appends k to ks unless a key of its id is there.
+func appendKey(ks []ActionKey, k ActionKey) []ActionKey {
+	id := k.id()
+	for _, x := range ks {
+		if x.id() == id {
+			return ks
+		}
+	}
+	return append(ks, k)
+}
+
+// withEventKeys appends to keys a key for each event of r (with a
+// provider) that none of them names.
+func withEventKeys(r *rule.Rule, keys []ActionKey) []ActionKey {
+	for _, e := range r.Events {
+		n := EventName(e.Provider, e.Event)
+		if n == "" {
+			continue
+		}
+		keys = appendKey(keys, ActionKey{Space: "event", Value: Fold(n), Text: e.Event, Provider: e.Provider, Channel: e.Channel})
+	}
+	return keys
+}
+
 // inheritCorrelated gives a correlation rule (Kind correlation) the action
 // keys of the rules it correlates (Related of type correlation, by UID or
 // name, as LinkSigma leaves them), two levels deep: a correlation of failed
@@ -990,11 +1118,12 @@ func MatchAction(rules []*rule.Rule, value string) []rule.RuleRef {
 	if v == "" {
 		return []rule.RuleRef{}
 	}
-	// A Windows event: "4688", or "Microsoft-Windows-Security-Auditing 4688".
+	// A Windows event: "4688", or "Microsoft-Windows-Security-Auditing 4688"
+	// (or its event name, "Microsoft-Windows-Security-Auditing: 4688").
 	winProvider, winID := "", eventID(v)
 	if i := strings.LastIndexByte(v, ' '); winID == "" && i > 0 {
 		if id := eventID(v[i+1:]); id != "" {
-			winProvider, winID = Fold(actionTable().provider(strings.TrimSpace(v[:i]))), id
+			winProvider, winID = Fold(actionTable().provider(strings.TrimSuffix(strings.TrimSpace(v[:i]), ":"))), id
 		}
 	}
 	out := []rule.RuleRef{}

@@ -219,7 +219,10 @@ func TestSameActionSeed(t *testing.T) {
 	if len(adfs.SameAction) != 0 || len(elevate.SameAction) != 0 {
 		t.Errorf("rules that share no action are linked: %v %v", ids(adfs), ids(elevate))
 	}
-	if want := []string{"Azure Activity: *runCommand/action*", "Azure Activity: *extensions/write*"}; !reflect.DeepEqual(defender.Actions, want) {
+	// A part matched looks at the actions it completes to: they are the
+	// rule's actions and events too.
+	if want := []string{"Azure Activity: *runCommand/action*", "Azure Activity: *extensions/write*",
+		"Azure Activity: Microsoft.Compute/virtualMachines/runCommand/action", "Azure Activity: MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE"}; !reflect.DeepEqual(defender.Actions, want) {
 		t.Errorf("defender actions = %q", defender.Actions)
 	}
 	assertSymmetric(t, rules)
@@ -237,7 +240,7 @@ func TestSameActionWindowsAndBroad(t *testing.T) {
 	d := actionRule("kusto/d", "kql", []string{"Event"}, pred("EventID", rule.OpEq, false, false, "4720")) // no provider: no link
 	e := actionRule("sigma/e", "sigma", []string{"windows//process_creation"}, pred("EventID", rule.OpEq, false, false, "4720"))
 	SameAction([]*rule.Rule{a, b, c, d, e})
-	if len(a.SameAction) != 1 || a.SameAction[0].ID != "sigma/b" || a.SameAction[0].Actions[0] != "Microsoft-Windows-Security-Auditing 4720" {
+	if len(a.SameAction) != 1 || a.SameAction[0].ID != "sigma/b" || a.SameAction[0].Actions[0] != "Microsoft-Windows-Security-Auditing: 4720" {
 		t.Errorf("a: %+v", a.SameAction)
 	}
 	if len(c.SameAction) != 0 {
@@ -302,14 +305,18 @@ func TestEvents(t *testing.T) {
 			[]string{"Azure Activity|Microsoft.Compute/virtualMachines/runCommand/action|Run Command on Virtual Machine|"}},
 		{"security", actionRule("w", "kql", []string{"SecurityEvent"}, pred("EventID", rule.OpIn, false, false, "4720", "4732")),
 			[]string{"Microsoft-Windows-Security-Auditing|4720|A user account was created|Security",
-				"Microsoft-Windows-Security-Auditing|4732|A member was added to a security-enabled local group|Security"}},
+				"Microsoft-Windows-Security-Auditing|4732|A member was added to a security-enabled local group|Security",
+				"Any platform|Local user account created|The same event through any platform's telemetry|",
+				"Any platform|Member added to a local group|The same event through any platform's telemetry|"}},
 		{"sigma category", actionRule("s", "sigma", []string{"windows//process_creation"}, pred("Image", rule.OpEndsWith, false, false, `\cmd.exe`)),
 			[]string{"Microsoft-Windows-Sysmon|1|Process creation|Microsoft-Windows-Sysmon/Operational",
-				"Microsoft-Windows-Security-Auditing|4688|A new process has been created|Security"}},
+				"Microsoft-Windows-Security-Auditing|4688|A new process has been created|Security",
+				"Any platform|Process creation|The same event through any platform's telemetry|"}},
 		{"linux process creation has no windows events", actionRule("s", "sigma", []string{"linux//process_creation"}, pred("Image", rule.OpEndsWith, false, false, "/bash")),
 			[]string{}},
 		{"system by provider", actionRule("s", "sigma", []string{"windows/system/"}, pred("Provider_Name", rule.OpEq, false, false, "Service Control Manager"), pred("EventID", rule.OpEq, false, false, "7045")),
-			[]string{"Service Control Manager|7045|A service was installed in the system|System"}},
+			[]string{"Service Control Manager|7045|A service was installed in the system|System",
+				"Any platform|Service installed|The same event through any platform's telemetry|"}},
 		{"cloudtrail partial", actionRule("k", "kql", []string{"AWSCloudTrail"}, pred("EventName", rule.OpStartsWith, false, false, "Delete")),
 			[]string{"AWS CloudTrail|Delete*||"}},
 	} {
@@ -431,7 +438,7 @@ func TestLinkActions(t *testing.T) {
 	b := actionRule("sigma/b", "sigma", []string{"windows/security/"}, pred("EventID", rule.OpEq, false, false, "4720"))
 	LinkActions([]*rule.Rule{a, b})
 	LinkActions([]*rule.Rule{a, b})
-	if len(a.Events) != 1 || a.Events[0].Title != "A user account was created" || len(a.SameAction) != 1 || len(b.SameAction) != 1 {
+	if len(a.Events) != 2 || a.Events[0].Title != "A user account was created" || len(a.SameAction) != 1 || len(b.SameAction) != 1 {
 		t.Errorf("a: events %+v, same action %+v", a.Events, a.SameAction)
 	}
 }
@@ -477,7 +484,7 @@ func TestSameActionCorrelation(t *testing.T) {
 	if strings.Join(got, " ") != "kusto/failed sigma/failed" {
 		t.Errorf("correlation links %v, want the rules of event 4625", got)
 	}
-	if len(corr.Actions) != 1 || corr.Actions[0] != "Microsoft-Windows-Security-Auditing 4625" {
+	if len(corr.Actions) != 1 || corr.Actions[0] != "Microsoft-Windows-Security-Auditing: 4625" {
 		t.Errorf("correlation actions %v", corr.Actions)
 	}
 	assertSymmetric(t, rules)
@@ -520,7 +527,7 @@ func TestMatchAction(t *testing.T) {
 		{"microsoft.compute/VIRTUALMACHINES/runCommand/action", "kusto/run kusto/ueba"},
 		{"Microsoft.Compute/virtualMachines/write", "kusto/other"},
 		{"4688", "sigma/sec"},
-		{"Microsoft-Windows-Security-Auditing 4688", "sigma/sec"},
+		{"Microsoft-Windows-Security-Auditing: 4688", "sigma/sec"},
 		{"Microsoft-Windows-Sysmon 4688", ""},
 		{"", ""},
 		{"ConsoleLogin", ""},
