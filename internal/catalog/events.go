@@ -66,7 +66,7 @@ type eventsData struct {
 	byChannel  map[string][]string  // folded channel:id → providers
 	byID       map[string][]string  // id → providers
 	categories map[string][]rule.Event
-	titles     map[string]string      // folded event name → title
+	titles     map[string]string       // folded event name → title
 	tables     map[string][]rule.Event // folded table → events
 	tableGlobs []struct {
 		pattern string
