@@ -68,10 +68,6 @@ func IndicatorCounts(rules []*rule.Rule) {
 	// that match it case-insensitively, and their platforms, counted once
 	// (a value that many rules share, EventID 1, must not cost each of them a
 	// walk over all).
-	type entry struct {
-		all, insens []int32
-		byPlatform  map[string]int
-	}
 	folded := make(map[IndicatorKey]*entry, nvalues)
 	exact := map[IndicatorKey][]int32{}
 	add := func(l []int32, i int32) []int32 {
@@ -145,21 +141,46 @@ func IndicatorCounts(rules []*rule.Rule) {
 						}
 					}
 					cc.Total = len(e.all)
-					cc.ByPlatform = make(map[string]int, len(e.byPlatform))
-					for p, n := range e.byPlatform {
-						cc.ByPlatform[p] = n
-					}
+					cc.ByPlatform = e.byPlatform
 					if _, self := slices.BinarySearch(e.all, int32(i)); self {
 						cc.Total--
-						if cc.ByPlatform[r.Platform]--; cc.ByPlatform[r.Platform] == 0 {
-							delete(cc.ByPlatform, r.Platform)
-						}
+						cc.ByPlatform = e.without(r.Platform)
 					}
 				}
 				in.Corpus = append(in.Corpus, cc)
 			}
 		}
 	}
+}
+
+// entry is what IndicatorCounts knows of one case-folded indicator key: the
+// rules with it, those that match it case-insensitively, and the counts by
+// platform. The counts are shared by every rule with the value (they are
+// read, never written): a map a value and rule was a tenth of a build's
+// memory.
+type entry struct {
+	all, insens []int32
+	byPlatform  map[string]int
+	minus       map[string]map[string]int // byPlatform with one rule of a platform taken away
+}
+
+// without returns the counts by platform of e's rules but one of platform.
+func (e *entry) without(platform string) map[string]int {
+	if m, ok := e.minus[platform]; ok {
+		return m
+	}
+	m := make(map[string]int, len(e.byPlatform))
+	for p, n := range e.byPlatform {
+		m[p] = n
+	}
+	if m[platform]--; m[platform] <= 0 {
+		delete(m, platform)
+	}
+	if e.minus == nil {
+		e.minus = map[string]map[string]int{}
+	}
+	e.minus[platform] = m
+	return m
 }
 
 // mergeUnion appends the union of the sorted lists a and b to dst.
