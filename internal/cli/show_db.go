@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
@@ -11,6 +12,9 @@ import (
 // show ID reads the rule from a built catalog.
 func init() { lookupRule = lookupRuleInDB }
 
+// lookupRuleInDB finds the rule named id: by its id, else by its source's
+// own identifier (a Sigma rule's UUID); else it says which rules a typo
+// may have meant (store.Suggest), else which rules hold the words.
 func lookupRuleInDB(env *Env, db, id string) (*rule.Rule, error) {
 	d, err := store.Open(db)
 	if err != nil {
@@ -18,17 +22,31 @@ func lookupRuleInDB(env *Env, db, id string) (*rule.Rule, error) {
 	}
 	defer d.Close()
 	r, err := d.Rule(env.Ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		// Suggest rules whose id or title holds the words.
-		res, serr := d.Search(env.Ctx, store.Query{Text: id, PerPage: 5})
-		if serr == nil && len(res.Hits) > 0 {
-			msg := fmt.Sprintf("no rule %s in %s; did you mean:", id, db)
-			for _, h := range res.Hits {
-				msg += "\n  " + h.ID + "  " + h.Title
-			}
-			return nil, errors.New(msg)
-		}
-		return nil, fmt.Errorf("no rule %s in %s", id, db)
+	if !errors.Is(err, store.ErrNotFound) {
+		return r, err
 	}
-	return r, err
+	if byUID, uerr := d.RuleIDByUID(env.Ctx, id); uerr == nil {
+		return d.Rule(env.Ctx, byUID)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "no rule %s in %s", termLine(id), db)
+	if ss, serr := d.Suggest(env.Ctx, id, 5); serr == nil && len(ss) > 0 {
+		b.WriteString("; did you mean:")
+		for _, s := range ss {
+			by := ""
+			if s.By == "uid" {
+				by = " (its source's id is close)"
+			}
+			fmt.Fprintf(&b, "\n  %s  %s%s", termLine(s.ID), termLine(s.Title), by)
+		}
+		return nil, errors.New(b.String())
+	}
+	// Rules whose text holds the words.
+	if res, serr := d.Search(env.Ctx, store.Query{Text: id, PerPage: 5}); serr == nil && len(res.Hits) > 0 {
+		b.WriteString("; rules that mention it:")
+		for _, h := range res.Hits {
+			fmt.Fprintf(&b, "\n  %s  %s", termLine(h.ID), termLine(h.Title))
+		}
+	}
+	return nil, errors.New(b.String())
 }

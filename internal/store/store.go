@@ -135,6 +135,10 @@ type DB struct {
 
 	sumMu sync.Mutex
 	sums  map[int64]RuleSummary // the summaries read so far: a catalog does not change under its reader
+
+	keysOnce sync.Once // loads keys on first use (suggest.go)
+	keys     []ruleKey
+	keysErr  error
 }
 
 // Open opens the catalog built at path, read-only.
