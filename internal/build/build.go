@@ -18,6 +18,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
@@ -491,7 +492,15 @@ func WriteRules(ctx context.Context, path string, rules []*rule.Rule) (*Summary,
 		out[i] = store.File{Repo: fr.Repo, Path: fr.Path, Format: fr.Format, Rules: fr.Rules}
 	}
 	newPath := path + ".new"
-	if err := store.WriteCatalog(ctx, store.Write{Path: newPath, Files: out, Summary: sum}); err != nil {
+	// Lint's findings too, but for the checks that would cross-reference
+	// the rules (near-duplicate, common-indicators): they are written as
+	// they are.
+	var kept []*rule.Rule
+	for _, fr := range files {
+		kept = append(kept, fr.Rules...)
+	}
+	findings := lint.Run(kept, lint.Options{Disable: []string{"near-duplicate", "common-indicators"}})
+	if err := store.WriteCatalog(ctx, store.Write{Path: newPath, Files: out, Summary: sum, Findings: findings}); err != nil {
 		return nil, err
 	}
 	if err := rename(newPath, path); err != nil {

@@ -152,11 +152,14 @@ func (d *DB) FindingChecks(ctx context.Context) ([]CheckCount, error) {
 	return out, rows.Err()
 }
 
-// CheckFindings returns a page (1-based; perPage at most MaxPerPage) of
-// the findings of one check, by repository, path and place, and how many
-// it has in all.
+// CheckFindings returns a page (1-based; perPage 0 or less: all) of the
+// findings of one check, by repository, path and place, and how many it has
+// in all.
 func (d *DB) CheckFindings(ctx context.Context, check string, page, perPage int) ([]RuleFinding, int, error) {
-	page, perPage = max(page, 1), min(max(perPage, 1), MaxPerPage)
+	page = max(page, 1)
+	if perPage <= 0 {
+		page, perPage = 1, -1 // SQLite: no limit
+	}
 	var total int
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM findings WHERE check_ = ?`, check).Scan(&total); err != nil {
 		return nil, 0, err

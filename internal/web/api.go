@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/catalog"
-	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -142,13 +141,12 @@ func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
 	id = strings.TrimSuffix(id, ".json")
 	ru, err := s.cat.Rule(ctx, id)
 	if base, ok := strings.CutSuffix(id, "/findings"); ok && err == ErrNotFound {
-		// /api/v1/rules/{id}/findings: what ruledex lint finds in the rule.
-		if ru, err := s.cat.Rule(ctx, base); err == nil {
-			fs := lint.RunRule(ru)
-			if fs == nil {
-				fs = []lint.Finding{}
-			}
+		// /api/v1/rules/{id}/findings: what ruledex lint found in the rule
+		// (the build ran it).
+		if fs, err := s.cat.RuleFindings(ctx, base); err == nil {
 			return fs, nil
+		} else if err != ErrNotFound {
+			return nil, err
 		}
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -45,6 +46,15 @@ type Catalog interface {
 	// TableFields returns the fields of a table or log source that rules
 	// reading it use, with the number of rules using each, most used first.
 	TableFields(ctx context.Context, table string) ([]FieldCount, error)
+	// RuleFindings returns what ruledex lint found in the rule with this id
+	// (the build ran it), in its order; ErrNotFound when there is no rule.
+	RuleFindings(ctx context.Context, id string) ([]lint.Finding, error)
+	// FindingChecks returns every check of ruledex lint with the number of
+	// rules and findings it has in the catalog.
+	FindingChecks(ctx context.Context) ([]FindingCheck, error)
+	// CheckFindings returns a page of the findings of one check (perPage
+	// 0: all), each with its rule's title; ErrNotFound for no such check.
+	CheckFindings(ctx context.Context, check string, page, perPage int) (*CheckFindingList, error)
 }
 
 // RepoInfo summarises one repository of a catalog.
@@ -80,7 +90,7 @@ type FieldCount struct {
 }
 
 // Facet keys a Query can filter on and a Result counts.
-var FacetKeys = []string{"platform", "language", "kind", "severity", "status", "repo", "table", "tactic", "technique", "provider", "event", "author"}
+var FacetKeys = []string{"platform", "language", "kind", "severity", "status", "repo", "table", "tactic", "technique", "provider", "event", "author", "finding"}
 
 // Facet is one key:value filter. Values compare case-insensitively; the
 // technique facet also matches the sub-techniques of a technique.

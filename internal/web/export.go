@@ -382,6 +382,12 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 			break
 		}
 	}
+	// Lint findings.
+	fjobs, err := s.findingJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	jobs = append(jobs, fjobs...)
 	// The JSON of the catalog, and the assets.
 	st, err := cat.Stats(ctx)
 	if err != nil {

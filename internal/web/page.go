@@ -105,6 +105,8 @@ func (p *Page) FacetHref(key, value string) string {
 		return p.TechniqueHref(value)
 	case "repo":
 		return p.RepoHref(value)
+	case "finding":
+		return p.Href(FindingPath(value))
 	}
 	return p.Href(FacetPath(key, value))
 }
@@ -120,6 +122,8 @@ func (p *Page) facetIndexHref(key string) string {
 		return p.Href("/attack/")
 	case "provider", "event":
 		return p.Href("/events/")
+	case "finding":
+		return p.Href("/findings/")
 	}
 	return p.Href("/by/" + Seg(key) + "/")
 }
@@ -263,7 +267,7 @@ type FacetValue struct {
 var facetLabels = map[string]string{
 	"platform": "Platform", "language": "Language", "kind": "Kind", "severity": "Severity", "status": "Status",
 	"repo": "Repository", "table": "Table / log source", "tactic": "Tactic", "technique": "Technique",
-	"provider": "Event provider", "event": "Event", "author": "Author",
+	"provider": "Event provider", "event": "Event", "author": "Author", "finding": "Lint finding",
 }
 
 // maxFacetValues is the number of values shown per facet.

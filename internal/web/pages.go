@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/attack"
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
@@ -231,6 +232,7 @@ type ruleData struct {
 	Capped                                                         bool
 	SameAction, NearDuplicates                                     []refView
 	PlatformHref, KindHref, RepoHref                               string
+	Findings                                                       []lint.Finding // what ruledex lint found (the build ran it)
 
 	fields map[string]bool      // lower-cased fields of positive indicators
 	values map[string][2]string // field, kind, value (lower-cased) → the indicator\'s field and value
@@ -396,6 +398,9 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 		pg.Title = r.ID
 	}
 	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, SourceURL: safeURL(r.Source.URL)}
+	if d.Findings, err = s.cat.RuleFindings(ctx, r.ID); err != nil && err != ErrNotFound {
+		return "", nil, err
+	}
 	d.Crumbs = []Crumb{{"Detection rules", d.Href("/rules/")}, {r.Platform, d.FacetHref("platform", r.Platform)}}
 	if r.Query != "" {
 		d.Body = Highlight(d.BodyLang, r.Query, r.QueryLine)

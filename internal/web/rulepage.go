@@ -372,8 +372,8 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	}
 	w.raw("\n\n")
 
-	if fs := lint.RunRule(r); len(fs) > 0 {
-		// What ruledex lint finds in the rule, each finding with its check's help.
+	if fs := d.Findings; len(fs) > 0 {
+		// What ruledex lint found in the rule, each finding with its check's help.
 		w.raw("<section id=\"findings\"><h2>Findings</h2><ul class=\"diags\">\n")
 		for _, f := range fs {
 			line := strconv.Itoa(f.Line)
@@ -381,9 +381,8 @@ func ruleMainHTML(d *ruleData) template.HTML {
 			w.text(f.Severity)
 			w.raw("</b> ")
 			w.text(f.Message)
-			w.raw(" <code>")
-			w.text(f.Check)
-			w.raw("</code>")
+			w.raw(" ")
+			w.link(d.Href(FindingPath(f.Check)), f.Check, true)
 			if c := lint.Get(f.Check); c != nil {
 				w.raw("<details><summary>why</summary>")
 				w.text(c.Help)

@@ -499,6 +499,7 @@ func (s *Server) routes() {
 		s.htmlError(w, r, notFound("no such page"))
 	})
 	s.apiRoutes(m)
+	s.findingRoutes(m)
 	s.mux = m
 }
 
