@@ -12,7 +12,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
+
+	"github.com/ruledex/ruledex/internal/catalog"
 )
 
 // ExportSummary tells what an export wrote.
@@ -265,7 +266,13 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 		}})
 	}
 	page("/search/", func(pg Page) (string, any, error) { return s.staticSearch(pg) })
-	jobs = append(jobs, exportJob{path: "/search/index.js", data: func() ([]byte, error) { return s.searchIndex(ctx) }})
+	search, err := staticSearchFiles(ctx, cat)
+	if err != nil {
+		return nil, err
+	}
+	for p, b := range search {
+		jobs = append(jobs, exportJob{path: p, data: func() ([]byte, error) { return b, nil }})
+	}
 	// ATT&CK.
 	page("/attack/", func(pg Page) (string, any, error) { return s.attack(ctx, pg, false) })
 	cov, err := cat.Coverage(ctx)
@@ -325,20 +332,16 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 		}
 	}
 	page("/events/", func(pg Page) (string, any, error) { return s.events(ctx, pg) })
-	for _, p := range all.Facets["provider"] {
-		pr, err := cat.Search(ctx, Query{Facets: []Facet{{"provider", p.Value}}, PerPage: 1})
-		if err != nil {
-			return nil, err
+	// An event page per event: the event facet holds its provider and its
+	// name together (catalog.EventName).
+	for _, e := range all.Facets["event"] {
+		p, ev, ok := catalog.SplitEventName(e.Value)
+		if !ok {
+			continue
 		}
-		for _, e := range pr.Facets["event"] {
-			n, err := total(Facet{"provider", p.Value}, Facet{"event", e.Value})
-			if err != nil {
-				return nil, err
-			}
-			jobs = listingPages(jobs, EventPath(p.Value, e.Value), n, 200, func(pg Page, n int) (string, any, error) {
-				return s.eventPage(ctx, pg, p.Value, e.Value, n)
-			})
-		}
+		jobs = listingPages(jobs, EventPath(p, ev), e.Count, 200, func(pg Page, n int) (string, any, error) {
+			return s.eventPage(ctx, pg, p, ev, n)
+		})
 	}
 	// Indicators: the index, a page per field and per value.
 	first, err := cat.Indicators(ctx, IndicatorQuery{PerPage: 1})
@@ -422,70 +425,4 @@ func (s *Server) staticSearch(pg Page) (string, any, error) {
 	pg.Title = "Search"
 	pg.Crumbs = []Crumb{{"Search", ""}}
 	return "search_static", &staticSearchData{Page: pg}, nil
-}
-
-// searchEntry is one rule of the export's search index.
-type searchEntry struct {
-	ID    string `json:"i"`
-	Title string `json:"t"`
-	Plat  string `json:"p"`
-	Lang  string `json:"l"`
-	Text  string `json:"x"` // description start, tables, techniques, keywords: what the search looks in besides the title
-	Href  string `json:"h"` // relative to the site root
-}
-
-// searchIndex makes /search/index.js: the rules' titles and search text for
-// the export's client-side search, as a script that sets RULEDEX_INDEX (a
-// script, not JSON to fetch, so that it loads from disk too).
-func (s *Server) searchIndex(ctx context.Context) ([]byte, error) {
-	ids, err := s.cat.RuleIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	entries := make([]searchEntry, 0, len(ids))
-	for _, id := range ids {
-		r, err := s.cat.Rule(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		var parts []string
-		d := strings.Join(strings.Fields(r.Description), " ")
-		if len(d) > 300 {
-			d = d[:300]
-			for len(d) > 0 && !utf8.RuneStart(d[len(d)-1]) {
-				d = d[:len(d)-1]
-			}
-		}
-		parts = append(parts, d, r.ID)
-		parts = append(parts, r.Tables...)
-		for _, t := range r.Techniques {
-			parts = append(parts, t.ID, t.Name)
-		}
-		for _, e := range r.Events {
-			parts = append(parts, e.Event)
-		}
-		parts = append(parts, r.Keywords...)
-		parts = append(parts, r.Tags...)
-		for _, in := range r.Indicators {
-			parts = append(parts, in.Values...)
-		}
-		text := strings.Join(parts, " ")
-		if len(text) > 2000 {
-			text = text[:2000]
-			for len(text) > 0 && !utf8.RuneStart(text[len(text)-1]) {
-				text = text[:len(text)-1]
-			}
-		}
-		entries = append(entries, searchEntry{ID: r.ID, Title: r.Title, Plat: r.Platform, Lang: r.Language, Text: text,
-			Href: strings.TrimPrefix(RulePath(r.ID), "/") + "index.html"})
-	}
-	b, err := json.Marshal(entries) // escapes <, > and & so the script cannot be closed early
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	out.WriteString("window.RULEDEX_INDEX = ")
-	out.Write(b)
-	out.WriteString(";\n")
-	return out.Bytes(), nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -88,22 +89,44 @@ func TestExport(t *testing.T) {
 	if nlinks < 500 {
 		t.Errorf("only %d links checked", nlinks)
 	}
-	// The search index is a script that cannot be closed early by rule text.
+	// The search files are scripts that cannot be closed early by rule text.
+	err = filepath.WalkDir(filepath.Join(dir, "search"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(bytes.ToLower(b), []byte("<script")) || bytes.Contains(bytes.ToLower(b), []byte("</script")) {
+			t.Errorf("%s holds raw <script", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	idx, err := os.ReadFile(filepath.Join(dir, "search", "index.js"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(idx), "</script") || strings.Contains(string(idx), "<script") {
-		t.Error("search index holds raw <script")
+	var ix staticIndex
+	js := strings.TrimSuffix(strings.TrimPrefix(string(idx), "RULEDEX_SEARCH.index("), ");\n")
+	if err := json.Unmarshal([]byte(js), &ix); err != nil || len(ix.Docs) < 7 || len(ix.Shards) == 0 {
+		t.Errorf("search index: %v, %d rules, %d shards", err, len(ix.Docs), len(ix.Shards))
 	}
-	var entries []searchEntry
-	js := strings.TrimSuffix(strings.TrimPrefix(string(idx), "window.RULEDEX_INDEX = "), ";\n")
-	if err := json.Unmarshal([]byte(js), &entries); err != nil || len(entries) < 7 {
-		t.Errorf("search index: %v, %d entries", err, len(entries))
+	for _, d := range ix.Docs {
+		h := "rules/" + d[0] + "/index.html"
+		if len(d) > 3 {
+			h = d[3]
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(h))); err != nil {
+			t.Errorf("index entry %s: %s missing", d[0], h)
+		}
 	}
-	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(e.Href))); err != nil {
-			t.Errorf("index entry %s: %s missing", e.ID, e.Href)
+	for _, k := range ix.Shards {
+		if _, err := os.Stat(filepath.Join(dir, "search", "t", k+".js")); err != nil {
+			t.Errorf("shard %s missing", k)
 		}
 	}
 }

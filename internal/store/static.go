@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// The static site's search (internal/web's export) answers in the browser
+// what Search answers here. So that it finds the same rules, it is given
+// this engine's own data, not a copy made another way: the terms of the
+// full-text index with their places (read through FTS5's fts5vocab table,
+// https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module), the
+// facets table and the actions table.
+
+// SearchColumns are the columns of the full-text index, in order: a term
+// place's column is an index into it.
+var SearchColumns = []string{"title", "description", "query", "fields", "vals", "meta", "parts"}
+
+// TermPlace is where a term of the full-text index occurs: a rule (its n),
+// a column (an index into SearchColumns) and the term's positions in it.
+type TermPlace struct {
+	Rule   int64
+	Column int
+	Pos    []int
+}
+
+// EachSearchTerm calls f with every term of the full-text index (as the
+// tokenizer made it: folded and stemmed) and its places, by term, then rule,
+// then column, until f returns an error or ctx is done. places is reused
+// between calls.
+func (d *DB) EachSearchTerm(ctx context.Context, f func(term string, places []TermPlace) error) error {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// The catalog is opened query_only; the vocabulary table is a temporary
+	// one of this connection, which writes nothing to the catalog's file.
+	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`)
+	if _, err := conn.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, search, 'instance')`); err != nil {
+		return fmt.Errorf("search terms: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.search_terms`)
+	col := map[string]int{}
+	for i, c := range SearchColumns {
+		col[c] = i
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT term, doc, col, offset FROM temp.search_terms`)
+	if err != nil {
+		return fmt.Errorf("search terms: %w", err)
+	}
+	defer rows.Close()
+	var (
+		cur    string
+		places []TermPlace
+		first  = true
+	)
+	for rows.Next() {
+		var term, c string
+		var doc int64
+		var off int
+		if err := rows.Scan(&term, &doc, &c, &off); err != nil {
+			return err
+		}
+		ci, ok := col[c]
+		if !ok {
+			return fmt.Errorf("search terms: unknown column %q", c)
+		}
+		if first || term != cur {
+			if !first {
+				if err := f(cur, places); err != nil {
+					return err
+				}
+			}
+			first, cur, places = false, term, places[:0]
+		}
+		if n := len(places); n > 0 && places[n-1].Rule == doc && places[n-1].Column == ci {
+			places[n-1].Pos = append(places[n-1].Pos, off)
+		} else {
+			places = append(places, TermPlace{Rule: doc, Column: ci, Pos: []int{off}})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if !first {
+		return f(cur, places)
+	}
+	return nil
+}
+
+// StaticRule is a rule as the static search lists it.
+type StaticRule struct {
+	N        int64
+	ID       string
+	Title    string
+	Platform string
+}
+
+// StaticRules returns every rule, by title then id (the order of a search
+// without text).
+func (d *DB) StaticRules(ctx context.Context) ([]StaticRule, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT n, id, title, platform FROM rules ORDER BY title COLLATE NOCASE, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StaticRule
+	for rows.Next() {
+		var r StaticRule
+		if err := rows.Scan(&r.N, &r.ID, &r.Title, &r.Platform); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// EachFacet calls f with every (facet, value, rule) of the facets table, by
+// facet then value.
+func (d *DB) EachFacet(ctx context.Context, f func(facet, value string, rule int64) error) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT facet, value, rule FROM facets ORDER BY facet, value, rule`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		var n int64
+		if err := rows.Scan(&k, &v, &n); err != nil {
+			return err
+		}
+		if err := f(k, v, n); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ActionKey is a row of the actions table: what a one-term search looks up
+// besides the text (see withActions).
+type ActionKey struct {
+	Rule                int64
+	Space, Value, Match string
+}
+
+// ActionKeys returns every action key of the catalog.
+func (d *DB) ActionKeys(ctx context.Context) ([]ActionKey, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT rule, space, value, match FROM actions ORDER BY rule, space, value`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ActionKey
+	for rows.Next() {
+		var k ActionKey
+		if err := rows.Scan(&k.Rule, &k.Space, &k.Value, &k.Match); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// EachRuleText calls f with every rule's description and query text (what
+// a search's snippet is cut from), in no order.
+func (d *DB) EachRuleText(ctx context.Context, f func(n int64, description, query string) error) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT n, body FROM rules`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		var body string
+		if err := rows.Scan(&n, &body); err != nil {
+			return err
+		}
+		_, desc, _, query, err := ruleTexts(body)
+		if err != nil {
+			return fmt.Errorf("rule %d: %w", n, err)
+		}
+		if err := f(n, desc, query); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
