@@ -3,6 +3,7 @@ package build
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,8 +25,23 @@ func corpusDir(tb testing.TB) string {
 	return abs
 }
 
-// corpusSources returns every repository folder of the corpus as a source.
+// corpusSources returns every repository folder of the corpus as a source;
+// when RULEDEX_BENCH_SOURCES names a file of NAME=PATH lines (as the forks
+// of `ruledex bench --scale N` are given to the build), those sources.
 func corpusSources(tb testing.TB) []Source {
+	if list := os.Getenv("RULEDEX_BENCH_SOURCES"); list != "" {
+		data, err := os.ReadFile(list)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var ss []Source
+		for _, l := range strings.Split(string(data), "\n") {
+			if name, path, ok := strings.Cut(strings.TrimSpace(l), "="); ok {
+				ss = append(ss, Source{Name: name, Path: path})
+			}
+		}
+		return ss
+	}
 	dir := corpusDir(tb)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
