@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/attack"
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -25,7 +26,7 @@ const (
 	FacetField     = "field" // fields named (keywords)
 	FacetTag       = "tag"
 	FacetProvider  = "provider" // event providers (Azure Activity, Microsoft-Windows-Security-Auditing, CloudTrail...)
-	FacetEvent     = "event"    // events (actions) looked at: operation names, event ids, event names
+	FacetEvent     = "event"    // events (actions) looked at, as "provider: event" (catalog.EventName)
 	// FacetFinding holds the checks of ruledex lint that found something in
 	// the rule: written from the build's findings (findings.go), not by
 	// facetsOf, and so not known to MatchFacets.
@@ -97,8 +98,11 @@ func facetsOf(r *rule.Rule) []facetValue {
 	add(FacetField, r.Keywords...)
 	add(FacetTag, r.Tags...)
 	for _, e := range r.Events {
+		// An event is its provider and its name or id together
+		// (catalog.EventName): never a provider of one event with the id
+		// of another.
 		add(FacetProvider, e.Provider)
-		add(FacetEvent, e.Event)
+		add(FacetEvent, catalog.EventName(e.Provider, e.Event))
 	}
 	return fs
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
@@ -81,6 +82,7 @@ type listingData struct {
 	Groups     []hitGroup // hits grouped by platform (technique pages)
 	Subs       []TechniqueCoverage
 	Fields     []FacetValue // a table's fields, with the number of rules using each
+	SameEvents []FacetValue // an event page: the same event through other platforms' telemetry
 	FieldsMore int          // fields not listed
 	Repo       *repoView    // a repository's summary
 }
@@ -807,6 +809,17 @@ type providerEvents struct {
 	Events   []FacetValue
 }
 
+// eventFacets returns the values of the event facet (catalog.EventName,
+// "provider: event") of the rules q finds, every one.
+func (s *Server) eventFacets(ctx context.Context, q Query) ([]FacetCount, error) {
+	q.PerPage = 1 // a listing counts every value of each facet
+	res, err := s.cat.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return res.Facets["event"], nil
+}
+
 func (s *Server) events(ctx context.Context, pg Page) (string, any, error) {
 	res, err := s.cat.Search(ctx, Query{PerPage: 1})
 	if err != nil {
@@ -814,33 +827,98 @@ func (s *Server) events(ctx context.Context, pg Page) (string, any, error) {
 	}
 	pg.Title = "Events"
 	d := &eventsData{Page: pg}
+	at := map[string]int{}
 	for _, p := range res.Facets["provider"] {
-		pr, err := s.cat.Search(ctx, Query{Facets: []Facet{{"provider", p.Value}}, PerPage: 1})
-		if err != nil {
-			return "", nil, err
+		at[strings.ToLower(p.Value)] = len(d.Providers)
+		d.Providers = append(d.Providers, providerEvents{Provider: p.Value, Count: p.Count})
+	}
+	// Each event under its own provider: the event facet holds provider
+	// and event together, so no provider is shown with another's events.
+	for _, e := range res.Facets["event"] {
+		p, ev, ok := catalog.SplitEventName(e.Value)
+		if !ok {
+			continue
 		}
-		pe := providerEvents{Provider: p.Value, Count: p.Count}
-		for _, e := range pr.Facets["event"] {
-			pe.Events = append(pe.Events, FacetValue{Value: e.Value, Label: e.Value, Count: e.Count, Href: d.EventHref(p.Value, e.Value)})
+		i, ok := at[strings.ToLower(p)]
+		if !ok {
+			continue
 		}
-		d.Providers = append(d.Providers, pe)
+		label := ev
+		if t := eventTitle(e.Value); t != "" {
+			label += " — " + t
+		}
+		d.Providers[i].Events = append(d.Providers[i].Events, FacetValue{Value: ev, Label: label, Count: e.Count, Href: d.EventHref(p, ev)})
 	}
 	d.Crumbs = []Crumb{{"Events", ""}}
 	return "events", d, nil
+}
+
+// eventTitle returns the title of an event (catalog.EventName), "" when
+// none is known; a class of the same events has none.
+func eventTitle(name string) string {
+	if p, _, _ := catalog.SplitEventName(name); p == catalog.EventsAcross {
+		return ""
+	}
+	return catalog.EventNameTitle(name)
 }
 
 func (s *Server) eventsIndexHandler(ctx context.Context, pg Page, _ *http.Request) (string, any, error) {
 	return s.events(ctx, pg)
 }
 
+// eventPage lists the rules that look at one event: those "same action"
+// links under its name. For an event that is the same as others through
+// other platforms' telemetry (catalog.SameEvents) it links them and the
+// page of them all; the page of them all lists the rules of each.
 func (s *Server) eventPage(ctx context.Context, pg Page, provider, event string, page int) (string, any, error) {
-	provider, event = s.spelling(ctx, "provider", provider), s.spelling(ctx, "event", event)
+	name := s.spelling(ctx, "event", catalog.EventName(provider, event))
+	if p, e, ok := catalog.SplitEventName(name); ok {
+		provider, event = p, e
+	}
 	crumbs := []Crumb{{"Events", pg.Href("/events/")}, {provider, ""}, {event, ""}}
-	d, err := s.facetListing(ctx, pg, []Facet{{"provider", provider}, {"event", event}}, page, event, EventPath(provider, event), crumbs)
+	d, err := s.facetListing(ctx, pg, []Facet{{"event", name}}, page, event, EventPath(provider, event), crumbs)
 	if err != nil {
 		return "", nil, err
 	}
+	d.Heading = name
+	if t := eventTitle(name); t != "" {
+		d.Heading += " — " + t
+	}
 	d.Intro = "Rules that look at the " + provider + " event " + event + "."
+	if catalog.BroadEvent(name) {
+		d.Intro += " Every rule of its kind looks at it: it links no rules as detecting the same action."
+	} else {
+		d.Intro += " Each lists the others under the same action."
+	}
+	if class, members, ok := catalog.SameEvents(name); ok {
+		counts := map[string]int{}
+		if fs, err := s.eventFacets(ctx, Query{}); err == nil {
+			for _, f := range fs {
+				counts[strings.ToLower(f.Value)] = f.Count
+			}
+		}
+		className := catalog.EventName(class.Provider, class.Event)
+		if !strings.EqualFold(className, name) {
+			d.SameEvents = append(d.SameEvents, FacetValue{Value: className, Label: className + " (every one below)", Count: counts[strings.ToLower(className)], Href: d.EventHref(class.Provider, class.Event)})
+			d.Intro += " The same event through other platforms' telemetry:"
+		} else {
+			d.Intro = "Rules that look at " + strings.ToLower(event[:1]) + event[1:] + " through any of these platforms' telemetry."
+		}
+		for _, m := range members {
+			if strings.EqualFold(m, name) {
+				continue
+			}
+			p, e, _ := catalog.SplitEventName(m)
+			v := FacetValue{Value: m, Label: m, Count: counts[strings.ToLower(m)]}
+			if t := eventTitle(m); t != "" {
+				v.Label += " — " + t
+			}
+			if v.Count > 0 {
+				v.Href = d.EventHref(p, e)
+			}
+			d.SameEvents = append(d.SameEvents, v)
+		}
+	}
 	return "listing", d, nil
 }
 
