@@ -29,7 +29,7 @@ type GetRuleOut struct {
 	// Omitted are the top-level keys left out of Rule to keep the answer
 	// under maxRuleBytes, each with its size.
 	Omitted  []OmittedKey   `json:"omitted" jsonschema:"keys of the rule's JSON left out to keep the answer small (ask for them with fields)"`
-	Findings []lint.Finding `json:"findings" jsonschema:"what ruledex lint finds in the rule"`
+	Findings []lint.Finding `json:"findings" jsonschema:"what ruledex lint found in the rule when the catalog was built"`
 }
 
 // OmittedKey is a part of a rule's JSON an answer left out.
@@ -67,8 +67,13 @@ func (t *tools) getRule(ctx context.Context, _ *sdk.CallToolRequest, in GetRuleI
 		}
 		parts = keep
 	}
+	// What the build's lint found in it (the corpus checks included).
+	findings, err := t.cat.RuleFindings(ctx, r.ID)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := &GetRuleOut{ID: r.ID, Title: r.Title, Explanation: r.Explanation, Rule: map[string]any{}, Omitted: []OmittedKey{},
-		Findings: lint.RunRule(r)}
+		Findings: findings}
 	if out.Findings == nil {
 		out.Findings = []lint.Finding{}
 	}

@@ -137,7 +137,9 @@ func page(p, perPage int) (int, int, error) {
 	return p, perPage, nil
 }
 
-// rule looks a rule up, with the error an assistant can act on.
+// rule looks a rule up by its id, or by its source's own identifier (a
+// Sigma UUID); a rule not found is an error that names the rules within a
+// few edits of what was given (store.Suggest, as show does).
 func (t *tools) rule(ctx context.Context, id string) (*rule.Rule, error) {
 	id = strings.TrimSpace(id)
 	if id == "" {
@@ -145,7 +147,20 @@ func (t *tools) rule(ctx context.Context, id string) (*rule.Rule, error) {
 	}
 	r, err := t.cat.Rule(ctx, id)
 	if err == web.ErrNotFound {
-		return nil, toolError("no rule %q in the catalog (ids are platform/slug, as search_rules answers them)", id)
+		if byUID, uerr := t.cat.DB().RuleIDByUID(ctx, id); uerr == nil {
+			r, err = t.cat.Rule(ctx, byUID)
+		}
+	}
+	if err == web.ErrNotFound {
+		msg := fmt.Sprintf("no rule %q in the catalog (ids are platform/slug, as search_rules answers them)", id)
+		if sug, serr := t.cat.DB().Suggest(ctx, id, 5); serr == nil && len(sug) > 0 {
+			var ids []string
+			for _, s := range sug {
+				ids = append(ids, s.ID)
+			}
+			msg += "; did you mean " + strings.Join(ids, ", ") + "?"
+		}
+		return nil, toolError("%s", msg)
 	}
 	if err != nil {
 		return nil, err

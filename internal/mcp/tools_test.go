@@ -141,6 +141,19 @@ func TestGetRule(t *testing.T) {
 	if res := call(t, cs, "get_rule", map[string]any{"id": "kusto/NoSuchRule"}, nil); !res.IsError || !strings.Contains(text(res), "NoSuchRule") {
 		t.Errorf("an unknown id: %s", text(res))
 	}
+	// A typo is answered with the rules it may mean; a Sigma UUID finds its rule.
+	if res := call(t, cs, "get_rule", map[string]any{"id": "kusto/EncodedPowerShelFromOffice"}, nil); !res.IsError || !strings.Contains(text(res), "did you mean "+id) {
+		t.Errorf("a typo in an id: %s", text(res))
+	}
+	var byUID GetRuleOut
+	call(t, cs, "get_rule", map[string]any{"id": "CE5E3191-696e-4ab3-b31b-3237862216b8", "fields": []string{"uid"}}, &byUID)
+	if byUID.ID != "sigma/mf_certutil_build_servers" {
+		t.Errorf("a Sigma UUID found %q", byUID.ID)
+	}
+	stored, err := cat.RuleFindings(context.Background(), id)
+	if err != nil || len(out.Findings) != len(stored) {
+		t.Errorf("findings: %d, the catalog stored %d (%v)", len(out.Findings), len(stored), err)
+	}
 	if res := call(t, cs, "get_rule", map[string]any{}, nil); !res.IsError {
 		t.Errorf("no id: %s", text(res))
 	}
