@@ -21,6 +21,8 @@ func marshalRule(r *rule.Rule) ([]byte, error) {
 	c.Stages = cloneStages(r.Stages)
 	c.SameAction = slices.Clone(r.SameAction)
 	c.NearDuplicates = slices.Clone(r.NearDuplicates)
+	c.Canonical = slices.Clone(r.Canonical)
+	c.SameBehaviour = slices.Clone(r.SameBehaviour)
 	// What json.Marshal(&c) writes, without its second pass over the
 	// output (which MarshalJSON made with json.Marshal already).
 	return c.MarshalJSON()

@@ -213,6 +213,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		w.raw("</p>")
 	}
 	w.raw("\n</section>\n\n")
+	writeSameBehaviour(&w, d, r)
 
 	if r.Query != "" {
 		w.raw("<section id=\"body\"><h2>Rule body <span class=\"sub\">")
