@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -128,5 +130,50 @@ func TestExport(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "search", "t", k+".js")); err != nil {
 			t.Errorf("shard %s missing", k)
 		}
+	}
+}
+
+// TestExportGzip checks that --gzip writes beside every file its
+// compressed copy, which decompresses to the file.
+func TestExportGzip(t *testing.T) {
+	dir := t.TempDir()
+	sum, err := Export(t.Context(), testCatalog(t), dir, ExportOptions{Gzip: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".gz") {
+			return err
+		}
+		plain, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p + ".gz")
+		if err != nil {
+			t.Errorf("%s: no compressed copy", p)
+			return nil
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return err
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, plain) {
+			t.Errorf("%s.gz differs from %s", p, p)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if 2*n != sum.Files {
+		t.Errorf("%d files and their copies, %d written", n, sum.Files)
 	}
 }

@@ -77,8 +77,14 @@ func (p *Page) RepoHref(name string) string { return p.Href(RepoPath(name)) }
 // TechniqueHref links a technique's page.
 func (p *Page) TechniqueHref(id string) string { return p.Href(TechniquePath(id)) }
 
-// FieldHref links a field's page.
-func (p *Page) FieldHref(field string) string { return p.Href(FieldPath(field)) }
+// FieldHref links a field's page; "" for the empty field (values a rule
+// matches on no field), which has none: its values are in the index.
+func (p *Page) FieldHref(field string) string {
+	if field == "" {
+		return ""
+	}
+	return p.Href(FieldPath(field))
+}
 
 // EventHref links the page of an event.
 func (p *Page) EventHref(provider, event string) string { return p.Href(EventPath(provider, event)) }

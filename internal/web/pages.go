@@ -965,7 +965,9 @@ func (s *Server) indicators(ctx context.Context, pg Page, field, text string, pa
 	}
 	pg.Title = heading
 	d := &indicatorsData{Page: pg, Heading: heading, Field: field, Q: text, List: list}
-	if field == "" {
+	// The fields (1,600 for the corpus, 200 KB) are listed on the index's
+	// first page only, not copied onto each of its pages.
+	if field == "" && list.Page <= 1 {
 		d.FieldList = s.fieldList(&d.Page, text, list.Fields)
 	}
 	d.Pager = makePager(&d.Page, listPath, &Result{Total: list.Total, Page: list.Page, PerPage: list.PerPage, Hits: make([]Hit, len(list.Indicators))})
@@ -1002,7 +1004,7 @@ func (s *Server) indicatorsIndexHandler(ctx context.Context, pg Page, r *http.Re
 
 func (s *Server) fieldPageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {
 	f, hashed, ok := Unseg(r.PathValue("field"))
-	if !ok || hashed {
+	if !ok || hashed || f == "" {
 		return "", nil, notFound("bad field")
 	}
 	n, err := pageNumber(r.URL.Query(), "page")

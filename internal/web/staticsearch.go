@@ -38,8 +38,8 @@ const staticTextShard = 256
 // Snippet texts are cut to these many bytes: a match past them shows the
 // text's start.
 const (
-	staticDescMax  = 600
-	staticQueryMax = 4000
+	staticDescMax  = 400
+	staticQueryMax = 2000
 )
 
 // staticIndex is the search/index.js data.
