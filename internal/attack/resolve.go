@@ -3,6 +3,7 @@ package attack
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -78,7 +79,7 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 		if ta, ok := t.Tactic(name); ok {
 			name = ta.Shortname
 		} else if name != "" {
-			p.diag(rule.SevWarning, s, fmt.Sprintf("unknown ATT&CK tactic %q (not in ATT&CK%s)", name, versionSuffix(t.Version)))
+			p.diag(rule.SevWarning, s, fmt.Sprintf(unknownTactic+"%q (not in ATT&CK%s)", name, versionSuffix(t.Version)))
 		}
 		if name != "" && !seen[name] {
 			seen[name] = true
@@ -110,9 +111,9 @@ func (t *Table) ResolveRule(r *rule.Rule) {
 		switch {
 		case !t.Resolve(te):
 			if ValidID(te.ID) {
-				p.diag(rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %s (not in ATT&CK%s)", te.ID, versionSuffix(t.Version)))
+				p.diag(rule.SevWarning, stated, fmt.Sprintf(unknownTechnique+"%s (not in ATT&CK%s)", te.ID, versionSuffix(t.Version)))
 			} else {
-				p.diag(rule.SevWarning, stated, fmt.Sprintf("unknown ATT&CK technique %q: not a technique id (T1234 or T1234.001)", strings.TrimSpace(stated)))
+				p.diag(rule.SevWarning, stated, fmt.Sprintf(unknownTechnique+"%q: not a technique id (T1234 or T1234.001)", strings.TrimSpace(stated)))
 			}
 		case te.RevokedBy != "":
 			p.diag(rule.SevInfo, stated, fmt.Sprintf("ATT&CK technique %s was revoked and replaced by %s (%s)", te.StatedAs, te.ID, te.Name))
@@ -243,4 +244,32 @@ func versionSuffix(v string) string {
 		return ""
 	}
 	return " " + v
+}
+
+// The start of the warnings for a technique or tactic the table lacks.
+const (
+	unknownTechnique = "unknown ATT&CK technique "
+	unknownTactic    = "unknown ATT&CK tactic "
+)
+
+// UnknownID returns the technique id or tactic that a diagnostic of
+// Resolve says the table lacks (T1685, "stealth"), or "" for any other
+// diagnostic: what a build's summary groups its warnings by.
+func UnknownID(msg string) string {
+	rest, ok := strings.CutPrefix(msg, unknownTechnique)
+	if !ok {
+		if rest, ok = strings.CutPrefix(msg, unknownTactic); !ok {
+			return ""
+		}
+	}
+	if strings.HasPrefix(rest, `"`) {
+		if v, err := strconv.QuotedPrefix(rest); err == nil {
+			if u, err := strconv.Unquote(v); err == nil {
+				return u
+			}
+		}
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, " ")
+	return v
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/lint"
@@ -423,7 +424,7 @@ func decodeReused(ctx context.Context, results []fileResult, prev *store.Previou
 // summarize counts what a build read and made.
 func summarize(results []fileResult, prev *store.Previous) *Summary {
 	s := &store.Summary{Skipped: map[string]int{}, ByPlatform: map[string]int{}, ByKind: map[string]int{},
-		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}}
+		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}, UnknownATTACK: map[string]int{}}
 	present := map[store.FileKey]bool{}
 	for _, fr := range results {
 		s.Files++
@@ -454,6 +455,9 @@ func summarize(results []fileResult, prev *store.Previous) *Summary {
 			s.ByPlatformKind[r.Platform][r.Kind]++
 			for _, d := range r.Diagnostics {
 				s.Diagnostics[d.Severity]++
+				if id := attack.UnknownID(d.Message); id != "" {
+					s.UnknownATTACK[id]++
+				}
 			}
 			if r.HasErrors() {
 				s.RulesWithError++

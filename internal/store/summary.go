@@ -25,6 +25,7 @@ type Summary struct {
 	Diagnostics    map[string]int            `json:"diagnostics"`      // diagnostics of rules and files, by severity
 	RulesWithError int                       `json:"rules_with_error"` // rules with at least one error diagnostic
 	NearDuplicates int                       `json:"near_duplicates"`  // rules with at least one near-duplicate
+	UnknownATTACK  map[string]int            `json:"unknown_attack"`   // warnings of ATT&CK ids and tactics the table lacks, by id
 	Duration       time.Duration             `json:"duration_ns"`
 	UpToDate       bool                      `json:"up_to_date"` // nothing changed since the last build, which was kept as it was
 }
@@ -55,7 +56,45 @@ func (s *Summary) Write(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "diagnostics: %d error, %d warning, %d info (%d rules with errors)\n",
 		s.Diagnostics[rule.SevError], s.Diagnostics[rule.SevWarning], s.Diagnostics[rule.SevInfo], s.RulesWithError)
+	if line := s.unknownATTACK(10); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	fmt.Fprintf(w, "near-duplicates: %d rules have one\n", s.NearDuplicates)
+}
+
+// unknownATTACK returns the warnings of unknown ATT&CK ids grouped by
+// distinct id, most frequent first, the first max of them: "245 unknown
+// ATT&CK ids: T1685 ×164, T1685.001 ×28, ... and 9 more", or "".
+func (s *Summary) unknownATTACK(max int) string {
+	if len(s.UnknownATTACK) == 0 {
+		return ""
+	}
+	ids := sortedKeys(s.UnknownATTACK)
+	total := 0
+	for _, id := range ids {
+		total += s.UnknownATTACK[id]
+	}
+	sort.SliceStable(ids, func(i, j int) bool { return s.UnknownATTACK[ids[i]] > s.UnknownATTACK[ids[j]] })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d unknown ATT&CK %s (%d distinct): ", total, plural(total, "id", "ids"), len(ids))
+	for i, id := range ids {
+		if i == max {
+			fmt.Fprintf(&b, ", and %d more (ruledex build --diagnostics lists them)", len(ids)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s ×%d", id, s.UnknownATTACK[id])
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func sortedKeys[V any](m map[string]V) []string {
