@@ -15,7 +15,7 @@ import (
 
 // CoverageIn is the input of attack_coverage.
 type CoverageIn struct {
-	Facets []string `json:"facets,omitempty" jsonschema:"count only the rules with these facets KEY=VALUE, as search_rules filters (e.g. platform=kusto)"`
+	Facets []string `json:"facets,omitempty" jsonschema:"count only the rules with these facets KEY=VALUE, as search_rules filters (e.g. tactic=persistence; the platforms are in search_rules' facets)"`
 	Tactic string   `json:"tactic,omitempty" jsonschema:"only this tactic: its id (TA0003), shortname (persistence) or name"`
 	// Max caps each tactic's lists.
 	Max int `json:"max,omitempty" jsonschema:"techniques and gaps listed a tactic, each (default 10, at most 100; the counts are whole)"`

@@ -12,7 +12,7 @@ import (
 // IndicatorsIn is the input of indicator_counts.
 type IndicatorsIn struct {
 	Value   string `json:"value,omitempty" jsonschema:"text the indicator's value contains (case-insensitive); with exact, the whole value"`
-	Field   string `json:"field,omitempty" jsonschema:"the field, exactly (case-insensitive), e.g. CommandLine, EventID; empty: any (with exact: keyword indicators, which name no field)"`
+	Field   string `json:"field,omitempty" jsonschema:"the field, exactly (case-insensitive), as rules write it; empty: any (with exact: keyword indicators, which name no field)"`
 	Kind    string `json:"kind,omitempty" jsonschema:"the comparison, exactly: equals, contains, startswith, endswith, regex, cidr...; empty: any"`
 	Exact   bool   `json:"exact,omitempty" jsonschema:"answer the rules that match this field, kind and value exactly, instead of a list of indicators"`
 	Page    int    `json:"page,omitempty" jsonschema:"1-based page (default 1)"`

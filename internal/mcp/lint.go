@@ -15,9 +15,9 @@ import (
 
 // LintIn is the input of lint_rule.
 type LintIn struct {
-	Text     string `json:"text" jsonschema:"the rule text: a whole rule file (Sigma YAML, Sentinel YAML, Elastic TOML, markdown...) or a raw query (with language)"`
-	Language string `json:"language,omitempty" jsonschema:"read the text as a raw query in this language (kql, spl, eql, esql, kuery, lucene, yaral...)"`
-	Format   string `json:"format,omitempty" jsonschema:"read the text as this file format (sigma_yaml, sentinel_yaml, elastic_toml, kql_text...)"`
+	Text     string `json:"text" jsonschema:"the rule text: a whole rule file in a format ruledex reads, or a raw query (with language)"`
+	Language string `json:"language,omitempty" jsonschema:"read the text as a raw query in this language (the tool's description lists them)"`
+	Format   string `json:"format,omitempty" jsonschema:"read the text as this file format (the tool's description lists them)"`
 	FileName string `json:"file_name,omitempty" jsonschema:"the file's name (e.g. rule.yml), whose extension and content tell the format when neither language nor format is given"`
 }
 

@@ -12,7 +12,7 @@ import (
 // SearchIn is the input of search_rules.
 type SearchIn struct {
 	Query   string   `json:"query,omitempty" jsonschema:"free text: every word must occur (case-insensitive); \"a phrase\", -word, a OR b, prefix* as the website's search; empty lists the rules with the facets"`
-	Facets  []string `json:"facets,omitempty" jsonschema:"filters KEY=VALUE, e.g. platform=sigma, technique=T1059, tactic=persistence, table=SecurityEvent, event=4688"`
+	Facets  []string `json:"facets,omitempty" jsonschema:"filters KEY=VALUE, e.g. technique=T1059, tactic=persistence, severity=high; the values are in the facets of an answer"`
 	Page    int      `json:"page,omitempty" jsonschema:"1-based page (default 1)"`
 	PerPage int      `json:"per_page,omitempty" jsonschema:"rules a page (default 10, at most 100)"`
 }

@@ -28,6 +28,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 	"github.com/ruledex/ruledex/internal/web"
@@ -64,18 +65,25 @@ func New(cat Catalog, version string) *sdk.Server {
 		version = "dev"
 	}
 	s := sdk.NewServer(&sdk.Implementation{Name: "ruledex", Title: "ruledex detection-rule catalog", Version: version},
-		&sdk.ServerOptions{Instructions: instructions})
+		&sdk.ServerOptions{Instructions: instructions()})
 	t := &tools{cat: cat}
 	t.add(s)
 	return s
 }
 
-const instructions = "ruledex holds a catalog of detection rules (KQL for Sentinel and Defender XDR, Sigma, Elastic, " +
-	"Splunk SPL, Chronicle YARA-L) read into one model. Find rules with search_rules (free text and facets KEY=VALUE), " +
-	"read one with get_rule (its JSON and a plain-words explanation), find rules looking at the same action with " +
-	"related_rules, count indicators across the corpus with indicator_counts, see ATT&CK coverage and its gaps with " +
-	"attack_coverage, check a rule text with lint_rule, and compare two rules with compare_rules. Rule ids are " +
-	"platform/slug, as search_rules answers them."
+// instructions tells an assistant what the server holds: the languages
+// are the registry's (package lang).
+func instructions() string {
+	var langs []string
+	for _, l := range lang.All() {
+		langs = append(langs, l.Title)
+	}
+	return "ruledex holds a catalog of detection rules read into one model, in " + strings.Join(langs, ", ") + ". " +
+		"Find rules with search_rules (free text and facets KEY=VALUE), read one with get_rule (its JSON and a plain-words " +
+		"explanation), find rules looking at the same action with related_rules, count indicators across the corpus with " +
+		"indicator_counts, see ATT&CK coverage and its gaps with attack_coverage, check a rule text with lint_rule, and " +
+		"compare two rules with compare_rules. Rule ids are platform/slug, as search_rules answers them."
+}
 
 type tools struct{ cat Catalog }
 
@@ -107,8 +115,8 @@ func (t *tools) add(s *sdk.Server) {
 		t.coverage)
 	sdk.AddTool(s, &sdk.Tool{Name: "lint_rule", Title: "Lint a rule text", Annotations: readOnly,
 		Description: "Read a rule text (a file's content) as ruledex reads files and run ruledex lint's checks on it; " +
-			"give its language (raw query), its format, or a file name whose extension and content tell it. Answers " +
-			"the rules read, the reader's diagnostics and lint's findings."},
+			"give its language (raw query: " + strings.Join(rawLanguages(), ", ") + "), its format (" + strings.Join(formatNames(), ", ") +
+			"), or a file name whose extension and content tell it. Answers the rules read, the reader's diagnostics and lint's findings."},
 		t.lint)
 	sdk.AddTool(s, &sdk.Tool{Name: "compare_rules", Title: "Compare two rules", Annotations: readOnly,
 		Description: "What two rules of the catalog share and what each has alone: indicators (same field and value, " +
