@@ -520,6 +520,9 @@ func (w *writer) insertSearch(n int64, d searchDoc) error {
 }
 
 func (w *writer) indicators(n int64, r *rule.Rule) error {
+	if err := w.canonical(n, r); err != nil {
+		return err
+	}
 	for _, in := range r.Indicators {
 		if in.Negated {
 			continue
@@ -576,7 +579,8 @@ func (w *writer) deleteRule(n int64) error {
 			return err
 		}
 	}
-	return nil
+	_, err := w.tx.ExecContext(w.ctx, `DELETE FROM canonical_indicators WHERE rule = ?`, n)
+	return err
 }
 
 // files records every file of the build and drops the last catalog's files
