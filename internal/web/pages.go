@@ -399,7 +399,8 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	if pg.Title == "" {
 		pg.Title = r.ID
 	}
-	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, SourceURL: safeURL(r.Source.URL)}
+	d := &ruleData{Page: pg, R: r, BodyLang: r.Language,
+		SourceURL: ruleSourceLink(s.cat, r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL)}
 	if d.Findings, err = s.cat.RuleFindings(ctx, r.ID); err != nil && err != ErrNotFound {
 		return "", nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lint"
 )
 
@@ -28,20 +29,14 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	w.href(d.PlatformHref)
 	w.raw(">")
 	w.text(r.Platform)
-	w.raw("</a>")
-	if r.Product != "" {
-		w.raw(" ")
-		w.text(r.Product)
-	}
-	w.raw(" · ")
-	w.text(r.Language)
-	if r.Format != "" {
-		w.raw(" · ")
-		w.text(r.Format)
-	}
-	if r.Variant != "" {
-		w.raw(" · ")
-		w.text(r.Variant)
+	w.raw("</a> ")
+	// Product, language and file format once each, as people name them:
+	// "Defender XDR · KQL · markdown".
+	for i, part := range platformLine(r.Product, r.Variant, r.Language, r.Format, r.Platform) {
+		if i > 0 {
+			w.raw(" · ")
+		}
+		w.text(part)
 	}
 	w.raw("</dd>\n")
 	if r.Kind != "" {
@@ -473,4 +468,47 @@ func normURL(u string) string {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// platformLine returns the parts of a rule's platform line after its
+// platform: the product (and the variant when it is another), the
+// language's short name (its title up to " ("), the file format's kind (the
+// last word of its name).
+func platformLine(product, variant, language, format, platform string) []string {
+	var out []string
+	seen := map[string]bool{strings.ToLower(platform): true}
+	add := func(s string) {
+		k := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s))
+		if s != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, s)
+		}
+	}
+	add(productName(product))
+	add(productName(variant))
+	name := language
+	if l := lang.Get(language); l != nil && l.Title != "" {
+		name, _, _ = strings.Cut(l.Title, " (")
+	}
+	add(name)
+	if i := strings.LastIndexAny(format, "_-"); i >= 0 {
+		format = format[i+1:]
+	}
+	add(format)
+	return out
+}
+
+// productName writes a product id as a name: words capitalized, short ones
+// (xdr, aws, m365) upper-cased: defender_xdr is Defender XDR.
+func productName(id string) string {
+	words := strings.FieldsFunc(id, func(c rune) bool { return c == '_' || c == '-' || c == ' ' })
+	for i, w := range words {
+		switch {
+		case len(w) <= 3 || strings.ContainsAny(w, "0123456789"):
+			words[i] = strings.ToUpper(w)
+		case w == strings.ToLower(w):
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
 }
