@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -86,9 +87,11 @@ func Forks(ctx context.Context, sources []store.Source, n int, dir string) ([]st
 		}
 		j.data = data
 		s := srcs[j.src]
-		res := ingest.ReadData(s.repo, ingest.RelPath(s.root, j.abs), j.abs, data, "")
+		rel := ingest.RelPath(s.root, j.abs)
+		res := ingest.ReadData(s.repo, rel, j.abs, data, "")
 		var own []string
 		j.vary, own = variationOf(data, res.Rules)
+		j.vary = j.vary.checked(s.repo, rel, j.abs, data, res)
 		mu.Lock()
 		size += int64(len(data))
 		for _, id := range own {
@@ -142,11 +145,48 @@ type variation struct {
 	values map[string]bool // one value a rule, changed wherever it stands as a token
 }
 
+// checked returns v, or less of it, such that the file varied reads as
+// well as the original res: as many rules, no more errors. (A title that
+// is also a line of the query, as in a text file of queries whose titles
+// are their comments, is not changed.) The identifiers, changed in every
+// file, are checked with the titles and values left as they are.
+func (v variation) checked(repo, rel, abs string, data []byte, res ingest.FileResult) variation {
+	if len(res.Rules) == 0 {
+		return v
+	}
+	want := errorCount(res)
+	for _, try := range []variation{v, {values: v.values}, {titles: v.titles}, {}} {
+		got := ingest.ReadData(repo, rel, abs, try.apply(data, nil, 2), "")
+		if len(got.Rules) == len(res.Rules) && errorCount(got) <= want {
+			return try
+		}
+	}
+	return variation{}
+}
+
+// errorCount returns the error diagnostics of a file and its rules.
+func errorCount(res ingest.FileResult) int {
+	n := 0
+	for _, d := range res.Diags {
+		if d.Severity == rule.SevError {
+			n++
+		}
+	}
+	for _, r := range res.Rules {
+		for _, d := range r.Diagnostics {
+			if d.Severity == rule.SevError {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // variationOf returns what to vary in data, the file that gave rules, and
 // the identifiers its rules state.
 func variationOf(data []byte, rules []*rule.Rule) (v variation, ids []string) {
 	for _, r := range rules {
-		if len(r.Title) >= 4 && bytes.Contains(data, []byte(r.Title)) {
+		if len(r.Title) >= 4 && bytes.Contains(data, []byte(r.Title)) && !slices.Contains(v.titles, r.Title) {
 			v.titles = append(v.titles, r.Title)
 		}
 		for _, id := range []string{r.UID, r.Name} {
