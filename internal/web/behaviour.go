@@ -58,7 +58,12 @@ func writeSameBehaviour(w *htmlw, d *ruleData, r *rule.Rule) {
 			w.raw("</td><td><code>")
 			w.text(c.Value)
 			w.raw("</code></td><td>")
-			w.text(strconv.Itoa(c.Total))
+			if d.Static {
+				// The static export has no canonical indicator pages.
+				w.text(strconv.Itoa(c.Total))
+			} else {
+				w.link(d.Href(CanonicalPath(c.Field, c.Kind, c.Value)), strconv.Itoa(c.Total), false)
+			}
 			if len(c.ByPlatform) > 0 {
 				ps := make([]string, 0, len(c.ByPlatform))
 				for p, n := range c.ByPlatform {

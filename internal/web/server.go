@@ -486,6 +486,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /fields/{field}/{$}", s.page(s.fieldPageHandler))
 	m.HandleFunc("GET /indicators/{$}", s.page(s.indicatorsIndexHandler))
 	m.HandleFunc("GET /indicators/{field}/{kind}/{value}/{$}", s.page(s.indicatorPageHandler))
+	m.HandleFunc("GET /canonical/{field}/{kind}/{value}/{$}", s.page(s.canonicalPageHandler))
+	m.HandleFunc("GET /api/v1/canonical", s.api(s.apiCanonical))
 	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path = "/static/favicon.svg"
 		s.serveStatic(w, r)
