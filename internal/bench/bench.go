@@ -220,6 +220,9 @@ type Latency struct {
 	N                  int
 	P50, P95, P99, Max time.Duration
 	Total              time.Duration
+	// CPU is this process's CPU time over them (0 when not measured): on a
+	// machine shared with other work, CPU/N holds better than the wall times.
+	CPU time.Duration
 }
 
 // Summarize returns the percentiles of ds (nearest rank); ds is sorted.

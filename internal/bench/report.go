@@ -57,11 +57,17 @@ func (r *Report) Write(w io.Writer) {
 	p("first search", "%s (loads the facet index)", dur(r.FirstSearch))
 	s := r.Search
 	p("search latency", "p50 %s, p95 %s, p99 %s, max %s; %s searches/s", dur(s.P50), dur(s.P95), dur(s.P99), dur(s.Max), rate(s.N, s.Total))
+	if s.CPU > 0 && s.N > 0 {
+		p("search CPU", "%s CPU a search on average (%s CPU over %s wall)", dur(s.CPU/time.Duration(s.N)), dur(s.CPU), dur(s.Total))
+	}
 
 	fmt.Fprintf(w, "\nrule pages (web handler over the built catalog, httptest)\n")
 	pg := r.Pages
 	p("page latency", "%d pages one after another: p50 %s, p95 %s, p99 %s, max %s; %.0f pages/s, %.0f kB a page",
 		pg.N, dur(pg.P50), dur(pg.P95), dur(pg.P99), dur(pg.Max), r.PagesPerSec, r.PageBytes/1e3)
+	if pg.CPU > 0 && pg.N > 0 {
+		p("page CPU", "%s CPU a page on average (%s CPU over %s wall)", dur(pg.CPU/time.Duration(pg.N)), dur(pg.CPU), dur(pg.Total))
+	}
 
 	fmt.Fprintf(w, "\nruledex serve --db (a child process on loopback; the clients share its cores)\n")
 	p("just started", "%s", loadFigures(r.ServeCold))

@@ -164,6 +164,7 @@ func measureSearch(ctx context.Context, db string, quick bool, rep *Report) erro
 	}
 	rep.SearchQueries = how
 	lat := make([]time.Duration, 0, len(qs))
+	cpu0 := processCPU()
 	for _, q := range qs {
 		t := time.Now()
 		if _, err := d.Search(ctx, q); err != nil {
@@ -172,6 +173,7 @@ func measureSearch(ctx context.Context, db string, quick bool, rep *Report) erro
 		lat = append(lat, time.Since(t))
 	}
 	rep.Search = Summarize(lat)
+	rep.Search.CPU = processCPU() - cpu0
 	return nil
 }
 
@@ -206,6 +208,7 @@ func measurePages(ctx context.Context, db string, quick bool, rep *Report) error
 	srv.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
 	lat := make([]time.Duration, 0, len(seq))
 	var bytes int64
+	cpu0 := processCPU()
 	for _, id := range seq {
 		w := httptest.NewRecorder()
 		t := time.Now()
@@ -217,6 +220,7 @@ func measurePages(ctx context.Context, db string, quick bool, rep *Report) error
 		bytes += int64(w.Body.Len())
 	}
 	rep.Pages = Summarize(lat)
+	rep.Pages.CPU = processCPU() - cpu0
 	rep.PagesPerSec = float64(len(seq)) / rep.Pages.Total.Seconds()
 	rep.PageBytes = float64(bytes) / float64(len(seq))
 	return nil
