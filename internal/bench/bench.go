@@ -59,7 +59,7 @@ type Report struct {
 	Corpus CorpusInfo
 
 	Full, NoChange, OneFile BuildRun
-	Changed                 string // the file changed for OneFile, repo/path
+	Changed                 string  // the file changed for OneFile, repo/path
 	Lint                    LintRun // ruledex lint over the corpus
 
 	Parse      []Throughput
