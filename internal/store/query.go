@@ -74,6 +74,8 @@ type Query struct {
 	// Browse leaves out third-party alert feeds, as browse pages and the
 	// coverage matrix do; a search keeps them.
 	Browse bool
+	// Sort is one of Sorts, or "" for relevance (with text) or title.
+	Sort string
 }
 
 // Result is a page of rules found, with the facet counts of all of them. A
@@ -271,6 +273,11 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
+	}
+	if q.Sort != "" {
+		if matched, err = d.sortBy(ctx, ix, matched, q.Sort); err != nil {
+			return res, err
+		}
 	}
 	textMatched := matched
 	matched = ix.filter(textMatched, q.Facets, q.Browse)

@@ -131,7 +131,8 @@ type DB struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared statements, by their SQL
 
-	ranked rankCache // the rules matching a search text, best first
+	ranked rankCache  // the rules matching a search text, best first
+	sorts  sortOrders // the rules in each order of Sorts (sort.go)
 
 	sumMu sync.Mutex
 	sums  map[int64]RuleSummary // the summaries read so far: a catalog does not change under its reader

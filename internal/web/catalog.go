@@ -108,6 +108,9 @@ type Query struct {
 	// Browse leaves out third-party alert feeds, as the browse pages and the
 	// coverage matrix do; a search keeps them.
 	Browse bool
+	// Sort is title, date, severity or platform (store.Sorts); "" is by
+	// relevance with text, else by title.
+	Sort string
 }
 
 // Paging limits.

@@ -85,6 +85,36 @@ type listingData struct {
 	SameEvents []FacetValue // an event page: the same event through other platforms' telemetry
 	FieldsMore int          // fields not listed
 	Repo       *repoView    // a repository's summary
+	Sorts      []sortLink   // the orders the listing offers (browse, on the server)
+}
+
+// sortLink is one order of a listing: its label and link, or none when it
+// is the current one.
+type sortLink struct {
+	Label, Href string
+	Current     bool
+}
+
+// sortLinks returns the orders of the listing at path with query q.
+func sortLinks(p *Page, path string, q Query) []sortLink {
+	var out []sortLink
+	for _, k := range store.Sorts {
+		v := url.Values{}
+		for key, vs := range p.Query {
+			if key != "sort" && key != "page" {
+				v[key] = vs
+			}
+		}
+		if k != "title" {
+			v.Set("sort", k)
+		}
+		h := path
+		if e := v.Encode(); e != "" {
+			h += "?" + e
+		}
+		out = append(out, sortLink{Label: k, Href: h, Current: q.Sort == k || q.Sort == "" && k == "title"})
+	}
+	return out
 }
 
 // maxTableFields is the number of fields a table's page lists.
@@ -159,7 +189,7 @@ func queryOf(r *http.Request) (Query, error) {
 	if len(text) > 500 {
 		return Query{}, badRequest("query longer than 500 bytes")
 	}
-	return Query{Text: text, Facets: fs, Page: n}, nil
+	return Query{Text: text, Facets: fs, Page: n, Sort: v.Get("sort")}, nil
 }
 
 func (s *Server) browse(ctx context.Context, pg Page, q Query) (string, any, error) {
@@ -177,6 +207,9 @@ func (s *Server) browse(ctx context.Context, pg Page, q Query) (string, any, err
 		return "", nil, err
 	}
 	d.Search, d.Action = true, "/search"
+	if !pg.Static {
+		d.Sorts = sortLinks(&d.Page, "/rules/", q)
+	}
 	d.Crumbs = []Crumb{{"Detection rules", ""}}
 	d.Intro = "Detection and hunting rules of every platform; third-party alert feeds are left out here and kept in the search."
 	return "listing", d, nil

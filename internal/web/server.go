@@ -373,7 +373,7 @@ func (s *Server) pageKept(f pageFunc, keep bool) http.HandlerFunc {
 // with every value, the others with their first. A page's links carry on
 // only these: a parameter no page knows is not copied into each of its
 // links (a request of 30 KB would make a page of some 800 KB).
-var pageParams = map[string]bool{"f": true, "facet": true, "q": false, "page": false, "field": false, "covered": false}
+var pageParams = map[string]bool{"f": true, "facet": true, "q": false, "page": false, "sort": false, "field": false, "covered": false}
 
 // pageQuery is the part of a request's query that pages know (pageParams).
 func pageQuery(v url.Values) url.Values {

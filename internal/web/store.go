@@ -189,7 +189,10 @@ func (c *StoreCatalog) Search(ctx context.Context, q Query) (*Result, error) {
 	q = q.Norm()
 	text := strings.TrimSpace(q.Text) != ""
 	sq := store.Query{Text: q.Text, Facets: map[string][]string{}, Page: q.Page, PerPage: q.PerPage, FacetKeys: FacetKeys,
-		FacetLimit: -1, Browse: q.Browse}
+		FacetLimit: -1, Browse: q.Browse, Sort: q.Sort}
+	if !store.IsSort(q.Sort) {
+		return nil, badRequest(fmt.Sprintf("no sort %q; sorts: %s", q.Sort, strings.Join(store.Sorts, ", ")))
+	}
 	if text {
 		sq.FacetLimit = 50
 	}
