@@ -62,7 +62,17 @@ func (r *Rule) Normalize() {
 	for i := range r.SameBehaviour {
 		r.SameBehaviour[i].Shared = nonNil(r.SameBehaviour[i].Shared)
 	}
+	r.ExplanationParts = normalizeParts(r.ExplanationParts)
+	r.Sections = nonNil(r.Sections)
 	r.Diagnostics = nonNil(r.Diagnostics)
+}
+
+func normalizeParts(ps []ExplainPart) []ExplainPart {
+	ps = nonNil(ps)
+	for i := range ps {
+		ps[i].Items = normalizeParts(ps[i].Items)
+	}
+	return ps
 }
 
 func normalizeStages(ss []Stage) []Stage {

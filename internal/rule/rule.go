@@ -106,6 +106,13 @@ type Rule struct {
 	Events         []Event         `json:"events"`
 
 	Explanation string `json:"explanation"`
+	// ExplanationParts: the explanation's sentences in the order of the
+	// stages they tell, a condition as its and/or tree; Explanation is
+	// their text run together.
+	ExplanationParts []ExplainPart `json:"explanation_parts"`
+	// Sections: the source's own prose beside its description, kept as
+	// written (a markdown query's Risk, Notes, False positives).
+	Sections []Section `json:"sections"`
 
 	// Filled by the catalog; empty from `ruledex parse`.
 	Actions        []string  `json:"actions"`
@@ -248,6 +255,30 @@ type Event struct {
 	Event    string `json:"event"`
 	Title    string `json:"title"`
 	Channel  string `json:"channel"`
+}
+
+// ExplainPart is one sentence of a rule's explanation, or one node of the
+// and/or structure of its condition: a leaf says a test ("Image ends with
+// '\certutil.exe'"), an inner node joins its items by Op.
+type ExplainPart struct {
+	Text  string        `json:"text"`  // the sentence, the test, or what comes before the items ("Matches events where")
+	Label string        `json:"label"` // the name the source gives the node (a Sigma selection), if any
+	Op    string        `json:"op"`    // how Items combine: ExplainAll, ExplainAny or ExplainNone; "" for a leaf
+	Stage int           `json:"stage"` // the stage it tells (Stage.N); 0 when it tells the rule as a whole
+	Items []ExplainPart `json:"items"`
+}
+
+// How the items of an ExplainPart combine.
+const (
+	ExplainAll  = "all"  // every item holds
+	ExplainAny  = "any"  // at least one item holds
+	ExplainNone = "none" // no item holds
+)
+
+// Section is a titled part of the source's own prose.
+type Section struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
 }
 
 // RuleRef points to another rule of the catalog.

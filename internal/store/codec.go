@@ -132,6 +132,12 @@ func encodeRule(b []byte, r *rule.Rule) []byte {
 		e.str(ev.Channel)
 	}
 	e.str(r.Explanation)
+	e.parts(r.ExplanationParts)
+	e.len(len(r.Sections))
+	for _, x := range r.Sections {
+		e.str(x.Title)
+		e.str(x.Text)
+	}
 	e.strs(r.Actions)
 	e.refs(r.SameAction)
 	e.refs(r.NearDuplicates)
@@ -213,6 +219,18 @@ func (e *encoder) stages(ss []rule.Stage) {
 			e.str(p.Text)
 		}
 		e.stages(s.Stages)
+	}
+}
+
+func (e *encoder) parts(ps []rule.ExplainPart) {
+	e.len(len(ps))
+	for i := range ps {
+		p := &ps[i]
+		e.str(p.Text)
+		e.str(p.Label)
+		e.str(p.Op)
+		e.int(p.Stage)
+		e.parts(p.Items)
 	}
 }
 
@@ -387,6 +405,14 @@ func decodeRule(s string) (*rule.Rule, error) {
 		}
 	}
 	r.Explanation = d.str()
+	r.ExplanationParts = d.parts(0)
+	if n := d.len(2); n > 0 {
+		r.Sections = make([]rule.Section, n)
+		for i := range r.Sections {
+			r.Sections[i].Title = d.str()
+			r.Sections[i].Text = d.str()
+		}
+	}
 	r.Actions = d.strs()
 	r.SameAction = d.refs()
 	r.NearDuplicates = d.refs()
@@ -576,6 +602,27 @@ func (d *decoder) stages(depth int) []rule.Stage {
 		s.Stages = d.stages(depth + 1)
 	}
 	return ss
+}
+
+func (d *decoder) parts(depth int) []rule.ExplainPart {
+	n := d.len(5)
+	if n == 0 {
+		return nil
+	}
+	if depth >= maxStageDepth {
+		d.fail("explanation nested too deep")
+		return nil
+	}
+	ps := make([]rule.ExplainPart, n)
+	for i := range ps {
+		p := &ps[i]
+		p.Text = d.str()
+		p.Label = d.str()
+		p.Op = d.str()
+		p.Stage = d.int()
+		p.Items = d.parts(depth + 1)
+	}
+	return ps
 }
 
 func (d *decoder) canonical() []rule.CanonicalIndicator {
