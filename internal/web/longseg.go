@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
+
+	"github.com/ruledex/ruledex/internal/catalog"
 )
 
 // A facet value (a table, a repository, an event...) longer than maxSeg
@@ -47,11 +49,23 @@ func (s *Server) findLongFacetValue(ctx context.Context, key, seg string) (strin
 		return "", err
 	}
 	for _, fc := range res.Facets[key] {
-		if len(fc.Value) > 0 && strings.EqualFold(Seg(fc.Value), seg) {
-			return fc.Value, nil
+		if v := segPart(key, fc.Value); len(v) > 0 && strings.EqualFold(Seg(v), seg) {
+			return v, nil
 		}
 	}
 	return "", notFound("no such " + key)
+}
+
+// segPart is the part of a value of facet key that its path segment spells:
+// the event facet holds provider and event together (catalog.EventName),
+// an event page's segment the event alone (EventPath).
+func segPart(key, v string) string {
+	if key == "event" {
+		if _, e, ok := catalog.SplitEventName(v); ok {
+			return e
+		}
+	}
+	return v
 }
 
 // segUncut is Seg without the cut: every byte but ASCII letters, digits,
