@@ -265,6 +265,8 @@ type ExportRun struct {
 	Pages     int   // HTML pages written
 	Files     int   // every file written
 	Bytes     int64 // their size
+	Disk      int64 // the space they and their folders take on disk (blocks allocated; 0 where unknown)
+	Search    int64 // the size of search/, the client-side search's files
 }
 
 // runExport runs `exe export site dir --db db` and measures it. (That every
@@ -276,16 +278,24 @@ func runExport(ctx context.Context, exe, db, dir string) (ExportRun, error) {
 	if err != nil {
 		return run, err
 	}
+	search := filepath.Join(dir, "search") + string(filepath.Separator)
 	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
 		}
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
+		run.Disk += diskSize(info)
+		if d.IsDir() {
+			return nil
+		}
 		run.Files++
 		run.Bytes += info.Size()
+		if strings.HasPrefix(p, search) {
+			run.Search += info.Size()
+		}
 		if strings.HasSuffix(p, ".html") {
 			run.Pages++
 		}

@@ -86,6 +86,9 @@ func (r *Report) Write(w io.Writer) {
 		rss = fmt.Sprintf(", peak RSS %.0f MB", float64(e.MaxRSS)/1e6)
 	}
 	p("export", "%s wall, %s CPU%s; %d pages, %d files, %.1f MB", dur(e.Wall), dur(e.CPU), rss, e.Pages, e.Files, float64(e.Bytes)/1e6)
+	if e.Disk > 0 {
+		p("export on disk", "%.1f MB with folders and blocks (du); search index %.1f MB (search/, loaded in shards)", float64(e.Disk)/1e6, float64(e.Search)/1e6)
+	}
 
 	fmt.Fprintln(w)
 	p("total", "%s", r.Elapsed.Round(time.Second))

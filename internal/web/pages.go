@@ -29,7 +29,15 @@ type homeData struct {
 	Repos     []KV
 	Coverage  *Coverage
 
-	TopTables, TopTechniques []FacetValue
+	TopTables     []FacetValue
+	TopTechniques []techniqueLink
+}
+
+// techniqueLink is a technique on the home page: its name, its id and its
+// number of rules.
+type techniqueLink struct {
+	FacetValue
+	ID string
 }
 
 func (s *Server) home(ctx context.Context, pg Page) (string, any, error) {
@@ -58,7 +66,24 @@ func (s *Server) home(ctx context.Context, pg Page) (string, any, error) {
 		}
 		return out
 	}
-	d.TopTables, d.TopTechniques = top("table"), top("technique")
+	d.TopTables = top("table")
+	// Techniques by name, as ATT&CK names them.
+	names := map[string]string{}
+	for _, ta := range cov.Tactics {
+		for _, te := range ta.Techniques {
+			names[strings.ToUpper(te.ID)] = te.Name
+			for _, sub := range te.Subtechniques {
+				names[strings.ToUpper(sub.ID)] = sub.Name
+			}
+		}
+	}
+	for _, v := range top("technique") {
+		t := techniqueLink{FacetValue: v, ID: strings.ToUpper(v.Value)}
+		if n := names[t.ID]; n != "" {
+			t.Label = n
+		}
+		d.TopTechniques = append(d.TopTechniques, t)
+	}
 	return "home", d, nil
 }
 

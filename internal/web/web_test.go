@@ -52,7 +52,7 @@ func TestPages(t *testing.T) {
 			`<nav class="crumbs"`, "Detection rules", ">kusto<",
 			"Detect Custom Script or Run Command deployment by risky user",
 			"time window", "1h", "group by", "Robbe Van den Daele",
-			`href="https://github.com/HybridBrothers/Hunting-Queries-Detection-Rules/blob/main/Azure/DetectAzureScriptOrRunCommandByRiskyUser.md"`,
+			`href="https://github.com/HybridBrothers/Hunting-Queries-Detection-Rules/blob/main/Azure/DetectAzureScriptOrRunCommandByRiskyUser.md#L32"`, // the file at the rule's line
 			"MITRE ATT&amp;CK", "Execution", `href="/attack/T1651/"`, "Cloud Administration Command", "Lateral Movement", `href="/attack/T1021.008/"`,
 			"References", "Event coverage", `<code>Microsoft.Compute/virtualMachines/runCommand/action</code></a>`, "Rules detecting the same action", `href="/rules/kusto/DetectFirstTimeAzureCustomScriptOrRunCommand/"`,
 			`<span class="k">where</span>`, `id="L32"`, "Stages and predicates", "inner pipeline", "AADUserRiskEvents", "time window 14d",
