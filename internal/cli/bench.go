@@ -36,6 +36,9 @@ func runBench(env *Env, fs *flag.FlagSet, args []string) error {
 	if len(args) > 0 {
 		return &UsageError{Msg: "bench takes no arguments; give the corpus with --corpus"}
 	}
+	if err := noStdio("--corpus", *corpus, "a corpus (folders of rules)"); err != nil {
+		return err
+	}
 	dir := *corpus
 	if dir == "" {
 		dir = os.Getenv("RULEDEX_CORPUS")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/lang"
 )
 
 // Wherever a command names a file, "-" names standard input (a file read)
@@ -111,7 +112,11 @@ func readRuleTargets(env *Env, targets []ingest.Target, opt ingest.Options) ([]i
 	if repo == "" {
 		repo = stdinName
 	}
-	res := ingest.ReadData(repo, stdinName, "", data, opt.Format)
+	format := opt.Format
+	if format == "" {
+		format = stdinFormat(data)
+	}
+	res := ingest.ReadData(repo, stdinName, "", data, format)
 	if res.Format == "" && res.Skipped != "" && len(res.Diags) == 0 {
 		return nil, errors.New("standard input: no rule format recognised in it (give --format or --lang)")
 	}
@@ -149,4 +154,28 @@ func loadAttackTable(env *Env, path string) (*attack.Table, error) {
 		return nil, fmt.Errorf("standard input: %w", err)
 	}
 	return t, nil
+}
+
+// stdinFormat tells the format of rules read from standard input, which
+// has no name to tell it by: the first format (in the registry's order)
+// that takes the content under a name with one of its extensions. Raw
+// queries, which any content would be, are left to --lang.
+func stdinFormat(data []byte) string {
+	raw := map[string]bool{}
+	for _, l := range lang.All() {
+		if l.RawFormat != "" {
+			raw[l.RawFormat] = true
+		}
+	}
+	for _, ft := range lang.Formats() {
+		if raw[ft.Name] {
+			continue
+		}
+		for _, ext := range ft.Exts {
+			if got := lang.Detect(&lang.File{Path: stdinName + "." + ext, Data: data}); got == ft {
+				return ft.Name
+			}
+		}
+	}
+	return ""
 }
