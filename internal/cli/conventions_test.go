@@ -69,7 +69,9 @@ var convCases = map[string]convCase{
 		// bench takes no argument: one given after the flags is refused,
 		// which shows the flags were read around it.
 		after: func(e *convEnv) ([]string, string) { return []string{"bench", "stray", "--quick", "--quiet"}, "" },
-		ok:    func(code int, _, errs string) bool { return code == 2 && strings.Contains(errs, "bench takes no arguments") },
+		ok: func(code int, _, errs string) bool {
+			return code == 2 && strings.Contains(errs, "bench takes no arguments")
+		},
 		stdio: func(e *convEnv) ([]string, string) { return []string{"bench", "--corpus", "-"}, "" },
 		stdioOK: func(code int, _, errs string) bool {
 			return code == 2 && strings.Contains(errs, "cannot be standard input")
@@ -84,7 +86,9 @@ var convCases = map[string]convCase{
 			return []string{"build", "--config", "-", "--db", filepath.Join(e.dir, "stdin.db"), "--quiet", "--json"},
 				"sources:\n  - name: mine\n    path: " + e.src + "\n"
 		},
-		stdioOK: func(code int, out, _ string) bool { return code == 0 && isJSON(out) && strings.Contains(out, `"rules": 1`) },
+		stdioOK: func(code int, out, _ string) bool {
+			return code == 0 && isJSON(out) && strings.Contains(out, `"rules": 1`)
+		},
 	},
 	"coverage": {
 		after: func(e *convEnv) ([]string, string) { return []string{"coverage", e.src, "--json"}, "" },
@@ -98,17 +102,23 @@ var convCases = map[string]convCase{
 		after: func(e *convEnv) ([]string, string) {
 			return []string{"export", "navigator", "-", e.src, "--name", "after-args"}, ""
 		},
-		ok:      func(code int, out, _ string) bool { return code == 0 && isJSON(out) && strings.Contains(out, "after-args") },
+		ok: func(code int, out, _ string) bool {
+			return code == 0 && isJSON(out) && strings.Contains(out, "after-args")
+		},
 		stdio:   func(e *convEnv) ([]string, string) { return []string{"export", "navigator", "-", "--db", e.db}, "" },
 		stdioOK: func(code int, out, _ string) bool { return code == 0 && isJSON(out) && strings.Contains(out, "T1033") },
 	},
 	"lint": {
-		after: func(e *convEnv) ([]string, string) { return []string{"lint", e.src, "--format", "json", "--fail-on", "error"}, "" },
-		ok:    func(code int, out, _ string) bool { return code == 0 && isJSON(out) },
+		after: func(e *convEnv) ([]string, string) {
+			return []string{"lint", e.src, "--format", "json", "--fail-on", "error"}, ""
+		},
+		ok: func(code int, out, _ string) bool { return code == 0 && isJSON(out) },
 		stdio: func(e *convEnv) ([]string, string) {
 			return []string{"lint", "-", "--lang", "kql", "--format", "json"}, convKQL
 		},
-		stdioOK: func(code int, out, _ string) bool { return code == 0 && isJSON(out) && strings.Contains(out, `"file":"-"`) },
+		stdioOK: func(code int, out, _ string) bool {
+			return code == 0 && isJSON(out) && strings.Contains(out, `"file":"-"`)
+		},
 	},
 	"mcp": {
 		// mcp serves on standard input and output: a catalog named twice
@@ -122,7 +132,9 @@ var convCases = map[string]convCase{
 	},
 	"parse": {
 		after: func(e *convEnv) ([]string, string) { return []string{"parse", e.kql, "--lang", "kql"}, "" },
-		ok:    func(code int, out, _ string) bool { return code == 0 && isJSONLines(out) && strings.Contains(out, "SecurityEvent") },
+		ok: func(code int, out, _ string) bool {
+			return code == 0 && isJSONLines(out) && strings.Contains(out, "SecurityEvent")
+		},
 		stdio: func(e *convEnv) ([]string, string) { return []string{"parse", "-"}, showSigma },
 		stdioOK: func(code int, out, _ string) bool {
 			return code == 0 && isJSONLines(out) && strings.Contains(out, "0b2a4c1e-1111-4222-8333-944455556666")
@@ -130,7 +142,9 @@ var convCases = map[string]convCase{
 	},
 	"search": {
 		after: func(e *convEnv) ([]string, string) { return []string{"search", "whoami", "--db", e.db, "--json"}, "" },
-		ok:    func(code int, out, _ string) bool { return code == 0 && isJSON(out) && strings.Contains(out, `"total":1`) },
+		ok: func(code int, out, _ string) bool {
+			return code == 0 && isJSON(out) && strings.Contains(out, `"total":1`)
+		},
 		stdio: func(e *convEnv) ([]string, string) { return []string{"search", "whoami", "--db", "-"}, "" },
 		stdioOK: func(code int, _, errs string) bool {
 			return code == 2 && strings.Contains(errs, "cannot be standard input")
@@ -157,7 +171,9 @@ var convCases = map[string]convCase{
 	},
 	"sync": {
 		after: func(e *convEnv) ([]string, string) { return []string{"sync", "stray", "--config", "x.yaml"}, "" },
-		ok:    func(code int, _, errs string) bool { return code == 2 && strings.Contains(errs, "sync takes no arguments") },
+		ok: func(code int, _, errs string) bool {
+			return code == 2 && strings.Contains(errs, "sync takes no arguments")
+		},
 		stdio: func(e *convEnv) ([]string, string) {
 			return []string{"sync", "--config", "-"}, "sources:\n  - name: local\n    path: " + e.src + "\n"
 		},
