@@ -138,55 +138,35 @@ type searchDoc struct {
 	title, description, query, fields, vals, meta, parts string
 }
 
-// searchDocOf returns r's text for full-text search.
+// searchDocOf returns r's text for full-text search: its pieces
+// (searchPieces) joined by column. The parts of the compound tokens of the
+// title, description, query, fields and values go in the parts column;
+// those of the metadata in the metadata column itself, so that a rule found
+// only by its metadata (a technique's name, a tag) is told from one found
+// by its own text (the ranking puts those first: rankRange).
 func searchDocOf(r *rule.Rule) searchDoc {
-	var fields, vals, meta []string
-	fields = append(fields, r.Keywords...)
-	fields = append(fields, r.GroupBy...)
-	for _, o := range r.Outputs {
-		fields = append(fields, o.Name)
-	}
-	for _, p := range r.Params {
-		fields = append(fields, p.Name)
-		vals = append(vals, p.Value)
-	}
-	for _, e := range r.EntityMappings {
-		fields = append(fields, e.Column)
-	}
-	var walk func([]rule.Stage)
-	walk = func(ss []rule.Stage) {
-		for _, s := range ss {
-			for _, p := range s.Predicates {
-				fields = append(fields, p.Field)
-				vals = append(vals, p.Values...)
-			}
-			walk(s.Stages)
+	var cols [numSearchColumns][]string
+	var withParts, metaParts []string
+	for _, p := range searchPieces(r) {
+		cols[p.col] = append(cols[p.col], p.text)
+		switch {
+		case p.noParts:
+		case p.col == colMeta:
+			metaParts = append(metaParts, p.text)
+		default:
+			withParts = append(withParts, p.text)
 		}
 	}
-	walk(r.Stages)
-	for _, e := range r.Events {
-		vals = append(vals, e.Event, e.Provider, e.Title)
+	meta := joinUnique(cols[colMeta])
+	return searchDoc{
+		title:       strings.Join(cols[colTitle], ""),
+		description: strings.Join(cols[colDescription], ""),
+		query:       strings.Join(cols[colQuery], ""),
+		fields:      joinUnique(cols[colFields]),
+		vals:        joinUnique(cols[colVals]),
+		meta:        meta + partsText(metaParts...),
+		parts:       partsText(withParts...),
 	}
-	vals = append(vals, r.Actions...)
-	meta = append(meta, r.ID, r.Platform, r.Product, r.Language, r.Kind, r.Status, r.Severity, r.Source.Repo, r.Source.Path, r.Variant)
-	meta = append(meta, r.Tables...)
-	meta = append(meta, r.Tactics...)
-	for _, t := range r.Techniques {
-		meta = append(meta, t.ID, t.Name, t.Tactic)
-	}
-	meta = append(meta, r.Tags...)
-	meta = append(meta, r.Authors...)
-	meta = append(meta, r.DataConnectors...)
-	d := searchDoc{
-		title:       r.Title,
-		description: r.Description,
-		query:       r.Query,
-		fields:      joinUnique(fields),
-		vals:        joinUnique(vals),
-		meta:        joinUnique(meta),
-	}
-	d.parts = partsText(d.title, d.description, d.query, d.fields, d.vals, d.meta)
-	return d
 }
 
 // joinUnique joins the distinct non-empty strings of ss, one a line.

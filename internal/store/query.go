@@ -53,6 +53,10 @@ type Hit struct {
 	// that matched.
 	Text  string `json:"text"`
 	Marks []Span `json:"marks"`
+	// Matched says why the rule was found: the places of it where the
+	// search's words are (MatchTitle, MatchQuery, MatchIndicator,
+	// MatchTechnique...), in that order; empty for a search without text.
+	Matched []string `json:"matched"`
 }
 
 // Count is one value of a facet with the number of rules that have it.
@@ -307,8 +311,9 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 		return res, err
 	}
 	var snippets map[int64]Snippet
+	var why map[int64][]string
 	if pos != "" {
-		if snippets, err = d.snippets(ctx, q.Text, page); err != nil {
+		if snippets, why, err = d.snippets(ctx, q.Text, page); err != nil {
 			return res, err
 		}
 	}
@@ -317,7 +322,11 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 		if !ok {
 			sn = Snippet{Text: s.Blurb}
 		}
-		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: sn.HTML(), Text: sn.Text, Marks: nonNilSpans(sn.Marks)})
+		m := why[page[i]]
+		if m == nil {
+			m = []string{}
+		}
+		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: sn.HTML(), Text: sn.Text, Marks: nonNilSpans(sn.Marks), Matched: m})
 	}
 	return res, nil
 }
@@ -426,17 +435,36 @@ func (d *DB) rankFTS(ctx context.Context, expr string) ([]int64, error) {
 // in parts: below it, one statement takes a few milliseconds.
 var rankSplitMin = 600
 
-// scored is a rule with its bm25 score (lower is better).
+// scored is a rule with its bm25 score (lower is better); weak when the
+// search matched its metadata only (ranked after the others).
 type scored struct {
 	score float64
 	n     int64
+	weak  bool
+}
+
+// before tells whether a ranks before b: its own text matched before its
+// metadata alone, then by score, then by rowid.
+func (a scored) before(b scored) bool {
+	if a.weak != b.weak {
+		return b.weak
+	}
+	return a.score < b.score || a.score == b.score && a.n < b.n
 }
 
 // rankRange ranks the rules matching expr with rowids in [lo, hi], best
 // first, with their scores.
+//
+// A rule whose title, description, query, fields or values hold the
+// search's words ranks before a rule found by its metadata alone (a
+// technique's name, a tag, an author): the second bm25, with the metadata's
+// weight 0, is 0 exactly when no phrase of the search is in any other
+// column (bm25 sums, over the phrases, a weighted count of each phrase's
+// hits in the row; https://www.sqlite.org/fts5.html#the_bm25_function).
 func (d *DB) rankRange(ctx context.Context, expr string, lo, hi int64) ([]scored, error) {
-	st, err := d.prepared(`SELECT rowid, bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5) AS score FROM search
-		WHERE search MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY score, rowid`)
+	st, err := d.prepared(`SELECT rowid, bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5) AS score,
+		bm25(search, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0) >= 0 AS weak FROM search
+		WHERE search MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY weak, score, rowid`)
 	if err != nil {
 		return nil, err
 	}
@@ -448,7 +476,7 @@ func (d *DB) rankRange(ctx context.Context, expr string, lo, hi int64) ([]scored
 	var out []scored
 	for rows.Next() {
 		var s scored
-		if err := rows.Scan(&s.n, &s.score); err != nil {
+		if err := rows.Scan(&s.n, &s.score, &s.weak); err != nil {
 			return nil, err
 		}
 		out = append(out, s)
@@ -456,8 +484,8 @@ func (d *DB) rankRange(ctx context.Context, expr string, lo, hi int64) ([]scored
 	return out, rows.Err()
 }
 
-// mergeScored merges lists sorted by score then rowid into one list of
-// rowids in that order.
+// mergeScored merges lists sorted by scored.before into one list of rowids
+// in that order.
 func mergeScored(lists [][]scored, n int) []int64 {
 	out := make([]int64, 0, n)
 	at := make([]int, len(lists))
@@ -471,8 +499,7 @@ func mergeScored(lists [][]scored, n int) []int64 {
 				best = i
 				continue
 			}
-			a, b := l[at[i]], lists[best][at[best]]
-			if a.score < b.score || a.score == b.score && a.n < b.n {
+			if l[at[i]].before(lists[best][at[best]]) {
 				best = i
 			}
 		}
@@ -758,38 +785,40 @@ func (d *DB) summaryMap(ctx context.Context, ns []int64) (map[int64]RuleSummary,
 // snippets returns the snippets of the rules ns for the search text (see
 // snippetOf): from the query text, then the description, then the title; for
 // a Sigma rule, whose query text is the whole document, from its detection
-// first.
-func (d *DB) snippets(ctx context.Context, text string, ns []int64) (map[int64]Snippet, error) {
+// first. matched holds where in each rule the text matched (matchedIn).
+func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets map[int64]Snippet, matched map[int64][]string, err error) {
 	words := snippetWords(text)
 	st, err := d.prepared(`SELECT n, body FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows, err := st.QueryContext(ctx, jsonList(ns))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	out := make(map[int64]Snippet, len(ns))
+	snippets, matched = make(map[int64]Snippet, len(ns)), make(map[int64][]string, len(ns))
 	for rows.Next() {
 		var n int64
 		var body string
 		if err := rows.Scan(&n, &body); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		title, desc, language, query, err := ruleTexts(body)
+		r, err := decodeRule(body)
 		if err != nil {
-			return nil, fmt.Errorf("rule %d: %w", n, err)
+			return nil, nil, fmt.Errorf("rule %d: %w", n, err)
 		}
-		texts := []string{query, desc, title}
-		if l := lang.Get(language); l != nil && l.SnippetText != nil {
-			if part := l.SnippetText(query); part != "" {
-				texts = []string{part, desc, title, query}
+		texts := []string{r.Query, r.Description, r.Title}
+		part := ""
+		if l := lang.Get(r.Language); l != nil && l.SnippetText != nil {
+			if part = l.SnippetText(r.Query); part != "" {
+				texts = []string{part, r.Description, r.Title, r.Query}
 			}
 		}
-		out[n] = snippetOf(words, texts...)
+		snippets[n] = snippetOf(words, texts...)
+		matched[n] = matchedIn(r, text, part)
 	}
-	return out, rows.Err()
+	return snippets, matched, rows.Err()
 }
 
 // Rule returns the rule with the given id (compared case-insensitively).

@@ -167,13 +167,14 @@ func TestRuleIndicatorStats(t *testing.T) {
 func TestParseQuery(t *testing.T) {
 	for _, tc := range []struct{ q, pos, neg string }{
 		{"runCommand", `"runCommand"`, ""},
-		{runCommand, `("Microsoft.Compute/virtualMachines/runCommand/action" OR parts : "Microsoft Compute virtualMachines runCommand action")`, ""},
+		{runCommand, `("Microsoft.Compute/virtualMachines/runCommand/action" OR {meta parts} : "Microsoft Compute virtualMachines runCommand action")`, ""},
 		{`a -b c*`, `"a" AND "c"*`, `"b"`},
 		{`a OR b`, `"a" OR "b"`, ""},
 		{`title:"x y" z`, `title : "x y" AND "z"`, ""},
 		{`"a""b`, `"a" AND "b"`, ""},
 		{`say "unterminated`, `"say" AND "unterminated"`, ""},
-		{`cmd.exe`, `("cmd.exe" OR parts : "cmd exe")`, ""},
+		{`cmd.exe`, `("cmd.exe" OR {meta parts} : "cmd exe")`, ""},
+		{`query:cmd.exe`, `(query : "cmd.exe" OR parts : "cmd exe")`, ""},
 		{`x("y")`, `"x y"`, ""},
 		{`OR -`, "", ""},
 		{"-\tx", `"x"`, ""},

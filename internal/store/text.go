@@ -193,7 +193,13 @@ func ftsTerm(t term) string {
 	if len(split) == len(toks) || t.column != "" && t.column != "query" && t.column != "vals" && t.column != "fields" {
 		return col + whole
 	}
-	return "(" + col + whole + " OR parts : " + quote(strings.Join(split, " ")) + star + ")"
+	// The parts of the metadata's compound tokens are in its own column
+	// (searchDocOf), the others' in the parts column.
+	partsCols := "parts"
+	if t.column == "" {
+		partsCols = "{meta parts}"
+	}
+	return "(" + col + whole + " OR " + partsCols + " : " + quote(strings.Join(split, " ")) + star + ")"
 }
 
 // ftsQuery returns the FTS5 MATCH expression of a user's query: positive

@@ -118,6 +118,9 @@ type Vocabulary struct {
 	canonical  map[string]Canonical
 	byPlatform map[string][]*Source
 	context    map[string][]string // platform → prefixes of context fields
+
+	spellOnce sync.Once
+	spellings map[string][]string // lower-cased canonical name → its spellings (Spellings)
 }
 
 // IsContext tells whether field is not a field of the platform's events but

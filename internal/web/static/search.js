@@ -262,14 +262,15 @@
     return out;
   }
   // The term's phrases: its tokens whole, and, for a token with
-  // separators, its parts in the parts column (store's ftsTerm).
+  // separators, its parts in the parts column, or the metadata's, which
+  // holds its own parts (store's ftsTerm).
   function termPlan(t) {
     var toks = tokens(t.text), split = [];
     toks.forEach(function (tok) { var p = parts(tok); split = split.concat(p || [tok]); });
     var cols = t.column >= 0 ? [t.column] : null;
     var plan = [{ tms: toks.map(term), cols: cols }];
     var splitOK = t.column < 0 || t.colName === "query" || t.column === 2 || t.column === 4 || t.column === 3;
-    if (split.length !== toks.length && splitOK) plan.push({ tms: split.map(term), cols: [6] });
+    if (split.length !== toks.length && splitOK) plan.push({ tms: split.map(term), cols: t.column < 0 ? [5, 6] : [6] });
     return plan;
   }
   function shardsFor(ts) {
@@ -395,17 +396,19 @@
   function start() { return index ? Promise.resolve() : load("index.js"); }
 
   // ---- ranking and snippets
+  // A rule found by its metadata alone (column 5: a technique's name, a
+  // tag) ranks after the others, as the store's rankRange ranks it.
   var weights = [10, 4, 1, 2, 2, 3, 0.5];
   function score(d, ts) {
-    var s = 0;
+    var s = 0, own = false;
     ts.forEach(function (t) {
       if (t.neg) return;
       termPlan(t)[0].tms.forEach(function (tm) {
         var cols = places(tm).get(d);
-        if (cols) for (var c in cols) s += weights[c] * cols[c].length;
+        if (cols) for (var c in cols) { s += weights[c] * cols[c].length; if (+c !== 5) own = true; }
       });
     });
-    return s;
+    return own ? s + 1e6 : s;
   }
   // marks returns the [start, end) ranges of text whose tokens are terms of
   // the search.
