@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/lower"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -136,6 +137,10 @@ func writePage(w io.Writer, r *rule.Rule) {
 		p.section("Description")
 		p.line("%s", strings.TrimSpace(r.Description))
 	}
+	for _, sec := range r.Sections {
+		p.section(sec.Title)
+		p.line("%s", strings.TrimSpace(sec.Text))
+	}
 	if len(r.Techniques) > 0 || len(r.Tactics) > 0 {
 		p.section("MITRE ATT&CK")
 		var rows [][]string
@@ -214,7 +219,10 @@ func writePage(w io.Writer, r *rule.Rule) {
 		}
 		p.table([]string{"entity", "identifier", "column"}, rows)
 	}
-	if r.Explanation != "" {
+	if len(r.ExplanationParts) > 0 {
+		p.section("Explanation")
+		p.explanation(r.ExplanationParts, "")
+	} else if r.Explanation != "" {
 		p.section("Explanation")
 		p.line("%s", r.Explanation)
 	}
@@ -229,6 +237,33 @@ func writePage(w io.Writer, r *rule.Rule) {
 		p.section("Diagnostics")
 		for _, d := range r.Diagnostics {
 			p.line("  %s:%d:%d: %s: %s", d.Path, d.Line, d.Col, d.Severity, d.Message)
+		}
+	}
+}
+
+// explanation prints the parts of an explanation: a sentence a line, the
+// items of an and/or one a line under it, indented.
+func (p *pageWriter) explanation(ps []rule.ExplainPart, indent string) {
+	const maxDepth = 12
+	for _, x := range ps {
+		head := x.Text
+		if x.Label != "" {
+			if head != "" && len(x.Items) == 0 {
+				head = x.Label + ": " + head
+			} else {
+				head = strings.TrimSpace(head + " " + x.Label + ",")
+			}
+		}
+		if len(x.Items) > 0 {
+			head = strings.TrimSpace(head + " " + lower.OpWords(x.Op) + ":")
+		}
+		bullet := ""
+		if indent != "" {
+			bullet = "• "
+		}
+		p.line("%s%s%s", indent, bullet, head)
+		if len(x.Items) > 0 && len(indent) < 2*maxDepth {
+			p.explanation(x.Items, indent+"  ")
 		}
 	}
 }

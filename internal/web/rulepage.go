@@ -7,6 +7,8 @@ import (
 
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lint"
+	"github.com/ruledex/ruledex/internal/lower"
+	"github.com/ruledex/ruledex/internal/rule"
 )
 
 // ruleMainHTML writes the main part of the rule page, its sections in
@@ -133,6 +135,14 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	if r.Description != "" {
 		w.raw("<section id=\"description\"><h2>Description</h2><div class=\"desc\">")
 		w.text(r.Description)
+		w.raw("</div></section>")
+	}
+	// the source's own prose beside its description (a Risk, Notes section)
+	for _, sec := range r.Sections {
+		w.raw("\n<section id=\"source-" + className(strings.ReplaceAll(sec.Title, " ", "-")) + "\" class=\"source-section\"><h2>")
+		w.text(sec.Title)
+		w.raw("</h2><div class=\"desc\">")
+		w.text(sec.Text)
 		w.raw("</div></section>")
 	}
 	w.raw("\n\n<section id=\"attack\"><h2>MITRE ATT&amp;CK</h2>\n")
@@ -297,7 +307,11 @@ func ruleMainHTML(d *ruleData) template.HTML {
 
 	if r.Explanation != "" || r.Query != "" {
 		w.raw("<section id=\"explanation\"><h2>Explanation</h2>")
-		if r.Explanation != "" {
+		if len(r.ExplanationParts) > 0 {
+			w.raw("<div class=\"explain\">")
+			writeExplanation(&w, r.ExplanationParts)
+			w.raw("</div>")
+		} else if r.Explanation != "" {
 			w.raw("<div class=\"desc\">")
 			w.text(r.Explanation)
 			w.raw("</div>")
@@ -409,6 +423,56 @@ func ruleMainHTML(d *ruleData) template.HTML {
 }
 
 // dd writes <dt>name</dt><dd>value</dd> when value is not "", and a newline.
+// writeExplanation writes the parts of an explanation: a paragraph per
+// sentence, the items of an and/or as a nested list under what they tell,
+// each saying how its items combine (all of, any of, none of).
+func writeExplanation(w *htmlw, ps []rule.ExplainPart) {
+	for _, p := range ps {
+		w.raw("<p>")
+		writeExplainHead(w, p)
+		w.raw("</p>")
+		if len(p.Items) > 0 {
+			writeExplainItems(w, p.Items, 1)
+		}
+		w.raw("\n")
+	}
+}
+
+const maxExplainDepth = 12
+
+func writeExplainHead(w *htmlw, p rule.ExplainPart) {
+	if p.Label != "" {
+		w.raw("<code>")
+		w.text(p.Label)
+		w.raw("</code>")
+		if p.Text != "" || len(p.Items) > 0 {
+			w.raw(": ")
+		}
+	}
+	w.text(p.Text)
+	if len(p.Items) > 0 {
+		if p.Text != "" {
+			w.raw(" ")
+		}
+		w.raw("<b>")
+		w.text(lower.OpWords(p.Op))
+		w.raw("</b>:")
+	}
+}
+
+func writeExplainItems(w *htmlw, ps []rule.ExplainPart, depth int) {
+	w.raw("<ul class=\"logic\">")
+	for _, p := range ps {
+		w.raw("<li>")
+		writeExplainHead(w, p)
+		if len(p.Items) > 0 && depth < maxExplainDepth {
+			writeExplainItems(w, p.Items, depth+1)
+		}
+		w.raw("</li>")
+	}
+	w.raw("</ul>")
+}
+
 func (w *htmlw) dd(name, value string) {
 	if value != "" {
 		w.raw("<dt>" + name + "</dt><dd>")

@@ -70,7 +70,7 @@ type sigmaLowering struct {
 	seenOp    map[string]bool
 	seenKW    map[string]bool
 	seenParam map[string]bool
-	explain   []string
+	ex        lower.Explainer
 }
 
 func (l *sigmaLowering) operator(s string) {
@@ -131,9 +131,9 @@ func (l *sigmaLowering) lower() {
 	}
 	l.buildIndicators()
 	if len(d.Fields) > 0 {
-		l.explain = append(l.explain, "It shows the fields "+lower.JoinWords(scalarValues(d.Fields), "and")+".")
+		l.ex.Say(0, "Shows the fields "+lower.JoinWords(scalarValues(d.Fields), "and"))
 	}
-	r.Explanation = strings.Join(l.explain, " ")
+	l.ex.Set(r)
 	for i := range r.Stages {
 		r.Stages[i].N = i + 1
 	}
@@ -166,7 +166,7 @@ func (l *sigmaLowering) sourceStage() rule.Stage {
 		}
 	}
 	if len(parts) > 0 {
-		l.explain = append(l.explain, "It reads the log source "+strings.Join(parts, ", ")+".")
+		l.ex.Say(len(l.r.Stages)+1, "Reads the log source "+strings.Join(parts, ", "))
 	}
 	return st
 }
@@ -184,22 +184,9 @@ func (l *sigmaLowering) lowerDetection(det *sigma.Detection, negate bool) {
 			}
 			l.r.Stages = append(l.r.Stages, l.termStage(det, c, term, negate))
 		}
-		// Terms of an "and" are said one by one; an "or" in one sentence.
-		if b, ok := sigma.Unparen(c.Expr).(*sigma.BinaryExpr); ok && b.Op == sigma.OR {
-			l.explainTerm(det, b, negate)
-		} else {
-			for _, term := range topTerms(c.Expr) {
-				l.explainTerm(det, term, negate)
-			}
-		}
 		p := c.Pos
 		l.r.Stages = append(l.r.Stages, rule.Stage{Kind: "condition", Text: c.Text, Line: l.line(p), Col: p.Col})
-		text := strings.Join(strings.Fields(c.Text), " ")
-		if len(det.Conditions) > 1 {
-			l.explain = append(l.explain, "Condition: "+text+" (one of its conditions).")
-		} else {
-			l.explain = append(l.explain, "Condition: "+text+".")
-		}
+		l.explainCondition(det, c, negate, len(det.Conditions) > 1, len(l.r.Stages))
 	}
 	if det.Timeframe.IsSet() {
 		l.r.TimeWindow = det.Timeframe.Value
@@ -439,9 +426,9 @@ func (l *sigmaLowering) lowerFilter(f *sigma.Filter) {
 	}
 	if len(names) > 0 {
 		if len(names) == 1 {
-			l.explain = append(l.explain, "This filter applies to the rule "+quoteAll(names)[0]+": what it selects is excluded from its matches.")
+			l.ex.Say(0, "This filter applies to the rule "+quoteAll(names)[0]+": what it selects is excluded from its matches")
 		} else {
-			l.explain = append(l.explain, "This filter applies to the rules "+lower.JoinWords(quoteAll(names), "and")+": what it selects is excluded from their matches.")
+			l.ex.Say(0, "This filter applies to the rules "+lower.JoinWords(quoteAll(names), "and")+": what it selects is excluded from their matches")
 		}
 	}
 	if f.Detection != nil {
@@ -576,73 +563,7 @@ func (l *sigmaLowering) explainCorrelation(c *sigma.Correlation, refs, fields []
 	default:
 		fmt.Fprintf(&b, "It correlates %s%s%s.", rules, group, over)
 	}
-	l.explain = append(l.explain, b.String())
-}
-
-func (l *sigmaLowering) explainTerm(det *sigma.Detection, x sigma.Expr, neg bool) {
-	inner, neg := unNot(x, neg)
-	desc := describeExpr(det, inner, 0)
-	if desc == "" {
-		return
-	}
-	if neg {
-		l.explain = append(l.explain, "It excludes events where "+desc+".")
-	} else {
-		l.explain = append(l.explain, "It matches events where "+desc+".")
-	}
-}
-
-const maxExplainDepth = 8
-
-func describeExpr(det *sigma.Detection, x sigma.Expr, depth int) string {
-	if depth > maxExplainDepth {
-		return x.String()
-	}
-	switch x := x.(type) {
-	case *sigma.Ident:
-		if s := det.Search(x.Name); s != nil {
-			return describeSearch(s)
-		}
-		return x.Name
-	case *sigma.NotExpr:
-		if y, ok := sigma.Unparen(x.X).(*sigma.NotExpr); ok {
-			return describeExpr(det, y.X, depth+1)
-		}
-		return "not (" + describeExpr(det, x.X, depth+1) + ")"
-	case *sigma.ParenExpr:
-		return describeExpr(det, x.X, depth+1)
-	case *sigma.BinaryExpr:
-		var parts []string
-		for _, a := range x.Args {
-			d := describeExpr(det, a, depth+1)
-			if d == "" {
-				continue
-			}
-			if strings.Contains(d, " and ") || strings.Contains(d, " or ") {
-				d = "(" + d + ")"
-			}
-			parts = append(parts, d)
-		}
-		op := " and "
-		if x.Op == sigma.OR {
-			op = " or "
-		}
-		return strings.Join(parts, op)
-	case *sigma.OfExpr:
-		ss := det.Match(x)
-		var parts []string
-		for _, s := range ss {
-			parts = append(parts, "("+describeSearch(s)+")")
-		}
-		if len(parts) == 1 {
-			return strings.Trim(parts[0], "()")
-		}
-		if x.Quant == sigma.QuantAll {
-			return "all of " + strings.Join(parts, ", ")
-		}
-		return "one of " + strings.Join(parts, ", ")
-	}
-	return ""
+	l.ex.Say(len(l.r.Stages), b.String())
 }
 
 func describeSearch(s *sigma.Search) string {
