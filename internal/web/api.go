@@ -8,34 +8,13 @@ import (
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // The JSON API, under /api/v1/. Every response is JSON, errors included
 // ({"error": "..."} with the right status); lists are never null.
-
-func (s *Server) apiRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET /api/v1/{$}", s.api(s.apiIndex))
-	m.HandleFunc("GET /api/v1/stats", s.api(s.apiStats))
-	m.HandleFunc("GET /api/v1/rules", s.api(s.apiRules))
-	m.HandleFunc("GET /api/v1/rules/{id...}", s.api(s.apiRule))
-	m.HandleFunc("GET /api/v1/search", s.api(s.apiSearch))
-	m.HandleFunc("GET /api/v1/indicators", s.api(s.apiIndicators))
-	m.HandleFunc("GET /api/v1/facets/{key}", s.api(s.apiFacet))
-	m.HandleFunc("GET /api/v1/actions", s.api(s.apiActions))
-	m.HandleFunc("GET /api/v1/repos/{name}", s.api(s.apiRepo))
-	m.HandleFunc("GET /api/v1/tables/{name}/fields", s.api(s.apiTableFields))
-	m.HandleFunc("GET /api/v1/coverage", s.api(s.apiCoverage))
-	m.HandleFunc("GET /api/v1/navigator", s.api(s.apiNavigator))
-	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeJSONError(w, http.StatusMethodNotAllowed, "method not allowed")
-			return
-		}
-		writeJSONError(w, http.StatusNotFound, "no such API route; see /api/v1/")
-	})
-}
 
 // apiFunc answers an API request with a value to encode as JSON.
 type apiFunc func(ctx context.Context, r *http.Request) (any, error)
@@ -54,7 +33,7 @@ func (s *Server) api(f apiFunc) http.HandlerFunc {
 			if status == http.StatusInternalServerError {
 				s.logf("%s: %v", r.URL.Path, err)
 			}
-			writeJSONError(w, status, msg)
+			writeJSONErrorOf(w, status, apiErrorJSON{Error: msg, DidYouMean: suggestionsOf(err)})
 			return
 		}
 		data, err := json.Marshal(v)
@@ -75,39 +54,23 @@ func (s *Server) api(f apiFunc) http.HandlerFunc {
 }
 
 func writeJSONError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	data, _ := json.Marshal(map[string]string{"error": msg})
-	w.Write(data)
-	w.Write([]byte("\n"))
+	writeJSONErrorOf(w, status, apiErrorJSON{Error: msg})
 }
 
-func (s *Server) apiIndex(context.Context, *http.Request) (any, error) {
-	return map[string]any{
-		"version": s.cat.Version(),
-		"routes": []string{
-			"/api/v1/stats",
-			"/api/v1/rules?facet=key:value&page=N&per_page=N",
-			"/api/v1/rules/{platform}/{slug}",
-			"/api/v1/rules/{platform}/{slug}/findings",
-			"/api/v1/search?q=TEXT&facet=key:value&page=N&per_page=N",
-			"/api/v1/indicators?field=F&kind=K&q=TEXT&page=N (with value=V: the rules matching field kind value)",
-			"/api/v1/facets/{key} (every value of a facet with its number of rules)",
-			"/api/v1/actions?value=V (the rules that look at an action, in any language)",
-			"/api/v1/repos/{name} (a repository: rules by platform and kind, diagnostics, last build)",
-			"/api/v1/tables/{name}/fields (the fields of a table the rules use, with their number of rules)",
-			"/api/v1/coverage",
-			"/api/v1/navigator",
-		},
-		"facets": FacetKeys,
-	}, nil
+// writeJSONErrorOf writes an error answer: {"error": "...", "did_you_mean": [...]}.
+func writeJSONErrorOf(w http.ResponseWriter, status int, e apiErrorJSON) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	data, _ := json.Marshal(e)
+	w.Write(data)
+	w.Write([]byte("\n"))
 }
 
 func (s *Server) apiStats(ctx context.Context, _ *http.Request) (any, error) {
 	return s.cat.Stats(ctx)
 }
 
-// apiQuery reads q, facet=key:value (repeated), page and per_page.
+// apiQuery reads q, facet=KEY=VALUE (repeated), page and per_page.
 func apiQuery(r *http.Request) (Query, error) {
 	q, err := queryOf(r)
 	if err != nil {
@@ -136,32 +99,74 @@ func (s *Server) apiRules(ctx context.Context, r *http.Request) (any, error) {
 	return s.searchCat(ctx, q)
 }
 
-func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
-	id := strings.TrimSuffix(r.PathValue("id"), "/")
-	id = strings.TrimSuffix(id, ".json")
+// apiRuleID reads the rule id of /api/v1/rules/{platform}/{slug...}: the
+// id, or the rule page's path of it, .json ending it or not.
+func apiRuleID(r *http.Request) string {
+	id := r.PathValue("platform") + "/" + strings.TrimSuffix(r.PathValue("slug"), "/")
+	return strings.TrimSuffix(id, ".json")
+}
+
+// rule returns the rule with this id, or the page path of one; a 404 names
+// the rules a typo may have meant.
+func (s *Server) apiRuleOf(ctx context.Context, id string) (*rule.Rule, error) {
 	ru, err := s.cat.Rule(ctx, id)
-	if base, ok := strings.CutSuffix(id, "/findings"); ok && err == ErrNotFound {
-		// /api/v1/rules/{id}/findings: what ruledex lint found in the rule
-		// (the build ran it).
-		if fs, err := s.cat.RuleFindings(ctx, base); err == nil {
-			return fs, nil
-		} else if err != ErrNotFound {
-			return nil, err
-		}
-	}
 	if err != nil {
 		// Accept the page path's encoding too.
 		if dec, derr := s.ruleIDOf(ctx, id); derr == nil && dec != id {
 			ru, err = s.cat.Rule(ctx, dec)
 		}
 	}
-	if err != nil {
-		if err == ErrNotFound {
-			return nil, notFound("no rule " + id)
+	if err == ErrNotFound {
+		return nil, s.suggestRule(ctx, id, notFound("no rule "+id))
+	}
+	return ru, err
+}
+
+func (s *Server) apiRule(ctx context.Context, r *http.Request) (any, error) {
+	id := apiRuleID(r)
+	ru, err := s.apiRuleOf(ctx, id)
+	if base, ok := strings.CutSuffix(id, "/findings"); ok && err != nil {
+		// The findings of a rule whose id has more than two segments.
+		if fs, ferr := s.ruleFindings(ctx, base); ferr == nil {
+			return fs, nil
 		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	return ruleJSON{ru}, nil
+}
+
+// apiRuleFindings answers /api/v1/rules/{platform}/{slug}/findings.
+func (s *Server) apiRuleFindings(ctx context.Context, r *http.Request) (any, error) {
+	id := apiRuleID(r)
+	fs, err := s.ruleFindings(ctx, id)
+	if err == ErrNotFound {
+		// A rule whose id's last segment is "findings".
+		if ru, rerr := s.cat.Rule(ctx, id+"/findings"); rerr == nil {
+			return ruleJSON{ru}, nil
+		}
+		return nil, s.suggestRule(ctx, id, notFound("no rule "+id))
+	}
+	return fs, err
+}
+
+// ruleFindings returns what ruledex lint found in the rule with this id
+// (the build ran it), never nil; ErrNotFound when there is no such rule.
+func (s *Server) ruleFindings(ctx context.Context, id string) ([]lint.Finding, error) {
+	fs, err := s.cat.RuleFindings(ctx, id)
+	if err == ErrNotFound {
+		if dec, derr := s.ruleIDOf(ctx, id); derr == nil && dec != id {
+			fs, err = s.cat.RuleFindings(ctx, dec)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fs == nil {
+		fs = []lint.Finding{}
+	}
+	return fs, nil
 }
 
 func (s *Server) apiSearch(ctx context.Context, r *http.Request) (any, error) {
@@ -201,17 +206,13 @@ func (s *Server) apiIndicators(ctx context.Context, r *http.Request) (any, error
 func (s *Server) apiFacet(ctx context.Context, r *http.Request) (any, error) {
 	key := r.PathValue("key")
 	if !validFacetKey(key) {
-		return nil, notFound(fmt.Sprintf("no facet %q; facets: %s", key, strings.Join(FacetKeys, ", ")))
+		return nil, notFound(fmt.Sprintf("no facet %q; facets: %s", key, strings.Join(store.Facets, ", ")))
 	}
-	res, err := s.cat.Search(ctx, Query{PerPage: 1})
+	vals, err := s.facetValues(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	vals := res.Facets[key]
-	if vals == nil {
-		vals = []FacetCount{}
-	}
-	return map[string]any{"facet": key, "values": vals}, nil
+	return facetValuesJSON{Facet: key, Values: vals}, nil
 }
 
 func (s *Server) apiActions(ctx context.Context, r *http.Request) (any, error) {
@@ -229,7 +230,7 @@ func (s *Server) apiActions(ctx context.Context, r *http.Request) (any, error) {
 	if rules == nil {
 		rules = []rule.RuleRef{}
 	}
-	return map[string]any{"value": v, "rules": rules}, nil
+	return actionRulesJSON{Value: v, Rules: rules}, nil
 }
 
 func (s *Server) apiRepo(ctx context.Context, r *http.Request) (any, error) {
@@ -256,7 +257,7 @@ func (s *Server) apiTableFields(ctx context.Context, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"table": name, "fields": fs}, nil
+	return tableFieldsJSON{Table: name, Fields: fs}, nil
 }
 
 func (s *Server) apiCoverage(ctx context.Context, _ *http.Request) (any, error) {

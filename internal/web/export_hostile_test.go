@@ -88,7 +88,7 @@ func TestUnknownQueryParams(t *testing.T) {
 	}
 	// The known ones are kept: facet links of a search carry its text and facets.
 	body := get(t, s, "/search?q=runCommand&f=platform:kusto&"+junk).Body.String()
-	if !strings.Contains(body, "?q=runCommand&amp;f=platform%3Akusto&amp;f=") {
+	if !strings.Contains(body, "?q=runCommand&amp;facet=platform%3Dkusto&amp;facet=") {
 		t.Errorf("the facet links of a search lose its text or facets")
 	}
 }

@@ -164,7 +164,7 @@ func (s *Server) findingPage(ctx context.Context, pg Page, check string, page in
 	pg.Title = "Finding " + l.Check
 	d := &findingData{Page: pg, List: l}
 	if !pg.Static && l.Rules > 0 {
-		d.Facets = pg.Href("/rules/") + "?f=" + queryEscape("finding:"+l.Check)
+		d.Facets = pg.Href("/rules/") + "?facet=" + queryEscape(facetParam("finding", l.Check))
 	}
 	d.Pager = makePager(&d.Page, FindingPath(l.Check), &Result{Total: l.Total, Page: l.Page, PerPage: l.PerPage, Hits: make([]Hit, len(l.Items))})
 	d.Crumbs = []Crumb{{"Findings", d.Href("/findings/")}, {l.Check, ""}}
@@ -221,12 +221,11 @@ func (s *Server) apiCheckFindings(ctx context.Context, r *http.Request) (any, er
 	return l, err
 }
 
-// findingRoutes adds the pages and API of the findings.
+// findingRoutes adds the pages of the findings.
 func (s *Server) findingRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /findings/{$}", s.page(s.findingsIndexHandler))
 	m.HandleFunc("GET /findings/{check}/{$}", s.page(s.findingPageHandler))
-	m.HandleFunc("GET /api/v1/findings", s.api(s.apiFindings))
-	m.HandleFunc("GET /api/v1/findings/{check}", s.api(s.apiCheckFindings))
+	// The API's routes are in its route table (apiroutes.go).
 }
 
 // findingJobs are the export's files of the findings: the pages, and their

@@ -49,7 +49,7 @@ func TestFindingPages(t *testing.T) {
 	w = get(t, s, "/findings/attack-missing/")
 	body := w.Body.String()
 	for _, want := range []string{`<h1>Finding <code>attack-missing</code></h1>`, `href="` + RulePath(first.Rule) + `#L`,
-		`href="/rules/?f=finding%3Aattack-missing"`} {
+		`href="/rules/?facet=finding%3Dattack-missing"`} {
 		if w.Code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/findings/attack-missing/: %d, no %q", w.Code, want)
 		}

@@ -134,44 +134,21 @@ func (p *Page) facetIndexHref(key string) string {
 	return p.Href("/by/" + Seg(key) + "/")
 }
 
-// ToggleFacetHref links the current listing with the facet key:value added,
-// or removed when it is already set (server), or the facet's page (export).
+// ToggleFacetHref links the current listing with the facet KEY=VALUE
+// added, or removed when it is already set (server), or the facet's page
+// (export).
 func (p *Page) ToggleFacetHref(key, value string) string {
 	if p.Static {
 		return p.FacetHref(key, value)
 	}
-	q := url.Values{}
-	for k, vs := range p.Query {
-		q[k] = append([]string(nil), vs...)
-	}
-	want := key + ":" + value
-	var fs []string
-	found := false
-	for _, f := range q["f"] {
-		if strings.EqualFold(f, want) {
-			found = true
-			continue
-		}
-		fs = append(fs, f)
-	}
-	if !found {
-		fs = append(fs, want)
-	}
-	q["f"] = fs
-	q.Del("page")
-	if len(fs) == 0 {
-		q.Del("f")
-	}
-	if e := q.Encode(); e != "" {
-		return p.Path + "?" + e
-	}
-	return p.Path
+	return newFacetToggler(p).href(key, value)
 }
 
 // maxFacets is the most facets a query may hold.
 const maxFacets = 20
 
-// facetsFromQuery reads the facets of a listing's query: f=key:value, repeated.
+// facetsFromQuery reads the facets of a listing's query: facet=KEY=VALUE,
+// repeated (f= and KEY:VALUE read too).
 func facetsFromQuery(q url.Values) ([]Facet, error) {
 	if n := len(q["f"]) + len(q["facet"]); n > maxFacets {
 		return nil, badRequest(fmt.Sprintf("%d facets: at most %d", n, maxFacets))
@@ -179,24 +156,19 @@ func facetsFromQuery(q url.Values) ([]Facet, error) {
 	var fs []Facet
 	for _, name := range []string{"f", "facet"} {
 		for _, f := range q[name] {
-			k, v, ok := strings.Cut(f, ":")
-			if !ok || !validFacetKey(k) {
-				return nil, badRequest(fmt.Sprintf("bad facet %q: want key:value with key one of %s", f, strings.Join(FacetKeys, ", ")))
+			ff, ok := parseFacetParam(f)
+			if !ok {
+				return nil, badRequest(fmt.Sprintf("bad facet %q: want KEY=VALUE with KEY one of %s", f, facetKeysText()))
 			}
-			fs = append(fs, Facet{Key: k, Value: v})
+			fs = append(fs, ff)
 		}
 	}
 	return fs, nil
 }
 
-func validFacetKey(k string) bool {
-	for _, x := range FacetKeys {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
+// validFacetKey tells whether k is a facet a filter takes: any of the
+// store's (facets.go).
+func validFacetKey(k string) bool { return isFacetKey(k) }
 
 // pageNumber reads ?page=N.
 func pageNumber(q url.Values, name string) (int, error) {
@@ -280,11 +252,11 @@ var facetLabels = map[string]string{
 const maxFacetValues = 12
 
 // facetToggler makes the links of a listing's facet values: the current
-// query with one facet added or removed. It encodes the rest of the query
-// once, not once per value.
+// query with one facet added or removed, as facet=KEY=VALUE (facets.go).
+// It encodes the rest of the query once, not once per value.
 type facetToggler struct {
 	path, rest string   // rest: the query's other parameters, encoded, page left out
-	fs         []string // the current f values
+	fs         []string // the current facets, KEY=VALUE (f= and KEY:VALUE read too)
 }
 
 func newFacetToggler(p *Page) *facetToggler {
@@ -292,19 +264,19 @@ func newFacetToggler(p *Page) *facetToggler {
 	q := url.Values{}
 	for k, vs := range p.Query {
 		switch k {
-		case "f":
-			t.fs = append(t.fs, vs...)
+		case "f", "facet":
 		case "page":
 		default:
 			q[k] = vs
 		}
 	}
+	t.fs = queryFacets(p.Query)
 	t.rest = q.Encode()
 	return t
 }
 
 func (t *facetToggler) href(key, value string) string {
-	want := key + ":" + value
+	want := facetParam(key, value)
 	var b strings.Builder
 	b.WriteString(t.path)
 	sep := byte('?')
@@ -320,13 +292,13 @@ func (t *facetToggler) href(key, value string) string {
 			continue
 		}
 		b.WriteByte(sep)
-		b.WriteString("f=")
+		b.WriteString("facet=")
 		b.WriteString(url.QueryEscape(f))
 		sep = '&'
 	}
 	if !found {
 		b.WriteByte(sep)
-		b.WriteString("f=")
+		b.WriteString("facet=")
 		b.WriteString(url.QueryEscape(want))
 	}
 	return b.String()

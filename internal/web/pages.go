@@ -194,7 +194,7 @@ func fixedListing(d *listingData, facets []Facet) {
 	p.Path = "/rules/"
 	p.Query = url.Values{}
 	for _, f := range facets {
-		p.Query.Add("f", f.Key+":"+f.Value)
+		p.Query.Add("facet", facetParam(f.Key, f.Value))
 	}
 	d.Facets = makeFacetGroups(&p, d.Result, facets)
 }
@@ -712,7 +712,7 @@ var indexHeadings = map[string][2]string{
 }
 
 func (s *Server) facetIndex(ctx context.Context, pg Page, key string) (string, any, error) {
-	res, err := s.cat.Search(ctx, Query{PerPage: 1})
+	values, err := s.facetValues(ctx, key)
 	if err != nil {
 		return "", nil, err
 	}
@@ -722,7 +722,7 @@ func (s *Server) facetIndex(ctx context.Context, pg Page, key string) (string, a
 	}
 	pg.Title = h[0]
 	d := &facetIndexData{Page: pg, Heading: h[0], Intro: h[1], Key: key}
-	for _, v := range res.Facets[key] {
+	for _, v := range values {
 		label := v.Value
 		if key == "tactic" {
 			if t, ok := LookupTactic(v.Value); ok {

@@ -430,8 +430,9 @@ func (s *Server) logf(format string, a ...any) {
 // errorData is the data of the error page.
 type errorData struct {
 	Page
-	Status  int
-	Message string
+	Status      int
+	Message     string
+	Suggestions []Suggestion // for a rule id no rule has: the rules it may mean
 }
 
 func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
@@ -443,7 +444,7 @@ func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Del("ETag")
 	setRetryAfter(w, err)
 	pg := Page{Path: r.URL.Path, Title: http.StatusText(status), Version: s.cat.Version()}
-	s.writeHTML(w, r, status, "error", &errorData{Page: pg, Status: status, Message: msg})
+	s.writeHTML(w, r, status, "error", &errorData{Page: pg, Status: status, Message: msg, Suggestions: suggestionsOf(err)})
 }
 
 // serveStatic serves an embedded static file, and nothing else.
@@ -470,7 +471,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /static/", s.serveStatic)
 	m.HandleFunc("GET /{$}", s.page(s.homePage))
 	m.HandleFunc("GET /rules/{$}", s.page(s.browsePage))
-	m.HandleFunc("GET /rules/{id...}", s.pageKept(s.rulePageHandler, true))
+	m.HandleFunc("GET /rules/{id...}", s.pageKept(s.withRuleSuggestions(s.rulePageHandler), true))
 	m.HandleFunc("GET /search/{$}", s.page(s.searchPage))
 	m.HandleFunc("GET /search", s.page(s.searchPage))
 	m.HandleFunc("GET /attack/{$}", s.page(s.attackPage))
@@ -487,7 +488,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /indicators/{$}", s.page(s.indicatorsIndexHandler))
 	m.HandleFunc("GET /indicators/{field}/{kind}/{value}/{$}", s.page(s.indicatorPageHandler))
 	m.HandleFunc("GET /canonical/{field}/{kind}/{value}/{$}", s.page(s.canonicalPageHandler))
-	m.HandleFunc("GET /api/v1/canonical", s.api(s.apiCanonical))
 	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path = "/static/favicon.svg"
 		s.serveStatic(w, r)
