@@ -126,6 +126,9 @@ func writeResult(w io.Writer, res store.Result, tty bool) {
 			}
 			fmt.Fprintf(w, "     %s\n", b.String())
 		}
+		if len(h.Matched) > 0 {
+			fmt.Fprintf(w, "     matched in: %s\n", termLine(strings.Join(h.Matched, ", ")))
+		}
 	}
 	if res.Total == 0 {
 		return

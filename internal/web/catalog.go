@@ -158,6 +158,12 @@ type Hit struct {
 	// matched the query. Pages escape the snippet first, then mark the ranges.
 	Snippet string `json:"snippet"`
 	Marks   []Span `json:"marks"`
+	// Matched says why the rule was found: where its text holds the
+	// search's words (title, description, query, indicator, field, event,
+	// action, table, technique, tactic, tag, author, source, metadata); a
+	// rule found by its own text ranks before one found by its metadata
+	// alone. Empty for a listing without search text.
+	Matched []string `json:"matched"`
 }
 
 // Span is a half-open byte range [Start, End).

@@ -442,6 +442,11 @@ func hitsHTML(p *Page, hs []Hit) template.HTML {
 			w.raw(string(markSnippet(h.Snippet, h.Marks)))
 			w.raw("</p>")
 		}
+		if len(h.Matched) > 0 {
+			w.raw(`<p class="note">matched in: `)
+			w.text(strings.Join(h.Matched, ", "))
+			w.raw("</p>")
+		}
 		w.raw("</li>\n")
 	}
 	w.raw("</ol>")

@@ -215,7 +215,8 @@ func (c *StoreCatalog) Search(ctx context.Context, q Query) (*Result, error) {
 	res := &Result{Total: sr.Total, Page: sr.Page, PerPage: sr.PerPage, Hits: make([]Hit, 0, len(sr.Hits)), Facets: map[string][]FacetCount{}}
 	for _, h := range sr.Hits {
 		hit := Hit{ID: h.ID, Platform: h.Platform, Language: h.Language, Kind: h.Kind, Title: h.Title, Severity: h.Severity,
-			Repo: h.Repo, Path: h.Path, Techniques: nonNilStrings(h.Techniques), Tables: nonNilStrings(h.Tables), Snippet: h.Text, Marks: []Span{}}
+			Repo: h.Repo, Path: h.Path, Techniques: nonNilStrings(h.Techniques), Tables: nonNilStrings(h.Tables), Snippet: h.Text, Marks: []Span{},
+			Matched: nonNilStrings(h.Matched)}
 		for _, m := range h.Marks {
 			if m.Start >= 0 && m.Start < m.End && m.End <= len(hit.Snippet) {
 				hit.Marks = append(hit.Marks, Span{m.Start, m.End})
