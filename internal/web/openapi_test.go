@@ -276,3 +276,23 @@ func canonicalServer(t *testing.T) *Server {
 	}
 	return s
 }
+
+// TestRuleTypoSuggests: a rule id with a typo answers 404 naming the rule,
+// on the page (a link) and in the API (did_you_mean).
+func TestRuleTypoSuggests(t *testing.T) {
+	s := newTestServer(t)
+	typo := seedID[:len(seedID)-1] + "x"
+	w := get(t, s, RulePath(typo))
+	if w.Code != 404 || !strings.Contains(w.Body.String(), `href="`+RulePath(seedID)+`"`) {
+		t.Errorf("page %s: %d, no link to %s", RulePath(typo), w.Code, seedID)
+	}
+	var e apiErrorJSON
+	w = get(t, s, "/api/v1/rules/"+typo)
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || w.Code != 404 || len(e.DidYouMean) == 0 || e.DidYouMean[0].ID != seedID {
+		t.Errorf("API %s: %d %s", typo, w.Code, w.Body)
+	}
+	w = get(t, s, "/search?q=%22open")
+	if w.Code != 400 || !strings.Contains(w.Body.String(), "unterminated quote") {
+		t.Errorf("search with an open quote: %d", w.Code)
+	}
+}
