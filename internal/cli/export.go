@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "export",
-		Usage: "site DIR [--db FILE] [--attack FILE] [SOURCE...] | navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]... (FILE - for standard output)",
+		Usage: "site DIR [--db FILE] [--attack FILE] [--gzip] [SOURCE...] | navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]... (FILE - for standard output)",
 		Summary: "write the website as static files to DIR (relative links, client-side search, rule JSON): " +
 			"a built catalog (--db), rule folders (SOURCE...), or the embedded examples; " +
 			"or the ATT&CK Navigator layer of the rules' coverage to FILE (export navigator takes coverage's flags)",
@@ -24,6 +24,7 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 	// export site and export navigator share one flag set (coverage's
 	// flags), so that flags come anywhere in either.
 	c := defineCoverageFlags(fs)
+	gz := fs.Bool("gzip", false, "export site: also write each file gzip-compressed beside it (FILE.gz), for servers that send precompressed files")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -33,15 +34,15 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 		if len(args) < 2 {
 			return &UsageError{Msg: "export navigator FILE: give the layer's FILE (- for standard output)"}
 		}
-		if *c.navigator != "" {
-			return &UsageError{Msg: "export navigator FILE takes no --navigator"}
+		if *c.navigator != "" || *gz {
+			return &UsageError{Msg: "export navigator FILE takes no --navigator or --gzip"}
 		}
 		*c.navigator = args[1]
 		return coverage(env, c, args[2:])
 	}
 	var navOnly []string
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name != "db" && f.Name != "attack" {
+		if f.Name != "db" && f.Name != "attack" && f.Name != "gzip" {
 			navOnly = append(navOnly, "--"+f.Name)
 		}
 	})
@@ -68,7 +69,7 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 	}
 	defer closeCat()
 	start := time.Now()
-	sum, err := web.Export(env.Ctx, cat, dir, web.ExportOptions{})
+	sum, err := web.Export(env.Ctx, cat, dir, web.ExportOptions{Gzip: *gz})
 	if err != nil {
 		return err
 	}

@@ -217,10 +217,7 @@ func gzipBytes(b []byte) ([]byte, error) {
 
 // exportOne renders or makes the file of one job, into buf for a page.
 func (s *Server) exportOne(dir string, j exportJob, buf *bytes.Buffer) (exportFile, error) {
-	rel := strings.TrimPrefix(j.path, "/")
-	if rel == "" || strings.HasSuffix(rel, "/") {
-		rel += "index.html"
-	}
+	rel := staticRel(j.path)
 	f := exportFile{path: j.path, target: filepath.Join(dir, filepath.FromSlash(rel)), page: j.build != nil}
 	// Every segment was made by Seg, so no path leaves dir; check anyway.
 	if r, err := filepath.Rel(dir, f.target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {

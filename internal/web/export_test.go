@@ -3,8 +3,8 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,7 +28,7 @@ func TestExport(t *testing.T) {
 		"tables/index.html", "tables/azureactivity/index.html", "tables/windows~2F~2Fprocess_creation/index.html",
 		"repos/hybridbrothers-seeds/index.html", "events/index.html", "by/platform/sigma/index.html",
 		"fields/operationnamevalue/index.html", "indicators/index.html",
-		"indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction/index.html",
+		"indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction.html",
 		"search/index.html", "search/index.js", "static/style.css", "static/search.js", "static/app.js",
 		"api/v1/rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser.json", "api/v1/stats.json", "api/v1/coverage.json", "api/v1/navigator.json",
 	} {

@@ -32,11 +32,26 @@ type Crumb struct{ Text, Href string }
 
 // newStaticPage returns the Page of path in the export.
 func newStaticPage(path, version string) Page {
-	depth := strings.Count(strings.Trim(path, "/"), "/") + 1
-	if strings.Trim(path, "/") == "" {
-		depth = 0
-	}
+	depth := strings.Count(staticRel(path), "/")
 	return Page{Path: path, Static: true, Base: strings.Repeat("../", depth), Version: version}
+}
+
+// staticRel returns the file of a site path in the export, relative to its
+// root: a folder's index.html, but for the page of an indicator value
+// (/indicators/FIELD/KIND/VALUE/, 55,000 of them for the corpus, with no
+// page under them), which is VALUE.html: a folder apiece took 4 kB of disk
+// each besides the page.
+func staticRel(path string) string {
+	rel := strings.TrimPrefix(path, "/")
+	switch {
+	case rel == "":
+		return "index.html"
+	case !strings.HasSuffix(rel, "/"):
+		return rel
+	case strings.HasPrefix(rel, "indicators/") && strings.Count(rel, "/") == 4:
+		return strings.TrimSuffix(rel, "/") + ".html"
+	}
+	return rel + "index.html"
 }
 
 // Href turns a site path into a link from this page: itself on the server,
@@ -49,11 +64,7 @@ func (p *Page) Href(path string) string {
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, q = path[:i], path[i:]
 	}
-	rel := strings.TrimPrefix(path, "/")
-	if rel == "" || strings.HasSuffix(rel, "/") {
-		rel += "index.html"
-	}
-	return p.Base + rel + q
+	return p.Base + staticRel(path) + q
 }
 
 // Asset links a static file (CSS, JS) with the catalog's version, so that
