@@ -226,9 +226,6 @@ var goFlagArtefacts = regexp.MustCompile(`(?m)^\s+-[a-z]|^\s+--?[a-z-]+ (string|
 
 func TestCLIConventions(t *testing.T) {
 	e := newConvEnv(t)
-	old := mcpStdin
-	mcpStdin = strings.NewReader("")
-	t.Cleanup(func() { mcpStdin = old })
 	for _, name := range commandNames() {
 		t.Run(name, func(t *testing.T) {
 			c, ok := convCases[name]

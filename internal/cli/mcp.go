@@ -4,8 +4,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"os"
-	"runtime/debug"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -22,12 +20,9 @@ func init() {
 	})
 }
 
-// mcpStdin is what the MCP server reads its requests from.
-var mcpStdin io.Reader = os.Stdin
-
 func runMCP(env *Env, fs *flag.FlagSet, args []string) error {
-	db := fs.String("db", "", "serve this built catalog (ruledex build)")
-	table := fs.String("attack", "", "ATT&CK table for the coverage (ruledex attack import), instead of the embedded one")
+	db := fs.String("db", "", "serve this built catalog `FILE` (ruledex build)")
+	table := fs.String("attack", "", "ATT&CK table `FILE` for the coverage (ruledex attack import), instead of the embedded one")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -46,12 +41,8 @@ func runMCP(env *Env, fs *flag.FlagSet, args []string) error {
 	if !ok {
 		return errors.New("this catalog has no store to serve over MCP")
 	}
-	version := "(unknown)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		version = bi.Main.Version
-	}
-	srv := mcp.New(mc, version)
-	t := &sdk.IOTransport{Reader: io.NopCloser(mcpStdin), Writer: mcpOut{env.Stdout}}
+	srv := mcp.New(mc, readBuildVersion().String())
+	t := &sdk.IOTransport{Reader: io.NopCloser(env.Stdin), Writer: mcpOut{env.Stdout}}
 	err = srv.Run(env.Ctx, t)
 	if env.Ctx.Err() != nil || errors.Is(err, io.EOF) {
 		return nil // the client closed the session, or the command was interrupted

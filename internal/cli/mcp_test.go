@@ -91,13 +91,10 @@ func startMCP(t *testing.T, args []string, version string, log io.Writer) (*sdk.
 	t.Helper()
 	inR, inW := io.Pipe()   // client → command
 	outR, outW := io.Pipe() // command → client
-	old := mcpStdin
-	mcpStdin = inR
-	t.Cleanup(func() { mcpStdin = old })
 	stderr := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		code := Run(context.Background(), args, outW, stderr)
+		code := RunIO(context.Background(), args, inR, outW, stderr)
 		outW.Close()
 		done <- code
 	}()

@@ -67,21 +67,27 @@ func runVersion(env *Env, fs *flag.FlagSet, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	line := "ruledex " + v.Version
+	_, err = fmt.Fprintf(env.Stdout, "ruledex %s %s\n", v, v.Go)
+	return err
+}
+
+// String is the version with its revision, time and whether the tree was
+// modified, when the build recorded them: "v1.2.0 (0123456789ab 2026-12-06T08:00:00Z, modified)".
+func (v buildVersion) String() string {
+	s := v.Version
 	if v.Revision != "" {
 		rev := v.Revision
 		if len(rev) > 12 {
 			rev = rev[:12]
 		}
-		line += " (" + rev
+		s += " (" + rev
 		if v.Time != "" {
-			line += " " + v.Time
+			s += " " + v.Time
 		}
 		if v.Modified {
-			line += ", modified"
+			s += ", modified"
 		}
-		line += ")"
+		s += ")"
 	}
-	_, err = fmt.Fprintf(env.Stdout, "%s %s\n", line, v.Go)
-	return err
+	return s
 }
