@@ -254,8 +254,8 @@ func (p *pageWriter) explanation(ps []rule.ExplainPart, indent string) {
 				head = strings.TrimSpace(head + " " + x.Label + ",")
 			}
 		}
-		if len(x.Items) > 0 {
-			head = strings.TrimSpace(head + " " + lower.OpWords(x.Op) + ":")
+		if w := lower.OpWords(x.Op); len(x.Items) > 0 && w != "" {
+			head = strings.TrimSpace(head + " " + w + ":")
 		}
 		bullet := ""
 		if indent != "" {

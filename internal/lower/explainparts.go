@@ -62,6 +62,8 @@ func OpWords(op string) string {
 		return "any of"
 	case rule.ExplainNone:
 		return "none of"
+	case rule.ExplainSteps:
+		return "" // steps follow what introduces them
 	}
 	return op
 }
@@ -102,6 +104,14 @@ func partText(p rule.ExplainPart, depth int) string {
 		if s := partText(it, depth+1); s != "" {
 			items = append(items, s)
 		}
+	}
+	if p.Op == rule.ExplainSteps {
+		// steps: sentences in order, in parentheses when nested
+		inner := strings.Join(items, " ")
+		if depth > 0 || p.Text == "" {
+			inner = "(" + inner + ")"
+		}
+		return strings.TrimSpace(p.Label + " " + p.Text + " " + inner)
 	}
 	inner := OpWords(p.Op) + ": " + strings.Join(items, "; ")
 	switch {

@@ -255,6 +255,12 @@ type Event struct {
 	Event    string `json:"event"`
 	Title    string `json:"title"`
 	Channel  string `json:"channel"`
+	// Inferred: the catalog gave the rule this event (from its tables,
+	// actions and field values, or from the rules it is linked to), not
+	// its lowering. The catalog takes these off and works them out again
+	// on every cross-reference, so that a rule kept from the last catalog
+	// has no event of a rule that is gone. Stored, not shown.
+	Inferred bool `json:"-"`
 }
 
 // ExplainPart is one sentence of a rule's explanation, or one node of the
@@ -273,6 +279,9 @@ const (
 	ExplainAll  = "all"  // every item holds
 	ExplainAny  = "any"  // at least one item holds
 	ExplainNone = "none" // no item holds
+	// ExplainSteps: the items are steps said in order (the inner pipeline
+	// of a join), not tests.
+	ExplainSteps = "steps"
 )
 
 // Section is a titled part of the source's own prose.

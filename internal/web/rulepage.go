@@ -450,7 +450,7 @@ func writeExplainHead(w *htmlw, p rule.ExplainPart) {
 		}
 	}
 	w.text(p.Text)
-	if len(p.Items) > 0 {
+	if len(p.Items) > 0 && lower.OpWords(p.Op) != "" {
 		if p.Text != "" {
 			w.raw(" ")
 		}

@@ -150,7 +150,7 @@ func (l *kqlLowering) lower(s *kql.Script) {
 	l.collectKeywords(s)
 	r.Keywords = l.keywords
 	l.mapEntities()
-	r.Explanation = l.explain()
+	l.explain(main)
 }
 
 // param describes a let: scalar (its value), tabular (a pipeline) or function.

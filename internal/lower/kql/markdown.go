@@ -478,7 +478,7 @@ func markdownMeta(path string, doc *mdDoc) mdMeta {
 			r.Tactics = append(r.Tactics, t)
 		}
 	}
-	var desc, risk []string
+	var desc []string
 	for _, s := range doc.sections {
 		t := strings.ToLower(s.title)
 		text := paragraphs(s.body)
@@ -492,9 +492,11 @@ func markdownMeta(path string, doc *mdDoc) mdMeta {
 			if text != "" {
 				desc = append(desc, text)
 			}
-		case t == "risk" || strings.HasPrefix(t, "risk "):
+		case keptSection(t):
+			// the author's own prose beside the description, kept as a
+			// section of the rule under its heading
 			if text != "" {
-				risk = append(risk, text)
+				r.Sections = append(r.Sections, rule.Section{Title: s.title, Text: text})
 			}
 		case strings.HasPrefix(t, "author") || strings.HasPrefix(t, "contributor"):
 			for _, l := range s.body {
@@ -544,13 +546,25 @@ func markdownMeta(path string, doc *mdDoc) mdMeta {
 		readTables(s.body, addTech, addTactic, r)
 	}
 	r.Description = strings.Join(desc, "\n\n")
-	if len(risk) > 0 {
-		setSetting(r, "risk", strings.Join(risk, "\n\n"))
-	}
 	if r.Kind != rule.KindFunction && (detectionRuleR.MatchString(r.Title) || detectionRuleR.MatchString(r.Description)) {
 		r.Kind = rule.KindDetection
 	}
 	return mdMeta{r}
+}
+
+// keptSection tells whether a heading (lower case) is one of the prose
+// sections a rule keeps as written: Risk, Notes, False positives, and the
+// like.
+func keptSection(t string) bool {
+	t = strings.TrimSpace(strings.TrimSuffix(t, ":"))
+	for _, w := range []string{"risk", "note", "notes", "false positive", "false positives", "known false positives",
+		"triage", "investigation", "remediation", "response", "recommendation", "recommendations", "mitigation",
+		"tuning", "limitations", "known issues", "prerequisites", "requirements"} {
+		if t == w || strings.HasPrefix(t, w+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // fileTitle makes a title of a file's name: its base name without the extension.

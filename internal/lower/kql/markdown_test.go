@@ -82,7 +82,7 @@ func TestMarkdownBertJan(t *testing.T) {
 	if x.Title != "Suspicious Run Command" || x.Description != "This detection rule flags a Run Command." || x.Kind != rule.KindDetection {
 		t.Errorf("title %q description %q kind %q", x.Title, x.Description, x.Kind)
 	}
-	if x.Settings["risk"] != "Lateral movement from the control plane." || x.Settings["author.github"] != "https://github.com/example" {
+	if len(x.Sections) != 1 || x.Sections[0] != (rule.Section{Title: "Risk", Text: "Lateral movement from the control plane."}) || x.Settings["author.github"] != "https://github.com/example" {
 		t.Errorf("settings %v", x.Settings)
 	}
 	if want := []string{"Ada Lovelace"}; !reflect.DeepEqual(x.Authors, want) {
