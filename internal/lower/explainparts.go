@@ -205,3 +205,98 @@ func Derived(name, words, expr string) string {
 	}
 	return name + " is computed as `" + expr + "`"
 }
+
+// SplitCall splits the text of a function call, name(arg, arg...), into
+// its name and its arguments as written (commas inside quotes, brackets
+// and parentheses kept); ok is false when expr is not one call.
+func SplitCall(expr string) (name string, args []string, ok bool) {
+	expr = strings.TrimSpace(expr)
+	open := strings.IndexByte(expr, '(')
+	if open <= 0 || !strings.HasSuffix(expr, ")") {
+		return "", nil, false
+	}
+	name = strings.TrimSpace(expr[:open])
+	for _, c := range name {
+		if !(c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "", nil, false
+		}
+	}
+	depth, start := 0, open+1
+	var quote byte
+	body := expr[:len(expr)-1]
+	for i := open + 1; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+			if depth < 0 {
+				return "", nil, false // name(a) + (b): not one call
+			}
+		case c == ',' && depth == 0:
+			args = append(args, strings.TrimSpace(body[start:i]))
+			start = i + 1
+		}
+	}
+	if depth != 0 || quote != 0 {
+		return "", nil, false
+	}
+	if last := strings.TrimSpace(body[start:]); last != "" || len(args) > 0 {
+		args = append(args, last)
+	}
+	return name, args, true
+}
+
+// SimpleArg tells whether an argument is said as written in a sentence: a
+// field name, a number or a short quoted string.
+func SimpleArg(a string) bool {
+	if a == "" || len(a) > 60 {
+		return false
+	}
+	if a[0] == '"' || a[0] == '\'' {
+		return true
+	}
+	for _, c := range a {
+		if !(c == '_' || c == '.' || c == '-' || c == '*' || c == '$' || c == '@' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// CallWords says the text of a function call in words through d, when it
+// is one call of a function d knows with simple arguments (or calls said
+// in words themselves); "" otherwise.
+func (d Derivation) CallWords(expr string, depth int) string {
+	name, args, ok := SplitCall(expr)
+	if !ok || depth > 3 {
+		return ""
+	}
+	words := make([]string, len(args))
+	for i, a := range args {
+		switch {
+		case SimpleArg(a):
+			words[i] = a
+		default:
+			w := d.CallWords(a, depth+1)
+			if w == "" {
+				return ""
+			}
+			words[i] = w
+		}
+	}
+	s, ok := d.Call(name, words)
+	if !ok {
+		return ""
+	}
+	return s
+}

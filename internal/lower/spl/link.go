@@ -124,7 +124,7 @@ func reset(r *rule.Rule) {
 	r.Stages, r.Indicators, r.Outputs, r.Tables = nil, nil, nil, nil
 	r.Operators, r.Functions, r.Keywords, r.Params = nil, nil, nil, nil
 	r.Events, r.GroupBy = nil, nil
-	r.TimeWindow, r.Frequency, r.Explanation = "", "", ""
+	r.TimeWindow, r.Frequency, r.Explanation, r.ExplanationParts = "", "", "", nil
 	delete(r.Settings, "span")
 	kept := r.Diagnostics[:0]
 	for _, d := range r.Diagnostics {

@@ -7,6 +7,7 @@ import (
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lang/diag"
 	"github.com/ruledex/ruledex/internal/lang/spl"
+	"github.com/ruledex/ruledex/internal/lower"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -128,7 +129,7 @@ type lowering struct {
 	outs     []rule.OutputField
 	defined  bool // outs is the whole of the fields (after table, fields, stats...)
 	groupBy  []string
-	explain  []string
+	ex       lower.Explainer
 	sources  []string
 }
 
@@ -210,7 +211,7 @@ func (l *lowering) expand(ctx *Context) {
 		}
 		r.AddDiagnostic(rule.SevWarning, l.fileLine(line), col, prefixUndefined+"`"+u.Key+"`: not defined in "+where+" nor by Splunk ES or ESCU; kept as written")
 		r.Params = append(r.Params, rule.Param{Name: u.Key, Kind: "macro (undefined)", Value: ""})
-		l.explain = append(l.explain, "The macro `"+u.Key+"` is defined nowhere ruledex read: it is kept as written.")
+		l.ex.Say(0, "The macro `"+u.Key+"` is defined nowhere ruledex read: it is kept as written")
 	}
 	for _, c := range exp.Calls {
 		call := l.src[c.Src.Start:c.Src.End]
@@ -394,7 +395,7 @@ func (l *lowering) command(c spl.Command, n int, top bool) rule.Stage {
 	}
 	st.Predicates = g.preds
 	st.Stages = append(g.subs, st.Stages...)
-	l.explainStage(&st, n, top)
+	l.explainStage(c, &st, n, top)
 	return st
 }
 
