@@ -424,7 +424,8 @@ func decodeReused(ctx context.Context, results []fileResult, prev *store.Previou
 // summarize counts what a build read and made.
 func summarize(results []fileResult, prev *store.Previous) *Summary {
 	s := &store.Summary{Skipped: map[string]int{}, ByPlatform: map[string]int{}, ByKind: map[string]int{},
-		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}, UnknownATTACK: map[string]int{}}
+		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}, UnknownATTACK: map[string]int{},
+		Attack: attackInUse()}
 	present := map[store.FileKey]bool{}
 	for _, fr := range results {
 		s.Files++
@@ -512,4 +513,19 @@ func WriteRules(ctx context.Context, path string, rules []*rule.Rule) (*Summary,
 		return nil, err
 	}
 	return sum, nil
+}
+
+// attackInUse says which ATT&CK table resolves the rules (attack.Default):
+// its release and whether it is the embedded one or, with its Source,
+// the file it was read from (ruledex attack import's, or --attack).
+func attackInUse() string {
+	t := attack.Default()
+	v := t.Version
+	if v == "" {
+		v = "(release not stated)"
+	}
+	if t.Source == attack.Embedded().Source {
+		return "ATT&CK " + v + ", the embedded table"
+	}
+	return "ATT&CK " + v + ", " + t.Source
 }

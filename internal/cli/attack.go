@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "attack",
-		Usage: "import STIX_FILE [--out attack.json] | show ID_OR_TACTIC... [--attack FILE] [--json] | tactics [--attack FILE]",
+		Usage: "import STIX_FILE [--out FILE] | show ID_OR_TACTIC... [--attack FILE] [--json] | tactics [--attack FILE]",
 		Summary: "the ATT&CK table: import a newer release from MITRE's STIX bundle (enterprise-attack.json, .gz too), " +
 			"look techniques and tactics up",
 		Run: runAttack,
@@ -24,13 +24,15 @@ func init() {
 
 // runAttack runs `ruledex attack SUBCOMMAND`.
 //
-//	ruledex attack import enterprise-attack.json [--out attack.json]
+//	ruledex attack import enterprise-attack.json [--out FILE]
 //
-// writes ruledex's compact table made from MITRE's bundle; commands that
-// read rules use it instead of the embedded ATT&CK release when given
-// `--attack attack.json` (attack.Load, then attack.SetDefault).
+// writes ruledex's compact table made from MITRE's bundle, by default to
+// the user's configuration folder (importedAttackFile), from where every
+// command uses it instead of the embedded ATT&CK release
+// (useImportedAttack); a table written elsewhere with --out is used with
+// `--attack FILE` (attack.Load, then attack.SetDefault).
 func runAttack(env *Env, fs *flag.FlagSet, args []string) error {
-	out := fs.String("out", "attack.json", "import: where to write the table (`FILE`; - for standard output)")
+	out := fs.String("out", "", "import: where to write the table (`FILE`; - for standard output; default: the user's configuration folder, ruledex/attack.json, which every command then uses)")
 	table := fs.String("attack", "", "show, tactics: read this ATT&CK table (ruledex JSON or STIX bundle `FILE`; - for standard input) instead of the embedded one")
 	asJSON := fs.Bool("json", false, "show: print JSON")
 	version := fs.String("version", "", "import: the ATT&CK `RELEASE` to record (e.g. 18.1) when the bundle does not state it")
@@ -82,6 +84,12 @@ func attackImport(env *Env, in, out, version string) error {
 	if version != "" {
 		tb.Version = version
 	}
+	imported := out == ""
+	if imported {
+		if out, err = importedAttackFile(); err != nil {
+			return fmt.Errorf("no configuration folder to write the table to (give --out FILE): %w", err)
+		}
+	}
 	if out == "-" {
 		bw := bufio.NewWriter(env.Stdout)
 		if err := tb.WriteJSON(bw); err != nil {
@@ -126,7 +134,12 @@ func attackImport(env *Env, in, out, version string) error {
 		version = "(release not stated in the bundle; set it with --version)"
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s: ATT&CK %s, %d tactics, %d techniques (%d current)\n", out, version, len(tb.Tactics()), len(all), current)
-	fmt.Fprintf(env.Stdout, "use it with --attack %s\n", out)
+	if imported {
+		fmt.Fprintf(env.Stdout, "every ruledex command now uses it instead of the embedded ATT&CK %s (build resolves techniques with it: build again; --attack FILE replaces it for one command; remove the file to go back)\n",
+			attack.Embedded().Version)
+	} else {
+		fmt.Fprintf(env.Stdout, "use it with --attack %s\n", out)
+	}
 	return nil
 }
 

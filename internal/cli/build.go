@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/build"
 	"github.com/ruledex/ruledex/internal/config"
 	"github.com/ruledex/ruledex/internal/rule"
@@ -21,7 +22,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "build",
-		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--json] [SOURCE | NAME=SOURCE]...",
+		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--json] [--attack FILE] [SOURCE | NAME=SOURCE]...",
 		Summary: "read rule folders into a catalog (SQLite): only changed files are read again; " +
 			"a folder of repository checkouts is one source per repository; with no SOURCE, the sources of ruledex.yaml",
 		Run: runBuild,
@@ -35,9 +36,17 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress")
 	diags := fs.Bool("diagnostics", false, "after the summary, list every error and warning of the catalog's files and rules (path:line:col)")
+	table := fs.String("attack", "", "ATT&CK table `FILE` to resolve techniques with (ruledex JSON or STIX bundle; - for standard input), instead of the imported or embedded one")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *table != "" {
+		tb, err := loadAttackTable(env, *table)
+		if err != nil {
+			return err
+		}
+		attack.SetDefault(tb)
 	}
 	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
 		return err

@@ -84,6 +84,7 @@ func RunIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		usage(stderr)
 		return 2
 	}
+	useImportedAttack(env)
 	fs := newFlagSet(c)
 	err := c.Run(env, fs, args[1:])
 	switch {

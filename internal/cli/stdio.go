@@ -131,7 +131,11 @@ func readRuleTargets(env *Env, targets []ingest.Target, opt ingest.Options) ([]i
 // is copied to a temporary one first.
 func loadAttackTable(env *Env, path string) (*attack.Table, error) {
 	if path != "-" {
-		return attack.Load(path)
+		t, err := attack.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return readFrom(t, path), nil
 	}
 	var in io.Reader = os.Stdin
 	if env != nil && env.Stdin != nil {

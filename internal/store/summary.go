@@ -26,8 +26,11 @@ type Summary struct {
 	RulesWithError int                       `json:"rules_with_error"` // rules with at least one error diagnostic
 	NearDuplicates int                       `json:"near_duplicates"`  // rules with at least one near-duplicate
 	UnknownATTACK  map[string]int            `json:"unknown_attack"`   // warnings of ATT&CK ids and tactics the table lacks, by id
-	Duration       time.Duration             `json:"duration_ns"`
-	UpToDate       bool                      `json:"up_to_date"` // nothing changed since the last build, which was kept as it was
+	// Attack is the ATT&CK table the rules were resolved with: its release
+	// and where it comes from ("ATT&CK 18.1, the embedded table").
+	Attack   string        `json:"attack"`
+	Duration time.Duration `json:"duration_ns"`
+	UpToDate bool          `json:"up_to_date"` // nothing changed since the last build, which was kept as it was
 }
 
 // Reasons a file gives no rule, besides the reader's own (ingest's "not a
@@ -56,6 +59,9 @@ func (s *Summary) Write(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "diagnostics: %d error, %d warning, %d info (%d rules with errors)\n",
 		s.Diagnostics[rule.SevError], s.Diagnostics[rule.SevWarning], s.Diagnostics[rule.SevInfo], s.RulesWithError)
+	if s.Attack != "" {
+		fmt.Fprintf(w, "techniques resolved with %s\n", s.Attack)
+	}
 	if line := s.unknownATTACK(10); line != "" {
 		fmt.Fprintln(w, line)
 	}
