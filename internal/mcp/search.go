@@ -23,7 +23,7 @@ type SearchOut struct {
 	Total   int                         `json:"total" jsonschema:"rules found"`
 	Page    int                         `json:"page"`
 	PerPage int                         `json:"per_page"`
-	Hits    []web.Hit                   `json:"hits" jsonschema:"the page's rules; snippet is plain text, marks its byte ranges that matched"`
+	Hits    []web.Hit                   `json:"hits" jsonschema:"the page's rules, those found by their own text before those found by their metadata alone; snippet is plain text, marks its byte ranges that matched; matched says where the rule matched (title, query, indicator, technique...)"`
 	Facets  map[string][]web.FacetCount `json:"facets" jsonschema:"by facet key, its most frequent values in the whole result (at most 10)"`
 	More    bool                        `json:"more" jsonschema:"a later page has more rules"`
 }
