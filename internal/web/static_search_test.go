@@ -155,6 +155,14 @@ func TestStaticSearchMatchesServer(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d searches differ", differ, len(staticSearchQueries))
+	// A quote left open is an error in both, not "no rule found".
+	open := `"scheduled task`
+	if _, err := cat.Search(ctx, Query{Text: open}); err == nil {
+		t.Errorf("server search %q: no error", open)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[[]string]("RULEDEX_SEARCH.ids("+jsQuote(open)+",[])", chromedp.EvalAwaitPromise)); err == nil || !strings.Contains(err.Error(), "unterminated quote") {
+		t.Errorf("static search %q: %v, want the unterminated quote error", open, err)
+	}
 }
 
 func setDiff(a, b []string) []string {

@@ -158,8 +158,11 @@
   // ---- the query language (internal/store/text.go parseQuery)
   var columns = { title: 0, description: 1, query: 2, fields: 3, field: 3, values: 4, value: 4, vals: 4, meta: 5 };
   function isSpace(c) { return c === " " || c === "\t" || c === "\n" || c === "\r"; }
+  // parseQuery returns the terms of q; ts.open is where a quote is left
+  // open (-1: none), which the server answers as an error (store.CheckQuery).
   function parseQuery(q) {
     var ts = [], or = false, i = 0;
+    ts.open = -1;
     while (i < q.length) {
       var start = i, c = q[i];
       if (isSpace(c)) { i++; continue; }
@@ -173,7 +176,7 @@
       }
       if (i < q.length && q[i] === "\"") {
         var end = q.indexOf("\"", i + 1);
-        if (end < 0) { t.text = q.slice(i + 1); i = q.length; } else { t.text = q.slice(i + 1, end); i = end + 1; }
+        if (end < 0) { t.text = q.slice(i + 1); ts.open = i; i = q.length; } else { t.text = q.slice(i + 1, end); i = end + 1; }
         t.phrase = true;
       } else {
         var e = q.slice(i).search(/[ \t\r\n]/);
@@ -348,6 +351,10 @@
   // those.
   function search(q, fs) {
     var ts = parseQuery(q);
+    if (ts.open >= 0) {
+      return Promise.reject(new Error("unterminated quote at character " + (ts.open + 1) +
+        " of the search: a \"phrase\" needs its closing quote"));
+    }
     var need = shardsFor(ts).map(function (k) { return load("t/" + k + ".js"); });
     fs.forEach(function (f) { if (index.facets.indexOf(f.key) >= 0) need.push(load("f/" + f.key + ".js")); });
     return Promise.all(need).then(function () {
@@ -550,7 +557,7 @@
         }
       });
     }).catch(function (e) {
-      count.textContent = "The search failed: " + e.message;
+      count.textContent = "Cannot search: " + e.message;
     });
   }
   document.addEventListener("DOMContentLoaded", run);
