@@ -158,12 +158,18 @@ func Leaf(text string) rule.ExplainPart {
 
 // Derivation is how a language says its functions in words: for each
 // function name (lower case), a phrase in which %1, %2... stand for the
-// arguments, as they are written ("the sum of %1").
+// arguments, as they are written ("the sum of %1"); a key name(*) says a
+// call with the one argument * (COUNT(*)).
 type Derivation map[string]string
 
 // Call says a call of function name with args in words, when d knows the
 // function and has no more placeholders than args; ok is false otherwise.
 func (d Derivation) Call(name string, args []string) (string, bool) {
+	if len(args) == 1 && args[0] == "*" {
+		if t, ok := d[strings.ToLower(name)+"(*)"]; ok {
+			return t, true // COUNT(*)
+		}
+	}
 	t, ok := d[strings.ToLower(name)]
 	if !ok {
 		return "", false

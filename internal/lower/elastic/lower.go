@@ -331,7 +331,7 @@ func (l *lowering) finish() {
 	for _, f := range l.doc.InvestigationFields {
 		r.Outputs = append(r.Outputs, rule.OutputField{Name: f, Source: "investigation_fields"})
 	}
-	r.Explanation = explain(r, l.doc)
+	explain(r, l.doc)
 }
 
 func uniq(ss []string) []string {
