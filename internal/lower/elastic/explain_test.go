@@ -24,7 +24,7 @@ func TestExplainStageOrder(t *testing.T) {
 		stage int
 		has   []string
 	}{
-		{0, []string{"Reads logs-endpoint.events.process-*"}},
+		{0, []string{"Reads logs-* and logs-endpoint.events.process-*."}},
 		{3, []string{`process.name is "certutil.exe"`}},
 		{4, []string{"Sets a field: cmd is process.command_line in lower case"}},
 		{5, []string{"Groups the rows by cmd", "hosts is the number of distinct host.id", "n is the number of rows"}},
