@@ -89,7 +89,7 @@ type lowering struct {
 	seen    map[string]bool // kind + name of what was listed (functions, operators, keywords...)
 	events  []*eventStage
 	stageOf map[string]int // event variable → index in events
-	explain []string
+	ex      lower.Explainer
 	// collect is set while the events section is lowered: its positive
 	// literal tests are the indicators
 	collect  bool
@@ -169,7 +169,7 @@ func (l *lowering) lower() {
 	for i := range r.Stages {
 		r.Stages[i].N = i + 1
 	}
-	r.Explanation = strings.Join(l.explain, " ")
+	l.ex.Set(r)
 }
 
 // walkNames lists the functions called, the operator words used and the
@@ -382,21 +382,27 @@ func (l *lowering) lowerEvents() {
 		}
 	}
 	var sources []string
+	var tests []rule.ExplainPart
 	for _, st := range l.events {
 		s := l.eventStageOut(st)
 		r.Stages = append(r.Stages, s)
 		sources = append(sources, "$"+st.name+" ("+s.Source+")")
 		if d := describeGroup(&st.node, 0); d != "" {
-			l.explain = append(l.explain, "For $"+st.name+", it matches events where "+d+".")
+			tests = append(tests, rule.ExplainPart{Text: lower.Sentence("For $" + st.name + ", it matches events where " + d), Stage: len(r.Stages)})
 		}
 	}
-	l.explain = append(l.explain, joins...)
 	if len(sources) > 0 {
-		intro := "It reads the event " + sources[0] + "."
+		intro := "It reads the event " + sources[0]
 		if len(sources) > 1 {
-			intro = "It reads " + itoa(len(sources)) + " events: " + lower.JoinWords(sources, "and") + "."
+			intro = "It reads " + itoa(len(sources)) + " events: " + lower.JoinWords(sources, "and")
 		}
-		l.explain = append([]string{intro}, l.explain...)
+		l.ex.Say(0, intro)
+	}
+	for _, t := range tests {
+		l.ex.Add(t)
+	}
+	for _, j := range joins {
+		l.ex.Say(0, j)
 	}
 }
 
@@ -853,7 +859,7 @@ func (l *lowering) lowerMatch() {
 	if window != "" {
 		s += " over " + window + " (" + kind + " window)"
 	}
-	l.explain = append(l.explain, s+".")
+	l.ex.Say(len(r.Stages), s)
 }
 
 func (l *lowering) lowerOutcome() {
@@ -865,7 +871,7 @@ func (l *lowering) lowerOutcome() {
 	st := rule.Stage{Kind: "outcome", Text: l.sectionText(o, o.Colon)}
 	st.Line, st.Col = l.position(o.Pos)
 	n := len(r.Stages) + 1
-	var names []string
+	var made []string
 	for _, a := range o.Assigns {
 		out := rule.OutputField{Name: "$" + a.Var.Name, Source: "outcome", Stage: n}
 		if a.Value != nil {
@@ -877,11 +883,14 @@ func (l *lowering) lowerOutcome() {
 			name += " (the risk score)"
 		}
 		r.Outputs = append(r.Outputs, out)
-		names = append(names, name)
+		made = append(made, lower.Derived(name, outcomeHow(out.Expr), out.Expr))
 	}
 	r.Stages = append(r.Stages, st)
-	if len(names) > 0 {
-		l.explain = append(l.explain, "It outputs "+lower.FieldList(names)+".")
+	if len(made) > 8 {
+		made = append(made[:8], itoa(len(made)-8)+" more")
+	}
+	if len(made) > 0 {
+		l.ex.Say(n, "It outputs: "+strings.Join(made, "; "))
 	}
 }
 
@@ -904,9 +913,11 @@ func (l *lowering) lowerCondition() {
 			st.Stages[i].N = i + 1
 		}
 		r.Trigger = strings.Join(strings.Fields(yaral.Print(c.Expr)), " ")
-		l.explain = append(l.explain, "Condition: "+r.Trigger+".")
 	}
 	r.Stages = append(r.Stages, st)
+	if r.Trigger != "" {
+		l.ex.Say(len(r.Stages), "It fires when "+r.Trigger+" (its condition)")
+	}
 }
 
 func (l *lowering) lowerOptions() {
