@@ -779,15 +779,19 @@ func completeTokens(p, match string) []string {
 // rules as detecting the same action.
 const maxPartialSpread = 4
 
-// SameAction fills, for every rule, Actions (the labels of its action keys)
-// and SameAction: the other rules that share an action with it, each with
-// the shared actions (a full action where one side matched it by a part),
-// most shared first. Rules that share no key are not linked; broad actions
-// (data/actions.yaml) link none. It replaces what an earlier run filled.
+// SameAction fills, for every rule, Events (FillEvents, and the events of
+// the actions it inherits or completes from other rules), Actions (the
+// labels of its action keys) and SameAction: the other rules that share an
+// action with it, each with the shared actions (a full action where one
+// side matched it by a part) in the order of the rule's keys (its actions
+// as it names them, then its events), most shared first. Rules that share
+// no key are not linked; broad actions (data/actions.yaml) link none. It
+// replaces what an earlier run filled.
 func SameAction(rules []*rule.Rule) {
 	keys := make([][]ActionKey, len(rules))
 	for i, r := range rules {
 		keys[i] = ActionKeys(r)
+		fillEvents(r, keys[i]) // the events an earlier run inferred go
 	}
 	sameAction(rules, keys)
 }
@@ -823,7 +827,9 @@ func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
 	for i, r := range rules {
 		for _, k := range keys[i] {
 			if k.Provider != "" {
-				r.Events = addEvent(r.Events, k.event())
+				e := k.event()
+				e.Inferred = true
+				r.Events = addEvent(r.Events, e)
 			}
 		}
 		r.Events = withClassEvents(r.Events)

@@ -351,7 +351,10 @@ func (k ActionKey) event() rule.Event {
 // eventsOf is Events, given r's action keys.
 func eventsOf(r *rule.Rule, keys []ActionKey) []rule.Event {
 	var out []rule.Event
-	add := func(e rule.Event) { out = addEvent(out, e) }
+	add := func(e rule.Event) {
+		e.Inferred = true
+		out = addEvent(out, e)
+	}
 	for _, k := range keys {
 		add(k.event())
 	}
@@ -421,11 +424,12 @@ func addEvent(evs []rule.Event, e rule.Event) []rule.Event {
 
 // withClassEvents appends to evs, for each event that data/events.yaml
 // says is the same event as others (same_events), the event standing for
-// them all.
+// them all (Inferred).
 func withClassEvents(evs []rule.Event) []rule.Event {
 	d := eventTable()
 	for _, e := range evs {
 		if c, ok := d.classOf[Fold(EventName(e.Provider, e.Event))]; ok {
+			c.Inferred = true
 			evs = addEvent(evs, c)
 		}
 	}
@@ -433,15 +437,39 @@ func withClassEvents(evs []rule.Event) []rule.Event {
 }
 
 // FillEvents sets r.Events to the events the lowering found followed by
-// those of Events(r) it lacks, so that it can run again on the same rule.
+// those of Events(r) it lacks. The events an earlier run inferred (those
+// of the rules r was linked to among them) are taken off first, so that it
+// can run again on the same rule, and on a rule read back from a catalog.
 func FillEvents(r *rule.Rule) { fillEvents(r, ActionKeys(r)) }
 
 // fillEvents is FillEvents, given r's action keys.
 func fillEvents(r *rule.Rule, keys []ActionKey) {
+	r.Events = loweredEvents(r.Events)
 	for _, e := range eventsOf(r, keys) {
 		r.Events = addEvent(r.Events, e)
 	}
 	r.Events = withClassEvents(r.Events)
+}
+
+// loweredEvents returns evs without the events the catalog inferred: the
+// events the lowering found. evs is left as it is.
+func loweredEvents(evs []rule.Event) []rule.Event {
+	n := 0
+	for _, e := range evs {
+		if !e.Inferred {
+			n++
+		}
+	}
+	if n == len(evs) {
+		return evs
+	}
+	out := make([]rule.Event, 0, n)
+	for _, e := range evs {
+		if !e.Inferred {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // KnownEventProvider tells whether data/events.yaml lists the Windows

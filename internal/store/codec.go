@@ -21,7 +21,7 @@ import (
 // from. TestCodecEveryField fails when a field of rule.Rule is not encoded.
 
 // codecVersion is the first byte of every encoded rule.
-const codecVersion = 2
+const codecVersion = 3
 
 // maxStageDepth bounds the nesting of stages a decoded rule may have (as
 // encoding/json bounds the nesting of what it decodes).
@@ -130,6 +130,7 @@ func encodeRule(b []byte, r *rule.Rule) []byte {
 		e.str(ev.Event)
 		e.str(ev.Title)
 		e.str(ev.Channel)
+		e.flags(ev.Inferred)
 	}
 	e.str(r.Explanation)
 	e.parts(r.ExplanationParts)
@@ -394,7 +395,7 @@ func decodeRule(s string) (*rule.Rule, error) {
 		}
 	}
 	r.DataConnectors = d.strs()
-	if n := d.len(4); n > 0 {
+	if n := d.len(5); n > 0 {
 		r.Events = make([]rule.Event, n)
 		for i := range r.Events {
 			ev := &r.Events[i]
@@ -402,6 +403,7 @@ func decodeRule(s string) (*rule.Rule, error) {
 			ev.Event = d.str()
 			ev.Title = d.str()
 			ev.Channel = d.str()
+			ev.Inferred = d.byte()&1 != 0
 		}
 	}
 	r.Explanation = d.str()
