@@ -3,6 +3,7 @@ package store
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/vocab"
@@ -136,12 +137,7 @@ func searchPieces(r *rule.Rule) []searchPiece {
 // logic (a language's SnippetText: a Sigma rule's detection, not the whole
 // document, whose title would say "query" for every title).
 func matchedIn(r *rule.Rule, text, query string) []string {
-	var ts []term
-	for _, t := range parseQuery(text) {
-		if !t.neg {
-			ts = append(ts, t)
-		}
-	}
+	ts := matchTerms(text)
 	found := map[string]bool{}
 	for _, p := range searchPieces(r) {
 		if p.label == MatchQuery && query != "" {
@@ -150,15 +146,9 @@ func matchedIn(r *rule.Rule, text, query string) []string {
 		if found[p.label] {
 			continue
 		}
-		var doc *pieceTokens
+		low := strings.ToLower(p.text)
 		for _, t := range ts {
-			if t.column != "" && t.column != SearchColumns[p.col] {
-				continue
-			}
-			if doc == nil {
-				doc = tokensOf(p.text, !p.noParts)
-			}
-			if doc.match(t) {
+			if (t.column == "" || t.column == SearchColumns[p.col]) && t.in(low, !p.noParts) {
 				found[p.label] = true
 				break
 			}
@@ -173,65 +163,112 @@ func matchedIn(r *rule.Rule, text, query string) []string {
 	return out
 }
 
-// pieceTokens are a text's tokens, lower-cased, whole and split into parts.
-type pieceTokens struct {
-	whole, split []string
+// matchTerm is a positive term of a search, as matchedIn looks for it.
+type matchTerm struct {
+	column       string
+	whole, split []string // its tokens, lower-cased, whole and split into parts
+	prefix       bool
 }
 
-func tokensOf(s string, withParts bool) *pieceTokens {
-	d := &pieceTokens{}
-	for _, tok := range tokens(s) {
-		tok = strings.ToLower(tok)
-		d.whole = append(d.whole, tok)
-		if ps := parts(tok); ps != nil && withParts {
-			d.split = append(d.split, ps...)
-		} else {
-			d.split = append(d.split, tok)
+func matchTerms(text string) []matchTerm {
+	var out []matchTerm
+	for _, t := range parseQuery(text) {
+		if t.neg {
+			continue
 		}
-	}
-	return d
-}
-
-// match tells whether the term's tokens are in d in a row, whole or as
-// parts (as ftsTerm's expression matches them).
-func (d *pieceTokens) match(t term) bool {
-	var whole, split []string
-	for _, tok := range tokens(t.text) {
-		tok = strings.ToLower(tok)
-		whole = append(whole, tok)
-		if ps := parts(tok); ps != nil {
-			split = append(split, ps...)
-		} else {
-			split = append(split, tok)
-		}
-	}
-	return inRow(d.whole, whole, t.prefix) || inRow(d.split, split, t.prefix)
-}
-
-// inRow tells whether want is a run of have, word by word (sameWord), the
-// last word as a prefix when prefix is set.
-func inRow(have, want []string, prefix bool) bool {
-	if len(want) == 0 {
-		return false
-	}
-	for i := 0; i+len(want) <= len(have); i++ {
-		ok := true
-		for j, w := range want {
-			h := have[i+j]
-			if prefix && j == len(want)-1 {
-				ok = strings.HasPrefix(h, w)
+		mt := matchTerm{column: t.column, prefix: t.prefix}
+		for _, tok := range tokens(strings.ToLower(t.text)) {
+			mt.whole = append(mt.whole, tok)
+			if ps := parts(tok); ps != nil {
+				mt.split = append(mt.split, ps...)
 			} else {
-				ok = sameWord(h, w)
-			}
-			if !ok {
-				break
+				mt.split = append(mt.split, tok)
 			}
 		}
-		if ok {
+		if len(mt.split) == 0 {
+			continue
+		}
+		out = append(out, mt)
+	}
+	return out
+}
+
+// in tells whether the term is in the lower-cased text: its tokens in a
+// row from where a token starts, or, with parts, its parts in a row from
+// where a part starts. Only the places that hold the first token's (or
+// part's) first letters are read: a long query is not split whole.
+func (t matchTerm) in(low string, withParts bool) bool {
+	return t.inRuns(low, t.whole, true) || withParts && t.inRuns(low, t.split, false)
+}
+
+func (t matchTerm) inRuns(low string, want []string, whole bool) bool {
+	key := want[0]
+	if len(key) > 3 {
+		key = key[:3]
+	}
+	for from := 0; ; {
+		j := strings.Index(low[from:], key)
+		if j < 0 {
+			return false
+		}
+		i := from + j
+		from = i + 1
+		if i > 0 {
+			// A run starts at a token's start (or, of parts, after a separator).
+			if prev, _ := utf8.DecodeLastRuneInString(low[:i]); isTokenChar(prev) && (whole || !isSeparator(prev)) {
+				continue
+			}
+		}
+		if sameRun(runsFrom(low, i, len(want), whole), want, t.prefix) {
 			return true
 		}
 	}
-	return false
+}
+
+// runsFrom returns up to n runs of s from i on: tokens (runs of token
+// characters, as tokens splits them) when whole is set, else parts (runs
+// of token characters other than separators).
+func runsFrom(s string, i, n int, whole bool) []string {
+	in := func(c rune) bool { return isTokenChar(c) && (whole || !isSeparator(c)) }
+	var out []string
+	for i < len(s) && len(out) < n {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if !in(r) {
+			i += w
+			continue
+		}
+		j := i
+		for j < len(s) {
+			r, w := utf8.DecodeRuneInString(s[j:])
+			if !in(r) {
+				break
+			}
+			j += w
+		}
+		if !onlySeparators(s[i:j]) {
+			out = append(out, s[i:j])
+		}
+		i = j
+	}
+	return out
+}
+
+// sameRun tells whether have is want, word by word (sameWord), the last
+// word as a prefix when prefix is set.
+func sameRun(have, want []string, prefix bool) bool {
+	if len(have) != len(want) || len(want) == 0 {
+		return false
+	}
+	for j, w := range want {
+		if prefix && j == len(want)-1 {
+			if !strings.HasPrefix(have[j], w) {
+				return false
+			}
+		} else if !sameWord(have[j], w) {
+			return false
+		}
+	}
+	return true
 }
 
 // sameWord tells whether two lower-cased words are one to the search

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/rule"
 )
 
 // sigmaProcRule is a Sigma process-creation rule with a title, one tag and
@@ -112,9 +114,13 @@ func TestMatchedIn(t *testing.T) {
 		{"process creation", `"creation process"`, false},
 		{"encoded command", "encode", true},
 		{"administrator", "admin", false},
+		{"certutil.exe -urlcache -f", `"certutil.exe -urlcache"`, true},
+		{"xcertutil.exe", "certutil", false},
+		{"a_certutil.exe", "certutil", true},
+		{"process-creation", `"process creation"`, true},
 	} {
-		ts := parseQuery(tc.q)
-		if got := tokensOf(tc.text, true).match(ts[0]); got != tc.want {
+		r := &rule.Rule{Title: tc.text}
+		if got := len(matchedIn(r, tc.q, "")) == 1; got != tc.want {
 			t.Errorf("%q in %q: %v, want %v", tc.q, tc.text, got, tc.want)
 		}
 	}
