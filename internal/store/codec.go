@@ -19,9 +19,12 @@ import (
 // unchanged rule by comparing them). Empty and nil lists are the same. A
 // decoded rule's strings share the memory of the one string it was decoded
 // from. TestCodecEveryField fails when a field of rule.Rule is not encoded.
+// A rule's links to other rules (SameAction, NearDuplicates, SameBehaviour)
+// are the exception: they are kept in the links table (links.go), not in
+// its body.
 
 // codecVersion is the first byte of every encoded rule.
-const codecVersion = 3
+const codecVersion = 4
 
 // maxStageDepth bounds the nesting of stages a decoded rule may have (as
 // encoding/json bounds the nesting of what it decodes).
@@ -140,18 +143,7 @@ func encodeRule(b []byte, r *rule.Rule) []byte {
 		e.str(x.Text)
 	}
 	e.strs(r.Actions)
-	e.refs(r.SameAction)
-	e.refs(r.NearDuplicates)
 	e.canonical(r.Canonical)
-	e.len(len(r.SameBehaviour))
-	for _, x := range r.SameBehaviour {
-		e.str(x.ID)
-		e.str(x.Platform)
-		e.str(x.Title)
-		e.str(x.Path)
-		e.int(x.Score)
-		e.strs(x.Shared)
-	}
 	e.len(len(r.Diagnostics))
 	for _, d := range r.Diagnostics {
 		e.str(d.Path)
@@ -232,17 +224,6 @@ func (e *encoder) parts(ps []rule.ExplainPart) {
 		e.str(p.Op)
 		e.int(p.Stage)
 		e.parts(p.Items)
-	}
-}
-
-func (e *encoder) refs(rs []rule.RuleRef) {
-	e.len(len(rs))
-	for _, x := range rs {
-		e.str(x.ID)
-		e.str(x.Platform)
-		e.str(x.Title)
-		e.str(x.Path)
-		e.strs(x.Actions)
 	}
 }
 
@@ -416,21 +397,7 @@ func decodeRule(s string) (*rule.Rule, error) {
 		}
 	}
 	r.Actions = d.strs()
-	r.SameAction = d.refs()
-	r.NearDuplicates = d.refs()
 	r.Canonical = d.canonical()
-	if n := d.len(5); n > 0 {
-		r.SameBehaviour = make([]rule.BehaviourRef, n)
-		for i := range r.SameBehaviour {
-			x := &r.SameBehaviour[i]
-			x.ID = d.str()
-			x.Platform = d.str()
-			x.Title = d.str()
-			x.Path = d.str()
-			x.Score = d.int()
-			x.Shared = d.strs()
-		}
-	}
 	if n := d.len(5); n > 0 {
 		r.Diagnostics = make([]rule.Diagnostic, n)
 		for i := range r.Diagnostics {
@@ -649,21 +616,4 @@ func (d *decoder) canonical() []rule.CanonicalIndicator {
 		}
 	}
 	return cs
-}
-
-func (d *decoder) refs() []rule.RuleRef {
-	n := d.len(5)
-	if n == 0 {
-		return nil
-	}
-	rs := make([]rule.RuleRef, n)
-	for i := range rs {
-		x := &rs[i]
-		x.ID = d.str()
-		x.Platform = d.str()
-		x.Title = d.str()
-		x.Path = d.str()
-		x.Actions = d.strs()
-	}
-	return rs
 }

@@ -64,11 +64,15 @@ func TestCodecEveryField(t *testing.T) {
 		var r rule.Rule
 		n := seed * 100
 		fillAll(t, reflect.ValueOf(&r).Elem(), &n, seed, 0)
+		for i := range r.NearDuplicates {
+			r.NearDuplicates[i].Actions = nil // a near-duplicate shares no action, and none is stored
+		}
 		b := encodeRule(nil, &r)
 		got, err := decodeRule(string(b))
 		if err != nil {
 			t.Fatal(err)
 		}
+		linksRoundTrip(t, &r, got)
 		if !reflect.DeepEqual(got, &r) {
 			a, _ := json.Marshal(&r)
 			c, _ := json.Marshal(got)
@@ -77,6 +81,71 @@ func TestCodecEveryField(t *testing.T) {
 		if again := encodeRule(nil, got); !bytes.Equal(again, b) {
 			t.Errorf("seed %d: encoding the decoded rule gives other bytes", seed)
 		}
+	}
+}
+
+// linksRoundTrip sets got's links from r's, through encodeLinks and
+// decodeLinks (the links table's form), each linked rule named by its row
+// as fillLinks names it from the rule's summary.
+func linksRoundTrip(t *testing.T, r, got *rule.Rule) {
+	t.Helper()
+	rows := map[string]int64{}
+	named := map[int64]rule.RuleRef{}
+	add := func(x rule.RuleRef) {
+		n := int64(len(rows) + 1)
+		rows[x.ID] = n
+		named[n] = x
+	}
+	for _, x := range r.SameAction {
+		add(x)
+	}
+	for _, x := range r.NearDuplicates {
+		add(x)
+	}
+	for _, x := range r.SameBehaviour {
+		add(rule.RuleRef{ID: x.ID, Platform: x.Platform, Title: x.Title, Path: x.Path})
+	}
+	enc := encodeLinks(r, func(id string) (int64, bool) { n, ok := rows[id]; return n, ok })
+	sa, nd, sb, err := decodeLinks(string(enc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range sa {
+		x := named[l.n]
+		x.Actions = l.shared
+		got.SameAction = append(got.SameAction, x)
+	}
+	for _, l := range nd {
+		got.NearDuplicates = append(got.NearDuplicates, named[l.n])
+	}
+	for _, l := range sb {
+		x := named[l.n]
+		got.SameBehaviour = append(got.SameBehaviour, rule.BehaviourRef{ID: x.ID, Platform: x.Platform, Title: x.Title, Path: x.Path,
+			Score: l.score, Shared: l.shared})
+	}
+}
+
+// TestLinksCorrupt checks that decodeLinks refuses what encodeLinks did not
+// make, with no panic.
+func TestLinksCorrupt(t *testing.T) {
+	r := &rule.Rule{SameAction: []rule.RuleRef{{ID: "a", Actions: []string{"x", "y"}}}, NearDuplicates: []rule.RuleRef{{ID: "b"}},
+		SameBehaviour: []rule.BehaviourRef{{ID: "a", Score: -3, Shared: []string{"y", "z"}}}}
+	enc := string(encodeLinks(r, func(id string) (int64, bool) { return int64(len(id)) + 300, id != "" }))
+	sa, nd, sb, err := decodeLinks(enc)
+	if err != nil || len(sa) != 1 || len(nd) != 1 || len(sb) != 1 || sb[0].score != -3 || sa[0].n != 301 ||
+		!reflect.DeepEqual(sb[0].shared, []string{"y", "z"}) {
+		t.Fatalf("decodeLinks = %v %v %v, %v", sa, nd, sb, err)
+	}
+	for i := range len(enc) {
+		if _, _, _, err := decodeLinks(enc[:i]); err == nil && i > 0 {
+			t.Errorf("%d bytes of %d decoded with no error", i, len(enc))
+		}
+		bad := []byte(enc)
+		bad[i] ^= 0xff
+		decodeLinks(string(bad)) // no panic
+	}
+	if encodeLinks(&rule.Rule{}, nil) != nil {
+		t.Error("a rule with no links has an encoding")
 	}
 }
 

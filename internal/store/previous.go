@@ -51,6 +51,7 @@ type prevRule struct {
 	n                                    int64
 	id, srcID, kind, fileSHA, repo, path string
 	body, srcRelated                     string // body: encodeRule's
+	links                                string // encodeLinks's, "" when none
 }
 
 // Decode returns the rules of a file of the last catalog, with the ids and
@@ -146,18 +147,19 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 }
 
 func (p *Previous) loadRules(ctx context.Context, d *DB) error {
-	rows, err := d.db.QueryContext(ctx, "SELECT n, id, src_id, kind, file_sha256, repo, path, body, src_related FROM rules ORDER BY n")
+	rows, err := d.db.QueryContext(ctx, `SELECT r.n, r.id, r.src_id, r.kind, r.file_sha256, r.repo, r.path, r.body, r.src_related,
+		coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n ORDER BY r.n`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var body sql.RawBytes // copied once, not twice as a string destination would
+	var body, links sql.RawBytes // copied once, not twice as a string destination would
 	for rows.Next() {
 		pr := &prevRule{}
-		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &body, &pr.srcRelated); err != nil {
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &body, &pr.srcRelated, &links); err != nil {
 			return err
 		}
-		pr.body = string(body)
+		pr.body, pr.links = string(body), string(links)
 		p.rules[strings.ToLower(pr.id)] = pr
 		if pf := p.Files[FileKey{pr.repo, pr.path}]; pf != nil {
 			pf.rules = append(pf.rules, pr)

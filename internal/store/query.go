@@ -823,12 +823,13 @@ func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets ma
 
 // Rule returns the rule with the given id (compared case-insensitively).
 func (d *DB) Rule(ctx context.Context, id string) (*rule.Rule, error) {
-	st, err := d.prepared(`SELECT body FROM rules WHERE id = ?`)
+	st, err := d.prepared(`SELECT n, body FROM rules WHERE id = ?`)
 	if err != nil {
 		return nil, err
 	}
+	var n int64
 	var body string
-	err = st.QueryRowContext(ctx, id).Scan(&body)
+	err = st.QueryRowContext(ctx, id).Scan(&n, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
@@ -836,6 +837,13 @@ func (d *DB) Rule(ctx context.Context, id string) (*rule.Rule, error) {
 		return nil, err
 	}
 	r, err := decodeRule(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", id, err)
+	}
+	links, err := d.linksOf(ctx, n)
+	if err == nil {
+		err = d.fillLinks(ctx, r, links)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", id, err)
 	}
@@ -913,17 +921,20 @@ func (d *DB) Indicator(ctx context.Context, field, kind, value string) ([]Indica
 // EachRule calls f with every rule of the catalog, by id, until f returns
 // an error or ctx is done.
 func (d *DB) EachRule(ctx context.Context, f func(*rule.Rule) error) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, body FROM rules ORDER BY id`)
+	rows, err := d.db.QueryContext(ctx, `SELECT r.id, r.body, coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n ORDER BY r.id`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, body string
-		if err := rows.Scan(&id, &body); err != nil {
+		var id, body, links string
+		if err := rows.Scan(&id, &body, &links); err != nil {
 			return err
 		}
 		r, err := decodeRule(body)
+		if err == nil {
+			err = d.fillLinks(ctx, r, links)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}

@@ -119,6 +119,8 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		srcRels  []rule.Related
 		pr       *prevRule
 		sameFile bool // pr is this rule, from the same file content
+		kept     bool // pr's row is kept (links: pr.links is the row's)
+		n        int64
 		row      preparedRow
 	}
 	var items []item
@@ -178,6 +180,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 					return fmt.Errorf("%s: %w", r.ID, it.row.err)
 				}
 				kept[pr.n] = true
+				it.kept, it.n = true, pr.n
 				if !it.row.unchanged { // only the cross-references changed
 					if err := w.updateBody(pr.n, r, it.row, pr.body); err != nil {
 						return err
@@ -201,6 +204,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 					return fmt.Errorf("%s: %w", r.ID, err)
 				}
 				kept[n] = true
+				it.n = n
 			}
 			it.row = preparedRow{} // let the garbage collector have it
 			done++
@@ -214,6 +218,15 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				return err
 			}
 		}
+	}
+	if err := w.writeLinks(len(items), func(k int) (*rule.Rule, int64, *prevRule) {
+		it := &items[k]
+		if it.kept {
+			return it.r, it.n, it.pr
+		}
+		return it.r, it.n, nil
+	}); err != nil {
+		return err
 	}
 	if err := w.writeFindings(in.Findings); err != nil {
 		return err
@@ -377,6 +390,7 @@ type writer struct {
 	tx                                                              *sql.Tx
 	insRule, insFacet, insSearch, insInd, insAct, insField, updRule *sql.Stmt
 	delRule, delFacets, delSearch, delInds, delActs, delFields      *sql.Stmt
+	insLinks, delLinks                                              *sql.Stmt
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -399,6 +413,8 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.delFacets, `DELETE FROM facets WHERE rule = ?`},
 		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
 		{&w.delInds, `DELETE FROM indicators WHERE rule = ?`},
+		{&w.insLinks, `INSERT OR REPLACE INTO links (rule, data) VALUES (?,?)`},
+		{&w.delLinks, `DELETE FROM links WHERE rule = ?`},
 	} {
 		st, err := tx.PrepareContext(ctx, s.q)
 		if err != nil {
@@ -411,7 +427,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.insAct, w.insField, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields} {
+	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.insAct, w.insField, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.insLinks, w.delLinks} {
 		if s != nil {
 			s.Close()
 		}
@@ -548,10 +564,8 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 // cross-references (corpus counts, links, diagnostics of links) or address
 // changed.
 //
-// Its facets and search text hold its events and actions, which a
-// correlation takes from the rules it correlates (and a rule that matches
-// part of an action, from the rules with the whole one): when they changed,
-// the facets are written and the text is indexed again.
+// Its search text holds its actions, which a correlation takes from the
+// rules it correlates: when they changed, the text is indexed again.
 func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored string) error {
 	diags, err := json.Marshal(r.Diagnostics)
 	if err != nil {
@@ -566,21 +580,8 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if err := w.indicators(n, r); err != nil {
 		return err
 	}
-	old, err := decodeRule(stored)
-	if err == nil && slices.Equal(old.Events, r.Events) && slices.Equal(old.Actions, r.Actions) {
+	if old, err := decodeRule(stored); err == nil && slices.Equal(old.Actions, r.Actions) {
 		return nil
-	}
-	if err != nil || !slices.Equal(facetsOf(old), facetsOf(r)) {
-		// The finding facets, which this deletes too, are written after
-		// every rule (writeFindings).
-		if _, err := w.delFacets.ExecContext(w.ctx, n); err != nil {
-			return err
-		}
-		for _, f := range facetsOf(r) {
-			if _, err := w.insFacet.ExecContext(w.ctx, f.facet, f.value, n); err != nil {
-				return err
-			}
-		}
 	}
 	if _, err := w.delSearch.ExecContext(w.ctx, n); err != nil {
 		return err
@@ -589,13 +590,62 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 }
 
 func (w *writer) deleteRule(n int64) error {
-	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields} {
+	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks} {
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
 	}
 	_, err := w.tx.ExecContext(w.ctx, `DELETE FROM canonical_indicators WHERE rule = ?`, n)
 	return err
+}
+
+// writeLinks writes the links of the build's rules (links.go), once every
+// rule has its row: rule k of count is at row n, and prev, when not nil,
+// is its row of the last catalog, kept, whose stored links are left as
+// they are when they did not change. Links are encoded a chunk at a time
+// on every core.
+func (w *writer) writeLinks(count int, rule func(k int) (*rule.Rule, int64, *prevRule)) error {
+	rows := make(map[string]int64, count)
+	for k := range count {
+		r, n, _ := rule(k)
+		rows[r.ID] = n
+	}
+	rowOf := func(id string) (int64, bool) {
+		n, ok := rows[id]
+		return n, ok
+	}
+	const chunk = 1024
+	encs := make([][]byte, chunk)
+	for start := 0; start < count; start += chunk {
+		end := min(start+chunk, count)
+		parallel.Do(end-start, func(k int) {
+			r, _, _ := rule(start + k)
+			encs[k] = encodeLinks(r, rowOf)
+		})
+		for k := start; k < end; k++ {
+			_, n, pr := rule(k)
+			enc := encs[k-start]
+			old := ""
+			if pr != nil {
+				old = pr.links
+			}
+			var err error
+			switch {
+			case string(enc) == old:
+			case enc == nil:
+				_, err = w.delLinks.ExecContext(w.ctx, n)
+			default:
+				_, err = w.insLinks.ExecContext(w.ctx, n, enc)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // files records every file of the build and drops the last catalog's files
