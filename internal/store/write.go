@@ -564,8 +564,10 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 // cross-references (corpus counts, links, diagnostics of links) or address
 // changed.
 //
-// Its search text holds its actions, which a correlation takes from the
-// rules it correlates: when they changed, the text is indexed again.
+// Its facets and search text hold its events and actions, which a
+// correlation takes from the rules it correlates (and a rule that matches
+// part of an action, from the rules with the whole one): when they changed,
+// the facets are written and the text is indexed again.
 func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored string) error {
 	diags, err := json.Marshal(r.Diagnostics)
 	if err != nil {
@@ -580,8 +582,21 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if err := w.indicators(n, r); err != nil {
 		return err
 	}
-	if old, err := decodeRule(stored); err == nil && slices.Equal(old.Actions, r.Actions) {
+	old, err := decodeRule(stored)
+	if err == nil && slices.Equal(old.Events, r.Events) && slices.Equal(old.Actions, r.Actions) {
 		return nil
+	}
+	if err != nil || !slices.Equal(facetsOf(old), facetsOf(r)) {
+		// The finding facets, which this deletes too, are written after
+		// every rule (writeFindings).
+		if _, err := w.delFacets.ExecContext(w.ctx, n); err != nil {
+			return err
+		}
+		for _, f := range facetsOf(r) {
+			if _, err := w.insFacet.ExecContext(w.ctx, f.facet, f.value, n); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := w.delSearch.ExecContext(w.ctx, n); err != nil {
 		return err
