@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -173,6 +174,7 @@ func writePage(w io.Writer, r *rule.Rule) {
 		p.table([]string{"provider", "event", "title"}, rows)
 	}
 	p.refs("Rules detecting the same action", r.SameAction, true)
+	p.behaviour(r)
 	if r.Query != "" {
 		p.section("Rule body")
 		for _, l := range strings.Split(strings.TrimRight(r.Query, "\n"), "\n") {
@@ -374,6 +376,55 @@ func (p *pageWriter) refs(title string, refs []rule.RuleRef, actions bool) {
 		head = append(head, "shared actions")
 	}
 	p.table(head, rows)
+}
+
+// behaviour prints the rules of any platform that detect the same
+// behaviour (catalog.SameBehaviour), ranked, each with the canonical
+// indicators it shares with r, and r's canonical indicators with their
+// corpus counts by platform. Every cell is one line of rule text, so it
+// goes through termLine: a newline in a title does not split the table.
+func (p *pageWriter) behaviour(r *rule.Rule) {
+	if len(r.SameBehaviour) == 0 && len(r.Canonical) == 0 {
+		return
+	}
+	p.section("Rules detecting the same behaviour")
+	if len(r.SameBehaviour) == 0 {
+		p.line("  (no other rule shares an indicator of this rule rare enough to say it detects the same behaviour)")
+	} else {
+		var rows [][]string
+		for _, b := range r.SameBehaviour {
+			title := b.Title
+			if title == "" {
+				title = b.Path
+			}
+			shared := make([]string, len(b.Shared))
+			for i, s := range b.Shared {
+				shared[i] = termLine(s)
+			}
+			rows = append(rows, []string{termLine(b.Platform), termLine(b.ID), strconv.Itoa(b.Score) + "%",
+				oneLine(termLine(title), 80), strings.Join(shared, "; ")})
+		}
+		p.table([]string{"platform", "id", "alike", "title", "shared canonical indicators"}, rows)
+	}
+	if len(r.Canonical) > 0 {
+		p.line("")
+		p.line("  Canonical indicators (common vocabulary, ECS names):")
+		var rows [][]string
+		for _, c := range r.Canonical {
+			ps := make([]string, 0, len(c.ByPlatform))
+			for pl, n := range c.ByPlatform {
+				ps = append(ps, termLine(pl)+" "+strconv.Itoa(n))
+			}
+			slices.Sort(ps)
+			from := make([]string, len(c.From))
+			for i, f := range c.From {
+				from[i] = termLine(f)
+			}
+			rows = append(rows, []string{termLine(c.Field), termLine(c.Kind), strconv.Quote(c.Value),
+				strconv.Itoa(c.Total), strings.Join(ps, ", "), strings.Join(from, "; ")})
+		}
+		p.table([]string{"field", "kind", "value", "other rules", "by platform", "as the rule writes it"}, rows)
+	}
 }
 
 func (p *pageWriter) stages(ss []rule.Stage, indent string) {
