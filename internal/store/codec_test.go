@@ -144,6 +144,17 @@ func TestLinksCorrupt(t *testing.T) {
 		bad[i] ^= 0xff
 		decodeLinks(string(bad)) // no panic
 	}
+	if again, err := remapLinks([]byte(enc), func(n int64) int64 { return n }); err != nil || string(again) != enc {
+		t.Errorf("remapLinks to the same rows = %q, %v; want %q", again, err, enc)
+	}
+	moved, err := remapLinks([]byte(enc), func(n int64) int64 { return n * 1000 })
+	if sa, nd, sb, err2 := decodeLinks(string(moved)); err != nil || err2 != nil || sa[0].n != 301000 || nd[0].n != 301000 ||
+		sb[0].n != 301000 || sb[0].score != -3 || !reflect.DeepEqual(sa[0].shared, []string{"x", "y"}) {
+		t.Errorf("remapLinks: %v %v %v, %v %v", sa, nd, sb, err, err2)
+	}
+	if _, err := remapLinks([]byte(enc[:len(enc)-1]), func(n int64) int64 { return n }); err == nil {
+		t.Error("remapLinks of a truncated list: no error")
+	}
 	if encodeLinks(&rule.Rule{}, nil) != nil {
 		t.Error("a rule with no links has an encoding")
 	}

@@ -213,3 +213,37 @@ func (d *DB) linksOf(ctx context.Context, n int64) (string, error) {
 	}
 	return enc, nil
 }
+
+// remapLinks returns enc with the row of every linked rule replaced by
+// row(it).
+func remapLinks(enc []byte, row func(int64) int64) ([]byte, error) {
+	s := string(enc)
+	if s == "" || s[0] != linksVersion {
+		return nil, fmt.Errorf("%w: links not of version %d", errCorrupt, linksVersion)
+	}
+	d := decoder{s: s, p: 1}
+	e := encoder{b: make([]byte, 0, len(enc)+8)}
+	e.b = append(e.b, linksVersion)
+	e.strs(d.strs())
+	for _, list := range []struct{ score, labels bool }{{false, true}, {false, false}, {true, true}} {
+		n := d.len(1)
+		e.len(n)
+		for range n {
+			e.uint(uint64(row(int64(d.uint()))))
+			if list.score {
+				e.int(d.int())
+			}
+			if list.labels {
+				m := d.len(1)
+				e.len(m)
+				for range m {
+					e.uint(d.uint())
+				}
+			}
+		}
+	}
+	if d.err == nil && d.p != len(s) {
+		d.fail("bytes left over")
+	}
+	return e.b, d.err
+}

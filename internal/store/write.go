@@ -42,6 +42,9 @@ type Write struct {
 	From    string
 	Prev    *Previous
 	Ready   *NewCatalog
+	// Files are the build's files; WriteCatalog lets go of each rule once
+	// it is written (its place in its File's Rules is nil then), so that
+	// the rules leave memory as they reach the catalog.
 	Files   []File
 	Sources []Source
 	Summary *Summary
@@ -120,14 +123,16 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		pr       *prevRule
 		sameFile bool // pr is this rule, from the same file content
 		kept     bool // pr's row is kept (links: pr.links is the row's)
+		j        int  // r is fr.Rules[j]
 		n        int64
 		row      preparedRow
+		links    []byte // encodeLinks's, the linked rules by their index in items
 	}
 	var items []item
 	for i := range results {
 		fr := &results[i]
 		for j, r := range fr.Rules {
-			it := item{r: r, fr: fr}
+			it := item{r: r, fr: fr, j: j}
 			if j < len(fr.SrcIDs) {
 				it.srcID = fr.SrcIDs[j]
 			}
@@ -141,6 +146,17 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			items = append(items, it)
 		}
 	}
+	// A rule's links name the rules by their row, which a rule written
+	// later does not have yet: they are encoded with the rules' indices
+	// among items, and written once every rule has its row (writeLinks).
+	at := make(map[string]int64, len(items))
+	for k := range items {
+		at[items[k].r.ID] = int64(k)
+	}
+	atOf := func(id string) (int64, bool) {
+		k, ok := at[id]
+		return k, ok
+	}
 	// Rows are prepared a chunk ahead of the writing, on every core; the
 	// writing is one transaction on one connection.
 	const chunk = 256
@@ -152,11 +168,13 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		for start := 0; start < len(items); start += chunk {
 			end := min(start+chunk, len(items))
 			parallel.Do(end-start, func(k int) {
-				if it := &items[start+k]; it.sameFile {
+				it := &items[start+k]
+				if it.sameFile {
 					it.row = prepareKept(it.r, it.pr.body)
 				} else {
 					it.row = prepareRow(it.r)
 				}
+				it.links = encodeLinks(it.r, atOf)
 			})
 			select {
 			case ready <- start:
@@ -206,7 +224,13 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				kept[n] = true
 				it.n = n
 			}
-			it.row = preparedRow{} // let the garbage collector have it
+			// The rule is written: the garbage collector may have it
+			// (the build holds every rule until here; now the catalog
+			// does).
+			it.row, it.r, it.fr.Rules[it.j] = preparedRow{}, nil, nil
+			if pr != nil {
+				pr.body = ""
+			}
 			done++
 			count(done, total)
 
@@ -219,14 +243,17 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			}
 		}
 	}
-	if err := w.writeLinks(len(items), func(k int) (*rule.Rule, int64, *prevRule) {
+	rowOf := func(k int64) int64 { return items[k].n }
+	for k := range items {
 		it := &items[k]
+		old := ""
 		if it.kept {
-			return it.r, it.n, it.pr
+			old = it.pr.links
 		}
-		return it.r, it.n, nil
-	}); err != nil {
-		return err
+		if err := w.writeLinks(it.n, it.links, old, rowOf); err != nil {
+			return err
+		}
+		it.links = nil
 	}
 	if err := w.writeFindings(in.Findings); err != nil {
 		return err
@@ -614,53 +641,25 @@ func (w *writer) deleteRule(n int64) error {
 	return err
 }
 
-// writeLinks writes the links of the build's rules (links.go), once every
-// rule has its row: rule k of count is at row n, and prev, when not nil,
-// is its row of the last catalog, kept, whose stored links are left as
-// they are when they did not change. Links are encoded a chunk at a time
-// on every core.
-func (w *writer) writeLinks(count int, rule func(k int) (*rule.Rule, int64, *prevRule)) error {
-	rows := make(map[string]int64, count)
-	for k := range count {
-		r, n, _ := rule(k)
-		rows[r.ID] = n
-	}
-	rowOf := func(id string) (int64, bool) {
-		n, ok := rows[id]
-		return n, ok
-	}
-	const chunk = 1024
-	encs := make([][]byte, chunk)
-	for start := 0; start < count; start += chunk {
-		end := min(start+chunk, count)
-		parallel.Do(end-start, func(k int) {
-			r, _, _ := rule(start + k)
-			encs[k] = encodeLinks(r, rowOf)
-		})
-		for k := start; k < end; k++ {
-			_, n, pr := rule(k)
-			enc := encs[k-start]
-			old := ""
-			if pr != nil {
-				old = pr.links
-			}
-			var err error
-			switch {
-			case string(enc) == old:
-			case enc == nil:
-				_, err = w.delLinks.ExecContext(w.ctx, n)
-			default:
-				_, err = w.insLinks.ExecContext(w.ctx, n, enc)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if err := w.ctx.Err(); err != nil {
+// writeLinks writes the links of rule n, enc, whose linked rules are
+// given by their index in the build (rowOf gives their row): left as they
+// are when they are old, the row's stored links.
+func (w *writer) writeLinks(n int64, enc []byte, old string, rowOf func(int64) int64) error {
+	if enc != nil {
+		var err error
+		if enc, err = remapLinks(enc, rowOf); err != nil {
 			return err
 		}
 	}
-	return nil
+	var err error
+	switch {
+	case string(enc) == old:
+	case enc == nil:
+		_, err = w.delLinks.ExecContext(w.ctx, n)
+	default:
+		_, err = w.insLinks.ExecContext(w.ctx, n, enc)
+	}
+	return err
 }
 
 // files records every file of the build and drops the last catalog's files
