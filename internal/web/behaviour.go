@@ -58,8 +58,9 @@ func writeSameBehaviour(w *htmlw, d *ruleData, r *rule.Rule) {
 			w.raw("</td><td><code>")
 			w.text(c.Value)
 			w.raw("</code></td><td>")
-			if d.Static {
-				// The static export has no canonical indicator pages.
+			if d.Static && c.Total+1 < canonicalMinRules {
+				// The static export has pages for the canonical
+				// indicators of several rules only.
 				w.text(strconv.Itoa(c.Total))
 			} else {
 				w.link(d.Href(CanonicalPath(c.Field, c.Kind, c.Value)), strconv.Itoa(c.Total), false)

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -80,5 +81,81 @@ func TestCanonicalPages(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil || len(r.SameBehaviour) != 1 || !strings.HasPrefix(r.SameBehaviour[0].ID, "kusto/") {
 		t.Errorf("rule JSON same_behaviour: %d %v %s", code, err, body[:min(len(body), 300)])
+	}
+
+	// The index: the most shared first, by platform, linked from the
+	// indicators index; a field's listing; a field no indicator is on.
+	code, body = get("/canonical/")
+	cu, wh := strings.Index(body, ">urlcache<"), strings.Index(body, ">whoami.exe<")
+	if code != 200 || cu < 0 || wh < 0 || cu > wh || !strings.Contains(body, CanonicalPath("process.command_line", "contains", "urlcache")) ||
+		!strings.Contains(body, CanonicalFieldPath("process.name")) {
+		t.Errorf("canonical index: %d\n%s", code, body)
+	}
+	if _, body := get("/indicators/"); !strings.Contains(body, `href="/canonical/"`) {
+		t.Errorf("the indicators index does not link the canonical index")
+	}
+	code, body = get(CanonicalFieldPath("process.name"))
+	if code != 200 || !strings.Contains(body, ">certutil.exe<") || !strings.Contains(body, ">whoami.exe<") || strings.Contains(body, ">urlcache<") {
+		t.Errorf("canonical field page: %d\n%s", code, body)
+	}
+	if code, _ := get(CanonicalFieldPath("no.such.field")); code != 404 {
+		t.Errorf("a canonical field with no indicator: %d", code)
+	}
+
+	// The export writes the pages of the canonical indicators several rules
+	// have, which rule pages link, and the index; not the others.
+	out := t.TempDir()
+	if _, err := Export(t.Context(), s.cat, out, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	exported := func(p string) bool {
+		_, err := os.Stat(filepath.Join(out, filepath.FromSlash(staticRel(p))))
+		return err == nil
+	}
+	for _, p := range []string{"/canonical/", CanonicalFieldPath("process.name"), CanonicalPath("process.name", "eq", "certutil.exe"),
+		CanonicalPath("process.command_line", "contains", "urlcache")} {
+		if !exported(p) {
+			t.Errorf("export lacks %s", p)
+		}
+	}
+	if exported(CanonicalPath("process.name", "eq", "whoami.exe")) {
+		t.Errorf("export has the page of a canonical indicator one rule has")
+	}
+	page, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(staticRel(RulePath("sigma/certutil")))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "canonical/process.name/eq/certutil.exe.html") {
+		t.Errorf("the exported rule page does not link its shared canonical indicator")
+	}
+	// Every link of the export's pages leads to a file of it.
+	ncanonical := 0
+	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, mm := range hrefRE.FindAllStringSubmatch(string(b), -1) {
+			link := mm[2]
+			if i := strings.IndexAny(link, "?#"); i >= 0 {
+				link = link[:i]
+			}
+			if link == "" || strings.HasPrefix(link, "http://") || strings.HasPrefix(link, "https://") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), filepath.FromSlash(link))); err != nil {
+				t.Errorf("%s: broken link %q", p, mm[2])
+			}
+			if strings.Contains(link, "canonical/") {
+				ncanonical++
+			}
+		}
+		return nil
+	})
+	if err != nil || ncanonical < 5 {
+		t.Errorf("export links: %v, %d to canonical pages", err, ncanonical)
 	}
 }

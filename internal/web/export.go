@@ -424,6 +424,12 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, error) {
 			break
 		}
 	}
+	// Canonical indicators: the index, each field's, and their pages.
+	cjobs, err := s.canonicalJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	jobs = append(jobs, cjobs...)
 	// Lint findings.
 	fjobs, err := s.findingJobs(ctx)
 	if err != nil {

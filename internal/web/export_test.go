@@ -27,7 +27,7 @@ func TestExport(t *testing.T) {
 		"attack/index.html", "attack/T1651/index.html", "attack/T1021.008/index.html", "attack/T1021/index.html",
 		"tables/index.html", "tables/azureactivity/index.html", "tables/windows~2F~2Fprocess_creation/index.html",
 		"repos/hybridbrothers-seeds/index.html", "events/index.html", "by/platform/sigma/index.html",
-		"fields/operationnamevalue/index.html", "indicators/index.html",
+		"fields/operationnamevalue/index.html", "indicators/index.html", "canonical/index.html",
 		"indicators/operationnamevalue/eq/microsoft.compute~2Fvirtualmachines~2Fruncommand~2Faction.html",
 		"search/index.html", "search/index.js", "static/style.css", "static/search.js", "static/app.js",
 		"api/v1/rules/kusto/DetectAzureScriptOrRunCommandByRiskyUser.json", "api/v1/stats.json", "api/v1/coverage.json", "api/v1/navigator.json",
@@ -47,7 +47,7 @@ func TestExport(t *testing.T) {
 	}
 	// Every page: links are relative and lead to a file of the export, and
 	// nothing of the hostile rule is live.
-	nlinks := 0
+	nlinks, ncanonical := 0, 0 // links checked, of them to canonical indicator pages (TestCanonicalPages checks a rule's)
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
 			return err
@@ -82,6 +82,9 @@ func TestExport(t *testing.T) {
 				t.Errorf("%s: broken link %q", rel, mm[2])
 			}
 			nlinks++
+			if strings.Contains(link, "canonical/") {
+				ncanonical++
+			}
 		}
 		return nil
 	})
@@ -90,6 +93,9 @@ func TestExport(t *testing.T) {
 	}
 	if nlinks < 500 {
 		t.Errorf("only %d links checked", nlinks)
+	}
+	if ncanonical == 0 {
+		t.Errorf("no link to a canonical indicator page checked")
 	}
 	// The search files are scripts that cannot be closed early by rule text.
 	err = filepath.WalkDir(filepath.Join(dir, "search"), func(p string, d fs.DirEntry, err error) error {

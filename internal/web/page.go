@@ -38,9 +38,9 @@ func newStaticPage(path, version string) Page {
 
 // staticRel returns the file of a site path in the export, relative to its
 // root: a folder's index.html, but for the page of an indicator value
-// (/indicators/FIELD/KIND/VALUE/, 55,000 of them for the corpus, with no
-// page under them), which is VALUE.html: a folder apiece took 4 kB of disk
-// each besides the page.
+// (/indicators/FIELD/KIND/VALUE/, 55,000 of them for the corpus, and
+// /canonical/FIELD/KIND/VALUE/, with no page under them), which is
+// VALUE.html: a folder apiece took 4 kB of disk each besides the page.
 func staticRel(path string) string {
 	rel := strings.TrimPrefix(path, "/")
 	switch {
@@ -48,7 +48,7 @@ func staticRel(path string) string {
 		return "index.html"
 	case !strings.HasSuffix(rel, "/"):
 		return rel
-	case strings.HasPrefix(rel, "indicators/") && strings.Count(rel, "/") == 4:
+	case (strings.HasPrefix(rel, "indicators/") || strings.HasPrefix(rel, "canonical/")) && strings.Count(rel, "/") == 4:
 		return strings.TrimSuffix(rel, "/") + ".html"
 	}
 	return rel + "index.html"

@@ -1003,6 +1003,7 @@ type indicatorsData struct {
 	List      *IndicatorList
 	Pager     Pager
 	FieldList template.HTML // the items of List.Fields, on the index
+	Canonical bool          // the catalog lists canonical indicators (/canonical/)
 }
 
 func (s *Server) indicators(ctx context.Context, pg Page, field, text string, page int) (string, any, error) {
@@ -1024,6 +1025,7 @@ func (s *Server) indicators(ctx context.Context, pg Page, field, text string, pa
 	}
 	pg.Title = heading
 	d := &indicatorsData{Page: pg, Heading: heading, Field: field, Q: text, List: list}
+	_, d.Canonical = s.cat.(canonicalLister)
 	// The fields (1,600 for the corpus, 200 KB) are listed on the index's
 	// first page only, not copied onto each of its pages.
 	if field == "" && list.Page <= 1 {

@@ -487,6 +487,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /fields/{field}/{$}", s.page(s.fieldPageHandler))
 	m.HandleFunc("GET /indicators/{$}", s.page(s.indicatorsIndexHandler))
 	m.HandleFunc("GET /indicators/{field}/{kind}/{value}/{$}", s.page(s.indicatorPageHandler))
+	m.HandleFunc("GET /canonical/{$}", s.page(s.canonicalIndexHandler))
+	m.HandleFunc("GET /canonical/{field}/{$}", s.page(s.canonicalFieldHandler))
 	m.HandleFunc("GET /canonical/{field}/{kind}/{value}/{$}", s.page(s.canonicalPageHandler))
 	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path = "/static/favicon.svg"
