@@ -19,17 +19,9 @@ func writeSameBehaviour(w *htmlw, d *ruleData, r *rule.Rule) {
 			"vocabulary (ECS names), the rarest in the corpus weighing most.</p>\n")
 		w.raw("<div class=\"tw\"><table>\n<thead><tr><th>platform</th><th>rule</th><th>alike</th><th>shared indicators</th></tr></thead>\n<tbody>")
 		for _, b := range r.SameBehaviour {
-			w.raw(`<tr><td><span class="badge p-` + className(b.Platform) + `">`)
-			w.text(b.Platform)
-			w.raw("</span></td><td>")
-			title := b.Title
-			if title == "" {
-				title = b.ID
-			}
-			w.link(d.RuleHref(b.ID), title, false)
-			w.raw(`<div class="sub">`)
-			w.text(b.Path)
-			w.raw("</div></td><td>")
+			w.raw("<tr>")
+			w.ruleCells(d.RuleHref(b.ID), b.Platform, b.ID, b.Title, b.Path)
+			w.raw("<td>")
 			w.text(strconv.Itoa(b.Score) + "%")
 			w.raw("</td><td>")
 			for i, s := range b.Shared {

@@ -100,17 +100,9 @@ func (s *Server) canonicalPage(ctx context.Context, pg Page, field, kind, value 
 	d := &canonicalData{Page: pg, Res: res, ByPlatform: sortedCounts(res.ByPlatform)}
 	var w htmlw
 	for _, h := range res.Rules {
-		w.raw(`<tr><td><span class="badge p-` + className(h.Platform) + `">`)
-		w.text(h.Platform)
-		w.raw("</span></td><td>")
-		title := h.Title
-		if title == "" {
-			title = h.ID
-		}
-		w.link(d.RuleHref(h.ID), title, false)
-		w.raw(`<div class="sub">`)
-		w.text(h.Path)
-		w.raw("</div></td><td>")
+		w.raw("<tr>")
+		w.ruleCells(d.RuleHref(h.ID), h.Platform, h.ID, h.Title, h.Path)
+		w.raw("<td>")
 		for i, f := range h.From {
 			if i > 0 {
 				w.raw("<br>")

@@ -319,20 +319,27 @@ func writeOutputRows(w *htmlw, os []rule.OutputField) {
 	}
 }
 
+// ruleCells writes the two cells that name a rule in a table: its platform
+// (a badge), and its title (its id when it has none) linking href, with
+// its file's path under it.
+func (w *htmlw) ruleCells(href, platform, id, title, path string) {
+	w.raw(`<td><span class="badge p-` + className(platform) + `">`)
+	w.text(platform)
+	w.raw("</span></td><td>")
+	if title == "" {
+		title = id
+	}
+	w.link(href, title, false)
+	w.raw(`<div class="sub">`)
+	w.text(path)
+	w.raw("</div></td>")
+}
+
 // writeRefRows writes the rows of a table of rule references.
 func writeRefRows(w *htmlw, refs []refView, actions bool) {
 	for _, r := range refs {
-		w.raw(`<tr><td><span class="badge p-` + className(r.Platform) + `">`)
-		w.text(r.Platform)
-		w.raw("</span></td><td>")
-		title := r.Title
-		if title == "" {
-			title = r.ID
-		}
-		w.link(r.Href, title, false)
-		w.raw(`<div class="sub">`)
-		w.text(r.Path)
-		w.raw("</div></td>")
+		w.raw("<tr>")
+		w.ruleCells(r.Href, r.Platform, r.ID, r.Title, r.Path)
 		if actions {
 			w.raw("<td>")
 			for i, a := range r.Actions {
@@ -459,17 +466,9 @@ func indicatorUsesHTML(p *Page, us []IndicatorUse) template.HTML {
 	var w htmlw
 	w.b.Grow(300 * len(us))
 	for _, u := range us {
-		w.raw(`<tr><td><span class="badge p-` + className(u.Platform) + `">`)
-		w.text(u.Platform)
-		w.raw("</span></td><td>")
-		title := u.Title
-		if title == "" {
-			title = u.ID
-		}
-		w.link(p.RuleHref(u.ID), title, false)
-		w.raw(`<div class="sub">`)
-		w.text(u.Path)
-		w.raw("</div></td><td>")
+		w.raw("<tr>")
+		w.ruleCells(p.RuleHref(u.ID), u.Platform, u.ID, u.Title, u.Path)
+		w.raw("<td>")
 		w.text(kindLabel(u.Kind, u.CaseSensitive, false, u.All))
 		w.raw("</td></tr>\n")
 	}
