@@ -147,6 +147,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		return nil, err
 	}
 	crossReference(all)
+	links := store.EncodeLinks(all) // and lets go of the longest lists
 	prog.stage("linting %d rules", len(all))
 	findings := lintAll(opt.Sources, results, all)
 
@@ -162,7 +163,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 			Size: fr.Size, Mtime: fr.mtime, Diags: fr.Diags, Rules: fr.Rules, Reused: fr.reused, SrcIDs: fr.srcIDs, SrcRels: fr.srcRels}
 	}
 	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
-		Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings})
+		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings})
 	if err != nil {
 		return nil, err
 	}

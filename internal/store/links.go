@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -246,4 +247,28 @@ func remapLinks(enc []byte, row func(int64) int64) ([]byte, error) {
 		d.fail("bytes left over")
 	}
 	return e.b, d.err
+}
+
+// EncodeLinks encodes the links of every rule of a build (encodeLinks),
+// naming the linked rules by their place in rules, and lets go of their
+// same-action and same-behaviour lists, which are most of what the
+// cross-references hold in memory (with N forks of a corpus each list is N
+// times longer; the near-duplicates stay, for lint). Write.Links takes
+// them: Write.Files must hold the same rules in the same order.
+func EncodeLinks(rules []*rule.Rule) [][]byte {
+	at := make(map[string]int64, len(rules))
+	for k, r := range rules {
+		at[r.ID] = int64(k)
+	}
+	atOf := func(id string) (int64, bool) {
+		k, ok := at[id]
+		return k, ok
+	}
+	out := make([][]byte, len(rules))
+	parallel.Do(len(rules), func(k int) {
+		r := rules[k]
+		out[k] = encodeLinks(r, atOf)
+		r.SameAction, r.SameBehaviour = nil, nil
+	})
+	return out
 }

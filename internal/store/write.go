@@ -39,13 +39,16 @@ type Write struct {
 	// From is the last catalog, whose copy the new one starts as when Prev
 	// is set: only the rows that changed are written. Ready, when not nil,
 	// is that copy made ready by StartCopy.
-	From    string
-	Prev    *Previous
-	Ready   *NewCatalog
+	From  string
+	Prev  *Previous
+	Ready *NewCatalog
 	// Files are the build's files; WriteCatalog lets go of each rule once
 	// it is written (its place in its File's Rules is nil then), so that
 	// the rules leave memory as they reach the catalog.
-	Files   []File
+	Files []File
+	// Links, when not nil, are the links of the rules of Files, in order,
+	// as EncodeLinks made them (their own lists may be gone then).
+	Links   [][]byte
 	Sources []Source
 	Summary *Summary
 	Count   func(done, total int) // progress of the rules written; may be nil
@@ -174,7 +177,11 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				} else {
 					it.row = prepareRow(it.r)
 				}
-				it.links = encodeLinks(it.r, atOf)
+				if len(in.Links) == len(items) {
+					it.links, in.Links[start+k] = in.Links[start+k], nil
+				} else {
+					it.links = encodeLinks(it.r, atOf)
+				}
 			})
 			select {
 			case ready <- start:
