@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -148,6 +149,12 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	crossReference(all)
 	links := store.EncodeLinks(all) // and lets go of the longest lists
+	// A collection now, the lists gone: the heap's next goal (twice what
+	// lives) is set from what lives now, not from the cross-references'
+	// peak: with 54,670 rules (five forks of the corpus) the heap reached
+	// 2.5 GB during lint without it, 1.95 GB with it (peak RSS 2.90 GB,
+	// 2.54 GB).
+	runtime.GC()
 	prog.stage("linting %d rules", len(all))
 	findings := lintAll(opt.Sources, results, all)
 
