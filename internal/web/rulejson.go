@@ -23,9 +23,23 @@ func marshalRule(r *rule.Rule) ([]byte, error) {
 	c.NearDuplicates = slices.Clone(r.NearDuplicates)
 	c.Canonical = slices.Clone(r.Canonical)
 	c.SameBehaviour = slices.Clone(r.SameBehaviour)
+	c.ExplanationParts = cloneParts(r.ExplanationParts)
 	// What json.Marshal(&c) writes, without its second pass over the
 	// output (which MarshalJSON made with json.Marshal already).
 	return c.MarshalJSON()
+}
+
+// cloneParts copies the explanation's tree, whose empty lists Normalize
+// replaces at every depth.
+func cloneParts(ps []rule.ExplainPart) []rule.ExplainPart {
+	if ps == nil {
+		return nil
+	}
+	out := slices.Clone(ps)
+	for i := range out {
+		out[i].Items = cloneParts(out[i].Items)
+	}
+	return out
 }
 
 func cloneStages(ss []rule.Stage) []rule.Stage {
