@@ -26,7 +26,7 @@ var ErrDamaged = errors.New("the catalog file is damaged")
 // damagedError wraps the SQLite error that found the damage.
 type damagedError struct{ err error }
 
-func (e *damagedError) Error() string { return ErrDamaged.Error() + ": " + e.err.Error() }
+func (e *damagedError) Error() string   { return ErrDamaged.Error() + ": " + e.err.Error() }
 func (e *damagedError) Unwrap() []error { return []error{ErrDamaged, e.err} }
 
 // Damaged reports whether err, from a read of a catalog, says the file is

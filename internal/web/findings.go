@@ -35,10 +35,10 @@ type FindingCheck struct {
 // CheckFindingList is a page of one check's findings.
 type CheckFindingList struct {
 	FindingCheck
-	Total    int            `json:"total"`
-	Page     int            `json:"page"`
-	PerPage  int            `json:"per_page"`
-	Items    []CheckFinding `json:"items"`
+	Total   int            `json:"total"`
+	Page    int            `json:"page"`
+	PerPage int            `json:"per_page"`
+	Items   []CheckFinding `json:"items"`
 }
 
 // findingsPerPage is the number of findings of a check page.
