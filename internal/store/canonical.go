@@ -9,23 +9,12 @@ import (
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
-// canonical writes rule n's canonical indicators (rule.Rule.Canonical),
-// replacing those written before.
+// canonical queues rule n's canonical indicators (rule.Rule.Canonical);
+// the rule has none in the catalog (updateBody deletes them first).
 func (w *writer) canonical(n int64, r *rule.Rule) error {
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM canonical_indicators WHERE rule = ?`, n); err != nil {
-		return err
-	}
-	if len(r.Canonical) == 0 {
-		return nil
-	}
-	st, err := w.tx.PrepareContext(w.ctx, `INSERT INTO canonical_indicators (rule, field, kind, value, from_) VALUES (?,?,?,?,?)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	for _, c := range r.Canonical {
 		from, _ := json.Marshal(c.From)
-		if _, err := st.ExecContext(w.ctx, n, c.Field, c.Kind, c.Value, string(from)); err != nil {
+		if err := w.canon.add(w.ctx, w.tx, n, c.Field, c.Kind, c.Value, string(from)); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,9 @@ import (
 // writeFindings replaces the catalog's findings and finding facets with fs.
 // A finding of a rule the catalog does not hold is left out.
 func (w *writer) writeFindings(fs []lint.Finding) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
 	for _, q := range []string{`DELETE FROM findings`, `DELETE FROM facets WHERE facet = '` + FacetFinding + `'`} {
 		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
 			return err

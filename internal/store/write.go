@@ -172,9 +172,12 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			end := min(start+chunk, len(items))
 			parallel.Do(end-start, func(k int) {
 				it := &items[start+k]
-				if it.sameFile {
+				switch {
+				case it.sameFile && it.pr.kept: // Previous.Kept found it stored as it is
+					it.row = preparedRow{unchanged: true}
+				case it.sameFile:
 					it.row = prepareKept(it.r, it.pr.body)
-				} else {
+				default:
 					it.row = prepareRow(it.r)
 				}
 				if len(in.Links) == len(items) {
@@ -271,14 +274,8 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	if err := w.build(in.Sources, sum); err != nil {
 		return err
 	}
-	if prev == nil {
-		// A new catalog's search index is merged into one segment: searches
-		// of few words take half the time (0.4 s of a 20 s build). An
-		// incremental build adds small segments that FTS5 merges as they
-		// come.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO search(search) VALUES ('optimize')`); err != nil {
-			return err
-		}
+	if err := w.finish(); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
@@ -418,35 +415,50 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-// writer holds the prepared statements of one build's transaction.
+// writer holds the prepared statements of one build's transaction and the
+// rows it has yet to insert (batch.go).
 type writer struct {
-	ctx                                                             context.Context
-	tx                                                              *sql.Tx
-	insRule, insFacet, insSearch, insInd, insAct, insField, updRule *sql.Stmt
-	delRule, delFacets, delSearch, delInds, delActs, delFields      *sql.Stmt
-	insLinks, delLinks                                              *sql.Stmt
+	ctx                                       context.Context
+	tx                                        *sql.Tx
+	insFacet, updRule                         *sql.Stmt
+	delRule, delFacets, delSearch, delInds    *sql.Stmt
+	delActs, delFields, delCanon              *sql.Stmt
+	insLinks, delLinks                        *sql.Stmt
+	rules, facets, search, inds, acts, fields *batch
+	canon                                     *batch
+	next                                      int64 // the row of the next rule inserted
+	// fresh: the catalog was empty. Its secondary indexes (indexes, their
+	// SQL) are dropped while the rows are loaded and made once at the end
+	// (finish), from sorted rows: a row inserted into an index at random
+	// places cost more than the row; and FTS5 merges its segments once,
+	// at the end, rather than as they come.
+	fresh   bool
+	indexes []string
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{ctx: ctx, tx: tx}
+	w.rules = newBatch(`INSERT INTO rules (n, id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
+			file_sha256, techniques, tables_, diag_errors, body, diags, src_related, blurb) VALUES `, 22)
+	w.facets = newBatch(`INSERT OR IGNORE INTO facets (facet, value, rule) VALUES `, 3)
+	w.search = newBatch(`INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES `, 8)
+	w.inds = newBatch(`INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total, all_) VALUES `, 9)
+	w.fields = newBatch(`INSERT INTO table_fields (rule, tbl, field) VALUES `, 3)
+	w.acts = newBatch(`INSERT INTO actions (rule, space, value, match, label) VALUES `, 5)
+	w.canon = newBatch(`INSERT INTO canonical_indicators (rule, field, kind, value, from_) VALUES `, 5)
 	for _, s := range []struct {
 		p *(*sql.Stmt)
 		q string
 	}{
-		{&w.insRule, `INSERT INTO rules (id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
-			file_sha256, techniques, tables_, diag_errors, body, diags, src_related, blurb) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
 		{&w.insFacet, `INSERT OR IGNORE INTO facets (facet, value, rule) VALUES (?,?,?)`},
-		{&w.insSearch, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`},
-		{&w.insInd, `INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total, all_) VALUES (?,?,?,?,?,?,?,?,?)`},
-		{&w.insField, `INSERT INTO table_fields (rule, tbl, field) VALUES (?,?,?)`},
 		{&w.delFields, `DELETE FROM table_fields WHERE rule = ?`},
-		{&w.insAct, `INSERT INTO actions (rule, space, value, match, label) VALUES (?,?,?,?,?)`},
 		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
 		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, url = ? WHERE n = ?`},
 		{&w.delRule, `DELETE FROM rules WHERE n = ?`},
 		{&w.delFacets, `DELETE FROM facets WHERE rule = ?`},
 		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
 		{&w.delInds, `DELETE FROM indicators WHERE rule = ?`},
+		{&w.delCanon, `DELETE FROM canonical_indicators WHERE rule = ?`},
 		{&w.insLinks, `INSERT OR REPLACE INTO links (rule, data) VALUES (?,?)`},
 		{&w.delLinks, `DELETE FROM links WHERE rule = ?`},
 	} {
@@ -457,13 +469,104 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		}
 		*s.p = st
 	}
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(n), 0) + 1, count(*) = 0 FROM rules`).Scan(&w.next, &w.fresh); err != nil {
+		w.close()
+		return nil, err
+	}
+	if w.fresh {
+		if err := w.dropIndexes(); err != nil {
+			w.close()
+			return nil, err
+		}
+	}
 	return w, nil
 }
 
+// dropIndexes drops the secondary indexes of a fresh catalog, keeping
+// their SQL for finish, and stops FTS5's merging as segments come.
+func (w *writer) dropIndexes() error {
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var name, q string
+		if err := rows.Scan(&name, &q); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, name)
+		w.indexes = append(w.indexes, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, err := w.tx.ExecContext(w.ctx, `DROP INDEX `+quoteIdent(name)); err != nil {
+			return err
+		}
+	}
+	// https://sqlite.org/fts5.html#the_automerge_configuration_option
+	_, err = w.tx.ExecContext(w.ctx, `INSERT INTO search(search, rank) VALUES ('automerge', 0)`)
+	return err
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// flush inserts every row the writer holds.
+func (w *writer) flush() error {
+	for _, b := range w.batches() {
+		if err := b.flush(w.ctx, w.tx); err != nil {
+			return fmt.Errorf("%s: %w", b.head, err)
+		}
+	}
+	return nil
+}
+
+func (w *writer) batches() []*batch {
+	return []*batch{w.rules, w.facets, w.search, w.inds, w.acts, w.fields, w.canon}
+}
+
+// finish inserts the rows the writer holds and, in a fresh catalog, makes
+// the indexes dropped and merges the search index into one segment:
+// searches of few words take half the time. (An incremental build adds
+// small segments that FTS5 merges as they come.)
+func (w *writer) finish() error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	if !w.fresh {
+		return nil
+	}
+	for _, q := range w.indexes {
+		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
+			return err
+		}
+	}
+	w.indexes = nil
+	for _, q := range []string{
+		`INSERT INTO search(search) VALUES ('optimize')`,
+		// FTS5's default, for the incremental builds that copy this catalog.
+		`INSERT INTO search(search, rank) VALUES ('automerge', 4)`,
+	} {
+		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.insRule, w.insFacet, w.insSearch, w.insInd, w.insAct, w.insField, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.insLinks, w.delLinks} {
+	for _, s := range []*sql.Stmt{w.insFacet, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delCanon, w.insLinks, w.delLinks} {
 		if s != nil {
 			s.Close()
+		}
+	}
+	for _, b := range w.batches() {
+		if b != nil {
+			b.close()
 		}
 	}
 }
@@ -512,6 +615,9 @@ func prepareKept(r *rule.Rule, stored string) preparedRow {
 // encodeBufs are prepareKept's buffers.
 var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
+// insertRule queues rule r's rows, prepared as row, and returns its row
+// number (given here, not by SQLite: the rows of a batch need no
+// round trip).
 func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels []rule.Related, sha string) (int64, error) {
 	if srcRels == nil {
 		srcRels = []rule.Related{}
@@ -530,29 +636,26 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 			errs++
 		}
 	}
-	res, err := w.insRule.ExecContext(w.ctx, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
+	n := w.next
+	w.next++
+	if err := w.rules.add(w.ctx, w.tx, n, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
 		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, row.body, string(row.diags), string(rels),
-		blurbOf(r))
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.LastInsertId()
-	if err != nil {
+		blurbOf(r)); err != nil {
 		return 0, err
 	}
 	for _, f := range row.facets {
-		if _, err := w.insFacet.ExecContext(w.ctx, f.facet, f.value, n); err != nil {
+		if err := w.facets.add(w.ctx, w.tx, f.facet, f.value, n); err != nil {
 			return 0, err
 		}
 	}
 	for _, k := range row.actions {
-		if _, err := w.insAct.ExecContext(w.ctx, n, k.Space, k.Value, k.Match, k.Label()); err != nil {
+		if err := w.acts.add(w.ctx, w.tx, n, k.Space, k.Value, k.Match, k.Label()); err != nil {
 			return 0, err
 		}
 	}
 	for t, fields := range row.fields {
 		for _, f := range fields {
-			if _, err := w.insField.ExecContext(w.ctx, n, t, f); err != nil {
+			if err := w.fields.add(w.ctx, w.tx, n, t, f); err != nil {
 				return 0, err
 			}
 		}
@@ -565,10 +668,10 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 
 // insertSearch indexes the search text of rule n.
 func (w *writer) insertSearch(n int64, d searchDoc) error {
-	_, err := w.insSearch.ExecContext(w.ctx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts)
-	return err
+	return w.search.add(w.ctx, w.tx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts)
 }
 
+// indicators queues the indicator rows of rule n, which has none.
 func (w *writer) indicators(n int64, r *rule.Rule) error {
 	if err := w.canonical(n, r); err != nil {
 		return err
@@ -586,7 +689,7 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 			if in.CaseSensitive {
 				cs = 1
 			}
-			if _, err := w.insInd.ExecContext(w.ctx, n, in.Field, in.Kind, catalog.MatchKind(in.Kind), v, catalog.Fold(v), cs, total, in.All); err != nil {
+			if err := w.inds.add(w.ctx, w.tx, n, in.Field, in.Kind, catalog.MatchKind(in.Kind), v, catalog.Fold(v), cs, total, in.All); err != nil {
 				return err
 			}
 		}
@@ -603,6 +706,9 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 // part of an action, from the rules with the whole one): when they changed,
 // the facets are written and the text is indexed again.
 func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored string) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
 	diags, err := json.Marshal(r.Diagnostics)
 	if err != nil {
 		return err
@@ -610,8 +716,10 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), r.Source.URL, n); err != nil {
 		return err
 	}
-	if _, err := w.delInds.ExecContext(w.ctx, n); err != nil {
-		return err
+	for _, st := range []*sql.Stmt{w.delInds, w.delCanon} {
+		if _, err := st.ExecContext(w.ctx, n); err != nil {
+			return err
+		}
 	}
 	if err := w.indicators(n, r); err != nil {
 		return err
@@ -627,7 +735,7 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 			return err
 		}
 		for _, f := range facetsOf(r) {
-			if _, err := w.insFacet.ExecContext(w.ctx, f.facet, f.value, n); err != nil {
+			if err := w.facets.add(w.ctx, w.tx, f.facet, f.value, n); err != nil {
 				return err
 			}
 		}
@@ -639,19 +747,24 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 }
 
 func (w *writer) deleteRule(n int64) error {
-	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks} {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon} {
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
 	}
-	_, err := w.tx.ExecContext(w.ctx, `DELETE FROM canonical_indicators WHERE rule = ?`, n)
-	return err
+	return nil
 }
 
 // writeLinks writes the links of rule n, enc, whose linked rules are
 // given by their index in the build (rowOf gives their row): left as they
 // are when they are old, the row's stored links.
 func (w *writer) writeLinks(n int64, enc []byte, old string, rowOf func(int64) int64) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
 	if enc != nil {
 		var err error
 		if enc, err = remapLinks(enc, rowOf); err != nil {
@@ -672,6 +785,9 @@ func (w *writer) writeLinks(n int64, enc []byte, old string, rowOf func(int64) i
 // files records every file of the build and drops the last catalog's files
 // that are gone.
 func (w *writer) files(prev *Previous, results []File) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
 	present := map[FileKey]bool{}
 	ins, err := w.tx.PrepareContext(w.ctx, `INSERT OR REPLACE INTO files (repo, path, abs, sha256, format, size, mtime, skipped, diags) VALUES (?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
