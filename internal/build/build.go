@@ -156,7 +156,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	// 2.54 GB).
 	runtime.GC()
 	prog.stage("linting %d rules", len(all))
-	findings := lintAll(opt.Sources, results, all)
+	findings := lintAll(opt.Sources, results, all, prev)
 
 	sum := summarize(results, prev)
 	if err := ctx.Err(); err != nil {

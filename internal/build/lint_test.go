@@ -4,9 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/store"
 )
 
@@ -134,5 +137,66 @@ func TestBuildStoresFindings(t *testing.T) {
 	res, err = d.Search(t.Context(), store.Query{Facets: map[string][]string{store.FacetFinding: {"duplicate-id"}}})
 	if err != nil || res.Total != 0 {
 		t.Errorf("finding=duplicate-id after c.yml went: %d rules, %v", res.Total, err)
+	}
+}
+
+// TestIncrementalFindingsAsFull checks that an incremental build, which
+// keeps the stored findings of the per-rule checks on the rules it holds as
+// they are and lints only the others, stores the findings a full build of
+// the same files stores: the kept rules' own findings (value-duplicate), and
+// those across the corpus made afresh (duplicate-id of the copy).
+func TestIncrementalFindingsAsFull(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	inc, full := filepath.Join(t.TempDir(), "inc.db"), filepath.Join(t.TempDir(), "full.db")
+	writeTree(t, dir, map[string]string{"a.yml": lintedRule, "b.yml": targetRule, "c.yml": lintedRule})
+	src := []Source{{Name: "r", Path: dir}}
+	if _, err := Build(t.Context(), Options{DB: inc, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, map[string]string{"b.yml": strings.Replace(targetRule, "title: ", "title: Edited ", 1)})
+	sum, err := Build(t.Context(), Options{DB: inc, Sources: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Reused != 2 || sum.Read != 1 {
+		t.Fatalf("incremental build: %d files reused, %d read; want 2, 1", sum.Reused, sum.Read)
+	}
+	if _, err := Build(t.Context(), Options{DB: full, Sources: src, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	findings := func(db string) map[string][]lint.Finding {
+		d, err := store.Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		ids, err := d.IDs(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]lint.Finding{}
+		for _, id := range ids {
+			fs, err := d.RuleFindings(t.Context(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[id] = fs
+		}
+		return out
+	}
+	got, want := findings(inc), findings(full)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("incremental build's findings\n%+v\nfull build's\n%+v", got, want)
+	}
+	var checks []string
+	for _, fs := range got {
+		for _, f := range fs {
+			checks = append(checks, f.Path+" "+f.Check)
+		}
+	}
+	for _, c := range []string{"a.yml value-duplicate", "a.yml duplicate-id", "c.yml duplicate-id"} {
+		if !slices.Contains(checks, c) {
+			t.Errorf("no %s among %v", c, checks)
+		}
 	}
 }

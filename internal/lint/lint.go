@@ -299,6 +299,12 @@ type Options struct {
 	// columns of findings in a query embedded in another format (a YAML
 	// block indented under query:) at their place in the file.
 	Source func(r *rule.Rule) []byte
+	// Known, optional, gives the findings of the per-rule checks (Check.Rule)
+	// on rules[i] when they are known (an incremental build's rules stored as
+	// they are, with their findings): those checks do not run on it again and
+	// the findings given are returned as they are. The checks across the
+	// corpus (Check.Corpus) run on every rule.
+	Known func(i int) ([]Finding, bool)
 }
 
 // Unknown returns those of ids that are no check.
@@ -364,6 +370,21 @@ func Run(rules []*rule.Rule, opt Options) []Finding {
 	for i, r := range rules {
 		off[i] = append(Disabled(r), opt.RepoDisable[r.Source.Repo]...)
 	}
+	var known []bool
+	var given []Finding
+	if opt.Known != nil {
+		known = make([]bool, len(rules))
+		for i := range rules {
+			var fs []Finding
+			if fs, known[i] = opt.Known(i); known[i] {
+				for _, f := range fs {
+					if c := Get(f.Check); c != nil && c.Rule != nil && slices.ContainsFunc(run, func(x *Check) bool { return x == c }) {
+						given = append(given, f)
+					}
+				}
+			}
+		}
+	}
 	var out []Finding
 	for _, c := range run {
 		if c.Corpus != nil {
@@ -376,7 +397,7 @@ func Run(rules []*rule.Rule, opt Options) []Finding {
 			continue
 		}
 		for i, r := range rules {
-			if !c.AppliesTo(r.Language) || slices.Contains(off[i], c.ID) {
+			if !c.AppliesTo(r.Language) || slices.Contains(off[i], c.ID) || known != nil && known[i] {
 				continue
 			}
 			rep := &Reporter{check: c, r: r, out: &out}
@@ -388,6 +409,7 @@ func Run(rules []*rule.Rule, opt Options) []Finding {
 		}
 	}
 	finish(rules, out, opt)
+	out = append(out, given...)
 	slices.SortFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Col, b.Col), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Message, b.Message))

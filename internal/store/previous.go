@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -52,6 +53,36 @@ type prevRule struct {
 	id, srcID, kind, fileSHA, repo, path string
 	body, srcRelated                     string // body: encodeRule's
 	links                                string // encodeLinks's, "" when none
+	// findings are those of the per-rule lint checks (lint.Check.Rule) on
+	// the rule; kept is set by Kept when the build's rule is stored as it is.
+	findings []lint.Finding
+	kept     bool
+}
+
+// Kept tells whether r, whose file's content has this SHA-256 and whose
+// source gave it the id srcID, is stored in the last catalog as it is (the
+// same id, file and encoding; call it once cross-referenced), and then
+// returns the stored findings of the per-rule lint checks on it. The new
+// catalog keeps such a rule's row without encoding it again. Rules may be
+// asked about in parallel, each once.
+func (p *Previous) Kept(r *rule.Rule, sha, srcID string) ([]lint.Finding, bool) {
+	if p == nil {
+		return nil, false
+	}
+	pr := p.rules[strings.ToLower(r.ID)]
+	if pr == nil || pr.id != r.ID || pr.fileSHA != sha || pr.repo != r.Source.Repo || pr.path != r.Source.Path ||
+		pr.kind != r.Kind || pr.srcID != srcID {
+		return nil, false
+	}
+	r.Normalize()
+	buf := encodeBufs.Get().(*[]byte)
+	defer encodeBufs.Put(buf)
+	*buf = encodeRule((*buf)[:0], r)
+	if string(*buf) != pr.body {
+		return nil, false
+	}
+	pr.kept = true
+	return pr.findings, true
 }
 
 // Decode returns the rules of a file of the last catalog, with the ids and
@@ -154,6 +185,7 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 	}
 	defer rows.Close()
 	var body, links sql.RawBytes // copied once, not twice as a string destination would
+	byN := map[int64]*prevRule{}
 	for rows.Next() {
 		pr := &prevRule{}
 		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &body, &pr.srcRelated, &links); err != nil {
@@ -161,9 +193,37 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 		}
 		pr.body, pr.links = string(body), string(links)
 		p.rules[strings.ToLower(pr.id)] = pr
+		byN[pr.n] = pr
 		if pf := p.Files[FileKey{pr.repo, pr.path}]; pf != nil {
 			pf.rules = append(pf.rules, pr)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return p.loadFindings(ctx, d, byN)
+}
+
+// loadFindings gives each rule of the last catalog the findings of the
+// per-rule lint checks on it (those across the corpus are made again).
+func (p *Previous) loadFindings(ctx context.Context, d *DB, byN map[int64]*prevRule) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT rule, check_, severity, message, line, col, fingerprint FROM findings`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		var f lint.Finding
+		if err := rows.Scan(&n, &f.Check, &f.Severity, &f.Message, &f.Line, &f.Col, &f.Fingerprint); err != nil {
+			return err
+		}
+		pr := byN[n]
+		if c := lint.Get(f.Check); pr == nil || c == nil || c.Rule == nil {
+			continue
+		}
+		f.Rule, f.Repo, f.Path = pr.id, pr.repo, pr.path
+		pr.findings = append(pr.findings, f)
 	}
 	return rows.Err()
 }
