@@ -112,7 +112,10 @@ func IndicatorCounts(rules []*rule.Rule) {
 			keys[i][j] = indKeys{field, es}
 		}
 	}
-	var union []int32
+	// A case-sensitive value's rules (those with it exactly, and those that
+	// match it case-insensitively) and their counts, made once a value: with
+	// N forks of a corpus each value had N rules, each walking N others.
+	sensitive := map[IndicatorKey]*entry{}
 	for i, r := range rules {
 		for j := range r.Indicators {
 			in := &r.Indicators[j]
@@ -125,27 +128,25 @@ func IndicatorCounts(rules []*rule.Rule) {
 				e := keys[i][j].entries[k]
 				cc := rule.CorpusCount{Value: v}
 				if in.CaseSensitive {
-					cc.ByPlatform = map[string]int{}
-					union = mergeUnion(union[:0], exact[IndicatorKey{field, kind, v}], e.insens)
-					for _, x := range union {
-						if int(x) != i {
-							cc.Total++
-							cc.ByPlatform[rules[x].Platform]++
-						}
+					ek := IndicatorKey{field, kind, v}
+					se := sensitive[ek]
+					if se == nil {
+						se = &entry{all: mergeUnion(nil, exact[ek], e.insens)}
+						sensitive[ek] = se
 					}
-				} else {
-					if e.byPlatform == nil {
-						e.byPlatform = map[string]int{}
-						for _, x := range e.all {
-							e.byPlatform[rules[x].Platform]++
-						}
+					e = se
+				}
+				if e.byPlatform == nil {
+					e.byPlatform = map[string]int{}
+					for _, x := range e.all {
+						e.byPlatform[rules[x].Platform]++
 					}
-					cc.Total = len(e.all)
-					cc.ByPlatform = e.byPlatform
-					if _, self := slices.BinarySearch(e.all, int32(i)); self {
-						cc.Total--
-						cc.ByPlatform = e.without(r.Platform)
-					}
+				}
+				cc.Total = len(e.all)
+				cc.ByPlatform = e.byPlatform
+				if _, self := slices.BinarySearch(e.all, int32(i)); self {
+					cc.Total--
+					cc.ByPlatform = e.without(r.Platform)
 				}
 				in.Corpus = append(in.Corpus, cc)
 			}
