@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -250,22 +247,30 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	pos, neg := ftsQuery(q.Text)
-	var matched []int64
+	var tm *textMatch // what the text matched, when it has a positive term
+	var matched, extra []int64
 	switch {
 	case pos != "":
-		matched, err = d.matchFTS(ctx, pos, neg)
-		if err == nil {
-			matched, err = d.withActions(ctx, matched, q.Text)
+		if tm, err = d.matchText(ctx, pos, neg); err == nil {
+			extra, err = d.withActions(ctx, tm.set, q.Text)
+		}
+		matched = tm.set
+		if len(extra) > 0 {
+			matched = append(slices.Clip(tm.set), extra...)
 		}
 	case neg != "":
-		var out []int64
-		out, err = d.matchFTS(ctx, neg, "")
-		excluded := make(map[int64]bool, len(out))
-		for _, n := range out {
-			excluded[n] = true
+		var out *textMatch
+		if out, err = d.matchText(ctx, neg, ""); err != nil {
+			break
+		}
+		excluded := make(ruleSet, len(ix.rules)/64+1)
+		for _, n := range out.set {
+			if n >= 0 {
+				excluded[n/64] |= 1 << (uint64(n) % 64)
+			}
 		}
 		for _, n := range ix.order {
-			if !excluded[n] {
+			if !excluded.has(n) {
 				matched = append(matched, n)
 			}
 		}
@@ -278,12 +283,13 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	textMatched := matched
 	if q.Sort != "" {
 		if matched, err = d.sortBy(ctx, ix, matched, q.Sort); err != nil {
 			return res, err
 		}
+		textMatched = matched
 	}
-	textMatched := matched
 	matched = ix.filter(textMatched, q.Facets, q.Browse)
 	res.Total = len(matched)
 	res.Facets = ix.count(matched, q.FacetLimit, keys)
@@ -305,7 +311,23 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 	if from >= len(matched) {
 		return res, nil
 	}
-	page := matched[from:min(from+q.PerPage, len(matched))]
+	var page []int64
+	if tm != nil && q.Sort == "" {
+		// By relevance: the text's rules a facet leaves, ranked as far as
+		// the page, then the ones found by their actions.
+		keep := func(ns []int64) []int64 { return ix.filter(ns, q.Facets, q.Browse) }
+		in := keep(tm.set)
+		top, err := d.bestOf(ctx, tm, in, keep, from+q.PerPage)
+		if err != nil {
+			return res, err
+		}
+		if from+q.PerPage > len(top) {
+			top = append(slices.Clip(top), keep(extra)...)
+		}
+		page = top[min(from, len(top)):min(from+q.PerPage, len(top))]
+	} else {
+		page = matched[from:min(from+q.PerPage, len(matched))]
+	}
 	sums, err := d.summaries(ctx, page)
 	if err != nil {
 		return res, err
@@ -334,15 +356,15 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 // MaxPerPage is the largest page of a search.
 const MaxPerPage = 1000
 
-// withActions appends to matched the rules that look at the action the
-// search text names, when it is one term (an Azure operation, an event name
-// or id), and do not hold it as text: a rule that matches
-// has_any ('runCommand/action') is found by
+// withActions returns the rules, not in matched (ascending), that look at
+// the action the search text names, when it is one term (an Azure
+// operation, an event name or id), and do not hold it as text, by rule: a
+// rule that matches has_any ('runCommand/action') is found by
 // Microsoft.Compute/virtualMachines/runCommand/action.
 func (d *DB) withActions(ctx context.Context, matched []int64, text string) ([]int64, error) {
 	ts := parseQuery(text)
 	if len(ts) != 1 || ts[0].neg || ts[0].prefix || ts[0].column != "" {
-		return matched, nil
+		return nil, nil
 	}
 	ix, err := d.actions(ctx)
 	if err != nil {
@@ -350,187 +372,21 @@ func (d *DB) withActions(ctx context.Context, matched []int64, text string) ([]i
 	}
 	m := ix.match(ts[0].text)
 	if len(m) == 0 {
-		return matched, nil
-	}
-	have := make(map[int64]bool, len(matched))
-	for _, n := range matched {
-		have[n] = true
+		return nil, nil
 	}
 	var extra []int64
 	for n := range m {
-		if !have[n] {
+		if _, found := slices.BinarySearch(matched, n); !found {
 			extra = append(extra, n)
 		}
 	}
 	slices.Sort(extra)
-	return append(matched, extra...), nil
+	return extra, nil
 }
 
 // Rules lists rules with the given facets, by title.
 func (d *DB) Rules(ctx context.Context, facets map[string][]string, page, perPage int) (Result, error) {
 	return d.Search(ctx, Query{Facets: facets, Page: page, PerPage: perPage})
-}
-
-// matchFTS returns the rules matching an FTS5 expression, best first. The
-// ranking is most of a broad search's time, so it is kept (rankCache): a
-// reader's catalog never changes, and a search page asks for the same text
-// again with each facet clicked and each page turned. The slice is shared:
-// callers do not change it.
-func (d *DB) matchFTS(ctx context.Context, pos, neg string) ([]int64, error) {
-	expr := pos
-	if neg != "" {
-		expr = "(" + pos + ") NOT (" + neg + ")"
-	}
-	if ns, ok := d.ranked.get(expr); ok {
-		return ns, nil
-	}
-	ns, err := d.rankFTS(ctx, expr)
-	if err == nil {
-		d.ranked.put(expr, ns)
-	}
-	return ns, err
-}
-
-// rankFTS runs an FTS5 expression, ranked by bm25 with the columns'
-// weights (a word in most rules: 3.5 ms to match, 24 to rank).
-//
-// A broad text is ranked in parts, one a core, each a range of rowids on
-// its own connection, and the parts merged: bm25 takes its statistics
-// (rows, tokens, the rows holding each phrase) from the whole table
-// whatever rows a statement asks for, so the scores, and the order, are
-// the ones a single statement gives. Ties go by rowid.
-func (d *DB) rankFTS(ctx context.Context, expr string) ([]int64, error) {
-	parts := min(runtime.GOMAXPROCS(0), 4)
-	var all []int64
-	if parts > 1 {
-		var err error
-		if all, err = d.ftsRows(ctx, expr); err != nil {
-			return nil, err
-		}
-	}
-	if len(all) < rankSplitMin {
-		one, err := d.rankRange(ctx, expr, math.MinInt64, math.MaxInt64)
-		return mergeScored([][]scored{one}, len(one)), err
-	}
-	slices.Sort(all)
-	lists := make([][]scored, parts)
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for i := range parts {
-		lo, hi := all[i*len(all)/parts], all[(i+1)*len(all)/parts-1]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lists[i], errs[i] = d.rankRange(ctx, expr, lo, hi)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return mergeScored(lists, len(all)), nil
-}
-
-// rankSplitMin is the number of matching rules from which a text is ranked
-// in parts: below it, one statement takes a few milliseconds.
-var rankSplitMin = 600
-
-// scored is a rule with its bm25 score (lower is better); weak when the
-// search matched its metadata only (ranked after the others).
-type scored struct {
-	score float64
-	n     int64
-	weak  bool
-}
-
-// before tells whether a ranks before b: its own text matched before its
-// metadata alone, then by score, then by rowid.
-func (a scored) before(b scored) bool {
-	if a.weak != b.weak {
-		return b.weak
-	}
-	return a.score < b.score || a.score == b.score && a.n < b.n
-}
-
-// rankRange ranks the rules matching expr with rowids in [lo, hi], best
-// first, with their scores.
-//
-// A rule whose title, description, query, fields or values hold the
-// search's words ranks before a rule found by its metadata alone (a
-// technique's name, a tag, an author): the second bm25, with the metadata's
-// weight 0, is 0 exactly when no phrase of the search is in any other
-// column (bm25 sums, over the phrases, a weighted count of each phrase's
-// hits in the row; https://www.sqlite.org/fts5.html#the_bm25_function).
-func (d *DB) rankRange(ctx context.Context, expr string, lo, hi int64) ([]scored, error) {
-	st, err := d.prepared(`SELECT rowid, bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5) AS score,
-		bm25(search, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0) >= 0 AS weak FROM search
-		WHERE search MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY weak, score, rowid`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, expr, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", expr, err)
-	}
-	defer rows.Close()
-	var out []scored
-	for rows.Next() {
-		var s scored
-		if err := rows.Scan(&s.n, &s.score, &s.weak); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
-// mergeScored merges lists sorted by scored.before into one list of rowids
-// in that order.
-func mergeScored(lists [][]scored, n int) []int64 {
-	out := make([]int64, 0, n)
-	at := make([]int, len(lists))
-	for {
-		best := -1
-		for i, l := range lists {
-			if at[i] == len(l) {
-				continue
-			}
-			if best < 0 {
-				best = i
-				continue
-			}
-			if l[at[i]].before(lists[best][at[best]]) {
-				best = i
-			}
-		}
-		if best < 0 {
-			return out
-		}
-		out = append(out, lists[best][at[best]].n)
-		at[best]++
-	}
-}
-
-// ftsRows returns the rules matching expr, unranked.
-func (d *DB) ftsRows(ctx context.Context, expr string) ([]int64, error) {
-	st, err := d.prepared(`SELECT rowid FROM search WHERE search MATCH ?`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, expr)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", expr, err)
-	}
-	defer rows.Close()
-	var ns []int64
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		ns = append(ns, n)
-	}
-	return ns, rows.Err()
 }
 
 // filter keeps the rules of ns that have, for every facet, one of its
@@ -1069,50 +925,4 @@ func (d *DB) Stats(ctx context.Context) (Stats, error) {
 		s.Diagnostics += n
 	}
 	return s, nil
-}
-
-// rankCache keeps the ranked rules of the last searches' expressions
-// (rankCacheSize of them, the least recently used dropped).
-type rankCache struct {
-	mu    sync.Mutex
-	ents  map[string]*rankEntry
-	clock uint64
-}
-
-type rankEntry struct {
-	ns   []int64
-	used uint64
-}
-
-const rankCacheSize = 64
-
-func (c *rankCache) get(expr string) ([]int64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.ents[expr]
-	if !ok {
-		return nil, false
-	}
-	c.clock++
-	e.used = c.clock
-	return e.ns, true
-}
-
-func (c *rankCache) put(expr string, ns []int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ents == nil {
-		c.ents = map[string]*rankEntry{}
-	}
-	if len(c.ents) >= rankCacheSize {
-		oldest, at := "", uint64(0)
-		for k, e := range c.ents {
-			if oldest == "" || e.used < at {
-				oldest, at = k, e.used
-			}
-		}
-		delete(c.ents, oldest)
-	}
-	c.clock++
-	c.ents[expr] = &rankEntry{ns: slices.Clip(ns), used: c.clock}
 }

@@ -410,19 +410,20 @@ func TestSearchRankCache(t *testing.T) {
 	}
 }
 
-// TestRankInParts: a text ranked in parts (rowid ranges merged by score)
-// gives the order one statement gives: on the fixture with every text
-// split, and on the corpus for broad words.
+// TestRankInParts: a text ranked in parts (rowid ranges merged by score),
+// as a whole or its best k, among all its rules or some of them, gives the
+// order one statement gives: on the fixture with every text split, and on
+// the corpus for broad words.
 func TestRankInParts(t *testing.T) {
 	check := func(t *testing.T, d *DB, texts []string) {
 		t.Helper()
 		for _, text := range texts {
 			pos, neg := ftsQuery(text)
-			expr := pos
-			if neg != "" {
-				expr = "(" + pos + ") NOT (" + neg + ")"
+			tm, err := d.matchText(t.Context(), pos, neg)
+			if err != nil {
+				t.Fatal(err)
 			}
-			ranked, err := d.rankRange(t.Context(), expr, math.MinInt64, math.MaxInt64)
+			ranked, err := d.rankRange(t.Context(), tm.expr, math.MinInt64, math.MaxInt64, nil, -1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -430,12 +431,36 @@ func TestRankInParts(t *testing.T) {
 			for i, r := range ranked {
 				one[i] = r.n
 			}
-			parts, err := d.rankFTS(t.Context(), expr)
+			if got := slices.Sorted(slices.Values(one)); !slices.Equal(got, tm.set) {
+				t.Errorf("%q: ranked %d rules, matched %d", text, len(got), len(tm.set))
+			}
+			for _, k := range []int{len(one), 20, 1} {
+				parts, err := d.rankTop(t.Context(), tm.expr, tm.set, k, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := one[:min(k, len(one))]; !slices.Equal(parts, want) {
+					t.Errorf("%q: best %d ranked in parts %v…, in one statement %v…", text, k, head64(parts, 8), head64(want, 8))
+				}
+			}
+			// Every third rule: ranked by themselves, in the order of the whole.
+			var some, want []int64
+			for i, n := range tm.set {
+				if i%3 == 0 {
+					some = append(some, n)
+				}
+			}
+			for _, n := range one {
+				if _, ok := slices.BinarySearch(some, n); ok {
+					want = append(want, n)
+				}
+			}
+			got, err := d.rankTop(t.Context(), tm.expr, some, len(some), true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(one, parts) {
-				t.Errorf("%q: ranked in parts %v…, in one statement %v…", text, parts[:min(8, len(parts))], one[:min(8, len(one))])
+			if !slices.Equal(got, want) {
+				t.Errorf("%q: a third of the rules ranked %v…, in the whole ranking %v…", text, head64(got, 8), head64(want, 8))
 			}
 		}
 	}
@@ -453,4 +478,78 @@ func TestRankInParts(t *testing.T) {
 		defer d.Close()
 		check(t, d, []string{"detects", "windows", "process", "user", "suspicious", "password OR credential", "windows -powershell", "azure"})
 	})
+}
+
+func head64(s []int64, n int) []int64 { return s[:min(n, len(s))] }
+
+// TestSearchPagesAreTheWholeRanking: a search's page, ranked only as far as
+// it goes (and among the rules a facet leaves), is the page of the whole
+// ranking filtered, with the rules found by their actions after.
+func TestSearchPagesAreTheWholeRanking(t *testing.T) {
+	d, err := Open(corpusCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := t.Context()
+	ix, err := d.index(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := slices.Clone(searchMix)
+	for _, text := range []string{"process", "windows", "suspicious", "detection"} {
+		qs = append(qs,
+			Query{Text: text, Page: 3},
+			Query{Text: text, Facets: map[string][]string{"platform": {"sigma"}}},
+			Query{Text: text, Facets: map[string][]string{"platform": {"sigma"}}, Page: 40},
+			Query{Text: text, Facets: map[string][]string{"technique": {"T1059.001"}}},
+			Query{Text: text, Facets: map[string][]string{"severity": {"high"}}, Page: 2, PerPage: 7},
+			Query{Text: text, Browse: true, PerPage: 50},
+		)
+	}
+	for _, q := range qs {
+		d.ranked = rankCache{} // nothing kept from the other searches
+		got, err := d.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos, neg := ftsQuery(q.Text)
+		if pos == "" || q.Sort != "" {
+			continue
+		}
+		tm, err := d.matchText(ctx, pos, neg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := d.rankRange(ctx, tm.expr, math.MinInt64, math.MaxInt64, nil, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []int64
+		for _, s := range whole {
+			all = append(all, s.n)
+		}
+		extra, err := d.withActions(ctx, tm.set, q.Text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = ix.filter(append(all, extra...), q.Facets, q.Browse)
+		per := q.PerPage
+		if per == 0 {
+			per = 20
+		}
+		from := (max(q.Page, 1) - 1) * per
+		want := all[min(from, len(all)):min(from+per, len(all))]
+		var gotN []int64
+		for _, h := range got.Hits {
+			var n int64
+			if err := d.db.QueryRowContext(ctx, `SELECT n FROM rules WHERE id = ?`, h.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			gotN = append(gotN, n)
+		}
+		if got.Total != len(all) || !slices.Equal(gotN, want) {
+			t.Errorf("%+v: %d rules, page %v; the whole ranking: %d, page %v", q, got.Total, gotN, len(all), want)
+		}
+	}
 }

@@ -1,0 +1,91 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// BenchmarkSearchCatalog is the bench's search row alone, over the catalog
+// at $RULEDEX_SEARCH_DB (a catalog of any scale, opened read-only): each
+// iteration opens it afresh, times the first search (which loads the
+// facet index), then the bench's 300 searches, each once, and reports
+// their latency percentiles and the CPU a search (on average, its 99th
+// percentile and most: the process's user and system time across the
+// search, its parallel parts included; a figure the machine's load does
+// not inflate as it does the wall time). With -v it logs the slowest
+// searches. For example:
+//
+//	RULEDEX_SEARCH_DB=/tmp/n15.db go test ./internal/bench -run '^$' \
+//	    -bench SearchCatalog -benchtime 1x -v -cpuprofile cpu.out
+func BenchmarkSearchCatalog(b *testing.B) {
+	db := os.Getenv("RULEDEX_SEARCH_DB")
+	if db == "" {
+		b.Skip("RULEDEX_SEARCH_DB is not set: give it the path of a catalog (ruledex build --db)")
+	}
+	ctx := context.Background()
+	type timed struct {
+		q      store.Query
+		d, cpu time.Duration
+	}
+	var all []timed
+	var first, cpu time.Duration
+	searches := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		d, err := store.Open(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		if _, err := d.Search(ctx, store.Query{Text: "process"}); err != nil {
+			b.Fatal(err)
+		}
+		first += time.Since(t0)
+		b.StopTimer()
+		qs, how, err := searchQueries(ctx, d, 300)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			b.Logf("%d searches: %s", len(qs), how)
+		}
+		b.StartTimer()
+		cpu0 := processCPU()
+		for _, q := range qs {
+			t, c := time.Now(), processCPU()
+			if _, err := d.Search(ctx, q); err != nil {
+				b.Fatalf("search %q: %v", q.Text, err)
+			}
+			all = append(all, timed{q, time.Since(t), processCPU() - c})
+		}
+		cpu += processCPU() - cpu0
+		searches += len(qs)
+		b.StopTimer()
+		d.Close()
+		b.StartTimer()
+	}
+	ds, cs := make([]time.Duration, len(all)), make([]time.Duration, len(all))
+	for i, t := range all {
+		ds[i], cs[i] = t.d, t.cpu
+	}
+	l, c := Summarize(ds), Summarize(cs)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(l.P50), "p50-ms")
+	b.ReportMetric(ms(l.P95), "p95-ms")
+	b.ReportMetric(ms(l.P99), "p99-ms")
+	b.ReportMetric(ms(l.Max), "max-ms")
+	b.ReportMetric(ms(cpu)/float64(searches), "cpu-ms/search")
+	b.ReportMetric(ms(c.P99), "cpu-p99-ms")
+	b.ReportMetric(ms(c.Max), "cpu-max-ms")
+	b.ReportMetric(ms(first)/float64(b.N), "first-ms")
+	sort.Slice(all, func(i, j int) bool { return all[i].d > all[j].d })
+	for _, t := range all[:min(12, len(all))] {
+		b.Logf("%8.2f ms (%.2f ms CPU)  %q %v", ms(t.d), ms(t.cpu), t.q.Text, t.q.Facets)
+	}
+}
