@@ -136,6 +136,27 @@ func (d *DB) RuleFindings(ctx context.Context, id string) ([]lint.Finding, error
 	return out, nil
 }
 
+// RulesWithFindings returns the ids of the rules ruledex lint found
+// something in: a reader that keeps them asks RuleFindings only of those
+// (most rules have none, and a query for nothing costs as much as one that
+// finds something).
+func (d *DB) RulesWithFindings(ctx context.Context) (map[string]bool, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT r.id FROM rules r WHERE r.n IN (SELECT DISTINCT rule FROM findings)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
 // FindingChecks returns each check that found something in a rule of the
 // catalog, with how many rules and findings, by check id.
 func (d *DB) FindingChecks(ctx context.Context) ([]CheckCount, error) {

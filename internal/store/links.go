@@ -161,17 +161,41 @@ func decodeLinks(s string) (sa, nd, sb []link, err error) {
 	return sa, nd, sb, nil
 }
 
-// fillLinks sets r's SameAction, NearDuplicates and SameBehaviour from its
-// encoded links, naming each linked rule from its row (its summary). A
-// link to a row that is gone is left out.
-func (d *DB) fillLinks(ctx context.Context, r *rule.Rule, enc string) error {
+// LinkTotals are the whole lengths of a rule's lists of links (a rule read
+// with its lists cut says here how long they are).
+type LinkTotals struct {
+	SameAction, NearDuplicates, SameBehaviour int
+}
+
+// Links are a window of each of a rule's lists of links, and their whole
+// lengths.
+type Links struct {
+	SameAction, NearDuplicates []rule.RuleRef
+	SameBehaviour              []rule.BehaviourRef
+	Totals                     LinkTotals
+}
+
+// readLinks decodes enc (encodeLinks's form) and names the linked rules of
+// each list from offset on, limit of them at most (limit <= 0: to its end),
+// from their rows (their summaries, read in one statement). A link to a
+// row that is gone is left out.
+func (d *DB) readLinks(ctx context.Context, enc string, offset, limit int) (Links, error) {
+	var out Links
 	sa, nd, sb, err := decodeLinks(enc)
 	if err != nil {
-		return err
+		return out, err
 	}
-	r.SameAction, r.NearDuplicates, r.SameBehaviour = nil, nil, nil
+	out.Totals = LinkTotals{len(sa), len(nd), len(sb)}
+	window := func(ls []link) []link {
+		ls = ls[min(max(offset, 0), len(ls)):]
+		if limit > 0 && len(ls) > limit {
+			ls = ls[:limit]
+		}
+		return ls
+	}
+	sa, nd, sb = window(sa), window(nd), window(sb)
 	if len(sa)+len(nd)+len(sb) == 0 {
-		return nil
+		return out, nil
 	}
 	ns := make([]int64, 0, len(sa)+len(nd)+len(sb))
 	for _, ls := range [][]link{sa, nd, sb} {
@@ -181,38 +205,123 @@ func (d *DB) fillLinks(ctx context.Context, r *rule.Rule, enc string) error {
 	}
 	sums, err := d.summaryMap(ctx, ns)
 	if err != nil {
-		return err
+		return out, err
 	}
 	for _, l := range sa {
 		if s, ok := sums[l.n]; ok {
-			r.SameAction = append(r.SameAction, rule.RuleRef{ID: s.ID, Platform: s.Platform, Title: s.Title, Path: s.Path, Actions: l.shared})
+			out.SameAction = append(out.SameAction, rule.RuleRef{ID: s.ID, Platform: s.Platform, Title: s.Title, Path: s.Path, Actions: l.shared})
 		}
 	}
 	for _, l := range nd {
 		if s, ok := sums[l.n]; ok {
-			r.NearDuplicates = append(r.NearDuplicates, rule.RuleRef{ID: s.ID, Platform: s.Platform, Title: s.Title, Path: s.Path})
+			out.NearDuplicates = append(out.NearDuplicates, rule.RuleRef{ID: s.ID, Platform: s.Platform, Title: s.Title, Path: s.Path})
 		}
 	}
 	for _, l := range sb {
 		if s, ok := sums[l.n]; ok {
-			r.SameBehaviour = append(r.SameBehaviour, rule.BehaviourRef{ID: s.ID, Platform: s.Platform, Title: s.Title, Path: s.Path,
+			out.SameBehaviour = append(out.SameBehaviour, rule.BehaviourRef{ID: s.ID, Platform: s.Platform, Title: s.Title, Path: s.Path,
 				Score: l.score, Shared: l.shared})
 		}
 	}
-	return nil
+	return out, nil
 }
 
-// linksOf returns the encoded links of rule n ("" when it has none).
-func (d *DB) linksOf(ctx context.Context, n int64) (string, error) {
-	st, err := d.prepared(`SELECT data FROM links WHERE rule = ?`)
+// fillLinks sets r's SameAction, NearDuplicates and SameBehaviour from its
+// encoded links, each list cut to its first k (k <= 0: whole), and returns
+// the lists' whole lengths.
+func (d *DB) fillLinks(ctx context.Context, r *rule.Rule, enc string, k int) (LinkTotals, error) {
+	ls, err := d.readLinks(ctx, enc, 0, k)
+	r.SameAction, r.NearDuplicates, r.SameBehaviour = ls.SameAction, ls.NearDuplicates, ls.SameBehaviour
+	return ls.Totals, err
+}
+
+// ruleAndLinks reads the body and the encoded links of the rule with this
+// id (compared case-insensitively), in one statement.
+func (d *DB) ruleAndLinks(ctx context.Context, id string) (body, links string, err error) {
+	st, err := d.prepared(`SELECT r.body, coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n WHERE r.id = ?`)
 	if err != nil {
-		return "", err
+		return "", "", err
+	}
+	err = st.QueryRowContext(ctx, id).Scan(&body, &links)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("%s: %w", id, ErrNotFound)
+	}
+	return body, links, err
+}
+
+// RuleShown is Rule with each list of links (same action, near-duplicates,
+// same behaviour) cut to its first k, naming only the rules it keeps (k <=
+// 0: whole, as Rule), and the lists' whole lengths: what a page that shows
+// the first k of each list reads, however long the lists grow (with N
+// forks of a corpus they are N times longer). RuleLinks reads the rest.
+func (d *DB) RuleShown(ctx context.Context, id string, k int) (*rule.Rule, LinkTotals, error) {
+	body, links, err := d.ruleAndLinks(ctx, id)
+	if err != nil {
+		return nil, LinkTotals{}, err
+	}
+	r, err := decodeRule(body)
+	if err != nil {
+		return nil, LinkTotals{}, fmt.Errorf("%s: %w", id, err)
+	}
+	tot, err := d.fillLinks(ctx, r, links, k)
+	if err != nil {
+		return nil, LinkTotals{}, fmt.Errorf("%s: %w", id, err)
+	}
+	r.Normalize()
+	return r, tot, nil
+}
+
+// EachRuleShown calls f with every rule of the catalog, by id, read as
+// RuleShown reads it (its lists of links cut to their first k; k <= 0:
+// whole), in one statement.
+func (d *DB) EachRuleShown(ctx context.Context, k int, f func(*rule.Rule, LinkTotals) error) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT r.id, r.body, coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n ORDER BY r.id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, body, links string
+		if err := rows.Scan(&id, &body, &links); err != nil {
+			return err
+		}
+		r, err := decodeRule(body)
+		var tot LinkTotals
+		if err == nil {
+			tot, err = d.fillLinks(ctx, r, links, k)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		r.Normalize()
+		if err := f(r, tot); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// RuleLinks returns the links of the rule with this id, each list from
+// offset on, limit at most (limit <= 0: to its end), and the lists' whole
+// lengths: the pages of a rule's long lists.
+func (d *DB) RuleLinks(ctx context.Context, id string, offset, limit int) (Links, error) {
+	st, err := d.prepared(`SELECT coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n WHERE r.id = ?`)
+	if err != nil {
+		return Links{}, err
 	}
 	var enc string
-	if err := st.QueryRowContext(ctx, n).Scan(&enc); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", err
+	err = st.QueryRowContext(ctx, id).Scan(&enc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Links{}, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
-	return enc, nil
+	if err != nil {
+		return Links{}, err
+	}
+	ls, err := d.readLinks(ctx, enc, offset, limit)
+	if err != nil {
+		return Links{}, fmt.Errorf("%s: %w", id, err)
+	}
+	return ls, nil
 }
 
 // remapLinks returns enc with the row of every linked rule replaced by

@@ -679,32 +679,8 @@ func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets ma
 
 // Rule returns the rule with the given id (compared case-insensitively).
 func (d *DB) Rule(ctx context.Context, id string) (*rule.Rule, error) {
-	st, err := d.prepared(`SELECT n, body FROM rules WHERE id = ?`)
-	if err != nil {
-		return nil, err
-	}
-	var n int64
-	var body string
-	err = st.QueryRowContext(ctx, id).Scan(&n, &body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r, err := decodeRule(body)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", id, err)
-	}
-	links, err := d.linksOf(ctx, n)
-	if err == nil {
-		err = d.fillLinks(ctx, r, links)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", id, err)
-	}
-	r.Normalize()
-	return r, nil
+	r, _, err := d.RuleShown(ctx, id, 0)
+	return r, err
 }
 
 // FacetValues returns every value of a facet with its number of rules, most
@@ -777,29 +753,7 @@ func (d *DB) Indicator(ctx context.Context, field, kind, value string) ([]Indica
 // EachRule calls f with every rule of the catalog, by id, until f returns
 // an error or ctx is done.
 func (d *DB) EachRule(ctx context.Context, f func(*rule.Rule) error) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT r.id, r.body, coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n ORDER BY r.id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, body, links string
-		if err := rows.Scan(&id, &body, &links); err != nil {
-			return err
-		}
-		r, err := decodeRule(body)
-		if err == nil {
-			err = d.fillLinks(ctx, r, links)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", id, err)
-		}
-		r.Normalize()
-		if err := f(r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return d.EachRuleShown(ctx, 0, func(r *rule.Rule, _ LinkTotals) error { return f(r) })
 }
 
 // AllRules returns every rule of the catalog, by id.

@@ -18,23 +18,9 @@ func writeSameBehaviour(w *htmlw, d *ruleData, r *rule.Rule) {
 		w.raw("<p class=\"intro\">Rules of any platform that share what makes this rule specific: its indicators in the common " +
 			"vocabulary (ECS names), the rarest in the corpus weighing most.</p>\n")
 		w.raw("<div class=\"tw\"><table>\n<thead><tr><th>platform</th><th>rule</th><th>alike</th><th>shared indicators</th></tr></thead>\n<tbody>")
-		for _, b := range r.SameBehaviour {
-			w.raw("<tr>")
-			w.ruleCells(d.RuleHref(b.ID), b.Platform, b.ID, b.Title, b.Path)
-			w.raw("<td>")
-			w.text(strconv.Itoa(b.Score) + "%")
-			w.raw("</td><td>")
-			for i, s := range b.Shared {
-				if i > 0 {
-					w.raw("<br>")
-				}
-				w.raw("<code>")
-				w.text(s)
-				w.raw("</code>")
-			}
-			w.raw("</td></tr>\n")
-		}
+		writeBehaviourRows(w, &d.Page, r.SameBehaviour)
 		w.raw("</tbody></table></div>")
+		writeMoreLinks(w, d, listSameBehaviour, d.LinkTotals.SameBehaviour, len(r.SameBehaviour))
 	} else if len(r.Canonical) > 0 {
 		w.raw("<p class=\"none\">No other rule shares an indicator of this rule that is rare enough to say it detects the same behaviour.</p>")
 	} else {
@@ -81,4 +67,25 @@ func writeSameBehaviour(w *htmlw, d *ruleData, r *rule.Rule) {
 		w.raw("</tbody></table></div>")
 	}
 	w.raw("\n</section>\n\n")
+}
+
+// writeBehaviourRows writes the rows of a table of rules detecting the same
+// behaviour: platform, rule, how alike, what they share.
+func writeBehaviourRows(w *htmlw, p *Page, bs []rule.BehaviourRef) {
+	for _, b := range bs {
+		w.raw("<tr>")
+		w.ruleCells(p.RuleHref(b.ID), b.Platform, b.ID, b.Title, b.Path)
+		w.raw("<td>")
+		w.text(strconv.Itoa(b.Score) + "%")
+		w.raw("</td><td>")
+		for i, s := range b.Shared {
+			if i > 0 {
+				w.raw("<br>")
+			}
+			w.raw("<code>")
+			w.text(s)
+			w.raw("</code>")
+		}
+		w.raw("</td></tr>\n")
+	}
 }

@@ -22,6 +22,15 @@ type Catalog interface {
 	Stats(ctx context.Context) (*Stats, error)
 	// Rule returns the rule with this id (platform/slug), or ErrNotFound.
 	Rule(ctx context.Context, id string) (*rule.Rule, error)
+	// RuleShown returns the rule with this id as its page shows it: each
+	// list of links (same action, near-duplicates, same behaviour) cut to
+	// its first maxShownLinks, and the lists' whole lengths; ErrNotFound
+	// when there is none. With N forks of a corpus the lists are N times
+	// longer: a page reads and writes a bounded part of them.
+	RuleShown(ctx context.Context, id string) (*rule.Rule, LinkTotals, error)
+	// RuleLinks returns the rule's lists of links from offset on, limit of
+	// each at most, and their whole lengths; ErrNotFound for no such rule.
+	RuleLinks(ctx context.Context, id string, offset, limit int) (*Links, error)
 	// RuleIDs returns every rule id, sorted.
 	RuleIDs(ctx context.Context) ([]string, error)
 	// Search finds rules by free text and facets, a page at a time, with the

@@ -46,6 +46,11 @@ const findingsPerPage = 200
 
 // RuleFindings implements Catalog.
 func (c *StoreCatalog) RuleFindings(ctx context.Context, id string) ([]lint.Finding, error) {
+	if !c.withFindings[id] {
+		if r, _, _ := c.cache.get(id); r != nil {
+			return []lint.Finding{}, nil // a rule, without findings
+		}
+	}
 	fs, err := c.db.RuleFindings(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound

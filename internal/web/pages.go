@@ -291,6 +291,7 @@ type ruleData struct {
 	StagesMore                                                     int // stages left out (maxShownStages)
 	Capped                                                         bool
 	SameAction, NearDuplicates                                     []refView
+	LinkTotals                                                     LinkTotals // the whole lists' lengths (R's are cut)
 	PlatformHref, KindHref, RepoHref                               string
 	Findings                                                       []lint.Finding // what ruledex lint found (the build ran it)
 
@@ -449,7 +450,7 @@ type indicatorValue struct {
 }
 
 func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any, error) {
-	r, err := s.cat.Rule(ctx, id)
+	r, tot, err := s.cat.RuleShown(ctx, id)
 	if err != nil {
 		return "", nil, err
 	}
@@ -457,7 +458,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	if pg.Title == "" {
 		pg.Title = r.ID
 	}
-	d := &ruleData{Page: pg, R: r, BodyLang: r.Language,
+	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, LinkTotals: tot,
 		SourceURL: ruleSourceLink(s.cat, r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL)}
 	if d.Findings, err = s.cat.RuleFindings(ctx, r.ID); err != nil && err != ErrNotFound {
 		return "", nil, err

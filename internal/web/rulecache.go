@@ -28,15 +28,24 @@ type ruleCache struct {
 type cached struct {
 	id   string
 	r    *rule.Rule
+	tot  LinkTotals // the whole lengths of r's lists of links
 	size int
+}
+
+// whole tells whether the lists of links of r are whole (not cut to the
+// first of each, as a page shows them).
+func (c *cached) whole() bool {
+	return len(c.r.SameAction) == c.tot.SameAction && len(c.r.NearDuplicates) == c.tot.NearDuplicates &&
+		len(c.r.SameBehaviour) == c.tot.SameBehaviour
 }
 
 func newRuleCache(maxBytes int) *ruleCache {
 	return &ruleCache{max: maxBytes, items: map[string]*list.Element{}, order: list.New()}
 }
 
-// fill keeps r when the budget has room for it, and tells whether it did.
-func (c *ruleCache) fill(r *rule.Rule) bool {
+// fill keeps r (its lists of links of whole lengths tot) when the budget
+// has room for it, and tells whether it did.
+func (c *ruleCache) fill(r *rule.Rule, tot LinkTotals) bool {
 	n := ruleBytes(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -44,23 +53,27 @@ func (c *ruleCache) fill(r *rule.Rule) bool {
 		return false
 	}
 	if _, ok := c.items[r.ID]; !ok {
-		c.items[r.ID] = c.order.PushBack(&cached{r.ID, r, n})
+		c.items[r.ID] = c.order.PushBack(&cached{r.ID, r, tot, n})
 		c.size += n
 	}
 	return true
 }
 
-func (c *ruleCache) get(id string) *rule.Rule {
+// get returns the rule kept as id, the whole lengths of its lists of links
+// and whether they are whole; nil when it is not kept.
+func (c *ruleCache) get(id string) (*rule.Rule, LinkTotals, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {
 		c.order.MoveToFront(e)
-		return e.Value.(*cached).r
+		p := e.Value.(*cached)
+		return p.r, p.tot, p.whole()
 	}
-	return nil
+	return nil, LinkTotals{}, false
 }
 
-func (c *ruleCache) put(id string, r *rule.Rule) {
+// put keeps r as the rule id, its lists of links of whole lengths tot.
+func (c *ruleCache) put(id string, r *rule.Rule, tot LinkTotals) {
 	n := ruleBytes(r)
 	if n > c.max {
 		return
@@ -70,10 +83,10 @@ func (c *ruleCache) put(id string, r *rule.Rule) {
 	if e, ok := c.items[id]; ok {
 		old := e.Value.(*cached)
 		c.size += n - old.size
-		old.r, old.size = r, n
+		old.r, old.tot, old.size = r, tot, n
 		c.order.MoveToFront(e)
 	} else {
-		c.items[id] = c.order.PushFront(&cached{id, r, n})
+		c.items[id] = c.order.PushFront(&cached{id, r, tot, n})
 		c.size += n
 	}
 	for c.size > c.max {
@@ -140,6 +153,12 @@ func ruleBytes(r *rule.Rule) int {
 		for _, x := range rs {
 			n += s(x.ID) + s(x.Platform) + s(x.Title) + s(x.Path) + ss(x.Actions)
 		}
+	}
+	for _, x := range r.SameBehaviour {
+		n += s(x.ID) + s(x.Platform) + s(x.Title) + s(x.Path) + 8 + ss(x.Shared)
+	}
+	for _, c := range r.Canonical {
+		n += s(c.Field) + s(c.Kind) + s(c.Value) + 8 + ss(c.From) + ptr + 48 + len(c.ByPlatform)*(str+8+16)
 	}
 	for _, d := range r.Diagnostics {
 		n += 128 + len(d.Message) + len(d.Path)

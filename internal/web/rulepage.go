@@ -206,6 +206,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		}
 		w.raw(".</p>\n")
 		writeRefs(&w, d.SameAction, true)
+		writeMoreLinks(&w, d, listSameAction, d.LinkTotals.SameAction, len(r.SameAction))
 	} else {
 		w.raw("<p class=\"none\">")
 		if len(r.Actions) > 0 {
@@ -378,6 +379,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	if len(r.NearDuplicates) > 0 {
 		w.raw("<section id=\"near-duplicates\"><h2>Near-duplicates</h2>\n")
 		writeRefs(&w, d.NearDuplicates, false)
+		writeMoreLinks(&w, d, listNearDuplicates, d.LinkTotals.NearDuplicates, len(r.NearDuplicates))
 		w.raw("</section>")
 	}
 	w.raw("\n\n")

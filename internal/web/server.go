@@ -177,6 +177,7 @@ var funcs = template.FuncMap{
 	"value":             valueHTML,
 	"facetListHTML":     facetListHTML,
 	"ruleMainHTML":      ruleMainHTML,
+	"linksMainHTML":     linksMainHTML,
 	"hitsHTML":          hitsHTML,
 	"indicatorUsesHTML": indicatorUsesHTML,
 	"indicatorListHTML": indicatorListHTML,
@@ -472,6 +473,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /{$}", s.page(s.homePage))
 	m.HandleFunc("GET /rules/{$}", s.page(s.browsePage))
 	m.HandleFunc("GET /rules/{id...}", s.pageKept(s.withRuleSuggestions(s.rulePageHandler), true))
+	m.HandleFunc("GET /links/{list}/{id...}", s.page(s.withRuleSuggestions(s.linksPageHandler)))
 	m.HandleFunc("GET /search/{$}", s.page(s.searchPage))
 	m.HandleFunc("GET /search", s.page(s.searchPage))
 	m.HandleFunc("GET /attack/{$}", s.page(s.attackPage))

@@ -29,6 +29,9 @@ type StoreCatalog struct {
 	cache   *ruleCache
 	sources []store.Source // of the last build, for Repo
 	built   string         // when the last build ran (RFC 3339), if known
+	// withFindings are the rules lint found something in: RuleFindings
+	// asks the database of those only.
+	withFindings map[string]bool
 
 	mu    sync.Mutex
 	stats *Stats
@@ -62,12 +65,16 @@ func OpenStore(path string) (*StoreCatalog, error) {
 		Tables: s.Tables, Techniques: s.Techniques, Indicators: s.Indicators, Events: s.Events, WithErrors: s.WithErrors,
 		Diagnostics: s.Diagnostics, Built: c.built}
 	c.version = hex.EncodeToString(h.Sum(nil))[:16]
+	if c.withFindings, err = db.RulesWithFindings(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// Rules are kept decoded while the cache's budget lasts (read in one
 	// statement, a rule costs a tenth of what one query for it does), so
 	// that a rule page, even its first time, does not wait for SQLite.
 	// Nothing but Rule reads them.
-	err = db.EachRule(ctx, func(r *rule.Rule) error {
-		if !c.cache.fill(r) {
+	err = db.EachRuleShown(ctx, maxShownLinks, func(r *rule.Rule, tot LinkTotals) error {
+		if !c.cache.fill(r, tot) {
 			return errCacheFull
 		}
 		return nil
@@ -95,7 +102,7 @@ func (c *StoreCatalog) Stats(context.Context) (*Stats, error) { return c.stats, 
 
 // Rule implements Catalog.
 func (c *StoreCatalog) Rule(ctx context.Context, id string) (*rule.Rule, error) {
-	if r := c.cache.get(id); r != nil {
+	if r, _, whole := c.cache.get(id); r != nil && whole {
 		return r, nil
 	}
 	r, err := c.db.Rule(ctx, id)
@@ -105,8 +112,38 @@ func (c *StoreCatalog) Rule(ctx context.Context, id string) (*rule.Rule, error) 
 	if err != nil {
 		return nil, err
 	}
-	c.cache.put(id, r)
+	c.cache.put(id, r, LinkTotals{SameAction: len(r.SameAction), NearDuplicates: len(r.NearDuplicates), SameBehaviour: len(r.SameBehaviour)})
 	return r, nil
+}
+
+// RuleShown implements Catalog: a rule kept whole is cut (a copy of its
+// head, its lists shared); one not kept is read with its lists cut and
+// kept so.
+func (c *StoreCatalog) RuleShown(ctx context.Context, id string) (*rule.Rule, LinkTotals, error) {
+	if r, tot, _ := c.cache.get(id); r != nil {
+		return shownRule(r), tot, nil
+	}
+	r, tot, err := c.db.RuleShown(ctx, id, maxShownLinks)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, tot, ErrNotFound
+	}
+	if err != nil {
+		return nil, tot, err
+	}
+	c.cache.put(id, r, tot)
+	return r, tot, nil
+}
+
+// RuleLinks implements Catalog.
+func (c *StoreCatalog) RuleLinks(ctx context.Context, id string, offset, limit int) (*Links, error) {
+	ls, err := c.db.RuleLinks(ctx, id, offset, limit)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ls, nil
 }
 
 // RuleIDs implements Catalog.
