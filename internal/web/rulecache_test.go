@@ -26,7 +26,7 @@ func TestRuleCache(t *testing.T) {
 		t.Error("r3 kept beyond the budget")
 	}
 	for i, want := range []bool{false, false, false, false, true, true} {
-		if got := c.has("sigma/r"+strconv.Itoa(i)); got != want {
+		if got := c.has("sigma/r" + strconv.Itoa(i)); got != want {
 			t.Errorf("r%d kept: %v", i, got)
 		}
 	}
