@@ -48,15 +48,18 @@ func lintAll(sources []Source, results []fileResult, all []*rule.Rule, prev *sto
 		return data
 	}
 	if prev != nil {
+		known := knownFindings(results, all, prev)
 		if src, _ := json.Marshal(sources); string(src) == prev.Sources {
-			opt.Known = knownFindings(results, all, prev)
+			opt.Known = known // the same sources: the same checks
 		}
 	}
 	return lint.Run(all, opt)
 }
 
 // knownFindings asks the last catalog, on every core, which rules of the
-// unchanged files it holds as they are, with their findings (lintAll).
+// unchanged files it holds as they are, with their findings (lintAll);
+// the rules it holds as they are keep their rows (WriteCatalog), whatever
+// the sources.
 func knownFindings(results []fileResult, all []*rule.Rule, prev *store.Previous) func(i int) ([]lint.Finding, bool) {
 	type place struct{ f, j int }
 	at := make([]place, 0, len(all))

@@ -210,7 +210,14 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				kept[pr.n] = true
 				it.kept, it.n = true, pr.n
 				if !it.row.unchanged { // only the cross-references changed
-					if err := w.updateBody(pr.n, r, it.row, pr.body); err != nil {
+					stored := pr.body
+					if stored == "" { // let go by Previous.Decode
+						var err error
+						if stored, err = w.storedBody(pr.n); err != nil {
+							return err
+						}
+					}
+					if err := w.updateBody(pr.n, r, it.row, stored); err != nil {
 						return err
 					}
 				}
