@@ -123,6 +123,10 @@ type DB struct {
 	indUses map[string][]indicatorUse // by folded value, by rule
 	indErr  error
 
+	canonOnce sync.Once // loads canon on first use
+	canon     []CanonicalSummary
+	canonErr  error
+
 	valuedOnce sync.Once // makes valued from inds
 	valued     map[string]bool
 
