@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // The static site's search (internal/web's export) answers in the browser
@@ -171,9 +172,10 @@ func (d *DB) ActionKeys(ctx context.Context) ([]ActionKey, error) {
 }
 
 // EachRuleText calls f with every rule's description and query text (what
-// a search's snippet is cut from), in no order.
+// a search's snippet is cut from), in StaticRules' order, so that a reader
+// can write them out in parts as they come instead of holding them all.
 func (d *DB) EachRuleText(ctx context.Context, f func(n int64, description, query string) error) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT n, body FROM rules`)
+	rows, err := d.db.QueryContext(ctx, `SELECT n, body FROM rules ORDER BY title COLLATE NOCASE, id`)
 	if err != nil {
 		return err
 	}
@@ -193,4 +195,72 @@ func (d *DB) EachRuleText(ctx context.Context, f func(n int64, description, quer
 		}
 	}
 	return rows.Err()
+}
+
+// LoneIndicator is an indicator value of one rule alone: no other rule
+// matches the value on the field, and the rule matches it with one kind.
+// Its page would list that rule and nothing else.
+type LoneIndicator struct {
+	Field  string // lower-cased
+	Kind   string // as counted (catalog.MatchKind)
+	Folded string // the value folded (catalog.Fold)
+	RuleID string
+}
+
+// LoneIndicators returns the indicator values of a single rule each (the
+// static export links the rule instead of writing a page for each, three
+// quarters of the corpus's values).
+func (d *DB) LoneIndicators(ctx context.Context) ([]LoneIndicator, error) {
+	if _, err := d.indicatorIndex(ctx); err != nil {
+		return nil, err
+	}
+	type group struct {
+		rule  int64
+		kind  string
+		field string
+		lone  bool
+	}
+	var out []LoneIndicator
+	var rules []int64
+	for folded, uses := range d.indUses {
+		groups := map[string]*group{} // by lower-cased field
+		for _, u := range uses {
+			f := strings.ToLower(u.field)
+			g := groups[f]
+			if g == nil {
+				groups[f] = &group{rule: u.rule, kind: u.matchKind, field: f, lone: true}
+				continue
+			}
+			if g.rule != u.rule || g.kind != u.matchKind {
+				g.lone = false
+			}
+		}
+		for _, g := range groups {
+			if g.lone {
+				out = append(out, LoneIndicator{Field: g.field, Kind: g.kind, Folded: folded})
+				rules = append(rules, g.rule)
+			}
+		}
+	}
+	ids := map[int64]string{}
+	rows, err := d.db.QueryContext(ctx, `SELECT n, id FROM rules`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		var id string
+		if err := rows.Scan(&n, &id); err != nil {
+			return nil, err
+		}
+		ids[n] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, n := range rules {
+		out[i].RuleID = ids[n]
+	}
+	return out, nil
 }

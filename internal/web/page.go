@@ -22,6 +22,9 @@ type Page struct {
 	Base    string     // export: the relative path from this page to the site root ("../../")
 	Version string
 	Crumbs  []Crumb
+	// lone: the export's indicator values of a single rule, which link
+	// that rule instead of a page of their own (see loneIndicators).
+	lone map[string]string
 }
 
 // Self returns p, for templates that hand the page to a function.
@@ -104,7 +107,13 @@ func (p *Page) EventHref(provider, event string) string { return p.Href(EventPat
 // the corpus counts compare it (catalog.MatchKind: in is eq, has_any and
 // has_all are has), so that the page lists the rules its counts count.
 func (p *Page) IndicatorHref(field, kind, value string) string {
-	return p.Href(IndicatorPath(field, catalog.MatchKind(kind), value))
+	kind = catalog.MatchKind(kind)
+	if p.lone != nil {
+		if id, ok := p.lone[loneKey(field, kind, value)]; ok {
+			return p.Href(RulePath(id)) + "#indicators"
+		}
+	}
+	return p.Href(IndicatorPath(field, kind, value))
 }
 
 // SearchHref links the search for q.

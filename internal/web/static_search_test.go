@@ -70,21 +70,20 @@ func TestStaticSearchMatchesServer(t *testing.T) {
 	}
 	ctx := t.Context()
 	dir := t.TempDir()
-	files, err := staticSearchFiles(ctx, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(p string, b []byte) {
+	put := func(p string, b []byte) error {
 		target := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/")))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if err := os.WriteFile(target, b, 0o644); err != nil {
+		return os.WriteFile(target, b, 0o644)
+	}
+	write := func(p string, b []byte) {
+		if err := put(p, b); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for p, b := range files {
-		write(p, b)
+	if err := staticSearchFiles(ctx, cat, put); err != nil {
+		t.Fatal(err)
 	}
 	for name, a := range assets {
 		write("/static/"+name, a.data)

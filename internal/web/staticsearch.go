@@ -52,16 +52,22 @@ type staticIndex struct {
 	TextN   int        `json:"textn"`   // rules per search/x/ file
 }
 
-// staticSearchFiles makes the files of the export's search, by site path.
-func staticSearchFiles(ctx context.Context, cat Catalog) (map[string][]byte, error) {
+// staticSearchFiles makes the files of the export's search and hands each
+// to put (site path, content) as soon as it is whole: the term shards come
+// in the index's order (a shard's terms are together, as they share their
+// first bytes), the facets one by one, the snippet texts in the rules'
+// order, so that only the shard being made and search/index.js (the rules'
+// ids and titles, written last) are held, not the whole index. put may keep
+// data.
+func staticSearchFiles(ctx context.Context, cat Catalog, put func(path string, data []byte) error) error {
 	sc, ok := cat.(interface{ DB() *store.DB })
 	if !ok {
-		return nil, fmt.Errorf("the static search needs a catalog in a store")
+		return fmt.Errorf("the static search needs a catalog in a store")
 	}
 	db := sc.DB()
 	rules, err := db.StaticRules(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	doc := make(map[int64]int, len(rules))
 	idx := staticIndex{Cols: store.SearchColumns, Docs: make([][]string, len(rules)), TextN: staticTextShard}
@@ -73,10 +79,22 @@ func staticSearchFiles(ctx context.Context, cat Catalog) (map[string][]byte, err
 		}
 		idx.Docs[i] = d
 	}
-	files := map[string][]byte{}
-
-	// Terms, by shard.
-	shards := map[string]*bytes.Buffer{}
+	// Terms, by shard: a shard is written when the first term of the next
+	// comes (the index lists terms in byte order).
+	var (
+		shard    *bytes.Buffer
+		shardKey string
+	)
+	endShard := func() error {
+		if shard == nil {
+			return nil
+		}
+		shard.WriteString("});\n")
+		idx.Shards = append(idx.Shards, shardKey)
+		err := put("/search/t/"+shardKey+".js", shard.Bytes())
+		shard = nil
+		return err
+	}
 	type docPlaces struct {
 		doc    int
 		places []store.TermPlace
@@ -100,10 +118,18 @@ func staticSearchFiles(ctx context.Context, cat Catalog) (map[string][]byte, err
 		}
 		slices.SortFunc(byDoc, func(a, b docPlaces) int { return a.doc - b.doc })
 		key := termShard(term)
-		b := shards[key]
+		if shard != nil && key != shardKey {
+			if key < shardKey {
+				return fmt.Errorf("search terms out of order: %q after shard %s", term, shardKey)
+			}
+			if err := endShard(); err != nil {
+				return err
+			}
+		}
+		b := shard
 		if b == nil {
 			b = new(bytes.Buffer)
-			shards[key] = b
+			shard, shardKey = b, key
 			b.WriteString("RULEDEX_SEARCH.terms(" + strconv.Quote(key) + ",{")
 		} else {
 			b.WriteByte(',')
@@ -136,35 +162,23 @@ func staticSearchFiles(ctx context.Context, cat Catalog) (map[string][]byte, err
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for key, b := range shards {
-		b.WriteString("});\n")
-		files["/search/t/"+key+".js"] = b.Bytes()
-		idx.Shards = append(idx.Shards, key)
+	if err := endShard(); err != nil {
+		return err
 	}
 	sort.Strings(idx.Shards)
 
-	// Facets: value (lower-cased) → docs, ascending.
-	facets := map[string]map[string][]int{}
-	err = db.EachFacet(ctx, func(facet, value string, n int64) error {
-		d, ok := doc[n]
-		if !ok {
+	// Facets: value (lower-cased) → docs, ascending; each facet written
+	// once its rows are read (they come by facet).
+	var (
+		facet string
+		m     map[string][]int
+	)
+	endFacet := func() error {
+		if m == nil {
 			return nil
 		}
-		m := facets[facet]
-		if m == nil {
-			m = map[string][]int{}
-			facets[facet] = m
-		}
-		v := strings.ToLower(value)
-		m[v] = append(m[v], d)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for facet, m := range facets {
 		var b bytes.Buffer
 		b.WriteString("RULEDEX_SEARCH.facet(" + strconv.Quote(facet) + ",{")
 		vals := make([]string, 0, len(m))
@@ -192,15 +206,39 @@ func staticSearchFiles(ctx context.Context, cat Catalog) (map[string][]byte, err
 			b.WriteByte('"')
 		}
 		b.WriteString("});\n")
-		files["/search/f/"+Seg(facet)+".js"] = b.Bytes()
 		idx.Facets = append(idx.Facets, facet)
+		m = nil
+		return put("/search/f/"+Seg(facet)+".js", b.Bytes())
+	}
+	err = db.EachFacet(ctx, func(f, value string, n int64) error {
+		d, ok := doc[n]
+		if !ok {
+			return nil
+		}
+		if m != nil && f != facet {
+			if err := endFacet(); err != nil {
+				return err
+			}
+		}
+		if m == nil {
+			facet, m = f, map[string][]int{}
+		}
+		v := strings.ToLower(value)
+		m[v] = append(m[v], d)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := endFacet(); err != nil {
+		return err
 	}
 	sort.Strings(idx.Facets)
 
 	// Actions.
 	keys, err := db.ActionKeys(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	idx.Actions = [][]any{}
 	for _, k := range keys {
@@ -209,33 +247,46 @@ func staticSearchFiles(ctx context.Context, cat Catalog) (map[string][]byte, err
 		}
 	}
 
-	// Snippet texts.
-	texts := make([][2]string, len(rules))
+	// Snippet texts, in the rules' order (EachRuleText's), a file each
+	// staticTextShard rules.
+	texts := make([][2]string, 0, staticTextShard)
+	endTexts := func(n int) error {
+		b, err := json.Marshal(texts) // escapes <, > and &: the script cannot be closed early
+		if err != nil {
+			return err
+		}
+		texts = texts[:0]
+		return put("/search/x/"+strconv.Itoa(n)+".js", []byte("RULEDEX_SEARCH.text("+strconv.Itoa(n)+","+string(b)+");\n"))
+	}
+	next := 0
 	err = db.EachRuleText(ctx, func(n int64, desc, query string) error {
-		if d, ok := doc[n]; ok {
-			texts[d] = [2]string{cutUTF8(desc, staticDescMax), cutUTF8(query, staticQueryMax)}
+		if next >= len(rules) || rules[next].N != n {
+			return fmt.Errorf("rule texts out of the rules' order at rule %d", n)
+		}
+		texts = append(texts, [2]string{cutUTF8(desc, staticDescMax), cutUTF8(query, staticQueryMax)})
+		next++
+		if len(texts) == staticTextShard {
+			return endTexts(next/staticTextShard - 1)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for from := 0; from < len(texts); from += staticTextShard {
-		part := texts[from:min(from+staticTextShard, len(texts))]
-		b, err := json.Marshal(part) // escapes <, > and &: the script cannot be closed early
-		if err != nil {
-			return nil, err
+	if next != len(rules) {
+		return fmt.Errorf("rule texts: %d of %d rules", next, len(rules))
+	}
+	if len(texts) > 0 {
+		if err := endTexts(next / staticTextShard); err != nil {
+			return err
 		}
-		n := from / staticTextShard
-		files["/search/x/"+strconv.Itoa(n)+".js"] = []byte("RULEDEX_SEARCH.text(" + strconv.Itoa(n) + "," + string(b) + ");\n")
 	}
 
 	b, err := json.Marshal(idx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	files["/search/index.js"] = []byte("RULEDEX_SEARCH.index(" + string(b) + ");\n")
-	return files, nil
+	return put("/search/index.js", []byte("RULEDEX_SEARCH.index("+string(b)+");\n"))
 }
 
 // termShard is the shard of a term: its first two bytes, in hex.
