@@ -22,6 +22,7 @@ type batch struct {
 	max  int // rows a statement
 	args []any
 	many *sql.Stmt // max rows, prepared at the first full batch
+	bufs []*[]byte // encodeBufs' buffers of the rows' values, given back once inserted
 	one  *sql.Stmt // one row: the rest of a batch when it is flushed early
 }
 
@@ -96,10 +97,20 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
+// hold keeps buf, the buffer of a value of the next row added, until the
+// row is inserted; encodeBufs has it back then. (SQLite copies what it is
+// given: the buffer serves the next rows.)
+func (b *batch) hold(buf *[]byte) { b.bufs = append(b.bufs, buf) }
+
 // reset empties b (letting go of the values it held).
 func (b *batch) reset() {
 	clear(b.args)
 	b.args = b.args[:0]
+	for _, buf := range b.bufs {
+		encodeBufs.Put(buf)
+	}
+	clear(b.bufs)
+	b.bufs = b.bufs[:0]
 }
 
 func (b *batch) close() {

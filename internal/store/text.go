@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // isTokenChar tells whether c belongs to a search token: letters and digits
@@ -50,25 +51,87 @@ func parts(tok string) []string {
 // partsText returns the parts of every compound token of the texts, one
 // token's parts on a line, so that a word inside
 // Microsoft.Compute/virtualMachines/runCommand/action is found alone.
+//
+// It is tokens and parts in one pass over the texts (a build makes it for
+// every rule: splitting every text into tokens, then each token into parts,
+// was a tenth of a build's writing).
 func partsText(texts ...string) string {
 	var b strings.Builder
-	seen := map[string]bool{}
+	var seen map[string]bool
+	var lower []byte
 	for _, s := range texts {
-		for _, tok := range tokens(s) {
-			ps := parts(tok)
-			if ps == nil {
+		for i := 0; i < len(s); {
+			// A token: the longest run of token characters from i.
+			start, seps, end := i, 0, i
+			for end < len(s) {
+				c, size := rune(s[end]), 1
+				if c >= utf8.RuneSelf {
+					c, size = utf8.DecodeRuneInString(s[end:])
+					if !isTokenChar(c) {
+						break
+					}
+				} else if !asciiToken[c] {
+					break
+				} else if isSeparator(c) {
+					seps++
+				}
+				end += size
+			}
+			if end == start { // not a token character: skip it
+				_, size := utf8.DecodeRuneInString(s[i:])
+				i += size
 				continue
 			}
-			key := strings.ToLower(tok)
-			if seen[key] {
+			i = end
+			tok := s[start:end]
+			if seps == 0 || seps == len(tok) { // one piece, or no token (only separators)
 				continue
 			}
-			seen[key] = true
-			b.WriteString(strings.Join(ps, " "))
+			lower = appendLower(lower[:0], tok)
+			if seen[string(lower)] {
+				continue
+			}
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[string(lower)] = true
+			first := true
+			for p := range strings.FieldsFuncSeq(tok, isSeparator) {
+				if !first {
+					b.WriteByte(' ')
+				}
+				first = false
+				b.WriteString(p)
+			}
 			b.WriteString(" \n")
 		}
 	}
 	return b.String()
+}
+
+// asciiToken tells isTokenChar of each ASCII character.
+var asciiToken = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isTokenChar(rune(c))
+	}
+	return t
+}()
+
+// appendLower appends strings.ToLower(s) to b.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf {
+			return append(b, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // searchColumns are the columns a query may name as column:term.

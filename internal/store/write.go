@@ -580,9 +580,10 @@ func (w *writer) close() {
 
 // preparedRow is what insertRule writes of a rule, made ahead of the writing.
 type preparedRow struct {
-	body      []byte // encodeRule's
-	unchanged bool   // prepareKept: body is the stored one (and left nil)
-	diags     []byte // JSON
+	body      []byte  // encodeRule's
+	buf       *[]byte // body's buffer, of encodeBufs, given back once the row is inserted
+	unchanged bool    // prepareKept: body is the stored one (and left nil)
+	diags     []byte  // JSON
 	facets    []facetValue
 	doc       *searchDoc
 	actions   []catalog.ActionKey
@@ -595,7 +596,9 @@ type preparedRow struct {
 func prepareRow(r *rule.Rule) preparedRow {
 	r.Normalize()
 	var p preparedRow
-	p.body = encodeRule(make([]byte, 0, 8<<10), r)
+	p.buf = encodeBufs.Get().(*[]byte)
+	*p.buf = encodeRule((*p.buf)[:0], r)
+	p.body = *p.buf
 	p.diags, p.err = json.Marshal(r.Diagnostics)
 	p.facets = facetsOf(r)
 	d := searchDocOf(r)
@@ -645,6 +648,9 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 	}
 	n := w.next
 	w.next++
+	if row.buf != nil {
+		w.rules.hold(row.buf)
+	}
 	if err := w.rules.add(w.ctx, w.tx, n, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
 		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, row.body, string(row.diags), string(rels),
 		blurbOf(r)); err != nil {
