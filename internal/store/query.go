@@ -160,7 +160,11 @@ func (d *DB) index(ctx context.Context) (*index, error) {
 
 func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 	ix := &index{ids: map[string][]int32{}, loaded: time.Now(), spans: map[string][2]int32{}}
-	rows, err := d.db.QueryContext(ctx, "SELECT facet, value, rule FROM facets ORDER BY facet, value, rule")
+	// One row a value (its rules joined by SQLite, by rule), not one a
+	// rule and value: five million rows at 164,000 rules, which took half
+	// a minute to cross into Go. The value's spelling is its first rule's
+	// (the bare column beside min); values the same but for case are one.
+	rows, err := d.db.QueryContext(ctx, "SELECT facet, value, min(rule), group_concat(rule, ',' ORDER BY rule) FROM facets GROUP BY facet, value ORDER BY facet, value")
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +172,9 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 	prevF, prevV := "", ""
 	id := int32(-1)
 	for rows.Next() {
-		var f, v string
-		var n int64
-		if err := rows.Scan(&f, &v, &n); err != nil {
+		var f, v, list string
+		var first int64
+		if err := rows.Scan(&f, &v, &first, &list); err != nil {
 			return nil, err
 		}
 		if id < 0 || f != prevF || !strings.EqualFold(v, prevV) {
@@ -186,28 +190,29 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 			ix.spans[f] = sp
 			prevF, prevV = f, v
 		}
-		if n < 0 {
-			return nil, fmt.Errorf("facets: rule %d", n)
+		if err := eachInt(list, func(n int64) error {
+			if n < 0 {
+				return fmt.Errorf("facets: rule %d", n)
+			}
+			ix.add(n, id)
+			return nil
+		}); err != nil {
+			return nil, err
 		}
-		ix.add(n, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	ix.feeds = ix.ruleSetOf(ix.ids[FacetKind+"\x00"+rule.KindAlertFeed])
-	rows2, err := d.db.QueryContext(ctx, "SELECT n FROM rules ORDER BY title COLLATE NOCASE, id")
-	if err != nil {
+	var order string
+	if err := d.db.QueryRowContext(ctx, "SELECT coalesce(group_concat(n, ',' ORDER BY title COLLATE NOCASE, id), '') FROM rules").Scan(&order); err != nil {
 		return nil, err
 	}
-	defer rows2.Close()
-	for rows2.Next() {
-		var n int64
-		if err := rows2.Scan(&n); err != nil {
-			return nil, err
-		}
+	err = eachInt(order, func(n int64) error {
 		ix.order = append(ix.order, n)
-	}
-	return ix, rows2.Err()
+		return nil
+	})
+	return ix, err
 }
 
 // Search finds rules by text and facets, ranked by relevance (title first,

@@ -74,6 +74,21 @@ func (d *DB) ftsSet(ctx context.Context, expr string) ([]int64, error) {
 		return nil, fmt.Errorf("search %q: %w", expr, err)
 	}
 	out := make([]int64, 0, n)
+	if err := eachInt(list, func(v int64) error {
+		out = append(out, v)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("search %q: %w", expr, err)
+	}
+	if !slices.IsSorted(out) { // FTS5 gives them by rowid; not relied on
+		slices.Sort(out)
+	}
+	return out, nil
+}
+
+// eachInt calls f with each integer of list, a group_concat of them (in
+// its order), until f returns an error.
+func eachInt(list string, f func(int64) error) error {
 	for i := 0; i < len(list); {
 		j := i
 		for j < len(list) && list[j] != ',' {
@@ -81,15 +96,14 @@ func (d *DB) ftsSet(ctx context.Context, expr string) ([]int64, error) {
 		}
 		v, err := strconv.ParseInt(list[i:j], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("search %q: rowid %q: %w", expr, list[i:j], err)
+			return fmt.Errorf("%q is not a rule's number: %w", list[i:j], err)
 		}
-		out = append(out, v)
+		if err := f(v); err != nil {
+			return err
+		}
 		i = j + 1
 	}
-	if !slices.IsSorted(out) { // FTS5 gives them by rowid; not relied on
-		slices.Sort(out)
-	}
-	return out, nil
+	return nil
 }
 
 // best returns the first k rules of tm's ranking (all of them when k is
