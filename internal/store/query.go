@@ -164,13 +164,14 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 	// rule and value: five million rows at 164,000 rules, which took half
 	// a minute to cross into Go. The value's spelling is its first rule's
 	// (the bare column beside min); values the same but for case are one.
-	rows, err := d.db.QueryContext(ctx, "SELECT facet, value, min(rule), group_concat(rule, ',' ORDER BY rule) FROM facets GROUP BY facet, value ORDER BY facet, value")
+	rows, err := d.db.QueryContext(ctx, "SELECT facet, value, min(rule), group_concat(rule) FROM facets GROUP BY facet, value ORDER BY facet, value")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	prevF, prevV := "", ""
 	id := int32(-1)
+	var ns []int64
 	for rows.Next() {
 		var f, v, list string
 		var first int64
@@ -190,14 +191,23 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 			ix.spans[f] = sp
 			prevF, prevV = f, v
 		}
+		// By rule, as the table's key gives them (sorted again when not:
+		// group_concat's order is the scan's).
+		ns = ns[:0]
 		if err := eachInt(list, func(n int64) error {
 			if n < 0 {
 				return fmt.Errorf("facets: rule %d", n)
 			}
-			ix.add(n, id)
+			ns = append(ns, n)
 			return nil
 		}); err != nil {
 			return nil, err
+		}
+		if !slices.IsSorted(ns) {
+			slices.Sort(ns)
+		}
+		for _, n := range ns {
+			ix.add(n, id)
 		}
 	}
 	if err := rows.Err(); err != nil {
