@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"html/template"
 	"strconv"
 	"strings"
@@ -15,14 +16,40 @@ import (
 // goes through text or attr, which escape it; only literal markup goes
 // through raw. The security test renders a rule whose every text is markup.
 
-// htmlw builds HTML.
-type htmlw struct{ b strings.Builder }
+// htmlw builds HTML: in b, or straight into out when it is set (the rule
+// page, written into the response's buffer rather than built apart and
+// copied there).
+type htmlw struct {
+	b   strings.Builder
+	out *bytes.Buffer
+}
 
 // raw writes trusted markup.
-func (w *htmlw) raw(s string) { w.b.WriteString(s) }
+func (w *htmlw) raw(s string) {
+	if w.out != nil {
+		w.out.WriteString(s)
+		return
+	}
+	w.b.WriteString(s)
+}
 
 // text writes s escaped, for element content and double-quoted attributes.
-func (w *htmlw) text(s string) { escapeTo(&w.b, s) }
+func (w *htmlw) text(s string) {
+	if w.out != nil {
+		escapeTo(w.out, s)
+		return
+	}
+	escapeTo(&w.b, s)
+}
+
+// grow makes room for n more bytes.
+func (w *htmlw) grow(n int) {
+	if w.out != nil {
+		w.out.Grow(n)
+		return
+	}
+	w.b.Grow(n)
+}
 
 // href writes an href attribute with a link the site made (a path of its
 // own, or an http(s) URL that safeURL passed), escaped.
@@ -464,7 +491,7 @@ func hitsHTML(p *Page, hs []Hit) template.HTML {
 // match the value, and how.
 func indicatorUsesHTML(p *Page, us []IndicatorUse) template.HTML {
 	var w htmlw
-	w.b.Grow(300 * len(us))
+	w.grow(300 * len(us))
 	for _, u := range us {
 		w.raw("<tr>")
 		w.ruleCells(p.RuleHref(u.ID), u.Platform, u.ID, u.Title, u.Path)
@@ -479,7 +506,7 @@ func indicatorUsesHTML(p *Page, us []IndicatorUse) template.HTML {
 // whether the list is of one field (and has no field column).
 func indicatorListHTML(p *Page, ins []IndicatorSummary, field bool) template.HTML {
 	var w htmlw
-	w.b.Grow(400 * len(ins))
+	w.grow(400 * len(ins))
 	for _, in := range ins {
 		w.raw("<tr>")
 		if !field {
@@ -510,7 +537,7 @@ func indicatorListHTML(p *Page, ins []IndicatorSummary, field bool) template.HTM
 // their counts.
 func fieldCountsHTML(p *Page, fs []FacetCount) template.HTML {
 	var w htmlw
-	w.b.Grow(100 * len(fs))
+	w.grow(100 * len(fs))
 	for _, f := range fs {
 		w.raw("<li>")
 		w.link(p.FieldHref(f.Value), f.Value, true)

@@ -168,7 +168,7 @@ func (s *Server) linksPageHandler(ctx context.Context, pg Page, r *http.Request)
 // linksMainHTML writes the main part of a list's page.
 func linksMainHTML(d *linksData) template.HTML {
 	var w htmlw
-	w.b.Grow(256 * (len(d.Refs) + len(d.Actors) + 4))
+	w.grow(256 * (len(d.Refs) + len(d.Actors) + 4))
 	w.raw("<h1>")
 	w.text(d.Title)
 	w.raw("</h1>\n<p class=\"intro\">")

@@ -18,13 +18,37 @@ import (
 // of rule text goes through text (or value), every link through href; only
 // literal markup goes through raw (see htmlw).
 func ruleMainHTML(d *ruleData) template.HTML {
-	r := d.R
 	var w htmlw
-	w.b.Grow(8192 + 2*len(r.Query))
+	writeRuleMain(&w, d)
+	return w.html()
+}
+
+// ruleMainSize guesses the bytes of a rule page's main part, so that its
+// buffer is grown once: a base, the query highlighted (about twice its
+// bytes), the rows of the linked rules, the values of indicators and
+// predicates.
+func ruleMainSize(d *ruleData) int {
+	r := d.R
+	n := 12 << 10
+	n += 2*len(r.Query) + len(r.Description) + len(r.Explanation)
+	n += 400 * (len(r.SameAction) + len(r.NearDuplicates) + len(r.SameBehaviour) + len(r.Events) + len(r.Canonical))
+	for _, in := range d.Indicators {
+		n += 200 * len(in.Values)
+	}
+	for _, st := range d.Stages {
+		n += 2*len(st.Text) + 150
+	}
+	return n
+}
+
+// writeRuleMain writes what ruleMainHTML returns.
+func writeRuleMain(w *htmlw, d *ruleData) {
+	r := d.R
+	w.grow(ruleMainSize(d))
 	w.raw("<article class=\"rule\">\n<h1>")
 	w.text(orID(r.Title, r.ID))
 	w.raw("</h1>\n")
-	writeCapped(&w, d)
+	writeCapped(w, d)
 	w.raw("<dl class=\"head\">\n<dt>id</dt><dd><code>")
 	w.text(r.ID)
 	w.raw("</code></dd>\n<dt>platform</dt><dd><a class=\"badge p-" + className(r.Platform) + "\"")
@@ -121,7 +145,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	w.raw("</dd>\n")
 	if len(d.Tags) > 0 {
 		w.raw("<dt>tags</dt><dd class=\"tags\">")
-		writeTags(&w, d.Tags, "")
+		writeTags(w, d.Tags, "")
 		w.raw("</dd>")
 	}
 	w.raw("\n")
@@ -148,7 +172,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	w.raw("\n\n<section id=\"attack\"><h2>MITRE ATT&amp;CK</h2>\n")
 	if len(d.Tactics) > 0 {
 		w.raw("<div class=\"tw\"><table><thead><tr><th>tactic</th><th>techniques</th></tr></thead><tbody>\n")
-		writeAttackRows(&w, d)
+		writeAttackRows(w, d)
 		w.raw("</tbody></table></div>")
 	} else {
 		w.raw("<p class=\"none\">The rule states no ATT&amp;CK technique or tactic.</p>")
@@ -157,7 +181,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 
 	if len(d.References) > 0 {
 		w.raw("<section id=\"references\"><h2>References</h2><ul class=\"refs\">\n")
-		writeReferenceItems(&w, d.References)
+		writeReferenceItems(w, d.References)
 		w.raw("</ul></section>")
 	}
 	w.raw("\n\n")
@@ -205,8 +229,8 @@ func ruleMainHTML(d *ruleData) template.HTML {
 			w.raw(")")
 		}
 		w.raw(".</p>\n")
-		writeRefs(&w, d.SameAction, true)
-		writeMoreLinks(&w, d, listSameAction, d.LinkTotals.SameAction, len(r.SameAction))
+		writeRefs(w, d.SameAction, true)
+		writeMoreLinks(w, d, listSameAction, d.LinkTotals.SameAction, len(r.SameAction))
 	} else {
 		w.raw("<p class=\"none\">")
 		if len(r.Actions) > 0 {
@@ -219,7 +243,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		w.raw("</p>")
 	}
 	w.raw("\n</section>\n\n")
-	writeSameBehaviour(&w, d, r)
+	writeSameBehaviour(w, d, r)
 
 	if r.Query != "" {
 		w.raw("<section id=\"body\"><h2>Rule body <span class=\"sub\">")
@@ -248,10 +272,10 @@ func ruleMainHTML(d *ruleData) template.HTML {
 	if len(r.Stages) > 0 || r.Query != "" {
 		w.raw("<section id=\"stages\"><h2>Stages and predicates</h2>\n")
 		if len(r.Stages) > 0 {
-			writeStages(&w, d.Stages)
+			writeStages(w, d.Stages)
 			if d.StagesMore > 0 {
 				w.raw(`<p class="note more">`)
-				writeMore(&w, d.StagesMore, "stage", "stages")
+				writeMore(w, d.StagesMore, "stage", "stages")
 				w.raw("</p>")
 			}
 		} else {
@@ -270,7 +294,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		if len(d.Indicators) > 0 {
 			w.raw("<p class=\"intro\">Each row is a field, an operator and the values the rule matches. The count after a value is how many other rules of the catalog match the same field, operator and value.</p>\n" +
 				"<div class=\"tw\"><table><thead><tr><th>field</th><th>kind</th><th>values</th></tr></thead><tbody>\n")
-			writeIndicatorRows(&w, d.Indicators)
+			writeIndicatorRows(w, d.Indicators)
 			w.raw("</tbody></table></div>")
 		} else {
 			w.raw("<p class=\"none\">No field value that the rule matches was read from it.</p>")
@@ -283,7 +307,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		w.raw("<section id=\"outputs\"><h2>Output fields</h2>\n")
 		if len(r.Outputs) > 0 {
 			w.raw("<div class=\"tw\"><table><thead><tr><th>field</th><th>source</th><th>expression</th><th>entity</th></tr></thead><tbody>\n")
-			writeOutputRows(&w, r.Outputs)
+			writeOutputRows(w, r.Outputs)
 			w.raw("</tbody></table></div>")
 		} else {
 			w.raw("<p class=\"none\">No output field was read from this rule's query.</p>")
@@ -310,7 +334,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		w.raw("<section id=\"explanation\"><h2>Explanation</h2>")
 		if len(r.ExplanationParts) > 0 {
 			w.raw("<div class=\"explain\">")
-			writeExplanation(&w, r.ExplanationParts)
+			writeExplanation(w, r.ExplanationParts)
 			w.raw("</div>")
 		} else if r.Explanation != "" {
 			w.raw("<div class=\"desc\">")
@@ -334,7 +358,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 			}{{"tables", "", d.Tables}, {"keywords", "", d.Keywords}, {"operators", "", d.Operators}, {"functions", "()", d.Functions}} {
 				if len(t.ls) > 0 {
 					w.raw("<dt>" + t.name + "</dt><dd>")
-					writeTags(&w, t.ls, t.suffix)
+					writeTags(w, t.ls, t.suffix)
 					w.raw("</dd>")
 				}
 				w.raw("\n")
@@ -378,8 +402,8 @@ func ruleMainHTML(d *ruleData) template.HTML {
 
 	if len(r.NearDuplicates) > 0 {
 		w.raw("<section id=\"near-duplicates\"><h2>Near-duplicates</h2>\n")
-		writeRefs(&w, d.NearDuplicates, false)
-		writeMoreLinks(&w, d, listNearDuplicates, d.LinkTotals.NearDuplicates, len(r.NearDuplicates))
+		writeRefs(w, d.NearDuplicates, false)
+		writeMoreLinks(w, d, listNearDuplicates, d.LinkTotals.NearDuplicates, len(r.NearDuplicates))
 		w.raw("</section>")
 	}
 	w.raw("\n\n")
@@ -421,7 +445,6 @@ func ruleMainHTML(d *ruleData) template.HTML {
 		w.raw("</ul></section>")
 	}
 	w.raw("\n</article>")
-	return w.html()
 }
 
 // dd writes <dt>name</dt><dd>value</dd> when value is not "", and a newline.
@@ -536,6 +559,9 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
+// unseparated drops the separators of a name, to compare names.
+var unseparated = strings.NewReplacer("_", "", "-", "", " ", "")
+
 // platformLine returns the parts of a rule's platform line after its
 // platform: the product (and the variant when it is another), the
 // language's short name (its title up to " ("), the file format's kind (the
@@ -544,7 +570,7 @@ func platformLine(product, variant, language, format, platform string) []string 
 	var out []string
 	seen := map[string]bool{strings.ToLower(platform): true}
 	add := func(s string) {
-		k := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s))
+		k := strings.ToLower(unseparated.Replace(s))
 		if s != "" && !seen[k] {
 			seen[k] = true
 			out = append(out, s)

@@ -236,7 +236,11 @@ func (s *Server) render(buf *bytes.Buffer, name string, data any) error {
 	buf.WriteString(lp.beforeCrumbs)
 	writeCrumbs(buf, p.Crumbs)
 	buf.WriteString(lp.beforeMain)
-	if err := t.ExecuteTemplate(buf, "main", data); err != nil {
+	if d, ok := data.(*ruleData); ok && name == "rule" {
+		// The rule page, the most read, is written straight into buf
+		// (its template is this call, ruleMainHTML).
+		writeRuleMain(&htmlw{out: buf}, d)
+	} else if err := t.ExecuteTemplate(buf, "main", data); err != nil {
 		return err
 	}
 	buf.WriteString(lp.end)
