@@ -147,7 +147,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	crossReference(all)
+	crossReference(all, changedRepos(results, prev))
 	links := store.EncodeLinks(all) // and lets go of the longest lists
 	// A collection now, the lists gone: the heap's next goal (twice what
 	// lives) is set from what lives now, not from the cross-references'
@@ -233,15 +233,40 @@ func rename(newPath, path string) error {
 }
 
 // crossReference links the rules to each other (ingest.Link: correlation
-// targets, shared ids) and runs the corpus-wide analysis of package catalog
-// (kinds, events, same-action links, indicator counts, near-duplicates).
-func crossReference(all []*rule.Rule) {
+// targets, shared ids; a language that links by repository, only in the
+// repositories changed says changed, when not nil) and runs the
+// corpus-wide analysis of package catalog (kinds, events, same-action
+// links, indicator counts, near-duplicates).
+func crossReference(all []*rule.Rule, changed func(repo string) bool) {
 	for _, r := range all {
 		r.SameAction = r.SameAction[:0]
 		r.NearDuplicates = r.NearDuplicates[:0]
 	}
-	ingest.Link(all)
+	ingest.LinkChanged(all, changed)
 	catalog.CrossReference(all)
+}
+
+// changedRepos returns what tells the repositories with a file read anew
+// or gone since the last catalog (every one without a last catalog): the
+// rules of the others are as the last build linked them.
+func changedRepos(results []fileResult, prev *store.Previous) func(repo string) bool {
+	if prev == nil {
+		return nil
+	}
+	changed := map[string]bool{}
+	present := make(map[store.FileKey]bool, len(results))
+	for _, fr := range results {
+		present[store.FileKey{Repo: fr.Repo, Path: fr.Path}] = true
+		if !fr.reused {
+			changed[fr.Repo] = true
+		}
+	}
+	for k := range prev.Files {
+		if !present[k] {
+			changed[k.Repo] = true
+		}
+	}
+	return func(repo string) bool { return changed[repo] }
 }
 
 // sourceTarget returns the ingest target of s.

@@ -181,3 +181,59 @@ level: high
 		}
 	}
 }
+
+// TestIncrementalLinkByRepo checks that a language whose Link lowers a
+// repository's rules with its own definitions (macros of a .conf file
+// used by another file's searches) is linked again in a repository where
+// one file changed, and left as the last build linked it in a repository
+// where none did: the catalog is a full build's, and the search of the
+// unchanged file of the changed repository has the new definition.
+func TestIncrementalLinkByRepo(t *testing.T) {
+	tmp := t.TempDir()
+	macros := func(code string) string {
+		return "[failed_logons]\ndefinition = index=wineventlog EventCode=" + code + "\n"
+	}
+	const searches = "[Many Failed Logons - Rule]\ndescription = Many failed logons on one host.\n" +
+		"search = `failed_logons` | stats count by host | where count > 10\n"
+	app, other := filepath.Join(tmp, "app"), filepath.Join(tmp, "other")
+	writeTree(t, app, map[string]string{"default/macros.conf": macros("4625"), "default/savedsearches.conf": searches})
+	writeTree(t, other, map[string]string{"default/macros.conf": macros("4771"), "default/savedsearches.conf": searches})
+	srcs := []Source{{Name: "app", Path: app}, {Name: "other", Path: other}}
+	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
+	if _, err := Build(t.Context(), Options{DB: db, Sources: srcs}); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, app, map[string]string{"default/macros.conf": macros("4740")})
+	sum, err := Build(t.Context(), Options{DB: db, Sources: srcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Read != 1 || sum.Reused != 3 {
+		t.Fatalf("incremental build read %d files and reused %d, want 1 and 3", sum.Read, sum.Reused)
+	}
+	if _, err := Build(t.Context(), Options{DB: full, Sources: srcs, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := allJSON(t, db), allJSON(t, full)
+	if len(a) != len(b) {
+		t.Errorf("incremental build has %d rules, a full build %d", len(a), len(b))
+	}
+	var in4740, in4771 int
+	for k := range b {
+		if a[k] != b[k] {
+			x, y := firstDifference(a[k], b[k])
+			t.Errorf("incremental and full builds differ on %s:\n…%s…\n…%s…", k, x, y)
+		}
+		if strings.Contains(a[k], `"Many Failed Logons`) {
+			if strings.Contains(a[k], `"4740"`) {
+				in4740++
+			}
+			if strings.Contains(a[k], `"4771"`) {
+				in4771++
+			}
+		}
+	}
+	if in4740 != 1 || in4771 != 1 {
+		t.Errorf("searches with the changed repository's definition: %d, the other's: %d; want 1 and 1", in4740, in4771)
+	}
+}

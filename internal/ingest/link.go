@@ -15,7 +15,11 @@ import (
 // identifiers (Rule.UID) that several rules claim. The diagnostics that a
 // previous Link left on a rule (one kept from the last catalog) are removed
 // first, so that they say what holds now.
-func Link(rules []*rule.Rule) {
+func Link(rules []*rule.Rule) { LinkChanged(rules, nil) }
+
+// LinkChanged is Link where changed, when not nil, tells the repositories
+// that changed since the last build (lang.LinkChanged).
+func LinkChanged(rules []*rule.Rule, changed func(repo string) bool) {
 	for _, r := range rules {
 		if len(r.Diagnostics) == 0 {
 			continue
@@ -28,7 +32,7 @@ func Link(rules []*rule.Rule) {
 		}
 		r.Diagnostics = kept
 	}
-	lang.Link(rules)
+	lang.LinkChanged(rules, changed)
 	sharedUIDs(rules)
 }
 

@@ -184,6 +184,11 @@ type Language struct {
 	// what the rules of this language say of each other (Sigma
 	// correlations naming rules). Optional.
 	Link func(rules []*rule.Rule)
+	// LinkByRepo says that Link relates only rules of one repository
+	// (rule.Source.Repo) to each other, and leaves the rules of a
+	// repository as the last build left them when none of them changed: an
+	// incremental build runs it over the repositories that changed only.
+	LinkByRepo bool
 	// UIDPos returns where r states its own identifier (rule.Rule.UID), for
 	// diagnostics about it; optional (the rule's first line otherwise).
 	UIDPos func(r *rule.Rule) (line, col int)
@@ -335,10 +340,29 @@ func Lower(it Item) {
 }
 
 // Link runs every language's Link over the rules of a build.
-func Link(rules []*rule.Rule) {
+func Link(rules []*rule.Rule) { LinkChanged(rules, nil) }
+
+// LinkChanged is Link where changed, when not nil, tells the repositories
+// that changed since the last build: a language whose Link is by
+// repository (LinkByRepo) links only their rules.
+func LinkChanged(rules []*rule.Rule, changed func(repo string) bool) {
+	var some []*rule.Rule
 	for _, l := range All() {
-		if l.Link != nil {
-			l.Link(rules)
+		if l.Link == nil {
+			continue
 		}
+		if !l.LinkByRepo || changed == nil {
+			l.Link(rules)
+			continue
+		}
+		if some == nil {
+			some = make([]*rule.Rule, 0, len(rules))
+			for _, r := range rules {
+				if changed(r.Source.Repo) {
+					some = append(some, r)
+				}
+			}
+		}
+		l.Link(some)
 	}
 }

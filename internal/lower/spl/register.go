@@ -52,6 +52,9 @@ func init() {
 		ParseUnit: "query",
 		Highlight: Highlight,
 		Link:      Link,
+		// Link lowers a repository's searches with its own macros, data
+		// sources and schedules.
+		LinkByRepo: true,
 	})
 }
 
