@@ -425,6 +425,9 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 	for _, key := range exportFacetKeys {
 		page("/by/"+Seg(key)+"/", func(pg Page) (string, any, error) { return s.facetIndex(ctx, pg, key) })
 		for _, v := range all.Facets[key] {
+			if _, _, ok := catalog.SplitEventName(v.Value); ok && key == "event" {
+				continue // its event's page, below, lists the same rules (FacetHref)
+			}
 			n, err := total(Facet{key, v.Value})
 			if err != nil {
 				return nil, nil, err

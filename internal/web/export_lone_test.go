@@ -46,3 +46,28 @@ func TestExportLoneIndicators(t *testing.T) {
 	}
 	t.Logf("%d lone values checked", checked)
 }
+
+// TestExportEventFacet checks that the export writes no listing of an event
+// facet value that has an event page (the same rules), and that the pages
+// link the event page instead.
+func TestExportEventFacet(t *testing.T) {
+	cat := testCatalog(t)
+	dir := t.TempDir()
+	if _, err := Export(t.Context(), cat, dir, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "by", "event"))
+	for _, e := range ents {
+		if e.IsDir() {
+			t.Errorf("by/event/%s written beside its event's page", e.Name())
+		}
+	}
+	evs, err := os.ReadDir(filepath.Join(dir, "events"))
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("no event pages: %v", err)
+	}
+	pg := newStaticPage("/tables/x/", "")
+	if h := pg.FacetHref("event", "Any platform: Logon"); h != "../../events/any~20platform/logon/index.html" {
+		t.Errorf("FacetHref(event) = %s", h)
+	}
+}

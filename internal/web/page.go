@@ -133,6 +133,13 @@ func (p *Page) FacetHref(key, value string) string {
 		return p.RepoHref(value)
 	case "finding":
 		return p.Href(FindingPath(value))
+	case "event":
+		// The export writes an event's page and no listing of its facet
+		// value: the page lists the same rules, and the same event on
+		// other platforms.
+		if prov, ev, ok := catalog.SplitEventName(value); ok && p.Static {
+			return p.EventHref(prov, ev)
+		}
 	}
 	return p.Href(FacetPath(key, value))
 }
