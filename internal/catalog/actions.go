@@ -815,12 +815,16 @@ func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
 	// A rule that matches part of an action looks at the actions it
 	// completes to (when they are few): they are its events and keys.
 	for i := range rules {
+		var have keySet
 		for _, k := range keys[i] {
 			if !k.Partial() || d.isBroad(k) || ix.generic[k.id()] {
 				continue
 			}
 			for _, j := range ix.resolved[k.id()] {
-				keys[i] = appendKey(keys[i], ix.fulls[j].key)
+				if have == nil {
+					have = newKeySet(keys[i])
+				}
+				keys[i] = have.add(keys[i], ix.fulls[j].key)
 			}
 		}
 	}
@@ -1032,6 +1036,31 @@ func indexKeys(keys [][]ActionKey) *keyIndex {
 	return ix
 }
 
+// keySet is the ids of a rule's keys, to append keys to them each id once
+// (appendKey compares a key with every key, making each one's id: a rule
+// with many events made its ids its keys' count squared times).
+type keySet map[string]bool
+
+// newKeySet returns the ids of ks.
+func newKeySet(ks []ActionKey) keySet {
+	s := make(keySet, len(ks))
+	for _, k := range ks {
+		s[k.id()] = true
+	}
+	return s
+}
+
+// add appends k to ks unless a key of its id is there (in s, which ks's
+// ids must be), as appendKey does.
+func (s keySet) add(ks []ActionKey, k ActionKey) []ActionKey {
+	id := k.id()
+	if s[id] {
+		return ks
+	}
+	s[id] = true
+	return append(ks, k)
+}
+
 // appendKey appends k to ks unless a key of its id is there.
 func appendKey(ks []ActionKey, k ActionKey) []ActionKey {
 	id := k.id()
@@ -1046,12 +1075,16 @@ func appendKey(ks []ActionKey, k ActionKey) []ActionKey {
 // withEventKeys appends to keys a key for each event of r (with a
 // provider) that none of them names.
 func withEventKeys(r *rule.Rule, keys []ActionKey) []ActionKey {
+	var have keySet
 	for _, e := range r.Events {
 		n := EventName(e.Provider, e.Event)
 		if n == "" {
 			continue
 		}
-		keys = appendKey(keys, ActionKey{Space: "event", Value: Fold(n), Text: e.Event, Provider: e.Provider, Channel: e.Channel})
+		if have == nil {
+			have = newKeySet(keys)
+		}
+		keys = have.add(keys, ActionKey{Space: "event", Value: Fold(n), Text: e.Event, Provider: e.Provider, Channel: e.Channel})
 	}
 	return keys
 }
@@ -1085,18 +1118,9 @@ func inheritCorrelated(rules []*rule.Rule, keys [][]ActionKey) {
 				if !ok || j == i {
 					continue
 				}
+				have := newKeySet(keys[i])
 				for _, k := range keys[j] {
-					id := k.id()
-					dup := false
-					for _, have := range keys[i] {
-						if have.id() == id {
-							dup = true
-							break
-						}
-					}
-					if !dup {
-						keys[i] = append(keys[i], k)
-					}
+					keys[i] = have.add(keys[i], k)
 				}
 			}
 		}
