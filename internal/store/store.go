@@ -130,6 +130,10 @@ type DB struct {
 	valuedOnce sync.Once // makes valued from inds
 	valued     map[string]bool
 
+	namesOnce sync.Once // loads names on first use (links.go)
+	names     *linkNames
+	namesErr  error
+
 	version string
 
 	stmtMu sync.Mutex
