@@ -36,11 +36,6 @@ func (w *writer) writeFindings(fs []lint.Finding) error {
 		return err
 	}
 	defer ruleN.Close()
-	ins, err := w.tx.PrepareContext(w.ctx, `INSERT INTO findings (rule, check_, severity, message, line, col, fingerprint) VALUES (?,?,?,?,?,?,?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
 	ns := map[string]int64{}
 	for _, f := range fs {
 		n, ok := ns[f.Rule]
@@ -55,10 +50,10 @@ func (w *writer) writeFindings(fs []lint.Finding) error {
 		if n < 0 {
 			continue
 		}
-		if _, err := ins.ExecContext(w.ctx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
+		if err := w.findingRows.add(w.ctx, w.tx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
 			return err
 		}
-		if _, err := w.insFacet.ExecContext(w.ctx, FacetFinding, f.Check, n); err != nil {
+		if err := w.facets.add(w.ctx, w.tx, FacetFinding, f.Check, n); err != nil {
 			return err
 		}
 	}

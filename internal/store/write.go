@@ -427,12 +427,12 @@ func copyFile(from, to string) error {
 type writer struct {
 	ctx                                       context.Context
 	tx                                        *sql.Tx
-	insFacet, updRule                         *sql.Stmt
+	updRule                                   *sql.Stmt
 	delRule, delFacets, delSearch, delInds    *sql.Stmt
 	delActs, delFields, delCanon              *sql.Stmt
-	insLinks, delLinks                        *sql.Stmt
+	delLinks                                  *sql.Stmt
 	rules, facets, search, inds, acts, fields *batch
-	canon                                     *batch
+	canon, links, fileRows, findingRows       *batch
 	next                                      int64 // the row of the next rule inserted
 	// fresh: the catalog was empty. Its secondary indexes (indexes, their
 	// SQL) are dropped while the rows are loaded and made once at the end
@@ -453,11 +453,13 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w.fields = newBatch(`INSERT INTO table_fields (rule, tbl, field) VALUES `, 3)
 	w.acts = newBatch(`INSERT INTO actions (rule, space, value, match, label) VALUES `, 5)
 	w.canon = newBatch(`INSERT INTO canonical_indicators (rule, field, kind, value, from_) VALUES `, 5)
+	w.links = newBatch(`INSERT OR REPLACE INTO links (rule, data) VALUES `, 2)
+	w.fileRows = newBatch(`INSERT OR REPLACE INTO files (repo, path, abs, sha256, format, size, mtime, skipped, diags) VALUES `, 9)
+	w.findingRows = newBatch(`INSERT INTO findings (rule, check_, severity, message, line, col, fingerprint) VALUES `, 7)
 	for _, s := range []struct {
 		p *(*sql.Stmt)
 		q string
 	}{
-		{&w.insFacet, `INSERT OR IGNORE INTO facets (facet, value, rule) VALUES (?,?,?)`},
 		{&w.delFields, `DELETE FROM table_fields WHERE rule = ?`},
 		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
 		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, url = ? WHERE n = ?`},
@@ -466,7 +468,6 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
 		{&w.delInds, `DELETE FROM indicators WHERE rule = ?`},
 		{&w.delCanon, `DELETE FROM canonical_indicators WHERE rule = ?`},
-		{&w.insLinks, `INSERT OR REPLACE INTO links (rule, data) VALUES (?,?)`},
 		{&w.delLinks, `DELETE FROM links WHERE rule = ?`},
 	} {
 		st, err := tx.PrepareContext(ctx, s.q)
@@ -533,7 +534,7 @@ func (w *writer) flush() error {
 }
 
 func (w *writer) batches() []*batch {
-	return []*batch{w.rules, w.facets, w.search, w.inds, w.acts, w.fields, w.canon}
+	return []*batch{w.rules, w.facets, w.search, w.inds, w.acts, w.fields, w.canon, w.links, w.fileRows, w.findingRows}
 }
 
 // finish inserts the rows the writer holds and, in a fresh catalog, makes
@@ -566,7 +567,7 @@ func (w *writer) finish() error {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.insFacet, w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delCanon, w.insLinks, w.delLinks} {
+	for _, s := range []*sql.Stmt{w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delCanon, w.delLinks} {
 		if s != nil {
 			s.Close()
 		}
@@ -775,24 +776,24 @@ func (w *writer) deleteRule(n int64) error {
 // given by their index in the build (rowOf gives their row): left as they
 // are when they are old, the row's stored links.
 func (w *writer) writeLinks(n int64, enc []byte, old string, rowOf func(int64) int64) error {
-	if err := w.flush(); err != nil {
-		return err
-	}
 	if enc != nil {
 		var err error
 		if enc, err = remapLinks(enc, rowOf); err != nil {
 			return err
 		}
 	}
-	var err error
 	switch {
 	case string(enc) == old:
+		return nil
 	case enc == nil:
-		_, err = w.delLinks.ExecContext(w.ctx, n)
+		if err := w.flush(); err != nil {
+			return err
+		}
+		_, err := w.delLinks.ExecContext(w.ctx, n)
+		return err
 	default:
-		_, err = w.insLinks.ExecContext(w.ctx, n, enc)
+		return w.links.add(w.ctx, w.tx, n, enc)
 	}
-	return err
 }
 
 // files records every file of the build and drops the last catalog's files
@@ -802,11 +803,6 @@ func (w *writer) files(prev *Previous, results []File) error {
 		return err
 	}
 	present := map[FileKey]bool{}
-	ins, err := w.tx.PrepareContext(w.ctx, `INSERT OR REPLACE INTO files (repo, path, abs, sha256, format, size, mtime, skipped, diags) VALUES (?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
 	for _, fr := range results {
 		k := FileKey{fr.Repo, fr.Path}
 		present[k] = true
@@ -820,12 +816,15 @@ func (w *writer) files(prev *Previous, results []File) error {
 			diags = []rule.Diagnostic{}
 		}
 		dj, _ := json.Marshal(diags)
-		if _, err := ins.ExecContext(w.ctx, fr.Repo, fr.Path, fr.Abs, fr.SHA, fr.Format, fr.Size, fr.Mtime, fr.Skipped, string(dj)); err != nil {
+		if err := w.fileRows.add(w.ctx, w.tx, fr.Repo, fr.Path, fr.Abs, fr.SHA, fr.Format, fr.Size, fr.Mtime, fr.Skipped, string(dj)); err != nil {
 			return err
 		}
 	}
 	if prev == nil {
 		return nil
+	}
+	if err := w.flush(); err != nil {
+		return err
 	}
 	del, err := w.tx.PrepareContext(w.ctx, `DELETE FROM files WHERE repo = ? AND path = ?`)
 	if err != nil {
