@@ -95,25 +95,38 @@ func scanFindings(rows *sql.Rows) ([]RuleFinding, error) {
 // ruledex lint gives them (line, column, check); none is an empty list.
 // ErrNotFound when the catalog has no such rule.
 func (d *DB) RuleFindings(ctx context.Context, id string) ([]lint.Finding, error) {
-	st, err := d.prepared(`SELECT ` + findingCols + ` FROM rules r LEFT JOIN findings f ON f.rule = r.n WHERE r.id = ? ORDER BY f.rowid`)
+	fs, _, err := d.RuleFindingsShown(ctx, id, 0)
+	return fs, err
+}
+
+// RuleFindingsShown is RuleFindings cut to the first k findings (k <= 0:
+// all), with the number of them all: with N forks of a corpus a rule has a
+// near-duplicate finding for each of its N-1 copies and each of theirs'.
+func (d *DB) RuleFindingsShown(ctx context.Context, id string, k int) ([]lint.Finding, int, error) {
+	st, err := d.prepared(`SELECT ` + findingCols + `, r.n FROM rules r LEFT JOIN findings f ON f.rule = r.n WHERE r.id = ? ORDER BY f.rowid LIMIT ?`)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	rows, err := st.QueryContext(ctx, id)
+	limit := -1 // SQLite: no limit
+	if k > 0 {
+		limit = k
+	}
+	rows, err := st.QueryContext(ctx, id, limit)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	out := []lint.Finding{}
 	found := false
+	var n int64
 	for rows.Next() {
 		found = true
 		var check, sev, msg, fp sql.NullString
 		var line, col sql.NullInt64
 		var f lint.Finding
 		var title string
-		if err := rows.Scan(&check, &sev, &msg, &line, &col, &fp, &f.Rule, &f.Repo, &f.Path, &title); err != nil {
-			return nil, err
+		if err := rows.Scan(&check, &sev, &msg, &line, &col, &fp, &f.Rule, &f.Repo, &f.Path, &title, &n); err != nil {
+			return nil, 0, err
 		}
 		if !check.Valid {
 			continue // the rule, without a finding
@@ -123,18 +136,28 @@ func (d *DB) RuleFindings(ctx context.Context, id string) ([]lint.Finding, error
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !found {
-		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
+		return nil, 0, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
-	return out, nil
+	total := len(out)
+	if k > 0 && total == k {
+		cnt, err := d.prepared(`SELECT count(*) FROM findings WHERE rule = ?`)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := cnt.QueryRowContext(ctx, n).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
 }
 
 // RulesWithFindings returns the ids of the rules ruledex lint found
 // something in: a reader that keeps them asks RuleFindings only of those
-// (most rules have none, and a query for nothing costs as much as one that
-// finds something).
+// (a query for nothing costs as much as one that finds something; two
+// rules in three of the corpus have none).
 func (d *DB) RulesWithFindings(ctx context.Context) (map[string]bool, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT r.id FROM rules r WHERE r.n IN (SELECT DISTINCT rule FROM findings)`)
 	if err != nil {

@@ -58,6 +58,9 @@ type Catalog interface {
 	// RuleFindings returns what ruledex lint found in the rule with this id
 	// (the build ran it), in its order; ErrNotFound when there is no rule.
 	RuleFindings(ctx context.Context, id string) ([]lint.Finding, error)
+	// RuleFindingsShown is RuleFindings cut to the first maxShownFindings,
+	// with the number of them all: what the rule page shows.
+	RuleFindingsShown(ctx context.Context, id string) ([]lint.Finding, int, error)
 	// FindingChecks returns every check of ruledex lint with the number of
 	// rules and findings it has in the catalog.
 	FindingChecks(ctx context.Context) ([]FindingCheck, error)

@@ -58,6 +58,23 @@ func (c *StoreCatalog) RuleFindings(ctx context.Context, id string) ([]lint.Find
 	return fs, err
 }
 
+// maxShownFindings is the number of findings a rule page shows.
+const maxShownFindings = 30
+
+// RuleFindingsShown implements Catalog.
+func (c *StoreCatalog) RuleFindingsShown(ctx context.Context, id string) ([]lint.Finding, int, error) {
+	if !c.withFindings[id] {
+		if r, _, _ := c.cache.get(id); r != nil {
+			return []lint.Finding{}, 0, nil // a rule, without findings
+		}
+	}
+	fs, n, err := c.db.RuleFindingsShown(ctx, id, maxShownFindings)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, ErrNotFound
+	}
+	return fs, n, err
+}
+
 // FindingChecks implements Catalog.
 func (c *StoreCatalog) FindingChecks(ctx context.Context) ([]FindingCheck, error) {
 	counts, err := c.db.FindingChecks(ctx)

@@ -294,6 +294,7 @@ type ruleData struct {
 	LinkTotals                                                     LinkTotals // the whole lists' lengths (R's are cut)
 	PlatformHref, KindHref, RepoHref                               string
 	Findings                                                       []lint.Finding // what ruledex lint found (the build ran it)
+	FindingsTotal                                                  int            // of which Findings are the first
 
 	fields map[string]bool      // lower-cased fields of positive indicators
 	values map[string][2]string // field, kind, value (lower-cased) → the indicator\'s field and value
@@ -460,7 +461,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	}
 	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, LinkTotals: tot,
 		SourceURL: ruleSourceLink(s.cat, r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL)}
-	if d.Findings, err = s.cat.RuleFindings(ctx, r.ID); err != nil && err != ErrNotFound {
+	if d.Findings, d.FindingsTotal, err = s.cat.RuleFindingsShown(ctx, r.ID); err != nil && err != ErrNotFound {
 		return "", nil, err
 	}
 	d.Crumbs = []Crumb{{"Detection rules", d.Href("/rules/")}, {r.Platform, d.FacetHref("platform", r.Platform)}}

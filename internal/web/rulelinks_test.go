@@ -98,3 +98,35 @@ func TestLongLinkLists(t *testing.T) {
 		t.Error("the rule page changed once the whole rule was read")
 	}
 }
+
+// TestLongFindings: a rule page shows the first maxShownFindings findings of
+// a rule with more, says how many there are and links them all (JSON).
+func TestLongFindings(t *testing.T) {
+	r := seedRule()
+	for i := range 45 { // a syntax-warning finding each
+		r.Diagnostics = append(r.Diagnostics, rule.Diagnostic{Path: r.Source.Path, Line: i + 1, Col: 1, Severity: rule.SevWarning,
+			Message: fmt.Sprintf("odd thing number %d", i)})
+	}
+	s, err := New(catalogOf(t, []*rule.Rule{r, seedRule2()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.cat.RuleFindings(t.Context(), r.ID)
+	if err != nil || len(all) < 45 {
+		t.Fatalf("RuleFindings: %d (%v), want 45 or more", len(all), err)
+	}
+	fs, total, err := s.cat.RuleFindingsShown(t.Context(), r.ID)
+	if err != nil || len(fs) != maxShownFindings || total != len(all) || fs[0] != all[0] {
+		t.Fatalf("RuleFindingsShown: %d of %d (%v), want %d of %d", len(fs), total, err, maxShownFindings, len(all))
+	}
+	body := get(t, s, RulePath(r.ID)).Body.String()
+	want := fmt.Sprintf(`The first 30 of %d findings. <a href="/api/v1/rules/%s/findings">All of them</a> (JSON).`, len(all), r.ID)
+	if !strings.Contains(body, want) {
+		t.Errorf("rule page: no %q", want)
+	}
+	sec := body[strings.Index(body, `<section id="findings">`):]
+	sec = sec[:strings.Index(sec, "</section>")]
+	if c := strings.Count(sec, "<li "); c != maxShownFindings {
+		t.Errorf("the page shows %d findings, want %d", c, maxShownFindings)
+	}
+}

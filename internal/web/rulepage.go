@@ -426,7 +426,17 @@ func writeRuleMain(w *htmlw, d *ruleData) {
 			}
 			w.raw("</li>\n")
 		}
-		w.raw("</ul></section>")
+		w.raw("</ul>")
+		if d.FindingsTotal > len(fs) {
+			w.raw(`<p class="note more">The first ` + fmtInt(len(fs)) + " of " + fmtInt(d.FindingsTotal) + " findings.")
+			if !d.Static {
+				w.raw(" <a")
+				w.href(d.Href("/api/v1/rules/" + IDPath(r.ID) + "/findings"))
+				w.raw(">All of them</a> (JSON).")
+			}
+			w.raw("</p>")
+		}
+		w.raw("</section>")
 	}
 	w.raw("\n\n")
 
