@@ -11,6 +11,10 @@
 // rule's facet values, which every listing, search, count, page and CLI
 // filter reads), its search text, indicators, actions and the fields it
 // uses of each table; with a previous catalog, only the rows that changed.
+// Rows are inserted in batches, one multi-row INSERT of up to 256 rows
+// prepared once (batch.go; the writer numbers the rules' rows itself); a new
+// catalog makes its secondary indexes once every row is in, from sorted
+// rows, and merges its search index once, at the end (writer.finish).
 //
 // Reading (all methods are safe for concurrent use, take a context first and
 // stop when it is done):
