@@ -8,7 +8,9 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // A search's text is answered in two steps, so that a broad word costs
@@ -31,6 +33,9 @@ import (
 type textMatch struct {
 	expr string
 	set  []int64 // every rule it matches, ascending; shared, never changed
+	// scores are the rules' of set, in its order, when they were scored in
+	// Go (postings.go) rather than by FTS5; nil when not.
+	scores []scored
 
 	mu  sync.Mutex
 	top []int64 // the first len(top) rules of its ranking, best first
@@ -50,6 +55,16 @@ func (d *DB) matchText(ctx context.Context, pos, neg string) (*textMatch, error)
 	}
 	if tm, ok := d.ranked.get(expr); ok {
 		return tm, nil
+	}
+	if neg == "" {
+		tm, err := d.fastMatch(ctx, expr)
+		if err != nil {
+			return nil, err
+		}
+		if tm != nil {
+			d.ranked.put(expr, tm)
+			return tm, nil
+		}
 	}
 	set, err := d.ftsSet(ctx, expr)
 	if err != nil {
@@ -117,7 +132,7 @@ func (d *DB) best(ctx context.Context, tm *textMatch, k int) ([]int64, error) {
 		return top[:min(k, len(top))], nil
 	}
 	want := min(len(tm.set), max(k, rankPrefix, 2*len(top)))
-	top, err := d.rankTop(ctx, tm.expr, tm.set, want, false)
+	top, err := d.rankTop(ctx, tm, tm.set, want, false)
 	if err != nil {
 		return nil, err
 	}
@@ -157,23 +172,28 @@ func (d *DB) bestOf(ctx context.Context, tm *textMatch, in []int64, keep func([]
 			want *= 4
 		}
 	}
-	return d.rankTop(ctx, tm.expr, in, k, true)
+	return d.rankTop(ctx, tm, in, k, true)
 }
 
 // rankTop returns the best k rules of the ones in rows (ascending) that
-// match expr, ranked by bm25 with the columns' weights, best first. only
-// says whether rows is a part of what expr matches (its rules are then
-// named to SQLite) rather than all of it.
+// match tm's expression, ranked by bm25 with the columns' weights, best
+// first: by FTS5, or from tm's scores when it has them. only says whether
+// rows is a part of what the expression matches (its rules are then named
+// to SQLite) rather than all of it.
 //
 // A broad text is ranked in parts, one a core, each a range of rowids on
 // its own connection, and the parts' best merged: bm25 takes its
 // statistics (rows, tokens, the rows holding each phrase) from the whole
 // table whatever rows a statement asks for, so the scores, and the order,
 // are the ones a single statement gives. Ties go by rowid.
-func (d *DB) rankTop(ctx context.Context, expr string, rows []int64, k int, only bool) ([]int64, error) {
+func (d *DB) rankTop(ctx context.Context, tm *textMatch, rows []int64, k int, only bool) ([]int64, error) {
 	if k <= 0 || len(rows) == 0 {
 		return nil, nil
 	}
+	if tm.scores != nil {
+		return rankScored(tm, rows, k), nil
+	}
+	expr := tm.expr
 	parts := min(runtime.GOMAXPROCS(0), 4, len(rows))
 	if len(rows) < rankSplitMin {
 		parts = 1
@@ -233,9 +253,19 @@ func (a scored) before(b scored) bool {
 // weighted count of each phrase's hits in the row;
 // https://www.sqlite.org/fts5.html#the_bm25_function). LIMIT -1 is no
 // limit.
-const rankSQL = `SELECT rowid, bm25(search, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5) AS score,
-		bm25(search, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0) >= 0 AS weak FROM search
+// The weights are rankWeights and weakWeights (postings.go).
+var rankSQL = `SELECT rowid, bm25(search, ` + sqlWeights(rankWeights) + `) AS score,
+		bm25(search, ` + sqlWeights(weakWeights) + `) >= 0 AS weak FROM search
 		WHERE search MATCH ? AND rowid >= ? AND rowid <= ?%s ORDER BY weak, score, rowid LIMIT ?`
+
+// sqlWeights returns ws as bm25's arguments.
+func sqlWeights(ws []float64) string {
+	var parts []string
+	for _, w := range ws {
+		parts = append(parts, strconv.FormatFloat(w, 'f', 1, 64))
+	}
+	return strings.Join(parts, ", ")
+}
 
 // rankRange ranks the rules matching expr with rowids in [lo, hi] (and
 // among in when it is not nil), best first, with their scores: the best k
@@ -306,6 +336,11 @@ type rankCache struct {
 	mu    sync.Mutex
 	ents  map[string]*rankEntry
 	clock uint64
+
+	// bm is what broad terms are ranked from (postings.go), once loaded;
+	// bmLoad is held while it loads.
+	bm     atomic.Pointer[postings]
+	bmLoad sync.Mutex
 }
 
 type rankEntry struct {

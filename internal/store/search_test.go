@@ -435,7 +435,7 @@ func TestRankInParts(t *testing.T) {
 				t.Errorf("%q: ranked %d rules, matched %d", text, len(got), len(tm.set))
 			}
 			for _, k := range []int{len(one), 20, 1} {
-				parts, err := d.rankTop(t.Context(), tm.expr, tm.set, k, false)
+				parts, err := d.rankTop(t.Context(), tm, tm.set, k, false)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -455,7 +455,7 @@ func TestRankInParts(t *testing.T) {
 					want = append(want, n)
 				}
 			}
-			got, err := d.rankTop(t.Context(), tm.expr, some, len(some), true)
+			got, err := d.rankTop(t.Context(), tm, some, len(some), true)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,497 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// A broad word (one in a few percent of the rules or more) is ranked here,
+// in Go, not by FTS5's bm25(): FTS5 spends 1.3-2.5 µs a matched rule on it
+// (a look-up of the row's size in the docsize table, its hits one by one),
+// so a word in 100,000 rules took 100-200 ms whatever the page shown.
+//
+// What bm25 reads of a row is held in memory, made once a catalog (by
+// WarmSearch, in the background of a server): every row's size in tokens
+// (the docsize table), the table's row count and average size (its
+// averages record), and, for each frequent term (in at least
+// postingsShare of the rules), the rules holding it with the weighted count
+// of its hits in each (the weights of rankSQL, in halves: they are
+// multiples of 0.5, so the sums are exact whatever their order) and whether
+// one is outside the metadata (the weak key). The terms and their hits come
+// from FTS5's own index (its fts5vocab table), and a query's words are
+// tokenized by FTS5's own tokenizer (a temporary table declared with the
+// search table's tokenize option), so nothing of FTS5 is ported but bm25's
+// formula.
+//
+// A search takes this path only when its expression is phrases of one term
+// ANDed ("a" AND "b", what a query of plain words makes) and every term is
+// held; its rules are then the intersection of the terms' rules, scored as
+// fts5Bm25Function (sqlite's ext/fts5/fts5_aux.c) scores them:
+//
+//	IDF(phrase)  = log((N - nHit + 0.5) / (nHit + 0.5)), 1e-6 when <= 0
+//	score(row)   = -Σ IDF · (f·(k1+1)) / (f + k1·(1 - b + b·D/avgdl))
+//
+// with k1 1.2, b 0.75, f the phrase's weighted hits in the row, D the row's
+// tokens, avgdl the table's tokens over its rows; the operations in the
+// same order (the same doubles), log taken by SQLite's ln() (the same C
+// library function as FTS5's). Any other search (phrases, prefixes, NOT,
+// OR, columns, a rare word) keeps FTS5's path. TestFastRankIsFTS5s checks
+// that both give the same results.
+
+// postingsShare: a term is held when at least this share of the rules
+// hold it (and at least postingsMin rules): below, FTS5 ranks its rules in
+// a few milliseconds.
+const (
+	postingsShare = 50 // one rule in 50
+	postingsMin   = 500
+)
+
+// bm25 constants of fts5_aux.c.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// rankWeights are the columns' weights of the ranking (rankSQL), in the
+// order of SearchColumns; weakWeights the second bm25's (the metadata's 0).
+var (
+	rankWeights = []float64{10.0, 4.0, 1.0, 2.0, 2.0, 3.0, 0.5}
+	weakWeights = []float64{1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0}
+)
+
+// termPosting is what bm25 reads of one term: its rules, ascending, and in
+// each the weighted count of its hits in halves, with outsideMeta set when
+// one is outside the metadata column.
+type termPosting struct {
+	rows []int32
+	hits []uint32
+	idf  float64
+}
+
+const outsideMeta = 1 << 31
+
+// postings is what a catalog's broad terms are ranked from.
+type postings struct {
+	nRow  int64
+	avgdl float64
+	size  []int32 // a row's tokens (all columns), by rowid; -1 for none
+
+	mu    sync.RWMutex
+	terms map[string]*termPosting
+	toks  map[string]string // a query's phrase → its one term ("" for none, or more than one)
+}
+
+// bytes returns about how much memory p holds.
+func (p *postings) bytes() int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	n := 4 * len(p.size)
+	for t, tp := range p.terms {
+		n += len(t) + 8*len(tp.rows) + 48
+	}
+	return n
+}
+
+// WarmSearch loads what searches read, so that the first ones do not wait
+// for it: the facet index, then the frequent terms' postings (at 164,000
+// rules about 20 s CPU and 140 MB: see README's Benchmarks). A search made
+// meanwhile takes FTS5's path for a term not yet held. It returns the
+// number of terms held.
+func (d *DB) WarmSearch(ctx context.Context) (int, error) {
+	if _, err := d.index(ctx); err != nil {
+		return 0, err
+	}
+	d.ranked.bmLoad.Lock()
+	defer d.ranked.bmLoad.Unlock()
+	if p := d.ranked.bm.Load(); p != nil {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		return len(p.terms), nil
+	}
+	return d.loadPostings(ctx)
+}
+
+// loadPostings reads the table's sizes, then each frequent term's
+// postings, most frequent first, published one by one.
+func (d *DB) loadPostings(ctx context.Context) (int, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	p := &postings{terms: map[string]*termPosting{}, toks: map[string]string{}}
+	// The averages record (FTS5_AVERAGES_ROWID 1 of the data table): the
+	// rows, then each column's tokens, as varints.
+	var avg []byte
+	if err := conn.QueryRowContext(ctx, `SELECT block FROM search_data WHERE id = 1`).Scan(&avg); err != nil {
+		return 0, fmt.Errorf("search sizes: %w", err)
+	}
+	vs, ok := varints(avg)
+	if !ok || len(vs) != 1+len(SearchColumns) || vs[0] <= 0 {
+		return 0, errors.New("search sizes: the averages record is not one of this table")
+	}
+	p.nRow = int64(vs[0])
+	var nToken int64
+	for _, v := range vs[1:] {
+		nToken += int64(v)
+	}
+	p.avgdl = float64(nToken) / float64(p.nRow)
+	rows, err := conn.QueryContext(ctx, `SELECT id, sz FROM search_docsize`)
+	if err != nil {
+		return 0, fmt.Errorf("search sizes: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var sz []byte
+		if err := rows.Scan(&id, &sz); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		cols, ok := varints(sz)
+		if !ok || id < 0 || id > math.MaxInt32-1 {
+			rows.Close()
+			return 0, fmt.Errorf("search sizes: row %d", id)
+		}
+		for int64(len(p.size)) <= id {
+			p.size = append(p.size, -1)
+		}
+		var n uint64
+		for _, c := range cols {
+			n += c
+		}
+		p.size[id] = int32(min(n, math.MaxInt32))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	// The vocabulary tables are temporary ones of this connection, which
+	// write nothing to the catalog's file (opened query_only).
+	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+		return 0, err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`)
+	for _, q := range []string{
+		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_rows USING fts5vocab(main, search, 'row')`,
+		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_hits USING fts5vocab(main, search, 'instance')`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("search terms: %w", err)
+		}
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bm_rows`)
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bm_hits`)
+	type freq struct {
+		term string
+		df   int64
+	}
+	var terms []freq
+	rows, err = conn.QueryContext(ctx, `SELECT term, doc FROM temp.bm_rows WHERE doc >= ?`, max(postingsMin, p.nRow/postingsShare))
+	if err != nil {
+		return 0, fmt.Errorf("search terms: %w", err)
+	}
+	for rows.Next() {
+		var f freq
+		if err := rows.Scan(&f.term, &f.df); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		terms = append(terms, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	slices.SortFunc(terms, func(a, b freq) int { return int(b.df - a.df) })
+	d.ranked.bm.Store(p)
+	// A row's weighted hits, in halves, and whether one is outside the
+	// metadata.
+	var weight, outside strings.Builder
+	for i, c := range SearchColumns {
+		fmt.Fprintf(&weight, " WHEN '%s' THEN %d", c, int(2*rankWeights[i]))
+		if weakWeights[i] != 0 {
+			fmt.Fprintf(&outside, ",'%s'", c)
+		}
+	}
+	q := `SELECT doc, sum(CASE col` + weight.String() + ` END), max(col IN (` + outside.String()[1:] + `))
+		FROM temp.bm_hits WHERE term = ? GROUP BY doc ORDER BY doc`
+	for _, f := range terms {
+		tp, err := d.loadTerm(ctx, conn, q, f.term, p)
+		if err != nil {
+			return len(p.terms), err
+		}
+		if int64(len(tp.rows)) != f.df { // not what FTS5 counts: not held
+			continue
+		}
+		if err := conn.QueryRowContext(ctx, `SELECT ln((?1 - ?2 + 0.5) / (?2 + 0.5))`, p.nRow, f.df).Scan(&tp.idf); err != nil {
+			return len(p.terms), err
+		}
+		if tp.idf <= 0 {
+			tp.idf = 1e-6
+		}
+		p.mu.Lock()
+		p.terms[f.term] = tp
+		p.mu.Unlock()
+	}
+	return len(p.terms), nil
+}
+
+// loadTerm reads one term's postings with the statement q.
+func (d *DB) loadTerm(ctx context.Context, conn *sql.Conn, q, term string, p *postings) (*termPosting, error) {
+	rows, err := conn.QueryContext(ctx, q, term)
+	if err != nil {
+		return nil, fmt.Errorf("search term %q: %w", term, err)
+	}
+	defer rows.Close()
+	tp := &termPosting{}
+	for rows.Next() {
+		var doc, h int64
+		var out bool
+		if err := rows.Scan(&doc, &h, &out); err != nil {
+			return nil, err
+		}
+		if doc < 0 || doc >= int64(len(p.size)) || p.size[doc] < 0 || h <= 0 || h >= outsideMeta {
+			continue // a row FTS5 would not count (deleted): the term is then not held
+		}
+		if out {
+			h |= outsideMeta
+		}
+		tp.rows = append(tp.rows, int32(doc))
+		tp.hits = append(tp.hits, uint32(h))
+	}
+	return tp, rows.Err()
+}
+
+// varints decodes a blob of SQLite varints (FTS5's sizes).
+func varints(b []byte) ([]uint64, bool) {
+	var out []uint64
+	for i := 0; i < len(b); {
+		var v uint64
+		j := 0
+		for ; j < 9 && i < len(b); j++ {
+			c := b[i]
+			i++
+			if j == 8 {
+				v = v<<8 | uint64(c)
+				break
+			}
+			v = v<<7 | uint64(c&0x7f)
+			if c < 0x80 {
+				break
+			}
+		}
+		out = append(out, v)
+	}
+	return out, true
+}
+
+// tokenizeOption is the search table's tokenize option, as declared.
+var tokenizeOption = regexp.MustCompile(`(?i)tokenize\s*=\s*("[^"]*"|'[^']*')`)
+
+// termOf returns the one term FTS5 makes of a phrase's text, "" when it
+// makes none or more than one: tokenized by a temporary FTS5 table of the
+// connection with the search table's tokenizer.
+func (d *DB) termOf(ctx context.Context, p *postings, text string) (string, error) {
+	p.mu.RLock()
+	t, ok := p.toks[text]
+	p.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	var decl string
+	if err := conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'search'`).Scan(&decl); err != nil {
+		return "", err
+	}
+	opt := tokenizeOption.FindString(decl)
+	if opt == "" {
+		return "", errors.New("the search table has no tokenize option")
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`)
+	for _, q := range []string{
+		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_tok USING fts5(x, ` + opt + `)`,
+		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_tokv USING fts5vocab(temp, bm_tok, 'instance')`,
+		`DELETE FROM temp.bm_tok`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return "", fmt.Errorf("tokenize: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO temp.bm_tok(rowid, x) VALUES (1, ?)`, text); err != nil {
+		return "", fmt.Errorf("tokenize: %w", err)
+	}
+	var n int
+	var term string
+	if err := conn.QueryRowContext(ctx, `SELECT count(*), coalesce(min(term), '') FROM temp.bm_tokv`).Scan(&n, &term); err != nil {
+		return "", fmt.Errorf("tokenize: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `DELETE FROM temp.bm_tok`); err != nil {
+		return "", err
+	}
+	if n != 1 {
+		term = ""
+	}
+	p.mu.Lock()
+	if len(p.toks) > 100_000 {
+		clear(p.toks)
+	}
+	p.toks[text] = term
+	p.mu.Unlock()
+	return term, nil
+}
+
+// fastMatch returns what expr matches, with every rule's score, when the
+// postings can answer it exactly (see above); nil when not.
+func (d *DB) fastMatch(ctx context.Context, expr string) (*textMatch, error) {
+	p := d.ranked.bm.Load()
+	if p == nil {
+		return nil, nil
+	}
+	var tps []*termPosting
+	for _, ph := range strings.Split(expr, " AND ") {
+		if len(ph) < 3 || ph[0] != '"' || ph[len(ph)-1] != '"' || strings.Contains(ph[1:len(ph)-1], `"`) {
+			return nil, nil
+		}
+		term, err := d.termOf(ctx, p, ph[1:len(ph)-1])
+		if err != nil || term == "" {
+			return nil, err
+		}
+		p.mu.RLock()
+		tp := p.terms[term]
+		p.mu.RUnlock()
+		if tp == nil {
+			return nil, nil
+		}
+		tps = append(tps, tp)
+	}
+	// The intersection, walked from the rarest term's rules; at[i] is where
+	// term i is.
+	least := 0
+	for i, tp := range tps {
+		if len(tp.rows) < len(tps[least].rows) {
+			least = i
+		}
+	}
+	at := make([]int, len(tps))
+	tm := &textMatch{expr: expr}
+	f := make([]float64, len(tps))
+	outs := make([]bool, len(tps))
+next:
+	for _, r := range tps[least].rows {
+		for i, tp := range tps {
+			j, found := slices.BinarySearch(tp.rows[at[i]:], r)
+			at[i] += j
+			if !found {
+				continue next
+			}
+			h := tp.hits[at[i]]
+			f[i], outs[i] = float64(h&^outsideMeta)/2, h&outsideMeta != 0
+		}
+		D := p.size[r]
+		if D < 0 {
+			return nil, nil
+		}
+		s := scored{n: int64(r), score: bm25(tps, f, float64(D), p.avgdl), weak: true}
+		for _, o := range outs {
+			if o {
+				s.weak = false
+			}
+		}
+		tm.set = append(tm.set, int64(r))
+		tm.scores = append(tm.scores, s)
+	}
+	return tm, nil
+}
+
+// bm25 is fts5Bm25Function's score of a row (sqlite ext/fts5/fts5_aux.c):
+// phrase i with weighted hits f[i], in a row of D tokens. Each product is
+// rounded apart (no fused multiply-add), as the C compiles.
+func bm25(tps []*termPosting, f []float64, D, avgdl float64) float64 {
+	k1, b := bm25K1, bm25B
+	score := 0.0
+	for i, tp := range tps {
+		score = score + tp.idf*(float64(f[i]*(k1+1.0))/(f[i]+float64(k1*(1-b+float64(b*D)/avgdl))))
+	}
+	return float64(-1.0 * score)
+}
+
+// rankScored is rankTop from the scores of a fast match: the best k of
+// rows (ascending, all in tm.set), best first.
+func rankScored(tm *textMatch, rows []int64, k int) []int64 {
+	h := make(scoredHeap, 0, min(k, len(rows))+1)
+	j := 0
+	for _, n := range rows {
+		i, found := slices.BinarySearch(tm.set[j:], n)
+		j += i
+		if !found {
+			continue
+		}
+		s := tm.scores[j]
+		if len(h) == k {
+			if !s.before(h[0]) {
+				continue
+			}
+			h[0] = s
+			h.down(0)
+			continue
+		}
+		h = append(h, s)
+		h.up(len(h) - 1)
+	}
+	slices.SortFunc(h, func(a, b scored) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]int64, len(h))
+	for i, s := range h {
+		out[i] = s.n
+	}
+	return out
+}
+
+// scoredHeap is a heap whose top is the worst (by scored.before).
+type scoredHeap []scored
+
+func (h scoredHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[p].before(h[i]) {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (h scoredHeap) down(i int) {
+	for {
+		w, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && h[w].before(h[l]) {
+			w = l
+		}
+		if r < len(h) && h[w].before(h[r]) {
+			w = r
+		}
+		if w == i {
+			return
+		}
+		h[w], h[i] = h[i], h[w]
+		i = w
+	}
+}

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// TestFastRankIsFTS5s: a search ranked from the postings (postings.go)
+// gives what FTS5's bm25 gives: the same hits in the same order, totals,
+// facets, snippets and why each matched, for the bench's kinds of searches
+// (searchMix; words of titles of rules spread over the catalog: the
+// longest, the first two, the last within the rule's platform) and broad
+// words with facets and far pages; and each fast ranking is FTS5's whole
+// ranking, rule for rule.
+func TestFastRankIsFTS5s(t *testing.T) {
+	checkFastRank(t, corpusCatalog(t))
+}
+
+func checkFastRank(t *testing.T, path string) {
+	ctx := t.Context()
+	slow, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fast, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close()
+	held, err := fast.WarmSearch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held == 0 {
+		t.Fatal("no term held")
+	}
+	qs := slices.Clone(searchMix)
+	for _, text := range []string{"process", "windows", "suspicious", "detection", "process created", "powershell", "defender", "malicious", "event", "user"} {
+		qs = append(qs,
+			Query{Text: text},
+			Query{Text: `"` + text + `"`},
+			Query{Text: text, Page: 3},
+			Query{Text: text, Facets: map[string][]string{"platform": {"sigma"}}},
+			Query{Text: text, Facets: map[string][]string{"platform": {"sigma"}}, Page: 40},
+			Query{Text: text, Facets: map[string][]string{"technique": {"T1059.001"}}},
+			Query{Text: text, Facets: map[string][]string{"severity": {"high"}}, Page: 2, PerPage: 7},
+			Query{Text: text, Browse: true, PerPage: 50},
+			Query{Text: text, Sort: Sorts[0]},
+		)
+	}
+	var titles []struct{ title, platform string }
+	rows, err := slow.db.QueryContext(ctx, `SELECT title, platform FROM rules ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s struct{ title, platform string }
+		if err := rows.Scan(&s.title, &s.platform); err != nil {
+			t.Fatal(err)
+		}
+		titles = append(titles, s)
+	}
+	rows.Close()
+	step := max(1, len(titles)/300)
+	for i := 0; i < len(titles); i += step {
+		var ws []string
+		for _, w := range strings.FieldsFunc(titles[i].title, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			if len(w) >= 4 {
+				ws = append(ws, strings.ToLower(w))
+			}
+		}
+		if len(ws) == 0 {
+			continue
+		}
+		switch (i / step) % 3 {
+		case 0:
+			qs = append(qs, Query{Text: slices.MaxFunc(ws, func(a, b string) int { return len(a) - len(b) })})
+		case 1:
+			qs = append(qs, Query{Text: strings.Join(ws[:min(2, len(ws))], " ")})
+		case 2:
+			qs = append(qs, Query{Text: ws[len(ws)-1], Facets: map[string][]string{"platform": {titles[i].platform}}})
+		}
+	}
+	fastOnes := 0
+	for _, q := range qs {
+		want, err := slow.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fast.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: ranked in Go %d rules, %v; by FTS5 %d, %v", q, got.Total, hitIDs(got), want.Total, hitIDs(want))
+			continue
+		}
+		pos, neg := ftsQuery(q.Text)
+		tm, ok := fast.ranked.get(pos)
+		if pos == "" || neg != "" || !ok || tm.scores == nil {
+			continue
+		}
+		fastOnes++
+		whole, err := slow.rankRange(ctx, pos, math.MinInt64, math.MaxInt64, nil, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := rankScored(tm, tm.set, len(tm.set))
+		if len(ours) != len(whole) {
+			t.Errorf("%q: %d rules ranked in Go, %d by FTS5", q.Text, len(ours), len(whole))
+			continue
+		}
+		for i, s := range whole {
+			if ours[i] != s.n {
+				t.Errorf("%q: rule %d of the ranking is %d in Go, %d by FTS5 (score %v)", q.Text, i, ours[i], s.n, s.score)
+				break
+			}
+		}
+	}
+	t.Logf("%d searches, %d ranked in Go (%d terms held, %d kB)", len(qs), fastOnes, held, fast.ranked.bm.Load().bytes()/1000)
+	if fastOnes < 20 {
+		t.Errorf("only %d searches ranked in Go", fastOnes)
+	}
+}
+
+func hitIDs(r Result) []string {
+	var out []string
+	for _, h := range r.Hits {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+// TestVarints: SQLite's varints as FTS5 writes its sizes.
+func TestVarints(t *testing.T) {
+	got, ok := varints([]byte{0x05, 0x81, 0x00, 0xff, 0x7f, 0x00})
+	if !ok || !slices.Equal(got, []uint64{5, 128, 0x3fff, 0}) {
+		t.Errorf("varints: %v", got)
+	}
+}
