@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "export",
-		Usage: "site DIR [--db FILE] [--attack FILE] [--gzip] [SOURCE...] | navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]... (FILE - for standard output)",
+		Usage: "site DIR [--db FILE] [--attack FILE] [--gzip | --gzip-only] [SOURCE...] | navigator FILE [--db FILE | SOURCE...] [--facet KEY=VALUE]... (FILE - for standard output)",
 		Summary: "write the website as static files to DIR (relative links, client-side search, rule JSON): " +
 			"a built catalog (--db), rule folders (SOURCE...), or the embedded examples; " +
 			"or the ATT&CK Navigator layer of the rules' coverage to FILE (export navigator takes coverage's flags)",
@@ -25,6 +25,7 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 	// flags), so that flags come anywhere in either.
 	c := defineCoverageFlags(fs)
 	gz := fs.Bool("gzip", false, "export site: also write each file gzip-compressed beside it (FILE.gz), for servers that send precompressed files")
+	gzOnly := fs.Bool("gzip-only", false, "export site: write each file gzip-compressed only (FILE.gz, a quarter of the size), for servers that send it as it is and decompress it for the rare client that takes no gzip (nginx gzip_static always with gunzip on; an object store with Content-Encoding: gzip); such a site cannot be opened from disk")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -34,15 +35,15 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 		if len(args) < 2 {
 			return &UsageError{Msg: "export navigator FILE: give the layer's FILE (- for standard output)"}
 		}
-		if *c.navigator != "" || *gz {
-			return &UsageError{Msg: "export navigator FILE takes no --navigator or --gzip"}
+		if *c.navigator != "" || *gz || *gzOnly {
+			return &UsageError{Msg: "export navigator FILE takes no --navigator, --gzip or --gzip-only"}
 		}
 		*c.navigator = args[1]
 		return coverage(env, c, args[2:])
 	}
 	var navOnly []string
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name != "db" && f.Name != "attack" && f.Name != "gzip" {
+		if f.Name != "db" && f.Name != "attack" && f.Name != "gzip" && f.Name != "gzip-only" {
 			navOnly = append(navOnly, "--"+f.Name)
 		}
 	})
@@ -69,7 +70,7 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 	}
 	defer closeCat()
 	start := time.Now()
-	sum, err := web.Export(env.Ctx, cat, dir, web.ExportOptions{Gzip: *gz})
+	sum, err := web.Export(env.Ctx, cat, dir, web.ExportOptions{Gzip: *gz, GzipOnly: *gzOnly})
 	if err != nil {
 		return err
 	}

@@ -223,9 +223,14 @@ func (c *StoreCatalog) Indicator(ctx context.Context, field, kind, value string)
 // counts the 50 most frequent values of each facet, a listing every value
 // (the pages of facet values list them all).
 func (c *StoreCatalog) Search(ctx context.Context, q Query) (*Result, error) {
+	return c.search(ctx, q, FacetKeys)
+}
+
+// search is Search counting only the facets keys (none: the hits alone).
+func (c *StoreCatalog) search(ctx context.Context, q Query, keys []string) (*Result, error) {
 	q = q.Norm()
 	text := strings.TrimSpace(q.Text) != ""
-	sq := store.Query{Text: q.Text, Facets: map[string][]string{}, Page: q.Page, PerPage: q.PerPage, FacetKeys: FacetKeys,
+	sq := store.Query{Text: q.Text, Facets: map[string][]string{}, Page: q.Page, PerPage: q.PerPage, FacetKeys: keys,
 		FacetLimit: -1, Browse: q.Browse, Sort: q.Sort}
 	if !store.IsSort(q.Sort) {
 		return nil, badRequest(fmt.Sprintf("no sort %q; sorts: %s", q.Sort, strings.Join(store.Sorts, ", ")))
