@@ -211,6 +211,16 @@ func newServer(env *Env, cat web.Catalog, path string) (srv *web.Server, stop fu
 			termLine(name), err)
 	}
 	ctx, cancel := context.WithCancel(env.Ctx)
+	if sc, ok := cat.(*web.StoreCatalog); ok {
+		// Broad words ranked from postings in memory rather than by FTS5
+		// (store.DB.WarmSearch); a search made meanwhile takes FTS5's path.
+		go func() {
+			start := time.Now()
+			if n, err := sc.DB().WarmSearch(ctx); err == nil {
+				srv.Log.Printf("search: %d frequent terms held in %s", n, time.Since(start).Round(time.Millisecond))
+			}
+		}()
+	}
 	go func() {
 		start := time.Now()
 		if n, err := srv.WarmRulePages(ctx); err == nil {
