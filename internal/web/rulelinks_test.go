@@ -130,3 +130,30 @@ func TestLongFindings(t *testing.T) {
 		t.Errorf("the page shows %d findings, want %d", c, maxShownFindings)
 	}
 }
+
+// TestWarmStopsWhenPagesWillNotFit: the warm-up stops after its sample of
+// pages when they say the catalog's pages will not all fit.
+func TestWarmStopsWhenPagesWillNotFit(t *testing.T) {
+	const n = 260
+	rs := make([]*rule.Rule, n)
+	for i := range rs {
+		r := seedRule2()
+		r.ID, r.Title = fmt.Sprintf("%s%03d", r.ID, i), fmt.Sprintf("Copy %03d", i)
+		rs[i] = r
+	}
+	s, err := New(catalogOf(t, rs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := len(get(t, s, RulePath(rs[0].ID)).Body.Bytes())
+	s, _ = New(s.cat)
+	s.rulePages = newKeptPages(240 * one) // 240 pages fit, not 260
+	kept, err := s.WarmRulePages(t.Context())
+	if err != nil || kept != 200 {
+		t.Errorf("warmed %d pages (%v), want the sample of 200", kept, err)
+	}
+	s.rulePages = newKeptPages(300 * one)
+	if kept, err := s.WarmRulePages(t.Context()); err != nil || kept != n {
+		t.Errorf("warmed %d pages (%v), want all %d", kept, err, n)
+	}
+}
