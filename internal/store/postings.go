@@ -387,7 +387,8 @@ func (d *DB) fastMatch(ctx context.Context, expr string) (*textMatch, error) {
 		}
 	}
 	at := make([]int, len(tps))
-	tm := &textMatch{expr: expr}
+	n := len(tps[least].rows) // the most rules the intersection has
+	tm := &textMatch{expr: expr, set: make([]int64, 0, n), scores: make([]scored, 0, n)}
 	f := make([]float64, len(tps))
 	outs := make([]bool, len(tps))
 next:
@@ -413,6 +414,9 @@ next:
 		}
 		tm.set = append(tm.set, int64(r))
 		tm.scores = append(tm.scores, s)
+	}
+	if len(tm.set) < n/2 { // not held at twice its size in the cache
+		tm.set, tm.scores = slices.Clone(tm.set), slices.Clone(tm.scores)
 	}
 	return tm, nil
 }
