@@ -53,7 +53,7 @@ func (w *writer) writeFindings(fs []lint.Finding) error {
 		if err := w.findingRows.add(w.ctx, w.tx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
 			return err
 		}
-		if err := w.facets.add(w.ctx, w.tx, FacetFinding, f.Check, n); err != nil {
+		if err := w.addFacet(FacetFinding, f.Check, n); err != nil {
 			return err
 		}
 	}
