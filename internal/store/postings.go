@@ -31,9 +31,10 @@ import (
 // formula.
 //
 // A search takes this path only when its expression is phrases of one term
-// ANDed ("a" AND "b", what a query of plain words makes) and every term is
-// held; its rules are then the intersection of the terms' rules, scored as
-// fts5Bm25Function (sqlite's ext/fts5/fts5_aux.c) scores them:
+// ANDed ("a" AND "b", what a query of plain words makes) or ORed, every
+// term held, less any negated words; its rules are then the intersection
+// (or union) of the terms' rules, scored as fts5Bm25Function (sqlite's
+// ext/fts5/fts5_aux.c) scores them:
 //
 //	IDF(phrase)  = log((N - nHit + 0.5) / (nHit + 0.5)), 1e-6 when <= 0
 //	score(row)   = -Σ IDF · (f·(k1+1)) / (f + k1·(1 - b + b·D/avgdl))
@@ -41,8 +42,9 @@ import (
 // with k1 1.2, b 0.75, f the phrase's weighted hits in the row, D the row's
 // tokens, avgdl the table's tokens over its rows; the operations in the
 // same order (the same doubles), log taken by SQLite's ln() (the same C
-// library function as FTS5's). Any other search (phrases, prefixes, NOT,
-// OR, columns, a rare word) keeps FTS5's path. TestFastRankIsFTS5s checks
+// library function as FTS5's). Any other search (phrases of more than one
+// token, words with separators, prefixes, columns, a rare word, AND and OR
+// mixed) keeps FTS5's path. TestFastRankIsFTS5s checks
 // that both give the same results.
 
 // postingsShare: a term is held when at least this share of the rules
@@ -354,15 +356,25 @@ func (d *DB) termOf(ctx context.Context, p *postings, text string) (string, erro
 	return term, nil
 }
 
-// fastMatch returns what expr matches, with every rule's score, when the
-// postings can answer it exactly (see above); nil when not.
-func (d *DB) fastMatch(ctx context.Context, expr string) (*textMatch, error) {
+// fastMatch returns what expr matches (pos, less what neg matches when
+// neg is not ""), with every rule's score, when the postings can answer it
+// exactly (see above): pos is phrases of one term held, all ANDed or all
+// ORed; neg's rules (FTS5's set) are left out. nil when not.
+//
+// A phrase without hits in a row adds 0 to its score (its f is 0), the
+// negated ones among them: a row is scored from pos's phrases alone.
+func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, error) {
 	p := d.ranked.bm.Load()
 	if p == nil {
 		return nil, nil
 	}
+	or := false
+	phrases := strings.Split(pos, " AND ")
+	if len(phrases) == 1 {
+		phrases, or = strings.Split(pos, " OR "), true
+	}
 	var tps []*termPosting
-	for _, ph := range strings.Split(expr, " AND ") {
+	for _, ph := range phrases {
 		if len(ph) < 3 || ph[0] != '"' || ph[len(ph)-1] != '"' || strings.Contains(ph[1:len(ph)-1], `"`) {
 			return nil, nil
 		}
@@ -378,42 +390,85 @@ func (d *DB) fastMatch(ctx context.Context, expr string) (*textMatch, error) {
 		}
 		tps = append(tps, tp)
 	}
-	// The intersection, walked from the rarest term's rules; at[i] is where
-	// term i is.
-	least := 0
+	var out []int64 // neg's rules, ascending
+	if neg != "" {
+		var err error
+		if out, err = d.ftsSet(ctx, neg); err != nil {
+			return nil, err
+		}
+	}
+	// The intersection, walked from the rarest term's rules, or the union;
+	// at[i] is where term i is.
+	least, n := 0, 0
 	for i, tp := range tps {
 		if len(tp.rows) < len(tps[least].rows) {
 			least = i
 		}
+		n += len(tp.rows)
+	}
+	if !or {
+		n = len(tps[least].rows) // the most rules the intersection has
 	}
 	at := make([]int, len(tps))
-	n := len(tps[least].rows) // the most rules the intersection has
 	tm := &textMatch{expr: expr, set: make([]int64, 0, n), scores: make([]scored, 0, n)}
 	f := make([]float64, len(tps))
 	outs := make([]bool, len(tps))
-next:
-	for _, r := range tps[least].rows {
-		for i, tp := range tps {
-			j, found := slices.BinarySearch(tp.rows[at[i]:], r)
-			at[i] += j
-			if !found {
-				continue next
+	add := func(r int32) bool {
+		if len(out) > 0 {
+			j, found := slices.BinarySearch(out, int64(r))
+			out = out[j:]
+			if found {
+				return true
 			}
-			h := tp.hits[at[i]]
-			f[i], outs[i] = float64(h&^outsideMeta)/2, h&outsideMeta != 0
 		}
 		D := p.size[r]
 		if D < 0 {
-			return nil, nil
+			return false
 		}
-		s := scored{n: int64(r), score: bm25(tps, f, float64(D), p.avgdl), weak: true}
-		for _, o := range outs {
-			if o {
-				s.weak = false
-			}
-		}
+		s := scored{n: int64(r), score: bm25(tps, f, float64(D), p.avgdl), weak: !slices.Contains(outs, true)}
 		tm.set = append(tm.set, int64(r))
 		tm.scores = append(tm.scores, s)
+		return true
+	}
+	if or {
+		for {
+			r := int32(math.MaxInt32)
+			for i, tp := range tps {
+				if at[i] < len(tp.rows) {
+					r = min(r, tp.rows[at[i]])
+				}
+			}
+			if r == math.MaxInt32 {
+				break
+			}
+			for i, tp := range tps {
+				f[i], outs[i] = 0, false
+				if at[i] < len(tp.rows) && tp.rows[at[i]] == r {
+					h := tp.hits[at[i]]
+					f[i], outs[i] = float64(h&^outsideMeta)/2, h&outsideMeta != 0
+					at[i]++
+				}
+			}
+			if !add(r) {
+				return nil, nil
+			}
+		}
+	} else {
+	next:
+		for _, r := range tps[least].rows {
+			for i, tp := range tps {
+				j, found := slices.BinarySearch(tp.rows[at[i]:], r)
+				at[i] += j
+				if !found {
+					continue next
+				}
+				h := tp.hits[at[i]]
+				f[i], outs[i] = float64(h&^outsideMeta)/2, h&outsideMeta != 0
+			}
+			if !add(r) {
+				return nil, nil
+			}
+		}
 	}
 	if len(tm.set) < n/2 { // not held at twice its size in the cache
 		tm.set, tm.scores = slices.Clone(tm.set), slices.Clone(tm.scores)

@@ -40,6 +40,9 @@ func checkFastRank(t *testing.T, path string) {
 		t.Fatal("no term held")
 	}
 	qs := slices.Clone(searchMix)
+	for _, text := range []string{"process OR windows", "process -windows", "process user -windows -suspicious", "-process", "user OR detection -windows", "user detection OR suspicious"} {
+		qs = append(qs, Query{Text: text}, Query{Text: text, Page: 5, Facets: map[string][]string{"platform": {"sigma"}}})
+	}
 	for _, text := range []string{"process", "windows", "suspicious", "detection", "process created", "powershell", "defender", "malicious", "event", "user"} {
 		qs = append(qs,
 			Query{Text: text},
@@ -100,13 +103,16 @@ func checkFastRank(t *testing.T, path string) {
 			t.Errorf("%+v: ranked in Go %d rules, %v; by FTS5 %d, %v", q, got.Total, hitIDs(got), want.Total, hitIDs(want))
 			continue
 		}
-		pos, neg := ftsQuery(q.Text)
-		tm, ok := fast.ranked.get(pos)
-		if pos == "" || neg != "" || !ok || tm.scores == nil {
+		expr, neg := ftsQuery(q.Text)
+		if neg != "" && expr != "" {
+			expr = "(" + expr + ") NOT (" + neg + ")"
+		}
+		tm, ok := fast.ranked.get(expr)
+		if expr == "" || !ok || tm.scores == nil {
 			continue
 		}
 		fastOnes++
-		whole, err := slow.rankRange(ctx, pos, math.MinInt64, math.MaxInt64, nil, -1)
+		whole, err := slow.rankRange(ctx, expr, math.MinInt64, math.MaxInt64, nil, -1)
 		if err != nil {
 			t.Fatal(err)
 		}

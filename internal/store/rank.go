@@ -56,21 +56,19 @@ func (d *DB) matchText(ctx context.Context, pos, neg string) (*textMatch, error)
 	if tm, ok := d.ranked.get(expr); ok {
 		return tm, nil
 	}
-	if neg == "" {
-		tm, err := d.fastMatch(ctx, expr)
-		if err != nil {
-			return nil, err
-		}
-		if tm != nil {
-			d.ranked.put(expr, tm)
-			return tm, nil
-		}
+	tm, err := d.fastMatch(ctx, pos, neg, expr)
+	if err != nil {
+		return nil, err
+	}
+	if tm != nil {
+		d.ranked.put(expr, tm)
+		return tm, nil
 	}
 	set, err := d.ftsSet(ctx, expr)
 	if err != nil {
 		return nil, err
 	}
-	tm := &textMatch{expr: expr, set: set}
+	tm = &textMatch{expr: expr, set: set}
 	d.ranked.put(expr, tm)
 	return tm, nil
 }
