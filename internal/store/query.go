@@ -307,7 +307,9 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	matched = ix.filter(textMatched, q.Facets, q.Browse)
 	res.Total = len(matched)
-	res.Facets = ix.count(matched, q.FacetLimit, keys)
+	if len(keys) > 0 { // none asked for: the hits alone (the export's later pages of a listing)
+		res.Facets = ix.count(matched, q.FacetLimit, keys)
+	}
 	// A facet that filters is counted without its own filter, so that its
 	// other values (to widen the search) keep their counts.
 	for f := range q.Facets {
