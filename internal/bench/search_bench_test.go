@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"os"
+	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -15,11 +16,11 @@ import (
 // iteration opens it afresh, times the first search (which loads the
 // facet index), then the warming of the rest (store.DB.WarmSearch: the
 // frequent terms' postings, as a server does at its start; wall and CPU
-// time), then the bench's 300 searches, each once, and reports
-// their latency percentiles and the CPU a search (on average, its 99th
-// percentile and most: the process's user and system time across the
-// search, its parallel parts included; a figure the machine's load does
-// not inflate as it does the wall time). With -v it logs the slowest
+// time, and the memory it keeps), then the bench's 300 searches, each
+// once, and reports their latency percentiles and the CPU a search (on
+// average, its 99th percentile and most: the process's user and system
+// time across the search, its parallel parts included; a figure the
+// machine's load does not inflate as it does the wall time). With -v it logs the slowest
 // searches. For example:
 //
 //	RULEDEX_SEARCH_DB=/tmp/n15.db go test ./internal/bench -run '^$' \
@@ -37,6 +38,7 @@ func BenchmarkSearchCatalog(b *testing.B) {
 	var all []timed
 	var first, cpu, warm, warmCPU time.Duration
 	held := 0
+	var warmHeap int64 // bytes the warming added to the heap
 	searches := 0
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -50,11 +52,17 @@ func BenchmarkSearchCatalog(b *testing.B) {
 			b.Fatal(err)
 		}
 		first += time.Since(t0)
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
 		t0, c0 := time.Now(), processCPU()
 		if held, err = d.WarmSearch(ctx); err != nil {
 			b.Fatal(err)
 		}
 		warm, warmCPU = warm+time.Since(t0), warmCPU+processCPU()-c0
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		warmHeap += int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
 		b.StopTimer()
 		qs, how, err := searchQueries(ctx, d, 300)
 		if err != nil {
@@ -94,6 +102,7 @@ func BenchmarkSearchCatalog(b *testing.B) {
 	b.ReportMetric(ms(first)/float64(b.N), "first-ms")
 	b.ReportMetric(ms(warm)/float64(b.N), "warm-ms")
 	b.ReportMetric(ms(warmCPU)/float64(b.N), "warm-cpu-ms")
+	b.ReportMetric(float64(warmHeap)/1e6/float64(b.N), "warm-heap-MB")
 	sort.Slice(all, func(i, j int) bool { return all[i].d > all[j].d })
 	for _, t := range all[:min(12, len(all))] {
 		b.Logf("%8.2f ms (%.2f ms CPU)  %q %v", ms(t.d), ms(t.cpu), t.q.Text, t.q.Facets)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -75,7 +76,17 @@ type termPosting struct {
 	rows []int32
 	hits []uint32
 	idf  float64
+	// pos[pstart[i]:pstart[i+1]] are the places of the term in row i's
+	// metadata and parts columns (the columns a word with separators is
+	// found in as its parts, ftsTerm), ascending: a place in the metadata
+	// is its offset, one in the parts partsPlace more. nil for a list made
+	// by a search (phraseList).
+	pstart []uint32
+	pos    []int32
 }
+
+// partsPlace is added to a place in the parts column (offsets are less).
+const partsPlace = 1 << 30
 
 const outsideMeta = 1 << 31
 
@@ -87,7 +98,7 @@ type postings struct {
 
 	mu    sync.RWMutex
 	terms map[string]*termPosting
-	toks  map[string]string // a query's phrase → its one term ("" for none, or more than one)
+	toks  map[string][]string // a query's phrase → its terms
 }
 
 // bytes returns about how much memory p holds.
@@ -96,7 +107,7 @@ func (p *postings) bytes() int {
 	defer p.mu.RUnlock()
 	n := 4 * len(p.size)
 	for t, tp := range p.terms {
-		n += len(t) + 8*len(tp.rows) + 48
+		n += len(t) + 12*len(tp.rows) + 4*len(tp.pos) + 96
 	}
 	return n
 }
@@ -128,7 +139,7 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer conn.Close()
-	p := &postings{terms: map[string]*termPosting{}, toks: map[string]string{}}
+	p := &postings{terms: map[string]*termPosting{}, toks: map[string][]string{}}
 	// The averages record (FTS5_AVERAGES_ROWID 1 of the data table): the
 	// rows, then each column's tokens, as varints.
 	var avg []byte
@@ -222,7 +233,8 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 			fmt.Fprintf(&outside, ",'%s'", c)
 		}
 	}
-	q := `SELECT doc, sum(CASE col` + weight.String() + ` END), max(col IN (` + outside.String()[1:] + `))
+	q := `SELECT doc, sum(CASE col` + weight.String() + ` END), max(col IN (` + outside.String()[1:] + `)),
+		coalesce(group_concat(CASE col WHEN 'meta' THEN offset WHEN 'parts' THEN ` + strconv.Itoa(partsPlace) + ` + offset END), '')
 		FROM temp.bm_hits WHERE term = ? GROUP BY doc ORDER BY doc`
 	for _, f := range terms {
 		tp, err := d.loadTerm(ctx, conn, q, f.term, p)
@@ -252,11 +264,12 @@ func (d *DB) loadTerm(ctx context.Context, conn *sql.Conn, q, term string, p *po
 		return nil, fmt.Errorf("search term %q: %w", term, err)
 	}
 	defer rows.Close()
-	tp := &termPosting{}
+	tp := &termPosting{pstart: []uint32{0}}
 	for rows.Next() {
 		var doc, h int64
 		var out bool
-		if err := rows.Scan(&doc, &h, &out); err != nil {
+		var places string
+		if err := rows.Scan(&doc, &h, &out, &places); err != nil {
 			return nil, err
 		}
 		if doc < 0 || doc >= int64(len(p.size)) || p.size[doc] < 0 || h <= 0 || h >= outsideMeta {
@@ -267,7 +280,17 @@ func (d *DB) loadTerm(ctx context.Context, conn *sql.Conn, q, term string, p *po
 		}
 		tp.rows = append(tp.rows, int32(doc))
 		tp.hits = append(tp.hits, uint32(h))
+		from := len(tp.pos)
+		if err := eachInt(places, func(v int64) error {
+			tp.pos = append(tp.pos, int32(v))
+			return nil
+		}); places != "" && err != nil {
+			return nil, err
+		}
+		slices.Sort(tp.pos[from:]) // group_concat's order is the sorter's
+		tp.pstart = append(tp.pstart, uint32(len(tp.pos)))
 	}
+	tp.pos = slices.Clip(tp.pos)
 	return tp, rows.Err()
 }
 
@@ -297,31 +320,31 @@ func varints(b []byte) ([]uint64, bool) {
 // tokenizeOption is the search table's tokenize option, as declared.
 var tokenizeOption = regexp.MustCompile(`(?i)tokenize\s*=\s*("[^"]*"|'[^']*')`)
 
-// termOf returns the one term FTS5 makes of a phrase's text, "" when it
-// makes none or more than one: tokenized by a temporary FTS5 table of the
-// connection with the search table's tokenizer.
-func (d *DB) termOf(ctx context.Context, p *postings, text string) (string, error) {
+// tokensOf returns the terms FTS5 makes of a phrase's text, in order:
+// tokenized by a temporary FTS5 table of the connection with the search
+// table's tokenizer.
+func (d *DB) tokensOf(ctx context.Context, p *postings, text string) ([]string, error) {
 	p.mu.RLock()
-	t, ok := p.toks[text]
+	ts, ok := p.toks[text]
 	p.mu.RUnlock()
 	if ok {
-		return t, nil
+		return ts, nil
 	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer conn.Close()
 	var decl string
 	if err := conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'search'`).Scan(&decl); err != nil {
-		return "", err
+		return nil, err
 	}
 	opt := tokenizeOption.FindString(decl)
 	if opt == "" {
-		return "", errors.New("the search table has no tokenize option")
+		return nil, errors.New("the search table has no tokenize option")
 	}
 	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
-		return "", err
+		return nil, err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`)
 	for _, q := range []string{
@@ -330,65 +353,127 @@ func (d *DB) termOf(ctx context.Context, p *postings, text string) (string, erro
 		`DELETE FROM temp.bm_tok`,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return "", fmt.Errorf("tokenize: %w", err)
+			return nil, fmt.Errorf("tokenize: %w", err)
 		}
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO temp.bm_tok(rowid, x) VALUES (1, ?)`, text); err != nil {
-		return "", fmt.Errorf("tokenize: %w", err)
+		return nil, fmt.Errorf("tokenize: %w", err)
 	}
-	var n int
-	var term string
-	if err := conn.QueryRowContext(ctx, `SELECT count(*), coalesce(min(term), '') FROM temp.bm_tokv`).Scan(&n, &term); err != nil {
-		return "", fmt.Errorf("tokenize: %w", err)
+	rows, err := conn.QueryContext(ctx, `SELECT term, offset FROM temp.bm_tokv ORDER BY offset`)
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: %w", err)
+	}
+	for rows.Next() {
+		var t string
+		var off int
+		if err := rows.Scan(&t, &off); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if off != len(ts) { // not one token a place: not known here
+			ts = append(ts, "")
+		}
+		ts = append(ts, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, `DELETE FROM temp.bm_tok`); err != nil {
-		return "", err
+		return nil, err
 	}
-	if n != 1 {
-		term = ""
+	if slices.Contains(ts, "") {
+		ts = nil
 	}
 	p.mu.Lock()
 	if len(p.toks) > 100_000 {
 		clear(p.toks)
 	}
-	p.toks[text] = term
+	p.toks[text] = ts
 	p.mu.Unlock()
-	return term, nil
+	return ts, nil
 }
 
 // fastMatch returns what expr matches (pos, less what neg matches when
 // neg is not ""), with every rule's score, when the postings can answer it
-// exactly (see above): pos is phrases of one term held, all ANDed or all
-// ORed; neg's rules (FTS5's set) are left out. nil when not.
+// exactly (see above): pos is terms, all ANDed or all ORed, each a phrase
+// of one term held or a word with separators as ftsTerm makes it, ("w" OR
+// {meta parts} : "p1 p2 …"), with w and every part held; neg's rules
+// (FTS5's set) are left out. nil when not.
 //
 // A phrase without hits in a row adds 0 to its score (its f is 0), the
 // negated ones among them: a row is scored from pos's phrases alone.
 func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, error) {
 	p := d.ranked.bm.Load()
-	if p == nil {
+	if p == nil || pos == "" {
 		return nil, nil
 	}
-	or := false
-	phrases := strings.Split(pos, " AND ")
-	if len(phrases) == 1 {
-		phrases, or = strings.Split(pos, " OR "), true
+	var phrases []*termPosting // in the order of FTS5's phrases
+	var groups [][]int         // phrases ORed, groups ANDed
+	sep := ""
+	for s := pos; s != ""; {
+		if len(groups) > 0 {
+			var this string
+			switch {
+			case strings.HasPrefix(s, " AND "):
+				this, s = "AND", s[5:]
+			case strings.HasPrefix(s, " OR "):
+				this, s = "OR", s[4:]
+			default:
+				return nil, nil
+			}
+			if sep != "" && this != sep {
+				return nil, nil
+			}
+			sep = this
+		}
+		var text, rest string
+		var ok bool
+		switch {
+		case strings.HasPrefix(s, `"`):
+			if text, rest, ok = quoted(s); !ok {
+				return nil, nil
+			}
+			tp, err := d.heldTerm(ctx, p, text)
+			if err != nil || tp == nil {
+				return nil, err
+			}
+			groups = append(groups, []int{len(phrases)})
+			phrases = append(phrases, tp)
+		case strings.HasPrefix(s, `("`):
+			if text, rest, ok = quoted(s[1:]); !ok {
+				return nil, nil
+			}
+			const inParts = ` OR {meta parts} : `
+			var ptext string
+			if !strings.HasPrefix(rest, inParts) {
+				return nil, nil
+			}
+			if ptext, rest, ok = quoted(rest[len(inParts):]); !ok || !strings.HasPrefix(rest, ")") {
+				return nil, nil
+			}
+			rest = rest[1:]
+			tp, err := d.heldTerm(ctx, p, text)
+			if err != nil || tp == nil {
+				return nil, err
+			}
+			pl, err := d.phraseList(ctx, p, ptext)
+			if err != nil || pl == nil {
+				return nil, err
+			}
+			groups = append(groups, []int{len(phrases), len(phrases) + 1})
+			phrases = append(phrases, tp, pl)
+		default:
+			return nil, nil
+		}
+		s = rest
 	}
-	var tps []*termPosting
-	for _, ph := range phrases {
-		if len(ph) < 3 || ph[0] != '"' || ph[len(ph)-1] != '"' || strings.Contains(ph[1:len(ph)-1], `"`) {
-			return nil, nil
+	if sep == "OR" {
+		var all []int
+		for _, g := range groups {
+			all = append(all, g...)
 		}
-		term, err := d.termOf(ctx, p, ph[1:len(ph)-1])
-		if err != nil || term == "" {
-			return nil, err
-		}
-		p.mu.RLock()
-		tp := p.terms[term]
-		p.mu.RUnlock()
-		if tp == nil {
-			return nil, nil
-		}
-		tps = append(tps, tp)
+		groups = [][]int{all}
 	}
 	var out []int64 // neg's rules, ascending
 	if neg != "" {
@@ -397,83 +482,193 @@ func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, 
 			return nil, err
 		}
 	}
-	// The intersection, walked from the rarest term's rules, or the union;
-	// at[i] is where term i is.
-	least, n := 0, 0
-	for i, tp := range tps {
-		if len(tp.rows) < len(tps[least].rows) {
+	// The rules: each group's union, intersected from the smallest.
+	unions := make([][]int32, len(groups))
+	least := 0
+	for i, g := range groups {
+		lists := make([][]int32, len(g))
+		for j, ph := range g {
+			lists[j] = phrases[ph].rows
+		}
+		unions[i] = unionRows(lists)
+		if len(unions[i]) < len(unions[least]) {
 			least = i
 		}
-		n += len(tp.rows)
 	}
-	if !or {
-		n = len(tps[least].rows) // the most rules the intersection has
-	}
-	at := make([]int, len(tps))
+	n := len(unions[least])
 	tm := &textMatch{expr: expr, set: make([]int64, 0, n), scores: make([]scored, 0, n)}
-	f := make([]float64, len(tps))
-	outs := make([]bool, len(tps))
-	add := func(r int32) bool {
+	gat := make([]int, len(groups))
+	at := make([]int, len(phrases))
+	f := make([]float64, len(phrases))
+	outs := make([]bool, len(phrases))
+next:
+	for _, r := range unions[least] {
+		for i, u := range unions {
+			j, found := slices.BinarySearch(u[gat[i]:], r)
+			gat[i] += j
+			if !found {
+				continue next
+			}
+		}
 		if len(out) > 0 {
 			j, found := slices.BinarySearch(out, int64(r))
 			out = out[j:]
 			if found {
-				return true
+				continue
+			}
+		}
+		for i, tp := range phrases {
+			j, found := slices.BinarySearch(tp.rows[at[i]:], r)
+			at[i] += j
+			f[i], outs[i] = 0, false
+			if found {
+				h := tp.hits[at[i]]
+				f[i], outs[i] = float64(h&^outsideMeta)/2, h&outsideMeta != 0
 			}
 		}
 		D := p.size[r]
 		if D < 0 {
-			return false
+			return nil, nil
 		}
-		s := scored{n: int64(r), score: bm25(tps, f, float64(D), p.avgdl), weak: !slices.Contains(outs, true)}
+		s := scored{n: int64(r), score: bm25(phrases, f, float64(D), p.avgdl), weak: !slices.Contains(outs, true)}
 		tm.set = append(tm.set, int64(r))
 		tm.scores = append(tm.scores, s)
-		return true
-	}
-	if or {
-		for {
-			r := int32(math.MaxInt32)
-			for i, tp := range tps {
-				if at[i] < len(tp.rows) {
-					r = min(r, tp.rows[at[i]])
-				}
-			}
-			if r == math.MaxInt32 {
-				break
-			}
-			for i, tp := range tps {
-				f[i], outs[i] = 0, false
-				if at[i] < len(tp.rows) && tp.rows[at[i]] == r {
-					h := tp.hits[at[i]]
-					f[i], outs[i] = float64(h&^outsideMeta)/2, h&outsideMeta != 0
-					at[i]++
-				}
-			}
-			if !add(r) {
-				return nil, nil
-			}
-		}
-	} else {
-	next:
-		for _, r := range tps[least].rows {
-			for i, tp := range tps {
-				j, found := slices.BinarySearch(tp.rows[at[i]:], r)
-				at[i] += j
-				if !found {
-					continue next
-				}
-				h := tp.hits[at[i]]
-				f[i], outs[i] = float64(h&^outsideMeta)/2, h&outsideMeta != 0
-			}
-			if !add(r) {
-				return nil, nil
-			}
-		}
 	}
 	if len(tm.set) < n/2 { // not held at twice its size in the cache
 		tm.set, tm.scores = slices.Clone(tm.set), slices.Clone(tm.scores)
 	}
 	return tm, nil
+}
+
+// quoted returns the text of the FTS5 string s starts with and what
+// follows it; not ok for a string with a quote inside.
+func quoted(s string) (text, rest string, ok bool) {
+	if len(s) < 2 || s[0] != '"' {
+		return "", "", false
+	}
+	j := strings.IndexByte(s[1:], '"')
+	if j < 0 || strings.HasPrefix(s[j+2:], `"`) {
+		return "", "", false
+	}
+	return s[1 : j+1], s[j+2:], true
+}
+
+// heldTerm returns the postings of the one term FTS5 makes of text, nil
+// when it makes another number of terms or the term is not held.
+func (d *DB) heldTerm(ctx context.Context, p *postings, text string) (*termPosting, error) {
+	ts, err := d.tokensOf(ctx, p, text)
+	if err != nil || len(ts) != 1 {
+		return nil, err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.terms[ts[0]], nil
+}
+
+// phraseList returns the postings of the phrase text (two terms or more,
+// each held) in the metadata and parts columns: the rows where its terms
+// are at consecutive places of one of them, with the phrase's weighted
+// hits (one a place it starts at) and its IDF; nil when its terms are not
+// all held.
+func (d *DB) phraseList(ctx context.Context, p *postings, text string) (*termPosting, error) {
+	ts, err := d.tokensOf(ctx, p, text)
+	if err != nil || len(ts) < 2 {
+		return nil, err
+	}
+	tps := make([]*termPosting, len(ts))
+	p.mu.RLock()
+	for i, t := range ts {
+		tps[i] = p.terms[t]
+	}
+	p.mu.RUnlock()
+	if slices.Contains(tps, nil) {
+		return nil, nil
+	}
+	meta, parts := slices.Index(SearchColumns, "meta"), slices.Index(SearchColumns, "parts")
+	out := &termPosting{}
+	at := make([]int, len(tps))
+	places := make([][]int32, len(tps))
+next:
+	for k, r := range tps[0].rows {
+		if tps[0].pstart[k] == tps[0].pstart[k+1] {
+			continue
+		}
+		places[0] = tps[0].pos[tps[0].pstart[k]:tps[0].pstart[k+1]]
+		for i := 1; i < len(tps); i++ {
+			tp := tps[i]
+			j, found := slices.BinarySearch(tp.rows[at[i]:], r)
+			at[i] += j
+			if !found {
+				continue next
+			}
+			places[i] = tp.pos[tp.pstart[at[i]]:tp.pstart[at[i]+1]]
+		}
+		var m, q uint32 // the phrase's places in the metadata, in the parts
+	place:
+		for _, v := range places[0] {
+			for i := 1; i < len(places); i++ {
+				if _, found := slices.BinarySearch(places[i], v+int32(i)); !found {
+					continue place
+				}
+			}
+			if v < partsPlace {
+				m++
+			} else {
+				q++
+			}
+		}
+		if m+q == 0 {
+			continue
+		}
+		h := m*uint32(2*rankWeights[meta]) + q*uint32(2*rankWeights[parts])
+		if m > 0 && weakWeights[meta] != 0 || q > 0 && weakWeights[parts] != 0 {
+			h |= outsideMeta
+		}
+		out.rows = append(out.rows, r)
+		out.hits = append(out.hits, h)
+	}
+	st, err := d.prepared(`SELECT ln((?1 - ?2 + 0.5) / (?2 + 0.5))`)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.QueryRowContext(ctx, p.nRow, len(out.rows)).Scan(&out.idf); err != nil {
+		return nil, err
+	}
+	if out.idf <= 0 {
+		out.idf = 1e-6
+	}
+	return out, nil
+}
+
+// unionRows returns the rows of every list (each ascending), ascending,
+// each once.
+func unionRows(lists [][]int32) []int32 {
+	if len(lists) == 1 {
+		return lists[0]
+	}
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	out := make([]int32, 0, n)
+	at := make([]int, len(lists))
+	for {
+		r := int32(math.MaxInt32)
+		for i, l := range lists {
+			if at[i] < len(l) {
+				r = min(r, l[at[i]])
+			}
+		}
+		if r == math.MaxInt32 {
+			return out
+		}
+		out = append(out, r)
+		for i, l := range lists {
+			if at[i] < len(l) && l[at[i]] == r {
+				at[i]++
+			}
+		}
+	}
 }
 
 // bm25 is fts5Bm25Function's score of a row (sqlite ext/fts5/fts5_aux.c):
