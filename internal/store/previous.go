@@ -55,9 +55,9 @@ type prevRule struct {
 	body, srcRelated                     string // body: encodeRule's, "" once Decode has decoded it
 	// size and sum are the body's length and hash (bodyHash): what Kept
 	// compares a rule's encoding with once the body is let go.
-	size int
-	sum  uint64
-	links                                string // encodeLinks's, "" when none
+	size  int
+	sum   uint64
+	links string // encodeLinks's, "" when none
 	// findings are those of the per-rule lint checks (lint.Check.Rule) on
 	// the rule; kept is set by Kept when the build's rule is stored as it is.
 	findings []lint.Finding
