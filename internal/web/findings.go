@@ -46,10 +46,8 @@ const findingsPerPage = 200
 
 // RuleFindings implements Catalog.
 func (c *StoreCatalog) RuleFindings(ctx context.Context, id string) ([]lint.Finding, error) {
-	if !c.withFindings[id] {
-		if r, _, _ := c.cache.get(id); r != nil {
-			return []lint.Finding{}, nil // a rule, without findings
-		}
+	if c.withoutFindings(id) {
+		return []lint.Finding{}, nil
 	}
 	fs, err := c.db.RuleFindings(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -58,15 +56,21 @@ func (c *StoreCatalog) RuleFindings(ctx context.Context, id string) ([]lint.Find
 	return fs, err
 }
 
+// withoutFindings tells whether the rule asked as id is kept and lint
+// found nothing in it. The cache may keep it under the spelling it was
+// asked by (ids compare case-insensitively); withFindings has its own id.
+func (c *StoreCatalog) withoutFindings(id string) bool {
+	r, _, _ := c.cache.get(id)
+	return r != nil && !c.withFindings[r.ID]
+}
+
 // maxShownFindings is the number of findings a rule page shows.
 const maxShownFindings = 30
 
 // RuleFindingsShown implements Catalog.
 func (c *StoreCatalog) RuleFindingsShown(ctx context.Context, id string) ([]lint.Finding, int, error) {
-	if !c.withFindings[id] {
-		if r, _, _ := c.cache.get(id); r != nil {
-			return []lint.Finding{}, 0, nil // a rule, without findings
-		}
+	if c.withoutFindings(id) {
+		return []lint.Finding{}, 0, nil
 	}
 	fs, n, err := c.db.RuleFindingsShown(ctx, id, maxShownFindings)
 	if errors.Is(err, store.ErrNotFound) {
