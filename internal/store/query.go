@@ -266,9 +266,10 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 	var matched, extra []int64
 	switch {
 	case pos != "":
-		if tm, err = d.matchText(ctx, pos, neg); err == nil {
-			extra, err = d.withActions(ctx, tm.set, q.Text)
+		if tm, err = d.matchText(ctx, pos, neg); err != nil {
+			break
 		}
+		extra, err = d.withActions(ctx, tm.set, q.Text)
 		matched = tm.set
 		if len(extra) > 0 {
 			matched = append(slices.Clip(tm.set), extra...)
