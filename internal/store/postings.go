@@ -113,12 +113,15 @@ func (p *postings) bytes() int {
 }
 
 // WarmSearch loads what searches read, so that the first ones do not wait
-// for it: the facet index, then the frequent terms' postings (at 164,000
-// rules about 20 s CPU and 140 MB: see README's Benchmarks). A search made
-// meanwhile takes FTS5's path for a term not yet held. It returns the
-// number of terms held.
+// for it: the facet index, the actions' index, then the frequent terms'
+// postings (at 164,000 rules about a minute of CPU, 317 MB: see README's
+// Search). A search made meanwhile takes FTS5's path for a term not yet
+// held. It returns the number of terms held.
 func (d *DB) WarmSearch(ctx context.Context) (int, error) {
 	if _, err := d.index(ctx); err != nil {
+		return 0, err
+	}
+	if _, err := d.actions(ctx); err != nil {
 		return 0, err
 	}
 	d.ranked.bmLoad.Lock()
