@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"os"
+	"reflect"
 	"runtime"
 	"sort"
 	"testing"
@@ -107,4 +108,70 @@ func BenchmarkSearchCatalog(b *testing.B) {
 	for _, t := range all[:min(12, len(all))] {
 		b.Logf("%8.2f ms (%.2f ms CPU)  %q %v", ms(t.d), ms(t.cpu), t.q.Text, t.q.Facets)
 	}
+}
+
+// TestSearchSampleRankedInGoIsFTS5s: every search of the bench's sample
+// over the catalog at $RULEDEX_SEARCH_DB gives the same result (hits and
+// their order, total, facets, snippets, why each matched) on a reader
+// warmed as a server is (broad words ranked in Go from postings) and on
+// one that is not (every ranking by FTS5), with each search's next pages
+// and a facet. (store's TestFastRankIsFTS5s checks the same on the corpus
+// catalog, with every fast ranking whole.)
+func TestSearchSampleRankedInGoIsFTS5s(t *testing.T) {
+	db := os.Getenv("RULEDEX_SEARCH_DB")
+	if db == "" {
+		t.Skip("RULEDEX_SEARCH_DB is not set: give it the path of a catalog (ruledex build --db)")
+	}
+	ctx := t.Context()
+	slow, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fast, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close()
+	held, err := fast.WarmSearch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, how, err := searchQueries(ctx, slow, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(qs)
+	for _, q := range qs[:n] {
+		if q.Text != "" {
+			more := q
+			more.Page = 4
+			qs = append(qs, more)
+			more.Facets = map[string][]string{"platform": {"sigma"}}
+			more.Page = 2
+			qs = append(qs, more)
+		}
+	}
+	for _, q := range qs {
+		want, err := slow.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fast.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q %v page %d: warmed %d rules, %v; by FTS5 %d, %v", q.Text, q.Facets, q.Page, got.Total, ids(got), want.Total, ids(want))
+		}
+	}
+	t.Logf("%d searches (%s, then pages and a facet), %d frequent terms held", len(qs), how, held)
+}
+
+func ids(r store.Result) []string {
+	var out []string
+	for _, h := range r.Hits {
+		out = append(out, h.ID)
+	}
+	return out
 }
