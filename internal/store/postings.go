@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -507,9 +508,8 @@ func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, 
 next:
 	for _, r := range unions[least] {
 		for i, u := range unions {
-			j, found := slices.BinarySearch(u[gat[i]:], r)
-			gat[i] += j
-			if !found {
+			var found bool
+			if gat[i], found = seek(u, gat[i], r); !found {
 				continue next
 			}
 		}
@@ -521,8 +521,8 @@ next:
 			}
 		}
 		for i, tp := range phrases {
-			j, found := slices.BinarySearch(tp.rows[at[i]:], r)
-			at[i] += j
+			var found bool
+			at[i], found = seek(tp.rows, at[i], r)
 			f[i], outs[i] = 0, false
 			if found {
 				h := tp.hits[at[i]]
@@ -541,6 +541,17 @@ next:
 		tm.set, tm.scores = slices.Clone(tm.set), slices.Clone(tm.scores)
 	}
 	return tm, nil
+}
+
+// seek returns where v is in l from at on (l ascending, v more than every
+// value before at), and whether it is there: l[at] is looked at first, as
+// the lists walked together are mostly of the same values.
+func seek[T cmp.Ordered](l []T, at int, v T) (int, bool) {
+	if at < len(l) && l[at] >= v {
+		return at, l[at] == v
+	}
+	j, found := slices.BinarySearch(l[at:], v)
+	return at + j, found
 }
 
 // quoted returns the text of the FTS5 string s starts with and what
@@ -599,9 +610,8 @@ next:
 		places[0] = tps[0].pos[tps[0].pstart[k]:tps[0].pstart[k+1]]
 		for i := 1; i < len(tps); i++ {
 			tp := tps[i]
-			j, found := slices.BinarySearch(tp.rows[at[i]:], r)
-			at[i] += j
-			if !found {
+			var found bool
+			if at[i], found = seek(tp.rows, at[i], r); !found {
 				continue next
 			}
 			places[i] = tp.pos[tp.pstart[at[i]]:tp.pstart[at[i]+1]]
@@ -692,9 +702,8 @@ func rankScored(tm *textMatch, rows []int64, k int) []int64 {
 	h := make(scoredHeap, 0, min(k, len(rows))+1)
 	j := 0
 	for _, n := range rows {
-		i, found := slices.BinarySearch(tm.set[j:], n)
-		j += i
-		if !found {
+		var found bool
+		if j, found = seek(tm.set, j, n); !found {
 			continue
 		}
 		s := tm.scores[j]
