@@ -18,6 +18,10 @@ type exportStore struct {
 	mu    sync.Mutex
 	memo  map[string]*listingFacets
 	order []string // keys of memo, oldest first
+	// other: a table's fields and a repository's summary, which every page
+	// of its listing shows, by kind and name.
+	other      map[string]*memoValue
+	otherOrder []string
 }
 
 // exportFacetMemo is how many listings' facet counts an export keeps: the
@@ -94,4 +98,49 @@ func (e *exportStore) facetsOf(q Query) *listingFacets {
 		}
 	}
 	return lf
+}
+
+// TableFields implements Catalog, once a table: every page of a table's
+// listing shows its fields.
+func (e *exportStore) TableFields(ctx context.Context, table string) ([]FieldCount, error) {
+	v, err := e.once("table\x00"+table, func() (any, error) { return e.StoreCatalog.TableFields(ctx, table) })
+	fs, _ := v.([]FieldCount)
+	return fs, err
+}
+
+// Repo implements Catalog, once a repository: every page of its listing
+// shows it.
+func (e *exportStore) Repo(ctx context.Context, name string) (*RepoInfo, error) {
+	v, err := e.once("repo\x00"+name, func() (any, error) { return e.StoreCatalog.Repo(ctx, name) })
+	info, _ := v.(*RepoInfo)
+	return info, err
+}
+
+// once returns what f returns, called once for key while the key is among
+// the last exportFacetMemo kept.
+func (e *exportStore) once(key string, f func() (any, error)) (any, error) {
+	e.mu.Lock()
+	m := e.other[key]
+	if m == nil {
+		m = &memoValue{}
+		if e.other == nil {
+			e.other = map[string]*memoValue{}
+		}
+		e.other[key] = m
+		e.otherOrder = append(e.otherOrder, key)
+		if len(e.otherOrder) > exportFacetMemo {
+			delete(e.other, e.otherOrder[0])
+			e.otherOrder = e.otherOrder[1:]
+		}
+	}
+	e.mu.Unlock()
+	m.once.Do(func() { m.v, m.err = f() })
+	return m.v, m.err
+}
+
+// memoValue is a value made once.
+type memoValue struct {
+	once sync.Once
+	v    any
+	err  error
 }
