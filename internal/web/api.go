@@ -76,12 +76,9 @@ func apiQuery(r *http.Request) (Query, error) {
 	if err != nil {
 		return q, err
 	}
-	pp, err := pageNumber(r.URL.Query(), "per_page")
+	pp, err := perPage(r.URL.Query())
 	if err != nil {
 		return q, err
-	}
-	if pp > MaxPerPage {
-		return q, badRequest(fmt.Sprintf("per_page above %d", MaxPerPage))
 	}
 	q.PerPage = pp
 	return q.Norm(), nil
@@ -193,12 +190,9 @@ func (s *Server) apiIndicators(ctx context.Context, r *http.Request) (any, error
 	if err != nil {
 		return nil, err
 	}
-	pp, err := pageNumber(v, "per_page")
+	pp, err := perPage(v)
 	if err != nil {
 		return nil, err
-	}
-	if pp > MaxPerPage {
-		return nil, badRequest(fmt.Sprintf("per_page above %d", MaxPerPage))
 	}
 	return s.cat.Indicators(ctx, IndicatorQuery{Field: v.Get("field"), Kind: v.Get("kind"), Text: v.Get("q"), Page: n, PerPage: pp})
 }

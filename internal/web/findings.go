@@ -230,12 +230,9 @@ func (s *Server) apiCheckFindings(ctx context.Context, r *http.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	pp, err := pageNumber(r.URL.Query(), "per_page")
+	pp, err := perPage(r.URL.Query())
 	if err != nil {
 		return nil, err
-	}
-	if pp > MaxPerPage {
-		return nil, badRequest("per_page above 1000")
 	}
 	if pp == 0 {
 		pp = findingsPerPage

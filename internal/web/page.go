@@ -210,6 +210,19 @@ func pageNumber(q url.Values, name string) (int, error) {
 	return n, nil
 }
 
+// perPage reads the query's per_page (0 when it has none), at most
+// MaxPerPage.
+func perPage(q url.Values) (int, error) {
+	pp, err := pageNumber(q, "per_page")
+	if err != nil {
+		return 0, err
+	}
+	if pp > MaxPerPage {
+		return 0, badRequest(fmt.Sprintf("per_page above %d", MaxPerPage))
+	}
+	return pp, nil
+}
+
 // Pager links the pages of a listing.
 type Pager struct {
 	Page, Pages, Total int

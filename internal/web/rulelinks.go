@@ -213,12 +213,9 @@ func (s *Server) apiRuleLinks(ctx context.Context, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	pp, err := pageNumber(r.URL.Query(), "per_page")
+	pp, err := perPage(r.URL.Query())
 	if err != nil {
 		return nil, err
-	}
-	if pp > MaxPerPage {
-		return nil, badRequest("per_page above 1000")
 	}
 	n, pp = max(n, 1), cmp.Or(pp, linksPerPage)
 	ru, _, err := s.cat.RuleShown(ctx, apiRuleID(r))
