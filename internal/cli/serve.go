@@ -216,8 +216,12 @@ func newServer(env *Env, cat web.Catalog, path string) (srv *web.Server, stop fu
 		// (store.DB.WarmSearch); a search made meanwhile takes FTS5's path.
 		go func() {
 			start := time.Now()
-			if n, err := sc.DB().WarmSearch(ctx); err == nil {
+			n, err := sc.DB().WarmSearch(ctx)
+			switch {
+			case err == nil:
 				srv.Log.Printf("search: %d frequent terms held in %s", n, time.Since(start).Round(time.Millisecond))
+			case ctx.Err() == nil:
+				srv.Log.Printf("search: frequent terms not held (%v); every search is ranked by SQLite's FTS5", err)
 			}
 		}()
 	}

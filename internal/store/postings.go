@@ -191,10 +191,11 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 	}
 	// The vocabulary tables are temporary ones of this connection, which
 	// write nothing to the catalog's file (opened query_only).
-	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+	restore, err := tempWritable(ctx, conn)
+	if err != nil {
 		return 0, err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`)
+	defer restore()
 	for _, q := range []string{
 		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_rows USING fts5vocab(main, search, 'row')`,
 		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_hits USING fts5vocab(main, search, 'instance')`,
@@ -347,10 +348,11 @@ func (d *DB) tokensOf(ctx context.Context, p *postings, text string) ([]string, 
 	if opt == "" {
 		return nil, errors.New("the search table has no tokenize option")
 	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+	restore, err := tempWritable(ctx, conn)
+	if err != nil {
 		return nil, err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`)
+	defer restore()
 	for _, q := range []string{
 		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_tok USING fts5(x, ` + opt + `)`,
 		`CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_tokv USING fts5vocab(temp, bm_tok, 'instance')`,
@@ -390,7 +392,7 @@ func (d *DB) tokensOf(ctx context.Context, p *postings, text string) ([]string, 
 		ts = nil
 	}
 	p.mu.Lock()
-	if len(p.toks) > 100_000 {
+	if len(p.toks) > 10_000 { // a query is at most 500 bytes: a few MB at most
 		clear(p.toks)
 	}
 	p.toks[text] = ts

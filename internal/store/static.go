@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,10 +40,11 @@ func (d *DB) EachSearchTerm(ctx context.Context, f func(term string, places []Te
 	defer conn.Close()
 	// The catalog is opened query_only; the vocabulary table is a temporary
 	// one of this connection, which writes nothing to the catalog's file.
-	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+	restore, err := tempWritable(ctx, conn)
+	if err != nil {
 		return err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`)
+	defer restore()
 	if _, err := conn.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, search, 'instance')`); err != nil {
 		return fmt.Errorf("search terms: %w", err)
 	}
@@ -263,4 +265,20 @@ func (d *DB) LoneIndicators(ctx context.Context) ([]LoneIndicator, error) {
 		out[i].RuleID = ids[n]
 	}
 	return out, nil
+}
+
+// tempWritable lets conn, a connection of a catalog opened query_only, make
+// temporary tables (which write nothing to the catalog's file, itself
+// opened read-only: mode=ro), until restore is called. A connection whose
+// query_only could not be set back is closed by the pool rather than
+// handed to another reader writable.
+func tempWritable(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
+	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+		return nil, err
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}, nil
 }

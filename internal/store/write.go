@@ -553,7 +553,7 @@ func (w *writer) addFacet(facet, value string, rule int64) error {
 // the table's key (value compared as COLLATE NOCASE does: ASCII letters
 // folded).
 func (w *writer) sortFacets() error {
-	slices.SortFunc(w.facetRows, func(a, b facetRow) int {
+	slices.SortStableFunc(w.facetRows, func(a, b facetRow) int {
 		if c := strings.Compare(a.facet, b.facet); c != 0 {
 			return c
 		}
