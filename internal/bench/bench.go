@@ -77,7 +77,7 @@ type Report struct {
 	PageBytes   float64 // mean page size
 
 	// ServeCold is `ruledex serve --db` under load from the moment it
-	// listens, ServeWarm once it has made and kept its rule pages.
+	// listens, ServeWarm once it has made and kept its rule pages and held its search's frequent terms.
 	ServeCold, ServeWarm LoadRun
 
 	Export ExportRun // ruledex export site of the catalog

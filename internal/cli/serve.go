@@ -211,24 +211,29 @@ func newServer(env *Env, cat web.Catalog, path string) (srv *web.Server, stop fu
 			termLine(name), err)
 	}
 	ctx, cancel := context.WithCancel(env.Ctx)
-	if sc, ok := cat.(*web.StoreCatalog); ok {
-		// Broad words ranked from postings in memory rather than by FTS5
-		// (store.DB.WarmSearch); a search made meanwhile takes FTS5's path.
-		go func() {
-			start := time.Now()
-			n, err := sc.DB().WarmSearch(ctx)
-			switch {
-			case err == nil:
-				srv.Log.Printf("search: %d frequent terms held in %s", n, time.Since(start).Round(time.Millisecond))
-			case ctx.Err() == nil:
-				srv.Log.Printf("search: frequent terms not held (%v); every search is ranked by SQLite's FTS5", err)
-			}
-		}()
-	}
+	// What a server makes at its start, in the background, one after the
+	// other so that each has the cores it can get beside the first visitors:
+	// the rule pages it keeps, then the postings of the search's frequent
+	// terms (broad words ranked from them in memory rather than by FTS5,
+	// store.DB.WarmSearch; a search made meanwhile takes FTS5's path).
 	go func() {
 		start := time.Now()
-		if n, err := srv.WarmRulePages(ctx); err == nil {
-			srv.Log.Printf("%d rule pages made and kept in %s", n, time.Since(start).Round(time.Millisecond))
+		n, err := srv.WarmRulePages(ctx)
+		if err != nil {
+			return
+		}
+		srv.Log.Printf("%d rule pages made and kept in %s", n, time.Since(start).Round(time.Millisecond))
+		sc, ok := cat.(*web.StoreCatalog)
+		if !ok {
+			return
+		}
+		start = time.Now()
+		terms, err := sc.DB().WarmSearch(ctx)
+		switch {
+		case err == nil:
+			srv.Log.Printf("search: %d frequent terms held in %s", terms, time.Since(start).Round(time.Millisecond))
+		case ctx.Err() == nil:
+			srv.Log.Printf("search: frequent terms not held (%v); every search is ranked by SQLite's FTS5", err)
 		}
 	}()
 	return srv, cancel, nil
