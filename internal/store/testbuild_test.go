@@ -17,6 +17,33 @@ import (
 // cannot use it.
 func testBuild(t testing.TB, path string, srcs ...Source) {
 	t.Helper()
+	files, _, sum := testRead(t, srcs...)
+	newPath := path + ".new"
+	if err := WriteCatalog(t.Context(), Write{Path: newPath, Files: files, Sources: srcs, Summary: sum}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(newPath, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testCatalog is testBuild into a new file of t.TempDir(), opened.
+func testCatalog(t testing.TB, srcs ...Source) *DB {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "c.db")
+	testBuild(t, db, srcs...)
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// testRead reads srcs as a build does (read, link, cross-reference) and
+// returns the files to write, their rules and the build's summary.
+func testRead(t testing.TB, srcs ...Source) ([]File, []*rule.Rule, *Summary) {
+	t.Helper()
 	var targets []ingest.Target
 	for _, s := range srcs {
 		targets = append(targets, ingest.Target{Repo: s.Name, Path: s.Path})
@@ -48,24 +75,5 @@ func testBuild(t testing.TB, path string, srcs ...Source) {
 			sum.Diagnostics[d.Severity]++
 		}
 	}
-	newPath := path + ".new"
-	if err := WriteCatalog(t.Context(), Write{Path: newPath, Files: files, Sources: srcs, Summary: sum}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(newPath, path); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// testCatalog is testBuild into a new file of t.TempDir(), opened.
-func testCatalog(t testing.TB, srcs ...Source) *DB {
-	t.Helper()
-	db := filepath.Join(t.TempDir(), "c.db")
-	testBuild(t, db, srcs...)
-	d, err := Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return files, all, sum
 }

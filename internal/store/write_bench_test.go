@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ruledex/ruledex/internal/catalog"
-	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -20,27 +18,7 @@ import (
 // the timer), with the catalog's size on disk.
 func BenchmarkWriteCatalog(b *testing.B) {
 	srcs := corpusSources(b)
-	var targets []ingest.Target
-	for _, s := range srcs {
-		targets = append(targets, ingest.Target{Repo: s.Name, Path: s.Path})
-	}
-	res, err := ingest.Read(b.Context(), targets, ingest.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var all []*rule.Rule
-	files := make([]File, len(res))
-	sum := &Summary{Skipped: map[string]int{}, ByPlatform: map[string]int{}, ByKind: map[string]int{},
-		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}}
-	for i, fr := range res {
-		all = append(all, fr.Rules...)
-		files[i] = File{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, Format: fr.Format, Skipped: fr.Skipped, Size: fr.Size,
-			Diags: fr.Diags, Rules: fr.Rules}
-		sum.Files++
-		sum.Rules += len(fr.Rules)
-	}
-	ingest.Link(all)
-	catalog.CrossReference(all)
+	files, all, sum := testRead(b, srcs...)
 	for _, r := range all {
 		r.Normalize()
 	}
