@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"encoding/binary"
 	"context"
 	"database/sql"
 	"errors"
@@ -77,19 +78,58 @@ type termPosting struct {
 	rows []int32
 	hits []uint32
 	idf  float64
-	// pos[pstart[i]:pstart[i+1]] are the places of the term in row i's
-	// metadata and parts columns (the columns a word with separators is
-	// found in as its parts, ftsTerm), ascending: a place in the metadata
-	// is its offset, one in the parts partsPlace more. nil for a list made
-	// by a search (phraseList).
+	// pb[pstart[i]:pstart[i+1]] are the places of the term in row i, in
+	// every column, ascending by column then offset (placesOf decodes
+	// them). nil for a list made by a search (phraseList).
 	pstart []uint32
-	pos    []int32
+	pb     []byte
 }
 
-// partsPlace is added to a place in the parts column (offsets are less).
-const partsPlace = 1 << 30
-
+// outsideMeta marks a weighted count of hits of which one is outside the
+// metadata column.
 const outsideMeta = 1 << 31
+
+// A place is a column (its index in SearchColumns) and an offset in it,
+// decoded as col<<placeColShift | offset: ascending places are ascending
+// by column, then by offset, and the next token of a phrase is at the
+// next place. Offsets are less than 1<<placeColShift (FTS5 counts them in
+// an int of a column of at most a few megabytes of text).
+const placeColShift = 28
+
+// appendPlaces encodes places (ascending) to b: a varint a place, its
+// column in the low three bits and above them its offset, less the
+// previous place's when it is of the same column.
+func appendPlaces(b []byte, places []int32) []byte {
+	prev := int32(-1)
+	for _, v := range places {
+		col, off := v>>placeColShift, v&(1<<placeColShift-1)
+		d := off
+		if prev >= 0 && prev>>placeColShift == col {
+			d = off - prev&(1<<placeColShift-1)
+		}
+		b = binary.AppendUvarint(b, uint64(d)<<3|uint64(col))
+		prev = v
+	}
+	return b
+}
+
+// placesOf appends the places of row i of tp to out, decoded.
+func (tp *termPosting) placesOf(i int, out []int32) []int32 {
+	b := tp.pb[tp.pstart[i]:tp.pstart[i+1]]
+	prev := int32(-1)
+	for len(b) > 0 {
+		x, n := binary.Uvarint(b)
+		b = b[n:]
+		col, d := int32(x&7), int32(x>>3)
+		v := col<<placeColShift | d
+		if prev >= 0 && prev>>placeColShift == col {
+			v = prev + d
+		}
+		out = append(out, v)
+		prev = v
+	}
+	return out
+}
 
 // postings is what a catalog's broad terms are ranked from.
 type postings struct {
@@ -108,7 +148,7 @@ func (p *postings) bytes() int {
 	defer p.mu.RUnlock()
 	n := 4 * len(p.size)
 	for t, tp := range p.terms {
-		n += len(t) + 12*len(tp.rows) + 4*len(tp.pos) + 96
+		n += len(t) + 12*len(tp.rows) + len(tp.pb) + 96
 	}
 	return n
 }
@@ -229,24 +269,21 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 	}
 	slices.SortFunc(terms, func(a, b freq) int { return int(b.df - a.df) })
 	d.ranked.bm.Store(p)
-	// A row's weighted hits, in halves, and whether one is outside the
-	// metadata.
-	var weight, outside strings.Builder
+	// Every hit of the term in one row (not one a hit or a rule: a row
+	// crossing into Go costs more than SQLite's own work on it), each as
+	// its rule, column and offset in one integer, in FTS5's order.
+	var col strings.Builder
 	for i, c := range SearchColumns {
-		fmt.Fprintf(&weight, " WHEN '%s' THEN %d", c, int(2*rankWeights[i]))
-		if weakWeights[i] != 0 {
-			fmt.Fprintf(&outside, ",'%s'", c)
-		}
+		fmt.Fprintf(&col, " WHEN '%s' THEN %d", c, i)
 	}
-	q := `SELECT doc, sum(CASE col` + weight.String() + ` END), max(col IN (` + outside.String()[1:] + `)),
-		coalesce(group_concat(CASE col WHEN 'meta' THEN offset WHEN 'parts' THEN ` + strconv.Itoa(partsPlace) + ` + offset END), '')
-		FROM temp.bm_hits WHERE term = ? GROUP BY doc ORDER BY doc`
+	q := `SELECT count(*), coalesce(group_concat((doc << 31) + ((CASE col` + col.String() + ` END) << ` +
+		strconv.Itoa(placeColShift) + `) + offset), '') FROM temp.bm_hits WHERE term = ?`
 	for _, f := range terms {
 		tp, err := d.loadTerm(ctx, conn, q, f.term, p)
 		if err != nil {
 			return len(p.terms), err
 		}
-		if int64(len(tp.rows)) != f.df { // not what FTS5 counts: not held
+		if tp == nil || int64(len(tp.rows)) != f.df { // not what FTS5 counts: not held
 			continue
 		}
 		if err := conn.QueryRowContext(ctx, `SELECT ln((?1 - ?2 + 0.5) / (?2 + 0.5))`, p.nRow, f.df).Scan(&tp.idf); err != nil {
@@ -262,41 +299,61 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 	return len(p.terms), nil
 }
 
-// loadTerm reads one term's postings with the statement q.
+// loadTerm reads one term's postings with the statement q: its rows, and
+// in each its places and from them its weighted hits (rankWeights, in
+// halves) and whether one is outside the metadata (weakWeights). nil when
+// a hit is not one FTS5 would count (of a deleted row, or a column or
+// offset out of range): the term is then not held.
 func (d *DB) loadTerm(ctx context.Context, conn *sql.Conn, q, term string, p *postings) (*termPosting, error) {
-	rows, err := conn.QueryContext(ctx, q, term)
-	if err != nil {
+	var n int
+	var list string
+	if err := conn.QueryRowContext(ctx, q, term).Scan(&n, &list); err != nil {
 		return nil, fmt.Errorf("search term %q: %w", term, err)
 	}
-	defer rows.Close()
+	hits := make([]int64, 0, n)
+	if err := eachInt(list, func(v int64) error {
+		hits = append(hits, v)
+		return nil
+	}); list != "" && err != nil {
+		return nil, err
+	}
+	if !slices.IsSorted(hits) { // FTS5 gives them in this order; not relied on
+		slices.Sort(hits)
+	}
+	var weight [8]uint32
+	var outside [8]bool
+	for i := range SearchColumns {
+		weight[i], outside[i] = uint32(2*rankWeights[i]), weakWeights[i] != 0
+	}
 	tp := &termPosting{pstart: []uint32{0}}
-	for rows.Next() {
-		var doc, h int64
-		var out bool
-		var places string
-		if err := rows.Scan(&doc, &h, &out, &places); err != nil {
-			return nil, err
+	var places []int32
+	for i := 0; i < len(hits); {
+		doc := hits[i] >> 31
+		if doc < 0 || doc >= int64(len(p.size)) || p.size[doc] < 0 {
+			return nil, nil // a row FTS5 would not count (deleted)
 		}
-		if doc < 0 || doc >= int64(len(p.size)) || p.size[doc] < 0 || h <= 0 || h >= outsideMeta {
-			continue // a row FTS5 would not count (deleted): the term is then not held
+		places = places[:0]
+		h, out := uint32(0), false
+		for ; i < len(hits) && hits[i]>>31 == doc; i++ {
+			v := int32(hits[i] & (1<<31 - 1))
+			c := v >> placeColShift
+			if c >= int32(len(SearchColumns)) || h >= outsideMeta/2 {
+				return nil, nil
+			}
+			h += weight[c]
+			out = out || outside[c]
+			places = append(places, v)
 		}
 		if out {
 			h |= outsideMeta
 		}
 		tp.rows = append(tp.rows, int32(doc))
-		tp.hits = append(tp.hits, uint32(h))
-		from := len(tp.pos)
-		if err := eachInt(places, func(v int64) error {
-			tp.pos = append(tp.pos, int32(v))
-			return nil
-		}); places != "" && err != nil {
-			return nil, err
-		}
-		slices.Sort(tp.pos[from:]) // group_concat's order is the sorter's
-		tp.pstart = append(tp.pstart, uint32(len(tp.pos)))
+		tp.hits = append(tp.hits, h)
+		tp.pb = appendPlaces(tp.pb, places)
+		tp.pstart = append(tp.pstart, uint32(len(tp.pb)))
 	}
-	tp.pos = slices.Clip(tp.pos)
-	return tp, rows.Err()
+	tp.pb = slices.Clip(tp.pb)
+	return tp, nil
 }
 
 // varints decodes a blob of SQLite varints (FTS5's sizes).
@@ -403,8 +460,10 @@ func (d *DB) tokensOf(ctx context.Context, p *postings, text string) ([]string, 
 // fastMatch returns what expr matches (pos, less what neg matches when
 // neg is not ""), with every rule's score, when the postings can answer it
 // exactly (see above): pos is terms, all ANDed or all ORed, each a phrase
-// of one term held or a word with separators as ftsTerm makes it, ("w" OR
-// {meta parts} : "p1 p2 …"), with w and every part held; neg's rules
+// or phrases ORed in parentheses (("w" OR {meta parts} : "p1 p2 …"), what
+// ftsTerm makes of a word with separators), a phrase being its text in
+// quotes (of one term or more, each held), after a column or columns
+// (title : "w", {meta parts} : "…"), without a prefix's *; neg's rules
 // (FTS5's set) are left out. nil when not.
 //
 // A phrase without hits in a row adds 0 to its score (its f is 0), the
@@ -417,6 +476,14 @@ func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, 
 	var phrases []*termPosting // in the order of FTS5's phrases
 	var groups [][]int         // phrases ORed, groups ANDed
 	sep := ""
+	phrase := func(s string) (*termPosting, string, error) {
+		cols, text, rest, ok := ftsPhrase(s)
+		if !ok {
+			return nil, "", nil
+		}
+		tp, err := d.phraseList(ctx, p, text, cols)
+		return tp, rest, err
+	}
 	for s := pos; s != ""; {
 		if len(groups) > 0 {
 			var this string
@@ -433,46 +500,35 @@ func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, 
 			}
 			sep = this
 		}
-		var text, rest string
-		var ok bool
-		switch {
-		case strings.HasPrefix(s, `"`):
-			if text, rest, ok = quoted(s); !ok {
-				return nil, nil
+		var g []int
+		if strings.HasPrefix(s, "(") {
+			s = s[1:]
+			for {
+				tp, rest, err := phrase(s)
+				if err != nil || tp == nil {
+					return nil, err
+				}
+				g = append(g, len(phrases))
+				phrases = append(phrases, tp)
+				if s = rest; strings.HasPrefix(s, ")") {
+					s = s[1:]
+					break
+				}
+				if !strings.HasPrefix(s, " OR ") {
+					return nil, nil
+				}
+				s = s[4:]
 			}
-			tp, err := d.heldTerm(ctx, p, text)
+		} else {
+			tp, rest, err := phrase(s)
 			if err != nil || tp == nil {
 				return nil, err
 			}
-			groups = append(groups, []int{len(phrases)})
+			g = append(g, len(phrases))
 			phrases = append(phrases, tp)
-		case strings.HasPrefix(s, `("`):
-			if text, rest, ok = quoted(s[1:]); !ok {
-				return nil, nil
-			}
-			const inParts = ` OR {meta parts} : `
-			var ptext string
-			if !strings.HasPrefix(rest, inParts) {
-				return nil, nil
-			}
-			if ptext, rest, ok = quoted(rest[len(inParts):]); !ok || !strings.HasPrefix(rest, ")") {
-				return nil, nil
-			}
-			rest = rest[1:]
-			tp, err := d.heldTerm(ctx, p, text)
-			if err != nil || tp == nil {
-				return nil, err
-			}
-			pl, err := d.phraseList(ctx, p, ptext)
-			if err != nil || pl == nil {
-				return nil, err
-			}
-			groups = append(groups, []int{len(phrases), len(phrases) + 1})
-			phrases = append(phrases, tp, pl)
-		default:
-			return nil, nil
+			s = rest
 		}
-		s = rest
+		groups = append(groups, g)
 	}
 	if sep == "OR" {
 		var all []int
@@ -569,26 +625,50 @@ func quoted(s string) (text, rest string, ok bool) {
 	return s[1 : j+1], s[j+2:], true
 }
 
-// heldTerm returns the postings of the one term FTS5 makes of text, nil
-// when it makes another number of terms or the term is not held.
-func (d *DB) heldTerm(ctx context.Context, p *postings, text string) (*termPosting, error) {
-	ts, err := d.tokensOf(ctx, p, text)
-	if err != nil || len(ts) != 1 {
-		return nil, err
+// allColumns is every column of the search table, a bit each.
+const allColumns = 1<<7 - 1
+
+// ftsPhrase reads the phrase s starts with, as ftsTerm writes them: its
+// columns (a bit a column of SearchColumns: "title : ", "{meta parts} : ",
+// else all), its text and what follows it; not ok for any other form (a
+// prefix, a quote inside, a column not known).
+func ftsPhrase(s string) (cols uint8, text, rest string, ok bool) {
+	cols = allColumns
+	if !strings.HasPrefix(s, `"`) {
+		spec, after, found := strings.Cut(s, " : ")
+		if !found {
+			return 0, "", "", false
+		}
+		spec = strings.TrimSuffix(strings.TrimPrefix(spec, "{"), "}")
+		cols = 0
+		for _, c := range strings.Fields(spec) {
+			i := slices.Index(SearchColumns, c)
+			if i < 0 {
+				return 0, "", "", false
+			}
+			cols |= 1 << i
+		}
+		if cols == 0 {
+			return 0, "", "", false
+		}
+		s = after
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.terms[ts[0]], nil
+	if text, rest, ok = quoted(s); !ok || strings.HasPrefix(rest, "*") {
+		return 0, "", "", false
+	}
+	return cols, text, rest, true
 }
 
-// phraseList returns the postings of the phrase text (two terms or more,
-// each held) in the metadata and parts columns: the rows where its terms
-// are at consecutive places of one of them, with the phrase's weighted
-// hits (one a place it starts at) and its IDF; nil when its terms are not
-// all held.
-func (d *DB) phraseList(ctx context.Context, p *postings, text string) (*termPosting, error) {
+// phraseList returns the postings of the phrase text in the columns cols:
+// a held term's own when it is one term in every column; else the rows
+// where its terms are at consecutive places of one of those columns
+// (https://www.sqlite.org/fts5.html#fts5_phrases), with the phrase's
+// weighted hits (one a place it starts at) and its IDF over the rows it
+// is in (FTS5 counts them with the phrase's columns). nil when its terms
+// are not all held.
+func (d *DB) phraseList(ctx context.Context, p *postings, text string, cols uint8) (*termPosting, error) {
 	ts, err := d.tokensOf(ctx, p, text)
-	if err != nil || len(ts) < 2 {
+	if err != nil || len(ts) == 0 {
 		return nil, err
 	}
 	tps := make([]*termPosting, len(ts))
@@ -600,43 +680,58 @@ func (d *DB) phraseList(ctx context.Context, p *postings, text string) (*termPos
 	if slices.Contains(tps, nil) {
 		return nil, nil
 	}
-	meta, parts := slices.Index(SearchColumns, "meta"), slices.Index(SearchColumns, "parts")
+	if len(tps) == 1 && cols == allColumns {
+		return tps[0], nil
+	}
+	least := 0 // the rows are walked from the term in fewest
+	for i, tp := range tps {
+		if len(tp.rows) < len(tps[least].rows) {
+			least = i
+		}
+	}
 	out := &termPosting{}
 	at := make([]int, len(tps))
 	places := make([][]int32, len(tps))
+	var hits [8]uint32
 next:
-	for k, r := range tps[0].rows {
-		if tps[0].pstart[k] == tps[0].pstart[k+1] {
-			continue
-		}
-		places[0] = tps[0].pos[tps[0].pstart[k]:tps[0].pstart[k+1]]
-		for i := 1; i < len(tps); i++ {
-			tp := tps[i]
+	for _, r := range tps[least].rows {
+		for i, tp := range tps {
 			var found bool
 			if at[i], found = seek(tp.rows, at[i], r); !found {
 				continue next
 			}
-			places[i] = tp.pos[tp.pstart[at[i]]:tp.pstart[at[i]+1]]
 		}
-		var m, q uint32 // the phrase's places in the metadata, in the parts
+		for i, tp := range tps {
+			places[i] = tp.placesOf(at[i], places[i][:0])
+		}
+		hits = [8]uint32{}
+		any := false
 	place:
 		for _, v := range places[0] {
+			c := v >> placeColShift
+			if cols&(1<<c) == 0 {
+				continue
+			}
 			for i := 1; i < len(places); i++ {
 				if _, found := slices.BinarySearch(places[i], v+int32(i)); !found {
 					continue place
 				}
 			}
-			if v < partsPlace {
-				m++
-			} else {
-				q++
-			}
+			hits[c]++
+			any = true
 		}
-		if m+q == 0 {
+		if !any {
 			continue
 		}
-		h := m*uint32(2*rankWeights[meta]) + q*uint32(2*rankWeights[parts])
-		if m > 0 && weakWeights[meta] != 0 || q > 0 && weakWeights[parts] != 0 {
+		h, outside := uint32(0), false
+		for c, n := range hits[:len(SearchColumns)] {
+			h += n * uint32(2*rankWeights[c])
+			outside = outside || n > 0 && weakWeights[c] != 0
+		}
+		if h >= outsideMeta {
+			return nil, nil
+		}
+		if outside {
 			h |= outsideMeta
 		}
 		out.rows = append(out.rows, r)

@@ -83,7 +83,13 @@ func checkFastRank(t *testing.T, path string) {
 		t.Fatal("no term held")
 	}
 	qs := slices.Clone(searchMix)
-	for _, text := range []string{"process_creation", "windows//process_creation", "windows/process_creation", "cmd.exe", "cmd.exe -whoami", "powershell.exe", "T1059.001", "process_creation windows", "cmd.exe OR powershell.exe", "process OR windows", "process -windows", "process user -windows -suspicious", "-process", "user OR detection -windows", "user detection OR suspicious"} {
+	for _, text := range []string{"process_creation", "windows//process_creation", "windows/process_creation", "cmd.exe", "cmd.exe -whoami", "powershell.exe", "T1059.001", "process_creation windows", "cmd.exe OR powershell.exe", "process OR windows", "process -windows", "process user -windows -suspicious", "-process", "user OR detection -windows", "user detection OR suspicious",
+		// Phrases of several terms, in every column or some (ranked in Go
+		// from the terms' places).
+		`"process creation"`, `"windows process creation"`, `"suspicious process" windows`, `"process creation" OR powershell`,
+		`"process creation" -windows`, "title:process", "description:windows", `title:"process creation"`, "query:process_creation",
+		"datamodel:Endpoint.Processes", "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "Endpoint.Processes.process_name",
+		"windows/process_creation user"} {
 		qs = append(qs, Query{Text: text}, Query{Text: text, Page: 5, Facets: map[string][]string{"platform": {"sigma"}}})
 	}
 	for _, text := range []string{"process", "windows", "suspicious", "detection", "process created", "powershell", "defender", "malicious", "event", "user"} {
