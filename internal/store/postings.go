@@ -2,9 +2,9 @@ package store
 
 import (
 	"cmp"
-	"encoding/binary"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"

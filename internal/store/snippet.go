@@ -3,10 +3,11 @@ package store
 import (
 	"html"
 
-	"github.com/ruledex/ruledex/internal/rule"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ruledex/ruledex/internal/rule"
 )
 
 // Snippets are made here rather than with FTS5's snippet(): over the corpus
