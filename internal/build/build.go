@@ -52,6 +52,7 @@ type fileResult struct {
 	src     Source           // the source it belongs to
 	srcIDs  []string         // each rule's id as its source gave it, before AssignIDs
 	srcRels [][]rule.Related // each rule's related rules as its source gave them, before ingest.Link
+	toRead  bool             // examined, to be read (readRest)
 }
 
 // Build reads opt.Sources into the catalog opt.DB. Files whose SHA-256 is the
@@ -93,7 +94,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		defer prev.Close()
 	}
 
-	results, err := readSources(ctx, opt, prev, prog)
+	srcs, results, err := examineSources(ctx, opt, prev, prog)
 	if err != nil {
 		return nil, err
 	}
@@ -114,54 +115,42 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 			prog.linef("last catalog not reused: %v", err)
 			nc.Abandon()
 			nc, prev = nil, nil
-			if results, err = readSources(ctx, opt, nil, prog); err != nil {
+			if srcs, results, err = examineSources(ctx, opt, nil, prog); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := decodeReused(ctx, results, prev); err != nil {
+	sp, err := newSpill(opt.DB)
+	if err != nil {
 		return nil, err
 	}
-	for i := range results {
-		fr := &results[i]
-		if !fr.reused {
-			fr.srcIDs = make([]string, len(fr.Rules))
-			fr.srcRels = make([][]rule.Related, len(fr.Rules))
-			for j, r := range fr.Rules {
-				fr.srcIDs[j] = r.ID
-				fr.srcRels[j] = slices.Clone(r.Related)
-			}
-		}
-	}
-	plain := make([]ingest.FileResult, len(results))
-	for i := range results {
-		plain[i] = results[i].FileResult
-	}
-	ingest.AssignIDs(plain)
-
-	var all []*rule.Rule
-	for _, fr := range results {
-		all = append(all, fr.Rules...)
+	defer sp.close()
+	held := newHeldRules(sp)
+	all, prep, err := readHeld(ctx, opt, srcs, results, prev, held, prog)
+	if err != nil {
+		return nil, err
 	}
 	prog.stage("cross-referencing %d rules", len(all))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	crossReference(all, changedRepos(results, prev))
+	ingest.LinkCorpus(all)
+	catalog.CrossReferencePrepared(all, prep)
+	prep = nil
 	links := store.EncodeLinks(all) // and lets go of the longest lists
 	// A collection now, the lists gone: the heap's next goal (twice what
 	// lives) is set from what lives now, not from the cross-references'
-	// peak: with 54,670 rules (five forks of the corpus) the heap reached
-	// 2.5 GB during lint without it, 1.95 GB with it (peak RSS 2.90 GB,
-	// 2.54 GB).
+	// peak.
 	runtime.GC()
 	prog.stage("linting %d rules", len(all))
-	findings := lintAll(opt.Sources, results, all, prev)
+	lt := newLinter(opt.Sources, results, prev)
+	findings := lt.corpus(all, held)
 
 	sum := summarize(results, prev)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	all = nil
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
 	files := make([]store.File, len(results))
@@ -169,8 +158,10 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		files[i] = store.File{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, SHA: fr.sha, Format: fr.Format, Skipped: fr.Skipped,
 			Size: fr.Size, Mtime: fr.mtime, Diags: fr.Diags, Rules: fr.Rules, Reused: fr.reused, SrcIDs: fr.srcIDs, SrcRels: fr.srcRels}
 	}
+	results = nil
 	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
-		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings})
+		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings,
+		Full: held.full, Lint: lt.rule})
 	if err != nil {
 		return nil, err
 	}
@@ -232,43 +223,6 @@ func rename(newPath, path string) error {
 	return nil
 }
 
-// crossReference links the rules to each other (ingest.Link: correlation
-// targets, shared ids; a language that links by repository, only in the
-// repositories changed says changed, when not nil) and runs the
-// corpus-wide analysis of package catalog (kinds, events, same-action
-// links, indicator counts, near-duplicates).
-func crossReference(all []*rule.Rule, changed func(repo string) bool) {
-	for _, r := range all {
-		r.SameAction = r.SameAction[:0]
-		r.NearDuplicates = r.NearDuplicates[:0]
-	}
-	ingest.LinkChanged(all, changed)
-	catalog.CrossReference(all)
-}
-
-// changedRepos returns what tells the repositories with a file read anew
-// or gone since the last catalog (every one without a last catalog): the
-// rules of the others are as the last build linked them.
-func changedRepos(results []fileResult, prev *store.Previous) func(repo string) bool {
-	if prev == nil {
-		return nil
-	}
-	changed := map[string]bool{}
-	present := make(map[store.FileKey]bool, len(results))
-	for _, fr := range results {
-		present[store.FileKey{Repo: fr.Repo, Path: fr.Path}] = true
-		if !fr.reused {
-			changed[fr.Repo] = true
-		}
-	}
-	for k := range prev.Files {
-		if !present[k] {
-			changed[k.Repo] = true
-		}
-	}
-	return func(repo string) bool { return changed[repo] }
-}
-
 // sourceTarget returns the ingest target of s.
 func sourceTarget(s Source) ingest.Target {
 	return ingest.Target{Repo: s.Name, Path: s.Path}
@@ -298,54 +252,162 @@ func escapePath(p string) string {
 	return strings.Join(parts, "/")
 }
 
-// readSources lists and reads every file of every source in parallel,
-// reusing the last catalog's rules for unchanged files.
-func readSources(ctx context.Context, opt Options, prev *store.Previous, prog *progress) ([]fileResult, error) {
+// srcRange is the files of one source among a build's results: [from, to).
+type srcRange struct{ from, to int }
+
+// examineSources lists every file of every source and looks at each, in
+// parallel (examineOne): skipped, unchanged since the last catalog by its
+// size and modification time, or to be read. It reads none.
+func examineSources(ctx context.Context, opt Options, prev *store.Previous, prog *progress) ([]srcRange, []fileResult, error) {
 	type job struct {
 		src        Source
 		repo, root string
 		abs        string
 	}
 	var jobs []job
+	var srcs []srcRange
 	for _, s := range opt.Sources {
 		t := sourceTarget(s)
 		files, err := ingest.ListFiles(t)
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", s.Path, err)
+			return nil, nil, fmt.Errorf("source %s: %w", s.Path, err)
 		}
 		root := s.Path
 		if st, err := os.Stat(s.Path); err == nil && !st.IsDir() {
 			root = filepath.Dir(s.Path)
 		}
 		repo := ingest.RepoName(t)
+		from := len(jobs)
 		for _, f := range files {
 			jobs = append(jobs, job{src: s, repo: repo, root: root, abs: f})
 		}
+		srcs = append(srcs, srcRange{from, len(jobs)})
 	}
-	prog.stage("reading %d files", len(jobs))
 	results := make([]fileResult, len(jobs))
-	var mu sync.Mutex
-	done := 0
 	err := parallel.For(ctx, len(jobs), opt.Workers, func(i int) {
 		j := jobs[i]
-		fr := readOne(j.repo, j.root, j.abs, prev)
-		fr.src = j.src
-		fr.setLinks()
-		results[i] = fr
-		mu.Lock()
-		done++
-		prog.count(done, len(jobs))
-		mu.Unlock()
+		results[i] = examineOne(j.repo, j.root, j.abs, prev)
+		results[i].src = j.src
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return results, nil
+	return srcs, results, nil
 }
 
-// readOne reads one file, or takes its rules from the last catalog when its
-// content did not change.
-func readOne(repo, root, abs string, prev *store.Previous) fileResult {
+// readHeld reads the files of every source, one source after the other
+// (the files of one in parallel), and holds their rules (heldRules): each
+// source's rules are given their ids, linked with each other
+// (ingest.LinkRepo, when the source changed since the last catalog) and
+// prepared for the cross-reference (catalog.Prepare) before they are
+// written whole to the spill. It returns the skeletons of every rule, in
+// order, and what Prepare made of each; each file's Rules are its rules'
+// skeletons.
+func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileResult, prev *store.Previous,
+	held *heldRules, prog *progress) ([]*rule.Rule, []catalog.Prepared, error) {
+	gone := map[string]bool{} // repositories with a file of the last catalog gone
+	if prev != nil {
+		present := make(map[store.FileKey]bool, len(results))
+		for _, fr := range results {
+			present[store.FileKey{Repo: fr.Repo, Path: fr.Path}] = true
+		}
+		for k := range prev.Files {
+			if !present[k] {
+				gone[k.Repo] = true
+			}
+		}
+	}
+	prog.stage("reading %d files", len(results))
+	var mu sync.Mutex
+	done := 0
+	var ids ingest.IDs
+	var all []*rule.Rule
+	var prep []catalog.Prepared
+	for _, sr := range srcs {
+		part := results[sr.from:sr.to]
+		err := parallel.For(ctx, len(part), opt.Workers, func(i int) {
+			fr := &part[i]
+			if fr.toRead {
+				fr.readRest(prev)
+			}
+			fr.decode(prev)
+			fr.setLinks()
+			mu.Lock()
+			done++
+			prog.count(done, len(results))
+			mu.Unlock()
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		plain := make([]ingest.FileResult, len(part))
+		var rules []*rule.Rule
+		changed := prev == nil
+		for i := range part {
+			fr := &part[i]
+			if !fr.reused {
+				changed = true
+				fr.srcIDs = make([]string, len(fr.Rules))
+				fr.srcRels = make([][]rule.Related, len(fr.Rules))
+				for j, r := range fr.Rules {
+					fr.srcIDs[j] = r.ID
+					fr.srcRels[j] = slices.Clone(r.Related)
+				}
+			}
+			plain[i] = fr.FileResult
+			rules = append(rules, fr.Rules...)
+		}
+		if len(part) > 0 && gone[part[0].Repo] {
+			changed = true
+		}
+		ids.Assign(plain)
+		for _, r := range rules {
+			ingest.StripLinkDiagnostics(r)
+		}
+		if changed {
+			ingest.LinkRepo(rules)
+		}
+		type heldRule struct {
+			skel *rule.Rule
+			ref  spillRef
+			prep catalog.Prepared
+			off  []string
+			err  error
+		}
+		hs := make([]heldRule, len(rules))
+		err = parallel.For(ctx, len(rules), opt.Workers, func(i int) {
+			r := rules[i]
+			h := &hs[i]
+			h.prep = catalog.Prepare(r)
+			h.off = lint.Disabled(r)
+			h.skel, h.ref, h.err = held.hold(r)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		k := 0
+		for i := range part {
+			fr := &part[i]
+			for j := range fr.Rules {
+				h := &hs[k]
+				k++
+				if h.err != nil {
+					return nil, nil, h.err
+				}
+				held.add(h.skel, h.ref, h.off)
+				fr.Rules[j] = h.skel
+				all = append(all, h.skel)
+				prep = append(prep, h.prep)
+			}
+		}
+	}
+	return all, prep, nil
+}
+
+// examineOne looks at one file: skipped, or unchanged since the last
+// catalog by its size and modification time (reused: its rules are
+// decoded by decode), or to be read (readRest).
+func examineOne(repo, root, abs string, prev *store.Previous) fileResult {
 	rel := ingest.RelPath(root, abs)
 	fr := fileResult{FileResult: ingest.FileResult{Repo: repo, Path: rel, Abs: abs}}
 	st, skip, diags := ingest.Examine(root, abs, rel)
@@ -367,21 +429,32 @@ func readOne(repo, root, abs string, prev *store.Previous) fileResult {
 		fr.reuse(pf)
 		return fr
 	}
-	data, err := ingest.ReadBounded(abs)
+	fr.toRead = true
+	return fr
+}
+
+// readRest reads a file examineOne left to read, or takes its rules from
+// the last catalog when its content did not change.
+func (fr *fileResult) readRest(prev *store.Previous) {
+	fr.toRead = false
+	var pf *store.PrevFile
+	if prev != nil {
+		pf = prev.Files[store.FileKey{Repo: fr.Repo, Path: fr.Path}]
+	}
+	data, err := ingest.ReadBounded(fr.Abs)
 	if err != nil {
-		fr.Skipped, fr.Diags = ingest.ReadError(rel, err)
-		return fr
+		fr.Skipped, fr.Diags = ingest.ReadError(fr.Path, err)
+		return
 	}
 	sum := sha256.Sum256(data)
 	fr.sha = hex.EncodeToString(sum[:])
 	if pf != nil && pf.SHA == fr.sha {
 		fr.reuse(pf)
-		return fr
+		return
 	}
-	res := ingest.ReadData(repo, rel, abs, data, "")
+	res := ingest.ReadData(fr.Repo, fr.Path, fr.Abs, data, "")
 	fr.FileResult = res
 	fr.Size = int64(len(data))
-	return fr
 }
 
 // reuse marks fr as the unchanged file pf of the last catalog; its rules
@@ -422,36 +495,32 @@ func upToDate(opt Options, prev *store.Previous, results []fileResult) *Summary 
 	return &sum
 }
 
-// decodeReused decodes, in parallel, the stored rules of the files that did
-// not change. A file whose rules cannot be decoded is read again.
-func decodeReused(ctx context.Context, results []fileResult, prev *store.Previous) error {
-	return parallel.For(ctx, len(results), 0, func(i int) {
-		fr := &results[i]
-		pf := fr.pending
-		if pf == nil || ctx.Err() != nil {
-			return
+// decode decodes the stored rules of a file that did not change since the
+// last catalog. A file whose rules cannot be decoded is read again.
+func (fr *fileResult) decode(prev *store.Previous) {
+	pf := fr.pending
+	if pf == nil {
+		return
+	}
+	fr.pending = nil
+	rules, ids, rels, err := prev.Decode(pf)
+	if err != nil {
+		data, rerr := ingest.ReadBounded(fr.Abs)
+		if rerr != nil {
+			fr.FileResult = ingest.FileResult{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, Size: fr.Size}
+			fr.Skipped, fr.Diags = ingest.ReadError(fr.Path, rerr)
+		} else {
+			fr.FileResult = ingest.ReadData(fr.Repo, fr.Path, fr.Abs, data, "")
 		}
-		fr.pending = nil
-		rules, ids, rels, err := prev.Decode(pf)
-		if err != nil {
-			data, rerr := ingest.ReadBounded(fr.Abs)
-			if rerr != nil {
-				fr.FileResult = ingest.FileResult{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, Size: fr.Size}
-				fr.Skipped, fr.Diags = ingest.ReadError(fr.Path, rerr)
-			} else {
-				fr.FileResult = ingest.ReadData(fr.Repo, fr.Path, fr.Abs, data, "")
-			}
-			fr.reused = false
-			return
-		}
-		fr.Rules, fr.srcIDs, fr.srcRels = rules, ids, rels
-		for j, r := range rules {
-			r.ID = ids[j]
-			r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
-			r.Related = slices.Clone(rels[j]) // as written, to be linked afresh
-		}
-		fr.setLinks()
-	})
+		fr.reused = false
+		return
+	}
+	fr.Rules, fr.srcIDs, fr.srcRels = rules, ids, rels
+	for j, r := range rules {
+		r.ID = ids[j]
+		r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
+		r.Related = slices.Clone(rels[j]) // as written, to be linked afresh
+	}
 }
 
 // summarize counts what a build read and made.

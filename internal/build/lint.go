@@ -2,27 +2,34 @@ package build
 
 import (
 	"encoding/json"
+	"sync"
 
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/lint"
-	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
 
-// lintAll runs every check of ruledex lint over the rules of a build, as
+// linter runs every check of ruledex lint over the rules of a build, as
 // `ruledex lint` over the same sources does (each source's disabled checks
 // left out), so that the catalog's pages, facet and API show the findings
 // the command prints. A finding in a query embedded in another format is
 // placed at its column in the file, which is read again for that.
 //
-// With the last catalog (prev), built from the same sources, a rule it
-// holds as it is (store.Previous.Kept: the same file, id and encoding,
-// cross-references included) keeps its stored findings of the per-rule
-// checks, which do not run on it again: an incremental build lints the
-// rules that changed, and runs the checks across the corpus (the same id
-// twice, near-duplicates, common indicators) over every rule.
-func lintAll(sources []Source, results []fileResult, all []*rule.Rule, prev *store.Previous) []lint.Finding {
+// The checks across the corpus (the same id twice, near-duplicates, common
+// indicators) run over the rules as the build holds them (corpus: their
+// skeletons, see heldRules); the checks of one rule as each rule is written
+// whole (rule, store.Write.Lint). With the last catalog (prev), built from
+// the same sources, a rule it holds as it is (store.Previous.Kept: the same
+// file, id and encoding, cross-references included) keeps its stored
+// findings of the per-rule checks, which do not run on it again: an
+// incremental build lints the rules that changed.
+type linter struct {
+	opt   lint.Options
+	known bool // the last catalog's findings may be kept (the same sources: the same checks)
+}
+
+func newLinter(sources []Source, results []fileResult, prev *store.Previous) *linter {
 	opt := lint.Options{RepoDisable: map[string][]string{}}
 	for _, s := range sources {
 		if len(s.LintDisable) > 0 {
@@ -47,38 +54,40 @@ func lintAll(sources []Source, results []fileResult, all []*rule.Rule, prev *sto
 		}
 		return data
 	}
+	lt := &linter{opt: opt}
 	if prev != nil {
-		known := knownFindings(results, all, prev)
-		if src, _ := json.Marshal(sources); string(src) == prev.Sources {
-			opt.Known = known // the same sources: the same checks
-		}
+		src, _ := json.Marshal(sources)
+		lt.known = string(src) == prev.Sources
 	}
+	return lt
+}
+
+// corpus runs the checks across the corpus over all, the skeletons held.
+func (lt *linter) corpus(all []*rule.Rule, held *heldRules) []lint.Finding {
+	opt := lt.opt
+	opt.Known = func(int) ([]lint.Finding, bool) { return nil, true } // the per-rule checks: rule
+	opt.Off = func(i int) []string { return held.off[i] }
 	return lint.Run(all, opt)
 }
 
-// knownFindings asks the last catalog, on every core, which rules of the
-// unchanged files it holds as they are, with their findings (lintAll);
-// the rules it holds as they are keep their rows (WriteCatalog), whatever
-// the sources.
-func knownFindings(results []fileResult, all []*rule.Rule, prev *store.Previous) func(i int) ([]lint.Finding, bool) {
-	type place struct{ f, j int }
-	at := make([]place, 0, len(all))
-	for f := range results {
-		for j := range results[f].Rules {
-			at = append(at, place{f, j})
-		}
+// rule runs the checks of one rule over r, whole; stored are its findings
+// in the last catalog when known (store.Write.Lint).
+func (lt *linter) rule(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
+	opt := lt.opt
+	opt.Disable = corpusChecks()
+	if known && lt.known {
+		opt.Known = func(int) ([]lint.Finding, bool) { return stored, true }
 	}
-	if len(at) != len(all) {
-		return nil
-	}
-	found := make([][]lint.Finding, len(all))
-	known := make([]bool, len(all))
-	parallel.Do(len(all), func(i int) {
-		fr := &results[at[i].f]
-		if !fr.reused || at[i].j >= len(fr.srcIDs) {
-			return
-		}
-		found[i], known[i] = prev.Kept(all[i], fr.sha, fr.srcIDs[at[i].j])
-	})
-	return func(i int) ([]lint.Finding, bool) { return found[i], known[i] }
+	return lint.Run([]*rule.Rule{r}, opt)
 }
+
+// corpusChecks are the ids of the checks across the corpus.
+var corpusChecks = sync.OnceValue(func() []string {
+	var ids []string
+	for _, c := range lint.Checks() {
+		if c.Corpus != nil {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+})

@@ -238,11 +238,14 @@ func regexLiteral(expr string) (kind, lit string, ok bool) {
 
 // CanonicalCounts fills the corpus counts of every rule's canonical
 // indicators: how many other rules have the same one, in total and by
-// platform.
+// platform. The counts by platform are shared by the rules of one platform
+// with the same indicator (read, never written): a map an indicator and
+// rule was the largest part of a build's memory at 50,000 rules.
 func CanonicalCounts(rules []*rule.Rule) {
 	type entry struct {
 		rules      []int32
 		byPlatform map[string]int
+		minus      map[string]map[string]int // byPlatform less one rule of a platform
 	}
 	idx := map[CanonicalKey]*entry{}
 	for i, r := range rules {
@@ -264,13 +267,21 @@ func CanonicalCounts(rules []*rule.Rule) {
 			c := &r.Canonical[j]
 			e := idx[CanonicalKey{c.Field, c.Kind, c.Value}]
 			c.Total = len(e.rules) - 1
-			c.ByPlatform = make(map[string]int, len(e.byPlatform))
-			for p, n := range e.byPlatform {
-				c.ByPlatform[p] = n
+			m, ok := e.minus[r.Platform]
+			if !ok {
+				m = make(map[string]int, len(e.byPlatform))
+				for p, n := range e.byPlatform {
+					m[p] = n
+				}
+				if m[r.Platform]--; m[r.Platform] <= 0 {
+					delete(m, r.Platform)
+				}
+				if e.minus == nil {
+					e.minus = map[string]map[string]int{}
+				}
+				e.minus[r.Platform] = m
 			}
-			if c.ByPlatform[r.Platform]--; c.ByPlatform[r.Platform] <= 0 {
-				delete(c.ByPlatform, r.Platform)
-			}
+			c.ByPlatform = m
 		}
 	}
 }

@@ -21,16 +21,45 @@ import (
 // What each rule alone gives (its kind, action keys, events and logic) is
 // worked out on every core, and each rule's action keys once.
 func CrossReference(rules []*rule.Rule) {
+	prep := make([]Prepared, len(rules))
+	parallel.Do(len(rules), func(i int) { prep[i] = Prepare(rules[i]) })
+	CrossReferencePrepared(rules, prep)
+}
+
+// Prepared is what the cross-reference needs of one rule that the rule
+// alone gives (Prepare): its action keys and its logic. A build works it
+// out as it reads each rule, so that the rule's statements (stages,
+// explanation, query) need not stay in memory until every rule is read.
+type Prepared struct {
+	keys  []ActionKey
+	logic Logic
+}
+
+// Prepare classifies r (ClassifyKind), fills its events as it gives them
+// (FillEvents: the catalog's inferred ones are made again) and its
+// canonical indicators, and returns its action keys and logic. Rules may
+// be prepared in parallel, each once.
+func Prepare(r *rule.Rule) Prepared {
+	ClassifyKind(r)
+	keys := ActionKeys(r)
+	fillEvents(r, keys)
+	r.Canonical = CanonicalIndicators(r)
+	return Prepared{keys: keys, logic: LogicOf(r)}
+}
+
+// CrossReferencePrepared is the part of CrossReference that needs every
+// rule at once, over rules prepared by Prepare (prep[i] is rules[i]'s): it
+// reads of each rule its id, title, platform, source, kind, ids and
+// relations, tables, events, indicators and canonical indicators, never
+// its stages, query or prose, so it may run over rules that hold only
+// those.
+func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared) {
 	keys := make([][]ActionKey, len(rules))
 	logic := make([]Logic, len(rules))
-	parallel.Do(len(rules), func(i int) {
-		r := rules[i]
-		ClassifyKind(r)
-		keys[i] = ActionKeys(r)
-		fillEvents(r, keys[i])
-		logic[i] = LogicOf(r)
-		r.Canonical = CanonicalIndicators(r)
-	})
+	for i := range prep {
+		keys[i], logic[i] = prep[i].keys, prep[i].logic
+		prep[i] = Prepared{}
+	}
 	sameAction(rules, keys)
 	IndicatorCounts(rules)
 	CanonicalCounts(rules)

@@ -62,7 +62,21 @@ func baseID(r *rule.Rule, index, count int) string {
 // rule to claim an id keeps it; later ones get the repository's name and then
 // a number appended. The order of results makes the choice stable.
 func AssignIDs(results []FileResult) {
-	seen := map[string]bool{}
+	var ids IDs
+	ids.Assign(results)
+}
+
+// IDs gives rules their ids as AssignIDs does, over results given in
+// several calls (a build that reads one repository at a time): the ids
+// taken by the rules of earlier calls are taken. The zero value is ready.
+type IDs struct{ seen map[string]bool }
+
+// Assign gives the rules of results their ids (see AssignIDs).
+func (a *IDs) Assign(results []FileResult) {
+	if a.seen == nil {
+		a.seen = map[string]bool{}
+	}
+	seen := a.seen
 	for i := range results {
 		rs := results[i].Rules
 		for j, r := range rs {

@@ -21,18 +21,39 @@ func Link(rules []*rule.Rule) { LinkChanged(rules, nil) }
 // that changed since the last build (lang.LinkChanged).
 func LinkChanged(rules []*rule.Rule, changed func(repo string) bool) {
 	for _, r := range rules {
-		if len(r.Diagnostics) == 0 {
-			continue
-		}
-		kept := r.Diagnostics[:0]
-		for _, d := range r.Diagnostics {
-			if !IsLinkDiagnostic(d) {
-				kept = append(kept, d)
-			}
-		}
-		r.Diagnostics = kept
+		StripLinkDiagnostics(r)
 	}
 	lang.LinkChanged(rules, changed)
+	sharedUIDs(rules)
+}
+
+// StripLinkDiagnostics removes from r the diagnostics that a previous Link
+// left on it (a rule kept from the last catalog).
+func StripLinkDiagnostics(r *rule.Rule) {
+	if len(r.Diagnostics) == 0 {
+		return
+	}
+	kept := r.Diagnostics[:0]
+	for _, d := range r.Diagnostics {
+		if !IsLinkDiagnostic(d) {
+			kept = append(kept, d)
+		}
+	}
+	r.Diagnostics = kept
+}
+
+// LinkRepo links what the rules of one repository say of each other
+// (lang.LinkRepo), once they have their ids; LinkCorpus the rest of Link,
+// once every rule is read: what each language's rules say of each other
+// across repositories and the identifiers several rules claim. A build
+// that reads one repository at a time strips the link diagnostics of each
+// rule (StripLinkDiagnostics), runs LinkRepo as each repository is read,
+// and LinkCorpus at the end: Link is the three.
+func LinkRepo(rules []*rule.Rule) { lang.LinkRepo(rules) }
+
+// LinkCorpus: see LinkRepo.
+func LinkCorpus(rules []*rule.Rule) {
+	lang.LinkCorpus(rules)
 	sharedUIDs(rules)
 }
 

@@ -342,6 +342,28 @@ func Lower(it Item) {
 // Link runs every language's Link over the rules of a build.
 func Link(rules []*rule.Rule) { LinkChanged(rules, nil) }
 
+// LinkRepo runs, over rules that are the rules of one repository, the
+// Link of every language that links by repository (LinkByRepo); LinkCorpus
+// the Link of every other one, over the rules of a build. A build that
+// reads one repository at a time runs the first as each is read and the
+// second once all are (Link is the two).
+func LinkRepo(rules []*rule.Rule) {
+	for _, l := range All() {
+		if l.Link != nil && l.LinkByRepo {
+			l.Link(rules)
+		}
+	}
+}
+
+// LinkCorpus: see LinkRepo.
+func LinkCorpus(rules []*rule.Rule) {
+	for _, l := range All() {
+		if l.Link != nil && !l.LinkByRepo {
+			l.Link(rules)
+		}
+	}
+}
+
 // LinkChanged is Link where changed, when not nil, tells the repositories
 // that changed since the last build: a language whose Link is by
 // repository (LinkByRepo) links only their rules.

@@ -305,6 +305,11 @@ type Options struct {
 	// the findings given are returned as they are. The checks across the
 	// corpus (Check.Corpus) run on every rule.
 	Known func(i int) ([]Finding, bool)
+	// Off, optional, gives the checks rules[i] disables itself, in place of
+	// Disabled(rules[i]): for rules that no longer hold the query and
+	// description Disabled reads (a build's, between their reading and
+	// their writing).
+	Off func(i int) []string
 }
 
 // Unknown returns those of ids that are no check.
@@ -368,7 +373,11 @@ func Run(rules []*rule.Rule, opt Options) []Finding {
 	}
 	off := make([][]string, len(rules))
 	for i, r := range rules {
-		off[i] = append(Disabled(r), opt.RepoDisable[r.Source.Repo]...)
+		if opt.Off != nil {
+			off[i] = append(slices.Clip(opt.Off(i)), opt.RepoDisable[r.Source.Repo]...)
+		} else {
+			off[i] = append(Disabled(r), opt.RepoDisable[r.Source.Repo]...)
+		}
 	}
 	var known []bool
 	var given []Finding
@@ -410,11 +419,17 @@ func Run(rules []*rule.Rule, opt Options) []Finding {
 	}
 	finish(rules, out, opt)
 	out = append(out, given...)
-	slices.SortFunc(out, func(a, b Finding) int {
+	Sort(out)
+	return out
+}
+
+// Sort sorts findings as Run returns them: by repository, path, line,
+// column, check and message.
+func Sort(fs []Finding) {
+	slices.SortFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Col, b.Col), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Message, b.Message))
 	})
-	return out
 }
 
 // finish puts columns at their place in the file and makes fingerprints.

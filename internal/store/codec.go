@@ -246,6 +246,16 @@ func (e *encoder) canonical(cs []rule.CanonicalIndicator) {
 // errCorrupt is what decodeRule returns for bytes encodeRule did not make.
 var errCorrupt = errors.New("stored rule is corrupt")
 
+// EncodeRule appends r's encoding to b: the catalog's, r whole but for
+// its lists of links to other rules (SameAction, NearDuplicates,
+// SameBehaviour), which the catalog keeps apart. DecodeRule reads it back.
+// A build keeps the rules it has read in this form, out of memory, until
+// it writes them.
+func EncodeRule(b []byte, r *rule.Rule) []byte { return encodeRule(b, r) }
+
+// DecodeRule decodes what EncodeRule wrote.
+func DecodeRule(b []byte) (*rule.Rule, error) { return decodeRule(string(b)) }
+
 // decodeRule decodes a rule encoded by encodeRule. The rule's strings are
 // substrings of s. Lists with no elements are nil (rule.Normalize makes them
 // empty).

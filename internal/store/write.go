@@ -56,6 +56,17 @@ type Write struct {
 	// Findings are what ruledex lint found in the rules (findings.go);
 	// they replace the last catalog's.
 	Findings []lint.Finding
+	// Full, when not nil, gives the rule to write for each rule of Files,
+	// which then holds only what the build needed of it until now (package
+	// build keeps the rules it reads out of memory until they are
+	// written); it is called once a rule, on every core.
+	Full func(r *rule.Rule) (*rule.Rule, error)
+	// Lint, when not nil, gives the findings of the per-rule lint checks on
+	// each rule as it is written (the rule Full gave), to be written beside
+	// Findings: stored, when known is true, are the last catalog's findings
+	// of the rule, which it holds as it is (Previous.Kept). It is called
+	// once a rule, on every core.
+	Lint func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding
 }
 
 // WriteCatalog writes a build's files and rules to the new catalog file
@@ -131,6 +142,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		n        int64
 		row      preparedRow
 		links    []byte // encodeLinks's, the linked rules by their index in items
+		findings []lint.Finding
 	}
 	var items []item
 	for i := range results {
@@ -173,6 +185,22 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			end := min(start+chunk, len(items))
 			parallel.Do(end-start, func(k int) {
 				it := &items[start+k]
+				if in.Full != nil {
+					full, err := in.Full(it.r)
+					if err != nil {
+						it.row = preparedRow{err: err}
+						return
+					}
+					it.r = full
+				}
+				if in.Lint != nil {
+					var stored []lint.Finding
+					known := false
+					if it.sameFile && prev != nil {
+						stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID)
+					}
+					it.findings = in.Lint(it.r, stored, known)
+				}
 				switch {
 				case it.sameFile && it.pr.kept: // Previous.Kept found it stored as it is
 					it.row = preparedRow{unchanged: true}
@@ -195,6 +223,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		}
 	}()
 	done := 0
+	var ruleFindings []lint.Finding
 	for start := range ready {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -202,6 +231,11 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		for k := start; k < min(start+chunk, len(items)); k++ {
 			it := &items[k]
 			r, pr := it.r, it.pr
+			if it.row.err != nil && it.row.doc == nil && it.row.body == nil && !it.row.unchanged {
+				return fmt.Errorf("%s: %w", r.ID, it.row.err) // Full's
+			}
+			ruleFindings = append(ruleFindings, it.findings...)
+			it.findings = nil
 			same := it.sameFile && !deleted[pr.n] && !kept[pr.n]
 			switch {
 			case same:
@@ -273,7 +307,12 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		}
 		it.links = nil
 	}
-	if err := w.writeFindings(in.Findings); err != nil {
+	findings := in.Findings
+	if in.Lint != nil {
+		findings = append(slices.Clip(findings), ruleFindings...)
+		lint.Sort(findings)
+	}
+	if err := w.writeFindings(findings); err != nil {
 		return err
 	}
 	if err := w.files(prev, results); err != nil {

@@ -1,0 +1,214 @@
+package build
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"unique"
+
+	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// A build holds every rule from its reading until the catalog is written
+// (the cross-references need every rule at once), but not whole: once a
+// repository's rules are read, linked with each other and prepared for the
+// cross-reference (catalog.Prepare), each rule is written whole to a
+// temporary file beside the catalog (a spill, in the catalog's own
+// encoding) and only what the cross-reference, the links between rules,
+// the lint checks across the corpus and the build's summary read of it is
+// kept in memory (its skeleton). WriteCatalog asks for each rule whole as it
+// writes it (store.Write.Full): the rule is read back from the spill and
+// given what the cross-reference made of its skeleton (heldRules.full).
+//
+// What a skeleton keeps is listed in skeleton; catalog.CrossReferencePrepared
+// says what it reads. A rule's statements (stages), prose (description,
+// explanation, sections), outputs and the like stay in the spill. Its query
+// is kept only when the linking or the corpus checks read it: when the rule
+// states its own id (where that id is written: linking's and duplicate-id's
+// place) or names other rules (a correlation's warnings are placed in it).
+
+// spill is the temporary file rules are written to whole.
+type spill struct {
+	f   *os.File
+	mu  sync.Mutex
+	off int64
+}
+
+// spillRef is where a rule is in the spill.
+type spillRef struct {
+	off int64
+	n   int32
+}
+
+// newSpill makes the spill in the folder of the catalog db (the catalog
+// reaches that size anyway; the system's temporary folder may be small).
+// The file is removed at once where the system allows it, and by close.
+func newSpill(db string) (*spill, error) {
+	f, err := os.CreateTemp(filepath.Dir(db), filepath.Base(db)+".rules-*")
+	if err != nil {
+		return nil, err
+	}
+	return &spill{f: f}, nil
+}
+
+// put writes b and returns where it is.
+func (s *spill) put(b []byte) (spillRef, error) {
+	if int64(len(b)) > 1<<31-1 {
+		return spillRef{}, errors.New("build: a rule of 2 GB or more")
+	}
+	s.mu.Lock()
+	off := s.off
+	s.off += int64(len(b))
+	s.mu.Unlock()
+	if _, err := s.f.WriteAt(b, off); err != nil {
+		return spillRef{}, err
+	}
+	return spillRef{off: off, n: int32(len(b))}, nil
+}
+
+// get reads back what put wrote at ref.
+func (s *spill) get(ref spillRef) ([]byte, error) {
+	b := make([]byte, ref.n)
+	if _, err := s.f.ReadAt(b, ref.off); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (s *spill) close() {
+	if s == nil {
+		return
+	}
+	name := s.f.Name()
+	s.f.Close()
+	os.Remove(name)
+}
+
+// heldRules are a build's rules as it holds them (see spill): each rule's
+// skeleton, where its whole is in the spill, and what was worked out of it
+// whole for the lint checks across the corpus.
+type heldRules struct {
+	spill *spill
+	at    map[*rule.Rule]int32 // skeleton → its index
+	refs  []spillRef
+	off   [][]string // the lint checks each rule disables itself (lint.Disabled)
+	bufs  sync.Pool
+}
+
+func newHeldRules(sp *spill) *heldRules {
+	return &heldRules{spill: sp, at: map[*rule.Rule]int32{}, bufs: sync.Pool{New: func() any { return new([]byte) }}}
+}
+
+// hold writes r whole to the spill and returns its skeleton. Rules may be
+// held in parallel; add records them, in order, afterwards.
+func (h *heldRules) hold(r *rule.Rule) (*rule.Rule, spillRef, error) {
+	buf := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(buf)
+	*buf = store.EncodeRule((*buf)[:0], r)
+	ref, err := h.spill.put(*buf)
+	if err != nil {
+		return nil, spillRef{}, err
+	}
+	return skeleton(r), ref, nil
+}
+
+// add records skeleton s, held at ref, with the checks its rule disables.
+func (h *heldRules) add(s *rule.Rule, ref spillRef, off []string) {
+	h.at[s] = int32(len(h.refs))
+	h.refs = append(h.refs, ref)
+	h.off = append(h.off, off)
+}
+
+// full returns the rule whole whose skeleton is s, with what the build
+// made of the skeleton since (its id, links, cross-references and
+// diagnostics). A rule that is not held is its own whole.
+func (h *heldRules) full(s *rule.Rule) (*rule.Rule, error) {
+	i, ok := h.at[s]
+	if !ok {
+		return s, nil
+	}
+	b, err := h.spill.get(h.refs[i])
+	if err != nil {
+		return nil, err
+	}
+	r, err := store.DecodeRule(b)
+	if err != nil {
+		return nil, err
+	}
+	// What linking and the cross-reference change (catalog.CrossReferencePrepared,
+	// ingest.LinkCorpus, setLinks): the skeleton's.
+	r.ID, r.Source, r.Kind, r.Related, r.Diagnostics = s.ID, s.Source, s.Kind, s.Related, s.Diagnostics
+	r.Events, r.Actions, r.Indicators, r.Canonical = s.Events, s.Actions, s.Indicators, s.Canonical
+	r.SameAction, r.NearDuplicates, r.SameBehaviour = s.SameAction, s.NearDuplicates, s.SameBehaviour
+	return r, nil
+}
+
+// skeleton returns what a build keeps in memory of r (see spill): the
+// fields the cross-reference, linking across repositories, the lint checks
+// across the corpus and the summary read. Its strings are interned (unique:
+// the forks of a repository repeat nearly every value) and its slices its
+// own, so that nothing of r's file stays in memory through them.
+func skeleton(r *rule.Rule) *rule.Rule {
+	s := &rule.Rule{ID: in(r.ID), UID: in(r.UID), Name: in(r.Name), Platform: in(r.Platform), Product: in(r.Product),
+		Language: in(r.Language), Format: in(r.Format), Variant: in(r.Variant), Title: in(r.Title), Kind: in(r.Kind),
+		Status: in(r.Status), Severity: in(r.Severity), QueryLine: r.QueryLine,
+		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line, URL: in(r.Source.URL)},
+		Tables: ins(nil, r.Tables), Actions: ins(nil, r.Actions)}
+	if r.UID != "" || len(r.Related) > 0 {
+		s.Query = strings.Clone(r.Query)
+	}
+	for _, x := range r.Related {
+		s.Related = append(s.Related, rule.Related{ID: in(x.ID), Type: in(x.Type)})
+	}
+	if len(r.Indicators) > 0 {
+		s.Indicators = make([]rule.Indicator, len(r.Indicators))
+		for i, x := range r.Indicators {
+			x.Field, x.Kind, x.Values, x.Corpus = in(x.Field), in(x.Kind), ins(nil, x.Values), nil
+			s.Indicators[i] = x
+		}
+	}
+	if len(r.Events) > 0 {
+		s.Events = make([]rule.Event, len(r.Events))
+		for i, x := range r.Events {
+			s.Events[i] = rule.Event{Provider: in(x.Provider), Event: in(x.Event), Title: in(x.Title), Channel: in(x.Channel), Inferred: x.Inferred}
+		}
+	}
+	if len(r.Canonical) > 0 {
+		s.Canonical = make([]rule.CanonicalIndicator, len(r.Canonical))
+		for i, x := range r.Canonical {
+			x.Field, x.Kind, x.Value, x.ByPlatform = in(x.Field), in(x.Kind), in(x.Value), nil
+			x.From = ins(nil, x.From)
+			s.Canonical[i] = x
+		}
+	}
+	for _, d := range r.Diagnostics {
+		d.Path, d.Severity, d.Message = in(d.Path), in(d.Severity), strings.Clone(d.Message)
+		s.Diagnostics = append(s.Diagnostics, d)
+	}
+	return s
+}
+
+// in interns s.
+func in(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
+}
+
+// ins appends ss interned to dst.
+func ins(dst, ss []string) []string {
+	if len(ss) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make([]string, 0, len(ss))
+	}
+	for _, x := range ss {
+		dst = append(dst, in(x))
+	}
+	return dst
+}
