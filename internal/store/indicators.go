@@ -115,6 +115,9 @@ func (d *DB) loadIndicators(ctx context.Context) ([]IndicatorSummary, map[string
 	return out, uses, nil
 }
 
+// MaxIndicatorsPerPage is the longest page of Indicators.
+const MaxIndicatorsPerPage = 1000
+
 // Indicators returns a page of the distinct indicators of the catalog that
 // match q, most used first, with the fields of all of them.
 func (d *DB) Indicators(ctx context.Context, q IndicatorQuery) (IndicatorList, error) {
@@ -124,7 +127,7 @@ func (d *DB) Indicators(ctx context.Context, q IndicatorQuery) (IndicatorList, e
 	if q.PerPage <= 0 {
 		q.PerPage = 50
 	}
-	q.PerPage = min(q.PerPage, 1000)
+	q.PerPage = min(q.PerPage, MaxIndicatorsPerPage)
 	res := IndicatorList{Page: q.Page, PerPage: q.PerPage, Indicators: []IndicatorSummary{}, Fields: []Count{}}
 	all, err := d.indicatorIndex(ctx)
 	if err != nil {

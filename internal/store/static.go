@@ -282,3 +282,12 @@ func tempWritable(ctx context.Context, conn *sql.Conn) (restore func(), err erro
 		}
 	}, nil
 }
+
+// AllIndicators returns every distinct indicator of the catalog, most used
+// first, in the order Indicators pages them: the list the store keeps,
+// which the caller must not change. The static export walks it once for
+// all the pages of a listing, where Indicators walks all of it for each
+// page (at N = 15 forks of the corpus, thousands of pages).
+func (d *DB) AllIndicators(ctx context.Context) ([]IndicatorSummary, error) {
+	return d.indicatorIndex(ctx)
+}

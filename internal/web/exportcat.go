@@ -1,10 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // exportStore is the catalog an export of a store reads: the store's, but
@@ -22,6 +28,9 @@ type exportStore struct {
 	// of its listing shows, by kind and name.
 	other      map[string]*memoValue
 	otherOrder []string
+	// findingPages pages of findingsPer findings of a check are listed
+	// (exportFindingPages, findingsPerPage; less in a test).
+	findingPages, findingsPer int
 }
 
 // exportFacetMemo is how many listings' facet counts an export keeps: the
@@ -36,7 +45,7 @@ type listingFacets struct {
 }
 
 func newExportStore(c *StoreCatalog) *exportStore {
-	return &exportStore{StoreCatalog: c, memo: map[string]*listingFacets{}}
+	return &exportStore{StoreCatalog: c, memo: map[string]*listingFacets{}, findingPages: exportFindingPages, findingsPer: findingsPerPage}
 }
 
 // Search implements Catalog: the hits of q's page, with the facet counts
@@ -143,4 +152,181 @@ type memoValue struct {
 	once sync.Once
 	v    any
 	err  error
+}
+
+// exportFindingPages is how many pages of a check's findings the export
+// writes (of findingsPerPage findings): the JSON of the check holds every one.
+// A listing of the findings in the order of the catalog is a way into
+// them, not a way through a million: at N = 15 forks of the corpus the
+// near-duplicate check has 1,010,162 findings (each rule with one for each
+// of its 14 copies and theirs), 5,051 pages that no one reads in a static
+// site and that took most of its export. A detection engineer reaches a
+// rule's findings from the rule's page (which lists them), the rules a
+// check found from the rule listings, and the whole list, to sort and
+// filter, from the JSON (jq); the pages show where the check's findings
+// begin. At N = 1 no check has more (near-duplicate 1,546, the most
+// attack-missing with 2,075), so the corpus's site is whole.
+const exportFindingPages = 25
+
+// shownFindings is the number of a check's findings the export's pages
+// list, and the length of their pages.
+func (e *exportStore) shownFindings() (n, perPage int) {
+	return e.findingPages * e.findingsPer, e.findingsPer
+}
+
+// FindingChecks implements Catalog, once an export: the check's counts are
+// a pass over every finding, which the pages of each check show.
+func (e *exportStore) FindingChecks(ctx context.Context) ([]FindingCheck, error) {
+	v, err := e.once("findingchecks", func() (any, error) { return e.StoreCatalog.FindingChecks(ctx) })
+	cs, _ := v.([]FindingCheck)
+	return cs, err
+}
+
+// CheckFindings implements Catalog: a page among a check's first
+// exportFindings findings, read once for all its pages (one pass, not an
+// OFFSET walk a page); the others, and other lengths of page, from the
+// store.
+func (e *exportStore) CheckFindings(ctx context.Context, check string, page, perPage int) (*CheckFindingList, error) {
+	page = max(page, 1)
+	shown, per := e.shownFindings()
+	if perPage != per || page*perPage > shown {
+		return e.StoreCatalog.CheckFindings(ctx, check, page, perPage)
+	}
+	c, err := e.findingCheck(ctx, check)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.once("findings\x00"+c.Check, func() (any, error) {
+		var out []CheckFinding
+		err := e.db.EachCheckFinding(ctx, c.Check, shown, func(f *store.RuleFinding) error {
+			out = append(out, *f)
+			return nil
+		})
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	head, _ := v.([]CheckFinding)
+	from := min((page-1)*perPage, len(head))
+	items := head[from:min(from+perPage, len(head))]
+	if items == nil {
+		items = []CheckFinding{}
+	}
+	return &CheckFindingList{FindingCheck: c, Total: c.Findings, Page: page, PerPage: perPage, Items: items}, nil
+}
+
+// findingCheck returns the check of this id (compared as the store
+// compares it) with its counts; ErrNotFound when ruledex has no such check
+// and the catalog no finding of it.
+func (e *exportStore) findingCheck(ctx context.Context, check string) (FindingCheck, error) {
+	cs, err := e.FindingChecks(ctx)
+	if err != nil {
+		return FindingCheck{}, err
+	}
+	for _, c := range cs {
+		if c.Check == check {
+			return c, nil
+		}
+	}
+	return FindingCheck{}, ErrNotFound
+}
+
+// writeCheckJSON writes the JSON of every finding of a check to w, as
+// CheckFindings(ctx, check, 1, 0) makes it, a finding at a time.
+func (e *exportStore) writeCheckJSON(ctx context.Context, check string, w io.Writer) error {
+	c, err := e.findingCheck(ctx, check)
+	if err != nil {
+		return err
+	}
+	head, err := json.Marshal(&CheckFindingList{FindingCheck: c, Total: c.Findings, Page: 1, Items: []CheckFinding{}})
+	if err != nil {
+		return err
+	}
+	// The list's items are its last field: its JSON ends with "items":[]}.
+	head, ok := bytes.CutSuffix(head, []byte("]}"))
+	if !ok {
+		return fmt.Errorf("%s: the JSON of a check's findings does not end with its items", check)
+	}
+	if _, err := w.Write(head); err != nil {
+		return err
+	}
+	first := true
+	err = e.db.EachCheckFinding(ctx, c.Check, 0, func(f *store.RuleFinding) error {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		if !first {
+			if _, err := w.Write([]byte{','}); err != nil {
+				return err
+			}
+		}
+		first = false
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write([]byte("]}\n"))
+	return err
+}
+
+// indicatorListing is one listing of indicators (every one, or a field's)
+// made once for all its pages: its total and fields as the store counts
+// them, and where its indicators are in the store's list.
+type indicatorListing struct {
+	first *IndicatorList
+	all   []store.IndicatorSummary
+	at    []int32 // positions in all; nil: all of them
+}
+
+// Indicators implements Catalog: the pages of a listing of every
+// indicator, or of a field's, from one walk of the store's list a listing
+// (Indicators walks it all for each page, a cost that grows with the pages
+// times the indicators); other queries from the store.
+func (e *exportStore) Indicators(ctx context.Context, q IndicatorQuery) (*IndicatorList, error) {
+	if q.Text != "" || q.Kind != "" {
+		return e.StoreCatalog.Indicators(ctx, q)
+	}
+	v, err := e.once("indicators\x00"+q.Field, func() (any, error) {
+		first, err := e.StoreCatalog.Indicators(ctx, IndicatorQuery{Field: q.Field, PerPage: 1})
+		if err != nil {
+			return nil, err
+		}
+		all, err := e.db.AllIndicators(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l := &indicatorListing{first: first, all: all}
+		if q.Field != "" {
+			l.at = make([]int32, 0, first.Total)
+			for i, in := range all {
+				if strings.EqualFold(in.Field, q.Field) { // as the store's Indicators
+					l.at = append(l.at, int32(i))
+				}
+			}
+		}
+		return l, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	l := v.(*indicatorListing)
+	qq := Query{Page: q.Page, PerPage: q.PerPage}.Norm()
+	qq.PerPage = min(qq.PerPage, store.MaxIndicatorsPerPage)
+	out := &IndicatorList{Total: l.first.Total, Page: qq.Page, PerPage: qq.PerPage, Fields: l.first.Fields, Indicators: []IndicatorSummary{}}
+	n := len(l.all)
+	if l.at != nil {
+		n = len(l.at)
+	}
+	for k := (qq.Page - 1) * qq.PerPage; k < n && len(out.Indicators) < qq.PerPage; k++ {
+		i := k
+		if l.at != nil {
+			i = int(l.at[k])
+		}
+		out.Indicators = append(out.Indicators, IndicatorSummary(l.all[i]))
+	}
+	return out, nil
 }
