@@ -214,3 +214,32 @@ func (d *DB) CheckFindings(ctx context.Context, check string, page, perPage int)
 	fs, err := scanFindings(rows)
 	return fs, total, err
 }
+
+// EachCheckFinding calls f with the first limit findings of one check
+// (limit <= 0: every one) in the order CheckFindings pages them, one row at
+// a time, until f returns an error or ctx is done: one pass over the
+// findings, however many there are. The export writes a check's JSON and
+// its first pages from it: at N = 15 forks of the corpus the near-duplicate
+// check has a million findings, and a page read by CheckFindings (OFFSET)
+// walks every finding before it. f's finding is reused between calls.
+func (d *DB) EachCheckFinding(ctx context.Context, check string, limit int, f func(*RuleFinding) error) error {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+findingCols+` FROM findings f JOIN rules r ON r.n = f.rule
+		WHERE f.check_ = ? ORDER BY f.rowid LIMIT ?`, check, limit)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var rf RuleFinding
+	for rows.Next() {
+		if err := rows.Scan(&rf.Check, &rf.Severity, &rf.Message, &rf.Line, &rf.Col, &rf.Fingerprint, &rf.Rule, &rf.Repo, &rf.Path, &rf.Title); err != nil {
+			return err
+		}
+		if err := f(&rf); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,6 +51,9 @@ type exportJob struct {
 	// files makes any number of files, handing each to put as it is made
 	// (the static search's shards).
 	files func(put func(path string, data []byte) error) error
+	// stream writes one file as it is made, never held whole (a check's
+	// JSON with a million findings).
+	stream func(w io.Writer) error
 	// optional pages are left out when they have nothing to show (a
 	// technique stated only by alert feeds).
 	optional bool
@@ -63,8 +68,16 @@ var exportFacetKeys = []string{"platform", "language", "kind", "severity", "stat
 // static assets, a client-side search index, and the JSON of every rule,
 // the statistics, the coverage and the Navigator layer under api/v1/.
 func Export(ctx context.Context, cat Catalog, dir string, opt ExportOptions) (*ExportSummary, error) {
+	return export(ctx, cat, dir, opt, exportFindingPages, findingsPerPage)
+}
+
+// export is Export listing findingPages pages of findingsPer findings of a
+// check (exportStore).
+func export(ctx context.Context, cat Catalog, dir string, opt ExportOptions, findingPages, findingsPer int) (*ExportSummary, error) {
 	if sc, ok := cat.(*StoreCatalog); ok {
-		cat = newExportStore(sc)
+		es := newExportStore(sc)
+		es.findingPages, es.findingsPer = findingPages, findingsPer
+		cat = es
 	}
 	s, err := New(cat)
 	if err != nil {
@@ -156,6 +169,18 @@ func Export(ctx context.Context, cat Catalog, dir string, opt ExportOptions) (*E
 				if buf == nil {
 					buf = new(bytes.Buffer)
 				}
+				if j.stream != nil {
+					bufs.Put(buf)
+					n, nb, err := exportStream(dir, dirs, j, opt)
+					files.Add(int64(n))
+					nbytes.Add(nb)
+					if err != nil {
+						fail(j.path, err)
+					} else {
+						progress()
+					}
+					continue
+				}
 				if j.files != nil {
 					bufs.Put(buf)
 					err := j.files(func(path string, data []byte) error {
@@ -246,6 +271,91 @@ type exportFile struct {
 	page   bool
 	gz     bool // the compressed copy of another file
 	extra  bool // one of the files of a job that makes many (counted once, as its job)
+}
+
+// exportStream writes the file of a stream job, and its compressed copy as
+// opt asks, returning the number of files and bytes written.
+func exportStream(dir string, dirs *folders, j exportJob, opt ExportOptions) (int, int64, error) {
+	target, err := exportTarget(dir, j.path)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := dirs.make(filepath.Dir(target)); err != nil {
+		return 0, 0, err
+	}
+	var (
+		ws     []io.Writer
+		closes []func() error
+		counts []*countWriter
+	)
+	open := func(path string) (*countWriter, error) {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		cw := &countWriter{w: f}
+		counts = append(counts, cw)
+		closes = append(closes, f.Close)
+		return cw, nil
+	}
+	defer func() {
+		for _, c := range closes {
+			c()
+		}
+	}()
+	if !opt.GzipOnly {
+		cw, err := open(target)
+		if err != nil {
+			return 0, 0, err
+		}
+		ws = append(ws, cw)
+	}
+	var zw *gzip.Writer
+	if opt.Gzip || opt.GzipOnly {
+		cw, err := open(target + ".gz")
+		if err != nil {
+			return 0, 0, err
+		}
+		if zw, err = gzip.NewWriterLevel(cw, gzip.BestCompression); err != nil {
+			return 0, 0, err
+		}
+		ws = append(ws, zw)
+	}
+	bw := bufio.NewWriterSize(io.MultiWriter(ws...), 256<<10)
+	if err := j.stream(bw); err != nil {
+		return 0, 0, err
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, 0, err
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return 0, 0, err
+		}
+	}
+	var n int64
+	for _, c := range counts {
+		n += c.n
+	}
+	for _, c := range closes {
+		if err := c(); err != nil {
+			return 0, 0, err
+		}
+	}
+	closes = nil
+	return len(counts), n, nil
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // gzipBytes compresses b at gzip's best compression (each file is made once

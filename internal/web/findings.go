@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 
@@ -180,10 +181,19 @@ type findingData struct {
 	List   *CheckFindingList
 	Pager  Pager
 	Facets string // the server's listing of the check's rules, with the other facets to narrow it
+	// Shown is the number of findings the export's pages list when the
+	// check has more (exportFindings), JSON the file with every one.
+	Shown int
+	JSON  string
 }
 
 func (s *Server) findingPage(ctx context.Context, pg Page, check string, page int) (string, any, error) {
-	l, err := s.cat.CheckFindings(ctx, check, page, findingsPerPage)
+	es, _ := s.cat.(*exportStore)
+	per, shown := findingsPerPage, 0
+	if es != nil && pg.Static {
+		shown, per = es.shownFindings()
+	}
+	l, err := s.cat.CheckFindings(ctx, check, page, per)
 	if err != nil {
 		return "", nil, err
 	}
@@ -192,9 +202,19 @@ func (s *Server) findingPage(ctx context.Context, pg Page, check string, page in
 	if !pg.Static && l.Rules > 0 {
 		d.Facets = pg.Href("/rules/") + "?facet=" + queryEscape(facetParam("finding", l.Check))
 	}
-	d.Pager = makePager(&d.Page, FindingPath(l.Check), &Result{Total: l.Total, Page: l.Page, PerPage: l.PerPage, Hits: make([]Hit, len(l.Items))})
+	if shown > 0 && l.Total > shown {
+		d.Shown, d.JSON = shown, d.Href(FindingJSONPath(l.Check))
+	} else {
+		shown = l.Total
+	}
+	d.Pager = makePager(&d.Page, FindingPath(l.Check), &Result{Total: shown, Page: l.Page, PerPage: l.PerPage, Hits: make([]Hit, len(l.Items))})
 	d.Crumbs = []Crumb{{"Findings", d.Href("/findings/")}, {l.Check, ""}}
 	return "finding", d, nil
+}
+
+// FindingJSONPath is the export's JSON of every finding of a check.
+func FindingJSONPath(check string) string {
+	return "/api/v1/findings/" + Seg(strings.ToLower(check)) + ".json"
 }
 
 // FindingPath is the page of a check's findings.
@@ -263,20 +283,32 @@ func (s *Server) findingJobs(ctx context.Context) ([]exportJob, error) {
 		{path: "/findings/", build: func(pg Page) (string, any, error) { return s.findingsIndex(ctx, pg) }},
 		{path: "/api/v1/findings.json", data: jsonFile(map[string]any{"checks": checks})},
 	}
+	es, _ := s.cat.(*exportStore)
 	for _, c := range checks {
 		if c.Findings == 0 && lint.Get(c.Check) == nil {
 			continue
 		}
-		jobs = listingPages(jobs, FindingPath(c.Check), c.Findings, findingsPerPage, func(pg Page, n int) (string, any, error) {
+		n, per := c.Findings, findingsPerPage
+		if es != nil {
+			shown, p := es.shownFindings()
+			n, per = min(n, shown), p // findingPage says where the others are
+		}
+		jobs = listingPages(jobs, FindingPath(c.Check), n, per, func(pg Page, n int) (string, any, error) {
 			return s.findingPage(ctx, pg, c.Check, n)
 		})
-		jobs = append(jobs, exportJob{path: "/api/v1/findings/" + Seg(strings.ToLower(c.Check)) + ".json", data: func() ([]byte, error) {
-			l, err := s.cat.CheckFindings(ctx, c.Check, 1, 0)
-			if err != nil {
-				return nil, err
+		j := exportJob{path: FindingJSONPath(c.Check)}
+		if es != nil {
+			j.stream = func(w io.Writer) error { return es.writeCheckJSON(ctx, c.Check, w) }
+		} else {
+			j.data = func() ([]byte, error) {
+				l, err := s.cat.CheckFindings(ctx, c.Check, 1, 0)
+				if err != nil {
+					return nil, err
+				}
+				return jsonFile(l)()
 			}
-			return jsonFile(l)()
-		}})
+		}
+		jobs = append(jobs, j)
 	}
 	return jobs, nil
 }
