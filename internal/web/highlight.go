@@ -22,30 +22,40 @@ const (
 	hlLiteral  = "b" // true, false, null
 )
 
-// token is a highlighted range of the source.
-type token struct {
-	start, end int
-	class      string
-}
-
 // Highlight returns src as HTML: every line in a <span class="l" id="L{n}">
 // (n counting from firstLine), tokens in <span class="…">, every character
 // escaped. The tokens are those of the language's own lexer (package lang's
 // registry); a language with none gets strings, comments and numbers.
 func Highlight(language, src string, firstLine int) template.HTML {
-	var toks []token
+	var b strings.Builder
+	b.Grow(highlightSize(src))
+	highlightTo(&b, language, src, firstLine)
+	return template.HTML(b.String())
+}
+
+// highlightSize guesses the bytes of src highlighted: its own, a line's
+// span (some 40 bytes) for each line and a token's (some 25) for every
+// eight bytes.
+func highlightSize(src string) int {
+	return len(src) + 40*(strings.Count(src, "\n")+1) + 25*len(src)/8
+}
+
+// highlightTo writes what Highlight returns to b: the rule page writes it
+// straight into the page rather than building it apart and copying it.
+func highlightTo(b htmlWriter, language, src string, firstLine int) {
+	var toks []lang.Token
 	if l := lang.Get(language); l != nil && l.Highlight != nil {
-		lt := l.Highlight(src)
-		toks = make([]token, 0, len(lt))
-		for _, t := range lt {
-			if c := classOf[t.Class]; c != "" {
-				toks = append(toks, token{t.Start, t.End, c})
-			}
-		}
+		toks = l.Highlight(src)
 	} else {
 		toks = lexGeneric(src)
 	}
-	return render(src, toks, firstLine)
+	render(b, src, toks, firstLine)
+}
+
+// htmlWriter is where HTML is written: a strings.Builder or a bytes.Buffer.
+type htmlWriter interface {
+	io.Writer
+	io.StringWriter
 }
 
 // classOf is the CSS class of each token class.
@@ -61,19 +71,26 @@ var classOf = [...]string{
 	lang.Literal:  hlLiteral,
 }
 
-func render(src string, toks []token, firstLine int) template.HTML {
-	var b strings.Builder
-	b.Grow(len(src) * 2)
+// class is the CSS class of a token class ("" for plain text).
+func class(c lang.TokenClass) string {
+	if int(c) < len(classOf) {
+		return classOf[c]
+	}
+	return ""
+}
+
+func render(b htmlWriter, src string, toks []lang.Token, firstLine int) {
 	line := firstLine
 	if line < 1 {
 		line = 1
 	}
+	var num [20]byte
 	openLine := func() {
-		n := strconv.Itoa(line)
+		n := strconv.AppendInt(num[:0], int64(line), 10)
 		b.WriteString(`<span class="l" id="L`)
-		b.WriteString(n)
+		b.Write(n)
 		b.WriteString(`" data-n="`)
-		b.WriteString(n)
+		b.Write(n)
 		b.WriteString(`">`)
 	}
 	openLine()
@@ -91,7 +108,7 @@ func render(src string, toks []token, firstLine int) template.HTML {
 					b.WriteString(class)
 					b.WriteString(`">`)
 				}
-				escapeTo(&b, part)
+				escapeTo(b, part)
 				if class != "" {
 					b.WriteString(`</span>`)
 				}
@@ -107,16 +124,16 @@ func render(src string, toks []token, firstLine int) template.HTML {
 	}
 	pos := 0
 	for _, t := range toks {
-		if t.start < pos || t.end > len(src) || t.start >= t.end {
+		c := class(t.Class)
+		if c == "" || t.Start < pos || t.End > len(src) || t.Start >= t.End {
 			continue
 		}
-		write(src[pos:t.start], "")
-		write(src[t.start:t.end], t.class)
-		pos = t.end
+		write(src[pos:t.Start], "")
+		write(src[t.Start:t.End], c)
+		pos = t.End
 	}
 	write(src[pos:], "")
 	b.WriteString("</span>")
-	return template.HTML(b.String())
 }
 
 // escapeTo writes s to b (a strings.Builder or a bytes.Buffer) escaped for
@@ -157,8 +174,8 @@ func isIdentChar(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // lexGeneric highlights strings, comments (# and //) and numbers of any language.
-func lexGeneric(src string) []token {
-	var toks []token
+func lexGeneric(src string) []lang.Token {
+	var toks []lang.Token
 	n := len(src)
 	for i := 0; i < n; {
 		c := src[i]
@@ -168,21 +185,21 @@ func lexGeneric(src string) []token {
 			if j < 0 {
 				j = n - i
 			}
-			toks = append(toks, token{i, i + j, hlComment})
+			toks = append(toks, lang.Token{Start: i, End: i + j, Class: lang.Comment})
 			i += j
 		case c == '"' || c == '\'':
 			end := lang.ScanQuoted(src, i, true)
-			toks = append(toks, token{i, end, hlString})
+			toks = append(toks, lang.Token{Start: i, End: end, Class: lang.String})
 			i = end
 		case isDigit(c) && (i == 0 || !isIdentChar(src[i-1])):
 			j := i + 1
 			for j < n && (isDigit(src[j]) || src[j] == '.') {
 				j++
 			}
-			toks = append(toks, token{i, j, hlNumber})
+			toks = append(toks, lang.Token{Start: i, End: j, Class: lang.Number})
 			i = j
 		case c == '|':
-			toks = append(toks, token{i, i + 1, hlPunct})
+			toks = append(toks, lang.Token{Start: i, End: i + 1, Class: lang.Punct})
 			i++
 		default:
 			i++

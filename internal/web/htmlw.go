@@ -42,6 +42,14 @@ func (w *htmlw) text(s string) {
 	escapeTo(&w.b, s)
 }
 
+// writer is where w writes.
+func (w *htmlw) writer() htmlWriter {
+	if w.out != nil {
+		return w.out
+	}
+	return &w.b
+}
+
 // grow makes room for n more bytes.
 func (w *htmlw) grow(n int) {
 	if w.out != nil {

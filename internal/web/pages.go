@@ -275,7 +275,6 @@ func (s *Server) searchPage(ctx context.Context, pg Page, r *http.Request) (stri
 type ruleData struct {
 	Page
 	R          *rule.Rule
-	Body       template.HTML
 	BodyLang   string
 	Tactics    []tacticRow
 	SourceURL  string
@@ -465,9 +464,6 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 		return "", nil, err
 	}
 	d.Crumbs = []Crumb{{"Detection rules", d.Href("/rules/")}, {r.Platform, d.FacetHref("platform", r.Platform)}}
-	if r.Query != "" {
-		d.Body = Highlight(d.BodyLang, r.Query, r.QueryLine)
-	}
 	// ATT&CK: one row per tactic, in matrix order; the techniques under each.
 	byTactic := map[string][]rule.Technique{}
 	var order []string

@@ -30,7 +30,7 @@ func ruleMainHTML(d *ruleData) template.HTML {
 func ruleMainSize(d *ruleData) int {
 	r := d.R
 	n := 12 << 10
-	n += 2*len(r.Query) + len(r.Description) + len(r.Explanation)
+	n += highlightSize(r.Query) + len(r.Description) + len(r.Explanation)
 	n += 400 * (len(r.SameAction) + len(r.NearDuplicates) + len(r.SameBehaviour) + len(r.Events) + len(r.Canonical))
 	for _, in := range d.Indicators {
 		n += 200 * len(in.Values)
@@ -249,7 +249,7 @@ func writeRuleMain(w *htmlw, d *ruleData) {
 		w.raw("<section id=\"body\"><h2>Rule body <span class=\"sub\">")
 		w.text(r.Language)
 		w.raw("</span> <button type=\"button\" class=\"copy\" data-copy=\"query\" hidden>copy</button></h2>\n<pre class=\"code hl\"><code id=\"query\">")
-		w.raw(string(d.Body))
+		highlightTo(w.writer(), d.BodyLang, r.Query, r.QueryLine)
 		w.raw("</code></pre></section>")
 	}
 	w.raw("\n\n")
