@@ -138,6 +138,20 @@ func (ix *index) ruleSetOf(ids []int32) ruleSet {
 	return s
 }
 
+// setOf returns the set of the rules ns.
+func (ix *index) setOf(ns []int64) ruleSet {
+	s := make(ruleSet, len(ix.rules)/64+1)
+	for _, n := range ns {
+		if w := n / 64; n >= 0 {
+			if w >= int64(len(s)) {
+				s = append(s, make(ruleSet, w+1-int64(len(s)))...)
+			}
+			s[w] |= 1 << (uint64(n) % 64)
+		}
+	}
+	return s
+}
+
 // ruleList returns the value ids of rule n, none for a rule it does not hold.
 func (ix *index) ruleList(n int64) []int32 {
 	if n < 0 || n >= int64(len(ix.rules)) {
@@ -443,12 +457,14 @@ next:
 // counts, most frequent first, at most limit per facet (all when limit < 0).
 func (ix *index) count(ns []int64, limit int, keys []string) map[string][]Count {
 	counts := make([]int32, len(ix.value))
-	if len(ns) == len(ix.order) {
+	switch {
+	case len(ns) == len(ix.order):
 		// Every rule (ns holds each once): the counts are the postings'.
 		for id := range counts {
 			counts[id] = int32(len(ix.posting[id]))
 		}
-	} else {
+	case 2*len(ns) > len(ix.order) && ix.countOthers(ns, counts):
+	default:
 		for _, n := range ns {
 			for _, id := range ix.ruleList(n) {
 				counts[id]++
@@ -467,6 +483,32 @@ func (ix *index) count(ns []int64, limit int, keys []string) map[string][]Count 
 		out[f] = ix.top(byFacet[f], limit)
 	}
 	return out
+}
+
+// countOthers sets counts to the numbers of rules of ns of each value when
+// ns is most rules: the postings' counts less the values of the rules not
+// in ns, fewer to read. It returns false, counts left as they were, when
+// ns is not rules of the catalog each once.
+func (ix *index) countOthers(ns []int64, counts []int32) bool {
+	in := ix.setOf(ns)
+	var others []int64
+	for _, n := range ix.order {
+		if !in.has(n) {
+			others = append(others, n)
+		}
+	}
+	if len(ix.order)-len(others) != len(ns) {
+		return false
+	}
+	for id := range counts {
+		counts[id] = int32(len(ix.posting[id]))
+	}
+	for _, n := range others {
+		for _, id := range ix.ruleList(n) {
+			counts[id]--
+		}
+	}
+	return true
 }
 
 // idCount is a facet value id with its count.
@@ -524,10 +566,7 @@ func (ix *index) countFacet(ns []int64, facet string, limit int) []Count {
 		}
 		return ix.top(cs, limit)
 	}
-	in := make(ruleSet, len(ix.rules)/64+1)
-	for _, n := range ns {
-		in[n/64] |= 1 << (uint64(n) % 64)
-	}
+	in := ix.setOf(ns)
 	for id := sp[0]; id < sp[1]; id++ {
 		c := int32(0)
 		for _, n := range ix.posting[id] {

@@ -365,6 +365,65 @@ func TestTopIsSorted(t *testing.T) {
 	}
 }
 
+// TestCountOfMostRules: the facet counts of a set of most rules (taken as
+// the postings' counts less the other rules' values) and of a few are
+// the rules' own values counted one by one.
+func TestCountOfMostRules(t *testing.T) {
+	ix := &index{spans: map[string][2]int32{}}
+	facets := []string{FacetPlatform, FacetField}
+	for id := range 40 {
+		f := FacetPlatform
+		if id >= 4 {
+			f = FacetField
+		}
+		ix.facet = append(ix.facet, f)
+		ix.value = append(ix.value, fmt.Sprintf("v%02d", id))
+	}
+	ix.spans[FacetPlatform], ix.spans[FacetField] = [2]int32{0, 4}, [2]int32{4, 40}
+	for id := range int32(40) {
+		for n := range int64(300) {
+			if n%4 == int64(id%4) && id < 4 || id >= 4 && (n*int64(id))%7 < 3 {
+				ix.add(n, id)
+			}
+		}
+	}
+	for n := range int64(310) { // rules 300 to 309 without facets
+		ix.order = append(ix.order, (n*37)%310)
+	}
+	for _, keep := range []int64{1, 2, 3, 5, 50, 309, 310} {
+		var ns []int64
+		for n := range int64(310) {
+			if (n*13)%keep < keep*3/4+1 && n%keep != 1 {
+				ns = append(ns, n)
+			}
+		}
+		want := map[string][]Count{}
+		for _, f := range facets {
+			byValue := map[int32]int{}
+			for _, n := range ns {
+				for _, id := range ix.ruleList(n) {
+					if ix.facet[id] == f {
+						byValue[id]++
+					}
+				}
+			}
+			var cs []idCount
+			for id, c := range byValue {
+				cs = append(cs, idCount{id, int32(c)})
+			}
+			want[f] = ix.top(cs, -1)
+		}
+		if got := ix.count(ns, -1, facets); !reflect.DeepEqual(got, want) {
+			t.Errorf("%d of %d rules: counted %v, want %v", len(ns), len(ix.order), got, want)
+		}
+		for _, f := range facets {
+			if got := ix.countFacet(ns, f, -1); !reflect.DeepEqual(got, want[f]) {
+				t.Errorf("%d of %d rules, %s alone: counted %v, want %v", len(ns), len(ix.order), f, got, want[f])
+			}
+		}
+	}
+}
+
 // TestSearchRankCache: a search asked again (another page, a facet added)
 // gives what a reader that never searched gives, from the kept ranking;
 // no more rankings are kept than the cache holds.
