@@ -460,7 +460,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	}
 	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, LinkTotals: tot,
 		SourceURL: ruleSourceLink(s.cat, r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL)}
-	if d.Findings, d.FindingsTotal, err = s.cat.RuleFindingsShown(ctx, r.ID); err != nil && err != ErrNotFound {
+	if d.Findings, d.FindingsTotal, err = s.ruleFindingsShown(ctx, r.ID); err != nil && err != ErrNotFound {
 		return "", nil, err
 	}
 	d.Crumbs = []Crumb{{"Detection rules", d.Href("/rules/")}, {r.Platform, d.FacetHref("platform", r.Platform)}}
@@ -555,6 +555,20 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 		d.Indicators = append(d.Indicators, row)
 	}
 	return "rule", d, nil
+}
+
+// ruleFindingsShown is the catalog's RuleFindingsShown of the rule with
+// this id (its own spelling), from memory when the catalog keeps them
+// (StoreCatalog, a catalog whose rules all fit its cache).
+func (s *Server) ruleFindingsShown(ctx context.Context, id string) ([]lint.Finding, int, error) {
+	if k, ok := s.cat.(interface {
+		ruleFindingsKept(string) ([]lint.Finding, int, bool)
+	}); ok {
+		if fs, n, ok := k.ruleFindingsKept(id); ok {
+			return fs, n, nil
+		}
+	}
+	return s.cat.RuleFindingsShown(ctx, id)
 }
 
 func (s *Server) rulePageHandler(ctx context.Context, pg Page, r *http.Request) (string, any, error) {

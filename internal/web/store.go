@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ruledex/ruledex/internal/attack"
+	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
@@ -32,6 +33,10 @@ type StoreCatalog struct {
 	// withFindings are the rules lint found something in: RuleFindings
 	// asks the database of those only.
 	withFindings map[string]bool
+	// shownFindings are the findings a rule page shows of every rule that
+	// has some, by its id, when every rule is kept decoded (nil otherwise):
+	// a page then asks the database nothing.
+	shownFindings map[string]keptFindings
 
 	mu    sync.Mutex
 	stats *Stats
@@ -83,7 +88,42 @@ func OpenStore(path string) (*StoreCatalog, error) {
 		db.Close()
 		return nil, err
 	}
+	if err == nil {
+		kept := map[string]keptFindings{}
+		err = db.EachRuleFindingsShown(ctx, maxShownFindings, func(id string, fs []lint.Finding, total int) error {
+			kept[id] = keptFindings{fs, total}
+			return nil
+		})
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		c.shownFindings = kept
+	}
 	return c, nil
+}
+
+// keptFindings are the findings a rule page shows of a rule, and the
+// number of them all.
+type keptFindings struct {
+	fs    []lint.Finding
+	total int
+}
+
+// ruleFindingsKept returns what RuleFindingsShown returns for the rule
+// with this id (its own spelling) when the catalog keeps it, without
+// asking the database; ok is false when it does not.
+func (c *StoreCatalog) ruleFindingsKept(id string) (fs []lint.Finding, total int, ok bool) {
+	if c.shownFindings == nil {
+		return nil, 0, false
+	}
+	if k, ok := c.shownFindings[id]; ok {
+		return k.fs, k.total, true
+	}
+	if c.withFindings[id] {
+		return nil, 0, false // found by lint but not kept: ask the database
+	}
+	return []lint.Finding{}, 0, true
 }
 
 var errCacheFull = errors.New("rule cache full")
