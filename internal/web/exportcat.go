@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,10 @@ type exportStore struct {
 	// of its listing shows, by kind and name.
 	other      map[string]*memoValue
 	otherOrder []string
+	// fields: the indicators' positions by field (indicatorFields).
+	fieldsOnce sync.Once
+	fields     *indicatorFields
+	fieldsErr  error
 	// findingPages pages of findingsPer findings of a check are listed
 	// (exportFindingPages, findingsPerPage; less in a test).
 	findingPages, findingsPer int
@@ -282,6 +287,66 @@ type indicatorListing struct {
 	at    []int32 // positions in all; nil: all of them
 }
 
+// indicatorFields are the positions of the indicators of each field in the
+// store's list, grouped in one walk of it.
+type indicatorFields struct {
+	spelling []string  // a field as one indicator writes it, by group
+	at       [][]int32 // its indicators' positions, in order, by group
+	byLower  map[string]int
+}
+
+// indicatorFields returns the store's indicators grouped by field, made
+// once an export: a field's listing takes its group instead of walking
+// every indicator (the fields times the indicators).
+func (e *exportStore) indicatorFields(ctx context.Context) (*indicatorFields, error) {
+	e.fieldsOnce.Do(func() {
+		all, err := e.db.AllIndicators(ctx)
+		if err != nil {
+			e.fieldsErr = err
+			return
+		}
+		g := &indicatorFields{byLower: map[string]int{}}
+		for i, in := range all {
+			k := strings.ToLower(in.Field)
+			n, ok := g.byLower[k]
+			if !ok {
+				n = len(g.at)
+				g.byLower[k] = n
+				g.spelling = append(g.spelling, in.Field)
+				g.at = append(g.at, nil)
+			}
+			g.at[n] = append(g.at[n], int32(i))
+		}
+		e.fields = g
+	})
+	return e.fields, e.fieldsErr
+}
+
+// of returns the positions of the indicators whose field is field but for
+// case, as the store's Indicators compares them (strings.EqualFold): the
+// group of its lower case, and any other group EqualFold joins to it (a
+// letter with two lower cases), merged in order.
+func (g *indicatorFields) of(field string) []int32 {
+	var groups [][]int32
+	for n, sp := range g.spelling {
+		if strings.EqualFold(sp, field) {
+			groups = append(groups, g.at[n])
+		}
+	}
+	switch len(groups) {
+	case 0:
+		return []int32{}
+	case 1:
+		return groups[0]
+	}
+	var out []int32
+	for _, at := range groups {
+		out = append(out, at...)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Indicators implements Catalog: the pages of a listing of every
 // indicator, or of a field's, from one walk of the store's list a listing
 // (Indicators walks it all for each page, a cost that grows with the pages
@@ -301,12 +366,11 @@ func (e *exportStore) Indicators(ctx context.Context, q IndicatorQuery) (*Indica
 		}
 		l := &indicatorListing{first: first, all: all}
 		if q.Field != "" {
-			l.at = make([]int32, 0, first.Total)
-			for i, in := range all {
-				if strings.EqualFold(in.Field, q.Field) { // as the store's Indicators
-					l.at = append(l.at, int32(i))
-				}
+			fields, err := e.indicatorFields(ctx)
+			if err != nil {
+				return nil, err
 			}
+			l.at = fields.of(q.Field)
 		}
 		return l, nil
 	})
