@@ -10,6 +10,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ import (
 // hold it (and at least postingsMin rules): below, FTS5 ranks its rules in
 // a few milliseconds.
 const (
-	postingsShare = 50 // one rule in 50
+	postingsShare = 200 // one rule in 200
 	postingsMin   = 500
 )
 
@@ -137,9 +138,19 @@ type postings struct {
 	avgdl float64
 	size  []int32 // a row's tokens (all columns), by rowid; -1 for none
 
+	// vocab is every term of the table, ascending, with the rows holding
+	// each (df): a prefix's terms are found here. The terms are one
+	// string (term i is vocab[at[i]:at[i+1]]), not half a million the
+	// garbage collector would scan.
+	vocab string
+	at    []uint32
+	df    []int32
+	held  int64 // the least df of a term held
+
 	mu    sync.RWMutex
 	terms map[string]*termPosting
-	toks  map[string][]string // a query's phrase → its terms
+	toks  map[string][]string     // a query's phrase → its terms
+	rare  map[string]*termPosting // terms not held, read for a prefix
 }
 
 // bytes returns about how much memory p holds.
@@ -183,7 +194,7 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer conn.Close()
-	p := &postings{terms: map[string]*termPosting{}, toks: map[string][]string{}}
+	p := &postings{terms: map[string]*termPosting{}, toks: map[string][]string{}, rare: map[string]*termPosting{}}
 	// The averages record (FTS5_AVERAGES_ROWID 1 of the data table): the
 	// rows, then each column's tokens, as varints.
 	var avg []byte
@@ -250,8 +261,9 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 		term string
 		df   int64
 	}
-	var terms []freq
-	rows, err = conn.QueryContext(ctx, `SELECT term, doc FROM temp.bm_rows WHERE doc >= ?`, max(postingsMin, p.nRow/postingsShare))
+	var terms, vocab []freq
+	p.held = max(postingsMin, p.nRow/postingsShare)
+	rows, err = conn.QueryContext(ctx, `SELECT term, doc FROM temp.bm_rows`)
 	if err != nil {
 		return 0, fmt.Errorf("search terms: %w", err)
 	}
@@ -261,23 +273,32 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, err
 		}
-		terms = append(terms, f)
+		vocab = append(vocab, freq{f.term, f.df})
+		if f.df >= p.held {
+			terms = append(terms, f)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
+	if !slices.IsSortedFunc(vocab, func(a, b freq) int { return strings.Compare(a.term, b.term) }) {
+		// FTS5 gives them in this order; not relied on
+		slices.SortFunc(vocab, func(a, b freq) int { return strings.Compare(a.term, b.term) })
+	}
+	var text strings.Builder
+	p.at, p.df = make([]uint32, 0, len(vocab)+1), make([]int32, 0, len(vocab))
+	for _, f := range vocab {
+		p.at = append(p.at, uint32(text.Len()))
+		p.df = append(p.df, int32(min(f.df, math.MaxInt32)))
+		text.WriteString(f.term)
+	}
+	p.at = append(p.at, uint32(text.Len()))
+	p.vocab = text.String()
+	vocab = nil
 	slices.SortFunc(terms, func(a, b freq) int { return int(b.df - a.df) })
 	d.ranked.bm.Store(p)
-	// Every hit of the term in one row (not one a hit or a rule: a row
-	// crossing into Go costs more than SQLite's own work on it), each as
-	// its rule, column and offset in one integer, in FTS5's order.
-	var col strings.Builder
-	for i, c := range SearchColumns {
-		fmt.Fprintf(&col, " WHEN '%s' THEN %d", c, i)
-	}
-	q := `SELECT count(*), coalesce(group_concat((doc << 31) + ((CASE col` + col.String() + ` END) << ` +
-		strconv.Itoa(placeColShift) + `) + offset), '') FROM temp.bm_hits WHERE term = ?`
+	q := termSQL("bm_hits")
 	for _, f := range terms {
 		tp, err := d.loadTerm(ctx, conn, q, f.term, p)
 		if err != nil {
@@ -297,6 +318,19 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 		p.mu.Unlock()
 	}
 	return len(p.terms), nil
+}
+
+// termSQL is the statement that reads a term's hits from the fts5vocab
+// instance table: every hit in one row (not one a hit or a rule: a row
+// crossing into Go costs more than SQLite's own work on it), each as its
+// rule, column and offset in one integer, in FTS5's order.
+func termSQL(table string) string {
+	var col strings.Builder
+	for i, c := range SearchColumns {
+		fmt.Fprintf(&col, " WHEN '%s' THEN %d", c, i)
+	}
+	return `SELECT count(*), coalesce(group_concat((doc << 31) + ((CASE col` + col.String() + ` END) << ` +
+		strconv.Itoa(placeColShift) + `) + offset), '') FROM temp.` + table + ` WHERE term = ?`
 }
 
 // loadTerm reads one term's postings with the statement q: its rows, and
@@ -477,11 +511,11 @@ func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, 
 	var groups [][]int         // phrases ORed, groups ANDed
 	sep := ""
 	phrase := func(s string) (*termPosting, string, error) {
-		cols, text, rest, ok := ftsPhrase(s)
+		cols, text, prefix, rest, ok := ftsPhrase(s)
 		if !ok {
 			return nil, "", nil
 		}
-		tp, err := d.phraseList(ctx, p, text, cols)
+		tp, err := d.phraseList(ctx, p, text, cols, prefix)
 		return tp, rest, err
 	}
 	for s := pos; s != ""; {
@@ -630,79 +664,104 @@ const allColumns = 1<<7 - 1
 
 // ftsPhrase reads the phrase s starts with, as ftsTerm writes them: its
 // columns (a bit a column of SearchColumns: "title : ", "{meta parts} : ",
-// else all), its text and what follows it; not ok for any other form (a
-// prefix, a quote inside, a column not known).
-func ftsPhrase(s string) (cols uint8, text, rest string, ok bool) {
+// else all), its text, whether its last term is a prefix ("…"*) and what
+// follows it; not ok for any other form (a quote inside, a column not
+// known).
+func ftsPhrase(s string) (cols uint8, text string, prefix bool, rest string, ok bool) {
 	cols = allColumns
 	if !strings.HasPrefix(s, `"`) {
 		spec, after, found := strings.Cut(s, " : ")
 		if !found {
-			return 0, "", "", false
+			return 0, "", false, "", false
 		}
 		spec = strings.TrimSuffix(strings.TrimPrefix(spec, "{"), "}")
 		cols = 0
 		for _, c := range strings.Fields(spec) {
 			i := slices.Index(SearchColumns, c)
 			if i < 0 {
-				return 0, "", "", false
+				return 0, "", false, "", false
 			}
 			cols |= 1 << i
 		}
 		if cols == 0 {
-			return 0, "", "", false
+			return 0, "", false, "", false
 		}
 		s = after
 	}
-	if text, rest, ok = quoted(s); !ok || strings.HasPrefix(rest, "*") {
-		return 0, "", "", false
+	if text, rest, ok = quoted(s); !ok {
+		return 0, "", false, "", false
 	}
-	return cols, text, rest, true
+	if prefix = strings.HasPrefix(rest, "*"); prefix {
+		rest = rest[1:]
+	}
+	return cols, text, prefix, rest, true
 }
 
-// phraseList returns the postings of the phrase text in the columns cols:
-// a held term's own when it is one term in every column; else the rows
-// where its terms are at consecutive places of one of those columns
-// (https://www.sqlite.org/fts5.html#fts5_phrases), with the phrase's
-// weighted hits (one a place it starts at) and its IDF over the rows it
-// is in (FTS5 counts them with the phrase's columns). nil when its terms
-// are not all held.
-func (d *DB) phraseList(ctx context.Context, p *postings, text string, cols uint8) (*termPosting, error) {
+// phraseList returns the postings of the phrase text in the columns cols,
+// its last term a prefix when prefix is set: a held term's own when it is
+// one term in every column; else the rows where its terms are at
+// consecutive places of one of those columns
+// (https://www.sqlite.org/fts5.html#fts5_phrases; a prefix matching any
+// term that starts with it, prefixTerms), with the phrase's weighted hits
+// (one a place it starts at) and its IDF over the rows it is in (FTS5
+// counts them with the phrase's columns). nil when its terms are not all
+// held.
+func (d *DB) phraseList(ctx context.Context, p *postings, text string, cols uint8, prefix bool) (*termPosting, error) {
 	ts, err := d.tokensOf(ctx, p, text)
 	if err != nil || len(ts) == 0 {
 		return nil, err
 	}
-	tps := make([]*termPosting, len(ts))
+	toks := make([]alts, len(ts))
 	p.mu.RLock()
 	for i, t := range ts {
-		tps[i] = p.terms[t]
+		if tp := p.terms[t]; tp != nil {
+			toks[i].tps = []*termPosting{tp}
+		}
 	}
 	p.mu.RUnlock()
-	if slices.Contains(tps, nil) {
-		return nil, nil
+	if prefix {
+		last := &toks[len(toks)-1]
+		if last.tps, err = d.prefixTerms(ctx, p, ts[len(ts)-1]); err != nil || last.tps == nil {
+			return nil, err
+		}
 	}
-	if len(tps) == 1 && cols == allColumns {
-		return tps[0], nil
+	for i := range toks {
+		if toks[i].tps == nil {
+			return nil, nil
+		}
+		toks[i].at = make([]int, len(toks[i].tps))
+	}
+	if len(toks) == 1 && cols == allColumns && !prefix {
+		return toks[0].tps[0], nil
 	}
 	least := 0 // the rows are walked from the term in fewest
-	for i, tp := range tps {
-		if len(tp.rows) < len(tps[least].rows) {
+	for i := range toks {
+		if toks[i].rows() < toks[least].rows() {
 			least = i
 		}
 	}
+	var walk []int32 // none when a prefix starts no term
+	if len(toks[least].tps) == 1 {
+		walk = toks[least].tps[0].rows
+	} else if len(toks[least].tps) > 1 {
+		lists := make([][]int32, len(toks[least].tps))
+		for j, tp := range toks[least].tps {
+			lists[j] = tp.rows
+		}
+		walk = unionRows(lists)
+	}
 	out := &termPosting{}
-	at := make([]int, len(tps))
-	places := make([][]int32, len(tps))
+	places := make([][]int32, len(toks))
 	var hits [8]uint32
 next:
-	for _, r := range tps[least].rows {
-		for i, tp := range tps {
-			var found bool
-			if at[i], found = seek(tp.rows, at[i], r); !found {
+	for _, r := range walk {
+		for i := range toks {
+			if !toks[i].has(r) {
 				continue next
 			}
 		}
-		for i, tp := range tps {
-			places[i] = tp.placesOf(at[i], places[i][:0])
+		for i := range toks {
+			places[i] = toks[i].places(r, places[i][:0])
 		}
 		hits = [8]uint32{}
 		any := false
@@ -746,6 +805,128 @@ next:
 	}
 	if out.idf <= 0 {
 		out.idf = 1e-6
+	}
+	return out, nil
+}
+
+// alts is a term of a phrase as the postings of the terms it matches (one,
+// or every term a prefix starts), walked together by rule.
+type alts struct {
+	tps []*termPosting
+	at  []int
+}
+
+// rows returns the number of rules of its terms, each counted for each.
+func (a *alts) rows() int {
+	n := 0
+	for _, tp := range a.tps {
+		n += len(tp.rows)
+	}
+	return n
+}
+
+// has tells whether one of its terms is in rule r (r more than every rule
+// asked before).
+func (a *alts) has(r int32) bool {
+	found := false
+	for j, tp := range a.tps {
+		var in bool
+		a.at[j], in = seek(tp.rows, a.at[j], r)
+		found = found || in
+	}
+	return found
+}
+
+// places appends the places of its terms in rule r, the last asked of
+// has, ascending.
+func (a *alts) places(r int32, out []int32) []int32 {
+	from, n := len(out), 0
+	for j, tp := range a.tps {
+		if a.at[j] < len(tp.rows) && tp.rows[a.at[j]] == r {
+			out = tp.placesOf(a.at[j], out)
+			n++
+		}
+	}
+	if n > 1 {
+		slices.Sort(out[from:])
+	}
+	return out
+}
+
+// A prefix is matched in Go when the terms it starts that are too rare to
+// be held are at most prefixRareTerms, in prefixRareRows rules at most
+// (each read with a statement): else by FTS5.
+const (
+	prefixRareTerms = 64
+	prefixRareRows  = 5000
+)
+
+// term returns the vocabulary's term i.
+func (p *postings) term(i int) string { return p.vocab[p.at[i]:p.at[i+1]] }
+
+// prefixTerms returns the postings of every term that starts with prefix
+// (https://www.sqlite.org/fts5.html#fts5_prefix_queries): the held ones,
+// and the ones too rare to be held, read now and kept. nil when one is
+// neither (one not held yet, or whose hits FTS5 counts otherwise) or the
+// rare ones are too many; an empty list when no term starts with prefix.
+func (d *DB) prefixTerms(ctx context.Context, p *postings, prefix string) ([]*termPosting, error) {
+	i := sort.Search(len(p.df), func(i int) bool { return p.term(i) >= prefix })
+	out := []*termPosting{}
+	type rareTerm struct {
+		term string
+		df   int32
+	}
+	var rare []rareTerm
+	n := 0
+	p.mu.RLock()
+	for ; i < len(p.df) && strings.HasPrefix(p.term(i), prefix); i++ {
+		t := p.term(i)
+		tp := p.terms[t]
+		if tp == nil {
+			tp = p.rare[t]
+		}
+		if tp != nil {
+			out = append(out, tp)
+			continue
+		}
+		n += int(p.df[i])
+		rare = append(rare, rareTerm{t, p.df[i]})
+		if int64(p.df[i]) >= p.held || len(rare) > prefixRareTerms || n > prefixRareRows {
+			p.mu.RUnlock()
+			return nil, nil
+		}
+	}
+	p.mu.RUnlock()
+	if len(rare) == 0 {
+		return out, nil
+	}
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	restore, err := tempWritable(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	_, err = conn.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_rare USING fts5vocab(main, search, 'instance')`)
+	restore()
+	if err != nil {
+		return nil, fmt.Errorf("search terms: %w", err)
+	}
+	q := termSQL("bm_rare")
+	for _, r := range rare {
+		tp, err := d.loadTerm(ctx, conn, q, r.term, p)
+		if err != nil || tp == nil || len(tp.rows) != int(r.df) {
+			return nil, err
+		}
+		p.mu.Lock()
+		if len(p.rare) >= 100_000 { // rare terms: a few hundred bytes each
+			clear(p.rare)
+		}
+		p.rare[r.term] = tp
+		p.mu.Unlock()
+		out = append(out, tp)
 	}
 	return out, nil
 }

@@ -89,7 +89,10 @@ func checkFastRank(t *testing.T, path string) {
 		`"process creation"`, `"windows process creation"`, `"suspicious process" windows`, `"process creation" OR powershell`,
 		`"process creation" -windows`, "title:process", "description:windows", `title:"process creation"`, "query:process_creation",
 		"datamodel:Endpoint.Processes", "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "Endpoint.Processes.process_name",
-		"windows/process_creation user"} {
+		"windows/process_creation user",
+		// Prefixes: every term they start held, or the rare ones read.
+		"certutil*", "powershell*", "proc*", "windows/process_*", "title:susp*", `"process creat"*`, "logs-endpoint.events.process*",
+		"winlogbeat-*", "cmd.ex* user", "mimi* OR certutil*", "zzzzqqq*", "susp* -windows"} {
 		qs = append(qs, Query{Text: text}, Query{Text: text, Page: 5, Facets: map[string][]string{"platform": {"sigma"}}})
 	}
 	for _, text := range []string{"process", "windows", "suspicious", "detection", "process created", "powershell", "defender", "malicious", "event", "user"} {
