@@ -190,7 +190,9 @@ type Language struct {
 	// incremental build runs it over the repositories that changed only.
 	LinkByRepo bool
 	// UIDPos returns where r states its own identifier (rule.Rule.UID), for
-	// diagnostics about it; optional (the rule's first line otherwise).
+	// diagnostics about it; optional (the rule's first line otherwise). It
+	// reads r's query no further than the line it returns (a build keeps
+	// the query only that far: package build's heldRules).
 	UIDPos func(r *rule.Rule) (line, col int)
 	// SnippetText returns the part of a rule's query a search snippet is
 	// taken from first (Sigma: its detection); optional (the whole query).
