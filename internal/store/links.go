@@ -178,13 +178,19 @@ type Links struct {
 
 // readLinks decodes enc (encodeLinks's form) and names the linked rules of
 // each list from offset on, limit of them at most (limit <= 0: to its end)
-// (linkNames). A link to a row that is gone is left out.
+// (linkNames). A link to a row that is gone is left out, and not counted
+// in the lists' lengths.
 func (d *DB) readLinks(ctx context.Context, enc string, offset, limit int) (Links, error) {
 	var out Links
 	sa, nd, sb, err := decodeLinks(enc)
+	if err != nil || len(sa)+len(nd)+len(sb) == 0 {
+		return out, err
+	}
+	names, err := d.linkNames(ctx)
 	if err != nil {
 		return out, err
 	}
+	sa, nd, sb = names.present(sa), names.present(nd), names.present(sb)
 	out.Totals = LinkTotals{len(sa), len(nd), len(sb)}
 	window := func(ls []link) []link {
 		ls = ls[min(max(offset, 0), len(ls)):]
@@ -194,28 +200,18 @@ func (d *DB) readLinks(ctx context.Context, enc string, offset, limit int) (Link
 		return ls
 	}
 	sa, nd, sb = window(sa), window(nd), window(sb)
-	if len(sa)+len(nd)+len(sb) == 0 {
-		return out, nil
-	}
-	names, err := d.linkNames(ctx)
-	if err != nil {
-		return out, err
-	}
 	for _, l := range sa {
-		if s, ok := names.of(l.n); ok {
-			out.SameAction = append(out.SameAction, rule.RuleRef{ID: s.id, Platform: s.platform, Title: s.title, Path: s.path, Actions: l.shared})
-		}
+		s, _ := names.of(l.n)
+		out.SameAction = append(out.SameAction, rule.RuleRef{ID: s.id, Platform: s.platform, Title: s.title, Path: s.path, Actions: l.shared})
 	}
 	for _, l := range nd {
-		if s, ok := names.of(l.n); ok {
-			out.NearDuplicates = append(out.NearDuplicates, rule.RuleRef{ID: s.id, Platform: s.platform, Title: s.title, Path: s.path})
-		}
+		s, _ := names.of(l.n)
+		out.NearDuplicates = append(out.NearDuplicates, rule.RuleRef{ID: s.id, Platform: s.platform, Title: s.title, Path: s.path})
 	}
 	for _, l := range sb {
-		if s, ok := names.of(l.n); ok {
-			out.SameBehaviour = append(out.SameBehaviour, rule.BehaviourRef{ID: s.id, Platform: s.platform, Title: s.title, Path: s.path,
-				Score: l.score, Shared: l.shared})
-		}
+		s, _ := names.of(l.n)
+		out.SameBehaviour = append(out.SameBehaviour, rule.BehaviourRef{ID: s.id, Platform: s.platform, Title: s.title, Path: s.path,
+			Score: l.score, Shared: l.shared})
 	}
 	return out, nil
 }
@@ -404,15 +400,41 @@ func (ln *linkNames) of(n int64) (linkName, bool) {
 	return ln.names[i], true
 }
 
-// linkNames returns the names of the catalog's rules, read on first use.
-func (d *DB) linkNames(ctx context.Context) (*linkNames, error) {
-	d.namesOnce.Do(func() {
-		// Read whole whatever the first asker's deadline: every reader
-		// after it uses them.
-		d.names, d.namesErr = d.loadLinkNames(context.WithoutCancel(ctx))
-	})
-	return d.names, d.namesErr
+// present returns the links of ls whose rule has a row, in place.
+func (ln *linkNames) present(ls []link) []link {
+	out := ls[:0]
+	for _, l := range ls {
+		if _, ok := ln.of(l.n); ok {
+			out = append(out, l)
+		}
+	}
+	return out
 }
+
+// linkNames returns the names of the catalog's rules, read on first use.
+// A load that fails (the asker's deadline, a busy disk) is not kept: the
+// next reader tries again.
+func (d *DB) linkNames(ctx context.Context) (*linkNames, error) {
+	if ln := d.names.Load(); ln != nil {
+		return ln, nil
+	}
+	d.namesMu.Lock()
+	defer d.namesMu.Unlock()
+	if ln := d.names.Load(); ln != nil {
+		return ln, nil
+	}
+	// Read whole whatever the first asker's deadline: every reader after
+	// it uses them.
+	ln, err := loadNames(d, context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
+	d.names.Store(ln)
+	return ln, nil
+}
+
+// loadNames is loadLinkNames; tests replace it to make it fail.
+var loadNames = (*DB).loadLinkNames
 
 // loadLinkNames reads the names from two covering indexes (title and id;
 // repository and path), not from the rules' rows: a scan of those reads

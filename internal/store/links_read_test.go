@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -70,5 +73,96 @@ func TestRuleShownAndLinks(t *testing.T) {
 	}
 	if _, _, err := d.RuleShown(ctx, "sigma/nope", 1); err == nil {
 		t.Error("RuleShown of no rule: no error")
+	}
+}
+
+// TestLinksToGoneRules: a link to a rule whose row is gone is neither shown
+// nor counted in its list's length (a page said "the first 28 of 30"), in
+// RuleShown, RuleLinks and Rule alike.
+func TestLinksToGoneRules(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	files := map[string]string{}
+	for i := range 5 {
+		files[fmt.Sprintf("azure/run_command%d.yml", i)] = sigmaRule(fmt.Sprintf("VM Run Command %d", i), runCommand)
+	}
+	writeTree(t, dir, files)
+	db := filepath.Join(t.TempDir(), "c.db")
+	testBuild(t, db, Source{Name: "fixture", Path: dir})
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	id := res0(t, d, `"VM Run Command 0"`)
+	whole, err := d.Rule(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.SameAction) != 4 {
+		t.Fatalf("%s: %d rules of the same action, want 4", id, len(whole.SameAction))
+	}
+	gone := whole.SameAction[1].ID
+	d.Close()
+	w, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`DELETE FROM rules WHERE id = ?`, gone); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if d, err = Open(db); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	r, tot, err := d.RuleShown(ctx, id, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot.SameAction != 3 || tot.NearDuplicates != 3 || len(r.SameAction) != 2 || r.SameAction[1].ID == gone {
+		t.Errorf("RuleShown(2) with %s gone: totals %+v, %d shown", gone, tot, len(r.SameAction))
+	}
+	ls, err := d.RuleLinks(ctx, id, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls.Totals != tot || len(ls.SameAction) != 3 || len(ls.NearDuplicates) != 3 {
+		t.Errorf("RuleLinks: totals %+v, %d and %d links", ls.Totals, len(ls.SameAction), len(ls.NearDuplicates))
+	}
+	for _, ref := range append(ls.SameAction, ls.NearDuplicates...) {
+		if ref.ID == gone || ref.ID == "" {
+			t.Errorf("RuleLinks names %q", ref.ID)
+		}
+	}
+}
+
+// TestLinkNamesRetried: the names of the linked rules that failed to load
+// are loaded again by the next reader, not kept failed for the catalog's
+// life.
+func TestLinkNamesRetried(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rules")
+	files := map[string]string{}
+	for i := range 3 {
+		files[fmt.Sprintf("azure/run_command%d.yml", i)] = sigmaRule(fmt.Sprintf("VM Run Command %d", i), runCommand)
+	}
+	writeTree(t, dir, files)
+	db := filepath.Join(t.TempDir(), "c.db")
+	testBuild(t, db, Source{Name: "fixture", Path: dir})
+	d, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	id := res0(t, d, `"VM Run Command 0"`)
+	failing := errors.New("disk busy")
+	loadNames = func(*DB, context.Context) (*linkNames, error) { return nil, failing }
+	_, _, err = d.RuleShown(t.Context(), id, 10)
+	loadNames = (*DB).loadLinkNames
+	if !errors.Is(err, failing) {
+		t.Fatalf("RuleShown while the names fail to load: %v", err)
+	}
+	r, tot, err := d.RuleShown(t.Context(), id, 10)
+	if err != nil || tot.SameAction != 2 || len(r.SameAction) != 2 {
+		t.Errorf("RuleShown after: %v, totals %+v", err, tot)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -130,9 +131,8 @@ type DB struct {
 	valuedOnce sync.Once // makes valued from inds
 	valued     map[string]bool
 
-	namesOnce sync.Once // loads names on first use (links.go)
-	names     *linkNames
-	namesErr  error
+	namesMu sync.Mutex                // held while names are loaded, on first use (links.go)
+	names   atomic.Pointer[linkNames] // nil until loaded
 
 	version string
 
