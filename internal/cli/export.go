@@ -50,6 +50,9 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 	if len(navOnly) > 0 {
 		return &UsageError{Msg: strings.Join(navOnly, ", ") + ": flags of export navigator, not export site"}
 	}
+	if *gz && *gzOnly {
+		return &UsageError{Msg: "export site: --gzip writes each file and its compressed copy, --gzip-only the compressed copy alone: give one of them"}
+	}
 	db, table := c.db, c.table
 	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
 		return err

@@ -74,6 +74,9 @@ func Export(ctx context.Context, cat Catalog, dir string, opt ExportOptions) (*E
 // export is Export listing findingPages pages of findingsPer findings of a
 // check (exportStore).
 func export(ctx context.Context, cat Catalog, dir string, opt ExportOptions, findingPages, findingsPer int) (*ExportSummary, error) {
+	if opt.Gzip && opt.GzipOnly {
+		return nil, fmt.Errorf("export: Gzip (each file and its compressed copy) and GzipOnly (the compressed copy alone) both asked")
+	}
 	if sc, ok := cat.(*StoreCatalog); ok {
 		es := newExportStore(sc)
 		es.findingPages, es.findingsPer = findingPages, findingsPer

@@ -69,3 +69,15 @@ func TestExportGzipOnly(t *testing.T) {
 		t.Errorf("%d compressed files, %d in the plain export", n, sp.Files)
 	}
 }
+
+// TestExportGzipAndGzipOnly: asking both copies and the compressed one
+// alone is an error, before anything is written.
+func TestExportGzipAndGzipOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	if _, err := Export(t.Context(), testCatalog(t), dir, ExportOptions{Gzip: true, GzipOnly: true}); err == nil {
+		t.Error("Export with Gzip and GzipOnly: no error")
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("Export with Gzip and GzipOnly wrote %s", dir)
+	}
+}
