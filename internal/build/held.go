@@ -93,6 +93,7 @@ func (s *spill) close() {
 // whole for the lint checks across the corpus.
 type heldRules struct {
 	spill *spill
+	mu    sync.Mutex           // of at, in full
 	at    map[*rule.Rule]int32 // skeleton → its index
 	refs  []spillRef
 	off   [][]string // the lint checks each rule disables itself (lint.Disabled)
@@ -125,9 +126,13 @@ func (h *heldRules) add(s *rule.Rule, ref spillRef, off []string) {
 
 // full returns the rule whole whose skeleton is s, with what the build
 // made of the skeleton since (its id, links, cross-references and
-// diagnostics). A rule that is not held is its own whole.
+// diagnostics). A rule that is not held is its own whole. It is asked once
+// a rule (WriteCatalog), on every core.
 func (h *heldRules) full(s *rule.Rule) (*rule.Rule, error) {
+	h.mu.Lock()
 	i, ok := h.at[s]
+	delete(h.at, s) // asked once: the skeleton may go once its rule is written
+	h.mu.Unlock()
 	if !ok {
 		return s, nil
 	}

@@ -9,6 +9,9 @@
 package catalog
 
 import (
+	"slices"
+	"unique"
+
 	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -39,12 +42,31 @@ type Prepared struct {
 // (FillEvents: the catalog's inferred ones are made again) and its
 // canonical indicators, and returns its action keys and logic. Rules may
 // be prepared in parallel, each once.
+//
+// What it returns is interned (unique): it outlives the rule's statements,
+// whose text its strings would otherwise keep in memory, and the forks of a
+// repository repeat nearly every key.
 func Prepare(r *rule.Rule) Prepared {
 	ClassifyKind(r)
 	keys := ActionKeys(r)
 	fillEvents(r, keys)
 	r.Canonical = CanonicalIndicators(r)
-	return Prepared{keys: keys, logic: LogicOf(r)}
+	for i := range keys {
+		k := &keys[i]
+		k.Space, k.Value, k.Match, k.Field = intern(k.Space), intern(k.Value), intern(k.Match), intern(k.Field)
+		k.Text, k.Provider, k.Channel = intern(k.Text), intern(k.Provider), intern(k.Channel)
+	}
+	logic := LogicOf(r)
+	logic.Tables = intern(logic.Tables)
+	return Prepared{keys: slices.Clip(keys), logic: logic}
+}
+
+// intern returns s interned.
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 // CrossReferencePrepared is the part of CrossReference that needs every

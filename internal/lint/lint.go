@@ -471,6 +471,9 @@ func finish(rules []*rule.Rule, out []Finding, opt Options) {
 			key += fmt.Sprintf("\x00%d", n)
 		}
 		f.Fingerprint = Fingerprint(key)
+		// Done with: a line of the query would keep the whole rule's text
+		// in memory as long as the finding (a build holds every finding).
+		f.text, f.qline, f.qlines = "", 0, ""
 	}
 }
 
