@@ -76,11 +76,9 @@ func apiQuery(r *http.Request) (Query, error) {
 	if err != nil {
 		return q, err
 	}
-	pp, err := perPage(r.URL.Query())
-	if err != nil {
+	if q.Page, q.PerPage, err = paging(r.URL.Query(), DefaultPerPage); err != nil {
 		return q, err
 	}
-	q.PerPage = pp
 	return q.Norm(), nil
 }
 
@@ -186,11 +184,7 @@ func (s *Server) apiIndicators(ctx context.Context, r *http.Request) (any, error
 		}
 		return res, err
 	}
-	n, err := pageNumber(v, "page")
-	if err != nil {
-		return nil, err
-	}
-	pp, err := perPage(v)
+	n, pp, err := paging(v, DefaultPerPage)
 	if err != nil {
 		return nil, err
 	}

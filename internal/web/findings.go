@@ -246,16 +246,9 @@ func (s *Server) apiFindings(ctx context.Context, _ *http.Request) (any, error) 
 
 func (s *Server) apiCheckFindings(ctx context.Context, r *http.Request) (any, error) {
 	check := strings.TrimSuffix(strings.TrimSuffix(r.PathValue("check"), "/"), ".json")
-	n, err := pageNumber(r.URL.Query(), "page")
+	n, pp, err := paging(r.URL.Query(), findingsPerPage)
 	if err != nil {
 		return nil, err
-	}
-	pp, err := perPage(r.URL.Query())
-	if err != nil {
-		return nil, err
-	}
-	if pp == 0 {
-		pp = findingsPerPage
 	}
 	l, err := s.cat.CheckFindings(ctx, check, n, pp)
 	if err == ErrNotFound {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
@@ -221,6 +222,19 @@ func perPage(q url.Values) (int, error) {
 		return 0, badRequest(fmt.Sprintf("per_page above %d", MaxPerPage))
 	}
 	return pp, nil
+}
+
+// paging reads an API request's page (1 when it has none) and per_page
+// (def when it has none, at most MaxPerPage): the listings of the API
+// (search, indicators, a check's findings, a rule's links) page alike.
+func paging(q url.Values, def int) (page, per int, err error) {
+	if page, err = pageNumber(q, "page"); err != nil {
+		return 0, 0, err
+	}
+	if per, err = perPage(q); err != nil {
+		return 0, 0, err
+	}
+	return max(page, 1), cmp.Or(per, def), nil
 }
 
 // Pager links the pages of a listing.

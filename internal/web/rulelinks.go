@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"html/template"
 	"net/http"
@@ -209,15 +208,10 @@ func (s *Server) apiRuleLinks(ctx context.Context, r *http.Request) (any, error)
 	if _, ok := linkListTitle(list); !ok {
 		return nil, notFound("no list " + list + " (lists: same-action, near-duplicates, same-behaviour)")
 	}
-	n, err := pageNumber(r.URL.Query(), "page")
+	n, pp, err := paging(r.URL.Query(), linksPerPage)
 	if err != nil {
 		return nil, err
 	}
-	pp, err := perPage(r.URL.Query())
-	if err != nil {
-		return nil, err
-	}
-	n, pp = max(n, 1), cmp.Or(pp, linksPerPage)
 	ru, _, err := s.cat.RuleShown(ctx, apiRuleID(r))
 	if err == ErrNotFound {
 		if dec, derr := s.ruleIDOf(ctx, apiRuleID(r)); derr == nil {
@@ -242,6 +236,9 @@ func (s *Server) apiRuleLinks(ctx context.Context, r *http.Request) (any, error)
 		out.Total, out.Rules = ls.Totals.NearDuplicates, append(out.Rules, ls.NearDuplicates...)
 	case listSameBehaviour:
 		out.Total, out.Behaviour = ls.Totals.SameBehaviour, append(out.Behaviour, ls.SameBehaviour...)
+	}
+	if n > 1 && len(out.Rules)+len(out.Behaviour) == 0 {
+		return nil, notFound("no page " + strconv.Itoa(n)) // as the list's HTML page answers
 	}
 	for i := range out.Rules {
 		if out.Rules[i].Actions == nil {

@@ -79,6 +79,27 @@ func TestLongLinkLists(t *testing.T) {
 		t.Errorf("API page 2 of same-action: total %d page %d per %d, %d rules (first %+v), %d behaviour",
 			page.Total, page.Page, page.PerPage, len(page.Rules), page.Rules, len(page.Behaviour))
 	}
+	// Past the last page, the API answers as the list's HTML page does.
+	for _, list := range []string{listSameAction, listNearDuplicates, listSameBehaviour} {
+		if w := get(t, s, "/api/v1/links/"+list+"/"+id+"?per_page=50&page=3"); w.Code != 404 {
+			t.Errorf("API %s page 3 of 2: %d %s", list, w.Code, w.Body)
+		}
+		if w := get(t, s, LinksPath(list, id)+"?page=3"); w.Code != 404 {
+			t.Errorf("%s page 3 of 1: %d", list, w.Code)
+		}
+	}
+	// A rule alone: its lists' first pages are empty, not missing.
+	alone, err := New(catalogOf(t, []*rule.Rule{seedRule2()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone := seedRule2().ID
+	if w := get(t, alone, "/api/v1/links/same-action/"+lone); w.Code != 200 {
+		t.Errorf("API same-action of a rule with none: %d %s", w.Code, w.Body)
+	}
+	if w := get(t, alone, "/api/v1/links/same-action/"+lone+"?page=2"); w.Code != 404 {
+		t.Errorf("API same-action page 2 of a rule with none: %d", w.Code)
+	}
 	w = get(t, s, "/api/v1/links/same-behaviour/"+id+"?per_page=10")
 	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil || len(page.Behaviour) != 10 || page.Behaviour[0].Score != 90 || page.Total != 74 {
 		t.Errorf("API same-behaviour: %v %s", err, w.Body)
