@@ -24,20 +24,26 @@ import (
 // What bm25 reads of a row is held in memory, made once a catalog (by
 // WarmSearch, in the background of a server): every row's size in tokens
 // (the docsize table), the table's row count and average size (its
-// averages record), and, for each frequent term (in at least
-// postingsShare of the rules), the rules holding it with the weighted count
-// of its hits in each (the weights of rankSQL, in halves: they are
-// multiples of 0.5, so the sums are exact whatever their order) and whether
-// one is outside the metadata (the weak key). The terms and their hits come
-// from FTS5's own index (its fts5vocab table), and a query's words are
-// tokenized by FTS5's own tokenizer (a temporary table declared with the
-// search table's tokenize option), so nothing of FTS5 is ported but bm25's
-// formula.
+// averages record), the vocabulary (every term with its number of rows),
+// and, for each frequent term (in at least postingsShare of the rules),
+// the rules holding it with the weighted count of its hits in each (the
+// weights of rankSQL, in halves: they are multiples of 0.5, so the sums
+// are exact whatever their order), whether one is outside the metadata
+// (the weak key) and its places (column and offset) for phrases. The terms
+// and their hits come from FTS5's own index (its fts5vocab tables), and a
+// query's words are tokenized by FTS5's own tokenizer (a temporary table
+// declared with the search table's tokenize option), so nothing of FTS5 is
+// ported but bm25's formula and what a phrase and a prefix match.
 //
-// A search takes this path only when its expression is phrases of one term
-// ANDed ("a" AND "b", what a query of plain words makes) or ORed, every
-// term held, less any negated words; its rules are then the intersection
-// (or union) of the terms' rules, scored as fts5Bm25Function (sqlite's
+// A search takes this path when its expression is terms ANDed (what a
+// query of plain words makes) or ORed, less any negated words, each term
+// a phrase or phrases ORed (a word with separators, ftsTerm), each phrase
+// in every column or some (title:word, the parts of a word with
+// separators in {meta parts}), of terms held, its last term a prefix or
+// not: its rules are then the intersection (or union) of the phrases'
+// rules, a phrase's rules those where its terms are at consecutive places
+// of a column it is in (a prefix matching every term it starts, read when
+// rare: prefixTerms), scored as fts5Bm25Function (sqlite's
 // ext/fts5/fts5_aux.c) scores them:
 //
 //	IDF(phrase)  = log((N - nHit + 0.5) / (nHit + 0.5)), 1e-6 when <= 0
@@ -46,10 +52,10 @@ import (
 // with k1 1.2, b 0.75, f the phrase's weighted hits in the row, D the row's
 // tokens, avgdl the table's tokens over its rows; the operations in the
 // same order (the same doubles), log taken by SQLite's ln() (the same C
-// library function as FTS5's). Any other search (phrases of more than one
-// token, words with separators, prefixes, columns, a rare word, AND and OR
-// mixed) keeps FTS5's path. TestFastRankIsFTS5s checks
-// that both give the same results.
+// library function as FTS5's). Any other search (a rare word, a prefix
+// starting too many rare terms, AND and OR mixed, a phrase with a quote
+// inside) keeps FTS5's path. TestFastRankIsFTS5s checks that both give the
+// same results.
 
 // postingsShare: a term is held when at least this share of the rules
 // hold it (and at least postingsMin rules): below, FTS5 ranks its rules in
@@ -166,7 +172,7 @@ func (p *postings) bytes() int {
 
 // WarmSearch loads what searches read, so that the first ones do not wait
 // for it: the facet index, the actions' index, then the frequent terms'
-// postings (at 164,000 rules about a minute of CPU, 317 MB: see README's
+// postings (at 164,000 rules about 20 s of CPU, 400 MB: see README's
 // Search). A search made meanwhile takes FTS5's path for a term not yet
 // held. It returns the number of terms held.
 func (d *DB) WarmSearch(ctx context.Context) (int, error) {
@@ -592,11 +598,24 @@ func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, 
 		}
 	}
 	n := len(unions[least])
-	tm := &textMatch{expr: expr, set: make([]int64, 0, n), scores: make([]scored, 0, n)}
+	tm := &textMatch{expr: expr, set: make([]int64, 0, n)}
 	gat := make([]int, len(groups))
 	at := make([]int, len(phrases))
 	f := make([]float64, len(phrases))
 	outs := make([]bool, len(phrases))
+	if len(phrases) == 1 && len(out) == 0 {
+		// One phrase (a word): its rows, each scored from its hits when
+		// ranked (textMatch.scoreAt).
+		tm.one, tm.bm = phrases[0], p
+		for _, r := range tm.one.rows {
+			if p.size[r] < 0 {
+				return nil, nil
+			}
+			tm.set = append(tm.set, int64(r))
+		}
+		return tm, nil
+	}
+	tm.scores = make([]scored, 0, n)
 next:
 	for _, r := range unions[least] {
 		for i, u := range unions {
@@ -856,9 +875,9 @@ func (a *alts) places(r int32, out []int32) []int32 {
 // A prefix is matched in Go when the terms it starts that are too rare to
 // be held are at most prefixRareTerms, in prefixRareRows rules at most
 // (each read with a statement): else by FTS5.
-const (
-	prefixRareTerms = 64
-	prefixRareRows  = 5000
+var (
+	prefixRareTerms = 128
+	prefixRareRows  = 10000
 )
 
 // term returns the vocabulary's term i.
@@ -966,12 +985,18 @@ func unionRows(lists [][]int32) []int32 {
 // phrase i with weighted hits f[i], in a row of D tokens. Each product is
 // rounded apart (no fused multiply-add), as the C compiles.
 func bm25(tps []*termPosting, f []float64, D, avgdl float64) float64 {
-	k1, b := bm25K1, bm25B
 	score := 0.0
 	for i, tp := range tps {
-		score = score + tp.idf*(float64(f[i]*(k1+1.0))/(f[i]+float64(k1*(1-b+float64(b*D)/avgdl))))
+		score = score + bm25Term(tp.idf, f[i], D, avgdl)
 	}
 	return float64(-1.0 * score)
+}
+
+// bm25Term is the term of bm25's sum of a phrase of IDF idf with weighted
+// hits f in a row of D tokens.
+func bm25Term(idf, f, D, avgdl float64) float64 {
+	k1, b := bm25K1, bm25B
+	return float64(idf * (float64(f*(k1+1.0)) / (f + float64(k1*(1-b+float64(b*D)/avgdl)))))
 }
 
 // rankScored is rankTop from the scores of a fast match: the best k of
@@ -984,7 +1009,7 @@ func rankScored(tm *textMatch, rows []int64, k int) []int64 {
 		if j, found = seek(tm.set, j, n); !found {
 			continue
 		}
-		s := tm.scores[j]
+		s := tm.scoreAt(j)
 		if len(h) == k {
 			if !s.before(h[0]) {
 				continue

@@ -160,7 +160,7 @@ func checkFastRank(t *testing.T, path string) {
 			expr = "(" + expr + ") NOT (" + neg + ")"
 		}
 		tm, ok := fast.ranked.get(expr)
-		if expr == "" || !ok || tm.scores == nil {
+		if expr == "" || !ok || !tm.inGo() {
 			continue
 		}
 		fastOnes++

@@ -34,12 +34,29 @@ type textMatch struct {
 	expr string
 	set  []int64 // every rule it matches, ascending; shared, never changed
 	// scores are the rules' of set, in its order, when they were scored in
-	// Go (postings.go) rather than by FTS5; nil when not.
+	// Go (postings.go) rather than by FTS5; nil when not. When set is the
+	// rules of one phrase, one is its postings (of the catalog's bm), and
+	// each rule is scored when ranked (scoreAt), not before.
 	scores []scored
+	one    *termPosting
+	bm     *postings
 
 	mu  sync.Mutex
 	top []int64 // the first len(top) rules of its ranking, best first
 	all bool    // top is the whole ranking
+}
+
+// inGo tells whether tm's rules are scored in Go (postings.go).
+func (tm *textMatch) inGo() bool { return tm.scores != nil || tm.one != nil }
+
+// scoreAt returns the score of tm.set[j] (tm.inGo()).
+func (tm *textMatch) scoreAt(j int) scored {
+	if tm.one == nil {
+		return tm.scores[j]
+	}
+	r, h := tm.one.rows[j], tm.one.hits[j]
+	f := float64(h&^outsideMeta) / 2
+	return scored{n: int64(r), score: -1.0 * bm25Term(tm.one.idf, f, float64(tm.bm.size[r]), tm.bm.avgdl), weak: h&outsideMeta == 0}
 }
 
 // rankPrefix is the least number of rules ranked at once: the first pages
@@ -188,7 +205,7 @@ func (d *DB) rankTop(ctx context.Context, tm *textMatch, rows []int64, k int, on
 	if k <= 0 || len(rows) == 0 {
 		return nil, nil
 	}
-	if tm.scores != nil {
+	if tm.inGo() {
 		return rankScored(tm, rows, k), nil
 	}
 	expr := tm.expr
