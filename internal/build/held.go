@@ -146,7 +146,8 @@ func (h *heldRules) full(s *rule.Rule) (*rule.Rule, error) {
 	}
 	// What linking and the cross-reference change (catalog.CrossReferencePrepared,
 	// ingest.LinkCorpus, setLinks): the skeleton's.
-	r.ID, r.Source, r.Kind, r.Related, r.Diagnostics = s.ID, s.Source, s.Kind, s.Related, s.Diagnostics
+	r.ID, r.Kind, r.Related, r.Diagnostics = s.ID, s.Kind, s.Related, s.Diagnostics
+	r.Source = rule.Source{Repo: s.Source.Repo, Path: s.Source.Path, Line: s.Source.Line, URL: r.Source.URL}
 	r.Events, r.Actions, r.Indicators, r.Canonical = s.Events, s.Actions, s.Indicators, s.Canonical
 	r.SameAction, r.NearDuplicates, r.SameBehaviour = s.SameAction, s.NearDuplicates, s.SameBehaviour
 	return r, nil
@@ -161,7 +162,7 @@ func skeleton(r *rule.Rule) *rule.Rule {
 	s := &rule.Rule{ID: in(r.ID), UID: in(r.UID), Name: in(r.Name), Platform: in(r.Platform), Product: in(r.Product),
 		Language: in(r.Language), Format: in(r.Format), Variant: in(r.Variant), Title: in(r.Title), Kind: in(r.Kind),
 		Status: in(r.Status), Severity: in(r.Severity), QueryLine: r.QueryLine,
-		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line, URL: in(r.Source.URL)},
+		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line}, // its URL stays in the spill
 		Tables: ins(nil, r.Tables), Actions: ins(nil, r.Actions)}
 	s.Query = strings.Clone(queryKept(r))
 	for _, x := range r.Related {
