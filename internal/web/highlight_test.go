@@ -177,3 +177,18 @@ func FuzzRulePage(f *testing.F) {
 		}
 	})
 }
+
+// TestIDPathPlain: an id whose every segment needs no encoding is its own
+// path, and any other id's path is its segments' Seg, joined.
+func TestIDPathPlain(t *testing.T) {
+	for _, id := range []string{"kusto/Detect_x-1.2", "sigma/a/b", "kusto/A B/c", "kusto//x", "kusto/./x", "kusto/../x", "/x", "x/", "",
+		"sigma/" + strings.Repeat("a", maxSeg), "sigma/" + strings.Repeat("a", maxSeg+1), "kusto/ü", "kusto/~x"} {
+		parts := strings.Split(id, "/")
+		for i, p := range parts {
+			parts[i] = Seg(p)
+		}
+		if got, want := IDPath(id), strings.Join(parts, "/"); got != want {
+			t.Errorf("IDPath(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

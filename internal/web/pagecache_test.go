@@ -160,3 +160,28 @@ func TestWarmRulePages(t *testing.T) {
 		t.Errorf("a page past the size: kept %v full %v, size %d", kept, full, c.size)
 	}
 }
+
+// TestKeptPagesWhenFull: pages are kept while they fit; once the cache is
+// full, one page made in eight (at random) is kept in place of another.
+func TestKeptPagesWhenFull(t *testing.T) {
+	c := newKeptPages(16 * 100)
+	for i := range 16 {
+		if !c.wants(100) {
+			t.Fatalf("page %d not wanted in a cache with room", i)
+		}
+		c.put("p"+strconv.Itoa(i), make([]byte, 100))
+	}
+	if c.wants(c.max/16 + 1) {
+		t.Error("a page of more than a sixteenth of the cache wanted")
+	}
+	wanted := 0
+	for i := range 800 {
+		if c.wants(100) {
+			wanted++
+			c.put("q"+strconv.Itoa(i), make([]byte, 100))
+		}
+	}
+	if wanted < 50 || wanted > 150 || c.size > c.max || len(c.ents) != 16 {
+		t.Errorf("full cache: %d of 800 pages wanted (want about 100), size %d of %d, %d pages", wanted, c.size, c.max, len(c.ents))
+	}
+}

@@ -22,17 +22,24 @@ const maxSeg = 120
 // than maxSeg is cut and ends with "~~" and 16 hex digits of the hash of
 // its lower-cased form.
 func Seg(s string) string {
-	var b strings.Builder
-	allDots := true
-	for i := 0; i < len(s); i++ {
-		if s[i] != '.' {
-			allDots = false
-			break
-		}
-	}
+	allDots, plain := true, true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !allDots && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if c != '.' {
+			allDots = false
+		}
+		if !segByte(c) {
+			plain = false
+		}
+	}
+	if plain && !allDots && len(s) <= maxSeg {
+		return s // most segments: nothing to encode, nothing to make
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !allDots && segByte(c) {
 			b.WriteByte(c)
 			continue
 		}
@@ -53,6 +60,11 @@ func Seg(s string) string {
 		out = out[:cut] + "~~" + hex.EncodeToString(sum[:8])
 	}
 	return out
+}
+
+// segByte tells whether c stands for itself in a segment.
+func segByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
 }
 
 // Unseg decodes a segment made by Seg. hashed is true when the segment was
@@ -101,11 +113,35 @@ func unhex(c byte) int {
 // IDPath encodes a rule id (platform/slug, slug possibly holding more
 // slashes) as path segments.
 func IDPath(id string) string {
+	if plainIDPath(id) {
+		return id // most ids: every segment its own Seg
+	}
 	parts := strings.Split(id, "/")
 	for i, p := range parts {
 		parts[i] = Seg(p)
 	}
 	return strings.Join(parts, "/")
+}
+
+// plainIDPath tells whether every segment of id is what Seg makes of it:
+// not empty, not dots only, no byte to encode, not too long.
+func plainIDPath(id string) bool {
+	n, dots := 0, true
+	for i := 0; i <= len(id); i++ {
+		if i == len(id) || id[i] == '/' {
+			if n == 0 || dots || n > maxSeg {
+				return false
+			}
+			n, dots = 0, true
+			continue
+		}
+		if !segByte(id[i]) {
+			return false
+		}
+		n++
+		dots = dots && id[i] == '.'
+	}
+	return true
 }
 
 // UnIDPath decodes IDPath.

@@ -361,18 +361,28 @@ func (s *Server) pageKept(f pageFunc, keep bool) http.HandlerFunc {
 		buf := s.bufs.Get().(*bytes.Buffer)
 		buf.Reset()
 		defer s.bufs.Put(buf)
+		// Room for most pages at once: a buffer new from the pool (which
+		// the collector empties) grown a page's way, doubling from 64
+		// bytes, cost a rule page a tenth of its making.
+		buf.Grow(pageBufSize)
 		if err := s.render(buf, name, data); err != nil {
 			s.renderFailed(w, r, err)
 			return
 		}
 		if keep {
-			s.rulePages.put(key, bytes.Clone(buf.Bytes()))
+			if s.rulePages.wants(buf.Len()) {
+				s.rulePages.put(key, bytes.Clone(buf.Bytes()))
+			}
 		} else if time.Since(t0) >= s.slowPage && buf.Len() <= maxKeptPage {
 			s.pages.put(key, bytes.Clone(buf.Bytes()))
 		}
 		s.writeBody(w, r, http.StatusOK, buf.Bytes())
 	}
 }
+
+// pageBufSize is the room a page's buffer starts with: more than nine rule
+// pages in ten take (26 kB on average).
+const pageBufSize = 64 << 10
 
 // pageParams are the query parameters a page reads: the facets (f, facet)
 // with every value, the others with their first. A page's links carry on
