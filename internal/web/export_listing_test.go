@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 )
@@ -46,5 +47,58 @@ func TestExportStoreIndicators(t *testing.T) {
 	}
 	if compared == 0 {
 		t.Fatal("no indicator compared")
+	}
+}
+
+// TestExportStoreRulePages: every rule's page and JSON from the export's
+// catalog (a rule read whole once for both) are the server's.
+func TestExportStoreRulePages(t *testing.T) {
+	cat := testCatalog(t)
+	ctx := t.Context()
+	ids, err := cat.RuleIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := New(newExportStore(cat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withFindings := 0
+	for _, id := range ids {
+		var pages [2]string
+		for i, s := range []*Server{srv, exp} {
+			// The JSON first, as the export may make it before the page.
+			r, err := s.cat.Rule(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := marshalRule(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pg := newStaticPage(RulePath(id), s.cat.Version())
+			name, v, err := s.rulePage(ctx, pg, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := s.render(&buf, name, v); err != nil {
+				t.Fatal(err)
+			}
+			pages[i] = string(b) + "\n" + buf.String()
+			if i == 1 && v.(*ruleData).FindingsTotal > 0 {
+				withFindings++
+			}
+		}
+		if pages[0] != pages[1] {
+			t.Errorf("%s: the export's page or JSON differs from the server's", id)
+		}
+	}
+	if withFindings == 0 || withFindings == len(ids) {
+		t.Errorf("%d of %d rules with findings: the test compares rules with and without", withFindings, len(ids))
 	}
 }

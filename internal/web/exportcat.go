@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ruledex/ruledex/internal/lint"
+	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
 )
 
@@ -29,6 +31,10 @@ type exportStore struct {
 	// of its listing shows, by kind and name.
 	other      map[string]*memoValue
 	otherOrder []string
+	// rules: the last rules read whole (Rule), by id, oldest first.
+	rulesMu   sync.Mutex
+	rules     map[string]*memoValue
+	ruleOrder []string
 	// fields: the indicators' positions by field (indicatorFields).
 	fieldsOnce sync.Once
 	fields     *indicatorFields
@@ -393,4 +399,53 @@ func (e *exportStore) Indicators(ctx context.Context, q IndicatorQuery) (*Indica
 		out.Indicators = append(out.Indicators, IndicatorSummary(l.all[i]))
 	}
 	return out, nil
+}
+
+// exportRuleMemo is how many rules read whole an export keeps: a rule's
+// page and its JSON are jobs one after the other.
+const exportRuleMemo = 32
+
+// Rule implements Catalog: the rule read whole once for its JSON and its
+// page (RuleShown), two reads of it otherwise when the catalog is larger
+// than the rule cache (every rule at N = 15 forks of the corpus).
+func (e *exportStore) Rule(ctx context.Context, id string) (*rule.Rule, error) {
+	e.rulesMu.Lock()
+	m := e.rules[id]
+	if m == nil {
+		m = &memoValue{}
+		if e.rules == nil {
+			e.rules = map[string]*memoValue{}
+		}
+		e.rules[id] = m
+		e.ruleOrder = append(e.ruleOrder, id)
+		if len(e.ruleOrder) > exportRuleMemo {
+			delete(e.rules, e.ruleOrder[0])
+			e.ruleOrder = e.ruleOrder[1:]
+		}
+	}
+	e.rulesMu.Unlock()
+	m.once.Do(func() { m.v, m.err = e.StoreCatalog.Rule(ctx, id) })
+	r, _ := m.v.(*rule.Rule)
+	return r, m.err
+}
+
+// RuleShown implements Catalog: the rule read whole (Rule), its lists of
+// links cut as a page shows them.
+func (e *exportStore) RuleShown(ctx context.Context, id string) (*rule.Rule, LinkTotals, error) {
+	r, err := e.Rule(ctx, id)
+	if err != nil {
+		return nil, LinkTotals{}, err
+	}
+	return shownRule(r), LinkTotals{SameAction: len(r.SameAction), NearDuplicates: len(r.NearDuplicates), SameBehaviour: len(r.SameBehaviour)}, nil
+}
+
+// RuleFindingsShown implements Catalog: none, without asking the store,
+// for a rule asked by its own id that ruledex lint found nothing in (two
+// rules in three of the corpus); the export asks it of the rule whose page
+// it makes, read already (Rule).
+func (e *exportStore) RuleFindingsShown(ctx context.Context, id string) ([]lint.Finding, int, error) {
+	if r, err := e.Rule(ctx, id); err == nil && r.ID == id && !e.withFindings[id] {
+		return []lint.Finding{}, 0, nil
+	}
+	return e.StoreCatalog.RuleFindingsShown(ctx, id)
 }
