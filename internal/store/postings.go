@@ -39,8 +39,8 @@ import (
 // query of plain words makes) or ORed, less any negated words, each term
 // a phrase or phrases ORed (a word with separators, ftsTerm), each phrase
 // in every column or some (title:word, the parts of a word with
-// separators in {meta parts}), of terms held, its last term a prefix or
-// not: its rules are then the intersection (or union) of the phrases'
+// separators in {meta parts}), its last term a prefix or not, of terms
+// held or too rare to be held (read when searched, and kept: wordTerm): its rules are then the intersection (or union) of the phrases'
 // rules, a phrase's rules those where its terms are at consecutive places
 // of a column it is in (a prefix matching every term it starts, read when
 // rare: prefixTerms), scored as fts5Bm25Function (sqlite's
@@ -52,9 +52,9 @@ import (
 // with k1 1.2, b 0.75, f the phrase's weighted hits in the row, D the row's
 // tokens, avgdl the table's tokens over its rows; the operations in the
 // same order (the same doubles), log taken by SQLite's ln() (the same C
-// library function as FTS5's). Any other search (a rare word, a prefix
-// starting too many rare terms, AND and OR mixed, a phrase with a quote
-// inside) keeps FTS5's path. TestFastRankIsFTS5s checks that both give the
+// library function as FTS5's). Any other search (a prefix starting too
+// many rare terms, AND and OR mixed, a phrase with a quote inside, a
+// search made while the warming goes on) keeps FTS5's path. TestFastRankIsFTS5s checks that both give the
 // same results.
 
 // postingsShare: a term is held when at least this share of the rules
@@ -731,13 +731,16 @@ func (d *DB) phraseList(ctx context.Context, p *postings, text string, cols uint
 		return nil, err
 	}
 	toks := make([]alts, len(ts))
-	p.mu.RLock()
 	for i, t := range ts {
-		if tp := p.terms[t]; tp != nil {
-			toks[i].tps = []*termPosting{tp}
+		if prefix && i == len(ts)-1 {
+			break
 		}
+		tp, err := d.wordTerm(ctx, p, t)
+		if err != nil || tp == nil {
+			return nil, err
+		}
+		toks[i].tps = []*termPosting{tp}
 	}
-	p.mu.RUnlock()
 	if prefix {
 		last := &toks[len(toks)-1]
 		if last.tps, err = d.prefixTerms(ctx, p, ts[len(ts)-1]); err != nil || last.tps == nil {
@@ -891,10 +894,6 @@ func (p *postings) term(i int) string { return p.vocab[p.at[i]:p.at[i+1]] }
 func (d *DB) prefixTerms(ctx context.Context, p *postings, prefix string) ([]*termPosting, error) {
 	i := sort.Search(len(p.df), func(i int) bool { return p.term(i) >= prefix })
 	out := []*termPosting{}
-	type rareTerm struct {
-		term string
-		df   int32
-	}
 	var rare []rareTerm
 	n := 0
 	p.mu.RLock()
@@ -919,6 +918,22 @@ func (d *DB) prefixTerms(ctx context.Context, p *postings, prefix string) ([]*te
 	if len(rare) == 0 {
 		return out, nil
 	}
+	tps, err := d.loadRare(ctx, p, rare)
+	if err != nil || tps == nil {
+		return nil, err
+	}
+	return append(out, tps...), nil
+}
+
+// rareTerm is a term of the vocabulary too rare to be held, with its df.
+type rareTerm struct {
+	term string
+	df   int32
+}
+
+// loadRare reads the postings of rare terms, with their IDF, and keeps
+// them; nil when one's hits are not the ones FTS5 counts.
+func (d *DB) loadRare(ctx context.Context, p *postings, rare []rareTerm) ([]*termPosting, error) {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -934,9 +949,13 @@ func (d *DB) prefixTerms(ctx context.Context, p *postings, prefix string) ([]*te
 		return nil, fmt.Errorf("search terms: %w", err)
 	}
 	q := termSQL("bm_rare")
+	var out []*termPosting
 	for _, r := range rare {
 		tp, err := d.loadTerm(ctx, conn, q, r.term, p)
 		if err != nil || tp == nil || len(tp.rows) != int(r.df) {
+			return nil, err
+		}
+		if tp.idf, err = idfOf(ctx, conn, p.nRow, len(tp.rows)); err != nil {
 			return nil, err
 		}
 		p.mu.Lock()
@@ -948,6 +967,47 @@ func (d *DB) prefixTerms(ctx context.Context, p *postings, prefix string) ([]*te
 		out = append(out, tp)
 	}
 	return out, nil
+}
+
+// idfOf is bm25's IDF of a phrase in nHit of nRow rows, taken by SQLite's
+// ln() as FTS5 takes it.
+func idfOf(ctx context.Context, conn *sql.Conn, nRow int64, nHit int) (float64, error) {
+	var idf float64
+	if err := conn.QueryRowContext(ctx, `SELECT ln((?1 - ?2 + 0.5) / (?2 + 0.5))`, nRow, nHit).Scan(&idf); err != nil {
+		return 0, err
+	}
+	if idf <= 0 {
+		idf = 1e-6
+	}
+	return idf, nil
+}
+
+// wordTerm returns the postings of term t: held, or too rare to be held
+// and read now (kept), or none for a term not in the vocabulary (it
+// matches no rule). nil when it is held by no one yet (the warming goes
+// on) or its hits are not the ones FTS5 counts.
+func (d *DB) wordTerm(ctx context.Context, p *postings, t string) (*termPosting, error) {
+	p.mu.RLock()
+	tp := p.terms[t]
+	if tp == nil {
+		tp = p.rare[t]
+	}
+	p.mu.RUnlock()
+	if tp != nil {
+		return tp, nil
+	}
+	i := sort.Search(len(p.df), func(i int) bool { return p.term(i) >= t })
+	if i == len(p.df) || p.term(i) != t {
+		return &termPosting{idf: 1e-6}, nil // its score is never asked: it has no rule
+	}
+	if int64(p.df[i]) >= p.held {
+		return nil, nil
+	}
+	tps, err := d.loadRare(ctx, p, []rareTerm{{t, p.df[i]}})
+	if err != nil || tps == nil {
+		return nil, err
+	}
+	return tps[0], nil
 }
 
 // unionRows returns the rows of every list (each ascending), ascending,
