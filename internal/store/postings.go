@@ -156,16 +156,23 @@ type postings struct {
 	mu    sync.RWMutex
 	terms map[string]*termPosting
 	toks  map[string][]string     // a query's phrase → its terms
-	rare  map[string]*termPosting // terms not held, read for a prefix
+	rare  map[string]*termPosting // terms not held, read when searched
+	// rareRows is the number of rules of the terms of rare, which are
+	// dropped when it passes rareRowsKept (about 20 bytes a rule).
+	rareRows int
 }
+
+const rareRowsKept = 1_000_000
 
 // bytes returns about how much memory p holds.
 func (p *postings) bytes() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	n := 4 * len(p.size)
-	for t, tp := range p.terms {
-		n += len(t) + 12*len(tp.rows) + len(tp.pb) + 96
+	n := 4*len(p.size) + len(p.vocab) + 8*len(p.df)
+	for _, m := range []map[string]*termPosting{p.terms, p.rare} {
+		for t, tp := range m {
+			n += len(t) + 12*len(tp.rows) + len(tp.pb) + 96
+		}
 	}
 	return n
 }
@@ -959,8 +966,9 @@ func (d *DB) loadRare(ctx context.Context, p *postings, rare []rareTerm) ([]*ter
 			return nil, err
 		}
 		p.mu.Lock()
-		if len(p.rare) >= 100_000 { // rare terms: a few hundred bytes each
+		if p.rareRows += len(tp.rows); p.rareRows > rareRowsKept {
 			clear(p.rare)
+			p.rareRows = len(tp.rows)
 		}
 		p.rare[r.term] = tp
 		p.mu.Unlock()
