@@ -16,11 +16,31 @@
 // catalog) and the tests' catalogs (package buildtest) all build through
 // Build.
 //
+// # Memory: rules held out of memory
+//
+// The cross-references need every rule at once, but not whole. Sources are
+// read one after the other (the files of one on every core); once a
+// source's rules have their ids (ingest.IDs), are linked with each other
+// (ingest.LinkRepo, when the source changed) and are prepared for the
+// cross-reference (catalog.Prepare: kind, events, action keys, logic,
+// canonical indicators), each is written whole to a temporary file beside
+// the catalog (held.go: the spill, in the catalog's own encoding) and only
+// its skeleton stays in memory: ids, title, source, kind, relations,
+// tables, indicators, events, canonical indicators, diagnostics, interned,
+// and its query only as far as linking and duplicate-id read it. Linking
+// across repositories (ingest.LinkCorpus), the cross-reference
+// (catalog.CrossReferencePrepared) and the lint checks across the corpus
+// run over the skeletons; WriteCatalog reads each rule back whole as it
+// writes it (store.Write.Full), with what the skeleton was given, and runs
+// the per-rule lint checks on it then (store.Write.Lint). The catalog is
+// the one a build of whole rules made, table for table (checked over the
+// corpus: every table but the build's time and fingerprint).
+//
 // # Incremental builds
 //
 // A reused file's rules are decoded from the last catalog's bodies
 // (store.Previous.Decode, which lets go of each body once decoded) and
-// cross-referenced with the rest. A rule the last catalog holds as it is
+// held as the rules read now are. A rule the last catalog holds as it is
 // (store.Previous.Kept: the same file content, id and encoding, its
 // cross-references included) keeps its row untouched and its stored
 // findings of the per-rule lint checks, which do not run on it again; the
