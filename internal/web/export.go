@@ -29,8 +29,11 @@ type ExportSummary struct {
 
 // ExportOptions tune an export.
 type ExportOptions struct {
-	Workers  int                   // parallel renderers; 0 means GOMAXPROCS
-	Progress func(done, total int) // called from one goroutine at a time
+	Workers int // parallel renderers; 0 means GOMAXPROCS
+	// Progress is called from one goroutine at a time with the files
+	// done and those known: the rules' first, the listings' added once
+	// they are listed.
+	Progress func(done, total int)
 	// Gzip writes beside each file its gzip-compressed copy (FILE.gz), for
 	// web servers that send a precompressed file when the client accepts
 	// gzip (nginx gzip_static, Caddy precompressed).
@@ -90,7 +93,7 @@ func export(ctx context.Context, cat Catalog, dir string, opt ExportOptions, fin
 		return nil, err
 	}
 	dir = filepath.Clean(dir)
-	jobs, lone, err := s.exportJobs(ctx)
+	jobs, listings, lone, err := s.exportJobs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +112,7 @@ func export(ctx context.Context, cat Catalog, dir string, opt ExportOptions, fin
 		errOnce              sync.Once
 		firstErr             error
 		progMu               sync.Mutex
-		done                 int
+		done, total          int
 	)
 	fail := func(path string, err error) {
 		errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", path, err) })
@@ -119,7 +122,7 @@ func export(ctx context.Context, cat Catalog, dir string, opt ExportOptions, fin
 		if opt.Progress != nil {
 			progMu.Lock()
 			done++
-			opt.Progress(done, len(jobs))
+			opt.Progress(done, total)
 			progMu.Unlock()
 		}
 	}
@@ -246,11 +249,41 @@ func export(ctx context.Context, cat Catalog, dir string, opt ExportOptions, fin
 			}
 		}()
 	}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
+	// The listings' jobs are listed while the rules' are made; a file is
+	// written once, from its first job.
+	type listed struct {
+		jobs []exportJob
+		err  error
+	}
+	listc := make(chan listed, 1)
+	go func() {
+		js, err := listings()
+		listc <- listed{js, err}
+	}()
+	seen := make(map[string]bool, 2*len(jobs))
+	feed := func(jobs []exportJob) {
+		fresh := jobs[:0]
+		for _, j := range jobs {
+			if !seen[j.path] {
+				seen[j.path] = true
+				fresh = append(fresh, j)
+			}
 		}
-		jobc <- j
+		progMu.Lock()
+		total += len(fresh)
+		progMu.Unlock()
+		for _, j := range fresh {
+			if ctx.Err() != nil {
+				break
+			}
+			jobc <- j
+		}
+	}
+	feed(jobs)
+	if l := <-listc; l.err != nil {
+		fail("listing the export's files", l.err)
+	} else {
+		feed(l.jobs)
 	}
 	close(jobc)
 	rw.Wait()
@@ -469,12 +502,18 @@ func loneIndicators(ctx context.Context, cat Catalog) (map[string]string, error)
 }
 
 // exportJobs lists every file of the export, and the lone indicator values
-// (loneIndicators) the pages link differently.
-func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string, error) {
+// (loneIndicators) the pages link differently: the jobs of the rules
+// (their pages and JSON, the browse, the static search), and a function
+// that lists the others (the listings, indicators, findings, ATT&CK and
+// the catalog's JSON), which asks the store for what the listings count
+// (at N = 15 forks of the corpus, a minute and a half of one core) and is
+// called while the rules' pages are made. A file is written once, from its
+// first job (Export).
+func (s *Server) exportJobs(ctx context.Context) ([]exportJob, func() ([]exportJob, error), map[string]string, error) {
 	cat := s.cat
 	lone, err := loneIndicators(ctx, cat)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// The static search's index first: one job, reading the store's index
 	// in one goroutine while the others render pages.
@@ -485,20 +524,16 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 		jobs = append(jobs, exportJob{path: p, build: f})
 	}
 	page("/", func(pg Page) (string, any, error) { return s.home(ctx, pg) })
-	all, err := cat.Search(ctx, Query{PerPage: 1})
-	if err != nil {
-		return nil, nil, err
-	}
 	browse, err := cat.Search(ctx, Query{PerPage: 1, Browse: true})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	jobs = listingPages(jobs, "/rules/", browse.Total, DefaultPerPage, func(pg Page, n int) (string, any, error) {
 		return s.browse(ctx, pg, Query{Page: n})
 	})
 	ids, err := cat.RuleIDs(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, id := range ids {
 		page(RulePath(id), func(pg Page) (string, any, error) { return s.rulePage(ctx, pg, id) })
@@ -512,11 +547,26 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 		}})
 	}
 	page("/search/", func(pg Page) (string, any, error) { return s.staticSearch(pg) })
+	return jobs, func() ([]exportJob, error) { return s.exportListingJobs(ctx, lone) }, lone, nil
+}
+
+// exportListingJobs lists the files of the export but the rules' (those
+// of exportJobs).
+func (s *Server) exportListingJobs(ctx context.Context, lone map[string]string) ([]exportJob, error) {
+	cat := s.cat
+	var jobs []exportJob
+	page := func(p string, f func(Page) (string, any, error)) {
+		jobs = append(jobs, exportJob{path: p, build: f})
+	}
+	all, err := cat.Search(ctx, Query{PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
 	// ATT&CK.
 	page("/attack/", func(pg Page) (string, any, error) { return s.attack(ctx, pg, false) })
 	cov, err := cat.Coverage(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// A page for every technique a rule states, in the matrix or not
 	// (unknown and revoked ids too, as rule pages link them).
@@ -554,7 +604,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 			}
 			n, err := total(Facet{key, v.Value})
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			jobs = listingPages(jobs, lp, n, 200, func(pg Page, n int) (string, any, error) {
 				return s.namedListing(ctx, pg, key, v.Value, n)
@@ -569,7 +619,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 			}
 			n, err := total(Facet{key, v.Value})
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			jobs = listingPages(jobs, FacetPath(key, v.Value), n, 200, func(pg Page, n int) (string, any, error) {
 				return s.namedListing(ctx, pg, key, v.Value, n)
@@ -591,7 +641,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 	// Indicators: the index, a page per field and per value.
 	first, err := cat.Indicators(ctx, IndicatorQuery{PerPage: 1})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	jobs = listingPages(jobs, "/indicators/", first.Total, 200, func(pg Page, n int) (string, any, error) {
 		return s.indicators(ctx, pg, "", "", n)
@@ -608,7 +658,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 		}
 		fl, err := cat.Indicators(ctx, IndicatorQuery{Field: f.Value, PerPage: 1}) // every case of the field
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		jobs = listingPages(jobs, FieldPath(f.Value), fl.Total, 200, func(pg Page, n int) (string, any, error) {
 			return s.indicators(ctx, pg, f.Value, "", n)
@@ -618,7 +668,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 	for n := 1; ; n++ {
 		list, err := cat.Indicators(ctx, IndicatorQuery{Page: n, PerPage: MaxPerPage})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, in := range list.Indicators {
 			if _, ok := lone[loneKey(in.Field, in.Kind, in.Value)]; ok {
@@ -639,19 +689,19 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 	// Canonical indicators: the index, each field's, and their pages.
 	cjobs, err := s.canonicalJobs(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	jobs = append(jobs, cjobs...)
 	// Lint findings.
 	fjobs, err := s.findingJobs(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	jobs = append(jobs, fjobs...)
 	// The JSON of the catalog, and the assets.
 	st, err := cat.Stats(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	jobs = append(jobs,
 		exportJob{path: "/api/v1/stats.json", data: jsonFile(st)},
@@ -661,16 +711,7 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, map[string]string
 	for name, a := range assets {
 		jobs = append(jobs, exportJob{path: "/static/" + name, data: func() ([]byte, error) { return a.data, nil }})
 	}
-	// A file is written once, from its first job.
-	seen := make(map[string]bool, len(jobs))
-	out := jobs[:0]
-	for _, j := range jobs {
-		if !seen[j.path] {
-			seen[j.path] = true
-			out = append(out, j)
-		}
-	}
-	return out, lone, nil
+	return jobs, nil
 }
 
 // staticSearchData is the data of the export's search page.

@@ -299,6 +299,7 @@ type indicatorFields struct {
 	spelling []string  // a field as one indicator writes it, by group
 	at       [][]int32 // its indicators' positions, in order, by group
 	byLower  map[string]int
+	nonASCII []int // groups whose spelling is not ASCII
 }
 
 // indicatorFields returns the store's indicators grouped by field, made
@@ -320,6 +321,9 @@ func (e *exportStore) indicatorFields(ctx context.Context) (*indicatorFields, er
 				g.byLower[k] = n
 				g.spelling = append(g.spelling, in.Field)
 				g.at = append(g.at, nil)
+				if !isASCII(in.Field) {
+					g.nonASCII = append(g.nonASCII, n)
+				}
 			}
 			g.at[n] = append(g.at[n], int32(i))
 		}
@@ -332,25 +336,46 @@ func (e *exportStore) indicatorFields(ctx context.Context) (*indicatorFields, er
 // case, as the store's Indicators compares them (strings.EqualFold): the
 // group of its lower case, and any other group EqualFold joins to it (a
 // letter with two lower cases), merged in order.
-func (g *indicatorFields) of(field string) []int32 {
+func (g *indicatorFields) of(field string) (at []int32, oneGroup bool) {
 	var groups [][]int32
-	for n, sp := range g.spelling {
-		if strings.EqualFold(sp, field) {
+	if n, ok := g.byLower[strings.ToLower(field)]; ok && strings.EqualFold(g.spelling[n], field) {
+		groups = append(groups, g.at[n])
+	}
+	// A letter with two lower cases (ſ and s): any other group EqualFold
+	// joins, among those written with a letter beyond ASCII.
+	others := g.nonASCII
+	if !isASCII(field) {
+		groups, others = groups[:0], nil
+		for n := range g.spelling {
+			others = append(others, n)
+		}
+	}
+	for _, n := range others {
+		if strings.EqualFold(g.spelling[n], field) && (len(groups) == 0 || &groups[0][0] != &g.at[n][0]) {
 			groups = append(groups, g.at[n])
 		}
 	}
 	switch len(groups) {
 	case 0:
-		return []int32{}
+		return []int32{}, true
 	case 1:
-		return groups[0]
+		return groups[0], true
 	}
 	var out []int32
 	for _, at := range groups {
 		out = append(out, at...)
 	}
 	slices.Sort(out)
-	return out
+	return out, false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Indicators implements Catalog: the pages of a listing of every
@@ -362,21 +387,32 @@ func (e *exportStore) Indicators(ctx context.Context, q IndicatorQuery) (*Indica
 		return e.StoreCatalog.Indicators(ctx, q)
 	}
 	v, err := e.once("indicators\x00"+q.Field, func() (any, error) {
-		first, err := e.StoreCatalog.Indicators(ctx, IndicatorQuery{Field: q.Field, PerPage: 1})
-		if err != nil {
-			return nil, err
-		}
 		all, err := e.db.AllIndicators(ctx)
 		if err != nil {
 			return nil, err
 		}
-		l := &indicatorListing{first: first, all: all}
+		l := &indicatorListing{all: all}
 		if q.Field != "" {
 			fields, err := e.indicatorFields(ctx)
 			if err != nil {
 				return nil, err
 			}
-			l.at = fields.of(q.Field)
+			var one bool
+			l.at, one = fields.of(q.Field)
+			if one {
+				// Its one field, counted as the store counts them (the
+				// first spelling of the field in the list).
+				l.first = &IndicatorList{Total: len(l.at), Fields: []FacetCount{}}
+				if len(l.at) > 0 {
+					l.first.Fields = append(l.first.Fields, FacetCount{Value: all[l.at[0]].Field, Count: len(l.at)})
+				}
+				return l, nil
+			}
+		}
+		// Every field's counts (or a field's written in two lower cases):
+		// the store's walk, once a listing.
+		if l.first, err = e.StoreCatalog.Indicators(ctx, IndicatorQuery{Field: q.Field, PerPage: 1}); err != nil {
+			return nil, err
 		}
 		return l, nil
 	})
