@@ -586,10 +586,13 @@ func (d *DB) fastMatch(ctx context.Context, pos, neg, expr string) (*textMatch, 
 	}
 	var out []int64 // neg's rules, ascending
 	if neg != "" {
-		var err error
-		if out, err = d.ftsSet(ctx, neg); err != nil {
+		// From the postings too when they can say them (matchText keeps
+		// them: the negated words of the next pages'), else from FTS5.
+		nm, err := d.matchText(ctx, neg, "")
+		if err != nil {
 			return nil, err
 		}
+		out = nm.set
 	}
 	// The rules: each group's union, intersected from the smallest.
 	unions := make([][]int32, len(groups))
