@@ -424,11 +424,14 @@ func Run(rules []*rule.Rule, opt Options) []Finding {
 }
 
 // Sort sorts findings as Run returns them: by repository, path, line,
-// column, check and message.
+// column, check, message and (findings of one place alike but for what
+// they point at) fingerprint, so that the order does not depend on the
+// order the checks found them in.
 func Sort(fs []Finding) {
 	slices.SortFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Col, b.Col), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Message, b.Message))
+			cmp.Compare(a.Col, b.Col), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Message, b.Message),
+			cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})
 }
 

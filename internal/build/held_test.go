@@ -1,0 +1,147 @@
+package build
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/ingest"
+	"github.com/ruledex/ruledex/internal/lint"
+	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// TestHeldAsWhole builds the corpus as Build does, its rules held out of
+// memory between their reading and their writing (heldRules), and as the
+// pipeline does with every rule whole in memory (read, ids, Link,
+// CrossReference, lint, written whole), and finds the same rules (bodies
+// and diagnostics), links and findings in both catalogs: what a skeleton
+// leaves out is what the cross-reference, linking and the corpus checks do
+// not read. It fails when one of them starts reading a field the skeleton
+// does not keep (or keeps only in part, as the query).
+func TestHeldAsWhole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the whole corpus twice")
+	}
+	srcs := corpusSources(t)
+	dir := t.TempDir()
+	held := filepath.Join(dir, "held.db")
+	if _, err := Build(context.Background(), Options{DB: held, Sources: srcs}); err != nil {
+		t.Fatal(err)
+	}
+	whole := filepath.Join(dir, "whole.db")
+	writeWhole(t, srcs, whole)
+	for _, q := range []string{
+		"SELECT id, body, diags FROM rules ORDER BY n",
+		"SELECT rule, data FROM links ORDER BY rule",
+		"SELECT rule, check_, severity, message, line, col, fingerprint FROM findings ORDER BY rowid",
+	} {
+		a, b := tableRows(t, held, q), tableRows(t, whole, q)
+		if len(a) == 0 {
+			t.Errorf("%s: no rows", q)
+		}
+		if len(a) != len(b) {
+			t.Errorf("%s: %d rows held, %d whole", q, len(a), len(b))
+		}
+		bad := 0
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] && bad < 5 {
+				bad++
+				t.Errorf("%s: row %d differs:\nheld:  %.300q\nwhole: %.300q", q, i, a[i], b[i])
+			}
+		}
+	}
+}
+
+// writeWhole writes the catalog of srcs with every rule whole in memory
+// from its reading to its writing.
+func writeWhole(t *testing.T, srcs []Source, path string) {
+	var results []ingest.FileResult
+	for _, s := range srcs {
+		tg := sourceTarget(s)
+		files, err := ingest.ListFiles(tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root := s.Path
+		if st, err := os.Stat(s.Path); err == nil && !st.IsDir() {
+			root = filepath.Dir(s.Path)
+		}
+		for _, abs := range files {
+			rel := ingest.RelPath(root, abs)
+			if _, skip, _ := ingest.Examine(root, abs, rel); skip != "" {
+				continue
+			}
+			data, err := ingest.ReadBounded(abs)
+			if err != nil {
+				continue
+			}
+			results = append(results, ingest.ReadData(ingest.RepoName(tg), rel, abs, data, ""))
+		}
+	}
+	ingest.AssignIDs(results)
+	var all []*rule.Rule
+	abs := map[string]string{}
+	files := make([]store.File, len(results))
+	for i, fr := range results {
+		all = append(all, fr.Rules...)
+		abs[fr.Repo+"\x00"+fr.Path] = fr.Abs
+		files[i] = store.File{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, Format: fr.Format, Rules: fr.Rules}
+	}
+	ingest.Link(all)
+	catalog.CrossReference(all)
+	links := store.EncodeLinks(all)
+	findings := lint.Run(all, lint.Options{Source: func(r *rule.Rule) []byte {
+		data, _ := ingest.ReadBounded(abs[r.Source.Repo+"\x00"+r.Source.Path])
+		return data
+	}})
+	if err := store.WriteCatalog(context.Background(), store.Write{Path: path, Files: files, Links: links,
+		Findings: findings, Summary: &store.Summary{}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tableRows returns the rows q selects from the catalog at path, each as
+// one string.
+func tableRows(t *testing.T, path, q string) []string {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(parts, "\x00"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return slices.Clip(out)
+}
