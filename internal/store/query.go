@@ -96,7 +96,11 @@ type index struct {
 	facet   []string           // value id → facet
 	value   []string           // value id → value
 	ids     map[string][]int32 // facet+"\x00"+lower(value) → value ids
-	rules   [][]int32          // rule (its n) → its value ids
+	rules   [][]int32          // rule (its n) → its value ids, while loading (then pack)
+	// vals[at[n]:at[n+1]] are rule n's value ids once packed: one slice,
+	// walked in the order of the rules when counting a set's facets.
+	vals    []int32
+	at      []uint32
 	posting [][]int64          // value id → its rules, ascending
 	order   []int64            // every rule, by title then id
 	feeds   ruleSet            // the alert feeds
@@ -119,6 +123,29 @@ func (ix *index) add(n int64, id int32) {
 	ix.posting[id] = append(ix.posting[id], n)
 }
 
+// pack lays the rules' value ids out in one slice (vals, at).
+func (ix *index) pack() {
+	n := 0
+	for _, l := range ix.rules {
+		n += len(l)
+	}
+	ix.vals, ix.at = make([]int32, 0, n), make([]uint32, 0, len(ix.rules)+1)
+	for _, l := range ix.rules {
+		ix.at = append(ix.at, uint32(len(ix.vals)))
+		ix.vals = append(ix.vals, l...)
+	}
+	ix.at = append(ix.at, uint32(len(ix.vals)))
+	ix.rules = nil
+}
+
+// nRules is one more than the greatest rule with a value.
+func (ix *index) nRules() int {
+	if ix.at != nil {
+		return len(ix.at) - 1
+	}
+	return len(ix.rules)
+}
+
 // ruleSet is a set of rules (their n), one bit each.
 type ruleSet []uint64
 
@@ -129,7 +156,7 @@ func (s ruleSet) has(n int64) bool {
 
 // ruleSetOf returns the set of the rules that have one of the value ids.
 func (ix *index) ruleSetOf(ids []int32) ruleSet {
-	s := make(ruleSet, len(ix.rules)/64+1)
+	s := make(ruleSet, ix.nRules()/64+1)
 	for _, id := range ids {
 		for _, n := range ix.posting[id] {
 			s[n/64] |= 1 << (uint64(n) % 64)
@@ -140,7 +167,7 @@ func (ix *index) ruleSetOf(ids []int32) ruleSet {
 
 // setOf returns the set of the rules ns.
 func (ix *index) setOf(ns []int64) ruleSet {
-	s := make(ruleSet, len(ix.rules)/64+1)
+	s := make(ruleSet, ix.nRules()/64+1)
 	for _, n := range ns {
 		if w := n / 64; n >= 0 {
 			if w >= int64(len(s)) {
@@ -154,8 +181,11 @@ func (ix *index) setOf(ns []int64) ruleSet {
 
 // ruleList returns the value ids of rule n, none for a rule it does not hold.
 func (ix *index) ruleList(n int64) []int32 {
-	if n < 0 || n >= int64(len(ix.rules)) {
+	if n < 0 || n >= int64(ix.nRules()) {
 		return nil
+	}
+	if ix.at != nil {
+		return ix.vals[ix.at[n]:ix.at[n+1]:ix.at[n+1]]
 	}
 	return ix.rules[n]
 }
@@ -227,6 +257,7 @@ func (d *DB) loadIndex(ctx context.Context) (*index, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	ix.pack()
 	ix.feeds = ix.ruleSetOf(ix.ids[FacetKind+"\x00"+rule.KindAlertFeed])
 	var order string
 	if err := d.db.QueryRowContext(ctx, "SELECT coalesce(group_concat(n, ',' ORDER BY title COLLATE NOCASE, id), '') FROM rules").Scan(&order); err != nil {
@@ -293,7 +324,7 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 		if out, err = d.matchText(ctx, neg, ""); err != nil {
 			break
 		}
-		excluded := make(ruleSet, len(ix.rules)/64+1)
+		excluded := make(ruleSet, ix.nRules()/64+1)
 		for _, n := range out.set {
 			if n >= 0 {
 				excluded[n/64] |= 1 << (uint64(n) % 64)
