@@ -227,6 +227,10 @@ func newServer(env *Env, cat web.Catalog, path string) (srv *web.Server, stop fu
 		if !ok {
 			return
 		}
+		// The terms wait, a minute at most, until the server has had no
+		// request for a second: at 15 times the corpus they take a core
+		// for a minute, which the first visitors' pages need more.
+		srv.WaitQuiet(ctx, time.Second, time.Minute)
 		start = time.Now()
 		terms, err := sc.DB().WarmSearch(ctx)
 		switch {

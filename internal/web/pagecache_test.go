@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestKeptPages: rule pages are kept by URL without a query string and
@@ -183,5 +184,31 @@ func TestKeptPagesWhenFull(t *testing.T) {
 	}
 	if wanted < 50 || wanted > 150 || c.size > c.max || len(c.ents) != 16 {
 		t.Errorf("full cache: %d of 800 pages wanted (want about 100), size %d of %d, %d pages", wanted, c.size, c.max, len(c.ents))
+	}
+}
+
+// TestQuietWait: the server's start-up work waits while requests come, until
+// none came for the quiet time or the deadline passed; at once when none
+// came yet.
+func TestQuietWait(t *testing.T) {
+	s := newTestServer(t)
+	now := time.Now()
+	deadline := now.Add(time.Minute)
+	if w := s.quietWait(now, time.Second, deadline); w != 0 {
+		t.Errorf("no request yet: waits %v", w)
+	}
+	get(t, s, "/")
+	last := time.Unix(0, s.lastReq.Load())
+	if w := s.quietWait(last.Add(300*time.Millisecond), time.Second, deadline); w != 700*time.Millisecond {
+		t.Errorf("0.3 s after a request: waits %v, want 0.7 s", w)
+	}
+	if w := s.quietWait(last.Add(time.Second), time.Second, deadline); w != 0 {
+		t.Errorf("1 s after a request: waits %v", w)
+	}
+	if w := s.quietWait(last.Add(300*time.Millisecond), time.Second, last.Add(500*time.Millisecond)); w != 200*time.Millisecond {
+		t.Errorf("0.2 s before the deadline: waits %v", w)
+	}
+	if w := s.quietWait(deadline, time.Second, deadline); w != 0 {
+		t.Errorf("at the deadline: waits %v", w)
 	}
 }
