@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -93,18 +94,26 @@ type Result struct {
 // index holds the facets of every rule in memory, for filtering and
 // counting the facets of a search's whole result.
 type index struct {
-	facet   []string           // value id → facet
-	value   []string           // value id → value
-	ids     map[string][]int32 // facet+"\x00"+lower(value) → value ids
-	rules   [][]int32          // rule (its n) → its value ids, while loading (then pack)
+	facet []string           // value id → facet
+	value []string           // value id → value
+	ids   map[string][]int32 // facet+"\x00"+lower(value) → value ids
+	rules [][]int32          // rule (its n) → its value ids, while loading (then pack)
 	// vals[at[n]:at[n+1]] are rule n's value ids once packed: one slice,
 	// walked in the order of the rules when counting a set's facets.
-	vals    []int32
-	at      []uint32
-	posting [][]int64          // value id → its rules, ascending
-	order   []int64            // every rule, by title then id
-	feeds   ruleSet            // the alert feeds
-	loaded  time.Time
+	vals []int32
+	at   []uint32
+	// The values of at least one rule in denseShare (dense, a bit a rule:
+	// denseBits, isDense) are counted over a large set by the set's bits
+	// (countDense); sparse[sat[n]:sat[n+1]] are rule n's other values.
+	dense     []int32
+	denseBits []ruleSet
+	isDense   []bool
+	sparse    []int32
+	sat       []uint32
+	posting   [][]int64 // value id → its rules, ascending
+	order     []int64   // every rule, by title then id
+	feeds     ruleSet   // the alert feeds
+	loaded    time.Time
 	// spans are the value ids of each facet, [from, to): ids are given in
 	// the order of facet, then value.
 	spans map[string][2]int32
@@ -136,6 +145,41 @@ func (ix *index) pack() {
 	}
 	ix.at = append(ix.at, uint32(len(ix.vals)))
 	ix.rules = nil
+	ix.isDense = make([]bool, len(ix.posting))
+	for id, p := range ix.posting {
+		if len(p) >= max(64, ix.nRules()/denseShare) {
+			ix.isDense[id] = true
+			ix.dense = append(ix.dense, int32(id))
+			ix.denseBits = append(ix.denseBits, ix.ruleSetOf([]int32{int32(id)}))
+		}
+	}
+	ix.sat = make([]uint32, 0, ix.nRules()+1)
+	for n := range ix.nRules() {
+		ix.sat = append(ix.sat, uint32(len(ix.sparse)))
+		for _, id := range ix.ruleList(int64(n)) {
+			if !ix.isDense[id] {
+				ix.sparse = append(ix.sparse, id)
+			}
+		}
+	}
+	ix.sat = append(ix.sat, uint32(len(ix.sparse)))
+	ix.sparse = slices.Clip(ix.sparse)
+}
+
+// A value is dense when one rule in denseShare has it; a set of rules
+// is counted by its bits (countDense) when it is at least one rule in
+// denseSetShare.
+var (
+	denseShare    = 64
+	denseSetShare = 8
+)
+
+// sparseList returns the values of rule n that are not dense (packed).
+func (ix *index) sparseList(n int64) []int32 {
+	if n < 0 || n >= int64(len(ix.sat)-1) {
+		return nil
+	}
+	return ix.sparse[ix.sat[n]:ix.sat[n+1]:ix.sat[n+1]]
 }
 
 // nRules is one more than the greatest rule with a value.
@@ -494,6 +538,7 @@ func (ix *index) count(ns []int64, limit int, keys []string) map[string][]Count 
 		for id := range counts {
 			counts[id] = int32(len(ix.posting[id]))
 		}
+	case ix.sat != nil && len(ns) >= ix.nRules()/denseSetShare && ix.countDense(ns, counts):
 	case 2*len(ns) > len(ix.order) && ix.countOthers(ns, counts):
 	default:
 		for _, n := range ns {
@@ -537,6 +582,56 @@ func (ix *index) countOthers(ns []int64, counts []int32) bool {
 	for _, n := range others {
 		for _, id := range ix.ruleList(n) {
 			counts[id]--
+		}
+	}
+	return true
+}
+
+// countDense sets counts to the numbers of rules of ns of each value
+// (index packed): a dense value's from the bits of its rules and of ns,
+// the others' by the rules of ns (or, for most rules, the postings'
+// counts less the rules not in ns), one sparse value at a time. It
+// returns false, counts left as they were, when ns is not rules each once.
+func (ix *index) countDense(ns []int64, counts []int32) bool {
+	in := ix.setOf(ns)
+	total := 0
+	for _, w := range in {
+		total += bits.OnesCount64(w)
+	}
+	if total != len(ns) {
+		return false
+	}
+	for k, id := range ix.dense {
+		b, c := ix.denseBits[k], 0
+		for i := range min(len(b), len(in)) {
+			c += bits.OnesCount64(b[i] & in[i])
+		}
+		counts[id] = int32(c)
+	}
+	if 2*len(ns) > len(ix.order) {
+		var others []int64
+		for _, n := range ix.order {
+			if !in.has(n) {
+				others = append(others, n)
+			}
+		}
+		if len(ix.order)-len(others) == len(ns) {
+			for id := range counts {
+				if !ix.isDense[id] {
+					counts[id] = int32(len(ix.posting[id]))
+				}
+			}
+			for _, n := range others {
+				for _, id := range ix.sparseList(n) {
+					counts[id]--
+				}
+			}
+			return true
+		}
+	}
+	for _, n := range ns {
+		for _, id := range ix.sparseList(n) {
+			counts[id]++
 		}
 	}
 	return true

@@ -366,12 +366,13 @@ func TestTopIsSorted(t *testing.T) {
 }
 
 // TestCountOfMostRules: the facet counts of a set of most rules (taken as
-// the postings' counts less the other rules' values) and of a few are
-// the rules' own values counted one by one.
+// the postings' counts less the other rules' values), of a large set (the
+// dense values by bits) and of a few are the rules' own values counted one
+// by one.
 func TestCountOfMostRules(t *testing.T) {
 	ix := &index{spans: map[string][2]int32{}}
 	facets := []string{FacetPlatform, FacetField}
-	for id := range 40 {
+	for id := range 60 {
 		f := FacetPlatform
 		if id >= 4 {
 			f = FacetField
@@ -379,10 +380,11 @@ func TestCountOfMostRules(t *testing.T) {
 		ix.facet = append(ix.facet, f)
 		ix.value = append(ix.value, fmt.Sprintf("v%02d", id))
 	}
-	ix.spans[FacetPlatform], ix.spans[FacetField] = [2]int32{0, 4}, [2]int32{4, 40}
-	for id := range int32(40) {
+	ix.spans[FacetPlatform], ix.spans[FacetField] = [2]int32{0, 4}, [2]int32{4, 60}
+	for id := range int32(60) {
 		for n := range int64(300) {
-			if n%4 == int64(id%4) && id < 4 || id >= 4 && (n*int64(id))%7 < 3 {
+			// Values 40 to 59 are in fewer than 64 rules: not dense.
+			if n%4 == int64(id%4) && id < 4 || id >= 4 && id < 40 && (n*int64(id))%7 < 3 || id >= 40 && n%20 == int64(id-40) {
 				ix.add(n, id)
 			}
 		}
@@ -393,6 +395,9 @@ func TestCountOfMostRules(t *testing.T) {
 	for i, keep := range []int64{1, 2, 3, 5, 50, 309, 310, 1, 2, 3, 5, 50, 309, 310} {
 		if i == 7 { // the same counts once the rules' values are packed
 			ix.pack()
+			if len(ix.dense) == 0 || len(ix.dense) == len(ix.value) {
+				t.Fatalf("%d dense values of %d", len(ix.dense), len(ix.value))
+			}
 		}
 		var ns []int64
 		for n := range int64(310) {
