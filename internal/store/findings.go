@@ -20,13 +20,8 @@ import (
 // writeFindings replaces the catalog's findings and finding facets with fs.
 // A finding of a rule the catalog does not hold is left out.
 func (w *writer) writeFindings(fs []lint.Finding) error {
-	if err := w.flush(); err != nil {
+	if err := w.clearFindings(); err != nil {
 		return err
-	}
-	for _, q := range []string{`DELETE FROM findings`, `DELETE FROM facets WHERE facet = '` + FacetFinding + `'`} {
-		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
-			return err
-		}
 	}
 	if len(fs) == 0 {
 		return nil
@@ -50,14 +45,32 @@ func (w *writer) writeFindings(fs []lint.Finding) error {
 		if n < 0 {
 			continue
 		}
-		if err := w.findingRows.add(w.ctx, w.tx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
-			return err
-		}
-		if err := w.addFacet(FacetFinding, f.Check, n); err != nil {
+		if err := w.addFinding(n, f); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// clearFindings removes every finding and finding facet.
+func (w *writer) clearFindings() error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	for _, q := range []string{`DELETE FROM findings`, `DELETE FROM facets WHERE facet = '` + FacetFinding + `'`} {
+		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addFinding queues finding f of rule n and its facet.
+func (w *writer) addFinding(n int64, f lint.Finding) error {
+	if err := w.findingRows.add(w.ctx, w.tx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
+		return err
+	}
+	return w.addFacet(FacetFinding, f.Check, n)
 }
 
 // RuleFinding is a finding with the title of its rule.
