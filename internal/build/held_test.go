@@ -40,7 +40,7 @@ func TestHeldAsWhole(t *testing.T) {
 	for _, q := range []string{
 		"SELECT id, body, diags FROM rules ORDER BY n",
 		"SELECT rule, data FROM links ORDER BY rule",
-		"SELECT rule, check_, severity, message, line, col, fingerprint FROM findings ORDER BY rowid",
+		"SELECT rule, check_, severity, message, line, col, fingerprint FROM findings ORDER BY rule, line, col, check_, message, fingerprint",
 	} {
 		a, b := tableRows(t, held, q), tableRows(t, whole, q)
 		if len(a) == 0 {

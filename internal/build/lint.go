@@ -2,7 +2,6 @@ package build
 
 import (
 	"encoding/json"
-	"sync"
 
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/lint"
@@ -16,10 +15,12 @@ import (
 // the command prints. A finding in a query embedded in another format is
 // placed at its column in the file, which is read again for that.
 //
-// The checks across the corpus (the same id twice, near-duplicates, common
-// indicators) run over the rules as the build holds them (corpus: their
-// skeletons, see heldRules); the checks of one rule as each rule is written
-// whole (rule, store.Write.Lint). With the last catalog (prev), built from
+// The checks across the corpus that need every rule (the same id twice,
+// common indicators) run over the rules as the build holds them (corpus:
+// their skeletons, see heldRules); the checks of one rule, and those a rule
+// answers from its links (near-duplicates: lint.FromLinks), as each rule is
+// written whole (rule, store.Write.Lint), and their findings are written
+// with it. With the last catalog (prev), built from
 // the same sources, a rule it holds as it is (store.Previous.Kept: the same
 // file, id and encoding, cross-references included) keeps its stored
 // findings of the per-rule checks, which do not run on it again: an
@@ -67,6 +68,7 @@ func (lt *linter) corpus(all []*rule.Rule, held *heldRules) []lint.Finding {
 	opt := lt.opt
 	opt.Known = func(int) ([]lint.Finding, bool) { return nil, true } // the per-rule checks: rule
 	opt.Off = func(i int) []string { return held.off[i] }
+	opt.Disable = lint.FromLinks // rule
 	return lint.Run(all, opt)
 }
 
@@ -74,20 +76,9 @@ func (lt *linter) corpus(all []*rule.Rule, held *heldRules) []lint.Finding {
 // in the last catalog when known (store.Write.Lint).
 func (lt *linter) rule(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
 	opt := lt.opt
-	opt.Disable = corpusChecks()
+	opt.Disable = lint.NeedAll()
 	if known && lt.known {
 		opt.Known = func(int) ([]lint.Finding, bool) { return stored, true }
 	}
 	return lint.Run([]*rule.Rule{r}, opt)
 }
-
-// corpusChecks are the ids of the checks across the corpus.
-var corpusChecks = sync.OnceValue(func() []string {
-	var ids []string
-	for _, c := range lint.Checks() {
-		if c.Corpus != nil {
-			ids = append(ids, c.ID)
-		}
-	}
-	return ids
-})

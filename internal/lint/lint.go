@@ -497,8 +497,25 @@ func Count(fs []Finding) (byCheck, bySeverity map[string]int) {
 }
 
 // RunRule runs over one rule the checks it can answer alone: every check
-// of a rule, and near-duplicate from the links a catalog filled (the
-// other corpus checks need every rule).
+// of a rule, and those across the corpus it answers from the links a
+// catalog filled (FromLinks; the other corpus checks need every rule).
 func RunRule(r *rule.Rule) []Finding {
-	return Run([]*rule.Rule{r}, Options{Disable: []string{"duplicate-id", "common-indicators"}})
+	return Run([]*rule.Rule{r}, Options{Disable: NeedAll()})
+}
+
+// FromLinks are the checks across the corpus that a rule answers alone
+// once the cross-reference has filled its links: near-duplicate, from
+// rule.Rule.NearDuplicates.
+var FromLinks = []string{"near-duplicate"}
+
+// NeedAll returns the checks across the corpus that need every rule at
+// once: the others than FromLinks.
+func NeedAll() []string {
+	var ids []string
+	for _, c := range Checks() {
+		if c.Corpus != nil && !slices.Contains(FromLinks, c.ID) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
 }

@@ -62,8 +62,8 @@ type Write struct {
 	// written); it is called once a rule, on every core.
 	Full func(r *rule.Rule) (*rule.Rule, error)
 	// Lint, when not nil, gives the findings of the per-rule lint checks on
-	// each rule as it is written (the rule Full gave), to be written beside
-	// Findings: stored, when known is true, are the last catalog's findings
+	// each rule as it is written (the rule Full gave), written with it and
+	// its findings among Findings: stored, when known is true, are the last catalog's findings
 	// of the rule, which it holds as it is (Previous.Kept). It is called
 	// once a rule, on every core.
 	Lint func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding
@@ -223,7 +223,21 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		}
 	}()
 	done := 0
-	var ruleFindings []lint.Finding
+	// With Lint, each rule's findings are written with the rule (those of
+	// the checks across the corpus, given by Findings, and its own), in
+	// the order lint.Sort gives them: a check's findings are listed in the
+	// catalog's order of rules. At N = 15 forks of the corpus a million
+	// near-duplicate findings were held until every rule was written.
+	var corpusBy map[string][]lint.Finding
+	if in.Lint != nil {
+		if err := w.clearFindings(); err != nil {
+			return err
+		}
+		corpusBy = map[string][]lint.Finding{}
+		for _, f := range in.Findings {
+			corpusBy[f.Rule] = append(corpusBy[f.Rule], f)
+		}
+	}
 	for start := range ready {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -234,8 +248,6 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			if it.row.err != nil && it.row.doc == nil && it.row.body == nil && !it.row.unchanged {
 				return fmt.Errorf("%s: %w", r.ID, it.row.err) // Full's
 			}
-			ruleFindings = append(ruleFindings, it.findings...)
-			it.findings = nil
 			same := it.sameFile && !deleted[pr.n] && !kept[pr.n]
 			switch {
 			case same:
@@ -276,6 +288,17 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				kept[n] = true
 				it.n = n
 			}
+			if in.Lint != nil {
+				fs := append(corpusBy[r.ID], it.findings...)
+				delete(corpusBy, r.ID)
+				lint.Sort(fs)
+				for _, f := range fs {
+					if err := w.addFinding(it.n, f); err != nil {
+						return err
+					}
+				}
+				it.findings = nil
+			}
 			// The rule is written: the garbage collector may have it
 			// (the build holds every rule until here; now the catalog
 			// does).
@@ -307,13 +330,10 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		}
 		it.links = nil
 	}
-	findings := in.Findings
-	if in.Lint != nil {
-		findings = append(slices.Clip(findings), ruleFindings...)
-		lint.Sort(findings)
-	}
-	if err := w.writeFindings(findings); err != nil {
-		return err
+	if in.Lint == nil {
+		if err := w.writeFindings(in.Findings); err != nil {
+			return err
+		}
 	}
 	if err := w.files(prev, results); err != nil {
 		return err
