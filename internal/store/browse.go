@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -190,58 +191,100 @@ type RuleProblems struct {
 // listing up to limit rules with diagnostics. ErrNotFound when no rule
 // comes from it.
 func (d *DB) Repo(ctx context.Context, name string, limit int) (*RepoInfo, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT repo, id, platform, kind, title, path, diag_errors, diags
-		FROM rules WHERE repo = ? COLLATE NOCASE ORDER BY id`, name)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+repoCols+` FROM rules WHERE repo = ? COLLATE NOCASE ORDER BY id`, name)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	info := &RepoInfo{Name: name, ByPlatform: map[string]int{}, ByKind: map[string]int{}, Diagnostics: map[string]int{},
-		Problems: []RuleProblems{}}
-	var withErr, without []RuleProblems
+	a := newRepoAcc(name)
 	for rows.Next() {
-		var p RuleProblems
-		var kind, diags string
-		var errs int
-		if err := rows.Scan(&info.Name, &p.ID, &p.Platform, &kind, &p.Title, &p.Path, &errs, &diags); err != nil {
+		r, err := scanRepoRow(rows)
+		if err != nil {
 			return nil, err
 		}
-		info.Rules++
-		info.ByPlatform[p.Platform]++
-		info.ByKind[kind]++
-		if errs > 0 {
-			info.WithErrors++
-		}
-		if diags == "[]" || diags == "" {
-			continue
-		}
-		if err := json.Unmarshal([]byte(diags), &p.Diagnostics); err != nil {
-			return nil, fmt.Errorf("%s: diagnostics: %w", p.ID, err)
-		}
-		if len(p.Diagnostics) == 0 {
-			continue
-		}
-		info.WithDiagnostics++
-		for _, dg := range p.Diagnostics {
-			info.Diagnostics[dg.Severity]++
-		}
-		if errs > 0 {
-			withErr = append(withErr, p)
-		} else {
-			without = append(without, p)
+		if err := a.add(r); err != nil {
+			return nil, err
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if info.Rules == 0 {
+	if a.info.Rules == 0 {
 		return nil, fmt.Errorf("repository %s: %w", name, ErrNotFound)
 	}
-	info.Problems = append(append(info.Problems, withErr...), without...)
+	return a.done(limit), nil
+}
+
+// repoCols are the columns of a rule a repository's summary reads
+// (repoAcc.add).
+const repoCols = `repo, id, platform, kind, title, path, diag_errors, diags`
+
+// repoAcc sums up the rules of one repository, read in the order of their
+// ids, into its summary.
+type repoAcc struct {
+	info             *RepoInfo
+	withErr, without []RuleProblems
+}
+
+func newRepoAcc(name string) *repoAcc {
+	return &repoAcc{info: &RepoInfo{Name: name, ByPlatform: map[string]int{}, ByKind: map[string]int{}, Diagnostics: map[string]int{},
+		Problems: []RuleProblems{}}}
+}
+
+// repoRow is a rule as a repository's summary reads it (repoCols).
+type repoRow struct {
+	repo, kind, diags string
+	p                 RuleProblems
+	errs              int
+}
+
+func scanRepoRow(rows *sql.Rows) (repoRow, error) {
+	var r repoRow
+	err := rows.Scan(&r.repo, &r.p.ID, &r.p.Platform, &r.kind, &r.p.Title, &r.p.Path, &r.errs, &r.diags)
+	return r, err
+}
+
+// add adds the rule r; the summary's name is the repository as its last
+// rule writes it.
+func (a *repoAcc) add(r repoRow) error {
+	info := a.info
+	p, kind, diags, errs := r.p, r.kind, r.diags, r.errs
+	info.Name = r.repo
+	info.Rules++
+	info.ByPlatform[p.Platform]++
+	info.ByKind[kind]++
+	if errs > 0 {
+		info.WithErrors++
+	}
+	if diags == "[]" || diags == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(diags), &p.Diagnostics); err != nil {
+		return fmt.Errorf("%s: diagnostics: %w", p.ID, err)
+	}
+	if len(p.Diagnostics) == 0 {
+		return nil
+	}
+	info.WithDiagnostics++
+	for _, dg := range p.Diagnostics {
+		info.Diagnostics[dg.Severity]++
+	}
+	if errs > 0 {
+		a.withErr = append(a.withErr, p)
+	} else {
+		a.without = append(a.without, p)
+	}
+	return nil
+}
+
+// done returns the summary, listing up to limit rules with diagnostics.
+func (a *repoAcc) done(limit int) *RepoInfo {
+	info := a.info
+	info.Problems = append(append(info.Problems, a.withErr...), a.without...)
 	if limit >= 0 && len(info.Problems) > limit {
 		info.Problems = info.Problems[:limit]
 	}
-	return info, nil
+	return info
 }
 
 // Coverage returns the ATT&CK coverage (catalog.Coverage over the table t,

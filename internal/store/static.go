@@ -291,3 +291,54 @@ func tempWritable(ctx context.Context, conn *sql.Conn) (restore func(), err erro
 func (d *DB) AllIndicators(ctx context.Context) ([]IndicatorSummary, error) {
 	return d.indicatorIndex(ctx)
 }
+
+// Repos returns the summary of every repository of the catalog (as Repo
+// makes it, listing up to limit rules with diagnostics), by its name
+// folded as SQLite's NOCASE folds it (ASCII letters; RepoKey): one pass
+// over the rules, where Repo reads every rule for each repository (at
+// N = 15 forks of the corpus, 165 repositories of 164,000 rules took
+// 105 s of the export).
+func (d *DB) Repos(ctx context.Context, limit int) (map[string]*RepoInfo, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+repoCols+` FROM rules ORDER BY repo COLLATE NOCASE, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*RepoInfo{}
+	var a *repoAcc
+	var key string
+	for rows.Next() {
+		r, err := scanRepoRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		if k := RepoKey(r.repo); a == nil || k != key {
+			if a != nil {
+				out[key] = a.done(limit)
+			}
+			a, key = newRepoAcc(r.repo), k
+		}
+		if err := a.add(r); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if a != nil {
+		out[key] = a.done(limit)
+	}
+	return out, nil
+}
+
+// RepoKey is a repository's name folded as SQLite's NOCASE folds it (ASCII
+// letters to lower case), the key of Repos.
+func RepoKey(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -100,5 +101,44 @@ func TestExportStoreRulePages(t *testing.T) {
 	}
 	if withFindings == 0 || withFindings == len(ids) {
 		t.Errorf("%d of %d rules with findings: the test compares rules with and without", withFindings, len(ids))
+	}
+}
+
+// TestExportStoreRepos: the export's summaries of the repositories, made
+// in one pass over the rules, are the store's, asked by any case of the
+// name; a name that is no repository's is not found.
+func TestExportStoreRepos(t *testing.T) {
+	cat := testCatalog(t)
+	es := newExportStore(cat)
+	ctx := t.Context()
+	all, err := cat.Search(ctx, Query{PerPage: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Facets["repo"]) < 2 {
+		t.Fatalf("the test catalog has %d repositories, too few to compare", len(all.Facets["repo"]))
+	}
+	problems := 0
+	for _, v := range all.Facets["repo"] {
+		for _, name := range []string{v.Value, strings.ToUpper(v.Value)} {
+			want, err := cat.Repo(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := es.Repo(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: the export's\n%+v\nthe store's\n%+v", name, got, want)
+			}
+			problems += len(want.Problems)
+		}
+	}
+	if problems == 0 {
+		t.Error("no repository with a rule's diagnostics compared")
+	}
+	if _, err := es.Repo(ctx, "no-such-repository"); err != ErrNotFound {
+		t.Errorf("no-such-repository: %v, want ErrNotFound", err)
 	}
 }

@@ -31,6 +31,10 @@ type exportStore struct {
 	// of its listing shows, by kind and name.
 	other      map[string]*memoValue
 	otherOrder []string
+	// repos: every repository's summary (Repo), by store.RepoKey.
+	reposOnce sync.Once
+	repos     map[string]*store.RepoInfo
+	reposErr  error
 	// rules: the last rules read whole (Rule), by id, oldest first.
 	rulesMu   sync.Mutex
 	rules     map[string]*memoValue
@@ -128,12 +132,19 @@ func (e *exportStore) TableFields(ctx context.Context, table string) ([]FieldCou
 	return fs, err
 }
 
-// Repo implements Catalog, once a repository: every page of its listing
-// shows it.
+// Repo implements Catalog: every repository's summary made in one pass
+// over the rules, once an export (the store's Repo reads every rule for
+// each repository, whose listing pages all show it).
 func (e *exportStore) Repo(ctx context.Context, name string) (*RepoInfo, error) {
-	v, err := e.once("repo\x00"+name, func() (any, error) { return e.StoreCatalog.Repo(ctx, name) })
-	info, _ := v.(*RepoInfo)
-	return info, err
+	e.reposOnce.Do(func() { e.repos, e.reposErr = e.db.Repos(ctx, maxRepoProblems) })
+	if e.reposErr != nil {
+		return nil, e.reposErr
+	}
+	ri := e.repos[store.RepoKey(name)]
+	if ri == nil {
+		return nil, ErrNotFound
+	}
+	return e.repoInfo(ri), nil
 }
 
 // once returns what f returns, called once for key while the key is among

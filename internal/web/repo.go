@@ -24,6 +24,11 @@ func (c *StoreCatalog) Repo(ctx context.Context, name string) (*RepoInfo, error)
 	if err != nil {
 		return nil, err
 	}
+	return c.repoInfo(ri), nil
+}
+
+// repoInfo is the store's summary of a repository with its source's URL.
+func (c *StoreCatalog) repoInfo(ri *store.RepoInfo) *RepoInfo {
 	info := &RepoInfo{Name: ri.Name, Rules: ri.Rules, ByPlatform: ri.ByPlatform, ByKind: ri.ByKind, Diagnostics: ri.Diagnostics,
 		WithErrors: ri.WithErrors, WithDiagnostics: ri.WithDiagnostics, Problems: make([]RuleProblems, len(ri.Problems)), Built: c.built}
 	for i, p := range ri.Problems {
@@ -35,7 +40,7 @@ func (c *StoreCatalog) Repo(ctx context.Context, name string) (*RepoInfo, error)
 			info.URL, info.Ref = safeURL(src.URL), src.Ref
 		}
 	}
-	return info, nil
+	return info
 }
 
 // Action implements Catalog, from the database's actions table.
