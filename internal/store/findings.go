@@ -220,7 +220,7 @@ func (d *DB) CheckFindings(ctx context.Context, check string, page, perPage int)
 		return nil, 0, err
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT `+findingCols+` FROM findings f JOIN rules r ON r.n = f.rule
-		WHERE f.check_ = ? ORDER BY f.rowid LIMIT ? OFFSET ?`, check, perPage, (page-1)*perPage)
+		WHERE f.check_ = ? ORDER BY f.rule, f.rowid LIMIT ? OFFSET ?`, check, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -240,7 +240,7 @@ func (d *DB) EachCheckFinding(ctx context.Context, check string, limit int, f fu
 		limit = -1 // SQLite: no limit
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT `+findingCols+` FROM findings f JOIN rules r ON r.n = f.rule
-		WHERE f.check_ = ? ORDER BY f.rowid LIMIT ?`, check, limit)
+		WHERE f.check_ = ? ORDER BY f.rule, f.rowid LIMIT ?`, check, limit)
 	if err != nil {
 		return err
 	}
