@@ -45,10 +45,18 @@ type spillRef struct {
 }
 
 // newSpill makes the spill in the folder of the catalog db (the catalog
-// reaches that size anyway; the system's temporary folder may be small).
-// The file is removed at once where the system allows it, and by close.
+// reaches that size anyway; the system's temporary folder may be small);
+// close removes it. The spills that builds of db stopped by a crash left
+// there are removed first (the caller holds db's build lock: no other
+// build of db is writing one).
 func newSpill(db string) (*spill, error) {
-	f, err := os.CreateTemp(filepath.Dir(db), filepath.Base(db)+".rules-*")
+	pattern := filepath.Base(db) + ".rules-*"
+	if stale, err := filepath.Glob(filepath.Join(filepath.Dir(db), pattern)); err == nil {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(db), pattern)
 	if err != nil {
 		return nil, err
 	}

@@ -145,3 +145,33 @@ func tableRows(t *testing.T, path, q string) []string {
 	}
 	return slices.Clip(out)
 }
+
+// TestStaleSpillRemoved: the spill a build stopped by a crash left beside
+// the catalog is removed by the next build, and a build leaves none.
+func TestStaleSpillRemoved(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	q := "SecurityEvent\n| where EventID == 4688\n| where CommandLine has \"whoami\"\n"
+	if err := os.WriteFile(filepath.Join(src, "a.kql"), []byte(q), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "c.db")
+	stale := db + ".rules-123456"
+	if err := os.WriteFile(stale, []byte("left by a crash"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "src", Path: src}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Rules != 1 {
+		t.Fatalf("%d rules, want 1", sum.Rules)
+	}
+	left, _ := filepath.Glob(db + ".rules-*")
+	if len(left) != 0 {
+		t.Errorf("spills left beside the catalog: %v", left)
+	}
+}
