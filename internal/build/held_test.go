@@ -60,29 +60,18 @@ func TestHeldAsWhole(t *testing.T) {
 }
 
 // writeWhole writes the catalog of srcs with every rule whole in memory
-// from its reading to its writing.
+// from its reading (the build's own: examineSources, readRest) to its
+// writing.
 func writeWhole(t *testing.T, srcs []Source, path string) {
+	_, read, err := examineSources(context.Background(), Options{Sources: srcs}, nil, newProgress(nil, false))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var results []ingest.FileResult
-	for _, s := range srcs {
-		tg := sourceTarget(s)
-		files, err := ingest.ListFiles(tg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		root := s.Path
-		if st, err := os.Stat(s.Path); err == nil && !st.IsDir() {
-			root = filepath.Dir(s.Path)
-		}
-		for _, abs := range files {
-			rel := ingest.RelPath(root, abs)
-			if _, skip, _ := ingest.Examine(root, abs, rel); skip != "" {
-				continue
-			}
-			data, err := ingest.ReadBounded(abs)
-			if err != nil {
-				continue
-			}
-			results = append(results, ingest.ReadData(ingest.RepoName(tg), rel, abs, data, ""))
+	for i := range read {
+		if fr := &read[i]; fr.toRead {
+			fr.readRest(nil)
+			results = append(results, fr.FileResult)
 		}
 	}
 	ingest.AssignIDs(results)

@@ -26,8 +26,9 @@ import (
 // findings of the per-rule checks, which do not run on it again: an
 // incremental build lints the rules that changed.
 type linter struct {
-	opt   lint.Options
-	known bool // the last catalog's findings may be kept (the same sources: the same checks)
+	opt     lint.Options
+	known   bool     // the last catalog's findings may be kept (the same sources: the same checks)
+	needAll []string // lint.NeedAll, asked once a build rather than once a rule
 }
 
 func newLinter(sources []Source, results []fileResult, prev *store.Previous) *linter {
@@ -55,7 +56,7 @@ func newLinter(sources []Source, results []fileResult, prev *store.Previous) *li
 		}
 		return data
 	}
-	lt := &linter{opt: opt}
+	lt := &linter{opt: opt, needAll: lint.NeedAll()}
 	if prev != nil {
 		src, _ := json.Marshal(sources)
 		lt.known = string(src) == prev.Sources
@@ -76,7 +77,7 @@ func (lt *linter) corpus(all []*rule.Rule, held *heldRules) []lint.Finding {
 // in the last catalog when known (store.Write.Lint).
 func (lt *linter) rule(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
 	opt := lt.opt
-	opt.Disable = lint.NeedAll()
+	opt.Disable = lt.needAll
 	if known && lt.known {
 		opt.Known = func(int) ([]lint.Finding, bool) { return stored, true }
 	}

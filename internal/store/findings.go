@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/ruledex/ruledex/internal/lint"
@@ -16,41 +15,6 @@ import (
 // and of rules show what the facet counts. Both are written whole by every
 // build: the checks across the corpus (the same id twice, near-duplicates,
 // the most common indicators) change with any file.
-
-// writeFindings replaces the catalog's findings and finding facets with fs.
-// A finding of a rule the catalog does not hold is left out.
-func (w *writer) writeFindings(fs []lint.Finding) error {
-	if err := w.clearFindings(); err != nil {
-		return err
-	}
-	if len(fs) == 0 {
-		return nil
-	}
-	ruleN, err := w.tx.PrepareContext(w.ctx, `SELECT n FROM rules WHERE id = ?`)
-	if err != nil {
-		return err
-	}
-	defer ruleN.Close()
-	ns := map[string]int64{}
-	for _, f := range fs {
-		n, ok := ns[f.Rule]
-		if !ok {
-			if err := ruleN.QueryRowContext(w.ctx, f.Rule).Scan(&n); errors.Is(err, sql.ErrNoRows) {
-				n = -1
-			} else if err != nil {
-				return err
-			}
-			ns[f.Rule] = n
-		}
-		if n < 0 {
-			continue
-		}
-		if err := w.addFinding(n, f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // clearFindings removes every finding and finding facet.
 func (w *writer) clearFindings() error {

@@ -53,8 +53,9 @@ type Write struct {
 	Sources []Source
 	Summary *Summary
 	Count   func(done, total int) // progress of the rules written; may be nil
-	// Findings are what ruledex lint found in the rules (findings.go);
-	// they replace the last catalog's.
+	// Findings are what ruledex lint found in the rules (findings.go),
+	// with Lint those of the checks across the corpus; they replace the
+	// last catalog's, each rule's written with it.
 	Findings []lint.Finding
 	// Full, when not nil, gives the rule to write for each rule of Files,
 	// which then holds only what the build needed of it until now (package
@@ -141,8 +142,9 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		j        int  // r is fr.Rules[j]
 		n        int64
 		row      preparedRow
-		links    []byte // encodeLinks's, the linked rules by their index in items
-		findings []lint.Finding
+		links    []byte         // encodeLinks's, the linked rules by their index in items
+		findings []lint.Finding // Lint's
+		err      error          // Full's
 	}
 	var items []item
 	for i := range results {
@@ -188,7 +190,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				if in.Full != nil {
 					full, err := in.Full(it.r)
 					if err != nil {
-						it.row = preparedRow{err: err}
+						it.err = err
 						return
 					}
 					it.r = full
@@ -223,20 +225,18 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		}
 	}()
 	done := 0
-	// With Lint, each rule's findings are written with the rule (those of
-	// the checks across the corpus, given by Findings, and its own), in
-	// the order lint.Sort gives them: a check's findings are listed in the
-	// catalog's order of rules. At N = 15 forks of the corpus a million
-	// near-duplicate findings were held until every rule was written.
-	var corpusBy map[string][]lint.Finding
-	if in.Lint != nil {
-		if err := w.clearFindings(); err != nil {
-			return err
-		}
-		corpusBy = map[string][]lint.Finding{}
-		for _, f := range in.Findings {
-			corpusBy[f.Rule] = append(corpusBy[f.Rule], f)
-		}
+	// Each rule's findings are written with the rule (its findings among
+	// Findings and, with Lint, its own), in the order lint.Sort gives them:
+	// a check's findings are listed in the catalog's order of rules. At N =
+	// 15 forks of the corpus a million near-duplicate findings were held
+	// until every rule was written. A finding of a rule not written is
+	// left out.
+	if err := w.clearFindings(); err != nil {
+		return err
+	}
+	given := map[string][]lint.Finding{}
+	for _, f := range in.Findings {
+		given[f.Rule] = append(given[f.Rule], f)
 	}
 	for start := range ready {
 		if err := ctx.Err(); err != nil {
@@ -245,8 +245,8 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		for k := start; k < min(start+chunk, len(items)); k++ {
 			it := &items[k]
 			r, pr := it.r, it.pr
-			if it.row.err != nil && it.row.doc == nil && it.row.body == nil && !it.row.unchanged {
-				return fmt.Errorf("%s: %w", r.ID, it.row.err) // Full's
+			if it.err != nil {
+				return fmt.Errorf("%s: %w", r.ID, it.err)
 			}
 			same := it.sameFile && !deleted[pr.n] && !kept[pr.n]
 			switch {
@@ -288,17 +288,15 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				kept[n] = true
 				it.n = n
 			}
-			if in.Lint != nil {
-				fs := append(corpusBy[r.ID], it.findings...)
-				delete(corpusBy, r.ID)
-				lint.Sort(fs)
-				for _, f := range fs {
-					if err := w.addFinding(it.n, f); err != nil {
-						return err
-					}
+			fs := append(given[r.ID], it.findings...)
+			delete(given, r.ID)
+			lint.Sort(fs)
+			for _, f := range fs {
+				if err := w.addFinding(it.n, f); err != nil {
+					return err
 				}
-				it.findings = nil
 			}
+			it.findings = nil
 			// The rule is written: the garbage collector may have it
 			// (the build holds every rule until here; now the catalog
 			// does).
@@ -329,11 +327,6 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			return err
 		}
 		it.links = nil
-	}
-	if in.Lint == nil {
-		if err := w.writeFindings(in.Findings); err != nil {
-			return err
-		}
 	}
 	if err := w.files(prev, results); err != nil {
 		return err
@@ -873,7 +866,7 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	}
 	if err != nil || !slices.Equal(facetsOf(old), facetsOf(r)) {
 		// The finding facets, which this deletes too, are written after
-		// every rule (writeFindings).
+		// the rule (WriteCatalog).
 		if _, err := w.delFacets.ExecContext(w.ctx, n); err != nil {
 			return err
 		}

@@ -24,21 +24,17 @@ import (
 // every rule). Every other method is the StoreCatalog's.
 type exportStore struct {
 	*StoreCatalog
-	mu    sync.Mutex
-	memo  map[string]*listingFacets
-	order []string // keys of memo, oldest first
-	// other: a table's fields and a repository's summary, which every page
-	// of its listing shows, by kind and name.
-	other      map[string]*memoValue
-	otherOrder []string
+	// facets: the facet counts of the last listings (listingKey).
+	facets memos
+	// other: what every page of a listing shows, by kind and name (a
+	// table's fields, a field's indicators, a check's findings, the checks).
+	other memos
 	// repos: every repository's summary (Repo), by store.RepoKey.
 	reposOnce sync.Once
 	repos     map[string]*store.RepoInfo
 	reposErr  error
-	// rules: the last rules read whole (Rule), by id, oldest first.
-	rulesMu   sync.Mutex
-	rules     map[string]*memoValue
-	ruleOrder []string
+	// rules: the last rules read whole (Rule), by id.
+	rules memos
 	// fields: the indicators' positions by field (indicatorFields).
 	fieldsOnce sync.Once
 	fields     *indicatorFields
@@ -52,39 +48,31 @@ type exportStore struct {
 // export makes a listing's pages one after the other, so a few suffice.
 const exportFacetMemo = 64
 
-// listingFacets are the facet counts of one listing, counted once.
-type listingFacets struct {
-	once   sync.Once
-	facets map[string][]FacetCount
-	err    error
-}
-
 func newExportStore(c *StoreCatalog) *exportStore {
-	return &exportStore{StoreCatalog: c, memo: map[string]*listingFacets{}, findingPages: exportFindingPages, findingsPer: findingsPerPage}
+	return &exportStore{StoreCatalog: c, facets: memos{max: exportFacetMemo}, other: memos{max: exportFacetMemo},
+		rules: memos{max: exportRuleMemo}, findingPages: exportFindingPages, findingsPer: findingsPerPage}
 }
 
 // Search implements Catalog: the hits of q's page, with the facet counts
 // of its listing counted once.
 func (e *exportStore) Search(ctx context.Context, q Query) (*Result, error) {
-	lf := e.facetsOf(q)
-	lf.once.Do(func() {
+	v, err := e.facets.get(listingKey(q), func() (any, error) {
 		first := q
 		first.Page = 1
 		res, err := e.StoreCatalog.Search(ctx, first)
 		if err != nil {
-			lf.err = err
-			return
+			return nil, err
 		}
-		lf.facets = res.Facets
+		return res.Facets, nil
 	})
-	if lf.err != nil {
-		return nil, lf.err
+	if err != nil {
+		return nil, err
 	}
 	res, err := e.StoreCatalog.search(ctx, q, []string{})
 	if err != nil {
 		return nil, err
 	}
-	res.Facets = lf.facets
+	res.Facets, _ = v.(map[string][]FacetCount)
 	return res, nil
 }
 
@@ -98,9 +86,9 @@ func (e *exportStore) total(ctx context.Context, q Query) (int, error) {
 	return res.Total, nil
 }
 
-// facetsOf returns the memo of the listing of q (q but its page and its
+// listingKey returns the key of the listing of q (q but its page and its
 // page's length).
-func (e *exportStore) facetsOf(q Query) *listingFacets {
+func listingKey(q Query) string {
 	q = q.Norm()
 	var k strings.Builder
 	k.WriteString(q.Text)
@@ -108,26 +96,13 @@ func (e *exportStore) facetsOf(q Query) *listingFacets {
 	for _, f := range q.Facets {
 		k.WriteString("\x00" + f.Key + "=" + f.Value)
 	}
-	key := k.String()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	lf := e.memo[key]
-	if lf == nil {
-		lf = &listingFacets{}
-		e.memo[key] = lf
-		e.order = append(e.order, key)
-		if len(e.order) > exportFacetMemo {
-			delete(e.memo, e.order[0])
-			e.order = e.order[1:]
-		}
-	}
-	return lf
+	return k.String()
 }
 
 // TableFields implements Catalog, once a table: every page of a table's
 // listing shows its fields.
 func (e *exportStore) TableFields(ctx context.Context, table string) ([]FieldCount, error) {
-	v, err := e.once("table\x00"+table, func() (any, error) { return e.StoreCatalog.TableFields(ctx, table) })
+	v, err := e.other.get("table\x00"+table, func() (any, error) { return e.StoreCatalog.TableFields(ctx, table) })
 	fs, _ := v.([]FieldCount)
 	return fs, err
 }
@@ -147,24 +122,34 @@ func (e *exportStore) Repo(ctx context.Context, name string) (*RepoInfo, error) 
 	return e.repoInfo(ri), nil
 }
 
-// once returns what f returns, called once for key while the key is among
-// the last exportFacetMemo kept.
-func (e *exportStore) once(key string, f func() (any, error)) (any, error) {
-	e.mu.Lock()
-	m := e.other[key]
+// memos are values made once for each of the last max keys asked
+// (the oldest dropped first): an export makes a listing's pages, or a
+// rule's page and JSON, one after the other.
+type memos struct {
+	mu    sync.Mutex
+	max   int
+	m     map[string]*memoValue
+	order []string // keys of m, oldest first
+}
+
+// get returns what f returns, called once for key while the key is among
+// the last max kept.
+func (ms *memos) get(key string, f func() (any, error)) (any, error) {
+	ms.mu.Lock()
+	m := ms.m[key]
 	if m == nil {
 		m = &memoValue{}
-		if e.other == nil {
-			e.other = map[string]*memoValue{}
+		if ms.m == nil {
+			ms.m = map[string]*memoValue{}
 		}
-		e.other[key] = m
-		e.otherOrder = append(e.otherOrder, key)
-		if len(e.otherOrder) > exportFacetMemo {
-			delete(e.other, e.otherOrder[0])
-			e.otherOrder = e.otherOrder[1:]
+		ms.m[key] = m
+		ms.order = append(ms.order, key)
+		if len(ms.order) > ms.max {
+			delete(ms.m, ms.order[0])
+			ms.order = ms.order[1:]
 		}
 	}
-	e.mu.Unlock()
+	ms.mu.Unlock()
 	m.once.Do(func() { m.v, m.err = f() })
 	return m.v, m.err
 }
@@ -199,7 +184,7 @@ func (e *exportStore) shownFindings() (n, perPage int) {
 // FindingChecks implements Catalog, once an export: the check's counts are
 // a pass over every finding, which the pages of each check show.
 func (e *exportStore) FindingChecks(ctx context.Context) ([]FindingCheck, error) {
-	v, err := e.once("findingchecks", func() (any, error) { return e.StoreCatalog.FindingChecks(ctx) })
+	v, err := e.other.get("findingchecks", func() (any, error) { return e.StoreCatalog.FindingChecks(ctx) })
 	cs, _ := v.([]FindingCheck)
 	return cs, err
 }
@@ -218,7 +203,7 @@ func (e *exportStore) CheckFindings(ctx context.Context, check string, page, per
 	if err != nil {
 		return nil, err
 	}
-	v, err := e.once("findings\x00"+c.Check, func() (any, error) {
+	v, err := e.other.get("findings\x00"+c.Check, func() (any, error) {
 		var out []CheckFinding
 		err := e.db.EachCheckFinding(ctx, c.Check, shown, func(f *store.RuleFinding) error {
 			out = append(out, *f)
@@ -397,7 +382,7 @@ func (e *exportStore) Indicators(ctx context.Context, q IndicatorQuery) (*Indica
 	if q.Text != "" || q.Kind != "" {
 		return e.StoreCatalog.Indicators(ctx, q)
 	}
-	v, err := e.once("indicators\x00"+q.Field, func() (any, error) {
+	v, err := e.other.get("indicators\x00"+q.Field, func() (any, error) {
 		all, err := e.db.AllIndicators(ctx)
 		if err != nil {
 			return nil, err
@@ -456,24 +441,9 @@ const exportRuleMemo = 32
 // page (RuleShown), two reads of it otherwise when the catalog is larger
 // than the rule cache (every rule at N = 15 forks of the corpus).
 func (e *exportStore) Rule(ctx context.Context, id string) (*rule.Rule, error) {
-	e.rulesMu.Lock()
-	m := e.rules[id]
-	if m == nil {
-		m = &memoValue{}
-		if e.rules == nil {
-			e.rules = map[string]*memoValue{}
-		}
-		e.rules[id] = m
-		e.ruleOrder = append(e.ruleOrder, id)
-		if len(e.ruleOrder) > exportRuleMemo {
-			delete(e.rules, e.ruleOrder[0])
-			e.ruleOrder = e.ruleOrder[1:]
-		}
-	}
-	e.rulesMu.Unlock()
-	m.once.Do(func() { m.v, m.err = e.StoreCatalog.Rule(ctx, id) })
-	r, _ := m.v.(*rule.Rule)
-	return r, m.err
+	v, err := e.rules.get(id, func() (any, error) { return e.StoreCatalog.Rule(ctx, id) })
+	r, _ := v.(*rule.Rule)
+	return r, err
 }
 
 // RuleShown implements Catalog: the rule read whole (Rule), its lists of
