@@ -438,3 +438,18 @@ func BenchmarkRulePageStoreByPlatform(b *testing.B) {
 		b.Logf("%s: %d pages, p50 %v, p90 %v", p, len(by[p]), percentile(by[p], 0.5).Round(time.Microsecond), percentile(by[p], 0.9).Round(time.Microsecond))
 	}
 }
+
+// BenchmarkOpenStore opens the catalog RULEDEX_BENCH_DB as `ruledex serve
+// --db` does before it listens, and closes it.
+func BenchmarkOpenStore(b *testing.B) {
+	db := benchDBPath(b)
+	cpu0 := cpuTime()
+	for b.Loop() {
+		cat, err := OpenStore(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cat.Close()
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+}

@@ -38,9 +38,11 @@ type StoreCatalog struct {
 	// a page then asks the database nothing.
 	shownFindings map[string]keptFindings
 
-	mu    sync.Mutex
-	stats *Stats
-	cov   map[*attack.Table]*Coverage // by the ATT&CK table it was made over
+	statsMu sync.Mutex
+	stats   *Stats // counted when first asked
+
+	mu  sync.Mutex
+	cov map[*attack.Table]*Coverage // by the ATT&CK table it was made over
 }
 
 // OpenStore opens the catalog database at path for the web faces.
@@ -56,19 +58,18 @@ func OpenStore(path string) (*StoreCatalog, error) {
 		fmt.Fprint(h, st.ModTime().UnixNano(), st.Size())
 	}
 	ctx := context.Background()
-	s, err := db.Stats(ctx)
+	// The last build alone (its time names the catalog's version): the
+	// counts of Stats wait until a page asks for them.
+	lb, err := db.LastBuild(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	fmt.Fprint(h, s.LastBuild.Time.UnixNano())
-	if !s.LastBuild.Time.IsZero() {
-		c.built = s.LastBuild.Time.UTC().Format("2006-01-02T15:04:05Z")
+	fmt.Fprint(h, lb.Time.UnixNano())
+	if !lb.Time.IsZero() {
+		c.built = lb.Time.UTC().Format("2006-01-02T15:04:05Z")
 	}
-	c.sources = s.LastBuild.Sources
-	c.stats = &Stats{Rules: s.Rules, ByPlatform: s.ByPlatform, ByLanguage: s.ByLanguage, ByKind: s.ByKind, ByRepo: s.ByRepo,
-		Tables: s.Tables, Techniques: s.Techniques, Indicators: s.Indicators, Events: s.Events, WithErrors: s.WithErrors,
-		Diagnostics: s.Diagnostics, Built: c.built}
+	c.sources = lb.Sources
 	c.version = hex.EncodeToString(h.Sum(nil))[:16]
 	if c.withFindings, err = db.RulesWithFindings(ctx); err != nil {
 		db.Close()
@@ -137,8 +138,23 @@ func (c *StoreCatalog) DB() *store.DB { return c.db }
 // Version implements Catalog.
 func (c *StoreCatalog) Version() string { return c.version }
 
-// Stats implements Catalog.
-func (c *StoreCatalog) Stats(context.Context) (*Stats, error) { return c.stats, nil }
+// Stats implements Catalog: counted by the store when first asked (a
+// pass over the rules' columns, 0.4 s at 164,000 rules) and kept.
+func (c *StoreCatalog) Stats(ctx context.Context) (*Stats, error) {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	if c.stats != nil {
+		return c.stats, nil
+	}
+	s, err := c.db.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.stats = &Stats{Rules: s.Rules, ByPlatform: s.ByPlatform, ByLanguage: s.ByLanguage, ByKind: s.ByKind, ByRepo: s.ByRepo,
+		Tables: s.Tables, Techniques: s.Techniques, Indicators: s.Indicators, Events: s.Events, WithErrors: s.WithErrors,
+		Diagnostics: s.Diagnostics, Built: c.built}
+	return c.stats, nil
+}
 
 // Rule implements Catalog.
 func (c *StoreCatalog) Rule(ctx context.Context, id string) (*rule.Rule, error) {
