@@ -2,6 +2,7 @@ package store
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,4 +85,33 @@ func TestStatsCheap(t *testing.T) {
 		defer d.Close()
 		check(t, d)
 	})
+}
+
+// TestIDsWithPrefix checks the ids of a prefix against every id: LIKE's
+// own characters (_ and %) taken as themselves, case ignored.
+func TestIDsWithPrefix(t *testing.T) {
+	d := builtFixture(t)
+	all, err := d.IDs(t.Context())
+	if err != nil || len(all) < 3 {
+		t.Fatalf("ids %v %v", all, err)
+	}
+	prefixes := []string{"", "%", "_", `\`, strings.ToUpper(all[0][:3])}
+	for _, id := range all {
+		prefixes = append(prefixes, id, id[:len(id)/2], strings.ReplaceAll(id[:len(id)/2], "-", "_"))
+	}
+	for _, p := range prefixes {
+		got, err := d.IDsWithPrefix(t.Context(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, id := range all {
+			if len(id) >= len(p) && strings.EqualFold(id[:len(p)], p) {
+				want = append(want, id)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", p, got, want)
+		}
+	}
 }

@@ -15,34 +15,46 @@ import (
 func TestLongRuleID(t *testing.T) {
 	long := "kusto/" + strings.Repeat("Suspicious-volume-of-API-calls-", 6) + "x"
 	other := "kusto/" + strings.Repeat("Suspicious-volume-of-API-calls-", 6) + "y"
+	odd := "kusto/" + strings.Repeat("Suspicious volume_of%API calls ", 5) + "é"
 	m := catalogOf(t, []*rule.Rule{
 		{ID: long, Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Long one"},
 		{ID: other, Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Long two"},
+		{ID: odd, Platform: "kusto", Language: "kql", Kind: rule.KindDetection, Title: "Long odd"},
 	})
-	s, err := New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := RulePath(long)
-	if !strings.Contains(p, "~~") {
-		t.Fatalf("path %s is not cut", p)
-	}
-	if w := get(t, s, p); w.Code != 200 || !strings.Contains(w.Body.String(), "Long one") {
-		t.Errorf("%s: status %d", p, w.Code)
-	}
-	if w := get(t, s, RulePath(other)); w.Code != 200 || !strings.Contains(w.Body.String(), "Long two") {
-		t.Errorf("%s: status %d", RulePath(other), w.Code)
-	}
-	if w := get(t, s, "/api/v1/rules/"+IDPath(long)+".json"); w.Code != 200 || !strings.Contains(w.Body.String(), `"Long one"`) {
-		t.Errorf("API by path: status %d", w.Code)
-	}
-	if w := get(t, s, "/api/v1/rules/"+long); w.Code != 200 {
-		t.Errorf("API by id: status %d", w.Code)
-	}
-	// A cut path of no rule is not found.
-	bad := p[:strings.Index(p, "~~")] + "~~0000000000000000/"
-	if w := get(t, s, bad); w.Code != 404 {
-		t.Errorf("%s: status %d", bad, w.Code)
+	// The store's catalog finds a cut path's rule among the ids of its
+	// prefix; a catalog that cannot list them, among all its ids.
+	for name, cat := range map[string]Catalog{"prefix": m, "all ids": struct{ Catalog }{m}} {
+		t.Run(name, func(t *testing.T) {
+			s, err := New(cat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := RulePath(long)
+			if !strings.Contains(p, "~~") || !strings.Contains(RulePath(odd), "~~") {
+				t.Fatalf("paths %s, %s are not cut", p, RulePath(odd))
+			}
+			if w := get(t, s, p); w.Code != 200 || !strings.Contains(w.Body.String(), "Long one") {
+				t.Errorf("%s: status %d", p, w.Code)
+			}
+			if w := get(t, s, RulePath(other)); w.Code != 200 || !strings.Contains(w.Body.String(), "Long two") {
+				t.Errorf("%s: status %d", RulePath(other), w.Code)
+			}
+			if w := get(t, s, RulePath(odd)); w.Code != 200 || !strings.Contains(w.Body.String(), "Long odd") {
+				t.Errorf("%s: status %d", RulePath(odd), w.Code)
+			}
+			if w := get(t, s, "/api/v1/rules/"+IDPath(long)+".json"); w.Code != 200 || !strings.Contains(w.Body.String(), `"Long one"`) {
+				t.Errorf("API by path: status %d", w.Code)
+			}
+			if w := get(t, s, "/api/v1/rules/"+long); w.Code != 200 {
+				t.Errorf("API by id: status %d", w.Code)
+			}
+			// A cut path of no rule is not found, nor one cut in an escape.
+			for _, bad := range []string{p[:strings.Index(p, "~~")] + "~~0000000000000000/", "/rules/kusto/Sus~4~~0000000000000000/"} {
+				if w := get(t, s, bad); w.Code != 404 {
+					t.Errorf("%s: status %d", bad, w.Code)
+				}
+			}
+		})
 	}
 }
 

@@ -155,14 +155,33 @@ func (s *Server) noteDamaged(err error) {
 }
 
 // ruleIDOf decodes the path of a rule (IDPath): a path whose segments were
-// cut and hashed (a slug longer than maxSeg) is looked up among the ids of
-// the catalog.
+// cut and hashed (a slug longer than maxSeg) is looked up among the ids
+// that start with what its segments spell up to the first cut (a range of
+// the store's index of ids), or, in a catalog that cannot say them, among
+// all its ids (a map made once: 0.44 s inside the first such request at
+// 164,000 rules).
 func (s *Server) ruleIDOf(ctx context.Context, p string) (string, error) {
 	if id, ok := UnIDPath(p); ok {
 		return id, nil
 	}
 	if !strings.Contains(p, "~~") {
 		return "", notFound("bad rule id")
+	}
+	if c, ok := s.cat.(idsWithPrefix); ok {
+		prefix, ok := longIDPrefix(p)
+		if !ok {
+			return "", notFound("bad rule id")
+		}
+		ids, err := c.IDsWithPrefix(ctx, prefix)
+		if err != nil {
+			return "", err
+		}
+		for _, id := range ids {
+			if IDPath(id) == p {
+				return id, nil
+			}
+		}
+		return "", notFound("no such rule")
 	}
 	s.longMu.Lock()
 	defer s.longMu.Unlock()
@@ -183,6 +202,34 @@ func (s *Server) ruleIDOf(ctx context.Context, p string) (string, error) {
 		return id, nil
 	}
 	return "", notFound("no such rule")
+}
+
+// idsWithPrefix is a catalog that lists the ids starting with a prefix
+// (ignoring case) without a pass over all of them (StoreCatalog).
+type idsWithPrefix interface {
+	IDsWithPrefix(ctx context.Context, prefix string) ([]string, error)
+}
+
+// longIDPrefix returns what the rule path p (IDPath) spells of its id up
+// to its first cut segment: the segments before it decoded, and the part
+// of it kept before the cut ("~~" and the hash). Every id whose path is p
+// starts with it.
+func longIDPrefix(p string) (string, bool) {
+	var b strings.Builder
+	for i, seg := range strings.Split(p, "/") {
+		v, hashed, ok := Unseg(seg)
+		if !ok {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(v)
+		if hashed {
+			return b.String(), true
+		}
+	}
+	return "", false // no segment cut: UnIDPath decodes it
 }
 
 // New returns a server of cat.

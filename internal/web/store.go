@@ -338,3 +338,9 @@ func nonNilStrings(s []string) []string {
 	}
 	return s
 }
+
+// IDsWithPrefix returns the ids that start with prefix, ignoring case
+// (see Server.ruleIDOf).
+func (c *StoreCatalog) IDsWithPrefix(ctx context.Context, prefix string) ([]string, error) {
+	return c.db.IDsWithPrefix(ctx, prefix)
+}
