@@ -53,6 +53,17 @@ type fileResult struct {
 	srcIDs  []string         // each rule's id as its source gave it, before AssignIDs
 	srcRels [][]rule.Related // each rule's related rules as its source gave them, before ingest.Link
 	toRead  bool             // examined, to be read (readRest)
+	// prev, when not nil, are its rules as the last catalog held them
+	// (decodeHeld): fr.Rules are their skeletons, prepared.
+	prev []prevHeld
+}
+
+// prevHeld is what the last catalog held of a rule (its held record) that
+// the rule's skeleton does not carry.
+type prevHeld struct {
+	prep catalog.Prepared
+	off  []string
+	row  int64
 }
 
 // Build reads opt.Sources into the catalog opt.DB. Files whose SHA-256 is the
@@ -125,7 +136,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		return nil, err
 	}
 	defer sp.close()
-	held := newHeldRules(sp)
+	held := newHeldRules(sp, prev)
 	all, prep, err := readHeld(ctx, opt, srcs, results, prev, held, prog)
 	if err != nil {
 		return nil, err
@@ -161,7 +172,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	results = nil
 	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
 		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings,
-		Full: held.full, Lint: lt.rule})
+		Full: held.full, Held: held.fromPrev, Lint: lt.rule, LintKnown: lt.known})
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +337,30 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 	for _, sr := range srcs {
 		part := results[sr.from:sr.to]
 		err := parallel.For(ctx, len(part), opt.Workers, func(i int) {
-			fr := &part[i]
-			if fr.toRead {
+			if fr := &part[i]; fr.toRead {
 				fr.readRest(prev)
 			}
-			fr.decode(prev)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		// A source none of whose files changed since the last catalog
+		// (none read, none gone) takes its rules as the last catalog held
+		// them (decodeHeld): skeletons, prepared. The rules of one that
+		// changed are decoded whole: its repository is linked again
+		// (ingest.LinkRepo), which may read all of a rule (lowering a
+		// search again with its repository's macros).
+		changed := prev == nil || len(part) > 0 && gone[part[0].Repo]
+		for i := range part {
+			if !part[i].reused {
+				changed = true
+			}
+		}
+		err = parallel.For(ctx, len(part), opt.Workers, func(i int) {
+			fr := &part[i]
+			if changed || !fr.decodeHeld(prev) {
+				fr.decode(prev)
+			}
 			fr.setLinks()
 			mu.Lock()
 			done++
@@ -342,11 +372,17 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 		}
 		plain := make([]ingest.FileResult, len(part))
 		var rules []*rule.Rule
-		changed := prev == nil
+		var prevs []*prevHeld // each rule's, nil for a rule whole
 		for i := range part {
 			fr := &part[i]
+			for j := range fr.Rules {
+				var ph *prevHeld
+				if fr.prev != nil {
+					ph = &fr.prev[j]
+				}
+				prevs = append(prevs, ph)
+			}
 			if !fr.reused {
-				changed = true
 				fr.srcIDs = make([]string, len(fr.Rules))
 				fr.srcRels = make([][]rule.Related, len(fr.Rules))
 				for j, r := range fr.Rules {
@@ -356,9 +392,6 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 			}
 			plain[i] = fr.FileResult
 			rules = append(rules, fr.Rules...)
-		}
-		if len(part) > 0 && gone[part[0].Repo] {
-			changed = true
 		}
 		ids.Assign(plain)
 		for _, r := range rules {
@@ -378,9 +411,13 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 		err = parallel.For(ctx, len(rules), opt.Workers, func(i int) {
 			r := rules[i]
 			h := &hs[i]
+			if ph := prevs[i]; ph != nil {
+				h.skel, h.ref, h.prep, h.off = r, holdPrev(ph.row), ph.prep, ph.off
+				return
+			}
 			h.prep = catalog.Prepare(r)
 			h.off = lint.Disabled(r)
-			h.skel, h.ref, h.err = held.hold(r)
+			h.skel, h.ref, h.err = held.hold(r, h.prep, h.off)
 		})
 		if err != nil {
 			return nil, nil, err
@@ -521,6 +558,38 @@ func (fr *fileResult) decode(prev *store.Previous) {
 		r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
 		r.Related = slices.Clone(rels[j]) // as written, to be linked afresh
 	}
+}
+
+// decodeHeld gives a file that did not change since the last catalog the
+// skeletons of its rules as the last catalog held them (heldRecord), with
+// the ids and related rules their source gave, as decode gives whole
+// rules. False when the catalog holds no record of one of them, or one
+// does not decode: decode reads them then.
+func (fr *fileResult) decodeHeld(prev *store.Previous) bool {
+	pf := fr.pending
+	if pf == nil {
+		return false
+	}
+	prs, ok, err := prev.Held(pf)
+	if !ok || err != nil {
+		return false
+	}
+	rules := make([]*rule.Rule, len(prs))
+	ids := make([]string, len(prs))
+	rels := make([][]rule.Related, len(prs))
+	phs := make([]prevHeld, len(prs))
+	for j, pr := range prs {
+		s, p, off, err := heldOf(pr.Held)
+		if err != nil {
+			return false
+		}
+		s.ID, s.Source.Repo, s.Source.Path = pr.SrcID, fr.Repo, fr.Path
+		s.Related = slices.Clone(pr.Rels) // as written, to be linked afresh
+		rules[j], ids[j], rels[j], phs[j] = s, pr.SrcID, pr.Rels, prevHeld{prep: p, off: off, row: pr.N}
+	}
+	fr.pending = nil
+	fr.Rules, fr.srcIDs, fr.srcRels, fr.prev = rules, ids, rels, phs
+	return true
 }
 
 // summarize counts what a build read and made.

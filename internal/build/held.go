@@ -1,6 +1,7 @@
 package build
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"sync"
 	"unique"
 
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/store"
@@ -38,10 +40,12 @@ type spill struct {
 	off int64
 }
 
-// spillRef is where a rule is in the spill.
+// spillRef is where a rule is in the spill, or (row not 0) the row of the
+// last catalog it is stored as (heldRules.holdPrev).
 type spillRef struct {
 	off int64
 	n   int32
+	row int64
 }
 
 // newSpill makes the spill in the folder of the catalog db (the catalog
@@ -101,6 +105,7 @@ func (s *spill) close() {
 // whole for the lint checks across the corpus.
 type heldRules struct {
 	spill *spill
+	prev  *store.Previous      // the last catalog (holdPrev)
 	mu    sync.Mutex           // of at, in full
 	at    map[*rule.Rule]int32 // skeleton → its index
 	refs  []spillRef
@@ -108,21 +113,83 @@ type heldRules struct {
 	bufs  sync.Pool
 }
 
-func newHeldRules(sp *spill) *heldRules {
-	return &heldRules{spill: sp, at: map[*rule.Rule]int32{}, bufs: sync.Pool{New: func() any { return new([]byte) }}}
+func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
+	return &heldRules{spill: sp, prev: prev, at: map[*rule.Rule]int32{}, bufs: sync.Pool{New: func() any { return new([]byte) }}}
 }
 
-// hold writes r whole to the spill and returns its skeleton. Rules may be
-// held in parallel; add records them, in order, afterwards.
-func (h *heldRules) hold(r *rule.Rule) (*rule.Rule, spillRef, error) {
+// hold writes r whole to the spill, with its held record (heldRecord: its
+// skeleton, p and off, what the catalog keeps for the next build), and
+// returns its skeleton. Rules may be held in parallel; add records them,
+// in order, afterwards.
+func (h *heldRules) hold(r *rule.Rule, p catalog.Prepared, off []string) (*rule.Rule, spillRef, error) {
 	buf := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(buf)
-	*buf = store.EncodeRule((*buf)[:0], r)
+	whole := store.EncodeRule(nil, r)
+	s := skeleton(r)
+	*buf = binary.AppendUvarint((*buf)[:0], uint64(len(whole)))
+	*buf = append(*buf, whole...)
+	*buf = heldRecord(*buf, s, p, off)
 	ref, err := h.spill.put(*buf)
 	if err != nil {
 		return nil, spillRef{}, err
 	}
-	return skeleton(r), ref, nil
+	return s, ref, nil
+}
+
+// holdPrev holds s, the skeleton of the rule of the last catalog's row
+// row (decoded from its held record: heldOf), where its whole is.
+func holdPrev(row int64) spillRef { return spillRef{row: row} }
+
+// heldRecord appends to b what the catalog keeps of a rule for the next
+// build (store's held table): its skeleton s as it is before the
+// cross-reference, what Prepare made of it and the lint checks it turns
+// off. An incremental build reads it back (heldOf) for the files that did
+// not change, instead of decoding and preparing each rule again.
+func heldRecord(b []byte, s *rule.Rule, p catalog.Prepared, off []string) []byte {
+	skel := store.EncodeRule(nil, s)
+	b = binary.AppendUvarint(b, uint64(len(skel)))
+	b = append(b, skel...)
+	b = p.AppendBinary(b)
+	b = binary.AppendUvarint(b, uint64(len(off)))
+	for _, o := range off {
+		b = binary.AppendUvarint(b, uint64(len(o)))
+		b = append(b, o...)
+	}
+	return b
+}
+
+var errHeld = errors.New("build: a held record that does not decode")
+
+// heldOf reads what heldRecord wrote. The skeleton's strings share the
+// record's memory.
+func heldOf(rec []byte) (*rule.Rule, catalog.Prepared, []string, error) {
+	n, k := binary.Uvarint(rec)
+	if k <= 0 || n > uint64(len(rec)-k) {
+		return nil, catalog.Prepared{}, nil, errHeld
+	}
+	s, err := store.DecodeRule(rec[k : k+int(n)])
+	if err != nil {
+		return nil, catalog.Prepared{}, nil, err
+	}
+	p, rest, err := catalog.DecodePrepared(rec[k+int(n):])
+	if err != nil {
+		return nil, catalog.Prepared{}, nil, err
+	}
+	c, k := binary.Uvarint(rest)
+	if k <= 0 || c > uint64(len(rest)) {
+		return nil, catalog.Prepared{}, nil, errHeld
+	}
+	rest = rest[k:]
+	var off []string
+	for range c {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return nil, catalog.Prepared{}, nil, errHeld
+		}
+		off = append(off, string(rest[k:k+int(n)]))
+		rest = rest[k+int(n):]
+	}
+	return s, p, off, nil
 }
 
 // add records skeleton s, held at ref, with the checks its rule disables.
@@ -132,33 +199,57 @@ func (h *heldRules) add(s *rule.Rule, ref spillRef, off []string) {
 	h.off = append(h.off, off)
 }
 
+// fromPrev tells whether s is the skeleton of a rule held as the last
+// catalog held it (holdPrev): its row there is the rule but for what
+// store.Overlay copies (store.Write.Held).
+func (h *heldRules) fromPrev(s *rule.Rule) bool {
+	h.mu.Lock()
+	i, ok := h.at[s]
+	h.mu.Unlock()
+	return ok && h.refs[i].row != 0
+}
+
 // full returns the rule whole whose skeleton is s, with what the build
-// made of the skeleton since (its id, links, cross-references and
-// diagnostics). A rule that is not held is its own whole. It is asked once
-// a rule (WriteCatalog), on every core.
-func (h *heldRules) full(s *rule.Rule) (*rule.Rule, error) {
+// made of the skeleton since (store.Overlay: its id, links,
+// cross-references and diagnostics), and its held record. A rule that is
+// not held is its own whole, with no record. It is asked once a rule
+// (WriteCatalog), on every core.
+func (h *heldRules) full(s *rule.Rule) (*rule.Rule, []byte, error) {
 	h.mu.Lock()
 	i, ok := h.at[s]
 	delete(h.at, s) // asked once: the skeleton may go once its rule is written
 	h.mu.Unlock()
 	if !ok {
-		return s, nil
+		return s, nil, nil
 	}
-	b, err := h.spill.get(h.refs[i])
-	if err != nil {
-		return nil, err
+	ref := h.refs[i]
+	var r *rule.Rule
+	var rec []byte
+	var err error
+	if ref.row != 0 {
+		r, rec, err = h.prev.Whole(ref.row)
+		if err == nil && len(rec) == 0 {
+			err = errHeld
+		}
+	} else {
+		var b []byte
+		if b, err = h.spill.get(ref); err != nil {
+			return nil, nil, err
+		}
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, nil, errHeld
+		}
+		rec = b[k+int(n):]
+		r, err = store.DecodeRule(b[k : k+int(n)])
 	}
-	r, err := store.DecodeRule(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// What linking and the cross-reference change (catalog.CrossReferencePrepared,
 	// ingest.LinkCorpus, setLinks): the skeleton's.
-	r.ID, r.Kind, r.Related, r.Diagnostics = s.ID, s.Kind, s.Related, s.Diagnostics
-	r.Source = rule.Source{Repo: s.Source.Repo, Path: s.Source.Path, Line: s.Source.Line, URL: r.Source.URL}
-	r.Events, r.Actions, r.Indicators, r.Canonical = s.Events, s.Actions, s.Indicators, s.Canonical
-	r.SameAction, r.NearDuplicates, r.SameBehaviour = s.SameAction, s.NearDuplicates, s.SameBehaviour
-	return r, nil
+	store.Overlay(r, s)
+	return r, rec, nil
 }
 
 // skeleton returns what a build keeps in memory of r (see spill): the
@@ -170,7 +261,7 @@ func skeleton(r *rule.Rule) *rule.Rule {
 	s := &rule.Rule{ID: in(r.ID), UID: in(r.UID), Name: in(r.Name), Platform: in(r.Platform), Product: in(r.Product),
 		Language: in(r.Language), Format: in(r.Format), Variant: in(r.Variant), Title: in(r.Title), Kind: in(r.Kind),
 		Status: in(r.Status), Severity: in(r.Severity), QueryLine: r.QueryLine,
-		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line}, // its URL stays in the spill
+		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line, URL: r.Source.URL},
 		Tables: ins(nil, r.Tables), Actions: ins(nil, r.Actions)}
 	s.Query = strings.Clone(queryKept(r))
 	for _, x := range r.Related {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -161,5 +162,43 @@ func BenchmarkIndicatorCounts(b *testing.B) {
 	}
 	if c := rules[0].Indicators[0].Corpus[0]; c.Total != 9999 {
 		b.Fatalf("EventID 1: %+v", c)
+	}
+}
+
+// TestPreparedRoundTrip: what Prepare made of each rule reads back as it
+// was written (the catalog keeps it for incremental builds), and a cut
+// record is an error or another record, never a panic.
+func TestPreparedRoundTrip(t *testing.T) {
+	op := "Microsoft.Compute/virtualMachines/runCommand/action"
+	rules := []*rule.Rule{
+		mk("kusto/a", "kusto", "a.kql", []string{"AzureActivity"}, where(pred("OperationNameValue", rule.OpEq, false, false, op, "X/write"))),
+		mk("sigma/c", "sigma", "c.yml", []string{"azure/activitylogs/"}, where(pred("operationNameValue", rule.OpEq, false, false, op), pred("Caller", rule.OpEq, true, true, "x"))),
+		mk("kusto/e", "kusto", "e.kql", nil),
+	}
+	some := 0
+	for _, r := range rules {
+		p := Prepare(r)
+		if len(p.keys) > 0 && len(p.logic.Triples) > 0 {
+			some++
+		}
+		b := p.AppendBinary([]byte("x"))[1:]
+		got, rest, err := DecodePrepared(append(b, 7))
+		if err != nil || len(rest) != 1 || rest[0] != 7 {
+			t.Fatalf("%s: decode: %v, rest %v", r.ID, err, rest)
+		}
+		if !reflect.DeepEqual(got, p) && !(len(got.keys) == 0 && len(p.keys) == 0 && len(got.logic.Triples) == 0 && len(p.logic.Triples) == 0 && got.logic.Tables == p.logic.Tables) {
+			t.Fatalf("%s: got %+v, want %+v", r.ID, got, p)
+		}
+		for i := range b {
+			if _, _, err := DecodePrepared(b[:i]); err == nil && i < len(b) {
+				// A prefix may decode only when it is a whole record itself.
+				if q, _, _ := DecodePrepared(b[:i]); reflect.DeepEqual(q, p) {
+					t.Fatalf("%s: a cut record decoded whole", r.ID)
+				}
+			}
+		}
+	}
+	if some == 0 {
+		t.Fatal("no example rule has both action keys and logic: the test tests nothing")
 	}
 }

@@ -1,11 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"hash/maphash"
 	"os"
 	"strings"
 
@@ -36,6 +36,7 @@ type Previous struct {
 	Sources string               // JSON of the last build's sources
 	Summary *Summary             // the last build's
 
+	db       *DB                // the last catalog, open until Close
 	cancel   context.CancelFunc // stops loadRules
 	done     chan struct{}      // closed when loadRules has returned
 	rulesErr error
@@ -52,12 +53,10 @@ type PrevFile struct {
 type prevRule struct {
 	n                                    int64
 	id, srcID, kind, fileSHA, repo, path string
-	body, srcRelated                     string // body: encodeRule's, "" once Decode has decoded it
-	// size and sum are the body's length and hash (bodyHash): what Kept
-	// compares a rule's encoding with once the body is let go.
-	size  int
-	sum   uint64
-	links string // encodeLinks's, "" when none
+	srcRelated                           string
+	sum, bodySum                         []byte // OverlaySum and bodySum of the rule written, nil when it has no held record
+	held                                 []byte // its held record (Held), nil once taken
+	links                                string // encodeLinks's, "" when none
 	// findings are those of the per-rule lint checks (lint.Check.Rule) on
 	// the rule; kept is set by Kept when the build's rule is stored as it is.
 	findings []lint.Finding
@@ -67,44 +66,87 @@ type prevRule struct {
 // Kept tells whether r, whose file's content has this SHA-256 and whose
 // source gave it the id srcID, is stored in the last catalog as it is (the
 // same id, file and encoding; call it once cross-referenced), and then
-// returns the stored findings of the per-rule lint checks on it. The new
-// catalog keeps such a rule's row without encoding it again. Rules may be
-// asked about in parallel, each once.
-func (p *Previous) Kept(r *rule.Rule, sha, srcID string) ([]lint.Finding, bool) {
+// returns the stored findings of the per-rule lint checks on it. When r is
+// not whole (a build's skeleton of a rule it holds as the last catalog
+// held it: whole false), only what Overlay copies is compared (OverlaySum):
+// the rest of such a rule is what the catalog stored. The new catalog
+// keeps such a rule's row without encoding it again. Rules may be asked
+// about in parallel, each once.
+func (p *Previous) Kept(r *rule.Rule, sha, srcID string, whole bool) ([]lint.Finding, bool) {
 	if p == nil {
 		return nil, false
 	}
 	pr := p.rules[strings.ToLower(r.ID)]
-	if pr == nil || pr.id != r.ID || pr.fileSHA != sha || pr.repo != r.Source.Repo || pr.path != r.Source.Path ||
+	if pr == nil || pr.sum == nil || pr.id != r.ID || pr.fileSHA != sha || pr.repo != r.Source.Repo || pr.path != r.Source.Path ||
 		pr.kind != r.Kind || pr.srcID != srcID {
 		return nil, false
 	}
-	r.Normalize()
-	buf := encodeBufs.Get().(*[]byte)
-	defer encodeBufs.Put(buf)
-	*buf = encodeRule((*buf)[:0], r)
-	if len(*buf) != pr.size || maphash.Bytes(bodyHash, *buf) != pr.sum {
+	if whole {
+		r.Normalize()
+		buf := encodeBufs.Get().(*[]byte)
+		defer encodeBufs.Put(buf)
+		*buf = encodeRule((*buf)[:0], r)
+		if !bytes.Equal(bodySum(*buf), pr.bodySum) {
+			return nil, false
+		}
+	} else if !bytes.Equal(OverlaySum(r), pr.sum) {
 		return nil, false
 	}
 	pr.kept = true
 	return pr.findings, true
 }
 
-// bodyHash is the seed of the bodies' hashes (Kept): the hashes are
-// compared within one build, never stored.
-var bodyHash = maphash.MakeSeed()
+// PrevRule is a rule of a file of the last catalog as a build reads it
+// back (Previous.Held): its held record, its row, and the id and the
+// related rules its source gave it.
+type PrevRule struct {
+	Held  []byte
+	N     int64
+	SrcID string
+	Rels  []rule.Related
+}
+
+// Held returns the rules of a file of the last catalog with their held
+// records, or false when one of them has none (Decode reads them then).
+// Call it after WaitRules, once a file: the records are let go.
+func (p *Previous) Held(pf *PrevFile) ([]PrevRule, bool, error) {
+	out := make([]PrevRule, len(pf.rules))
+	for i, pr := range pf.rules {
+		if pr.held == nil {
+			return nil, false, nil
+		}
+		out[i] = PrevRule{Held: pr.held, N: pr.n, SrcID: pr.srcID}
+		if pr.srcRelated != "[]" {
+			if err := json.Unmarshal([]byte(pr.srcRelated), &out[i].Rels); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	for _, pr := range pf.rules {
+		pr.held = nil
+	}
+	return out, true, nil
+}
+
+// Whole returns the stored body and held record of row n of the last
+// catalog.
+func (p *Previous) Whole(n int64) (*rule.Rule, []byte, error) {
+	var body, held []byte
+	if err := p.db.db.QueryRow(`SELECT r.body, coalesce(h.data, x'') FROM rules r LEFT JOIN held h ON h.rule = r.n WHERE r.n = ?`, n).Scan(&body, &held); err != nil {
+		return nil, nil, err
+	}
+	r, err := decodeRule(string(body))
+	return r, held, err
+}
 
 // Decode returns the rules of a file of the last catalog, with the ids and
-// the related rules their source gave. Call it after WaitRules, once a
-// file: the stored bodies are let go as they are decoded (with N forks of
-// the corpus they were 7.8 kB a rule, 1.3 GB at N = 15, held beside the
-// rules decoded from them), their length and hash kept for Kept.
+// the related rules their source gave. Call it after WaitRules.
 func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Related, error) {
 	rules := make([]*rule.Rule, len(pf.rules))
 	ids := make([]string, len(pf.rules))
 	rels := make([][]rule.Related, len(pf.rules))
 	for i, pr := range pf.rules {
-		r, err := decodeRule(pr.body)
+		r, _, err := p.Whole(pr.n)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -114,9 +156,7 @@ func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Relate
 			}
 		}
 		rules[i], ids[i] = r, pr.srcID
-	}
-	for _, pr := range pf.rules {
-		pr.body = ""
+		pr.held = nil
 	}
 	return rules, ids, rels, nil
 }
@@ -184,30 +224,32 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 	keep = true
 	rctx, cancel := context.WithCancel(ctx)
 	p.cancel, p.done = cancel, make(chan struct{})
+	p.db = d // read by Whole until Close
 	go func() {
 		defer close(p.done)
-		defer d.Close()
 		p.rulesErr = p.loadRules(rctx, d)
 	}()
 	return p, nil
 }
 
 func (p *Previous) loadRules(ctx context.Context, d *DB) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT r.n, r.id, r.src_id, r.kind, r.file_sha256, r.repo, r.path, r.body, r.src_related,
-		coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n ORDER BY r.n`)
+	// Not the bodies (7.8 kB a rule: 1.3 GB with 15 forks of the corpus):
+	// the held records, a fifth of that, and the bodies of the few rules
+	// that need them one at a time (Whole).
+	rows, err := d.db.QueryContext(ctx, `SELECT r.n, r.id, r.src_id, r.kind, r.file_sha256, r.repo, r.path, r.src_related,
+		coalesce(l.data, ''), h.data, h.sum, h.body_sum FROM rules r LEFT JOIN links l ON l.rule = r.n LEFT JOIN held h ON h.rule = r.n ORDER BY r.n`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var body, links sql.RawBytes // copied once, not twice as a string destination would
+	var links sql.RawBytes // copied once, not twice as a string destination would
 	byN := map[int64]*prevRule{}
 	for rows.Next() {
 		pr := &prevRule{}
-		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &body, &pr.srcRelated, &links); err != nil {
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.srcRelated, &links, &pr.held, &pr.sum, &pr.bodySum); err != nil {
 			return err
 		}
-		pr.body, pr.links = string(body), string(links)
-		pr.size, pr.sum = len(body), maphash.Bytes(bodyHash, body)
+		pr.links = string(links)
 		p.rules[strings.ToLower(pr.id)] = pr
 		byN[pr.n] = pr
 		if pf := p.Files[FileKey{pr.repo, pr.path}]; pf != nil {
@@ -264,6 +306,7 @@ func (p *Previous) Close() {
 	if p != nil {
 		p.cancel()
 		<-p.done
+		p.db.Close()
 	}
 }
 

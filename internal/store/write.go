@@ -60,8 +60,20 @@ type Write struct {
 	// Full, when not nil, gives the rule to write for each rule of Files,
 	// which then holds only what the build needed of it until now (package
 	// build keeps the rules it reads out of memory until they are
-	// written); it is called once a rule, on every core.
-	Full func(r *rule.Rule) (*rule.Rule, error)
+	// written), and the build's held record of it (stored in the held
+	// table: what an incremental build reads instead of the rule). It is
+	// called once a rule, on every core, except for a rule the last catalog
+	// holds as it is (Previous.Kept) when its stored findings may be kept
+	// (LintKnown, or no Lint): its row is left as it is.
+	Full func(r *rule.Rule) (*rule.Rule, []byte, error)
+	// Held, when not nil, tells a rule of Files that is not whole but held
+	// as the last catalog holds it (its held record) but for what Overlay
+	// copies: one Previous.Kept can tell stored as it is without Full.
+	Held func(r *rule.Rule) bool
+	// LintKnown: the stored findings of the per-rule checks of a rule the
+	// last catalog holds as it is are its findings (the build lints with
+	// the same checks: the same sources).
+	LintKnown bool
 	// Lint, when not nil, gives the findings of the per-rule lint checks on
 	// each rule as it is written (the rule Full gave), written with it and
 	// its findings among Findings: stored, when known is true, are the last catalog's findings
@@ -144,6 +156,8 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		row      preparedRow
 		links    []byte         // encodeLinks's, the linked rules by their index in items
 		findings []lint.Finding // Lint's
+		held     []byte         // Full's held record
+		part     bool           // r is not whole (Full was not asked: its row is kept)
 		err      error          // Full's
 	}
 	var items []item
@@ -187,29 +201,40 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			end := min(start+chunk, len(items))
 			parallel.Do(end-start, func(k int) {
 				it := &items[start+k]
-				if in.Full != nil {
-					full, err := in.Full(it.r)
+				var stored []lint.Finding
+				known, asked := false, false
+				if it.sameFile && prev != nil && in.Held != nil && in.Held(it.r) {
+					stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
+					asked = true
+				}
+				switch {
+				case known && (in.Lint == nil || in.LintKnown):
+					// Stored as it is, with its findings: the rule as the
+					// build holds it is enough (its links, its findings from
+					// links: lint.FromLinks).
+					it.part = true
+				case in.Full != nil:
+					full, held, err := in.Full(it.r)
 					if err != nil {
 						it.err = err
 						return
 					}
-					it.r = full
+					it.r, it.held = full, held
+				}
+				if !asked && it.sameFile && prev != nil {
+					stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID, true)
 				}
 				if in.Lint != nil {
-					var stored []lint.Finding
-					known := false
-					if it.sameFile && prev != nil {
-						stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID)
-					}
 					it.findings = in.Lint(it.r, stored, known)
 				}
 				switch {
-				case it.sameFile && it.pr.kept: // Previous.Kept found it stored as it is
+				case it.sameFile && known: // Previous.Kept found it stored as it is
 					it.row = preparedRow{unchanged: true}
-				case it.sameFile:
-					it.row = prepareKept(it.r, it.pr.body)
 				default:
 					it.row = prepareRow(it.r)
+					if it.held != nil {
+						it.row.sum = bodySum(it.row.body)
+					}
 				}
 				if len(in.Links) == len(items) {
 					it.links, in.Links[start+k] = in.Links[start+k], nil
@@ -257,20 +282,31 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				kept[pr.n] = true
 				it.kept, it.n = true, pr.n
 				if !it.row.unchanged { // only the cross-references changed
-					stored := pr.body
-					if stored == "" { // let go by Previous.Decode
-						var err error
-						if stored, err = w.storedBody(pr.n); err != nil {
-							return err
-						}
+					stored, err := w.storedBody(pr.n)
+					if err != nil {
+						return err
 					}
 					if err := w.updateBody(pr.n, r, it.row, stored); err != nil {
 						return err
 					}
+					if err := w.writeHeld(pr.n, r, it.row.sum, it.held); err != nil {
+						return err
+					}
 				}
 			default:
+				if it.part { // kept, but its row is taken by another
+					full, held, err := in.Full(r)
+					if err != nil {
+						return fmt.Errorf("%s: %w", r.ID, err)
+					}
+					r, it.r, it.held, it.part = full, full, held, false
+					it.row = preparedRow{}
+				}
 				if it.row.doc == nil {
 					it.row = prepareRow(r)
+					if it.held != nil {
+						it.row.sum = bodySum(it.row.body)
+					}
 				}
 				if it.row.err != nil {
 					return fmt.Errorf("%s: %w", r.ID, it.row.err)
@@ -284,6 +320,11 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				n, err := w.insertRule(r, it.row, it.srcID, it.srcRels, it.fr.SHA)
 				if err != nil {
 					return fmt.Errorf("%s: %w", r.ID, err)
+				}
+				if it.held != nil {
+					if err := w.writeHeld(n, r, it.row.sum, it.held); err != nil {
+						return err
+					}
 				}
 				kept[n] = true
 				it.n = n
@@ -300,10 +341,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			// The rule is written: the garbage collector may have it
 			// (the build holds every rule until here; now the catalog
 			// does).
-			it.row, it.r, it.fr.Rules[it.j] = preparedRow{}, nil, nil
-			if pr != nil {
-				pr.body = ""
-			}
+			it.row, it.r, it.held, it.fr.Rules[it.j] = preparedRow{}, nil, nil, nil
 			done++
 			count(done, total)
 
@@ -483,9 +521,9 @@ type writer struct {
 	updRule                                   *sql.Stmt
 	delRule, delFacets, delSearch, delInds    *sql.Stmt
 	delActs, delFields, delCanon              *sql.Stmt
-	delLinks                                  *sql.Stmt
+	delLinks, delHeld                         *sql.Stmt
 	rules, facets, search, inds, acts, fields *batch
-	canon, links, fileRows, findingRows       *batch
+	canon, links, fileRows, findingRows, held *batch
 	next                                      int64 // the row of the next rule inserted
 	// facetRows wait to be inserted in the order of the facets table's key
 	// (addFacet).
@@ -510,6 +548,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w.acts = newBatch(`INSERT INTO actions (rule, space, value, match, label) VALUES `, 5)
 	w.canon = newBatch(`INSERT INTO canonical_indicators (rule, field, kind, value, from_) VALUES `, 5)
 	w.links = newBatch(`INSERT OR REPLACE INTO links (rule, data) VALUES `, 2)
+	w.held = newBatch(`INSERT OR REPLACE INTO held (rule, data, sum, body_sum) VALUES `, 4)
 	w.fileRows = newBatch(`INSERT OR REPLACE INTO files (repo, path, abs, sha256, format, size, mtime, skipped, diags) VALUES `, 9)
 	w.findingRows = newBatch(`INSERT INTO findings (rule, check_, severity, message, line, col, fingerprint) VALUES `, 7)
 	for _, s := range []struct {
@@ -525,6 +564,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.delInds, `DELETE FROM indicators WHERE rule = ?`},
 		{&w.delCanon, `DELETE FROM canonical_indicators WHERE rule = ?`},
 		{&w.delLinks, `DELETE FROM links WHERE rule = ?`},
+		{&w.delHeld, `DELETE FROM held WHERE rule = ?`},
 	} {
 		st, err := tx.PrepareContext(ctx, s.q)
 		if err != nil {
@@ -656,7 +696,7 @@ func (w *writer) flush() error {
 }
 
 func (w *writer) batches() []*batch {
-	return []*batch{w.rules, w.facets, w.search, w.inds, w.acts, w.fields, w.canon, w.links, w.fileRows, w.findingRows}
+	return []*batch{w.rules, w.facets, w.search, w.inds, w.acts, w.fields, w.canon, w.links, w.fileRows, w.findingRows, w.held}
 }
 
 // finish inserts the rows the writer holds and, in a fresh catalog, makes
@@ -705,7 +745,8 @@ func (w *writer) close() {
 type preparedRow struct {
 	body      []byte  // encodeRule's
 	buf       *[]byte // body's buffer, of encodeBufs, given back once the row is inserted
-	unchanged bool    // prepareKept: body is the stored one (and left nil)
+	unchanged bool    // body is the stored one (and left nil)
+	sum       []byte  // bodySum of body, when a held record is written with it
 	diags     []byte  // JSON
 	facets    []facetValue
 	doc       *searchDoc
@@ -731,21 +772,7 @@ func prepareRow(r *rule.Rule) preparedRow {
 	return p
 }
 
-// prepareKept normalizes r, a rule the catalog holds as stored, and makes
-// its body only when it is not stored (its cross-references changed): most
-// are, and encoding them all afresh made tens of megabytes of garbage.
-func prepareKept(r *rule.Rule, stored string) preparedRow {
-	r.Normalize()
-	buf := encodeBufs.Get().(*[]byte)
-	defer encodeBufs.Put(buf)
-	*buf = encodeRule((*buf)[:0], r)
-	if string(*buf) == stored {
-		return preparedRow{unchanged: true}
-	}
-	return preparedRow{body: slices.Clone(*buf)}
-}
-
-// encodeBufs are prepareKept's buffers.
+// encodeBufs are the buffers of rule encodings (prepareRow, OverlaySum, Kept).
 var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // insertRule queues rule r's rows, prepared as row, and returns its row
@@ -886,12 +913,28 @@ func (w *writer) deleteRule(n int64) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon} {
+	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon, w.delHeld} {
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeHeld writes the held record of rule n, r (given by Write.Full),
+// with the sum of what r's cross-reference gave it (OverlaySum) and
+// bodySum, the sum of its body. A build
+// that gives no record (WriteRules) leaves none: the next build prepares
+// the rule again.
+func (w *writer) writeHeld(n int64, r *rule.Rule, bodySum, held []byte) error {
+	if held == nil { // the row's record, if any, is not this rule's
+		if err := w.flush(); err != nil {
+			return err
+		}
+		_, err := w.delHeld.ExecContext(w.ctx, n)
+		return err
+	}
+	return w.held.add(w.ctx, w.tx, n, held, OverlaySum(r), bodySum)
 }
 
 // writeLinks writes the links of rule n, enc, whose linked rules are
