@@ -141,7 +141,11 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog.stage("cross-referencing %d rules", len(all))
+	if n := held.fromPrevCount(); n > 0 {
+		prog.stage("cross-referencing %d rules (%d as the last catalog held them)", len(all), n)
+	} else {
+		prog.stage("cross-referencing %d rules", len(all))
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

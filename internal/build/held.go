@@ -209,6 +209,18 @@ func (h *heldRules) fromPrev(s *rule.Rule) bool {
 	return ok && h.refs[i].row != 0
 }
 
+// fromPrevCount returns how many rules are held as the last catalog held
+// them.
+func (h *heldRules) fromPrevCount() int {
+	n := 0
+	for _, ref := range h.refs {
+		if ref.row != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // full returns the rule whole whose skeleton is s, with what the build
 // made of the skeleton since (store.Overlay: its id, links,
 // cross-references and diagnostics), and its held record. A rule that is

@@ -164,3 +164,65 @@ func TestStaleSpillRemoved(t *testing.T) {
 		t.Errorf("spills left beside the catalog: %v", left)
 	}
 }
+
+// TestIncrementalHeld: an incremental build takes the rules of the sources
+// none of whose files changed as the last catalog held them (no rule of
+// theirs read whole, prepared or spilled), those of the source that
+// changed whole, and makes the catalog a full build makes; a catalog
+// whose held records are gone (an older writer's) is read whole, the same.
+func TestIncrementalHeld(t *testing.T) {
+	dir, files := fixture(t)
+	tmp := t.TempDir()
+	extra := filepath.Join(tmp, "extra")
+	writeTree(t, extra, map[string]string{"touched.yml": sigmaRule("Touched 0", runCommand)})
+	src := []Source{{Name: "fixture", Path: dir}, {Name: "extra", Path: extra}}
+	db := filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	fixtureRules := 0
+	for p := range files {
+		if strings.HasSuffix(p, ".yml") {
+			fixtureRules++
+		}
+	}
+	full := filepath.Join(tmp, "full.db")
+	for i, drop := range []bool{false, true} {
+		if drop { // as an older catalog: no held records
+			d, err := sql.Open("sqlite", db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Exec(`DELETE FROM held`); err != nil {
+				t.Fatal(err)
+			}
+			d.Close()
+		}
+		writeTree(t, extra, map[string]string{"touched.yml": sigmaRule(fmt.Sprintf("Touched %d", i+1), runCommand, "properties.message: 'x'")})
+		var out strings.Builder
+		sum, err := Build(context.Background(), Options{DB: db, Sources: src, Progress: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Read != 1 {
+			t.Errorf("read %d files, want 1", sum.Read)
+		}
+		held := fmt.Sprintf("rules (%d as the last catalog held them)", sum.Rules-1)
+		if got := strings.Contains(out.String(), held); got == drop || sum.Rules-1 < fixtureRules/2 {
+			t.Errorf("held records dropped %v: progress says %q, want %q said %v", drop, out.String(), held, !drop)
+		}
+		if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		a, b := allJSON(t, db), allJSON(t, full)
+		for k := range b {
+			if a[k] != b[k] {
+				x, y := firstDifference(a[k], b[k])
+				t.Errorf("held records dropped %v: incremental and full builds differ on %s:\n…%s…\n…%s…", drop, k, x, y)
+			}
+		}
+		if len(a) != len(b) {
+			t.Errorf("incremental build has %d rules, a full build %d", len(a), len(b))
+		}
+	}
+}
