@@ -141,29 +141,29 @@ func render(b htmlWriter, src string, toks []lang.Token, firstLine int) {
 func escapeTo(b io.StringWriter, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '&':
-			esc = "&amp;"
-		case '"':
-			esc = "&#34;"
-		case '\'':
-			esc = "&#39;"
-		case 0:
-			esc = "\uFFFD"
-		default:
+		// One load and one branch a byte (a switch over the six bytes
+		// took a seventh of a rule page's making).
+		if !htmlSpecial[s[i]] {
 			continue
 		}
 		b.WriteString(s[last:i])
-		b.WriteString(esc)
+		b.WriteString(htmlEscapes[s[i]])
 		last = i + 1
 	}
 	b.WriteString(s[last:])
 }
+
+// htmlEscapes are what escapeTo writes for each byte it escapes;
+// htmlSpecial tells those bytes.
+var (
+	htmlEscapes = [256]string{'<': "&lt;", '>': "&gt;", '&': "&amp;", '"': "&#34;", '\'': "&#39;", 0: "\uFFFD"}
+	htmlSpecial = func() (t [256]bool) {
+		for c, e := range htmlEscapes {
+			t[c] = e != ""
+		}
+		return t
+	}()
+)
 
 func isIdentStart(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80

@@ -192,3 +192,21 @@ func TestIDPathPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeTo checks escapeTo against a replacer of the six bytes it
+// escapes, on every byte alone and among text.
+func TestEscapeTo(t *testing.T) {
+	ref := strings.NewReplacer("<", "&lt;", ">", "&gt;", "&", "&amp;", `"`, "&#34;", "'", "&#39;", "\x00", "\uFFFD")
+	var ins []string
+	for c := range 256 {
+		ins = append(ins, string([]byte{byte(c)}), "a"+string([]byte{byte(c)})+"é<b>")
+	}
+	ins = append(ins, "", "plain text", `<a href="x">'&'</a>`, "\x00\x00", "ü<>&\"'")
+	for _, in := range ins {
+		var b strings.Builder
+		escapeTo(&b, in)
+		if want := ref.Replace(in); b.String() != want {
+			t.Errorf("escapeTo(%q) = %q, want %q", in, b.String(), want)
+		}
+	}
+}
