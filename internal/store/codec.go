@@ -260,8 +260,9 @@ func DecodeRule(b []byte) (*rule.Rule, error) { return decodeRule(string(b)) }
 // substrings of s. Lists with no elements are nil (rule.Normalize makes them
 // empty).
 func decodeRule(s string) (*rule.Rule, error) {
-	if len(s) == 0 || s[0] != codecVersion {
-		return nil, fmt.Errorf("%w: not a rule of codec version %d", errCorrupt, codecVersion)
+	s, _, err := bodyFields(s)
+	if err != nil {
+		return nil, err
 	}
 	d := decoder{s: s, p: 1}
 	r := new(rule.Rule)
@@ -432,7 +433,7 @@ func decodeRule(s string) (*rule.Rule, error) {
 // encoded rule, decoding nothing else (for snippets). TestRuleTexts checks
 // it against decodeRule.
 func ruleTexts(s string) (title, description, language, query string, err error) {
-	if len(s) == 0 || s[0] != codecVersion {
+	if !isBody(s) {
 		return "", "", "", "", fmt.Errorf("%w: not a rule of codec version %d", errCorrupt, codecVersion)
 	}
 	d := decoder{s: s, p: 1}

@@ -12,7 +12,7 @@ import (
 // to its tactics; later fields stay empty). Its strings are copies, so the
 // rule keeps nothing else of s. TestDecodeHead checks it against decodeRule.
 func decodeHead(s string) (*rule.Rule, error) {
-	if len(s) == 0 || s[0] != codecVersion {
+	if !isBody(s) {
 		return nil, fmt.Errorf("%w: not a rule of codec version %d", errCorrupt, codecVersion)
 	}
 	d := decoder{s: s, p: 1}

@@ -245,26 +245,40 @@ func (d *DB) ruleAndLinks(ctx context.Context, id string) (body, links string, e
 // the first k of each list reads, however long the lists grow (with N
 // forks of a corpus they are N times longer). RuleLinks reads the rest.
 func (d *DB) RuleShown(ctx context.Context, id string, k int) (*rule.Rule, LinkTotals, error) {
+	r, tot, _, err := d.RuleShownTokens(ctx, id, k)
+	return r, tot, err
+}
+
+// RuleShownTokens is RuleShown with the tokens of the rule's query its
+// body carries ("" when it carries none: see withTokens), which share its
+// memory.
+func (d *DB) RuleShownTokens(ctx context.Context, id string, k int) (*rule.Rule, LinkTotals, BodyTokens, error) {
 	body, links, err := d.ruleAndLinks(ctx, id)
 	if err != nil {
-		return nil, LinkTotals{}, err
+		return nil, LinkTotals{}, "", err
 	}
 	r, err := decodeRule(body)
 	if err != nil {
-		return nil, LinkTotals{}, fmt.Errorf("%s: %w", id, err)
+		return nil, LinkTotals{}, "", fmt.Errorf("%s: %w", id, err)
 	}
 	tot, err := d.fillLinks(ctx, r, links, k)
 	if err != nil {
-		return nil, LinkTotals{}, fmt.Errorf("%s: %w", id, err)
+		return nil, LinkTotals{}, "", fmt.Errorf("%s: %w", id, err)
 	}
 	r.Normalize()
-	return r, tot, nil
+	return r, tot, bodyTokensOf(body), nil
 }
 
 // EachRuleShown calls f with every rule of the catalog, by id, read as
 // RuleShown reads it (its lists of links cut to their first k; k <= 0:
 // whole), in one statement.
 func (d *DB) EachRuleShown(ctx context.Context, k int, f func(*rule.Rule, LinkTotals) error) error {
+	return d.EachRuleShownTokens(ctx, k, func(r *rule.Rule, tot LinkTotals, _ BodyTokens) error { return f(r, tot) })
+}
+
+// EachRuleShownTokens is EachRuleShown with the tokens each rule's body
+// carries (RuleShownTokens).
+func (d *DB) EachRuleShownTokens(ctx context.Context, k int, f func(*rule.Rule, LinkTotals, BodyTokens) error) error {
 	rows, err := d.db.QueryContext(ctx, `SELECT r.id, r.body, coalesce(l.data, '') FROM rules r LEFT JOIN links l ON l.rule = r.n ORDER BY r.id`)
 	if err != nil {
 		return err
@@ -284,7 +298,7 @@ func (d *DB) EachRuleShown(ctx context.Context, k int, f func(*rule.Rule, LinkTo
 			return fmt.Errorf("%s: %w", id, err)
 		}
 		r.Normalize()
-		if err := f(r, tot); err != nil {
+		if err := f(r, tot, bodyTokensOf(body)); err != nil {
 			return err
 		}
 	}

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"crypto/sha256"
-
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -34,11 +32,4 @@ func OverlaySum(r *rule.Rule) []byte {
 	defer encodeBufs.Put(buf)
 	*buf = encodeRule((*buf)[:0], &o)
 	return bodySum(*buf)
-}
-
-// bodySum is the hash of a rule's encoding (encodeRule) that the held
-// table keeps (SHA-256, cut to 16 bytes).
-func bodySum(b []byte) []byte {
-	sum := sha256.Sum256(b)
-	return sum[:16]
 }

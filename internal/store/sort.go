@@ -175,7 +175,7 @@ func (d *DB) sortBy(ctx context.Context, ix *index, ns []int64, sort string) ([]
 // ruleDates returns the date and modified date of an encoded rule without
 // decoding the rest (the order of decodeRule).
 func ruleDates(s string) (date, modified string, err error) {
-	if len(s) == 0 || s[0] != codecVersion {
+	if !isBody(s) {
 		return "", "", fmt.Errorf("%w: not a rule of codec version %d", errCorrupt, codecVersion)
 	}
 	d := decoder{s: s, p: 1}

@@ -80,7 +80,7 @@ func (d *DB) loadRuleKeys(ctx context.Context) ([]ruleKey, error) {
 // bodyUID decodes the uid of an encoded rule from its start; ok is false
 // when s ends before it.
 func bodyUID(s string) (uid string, ok bool) {
-	if len(s) == 0 || s[0] != codecVersion {
+	if !isBody(s) {
 		return "", true // not a rule of this codec: no uid to find
 	}
 	d := decoder{s: s, p: 1}

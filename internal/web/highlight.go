@@ -5,8 +5,10 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ruledex/ruledex/internal/lang"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // Token classes of the highlighter, used as CSS classes.
@@ -51,6 +53,26 @@ func highlightTo(b htmlWriter, language, src string, firstLine int) {
 	}
 	render(b, src, toks, firstLine)
 }
+
+// highlightStoredTo is highlightTo with the tokens the catalog made of src
+// when it was built (store.BodyTokens), when it has them: the page then
+// runs no highlighter (the KQL one parses the query).
+func highlightStoredTo(b htmlWriter, language, src string, firstLine int, stored store.BodyTokens) {
+	if stored != "" {
+		buf := tokenBufs.Get().(*[]lang.Token)
+		defer tokenBufs.Put(buf)
+		toks, ok := stored.Decode((*buf)[:0])
+		*buf = toks[:0]
+		if ok {
+			render(b, src, toks, firstLine)
+			return
+		}
+	}
+	highlightTo(b, language, src, firstLine)
+}
+
+// tokenBufs hold the tokens highlightStoredTo decodes.
+var tokenBufs = sync.Pool{New: func() any { return new([]lang.Token) }}
 
 // htmlWriter is where HTML is written: a strings.Builder or a bytes.Buffer.
 type htmlWriter interface {

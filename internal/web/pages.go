@@ -276,6 +276,7 @@ type ruleData struct {
 	Page
 	R          *rule.Rule
 	BodyLang   string
+	BodyTokens store.BodyTokens // the query's tokens made when the catalog was built ("": made by the page)
 	Tactics    []tacticRow
 	SourceURL  string
 	References []link
@@ -449,8 +450,20 @@ type indicatorValue struct {
 	Known      bool // corpus counts are known
 }
 
-func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any, error) {
+// ruleShown reads the rule a page shows (Catalog.RuleShown) with the
+// tokens of its query when the catalog keeps them (StoreCatalog).
+func (s *Server) ruleShown(ctx context.Context, id string) (*rule.Rule, LinkTotals, store.BodyTokens, error) {
+	if c, ok := s.cat.(interface {
+		RuleShownTokens(context.Context, string) (*rule.Rule, LinkTotals, store.BodyTokens, error)
+	}); ok {
+		return c.RuleShownTokens(ctx, id)
+	}
 	r, tot, err := s.cat.RuleShown(ctx, id)
+	return r, tot, "", err
+}
+
+func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any, error) {
+	r, tot, toks, err := s.ruleShown(ctx, id)
 	if err != nil {
 		return "", nil, err
 	}
@@ -458,7 +471,7 @@ func (s *Server) rulePage(ctx context.Context, pg Page, id string) (string, any,
 	if pg.Title == "" {
 		pg.Title = r.ID
 	}
-	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, LinkTotals: tot,
+	d := &ruleData{Page: pg, R: r, BodyLang: r.Language, BodyTokens: toks, LinkTotals: tot,
 		SourceURL: ruleSourceLink(s.cat, r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL)}
 	if d.Findings, d.FindingsTotal, err = s.ruleFindingsShown(ctx, r.ID); err != nil && err != ErrNotFound {
 		return "", nil, err

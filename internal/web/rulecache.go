@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // RuleCacheBytes bounds the memory of the decoded rules a StoreCatalog
@@ -28,7 +29,8 @@ type ruleCache struct {
 type cached struct {
 	id   string
 	r    *rule.Rule
-	tot  LinkTotals // the whole lengths of r's lists of links
+	tot  LinkTotals       // the whole lengths of r's lists of links
+	toks store.BodyTokens // the tokens of r's query its body carries (sharing its memory), if known
 	size int
 }
 
@@ -45,7 +47,7 @@ func newRuleCache(maxBytes int) *ruleCache {
 
 // fill keeps r (its lists of links of whole lengths tot) when the budget
 // has room for it, and tells whether it did.
-func (c *ruleCache) fill(r *rule.Rule, tot LinkTotals) bool {
+func (c *ruleCache) fill(r *rule.Rule, tot LinkTotals, toks store.BodyTokens) bool {
 	n := ruleBytes(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -53,7 +55,7 @@ func (c *ruleCache) fill(r *rule.Rule, tot LinkTotals) bool {
 		return false
 	}
 	if _, ok := c.items[r.ID]; !ok {
-		c.items[r.ID] = c.order.PushBack(&cached{r.ID, r, tot, n})
+		c.items[r.ID] = c.order.PushBack(&cached{r.ID, r, tot, toks, n})
 		c.size += n
 	}
 	return true
@@ -62,18 +64,25 @@ func (c *ruleCache) fill(r *rule.Rule, tot LinkTotals) bool {
 // get returns the rule kept as id, the whole lengths of its lists of links
 // and whether they are whole; nil when it is not kept.
 func (c *ruleCache) get(id string) (*rule.Rule, LinkTotals, bool) {
+	r, tot, whole, _ := c.getTokens(id)
+	return r, tot, whole
+}
+
+// getTokens is get with the tokens of the rule's query, if known.
+func (c *ruleCache) getTokens(id string) (*rule.Rule, LinkTotals, bool, store.BodyTokens) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {
 		c.order.MoveToFront(e)
 		p := e.Value.(*cached)
-		return p.r, p.tot, p.whole()
+		return p.r, p.tot, p.whole(), p.toks
 	}
-	return nil, LinkTotals{}, false
+	return nil, LinkTotals{}, false, ""
 }
 
-// put keeps r as the rule id, its lists of links of whole lengths tot.
-func (c *ruleCache) put(id string, r *rule.Rule, tot LinkTotals) {
+// put keeps r as the rule id, its lists of links of whole lengths tot, the
+// tokens of its query toks ("": those kept before, if any).
+func (c *ruleCache) put(id string, r *rule.Rule, tot LinkTotals, toks store.BodyTokens) {
 	n := ruleBytes(r)
 	if n > c.max {
 		return
@@ -84,9 +93,12 @@ func (c *ruleCache) put(id string, r *rule.Rule, tot LinkTotals) {
 		old := e.Value.(*cached)
 		c.size += n - old.size
 		old.r, old.tot, old.size = r, tot, n
+		if toks != "" {
+			old.toks = toks
+		}
 		c.order.MoveToFront(e)
 	} else {
-		c.items[id] = c.order.PushFront(&cached{id, r, tot, n})
+		c.items[id] = c.order.PushFront(&cached{id, r, tot, toks, n})
 		c.size += n
 	}
 	for c.size > c.max {

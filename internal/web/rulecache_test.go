@@ -20,7 +20,7 @@ func TestRuleCache(t *testing.T) {
 	}
 	c := newRuleCache(2 * one)
 	for i := 3; i < 6; i++ {
-		c.put(mk(i).ID, mk(i), LinkTotals{})
+		c.put(mk(i).ID, mk(i), LinkTotals{}, "")
 	}
 	if c.has("sigma/r3") {
 		t.Error("r3 kept beyond the budget")
@@ -31,7 +31,7 @@ func TestRuleCache(t *testing.T) {
 		}
 	}
 	c.has("sigma/r4") // r5 is now the least recently used
-	c.put("sigma/r6", mk(6), LinkTotals{})
+	c.put("sigma/r6", mk(6), LinkTotals{}, "")
 	if c.has("sigma/r5") || !c.has("sigma/r4") || !c.has("sigma/r6") {
 		t.Error("least recently used not dropped first")
 	}
@@ -47,11 +47,11 @@ func TestRuleCacheFill(t *testing.T) {
 	}
 	c := newRuleCache(3 * ruleBytes(mk(0)))
 	for i := range 3 {
-		if !c.fill(mk(i), LinkTotals{}) {
+		if !c.fill(mk(i), LinkTotals{}, "") {
 			t.Fatalf("r%d not kept", i)
 		}
 	}
-	if c.fill(mk(3), LinkTotals{}) || c.has("sigma/r3") || !c.has("sigma/r0") || c.size > c.max {
+	if c.fill(mk(3), LinkTotals{}, "") || c.has("sigma/r3") || !c.has("sigma/r0") || c.size > c.max {
 		t.Errorf("fill beyond the budget: size %d of %d", c.size, c.max)
 	}
 }
@@ -67,11 +67,11 @@ func (c *ruleCache) has(id string) bool {
 func TestRuleCacheWhole(t *testing.T) {
 	r := &rule.Rule{ID: "sigma/r", SameAction: []rule.RuleRef{{ID: "kql/a"}}}
 	c := newRuleCache(1 << 20)
-	c.put(r.ID, r, LinkTotals{SameAction: 40})
+	c.put(r.ID, r, LinkTotals{SameAction: 40}, "")
 	if got, tot, whole := c.get(r.ID); got != r || whole || tot.SameAction != 40 {
 		t.Errorf("cut rule: %v %v %v", got, tot, whole)
 	}
-	c.put(r.ID, r, LinkTotals{SameAction: 1})
+	c.put(r.ID, r, LinkTotals{SameAction: 1}, "")
 	if _, _, whole := c.get(r.ID); !whole {
 		t.Error("whole rule not whole")
 	}

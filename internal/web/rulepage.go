@@ -249,7 +249,7 @@ func writeRuleMain(w *htmlw, d *ruleData) {
 		w.raw("<section id=\"body\"><h2>Rule body <span class=\"sub\">")
 		w.text(r.Language)
 		w.raw("</span> <button type=\"button\" class=\"copy\" data-copy=\"query\" hidden>copy</button></h2>\n<pre class=\"code hl\"><code id=\"query\">")
-		highlightTo(w.writer(), d.BodyLang, r.Query, r.QueryLine)
+		highlightStoredTo(w.writer(), d.BodyLang, r.Query, r.QueryLine, d.BodyTokens)
 		w.raw("</code></pre></section>")
 	}
 	w.raw("\n\n")

@@ -79,8 +79,8 @@ func OpenStore(path string) (*StoreCatalog, error) {
 	// statement, a rule costs a tenth of what one query for it does), so
 	// that a rule page, even its first time, does not wait for SQLite.
 	// Nothing but Rule reads them.
-	err = db.EachRuleShown(ctx, maxShownLinks, func(r *rule.Rule, tot LinkTotals) error {
-		if !c.cache.fill(r, tot) {
+	err = db.EachRuleShownTokens(ctx, maxShownLinks, func(r *rule.Rule, tot LinkTotals, toks store.BodyTokens) error {
+		if !c.cache.fill(r, tot, toks) {
 			return errCacheFull
 		}
 		return nil
@@ -168,7 +168,7 @@ func (c *StoreCatalog) Rule(ctx context.Context, id string) (*rule.Rule, error) 
 	if err != nil {
 		return nil, err
 	}
-	c.cache.put(id, r, LinkTotals{SameAction: len(r.SameAction), NearDuplicates: len(r.NearDuplicates), SameBehaviour: len(r.SameBehaviour)})
+	c.cache.put(id, r, LinkTotals{SameAction: len(r.SameAction), NearDuplicates: len(r.NearDuplicates), SameBehaviour: len(r.SameBehaviour)}, "")
 	return r, nil
 }
 
@@ -176,18 +176,26 @@ func (c *StoreCatalog) Rule(ctx context.Context, id string) (*rule.Rule, error) 
 // head, its lists shared); one not kept is read with its lists cut and
 // kept so.
 func (c *StoreCatalog) RuleShown(ctx context.Context, id string) (*rule.Rule, LinkTotals, error) {
-	if r, tot, _ := c.cache.get(id); r != nil {
-		return shownRule(r), tot, nil
+	r, tot, _, err := c.RuleShownTokens(ctx, id)
+	return r, tot, err
+}
+
+// RuleShownTokens is RuleShown with the tokens of the rule's query that
+// the catalog made when it was built ("" when it has none): what a rule
+// page highlights the query with.
+func (c *StoreCatalog) RuleShownTokens(ctx context.Context, id string) (*rule.Rule, LinkTotals, store.BodyTokens, error) {
+	if r, tot, _, toks := c.cache.getTokens(id); r != nil {
+		return shownRule(r), tot, toks, nil
 	}
-	r, tot, err := c.db.RuleShown(ctx, id, maxShownLinks)
+	r, tot, toks, err := c.db.RuleShownTokens(ctx, id, maxShownLinks)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, tot, ErrNotFound
+		return nil, tot, "", ErrNotFound
 	}
 	if err != nil {
-		return nil, tot, err
+		return nil, tot, "", err
 	}
-	c.cache.put(id, r, tot)
-	return r, tot, nil
+	c.cache.put(id, r, tot, toks)
+	return r, tot, toks, nil
 }
 
 // RuleLinks implements Catalog.
