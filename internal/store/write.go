@@ -761,7 +761,7 @@ func prepareRow(r *rule.Rule) preparedRow {
 	r.Normalize()
 	var p preparedRow
 	p.buf = encodeBufs.Get().(*[]byte)
-	*p.buf = encodeRule((*p.buf)[:0], r)
+	*p.buf = withTokens(encodeRule((*p.buf)[:0], r), r) // its query's highlighting made once (bodytokens.go)
 	p.body = *p.buf
 	p.diags, p.err = json.Marshal(r.Diagnostics)
 	p.facets = facetsOf(r)
