@@ -356,8 +356,8 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 		// search again with its repository's macros).
 		changed := prev == nil || len(part) > 0 && gone[part[0].Repo]
 		for i := range part {
-			if !part[i].reused {
-				changed = true
+			if fr := &part[i]; !fr.reused && (fr.Skipped == "" || prev.HadRules(fr.Repo, fr.Path)) {
+				changed = true // (a file that gives no rule, now as before, is no change)
 			}
 		}
 		err = parallel.For(ctx, len(part), opt.Workers, func(i int) {

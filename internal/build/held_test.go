@@ -175,6 +175,7 @@ func TestIncrementalHeld(t *testing.T) {
 	tmp := t.TempDir()
 	extra := filepath.Join(tmp, "extra")
 	writeTree(t, extra, map[string]string{"touched.yml": sigmaRule("Touched 0", runCommand)})
+	writeTree(t, dir, map[string]string{"README.md": "# Not a rule\n"}) // a file that gives no rule is no change
 	src := []Source{{Name: "fixture", Path: dir}, {Name: "extra", Path: extra}}
 	db := filepath.Join(tmp, "c.db")
 	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {

@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -153,10 +154,32 @@ func TestIncrementalFindingsAsFull(t *testing.T) {
 	if _, err := Build(t.Context(), Options{DB: inc, Sources: src}); err != nil {
 		t.Fatal(err)
 	}
+	// The findings of a rule that did not change are left as they are
+	// (their rows: the same rowids), those of the rule that changed are
+	// written again.
+	rowids := func(path string) string {
+		raw, err := sql.Open("sqlite", inc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		var ids string
+		if err := raw.QueryRow(`SELECT coalesce(group_concat(f.rowid), '') FROM findings f JOIN rules r ON r.n = f.rule WHERE r.path = ?`, path).Scan(&ids); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	aRows, bRows := rowids("a.yml"), rowids("b.yml")
 	writeTree(t, dir, map[string]string{"b.yml": strings.Replace(targetRule, "title: ", "title: Edited ", 1)})
 	sum, err := Build(t.Context(), Options{DB: inc, Sources: src})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := rowids("a.yml"); got != aRows || got == "" {
+		t.Errorf("a.yml's findings: rows %q, were %q: written again", got, aRows)
+	}
+	if got := rowids("b.yml"); got == bRows && got != "" {
+		t.Errorf("b.yml's findings: rows %q, were %q: not written again", got, bRows)
 	}
 	if sum.Reused != 2 || sum.Read != 1 {
 		t.Fatalf("incremental build: %d files reused, %d read; want 2, 1", sum.Reused, sum.Read)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
@@ -22,7 +23,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "build",
-		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--json] [--attack FILE] [SOURCE | NAME=SOURCE]...",
+		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--json] [--attack FILE] [--cpuprofile FILE] [SOURCE | NAME=SOURCE]...",
 		Summary: "read rule folders into a catalog (SQLite): only changed files are read again; " +
 			"a folder of repository checkouts is one source per repository; with no SOURCE, the sources of ruledex.yaml",
 		Run: runBuild,
@@ -36,6 +37,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress")
 	diags := fs.Bool("diagnostics", false, "after the summary, list every error and warning of the catalog's files and rules (path:line:col)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the build to `FILE` (go tool pprof reads it): for a report of a slow build")
 	table := fs.String("attack", "", "ATT&CK table `FILE` to resolve techniques with (ruledex JSON or STIX bundle; - for standard input), instead of the imported or embedded one")
 	args, err := parseFlags(fs, args)
 	if err != nil {
@@ -83,6 +85,17 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	}
 	if !*quiet {
 		opt.Progress, opt.TTY = env.Stderr, isTerminal(env.Stderr)
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	sum, err := build.Build(env.Ctx, opt)
 	if err != nil {

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/ruledex/ruledex/internal/lint"
@@ -12,21 +15,57 @@ import (
 // (Write.Findings): the findings table, one row a finding, and the facet
 // "finding" of each rule (the checks that found something in it), so that a
 // search or a listing filters and counts by check and the pages of checks
-// and of rules show what the facet counts. Both are written whole by every
-// build: the checks across the corpus (the same id twice, near-duplicates,
-// the most common indicators) change with any file.
+// and of rules show what the facet counts. Any file may change them: the
+// checks across the corpus (the same id twice, near-duplicates,
+// the most common indicators) change with any file, but an incremental
+// build writes again only the findings of a rule that changed
+// (writeFindings).
 
-// clearFindings removes every finding and finding facet.
-func (w *writer) clearFindings() error {
-	if err := w.flush(); err != nil {
-		return err
+// findingsSum returns the hash of a rule's findings, as written (in their
+// order): what the held table keeps to tell an incremental build a rule
+// whose findings did not change (SHA-256, cut to 16 bytes).
+func findingsSum(fs []lint.Finding) []byte {
+	h := sha256.New()
+	var b []byte
+	for _, f := range fs {
+		b = b[:0]
+		for _, s := range [...]string{f.Check, f.Severity, f.Message, f.Fingerprint} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+		b = binary.AppendVarint(b, int64(f.Line))
+		b = binary.AppendVarint(b, int64(f.Col))
+		h.Write(b)
 	}
-	for _, q := range []string{`DELETE FROM findings`, `DELETE FROM facets WHERE facet = '` + FacetFinding + `'`} {
-		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
-			return err
+	return h.Sum(nil)[:16]
+}
+
+// writeFindings writes fs, the findings of rule n, and returns their sum
+// (findingsSum). A rule whose row is the last catalog's (kept) had those
+// whose sum is old (nil: unknown): they are left as they are when they did
+// not change. An incremental build rewrote a million findings at 164,000
+// rules when one file changed.
+func (w *writer) writeFindings(n int64, fs []lint.Finding, kept bool, old []byte) ([]byte, error) {
+	sum := findingsSum(fs)
+	if kept {
+		if old != nil && bytes.Equal(sum, old) {
+			return sum, nil
+		}
+		if err := w.flush(); err != nil {
+			return nil, err
+		}
+		for _, st := range []*sql.Stmt{w.delFindings, w.delFindingFacets} {
+			if _, err := st.ExecContext(w.ctx, n); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return nil
+	for _, f := range fs {
+		if err := w.addFinding(n, f); err != nil {
+			return nil, err
+		}
+	}
+	return sum, nil
 }
 
 // addFinding queues finding f of rule n and its facet.

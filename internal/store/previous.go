@@ -54,7 +54,7 @@ type prevRule struct {
 	n                                    int64
 	id, srcID, kind, fileSHA, repo, path string
 	srcRelated                           string
-	sum, bodySum                         []byte // OverlaySum and bodySum of the rule written, nil when it has no held record
+	sum, bodySum, findingsSum            []byte // OverlaySum, bodySum and findingsSum of the rule written, nil when it has no held record
 	held                                 []byte // its held record (Held), nil once taken
 	links                                string // encodeLinks's, "" when none
 	// findings are those of the per-rule lint checks (lint.Check.Rule) on
@@ -94,6 +94,16 @@ func (p *Previous) Kept(r *rule.Rule, sha, srcID string, whole bool) ([]lint.Fin
 	}
 	pr.kept = true
 	return pr.findings, true
+}
+
+// HadRules tells whether the last catalog holds rules of the file path of
+// repository repo.
+func (p *Previous) HadRules(repo, path string) bool {
+	if p == nil {
+		return false
+	}
+	pf := p.Files[FileKey{repo, path}]
+	return pf != nil && len(pf.rules) > 0
 }
 
 // PrevRule is a rule of a file of the last catalog as a build reads it
@@ -237,7 +247,7 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 	// the held records, a fifth of that, and the bodies of the few rules
 	// that need them one at a time (Whole).
 	rows, err := d.db.QueryContext(ctx, `SELECT r.n, r.id, r.src_id, r.kind, r.file_sha256, r.repo, r.path, r.src_related,
-		coalesce(l.data, ''), h.data, h.sum, h.body_sum FROM rules r LEFT JOIN links l ON l.rule = r.n LEFT JOIN held h ON h.rule = r.n ORDER BY r.n`)
+		coalesce(l.data, ''), h.data, h.sum, h.body_sum, h.findings_sum FROM rules r LEFT JOIN links l ON l.rule = r.n LEFT JOIN held h ON h.rule = r.n ORDER BY r.n`)
 	if err != nil {
 		return err
 	}
@@ -246,7 +256,7 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 	byN := map[int64]*prevRule{}
 	for rows.Next() {
 		pr := &prevRule{}
-		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.srcRelated, &links, &pr.held, &pr.sum, &pr.bodySum); err != nil {
+		if err := rows.Scan(&pr.n, &pr.id, &pr.srcID, &pr.kind, &pr.fileSHA, &pr.repo, &pr.path, &pr.srcRelated, &links, &pr.held, &pr.sum, &pr.bodySum, &pr.findingsSum); err != nil {
 			return err
 		}
 		pr.links = string(links)
@@ -273,7 +283,20 @@ func (w *writer) storedBody(n int64) (string, error) {
 // loadFindings gives each rule of the last catalog the findings of the
 // per-rule lint checks on it (those across the corpus are made again).
 func (p *Previous) loadFindings(ctx context.Context, d *DB, byN map[int64]*prevRule) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT rule, check_, severity, message, line, col, fingerprint FROM findings`)
+	// Only the per-rule checks' (by the index findings_check): not the
+	// million near-duplicate findings of 164,000 rules.
+	var ids []any
+	for _, c := range lint.Checks() {
+		if c.Rule != nil {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	q := `SELECT rule, check_, severity, message, line, col, fingerprint FROM findings WHERE check_ IN (?` +
+		strings.Repeat(",?", len(ids)-1) + `)`
+	rows, err := d.db.QueryContext(ctx, q, ids...)
 	if err != nil {
 		return err
 	}

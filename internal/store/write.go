@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -256,9 +257,6 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	// 15 forks of the corpus a million near-duplicate findings were held
 	// until every rule was written. A finding of a rule not written is
 	// left out.
-	if err := w.clearFindings(); err != nil {
-		return err
-	}
 	given := map[string][]lint.Finding{}
 	for _, f := range in.Findings {
 		given[f.Rule] = append(given[f.Rule], f)
@@ -273,6 +271,10 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			if it.err != nil {
 				return fmt.Errorf("%s: %w", r.ID, it.err)
 			}
+			fs := append(given[r.ID], it.findings...)
+			delete(given, r.ID)
+			lint.Sort(fs)
+			it.findings = nil
 			same := it.sameFile && !deleted[pr.n] && !kept[pr.n]
 			switch {
 			case same:
@@ -281,17 +283,32 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				}
 				kept[pr.n] = true
 				it.kept, it.n = true, pr.n
-				if !it.row.unchanged { // only the cross-references changed
-					stored, err := w.storedBody(pr.n)
+				if it.row.unchanged {
+					sum, err := w.writeFindings(pr.n, fs, true, pr.findingsSum)
 					if err != nil {
 						return err
 					}
-					if err := w.updateBody(pr.n, r, it.row, stored); err != nil {
-						return err
+					if !bytes.Equal(sum, pr.findingsSum) && pr.sum != nil { // its held row is there
+						if _, err := w.updHeldFindings.ExecContext(w.ctx, sum, pr.n); err != nil {
+							return err
+						}
 					}
-					if err := w.writeHeld(pr.n, r, it.row.sum, it.held); err != nil {
-						return err
-					}
+					break
+				}
+				// Only the cross-references changed.
+				stored, err := w.storedBody(pr.n)
+				if err != nil {
+					return err
+				}
+				if err := w.updateBody(pr.n, r, it.row, stored); err != nil {
+					return err
+				}
+				sum, err := w.writeFindings(pr.n, fs, true, pr.findingsSum)
+				if err != nil {
+					return err
+				}
+				if err := w.writeHeld(pr.n, r, it.row.sum, it.held, sum); err != nil {
+					return err
 				}
 			default:
 				if it.part { // kept, but its row is taken by another
@@ -321,23 +338,18 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				if err != nil {
 					return fmt.Errorf("%s: %w", r.ID, err)
 				}
+				sum, err := w.writeFindings(n, fs, false, nil)
+				if err != nil {
+					return err
+				}
 				if it.held != nil {
-					if err := w.writeHeld(n, r, it.row.sum, it.held); err != nil {
+					if err := w.writeHeld(n, r, it.row.sum, it.held, sum); err != nil {
 						return err
 					}
 				}
 				kept[n] = true
 				it.n = n
 			}
-			fs := append(given[r.ID], it.findings...)
-			delete(given, r.ID)
-			lint.Sort(fs)
-			for _, f := range fs {
-				if err := w.addFinding(it.n, f); err != nil {
-					return err
-				}
-			}
-			it.findings = nil
 			// The rule is written: the garbage collector may have it
 			// (the build holds every rule until here; now the catalog
 			// does).
@@ -521,7 +533,9 @@ type writer struct {
 	updRule                                   *sql.Stmt
 	delRule, delFacets, delSearch, delInds    *sql.Stmt
 	delActs, delFields, delCanon              *sql.Stmt
-	delLinks, delHeld                         *sql.Stmt
+	delLinks, delHeld, delFindings            *sql.Stmt
+	delFindingFacets, updHeldFindings         *sql.Stmt
+	delRuleFacets                             *sql.Stmt
 	rules, facets, search, inds, acts, fields *batch
 	canon, links, fileRows, findingRows, held *batch
 	next                                      int64 // the row of the next rule inserted
@@ -548,7 +562,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w.acts = newBatch(`INSERT INTO actions (rule, space, value, match, label) VALUES `, 5)
 	w.canon = newBatch(`INSERT INTO canonical_indicators (rule, field, kind, value, from_) VALUES `, 5)
 	w.links = newBatch(`INSERT OR REPLACE INTO links (rule, data) VALUES `, 2)
-	w.held = newBatch(`INSERT OR REPLACE INTO held (rule, data, sum, body_sum) VALUES `, 4)
+	w.held = newBatch(`INSERT OR REPLACE INTO held (rule, data, sum, body_sum, findings_sum) VALUES `, 5)
 	w.fileRows = newBatch(`INSERT OR REPLACE INTO files (repo, path, abs, sha256, format, size, mtime, skipped, diags) VALUES `, 9)
 	w.findingRows = newBatch(`INSERT INTO findings (rule, check_, severity, message, line, col, fingerprint) VALUES `, 7)
 	for _, s := range []struct {
@@ -565,6 +579,10 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.delCanon, `DELETE FROM canonical_indicators WHERE rule = ?`},
 		{&w.delLinks, `DELETE FROM links WHERE rule = ?`},
 		{&w.delHeld, `DELETE FROM held WHERE rule = ?`},
+		{&w.delFindings, `DELETE FROM findings WHERE rule = ?`},
+		{&w.delFindingFacets, `DELETE FROM facets WHERE rule = ? AND facet = '` + FacetFinding + `'`},
+		{&w.updHeldFindings, `UPDATE held SET findings_sum = ? WHERE rule = ?`},
+		{&w.delRuleFacets, `DELETE FROM facets WHERE rule = ? AND facet != '` + FacetFinding + `'`},
 	} {
 		st, err := tx.PrepareContext(ctx, s.q)
 		if err != nil {
@@ -892,9 +910,8 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 		return nil
 	}
 	if err != nil || !slices.Equal(facetsOf(old), facetsOf(r)) {
-		// The finding facets, which this deletes too, are written after
-		// the rule (WriteCatalog).
-		if _, err := w.delFacets.ExecContext(w.ctx, n); err != nil {
+		// Not the finding facets: they go with the findings (writeFindings).
+		if _, err := w.delRuleFacets.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
 		for _, f := range facetsOf(r) {
@@ -913,7 +930,7 @@ func (w *writer) deleteRule(n int64) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon, w.delHeld} {
+	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon, w.delHeld, w.delFindings} {
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
@@ -923,10 +940,10 @@ func (w *writer) deleteRule(n int64) error {
 
 // writeHeld writes the held record of rule n, r (given by Write.Full),
 // with the sum of what r's cross-reference gave it (OverlaySum) and
-// bodySum, the sum of its body. A build
+// bodySum and findingsSum, the sums of its body and its findings. A build
 // that gives no record (WriteRules) leaves none: the next build prepares
 // the rule again.
-func (w *writer) writeHeld(n int64, r *rule.Rule, bodySum, held []byte) error {
+func (w *writer) writeHeld(n int64, r *rule.Rule, bodySum, held, findingsSum []byte) error {
 	if held == nil { // the row's record, if any, is not this rule's
 		if err := w.flush(); err != nil {
 			return err
@@ -934,7 +951,7 @@ func (w *writer) writeHeld(n int64, r *rule.Rule, bodySum, held []byte) error {
 		_, err := w.delHeld.ExecContext(w.ctx, n)
 		return err
 	}
-	return w.held.add(w.ctx, w.tx, n, held, OverlaySum(r), bodySum)
+	return w.held.add(w.ctx, w.tx, n, held, OverlaySum(r), bodySum, findingsSum)
 }
 
 // writeLinks writes the links of rule n, enc, whose linked rules are

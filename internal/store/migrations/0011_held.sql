@@ -2,14 +2,16 @@
 -- had it before cross-referencing (package build's held record: the rule's
 -- skeleton, what catalog.Prepare made of it and the lint checks it turns
 -- off), the hash of what the cross-reference and linking then gave it
--- (store.OverlaySum) and the hash of its body. An incremental build reads
--- these for the files that did not change instead of decoding and
--- preparing every rule again, and tells by them a rule stored as it is.
+-- (store.OverlaySum), the hash of its body and of its findings. An
+-- incremental build reads these for the files that did not change instead
+-- of decoding and preparing every rule again, and tells by them a rule
+-- stored as it is, and a rule whose findings are.
 -- Version 11.
 
 CREATE TABLE held (
 	rule INTEGER PRIMARY KEY, -- rules.n
 	data BLOB NOT NULL,
 	sum BLOB NOT NULL,
-	body_sum BLOB NOT NULL
+	body_sum BLOB NOT NULL,
+	findings_sum BLOB -- findingsSum's; NULL: unknown
 );
