@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -283,6 +284,18 @@ func export(ctx context.Context, cat Catalog, dir string, opt ExportOptions, fin
 	if l := <-listc; l.err != nil {
 		fail("listing the export's files", l.err)
 	} else {
+		// The files written as streams first: each is one job of one
+		// core (a check's JSON of a million findings), which would
+		// otherwise end the export alone.
+		slices.SortStableFunc(l.jobs, func(a, b exportJob) int {
+			switch {
+			case (a.stream != nil) == (b.stream != nil):
+				return 0
+			case a.stream != nil:
+				return -1
+			}
+			return 1
+		})
 		feed(l.jobs)
 	}
 	close(jobc)
