@@ -117,6 +117,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	newPath := opt.DB + ".new"
 	var nc *store.NewCatalog
 	if prev != nil {
+		prev.StartRules()
 		nc = store.StartCopy(ctx, opt.DB, newPath)
 		defer func() { nc.Abandon() }()
 		if err := prev.WaitRules(); err != nil {

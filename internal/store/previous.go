@@ -37,6 +37,7 @@ type Previous struct {
 	Summary *Summary             // the last build's
 
 	db       *DB                // the last catalog, open until Close
+	ctx      context.Context    // OpenPrevious's, for StartRules
 	cancel   context.CancelFunc // stops loadRules
 	done     chan struct{}      // closed when loadRules has returned
 	rulesErr error
@@ -171,8 +172,8 @@ func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Relate
 	return rules, ids, rels, nil
 }
 
-// OpenPrevious reads the files of the catalog at path, and starts loading
-// its rules (WaitRules waits for them); nil when there is none. It fails for
+// OpenPrevious reads the files of the catalog at path (its rules are
+// loaded by StartRules and WaitRules); nil when there is none. It fails for
 // a catalog built by another ruledex (readerVersion), whose rules may not
 // be the ones this one would read. Close it when done.
 func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
@@ -229,17 +230,25 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// The rules (their JSON: the bulk of the catalog) load while the files
-	// are looked at; waitRules waits for them.
 	keep = true
-	rctx, cancel := context.WithCancel(ctx)
+	p.db = d // read by StartRules and Whole until Close
+	p.ctx = ctx
+	return p, nil
+}
+
+// StartRules starts loading the last catalog's rules (WaitRules waits for
+// them): once a build knows that a file changed, while the last catalog is
+// copied (a build that finds nothing changed loads none).
+func (p *Previous) StartRules() {
+	if p.done != nil {
+		return
+	}
+	rctx, cancel := context.WithCancel(p.ctx)
 	p.cancel, p.done = cancel, make(chan struct{})
-	p.db = d // read by Whole until Close
 	go func() {
 		defer close(p.done)
-		p.rulesErr = p.loadRules(rctx, d)
+		p.rulesErr = p.loadRules(rctx, p.db)
 	}()
-	return p, nil
 }
 
 func (p *Previous) loadRules(ctx context.Context, d *DB) error {
@@ -317,8 +326,10 @@ func (p *Previous) loadFindings(ctx context.Context, d *DB, byN map[int64]*prevR
 	return rows.Err()
 }
 
-// WaitRules waits until the last catalog's rules are loaded.
+// WaitRules waits until the last catalog's rules are loaded (StartRules,
+// which it calls when no one did).
 func (p *Previous) WaitRules() error {
+	p.StartRules()
 	<-p.done
 	return p.rulesErr
 }
@@ -327,8 +338,10 @@ func (p *Previous) WaitRules() error {
 // closes the catalog. A nil Previous may be closed.
 func (p *Previous) Close() {
 	if p != nil {
-		p.cancel()
-		<-p.done
+		if p.done != nil {
+			p.cancel()
+			<-p.done
+		}
 		p.db.Close()
 	}
 }
