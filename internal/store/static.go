@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -30,8 +33,8 @@ type TermPlace struct {
 
 // EachSearchTerm calls f with every term of the full-text index (as the
 // tokenizer made it: folded and stemmed) and its places, by term, then rule,
-// then column, until f returns an error or ctx is done. places is reused
-// between calls.
+// then column, until f returns an error or ctx is done. places and their
+// positions are reused between calls.
 func (d *DB) EachSearchTerm(ctx context.Context, f func(term string, places []TermPlace) error) error {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
@@ -53,48 +56,76 @@ func (d *DB) EachSearchTerm(ctx context.Context, f func(term string, places []Te
 	for i, c := range SearchColumns {
 		col[c] = i
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT term, doc, col, offset FROM temp.search_terms`)
+	// A row a term, its places joined by SQLite ("doc col offset,..." in
+	// the vocabulary's order: by rule, column, offset), not a row a place:
+	// a row costs the driver nine allocations and its locks (2 million
+	// places in the 2026-11-30 corpus, 18.9 million allocations against
+	// 0.6 million). fts5vocab gives its terms in order, so SQLite groups
+	// them as they come, without sorting.
+	rows, err := conn.QueryContext(ctx, `SELECT term, group_concat(doc || ' ' || col || ' ' || offset, ',')
+		FROM temp.search_terms GROUP BY term ORDER BY term`)
 	if err != nil {
 		return fmt.Errorf("search terms: %w", err)
 	}
 	defer rows.Close()
+	type place struct {
+		doc int64
+		col int
+		off int
+	}
 	var (
-		cur    string
 		places []TermPlace
-		first  = true
+		list   []place
+		pos    []int
+		from   []int // where each place's positions start in pos
 	)
 	for rows.Next() {
-		var term, c string
-		var doc int64
-		var off int
-		if err := rows.Scan(&term, &doc, &c, &off); err != nil {
+		var term, joined string
+		if err := rows.Scan(&term, &joined); err != nil {
 			return err
 		}
-		ci, ok := col[c]
-		if !ok {
-			return fmt.Errorf("search terms: unknown column %q", c)
-		}
-		if first || term != cur {
-			if !first {
-				if err := f(cur, places); err != nil {
-					return err
-				}
+		list = list[:0]
+		for p := range strings.SplitSeq(joined, ",") {
+			d, rest, ok1 := strings.Cut(p, " ")
+			c, o, ok2 := strings.Cut(rest, " ")
+			doc, err1 := strconv.ParseInt(d, 10, 64)
+			off, err2 := strconv.Atoi(o)
+			ci, ok3 := col[c]
+			if !ok1 || !ok2 || err1 != nil || err2 != nil || !ok3 {
+				return fmt.Errorf("search terms: %q: bad place %q", term, p)
 			}
-			first, cur, places = false, term, places[:0]
+			list = append(list, place{doc, ci, off})
 		}
-		if n := len(places); n > 0 && places[n-1].Rule == doc && places[n-1].Column == ci {
-			places[n-1].Pos = append(places[n-1].Pos, off)
-		} else {
-			places = append(places, TermPlace{Rule: doc, Column: ci, Pos: []int{off}})
+		cmpPlace := func(a, b place) int {
+			if c := cmp.Compare(a.doc, b.doc); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.col, b.col); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.off, b.off)
+		}
+		if !slices.IsSortedFunc(list, cmpPlace) {
+			slices.SortFunc(list, cmpPlace)
+		}
+		// The positions of every place in one slice, cut once it is whole.
+		places, pos, from = places[:0], pos[:0], from[:0]
+		for i, p := range list {
+			if i == 0 || p.doc != list[i-1].doc || p.col != list[i-1].col {
+				places = append(places, TermPlace{Rule: p.doc, Column: p.col})
+				from = append(from, len(pos))
+			}
+			pos = append(pos, p.off)
+		}
+		from = append(from, len(pos))
+		for i := range places {
+			places[i].Pos = pos[from[i]:from[i+1]:from[i+1]]
+		}
+		if err := f(term, places); err != nil {
+			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if !first {
-		return f(cur, places)
-	}
-	return nil
+	return rows.Err()
 }
 
 // StaticRule is a rule as the static search lists it.
