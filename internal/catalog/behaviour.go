@@ -1,8 +1,9 @@
 package catalog
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -62,29 +63,52 @@ func behaviourKey(c rule.CanonicalIndicator) CanonicalKey {
 // behaviourMaxLinks, each with the indicators they share, rarest first.
 func SameBehaviour(rules []*rule.Rule) {
 	n := len(rules)
-	postings := map[CanonicalKey][]int32{}
+	// Each distinct key is numbered once; each rule's keys are its
+	// numbers, each once, in the order of its canonical indicators. (At
+	// 164,000 rules the lookups of keys in maps, the sorts that compared
+	// keys through a map and the names of the shared keys made again for
+	// every link were most of the time.)
+	ids := map[CanonicalKey]int32{}
+	var keys []CanonicalKey
+	var post [][]int32 // the rules of each key, in order
+	rk := make([][]int32, n)
 	for i, r := range rules {
+		var own []int32
 		for _, c := range r.Canonical {
 			if !behaviourField(c.Field) {
 				continue
 			}
 			k := behaviourKey(c)
-			if l := postings[k]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				postings[k] = append(l, int32(i))
+			id, ok := ids[k]
+			if !ok {
+				id = int32(len(keys))
+				ids[k] = id
+				keys = append(keys, k)
+				post = append(post, nil)
+			}
+			if l := post[id]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				post[id] = append(l, int32(i))
+				own = append(own, id)
 			}
 		}
+		rk[i] = own
+	}
+	ids = nil
+	names := make([]string, len(keys)) // a key's String, made once
+	name := func(k int32) string {
+		if names[k] == "" {
+			names[k] = keys[k].String()
+		}
+		return names[k]
 	}
 	weight := func(df int) float64 { return math.Log(float64(n) / float64(df)) }
 	minScore := max(weight(behaviourRareDF), math.Ln2)
 	// norm[i]: the length of rule i's weighted indicator set (indicators
 	// no other rule has count, those too common to weigh do not).
 	norm := make([]float64, n)
-	for i, r := range rules {
-		seen := map[CanonicalKey]bool{}
-		for _, c := range r.Canonical {
-			k := behaviourKey(c)
-			if l := postings[k]; !seen[k] && len(l) > 0 && len(l) <= behaviourMaxDF && behaviourField(c.Field) {
-				seen[k] = true
+	for i := range rules {
+		for _, k := range rk[i] {
+			if l := post[k]; len(l) <= behaviourMaxDF {
 				w := weight(len(l))
 				norm[i] += w * w
 			}
@@ -93,18 +117,20 @@ func SameBehaviour(rules []*rule.Rule) {
 	}
 	score := make([]float64, n)
 	dot := make([]float64, n)
-	shared := make([][]CanonicalKey, n)
+	shared := make([][]int32, n)
 	var touched []int32
+	type link struct {
+		j   int32
+		cos float64
+	}
+	var links []link
 	for i, r := range rules {
 		r.SameBehaviour = r.SameBehaviour[:0]
-		seen := map[CanonicalKey]bool{}
-		for _, c := range r.Canonical {
-			k := behaviourKey(c)
-			l := postings[k]
-			if !behaviourField(c.Field) || seen[k] || len(l) < 2 || len(l) > behaviourMaxDF {
+		for _, k := range rk[i] {
+			l := post[k]
+			if len(l) < 2 || len(l) > behaviourMaxDF {
 				continue
 			}
-			seen[k] = true
 			w := weight(len(l))
 			for _, j := range l {
 				if int(j) == i {
@@ -118,32 +144,31 @@ func SameBehaviour(rules []*rule.Rule) {
 				shared[j] = append(shared[j], k)
 			}
 		}
-		var links []int32
+		links = links[:0]
 		for _, j := range touched {
 			if score[j] >= minScore {
-				links = append(links, j)
+				links = append(links, link{j, dot[j] / (norm[i] * norm[j])})
 			}
 		}
-		cos := func(j int32) float64 { return dot[j] / (norm[i] * norm[j]) }
-		sort.Slice(links, func(a, b int) bool {
-			if ca, cb := cos(links[a]), cos(links[b]); ca != cb {
-				return ca > cb
+		slices.SortFunc(links, func(a, b link) int {
+			if a.cos != b.cos {
+				return cmp.Compare(b.cos, a.cos)
 			}
-			return rules[links[a]].ID < rules[links[b]].ID
+			return strings.Compare(rules[a.j].ID, rules[b.j].ID)
 		})
 		if len(links) > behaviourMaxLinks {
 			links = links[:behaviourMaxLinks]
 		}
-		for _, j := range links {
-			o := rules[j]
-			ks := shared[j]
-			sort.SliceStable(ks, func(a, b int) bool { return len(postings[ks[a]]) < len(postings[ks[b]]) })
+		for _, l := range links {
+			o := rules[l.j]
+			ks := shared[l.j]
+			slices.SortStableFunc(ks, func(a, b int32) int { return cmp.Compare(len(post[a]), len(post[b])) })
 			s := make([]string, len(ks))
 			for x, k := range ks {
-				s[x] = k.String()
+				s[x] = name(k)
 			}
 			r.SameBehaviour = append(r.SameBehaviour, rule.BehaviourRef{ID: o.ID, Platform: o.Platform, Title: o.Title,
-				Path: o.Source.Path, Score: int(math.Round(cos(j) * 100)), Shared: s})
+				Path: o.Source.Path, Score: int(math.Round(l.cos * 100)), Shared: s})
 		}
 		for _, j := range touched {
 			score[j], dot[j], shared[j] = 0, 0, shared[j][:0]

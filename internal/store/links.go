@@ -48,32 +48,40 @@ func encodeLinks(r *rule.Rule, rowOf func(id string) (int64, bool)) []byte {
 		strs = append(strs, s)
 		return len(strs) - 1
 	}
+	// The labels of every link in one list (a link's are labels[from:to]):
+	// at 164,000 rules a rule links to thousands, and a list a link was
+	// an allocation a link.
 	type ref struct {
-		n     int64
-		score int
-		strs  []int
+		n        int64
+		score    int
+		from, to int32
 	}
-	var sa, nd, sb []ref
+	var labels []int
+	sa := make([]ref, 0, len(r.SameAction))
 	for _, x := range r.SameAction {
 		if n, ok := rowOf(x.ID); ok {
-			f := ref{n: n, strs: make([]int, len(x.Actions))}
-			for i, a := range x.Actions {
-				f.strs[i] = intern(a)
+			f := ref{n: n, from: int32(len(labels))}
+			for _, a := range x.Actions {
+				labels = append(labels, intern(a))
 			}
+			f.to = int32(len(labels))
 			sa = append(sa, f)
 		}
 	}
+	nd := make([]ref, 0, len(r.NearDuplicates))
 	for _, x := range r.NearDuplicates {
 		if n, ok := rowOf(x.ID); ok {
 			nd = append(nd, ref{n: n})
 		}
 	}
+	sb := make([]ref, 0, len(r.SameBehaviour))
 	for _, x := range r.SameBehaviour {
 		if n, ok := rowOf(x.ID); ok {
-			f := ref{n: n, score: x.Score, strs: make([]int, len(x.Shared))}
-			for i, s := range x.Shared {
-				f.strs[i] = intern(s)
+			f := ref{n: n, score: x.Score, from: int32(len(labels))}
+			for _, s := range x.Shared {
+				labels = append(labels, intern(s))
 			}
+			f.to = int32(len(labels))
 			sb = append(sb, f)
 		}
 	}
@@ -82,16 +90,16 @@ func encodeLinks(r *rule.Rule, rowOf func(id string) (int64, bool)) []byte {
 	}
 	e := encoder{b: []byte{linksVersion}}
 	e.strs(strs)
-	put := func(refs []ref, score, labels bool) {
+	put := func(refs []ref, score, withLabels bool) {
 		e.len(len(refs))
 		for _, f := range refs {
 			e.uint(uint64(f.n))
 			if score {
 				e.int(f.score)
 			}
-			if labels {
-				e.len(len(f.strs))
-				for _, i := range f.strs {
+			if withLabels {
+				e.len(int(f.to - f.from))
+				for _, i := range labels[f.from:f.to] {
 					e.len(i)
 				}
 			}
