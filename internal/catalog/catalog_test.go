@@ -202,3 +202,16 @@ func TestPreparedRoundTrip(t *testing.T) {
 		t.Fatal("no example rule has both action keys and logic: the test tests nothing")
 	}
 }
+
+// TestFoldEqual: FoldEqual is Fold(a) == Fold(b), ASCII or not.
+func TestFoldEqual(t *testing.T) {
+	words := []string{"", "a", "A", "ab", "aB", "Microsoft-Windows-Sysmon", "microsoft-windows-sysmon", "MICROSOFT-WINDOWS-SYSMON!",
+		"\u212a", "k", "K", "İ", "i", "i̇", "ß", "SS", "ss", "ÉVÉNEMENT", "événement", "a\x00b", "A\x00B", "\xff", "\xFF"}
+	for _, a := range words {
+		for _, b := range words {
+			if got, want := FoldEqual(a, b), Fold(a) == Fold(b); got != want {
+				t.Errorf("FoldEqual(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}

@@ -413,9 +413,8 @@ func eventsOf(r *rule.Rule, keys []ActionKey) []rule.Event {
 // addEvent appends e to evs unless an event of the same provider and name
 // (compared case-insensitively) is there.
 func addEvent(evs []rule.Event, e rule.Event) []rule.Event {
-	k := Fold(e.Provider) + "\x00" + Fold(e.Event)
 	for _, x := range evs {
-		if Fold(x.Provider)+"\x00"+Fold(x.Event) == k {
+		if FoldEqual(x.Provider, e.Provider) && FoldEqual(x.Event, e.Event) {
 			return evs
 		}
 	}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -29,6 +30,40 @@ func MatchKind(kind string) string {
 // Fold returns the case-folded form of a value, as compared when a match is
 // case-insensitive.
 func Fold(s string) string { return strings.ToLower(s) }
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// FoldEqual tells whether Fold(a) == Fold(b), without making either when
+// both are ASCII (event names, providers: a build compares them by the
+// million).
+func FoldEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return !(ascii(a) && ascii(b)) && Fold(a) == Fold(b)
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= utf8.RuneSelf || y >= utf8.RuneSelf {
+			return Fold(a) == Fold(b)
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
 
 // KeyOf returns the key of one indicator value.
 func KeyOf(field, kind, value string, caseSensitive bool) IndicatorKey {
