@@ -180,10 +180,11 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil
 	}
-	// Memory-mapped: the rules are read whole, and reading them a page at a
-	// time was ten thousand system calls. (Open does not map: a catalog
-	// truncated under a long-lived reader would crash it.)
-	d, err := open(path, "mmap_size(1073741824)")
+	// Not memory-mapped: the rules' bodies are no longer read whole
+	// (loadRules reads the index rules_prev and the held records), and the
+	// pages mapped counted in the build's memory (a gigabyte at 164,000
+	// rules).
+	d, err := open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -15,3 +15,8 @@ CREATE TABLE held (
 	body_sum BLOB NOT NULL,
 	findings_sum BLOB -- findingsSum's; NULL: unknown
 );
+
+-- What an incremental build reads of every rule (store.Previous), in an
+-- index that holds it: reading it from the rules table read every page of
+-- the rules' bodies (1.3 GB with 15 forks of the corpus).
+CREATE INDEX rules_prev ON rules (n, id, src_id, kind, file_sha256, repo, path, src_related);
