@@ -124,10 +124,8 @@ func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
 func (h *heldRules) hold(r *rule.Rule, p catalog.Prepared, off []string) (*rule.Rule, spillRef, error) {
 	buf := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(buf)
-	whole := store.EncodeRule(nil, r)
 	s := skeleton(r)
-	*buf = binary.AppendUvarint((*buf)[:0], uint64(len(whole)))
-	*buf = append(*buf, whole...)
+	*buf = withLength((*buf)[:0], func(b []byte) []byte { return store.EncodeRule(b, r) })
 	*buf = heldRecord(*buf, s, p, off)
 	ref, err := h.spill.put(*buf)
 	if err != nil {
@@ -146,9 +144,7 @@ func holdPrev(row int64) spillRef { return spillRef{row: row} }
 // off. An incremental build reads it back (heldOf) for the files that did
 // not change, instead of decoding and preparing each rule again.
 func heldRecord(b []byte, s *rule.Rule, p catalog.Prepared, off []string) []byte {
-	skel := store.EncodeRule(nil, s)
-	b = binary.AppendUvarint(b, uint64(len(skel)))
-	b = append(b, skel...)
+	b = withLength(b, func(b []byte) []byte { return store.EncodeRule(b, s) })
 	b = p.AppendBinary(b)
 	b = binary.AppendUvarint(b, uint64(len(off)))
 	for _, o := range off {
@@ -158,20 +154,42 @@ func heldRecord(b []byte, s *rule.Rule, p catalog.Prepared, off []string) []byte
 	return b
 }
 
+// withLength appends to b what add appends, after its length (4 bytes,
+// little endian; read by cutLength): the encodings are made in place, not
+// copied.
+func withLength(b []byte, add func([]byte) []byte) []byte {
+	at := len(b)
+	b = add(append(b, 0, 0, 0, 0))
+	binary.LittleEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	return b
+}
+
+// cutLength returns what withLength wrote at the start of b, and the rest.
+func cutLength(b []byte) ([]byte, []byte, bool) {
+	if len(b) < 4 {
+		return nil, nil, false
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if uint64(n) > uint64(len(b)-4) {
+		return nil, nil, false
+	}
+	return b[4 : 4+n], b[4+n:], true
+}
+
 var errHeld = errors.New("build: a held record that does not decode")
 
 // heldOf reads what heldRecord wrote. The skeleton's strings share the
 // record's memory.
 func heldOf(rec []byte) (*rule.Rule, catalog.Prepared, []string, error) {
-	n, k := binary.Uvarint(rec)
-	if k <= 0 || n > uint64(len(rec)-k) {
+	skel, rest, ok := cutLength(rec)
+	if !ok {
 		return nil, catalog.Prepared{}, nil, errHeld
 	}
-	s, err := store.DecodeRule(rec[k : k+int(n)])
+	s, err := store.DecodeRule(skel)
 	if err != nil {
 		return nil, catalog.Prepared{}, nil, err
 	}
-	p, rest, err := catalog.DecodePrepared(rec[k+int(n):])
+	p, rest, err := catalog.DecodePrepared(rest)
 	if err != nil {
 		return nil, catalog.Prepared{}, nil, err
 	}
@@ -248,12 +266,12 @@ func (h *heldRules) full(s *rule.Rule) (*rule.Rule, []byte, error) {
 		if b, err = h.spill.get(ref); err != nil {
 			return nil, nil, err
 		}
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
+		whole, rest, ok := cutLength(b)
+		if !ok {
 			return nil, nil, errHeld
 		}
-		rec = b[k+int(n):]
-		r, err = store.DecodeRule(b[k : k+int(n)])
+		rec = rest
+		r, err = store.DecodeRule(whole)
 	}
 	if err != nil {
 		return nil, nil, err
