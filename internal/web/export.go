@@ -543,7 +543,9 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, func() ([]exportJ
 	}
 	// The static search's index first: one job, reading the store's index
 	// in one goroutine while the others render pages.
+	searched := make(chan struct{})
 	jobs := []exportJob{{path: "/search/index.js", files: func(put func(string, []byte) error) error {
+		defer close(searched)
 		return staticSearchFiles(ctx, cat, put)
 	}}}
 	page := func(p string, f func(Page) (string, any, error)) {
@@ -569,7 +571,19 @@ func (s *Server) exportJobs(ctx context.Context) ([]exportJob, func() ([]exportJ
 		}})
 	}
 	page("/search/", func(pg Page) (string, any, error) { return s.staticSearch(pg) })
-	return jobs, func() ([]exportJob, error) { return s.exportListingJobs(ctx, lone) }, lone, nil
+	listings := func() ([]exportJob, error) {
+		// The listings are listed once the static search is made: each
+		// holds much while it runs (the coverage every rule's head, the
+		// search's largest terms their places; at 164,000 rules, 220
+		// and 160 MB), and the rules' pages take longer than both.
+		select {
+		case <-searched:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return s.exportListingJobs(ctx, lone)
+	}
+	return jobs, listings, lone, nil
 }
 
 // exportListingJobs lists the files of the export but the rules' (those
