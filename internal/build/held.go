@@ -227,6 +227,10 @@ func (h *heldRules) fromPrev(s *rule.Rule) bool {
 	return ok && h.refs[i].row != 0
 }
 
+// wholeFromPrev, when set (by tests), is called each time a rule held as
+// the last catalog held it is read whole from it.
+var wholeFromPrev func()
+
 // fromPrevCount returns how many rules are held as the last catalog held
 // them.
 func (h *heldRules) fromPrevCount() int {
@@ -257,6 +261,9 @@ func (h *heldRules) full(s *rule.Rule) (*rule.Rule, []byte, error) {
 	var rec []byte
 	var err error
 	if ref.row != 0 {
+		if wholeFromPrev != nil {
+			wholeFromPrev()
+		}
 		r, rec, err = h.prev.Whole(ref.row)
 		if err == nil && len(rec) == 0 {
 			err = errHeld

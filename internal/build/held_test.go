@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -224,6 +225,60 @@ func TestIncrementalHeld(t *testing.T) {
 		}
 		if len(a) != len(b) {
 			t.Errorf("incremental build has %d rules, a full build %d", len(a), len(b))
+		}
+	}
+}
+
+// TestIncrementalSourceMoved: a source moved to another folder lints its
+// rules as before, so a rebuild keeps the findings of its rules that did
+// not change (their rows) and reads none of them whole, and makes a full
+// build's catalog.
+func TestIncrementalSourceMoved(t *testing.T) {
+	dir, _ := fixture(t)
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}}); err != nil {
+		t.Fatal(err)
+	}
+	findingRows := func() string {
+		var rows string
+		if err := sqlDB(t, db).QueryRow(`SELECT coalesce(group_concat(rowid), '') FROM findings`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	before := findingRows()
+	moved := filepath.Join(tmp, "moved")
+	if err := os.Rename(dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	src := []Source{{Name: "fixture", Path: moved}}
+	var out strings.Builder
+	var whole atomic.Int32
+	wholeFromPrev = func() { whole.Add(1) }
+	defer func() { wholeFromPrev = nil }()
+	sum, err := Build(context.Background(), Options{DB: db, Sources: src, Progress: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := whole.Load(); n != 0 {
+		t.Errorf("%d rules read whole from the last catalog, want none", n)
+	}
+	if want := fmt.Sprintf("(%d as the last catalog held them)", sum.Rules); !strings.Contains(out.String(), want) {
+		t.Errorf("progress %q, want %q", out.String(), want)
+	}
+	if got := findingRows(); got != before || got == "" {
+		t.Errorf("finding rows %q, were %q: written again", got, before)
+	}
+	full := filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := allJSON(t, db), allJSON(t, full)
+	for k := range b {
+		if a[k] != b[k] {
+			x, y := firstDifference(a[k], b[k])
+			t.Errorf("incremental and full builds differ on %s:\n…%s…\n…%s…", k, x, y)
 		}
 	}
 }

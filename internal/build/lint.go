@@ -2,6 +2,7 @@ package build
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/lint"
@@ -27,7 +28,7 @@ import (
 // incremental build lints the rules that changed.
 type linter struct {
 	opt     lint.Options
-	known   bool     // the last catalog's findings may be kept (the same sources: the same checks)
+	known   bool     // the last catalog's findings may be kept (sameLintConfig: the same checks)
 	needAll []string // lint.NeedAll, asked once a build rather than once a rule
 }
 
@@ -58,10 +59,37 @@ func newLinter(sources []Source, results []fileResult, prev *store.Previous) *li
 	}
 	lt := &linter{opt: opt, needAll: lint.NeedAll()}
 	if prev != nil {
-		src, _ := json.Marshal(sources)
-		lt.known = string(src) == prev.Sources
+		var last []Source
+		if json.Unmarshal([]byte(prev.Sources), &last) == nil {
+			lt.known = sameLintConfig(sources, last)
+		}
 	}
 	return lt
+}
+
+// sameLintConfig tells whether two builds' sources lint their rules the
+// same: the same repositories, each with the same checks disabled. A
+// source moved to another folder, or given another address, lints its
+// rules as before (a rule's findings name it by repository and path in
+// it), so the stored findings of its rules that did not change are kept.
+func sameLintConfig(a, b []Source) bool {
+	conf := func(ss []Source) map[string][]string {
+		m := make(map[string][]string, len(ss))
+		for _, s := range ss {
+			m[ingest.RepoName(sourceTarget(s))] = s.LintDisable
+		}
+		return m
+	}
+	x, y := conf(a), conf(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for name, off := range x {
+		if other, ok := y[name]; !ok || !slices.Equal(off, other) {
+			return false
+		}
+	}
+	return true
 }
 
 // corpus runs the checks across the corpus over all, the skeletons held.
