@@ -213,19 +213,7 @@ func TestIncrementalHeld(t *testing.T) {
 		if got := strings.Contains(out.String(), held); got == drop || sum.Rules-1 < fixtureRules/2 {
 			t.Errorf("held records dropped %v: progress says %q, want %q said %v", drop, out.String(), held, !drop)
 		}
-		if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
-			t.Fatal(err)
-		}
-		a, b := allJSON(t, db), allJSON(t, full)
-		for k := range b {
-			if a[k] != b[k] {
-				x, y := firstDifference(a[k], b[k])
-				t.Errorf("held records dropped %v: incremental and full builds differ on %s:\n…%s…\n…%s…", drop, k, x, y)
-			}
-		}
-		if len(a) != len(b) {
-			t.Errorf("incremental build has %d rules, a full build %d", len(a), len(b))
-		}
+		sameAsFull(t, db, full, src, fmt.Sprintf("held records dropped %v", drop))
 	}
 }
 
@@ -270,15 +258,24 @@ func TestIncrementalSourceMoved(t *testing.T) {
 	if got := findingRows(); got != before || got == "" {
 		t.Errorf("finding rows %q, were %q: written again", got, before)
 	}
-	full := filepath.Join(tmp, "full.db")
+	sameAsFull(t, db, filepath.Join(tmp, "full.db"), src, "source moved")
+}
+
+// sameAsFull builds src in full into the catalog full and reports every
+// rule (and count of rows) in which the catalog db differs from it.
+func sameAsFull(t *testing.T, db, full string, src []Source, what string) {
+	t.Helper()
 	if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := allJSON(t, db), allJSON(t, full)
+	if len(a) != len(b) {
+		t.Errorf("%s: the incremental build has %d rules and counts, a full build %d", what, len(a), len(b))
+	}
 	for k := range b {
 		if a[k] != b[k] {
 			x, y := firstDifference(a[k], b[k])
-			t.Errorf("incremental and full builds differ on %s:\n…%s…\n…%s…", k, x, y)
+			t.Errorf("%s: incremental and full builds differ on %s:\n…%s…\n…%s…", what, k, x, y)
 		}
 	}
 }

@@ -240,20 +240,7 @@ func (d *DB) Version() string { return d.version }
 
 // IDs returns the id of every rule, sorted.
 func (d *DB) IDs(ctx context.Context) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id FROM rules ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanStrings(d.db.QueryContext(ctx, `SELECT id FROM rules ORDER BY id`))
 }
 
 // Close closes the catalog.
