@@ -255,15 +255,16 @@ func allJSON(t *testing.T, path string) map[string]string {
 		t.Fatal(err)
 	}
 	raw := sqlDB(t, path)
-	rows, err := raw.Query("SELECT id, diags, url FROM rules")
+	rows, err := raw.Query("SELECT id, diags, url, diag_errors FROM rules")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, diags, url string
-		rows.Scan(&id, &diags, &url)
-		m[id] += "\n" + diags + "\n" + url
+		var errs int
+		rows.Scan(&id, &diags, &url, &errs)
+		m[id] += "\n" + diags + "\n" + url + "\n" + itoa(errs)
 	}
 	var facets, inds, fts, fields int
 	raw.QueryRow("SELECT count(*) FROM facets").Scan(&facets)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,7 +69,13 @@ func (d *DB) Problems(ctx context.Context, sevs ...string) ([]Problem, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = d.db.QueryContext(ctx, `SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`)
+	q := `SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`
+	if len(sevs) > 0 && !slices.ContainsFunc(sevs, func(s string) bool { return s != rule.SevError }) {
+		// Errors only (what a build prints): the rules that have one, not
+		// every rule's diagnostics (1.5 s at 164,000 rules).
+		q += ` AND diag_errors > 0`
+	}
+	rows, err = d.db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}

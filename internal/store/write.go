@@ -571,7 +571,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	}{
 		{&w.delFields, `DELETE FROM table_fields WHERE rule = ?`},
 		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
-		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, url = ? WHERE n = ?`},
+		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, diag_errors = ?, url = ? WHERE n = ?`},
 		{&w.delRule, `DELETE FROM rules WHERE n = ?`},
 		{&w.delFacets, `DELETE FROM facets WHERE rule = ?`},
 		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
@@ -808,12 +808,7 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 	for _, t := range r.Techniques {
 		techs = append(techs, t.ID)
 	}
-	errs := 0
-	for _, d := range r.Diagnostics {
-		if d.Severity == rule.SevError {
-			errs++
-		}
-	}
+	errs := diagErrors(r)
 	n := w.next
 	w.next++
 	if row.buf != nil {
@@ -845,6 +840,18 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 		return 0, err
 	}
 	return n, w.indicators(n, r)
+}
+
+// diagErrors counts r's diagnostics of severity error (the rules table's
+// diag_errors).
+func diagErrors(r *rule.Rule) int {
+	errs := 0
+	for _, d := range r.Diagnostics {
+		if d.Severity == rule.SevError {
+			errs++
+		}
+	}
+	return errs
 }
 
 // insertSearch indexes the search text of rule n.
@@ -894,7 +901,7 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if err != nil {
 		return err
 	}
-	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), r.Source.URL, n); err != nil {
+	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), diagErrors(r), r.Source.URL, n); err != nil {
 		return err
 	}
 	for _, st := range []*sql.Stmt{w.delInds, w.delCanon} {
