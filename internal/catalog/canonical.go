@@ -248,6 +248,13 @@ func CanonicalCounts(rules []*rule.Rule) {
 		minus      map[string]map[string]int // byPlatform less one rule of a platform
 	}
 	idx := map[CanonicalKey]*entry{}
+	// The entry of each canonical indicator of each rule, in order: looked
+	// up once.
+	n := 0
+	for _, r := range rules {
+		n += len(r.Canonical)
+	}
+	entries := make([]*entry, 0, n)
 	for i, r := range rules {
 		for _, c := range r.Canonical {
 			k := CanonicalKey{c.Field, c.Kind, c.Value}
@@ -260,12 +267,15 @@ func CanonicalCounts(rules []*rule.Rule) {
 				e.rules = append(e.rules, int32(i))
 				e.byPlatform[r.Platform]++
 			}
+			entries = append(entries, e)
 		}
 	}
+	idx = nil
 	for _, r := range rules {
 		for j := range r.Canonical {
 			c := &r.Canonical[j]
-			e := idx[CanonicalKey{c.Field, c.Kind, c.Value}]
+			e := entries[0]
+			entries = entries[1:]
 			c.Total = len(e.rules) - 1
 			m, ok := e.minus[r.Platform]
 			if !ok {
