@@ -417,7 +417,7 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 			r := rules[i]
 			h := &hs[i]
 			if ph := prevs[i]; ph != nil {
-				h.skel, h.ref, h.prep, h.off = r, holdPrev(ph.row), ph.prep, ph.off
+				h.skel, h.ref, h.prep, h.off = r, spillRef{row: ph.row}, ph.prep, ph.off
 				return
 			}
 			h.prep = catalog.Prepare(r)
@@ -557,11 +557,18 @@ func (fr *fileResult) decode(prev *store.Previous) {
 		fr.reused = false
 		return
 	}
+	fr.stored(rules, ids, rels)
+}
+
+// stored makes rules, decoded from the last catalog whole or as
+// skeletons, fr's rules as their source gave them: the ids and related
+// rules it gave (ids, rels), to be given ids and linked afresh.
+func (fr *fileResult) stored(rules []*rule.Rule, ids []string, rels [][]rule.Related) {
 	fr.Rules, fr.srcIDs, fr.srcRels = rules, ids, rels
 	for j, r := range rules {
 		r.ID = ids[j]
 		r.Source.Repo, r.Source.Path = fr.Repo, fr.Path
-		r.Related = slices.Clone(rels[j]) // as written, to be linked afresh
+		r.Related = slices.Clone(rels[j])
 	}
 }
 
@@ -588,12 +595,11 @@ func (fr *fileResult) decodeHeld(prev *store.Previous) bool {
 		if err != nil {
 			return false
 		}
-		s.ID, s.Source.Repo, s.Source.Path = pr.SrcID, fr.Repo, fr.Path
-		s.Related = slices.Clone(pr.Rels) // as written, to be linked afresh
 		rules[j], ids[j], rels[j], phs[j] = s, pr.SrcID, pr.Rels, prevHeld{prep: p, off: off, row: pr.N}
 	}
 	fr.pending = nil
-	fr.Rules, fr.srcIDs, fr.srcRels, fr.prev = rules, ids, rels, phs
+	fr.stored(rules, ids, rels)
+	fr.prev = phs
 	return true
 }
 

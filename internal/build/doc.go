@@ -45,7 +45,7 @@
 // of its findings. The rules of a source none of whose files changed
 // (none read, none gone; a file that gives no rule, now as before, is no
 // change) are taken from these records (fileResult.decodeHeld,
-// heldRules.holdPrev): no body decoded, no Prepare, nothing spilled; the
+// heldRules): no body decoded, no Prepare, nothing spilled; the
 // rule whole is read from the last catalog only when its row must be
 // written again (store.Previous.Whole). The rules of a source that changed
 // are decoded whole from the last catalog's bodies (store.Previous.Decode)

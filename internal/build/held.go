@@ -41,7 +41,7 @@ type spill struct {
 }
 
 // spillRef is where a rule is in the spill, or (row not 0) the row of the
-// last catalog it is stored as (heldRules.holdPrev).
+// last catalog it is stored as (a skeleton decoded from its held record: fileResult.decodeHeld).
 type spillRef struct {
 	off int64
 	n   int32
@@ -105,7 +105,7 @@ func (s *spill) close() {
 // whole for the lint checks across the corpus.
 type heldRules struct {
 	spill *spill
-	prev  *store.Previous      // the last catalog (holdPrev)
+	prev  *store.Previous      // the last catalog (the rules held as it held them: full)
 	mu    sync.Mutex           // of at, in full
 	at    map[*rule.Rule]int32 // skeleton → its index
 	refs  []spillRef
@@ -133,10 +133,6 @@ func (h *heldRules) hold(r *rule.Rule, p catalog.Prepared, off []string) (*rule.
 	}
 	return s, ref, nil
 }
-
-// holdPrev holds s, the skeleton of the rule of the last catalog's row
-// row (decoded from its held record: heldOf), where its whole is.
-func holdPrev(row int64) spillRef { return spillRef{row: row} }
 
 // heldRecord appends to b what the catalog keeps of a rule for the next
 // build (store's held table): its skeleton s as it is before the
@@ -218,7 +214,7 @@ func (h *heldRules) add(s *rule.Rule, ref spillRef, off []string) {
 }
 
 // fromPrev tells whether s is the skeleton of a rule held as the last
-// catalog held it (holdPrev): its row there is the rule but for what
+// catalog held it (decodeHeld): its row there is the rule but for what
 // store.Overlay copies (store.Write.Held).
 func (h *heldRules) fromPrev(s *rule.Rule) bool {
 	h.mu.Lock()

@@ -59,9 +59,8 @@ type prevRule struct {
 	held                                 []byte // its held record (Held), nil once taken
 	links                                string // encodeLinks's, "" when none
 	// findings are those of the per-rule lint checks (lint.Check.Rule) on
-	// the rule; kept is set by Kept when the build's rule is stored as it is.
+	// the rule.
 	findings []lint.Finding
-	kept     bool
 }
 
 // Kept tells whether r, whose file's content has this SHA-256 and whose
@@ -93,7 +92,6 @@ func (p *Previous) Kept(r *rule.Rule, sha, srcID string, whole bool) ([]lint.Fin
 	} else if !bytes.Equal(OverlaySum(r), pr.sum) {
 		return nil, false
 	}
-	pr.kept = true
 	return pr.findings, true
 }
 

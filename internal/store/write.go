@@ -190,6 +190,15 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		k, ok := at[id]
 		return k, ok
 	}
+	// prepare makes the row of it.r, and the sum of its body when a held
+	// record is written with it (here: once the row is queued, its body's
+	// buffer may go back to the pool).
+	prepare := func(it *item) {
+		it.row = prepareRow(it.r)
+		if it.held != nil {
+			it.row.sum = bodySum(it.row.body)
+		}
+	}
 	// Rows are prepared a chunk ahead of the writing, on every core; the
 	// writing is one transaction on one connection.
 	const chunk = 256
@@ -232,10 +241,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				case it.sameFile && known: // Previous.Kept found it stored as it is
 					it.row = preparedRow{unchanged: true}
 				default:
-					it.row = prepareRow(it.r)
-					if it.held != nil {
-						it.row.sum = bodySum(it.row.body)
-					}
+					prepare(it)
 				}
 				if len(in.Links) == len(items) {
 					it.links, in.Links[start+k] = in.Links[start+k], nil
@@ -320,10 +326,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 					it.row = preparedRow{}
 				}
 				if it.row.doc == nil {
-					it.row = prepareRow(r)
-					if it.held != nil {
-						it.row.sum = bodySum(it.row.body)
-					}
+					prepare(it)
 				}
 				if it.row.err != nil {
 					return fmt.Errorf("%s: %w", r.ID, it.row.err)
