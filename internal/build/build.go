@@ -151,9 +151,10 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		return nil, err
 	}
 	ingest.LinkCorpus(all)
-	catalog.CrossReferencePrepared(all, prep)
+	le := store.NewLinkEncoder(all)
+	catalog.CrossReferencePrepared(all, prep, le.Encode) // each rule's links encoded as made
 	prep = nil
-	links := store.EncodeLinks(all) // and lets go of the longest lists
+	links := le.Links()
 	// A collection now, the lists gone: the heap's next goal (twice what
 	// lives) is set from what lives now, not from the cross-references'
 	// peak.

@@ -86,12 +86,11 @@ func writeWhole(t *testing.T, srcs []Source, path string) {
 	}
 	ingest.Link(all)
 	catalog.CrossReference(all)
-	links := store.EncodeLinks(all)
 	findings := lint.Run(all, lint.Options{Source: func(r *rule.Rule) []byte {
 		data, _ := ingest.ReadBounded(abs[r.Source.Repo+"\x00"+r.Source.Path])
 		return data
 	}})
-	if err := store.WriteCatalog(context.Background(), store.Write{Path: path, Files: files, Links: links,
+	if err := store.WriteCatalog(context.Background(), store.Write{Path: path, Files: files,
 		Findings: findings, Summary: &store.Summary{}}); err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +291,7 @@ func TestHeldRecordCut(t *testing.T) {
 	}
 	r := res.Rules[0]
 	p := catalog.Prepare(r)
-	s := skeleton(r)
+	s := skeleton(r, &names{})
 	rec := heldRecord(nil, s, p, []string{"check-a", "check-b"})
 	got, gp, off, err := heldOf(rec)
 	if err != nil || got.Title != "Held Record" || !slices.Equal(off, []string{"check-a", "check-b"}) {

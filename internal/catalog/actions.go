@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -793,11 +794,21 @@ func SameAction(rules []*rule.Rule) {
 		keys[i] = ActionKeys(r)
 		fillEvents(r, keys[i]) // the events an earlier run inferred go
 	}
-	sameAction(rules, keys)
+	linkActions(rules, keys).link(rules, fillSameAction(rules))
 }
 
-// sameAction is SameAction, given every rule's action keys (which it
-// extends with those correlations inherit and the rules' other events).
+// SameActionLink is one link of a rule to another that shares an action
+// with it (rule.Rule.SameAction's entry): the other rule, by its place in
+// the rules cross-referenced, and the labels of the actions they share.
+type SameActionLink struct {
+	Other   int32
+	Actions []string
+}
+
+// linkActions is SameAction but for the lists, given every rule's action
+// keys (which it extends with those correlations inherit and the rules'
+// other events): it fills every rule's Events and Actions and returns
+// what links the rules (actionLinks.link makes each rule's list).
 //
 // The links are those of the rules' events: every event of a rule with a
 // provider is one of its keys (events of a log source category, a table,
@@ -805,7 +816,7 @@ func SameAction(rules []*rule.Rule) {
 // and every full key of a rule is one of its events (a part it matched, a
 // key a correlation inherits), so that the rules an event's page lists
 // (the rules with that event) are the rules linked under its name.
-func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
+func linkActions(rules []*rule.Rule, keys [][]ActionKey) *actionLinks {
 	d := actionTable()
 	for i, r := range rules {
 		keys[i] = withEventKeys(r, keys[i])
@@ -840,112 +851,162 @@ func sameAction(rules []*rule.Rule, keys [][]ActionKey) {
 		keys[i] = withEventKeys(r, keys[i])
 	}
 	ix = indexKeys(keys)
-	fulls, fullIdx, partialRules, resolved, fullPartials, generic := ix.fulls, ix.fullIdx, ix.partialRules, ix.resolved, ix.fullPartials, ix.generic
 	for i, r := range rules {
 		r.Actions = r.Actions[:0]
 		for _, k := range keys[i] {
 			r.Actions = appendUnique(r.Actions, k.Label())
 		}
 	}
-	ids := make([][]string, len(rules))
-	labels := make([][]string, len(rules))
+	al := &actionLinks{ix: ix, keys: keys, ids: make([][]string, len(rules)), labels: make([][]string, len(rules))}
 	for i, ks := range keys {
-		ids[i] = make([]string, len(ks))
-		labels[i] = make([]string, len(ks))
+		al.ids[i] = make([]string, len(ks))
+		al.labels[i] = make([]string, len(ks))
 		for n, k := range ks {
-			ids[i][n], labels[i][n] = k.id(), k.Label()
+			al.ids[i][n], al.labels[i][n] = k.id(), k.Label()
 		}
 	}
-	labelIn := func(o int32, id string) string {
-		for n, x := range ids[o] {
-			if x == id {
-				return labels[o][n]
-			}
+	return al
+}
+
+// actionLinks is what links the rules that share an action: every rule's
+// keys (with their ids and labels) and their index.
+type actionLinks struct {
+	ix          *keyIndex
+	keys        [][]ActionKey
+	ids, labels [][]string
+}
+
+// labelIn returns the label of rule o's key of id id.
+func (al *actionLinks) labelIn(o int32, id string) string {
+	for n, x := range al.ids[o] {
+		if x == id {
+			return al.labels[o][n]
 		}
-		return ""
 	}
-	slot := make([]int32, len(rules)) // 1 + index in touched of a linked rule, 0 when not linked
-	var touched []int32
-	var linkLabels [][]string
-	for i, r := range rules {
-		touched, linkLabels = touched[:0], linkLabels[:0]
-		single := map[string][]string{}
-		link := func(o int32, label string) {
-			if int(o) == i {
-				return
-			}
-			if s := slot[o]; s != 0 {
-				ls := linkLabels[s-1]
-				for _, l := range ls {
-					if strings.EqualFold(l, label) { // case variants of one event are one
-						return
-					}
-				}
-				linkLabels[s-1] = append(ls, label)
-				return
-			}
-			one, ok := single[label]
-			if !ok {
-				one = []string{label}
-				single[label] = one
-			}
-			touched = append(touched, o)
-			linkLabels = append(linkLabels, one[:1:1]) // shared until a second label is appended
-			slot[o] = int32(len(touched))
+	return ""
+}
+
+// linkScratch is what making one rule's links needs, kept from rule to
+// rule of one worker.
+type linkScratch struct {
+	slot       []int32 // 1 + index in touched of a linked rule, 0 when not linked
+	touched    []int32
+	linkLabels [][]string
+	order      []int32
+	out        []SameActionLink
+}
+
+// link calls emit with the same-action links of every rule (on every
+// core; a call's links are emit's only during the call, their Actions
+// its to keep): the other rules
+// that share an action with it, each with the shared actions (a full
+// action where one side matched it by a part) in the order of the rule's
+// keys, most shared first, then by id.
+func (al *actionLinks) link(rules []*rule.Rule, emit func(i int, links []SameActionLink)) {
+	const chunk = 256
+	pool := sync.Pool{New: func() any { return &linkScratch{slot: make([]int32, len(rules))} }}
+	parallel.Do((len(rules)+chunk-1)/chunk, func(c int) {
+		s := pool.Get().(*linkScratch)
+		for i := c * chunk; i < min((c+1)*chunk, len(rules)); i++ {
+			emit(i, al.linksOf(rules, i, s))
 		}
-		for n, k := range keys[i] {
-			if d.isBroad(k) {
+		pool.Put(s)
+	})
+}
+
+// linksOf returns rule i's same-action links, in s's memory.
+func (al *actionLinks) linksOf(rules []*rule.Rule, i int, s *linkScratch) []SameActionLink {
+	d := actionTable()
+	ix := al.ix
+	fulls, fullIdx, partialRules, resolved, fullPartials, generic := ix.fulls, ix.fullIdx, ix.partialRules, ix.resolved, ix.fullPartials, ix.generic
+	s.touched, s.linkLabels = s.touched[:0], s.linkLabels[:0]
+	single := map[string][]string{}
+	link := func(o int32, label string) {
+		if int(o) == i {
+			return
+		}
+		if at := s.slot[o]; at != 0 {
+			ls := s.linkLabels[at-1]
+			for _, l := range ls {
+				if strings.EqualFold(l, label) { // case variants of one event are one
+					return
+				}
+			}
+			s.linkLabels[at-1] = append(ls, label)
+			return
+		}
+		one, ok := single[label]
+		if !ok {
+			one = []string{label}
+			single[label] = one
+		}
+		s.touched = append(s.touched, o)
+		s.linkLabels = append(s.linkLabels, one[:1:1]) // shared until a second label is appended
+		s.slot[o] = int32(len(s.touched))
+	}
+	for n, k := range al.keys[i] {
+		if d.isBroad(k) {
+			continue
+		}
+		id, label := al.ids[i][n], al.labels[i][n]
+		if k.Partial() {
+			if generic[id] {
 				continue
 			}
-			id, label := ids[i][n], labels[i][n]
-			if k.Partial() {
-				if generic[id] {
-					continue
-				}
-				for _, o := range partialRules[id] {
-					link(o, label)
-				}
-				for _, j := range resolved[id] {
-					fid := fulls[j].key.id()
-					for _, o := range fulls[j].rules {
-						link(o, labelIn(o, fid))
-					}
-				}
-				continue
-			}
-			j := fullIdx[id]
-			for _, o := range fulls[j].rules {
+			for _, o := range partialRules[id] {
 				link(o, label)
 			}
-			for _, pid := range fullPartials[j] {
-				if generic[pid] {
-					continue
-				}
-				for _, o := range partialRules[pid] {
-					link(o, label)
+			for _, j := range resolved[id] {
+				fid := fulls[j].key.id()
+				for _, o := range fulls[j].rules {
+					link(o, al.labelIn(o, fid))
 				}
 			}
+			continue
 		}
-		order := make([]int32, len(touched))
-		for n := range order {
-			order[n] = int32(n)
+		j := fullIdx[id]
+		for _, o := range fulls[j].rules {
+			link(o, label)
 		}
-		slices.SortFunc(order, func(a, b int32) int {
-			if la, lb := len(linkLabels[a]), len(linkLabels[b]); la != lb {
-				return lb - la
+		for _, pid := range fullPartials[j] {
+			if generic[pid] {
+				continue
 			}
-			return strings.Compare(rules[touched[a]].ID, rules[touched[b]].ID)
-		})
-		refs := make([]rule.RuleRef, len(touched))
-		for n, at := range order {
-			o := touched[at]
-			refs[n] = ref(rules[o])
-			refs[n].Actions = linkLabels[at]
+			for _, o := range partialRules[pid] {
+				link(o, label)
+			}
 		}
-		for _, o := range touched {
-			slot[o] = 0
+	}
+	s.order = s.order[:0]
+	for n := range s.touched {
+		s.order = append(s.order, int32(n))
+	}
+	slices.SortFunc(s.order, func(a, b int32) int {
+		if la, lb := len(s.linkLabels[a]), len(s.linkLabels[b]); la != lb {
+			return lb - la
 		}
-		r.SameAction = refs
+		return strings.Compare(rules[s.touched[a]].ID, rules[s.touched[b]].ID)
+	})
+	s.out = s.out[:0]
+	for _, at := range s.order {
+		s.out = append(s.out, SameActionLink{Other: s.touched[at], Actions: s.linkLabels[at]})
+	}
+	for _, o := range s.touched {
+		s.slot[o] = 0
+	}
+	return s.out
+}
+
+// fillSameAction returns an emit for actionLinks.link that sets each rule's
+// SameAction from its links.
+func fillSameAction(rules []*rule.Rule) func(i int, links []SameActionLink) {
+	return func(i int, links []SameActionLink) {
+		refs := make([]rule.RuleRef, len(links))
+		for n, l := range links {
+			refs[n] = ref(rules[l.Other])
+			refs[n].Actions = l.Actions
+		}
+		rules[i].SameAction = refs
 	}
 }
 

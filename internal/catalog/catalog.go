@@ -26,7 +26,7 @@ import (
 func CrossReference(rules []*rule.Rule) {
 	prep := make([]Prepared, len(rules))
 	parallel.Do(len(rules), func(i int) { prep[i] = Prepare(rules[i]) })
-	CrossReferencePrepared(rules, prep)
+	CrossReferencePrepared(rules, prep, nil)
 }
 
 // Prepared is what the cross-reference needs of one rule that the rule
@@ -75,18 +75,31 @@ func intern(s string) string {
 // relations, tables, events, indicators and canonical indicators, never
 // its stages, query or prose, so it may run over rules that hold only
 // those.
-func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared) {
+//
+// Each rule's same-action links are made last, on every core, and given
+// to sameAction, when not nil, instead of filling its SameAction: with N
+// forks of a corpus every list is N times longer and all of them N² times
+// (at 164,000 rules they were most of a build's memory), so a build
+// encodes each as it is made. sameAction(i, links) is called once for
+// every rule, concurrently, once every other thing the cross-reference
+// fills is final; links is only sameAction's during the call, but the
+// Actions of each link are its to keep.
+func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, sameAction func(i int, links []SameActionLink)) {
 	keys := make([][]ActionKey, len(rules))
 	logic := make([]Logic, len(rules))
 	for i := range prep {
 		keys[i], logic[i] = prep[i].keys, prep[i].logic
 		prep[i] = Prepared{}
 	}
-	sameAction(rules, keys)
+	al := linkActions(rules, keys)
 	IndicatorCounts(rules)
 	CanonicalCounts(rules)
 	SameBehaviour(rules)
 	nearDuplicates(rules, logic)
+	if sameAction == nil {
+		sameAction = fillSameAction(rules)
+	}
+	al.link(rules, sameAction)
 }
 
 // ref returns a reference to r.

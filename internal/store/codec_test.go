@@ -105,7 +105,7 @@ func linksRoundTrip(t *testing.T, r, got *rule.Rule) {
 	for _, x := range r.SameBehaviour {
 		add(rule.RuleRef{ID: x.ID, Platform: x.Platform, Title: x.Title, Path: x.Path})
 	}
-	enc := encodeLinks(r, func(id string) (int64, bool) { n, ok := rows[id]; return n, ok })
+	enc := encodeRuleLinks(r, func(id string) (int64, bool) { n, ok := rows[id]; return n, ok })
 	sa, nd, sb, err := decodeLinks(string(enc))
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func linksRoundTrip(t *testing.T, r, got *rule.Rule) {
 func TestLinksCorrupt(t *testing.T) {
 	r := &rule.Rule{SameAction: []rule.RuleRef{{ID: "a", Actions: []string{"x", "y"}}}, NearDuplicates: []rule.RuleRef{{ID: "b"}},
 		SameBehaviour: []rule.BehaviourRef{{ID: "a", Score: -3, Shared: []string{"y", "z"}}}}
-	enc := string(encodeLinks(r, func(id string) (int64, bool) { return int64(len(id)) + 300, id != "" }))
+	enc := string(encodeRuleLinks(r, func(id string) (int64, bool) { return int64(len(id)) + 300, id != "" }))
 	sa, nd, sb, err := decodeLinks(enc)
 	if err != nil || len(sa) != 1 || len(nd) != 1 || len(sb) != 1 || sb[0].score != -3 || sa[0].n != 301 ||
 		!reflect.DeepEqual(sb[0].shared, []string{"y", "z"}) {
@@ -155,7 +155,7 @@ func TestLinksCorrupt(t *testing.T) {
 	if _, err := remapLinks([]byte(enc[:len(enc)-1]), func(n int64) int64 { return n }); err == nil {
 		t.Error("remapLinks of a truncated list: no error")
 	}
-	if encodeLinks(&rule.Rule{}, nil) != nil {
+	if encodeRuleLinks(&rule.Rule{}, nil) != nil {
 		t.Error("a rule with no links has an encoding")
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ruledex/ruledex/internal/parallel"
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -31,11 +31,12 @@ import (
 // linksVersion is the first byte of every encoded list of links.
 const linksVersion = 1
 
-// encodeLinks returns the links of r, encoded, or nil when r has none.
-// rowOf gives the row of a rule by its id; a link to a rule that has none
-// is left out.
-func encodeLinks(r *rule.Rule, rowOf func(id string) (int64, bool)) []byte {
-	if len(r.SameAction) == 0 && len(r.NearDuplicates) == 0 && len(r.SameBehaviour) == 0 {
+// encodeLinks returns a rule's links, encoded, or nil when it has none:
+// its same-action links (the linked rules by their index in the build),
+// its near-duplicates and its same-behaviour links (by id: atOf gives a
+// rule's index by its id; a link to a rule that has none is left out).
+func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, sameBehaviour []rule.BehaviourRef, atOf func(id string) (int64, bool)) []byte {
+	if len(sameAction) == 0 && len(nearDups) == 0 && len(sameBehaviour) == 0 {
 		return nil
 	}
 	var strs []string
@@ -57,26 +58,24 @@ func encodeLinks(r *rule.Rule, rowOf func(id string) (int64, bool)) []byte {
 		from, to int32
 	}
 	var labels []int
-	sa := make([]ref, 0, len(r.SameAction))
-	for _, x := range r.SameAction {
-		if n, ok := rowOf(x.ID); ok {
-			f := ref{n: n, from: int32(len(labels))}
-			for _, a := range x.Actions {
-				labels = append(labels, intern(a))
-			}
-			f.to = int32(len(labels))
-			sa = append(sa, f)
+	sa := make([]ref, 0, len(sameAction))
+	for _, x := range sameAction {
+		f := ref{n: int64(x.Other), from: int32(len(labels))}
+		for _, a := range x.Actions {
+			labels = append(labels, intern(a))
 		}
+		f.to = int32(len(labels))
+		sa = append(sa, f)
 	}
-	nd := make([]ref, 0, len(r.NearDuplicates))
-	for _, x := range r.NearDuplicates {
-		if n, ok := rowOf(x.ID); ok {
+	nd := make([]ref, 0, len(nearDups))
+	for _, x := range nearDups {
+		if n, ok := atOf(x.ID); ok {
 			nd = append(nd, ref{n: n})
 		}
 	}
-	sb := make([]ref, 0, len(r.SameBehaviour))
-	for _, x := range r.SameBehaviour {
-		if n, ok := rowOf(x.ID); ok {
+	sb := make([]ref, 0, len(sameBehaviour))
+	for _, x := range sameBehaviour {
+		if n, ok := atOf(x.ID); ok {
 			f := ref{n: n, score: x.Score, from: int32(len(labels))}
 			for _, s := range x.Shared {
 				labels = append(labels, intern(s))
@@ -109,6 +108,18 @@ func encodeLinks(r *rule.Rule, rowOf func(id string) (int64, bool)) []byte {
 	put(nd, false, false)
 	put(sb, true, true)
 	return e.b
+}
+
+// encodeRuleLinks is encodeLinks of a rule whole, its same-action links
+// named by id (a link to a rule atOf does not know is left out).
+func encodeRuleLinks(r *rule.Rule, atOf func(id string) (int64, bool)) []byte {
+	var sa []catalog.SameActionLink
+	for _, x := range r.SameAction {
+		if n, ok := atOf(x.ID); ok {
+			sa = append(sa, catalog.SameActionLink{Other: int32(n), Actions: x.Actions})
+		}
+	}
+	return encodeLinks(sa, r.NearDuplicates, r.SameBehaviour, atOf)
 }
 
 // link is one decoded link: the other rule's row, the score of a
@@ -370,29 +381,44 @@ func remapLinks(enc []byte, row func(int64) int64) ([]byte, error) {
 	return e.b, d.err
 }
 
-// EncodeLinks encodes the links of every rule of a build (encodeLinks),
-// naming the linked rules by their place in rules, and lets go of their
-// same-action and same-behaviour lists, which are most of what the
-// cross-references hold in memory (with N forks of a corpus each list is N
-// times longer; the near-duplicates stay, for lint). Write.Links takes
-// them: Write.Files must hold the same rules in the same order.
-func EncodeLinks(rules []*rule.Rule) [][]byte {
+// LinkEncoder encodes the links of every rule of a build as the
+// cross-reference makes them (catalog.CrossReferencePrepared's sameAction
+// is its Encode), naming the linked rules by their place in the rules, and
+// lets go of each rule's same-behaviour list once encoded: with N forks of
+// a corpus each list is N times longer, and the lists were most of what a
+// build held (the near-duplicates stay, for lint). Write.Links takes what
+// Links returns: Write.Files must hold the same rules in the same order.
+type LinkEncoder struct {
+	rules []*rule.Rule
+	at    map[string]int64
+	out   [][]byte
+}
+
+// NewLinkEncoder returns an encoder of the links of rules, whose ids are
+// final.
+func NewLinkEncoder(rules []*rule.Rule) *LinkEncoder {
 	at := make(map[string]int64, len(rules))
 	for k, r := range rules {
 		at[r.ID] = int64(k)
 	}
-	atOf := func(id string) (int64, bool) {
-		k, ok := at[id]
-		return k, ok
-	}
-	out := make([][]byte, len(rules))
-	parallel.Do(len(rules), func(k int) {
-		r := rules[k]
-		out[k] = encodeLinks(r, atOf)
-		r.SameAction, r.SameBehaviour = nil, nil
-	})
-	return out
+	return &LinkEncoder{rules: rules, at: at, out: make([][]byte, len(rules))}
 }
+
+// Encode encodes the links of rule i, sameAction its same-action links;
+// it may be called for different rules at once.
+func (e *LinkEncoder) Encode(i int, sameAction []catalog.SameActionLink) {
+	r := e.rules[i]
+	e.out[i] = encodeLinks(sameAction, r.NearDuplicates, r.SameBehaviour, e.atOf)
+	r.SameAction, r.SameBehaviour = nil, nil
+}
+
+func (e *LinkEncoder) atOf(id string) (int64, bool) {
+	k, ok := e.at[id]
+	return k, ok
+}
+
+// Links returns every rule's encoded links, in the rules' order.
+func (e *LinkEncoder) Links() [][]byte { return e.out }
 
 // linkNames are what a link says of every rule of the catalog (its id,
 // platform, title and path), by row, read once in one statement when a

@@ -49,7 +49,7 @@ type Write struct {
 	// the rules leave memory as they reach the catalog.
 	Files []File
 	// Links, when not nil, are the links of the rules of Files, in order,
-	// as EncodeLinks made them (their own lists may be gone then).
+	// as a LinkEncoder made them (their own lists may be gone then).
 	Links   [][]byte
 	Sources []Source
 	Summary *Summary
@@ -246,7 +246,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				if len(in.Links) == len(items) {
 					it.links, in.Links[start+k] = in.Links[start+k], nil
 				} else {
-					it.links = encodeLinks(it.r, atOf)
+					it.links = encodeRuleLinks(it.r, atOf)
 				}
 			})
 			select {
