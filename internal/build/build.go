@@ -142,6 +142,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	held.doneHolding()
 	if n := held.fromPrevCount(); n > 0 {
 		prog.stage("cross-referencing %d rules (%d as the last catalog held them)", len(all), n)
 	} else {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"unique"
 
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/lang"
@@ -111,10 +110,17 @@ type heldRules struct {
 	refs  []spillRef
 	off   [][]string // the lint checks each rule disables itself (lint.Disabled)
 	bufs  sync.Pool
+	names names // the skeletons' strings, while rules are held (drop lets them go)
 }
 
 func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
 	return &heldRules{spill: sp, prev: prev, at: map[*rule.Rule]int32{}, bufs: sync.Pool{New: func() any { return new([]byte) }}}
+}
+
+// doneHolding lets go of the table the skeletons' strings were interned
+// in: the strings stay, in the skeletons.
+func (h *heldRules) doneHolding() {
+	h.names = names{}
 }
 
 // hold writes r whole to the spill, with its held record (heldRecord: its
@@ -124,7 +130,7 @@ func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
 func (h *heldRules) hold(r *rule.Rule, p catalog.Prepared, off []string) (*rule.Rule, spillRef, error) {
 	buf := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(buf)
-	s := skeleton(r)
+	s := skeleton(r, &h.names)
 	*buf = withLength((*buf)[:0], func(b []byte) []byte { return store.EncodeRule(b, r) })
 	*buf = heldRecord(*buf, s, p, off)
 	ref, err := h.spill.put(*buf)
@@ -287,10 +293,13 @@ func (h *heldRules) full(s *rule.Rule) (*rule.Rule, []byte, error) {
 
 // skeleton returns what a build keeps in memory of r (see spill): the
 // fields the cross-reference, linking across repositories, the lint checks
-// across the corpus and the summary read. Its strings are interned (unique:
+// across the corpus and the summary read. Its strings are interned (in nm:
 // the forks of a repository repeat nearly every value) and its slices its
 // own, so that nothing of r's file stays in memory through them.
-func skeleton(r *rule.Rule) *rule.Rule {
+func skeleton(r *rule.Rule, nm *names) *rule.Rule {
+	nm.mu.Lock()
+	defer nm.mu.Unlock()
+	in, ins := nm.in, nm.ins
 	s := &rule.Rule{ID: in(r.ID), UID: in(r.UID), Name: in(r.Name), Platform: in(r.Platform), Product: in(r.Product),
 		Language: in(r.Language), Format: in(r.Format), Variant: in(r.Variant), Title: in(r.Title), Kind: in(r.Kind),
 		Status: in(r.Status), Severity: in(r.Severity), QueryLine: r.QueryLine,
@@ -371,16 +380,34 @@ func lineEnd(q string, i int) int {
 	return len(q)
 }
 
-// in interns s.
-func in(s string) string {
+// names interns the strings of a build's skeletons: one copy of each
+// string, made when it is first seen, none of the rule's memory. A map of
+// the build's own, not package unique: unique.Make makes each new string a
+// weak entry with a cleanup, which on the 2026-11-30 corpus (about 300,000
+// strings) took 0.4 s of CPU, a twentieth of a full build.
+type names struct {
+	mu sync.Mutex // held for a whole skeleton (skeleton)
+	m  map[string]string
+}
+
+// in interns s; the caller holds mu.
+func (nm *names) in(s string) string {
 	if s == "" {
 		return ""
 	}
-	return unique.Make(s).Value()
+	if v, ok := nm.m[s]; ok {
+		return v
+	}
+	if nm.m == nil {
+		nm.m = map[string]string{}
+	}
+	v := strings.Clone(s)
+	nm.m[v] = v
+	return v
 }
 
-// ins appends ss interned to dst.
-func ins(dst, ss []string) []string {
+// ins appends ss interned to dst; the caller holds mu.
+func (nm *names) ins(dst, ss []string) []string {
 	if len(ss) == 0 {
 		return dst
 	}
@@ -388,7 +415,7 @@ func ins(dst, ss []string) []string {
 		dst = make([]string, 0, len(ss))
 	}
 	for _, x := range ss {
-		dst = append(dst, in(x))
+		dst = append(dst, nm.in(x))
 	}
 	return dst
 }
