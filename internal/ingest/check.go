@@ -120,7 +120,27 @@ func ReadBounded(abs string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	// Read into room for the whole file, as os.ReadFile does: io.ReadAll
+	// starts at 512 bytes and grows, copying, to the file's size.
+	n := 512
+	if st, err := f.Stat(); err == nil && st.Size() <= MaxFileSize {
+		n += int(st.Size())
+	}
+	data := make([]byte, 0, n)
+	r := io.LimitReader(f, MaxFileSize+1)
+	for {
+		k, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+k]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
 }
 
 // ReadError returns the reason and the diagnostic of a file that could not be read.
