@@ -3,6 +3,7 @@ package build
 import (
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,12 +33,27 @@ import (
 // states its own id (where that id is written: linking's and duplicate-id's
 // place) or names other rules (a correlation's warnings are placed in it).
 
-// spill is the temporary file rules are written to whole.
+// spill is the temporary file rules are written to whole. What put is
+// given is written a chunk at a time, and get reads a chunk ahead: rules
+// are put and asked for in nearly the same order (on every core, in the
+// order of the files), so one read serves a hundred rules instead of a
+// system call each way per rule (13,000 of them on the 2026-11-30 corpus).
 type spill struct {
-	f   *os.File
-	mu  sync.Mutex
-	off int64
+	f      *os.File
+	mu     sync.Mutex
+	off    int64  // the end of what put was given
+	buf    []byte // what put was given that is not in f yet: [off-len(buf), off)
+	win    []byte // what get read last of f: [winOff, winOff+len(win))
+	winOff int64
+	err    error // a write that failed: every get fails
 }
+
+// spillChunk is how much the spill writes and reads at once.
+const spillChunk = 1 << 20
+
+// spillBack is how far before a rule asked for get starts its chunk: the
+// rules of one file are put by two cores in either order.
+const spillBack = 64 << 10
 
 // spillRef is where a rule is in the spill, or (row not 0) the row of the
 // last catalog it is stored as (a skeleton decoded from its held record: fileResult.decodeHeld).
@@ -72,21 +88,63 @@ func (s *spill) put(b []byte) (spillRef, error) {
 		return spillRef{}, errors.New("build: a rule of 2 GB or more")
 	}
 	s.mu.Lock()
-	off := s.off
-	s.off += int64(len(b))
-	s.mu.Unlock()
-	if _, err := s.f.WriteAt(b, off); err != nil {
-		return spillRef{}, err
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return spillRef{}, s.err
 	}
-	return spillRef{off: off, n: int32(len(b))}, nil
+	ref := spillRef{off: s.off, n: int32(len(b))}
+	s.off += int64(len(b))
+	if s.buf == nil {
+		s.buf = make([]byte, 0, spillChunk+spillChunk/4)
+	}
+	s.buf = append(s.buf, b...)
+	if len(s.buf) >= spillChunk {
+		s.flush()
+	}
+	return ref, s.err
+}
+
+// flush writes what put was given to f; the caller holds mu.
+func (s *spill) flush() {
+	if len(s.buf) > 0 && s.err == nil {
+		_, s.err = s.f.WriteAt(s.buf, s.off-int64(len(s.buf)))
+	}
+	s.buf = s.buf[:0]
 }
 
 // get reads back what put wrote at ref.
 func (s *spill) get(ref spillRef) ([]byte, error) {
 	b := make([]byte, ref.n)
-	if _, err := s.f.ReadAt(b, ref.off); err != nil {
-		return nil, err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flush() // (once: put is done when get is first asked)
+	s.buf = nil
+	if s.err != nil {
+		return nil, s.err
 	}
+	end := ref.off + int64(ref.n)
+	if ref.off < s.winOff || end > s.winOff+int64(len(s.win)) {
+		if ref.n > spillChunk/2 {
+			if _, err := s.f.ReadAt(b, ref.off); err != nil {
+				return nil, err
+			}
+			return b, nil
+		}
+		from := max(0, ref.off-spillBack)
+		n := min(int64(spillChunk), s.off-from)
+		if cap(s.win) < int(n) {
+			s.win = make([]byte, n)
+		}
+		k, err := s.f.ReadAt(s.win[:n], from)
+		s.win, s.winOff = s.win[:k], from
+		if int64(k) < end-from {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	copy(b, s.win[ref.off-s.winOff:])
 	return b, nil
 }
 

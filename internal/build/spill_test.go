@@ -1,0 +1,69 @@
+package build
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+)
+
+// TestSpillReadBack: what the spill is given reads back as given, asked
+// for in order, out of order and backwards, records of every size (across
+// a chunk's end, larger than a chunk), put from several goroutines.
+func TestSpillReadBack(t *testing.T) {
+	sp, err := newSpill(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.close()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	sizes := []int{0, 1, 100, spillBack + 1, spillChunk/2 + 1, spillChunk - 1, spillChunk + 7, 3 * spillChunk}
+	for range 400 {
+		sizes = append(sizes, rnd.IntN(40_000))
+	}
+	recs := make([][]byte, len(sizes))
+	refs := make([]spillRef, len(sizes))
+	for i, n := range sizes {
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte(rnd.Uint32())
+		}
+		recs[i] = b
+	}
+	done := make(chan struct{})
+	half := len(recs) / 2
+	put := func(from, to int) {
+		for i := from; i < to; i++ {
+			ref, err := sp.put(recs[i])
+			if err != nil {
+				t.Error(err)
+			}
+			refs[i] = ref
+		}
+		done <- struct{}{}
+	}
+	go put(0, half)
+	go put(half, len(recs))
+	<-done
+	<-done
+	check := func(order []int) {
+		t.Helper()
+		for _, i := range order {
+			b, err := sp.get(refs[i])
+			if err != nil || !bytes.Equal(b, recs[i]) {
+				t.Fatalf("record %d of %d bytes: %v, %d bytes read back, equal %v", i, len(recs[i]), err, len(b), bytes.Equal(b, recs[i]))
+			}
+		}
+	}
+	var order []int
+	for i := range recs {
+		order = append(order, i)
+	}
+	check(order)
+	rnd.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	check(order)
+	for i := range order {
+		order[i] = len(order) - 1 - i
+	}
+	check(order)
+}
