@@ -74,8 +74,9 @@ func (k ActionKey) String() string { return k.Space + ":" + globOf(k.Value, k.Ma
 // "Microsoft-Windows-Security-Auditing: 4688", "AWS CloudTrail: *Bucket*";
 // a Windows event of no known provider by its channel or id ("System
 // 5805", "Windows event 4104").
-func (k ActionKey) Label() string {
-	e := k.event()
+func (k ActionKey) Label() string { return k.derived().label }
+
+func (k ActionKey) label(e rule.Event) string {
 	if n := EventName(e.Provider, e.Event); n != "" {
 		return n
 	}
@@ -83,6 +84,44 @@ func (k ActionKey) Label() string {
 		return k.Channel + " " + k.Text
 	}
 	return "Windows event " + k.Text
+}
+
+// keyDerived is what a key's methods make of its fields, made once a key
+// (keyMemo): the cross-reference asks for each rule's keys' ids, labels and
+// events many times, and at 164,000 rules making them again was a tenth
+// of an incremental build.
+type keyDerived struct {
+	id, label string
+	event     rule.Event
+}
+
+// keyMemo holds keyDerived by key. It is emptied when it holds maxKeyMemo
+// keys (a server that rebuilds for months reads ever new keys).
+var keyMemo struct {
+	sync.RWMutex
+	m map[ActionKey]*keyDerived
+}
+
+const maxKeyMemo = 1 << 20
+
+// derived returns k's keyDerived.
+func (k ActionKey) derived() *keyDerived {
+	keyMemo.RLock()
+	d := keyMemo.m[k]
+	keyMemo.RUnlock()
+	if d != nil {
+		return d
+	}
+	e := k.makeEvent()
+	d = &keyDerived{event: e, label: intern(k.label(e))}
+	d.id = intern(k.makeID(d.label))
+	keyMemo.Lock()
+	if keyMemo.m == nil || len(keyMemo.m) >= maxKeyMemo {
+		keyMemo.m = map[ActionKey]*keyDerived{}
+	}
+	keyMemo.m[k] = d
+	keyMemo.Unlock()
+	return d
 }
 
 func globOf(v, match string) string {
@@ -99,9 +138,11 @@ func globOf(v, match string) string {
 
 // id is the identity of a key for comparison: a full key is its event
 // (case variants of one action are one), a partial one its space and part.
-func (k ActionKey) id() string {
+func (k ActionKey) id() string { return k.derived().id }
+
+func (k ActionKey) makeID(label string) string {
 	if k.Match == "" && k.Provider != "" {
-		return "\x00" + Fold(k.Label())
+		return "\x00" + Fold(label)
 	}
 	return k.Space + "\x00" + k.Match + "\x00" + k.Value
 }

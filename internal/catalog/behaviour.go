@@ -5,7 +5,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -95,11 +97,8 @@ func SameBehaviour(rules []*rule.Rule) {
 	}
 	ids = nil
 	names := make([]string, len(keys)) // a key's String, made once
-	name := func(k int32) string {
-		if names[k] == "" {
-			names[k] = keys[k].String()
-		}
-		return names[k]
+	for k := range keys {
+		names[k] = keys[k].String()
 	}
 	weight := func(df int) float64 { return math.Log(float64(n) / float64(df)) }
 	minScore := max(weight(behaviourRareDF), math.Ln2)
@@ -115,64 +114,77 @@ func SameBehaviour(rules []*rule.Rule) {
 		}
 		norm[i] = math.Sqrt(norm[i])
 	}
-	score := make([]float64, n)
-	dot := make([]float64, n)
-	shared := make([][]int32, n)
-	var touched []int32
+	// Each rule's links on every core, a chunk of rules at a time, each
+	// worker with its own scores.
 	type link struct {
 		j   int32
 		cos float64
 	}
-	var links []link
-	for i, r := range rules {
-		r.SameBehaviour = r.SameBehaviour[:0]
-		for _, k := range rk[i] {
-			l := post[k]
-			if len(l) < 2 || len(l) > behaviourMaxDF {
-				continue
-			}
-			w := weight(len(l))
-			for _, j := range l {
-				if int(j) == i {
+	type scratch struct {
+		score, dot []float64
+		shared     [][]int32
+		touched    []int32
+		links      []link
+	}
+	pool := sync.Pool{New: func() any {
+		return &scratch{score: make([]float64, n), dot: make([]float64, n), shared: make([][]int32, n)}
+	}}
+	const chunk = 256
+	parallel.Do((n+chunk-1)/chunk, func(c int) {
+		s := pool.Get().(*scratch)
+		defer pool.Put(s)
+		score, dot, shared := s.score, s.dot, s.shared
+		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			r := rules[i]
+			r.SameBehaviour = r.SameBehaviour[:0]
+			for _, k := range rk[i] {
+				l := post[k]
+				if len(l) < 2 || len(l) > behaviourMaxDF {
 					continue
 				}
-				if score[j] == 0 {
-					touched = append(touched, j)
+				w := weight(len(l))
+				for _, j := range l {
+					if int(j) == i {
+						continue
+					}
+					if score[j] == 0 {
+						s.touched = append(s.touched, j)
+					}
+					score[j] += w
+					dot[j] += w * w
+					shared[j] = append(shared[j], k)
 				}
-				score[j] += w
-				dot[j] += w * w
-				shared[j] = append(shared[j], k)
 			}
-		}
-		links = links[:0]
-		for _, j := range touched {
-			if score[j] >= minScore {
-				links = append(links, link{j, dot[j] / (norm[i] * norm[j])})
+			s.links = s.links[:0]
+			for _, j := range s.touched {
+				if score[j] >= minScore {
+					s.links = append(s.links, link{j, dot[j] / (norm[i] * norm[j])})
+				}
 			}
-		}
-		slices.SortFunc(links, func(a, b link) int {
-			if a.cos != b.cos {
-				return cmp.Compare(b.cos, a.cos)
+			slices.SortFunc(s.links, func(a, b link) int {
+				if a.cos != b.cos {
+					return cmp.Compare(b.cos, a.cos)
+				}
+				return strings.Compare(rules[a.j].ID, rules[b.j].ID)
+			})
+			if len(s.links) > behaviourMaxLinks {
+				s.links = s.links[:behaviourMaxLinks]
 			}
-			return strings.Compare(rules[a.j].ID, rules[b.j].ID)
-		})
-		if len(links) > behaviourMaxLinks {
-			links = links[:behaviourMaxLinks]
-		}
-		for _, l := range links {
-			o := rules[l.j]
-			ks := shared[l.j]
-			slices.SortStableFunc(ks, func(a, b int32) int { return cmp.Compare(len(post[a]), len(post[b])) })
-			s := make([]string, len(ks))
-			for x, k := range ks {
-				s[x] = name(k)
+			for _, l := range s.links {
+				o := rules[l.j]
+				ks := shared[l.j]
+				slices.SortStableFunc(ks, func(a, b int32) int { return cmp.Compare(len(post[a]), len(post[b])) })
+				sh := make([]string, len(ks))
+				for x, k := range ks {
+					sh[x] = names[k]
+				}
+				r.SameBehaviour = append(r.SameBehaviour, rule.BehaviourRef{ID: o.ID, Platform: o.Platform, Title: o.Title,
+					Path: o.Source.Path, Score: int(math.Round(l.cos * 100)), Shared: sh})
 			}
-			r.SameBehaviour = append(r.SameBehaviour, rule.BehaviourRef{ID: o.ID, Platform: o.Platform, Title: o.Title,
-				Path: o.Source.Path, Score: int(math.Round(l.cos * 100)), Shared: s})
+			for _, j := range s.touched {
+				score[j], dot[j], shared[j] = 0, 0, shared[j][:0]
+			}
+			s.touched = s.touched[:0]
 		}
-		for _, j := range touched {
-			score[j], dot[j], shared[j] = 0, 0, shared[j][:0]
-		}
-		touched = touched[:0]
-	}
+	})
 }

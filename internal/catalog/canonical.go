@@ -242,10 +242,13 @@ func regexLiteral(expr string) (kind, lit string, ok bool) {
 // with the same indicator (read, never written): a map an indicator and
 // rule was the largest part of a build's memory at 50,000 rules.
 func CanonicalCounts(rules []*rule.Rule) {
+	// Platforms by number: an entry counts its rules of each in a slice
+	// (a map an entry was most of this function's time).
+	platforms, plat := platformNumbers(rules)
 	type entry struct {
-		rules      []int32
-		byPlatform map[string]int
-		minus      map[string]map[string]int // byPlatform less one rule of a platform
+		rules  []int32
+		counts []int32          // rules by platform number
+		minus  []map[string]int // by platform number: the counts less one rule of it, made once
 	}
 	idx := map[CanonicalKey]*entry{}
 	// The entry of each canonical indicator of each rule, in order: looked
@@ -260,36 +263,39 @@ func CanonicalCounts(rules []*rule.Rule) {
 			k := CanonicalKey{c.Field, c.Kind, c.Value}
 			e := idx[k]
 			if e == nil {
-				e = &entry{byPlatform: map[string]int{}}
+				e = &entry{counts: make([]int32, len(platforms))}
 				idx[k] = e
 			}
 			if n := len(e.rules); n == 0 || e.rules[n-1] != int32(i) {
 				e.rules = append(e.rules, int32(i))
-				e.byPlatform[r.Platform]++
+				e.counts[plat[i]]++
 			}
 			entries = append(entries, e)
 		}
 	}
 	idx = nil
-	for _, r := range rules {
+	for i, r := range rules {
+		p := plat[i]
 		for j := range r.Canonical {
 			c := &r.Canonical[j]
 			e := entries[0]
 			entries = entries[1:]
 			c.Total = len(e.rules) - 1
-			m, ok := e.minus[r.Platform]
-			if !ok {
-				m = make(map[string]int, len(e.byPlatform))
-				for p, n := range e.byPlatform {
-					m[p] = n
+			if e.minus == nil {
+				e.minus = make([]map[string]int, len(platforms))
+			}
+			m := e.minus[p]
+			if m == nil {
+				m = map[string]int{}
+				for q, n := range e.counts {
+					if q == p {
+						n--
+					}
+					if n > 0 {
+						m[platforms[q]] = int(n)
+					}
 				}
-				if m[r.Platform]--; m[r.Platform] <= 0 {
-					delete(m, r.Platform)
-				}
-				if e.minus == nil {
-					e.minus = map[string]map[string]int{}
-				}
-				e.minus[r.Platform] = m
+				e.minus[p] = m
 			}
 			c.ByPlatform = m
 		}

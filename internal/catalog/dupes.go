@@ -1,11 +1,13 @@
 package catalog
 
 import (
+	"cmp"
 	"hash/fnv"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -118,7 +120,17 @@ func nearDuplicates(rules []*rule.Rule, logic []Logic) {
 		}
 		groups[l.Tables] = append(groups[l.Tables], item{i, l.Triples})
 	}
+	// A rule is in one group (its tables): the groups are compared on
+	// every core, the largest first (with N forks of a corpus a group has
+	// N² pairs).
+	gs := make([][]item, 0, len(groups))
 	for _, g := range groups {
+		gs = append(gs, g)
+	}
+	groups = nil
+	slices.SortFunc(gs, func(a, b []item) int { return cmp.Compare(len(b), len(a)) })
+	parallel.Do(len(gs), func(x int) {
+		g := gs[x]
 		// By size: b can only reach the threshold with a when
 		// |a| >= DuplicateThreshold*|b| (a the smaller).
 		sort.SliceStable(g, func(x, y int) bool { return len(g[x].triples) < len(g[y].triples) })
@@ -139,7 +151,7 @@ func nearDuplicates(rules []*rule.Rule, logic []Logic) {
 				}
 			}
 		}
-	}
+	})
 	for _, r := range rules {
 		sort.Slice(r.NearDuplicates, func(i, j int) bool { return r.NearDuplicates[i].ID < r.NearDuplicates[j].ID })
 	}

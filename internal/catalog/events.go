@@ -323,7 +323,9 @@ func Events(r *rule.Rule) []rule.Event {
 // event returns the event k names: its provider and the action as the rule
 // wrote it (a display name as the action it stands for, an Entra activity
 // without its final period, a partial value as a glob).
-func (k ActionKey) event() rule.Event {
+func (k ActionKey) event() rule.Event { return k.derived().event }
+
+func (k ActionKey) makeEvent() rule.Event {
 	if k.Space == "windows" {
 		e := rule.Event{Provider: k.Provider, Event: k.Text, Channel: k.Channel}
 		if k.Provider != "" {

@@ -151,6 +151,7 @@ func IndicatorCounts(rules []*rule.Rule) {
 	// match it case-insensitively) and their counts, made once a value: with
 	// N forks of a corpus each value had N rules, each walking N others.
 	sensitive := map[IndicatorKey]*entry{}
+	pl, plat := platformNumbers(rules)
 	for i, r := range rules {
 		for j := range r.Indicators {
 			in := &r.Indicators[j]
@@ -171,17 +172,12 @@ func IndicatorCounts(rules []*rule.Rule) {
 					}
 					e = se
 				}
-				if e.byPlatform == nil {
-					e.byPlatform = map[string]int{}
-					for _, x := range e.all {
-						e.byPlatform[rules[x].Platform]++
-					}
-				}
 				cc.Total = len(e.all)
-				cc.ByPlatform = e.byPlatform
 				if _, self := slices.BinarySearch(e.all, int32(i)); self {
 					cc.Total--
-					cc.ByPlatform = e.without(r.Platform)
+					cc.ByPlatform = e.without(plat, pl, plat[i])
+				} else {
+					cc.ByPlatform = e.without(plat, pl, -1)
 				}
 				in.Corpus = append(in.Corpus, cc)
 			}
@@ -196,27 +192,49 @@ func IndicatorCounts(rules []*rule.Rule) {
 // memory.
 type entry struct {
 	all, insens []int32
-	byPlatform  map[string]int
-	minus       map[string]map[string]int // byPlatform with one rule of a platform taken away
+	minus       []map[string]int // by platform number + 1: the counts with one rule of it taken away; [0]: all of them
 }
 
-// without returns the counts by platform of e's rules but one of platform.
-func (e *entry) without(platform string) map[string]int {
-	if m, ok := e.minus[platform]; ok {
+// without returns the counts by platform of e's rules but one of platform
+// number p (pl's, plat[i] rule i's; -1: all of them), made once.
+func (e *entry) without(plat []int, pl []string, p int) map[string]int {
+	if e.minus == nil {
+		e.minus = make([]map[string]int, len(pl)+1)
+	}
+	if m := e.minus[p+1]; m != nil {
 		return m
 	}
-	m := make(map[string]int, len(e.byPlatform))
-	for p, n := range e.byPlatform {
-		m[p] = n
+	counts := make([]int, len(pl))
+	for _, x := range e.all {
+		counts[plat[x]]++
 	}
-	if m[platform]--; m[platform] <= 0 {
-		delete(m, platform)
+	if p >= 0 {
+		counts[p]--
 	}
-	if e.minus == nil {
-		e.minus = map[string]map[string]int{}
+	m := map[string]int{}
+	for q, n := range counts {
+		if n > 0 {
+			m[pl[q]] = n
+		}
 	}
-	e.minus[platform] = m
+	e.minus[p+1] = m
 	return m
+}
+
+// platformNumbers numbers the platforms of rules: pl[plat[i]] is rules[i]'s.
+func platformNumbers(rules []*rule.Rule) (pl []string, plat []int) {
+	pix := map[string]int{}
+	plat = make([]int, len(rules))
+	for i, r := range rules {
+		p, ok := pix[r.Platform]
+		if !ok {
+			p = len(pl)
+			pix[r.Platform] = p
+			pl = append(pl, r.Platform)
+		}
+		plat[i] = p
+	}
+	return pl, plat
 }
 
 // mergeUnion appends the union of the sorted lists a and b to dst.

@@ -40,8 +40,23 @@ func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, s
 		return nil
 	}
 	var strs []string
-	idx := map[string]int{}
+	var idx map[string]int // once strs is long; until then looked for in it (a rule has a few labels, most links repeat them)
 	intern := func(s string) int {
+		if idx == nil {
+			for i, x := range strs {
+				if x == s {
+					return i
+				}
+			}
+			if len(strs) < 16 {
+				strs = append(strs, s)
+				return len(strs) - 1
+			}
+			idx = make(map[string]int, 2*len(strs))
+			for i, x := range strs {
+				idx[x] = i
+			}
+		}
 		if i, ok := idx[s]; ok {
 			return i
 		}
