@@ -113,19 +113,40 @@ func ParseString(src string) (*Script, diag.ErrorList) {
 	return s, errs
 }
 
+// ParseTokens is ParseString that also returns the tokens of src, as Lex
+// makes them: src is lexed once for the tree and the tokens (a highlighter
+// or a lint check that reads both).
+func ParseTokens(src string) (*Script, []Token, diag.ErrorList) {
+	s, errs, _, toks := parseKeep(src, true)
+	return s, toks, errs
+}
+
 // parse is ParseString; it also returns the work the parser did (see parser.work).
 func parse(text string) (*Script, diag.ErrorList, int) {
+	s, errs, work, _ := parseKeep(text, false)
+	return s, errs, work
+}
+
+// parseKeep is parse; with keep it returns the lexer's tokens too (then
+// they do not serve the next parse).
+func parseKeep(text string, keep bool) (*Script, diag.ErrorList, int, []Token) {
 	lx := &lexer{src: text}
-	if b, ok := tokenPool.Get().(*[]Token); ok {
-		lx.toks = (*b)[:0]
+	if !keep {
+		if b, ok := tokenPool.Get().(*[]Token); ok {
+			lx.toks = (*b)[:0]
+		}
+		defer func() { // the tree holds no token: the slice serves the next parse
+			if cap(lx.toks) <= 1<<20 {
+				t := lx.toks[:0]
+				tokenPool.Put(&t)
+			}
+		}()
 	}
 	lx.run()
-	defer func() { // the tree holds no token: the slice serves the next parse
-		if cap(lx.toks) <= 1<<20 {
-			t := lx.toks[:0]
-			tokenPool.Put(&t)
-		}
-	}()
+	var toks []Token
+	if keep {
+		toks = lx.toks
+	}
 	p := &parser{src: text, toks: lx.toks, errs: lx.errs}
 	s := &Script{Src: text, Comments: lx.comments}
 	func() {
@@ -139,7 +160,7 @@ func parse(text string) (*Script, diag.ErrorList, int) {
 		s.Stmts = p.parseStmts(false)
 	}()
 	if len(p.errs) == 0 {
-		return s, nil, p.work
+		return s, nil, p.work, toks
 	}
 	p.errs.Sort()
 	// one error per position is enough: the first one met there
@@ -153,7 +174,7 @@ func parse(text string) (*Script, diag.ErrorList, int) {
 	if len(out) > 0 {
 		out.Locate([]byte(text)) // a copy only when there is an error to locate
 	}
-	return s, out, p.work
+	return s, out, p.work, toks
 }
 
 var tokenPool sync.Pool

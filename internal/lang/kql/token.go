@@ -312,10 +312,18 @@ type lexer struct {
 // lexical errors met (unterminated strings, illegal characters), sorted and
 // located.
 func Lex(src []byte) (toks []Token, comments []Comment, errs diag.ErrorList) {
-	lx := &lexer{src: string(src)}
+	return LexString(string(src))
+}
+
+// LexString is Lex of a query already held as a string: not copied (but
+// to locate its errors, when there are).
+func LexString(src string) (toks []Token, comments []Comment, errs diag.ErrorList) {
+	lx := &lexer{src: src}
 	lx.run()
-	lx.errs.Sort()
-	lx.errs.Locate(src)
+	if len(lx.errs) > 0 {
+		lx.errs.Sort()
+		lx.errs.Locate([]byte(src))
+	}
 	return lx.toks, lx.comments, lx.errs
 }
 

@@ -17,10 +17,8 @@ import (
 // numbers, symbol operators, comments), and the words of a part the parser
 // could not read or keeps raw.
 func Highlight(src string) []lang.Token {
-	// The tree keeps the comments; the lexer's tokens are made apart (the
-	// parser's own are not kept), from src's bytes copied once.
-	s, _ := kql.ParseString(src)
-	toks, _, _ := kql.Lex([]byte(src))
+	// The tree keeps the comments; the tokens are the parser's own.
+	s, toks, _ := kql.ParseTokens(src)
 	h := highlighter{toks: toks, out: make([]lang.Token, 0, len(toks)/2+len(s.Comments))}
 	for _, c := range s.Comments {
 		h.out = append(h.out, lang.Token{Start: c.Pos, End: c.End, Class: lang.Comment})

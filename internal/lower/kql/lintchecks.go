@@ -87,7 +87,7 @@ func kqlUnknownEscape(r *rule.Rule, rep *lint.Reporter) {
 	if !strings.Contains(r.Query, `\`) {
 		return
 	}
-	toks, _, _ := kql.Lex([]byte(r.Query))
+	toks, _, _ := kql.LexString(r.Query)
 	for _, t := range toks {
 		if t.Kind != kql.String {
 			continue
@@ -262,11 +262,10 @@ func kqlUnusedLet(r *rule.Rule, rep *lint.Reporter) {
 	if len(r.Params) == 0 {
 		return
 	}
-	s, _ := kql.ParseString(r.Query)
+	s, toks, _ := kql.ParseTokens(r.Query)
 	if s == nil {
 		return
 	}
-	toks, _, _ := kql.Lex([]byte(r.Query))
 	uses := map[string]int{}
 	for _, t := range toks {
 		if t.Kind == kql.Name {
