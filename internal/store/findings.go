@@ -73,7 +73,7 @@ func (w *writer) addFinding(n int64, f lint.Finding) error {
 	if err := w.findingRows.add(w.ctx, w.tx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
 		return err
 	}
-	return w.addFacet(FacetFinding, f.Check, n)
+	return w.addFacet(FacetFinding, f.Check, foldNoCase(f.Check), n)
 }
 
 // RuleFinding is a finding with the title of its rule.
