@@ -12,7 +12,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -835,7 +834,11 @@ func SameAction(rules []*rule.Rule) {
 		keys[i] = ActionKeys(r)
 		fillEvents(r, keys[i]) // the events an earlier run inferred go
 	}
-	linkActions(rules, keys).link(rules, fillSameAction(rules))
+	al := linkActions(rules, keys)
+	s := al.newScratch(len(rules))
+	for i, r := range rules {
+		r.SameAction = al.refs(rules, al.linksOf(rules, i, s))
+	}
 }
 
 // SameActionLink is one link of a rule to another that shares an action
@@ -849,7 +852,7 @@ type SameActionLink struct {
 // linkActions is SameAction but for the lists, given every rule's action
 // keys (which it extends with those correlations inherit and the rules'
 // other events): it fills every rule's Events and Actions and returns
-// what links the rules (actionLinks.link makes each rule's list).
+// what links the rules (actionLinks.linksOf makes each rule's list).
 //
 // The links are those of the rules' events: every event of a rule with a
 // provider is one of its keys (events of a log source category, a table,
@@ -928,7 +931,7 @@ func (al *actionLinks) labelIn(o int32, id string) string {
 }
 
 // linkScratch is what making one rule's links needs, kept from rule to
-// rule of one worker.
+// rule of one worker (newScratch).
 type linkScratch struct {
 	slot       []int32 // 1 + index in touched of a linked rule, 0 when not linked
 	touched    []int32
@@ -937,25 +940,13 @@ type linkScratch struct {
 	out        []SameActionLink
 }
 
-// link calls emit with the same-action links of every rule (on every
-// core; a call's links are emit's only during the call, their Actions
-// its to keep): the other rules
-// that share an action with it, each with the shared actions (a full
-// action where one side matched it by a part) in the order of the rule's
-// keys, most shared first, then by id.
-func (al *actionLinks) link(rules []*rule.Rule, emit func(i int, links []SameActionLink)) {
-	const chunk = 256
-	pool := sync.Pool{New: func() any { return &linkScratch{slot: make([]int32, len(rules))} }}
-	parallel.Do((len(rules)+chunk-1)/chunk, func(c int) {
-		s := pool.Get().(*linkScratch)
-		for i := c * chunk; i < min((c+1)*chunk, len(rules)); i++ {
-			emit(i, al.linksOf(rules, i, s))
-		}
-		pool.Put(s)
-	})
-}
+func (al *actionLinks) newScratch(n int) *linkScratch { return &linkScratch{slot: make([]int32, n)} }
 
-// linksOf returns rule i's same-action links, in s's memory.
+// linksOf returns rule i's same-action links, in s's memory (their
+// Actions are the caller's to keep): the other rules that share an action
+// with it, each with the shared actions (a full action where one side
+// matched it by a part) in the order of the rule's keys, most shared
+// first, then by id.
 func (al *actionLinks) linksOf(rules []*rule.Rule, i int, s *linkScratch) []SameActionLink {
 	d := actionTable()
 	ix := al.ix
@@ -1038,17 +1029,14 @@ func (al *actionLinks) linksOf(rules []*rule.Rule, i int, s *linkScratch) []Same
 	return s.out
 }
 
-// fillSameAction returns an emit for actionLinks.link that sets each rule's
-// SameAction from its links.
-func fillSameAction(rules []*rule.Rule) func(i int, links []SameActionLink) {
-	return func(i int, links []SameActionLink) {
-		refs := make([]rule.RuleRef, len(links))
-		for n, l := range links {
-			refs[n] = ref(rules[l.Other])
-			refs[n].Actions = l.Actions
-		}
-		rules[i].SameAction = refs
+// refs returns links as a rule's SameAction.
+func (al *actionLinks) refs(rules []*rule.Rule, links []SameActionLink) []rule.RuleRef {
+	refs := make([]rule.RuleRef, len(links))
+	for n, l := range links {
+		refs[n] = ref(rules[l.Other])
+		refs[n].Actions = l.Actions
 	}
+	return refs
 }
 
 type fullEntry struct {

@@ -5,9 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
-	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -64,16 +62,45 @@ func behaviourKey(c rule.CanonicalIndicator) CanonicalKey {
 // shares rare canonical indicators with, best first, at most
 // behaviourMaxLinks, each with the indicators they share, rarest first.
 func SameBehaviour(rules []*rule.Rule) {
+	b := indexBehaviour(rules)
+	s := b.newScratch()
+	for i, r := range rules {
+		r.SameBehaviour = b.refs(rules, b.linksOf(rules, i, s))
+	}
+}
+
+// BehaviourLink is one link of a rule to another that detects the same
+// behaviour (rule.Rule.SameBehaviour's entry): the other rule, by its place
+// in the rules cross-referenced, the score, and the canonical indicators
+// they share.
+type BehaviourLink struct {
+	Other  int32
+	Score  int
+	Shared []string
+}
+
+// behaviourLinks is what links the rules that detect the same behaviour:
+// each distinct canonical key numbered once, the rules of each key, each
+// rule's keys (each once, in the order of its canonical indicators) and
+// the length of its weighted indicator set.
+type behaviourLinks struct {
+	n        int
+	names    []string  // a key's String
+	post     [][]int32 // the rules of each key, in order
+	rk       [][]int32
+	norm     []float64
+	minScore float64
+}
+
+// indexBehaviour indexes the canonical indicators of rules. (At 164,000
+// rules the lookups of keys in maps, the sorts that compared keys through a
+// map and the names of the shared keys made again for every link were most
+// of the time.)
+func indexBehaviour(rules []*rule.Rule) *behaviourLinks {
 	n := len(rules)
-	// Each distinct key is numbered once; each rule's keys are its
-	// numbers, each once, in the order of its canonical indicators. (At
-	// 164,000 rules the lookups of keys in maps, the sorts that compared
-	// keys through a map and the names of the shared keys made again for
-	// every link were most of the time.)
 	ids := map[CanonicalKey]int32{}
 	var keys []CanonicalKey
-	var post [][]int32 // the rules of each key, in order
-	rk := make([][]int32, n)
+	b := &behaviourLinks{n: n, rk: make([][]int32, n), norm: make([]float64, n)}
 	for i, r := range rules {
 		var own []int32
 		for _, c := range r.Canonical {
@@ -86,105 +113,120 @@ func SameBehaviour(rules []*rule.Rule) {
 				id = int32(len(keys))
 				ids[k] = id
 				keys = append(keys, k)
-				post = append(post, nil)
+				b.post = append(b.post, nil)
 			}
-			if l := post[id]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				post[id] = append(l, int32(i))
+			if l := b.post[id]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				b.post[id] = append(l, int32(i))
 				own = append(own, id)
 			}
 		}
-		rk[i] = own
+		b.rk[i] = own
 	}
-	ids = nil
-	names := make([]string, len(keys)) // a key's String, made once
+	b.names = make([]string, len(keys))
 	for k := range keys {
-		names[k] = keys[k].String()
+		b.names[k] = keys[k].String()
 	}
-	weight := func(df int) float64 { return math.Log(float64(n) / float64(df)) }
-	minScore := max(weight(behaviourRareDF), math.Ln2)
+	b.minScore = max(b.weight(behaviourRareDF), math.Ln2)
 	// norm[i]: the length of rule i's weighted indicator set (indicators
 	// no other rule has count, those too common to weigh do not).
-	norm := make([]float64, n)
 	for i := range rules {
-		for _, k := range rk[i] {
-			if l := post[k]; len(l) <= behaviourMaxDF {
-				w := weight(len(l))
-				norm[i] += w * w
+		for _, k := range b.rk[i] {
+			if l := b.post[k]; len(l) <= behaviourMaxDF {
+				w := b.weight(len(l))
+				b.norm[i] += w * w
 			}
 		}
-		norm[i] = math.Sqrt(norm[i])
+		b.norm[i] = math.Sqrt(b.norm[i])
 	}
-	// Each rule's links on every core, a chunk of rules at a time, each
-	// worker with its own scores.
-	type link struct {
-		j   int32
-		cos float64
-	}
-	type scratch struct {
-		score, dot []float64
-		shared     [][]int32
-		touched    []int32
-		links      []link
-	}
-	pool := sync.Pool{New: func() any {
-		return &scratch{score: make([]float64, n), dot: make([]float64, n), shared: make([][]int32, n)}
-	}}
-	const chunk = 256
-	parallel.Do((n+chunk-1)/chunk, func(c int) {
-		s := pool.Get().(*scratch)
-		defer pool.Put(s)
-		score, dot, shared := s.score, s.dot, s.shared
-		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
-			r := rules[i]
-			r.SameBehaviour = r.SameBehaviour[:0]
-			for _, k := range rk[i] {
-				l := post[k]
-				if len(l) < 2 || len(l) > behaviourMaxDF {
-					continue
-				}
-				w := weight(len(l))
-				for _, j := range l {
-					if int(j) == i {
-						continue
-					}
-					if score[j] == 0 {
-						s.touched = append(s.touched, j)
-					}
-					score[j] += w
-					dot[j] += w * w
-					shared[j] = append(shared[j], k)
-				}
-			}
-			s.links = s.links[:0]
-			for _, j := range s.touched {
-				if score[j] >= minScore {
-					s.links = append(s.links, link{j, dot[j] / (norm[i] * norm[j])})
-				}
-			}
-			slices.SortFunc(s.links, func(a, b link) int {
-				if a.cos != b.cos {
-					return cmp.Compare(b.cos, a.cos)
-				}
-				return strings.Compare(rules[a.j].ID, rules[b.j].ID)
-			})
-			if len(s.links) > behaviourMaxLinks {
-				s.links = s.links[:behaviourMaxLinks]
-			}
-			for _, l := range s.links {
-				o := rules[l.j]
-				ks := shared[l.j]
-				slices.SortStableFunc(ks, func(a, b int32) int { return cmp.Compare(len(post[a]), len(post[b])) })
-				sh := make([]string, len(ks))
-				for x, k := range ks {
-					sh[x] = names[k]
-				}
-				r.SameBehaviour = append(r.SameBehaviour, rule.BehaviourRef{ID: o.ID, Platform: o.Platform, Title: o.Title,
-					Path: o.Source.Path, Score: int(math.Round(l.cos * 100)), Shared: sh})
-			}
-			for _, j := range s.touched {
-				score[j], dot[j], shared[j] = 0, 0, shared[j][:0]
-			}
-			s.touched = s.touched[:0]
+	return b
+}
+
+// weight is the weight of a key df rules have.
+func (b *behaviourLinks) weight(df int) float64 { return math.Log(float64(b.n) / float64(df)) }
+
+// behaviourScratch is what making one rule's links needs, kept from rule to
+// rule of one worker.
+type behaviourScratch struct {
+	score, dot []float64
+	shared     [][]int32
+	touched    []int32
+	links      []scored
+	out        []BehaviourLink
+}
+
+// scored is a rule linked, with the cosine of its link.
+type scored struct {
+	j   int32
+	cos float64
+}
+
+func (b *behaviourLinks) newScratch() *behaviourScratch {
+	return &behaviourScratch{score: make([]float64, b.n), dot: make([]float64, b.n), shared: make([][]int32, b.n)}
+}
+
+// linksOf returns rule i's same-behaviour links, in s's memory (their
+// Shared are the caller's to keep).
+func (b *behaviourLinks) linksOf(rules []*rule.Rule, i int, s *behaviourScratch) []BehaviourLink {
+	score, dot, shared, post := s.score, s.dot, s.shared, b.post
+	for _, k := range b.rk[i] {
+		l := post[k]
+		if len(l) < 2 || len(l) > behaviourMaxDF {
+			continue
 		}
+		w := b.weight(len(l))
+		for _, j := range l {
+			if int(j) == i {
+				continue
+			}
+			if score[j] == 0 {
+				s.touched = append(s.touched, j)
+			}
+			score[j] += w
+			dot[j] += w * w
+			shared[j] = append(shared[j], k)
+		}
+	}
+	s.links = s.links[:0]
+	for _, j := range s.touched {
+		if score[j] >= b.minScore {
+			s.links = append(s.links, scored{j, dot[j] / (b.norm[i] * b.norm[j])})
+		}
+	}
+	slices.SortFunc(s.links, func(x, y scored) int {
+		if x.cos != y.cos {
+			return cmp.Compare(y.cos, x.cos)
+		}
+		return strings.Compare(rules[x.j].ID, rules[y.j].ID)
 	})
+	if len(s.links) > behaviourMaxLinks {
+		s.links = s.links[:behaviourMaxLinks]
+	}
+	s.out = s.out[:0]
+	for _, l := range s.links {
+		ks := shared[l.j]
+		slices.SortStableFunc(ks, func(a, c int32) int { return cmp.Compare(len(post[a]), len(post[c])) })
+		sh := make([]string, len(ks))
+		for x, k := range ks {
+			sh[x] = b.names[k]
+		}
+		s.out = append(s.out, BehaviourLink{Other: l.j, Score: int(math.Round(l.cos * 100)), Shared: sh})
+	}
+	for _, j := range s.touched {
+		score[j], dot[j], shared[j] = 0, 0, shared[j][:0]
+	}
+	s.touched = s.touched[:0]
+	return s.out
+}
+
+// refs returns links as a rule's SameBehaviour.
+func (b *behaviourLinks) refs(rules []*rule.Rule, links []BehaviourLink) []rule.BehaviourRef {
+	if len(links) == 0 {
+		return nil
+	}
+	out := make([]rule.BehaviourRef, 0, len(links))
+	for _, l := range links {
+		o := rules[l.Other]
+		out = append(out, rule.BehaviourRef{ID: o.ID, Platform: o.Platform, Title: o.Title, Path: o.Source.Path, Score: l.Score, Shared: l.Shared})
+	}
+	return out
 }

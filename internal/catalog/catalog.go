@@ -10,6 +10,7 @@ package catalog
 
 import (
 	"slices"
+	"sync"
 	"unique"
 
 	"github.com/ruledex/ruledex/internal/parallel"
@@ -76,15 +77,17 @@ func intern(s string) string {
 // its stages, query or prose, so it may run over rules that hold only
 // those.
 //
-// Each rule's same-action links are made last, on every core, and given
-// to sameAction, when not nil, instead of filling its SameAction: with N
-// forks of a corpus every list is N times longer and all of them N² times
-// (at 164,000 rules they were most of a build's memory), so a build
-// encodes each as it is made. sameAction(i, links) is called once for
-// every rule, concurrently, once every other thing the cross-reference
-// fills is final; links is only sameAction's during the call, but the
-// Actions of each link are its to keep.
-func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, sameAction func(i int, links []SameActionLink)) {
+// Each rule's same-action and same-behaviour links are made last, on every
+// core, and given to emit, when not nil, instead of filling its SameAction
+// and SameBehaviour: with N forks of a corpus every same-action list is N
+// times longer and all of them N² times, and nearly every rule has its
+// twenty same-behaviour links (at 164,000 rules they were most of a
+// build's memory), so a build encodes each rule's as they are made.
+// emit(i, links) is called once for every rule, concurrently, once every
+// other thing the cross-reference fills is final; links is emit's only
+// during the call, but the Actions and Shared of each link are its to
+// keep.
+func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, emit func(i int, links Links)) {
 	keys := make([][]ActionKey, len(rules))
 	logic := make([]Logic, len(rules))
 	for i := range prep {
@@ -94,12 +97,34 @@ func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, sameAction func
 	al := linkActions(rules, keys)
 	IndicatorCounts(rules)
 	CanonicalCounts(rules)
-	SameBehaviour(rules)
+	bl := indexBehaviour(rules)
 	nearDuplicates(rules, logic)
-	if sameAction == nil {
-		sameAction = fillSameAction(rules)
+	if emit == nil {
+		emit = func(i int, l Links) {
+			rules[i].SameAction = al.refs(rules, l.SameAction)
+			rules[i].SameBehaviour = bl.refs(rules, l.SameBehaviour)
+		}
 	}
-	al.link(rules, sameAction)
+	type scratch struct {
+		sa *linkScratch
+		sb *behaviourScratch
+	}
+	pool := sync.Pool{New: func() any { return &scratch{al.newScratch(len(rules)), bl.newScratch()} }}
+	const chunk = 256
+	parallel.Do((len(rules)+chunk-1)/chunk, func(c int) {
+		s := pool.Get().(*scratch)
+		defer pool.Put(s)
+		for i := c * chunk; i < min((c+1)*chunk, len(rules)); i++ {
+			emit(i, Links{SameAction: al.linksOf(rules, i, s.sa), SameBehaviour: bl.linksOf(rules, i, s.sb)})
+		}
+	})
+}
+
+// Links are the links of one rule to others that CrossReferencePrepared
+// makes last: its same-action and same-behaviour links.
+type Links struct {
+	SameAction    []SameActionLink
+	SameBehaviour []BehaviourLink
 }
 
 // ref returns a reference to r.

@@ -32,10 +32,10 @@ import (
 const linksVersion = 1
 
 // encodeLinks returns a rule's links, encoded, or nil when it has none:
-// its same-action links (the linked rules by their index in the build),
-// its near-duplicates and its same-behaviour links (by id: atOf gives a
-// rule's index by its id; a link to a rule that has none is left out).
-func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, sameBehaviour []rule.BehaviourRef, atOf func(id string) (int64, bool)) []byte {
+// its same-action and same-behaviour links (the linked rules by their
+// index in the build) and its near-duplicates (by id: atOf gives a rule's
+// index by its id; a link to a rule that has none is left out).
+func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, sameBehaviour []catalog.BehaviourLink, atOf func(id string) (int64, bool)) []byte {
 	if len(sameAction) == 0 && len(nearDups) == 0 && len(sameBehaviour) == 0 {
 		return nil
 	}
@@ -90,14 +90,12 @@ func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, s
 	}
 	sb := make([]ref, 0, len(sameBehaviour))
 	for _, x := range sameBehaviour {
-		if n, ok := atOf(x.ID); ok {
-			f := ref{n: n, score: x.Score, from: int32(len(labels))}
-			for _, s := range x.Shared {
-				labels = append(labels, intern(s))
-			}
-			f.to = int32(len(labels))
-			sb = append(sb, f)
+		f := ref{n: int64(x.Other), score: x.Score, from: int32(len(labels))}
+		for _, s := range x.Shared {
+			labels = append(labels, intern(s))
 		}
+		f.to = int32(len(labels))
+		sb = append(sb, f)
 	}
 	if len(sa) == 0 && len(nd) == 0 && len(sb) == 0 {
 		return nil
@@ -125,8 +123,8 @@ func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, s
 	return e.b
 }
 
-// encodeRuleLinks is encodeLinks of a rule whole, its same-action links
-// named by id (a link to a rule atOf does not know is left out).
+// encodeRuleLinks is encodeLinks of a rule whole, its links named by id (a
+// link to a rule atOf does not know is left out).
 func encodeRuleLinks(r *rule.Rule, atOf func(id string) (int64, bool)) []byte {
 	var sa []catalog.SameActionLink
 	for _, x := range r.SameAction {
@@ -134,7 +132,13 @@ func encodeRuleLinks(r *rule.Rule, atOf func(id string) (int64, bool)) []byte {
 			sa = append(sa, catalog.SameActionLink{Other: int32(n), Actions: x.Actions})
 		}
 	}
-	return encodeLinks(sa, r.NearDuplicates, r.SameBehaviour, atOf)
+	var sb []catalog.BehaviourLink
+	for _, x := range r.SameBehaviour {
+		if n, ok := atOf(x.ID); ok {
+			sb = append(sb, catalog.BehaviourLink{Other: int32(n), Score: x.Score, Shared: x.Shared})
+		}
+	}
+	return encodeLinks(sa, r.NearDuplicates, sb, atOf)
 }
 
 // link is one decoded link: the other rule's row, the score of a
@@ -397,12 +401,12 @@ func remapLinks(enc []byte, row func(int64) int64) ([]byte, error) {
 }
 
 // LinkEncoder encodes the links of every rule of a build as the
-// cross-reference makes them (catalog.CrossReferencePrepared's sameAction
-// is its Encode), naming the linked rules by their place in the rules, and
-// lets go of each rule's same-behaviour list once encoded: with N forks of
-// a corpus each list is N times longer, and the lists were most of what a
-// build held (the near-duplicates stay, for lint). Write.Links takes what
-// Links returns: Write.Files must hold the same rules in the same order.
+// cross-reference makes them (catalog.CrossReferencePrepared's emit is its
+// Encode), naming the linked rules by their place in the rules: with N
+// forks of a corpus each same-action list is N times longer and nearly
+// every rule has its twenty same-behaviour links, and the lists were most
+// of what a build held. Write.Links takes what Links returns: Write.Files
+// must hold the same rules in the same order.
 type LinkEncoder struct {
 	rules []*rule.Rule
 	at    map[string]int64
@@ -419,12 +423,11 @@ func NewLinkEncoder(rules []*rule.Rule) *LinkEncoder {
 	return &LinkEncoder{rules: rules, at: at, out: make([][]byte, len(rules))}
 }
 
-// Encode encodes the links of rule i, sameAction its same-action links;
-// it may be called for different rules at once.
-func (e *LinkEncoder) Encode(i int, sameAction []catalog.SameActionLink) {
-	r := e.rules[i]
-	e.out[i] = encodeLinks(sameAction, r.NearDuplicates, r.SameBehaviour, e.atOf)
-	r.SameAction, r.SameBehaviour = nil, nil
+// Encode encodes the links of rule i: l and its near-duplicates (which
+// the cross-reference has filled by then, and lint reads later). It may be
+// called for different rules at once.
+func (e *LinkEncoder) Encode(i int, l catalog.Links) {
+	e.out[i] = encodeLinks(l.SameAction, e.rules[i].NearDuplicates, l.SameBehaviour, e.atOf)
 }
 
 func (e *LinkEncoder) atOf(id string) (int64, bool) {
