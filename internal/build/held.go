@@ -168,7 +168,7 @@ type heldRules struct {
 	refs  []spillRef
 	off   [][]string // the lint checks each rule disables itself (lint.Disabled)
 	bufs  sync.Pool
-	names names // the skeletons' strings, while rules are held (drop lets them go)
+	names names // the skeletons' strings, while rules are held (doneHolding lets them go)
 }
 
 func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
@@ -178,7 +178,9 @@ func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
 // doneHolding lets go of the table the skeletons' strings were interned
 // in: the strings stay, in the skeletons.
 func (h *heldRules) doneHolding() {
-	h.names = names{}
+	h.names.mu.Lock()
+	h.names.m = nil
+	h.names.mu.Unlock()
 }
 
 // hold writes r whole to the spill, with its held record (heldRecord: its
