@@ -190,13 +190,16 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		k, ok := at[id]
 		return k, ok
 	}
-	// prepare makes the row of it.r, and the sum of its body when a held
-	// record is written with it (here: once the row is queued, its body's
-	// buffer may go back to the pool).
+	// prepare makes the row of it.r, and when a held record is written
+	// with it the sums the record is stored with: of its body (here: once
+	// the row is queued, its body's buffer may go back to the pool) and of
+	// what the cross-reference gave it (OverlaySum: 0.54 s of the writer's
+	// CPU at N = 5 when the writer made it).
 	prepare := func(it *item) {
 		it.row = prepareRow(it.r)
 		if it.held != nil {
 			it.row.sum = bodySum(it.row.body)
+			it.row.overlay = OverlaySum(it.r)
 		}
 	}
 	// Rows are prepared a chunk ahead of the writing, on every core; the
@@ -317,7 +320,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				if err != nil {
 					return err
 				}
-				if err := w.writeHeld(pr.n, r, it.row.sum, it.held, sum); err != nil {
+				if err := w.writeHeld(pr.n, it.held, it.row.overlay, it.row.sum, sum); err != nil {
 					return err
 				}
 			default:
@@ -350,7 +353,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 					return err
 				}
 				if it.held != nil {
-					if err := w.writeHeld(n, r, it.row.sum, it.held, sum); err != nil {
+					if err := w.writeHeld(n, it.held, it.row.overlay, it.row.sum, sum); err != nil {
 						return err
 					}
 				}
@@ -781,6 +784,7 @@ type preparedRow struct {
 	buf       *[]byte // body's buffer, of encodeBufs, given back once the row is inserted
 	unchanged bool    // body is the stored one (and left nil)
 	sum       []byte  // bodySum of body, when a held record is written with it
+	overlay   []byte  // OverlaySum of the rule, when a held record is written with it
 	diags     []byte  // JSON
 	facets    []facetValue
 	folds     []string // foldNoCase of each facet's value
@@ -966,12 +970,12 @@ func (w *writer) deleteRule(n int64) error {
 	return nil
 }
 
-// writeHeld writes the held record of rule n, r (given by Write.Full),
-// with the sum of what r's cross-reference gave it (OverlaySum) and
-// bodySum and findingsSum, the sums of its body and its findings. A build
-// that gives no record (WriteRules) leaves none: the next build prepares
-// the rule again.
-func (w *writer) writeHeld(n int64, r *rule.Rule, bodySum, held, findingsSum []byte) error {
+// writeHeld writes held, the held record of rule n (given by Write.Full),
+// with overlay, the sum of what its cross-reference gave it (OverlaySum),
+// and bodySum and findingsSum, the sums of its body and its findings. A
+// build that gives no record (WriteRules) leaves none: the next build
+// prepares the rule again.
+func (w *writer) writeHeld(n int64, held, overlay, bodySum, findingsSum []byte) error {
 	if held == nil { // the row's record, if any, is not this rule's
 		if err := w.flush(); err != nil {
 			return err
@@ -979,7 +983,7 @@ func (w *writer) writeHeld(n int64, r *rule.Rule, bodySum, held, findingsSum []b
 		_, err := w.delHeld.ExecContext(w.ctx, n)
 		return err
 	}
-	return w.held.add(w.ctx, w.tx, n, held, OverlaySum(r), bodySum, findingsSum)
+	return w.held.add(w.ctx, w.tx, n, held, overlay, bodySum, findingsSum)
 }
 
 // writeLinks writes the links of rule n, enc, whose linked rules are
