@@ -164,7 +164,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	lt := newLinter(opt.Sources, results, prev)
 	findings := lt.corpus(all, held)
 
-	sum := summarize(results, prev)
+	sum := summarize(results, prev, func(r *rule.Rule) bool { return len(le.NearDuplicates(r.ID)) > 0 })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -179,7 +179,11 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	results = nil
 	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
 		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings,
-		Full: held.full, Held: held.fromPrev, Lint: lt.rule, LintKnown: lt.known})
+		Full: held.full, Held: held.fromPrev, LintKnown: lt.known,
+		Lint: func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
+			r.NearDuplicates = le.NearDuplicates(r.ID) // what the near-duplicate check reads
+			return lt.rule(r, stored, known)
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -605,8 +609,9 @@ func (fr *fileResult) decodeHeld(prev *store.Previous) bool {
 	return true
 }
 
-// summarize counts what a build read and made.
-func summarize(results []fileResult, prev *store.Previous) *Summary {
+// summarize counts what a build read and made; nearDup tells a rule that
+// has near-duplicates.
+func summarize(results []fileResult, prev *store.Previous, nearDup func(*rule.Rule) bool) *Summary {
 	s := &store.Summary{Skipped: map[string]int{}, ByPlatform: map[string]int{}, ByKind: map[string]int{},
 		ByPlatformKind: map[string]map[string]int{}, Diagnostics: map[string]int{}, UnknownATTACK: map[string]int{},
 		Attack: attackInUse()}
@@ -647,7 +652,7 @@ func summarize(results []fileResult, prev *store.Previous) *Summary {
 			if r.HasErrors() {
 				s.RulesWithError++
 			}
-			if len(r.NearDuplicates) > 0 {
+			if nearDup(r) {
 				s.NearDuplicates++
 			}
 		}
@@ -675,7 +680,7 @@ func WriteRules(ctx context.Context, path string, rules []*rule.Rule) (*Summary,
 		files = append(files, fileResult{FileResult: ingest.FileResult{Repo: r.Source.Repo, Path: r.Source.Path + "#" + r.ID,
 			Format: r.Format, Rules: []*rule.Rule{r}}})
 	}
-	sum := summarize(files, nil)
+	sum := summarize(files, nil, func(r *rule.Rule) bool { return len(r.NearDuplicates) > 0 })
 	out := make([]store.File, len(files))
 	for i, fr := range files {
 		out[i] = store.File{Repo: fr.Repo, Path: fr.Path, Format: fr.Format, Rules: fr.Rules}

@@ -78,15 +78,17 @@ func intern(s string) string {
 // those.
 //
 // Each rule's same-action and same-behaviour links are made last, on every
-// core, and given to emit, when not nil, instead of filling its SameAction
-// and SameBehaviour: with N forks of a corpus every same-action list is N
+// core, and given to emit with its near-duplicates, when emit is not nil,
+// instead of filling its SameAction, SameBehaviour and NearDuplicates
+// (and the rules' near-duplicates, their forks at N forks, are kept by
+// number until then): with N forks of a corpus every same-action list is N
 // times longer and all of them N² times, and nearly every rule has its
 // twenty same-behaviour links (at 164,000 rules they were most of a
 // build's memory), so a build encodes each rule's as they are made.
 // emit(i, links) is called once for every rule, concurrently, once every
 // other thing the cross-reference fills is final; links is emit's only
-// during the call, but the Actions and Shared of each link are its to
-// keep.
+// during the call, but its NearDuplicates and the Actions and Shared of
+// each link are its to keep.
 func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, emit func(i int, links Links)) {
 	keys := make([][]ActionKey, len(rules))
 	logic := make([]Logic, len(rules))
@@ -98,11 +100,12 @@ func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, emit func(i int
 	IndicatorCounts(rules)
 	CanonicalCounts(rules)
 	bl := indexBehaviour(rules)
-	nearDuplicates(rules, logic)
+	nd := nearDuplicates(rules, logic)
 	if emit == nil {
 		emit = func(i int, l Links) {
 			rules[i].SameAction = al.refs(rules, l.SameAction)
 			rules[i].SameBehaviour = bl.refs(rules, l.SameBehaviour)
+			rules[i].NearDuplicates = nearRefs(rules, l.NearDuplicates)
 		}
 	}
 	type scratch struct {
@@ -115,16 +118,19 @@ func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, emit func(i int
 		s := pool.Get().(*scratch)
 		defer pool.Put(s)
 		for i := c * chunk; i < min((c+1)*chunk, len(rules)); i++ {
-			emit(i, Links{SameAction: al.linksOf(rules, i, s.sa), SameBehaviour: bl.linksOf(rules, i, s.sb)})
+			emit(i, Links{SameAction: al.linksOf(rules, i, s.sa), SameBehaviour: bl.linksOf(rules, i, s.sb), NearDuplicates: nd[i]})
+			nd[i] = nil
 		}
 	})
 }
 
 // Links are the links of one rule to others that CrossReferencePrepared
-// makes last: its same-action and same-behaviour links.
+// makes last: its same-action and same-behaviour links and its
+// near-duplicates (the rules by their place, sorted by id).
 type Links struct {
-	SameAction    []SameActionLink
-	SameBehaviour []BehaviourLink
+	SameAction     []SameActionLink
+	SameBehaviour  []BehaviourLink
+	NearDuplicates []int32
 }
 
 // ref returns a reference to r.

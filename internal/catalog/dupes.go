@@ -102,18 +102,33 @@ func NearDuplicates(rules []*rule.Rule) {
 	for i, r := range rules {
 		logic[i] = LogicOf(r)
 	}
-	nearDuplicates(rules, logic)
+	for i, nd := range nearDuplicates(rules, logic) {
+		rules[i].NearDuplicates = nearRefs(rules, nd)
+	}
 }
 
-// nearDuplicates is NearDuplicates, given every rule's logic.
-func nearDuplicates(rules []*rule.Rule, logic []Logic) {
+// nearRefs returns the rules of nd as a rule's NearDuplicates.
+func nearRefs(rules []*rule.Rule, nd []int32) []rule.RuleRef {
+	if len(nd) == 0 {
+		return nil
+	}
+	refs := make([]rule.RuleRef, len(nd))
+	for n, o := range nd {
+		refs[n] = ref(rules[o])
+	}
+	return refs
+}
+
+// nearDuplicates returns the near-duplicates of every rule (NearDuplicates)
+// by their place in rules, given every rule's logic.
+func nearDuplicates(rules []*rule.Rule, logic []Logic) [][]int32 {
 	type item struct {
 		i       int
 		triples []uint64
 	}
+	out := make([][]int32, len(rules))
 	groups := map[string][]item{}
-	for i, r := range rules {
-		r.NearDuplicates = r.NearDuplicates[:0]
+	for i := range rules {
 		l := logic[i]
 		if len(l.Triples) == 0 {
 			continue
@@ -146,13 +161,16 @@ func nearDuplicates(rules []*rule.Rule, logic []Logic) {
 					continue
 				}
 				if Jaccard(a.triples, b.triples) >= DuplicateThreshold {
-					ra.NearDuplicates = append(ra.NearDuplicates, ref(rb))
-					rb.NearDuplicates = append(rb.NearDuplicates, ref(ra))
+					out[a.i] = append(out[a.i], int32(b.i))
+					out[b.i] = append(out[b.i], int32(a.i))
 				}
 			}
 		}
+		for _, it := range g {
+			nd := out[it.i]
+			slices.SortFunc(nd, func(x, y int32) int { return strings.Compare(rules[x].ID, rules[y].ID) })
+			out[it.i] = slices.Clip(nd)
+		}
 	})
-	for _, r := range rules {
-		sort.Slice(r.NearDuplicates, func(i, j int) bool { return r.NearDuplicates[i].ID < r.NearDuplicates[j].ID })
-	}
+	return out
 }

@@ -32,10 +32,9 @@ import (
 const linksVersion = 1
 
 // encodeLinks returns a rule's links, encoded, or nil when it has none:
-// its same-action and same-behaviour links (the linked rules by their
-// index in the build) and its near-duplicates (by id: atOf gives a rule's
-// index by its id; a link to a rule that has none is left out).
-func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, sameBehaviour []catalog.BehaviourLink, atOf func(id string) (int64, bool)) []byte {
+// its same-action links, its near-duplicates and its same-behaviour
+// links, the linked rules by their index in the build.
+func encodeLinks(sameAction []catalog.SameActionLink, nearDups []int32, sameBehaviour []catalog.BehaviourLink) []byte {
 	if len(sameAction) == 0 && len(nearDups) == 0 && len(sameBehaviour) == 0 {
 		return nil
 	}
@@ -83,10 +82,8 @@ func encodeLinks(sameAction []catalog.SameActionLink, nearDups []rule.RuleRef, s
 		sa = append(sa, f)
 	}
 	nd := make([]ref, 0, len(nearDups))
-	for _, x := range nearDups {
-		if n, ok := atOf(x.ID); ok {
-			nd = append(nd, ref{n: n})
-		}
+	for _, o := range nearDups {
+		nd = append(nd, ref{n: int64(o)})
 	}
 	sb := make([]ref, 0, len(sameBehaviour))
 	for _, x := range sameBehaviour {
@@ -132,13 +129,19 @@ func encodeRuleLinks(r *rule.Rule, atOf func(id string) (int64, bool)) []byte {
 			sa = append(sa, catalog.SameActionLink{Other: int32(n), Actions: x.Actions})
 		}
 	}
+	var nd []int32
+	for _, x := range r.NearDuplicates {
+		if n, ok := atOf(x.ID); ok {
+			nd = append(nd, int32(n))
+		}
+	}
 	var sb []catalog.BehaviourLink
 	for _, x := range r.SameBehaviour {
 		if n, ok := atOf(x.ID); ok {
 			sb = append(sb, catalog.BehaviourLink{Other: int32(n), Score: x.Score, Shared: x.Shared})
 		}
 	}
-	return encodeLinks(sa, r.NearDuplicates, sb, atOf)
+	return encodeLinks(sa, nd, sb)
 }
 
 // link is one decoded link: the other rule's row, the score of a
@@ -403,36 +406,50 @@ func remapLinks(enc []byte, row func(int64) int64) ([]byte, error) {
 // LinkEncoder encodes the links of every rule of a build as the
 // cross-reference makes them (catalog.CrossReferencePrepared's emit is its
 // Encode), naming the linked rules by their place in the rules: with N
-// forks of a corpus each same-action list is N times longer and nearly
-// every rule has its twenty same-behaviour links, and the lists were most
-// of what a build held. Write.Links takes what Links returns: Write.Files
-// must hold the same rules in the same order.
+// forks of a corpus each same-action list is N times longer, nearly every
+// rule has its twenty same-behaviour links and its forks as
+// near-duplicates, and the lists were most of what a build held. It keeps
+// each rule's near-duplicates by number (NearDuplicates names them), for
+// the near-duplicate check as each rule is written. Write.Links takes what
+// Links returns: Write.Files must hold the same rules in the same order.
 type LinkEncoder struct {
-	rules []*rule.Rule
-	at    map[string]int64
+	at    map[string]int32 // a rule's place by its id
+	names []rule.RuleRef   // of each rule that is another's near-duplicate, what names it
+	nd    [][]int32
 	out   [][]byte
 }
 
 // NewLinkEncoder returns an encoder of the links of rules, whose ids are
 // final.
 func NewLinkEncoder(rules []*rule.Rule) *LinkEncoder {
-	at := make(map[string]int64, len(rules))
+	e := &LinkEncoder{at: make(map[string]int32, len(rules)), names: make([]rule.RuleRef, len(rules)),
+		nd: make([][]int32, len(rules)), out: make([][]byte, len(rules))}
 	for k, r := range rules {
-		at[r.ID] = int64(k)
+		e.at[r.ID] = int32(k)
+		e.names[k] = rule.RuleRef{ID: r.ID, Platform: r.Platform, Title: r.Title, Path: r.Source.Path}
 	}
-	return &LinkEncoder{rules: rules, at: at, out: make([][]byte, len(rules))}
+	return e
 }
 
-// Encode encodes the links of rule i: l and its near-duplicates (which
-// the cross-reference has filled by then, and lint reads later). It may be
-// called for different rules at once.
+// Encode encodes the links of rule i, l. It may be called for different
+// rules at once.
 func (e *LinkEncoder) Encode(i int, l catalog.Links) {
-	e.out[i] = encodeLinks(l.SameAction, e.rules[i].NearDuplicates, l.SameBehaviour, e.atOf)
+	e.out[i] = encodeLinks(l.SameAction, l.NearDuplicates, l.SameBehaviour)
+	e.nd[i] = l.NearDuplicates
 }
 
-func (e *LinkEncoder) atOf(id string) (int64, bool) {
-	k, ok := e.at[id]
-	return k, ok
+// NearDuplicates returns the near-duplicates of the rule of that id, as its
+// NearDuplicates (nil when it has none).
+func (e *LinkEncoder) NearDuplicates(id string) []rule.RuleRef {
+	i, ok := e.at[id]
+	if !ok || len(e.nd[i]) == 0 {
+		return nil
+	}
+	refs := make([]rule.RuleRef, len(e.nd[i]))
+	for n, o := range e.nd[i] {
+		refs[n] = e.names[o]
+	}
+	return refs
 }
 
 // Links returns every rule's encoded links, in the rules' order.
