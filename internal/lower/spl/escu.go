@@ -33,9 +33,20 @@ import (
 //
 // https://github.com/splunk/security_content (docs and spec/ of the repository)
 
-// escuKind tells which ESCU object data holds, "" for none.
+// escuKeys are the top-level keys escuKind tells the objects by, each a bit.
+var escuKeys = func() map[string]uint32 {
+	m := map[string]uint32{}
+	for i, k := range []string{"name", "detection", "query", "logsource", "search", "how_to_implement", "data_source",
+		"tags", "type", "definition", "sourcetype", "source", "separator", "fields", "supported_TA", "scheduling"} {
+		m[k] = 1 << i
+	}
+	return m
+}()
+
+// escuKind tells which ESCU object data holds, "" for none. It reads every
+// YAML file a build meets (matchESCU): the keys are looked up, not kept.
 func escuKind(data []byte) string {
-	keys := map[string]bool{}
+	var seen uint32
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -49,19 +60,20 @@ func escuKind(data []byte) string {
 			n++
 		}
 		if n > 0 && n < len(line) && line[n] == ':' {
-			keys[string(line[:n])] = true
+			seen |= escuKeys[string(line[:n])]
 		}
 	}
+	has := func(k string) bool { return seen&escuKeys[k] != 0 }
 	switch {
-	case !keys["name"] || keys["detection"] || keys["query"] || keys["logsource"]:
+	case !has("name") || has("detection") || has("query") || has("logsource"):
 		return ""
-	case keys["search"] && (keys["how_to_implement"] || keys["data_source"] || keys["tags"] && keys["type"]):
+	case has("search") && (has("how_to_implement") || has("data_source") || has("tags") && has("type")):
 		return "detection"
-	case keys["definition"] && !keys["search"]:
+	case has("definition") && !has("search"):
 		return KindMacro
-	case keys["sourcetype"] && keys["source"] && (keys["separator"] || keys["fields"] || keys["supported_TA"]):
+	case has("sourcetype") && has("source") && (has("separator") || has("fields") || has("supported_TA")):
 		return KindDataSource
-	case keys["scheduling"] && keys["type"]:
+	case has("scheduling") && has("type"):
 		return KindDeployment
 	}
 	return ""
