@@ -295,7 +295,7 @@ func readKQLText(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
 	if len(queries) == 0 {
 		return nil, []rule.Diagnostic{{Path: f.Path, Line: 1, Col: 1, Severity: rule.SevWarning, Message: "no KQL query in this file (only comments)"}}
 	}
-	fileHeaderFunction := len(queries[0].header) > 0 && funcHeaderRE.MatchString(joinComments(queries[0].header))
+	fileHeaderFunction := len(queries[0].header) > 0 && namesFunction(joinComments(queries[0].header))
 	items := make([]lang.Item, 0, len(queries))
 	product, firstTitle := "", ""
 	usedVariant := map[string]int{}
@@ -352,9 +352,9 @@ func readKQLText(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
 			}
 		}
 		r.Variant = variant
-		if isFunctionQuery(r.Query) || (fileHeaderFunction && i == 0) || (len(q.header) > 0 && funcHeaderRE.MatchString(joinComments(q.header))) {
+		if isFunctionQuery(r.Query) || (fileHeaderFunction && i == 0) || (len(q.header) > 0 && namesFunction(joinComments(q.header))) {
 			r.Kind = rule.KindFunction
-		} else if detectionRuleR.MatchString(r.Title) || detectionRuleR.MatchString(r.Description) {
+		} else if namesDetectionRule(r.Title) || namesDetectionRule(r.Description) {
 			r.Kind = rule.KindDetection
 		}
 		items = append(items, lang.Item{Rule: r})
@@ -367,6 +367,13 @@ func commentText(l kqlLine) string {
 	t := trimKQLSpace(l.text)
 	t = strings.TrimLeft(t, "/")
 	return strings.TrimSpace(t)
+}
+
+// namesFunction tells whether a comment says the query is saved as a
+// function (funcHeaderRE), asking the expression only of a comment that
+// holds its word (containsFold).
+func namesFunction(s string) bool {
+	return containsFold(s, "function") && funcHeaderRE.MatchString(s)
 }
 
 func joinComments(ls []kqlLine) string {

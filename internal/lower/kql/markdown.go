@@ -216,6 +216,28 @@ var (
 	detectionRuleR = regexp.MustCompile(`(?i)\bdetection rules?\b|\bcustom detection\b|\banalytics? rule\b`)
 )
 
+// namesDetectionRule tells whether s says the query is a detection rule
+// (detectionRuleR), asking the expression only of a text that holds one
+// of its words.
+func namesDetectionRule(s string) bool {
+	return (containsFold(s, "detection") || containsFold(s, "analytic")) && detectionRuleR.MatchString(s)
+}
+
+// containsFold tells whether s holds word, an ASCII lower-case word, in any
+// case: what a case-insensitive regular expression (?i) that writes the
+// word must find, when the word has no letter whose case folding takes in
+// a rune outside ASCII (k: the Kelvin sign; s: the long s). Such an
+// expression reads its text slowly, with no literal to look for first;
+// this test comes first, and most descriptions fail it.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0] && strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
+}
+
 // isKQLBlock tells whether a code block holds a KQL query.
 func isKQLBlock(doc *mdDoc, b *mdBlock) bool {
 	body := false
@@ -546,7 +568,7 @@ func markdownMeta(path string, doc *mdDoc) mdMeta {
 		readTables(s.body, addTech, addTactic, r)
 	}
 	r.Description = strings.Join(desc, "\n\n")
-	if r.Kind != rule.KindFunction && (detectionRuleR.MatchString(r.Title) || detectionRuleR.MatchString(r.Description)) {
+	if r.Kind != rule.KindFunction && (namesDetectionRule(r.Title) || namesDetectionRule(r.Description)) {
 		r.Kind = rule.KindDetection
 	}
 	return mdMeta{r}
