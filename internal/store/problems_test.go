@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/rule"
@@ -31,5 +32,22 @@ func TestProblemsErrorsOnly(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%d errors alone, %d among all problems", len(got), len(want))
+	}
+}
+
+// TestProblemsIndexed: the rules with diagnostics, and with errors, are read
+// through the index rules_diags, not by a scan of every rule's row (which
+// holds its body).
+func TestProblemsIndexed(t *testing.T) {
+	d := testCatalog(t, Source{Name: "kusto", Path: testcorpus.Dir(t, "bertjanp-hunting")})
+	for _, q := range []string{problemsQuery, errorsQuery} {
+		var id, parent, notUsed int
+		var plan string
+		if err := d.db.QueryRowContext(t.Context(), "EXPLAIN QUERY PLAN "+q).Scan(&id, &parent, &notUsed, &plan); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "rules_diags") {
+			t.Errorf("%s: plan %q, not through rules_diags", q, plan)
+		}
 	}
 }
