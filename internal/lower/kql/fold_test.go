@@ -2,6 +2,8 @@ package lowerkql
 
 import (
 	"math/rand/v2"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,5 +51,28 @@ func TestNamesAsExpressions(t *testing.T) {
 	}
 	if found < 100 {
 		t.Errorf("only %d of %d texts match an expression: the test says little", found, len(texts))
+	}
+}
+
+// TestMarkdownLineMatches: atxMatch and matchWord give what their
+// expressions give alone, on lines of every shape.
+func TestMarkdownLineMatches(t *testing.T) {
+	heads := []string{"", "#", " #", "   # x", "    # x", "\t# x", "#######", "## Title ##", "x # y", " ", "  #x", "###   "}
+	for _, l := range heads {
+		if got, want := atxMatch(l), atxRE.FindStringSubmatch(l); !slices.Equal(got, want) {
+			t.Errorf("atxMatch(%q) = %q, the expression gives %q", l, got, want)
+		}
+	}
+	lines := []string{"Language: KQL", "**LANGUAGE**: kusto", "- language: x", "Platform: M365", "PLATFORM:", "no", "",
+		"languages: a", "lang: b", "_platform_ x", "ſ language"}
+	for _, l := range lines {
+		for _, c := range []struct {
+			word string
+			re   *regexp.Regexp
+		}{{"language", languageR}, {"platform", platformR}} {
+			if got, want := matchWord(l, c.word, c.re), c.re.FindStringSubmatch(l); !slices.Equal(got, want) {
+				t.Errorf("matchWord(%q, %q) = %q, the expression gives %q", l, c.word, got, want)
+			}
+		}
 	}
 }

@@ -121,7 +121,7 @@ func scanMarkdown(data []byte) *mdDoc {
 			lang, platform = "", ""
 			continue
 		}
-		if m := atxRE.FindStringSubmatch(l); m != nil && indent <= 3 {
+		if m := atxMatch(l); m != nil && indent <= 3 {
 			level := len(m[1])
 			for len(stack) > 0 && stack[len(stack)-1].level >= level {
 				stack = stack[:len(stack)-1]
@@ -133,9 +133,9 @@ func scanMarkdown(data []byte) *mdDoc {
 			lang, platform = "", ""
 			continue
 		}
-		if m := languageR.FindStringSubmatch(trim); m != nil && strings.Contains(strings.ToLower(trim), "language") {
+		if m := matchWord(trim, "language", languageR); m != nil && strings.Contains(strings.ToLower(trim), "language") {
 			lang = strings.ToLower(cleanInline(m[1]))
-		} else if m := platformR.FindStringSubmatch(trim); m != nil && strings.Contains(strings.ToLower(trim), "platform") {
+		} else if m := matchWord(trim, "platform", platformR); m != nil && strings.Contains(strings.ToLower(trim), "platform") {
 			platform = cleanInline(m[1])
 		}
 		sec.body = append(sec.body, mdLine{l, i + 1})
@@ -215,6 +215,26 @@ var (
 	nameLabelRE    = regexp.MustCompile(`(?i)^\W*\**\s*(name|contributor|author)s?\s*:?\s*\**\s*:?\s*(.+)$`)
 	detectionRuleR = regexp.MustCompile(`(?i)\bdetection rules?\b|\bcustom detection\b|\banalytics? rule\b`)
 )
+
+// atxMatch is atxRE's submatches of l, asked only of a line that can be a
+// heading (up to three spaces, then #): most lines are not, and the
+// expression was a tenth of reading a Markdown file.
+func atxMatch(l string) []string {
+	j := len(l) - len(strings.TrimLeft(l, " "))
+	if j > 3 || j == len(l) || l[j] != '#' {
+		return nil
+	}
+	return atxRE.FindStringSubmatch(l)
+}
+
+// matchWord is re's submatches of s, asked only when s holds word
+// (containsFold), a word re writes case-insensitively.
+func matchWord(s, word string, re *regexp.Regexp) []string {
+	if !containsFold(s, word) {
+		return nil
+	}
+	return re.FindStringSubmatch(s)
+}
 
 // namesDetectionRule tells whether s says the query is a detection rule
 // (detectionRuleR), asking the expression only of a text that holds one
