@@ -122,9 +122,11 @@ func indexBehaviour(rules []*rule.Rule) *behaviourLinks {
 		}
 		b.rk[i] = own
 	}
-	b.names = make([]string, len(keys))
+	b.names = make([]string, len(keys)) // of the keys a link can share: those of 2 to behaviourMaxDF rules
 	for k := range keys {
-		b.names[k] = keys[k].String()
+		if l := len(b.post[k]); l >= 2 && l <= behaviourMaxDF {
+			b.names[k] = keys[k].String()
+		}
 	}
 	b.minScore = max(b.weight(behaviourRareDF), math.Ln2)
 	// norm[i]: the length of rule i's weighted indicator set (indicators
