@@ -15,6 +15,12 @@
 // prepared once (batch.go; the writer numbers the rules' rows itself); a new
 // catalog makes its secondary indexes once every row is in, from sorted
 // rows, and merges its search index once, at the end (writer.finish).
+// What can be made of a rule before it is inserted is made on every core,
+// 64 rules ahead of the writer (its body, its facets with their values
+// folded as the facets table's NOCASE key compares them, its search text,
+// its held record's sums); the writer, one goroutine on the one connection,
+// queues and inserts, and its time is SQLite's (at 55,000 rules, most of it
+// in the search index, the facets, the rules and the held records).
 //
 // Reading (all methods are safe for concurrent use, take a context first and
 // stop when it is done):
