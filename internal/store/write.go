@@ -161,7 +161,11 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		part     bool           // r is not whole (Full was not asked: its row is kept)
 		err      error          // Full's
 	}
-	var items []item
+	nItems := 0
+	for i := range results {
+		nItems += len(results[i].Rules)
+	}
+	items := make([]item, 0, nItems) // an item is 300 bytes: grown, the list was copied over and over
 	for i := range results {
 		fr := &results[i]
 		for j, r := range fr.Rules {
