@@ -96,11 +96,24 @@ func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, emit func(i int
 		keys[i], logic[i] = prep[i].keys, prep[i].logic
 		prep[i] = Prepared{}
 	}
-	al := linkActions(rules, keys)
-	IndicatorCounts(rules)
-	CanonicalCounts(rules)
-	bl := indexBehaviour(rules)
-	nd := nearDuplicates(rules, logic)
+	// Two halves at once, one core each: the actions (a rule's events and
+	// actions) and near-duplicates; the counts (of indicators and canonical
+	// indicators) and the same-behaviour index. Neither half writes a field
+	// of a rule that the other reads (go test -race ./internal/catalog).
+	var al *actionLinks
+	var bl *behaviourLinks
+	var nd [][]int32
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		al = linkActions(rules, keys)
+		nd = nearDuplicates(rules, logic)
+	})
+	wg.Go(func() {
+		IndicatorCounts(rules)
+		CanonicalCounts(rules)
+		bl = indexBehaviour(rules)
+	})
+	wg.Wait()
 	if emit == nil {
 		emit = func(i int, l Links) {
 			rules[i].SameAction = al.refs(rules, l.SameAction)
