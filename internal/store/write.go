@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -858,8 +859,8 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 			return 0, err
 		}
 	}
-	for t, fields := range row.fields {
-		for _, f := range fields {
+	for _, t := range slices.Sorted(maps.Keys(row.fields)) { // in order: two builds of the same rules write the same rows
+		for _, f := range row.fields[t] {
 			if err := w.fields.add(w.ctx, w.tx, n, t, f); err != nil {
 				return 0, err
 			}
