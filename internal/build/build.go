@@ -105,24 +105,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		defer prev.Close()
 	}
 
-	// With a last catalog, its rules are loaded and its copy made once a
-	// change is known: as soon as a file to read is found (on another core
-	// than the rest of the examining), else once every file is examined.
-	newPath := opt.DB + ".new"
-	var nc *store.NewCatalog
-	defer func() { nc.Abandon() }()
-	var startOnce sync.Once
-	startPrev := func() {
-		startOnce.Do(func() {
-			prev.StartRules()
-			nc = store.StartCopy(ctx, opt.DB, newPath)
-		})
-	}
-	var onChange func()
-	if prev != nil {
-		onChange = startPrev
-	}
-	srcs, results, err := examineSources(ctx, opt, prev, prog, onChange)
+	srcs, results, err := examineSources(ctx, opt, prev, prog)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +114,12 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		prog.linef("%s is up to date", opt.DB)
 		return sum, nil
 	}
+	newPath := opt.DB + ".new"
+	var nc *store.NewCatalog
 	if prev != nil {
-		startPrev()
+		prev.StartRules()
+		nc = store.StartCopy(ctx, opt.DB, newPath)
+		defer func() { nc.Abandon() }()
 		if err := prev.WaitRules(); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -140,7 +127,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 			prog.linef("last catalog not reused: %v", err)
 			nc.Abandon()
 			nc, prev = nil, nil
-			if srcs, results, err = examineSources(ctx, opt, nil, prog, nil); err != nil {
+			if srcs, results, err = examineSources(ctx, opt, nil, prog); err != nil {
 				return nil, err
 			}
 		}
@@ -293,9 +280,7 @@ type srcRange struct{ from, to int }
 // examineSources lists every file of every source and looks at each, in
 // parallel (examineOne): skipped, unchanged since the last catalog by its
 // size and modification time, or to be read. It reads none.
-// onChange, when not nil, is called (from any goroutine) when a file to
-// read is found: the build is not up to date.
-func examineSources(ctx context.Context, opt Options, prev *store.Previous, prog *progress, onChange func()) ([]srcRange, []fileResult, error) {
+func examineSources(ctx context.Context, opt Options, prev *store.Previous, prog *progress) ([]srcRange, []fileResult, error) {
 	type job struct {
 		src        Source
 		repo, root string
@@ -325,9 +310,6 @@ func examineSources(ctx context.Context, opt Options, prev *store.Previous, prog
 		j := jobs[i]
 		results[i] = examineOne(j.repo, j.root, j.abs, prev)
 		results[i].src = j.src
-		if results[i].toRead && onChange != nil {
-			onChange()
-		}
 	})
 	if err != nil {
 		return nil, nil, err
