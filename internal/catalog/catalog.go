@@ -9,6 +9,7 @@
 package catalog
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"unique"
@@ -125,11 +126,24 @@ func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, emit func(i int
 		sa *linkScratch
 		sb *behaviourScratch
 	}
-	pool := sync.Pool{New: func() any { return &scratch{al.newScratch(len(rules)), bl.newScratch()} }}
+	// A worker's scratch (arrays as long as the rules: 7 MB each at 164,000
+	// rules) kept in a list of its own, not a sync.Pool, which each
+	// collection may empty.
+	free := make(chan *scratch, runtime.GOMAXPROCS(0))
 	const chunk = 256
 	parallel.Do((len(rules)+chunk-1)/chunk, func(c int) {
-		s := pool.Get().(*scratch)
-		defer pool.Put(s)
+		var s *scratch
+		select {
+		case s = <-free:
+		default:
+			s = &scratch{al.newScratch(len(rules)), bl.newScratch()}
+		}
+		defer func() {
+			select {
+			case free <- s:
+			default:
+			}
+		}()
 		for i := c * chunk; i < min((c+1)*chunk, len(rules)); i++ {
 			emit(i, Links{SameAction: al.linksOf(rules, i, s.sa), SameBehaviour: bl.linksOf(rules, i, s.sb), NearDuplicates: nd[i]})
 			nd[i] = nil
