@@ -164,7 +164,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	lt := newLinter(opt.Sources, results, prev)
 	findings := lt.corpus(all, held)
 
-	sum := summarize(results, prev, func(r *rule.Rule) bool { return len(le.NearDuplicates(r.ID)) > 0 })
+	sum := summarize(results, prev, func(r *rule.Rule) bool { return le.HasNearDuplicates(r.ID) })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -458,6 +458,12 @@ func (e *LinkEncoder) Encode(i int, l catalog.Links) {
 	e.nd[i] = l.NearDuplicates
 }
 
+// HasNearDuplicates tells whether the rule of that id has near-duplicates.
+func (e *LinkEncoder) HasNearDuplicates(id string) bool {
+	i, ok := e.at[id]
+	return ok && len(e.nd[i]) > 0
+}
+
 // NearDuplicates returns the near-duplicates of the rule of that id, as its
 // NearDuplicates (nil when it has none).
 func (e *LinkEncoder) NearDuplicates(id string) []rule.RuleRef {

@@ -133,9 +133,9 @@ func scanMarkdown(data []byte) *mdDoc {
 			lang, platform = "", ""
 			continue
 		}
-		if m := matchWord(trim, "language", languageR); m != nil && strings.Contains(strings.ToLower(trim), "language") {
+		if m := matchWord(trim, "language", languageR); m != nil { // matchWord asks containsFold first
 			lang = strings.ToLower(cleanInline(m[1]))
-		} else if m := matchWord(trim, "platform", platformR); m != nil && strings.Contains(strings.ToLower(trim), "platform") {
+		} else if m := matchWord(trim, "platform", platformR); m != nil {
 			platform = cleanInline(m[1])
 		}
 		sec.body = append(sec.body, mdLine{l, i + 1})
