@@ -31,7 +31,8 @@ func MatchKind(kind string) string {
 // case-insensitive.
 func Fold(s string) string { return strings.ToLower(s) }
 
-func ascii(s string) bool {
+// ASCII tells whether s is ASCII alone.
+func ASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
@@ -45,7 +46,7 @@ func ascii(s string) bool {
 // million).
 func FoldEqual(a, b string) bool {
 	if len(a) != len(b) {
-		return !(ascii(a) && ascii(b)) && Fold(a) == Fold(b)
+		return !(ASCII(a) && ASCII(b)) && Fold(a) == Fold(b)
 	}
 	for i := 0; i < len(a); i++ {
 		x, y := a[i], b[i]

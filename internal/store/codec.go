@@ -259,7 +259,12 @@ func DecodeRule(b []byte) (*rule.Rule, error) { return decodeRule(string(b)) }
 // decodeRule decodes a rule encoded by encodeRule. The rule's strings are
 // substrings of s. Lists with no elements are nil (rule.Normalize makes them
 // empty).
-func decodeRule(s string) (*rule.Rule, error) {
+func decodeRule(s string) (*rule.Rule, error) { return decodeRuleAs(s, false) }
+
+// decodeRuleAs is decodeRule; with searched set it leaves out what no
+// search reads (eachSearchPiece): the indicators' counts in the corpus, a
+// map a value, each read and passed over. A search decodes its page's hits.
+func decodeRuleAs(s string, searched bool) (*rule.Rule, error) {
 	s, _, err := bodyFields(s)
 	if err != nil {
 		return nil, err
@@ -349,7 +354,16 @@ func decodeRule(s string) (*rule.Rule, error) {
 			f := d.byte()
 			in.CaseSensitive, in.Negated, in.All, in.Wildcards = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
 			in.Values = d.strs()
-			if n := d.len(3); n > 0 {
+			if n := d.len(3); n > 0 && searched {
+				for range n {
+					d.str()
+					d.int()
+					for m := d.len(2); m > 0; m-- {
+						d.str()
+						d.int()
+					}
+				}
+			} else if n > 0 {
 				in.Corpus = make([]rule.CorpusCount, n)
 				for j := range in.Corpus {
 					c := &in.Corpus[j]

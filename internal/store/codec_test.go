@@ -258,3 +258,31 @@ func TestRuleTexts(t *testing.T) {
 		t.Errorf("truncated: %v", err)
 	}
 }
+
+// TestDecodeSearched: a rule decoded for a search is the rule decoded
+// whole less its indicators' counts in the corpus.
+func TestDecodeSearched(t *testing.T) {
+	for seed := range 3 {
+		var r rule.Rule
+		n := seed * 100
+		fillAll(t, reflect.ValueOf(&r).Elem(), &n, seed, 0)
+		body := string(encodeRule(nil, &r))
+		whole, err := decodeRule(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeRuleAs(body, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(whole.Indicators) == 0 || len(whole.Indicators[0].Corpus) == 0 {
+			t.Fatalf("seed %d: the filled rule has no indicator counts to leave out", seed)
+		}
+		for i := range whole.Indicators {
+			whole.Indicators[i].Corpus = nil
+		}
+		if !reflect.DeepEqual(got, whole) {
+			t.Errorf("seed %d: decoded for a search differs from the whole less the counts", seed)
+		}
+	}
+}

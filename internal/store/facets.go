@@ -139,7 +139,7 @@ type searchDoc struct {
 }
 
 // searchDocOf returns r's text for full-text search: its pieces
-// (searchPieces) joined by column. The parts of the compound tokens of the
+// (eachSearchPiece) joined by column. The parts of the compound tokens of the
 // title, description, query, fields and values go in the parts column;
 // those of the metadata in the metadata column itself, so that a rule found
 // only by its metadata (a technique's name, a tag) is told from one found
@@ -147,7 +147,7 @@ type searchDoc struct {
 func searchDocOf(r *rule.Rule) searchDoc {
 	var cols [numSearchColumns][]string
 	var withParts, metaParts []string
-	for _, p := range searchPieces(r) {
+	eachSearchPiece(r, func(p searchPiece) {
 		cols[p.col] = append(cols[p.col], p.text)
 		switch {
 		case p.noParts:
@@ -156,7 +156,7 @@ func searchDocOf(r *rule.Rule) searchDoc {
 		default:
 			withParts = append(withParts, p.text)
 		}
-	}
+	})
 	meta := joinUnique(cols[colMeta])
 	return searchDoc{
 		title:       strings.Join(cols[colTitle], ""),

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/rule"
 	"github.com/ruledex/ruledex/internal/vocab"
 )
@@ -40,8 +41,17 @@ const (
 	MatchMetadata    = "metadata" // id, platform, product, language, kind, status, severity, data connectors
 )
 
-var matchOrder = []string{MatchTitle, MatchDescription, MatchQuery, MatchIndicator, MatchField, MatchEvent, MatchAction,
+var matchOrder = [...]string{MatchTitle, MatchDescription, MatchQuery, MatchIndicator, MatchField, MatchEvent, MatchAction,
 	MatchTable, MatchTechnique, MatchTactic, MatchTag, MatchAuthor, MatchSource, MatchMetadata}
+
+// matchLabels numbers the Match names by their place in matchOrder.
+var matchLabels = func() map[string]int {
+	m := make(map[string]int, len(matchOrder))
+	for i, l := range matchOrder {
+		m[l] = i
+	}
+	return m
+}()
 
 // searchPiece is one text of a rule that search reads: its column in the
 // search table and what it is (one of the Match names).
@@ -52,15 +62,14 @@ type searchPiece struct {
 	noParts bool // its compound tokens are not split into parts (the vocabulary's spellings)
 }
 
-// searchPieces returns every text of r that search reads, with its column
-// and place: what the search table indexes (searchDocOf) and what a hit
-// says it matched (matchedIn) are the same list.
-func searchPieces(r *rule.Rule) []searchPiece {
-	var ps []searchPiece
+// eachSearchPiece calls f with every text of r that search reads, with its
+// column and place: what the search table indexes (searchDocOf) and what a
+// hit says it matched (matchedIn) are the same list.
+func eachSearchPiece(r *rule.Rule, f func(searchPiece)) {
 	add := func(col int, label string, texts ...string) {
 		for _, t := range texts {
 			if t != "" {
-				ps = append(ps, searchPiece{col: col, label: label, text: t})
+				f(searchPiece{col: col, label: label, text: t})
 			}
 		}
 	}
@@ -104,7 +113,7 @@ func searchPieces(r *rule.Rule) []searchPiece {
 	}
 	for _, c := range canon {
 		for _, s := range v.Spellings(c) {
-			ps = append(ps, searchPiece{col: colFields, label: MatchIndicator, text: s, noParts: true})
+			f(searchPiece{col: colFields, label: MatchIndicator, text: s, noParts: true})
 		}
 	}
 	for _, e := range r.Events {
@@ -123,7 +132,18 @@ func searchPieces(r *rule.Rule) []searchPiece {
 	add(colMeta, MatchTag, r.Tags...)
 	add(colMeta, MatchAuthor, r.Authors...)
 	add(colMeta, MatchMetadata, r.DataConnectors...)
-	return ps
+}
+
+// matcher is a search text's positive terms, as matchedIn looks for them
+// in each hit: made once a search.
+type matcher struct {
+	terms []matchTerm
+	keys  *keySet // termKeys(terms)
+}
+
+func newMatcher(text string) *matcher {
+	ts := matchTerms(text)
+	return &matcher{terms: ts, keys: newKeySet(termKeys(ts))}
 }
 
 // matchedIn returns the places of r where a positive term of the search
@@ -136,31 +156,130 @@ func searchPieces(r *rule.Rule) []searchPiece {
 // query, when not "", is the part of the rule's query text that holds its
 // logic (a language's SnippetText: a Sigma rule's detection, not the whole
 // document, whose title would say "query" for every title).
-func matchedIn(r *rule.Rule, text, query string) []string {
-	ts := matchTerms(text)
-	found := map[string]bool{}
-	for _, p := range searchPieces(r) {
+func (m *matcher) matchedIn(r *rule.Rule, query string) []string {
+	out := []string{}
+	if len(m.terms) == 0 {
+		return out
+	}
+	var found [len(matchOrder)]bool
+	eachSearchPiece(r, func(p searchPiece) {
 		if p.label == MatchQuery && query != "" {
 			p.text = query
 		}
-		if found[p.label] {
-			continue
+		l := matchLabels[p.label]
+		if found[l] || !anyTermIn(m.terms, p.col) || !m.keys.mayHold(p.text) {
+			return
 		}
 		low := strings.ToLower(p.text)
-		for _, t := range ts {
+		for _, t := range m.terms {
 			if (t.column == "" || t.column == SearchColumns[p.col]) && t.in(low, !p.noParts) {
-				found[p.label] = true
-				break
+				found[l] = true
+				return
 			}
 		}
-	}
-	out := []string{}
-	for _, l := range matchOrder {
-		if found[l] {
+	})
+	for i, l := range matchOrder {
+		if found[i] {
 			out = append(out, l)
 		}
 	}
 	return out
+}
+
+// anyTermIn tells whether a term looks in the search table's column col.
+func anyTermIn(ts []matchTerm, col int) bool {
+	for _, t := range ts {
+		if t.column == "" || t.column == SearchColumns[col] {
+			return true
+		}
+	}
+	return false
+}
+
+// termKeys returns what matchTerm.inRuns looks for first in a text, for
+// every term: the first letters of its first token and of its first part.
+func termKeys(ts []matchTerm) []string {
+	var keys []string
+	for _, t := range ts {
+		for _, w := range [2][]string{t.whole, t.split} {
+			if len(w) == 0 {
+				continue
+			}
+			k := w[0]
+			if len(k) > 3 {
+				k = k[:3]
+			}
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// keySet is what a text is looked through for before it is lower-cased
+// (matchedIn, snippetOf): lower-case keys, and the bytes they start with
+// in either case.
+type keySet struct {
+	keys  []string
+	first [256]bool
+	all   bool // a key is empty or not ASCII: every text may hold one
+}
+
+func newKeySet(keys []string) *keySet {
+	ks := &keySet{keys: keys}
+	for _, k := range keys {
+		if k == "" || !catalog.ASCII(k) {
+			ks.all = true
+			continue
+		}
+		c := k[0]
+		ks.first[c] = true
+		if 'a' <= c && c <= 'z' {
+			ks.first[c-'a'+'A'] = true
+		}
+	}
+	return ks
+}
+
+// mayHold tells whether strings.ToLower(s) may hold one of the keys,
+// without making it: false only when s is ASCII (of which ToLower changes
+// A-Z alone) and no key is in it in any case. A search reads every text of
+// its page's hits; most hold no term.
+func (ks *keySet) mayHold(s string) bool {
+	if ks.all {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return true
+		}
+		if !ks.first[c] {
+			continue
+		}
+		for _, k := range ks.keys {
+			if i+len(k) <= len(s) && asciiFoldHasPrefix(s[i:], k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asciiFoldHasPrefix tells whether s starts with k (ASCII lower case) in
+// any ASCII case; a byte outside ASCII is never equal.
+func asciiFoldHasPrefix(s, k string) bool {
+	for j := 0; j < len(k); j++ {
+		c := s[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != k[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // matchTerm is a positive term of a search, as matchedIn looks for it.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -120,7 +121,7 @@ func TestMatchedIn(t *testing.T) {
 		{"process-creation", `"process creation"`, true},
 	} {
 		r := &rule.Rule{Title: tc.text}
-		if got := len(matchedIn(r, tc.q, "")) == 1; got != tc.want {
+		if got := len(newMatcher(tc.q).matchedIn(r, "")) == 1; got != tc.want {
 			t.Errorf("%q in %q: %v, want %v", tc.q, tc.text, got, tc.want)
 		}
 	}
@@ -160,6 +161,29 @@ func TestCorpusFieldSearch(t *testing.T) {
 		t.Logf("field:%s: %d rules %v", q, res.Total, got)
 		if len(missing) > 0 {
 			t.Errorf("field:%s finds no rule of %s (of %s)", q, strings.Join(missing, ", "), strings.Join(platforms, ", "))
+		}
+	}
+}
+
+// TestMayHoldKey: the test matchedIn makes before lower-casing a text
+// says no only when strings.ToLower(text) holds none of the keys, and,
+// for ASCII, says yes exactly when it holds one.
+func TestKeySetMayHold(t *testing.T) {
+	texts := []string{"", "Process", "PROCESS creation", "a proc", "pro", "pr", "\u212Aerberos", "İstanbul", "ProcessCommandLine", "x-PRO-y", "décès PRO"}
+	keys := [][]string{{"pro"}, {"ker"}, {"pr", "cre"}, {"ist"}, {"dé"}, {"zzz"}, {"i̇st"}}
+	for _, s := range texts {
+		for _, ks := range keys {
+			want := false
+			for _, k := range ks {
+				want = want || strings.Contains(strings.ToLower(s), k)
+			}
+			got := newKeySet(ks).mayHold(s)
+			if want && !got {
+				t.Errorf("mayHold(%q, %q) = false; ToLower holds a key", s, ks)
+			}
+			if catalog.ASCII(s) && catalog.ASCII(strings.Join(ks, "")) && got != want {
+				t.Errorf("mayHold(%q, %q) = %v, want %v", s, ks, got, want)
+			}
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/lang"
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -421,11 +422,58 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	matched = ix.filter(textMatched, q.Facets, q.Browse)
 	res.Total = len(matched)
-	if len(keys) > 0 { // none asked for: the hits alone (the export's later pages of a listing)
-		res.Facets = ix.count(matched, q.FacetLimit, keys)
+	// The facets are counted (in memory) while the page is ranked and read.
+	facets := make(chan map[string][]Count, 1)
+	go func() { facets <- ix.facetCounts(q, keys, textMatched, matched) }()
+	page, err := d.page(ctx, ix, q, tm, matched, extra)
+	if err != nil || len(page) == 0 {
+		res.Facets = <-facets
+		return res, err
 	}
-	// A facet that filters is counted without its own filter, so that its
-	// other values (to widen the search) keep their counts.
+	type hitTexts struct {
+		snippets map[int64]Snippet
+		why      map[int64][]string
+		err      error
+	}
+	texts := make(chan hitTexts, 1)
+	go func() {
+		var h hitTexts
+		if pos != "" {
+			h.snippets, h.why, h.err = d.snippets(ctx, q.Text, page)
+		}
+		texts <- h
+	}()
+	sums, err := d.summaries(ctx, page)
+	h := <-texts
+	res.Facets = <-facets
+	if err != nil {
+		return res, err
+	}
+	if h.err != nil {
+		return res, h.err
+	}
+	for i, s := range sums {
+		sn, ok := h.snippets[page[i]]
+		if !ok {
+			sn = Snippet{Text: s.Blurb}
+		}
+		m := h.why[page[i]]
+		if m == nil {
+			m = []string{}
+		}
+		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: sn.HTML(), Text: sn.Text, Marks: nonNilSpans(sn.Marks), Matched: m})
+	}
+	return res, nil
+}
+
+// facetCounts counts the values of each facet of keys over matched, a
+// facet that filters over textMatched without its own filter (so that its
+// other values, to widen the search, keep their counts).
+func (ix *index) facetCounts(q Query, keys []string, textMatched, matched []int64) map[string][]Count {
+	out := map[string][]Count{}
+	if len(keys) > 0 { // none asked for: the hits alone (the export's later pages of a listing)
+		out = ix.count(matched, q.FacetLimit, keys)
+	}
 	for f := range q.Facets {
 		if !slices.Contains(keys, f) {
 			continue
@@ -436,52 +484,33 @@ func (d *DB) Search(ctx context.Context, q Query) (Result, error) {
 				others[g] = vals
 			}
 		}
-		res.Facets[f] = ix.countFacet(ix.filter(textMatched, others, q.Browse), f, q.FacetLimit)
+		out[f] = ix.countFacet(ix.filter(textMatched, others, q.Browse), f, q.FacetLimit)
 	}
+	return out
+}
+
+// page returns the rules of q's page of matched: by relevance when the
+// text has a positive term (tm) and no sort is asked for (the text's rules
+// a facet leaves, ranked as far as the page, then extra, the ones found by
+// their actions), else in matched's order.
+func (d *DB) page(ctx context.Context, ix *index, q Query, tm *textMatch, matched, extra []int64) ([]int64, error) {
 	from := (q.Page - 1) * q.PerPage
 	if from >= len(matched) {
-		return res, nil
+		return nil, nil
 	}
-	var page []int64
-	if tm != nil && q.Sort == "" {
-		// By relevance: the text's rules a facet leaves, ranked as far as
-		// the page, then the ones found by their actions.
-		keep := func(ns []int64) []int64 { return ix.filter(ns, q.Facets, q.Browse) }
-		in := keep(tm.set)
-		top, err := d.bestOf(ctx, tm, in, keep, from+q.PerPage)
-		if err != nil {
-			return res, err
-		}
-		if from+q.PerPage > len(top) {
-			top = append(slices.Clip(top), keep(extra)...)
-		}
-		page = top[min(from, len(top)):min(from+q.PerPage, len(top))]
-	} else {
-		page = matched[from:min(from+q.PerPage, len(matched))]
+	if tm == nil || q.Sort != "" {
+		return matched[from:min(from+q.PerPage, len(matched))], nil
 	}
-	sums, err := d.summaries(ctx, page)
+	keep := func(ns []int64) []int64 { return ix.filter(ns, q.Facets, q.Browse) }
+	in := keep(tm.set)
+	top, err := d.bestOf(ctx, tm, in, keep, from+q.PerPage)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	var snippets map[int64]Snippet
-	var why map[int64][]string
-	if pos != "" {
-		if snippets, why, err = d.snippets(ctx, q.Text, page); err != nil {
-			return res, err
-		}
+	if from+q.PerPage > len(top) {
+		top = append(slices.Clip(top), keep(extra)...)
 	}
-	for i, s := range sums {
-		sn, ok := snippets[page[i]]
-		if !ok {
-			sn = Snippet{Text: s.Blurb}
-		}
-		m := why[page[i]]
-		if m == nil {
-			m = []string{}
-		}
-		res.Hits = append(res.Hits, Hit{RuleSummary: s, Snippet: sn.HTML(), Text: sn.Text, Marks: nonNilSpans(sn.Marks), Matched: m})
-	}
-	return res, nil
+	return top[min(from, len(top)):min(from+q.PerPage, len(top))], nil
 }
 
 // MaxPerPage is the largest page of a search.
@@ -926,7 +955,7 @@ func (d *DB) summaryMap(ctx context.Context, ns []int64) (map[int64]RuleSummary,
 // a Sigma rule, whose query text is the whole document, from its detection
 // first. matched holds where in each rule the text matched (matchedIn).
 func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets map[int64]Snippet, matched map[int64][]string, err error) {
-	words := snippetWords(text)
+	words, m := snippetWords(text), newMatcher(text)
 	st, err := d.prepared(`SELECT n, body FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
 	if err != nil {
 		return nil, nil, err
@@ -936,16 +965,32 @@ func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets ma
 		return nil, nil, err
 	}
 	defer rows.Close()
-	snippets, matched = make(map[int64]Snippet, len(ns)), make(map[int64][]string, len(ns))
+	type hit struct {
+		n       int64
+		body    string
+		snippet Snippet
+		matched []string
+		err     error
+	}
+	hits := make([]hit, 0, len(ns))
 	for rows.Next() {
-		var n int64
-		var body string
-		if err := rows.Scan(&n, &body); err != nil {
+		var h hit
+		if err := rows.Scan(&h.n, &h.body); err != nil {
 			return nil, nil, err
 		}
-		r, err := decodeRule(body)
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	// A page's hits are decoded, cut and matched on every core: most of a
+	// search's time on a small catalog.
+	if err := parallel.For(ctx, len(hits), 0, func(i int) {
+		h := &hits[i]
+		r, err := decodeRuleAs(h.body, true)
 		if err != nil {
-			return nil, nil, fmt.Errorf("rule %d: %w", n, err)
+			h.err = fmt.Errorf("rule %d: %w", h.n, err)
+			return
 		}
 		texts := []string{r.Query, r.Description, r.Title}
 		part := ""
@@ -954,10 +999,18 @@ func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets ma
 				texts = []string{part, r.Description, r.Title, r.Query}
 			}
 		}
-		snippets[n] = snippetOf(words, texts...)
-		matched[n] = matchedIn(r, text, part)
+		h.snippet, h.matched = snippetOf(words, texts...), m.matchedIn(r, part)
+	}); err != nil {
+		return nil, nil, err
 	}
-	return snippets, matched, rows.Err()
+	snippets, matched = make(map[int64]Snippet, len(hits)), make(map[int64][]string, len(hits))
+	for _, h := range hits {
+		if h.err != nil {
+			return nil, nil, h.err
+		}
+		snippets[h.n], matched[h.n] = h.snippet, h.matched
+	}
+	return snippets, matched, nil
 }
 
 // Rule returns the rule with the given id (compared case-insensitively).

@@ -117,11 +117,18 @@ func snippetOf(words []snippetWord, texts ...string) Snippet {
 		first, rank int
 	}
 	best.rank = 2
+	// A text none of whose words holds one (a word has no white space) is
+	// not flattened to be looked at: most of a hit's texts.
+	keys := make([]string, len(words))
+	for i, w := range words {
+		keys[i] = w.w
+	}
+	ks := newKeySet(keys)
 	for _, t := range texts {
-		if t == "" || best.rank == 0 {
+		if t == "" || best.rank == 0 || !ks.mayHold(t) {
 			continue
 		}
-		flat := strings.Join(strings.Fields(t), " ")
+		flat := flatten(t)
 		low := lowerSameLength(flat)
 		first, rank := -1, 2
 		for _, w := range words {
@@ -151,7 +158,7 @@ func snippetOf(words []snippetWord, texts ...string) Snippet {
 		return markedSnippet(flat, best.low, from, to, words)
 	}
 	for _, t := range texts {
-		if flat := strings.Join(strings.Fields(t), " "); flat != "" {
+		if flat := flatten(t); flat != "" {
 			to := runeStart(flat, min(len(flat), snippetLen))
 			s := Snippet{Text: flat[:to]}
 			if to < len(flat) {
@@ -255,6 +262,43 @@ func lowerSameLength(s string) string {
 			utf8.EncodeRune(b[i:], l)
 		}
 		i += n
+	}
+	return string(b)
+}
+
+// flatten returns s with its runs of white space (unicode.IsSpace) made
+// one space and none at either end: strings.Join(strings.Fields(s), " ")
+// in one pass, s itself when it is so already.
+func flatten(s string) string {
+	var b []byte
+	sp, start := false, true // a space is due; nothing written yet
+	for i := 0; i < len(s); {
+		c, w := rune(s[i]), 1
+		if c >= utf8.RuneSelf {
+			c, w = utf8.DecodeRuneInString(s[i:])
+		}
+		if unicode.IsSpace(c) {
+			// One ' ' between two ASCII letters of the text is kept as it is.
+			kept := !start && c == ' ' && i+1 < len(s) && s[i+1] < utf8.RuneSelf && !unicode.IsSpace(rune(s[i+1]))
+			if b == nil && !kept {
+				b = make([]byte, 0, len(s))
+				b = append(b, strings.TrimRightFunc(s[:i], unicode.IsSpace)...)
+			}
+			sp = !start
+			i += w
+			continue
+		}
+		if b != nil {
+			if sp && len(b) > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, s[i:i+w]...)
+		}
+		sp, start = false, false
+		i += w
+	}
+	if b == nil {
+		return s
 	}
 	return string(b)
 }
