@@ -430,9 +430,8 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 
 // NewCatalog is the file a build writes, made ready (the last catalog
 // copied there, opened and migrated) while the build reads and
-// cross-references: copying the catalog and syncing it to the disk (which
-// leaving WAL mode does) is a quarter of an incremental build, and needs
-// no processor.
+// cross-references: copying the catalog and syncing the copy to the disk
+// is a quarter of an incremental build, and needs little processor.
 type NewCatalog struct {
 	path  string
 	done  chan struct{}
@@ -449,6 +448,13 @@ func StartCopy(ctx context.Context, from, newPath string) *NewCatalog {
 	go func() {
 		defer close(c.done)
 		c.db, c.reuse, c.err = openNew(ctx, from, c.path, true)
+		if c.err == nil && c.reuse {
+			// The copy goes to the disk now, while the build reads and
+			// cross-references, not in the sync before the rename
+			// (WriteCatalog), which then writes the pages changed alone:
+			// the copy's was most of an incremental build's end.
+			c.err = syncPath(c.path)
+		}
 	}()
 	return c
 }
