@@ -139,6 +139,10 @@ type DB struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared statements, by their SQL
 
+	tokOnce sync.Once // makes tok on first use (tokensOf)
+	tok     *tokenizer
+	tokErr  error
+
 	ranked rankCache  // the rules matching a search text, best first
 	sorts  sortOrders // the rules in each order of Sorts (sort.go)
 
@@ -251,6 +255,10 @@ func (d *DB) Close() error {
 	}
 	d.stmts = nil
 	d.stmtMu.Unlock()
+	d.tokOnce.Do(func() {}) // none made after, and the one made is seen
+	if d.tok != nil {
+		d.tok.close()
+	}
 	return d.db.Close()
 }
 
