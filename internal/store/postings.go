@@ -311,9 +311,13 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 	vocab = nil
 	slices.SortFunc(terms, func(a, b freq) int { return int(b.df - a.df) })
 	d.ranked.bm.Store(p)
-	q := termSQL("bm_hits")
+	st, err := conn.PrepareContext(ctx, termSQL("bm_hits"))
+	if err != nil {
+		return len(p.terms), err
+	}
+	defer st.Close()
 	for _, f := range terms {
-		tp, err := d.loadTerm(ctx, conn, q, f.term, p)
+		tp, err := d.loadTerm(ctx, st, f.term, p)
 		if err != nil {
 			return len(p.terms), err
 		}
@@ -351,10 +355,10 @@ func termSQL(table string) string {
 // halves) and whether one is outside the metadata (weakWeights). nil when
 // a hit is not one FTS5 would count (of a deleted row, or a column or
 // offset out of range): the term is then not held.
-func (d *DB) loadTerm(ctx context.Context, conn *sql.Conn, q, term string, p *postings) (*termPosting, error) {
+func (d *DB) loadTerm(ctx context.Context, st *sql.Stmt, term string, p *postings) (*termPosting, error) {
 	var n int
 	var list string
-	if err := conn.QueryRowContext(ctx, q, term).Scan(&n, &list); err != nil {
+	if err := st.QueryRowContext(ctx, term).Scan(&n, &list); err != nil {
 		return nil, fmt.Errorf("search term %q: %w", term, err)
 	}
 	hits := make([]int64, 0, n)
@@ -1014,19 +1018,27 @@ func (d *DB) loadRare(ctx context.Context, p *postings, rare []rareTerm) ([]*ter
 		return nil, err
 	}
 	defer conn.Close()
-	restore, err := tempWritable(ctx, conn)
+	// The vocabulary table is a temporary one of the connection, made on
+	// the first search that needs it there.
+	st, err := conn.PrepareContext(ctx, termSQL("bm_rare"))
 	if err != nil {
-		return nil, err
+		restore, err := tempWritable(ctx, conn)
+		if err != nil {
+			return nil, err
+		}
+		_, err = conn.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_rare USING fts5vocab(main, search, 'instance')`)
+		restore()
+		if err != nil {
+			return nil, fmt.Errorf("search terms: %w", err)
+		}
+		if st, err = conn.PrepareContext(ctx, termSQL("bm_rare")); err != nil {
+			return nil, err
+		}
 	}
-	_, err = conn.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.bm_rare USING fts5vocab(main, search, 'instance')`)
-	restore()
-	if err != nil {
-		return nil, fmt.Errorf("search terms: %w", err)
-	}
-	q := termSQL("bm_rare")
+	defer st.Close()
 	var out []*termPosting
 	for _, r := range rare {
-		tp, err := d.loadTerm(ctx, conn, q, r.term, p)
+		tp, err := d.loadTerm(ctx, st, r.term, p)
 		if err != nil || tp == nil || len(tp.rows) != int(r.df) {
 			return nil, err
 		}
