@@ -57,5 +57,9 @@
 // too, so `runCommand` and `Microsoft.Compute/virtualMachines/runCommand/action`
 // both find a rule that names the operation. A search of one term that names
 // an action also finds the rules that match it in part (has_any
-// ('runCommand/action')), after the text matches.
+// ('runCommand/action')), after the text matches. A search counts its facets
+// while it ranks its page, and decodes, cuts into snippets and matches the
+// page's hits on every core beside their summaries; a text not searched
+// before is split into FTS5's terms by a tokenizer table of its own, in a
+// database in memory (tokenizer), never on the catalog's connections.
 package store
