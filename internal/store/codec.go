@@ -354,29 +354,30 @@ func decodeRuleAs(s string, searched bool) (*rule.Rule, error) {
 			f := d.byte()
 			in.CaseSensitive, in.Negated, in.All, in.Wildcards = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
 			in.Values = d.strs()
-			if n := d.len(3); n > 0 && searched {
-				for range n {
-					d.str()
-					d.int()
-					for m := d.len(2); m > 0; m-- {
-						d.str()
-						d.int()
-					}
+			if n := d.len(3); n > 0 {
+				var cs []rule.CorpusCount // left nil when searched
+				if !searched {
+					cs = make([]rule.CorpusCount, n)
 				}
-			} else if n > 0 {
-				in.Corpus = make([]rule.CorpusCount, n)
-				for j := range in.Corpus {
-					c := &in.Corpus[j]
-					c.Value = d.str()
-					c.Total = d.int()
-					if n := d.len(2); n > 0 {
-						c.ByPlatform = make(map[string]int, n)
-						for range n {
-							k := d.str()
-							c.ByPlatform[k] = d.int()
+				for j := range n {
+					var c rule.CorpusCount
+					c.Value, c.Total = d.str(), d.int()
+					if m := d.len(2); m > 0 {
+						if !searched {
+							c.ByPlatform = make(map[string]int, m)
+						}
+						for range m {
+							k, v := d.str(), d.int()
+							if c.ByPlatform != nil {
+								c.ByPlatform[k] = v
+							}
 						}
 					}
+					if cs != nil {
+						cs[j] = c
+					}
 				}
+				in.Corpus = cs
 			}
 		}
 	}

@@ -956,6 +956,7 @@ func (d *DB) summaryMap(ctx context.Context, ns []int64) (map[int64]RuleSummary,
 // first. matched holds where in each rule the text matched (matchedIn).
 func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets map[int64]Snippet, matched map[int64][]string, err error) {
 	words, m := snippetWords(text), newMatcher(text)
+	wks := wordKeys(words)
 	st, err := d.prepared(`SELECT n, body FROM rules WHERE n IN (SELECT value FROM json_each(?))`)
 	if err != nil {
 		return nil, nil, err
@@ -999,7 +1000,7 @@ func (d *DB) snippets(ctx context.Context, text string, ns []int64) (snippets ma
 				texts = []string{part, r.Description, r.Title, r.Query}
 			}
 		}
-		h.snippet, h.matched = snippetOf(words, texts...), m.matchedIn(r, part)
+		h.snippet, h.matched = snippetOf(words, wks, texts...), m.matchedIn(r, part)
 	}); err != nil {
 		return nil, nil, err
 	}

@@ -211,7 +211,8 @@ func TestSnippet(t *testing.T) {
 		{"certutil*", []string{"run CertUtil.exe -decode"}, `run <mark>CertUtil</mark>.exe -decode`},
 		{"é", []string{"Ünïcode É done"}, `Ünïcode <mark>É</mark> done`},
 	} {
-		s := snippetOf(snippetWords(tc.q), tc.texts...)
+		words := snippetWords(tc.q)
+		s := snippetOf(words, wordKeys(words), tc.texts...)
 		if got := s.HTML(); got != tc.html {
 			t.Errorf("%q: got\n%s\nwant\n%s", tc.q, got, tc.html)
 		}

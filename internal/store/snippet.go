@@ -110,20 +110,16 @@ const (
 // whitespace flattened, cut around that word's first match, every match of
 // every word in it marked. With no match, it is the
 // start of the first non-empty text, unmarked.
-func snippetOf(words []snippetWord, texts ...string) Snippet {
+func snippetOf(words []snippetWord, ks *keySet, texts ...string) Snippet {
 	// The text with the best-ranked match wins, the earlier text on a tie.
 	var best struct {
 		flat, low   string
 		first, rank int
 	}
 	best.rank = 2
-	// A text none of whose words holds one (a word has no white space) is
-	// not flattened to be looked at: most of a hit's texts.
-	keys := make([]string, len(words))
-	for i, w := range words {
-		keys[i] = w.w
-	}
-	ks := newKeySet(keys)
+	// A text none of whose words holds one (ks, wordKeys(words): a word has
+	// no white space) is not flattened to be looked at: most of a hit's
+	// texts.
 	for _, t := range texts {
 		if t == "" || best.rank == 0 || !ks.mayHold(t) {
 			continue
@@ -301,6 +297,15 @@ func flatten(s string) string {
 		return s
 	}
 	return string(b)
+}
+
+// wordKeys is the keySet of words, made once a search for snippetOf.
+func wordKeys(words []snippetWord) *keySet {
+	keys := make([]string, len(words))
+	for i, w := range words {
+		keys[i] = w.w
+	}
+	return newKeySet(keys)
 }
 
 // runeStart moves i back to the start of the rune it is in.
