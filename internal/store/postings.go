@@ -530,10 +530,14 @@ func newTokenizer(ctx context.Context, opt string) (t *tokenizer, err error) {
 func (t *tokenizer) terms(ctx context.Context, text string) ([]string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// The last text's row goes first: a delete that failed (the search
+	// stopped) leaves no row for the next text's insert to meet.
+	if _, err := t.del.ExecContext(ctx); err != nil {
+		return nil, fmt.Errorf("tokenize: %w", err)
+	}
 	if _, err := t.ins.ExecContext(ctx, text); err != nil {
 		return nil, fmt.Errorf("tokenize: %w", err)
 	}
-	defer t.del.ExecContext(context.WithoutCancel(ctx))
 	rows, err := t.sel.QueryContext(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tokenize: %w", err)
