@@ -191,6 +191,34 @@ func TestChangeOneFile(t *testing.T) {
 	}
 }
 
+// TestEditTitle: the first title stated on a line of its own gets
+// " (edited)", inside its quotes; a file with none is left as it is.
+func TestEditTitle(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ in, want string }{
+		{"title: Run Command\nid: x\n", "title: Run Command (edited)\nid: x\n"},
+		{"id: x\r\ntitle: 'Run Command'\r\n", "id: x\r\ntitle: 'Run Command (edited)'\r\n"},
+		{"name: \"Run\"\nquery: |\n  title: no\n", "name: \"Run (edited)\"\nquery: |\n  title: no\n"},
+		{"title: |\n  long\nname: Short", "title: |\n  long\nname: Short (edited)"},
+		{"query: x\n  title: y\n", ""},
+	} {
+		p := filepath.Join(dir, "r.yml")
+		if err := os.WriteFile(p, []byte(c.in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := editTitle(p)
+		got, _ := os.ReadFile(p)
+		switch {
+		case err != nil:
+			t.Errorf("%q: %v", c.in, err)
+		case c.want == "" && (ok || string(got) != c.in):
+			t.Errorf("%q: edited to %q (%v), want it left", c.in, got, ok)
+		case c.want != "" && (!ok || string(got) != c.want):
+			t.Errorf("%q: %q (%v), want %q", c.in, got, ok, c.want)
+		}
+	}
+}
+
 // TestWrite: every label is printed, skipped parts say why, and figures come
 // out in their units.
 func TestWrite(t *testing.T) {
@@ -215,7 +243,7 @@ func TestWrite(t *testing.T) {
 	for _, s := range []string{
 		"ruledex bench, 2025-01-02 03:04 UTC", "machine                    Test CPU, 2 cores, 8.0 GiB",
 		"full build                 2.0 s wall, 3.0 s CPU, peak RSS 200 MB; 7 rules from 10 files",
-		"rebuild, nothing changed", "rebuild, one file changed",
+		"rebuild, nothing changed", "rebuild, one file changed", "rebuild, one rule changed  not measured",
 		"kql       parse (front end alone)", "    2.00 ", // MB/s by CPU time: 1 MB in 0.5 s
 		"sample                     skipped: node is not on PATH", "ratio                      skipped",
 		"search latency             p50 2.00 ms, p95 3.00 ms", "page latency", "just started",

@@ -200,6 +200,36 @@ func appendComment(path string) error {
 	return os.WriteFile(path, append(data, c...), 0o644)
 }
 
+// editTitle appends " (edited)" to the first title the YAML file at path
+// states on a line of its own ("title:", Sigma's, or "name:", Sentinel's),
+// inside its quotes; false when there is none.
+func editTitle(path string) (bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "title:") && !strings.HasPrefix(l, "name:") {
+			continue
+		}
+		body := strings.TrimRight(l, "\r\n")
+		end := l[len(body):]
+		v := strings.TrimSpace(body[strings.IndexByte(body, ':')+1:])
+		if v == "" || v == "|" || v == ">" {
+			continue
+		}
+		if q := body[len(body)-1]; len(v) > 1 && (q == '\'' || q == '"') && v[0] == q {
+			body = body[:len(body)-1] + " (edited)" + string(q)
+		} else {
+			body += " (edited)"
+		}
+		lines[i] = body + end
+		return true, os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644)
+	}
+	return false, nil
+}
+
 // copyFile copies the regular file from to the path to (made writable),
 // creating its folder.
 func copyFile(from, to string) error {

@@ -37,7 +37,12 @@ func (r *Report) Write(w io.Writer) {
 	}
 	p("rebuild, nothing changed", "%s; %s read, %d unchanged%s", buildFigures(b), files(b.Summary.Read), b.Summary.Reused, up)
 	b = r.OneFile
-	p("rebuild, one file changed", "%s; %s read, %d unchanged (%s)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused, r.Changed)
+	p("rebuild, one file changed", "%s; %s read, %d unchanged (%s: a comment added, its rules read the same)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused, r.Changed)
+	if b = r.OneRule; b.Wall > 0 {
+		p("rebuild, one rule changed", "%s; %s read, %d unchanged (the same file, its title edited: every rule cross-referenced again)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused)
+	} else {
+		p("rebuild, one rule changed", "not measured: the file changed states no title on a line of its own")
+	}
 	l := r.Lint
 	lrss := ""
 	if l.MaxRSS > 0 {

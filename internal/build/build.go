@@ -144,6 +144,12 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		return nil, err
 	}
 	held.doneHolding()
+	lt := newLinter(opt.Sources, results, prev)
+	if prev != nil && !held.changed.Load() && len(all) == prev.RuleCount() && lt.known && sameFiles(opt, prev, results) {
+		if le, ok := prev.LinksAsBuilt(all); ok {
+			return writeAsBuilt(ctx, opt, start, newPath, prev, nc, results, all, le, held, lt, prog)
+		}
+	}
 	if n := held.fromPrevCount(); n > 0 {
 		prog.stage("cross-referencing %d rules (%d as the last catalog held them)", len(all), n)
 	} else {
@@ -166,7 +172,6 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		runtime.GC()
 	}
 	prog.stage("linting %d rules", len(all))
-	lt := newLinter(opt.Sources, results, prev)
 	findings := lt.corpus(all, held)
 
 	sum := summarize(results, prev, func(r *rule.Rule) bool { return le.HasNearDuplicates(r.ID) })
@@ -198,6 +203,90 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// sameFiles tells whether the files of a build are the last catalog's,
+// from the same sources: none new, none gone, and each read again gives
+// what it gave (its format, its diagnostics, skipped or not); so the last
+// build's summary is this one's but for the files read.
+func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
+	if prev.Summary == nil || len(results) != len(prev.Files) {
+		return false
+	}
+	if src, _ := json.Marshal(opt.Sources); string(src) != prev.Sources {
+		return false
+	}
+	for i := range results {
+		fr := &results[i]
+		pf := prev.Files[store.FileKey{Repo: fr.Repo, Path: fr.Path}]
+		if pf == nil {
+			return false
+		}
+		if !fr.reused && (fr.Format != pf.Format || fr.Skipped != pf.Skipped || !slices.Equal(fr.Diags, pf.Diags)) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeAsBuilt writes the catalog of a build that holds every rule as the
+// last catalog held it (heldRules.changed false, the same files): the
+// cross-reference, linking across repositories and the checks across the
+// corpus read only what those records hold, so they would give every rule
+// what the last catalog holds. They do not run: a rule of a file whose
+// content changed is written again whole with what the last catalog's was
+// given (store.Write.AsBuilt), every other row is kept, the links are
+// the last catalog's. A change to a rule's prose, metadata or comments is
+// such a change; the test of it is TestAsBuiltAsFull.
+func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath string, prev *store.Previous, nc *store.NewCatalog,
+	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
+	prog.stage("%d rules as the last catalog held them: its cross-references kept", len(all))
+	var again []string // the rules written again: those of the files read again
+	files := make([]store.File, len(results))
+	read := 0
+	for i, fr := range results {
+		if !fr.reused {
+			read++
+			for _, r := range fr.Rules {
+				again = append(again, r.ID)
+			}
+		}
+		files[i] = store.File{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, SHA: fr.sha, Format: fr.Format, Skipped: fr.Skipped,
+			Size: fr.Size, Mtime: fr.mtime, Diags: fr.Diags, Rules: fr.Rules, Reused: fr.reused, SrcIDs: fr.srcIDs, SrcRels: fr.srcRels}
+	}
+	findings, err := prev.CorpusFindings(ctx, again)
+	if err != nil {
+		return nil, err
+	}
+	sum := *prev.Summary
+	sum.Read, sum.Reused, sum.Removed, sum.Files, sum.UpToDate = read, len(results)-read, 0, len(results), false
+	sum.Attack = attackInUse()
+	prog.stage("writing %s", opt.DB)
+	sum.Duration = time.Since(start)
+	all, results = nil, nil
+	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
+		Links: le.Links(), Sources: opt.Sources, Summary: &sum, Count: prog.count, Findings: findings,
+		Full: func(r *rule.Rule) (*rule.Rule, []byte, error) {
+			full, rec, err := held.full(r)
+			if err == nil {
+				err = prev.StoredOverlay(full)
+			}
+			return full, rec, err
+		},
+		Held: held.fromPrev, LintKnown: true, AsBuilt: true,
+		Lint: func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
+			r.NearDuplicates = le.NearDuplicates(r.ID)
+			return lt.rule(r, stored, known)
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := rename(newPath, opt.DB); err != nil {
+		store.RemoveFile(newPath)
+		return nil, err
+	}
+	sum.Duration = time.Since(start)
+	return &sum, nil
 }
 
 // resolveDB returns the file that the catalog path p names: a symbolic
@@ -429,6 +518,9 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 			h := &hs[i]
 			if ph := prevs[i]; ph != nil {
 				h.skel, h.ref, h.prep, h.off = r, spillRef{row: ph.row}, ph.prep, ph.off
+				if !prev.SameHeld(r.ID, ph.row, nil) { // (its id given anew)
+					held.changed.Store(true)
+				}
 				return
 			}
 			h.prep = catalog.Prepare(r)

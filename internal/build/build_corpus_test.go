@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/ingest"
@@ -176,6 +177,21 @@ level: low
 	}
 	if bad > 3 {
 		t.Errorf("and %d more", bad-3)
+	}
+	// The new rule given a description: every rule is held as the last
+	// catalog held it, whose cross-references are kept (writeAsBuilt).
+	writeTree(t, extra, map[string]string{"whoami.yml": whoami + "description: Lists the user's groups and privileges.\n"})
+	var out strings.Builder
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "its cross-references kept") {
+		t.Errorf("a description added: the cross-references made again; progress:\n%s", out.String())
+	}
+	sameAsFull(t, db, full, srcs, "a description added")
+	q := "SELECT r.id, f.check_, f.severity, f.message, f.line, f.col, f.fingerprint FROM findings f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3, 4, 5, 6, 7"
+	if a, b := tableRows(t, db, q), tableRows(t, full, q); strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("a description added: %d findings, a full build %d; first difference:\n%s", len(a), len(b), firstRowDifference(a, b))
 	}
 }
 

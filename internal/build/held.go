@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ruledex/ruledex/internal/catalog"
 	"github.com/ruledex/ruledex/internal/lang"
@@ -169,6 +170,10 @@ type heldRules struct {
 	off   [][]string // the lint checks each rule disables itself (lint.Disabled)
 	bufs  sync.Pool
 	names names // the skeletons' strings, while rules are held (doneHolding lets them go)
+	// changed: a rule is held that the last catalog did not hold as it is
+	// (Previous.SameHeld: a new rule, or one read again whose held record
+	// is not the stored one).
+	changed atomic.Bool
 }
 
 func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
@@ -192,7 +197,11 @@ func (h *heldRules) hold(r *rule.Rule, p catalog.Prepared, off []string) (*rule.
 	defer h.bufs.Put(buf)
 	s := skeleton(r, &h.names)
 	*buf = withLength((*buf)[:0], func(b []byte) []byte { return store.EncodeRule(b, r) })
+	at := len(*buf)
 	*buf = heldRecord(*buf, s, p, off)
+	if h.prev != nil && !h.prev.SameHeld(r.ID, 0, (*buf)[at:]) {
+		h.changed.Store(true)
+	}
 	ref, err := h.spill.put(*buf)
 	if err != nil {
 		return nil, spillRef{}, err
@@ -364,7 +373,7 @@ func skeleton(r *rule.Rule, nm *names) *rule.Rule {
 		Language: in(r.Language), Format: in(r.Format), Variant: in(r.Variant), Title: in(r.Title), Kind: in(r.Kind),
 		Status: in(r.Status), Severity: in(r.Severity), QueryLine: r.QueryLine,
 		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line, URL: r.Source.URL},
-		Tables: ins(nil, r.Tables), Actions: ins(nil, r.Actions)}
+		Tables: ins(nil, r.Tables)} // not its Actions: the cross-reference makes them (a rule decoded whole has the last build's)
 	s.Query = strings.Clone(queryKept(r))
 	for _, x := range r.Related {
 		s.Related = append(s.Related, rule.Related{ID: in(x.ID), Type: in(x.Type)})

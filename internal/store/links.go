@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -480,6 +482,56 @@ func (e *LinkEncoder) NearDuplicates(id string) []rule.RuleRef {
 
 // Links returns every rule's encoded links, in the rules' order.
 func (e *LinkEncoder) Links() [][]byte { return e.out }
+
+// LinksAsBuilt returns an encoder holding the links of rules as the last
+// catalog holds them (each rule's links there, the linked rules named by
+// their place among rules, as Encode names them), for a build whose
+// cross-reference would make them again (Write.AsBuilt); false when a rule,
+// or a rule one links to, is not among rules as the last catalog holds it.
+// Call it after WaitRules.
+func (p *Previous) LinksAsBuilt(rules []*rule.Rule) (*LinkEncoder, bool) {
+	if p == nil {
+		return nil, false
+	}
+	e := NewLinkEncoder(rules)
+	prs := make([]*prevRule, len(rules))
+	at := make(map[int64]int64, len(rules)) // the last catalog's row → place
+	for k, r := range rules {
+		pr := p.rules[strings.ToLower(r.ID)]
+		if pr == nil || pr.id != r.ID {
+			return nil, false
+		}
+		prs[k], at[pr.n] = pr, int64(k)
+	}
+	var bad atomic.Bool
+	parallel.Do(len(rules), func(k int) {
+		if prs[k].links == "" {
+			return
+		}
+		found := true
+		enc, err := remapLinks([]byte(prs[k].links), func(n int64) int64 {
+			i, in := at[n]
+			found = found && in
+			return i
+		})
+		var nd []link
+		if err == nil && found {
+			_, nd, _, err = decodeLinks(string(enc))
+		}
+		if err != nil || !found {
+			bad.Store(true)
+			return
+		}
+		e.out[k] = enc
+		for _, l := range nd {
+			e.nd[k] = append(e.nd[k], int32(l.n))
+		}
+	})
+	if bad.Load() {
+		return nil, false
+	}
+	return e, true
+}
 
 // linkNames are what a link says of every rule of the catalog (its id,
 // platform, title and path), by row, read once in one statement when a

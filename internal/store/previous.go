@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -76,9 +77,8 @@ func (p *Previous) Kept(r *rule.Rule, sha, srcID string, whole bool) ([]lint.Fin
 	if p == nil {
 		return nil, false
 	}
-	pr := p.rules[strings.ToLower(r.ID)]
-	if pr == nil || pr.sum == nil || pr.id != r.ID || pr.fileSHA != sha || pr.repo != r.Source.Repo || pr.path != r.Source.Path ||
-		pr.kind != r.Kind || pr.srcID != srcID {
+	pr := p.stored(r, sha, srcID)
+	if pr == nil {
 		return nil, false
 	}
 	if whole {
@@ -93,6 +93,120 @@ func (p *Previous) Kept(r *rule.Rule, sha, srcID string, whole bool) ([]lint.Fin
 		return nil, false
 	}
 	return pr.findings, true
+}
+
+// stored returns the last catalog's row of r when it is r's (the same id,
+// file content, place, kind and id as its source gave it) and has a held
+// record; nil otherwise.
+func (p *Previous) stored(r *rule.Rule, sha, srcID string) *prevRule {
+	pr := p.rules[strings.ToLower(r.ID)]
+	if pr == nil || pr.sum == nil || pr.id != r.ID || pr.fileSHA != sha || pr.repo != r.Source.Repo || pr.path != r.Source.Path ||
+		pr.kind != r.Kind || pr.srcID != srcID {
+		return nil
+	}
+	return pr
+}
+
+// KeptAsBuilt is Kept for a build whose cross-reference would give every
+// rule what the last catalog holds (Write.AsBuilt): r is stored as it is
+// when its row is its own, without comparing what Overlay copies (the
+// build did not cross-reference it) or its body (its held record is the
+// stored one, and its file did not change).
+func (p *Previous) KeptAsBuilt(r *rule.Rule, sha, srcID string) ([]lint.Finding, bool) {
+	if p == nil {
+		return nil, false
+	}
+	if pr := p.stored(r, sha, srcID); pr != nil {
+		return pr.findings, true
+	}
+	return nil, false
+}
+
+// SameHeld tells whether the last catalog holds a rule of this id (the
+// same, not only case-folded) with the held record rec, or, when row is
+// not 0, in that row: the rule a build holds is the one the last build
+// held, as the cross-reference reads it.
+func (p *Previous) SameHeld(id string, row int64, rec []byte) bool {
+	if p == nil {
+		return false
+	}
+	pr := p.rules[strings.ToLower(id)]
+	if pr == nil || pr.id != id || pr.sum == nil {
+		return false
+	}
+	if row != 0 {
+		return pr.n == row
+	}
+	return pr.held != nil && bytes.Equal(pr.held, rec)
+}
+
+// RuleCount returns how many rules the last catalog holds (after
+// WaitRules).
+func (p *Previous) RuleCount() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.rules)
+}
+
+// StoredOverlay copies onto r, whole, what Overlay copies from the last
+// catalog's rule of its id (its stored body): what the cross-reference
+// gave it there, for a build that did not cross-reference (Write.AsBuilt).
+func (p *Previous) StoredOverlay(r *rule.Rule) error {
+	pr := p.rules[strings.ToLower(r.ID)]
+	if pr == nil {
+		return fmt.Errorf("%s: %w", r.ID, ErrNotFound)
+	}
+	old, _, err := p.Whole(pr.n)
+	if err != nil {
+		return err
+	}
+	Overlay(r, old)
+	return nil
+}
+
+// CorpusFindings returns the last catalog's findings of the checks across
+// the corpus that need every rule (lint.NeedAll) on the rules of these
+// ids, as a build that did not run them gives them (Write.AsBuilt).
+func (p *Previous) CorpusFindings(ctx context.Context, ids []string) ([]lint.Finding, error) {
+	checks := lint.NeedAll()
+	if p == nil || len(ids) == 0 || len(checks) == 0 {
+		return nil, nil
+	}
+	in := "?" + strings.Repeat(",?", len(checks)-1)
+	st, err := p.db.db.PrepareContext(ctx, `SELECT check_, severity, message, line, col, fingerprint FROM findings WHERE rule = ? AND check_ IN (`+in+`)`)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var out []lint.Finding
+	for _, id := range ids {
+		pr := p.rules[strings.ToLower(id)]
+		if pr == nil {
+			continue
+		}
+		args := []any{pr.n}
+		for _, c := range checks {
+			args = append(args, c)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			f := lint.Finding{Rule: pr.id, Repo: pr.repo, Path: pr.path}
+			if err := rows.Scan(&f.Check, &f.Severity, &f.Message, &f.Line, &f.Col, &f.Fingerprint); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // HadRules tells whether the last catalog holds rules of the file path of
@@ -165,7 +279,6 @@ func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Relate
 			}
 		}
 		rules[i], ids[i] = r, pr.srcID
-		pr.held = nil
 	}
 	return rules, ids, rels, nil
 }

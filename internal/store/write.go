@@ -82,6 +82,17 @@ type Write struct {
 	// of the rule, which it holds as it is (Previous.Kept). It is called
 	// once a rule, on every core.
 	Lint func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding
+	// AsBuilt: the build found every rule held as the last catalog held it
+	// (the same rules, each with the same held record: what the
+	// cross-reference, linking and the checks across the corpus read), so
+	// that they would give every rule what the last catalog holds, and did
+	// not run them. A rule of a file whose content did not change keeps its
+	// row and findings as they are (Previous.KeptAsBuilt); Full gives the
+	// others with what the last catalog's rule was given
+	// (Previous.StoredOverlay), Links are the last catalog's
+	// (Previous.LinksAsBuilt), and Findings those of the checks across the
+	// corpus on the rules written again (Previous.CorpusFindings).
+	AsBuilt bool
 }
 
 // WriteCatalog writes a build's files and rules to the new catalog file
@@ -225,7 +236,11 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				it := &items[start+k]
 				var stored []lint.Finding
 				known, asked := false, false
-				if it.sameFile && prev != nil && in.Held != nil && in.Held(it.r) {
+				switch {
+				case it.sameFile && prev != nil && in.AsBuilt:
+					stored, known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
+					asked = true
+				case it.sameFile && prev != nil && in.Held != nil && in.Held(it.r):
 					stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
 					asked = true
 				}
@@ -246,7 +261,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				if !asked && it.sameFile && prev != nil {
 					stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID, true)
 				}
-				if in.Lint != nil {
+				if in.Lint != nil && !(in.AsBuilt && known && in.LintKnown) { // (its findings are kept)
 					it.findings = in.Lint(it.r, stored, known)
 				}
 				switch {
@@ -301,6 +316,9 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				}
 				kept[pr.n] = true
 				it.kept, it.n = true, pr.n
+				if it.row.unchanged && in.AsBuilt && in.LintKnown {
+					break // its findings too: those across the corpus are the last build's
+				}
 				if it.row.unchanged {
 					sum, err := w.writeFindings(pr.n, fs, true, pr.findingsSum)
 					if err != nil {

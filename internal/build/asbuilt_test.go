@@ -1,0 +1,123 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAsBuiltAsFull: a rebuild whose every rule is held as the last
+// catalog held it (a comment, a description or an author changed) keeps
+// the last catalog's cross-references without making them (writeAsBuilt),
+// and one whose rule changed as the cross-reference reads it (its
+// detection) makes them; both make a full build's catalog: rules and
+// their links, findings, held records and summary.
+func TestAsBuiltAsFull(t *testing.T) {
+	dir, _ := fixture(t)
+	tmp := t.TempDir()
+	extra := filepath.Join(tmp, "extra")
+	touched := sigmaRule("Touched", runCommand) // a near-duplicate of two fixture rules, of the same action
+	// dup.yml states touched.yml's id: the duplicate-id check, across the
+	// corpus, finds it in both.
+	writeTree(t, extra, map[string]string{"touched.yml": touched, "dup.yml": sigmaRule("Touched", "Microsoft.Compute/virtualMachines/start/action")})
+	src := []Source{{Name: "fixture", Path: dir}, {Name: "extra", Path: extra}}
+	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	edit := func(path, from, to string) {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if from == "" {
+			s += to
+		} else if !strings.Contains(s, from) {
+			t.Fatalf("%s holds no %q", path, from)
+		} else {
+			s = strings.Replace(s, from, to, 1)
+		}
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touchedPath := filepath.Join(extra, "touched.yml")
+	for _, c := range []struct {
+		what     string
+		path     string
+		from, to string
+		asBuilt  bool
+	}{
+		{"a comment added", touchedPath, "", "# a comment\n", true},
+		{"its description", touchedPath, "description: Detects", "description: Now detects", true},
+		{"its author", touchedPath, "author: Test Author", "author: Another Author", true},
+		{"a rule of a source linked again", filepath.Join(dir, "azure", "run_command.yml"), "description: Detects", "description: It detects", true},
+		{"its detection", touchedPath, "operationName: '" + runCommand + "'", "operationName: 'Microsoft.Compute/virtualMachines/delete'", false},
+		{"its detection back", touchedPath, "operationName: 'Microsoft.Compute/virtualMachines/delete'", "operationName: '" + runCommand + "'", false},
+	} {
+		edit(c.path, c.from, c.to)
+		var out strings.Builder
+		sum, err := Build(context.Background(), Options{DB: db, Sources: src, Progress: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out.String(), "its cross-references kept"); got != c.asBuilt {
+			t.Errorf("%s: cross-references kept %v, want %v; progress:\n%s", c.what, got, c.asBuilt, out.String())
+		}
+		if sum.Read != 1 || sum.Reused != sum.Files-1 || sum.UpToDate {
+			t.Errorf("%s: read %d, reused %d of %d files (up to date %v), want 1 read", c.what, sum.Read, sum.Reused, sum.Files, sum.UpToDate)
+		}
+		sameAsFull(t, db, full, src, c.what)
+		for _, q := range []string{
+			"SELECT r.id, f.check_, f.severity, f.message, f.line, f.col, f.fingerprint FROM findings f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3, 4, 5, 6, 7",
+			"SELECT r.id, hex(h.data), hex(h.sum), hex(h.body_sum), hex(h.findings_sum) FROM held h JOIN rules r ON r.n = h.rule ORDER BY 1",
+			"SELECT r.id, f.facet, f.value FROM facets f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3",
+			"SELECT repo, path, sha256, format, skipped, diags FROM files ORDER BY 1, 2",
+		} {
+			a, b := tableRows(t, db, q), tableRows(t, full, q)
+			if strings.Join(a, "\n") != strings.Join(b, "\n") {
+				t.Errorf("%s: %s: %d rows incremental, %d full; first difference:\n%s", c.what, q, len(a), len(b), firstRowDifference(a, b))
+			}
+		}
+		fs, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := *sum, *fs
+		x.Read, x.Reused, x.Duration, y.Read, y.Reused, y.Duration = 0, 0, 0, 0, 0, 0
+		if a, b := summaryJSON(t, &x), summaryJSON(t, &y); a != b {
+			t.Errorf("%s: summary\n%s\nwant (a full build's)\n%s", c.what, a, b)
+		}
+	}
+}
+
+// firstRowDifference returns the first rows of a and b that differ.
+func firstRowDifference(a, b []string) string {
+	for i := range max(len(a), len(b)) {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return "  " + x + "\n  " + y
+		}
+	}
+	return ""
+}
+
+func summaryJSON(t *testing.T, s *Summary) string {
+	t.Helper()
+	b, err := json.MarshalIndent(s, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
