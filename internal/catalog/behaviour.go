@@ -98,14 +98,24 @@ type behaviourLinks struct {
 // of the time.)
 func indexBehaviour(rules []*rule.Rule) *behaviourLinks {
 	n := len(rules)
-	ids := map[CanonicalKey]int32{}
-	var keys []CanonicalKey
-	b := &behaviourLinks{n: n, rk: make([][]int32, n), norm: make([]float64, n)}
+	// Sized up front: grown, the map and lists were most of this
+	// function's time (a key is shared by two rules on average in the
+	// corpus).
+	m := 0
+	for _, r := range rules {
+		m += len(r.Canonical)
+	}
+	ids := make(map[CanonicalKey]int32, m/2)
+	keys := make([]CanonicalKey, 0, m/2)
+	b := &behaviourLinks{n: n, rk: make([][]int32, n), norm: make([]float64, n), post: make([][]int32, 0, m/2)}
 	for i, r := range rules {
 		var own []int32
 		for _, c := range r.Canonical {
 			if !behaviourField(c.Field) {
 				continue
+			}
+			if own == nil {
+				own = make([]int32, 0, len(r.Canonical))
 			}
 			k := behaviourKey(c)
 			id, ok := ids[k]

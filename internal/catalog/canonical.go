@@ -250,13 +250,13 @@ func CanonicalCounts(rules []*rule.Rule) {
 		counts []int32          // rules by platform number
 		minus  []map[string]int // by platform number: the counts less one rule of it, made once
 	}
-	idx := map[CanonicalKey]*entry{}
 	// The entry of each canonical indicator of each rule, in order: looked
 	// up once.
 	n := 0
 	for _, r := range rules {
 		n += len(r.Canonical)
 	}
+	idx := make(map[CanonicalKey]*entry, n/2) // (a value is shared by two rules on average in the corpus)
 	entries := make([]*entry, 0, n)
 	for i, r := range rules {
 		for _, c := range r.Canonical {
@@ -286,14 +286,19 @@ func CanonicalCounts(rules []*rule.Rule) {
 			}
 			m := e.minus[p]
 			if m == nil {
-				m = map[string]int{}
 				for q, n := range e.counts {
 					if q == p {
 						n--
 					}
 					if n > 0 {
+						if m == nil {
+							m = map[string]int{}
+						}
 						m[platforms[q]] = int(n)
 					}
+				}
+				if m == nil {
+					m = noCounts
 				}
 				e.minus[p] = m
 			}

@@ -212,15 +212,25 @@ func (e *entry) without(plat []int, pl []string, p int) map[string]int {
 	if p >= 0 {
 		counts[p]--
 	}
-	m := map[string]int{}
+	var m map[string]int
 	for q, n := range counts {
 		if n > 0 {
+			if m == nil {
+				m = map[string]int{}
+			}
 			m[pl[q]] = n
 		}
+	}
+	if m == nil {
+		m = noCounts // a value of one rule: most of them
 	}
 	e.minus[p+1] = m
 	return m
 }
+
+// noCounts is the counts by platform of a value no other rule has, shared
+// by every such value: read, never written, as every rule's counts.
+var noCounts = map[string]int{}
 
 // platformNumbers numbers the platforms of rules: pl[plat[i]] is rules[i]'s.
 func platformNumbers(rules []*rule.Rule) (pl []string, plat []int) {

@@ -115,7 +115,10 @@ func commonIndicators(rules []*rule.Rule, rep func(int) *Reporter) {
 	if !filled && len(rules) > 1 { // one rule alone is read, never written (see nearDuplicate)
 		catalog.IndicatorCounts(rules)
 	}
-	// How many rules test each value (the value's own rule counted).
+	// How many rules test each value (the value's own rule counted), of
+	// the values CommonMin rules test at least (the others can not be
+	// among the most common: not made a key and counted, nearly every value
+	// of the corpus).
 	total := map[catalog.IndicatorKey]int{}
 	for _, r := range rules {
 		for _, in := range r.Indicators {
@@ -123,7 +126,7 @@ func commonIndicators(rules []*rule.Rule, rep func(int) *Reporter) {
 				continue
 			}
 			for j, v := range in.Values {
-				if j < len(in.Corpus) {
+				if j < len(in.Corpus) && in.Corpus[j].Total+1 >= CommonMin {
 					k := catalog.KeyOf(in.Field, in.Kind, v, in.CaseSensitive)
 					total[k] = max(total[k], in.Corpus[j].Total+1)
 				}
