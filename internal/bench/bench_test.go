@@ -201,8 +201,14 @@ func TestEditTitle(t *testing.T) {
 		{"name: \"Run\"\nquery: |\n  title: no\n", "name: \"Run (edited)\"\nquery: |\n  title: no\n"},
 		{"title: |\n  long\nname: Short", "title: |\n  long\nname: Short (edited)"},
 		{"query: x\n  title: y\n", ""},
+		{"# *Detect Run Command*\r\n\n## Query\n", "# *Detect Run Command (edited)*\r\n\n## Query\n"},
+		{"## Query\n# Title\n", "## Query\n# Title (edited)\n"},
+		{"text\n#nospace\n", ""},
 	} {
 		p := filepath.Join(dir, "r.yml")
+		if strings.HasPrefix(c.in, "#") || strings.Contains(c.in, "## Query") || strings.Contains(c.in, "#nospace") {
+			p = filepath.Join(dir, "r.md")
+		}
 		if err := os.WriteFile(p, []byte(c.in), 0o644); err != nil {
 			t.Fatal(err)
 		}

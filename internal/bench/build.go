@@ -200,31 +200,42 @@ func appendComment(path string) error {
 	return os.WriteFile(path, append(data, c...), 0o644)
 }
 
-// editTitle appends " (edited)" to the first title the YAML file at path
-// states on a line of its own ("title:", Sigma's, or "name:", Sentinel's),
-// inside its quotes; false when there is none.
+// editTitle appends " (edited)" to the first title the file at path states
+// on a line of its own: in YAML "title:" (Sigma's) or "name:" (Sentinel's),
+// inside its quotes; in Markdown the first heading "# ", inside its
+// emphasis. False when there is none.
 func editTitle(path string) (bool, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return false, err
 	}
+	md := strings.EqualFold(filepath.Ext(path), ".md")
 	lines := strings.SplitAfter(string(data), "\n")
 	for i, l := range lines {
-		if !strings.HasPrefix(l, "title:") && !strings.HasPrefix(l, "name:") {
-			continue
-		}
 		body := strings.TrimRight(l, "\r\n")
 		end := l[len(body):]
-		v := strings.TrimSpace(body[strings.IndexByte(body, ':')+1:])
-		if v == "" || v == "|" || v == ">" {
+		var v, closing string
+		switch {
+		case md && strings.HasPrefix(body, "# "):
+			v = strings.TrimSpace(body[2:])
+			closing = "*_"
+		case !md && (strings.HasPrefix(body, "title:") || strings.HasPrefix(body, "name:")):
+			v = strings.TrimSpace(body[strings.IndexByte(body, ':')+1:])
+			if v == "|" || v == ">" {
+				continue
+			}
+			if q := v[len(v)-1:]; len(v) > 1 && (q == "'" || q == `"`) && v[:1] == q {
+				closing = q
+			}
+		default:
 			continue
 		}
-		if q := body[len(body)-1]; len(v) > 1 && (q == '\'' || q == '"') && v[0] == q {
-			body = body[:len(body)-1] + " (edited)" + string(q)
-		} else {
-			body += " (edited)"
+		if v == "" {
+			continue
 		}
-		lines[i] = body + end
+		body = strings.TrimRight(body, " \t")
+		cut := len(strings.TrimRight(body, closing))
+		lines[i] = body[:cut] + " (edited)" + body[cut:] + end
 		return true, os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644)
 	}
 	return false, nil

@@ -66,7 +66,7 @@ func TestAsBuiltAsFull(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(out.String(), "its cross-references kept"); got != c.asBuilt {
+		if got := strings.Contains(out.String(), "keeping the cross-references"); got != c.asBuilt {
 			t.Errorf("%s: cross-references kept %v, want %v; progress:\n%s", c.what, got, c.asBuilt, out.String())
 		}
 		if sum.Read != 1 || sum.Reused != sum.Files-1 || sum.UpToDate {

@@ -206,14 +206,19 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 }
 
 // sameFiles tells whether the files of a build are the last catalog's,
-// from the same sources: none new, none gone, and each read again gives
-// what it gave (its format, its diagnostics, skipped or not); so the last
-// build's summary is this one's but for the files read.
+// from the same sources (but for where their folders are: a rule names its
+// file by repository and path in it): none new, none gone, and each read
+// again gives what it gave (its format, its diagnostics, skipped or not);
+// so the last build's summary is this one's but for the files read.
 func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
 	if prev.Summary == nil || len(results) != len(prev.Files) {
 		return false
 	}
-	if src, _ := json.Marshal(opt.Sources); string(src) != prev.Sources {
+	var last []Source
+	if json.Unmarshal([]byte(prev.Sources), &last) != nil || !slices.EqualFunc(opt.Sources, last, func(a, b Source) bool {
+		return a.Name == b.Name && a.URL == b.URL && a.Ref == b.Ref && slices.Equal(a.LintDisable, b.LintDisable) &&
+			ingest.RepoName(sourceTarget(a)) == ingest.RepoName(sourceTarget(b))
+	}) {
 		return false
 	}
 	for i := range results {
@@ -240,7 +245,7 @@ func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
 // such a change; the test of it is TestAsBuiltAsFull.
 func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath string, prev *store.Previous, nc *store.NewCatalog,
 	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
-	prog.stage("%d rules as the last catalog held them: its cross-references kept", len(all))
+	prog.stage("keeping the cross-references of %d rules (%d as the last catalog held them), all as it made them", len(all), held.fromPrevCount())
 	var again []string // the rules written again: those of the files read again
 	files := make([]store.File, len(results))
 	read := 0

@@ -185,7 +185,7 @@ level: low
 	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs, Progress: &out}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "its cross-references kept") {
+	if !strings.Contains(out.String(), "keeping the cross-references") {
 		t.Errorf("a description added: the cross-references made again; progress:\n%s", out.String())
 	}
 	sameAsFull(t, db, full, srcs, "a description added")

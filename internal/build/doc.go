@@ -60,6 +60,23 @@
 // changed are written again. TestIncrementalHeld: both paths make a full
 // build's catalog.
 //
+// A rebuild that finds every rule held as the last catalog held it (the
+// rules read again, and those of their sources decoded and linked again,
+// each with the held record the catalog stores, byte for byte; the rules
+// of the other sources in their rows with their ids; the same files and
+// sources: heldRules.changed false, sameFiles) would make the last
+// catalog's cross-references again, since they read only what the held
+// records hold: it keeps them instead (writeAsBuilt, store.Write.AsBuilt).
+// No linking across repositories, cross-reference or checks across the
+// corpus run; a rule of a file read again is written whole with what the
+// last catalog's rule was given (store.Previous.StoredOverlay) and its
+// findings across the corpus (store.Previous.CorpusFindings); every other
+// row and finding is kept; the links are the last catalog's
+// (store.Previous.LinksAsBuilt). A comment, a description, references or
+// an author changed are such changes (a title, a detection or a severity
+// are not: the skeleton holds them). TestAsBuiltAsFull and
+// TestIncrementalCorpus: such a rebuild makes a full build's catalog.
+//
 // # Where the time and memory go (issue 20)
 //
 // Profiles of `go test -run TestX -cpuprofile` around Build, at N forks of

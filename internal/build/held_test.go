@@ -251,8 +251,8 @@ func TestIncrementalSourceMoved(t *testing.T) {
 	if n := whole.Load(); n != 0 {
 		t.Errorf("%d rules read whole from the last catalog, want none", n)
 	}
-	if want := fmt.Sprintf("(%d as the last catalog held them)", sum.Rules); !strings.Contains(out.String(), want) {
-		t.Errorf("progress %q, want %q", out.String(), want)
+	if want := fmt.Sprintf("keeping the cross-references of %[1]d rules (%[1]d as the last catalog held them)", sum.Rules); !strings.Contains(out.String(), want) {
+		t.Errorf("progress %q, want %q", out.String(), want) // (every rule as it was, but for its source's folder)
 	}
 	if got := findingRows(); got != before || got == "" {
 		t.Errorf("finding rows %q, were %q: written again", got, before)
