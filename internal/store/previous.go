@@ -57,7 +57,7 @@ type prevRule struct {
 	id, srcID, kind, fileSHA, repo, path string
 	srcRelated                           string
 	sum, bodySum, findingsSum            []byte // OverlaySum, bodySum and findingsSum of the rule written, nil when it has no held record
-	held                                 []byte // its held record (Held), nil once taken
+	held                                 []byte // its held record (Held, SameHeld), nil once taken
 	links                                string // encodeLinks's, "" when none
 	// findings are those of the per-rule lint checks (lint.Check.Rule) on
 	// the rule.
@@ -125,7 +125,9 @@ func (p *Previous) KeptAsBuilt(r *rule.Rule, sha, srcID string) ([]lint.Finding,
 // SameHeld tells whether the last catalog holds a rule of this id (the
 // same, not only case-folded) with the held record rec, or, when row is
 // not 0, in that row: the rule a build holds is the one the last build
-// held, as the cross-reference reads it.
+// held, as the cross-reference reads it. Ask it once a rule (rules may be
+// asked about in parallel): the stored record is let go (a build that
+// reads every source again would hold them all otherwise).
 func (p *Previous) SameHeld(id string, row int64, rec []byte) bool {
 	if p == nil {
 		return false
@@ -137,7 +139,9 @@ func (p *Previous) SameHeld(id string, row int64, rec []byte) bool {
 	if row != 0 {
 		return pr.n == row
 	}
-	return pr.held != nil && bytes.Equal(pr.held, rec)
+	same := pr.held != nil && bytes.Equal(pr.held, rec)
+	pr.held = nil
+	return same
 }
 
 // RuleCount returns how many rules the last catalog holds (after
