@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/testcorpus"
 )
 
 // TestAsBuiltAsFull: a rebuild whose every rule is held as the last
@@ -79,9 +81,9 @@ func TestAsBuiltAsFull(t *testing.T) {
 			"SELECT r.id, f.facet, f.value FROM facets f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3",
 			"SELECT repo, path, sha256, format, skipped, diags FROM files ORDER BY 1, 2",
 		} {
-			a, b := tableRows(t, db, q), tableRows(t, full, q)
-			if strings.Join(a, "\n") != strings.Join(b, "\n") {
-				t.Errorf("%s: %s: %d rows incremental, %d full; first difference:\n%s", c.what, q, len(a), len(b), firstRowDifference(a, b))
+			a, b := strings.Join(tableRows(t, db, q), "\n"), strings.Join(tableRows(t, full, q), "\n")
+			if a != b {
+				t.Errorf("%s: %s: the incremental build's rows (got) are not a full build's (want), %s", c.what, q, testcorpus.FirstDiff(b, a))
 			}
 		}
 		fs, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true})
@@ -94,23 +96,6 @@ func TestAsBuiltAsFull(t *testing.T) {
 			t.Errorf("%s: summary\n%s\nwant (a full build's)\n%s", c.what, a, b)
 		}
 	}
-}
-
-// firstRowDifference returns the first rows of a and b that differ.
-func firstRowDifference(a, b []string) string {
-	for i := range max(len(a), len(b)) {
-		var x, y string
-		if i < len(a) {
-			x = a[i]
-		}
-		if i < len(b) {
-			y = b[i]
-		}
-		if x != y {
-			return "  " + x + "\n  " + y
-		}
-	}
-	return ""
 }
 
 func summaryJSON(t *testing.T, s *Summary) string {

@@ -181,28 +181,38 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 	all = nil
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
+	files := storeFiles(results)
+	results = nil
+	err = writeCatalog(ctx, opt.DB, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
+		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings,
+		Full: held.full, Held: held.fromPrev, LintKnown: lt.known, Lint: lt.withLinks(le)})
+	if err != nil {
+		return nil, err
+	}
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+// storeFiles returns the files of a build as the store writes them.
+func storeFiles(results []fileResult) []store.File {
 	files := make([]store.File, len(results))
 	for i, fr := range results {
 		files[i] = store.File{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, SHA: fr.sha, Format: fr.Format, Skipped: fr.Skipped,
 			Size: fr.Size, Mtime: fr.mtime, Diags: fr.Diags, Rules: fr.Rules, Reused: fr.reused, SrcIDs: fr.srcIDs, SrcRels: fr.srcRels}
 	}
-	results = nil
-	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
-		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings,
-		Full: held.full, Held: held.fromPrev, LintKnown: lt.known,
-		Lint: func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
-			r.NearDuplicates = le.NearDuplicates(r.ID) // what the near-duplicate check reads
-			return lt.rule(r, stored, known)
-		}})
-	if err != nil {
-		return nil, err
+	return files
+}
+
+// writeCatalog writes w and renames it over the catalog db.
+func writeCatalog(ctx context.Context, db string, w store.Write) error {
+	if err := store.WriteCatalog(ctx, w); err != nil {
+		return err
 	}
-	if err := rename(newPath, opt.DB); err != nil {
-		store.RemoveFile(newPath)
-		return nil, err
+	if err := rename(w.Path, db); err != nil {
+		store.RemoveFile(w.Path)
+		return err
 	}
-	sum.Duration = time.Since(start)
-	return sum, nil
+	return nil
 }
 
 // sameFiles tells whether the files of a build are the last catalog's,
@@ -247,18 +257,16 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
 	prog.stage("keeping the cross-references of %d rules (%d as the last catalog held them), all as it made them", len(all), held.fromPrevCount())
 	var again []string // the rules written again: those of the files read again
-	files := make([]store.File, len(results))
 	read := 0
-	for i, fr := range results {
+	for _, fr := range results {
 		if !fr.reused {
 			read++
 			for _, r := range fr.Rules {
 				again = append(again, r.ID)
 			}
 		}
-		files[i] = store.File{Repo: fr.Repo, Path: fr.Path, Abs: fr.Abs, SHA: fr.sha, Format: fr.Format, Skipped: fr.Skipped,
-			Size: fr.Size, Mtime: fr.mtime, Diags: fr.Diags, Rules: fr.Rules, Reused: fr.reused, SrcIDs: fr.srcIDs, SrcRels: fr.srcRels}
 	}
+	files := storeFiles(results)
 	findings, err := prev.CorpusFindings(ctx, again)
 	if err != nil {
 		return nil, err
@@ -269,7 +277,7 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
 	all, results = nil, nil
-	err = store.WriteCatalog(ctx, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
+	err = writeCatalog(ctx, opt.DB, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, Files: files,
 		Links: le.Links(), Sources: opt.Sources, Summary: &sum, Count: prog.count, Findings: findings,
 		Full: func(r *rule.Rule) (*rule.Rule, []byte, error) {
 			full, rec, err := held.full(r)
@@ -278,16 +286,8 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 			}
 			return full, rec, err
 		},
-		Held: held.fromPrev, LintKnown: true, AsBuilt: true,
-		Lint: func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
-			r.NearDuplicates = le.NearDuplicates(r.ID)
-			return lt.rule(r, stored, known)
-		}})
+		Held: held.fromPrev, LintKnown: true, AsBuilt: true, Lint: lt.withLinks(le)})
 	if err != nil {
-		return nil, err
-	}
-	if err := rename(newPath, opt.DB); err != nil {
-		store.RemoveFile(newPath)
 		return nil, err
 	}
 	sum.Duration = time.Since(start)
@@ -796,11 +796,7 @@ func WriteRules(ctx context.Context, path string, rules []*rule.Rule) (*Summary,
 		kept = append(kept, fr.Rules...)
 	}
 	findings := lint.Run(kept, lint.Options{Disable: []string{"near-duplicate", "common-indicators"}})
-	if err := store.WriteCatalog(ctx, store.Write{Path: newPath, Files: out, Summary: sum, Findings: findings}); err != nil {
-		return nil, err
-	}
-	if err := rename(newPath, path); err != nil {
-		store.RemoveFile(newPath)
+	if err := writeCatalog(ctx, path, store.Write{Path: newPath, Files: out, Summary: sum, Findings: findings}); err != nil {
 		return nil, err
 	}
 	return sum, nil

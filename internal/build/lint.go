@@ -111,3 +111,12 @@ func (lt *linter) rule(r *rule.Rule, stored []lint.Finding, known bool) []lint.F
 	}
 	return lint.Run([]*rule.Rule{r}, opt)
 }
+
+// withLinks returns rule as store.Write.Lint, each rule given its
+// near-duplicates from le first (what the near-duplicate check reads).
+func (lt *linter) withLinks(le *store.LinkEncoder) func(*rule.Rule, []lint.Finding, bool) []lint.Finding {
+	return func(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
+		r.NearDuplicates = le.NearDuplicates(r.ID)
+		return lt.rule(r, stored, known)
+	}
+}
