@@ -21,6 +21,12 @@
 // its held record's sums); the writer, one goroutine on the one connection,
 // queues and inserts, and its time is SQLite's (at 55,000 rules, most of it
 // in the search index, the facets, the rules and the held records).
+// Write.AsBuilt writes a build that made no cross-reference because every
+// rule is held as the last catalog held it (Previous.SameHeld): the rows of
+// unchanged files and their findings are kept as they are, the others are
+// written with what the last catalog's rule was given
+// (Previous.StoredOverlay, Previous.CorpusFindings), and the links are the
+// last catalog's (Previous.LinksAsBuilt).
 //
 // Reading (all methods are safe for concurrent use, take a context first and
 // stop when it is done):
