@@ -106,3 +106,90 @@ func summaryJSON(t *testing.T, s *Summary) string {
 	}
 	return string(b)
 }
+
+// TestAsBuiltRelinked: a repository linked again (a file of it changed)
+// may change the bodies of its other rules, which their held records do
+// not show: an ESCU deployment's schedule is its detections' time window
+// and frequency. Such a rebuild keeps the cross-references but compares
+// those rules whole, as a full build makes them.
+func TestAsBuiltRelinked(t *testing.T) {
+	const detection = `name: Whoami Run
+id: 0a1b2c3d-0000-4000-8000-000000000001
+version: 1
+date: '2024-01-01'
+author: Tester
+type: TTP
+status: production
+description: Detects whoami.
+data_source:
+- Sysmon EventID 1
+search: '| tstats count from datamodel=Endpoint.Processes where Processes.process_name="whoami.exe" by Processes.dest Processes.user'
+how_to_implement: Ingest process events.
+known_false_positives: Admins.
+references: []
+tags:
+  analytic_story:
+  - Discovery
+  mitre_attack_id:
+  - T1033
+  security_domain: endpoint
+`
+	deployment := func(cron, earliest string) string {
+		return "name: ESCU Default Configuration TTP\nid: fb4c31b0-13e8-4155-8aa5-24de4b8d6717\ndate: '2021-12-21'\nauthor: Tester\n" +
+			"description: default\nscheduling:\n  cron_schedule: '" + cron + "'\n  earliest_time: " + earliest + "\n  latest_time: now\n" +
+			"  schedule_window: auto\ntype: TTP\n"
+	}
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "escu")
+	writeTree(t, src, map[string]string{"detections/whoami.yml": detection, "deployments/ttp.yml": deployment("0 * * * *", "-70m@m")})
+	srcs := []Source{{Name: "escu", Path: src}}
+	db := filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, src, map[string]string{"deployments/ttp.yml": deployment("*/10 * * * *", "-7d@d")})
+	var out strings.Builder
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "keeping the cross-references") {
+		t.Errorf("the cross-references made again; progress:\n%s", out.String())
+	}
+	sameAsFull(t, db, filepath.Join(tmp, "full.db"), srcs, "a deployment's schedule")
+}
+
+// TestAsBuiltFindingColumns: the findings of the checks across the corpus
+// that place themselves in a query embedded in another format (the same id
+// twice) take their column from the file as it is now, which a held record
+// does not show: a Sentinel rule's query indented further.
+func TestAsBuiltFindingColumns(t *testing.T) {
+	sentinel := func(name, indent string) string {
+		q := []string{"// rule 11111111-2222-3333-4444-555555555555", "SecurityEvent", "| where EventID == 4688", "| where CommandLine has 'whoami'"}
+		for i := range q {
+			q[i] = indent + q[i]
+		}
+		return "id: 11111111-2222-3333-4444-555555555555\nname: " + name + "\ndescription: x\nseverity: Medium\nqueryFrequency: 1h\n" +
+			"queryPeriod: 1h\ntriggerOperator: gt\ntriggerThreshold: 0\nquery: |\n" + strings.Join(q, "\n") + "\n"
+	}
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "s")
+	writeTree(t, src, map[string]string{"a.yaml": sentinel("A rule", "  "), "b.yaml": sentinel("B rule", "  ")})
+	srcs := []Source{{Name: "s", Path: src}}
+	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, src, map[string]string{"a.yaml": sentinel("A rule", "      ")})
+	var out strings.Builder
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "keeping the cross-references") {
+		t.Errorf("the cross-references made again; progress:\n%s", out.String())
+	}
+	sameAsFull(t, db, full, srcs, "a query indented further")
+	q := "SELECT r.id, f.check_, f.line, f.col, f.message, f.fingerprint FROM findings f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3, 4, 5"
+	if a, b := strings.Join(tableRows(t, db, q), "\n"), strings.Join(tableRows(t, full, q), "\n"); a != b || !strings.Contains(b, "duplicate-id") {
+		t.Errorf("the findings (got) are not a full build's (want), %s", testcorpus.FirstDiff(b, a))
+	}
+}

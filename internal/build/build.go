@@ -256,21 +256,30 @@ func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
 func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath string, prev *store.Previous, nc *store.NewCatalog,
 	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
 	prog.stage("keeping the cross-references of %d rules (%d as the last catalog held them), all as it made them", len(all), held.fromPrevCount())
-	var again []string // the rules written again: those of the files read again
+	// The checks across the corpus that read only what the skeletons hold
+	// run (the same id twice: its findings' columns are the file's); those
+	// that read the cross-reference's counts are the last catalog's, for
+	// the rules that may be written again (not held as the last catalog
+	// held them: of a file read again, or of a repository linked again).
+	findings := lt.corpus(all, held, lint.FromCounts...)
+	var again []string
 	read := 0
 	for _, fr := range results {
 		if !fr.reused {
 			read++
-			for _, r := range fr.Rules {
+		}
+		for _, r := range fr.Rules {
+			if !held.fromPrev(r) {
 				again = append(again, r.ID)
 			}
 		}
 	}
 	files := storeFiles(results)
-	findings, err := prev.CorpusFindings(ctx, again)
+	kept, err := prev.CorpusFindings(ctx, again, lint.FromCounts)
 	if err != nil {
 		return nil, err
 	}
+	findings = append(findings, kept...)
 	sum := *prev.Summary
 	sum.Read, sum.Reused, sum.Removed, sum.Files, sum.UpToDate = read, len(results)-read, 0, len(results), false
 	sum.Attack = attackInUse()

@@ -67,14 +67,19 @@
 // sources: heldRules.changed false, sameFiles) would make the last
 // catalog's cross-references again, since they read only what the held
 // records hold: it keeps them instead (writeAsBuilt, store.Write.AsBuilt).
-// No linking across repositories, cross-reference or checks across the
-// corpus run; a rule of a file read again is written whole with what the
-// last catalog's rule was given (store.Previous.StoredOverlay) and its
-// findings across the corpus (store.Previous.CorpusFindings); every other
-// row and finding is kept; the links are the last catalog's
-// (store.Previous.LinksAsBuilt). A comment, a description, references or
-// an author changed are such changes (a title, a detection or a severity
-// are not: the skeleton holds them). TestAsBuiltAsFull and
+// No linking across repositories or cross-reference runs, nor the check
+// across the corpus that reads its counts (lint.FromCounts: its findings
+// are the last catalog's); the same-id check runs (it places its findings
+// in the file as it is now). A rule of a file read again, or of a
+// repository linked again (which may change its body: an ESCU deployment's
+// schedule is its detections' time window), is made whole with what the
+// last catalog's rule was given (store.Previous.StoredOverlay) and
+// compared whole with its row, as without this; a rule held as the last
+// catalog held it keeps its row and findings; the links are the last
+// catalog's (store.Previous.LinksAsBuilt). A comment, a description,
+// references or an author changed are such changes (a title, a detection
+// or a severity are not: the skeleton holds them). TestAsBuiltAsFull,
+// TestAsBuiltRelinked, TestAsBuiltFindingColumns and
 // TestIncrementalCorpus: such a rebuild makes a full build's catalog.
 //
 // # Where the time and memory go (issue 20)

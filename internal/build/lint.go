@@ -92,12 +92,13 @@ func sameLintConfig(a, b []Source) bool {
 	return true
 }
 
-// corpus runs the checks across the corpus over all, the skeletons held.
-func (lt *linter) corpus(all []*rule.Rule, held *heldRules) []lint.Finding {
+// corpus runs the checks across the corpus over all, the skeletons held,
+// but those of off (and lint.FromLinks: rule runs them).
+func (lt *linter) corpus(all []*rule.Rule, held *heldRules, off ...string) []lint.Finding {
 	opt := lt.opt
 	opt.Known = func(int) ([]lint.Finding, bool) { return nil, true } // the per-rule checks: rule
 	opt.Off = func(i int) []string { return held.off[i] }
-	opt.Disable = lint.FromLinks // rule
+	opt.Disable = append(slices.Clone(lint.FromLinks), off...)
 	return lint.Run(all, opt)
 }
 

@@ -508,6 +508,13 @@ func RunRule(r *rule.Rule) []Finding {
 // rule.Rule.NearDuplicates.
 var FromLinks = []string{"near-duplicate"}
 
+// FromCounts are the checks across the corpus that read the indicators'
+// corpus counts, which the cross-reference fills (catalog.IndicatorCounts):
+// common-indicators. A build that keeps the last catalog's cross-references
+// keeps their findings too; the other checks across the corpus read only
+// what a rule gives.
+var FromCounts = []string{"common-indicators"}
+
 // NeedAll returns the checks across the corpus that need every rule at
 // once: the others than FromLinks.
 func NeedAll() []string {

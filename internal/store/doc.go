@@ -23,10 +23,10 @@
 // in the search index, the facets, the rules and the held records).
 // Write.AsBuilt writes a build that made no cross-reference because every
 // rule is held as the last catalog held it (Previous.SameHeld): the rows of
-// unchanged files and their findings are kept as they are, the others are
-// written with what the last catalog's rule was given
-// (Previous.StoredOverlay, Previous.CorpusFindings), and the links are the
-// last catalog's (Previous.LinksAsBuilt).
+// rules held from the last catalog's records are kept as they are with
+// their findings, the others are made with what the last catalog's rule
+// was given (Previous.StoredOverlay, Previous.CorpusFindings) and compared
+// whole, and the links are the last catalog's (Previous.LinksAsBuilt).
 //
 // Reading (all methods are safe for concurrent use, take a context first and
 // stop when it is done):

@@ -108,10 +108,11 @@ func (p *Previous) stored(r *rule.Rule, sha, srcID string) *prevRule {
 }
 
 // KeptAsBuilt is Kept for a build whose cross-reference would give every
-// rule what the last catalog holds (Write.AsBuilt): r is stored as it is
-// when its row is its own, without comparing what Overlay copies (the
-// build did not cross-reference it) or its body (its held record is the
-// stored one, and its file did not change).
+// rule what the last catalog holds (Write.AsBuilt), for a rule it holds
+// as the last catalog held it (Write.Held: its source was not linked
+// again, which may change its body): r is stored as it is when its row is
+// its own, without comparing what Overlay copies (the build did not
+// cross-reference it) or its body (its file did not change).
 func (p *Previous) KeptAsBuilt(r *rule.Rule, sha, srcID string) ([]lint.Finding, bool) {
 	if p == nil {
 		return nil, false
@@ -169,11 +170,10 @@ func (p *Previous) StoredOverlay(r *rule.Rule) error {
 	return nil
 }
 
-// CorpusFindings returns the last catalog's findings of the checks across
-// the corpus that need every rule (lint.NeedAll) on the rules of these
-// ids, as a build that did not run them gives them (Write.AsBuilt).
-func (p *Previous) CorpusFindings(ctx context.Context, ids []string) ([]lint.Finding, error) {
-	checks := lint.NeedAll()
+// CorpusFindings returns the last catalog's findings of these checks on
+// the rules of these ids, as a build that did not run them gives them
+// (Write.AsBuilt).
+func (p *Previous) CorpusFindings(ctx context.Context, ids, checks []string) ([]lint.Finding, error) {
 	if p == nil || len(ids) == 0 || len(checks) == 0 {
 		return nil, nil
 	}

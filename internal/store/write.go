@@ -86,12 +86,13 @@ type Write struct {
 	// (the same rules, each with the same held record: what the
 	// cross-reference, linking and the checks across the corpus read), so
 	// that they would give every rule what the last catalog holds, and did
-	// not run them. A rule of a file whose content did not change keeps its
-	// row and findings as they are (Previous.KeptAsBuilt); Full gives the
-	// others with what the last catalog's rule was given
-	// (Previous.StoredOverlay), Links are the last catalog's
-	// (Previous.LinksAsBuilt), and Findings those of the checks across the
-	// corpus on the rules written again (Previous.CorpusFindings).
+	// not make them. A rule Held, of a file whose content did not change,
+	// keeps its row and findings as they are (Previous.KeptAsBuilt); Full
+	// gives the others with what the last catalog's rule was given
+	// (Previous.StoredOverlay), compared whole as without AsBuilt (linking
+	// their repository again may have changed them), a row kept as it is
+	// keeping its findings; Links are the last catalog's
+	// (Previous.LinksAsBuilt).
 	AsBuilt bool
 }
 
@@ -236,12 +237,12 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				it := &items[start+k]
 				var stored []lint.Finding
 				known, asked := false, false
-				switch {
-				case it.sameFile && prev != nil && in.AsBuilt:
-					stored, known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
-					asked = true
-				case it.sameFile && prev != nil && in.Held != nil && in.Held(it.r):
-					stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
+				if it.sameFile && prev != nil && in.Held != nil && in.Held(it.r) {
+					if in.AsBuilt {
+						stored, known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
+					} else {
+						stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
+					}
 					asked = true
 				}
 				switch {
