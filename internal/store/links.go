@@ -394,6 +394,12 @@ func (d *DB) RuleLinks(ctx context.Context, id string, offset, limit int) (Links
 // remapLinks returns enc with the row of every linked rule replaced by
 // row(it).
 func remapLinks(enc []byte, row func(int64) int64) ([]byte, error) {
+	return remapLinksND(enc, row, nil)
+}
+
+// remapLinksND is remapLinks that also gives nd each near-duplicate's new
+// row, in order, when nd is not nil.
+func remapLinksND(enc []byte, row func(int64) int64, nd func(int64)) ([]byte, error) {
 	s := string(enc)
 	if s == "" || s[0] != linksVersion {
 		return nil, fmt.Errorf("%w: links not of version %d", errCorrupt, linksVersion)
@@ -402,11 +408,15 @@ func remapLinks(enc []byte, row func(int64) int64) ([]byte, error) {
 	e := encoder{b: make([]byte, 0, len(enc)+8)}
 	e.b = append(e.b, linksVersion)
 	e.strs(d.strs())
-	for _, list := range []struct{ score, labels bool }{{false, true}, {false, false}, {true, true}} {
+	for li, list := range []struct{ score, labels bool }{{false, true}, {false, false}, {true, true}} {
 		n := d.len(1)
 		e.len(n)
 		for range n {
-			e.uint(uint64(row(int64(d.uint()))))
+			r := row(int64(d.uint()))
+			if li == 1 && nd != nil { // the near-duplicates
+				nd(r)
+			}
+			e.uint(uint64(r))
 			if list.score {
 				e.int(d.int())
 			}
@@ -509,23 +519,17 @@ func (p *Previous) LinksAsBuilt(rules []*rule.Rule) (*LinkEncoder, bool) {
 			return
 		}
 		found := true
-		enc, err := remapLinks([]byte(prs[k].links), func(n int64) int64 {
+		var nd []int32
+		enc, err := remapLinksND([]byte(prs[k].links), func(n int64) int64 {
 			i, in := at[n]
 			found = found && in
 			return i
-		})
-		var nd []link
-		if err == nil && found {
-			_, nd, _, err = decodeLinks(string(enc))
-		}
+		}, func(i int64) { nd = append(nd, int32(i)) })
 		if err != nil || !found {
 			bad.Store(true)
 			return
 		}
-		e.out[k] = enc
-		for _, l := range nd {
-			e.nd[k] = append(e.nd[k], int32(l.n))
-		}
+		e.out[k], e.nd[k] = enc, nd
 	})
 	if bad.Load() {
 		return nil, false
