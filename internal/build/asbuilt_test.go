@@ -63,29 +63,15 @@ func TestAsBuiltAsFull(t *testing.T) {
 		{"its detection back", touchedPath, "operationName: 'Microsoft.Compute/virtualMachines/delete'", "operationName: '" + runCommand + "'", false},
 	} {
 		edit(c.path, c.from, c.to)
-		var out strings.Builder
-		sum, err := Build(context.Background(), Options{DB: db, Sources: src, Progress: &out})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Contains(out.String(), "keeping the cross-references"); got != c.asBuilt {
-			t.Errorf("%s: cross-references kept %v, want %v; progress:\n%s", c.what, got, c.asBuilt, out.String())
-		}
+		sum := rebuild(t, db, src, c.asBuilt, c.what)
 		if sum.Read != 1 || sum.Reused != sum.Files-1 || sum.UpToDate {
 			t.Errorf("%s: read %d, reused %d of %d files (up to date %v), want 1 read", c.what, sum.Read, sum.Reused, sum.Files, sum.UpToDate)
 		}
 		sameAsFull(t, db, full, src, c.what)
-		for _, q := range []string{
-			"SELECT r.id, f.check_, f.severity, f.message, f.line, f.col, f.fingerprint FROM findings f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3, 4, 5, 6, 7",
+		sameRows(t, db, full, c.what, findingsByID,
 			"SELECT r.id, hex(h.data), hex(h.sum), hex(h.body_sum), hex(h.findings_sum) FROM held h JOIN rules r ON r.n = h.rule ORDER BY 1",
 			"SELECT r.id, f.facet, f.value FROM facets f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3",
-			"SELECT repo, path, sha256, format, skipped, diags FROM files ORDER BY 1, 2",
-		} {
-			a, b := strings.Join(tableRows(t, db, q), "\n"), strings.Join(tableRows(t, full, q), "\n")
-			if a != b {
-				t.Errorf("%s: %s: the incremental build's rows (got) are not a full build's (want), %s", c.what, q, testcorpus.FirstDiff(b, a))
-			}
-		}
+			"SELECT repo, path, sha256, format, skipped, diags FROM files ORDER BY 1, 2")
 		fs, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true})
 		if err != nil {
 			t.Fatal(err)
@@ -94,6 +80,37 @@ func TestAsBuiltAsFull(t *testing.T) {
 		x.Read, x.Reused, x.Duration, y.Read, y.Reused, y.Duration = 0, 0, 0, 0, 0, 0
 		if a, b := summaryJSON(t, &x), summaryJSON(t, &y); a != b {
 			t.Errorf("%s: summary\n%s\nwant (a full build's)\n%s", c.what, a, b)
+		}
+	}
+}
+
+// rebuild builds srcs into db again and reports whether it kept the last
+// catalog's cross-references (writeAsBuilt) when asBuilt says it should or
+// made them when it should not.
+func rebuild(t *testing.T, db string, srcs []Source, asBuilt bool, what string) *Summary {
+	t.Helper()
+	var out strings.Builder
+	sum, err := Build(context.Background(), Options{DB: db, Sources: srcs, Progress: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Contains(out.String(), "keeping the cross-references"); got != asBuilt {
+		t.Errorf("%s: cross-references kept %v, want %v; progress:\n%s", what, got, asBuilt, out.String())
+	}
+	return sum
+}
+
+// findingsByID are a catalog's findings, their rules by id.
+const findingsByID = "SELECT r.id, f.check_, f.severity, f.message, f.line, f.col, f.fingerprint FROM findings f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3, 4, 5, 6, 7"
+
+// sameRows reports each query whose rows in db (an incremental build's) are
+// not those in full (a full build's), with their first difference.
+func sameRows(t *testing.T, db, full, what string, queries ...string) {
+	t.Helper()
+	for _, q := range queries {
+		a, b := strings.Join(tableRows(t, db, q), "\n"), strings.Join(tableRows(t, full, q), "\n")
+		if a != b {
+			t.Errorf("%s: %s: the incremental build's rows (got) are not a full build's (want), %s", what, q, testcorpus.FirstDiff(b, a))
 		}
 	}
 }
@@ -148,13 +165,7 @@ tags:
 		t.Fatal(err)
 	}
 	writeTree(t, src, map[string]string{"deployments/ttp.yml": deployment("*/10 * * * *", "-7d@d")})
-	var out strings.Builder
-	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs, Progress: &out}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "keeping the cross-references") {
-		t.Errorf("the cross-references made again; progress:\n%s", out.String())
-	}
+	rebuild(t, db, srcs, true, "a deployment's schedule")
 	sameAsFull(t, db, filepath.Join(tmp, "full.db"), srcs, "a deployment's schedule")
 }
 
@@ -180,16 +191,10 @@ func TestAsBuiltFindingColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeTree(t, src, map[string]string{"a.yaml": sentinel("A rule", "      ")})
-	var out strings.Builder
-	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs, Progress: &out}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "keeping the cross-references") {
-		t.Errorf("the cross-references made again; progress:\n%s", out.String())
-	}
+	rebuild(t, db, srcs, true, "a query indented further")
 	sameAsFull(t, db, full, srcs, "a query indented further")
-	q := "SELECT r.id, f.check_, f.line, f.col, f.message, f.fingerprint FROM findings f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3, 4, 5"
-	if a, b := strings.Join(tableRows(t, db, q), "\n"), strings.Join(tableRows(t, full, q), "\n"); a != b || !strings.Contains(b, "duplicate-id") {
-		t.Errorf("the findings (got) are not a full build's (want), %s", testcorpus.FirstDiff(b, a))
+	sameRows(t, db, full, "a query indented further", findingsByID)
+	if !strings.Contains(strings.Join(tableRows(t, full, findingsByID), "\n"), "duplicate-id") {
+		t.Error("no duplicate-id finding")
 	}
 }
