@@ -248,11 +248,14 @@ func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
 // last catalog held it (heldRules.changed false, the same files): the
 // cross-reference, linking across repositories and the checks across the
 // corpus read only what those records hold, so they would give every rule
-// what the last catalog holds. They do not run: a rule of a file whose
-// content changed is written again whole with what the last catalog's was
-// given (store.Write.AsBuilt), every other row is kept, the links are
-// the last catalog's. A change to a rule's prose, metadata or comments is
-// such a change; the test of it is TestAsBuiltAsFull.
+// what the last catalog holds. They do not run but the check of the same
+// id twice (its findings take their columns from the files as they are):
+// a rule taken from the last catalog's record keeps its row and findings,
+// the others (of a file read again, or of a repository linked again) are
+// made whole with what the last catalog's rule was given and compared
+// with their rows (store.Write.AsBuilt), the links are the last catalog's.
+// A change to a rule's prose, metadata or comments is such a change (see
+// the package documentation; TestAsBuiltAsFull).
 func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath string, prev *store.Previous, nc *store.NewCatalog,
 	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
 	prog.stage("keeping the cross-references of %d rules (%d as the last catalog held them), all as it made them", len(all), held.fromPrevCount())
@@ -532,7 +535,7 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 			h := &hs[i]
 			if ph := prevs[i]; ph != nil {
 				h.skel, h.ref, h.prep, h.off = r, spillRef{row: ph.row}, ph.prep, ph.off
-				if !prev.SameHeld(r.ID, ph.row, nil) { // (its id given anew)
+				if !prev.InRow(r.ID, ph.row) { // (its id given anew)
 					held.changed.Store(true)
 				}
 				return

@@ -71,8 +71,9 @@
 // across the corpus that reads its counts (lint.FromCounts: its findings
 // are the last catalog's); the same-id check runs (it places its findings
 // in the file as it is now). A rule of a file read again, or of a
-// repository linked again (which may change its body: an ESCU deployment's
-// schedule is its detections' time window), is made whole with what the
+// repository linked again (which may change its body: a language's link
+// step may read the repository's shared definitions, such as a deployment's
+// schedule, into its rules), is made whole with what the
 // last catalog's rule was given (store.Previous.StoredOverlay) and
 // compared whole with its row, as without this; a rule held as the last
 // catalog held it keeps its row and findings; the links are the last

@@ -171,8 +171,9 @@ type heldRules struct {
 	bufs  sync.Pool
 	names names // the skeletons' strings, while rules are held (doneHolding lets them go)
 	// changed: a rule is held that the last catalog did not hold as it is
-	// (Previous.SameHeld: a new rule, or one read again whose held record
-	// is not the stored one).
+	// (Previous.SameHeld, InRow: a new rule, one read again whose held
+	// record is not the stored one, or one taken from a record whose id
+	// changed).
 	changed atomic.Bool
 }
 
@@ -199,7 +200,7 @@ func (h *heldRules) hold(r *rule.Rule, p catalog.Prepared, off []string) (*rule.
 	*buf = withLength((*buf)[:0], func(b []byte) []byte { return store.EncodeRule(b, r) })
 	at := len(*buf)
 	*buf = heldRecord(*buf, s, p, off)
-	if h.prev != nil && !h.prev.SameHeld(r.ID, 0, (*buf)[at:]) {
+	if h.prev != nil && !h.prev.SameHeld(r.ID, (*buf)[at:]) {
 		h.changed.Store(true)
 	}
 	ref, err := h.spill.put(*buf)

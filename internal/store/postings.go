@@ -475,6 +475,9 @@ type tokenizer struct {
 // tokenizer returns d's tokenizer, made on first use.
 func (d *DB) tokenizer(ctx context.Context) (*tokenizer, error) {
 	d.tokOnce.Do(func() {
+		// Made once for the catalog's life: not stopped by the search that
+		// asked first (its error would be every later search's).
+		ctx := context.WithoutCancel(ctx)
 		var decl string
 		if err := d.db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'search'`).Scan(&decl); err != nil {
 			d.tokErr = err
@@ -485,7 +488,7 @@ func (d *DB) tokenizer(ctx context.Context) (*tokenizer, error) {
 			d.tokErr = errors.New("the search table has no tokenize option")
 			return
 		}
-		d.tok, d.tokErr = newTokenizer(context.WithoutCancel(ctx), opt)
+		d.tok, d.tokErr = newTokenizer(ctx, opt)
 	})
 	return d.tok, d.tokErr
 }

@@ -124,25 +124,39 @@ func (p *Previous) KeptAsBuilt(r *rule.Rule, sha, srcID string) ([]lint.Finding,
 }
 
 // SameHeld tells whether the last catalog holds a rule of this id (the
-// same, not only case-folded) with the held record rec, or, when row is
-// not 0, in that row: the rule a build holds is the one the last build
-// held, as the cross-reference reads it. Ask it once a rule (rules may be
-// asked about in parallel): the stored record is let go (a build that
-// reads every source again would hold them all otherwise).
-func (p *Previous) SameHeld(id string, row int64, rec []byte) bool {
-	if p == nil {
+// same, not only case-folded) with the held record rec: the rule a build
+// holds, read or decoded again, is the one the last build held, as the
+// cross-reference reads it. Ask it once a rule (rules may be asked about
+// in parallel): the stored record is let go (a build that reads every
+// source again would hold them all otherwise).
+func (p *Previous) SameHeld(id string, rec []byte) bool {
+	pr := p.heldRule(id)
+	if pr == nil {
 		return false
-	}
-	pr := p.rules[strings.ToLower(id)]
-	if pr == nil || pr.id != id || pr.sum == nil {
-		return false
-	}
-	if row != 0 {
-		return pr.n == row
 	}
 	same := pr.held != nil && bytes.Equal(pr.held, rec)
 	pr.held = nil
 	return same
+}
+
+// InRow tells whether the last catalog holds the rule of this id (the
+// same, not only case-folded) in row n, with a held record: a rule a build
+// took from that record still has the id it had.
+func (p *Previous) InRow(id string, n int64) bool {
+	pr := p.heldRule(id)
+	return pr != nil && pr.n == n
+}
+
+// heldRule returns the last catalog's rule of this very id when it has a
+// held record.
+func (p *Previous) heldRule(id string) *prevRule {
+	if p == nil {
+		return nil
+	}
+	if pr := p.rules[strings.ToLower(id)]; pr != nil && pr.id == id && pr.sum != nil {
+		return pr
+	}
+	return nil
 }
 
 // RuleCount returns how many rules the last catalog holds (after

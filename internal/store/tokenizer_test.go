@@ -33,3 +33,19 @@ func TestTokenizer(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenizerMadeOnce: a search stopped as the catalog's tokenizer is
+// first made does not leave its error to every later search.
+func TestTokenizerMadeOnce(t *testing.T) {
+	d := builtFixture(t)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	d.tokenizer(stopped)
+	tk, err := d.tokenizer(context.Background())
+	if err != nil || tk == nil {
+		t.Fatalf("tokenizer after a stopped first search: %v", err)
+	}
+	if got, err := tk.terms(context.Background(), "Process Creation"); err != nil || !slices.Equal(got, []string{"process", "creation"}) {
+		t.Errorf("terms = %q, %v", got, err)
+	}
+}
