@@ -24,7 +24,16 @@ func TestAsBuiltAsFull(t *testing.T) {
 	touched := sigmaRule("Touched", runCommand) // a near-duplicate of two fixture rules, of the same action
 	// dup.yml states touched.yml's id: the duplicate-id check, across the
 	// corpus, finds it in both.
-	writeTree(t, extra, map[string]string{"touched.yml": touched, "dup.yml": sigmaRule("Touched", "Microsoft.Compute/virtualMachines/start/action")})
+	// related.yml names another rule it was derived from, which linking
+	// leaves alone (its query need not be kept whole); corr.yml is a
+	// correlation naming a rule linking looks for (it must be); and a
+	// correlation whose rule is missing, so that linking warns at the line
+	// that names it.
+	related := strings.Replace(sigmaRule("Related", "Microsoft.Compute/virtualMachines/restart/action"), "status: test\n",
+		"related:\n    - id: 5e3b1c2a-0000-4000-8000-0000000Touched\n      type: derived\nstatus: test\n", 1)
+	missing := strings.Replace(corrRule, "whoami_rule", "no_such_rule", 1)
+	writeTree(t, extra, map[string]string{"touched.yml": touched, "dup.yml": sigmaRule("Touched", "Microsoft.Compute/virtualMachines/start/action"),
+		"related.yml": related, "corr.yml": corrRule, "target.yml": targetRule, "missing.yml": missing})
 	src := []Source{{Name: "fixture", Path: dir}, {Name: "extra", Path: extra}}
 	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
 	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
@@ -59,6 +68,9 @@ func TestAsBuiltAsFull(t *testing.T) {
 		{"its description", touchedPath, "description: Detects", "description: Now detects", true},
 		{"its author", touchedPath, "author: Test Author", "author: Another Author", true},
 		{"a rule of a source linked again", filepath.Join(dir, "azure", "run_command.yml"), "description: Detects", "description: It detects", true},
+		{"a comment added to a rule derived from another", filepath.Join(extra, "related.yml"), "", "# a comment\n", true},
+		{"a comment added to a correlation", filepath.Join(extra, "corr.yml"), "", "# a comment\n", false},
+		{"a line added above a correlation's missing rule", filepath.Join(extra, "missing.yml"), "    type: event_count", "    # a line\n    type: event_count", false},
 		{"its detection", touchedPath, "operationName: '" + runCommand + "'", "operationName: 'Microsoft.Compute/virtualMachines/delete'", false},
 		{"its detection back", touchedPath, "operationName: 'Microsoft.Compute/virtualMachines/delete'", "operationName: '" + runCommand + "'", false},
 	} {

@@ -409,8 +409,9 @@ func skeleton(r *rule.Rule, nm *names) *rule.Rule {
 
 // queryKept returns what a skeleton keeps of r's query: what linking
 // across repositories and the lint checks across the corpus read of it. A
-// rule that names others (rule.Related) keeps it whole: linking places a
-// warning where the query names a rule it cannot find. A rule that states
+// rule that names others in a way linking resolves (rule.Related,
+// lang.Language.LinkReadsQuery) keeps it whole: linking places a warning
+// where the query names a rule it cannot find. A rule that states
 // its own id keeps it up to the end of the line where the id is first
 // written (where duplicate-id places its finding: lint.Reporter.Find) and
 // of the line its language says the id is stated on (lang.Language.UIDPos,
@@ -419,8 +420,9 @@ func skeleton(r *rule.Rule, nm *names) *rule.Rule {
 // build held.
 func queryKept(r *rule.Rule) string {
 	q := r.Query
+	l := lang.Of(r)
 	switch {
-	case len(r.Related) > 0:
+	case len(r.Related) > 0 && (l == nil || l.LinkReadsQuery == nil || l.LinkReadsQuery(r)):
 		return q
 	case r.UID == "":
 		return ""
@@ -429,7 +431,7 @@ func queryKept(r *rule.Rule) string {
 	if i := strings.Index(q, r.UID); i >= 0 {
 		end = lineEnd(q, i)
 	}
-	if l := lang.Of(r); l != nil && l.UIDPos != nil && r.QueryLine > 0 {
+	if l != nil && l.UIDPos != nil && r.QueryLine > 0 {
 		if line, _ := l.UIDPos(r); line >= r.QueryLine {
 			off := 0
 			for k := r.QueryLine; k < line && off < len(q); k++ {

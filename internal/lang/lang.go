@@ -194,6 +194,11 @@ type Language struct {
 	// reads r's query no further than the line it returns (a build keeps
 	// the query only that far: package build's heldRules).
 	UIDPos func(r *rule.Rule) (line, col int)
+	// LinkReadsQuery tells whether Link, when it is not by repository, may
+	// read r's query (where it places a diagnostic about a rule r names);
+	// optional (nil: whenever r names others, rule.Related). A build keeps
+	// the whole query of such a rule only (package build's heldRules).
+	LinkReadsQuery func(r *rule.Rule) bool
 	// SnippetText returns the part of a rule's query a search snippet is
 	// taken from first (Sigma: its detection); optional (the whole query).
 	SnippetText func(query string) string

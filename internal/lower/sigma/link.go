@@ -37,7 +37,7 @@ func LinkSigma(rules []*rule.Rule) []rule.Diagnostic {
 		}
 		for i := range r.Related {
 			rel := &r.Related[i]
-			if rel.Type != "correlation" && rel.Type != "filter" {
+			if !linked(*rel) {
 				continue
 			}
 			cands := byUID[strings.ToLower(rel.ID)]
@@ -63,6 +63,10 @@ func LinkSigma(rules []*rule.Rule) []rule.Diagnostic {
 	}
 	return diags
 }
+
+// linked tells whether LinkSigma resolves rel: the rules a correlation
+// rule or a meta filter names.
+func linked(rel rule.Related) bool { return rel.Type == "correlation" || rel.Type == "filter" }
 
 func refWord(typ string) string {
 	if typ == "filter" {

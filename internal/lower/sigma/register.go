@@ -1,6 +1,7 @@
 package lowersigma
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ruledex/ruledex/internal/lang"
@@ -25,6 +26,10 @@ func init() {
 		Highlight: Highlight,
 		Link:      func(rules []*rule.Rule) { LinkSigma(rules) },
 		UIDPos:    uidPos,
+		// Link places its warnings at the rules a correlation or filter
+		// names; the rules a rule is related to otherwise (derived, similar,
+		// obsolete...) it leaves alone.
+		LinkReadsQuery: func(r *rule.Rule) bool { return slices.ContainsFunc(r.Related, linked) },
 		// A search snippet is taken first from the detection, the part of
 		// the document that says what the rule matches.
 		SnippetText: func(query string) string {
