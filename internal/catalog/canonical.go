@@ -142,6 +142,10 @@ func canonicalValue(v *vocab.Vocabulary, field, kind, val string, wildcards bool
 	return CanonicalKey{Field: field, Kind: kind, Value: Fold(val)}, true
 }
 
+// unescapeWildcards turns escaped wildcards into the characters (made once:
+// a Replacer is built at its first use, unwildcard runs for every value).
+var unescapeWildcards = strings.NewReplacer(`\*`, "*", `\?`, "?")
+
 // unwildcard turns a pattern whose only wildcards are at its ends into the
 // kind it says: *x* contains x, *x endswith x, x* startswith x. A ? at an
 // end (one character, Elastic's `?urlcache` for -urlcache or /urlcache) is
@@ -156,7 +160,7 @@ func unwildcard(kind, val string) (string, string) {
 	if strings.ContainsAny(core, "*?") && !strings.Contains(core, `\*`) && !strings.Contains(core, `\?`) {
 		return kind, val
 	}
-	core = strings.NewReplacer(`\*`, "*", `\?`, "?").Replace(core)
+	core = unescapeWildcards.Replace(core)
 	if lead == 0 && trail == 0 {
 		return kind, core
 	}

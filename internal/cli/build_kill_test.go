@@ -24,9 +24,12 @@ import (
 // and checks after each kill that the catalog at X is the last good one or
 // the new one, whole: it passes SQLite's integrity check and store's own,
 // and holds the rules of one build or the other, never a mix; once a build
-// has finished, X is never missing. Every build adds a rule file to the
-// sources, so that the old catalog and the new one differ by one rule. One
-// build in ten is a full one, the others incremental.
+// has finished, X is never missing. A build adds a rule file to the
+// sources, so that the old catalog and the new one differ by one rule, or
+// (every other incremental one) adds a comment to the last rule file, a
+// rebuild that writes the catalog over in place (build's writeAsBuilt),
+// whose killed commit leaves a journal that the next opening rolls back.
+// One build in ten is a full one, the others incremental.
 func TestBuildKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and a catalog fifty times")
@@ -68,6 +71,17 @@ func TestBuildKilled(t *testing.T) {
 		title := fmt.Sprintf("Kill Test Rule %d", added)
 		id := fmt.Sprintf("4b111000-0000-4000-8000-%012d", added)
 		if err := os.WriteFile(filepath.Join(extra, fmt.Sprintf("kill_%03d.yml", added)), []byte(hostile.Rule(title, id, "k.exe")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addComment := func() {
+		p := filepath.Join(extra, fmt.Sprintf("kill_%03d.yml", added))
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "# a comment at %d\n", time.Now().UnixNano())
+		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,8 +216,16 @@ func TestBuildKilled(t *testing.T) {
 	if good.rules != base.rules+1 || good.builds != base.builds+1 {
 		t.Fatalf("second build: %+v after %+v", good, base)
 	}
-	t.Logf("full build %s (writing %s), incremental %s (writing %s); %d rules",
-		first.took.Round(time.Millisecond), first.writing.Round(time.Millisecond), inc.took.Round(time.Millisecond), inc.writing.Round(time.Millisecond), good.rules)
+	addComment()
+	inPlace := start(false, nil)
+	if got := check("a comment added"); got.rules != good.rules || got.builds != good.builds+1 {
+		t.Fatalf("a comment added: %+v after %+v", got, good)
+	} else {
+		good = got
+	}
+	t.Logf("full build %s (writing %s), incremental %s (writing %s), in place %s (writing %s); %d rules",
+		first.took.Round(time.Millisecond), first.writing.Round(time.Millisecond), inc.took.Round(time.Millisecond), inc.writing.Round(time.Millisecond),
+		inPlace.took.Round(time.Millisecond), inPlace.writing.Round(time.Millisecond), good.rules)
 
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("RULEDEX_KILL_SEED"); s != "" {
@@ -214,13 +236,19 @@ func TestBuildKilled(t *testing.T) {
 	var checking time.Duration
 	midBuild, midWrite, finished, keptOld, tookNew := 0, 0, 0, 0, 0
 	for i := range kills {
-		addRule()
-		want := state{base.rules + added - 1, 0} // the new catalog's rules
 		full := i%10 == 0
 		whole, writing := inc.took, inc.writing
-		if full {
+		switch {
+		case full:
 			whole, writing = first.took, first.writing
+			addRule()
+		case i%2 == 1:
+			whole, writing = inPlace.took, inPlace.writing
+			addComment()
+		default:
+			addRule()
 		}
+		want := state{base.rules + added - 1, 0} // the new catalog's rules
 		inWrite := rnd.IntN(2) == 0
 		r := start(full, func(w <-chan struct{}) <-chan time.Time {
 			if !inWrite {

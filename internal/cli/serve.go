@@ -89,7 +89,7 @@ func runServe(env *Env, fs *flag.FlagSet, args []string) error {
 		curClose()
 	}()
 	if *db != "" {
-		go watchCatalog(env, *db, opened, func(cat web.Catalog, closeCat func() error) error {
+		go watchCatalog(env, *db, opened, buildMark(env, cat), func(cat web.Catalog, closeCat func() error) error {
 			srv, stop, err := newServer(env, cat, *db)
 			if err != nil {
 				return err
@@ -251,11 +251,21 @@ func (h *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.cur.
 // watchInterval is how often serve looks whether the catalog was rebuilt.
 var watchInterval = 2 * time.Second
 
+// buildMark names the last build of cat (store.DB.BuildMark), "" when it
+// is no catalog file.
+func buildMark(env *Env, cat web.Catalog) string {
+	if sc, ok := cat.(*web.StoreCatalog); ok {
+		return sc.DB().BuildMark(env.Ctx)
+	}
+	return ""
+}
+
 // watchCatalog looks at the catalog file at path every watchInterval until
 // env.Ctx ends; when a build has replaced it (another file, or the same
 // changed), it opens the new one and hands it to use. A catalog that cannot
-// be opened is said once and the last one kept.
-func watchCatalog(env *Env, path string, last os.FileInfo, use func(web.Catalog, func() error) error) {
+// be opened is said once and the last one kept. served names the build of
+// the catalog served (buildMark).
+func watchCatalog(env *Env, path string, last os.FileInfo, served string, use func(web.Catalog, func() error) error) {
 	t := time.NewTicker(watchInterval)
 	defer t.Stop()
 	logf := func(format string, args ...any) { fmt.Fprintf(env.Stderr, "ruledex serve: "+format+"\n", args...) }
@@ -269,13 +279,15 @@ func watchCatalog(env *Env, path string, last os.FileInfo, use func(web.Catalog,
 		if err != nil || last != nil && os.SameFile(st, last) && st.ModTime().Equal(last.ModTime()) && st.Size() == last.Size() {
 			continue
 		}
-		// A build writes a new file and renames it; the same file changed
-		// is one written over in place, checked before it is served.
+		// A build writes a new file and renames it, or writes over the
+		// catalog in place in one SQLite transaction (then the catalog
+		// still records the build served: store.DB.Follows); the same file
+		// changed otherwise is checked whole before it is served.
 		inPlace := last != nil && os.SameFile(st, last)
 		last = st
 		cat, closeCat, err := openCatalogDB(path)
 		if err == nil && inPlace {
-			if sc, ok := cat.(*web.StoreCatalog); ok {
+			if sc, ok := cat.(*web.StoreCatalog); ok && !sc.DB().Follows(env.Ctx, served) {
 				err = sc.DB().Check(env.Ctx)
 			}
 			if err != nil {
@@ -296,6 +308,7 @@ func watchCatalog(env *Env, path string, last os.FileInfo, use func(web.Catalog,
 			logf("%s changed but cannot be served (%v): still serving the catalog before it", termLine(path), err)
 			continue
 		}
+		served = buildMark(env, cat)
 		logf("%s was rebuilt: serving the new catalog", path)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -88,4 +89,40 @@ func (d *DB) Check(ctx context.Context) error {
 		return nil
 	}
 	return &damagedError{errors.New(strings.Join(lines, "; "))}
+}
+
+// BuildMark names the last build the catalog records (its number, time,
+// duration and summary), "" when it records none.
+func (d *DB) BuildMark(ctx context.Context) string {
+	var n, ms int64
+	var at, sum string
+	if d.db.QueryRowContext(ctx, `SELECT n, time, duration_ms, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&n, &at, &ms, &sum) != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %d %x", n, at, ms, sha256.Sum256([]byte(sum)))
+}
+
+// Follows tells whether the catalog records the build that BuildMark named
+// b: a build wrote it over the catalog of build b in place (one SQLite
+// transaction, package build), so it is as sound as that one was; what
+// else writes over a catalog in place is checked whole before it is
+// served (Check).
+func (d *DB) Follows(ctx context.Context, b string) bool {
+	var n int64
+	if _, err := fmt.Sscanf(b, "%d ", &n); err != nil {
+		return false
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT n, time, duration_ms, summary FROM builds WHERE n = ?`, n)
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ms int64
+		var at, sum string
+		if rows.Scan(&n, &at, &ms, &sum) == nil && fmt.Sprintf("%d %s %d %x", n, at, ms, sha256.Sum256([]byte(sum))) == b {
+			return true
+		}
+	}
+	return false
 }

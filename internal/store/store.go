@@ -162,6 +162,7 @@ func open(p string, pragmas ...string) (*DB, error) {
 	if _, err := os.Stat(p); err != nil {
 		return nil, fmt.Errorf("open catalog: %w (build one with `ruledex build`)", err)
 	}
+	RecoverJournal(p)
 	db, err := sql.Open("sqlite", dsn(p, true, append([]string{"busy_timeout(5000)", "query_only(1)"}, pragmas...)...))
 	if err != nil {
 		return nil, err
@@ -284,3 +285,26 @@ func (d *DB) prepared(q string) (*sql.Stmt, error) {
 
 // Path returns the file the catalog was opened from.
 func (d *DB) Path() string { return d.path }
+
+// RecoverJournal rolls back what a build writing the catalog at p in place
+// (Write.InPlace) left when it was stopped in the middle of its commit: a
+// rollback journal beside it, which SQLite rolls back when a connection
+// that may write reads the file (https://www.sqlite.org/atomiccommit.html,
+// "hot journals"). A read-only connection cannot, and fails every read
+// until one does ("attempt to write a readonly database"), so a reader
+// opening the catalog does it first. Nothing is done when there is no
+// journal, or the file may not be written (read-only media: the reader
+// fails as before), or a build is writing it (its journal is not hot:
+// SQLite leaves it alone).
+func RecoverJournal(p string) {
+	if st, err := os.Stat(p + "-journal"); err != nil || st.Size() == 0 {
+		return
+	}
+	db, err := sql.Open("sqlite", dsn(p, false, "busy_timeout(5000)"))
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	var n int
+	db.QueryRow(`SELECT count(*) FROM sqlite_schema`).Scan(&n)
+}

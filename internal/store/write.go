@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -38,7 +39,14 @@ type File struct {
 
 // Write is what a build writes.
 type Write struct {
-	Path string // the new catalog file (removed first when it exists)
+	Path string // the new catalog file (removed first when it exists), or the catalog itself (InPlace)
+	// InPlace: Path is the last catalog (From), written over in place in
+	// one transaction with a rollback journal rather than copied (see
+	// openInPlace); Prev must be set and Ready nil. WriteCatalog returns
+	// ErrNotInPlace, having written nothing, when the catalog cannot be
+	// (see ErrNotInPlace). Nothing is removed on failure: the
+	// transaction is rolled back.
+	InPlace bool
 	// From is the last catalog, whose copy the new one starts as when Prev
 	// is set: only the rows that changed are written. Ready, when not nil,
 	// is that copy made ready by StartCopy.
@@ -97,9 +105,10 @@ type Write struct {
 }
 
 // WriteCatalog writes a build's files and rules to the new catalog file
-// w.Path, complete, synced to the disk and closed (in rollback mode: a
-// catalog is never written once it has its name). The caller renames it
-// into place. On error the new file is removed.
+// w.Path, complete, synced to the disk and closed (in rollback mode: its
+// readers need no write-ahead log). The caller renames it into place. On
+// error the new file is removed. With w.InPlace the catalog itself is
+// written, in one transaction, and nothing is renamed or removed.
 //
 // With a previous catalog the new one starts as its copy and only rows that
 // changed are rewritten: a rule of the same file content whose encoding is
@@ -110,9 +119,13 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	newPath := in.Path
 	var db *sql.DB
 	var reuse bool
-	if in.Ready != nil {
+	switch {
+	case in.InPlace:
+		db, err = openInPlace(ctx, newPath)
+		reuse = true
+	case in.Ready != nil:
 		db, reuse, err = in.Ready.take()
-	} else {
+	default:
 		db, reuse, err = openNew(ctx, in.From, newPath, prev != nil)
 	}
 	if err != nil {
@@ -125,7 +138,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		if db != nil {
 			db.Close()
 		}
-		if err != nil {
+		if err != nil && !in.InPlace {
 			RemoveFile(newPath)
 		}
 	}()
@@ -424,12 +437,12 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	// A catalog is never written once it has its name (a build writes a
-	// new file and renames it), so its readers need no write-ahead log: in
-	// rollback mode they leave no -wal and -shm files beside it, read it
-	// from read-only media, and find no stale ones that outlived the file
-	// they belonged to. (Catalogs of older builds, in WAL mode, are read
-	// as well.)
+	// A catalog is written by one build at a time, in one transaction
+	// (a new file renamed into place, or written over in place), so its
+	// readers need no write-ahead log: in rollback mode they leave no -wal
+	// and -shm files beside it, read it from read-only media, and find no
+	// stale ones that outlived the file they belonged to. (Catalogs of
+	// older builds, in WAL mode, are read as well.)
 	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode = DELETE"); err != nil {
 		return err
 	}
@@ -438,6 +451,9 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		return err
 	}
 	db = nil
+	if in.InPlace {
+		return nil // written and synced by its commit (synchronous FULL)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -445,6 +461,54 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	// (the caller renames it): a crash of the machine, not only of ruledex,
 	// leaves one catalog or the other, whole.
 	return syncPath(newPath)
+}
+
+// ErrNotInPlace is WriteCatalog's error when a catalog cannot be written
+// over in place (Write.InPlace): the file may not be written, or it was
+// made by an older schema, which a copy is migrated from.
+var ErrNotInPlace = errors.New("the catalog cannot be written in place")
+
+// inPlaceBusy is how long a build writing a catalog in place waits for its
+// readers (serve, export) at its commit, which needs the file to itself
+// for a moment: SQLite holds back new readers meanwhile, and a reader's
+// statement is short.
+const inPlaceBusy = 30000 // ms
+
+// openInPlace opens the catalog at p to be written over in place: one
+// transaction with a rollback journal, synced
+// (https://www.sqlite.org/atomiccommit.html), so that a failed build, or a
+// machine that stops, leaves the catalog as it was (a journal left behind
+// is rolled back by the next writer). Its changed pages stay in memory
+// until the commit (cache_spill off,
+// https://www.sqlite.org/pragma.html#pragma_cache_spill): a page spilled
+// to the file before would lock the file against the last catalog's
+// reader (Previous), which the writing still reads; so a build writes in
+// place only when few rows change (package build). Readers of the catalog
+// see it as it was until the commit, then as it is.
+func openInPlace(ctx context.Context, p string) (*sql.DB, error) {
+	// A catalog the build may not write (read-only, its folder writable)
+	// is written anew and renamed, as before.
+	f, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, ErrNotInPlace
+	}
+	f.Close()
+	db, err := sql.Open("sqlite", dsn(p, false, fmt.Sprintf("busy_timeout(%d)", inPlaceBusy), "journal_mode(DELETE)", "synchronous(FULL)",
+		"cache_spill(0)", "temp_store(MEMORY)"))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	var have int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if have != SchemaVersion() {
+		db.Close()
+		return nil, ErrNotInPlace
+	}
+	return db, nil
 }
 
 // NewCatalog is the file a build writes, made ready (the last catalog

@@ -27,6 +27,9 @@ func (l *lowering) kuery(src string, out *[]rule.Stage, kind string) diag.ErrorL
 }
 
 // kueryPreds adds the tests of a kuery tree to st.
+// unquoteRangeOps writes a range's operator as kuery does, not quoted.
+var unquoteRangeOps = strings.NewReplacer(`"<"`, "<", `"<="`, "<=", `">"`, ">", `">="`, ">=")
+
 func (l *lowering) kueryPreds(st *rule.Stage, root kuery.Node) {
 	l.fields = append(l.fields, kuery.Fields(root)...)
 	for _, p := range kuery.Predicates(root) {
@@ -42,7 +45,7 @@ func (l *lowering) kueryPreds(st *rule.Stage, root kuery.Node) {
 		case kuery.PredRange:
 			pr.Kind, pr.Values = rangeKind(p.Op), []string{p.Value}
 			pr.Text = p.Field + " " + p.Op.String() + " " + p.Value
-			pr.Text = strings.NewReplacer(`"<"`, "<", `"<="`, "<=", `">"`, ">", `">="`, ">=").Replace(pr.Text)
+			pr.Text = unquoteRangeOps.Replace(pr.Text)
 		default:
 			pr.Kind = rule.OpEq
 			v := p.Value

@@ -332,11 +332,14 @@ func isMetaSection(title string) bool {
 	return false
 }
 
+// inlineMarks drops Markdown's emphasis and code marks.
+var inlineMarks = strings.NewReplacer("**", "", "__", "", "`", "")
+
 // cleanInline drops emphasis, code marks and link syntax from a line of text.
 func cleanInline(s string) string {
 	s = strings.TrimSpace(s)
 	s = mdLinkRE.ReplaceAllString(s, "$1")
-	s = strings.NewReplacer("**", "", "__", "", "`", "").Replace(s)
+	s = inlineMarks.Replace(s)
 	s = strings.Trim(s, "*_ \t")
 	return strings.TrimSpace(s)
 }

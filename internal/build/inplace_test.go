@@ -1,0 +1,149 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ruledex/ruledex/internal/store"
+)
+
+// TestAsBuiltInPlace checks that a rebuild keeping the last catalog's
+// cross-references writes over the catalog in place (the same file, no
+// copy beside it), that one stopped while writing leaves the catalog as it
+// was, byte for byte (its transaction rolled back, nothing written before
+// the commit), and that a rebuild that makes the cross-references again
+// still writes a new file and renames it.
+func TestAsBuiltInPlace(t *testing.T) {
+	dir, _ := fixture(t)
+	tmp := t.TempDir()
+	src := []Source{{Name: "fixture", Path: dir}}
+	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	sum := func() [32]byte {
+		t.Helper()
+		b, err := os.ReadFile(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sha256.Sum256(b)
+	}
+	stat := func() os.FileInfo {
+		t.Helper()
+		st, err := os.Stat(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	noneBeside := func(what string) {
+		t.Helper()
+		for _, s := range []string{".new", "-journal", "-wal"} {
+			if _, err := os.Stat(db + s); !os.IsNotExist(err) {
+				t.Errorf("%s: %s%s is there", what, db, s)
+			}
+		}
+	}
+	run := filepath.Join(dir, "azure", "run_command.yml")
+	b, err := os.ReadFile(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(run, append(b, "# a comment\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	before, first := sum(), stat()
+	for _, at := range []string{"writing", "(100%)"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Build(ctx, Options{DB: db, Sources: src, Progress: &cancelWriter{at: at, cancel: cancel}})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("stopped at %q: err = %v", at, err)
+		}
+		if sum() != before {
+			t.Errorf("stopped at %q: the catalog changed", at)
+		}
+		noneBeside("stopped at " + at)
+	}
+
+	rebuild(t, db, src, true, "a comment added")
+	if !os.SameFile(first, stat()) {
+		t.Error("a rebuild keeping the cross-references wrote another file")
+	}
+	noneBeside("written in place")
+	sameAsFull(t, db, full, src, "written in place")
+
+	if err := os.WriteFile(run, []byte(sigmaRule("VM Run Command", "Microsoft.Compute/virtualMachines/delete")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inPlace := stat()
+	rebuild(t, db, src, false, "its detection changed")
+	if os.SameFile(inPlace, stat()) {
+		t.Error("a rebuild making the cross-references again wrote over the catalog in place")
+	}
+	noneBeside("renamed")
+	sameAsFull(t, db, full, src, "renamed")
+}
+
+// TestServeFollows checks what serve reads of a catalog written over in
+// place (store.DB.Follows): a rebuild in place still records the build
+// served, a new catalog of the same sources does not.
+func TestServeFollows(t *testing.T) {
+	dir, _ := fixture(t)
+	tmp := t.TempDir()
+	src := []Source{{Name: "fixture", Path: dir}}
+	db, other := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "other.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	mark := func(p string) string {
+		t.Helper()
+		d, err := store.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		return d.BuildMark(t.Context())
+	}
+	follows := func(p, m string) bool {
+		t.Helper()
+		d, err := store.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		return d.Follows(t.Context(), m)
+	}
+	served := mark(db)
+	if served == "" {
+		t.Fatal("no build recorded")
+	}
+	run := filepath.Join(dir, "azure", "run_command.yml")
+	b, _ := os.ReadFile(run)
+	os.WriteFile(run, append(b, "# a comment\n"...), 0o644)
+	rebuild(t, db, src, true, "a comment added")
+	if !follows(db, served) {
+		t.Error("the catalog written in place does not record the build it was written over")
+	}
+	if mark(db) == served {
+		t.Error("a rebuild recorded no build of its own")
+	}
+	// Another catalog, built at once (the same second, maybe the same
+	// duration) of the same rules but for one.
+	os.Remove(filepath.Join(dir, "azure", "ext_write.yml"))
+	if _, err := Build(context.Background(), Options{DB: other, Sources: src, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	if follows(other, served) {
+		t.Error("another catalog follows the build served")
+	}
+	if follows(db, "") || follows(db, "no mark") {
+		t.Error("an empty or unreadable mark is followed")
+	}
+}
