@@ -90,7 +90,7 @@ func writeWhole(t *testing.T, srcs []Source, path string) {
 		data, _ := ingest.ReadBounded(abs[r.Source.Repo+"\x00"+r.Source.Path])
 		return data
 	}})
-	if err := store.WriteCatalog(context.Background(), store.Write{Path: path, Files: files,
+	if _, err := store.WriteCatalog(context.Background(), store.Write{Path: path, Files: files,
 		Findings: findings, Summary: &store.Summary{}}); err != nil {
 		t.Fatal(err)
 	}

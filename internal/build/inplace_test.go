@@ -13,10 +13,11 @@ import (
 
 // TestAsBuiltInPlace checks that a rebuild keeping the last catalog's
 // cross-references writes over the catalog in place (the same file, no
-// copy beside it), that one stopped while writing leaves the catalog as it
-// was, byte for byte (its transaction rolled back, nothing written before
-// the commit), and that a rebuild that makes the cross-references again
-// still writes a new file and renames it.
+// copy beside it), and so does one that makes them again but changes few
+// rows; that one stopped while writing leaves the catalog as it was, byte
+// for byte (its transaction rolled back, nothing written before the
+// commit); and that a rebuild changing more rows than inPlaceUpTo writes
+// a new file and renames it.
 func TestAsBuiltInPlace(t *testing.T) {
 	dir, _ := fixture(t)
 	tmp := t.TempDir()
@@ -79,13 +80,39 @@ func TestAsBuiltInPlace(t *testing.T) {
 	noneBeside("written in place")
 	sameAsFull(t, db, full, src, "written in place")
 
+	// A change the cross-references read, of few rows: written in place
+	// too, and as safely.
 	if err := os.WriteFile(run, []byte(sigmaRule("VM Run Command", "Microsoft.Compute/virtualMachines/delete")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	inPlace := stat()
+	before, first = sum(), stat()
+	for _, at := range []string{"writing", "(100%)"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Build(ctx, Options{DB: db, Sources: src, Progress: &cancelWriter{at: at, cancel: cancel}})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("its detection changed, stopped at %q: err = %v", at, err)
+		}
+		if sum() != before {
+			t.Errorf("its detection changed, stopped at %q: the catalog changed", at)
+		}
+		noneBeside("its detection changed, stopped at " + at)
+	}
 	rebuild(t, db, src, false, "its detection changed")
+	if !os.SameFile(first, stat()) {
+		t.Error("a rebuild changing few rows wrote another file")
+	}
+	noneBeside("its detection changed")
+	sameAsFull(t, db, full, src, "its detection changed")
+
+	// More rows than an in-place write takes: a new file, renamed.
+	defer func(f func(int) int) { inPlaceUpTo = f }(inPlaceUpTo)
+	inPlaceUpTo = func(int) int { return 1 }
+	writeTree(t, dir, map[string]string{"azure/new1.yml": sigmaRule("New One", runCommand), "azure/new2.yml": sigmaRule("New Two", runCommand)})
+	inPlace := stat()
+	rebuild(t, db, src, false, "two rules added")
 	if os.SameFile(inPlace, stat()) {
-		t.Error("a rebuild making the cross-references again wrote over the catalog in place")
+		t.Error("a rebuild writing more rows than inPlaceUpTo wrote over the catalog in place")
 	}
 	noneBeside("renamed")
 	sameAsFull(t, db, full, src, "renamed")

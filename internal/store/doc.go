@@ -5,7 +5,7 @@
 // Writing (package build):
 //
 //	prev, err := store.OpenPrevious(ctx, "ruledex.db") // the last catalog's files and rules, to reuse
-//	err = store.WriteCatalog(ctx, store.Write{Path: "ruledex.db.new", Prev: prev, Files: files, Sources: srcs, Summary: sum})
+//	_, err = store.WriteCatalog(ctx, store.Write{Path: "ruledex.db.new", Prev: prev, Files: files, Sources: srcs, Summary: sum})
 //
 // writes every rule with its facets (facetsOf: the one definition of a
 // rule's facet values, which every listing, search, count, page and CLI

@@ -19,7 +19,7 @@ func testBuild(t testing.TB, path string, srcs ...Source) {
 	t.Helper()
 	files, _, sum := testRead(t, srcs...)
 	newPath := path + ".new"
-	if err := WriteCatalog(t.Context(), Write{Path: newPath, Files: files, Sources: srcs, Summary: sum}); err != nil {
+	if _, err := WriteCatalog(t.Context(), Write{Path: newPath, Files: files, Sources: srcs, Summary: sum}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(newPath, path); err != nil {

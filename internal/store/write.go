@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -47,6 +48,14 @@ type Write struct {
 	// (see ErrNotInPlace). Nothing is removed on failure: the
 	// transaction is rolled back.
 	InPlace bool
+	// InPlaceUpTo, when above zero, writes over the last catalog in place
+	// as InPlace does when at most that many rules' rows are written or
+	// deleted (counted before the writing: a rule Held whose
+	// cross-references are the stored ones keeps its row; any other is
+	// written), else a new file: an in-place write holds its changed pages
+	// in memory until its commit. Ready must be nil (the copy is made then,
+	// when needed).
+	InPlaceUpTo int
 	// From is the last catalog, whose copy the new one starts as when Prev
 	// is set: only the rows that changed are written. Ready, when not nil,
 	// is that copy made ready by StartCopy.
@@ -107,52 +116,16 @@ type Write struct {
 // WriteCatalog writes a build's files and rules to the new catalog file
 // w.Path, complete, synced to the disk and closed (in rollback mode: its
 // readers need no write-ahead log). The caller renames it into place. On
-// error the new file is removed. With w.InPlace the catalog itself is
-// written, in one transaction, and nothing is renamed or removed.
+// error the new file is removed. When it writes over the catalog itself
+// in place (w.InPlace, w.InPlaceUpTo), in one transaction, it says so, and
+// nothing is to be renamed or removed.
 //
 // With a previous catalog the new one starts as its copy and only rows that
 // changed are rewritten: a rule of the same file content whose encoding is
 // the stored one's is left as it is; one whose cross-references changed has
 // its body rewritten.
-func WriteCatalog(ctx context.Context, in Write) (err error) {
+func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 	prev, results, sum := in.Prev, in.Files, in.Summary
-	newPath := in.Path
-	var db *sql.DB
-	var reuse bool
-	switch {
-	case in.InPlace:
-		db, err = openInPlace(ctx, newPath)
-		reuse = true
-	case in.Ready != nil:
-		db, reuse, err = in.Ready.take()
-	default:
-		db, reuse, err = openNew(ctx, in.From, newPath, prev != nil)
-	}
-	if err != nil {
-		return err
-	}
-	if !reuse {
-		prev = nil
-	}
-	defer func() {
-		if db != nil {
-			db.Close()
-		}
-		if err != nil && !in.InPlace {
-			RemoveFile(newPath)
-		}
-	}()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	w, err := newWriter(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer w.close()
-
 	var existing map[string]*prevRule
 	if prev != nil {
 		existing = prev.rules
@@ -186,6 +159,10 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 		held     []byte         // Full's held record
 		part     bool           // r is not whole (Full was not asked: its row is kept)
 		err      error          // Full's
+		// asked: Previous.Kept was asked of r as the build holds it (Held),
+		// and answered known, with the stored findings (fewChanges).
+		asked, known bool
+		stored       []lint.Finding
 	}
 	nItems := 0
 	for i := range results {
@@ -209,6 +186,81 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			items = append(items, it)
 		}
 	}
+	// The catalog written: over the last one in place (asked, or when few
+	// rules change), else a new file.
+	newPath := in.Path
+	inPlace = in.InPlace
+	var db *sql.DB
+	var reuse bool
+	if !inPlace && in.InPlaceUpTo > 0 && prev != nil && in.Ready == nil {
+		matched := 0
+		for k := range items {
+			if items[k].pr != nil {
+				matched++
+			}
+		}
+		// A rule held as the last catalog holds it (Held) and given the
+		// same cross-references keeps its row (Previous.Kept, asked here
+		// once for the writing too); every other rule is written, and
+		// every rule gone deleted.
+		inPlace = fewChanges(len(items), len(existing)-matched, in.InPlaceUpTo, func(k int) bool {
+			it := &items[k]
+			if !it.sameFile || in.Held == nil || !in.Held(it.r) {
+				return true
+			}
+			if in.AsBuilt {
+				it.stored, it.known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
+			} else {
+				it.stored, it.known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
+			}
+			it.asked = true
+			return !it.known
+		})
+		if inPlace {
+			newPath = in.From
+		}
+	}
+	switch {
+	case inPlace:
+		db, err = openInPlace(ctx, newPath)
+		reuse = true
+		if errors.Is(err, ErrNotInPlace) && !in.InPlace {
+			inPlace, newPath = false, in.Path
+			db, reuse, err = openNew(ctx, in.From, newPath, true)
+		}
+	case in.Ready != nil:
+		db, reuse, err = in.Ready.take()
+	default:
+		db, reuse, err = openNew(ctx, in.From, newPath, prev != nil)
+	}
+	if err != nil {
+		return inPlace, err
+	}
+	if !reuse && prev != nil {
+		prev, existing = nil, nil
+		for k := range items {
+			it := &items[k]
+			it.pr, it.sameFile, it.asked, it.known, it.stored = nil, false, false, false, nil
+		}
+	}
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+		if err != nil && !inPlace {
+			RemoveFile(newPath)
+		}
+	}()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return inPlace, err
+	}
+	defer tx.Rollback()
+	w, err := newWriter(ctx, tx)
+	if err != nil {
+		return inPlace, err
+	}
+	defer w.close()
 	// A rule's links name the rules by their row, which a rule written
 	// later does not have yet: they are encoded with the rules' indices
 	// among items, and written once every rule has its row (writeLinks).
@@ -248,9 +300,8 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			end := min(start+chunk, len(items))
 			parallel.Do(end-start, func(k int) {
 				it := &items[start+k]
-				var stored []lint.Finding
-				known, asked := false, false
-				if it.sameFile && prev != nil && in.Held != nil && in.Held(it.r) {
+				stored, known, asked := it.stored, it.known, it.asked
+				if !asked && it.sameFile && prev != nil && in.Held != nil && in.Held(it.r) {
 					if in.AsBuilt {
 						stored, known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
 					} else {
@@ -310,13 +361,13 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	}
 	for start := range ready {
 		if err := ctx.Err(); err != nil {
-			return err
+			return inPlace, err
 		}
 		for k := start; k < min(start+chunk, len(items)); k++ {
 			it := &items[k]
 			r, pr := it.r, it.pr
 			if it.err != nil {
-				return fmt.Errorf("%s: %w", r.ID, it.err)
+				return inPlace, fmt.Errorf("%s: %w", r.ID, it.err)
 			}
 			fs := append(given[r.ID], it.findings...)
 			delete(given, r.ID)
@@ -326,7 +377,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			switch {
 			case same:
 				if it.row.err != nil {
-					return fmt.Errorf("%s: %w", r.ID, it.row.err)
+					return inPlace, fmt.Errorf("%s: %w", r.ID, it.row.err)
 				}
 				kept[pr.n] = true
 				it.kept, it.n = true, pr.n
@@ -336,11 +387,11 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				if it.row.unchanged {
 					sum, err := w.writeFindings(pr.n, fs, true, pr.findingsSum)
 					if err != nil {
-						return err
+						return inPlace, err
 					}
 					if !bytes.Equal(sum, pr.findingsSum) && pr.sum != nil { // its held row is there
 						if _, err := w.updHeldFindings.ExecContext(w.ctx, sum, pr.n); err != nil {
-							return err
+							return inPlace, err
 						}
 					}
 					break
@@ -348,23 +399,23 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 				// Only the cross-references changed.
 				stored, err := w.storedBody(pr.n)
 				if err != nil {
-					return err
+					return inPlace, err
 				}
 				if err := w.updateBody(pr.n, r, it.row, stored); err != nil {
-					return err
+					return inPlace, err
 				}
 				sum, err := w.writeFindings(pr.n, fs, true, pr.findingsSum)
 				if err != nil {
-					return err
+					return inPlace, err
 				}
 				if err := w.writeHeld(pr.n, it.held, it.row.overlay, it.row.sum, sum); err != nil {
-					return err
+					return inPlace, err
 				}
 			default:
 				if it.part { // kept, but its row is taken by another
 					full, held, err := in.Full(r)
 					if err != nil {
-						return fmt.Errorf("%s: %w", r.ID, err)
+						return inPlace, fmt.Errorf("%s: %w", r.ID, err)
 					}
 					r, it.r, it.held, it.part = full, full, held, false
 					it.row = preparedRow{}
@@ -373,25 +424,25 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 					prepare(it)
 				}
 				if it.row.err != nil {
-					return fmt.Errorf("%s: %w", r.ID, it.row.err)
+					return inPlace, fmt.Errorf("%s: %w", r.ID, it.row.err)
 				}
 				if pr != nil && !deleted[pr.n] && !kept[pr.n] {
 					if err := w.deleteRule(pr.n); err != nil {
-						return err
+						return inPlace, err
 					}
 					deleted[pr.n] = true
 				}
 				n, err := w.insertRule(r, it.row, it.srcID, it.srcRels, it.fr.SHA)
 				if err != nil {
-					return fmt.Errorf("%s: %w", r.ID, err)
+					return inPlace, fmt.Errorf("%s: %w", r.ID, err)
 				}
 				sum, err := w.writeFindings(n, fs, false, nil)
 				if err != nil {
-					return err
+					return inPlace, err
 				}
 				if it.held != nil {
 					if err := w.writeHeld(n, it.held, it.row.overlay, it.row.sum, sum); err != nil {
-						return err
+						return inPlace, err
 					}
 				}
 				kept[n] = true
@@ -409,7 +460,7 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	for _, pr := range existing {
 		if !kept[pr.n] && !deleted[pr.n] {
 			if err := w.deleteRule(pr.n); err != nil {
-				return err
+				return inPlace, err
 			}
 		}
 	}
@@ -421,21 +472,21 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 			old = it.pr.links
 		}
 		if err := w.writeLinks(it.n, it.links, old, rowOf); err != nil {
-			return err
+			return inPlace, err
 		}
 		it.links = nil
 	}
 	if err := w.files(prev, results); err != nil {
-		return err
+		return inPlace, err
 	}
 	if err := w.build(in.Sources, sum); err != nil {
-		return err
+		return inPlace, err
 	}
 	if err := w.finish(); err != nil {
-		return err
+		return inPlace, err
 	}
 	if err := tx.Commit(); err != nil {
-		return err
+		return inPlace, err
 	}
 	// A catalog is written by one build at a time, in one transaction
 	// (a new file renamed into place, or written over in place), so its
@@ -444,23 +495,43 @@ func WriteCatalog(ctx context.Context, in Write) (err error) {
 	// stale ones that outlived the file they belonged to. (Catalogs of
 	// older builds, in WAL mode, are read as well.)
 	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode = DELETE"); err != nil {
-		return err
+		return inPlace, err
 	}
 	if err := db.Close(); err != nil {
 		db = nil
-		return err
+		return inPlace, err
 	}
 	db = nil
-	if in.InPlace {
-		return nil // written and synced by its commit (synchronous FULL)
+	if inPlace {
+		return true, nil // written and synced by its commit (synchronous FULL)
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return inPlace, err
 	}
 	// The new catalog reaches the disk before it takes the old one's name
 	// (the caller renames it): a crash of the machine, not only of ruledex,
 	// leaves one catalog or the other, whole.
-	return syncPath(newPath)
+	return false, syncPath(newPath)
+}
+
+// fewChanges tells whether at most limit rows change: gone rules' and
+// those of the n rules for which changed says so (asked on every core; it
+// stops asking once past limit).
+func fewChanges(n, gone, limit int, changed func(k int) bool) bool {
+	if gone > limit {
+		return false
+	}
+	var count atomic.Int64
+	count.Store(int64(gone))
+	const chunk = 256
+	parallel.Do((n+chunk-1)/chunk, func(c int) {
+		for k := c * chunk; k < min((c+1)*chunk, n) && count.Load() <= int64(limit); k++ {
+			if changed(k) {
+				count.Add(1)
+			}
+		}
+	})
+	return count.Load() <= int64(limit)
 }
 
 // ErrNotInPlace is WriteCatalog's error when a catalog cannot be written

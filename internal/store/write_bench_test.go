@@ -39,7 +39,7 @@ func BenchmarkWriteCatalog(b *testing.B) {
 		p := filepath.Join(dir, fmt.Sprintf("c%d.db", i))
 		b.StartTimer()
 		c0 := cpuTime()
-		if err := WriteCatalog(b.Context(), Write{Path: p, Files: in, Sources: srcs, Summary: sum}); err != nil {
+		if _, err := WriteCatalog(b.Context(), Write{Path: p, Files: in, Sources: srcs, Summary: sum}); err != nil {
 			b.Fatal(err)
 		}
 		cpu += cpuTime() - c0
