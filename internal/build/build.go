@@ -151,11 +151,11 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		}
 	}
 	upTo := inPlaceUpTo(len(all))
-	if prev != nil && len(all)-held.fromPrevCount() > upTo {
-		// More rules read again than a write in place takes: the new
-		// catalog starts as a copy of the last one, made while the build
-		// cross-references. (Else the writing counts the rows that change,
-		// store.Write.InPlaceUpTo.)
+	if prev != nil && rulesRead(results) > upTo {
+		// More rules of files read again than a write in place takes: the
+		// new catalog starts as a copy of the last one, made while the
+		// build cross-references. (Else the writing counts the rows that
+		// change, store.Write.InPlaceUpTo.)
 		nc = store.StartCopy(ctx, opt.DB, newPath)
 	}
 	if n := held.fromPrevCount(); n > 0 {
@@ -209,6 +209,17 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 // or two of 4 kB, so 1,640 rules at 164,000 (N = 15) hold some 100 MB,
 // where the copy costs 3.3 GB of reading, writing and syncing.
 var inPlaceUpTo = func(n int) int { return max(1000, n/100) } // a variable: tests lower it
+
+// rulesRead returns how many rules the files read (not reused) gave.
+func rulesRead(results []fileResult) int {
+	n := 0
+	for _, fr := range results {
+		if !fr.reused {
+			n += len(fr.Rules)
+		}
+	}
+	return n
+}
 
 // storeFiles returns the files of a build as the store writes them.
 func storeFiles(results []fileResult) []store.File {

@@ -50,11 +50,11 @@ type Write struct {
 	InPlace bool
 	// InPlaceUpTo, when above zero, writes over the last catalog in place
 	// as InPlace does when at most that many rules' rows are written or
-	// deleted (counted before the writing: a rule Held whose
-	// cross-references are the stored ones keeps its row; any other is
-	// written), else a new file: an in-place write holds its changed pages
-	// in memory until its commit. Ready must be nil (the copy is made then,
-	// when needed).
+	// deleted (counted before the writing: a rule of a file that did not
+	// change whose cross-references are the stored ones keeps its row; any
+	// other is written), else a new file: an in-place write holds its
+	// changed pages in memory until its commit. Ready must be nil (the
+	// copy is made then, when needed).
 	InPlaceUpTo int
 	// From is the last catalog, whose copy the new one starts as when Prev
 	// is set: only the rows that changed are written. Ready, when not nil,
@@ -205,8 +205,17 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 		// every rule gone deleted.
 		inPlace = fewChanges(len(items), len(existing)-matched, in.InPlaceUpTo, func(k int) bool {
 			it := &items[k]
-			if !it.sameFile || in.Held == nil || !in.Held(it.r) {
+			if !it.sameFile || in.Held == nil {
 				return true
+			}
+			if !in.Held(it.r) {
+				// Of a file that did not change, but decoded whole (its
+				// repository linked again): compared whole as it is
+				// written; counted here by what the cross-reference gave
+				// it, as a held rule is (an estimate: linking may change
+				// its body too, which is rare).
+				_, known := prev.Kept(it.r, it.fr.SHA, it.srcID, false)
+				return !known
 			}
 			if in.AsBuilt {
 				it.stored, it.known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -92,5 +93,29 @@ func TestRecoverJournal(t *testing.T) {
 	}
 	if _, err := os.Stat(a + "-journal"); !os.IsNotExist(err) {
 		t.Errorf("the journal is still there (%v)", err)
+	}
+}
+
+// TestFewChanges checks the count that decides a write in place
+// (Write.InPlaceUpTo): rules gone count, and the asking stops once past
+// the limit.
+func TestFewChanges(t *testing.T) {
+	var asked atomic.Int64
+	even := func(k int) bool { asked.Add(1); return k%2 == 0 }
+	for _, c := range []struct {
+		n, gone, limit int
+		want           bool
+	}{
+		{1000, 0, 500, true}, {1000, 0, 499, false}, {1000, 1, 500, false}, {1000, 600, 500, false}, {0, 0, 0, true},
+	} {
+		asked.Store(0)
+		if got := fewChanges(c.n, c.gone, c.limit, even); got != c.want {
+			t.Errorf("%d rules (half changed), %d gone, limit %d: %v, want %v", c.n, c.gone, c.limit, got, c.want)
+		}
+	}
+	asked.Store(0)
+	fewChanges(100000, 0, 10, even)
+	if n := asked.Load(); n > 10000 {
+		t.Errorf("asked %d of 100,000 rules to find 11 changed", n)
 	}
 }
