@@ -71,9 +71,9 @@ type prevHeld struct {
 // one the last catalog recorded are not read again: their rules come from
 // the catalog. Cross-references are computed over all rules. The catalog is
 // written to opt.DB+".new" and renamed over opt.DB only when complete, or,
-// when the cross-references are the last catalog's (writeAsBuilt), written
-// over in place in one SQLite transaction: a failed or cancelled build
-// leaves the last good catalog in place.
+// when few rows change (inPlaceUpTo; writeAsBuilt), written over in place
+// in one SQLite transaction: a failed or cancelled build leaves the last
+// good catalog in place.
 func Build(ctx context.Context, opt Options) (*Summary, error) {
 	start := time.Now()
 	if opt.DB == "" {

@@ -5,10 +5,10 @@
 // near-duplicates, alert feeds, same-action links and events), writes the
 // catalog to a new file (package store, which keeps the schema, the writing
 // and the reading) and renames it over the last one, so that a crash or a
-// cancelled build leaves the last good catalog. A rebuild that keeps the
-// last catalog's cross-references (few rows change) writes over it in
-// place instead, in one SQLite transaction, whose journal gives the last
-// good catalog back after a failure or a crash.
+// cancelled build leaves the last good catalog. A rebuild that changes few
+// rows (inPlaceUpTo) writes over it in place instead, in one SQLite
+// transaction, whose journal gives the last good catalog back after a
+// failure or a crash.
 //
 //	sum, err := build.Build(ctx, build.Options{DB: "ruledex.db", Sources: []build.Source{{Name: "sigma", Path: "/src/sigma"}}})
 //
