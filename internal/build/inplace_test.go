@@ -59,59 +59,46 @@ func TestAsBuiltInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	before, first := sum(), stat()
-	for _, at := range []string{"writing", "(100%)"} {
-		ctx, cancel := context.WithCancel(context.Background())
-		_, err := Build(ctx, Options{DB: db, Sources: src, Progress: &cancelWriter{at: at, cancel: cancel}})
-		cancel()
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("stopped at %q: err = %v", at, err)
+	// inPlace stops rebuilds of the change made while they write, then
+	// rebuilds it: written over the catalog in place, as a full build.
+	inPlace := func(what string, asBuilt bool) {
+		t.Helper()
+		before, first := sum(), stat()
+		for _, at := range []string{"writing", "(100%)"} {
+			ctx, cancel := context.WithCancel(context.Background())
+			_, err := Build(ctx, Options{DB: db, Sources: src, Progress: &cancelWriter{at: at, cancel: cancel}})
+			cancel()
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%s, stopped at %q: err = %v", what, at, err)
+			}
+			if sum() != before {
+				t.Errorf("%s, stopped at %q: the catalog changed", what, at)
+			}
+			noneBeside(what + ", stopped at " + at)
 		}
-		if sum() != before {
-			t.Errorf("stopped at %q: the catalog changed", at)
+		rebuild(t, db, src, asBuilt, what)
+		if !os.SameFile(first, stat()) {
+			t.Errorf("%s: written to another file", what)
 		}
-		noneBeside("stopped at " + at)
+		noneBeside(what)
+		sameAsFull(t, db, full, src, what)
 	}
-
-	rebuild(t, db, src, true, "a comment added")
-	if !os.SameFile(first, stat()) {
-		t.Error("a rebuild keeping the cross-references wrote another file")
-	}
-	noneBeside("written in place")
-	sameAsFull(t, db, full, src, "written in place")
+	inPlace("a comment added", true)
 
 	// A change the cross-references read, of few rows: written in place
 	// too, and as safely.
 	if err := os.WriteFile(run, []byte(sigmaRule("VM Run Command", "Microsoft.Compute/virtualMachines/delete")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before, first = sum(), stat()
-	for _, at := range []string{"writing", "(100%)"} {
-		ctx, cancel := context.WithCancel(context.Background())
-		_, err := Build(ctx, Options{DB: db, Sources: src, Progress: &cancelWriter{at: at, cancel: cancel}})
-		cancel()
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("its detection changed, stopped at %q: err = %v", at, err)
-		}
-		if sum() != before {
-			t.Errorf("its detection changed, stopped at %q: the catalog changed", at)
-		}
-		noneBeside("its detection changed, stopped at " + at)
-	}
-	rebuild(t, db, src, false, "its detection changed")
-	if !os.SameFile(first, stat()) {
-		t.Error("a rebuild changing few rows wrote another file")
-	}
-	noneBeside("its detection changed")
-	sameAsFull(t, db, full, src, "its detection changed")
+	inPlace("its detection changed", false)
 
 	// More rows than an in-place write takes: a new file, renamed.
 	defer func(f func(int) int) { inPlaceUpTo = f }(inPlaceUpTo)
 	inPlaceUpTo = func(int) int { return 1 }
 	writeTree(t, dir, map[string]string{"azure/new1.yml": sigmaRule("New One", runCommand), "azure/new2.yml": sigmaRule("New Two", runCommand)})
-	inPlace := stat()
+	last := stat()
 	rebuild(t, db, src, false, "two rules added")
-	if os.SameFile(inPlace, stat()) {
+	if os.SameFile(last, stat()) {
 		t.Error("a rebuild writing more rows than inPlaceUpTo wrote over the catalog in place")
 	}
 	noneBeside("renamed")
