@@ -184,8 +184,8 @@ func (g *hostGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // readers get a copy.
 //
 // When a read finds the catalog file damaged under the server (written
-// over in place, cut short: never what a build does, which writes a new
-// file and renames it), serve checks the file, says so plainly and goes on
+// over in place other than by a build's transaction, cut short), serve
+// checks the file, says so plainly and goes on
 // serving the pages it has made, every other request answered 503 until
 // the file is rebuilt (path is the file's name, "" for a temporary one).
 func newServer(env *Env, cat web.Catalog, path string) (srv *web.Server, stop func(), err error) {

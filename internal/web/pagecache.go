@@ -9,7 +9,9 @@ import (
 // The server keeps the pages that were slow to make (the ATT&CK matrix,
 // the home page, the indexes, broad searches), by URL, so that clients
 // asking for them again and again cost a copy and not a rendering. A
-// catalog does not change under a server, so a kept page is never stale.
+// catalog does not change under a server, so a kept page is never stale
+// (but for the moments between a build that writes over the catalog in
+// place and `serve --db` opening it anew).
 
 // Page cache limits.
 const (

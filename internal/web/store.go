@@ -24,6 +24,9 @@ import (
 // counts (the facets the build wrote), statistics, coverage, indicators,
 // tables, repositories and actions. A catalog never changes under its
 // reader, so what is asked for again (statistics, the matrix) is kept.
+// (A build that writes over a catalog in place changes it under its
+// readers; `serve --db` opens it anew within a watch interval, and until
+// then what it kept is the last build's.)
 type StoreCatalog struct {
 	db      *store.DB
 	version string
