@@ -41,6 +41,8 @@ type Options struct {
 	Workers  int       // parallel readers; 0 means GOMAXPROCS
 	Progress io.Writer // where progress goes (nil: nowhere)
 	TTY      bool      // Progress is a terminal: draw a bar instead of lines
+
+	noInPlace bool // write a new file, even when few rows change (Build, after an in-place commit its readers held back)
 }
 
 // fileResult is one file of a build: read now, or reused from the last catalog.
@@ -73,8 +75,22 @@ type prevHeld struct {
 // written to opt.DB+".new" and renamed over opt.DB only when complete, or,
 // when few rows change (inPlaceUpTo; writeAsBuilt), written over in place
 // in one SQLite transaction: a failed or cancelled build leaves the last
-// good catalog in place.
+// good catalog in place. An in-place write whose commit the catalog's
+// readers hold back (store.ErrInPlaceBusy) is rolled back and the build
+// runs again, writing a new file.
 func Build(ctx context.Context, opt Options) (*Summary, error) {
+	sum, err := build(ctx, opt)
+	if errors.Is(err, store.ErrInPlaceBusy) && ctx.Err() == nil {
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, "ruledex: %v: building again into a new file\n", err)
+		}
+		opt.noInPlace = true
+		sum, err = build(ctx, opt)
+	}
+	return sum, err
+}
+
+func build(ctx context.Context, opt Options) (*Summary, error) {
 	start := time.Now()
 	if opt.DB == "" {
 		opt.DB = "ruledex.db"
@@ -151,7 +167,10 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		}
 	}
 	upTo := inPlaceUpTo(len(all))
-	if prev != nil && rulesRead(results) > upTo {
+	if opt.noInPlace {
+		upTo = 0
+	}
+	if prev != nil && (upTo == 0 || rulesRead(results) > upTo) {
 		// More rules of files read again than a write in place takes: the
 		// new catalog starts as a copy of the last one, made while the
 		// build cross-references. (Else the writing counts the rows that
@@ -237,8 +256,10 @@ func writeCatalog(ctx context.Context, db string, w store.Write) error {
 		return err
 	}
 	// A journal that an in-place write stopped mid-commit left beside the
-	// catalog, had no one rolled it back (store.RecoverJournal), would be
-	// rolled back onto the new file: gone first.
+	// catalog, had no one rolled it back, would be rolled back onto the
+	// new file: rolled back now (the catalog whole again, should the
+	// rename not happen), and what is left of it removed.
+	store.RecoverJournal(db)
 	if err := os.Remove(db + "-journal"); err != nil && !os.IsNotExist(err) {
 		store.RemoveFile(w.Path)
 		return err
@@ -291,10 +312,15 @@ func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
 // with their rows (store.Write.AsBuilt), the links are the last catalog's.
 // A change to a rule's prose, metadata or comments is such a change (see
 // the package documentation; TestAsBuiltAsFull). The catalog is written
-// over in place, in one transaction (store.Write.InPlace; TestAsBuiltInPlace).
+// over in place, in one transaction, when few rows change
+// (store.Write.InPlaceUpTo; TestAsBuiltInPlace).
 func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath string, prev *store.Previous,
 	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
 	prog.stage("keeping the cross-references of %d rules (%d as the last catalog held them), all as it made them", len(all), held.fromPrevCount())
+	upTo := 0
+	if !opt.noInPlace {
+		upTo = inPlaceUpTo(len(all))
+	}
 	// The checks across the corpus that read only what the skeletons hold
 	// run (the same id twice: its findings' columns are the file's); those
 	// that read the cross-reference's counts are the last catalog's, for
@@ -325,10 +351,11 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
 	all, results = nil, nil
-	// Written in place: only the rows of the files read again change, and
-	// copying the catalog cost more than all the rest (at 164,000 rules
-	// the 3.3 GB copy and its sync were 13 s of system time of 27 s CPU).
-	w := store.Write{Path: opt.DB, InPlace: true, From: opt.DB, Prev: prev, Files: files,
+	// Written in place when few rows change (those of the files read
+	// again, and of the repositories linked again): copying the catalog
+	// cost more than all the rest (at 164,000 rules the 3.3 GB copy and its
+	// sync were 13 s of system time of 27 s CPU).
+	w := store.Write{Path: newPath, InPlaceUpTo: upTo, From: opt.DB, Prev: prev, Files: files,
 		Links: le.Links(), Sources: opt.Sources, Summary: &sum, Count: prog.count, Findings: findings,
 		Full: func(r *rule.Rule) (*rule.Rule, []byte, error) {
 			full, rec, err := held.full(r)
@@ -339,10 +366,6 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 		},
 		Held: held.fromPrev, LintKnown: true, AsBuilt: true, Lint: lt.withLinks(le)}
 	err = writeCatalog(ctx, opt.DB, w)
-	if errors.Is(err, store.ErrNotInPlace) { // a catalog the build may not write, or of an older schema: a new file
-		w.Path, w.InPlace = newPath, false
-		err = writeCatalog(ctx, opt.DB, w)
-	}
 	if err != nil {
 		return nil, err
 	}

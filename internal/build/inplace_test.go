@@ -3,9 +3,11 @@ package build
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/store"
@@ -148,6 +150,17 @@ func TestServeFollows(t *testing.T) {
 	if mark(db) == served {
 		t.Error("a rebuild recorded no build of its own")
 	}
+	// A rebuild into a new file (a copy of the one written in place) says
+	// it follows no build.
+	inPlace := mark(db)
+	b, _ = os.ReadFile(run)
+	os.WriteFile(run, append(b, "# another comment\n"...), 0o644)
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src, noInPlace: true}); err != nil {
+		t.Fatal(err)
+	}
+	if follows(db, inPlace) || follows(db, served) {
+		t.Error("a catalog written to a new file follows a build")
+	}
 	// Another catalog, built at once (the same second, maybe the same
 	// duration) of the same rules but for one.
 	os.Remove(filepath.Join(dir, "azure", "ext_write.yml"))
@@ -160,4 +173,53 @@ func TestServeFollows(t *testing.T) {
 	if follows(db, "") || follows(db, "no mark") {
 		t.Error("an empty or unreadable mark is followed")
 	}
+}
+
+// TestInPlaceHeldBack holds a read transaction on the catalog (as a long
+// statement of an export would) while a rebuild writes it in place: the
+// commit, which needs the file to itself, waits a moment, gives up, and the
+// build runs again into a new file, renamed; the reader is never failed.
+func TestInPlaceHeldBack(t *testing.T) {
+	dir, _ := fixture(t)
+	tmp := t.TempDir()
+	src := []Source{{Name: "fixture", Path: dir}}
+	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tx, err := r.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM rules`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.Stat(db)
+	run := filepath.Join(dir, "azure", "run_command.yml")
+	b, _ := os.ReadFile(run)
+	if err := os.WriteFile(run, append(b, "# a comment\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "building again into a new file") {
+		t.Errorf("the rebuild did not say it built again; progress:\n%s", out.String())
+	}
+	if st, _ := os.Stat(db); os.SameFile(first, st) {
+		t.Error("the catalog held back was written in place")
+	}
+	var again int
+	if err := tx.QueryRow(`SELECT count(*) FROM rules`).Scan(&again); err != nil || again != n {
+		t.Errorf("the reader, after: %d rules (%v), before %d", again, err, n)
+	}
+	tx.Rollback()
+	sameAsFull(t, db, full, src, "held back")
 }

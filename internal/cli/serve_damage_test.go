@@ -14,8 +14,8 @@ import (
 	"github.com/ruledex/ruledex/internal/web"
 )
 
-// A catalog written over in place while `serve --db` serves it (not what a
-// build does: it writes a new file and renames it) is found damaged on the
+// A catalog written over in place while `serve --db` serves it (not as a
+// build does, in one SQLite transaction) is found damaged on the
 // next read: serve says so plainly, goes on serving the rule pages it has
 // made, answers every other request 503 with what happened (never a 500
 // forever while the log says all is well), and serves the catalog rebuilt

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,6 +19,11 @@ const (
 	sqliteIOErr   = 10 // SQLITE_IOERR: the file could not be read
 	sqliteCorrupt = 11 // SQLITE_CORRUPT: "database disk image is malformed"
 	sqliteNotADB  = 26 // SQLITE_NOTADB: "file is not a database"
+	// SQLITE_READONLY_ROLLBACK (an extended code): a build writing the
+	// catalog in place was stopped in its commit, and a read-only reader
+	// cannot roll its journal back (RecoverJournal: opening the catalog
+	// again does).
+	sqliteReadOnlyRollback = 776
 )
 
 // ErrDamaged is what Damaged errors are: the catalog file was changed under
@@ -46,6 +52,7 @@ func Damaged(err error) bool {
 		case sqliteIOErr, sqliteCorrupt, sqliteNotADB:
 			return true
 		}
+		return se.Code() == sqliteReadOnlyRollback
 	}
 	return false
 }
@@ -91,38 +98,32 @@ func (d *DB) Check(ctx context.Context) error {
 	return &damagedError{errors.New(strings.Join(lines, "; "))}
 }
 
-// BuildMark names the last build the catalog records (its number, time,
-// duration and summary), "" when it records none.
-func (d *DB) BuildMark(ctx context.Context) string {
+// lastBuildQuery reads the catalog's last build (markOf).
+const lastBuildQuery = `SELECT n, time, duration_ms, summary FROM builds ORDER BY n DESC LIMIT 1`
+
+// markOf names the build row read by lastBuildQuery, "" when none.
+func markOf(row *sql.Row) string {
 	var n, ms int64
 	var at, sum string
-	if d.db.QueryRowContext(ctx, `SELECT n, time, duration_ms, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&n, &at, &ms, &sum) != nil {
+	if row.Scan(&n, &at, &ms, &sum) != nil {
 		return ""
 	}
 	return fmt.Sprintf("%d %s %d %x", n, at, ms, sha256.Sum256([]byte(sum)))
 }
 
-// Follows tells whether the catalog records the build that BuildMark named
-// b: a build wrote it over the catalog of build b in place (one SQLite
-// transaction, package build), so it is as sound as that one was; what
-// else writes over a catalog in place is checked whole before it is
-// served (Check).
+// BuildMark names the last build the catalog records (its number, time,
+// duration and summary), "" when it records none.
+func (d *DB) BuildMark(ctx context.Context) string {
+	return markOf(d.db.QueryRowContext(ctx, lastBuildQuery))
+}
+
+// Follows tells whether the catalog was written over in place by a build,
+// in one SQLite transaction, over the catalog whose last build BuildMark
+// named b (the build records it: Write.InPlaceUpTo), so it is as sound as
+// that one was; what else writes over a catalog in place (a copy of
+// another catalog, unless one a build wrote in place over that very
+// build) is checked whole before it is served (Check).
 func (d *DB) Follows(ctx context.Context, b string) bool {
-	var n int64
-	if _, err := fmt.Sscanf(b, "%d ", &n); err != nil {
-		return false
-	}
-	rows, err := d.db.QueryContext(ctx, `SELECT n, time, duration_ms, summary FROM builds WHERE n = ?`, n)
-	if err != nil {
-		return false
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var ms int64
-		var at, sum string
-		if rows.Scan(&n, &at, &ms, &sum) == nil && fmt.Sprintf("%d %s %d %x", n, at, ms, sha256.Sum256([]byte(sum))) == b {
-			return true
-		}
-	}
-	return false
+	var over string
+	return b != "" && d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'written_over'`).Scan(&over) == nil && over == b
 }

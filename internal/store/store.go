@@ -147,7 +147,7 @@ type DB struct {
 	sorts  sortOrders // the rules in each order of Sorts (sort.go)
 
 	sumMu sync.Mutex
-	sums  map[int64]RuleSummary // the summaries read so far: a catalog does not change under its reader
+	sums  map[int64]RuleSummary // the summaries read so far: a catalog does not change under its reader (but by a build in place: serve opens it anew)
 
 	keysOnce sync.Once // loads keys on first use (suggest.go)
 	keys     []ruleKey
@@ -194,8 +194,9 @@ var poolSize = max(4, 2*runtime.GOMAXPROCS(0))
 
 // openPool opens every connection db will use, now, and keeps them open
 // for its life. A build replaces the catalog at p by renaming a new file
-// over it; a connection opened later would read the new file while the
-// others (and what the reader made of them) are of the old one. So all are
+// over it (or writes over it in place, which every connection sees); a
+// connection opened later would read the new file while the others (and
+// what the reader made of them) are of the old one. So all are
 // opened at once and checked to read the same build (tried again, up to
 // three times, when a build was renamed in between).
 func openPool(db *sql.DB, p string) error {

@@ -21,6 +21,7 @@ import (
 	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
+	"modernc.org/sqlite"
 )
 
 // File is one file of a build as the catalog records it: read now, or
@@ -40,21 +41,16 @@ type File struct {
 
 // Write is what a build writes.
 type Write struct {
-	Path string // the new catalog file (removed first when it exists), or the catalog itself (InPlace)
-	// InPlace: Path is the last catalog (From), written over in place in
-	// one transaction with a rollback journal rather than copied (see
-	// openInPlace); Prev must be set and Ready nil. WriteCatalog returns
-	// ErrNotInPlace, having written nothing, when the catalog cannot be
-	// (see ErrNotInPlace). Nothing is removed on failure: the
-	// transaction is rolled back.
-	InPlace bool
-	// InPlaceUpTo, when above zero, writes over the last catalog in place
-	// as InPlace does when at most that many rules' rows are written or
+	Path string // the new catalog file (removed first when it exists)
+	// InPlaceUpTo, when above zero and Ready nil, writes over the last
+	// catalog (From) in place, in one transaction with a rollback journal
+	// (openInPlace), when at most that many rules' rows are written or
 	// deleted (counted before the writing: a rule of a file that did not
 	// change whose cross-references are the stored ones keeps its row; any
-	// other is written), else a new file: an in-place write holds its
-	// changed pages in memory until its commit. Ready must be nil (the
-	// copy is made then, when needed).
+	// other is written), else a new file at Path: an in-place write holds
+	// its changed pages in memory until its commit. Nothing is removed when
+	// an in-place write fails: its transaction is rolled back. With Ready,
+	// InPlaceUpTo is not read (the copy is made).
 	InPlaceUpTo int
 	// From is the last catalog, whose copy the new one starts as when Prev
 	// is set: only the rows that changed are written. Ready, when not nil,
@@ -117,11 +113,13 @@ type Write struct {
 // w.Path, complete, synced to the disk and closed (in rollback mode: its
 // readers need no write-ahead log). The caller renames it into place. On
 // error the new file is removed. When it writes over the catalog itself
-// in place (w.InPlace, w.InPlaceUpTo), in one transaction, it says so, and
-// nothing is to be renamed or removed.
+// in place (w.InPlaceUpTo), in one transaction, it says so, and nothing is
+// to be renamed or removed. An in-place write whose commit its readers
+// hold back (a long statement of an export) fails with ErrInPlaceBusy,
+// the catalog as it was.
 //
-// With a previous catalog the new one starts as its copy and only rows that
-// changed are rewritten: a rule of the same file content whose encoding is
+// With a previous catalog the new one starts as its copy (or is the last
+// one itself, in place) and only rows that changed are rewritten: a rule of the same file content whose encoding is
 // the stored one's is left as it is; one whose cross-references changed has
 // its body rewritten.
 func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
@@ -189,10 +187,10 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 	// The catalog written: over the last one in place (asked, or when few
 	// rules change), else a new file.
 	newPath := in.Path
-	inPlace = in.InPlace
+	inPlace = false
 	var db *sql.DB
 	var reuse bool
-	if !inPlace && in.InPlaceUpTo > 0 && prev != nil && in.Ready == nil {
+	if in.InPlaceUpTo > 0 && prev != nil && in.Ready == nil {
 		matched := 0
 		for k := range items {
 			if items[k].pr != nil {
@@ -233,7 +231,7 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 	case inPlace:
 		db, err = openInPlace(ctx, newPath)
 		reuse = true
-		if errors.Is(err, ErrNotInPlace) && !in.InPlace {
+		if errors.Is(err, ErrNotInPlace) {
 			inPlace, newPath = false, in.Path
 			db, reuse, err = openNew(ctx, in.From, newPath, true)
 		}
@@ -488,14 +486,24 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 	if err := w.files(prev, results); err != nil {
 		return inPlace, err
 	}
-	if err := w.build(in.Sources, sum); err != nil {
+	if err := w.build(in.Sources, sum, inPlace); err != nil {
 		return inPlace, err
 	}
 	if err := w.finish(); err != nil {
 		return inPlace, err
 	}
 	if err := tx.Commit(); err != nil {
+		if inPlace && isBusy(err) {
+			return true, fmt.Errorf("%w: %v", ErrInPlaceBusy, err)
+		}
 		return inPlace, err
+	}
+	if inPlace {
+		// Written and synced by its commit (synchronous FULL, the journal
+		// mode already DELETE): what follows cannot undo it.
+		db.Close()
+		db = nil
+		return true, nil
 	}
 	// A catalog is written by one build at a time, in one transaction
 	// (a new file renamed into place, or written over in place), so its
@@ -511,9 +519,6 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 		return inPlace, err
 	}
 	db = nil
-	if inPlace {
-		return true, nil // written and synced by its commit (synchronous FULL)
-	}
 	if err := ctx.Err(); err != nil {
 		return inPlace, err
 	}
@@ -548,17 +553,31 @@ func fewChanges(n, gone, limit int, changed func(k int) bool) bool {
 // made by an older schema, which a copy is migrated from.
 var ErrNotInPlace = errors.New("the catalog cannot be written in place")
 
-// inPlaceBusy is how long a build writing a catalog in place waits for its
-// readers (serve, export) at its commit, which needs the file to itself
-// for a moment: SQLite holds back new readers meanwhile, and a reader's
-// statement is short.
-const inPlaceBusy = 30000 // ms
+// ErrInPlaceBusy is WriteCatalog's error when the commit of an in-place
+// write waited inPlaceBusy for the catalog's readers in vain: the
+// transaction is rolled back, the catalog as it was; a build writes a new
+// file then (package build).
+var ErrInPlaceBusy = errors.New("the catalog's readers held back the commit of its in-place write")
+
+// inPlaceBusy is how long the commit of an in-place write waits for the
+// catalog's readers (serve, export): it needs the file to itself for a
+// moment, and SQLite holds back new readers while it waits, so it waits
+// less than a reader does (busy_timeout 5000 ms, store.open): a page of
+// `serve --db` is delayed, never failed.
+const inPlaceBusy = 2000 // ms
+
+// isBusy tells whether err is SQLite's SQLITE_BUSY (the low byte of its
+// code: https://www.sqlite.org/rescode.html#busy).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == 5
+}
 
 // openInPlace opens the catalog at p to be written over in place: one
 // transaction with a rollback journal, synced
 // (https://www.sqlite.org/atomiccommit.html), so that a failed build, or a
 // machine that stops, leaves the catalog as it was (a journal left behind
-// is rolled back by the next writer). Its changed pages stay in memory
+// is rolled back by whatever opens the catalog next, RecoverJournal). Its changed pages stay in memory
 // until the commit (cache_spill off,
 // https://www.sqlite.org/pragma.html#pragma_cache_spill): a page spilled
 // to the file before would lock the file against the last catalog's
@@ -566,13 +585,6 @@ const inPlaceBusy = 30000 // ms
 // place only when few rows change (package build). Readers of the catalog
 // see it as it was until the commit, then as it is.
 func openInPlace(ctx context.Context, p string) (*sql.DB, error) {
-	// A catalog the build may not write (read-only, its folder writable)
-	// is written anew and renamed, as before.
-	f, err := os.OpenFile(p, os.O_WRONLY, 0)
-	if err != nil {
-		return nil, ErrNotInPlace
-	}
-	f.Close()
 	db, err := sql.Open("sqlite", dsn(p, false, fmt.Sprintf("busy_timeout(%d)", inPlaceBusy), "journal_mode(DELETE)", "synchronous(FULL)",
 		"cache_spill(0)", "temp_store(MEMORY)"))
 	if err != nil {
@@ -587,6 +599,19 @@ func openInPlace(ctx context.Context, p string) (*sql.DB, error) {
 	if have != SchemaVersion() {
 		db.Close()
 		return nil, ErrNotInPlace
+	}
+	// A catalog the build may not write (read-only, its folder writable:
+	// SQLite opens it read-only) is written anew and renamed. (Asked of
+	// SQLite, not by opening the file: closing a file descriptor drops
+	// every POSIX lock the process holds on it, SQLite's included,
+	// https://www.sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_.)
+	if _, err := db.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		db.Close()
+		return nil, ErrNotInPlace
+	}
+	if _, err := db.ExecContext(ctx, "ROLLBACK"); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return db, nil
 }
@@ -1230,8 +1255,19 @@ func (w *writer) files(prev *Previous, results []File) error {
 }
 
 // build records the build's metadata.
-func (w *writer) build(sources []Source, sum *Summary) error {
+func (w *writer) build(sources []Source, sum *Summary, inPlace bool) error {
 	if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('reader', ?)`, readerVersion()); err != nil {
+		return err
+	}
+	// The build an in-place write writes over (BuildMark), which serve
+	// reads (DB.Follows); none in a new file, which may be a copy of one
+	// written in place.
+	if inPlace {
+		over := markOf(w.tx.QueryRowContext(w.ctx, lastBuildQuery))
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('written_over', ?)`, over); err != nil {
+			return err
+		}
+	} else if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM meta WHERE key = 'written_over'`); err != nil {
 		return err
 	}
 	src, _ := json.Marshal(sources)

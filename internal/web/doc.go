@@ -37,7 +37,8 @@
 //
 // A query string that does not parse is a 400. Pages are valid UTF-8 whatever
 // bytes a rule file or a URL holds. A catalog does not change under a
-// server, so pages are kept once made: every rule page (by URL, 128 MB, a
+// server (a build that writes over it in place: `serve --db` opens it anew
+// within its watch interval), so pages are kept once made: every rule page (by URL, 128 MB, a
 // random one dropped when full: the corpus's take 115 MB) and the other
 // pages that took more than 2 ms to make (32 MB, least recently used
 // dropped). A StoreCatalog keeps its rules decoded (read when it opens,

@@ -26,10 +26,10 @@ func (l *lowering) kuery(src string, out *[]rule.Stage, kind string) diag.ErrorL
 	return errs
 }
 
-// kueryPreds adds the tests of a kuery tree to st.
 // unquoteRangeOps writes a range's operator as kuery does, not quoted.
 var unquoteRangeOps = strings.NewReplacer(`"<"`, "<", `"<="`, "<=", `">"`, ">", `">="`, ">=")
 
+// kueryPreds adds the tests of a kuery tree to st.
 func (l *lowering) kueryPreds(st *rule.Stage, root kuery.Node) {
 	l.fields = append(l.fields, kuery.Fields(root)...)
 	for _, p := range kuery.Predicates(root) {
