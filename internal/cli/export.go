@@ -73,9 +73,16 @@ func runExport(env *Env, fs *flag.FlagSet, args []string) error {
 	}
 	defer closeCat()
 	start := time.Now()
+	built := buildMark(env, cat)
 	sum, err := web.Export(env.Ctx, cat, dir, web.ExportOptions{Gzip: *gz, GzipOnly: *gzOnly})
 	if err != nil {
 		return err
+	}
+	// A build that wrote over the catalog in place while it was exported
+	// (one SQLite transaction: every statement read one build or the
+	// other) leaves a site of both.
+	if now := buildMark(env, cat); now != built {
+		return fmt.Errorf("%s was rebuilt in place while it was exported: the site in %s mixes two builds; export it again", termLine(*db), termLine(dir))
 	}
 	fmt.Fprintf(env.Stderr, "ruledex: exported %d pages, %d files, %.1f MB to %s in %s\n",
 		sum.Pages, sum.Files, float64(sum.Bytes)/1e6, dir, time.Since(start).Round(time.Millisecond))
