@@ -85,7 +85,12 @@ func TestAsBuiltInPlace(t *testing.T) {
 		noneBeside(what)
 		sameAsFull(t, db, full, src, what)
 	}
+	// (The limit below the rules of the repository linked again, above the
+	// one rule read again: those of unchanged files keep their rows.)
+	limit := inPlaceUpTo
+	inPlaceUpTo = func(int) int { return 2 }
 	inPlace("a comment added", true)
+	inPlaceUpTo = limit
 
 	// A change the cross-references read, of few rows: written in place
 	// too, and as safely.

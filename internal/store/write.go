@@ -210,8 +210,12 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 				// Of a file that did not change, but decoded whole (its
 				// repository linked again): compared whole as it is
 				// written; counted here by what the cross-reference gave
-				// it, as a held rule is (an estimate: linking may change
-				// its body too, which is rare).
+				// it, as a held rule is, or (AsBuilt: the last catalog's,
+				// Full gives them) as unchanged. An estimate: linking may
+				// change its body too, which is rare.
+				if in.AsBuilt {
+					return false
+				}
 				_, known := prev.Kept(it.r, it.fr.SHA, it.srcID, false)
 				return !known
 			}
