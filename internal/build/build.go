@@ -41,8 +41,11 @@ type Options struct {
 	Workers  int       // parallel readers; 0 means GOMAXPROCS
 	Progress io.Writer // where progress goes (nil: nowhere)
 	TTY      bool      // Progress is a terminal: draw a bar instead of lines
-
-	noInPlace bool // write a new file, even when few rows change (Build, after an in-place commit its readers held back)
+	// NewFile: write the catalog to a new file and rename it over the last
+	// one, even when few rows change (which are otherwise written over it
+	// in place): for those who copy the catalog as the build writes it.
+	// Build sets it itself after an in-place commit its readers held back.
+	NewFile bool
 }
 
 // fileResult is one file of a build: read now, or reused from the last catalog.
@@ -84,7 +87,7 @@ func Build(ctx context.Context, opt Options) (*Summary, error) {
 		if opt.Progress != nil {
 			fmt.Fprintf(opt.Progress, "ruledex: %v: building again into a new file\n", err)
 		}
-		opt.noInPlace = true
+		opt.NewFile = true
 		sum, err = build(ctx, opt)
 	}
 	return sum, err
@@ -167,7 +170,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 		}
 	}
 	upTo := inPlaceUpTo(len(all))
-	if opt.noInPlace {
+	if opt.NewFile {
 		upTo = 0
 	}
 	if prev != nil && (upTo == 0 || rulesRead(results) > upTo) {
@@ -318,7 +321,7 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
 	prog.stage("keeping the cross-references of %d rules (%d as the last catalog held them), all as it made them", len(all), held.fromPrevCount())
 	upTo := 0
-	if !opt.noInPlace {
+	if !opt.NewFile {
 		upTo = inPlaceUpTo(len(all))
 	}
 	// The checks across the corpus that read only what the skeletons hold

@@ -160,7 +160,7 @@ func TestServeFollows(t *testing.T) {
 	inPlace := mark(db)
 	b, _ = os.ReadFile(run)
 	os.WriteFile(run, append(b, "# another comment\n"...), 0o644)
-	if _, err := Build(context.Background(), Options{DB: db, Sources: src, noInPlace: true}); err != nil {
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src, NewFile: true}); err != nil {
 		t.Fatal(err)
 	}
 	if follows(db, inPlace) || follows(db, served) {

@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "build",
-		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--json] [--attack FILE] [--cpuprofile FILE] [SOURCE | NAME=SOURCE]...",
+		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--new-file] [--json] [--attack FILE] [--cpuprofile FILE] [SOURCE | NAME=SOURCE]...",
 		Summary: "read rule folders into a catalog (SQLite): only changed files are read again; " +
 			"a folder of repository checkouts is one source per repository; with no SOURCE, the sources of ruledex.yaml",
 		Run: runBuild,
@@ -34,6 +34,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	db := fs.String("db", "", "catalog `FILE` to write (default: ruledex.yaml's db, else ruledex.db)")
 	cfgPath := fs.String("config", "", "configuration `FILE` naming the sources (- for standard input; default: ./ruledex.yaml when no SOURCE is given)")
 	full := fs.Bool("full", false, "read every file again, even unchanged ones")
+	newFile := fs.Bool("new-file", false, "write the catalog to a new file renamed over the last one, even when few rows change (else written over it in place, in one transaction)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress")
 	diags := fs.Bool("diagnostics", false, "after the summary, list every error and warning of the catalog's files and rules (path:line:col)")
@@ -53,7 +54,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
 		return err
 	}
-	opt := build.Options{DB: *db, Full: *full}
+	opt := build.Options{DB: *db, Full: *full, NewFile: *newFile}
 	if len(args) == 0 || *cfgPath != "" {
 		cfg, err := loadConfig(env, *cfgPath, len(args) == 0)
 		if err != nil {

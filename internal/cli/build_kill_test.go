@@ -26,9 +26,10 @@ import (
 // and holds the rules of one build or the other, never a mix; once a build
 // has finished, X is never missing. A build adds a rule file to the
 // sources, so that the old catalog and the new one differ by one rule, or
-// (every other incremental one) adds a comment to the last rule file, a
-// rebuild that writes the catalog over in place (build's writeAsBuilt),
-// whose killed commit leaves a journal that the next opening rolls back.
+// (every other incremental one) adds a comment to the last rule file: both
+// write the catalog over in place (few rows change), and a killed commit
+// leaves a journal that the next opening rolls back; one incremental build
+// in four writes a copy of the last catalog instead (--new-file), renamed.
 // One build in ten is a full one, the others incremental.
 func TestBuildKilled(t *testing.T) {
 	if testing.Short() {
@@ -86,10 +87,14 @@ func TestBuildKilled(t *testing.T) {
 		}
 	}
 	db := filepath.Join(tmp, "catalog.db")
+	newFile := false // the next incremental build writes a new file (--new-file), not in place
 	args := func(full bool) []string {
 		a := []string{"build", "--db", db, "sigma=" + big, "extra=" + extra}
 		if full {
 			a = append(a, "--full")
+		}
+		if newFile {
+			a = append(a, "--new-file")
 		}
 		return a
 	}
@@ -251,6 +256,7 @@ func TestBuildKilled(t *testing.T) {
 			addComment()
 		default:
 			addRule()
+			newFile = i%4 == 2 // a copy of the last catalog, renamed
 		}
 		want := state{base.rules + added - 1, 0} // the new catalog's rules
 		inWrite := rnd.IntN(2) == 0
@@ -275,6 +281,7 @@ func TestBuildKilled(t *testing.T) {
 		default:
 			midBuild++
 		}
+		newFile = false
 		c := time.Now()
 		got := check(fmt.Sprintf("kill %d", i+1))
 		checking += time.Since(c)
