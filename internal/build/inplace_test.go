@@ -21,13 +21,8 @@ import (
 // commit); and that a rebuild changing more rows than inPlaceUpTo writes
 // a new file and renames it.
 func TestAsBuiltInPlace(t *testing.T) {
-	dir, _ := fixture(t)
-	tmp := t.TempDir()
-	src := []Source{{Name: "fixture", Path: dir}}
-	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
-		t.Fatal(err)
-	}
+	dir, tmp, db, src := builtFixture(t)
+	full := filepath.Join(tmp, "full.db")
 	sum := func() [32]byte {
 		t.Helper()
 		b, err := os.ReadFile(db)
@@ -53,13 +48,7 @@ func TestAsBuiltInPlace(t *testing.T) {
 		}
 	}
 	run := filepath.Join(dir, "azure", "run_command.yml")
-	b, err := os.ReadFile(run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(run, append(b, "# a comment\n"...), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	appendLine(t, run, "# a comment")
 
 	// inPlace stops rebuilds of the change made while they write, then
 	// rebuilds it: written over the catalog in place, as a full build.
@@ -116,13 +105,8 @@ func TestAsBuiltInPlace(t *testing.T) {
 // place (store.DB.Follows): a rebuild in place still records the build
 // served, a new catalog of the same sources does not.
 func TestServeFollows(t *testing.T) {
-	dir, _ := fixture(t)
-	tmp := t.TempDir()
-	src := []Source{{Name: "fixture", Path: dir}}
-	db, other := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "other.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
-		t.Fatal(err)
-	}
+	dir, tmp, db, src := builtFixture(t)
+	other := filepath.Join(tmp, "other.db")
 	mark := func(p string) string {
 		t.Helper()
 		d, err := store.Open(p)
@@ -146,8 +130,7 @@ func TestServeFollows(t *testing.T) {
 		t.Fatal("no build recorded")
 	}
 	run := filepath.Join(dir, "azure", "run_command.yml")
-	b, _ := os.ReadFile(run)
-	os.WriteFile(run, append(b, "# a comment\n"...), 0o644)
+	appendLine(t, run, "# a comment")
 	rebuild(t, db, src, true, "a comment added")
 	if !follows(db, served) {
 		t.Error("the catalog written in place does not record the build it was written over")
@@ -158,8 +141,7 @@ func TestServeFollows(t *testing.T) {
 	// A rebuild into a new file (a copy of the one written in place) says
 	// it follows no build.
 	inPlace := mark(db)
-	b, _ = os.ReadFile(run)
-	os.WriteFile(run, append(b, "# another comment\n"...), 0o644)
+	appendLine(t, run, "# another comment")
 	if _, err := Build(context.Background(), Options{DB: db, Sources: src, NewFile: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +167,8 @@ func TestServeFollows(t *testing.T) {
 // commit, which needs the file to itself, waits a moment, gives up, and the
 // build runs again into a new file, renamed; the reader is never failed.
 func TestInPlaceHeldBack(t *testing.T) {
-	dir, _ := fixture(t)
-	tmp := t.TempDir()
-	src := []Source{{Name: "fixture", Path: dir}}
-	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
-		t.Fatal(err)
-	}
+	dir, tmp, db, src := builtFixture(t)
+	full := filepath.Join(tmp, "full.db")
 	r, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -207,10 +184,7 @@ func TestInPlaceHeldBack(t *testing.T) {
 	}
 	first, _ := os.Stat(db)
 	run := filepath.Join(dir, "azure", "run_command.yml")
-	b, _ := os.ReadFile(run)
-	if err := os.WriteFile(run, append(b, "# a comment\n"...), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	appendLine(t, run, "# a comment")
 	var out strings.Builder
 	if _, err := Build(context.Background(), Options{DB: db, Sources: src, Progress: &out}); err != nil {
 		t.Fatal(err)
@@ -227,4 +201,33 @@ func TestInPlaceHeldBack(t *testing.T) {
 	}
 	tx.Rollback()
 	sameAsFull(t, db, full, src, "held back")
+}
+
+// builtFixture builds the fixture (source "fixture", in dir) into db, in
+// the folder tmp.
+func builtFixture(t *testing.T) (dir, tmp, db string, src []Source) {
+	t.Helper()
+	dir, _ = fixture(t)
+	tmp = t.TempDir()
+	src = []Source{{Name: "fixture", Path: dir}}
+	db = filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	return dir, tmp, db, src
+}
+
+// appendLine adds a line to the file at p.
+func appendLine(t *testing.T, p, line string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(line + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
