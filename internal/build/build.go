@@ -169,10 +169,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 			return writeAsBuilt(ctx, opt, start, newPath, prev, results, all, le, held, lt, prog)
 		}
 	}
-	upTo := inPlaceUpTo(len(all))
-	if opt.NewFile {
-		upTo = 0
-	}
+	upTo := inPlaceLimit(opt, len(all))
 	if prev != nil && (upTo == 0 || rulesRead(results) > upTo) {
 		// More rules of files read again than a write in place takes: the
 		// new catalog starts as a copy of the last one, made while the
@@ -228,9 +225,19 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 // than into a copy of it: 1%, at least 1,000. The pages an in-place write
 // changes wait in memory until its commit: a rule written is its row, its
 // search text, facets, indicators, held record and links, on a dozen pages
-// or two of 4 kB, so 1,640 rules at 164,000 (N = 15) hold some 100 MB,
-// where the copy costs 3.3 GB of reading, writing and syncing.
+// or two of 4 kB, so 1,640 rules at 164,000 (N = 15) would hold some
+// 100 MB (reckoned so, not measured), where the copy costs 3.3 GB of
+// reading, writing and syncing.
 var inPlaceUpTo = func(n int) int { return max(1000, n/100) } // a variable: tests lower it
+
+// inPlaceLimit is inPlaceUpTo for a build of opt, 0 (never in place) when
+// it asks for a new file.
+func inPlaceLimit(opt Options, n int) int {
+	if opt.NewFile {
+		return 0
+	}
+	return inPlaceUpTo(n)
+}
 
 // rulesRead returns how many rules the files read (not reused) gave.
 func rulesRead(results []fileResult) int {
@@ -320,10 +327,7 @@ func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
 func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath string, prev *store.Previous,
 	results []fileResult, all []*rule.Rule, le *store.LinkEncoder, held *heldRules, lt *linter, prog *progress) (*Summary, error) {
 	prog.stage("keeping the cross-references of %d rules (%d as the last catalog held them), all as it made them", len(all), held.fromPrevCount())
-	upTo := 0
-	if !opt.NewFile {
-		upTo = inPlaceUpTo(len(all))
-	}
+	upTo := inPlaceLimit(opt, len(all))
 	// The checks across the corpus that read only what the skeletons hold
 	// run (the same id twice: its findings' columns are the file's); those
 	// that read the cross-reference's counts are the last catalog's, for
@@ -356,8 +360,8 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	all, results = nil, nil
 	// Written in place when few rows change (those of the files read
 	// again, and of the repositories linked again): copying the catalog
-	// cost more than all the rest (at 164,000 rules the 3.3 GB copy and its
-	// sync were 13 s of system time of 27 s CPU).
+	// cost more than all the rest (at 164,000 rules, a comment added: 21.5 s
+	// wall, 12.5 s of it system time, with the copy; 15 s, 5.6 s, in place).
 	w := store.Write{Path: newPath, InPlaceUpTo: upTo, From: opt.DB, Prev: prev, Files: files,
 		Links: le.Links(), Sources: opt.Sources, Summary: &sum, Count: prog.count, Findings: findings,
 		Full: func(r *rule.Rule) (*rule.Rule, []byte, error) {

@@ -46,15 +46,22 @@ func Damaged(err error) bool {
 	if errors.Is(err, ErrDamaged) {
 		return true
 	}
+	code := sqliteCode(err)
+	switch code & 0xff {
+	case sqliteIOErr, sqliteCorrupt, sqliteNotADB:
+		return true
+	}
+	return code == sqliteReadOnlyRollback
+}
+
+// sqliteCode returns the SQLite result code (extended) that err carries, 0
+// when none.
+func sqliteCode(err error) int {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqliteIOErr, sqliteCorrupt, sqliteNotADB:
-			return true
-		}
-		return se.Code() == sqliteReadOnlyRollback
+		return se.Code()
 	}
-	return false
+	return 0
 }
 
 // AsDamaged returns err marked as ErrDamaged when Damaged(err), else err.

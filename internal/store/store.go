@@ -216,8 +216,7 @@ func openPool(db *sql.DB, p string) error {
 				break
 			}
 			conns = append(conns, c)
-			var id string // the last build's number and time
-			c.QueryRowContext(ctx, `SELECT n || ' ' || time FROM builds ORDER BY n DESC LIMIT 1`).Scan(&id)
+			id := markOf(c.QueryRowContext(ctx, lastBuildQuery)) // the last build's
 			if len(conns) == 1 {
 				first = id
 			} else if id != first {
@@ -288,7 +287,7 @@ func (d *DB) prepared(q string) (*sql.Stmt, error) {
 func (d *DB) Path() string { return d.path }
 
 // RecoverJournal rolls back what a build writing the catalog at p in place
-// (Write.InPlace) left when it was stopped in the middle of its commit: a
+// (Write.InPlaceUpTo) left when it was stopped in the middle of its commit: a
 // rollback journal beside it, which SQLite rolls back when a connection
 // that may write reads the file (https://www.sqlite.org/atomiccommit.html,
 // "hot journals"). A read-only connection cannot, and fails every read

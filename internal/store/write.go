@@ -21,7 +21,6 @@ import (
 	"github.com/ruledex/ruledex/internal/lint"
 	"github.com/ruledex/ruledex/internal/parallel"
 	"github.com/ruledex/ruledex/internal/rule"
-	"modernc.org/sqlite"
 )
 
 // File is one file of a build as the catalog records it: read now, or
@@ -190,6 +189,18 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 	inPlace = false
 	var db *sql.DB
 	var reuse bool
+	// askHeld asks whether the rule of it, held as the last catalog holds
+	// it (Held), is stored as it is (Previous.Kept, KeptAsBuilt), once:
+	// before the writing when counting what changes, else as it is
+	// prepared.
+	askHeld := func(it *item) {
+		if in.AsBuilt {
+			it.stored, it.known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
+		} else {
+			it.stored, it.known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
+		}
+		it.asked = true
+	}
 	if in.InPlaceUpTo > 0 && prev != nil && in.Ready == nil {
 		matched := 0
 		for k := range items {
@@ -219,12 +230,7 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 				_, known := prev.Kept(it.r, it.fr.SHA, it.srcID, false)
 				return !known
 			}
-			if in.AsBuilt {
-				it.stored, it.known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
-			} else {
-				it.stored, it.known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
-			}
-			it.asked = true
+			askHeld(it)
 			return !it.known
 		})
 		if inPlace {
@@ -311,15 +317,10 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 			end := min(start+chunk, len(items))
 			parallel.Do(end-start, func(k int) {
 				it := &items[start+k]
-				stored, known, asked := it.stored, it.known, it.asked
-				if !asked && it.sameFile && prev != nil && in.Held != nil && in.Held(it.r) {
-					if in.AsBuilt {
-						stored, known = prev.KeptAsBuilt(it.r, it.fr.SHA, it.srcID)
-					} else {
-						stored, known = prev.Kept(it.r, it.fr.SHA, it.srcID, false)
-					}
-					asked = true
+				if !it.asked && it.sameFile && prev != nil && in.Held != nil && in.Held(it.r) {
+					askHeld(it)
 				}
+				stored, known, asked := it.stored, it.known, it.asked
 				switch {
 				case known && (in.Lint == nil || in.LintKnown):
 					// Stored as it is, with its findings: the rule as the
@@ -553,7 +554,7 @@ func fewChanges(n, gone, limit int, changed func(k int) bool) bool {
 }
 
 // ErrNotInPlace is WriteCatalog's error when a catalog cannot be written
-// over in place (Write.InPlace): the file may not be written, or it was
+// over in place (Write.InPlaceUpTo): the file may not be written, or it was
 // made by an older schema, which a copy is migrated from.
 var ErrNotInPlace = errors.New("the catalog cannot be written in place")
 
@@ -572,10 +573,7 @@ const inPlaceBusy = 2000 // ms
 
 // isBusy tells whether err is SQLite's SQLITE_BUSY (the low byte of its
 // code: https://www.sqlite.org/rescode.html#busy).
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == 5
-}
+func isBusy(err error) bool { return sqliteCode(err)&0xff == 5 }
 
 // openInPlace opens the catalog at p to be written over in place: one
 // transaction with a rollback journal, synced
