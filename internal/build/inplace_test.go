@@ -107,24 +107,8 @@ func TestAsBuiltInPlace(t *testing.T) {
 func TestServeFollows(t *testing.T) {
 	dir, tmp, db, src := builtFixture(t)
 	other := filepath.Join(tmp, "other.db")
-	mark := func(p string) string {
-		t.Helper()
-		d, err := store.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		return d.BuildMark(t.Context())
-	}
-	follows := func(p, m string) bool {
-		t.Helper()
-		d, err := store.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		return d.Follows(t.Context(), m)
-	}
+	mark := func(p string) string { return openCatalog(t, p).BuildMark(t.Context()) }
+	follows := func(p, m string) bool { return openCatalog(t, p).Follows(t.Context(), m) }
 	served := mark(db)
 	if served == "" {
 		t.Fatal("no build recorded")
@@ -230,4 +214,15 @@ func appendLine(t *testing.T, p, line string) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openCatalog opens the catalog at p for the test, closed when it ends.
+func openCatalog(t *testing.T, p string) *store.DB {
+	t.Helper()
+	d, err := store.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }

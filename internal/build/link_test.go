@@ -145,12 +145,7 @@ level: high
 	db := filepath.Join(tmp, "c.db")
 	found := func(path, text string) bool {
 		t.Helper()
-		d, err := store.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		res, err := d.Search(t.Context(), store.Query{Text: text})
+		res, err := openCatalog(t, path).Search(t.Context(), store.Query{Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
