@@ -82,7 +82,7 @@ func TestAsBuiltAsFull(t *testing.T) {
 		sameAsFull(t, db, full, src, c.what)
 		sameRows(t, db, full, c.what, findingsByID,
 			"SELECT r.id, hex(h.data), hex(h.sum), hex(h.body_sum), hex(h.findings_sum) FROM held h JOIN rules r ON r.n = h.rule ORDER BY 1",
-			"SELECT r.id, f.facet, f.value FROM facets f JOIN rules r ON r.n = f.rule ORDER BY 1, 2, 3",
+			"SELECT r.id, f.facet, f.value FROM facets f, json_each('[' || f.rules || ']') j JOIN rules r ON r.n = j.value ORDER BY 1, 2, 3",
 			"SELECT repo, path, sha256, format, skipped, diags FROM files ORDER BY 1, 2")
 		fs, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true})
 		if err != nil {

@@ -267,7 +267,7 @@ func allJSON(t *testing.T, path string) map[string]string {
 		m[id] += "\n" + diags + "\n" + url + "\n" + itoa(errs)
 	}
 	var facets, inds, fts, fields int
-	raw.QueryRow("SELECT count(*) FROM facets").Scan(&facets)
+	raw.QueryRow("SELECT count(*) FROM facets, json_each('[' || facets.rules || ']')").Scan(&facets)
 	raw.QueryRow("SELECT count(*) FROM indicators").Scan(&inds)
 	raw.QueryRow("SELECT count(*) FROM search").Scan(&fts)
 	raw.QueryRow("SELECT count(*) FROM table_fields").Scan(&fields)

@@ -9,18 +9,19 @@
 //
 // writes every rule with its facets (facetsOf: the one definition of a
 // rule's facet values, which every listing, search, count, page and CLI
-// filter reads), its search text, indicators, actions and the fields it
-// uses of each table; with a previous catalog, only the rows that changed.
+// filter reads; the facets table holds a row a value, its rules in one list,
+// written once at the end: facetrules.go), its search text, indicators,
+// actions and the fields it uses of each table; with a previous catalog,
+// only the rows that changed.
 // Rows are inserted in batches, one multi-row INSERT of up to 256 rows
 // prepared once (batch.go; the writer numbers the rules' rows itself); a new
 // catalog makes its secondary indexes once every row is in, from sorted
 // rows, and merges its search index once, at the end (writer.finish).
 // What can be made of a rule before it is inserted is made on every core,
-// 64 rules ahead of the writer (its body, its facets with their values
-// folded as the facets table's NOCASE key compares them, its search text,
+// 64 rules ahead of the writer (its body, its facets, its search text,
 // its held record's sums); the writer, one goroutine on the one connection,
-// queues and inserts, and its time is SQLite's (at 55,000 rules, most of it
-// in the search index, the facets, the rules and the held records).
+// queues and inserts, and its time is SQLite's (at 164,000 rules, most of it
+// in the search index, the held records, the rules and the indicators).
 // Write.AsBuilt writes a build that made no cross-reference because every
 // rule is held as the last catalog held it (Previous.SameHeld): the rows of
 // rules held from the last catalog's records are kept as they are with

@@ -7,8 +7,8 @@ import (
 )
 
 // TestFoldNoCase: two values folded by foldNoCase compare, byte by byte,
-// as SQLite's NOCASE collation compares them (the order the writer sorts
-// the facets table's rows in before inserting them).
+// as SQLite's NOCASE collation compares them (how the facets table's
+// values are grouped where they are read: eachFacetGroup).
 func TestFoldNoCase(t *testing.T) {
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {

@@ -54,11 +54,10 @@ func (w *writer) writeFindings(n int64, fs []lint.Finding, kept bool, old []byte
 		if err := w.flush(); err != nil {
 			return nil, err
 		}
-		for _, st := range []*sql.Stmt{w.delFindings, w.delFindingFacets} {
-			if _, err := st.ExecContext(w.ctx, n); err != nil {
-				return nil, err
-			}
+		if _, err := w.delFindings.ExecContext(w.ctx, n); err != nil {
+			return nil, err
 		}
+		w.dropFacets(n, dropFindingFacets)
 	}
 	for _, f := range fs {
 		if err := w.addFinding(n, f); err != nil {
@@ -73,7 +72,7 @@ func (w *writer) addFinding(n int64, f lint.Finding) error {
 	if err := w.findingRows.add(w.ctx, w.tx, n, f.Check, f.Severity, f.Message, f.Line, f.Col, f.Fingerprint); err != nil {
 		return err
 	}
-	return w.addFacet(FacetFinding, f.Check, foldNoCase(f.Check), n)
+	return w.addFacet(FacetFinding, f.Check, n)
 }
 
 // RuleFinding is a finding with the title of its rule.

@@ -153,7 +153,7 @@ func (d *DB) Verify(ctx context.Context) (rules, builds int, err error) {
 		{`SELECT count(*) FROM rules`, &rules},
 		{`SELECT count(*) FROM builds`, &builds},
 		{`SELECT count(*) FROM search`, &search},
-		{`SELECT (SELECT count(*) FROM facets WHERE rule NOT IN (SELECT n FROM rules))
+		{`SELECT (SELECT count(*) FROM facets, json_each('[' || facets.rules || ']') j WHERE j.value NOT IN (SELECT n FROM rules))
 			+ (SELECT count(*) FROM indicators WHERE rule NOT IN (SELECT n FROM rules))
 			+ (SELECT count(*) FROM actions WHERE rule NOT IN (SELECT n FROM rules))`, &loose},
 		{`SELECT summary FROM builds ORDER BY n DESC LIMIT 1`, &sum},

@@ -156,24 +156,21 @@ func (d *DB) StaticRules(ctx context.Context) ([]StaticRule, error) {
 }
 
 // EachFacet calls f with every (facet, value, rule) of the facets table, by
-// facet then value.
+// facet, then value (values the same but for ASCII case together), then
+// rule; value as that rule spells it.
 func (d *DB) EachFacet(ctx context.Context, f func(facet, value string, rule int64) error) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT facet, value, rule FROM facets ORDER BY facet, value, rule`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, v string
-		var n int64
-		if err := rows.Scan(&k, &v, &n); err != nil {
-			return err
+	return eachFacetGroup(ctx, d.db, func(g *facetGroup) error {
+		for i, n := range g.rules {
+			v := g.value
+			if g.spellings != nil {
+				v = g.spellings[i]
+			}
+			if err := f(g.facet, v, n); err != nil {
+				return err
+			}
 		}
-		if err := f(k, v, n); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // ActionKey is a row of the actions table: what a one-term search looks up

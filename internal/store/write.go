@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -742,17 +741,16 @@ type writer struct {
 	ctx                                       context.Context
 	tx                                        *sql.Tx
 	updRule                                   *sql.Stmt
-	delRule, delFacets, delSearch, delInds    *sql.Stmt
+	delRule, delSearch, delInds               *sql.Stmt
 	delActs, delFields, delCanon              *sql.Stmt
 	delLinks, delHeld, delFindings            *sql.Stmt
-	delFindingFacets, updHeldFindings         *sql.Stmt
-	delRuleFacets                             *sql.Stmt
-	rules, facets, search, inds, acts, fields *batch
+	updHeldFindings                           *sql.Stmt
+	rules, search, inds, acts, fields         *batch
 	canon, links, fileRows, findingRows, held *batch
 	next                                      int64 // the row of the next rule inserted
-	// facetRows wait to be inserted in the order of the facets table's key
-	// (addFacet).
-	facetRows []facetRow
+	// facetRules: the lists of the facets table this write changes,
+	// written at its end (writeFacets).
+	facetRules facetRules
 	// fresh: the catalog was empty. Its secondary indexes (indexes, their
 	// SQL) are dropped while the rows are loaded and made once at the end
 	// (finish), from sorted rows: a row inserted into an index at random
@@ -766,7 +764,6 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{ctx: ctx, tx: tx}
 	w.rules = newBatch(`INSERT INTO rules (n, id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
 			file_sha256, techniques, tables_, diag_errors, body, diags, src_related, blurb) VALUES `, 22)
-	w.facets = newBatch(`INSERT OR IGNORE INTO facets (facet, value, rule) VALUES `, 3)
 	w.search = newBatch(`INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES `, 8)
 	w.inds = newBatch(`INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total, all_) VALUES `, 9)
 	w.fields = newBatch(`INSERT INTO table_fields (rule, tbl, field) VALUES `, 3)
@@ -784,16 +781,13 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
 		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, diag_errors = ?, url = ? WHERE n = ?`},
 		{&w.delRule, `DELETE FROM rules WHERE n = ?`},
-		{&w.delFacets, `DELETE FROM facets WHERE rule = ?`},
 		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
 		{&w.delInds, `DELETE FROM indicators WHERE rule = ?`},
 		{&w.delCanon, `DELETE FROM canonical_indicators WHERE rule = ?`},
 		{&w.delLinks, `DELETE FROM links WHERE rule = ?`},
 		{&w.delHeld, `DELETE FROM held WHERE rule = ?`},
 		{&w.delFindings, `DELETE FROM findings WHERE rule = ?`},
-		{&w.delFindingFacets, `DELETE FROM facets WHERE rule = ? AND facet = '` + FacetFinding + `'`},
 		{&w.updHeldFindings, `UPDATE held SET findings_sum = ? WHERE rule = ?`},
-		{&w.delRuleFacets, `DELETE FROM facets WHERE rule = ? AND facet != '` + FacetFinding + `'`},
 	} {
 		st, err := tx.PrepareContext(ctx, s.q)
 		if err != nil {
@@ -848,60 +842,6 @@ func (w *writer) dropIndexes() error {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// facetRow is a row of the facets table, with its value as the table's
-// key compares it (foldNoCase) and its place among the rows queued.
-type facetRow struct {
-	facet, value, fold string
-	rule               int64
-	seq                int
-}
-
-// facetSort is how many facet rows the writer sorts before it inserts
-// them: the facets table is kept in the order of its key (facet, value,
-// rule), and a rule's rows, inserted as they come, each land on another
-// page of it, rarely the page cache's. Sorted, the rows of the same value
-// of many rules land on the same page one after the other.
-const facetSort = 1 << 16
-
-// addFacet queues a row of the facets table; fold is foldNoCase(value)
-// (made beside the rest of a prepared row, on every core).
-func (w *writer) addFacet(facet, value, fold string, rule int64) error {
-	w.facetRows = append(w.facetRows, facetRow{facet, value, fold, rule, len(w.facetRows)})
-	if len(w.facetRows) < facetSort {
-		return nil
-	}
-	return w.sortFacets()
-}
-
-// sortFacets passes the facet rows queued to their batch, in the order of
-// the table's key (value compared as COLLATE NOCASE does: ASCII letters
-// folded), rows of the same key in the order they came (INSERT OR IGNORE
-// keeps the first). The values compared are folded once, when queued: the
-// stable sort folding each value at each comparison was the writer's
-// largest cost of its own at 55,000 rules (5 s of 32 s writing rules).
-func (w *writer) sortFacets() error {
-	slices.SortFunc(w.facetRows, func(a, b facetRow) int {
-		if a.facet != b.facet {
-			return strings.Compare(a.facet, b.facet)
-		}
-		if c := strings.Compare(a.fold, b.fold); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.rule, b.rule); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	for _, f := range w.facetRows {
-		if err := w.facets.add(w.ctx, w.tx, f.facet, f.value, f.rule); err != nil {
-			return err
-		}
-	}
-	clear(w.facetRows)
-	w.facetRows = w.facetRows[:0]
-	return nil
-}
-
 // foldNoCase returns s as SQLite's NOCASE collation compares it
 // (https://sqlite.org/datatype3.html#collation: only ASCII letters
 // folded): comparing two folded strings byte by byte orders them as the
@@ -922,9 +862,6 @@ func foldNoCase(s string) string {
 
 // flush inserts every row the writer holds.
 func (w *writer) flush() error {
-	if err := w.sortFacets(); err != nil {
-		return err
-	}
 	for _, b := range w.batches() {
 		if err := b.flush(w.ctx, w.tx); err != nil {
 			return fmt.Errorf("%s: %w", b.head, err)
@@ -934,7 +871,7 @@ func (w *writer) flush() error {
 }
 
 func (w *writer) batches() []*batch {
-	return []*batch{w.rules, w.facets, w.search, w.inds, w.acts, w.fields, w.canon, w.links, w.fileRows, w.findingRows, w.held}
+	return []*batch{w.rules, w.search, w.inds, w.acts, w.fields, w.canon, w.links, w.fileRows, w.findingRows, w.held}
 }
 
 // finish inserts the rows the writer holds and, in a fresh catalog, makes
@@ -943,6 +880,9 @@ func (w *writer) batches() []*batch {
 // small segments that FTS5 merges as they come.)
 func (w *writer) finish() error {
 	if err := w.flush(); err != nil {
+		return err
+	}
+	if err := w.writeFacets(); err != nil {
 		return err
 	}
 	if !w.fresh {
@@ -967,7 +907,7 @@ func (w *writer) finish() error {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.updRule, w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delCanon, w.delLinks} {
+	for _, s := range []*sql.Stmt{w.updRule, w.delRule, w.delSearch, w.delInds, w.delActs, w.delFields, w.delCanon, w.delLinks} {
 		if s != nil {
 			s.Close()
 		}
@@ -988,7 +928,6 @@ type preparedRow struct {
 	overlay   []byte  // OverlaySum of the rule, when a held record is written with it
 	diags     []byte  // JSON
 	facets    []facetValue
-	folds     []string // foldNoCase of each facet's value
 	doc       *searchDoc
 	actions   []catalog.ActionKey
 	fields    map[string][]string // fieldsByTable's
@@ -1005,10 +944,6 @@ func prepareRow(r *rule.Rule) preparedRow {
 	p.body = *p.buf
 	p.diags, p.err = json.Marshal(r.Diagnostics)
 	p.facets = facetsOf(r)
-	p.folds = make([]string, len(p.facets))
-	for i, f := range p.facets {
-		p.folds[i] = foldNoCase(f.value)
-	}
 	d := searchDocOf(r)
 	p.doc = &d
 	p.actions = catalog.ActionKeys(r)
@@ -1045,8 +980,8 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 		blurbOf(r)); err != nil {
 		return 0, err
 	}
-	for i, f := range row.facets {
-		if err := w.addFacet(f.facet, f.value, row.folds[i], n); err != nil {
+	for _, f := range row.facets {
+		if err := w.addFacet(f.facet, f.value, n); err != nil {
 			return 0, err
 		}
 	}
@@ -1144,11 +1079,9 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	}
 	if err != nil || !slices.Equal(facetsOf(old), facetsOf(r)) {
 		// Not the finding facets: they go with the findings (writeFindings).
-		if _, err := w.delRuleFacets.ExecContext(w.ctx, n); err != nil {
-			return err
-		}
+		w.dropFacets(n, dropRuleFacets)
 		for _, f := range facetsOf(r) {
-			if err := w.addFacet(f.facet, f.value, foldNoCase(f.value), n); err != nil {
+			if err := w.addFacet(f.facet, f.value, n); err != nil {
 				return err
 			}
 		}
@@ -1163,11 +1096,12 @@ func (w *writer) deleteRule(n int64) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	for _, s := range []*sql.Stmt{w.delRule, w.delFacets, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon, w.delHeld, w.delFindings} {
+	for _, s := range []*sql.Stmt{w.delRule, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon, w.delHeld, w.delFindings} {
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
 	}
+	w.dropFacets(n, dropRuleFacets|dropFindingFacets)
 	return nil
 }
 

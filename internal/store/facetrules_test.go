@@ -1,0 +1,67 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestFacetRulesMigration: a catalog of schema 12 (a row a rule and facet
+// value) migrated to 13 holds a row a value as spelled with its rules in
+// order, and reads as it read before: a value spelled two ways one value,
+// spelled as its first rule spells it, each rule with its spelling.
+func TestFacetRulesMigration(t *testing.T) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, m := range migrations() {
+		if m.version > 12 {
+			break
+		}
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	if _, err := db.Exec(`PRAGMA user_version = 12`); err != nil {
+		t.Fatal(err)
+	}
+	// Inserted out of order: the lists are in the rules' order all the same.
+	for _, r := range [][3]any{{"tag", "b", 7}, {"tag", "A", 9}, {"tag", "a", 12}, {"tag", "a", 3}, {"tag", "a", 10}, {"platform", "sigma", 2}, {"tag", "c", 1}} {
+		if _, err := db.Exec(`INSERT INTO facets (facet, value, rule) VALUES (?, ?, ?)`, r[0], r[1], r[2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	rs, err := db.Query(`SELECT facet, value, rules FROM facets ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rs.Next() {
+		var f, v, l string
+		if err := rs.Scan(&f, &v, &l); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, f+"="+v+":"+l)
+	}
+	rs.Close()
+	if got, want := strings.Join(rows, " "), "platform=sigma:2 tag=A:9 tag=a:3,10,12 tag=b:7 tag=c:1"; got != want {
+		t.Errorf("migrated rows %s, want %s", got, want)
+	}
+	var got []string
+	if err := eachFacetGroup(t.Context(), db, func(g *facetGroup) error {
+		got = append(got, fmt.Sprintf("%s=%s:%v:%v", g.facet, g.value, g.rules, g.spellings))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if g, want := strings.Join(got, " "), "platform=sigma:[2]:[] tag=a:[3 9 10 12]:[a A a a] tag=b:[7]:[] tag=c:[1]:[]"; g != want {
+		t.Errorf("values read %s, want %s", g, want)
+	}
+}
