@@ -267,12 +267,19 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 			RemoveFile(newPath)
 		}
 	}()
+	var side *sideSearch
+	if !reuse { // a new catalog, empty
+		if side, err = startSideSearch(ctx, db, newPath); err != nil {
+			return inPlace, err
+		}
+		defer side.close()
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return inPlace, err
 	}
 	defer tx.Rollback()
-	w, err := newWriter(ctx, tx)
+	w, err := newWriter(ctx, tx, side)
 	if err != nil {
 		return inPlace, err
 	}
@@ -509,6 +516,11 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 		db = nil
 		return true, nil
 	}
+	if side != nil {
+		if err := side.copyInto(ctx, db); err != nil {
+			return false, err
+		}
+	}
 	// A catalog is written by one build at a time, in one transaction
 	// (a new file renamed into place, or written over in place), so its
 	// readers need no write-ahead log: in rollback mode they leave no -wal
@@ -713,7 +725,7 @@ func syncPath(p string) error {
 
 // RemoveFile removes a catalog file and its journals.
 func RemoveFile(p string) {
-	for _, s := range []string{"", "-wal", "-shm", "-journal"} {
+	for _, s := range []string{"", "-wal", "-shm", "-journal", sideSuffix} {
 		os.Remove(p + s)
 	}
 }
@@ -758,10 +770,13 @@ type writer struct {
 	// at the end, rather than as they come.
 	fresh   bool
 	indexes []string
+	// side: a new catalog's search index is written on a connection of
+	// its own (sidesearch.go), nil otherwise.
+	side *sideSearch
 }
 
-func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{ctx: ctx, tx: tx}
+func newWriter(ctx context.Context, tx *sql.Tx, side *sideSearch) (*writer, error) {
+	w := &writer{ctx: ctx, tx: tx, side: side}
 	w.rules = newBatch(`INSERT INTO rules (n, id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
 			file_sha256, techniques, tables_, diag_errors, body, diags, src_related, blurb) VALUES `, 22)
 	w.search = newBatch(`INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES `, 8)
@@ -835,6 +850,9 @@ func (w *writer) dropIndexes() error {
 			return err
 		}
 	}
+	if w.side != nil {
+		return nil // (the side index merges once, at its end)
+	}
 	// https://sqlite.org/fts5.html#the_automerge_configuration_option
 	_, err = w.tx.ExecContext(w.ctx, `INSERT INTO search(search, rank) VALUES ('automerge', 0)`)
 	return err
@@ -894,6 +912,9 @@ func (w *writer) finish() error {
 		}
 	}
 	w.indexes = nil
+	if w.side != nil {
+		return w.side.end() // copied once the transaction is committed (copyInto)
+	}
 	for _, q := range []string{
 		`INSERT INTO search(search) VALUES ('optimize')`,
 		// FTS5's default, for the incremental builds that copy this catalog.
@@ -1017,6 +1038,9 @@ func diagErrors(r *rule.Rule) int {
 
 // insertSearch indexes the search text of rule n.
 func (w *writer) insertSearch(n int64, d searchDoc) error {
+	if w.side != nil {
+		return w.side.add(w.ctx, n, d)
+	}
 	return w.search.add(w.ctx, w.tx, n, d.title, d.description, d.query, d.fields, d.vals, d.meta, d.parts)
 }
 

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestSideSearchIndex: a new catalog's search index, made in a side file
+// and copied in, is whole (FTS5's integrity-check), has a row a rule, is
+// one segment (optimized), merges as FTS5's default has it for the
+// incremental builds to come (automerge 4), finds what a search finds; and
+// the side file is gone.
+func TestSideSearchIndex(t *testing.T) {
+	dir, _ := fixture(t)
+	p := filepath.Join(t.TempDir(), "c.db")
+	testBuild(t, p, Source{Name: "fixture", Path: dir})
+	if _, err := os.Stat(p + ".new" + sideSuffix); !os.IsNotExist(err) {
+		t.Errorf("side file left: %v", err)
+	}
+	db, err := sql.Open("sqlite", dsn(p, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO search(search, rank) VALUES ('integrity-check', 1)`); err != nil {
+		t.Errorf("integrity-check: %v", err)
+	}
+	var rules, docs, automerge, segments int
+	var structure []byte
+	for _, q := range []struct {
+		sql string
+		v   any
+	}{
+		{`SELECT count(*) FROM rules`, &rules},
+		{`SELECT count(*) FROM search_docsize`, &docs},
+		{`SELECT v FROM search_config WHERE k = 'automerge'`, &automerge},
+		{`SELECT block FROM search_data WHERE id = 10`, &structure},
+		{`SELECT count(DISTINCT segid) FROM search_idx`, &segments},
+	} {
+		if err := db.QueryRow(q.sql).Scan(q.v); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	if rules == 0 || docs != rules || automerge != 4 || len(structure) == 0 || segments != 1 {
+		t.Errorf("%d rules, %d search rows, automerge %d, structure of %d bytes, %d segments", rules, docs, automerge, len(structure), segments)
+	}
+	d, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if res, err := d.Search(context.Background(), Query{Text: "runCommand"}); err != nil || res.Total != 2 {
+		t.Errorf("search runCommand: %d rules, %v; want 2", res.Total, err)
+	}
+}
