@@ -92,6 +92,9 @@ func (s *sideSearch) write(ctx context.Context, sdb *sql.DB, rows <-chan searchR
 	// holds in memory to the disk at each savepoint (fts5SavepointMethod),
 	// as a segment of its own: 9.5 s of the 23.7 s this writing took at
 	// N = 15 with rows 256 a statement, and the more segments to merge.
+	// (On the writer's connection every batch of every table is such a
+	// statement, and FTS5 is called at each once written to: that is half
+	// of why the index is written on a connection of its own.)
 	st, err := tx.PrepareContext(ctx, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
