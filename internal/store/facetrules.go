@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // The facets table holds a row for each facet value as spelled, with the
@@ -42,8 +43,10 @@ func dropScope(facet string) uint8 {
 type facetRules struct {
 	// added: the rules given each value in this write, in the order
 	// given (ascending but for a rule given a value twice: a check that
-	// found two things).
-	added map[facetKey][]int32
+	// found two things). By pointer: a map's string key is replaced by
+	// the one a value is stored with (Go's maps keep the last key given),
+	// and the key kept must be the copy made when it came.
+	added map[facetKey]*[]int32
 	// dropped: rules whose facets of a scope were the catalog's before
 	// this write and are not now (each written again, or deleted, before
 	// it is given its facets again).
@@ -56,10 +59,17 @@ func (w *writer) addFacet(facet, value string, n int64) error {
 		return fmt.Errorf("facets: rule row %d", n)
 	}
 	if w.facetRules.added == nil {
-		w.facetRules.added = map[facetKey][]int32{}
+		w.facetRules.added = map[facetKey]*[]int32{}
 	}
-	k := facetKey{facet, value}
-	w.facetRules.added[k] = append(w.facetRules.added[k], int32(n))
+	ns := w.facetRules.added[facetKey{facet, value}]
+	if ns == nil {
+		// The map outlives the rule: its value may be part of a larger
+		// string of the rule's (a rule decoded from the spill), all of
+		// which the key would keep.
+		ns = new([]int32)
+		w.facetRules.added[facetKey{strings.Clone(facet), strings.Clone(value)}] = ns
+	}
+	*ns = append(*ns, int32(n))
 	return nil
 }
 
@@ -97,16 +107,20 @@ func (w *writer) writeFacets() error {
 	// it, with those added; and whether that differs from old.
 	merge := func(k facetKey, old []int64) ([]int64, bool) {
 		scope := dropScope(k.facet)
-		if len(fr.added[k]) == 0 && !slices.ContainsFunc(old, func(n int64) bool { return fr.dropped[n]&scope != 0 }) {
+		var added []int32
+		if p := fr.added[k]; p != nil {
+			added = *p
+		}
+		if len(added) == 0 && !slices.ContainsFunc(old, func(n int64) bool { return fr.dropped[n]&scope != 0 }) {
 			return old, false
 		}
-		out := make([]int64, 0, len(old)+len(fr.added[k]))
+		out := make([]int64, 0, len(old)+len(added))
 		for _, n := range old {
 			if fr.dropped[n]&scope == 0 {
 				out = append(out, n)
 			}
 		}
-		for _, n := range fr.added[k] {
+		for _, n := range added {
 			out = append(out, int64(n))
 		}
 		slices.Sort(out)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestFacetRulesMigration: a catalog of schema 12 (a row a rule and facet
@@ -63,5 +64,31 @@ func TestFacetRulesMigration(t *testing.T) {
 	}
 	if g, want := strings.Join(got, " "), "platform=sigma:[2]:[] tag=a:[3 9 10 12]:[a A a a] tag=b:[7]:[] tag=c:[1]:[]"; g != want {
 		t.Errorf("values read %s, want %s", g, want)
+	}
+}
+
+// TestFacetValueCopied: the writer keeps a copy of a facet value, not the
+// value as given, which may be part of a larger string (a rule decoded
+// from the build's spill is views of one string) that it would keep whole
+// until the end of the writing.
+func TestFacetValueCopied(t *testing.T) {
+	record := strings.Repeat("x", 1<<16) + "Attack.Execution"
+	v := record[1<<16:]
+	var w writer
+	for n := range int64(3) {
+		if err := w.addFacet(FacetTag, v, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(w.facetRules.added) != 1 {
+		t.Fatalf("%d values, want 1", len(w.facetRules.added))
+	}
+	for k, ns := range w.facetRules.added {
+		if k.value != v || len(*ns) != 3 {
+			t.Errorf("%q: %v", k.value, *ns)
+		}
+		if unsafe.StringData(k.value) == unsafe.StringData(v) {
+			t.Error("the facet value kept is the string given, part of a larger one")
+		}
 	}
 }
