@@ -99,7 +99,8 @@ func (w *writer) writeFacets() error {
 	}
 	type change struct {
 		k     facetKey
-		rules []int64 // nil: the row is deleted
+		rules []int64 // nil: the row is deleted, or new (made as it is written)
+		isNew bool    // not in the catalog: its rules are those added
 	}
 	var changes []change
 	var buf []int64
@@ -158,7 +159,7 @@ func (w *writer) writeFacets() error {
 			}
 			seen[k] = true
 			if out, changed := merge(k, old); changed {
-				changes = append(changes, change{k, out})
+				changes = append(changes, change{k: k, rules: out})
 			}
 		}
 		rows.Close()
@@ -186,14 +187,13 @@ func (w *writer) writeFacets() error {
 			}
 			seen[k] = true
 			if out, changed := merge(k, old); changed {
-				changes = append(changes, change{k, out})
+				changes = append(changes, change{k: k, rules: out})
 			}
 		}
 	}
 	for k := range fr.added {
 		if !seen[k] {
-			out, _ := merge(k, nil)
-			changes = append(changes, change{k, out})
+			changes = append(changes, change{k: k, isNew: true})
 		}
 	}
 	// In the order of the table's key: rows appended, not put among others.
@@ -215,6 +215,12 @@ func (w *writer) writeFacets() error {
 	defer del.Close()
 	var list []byte
 	for _, c := range changes {
+		if c.isNew {
+			// Made now, one at a time: a new catalog's lists are five
+			// million numbers at N = 15.
+			c.rules, _ = merge(c.k, nil)
+			delete(fr.added, c.k)
+		}
 		if len(c.rules) == 0 {
 			if _, err := del.ExecContext(w.ctx, c.k.facet, c.k.value); err != nil {
 				return err
