@@ -22,6 +22,12 @@ import (
 // search table is not used on that connection before the copy (nothing
 // of it cached there), nor after it.
 
+// sideHashSize, when set, is FTS5's hashsize on the side connection (how
+// much it holds in memory before it writes a segment; fts5_config.c): a
+// test sets it small, so that a small catalog's index has many segments
+// before its merge.
+var sideHashSize int
+
 // sideSuffix is the name of the side file, after the catalog's.
 const sideSuffix = "-search"
 
@@ -56,10 +62,14 @@ func startSideSearch(ctx context.Context, db *sql.DB, catalog string) (*sideSear
 	if err != nil {
 		return nil, err
 	}
-	for _, q := range []string{create,
+	setup := []string{create,
 		// https://sqlite.org/fts5.html#the_automerge_configuration_option:
 		// no merging as segments come; one optimize at the end.
-		`INSERT INTO search(search, rank) VALUES ('automerge', 0)`} {
+		`INSERT INTO search(search, rank) VALUES ('automerge', 0)`}
+	if sideHashSize > 0 {
+		setup = append(setup, fmt.Sprintf(`INSERT INTO search(search, rank) VALUES ('hashsize', %d)`, sideHashSize))
+	}
+	for _, q := range setup {
 		if _, err := sdb.ExecContext(ctx, q); err != nil {
 			sdb.Close()
 			os.Remove(path)
@@ -101,13 +111,21 @@ func (s *sideSearch) write(ctx context.Context, sdb *sql.DB, rows <-chan searchR
 	}
 	defer st.Close()
 	for {
+		// Abandoned (close): not a row more, not the merge, whatever rows
+		// are ready (a select picks among ready cases at random).
+		select {
+		case <-s.quit:
+			return errors.New("search index abandoned")
+		default:
+		}
 		select {
 		case r, ok := <-rows:
 			if !ok {
 				for _, q := range []string{
 					`INSERT INTO search(search) VALUES ('optimize')`,
-					// FTS5's default, for the incremental builds that copy this catalog.
+					// FTS5's defaults, for the incremental builds that copy this catalog.
 					`INSERT INTO search(search, rank) VALUES ('automerge', 4)`,
+					`INSERT INTO search(search, rank) VALUES ('hashsize', 1048576)`,
 				} {
 					if _, err := tx.ExecContext(ctx, q); err != nil {
 						return err
@@ -151,7 +169,9 @@ func (s *sideSearch) end() error {
 }
 
 // copyInto copies the side index, ended, into the catalog db (its one
-// connection, in no transaction) in one transaction.
+// connection, in no transaction) in one transaction. The catalog's search
+// table must not be used on that connection after it (nor before: see
+// above): FTS5 would keep, and could write back, what it read of it.
 func (s *sideSearch) copyInto(ctx context.Context, db *sql.DB) error {
 	if err := <-s.done; err != nil {
 		return fmt.Errorf("search index: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +15,8 @@ import (
 // incremental builds to come (automerge 4), finds what a search finds; and
 // the side file is gone.
 func TestSideSearchIndex(t *testing.T) {
+	sideHashSize = 512 // a segment every few rules: the merge has work
+	t.Cleanup(func() { sideHashSize = 0 })
 	dir, _ := fixture(t)
 	p := filepath.Join(t.TempDir(), "c.db")
 	testBuild(t, p, Source{Name: "fixture", Path: dir})
@@ -28,7 +31,7 @@ func TestSideSearchIndex(t *testing.T) {
 	if _, err := db.Exec(`INSERT INTO search(search, rank) VALUES ('integrity-check', 1)`); err != nil {
 		t.Errorf("integrity-check: %v", err)
 	}
-	var rules, docs, automerge, segments int
+	var rules, docs, automerge, hash, segments int
 	var structure []byte
 	for _, q := range []struct {
 		sql string
@@ -37,6 +40,7 @@ func TestSideSearchIndex(t *testing.T) {
 		{`SELECT count(*) FROM rules`, &rules},
 		{`SELECT count(*) FROM search_docsize`, &docs},
 		{`SELECT v FROM search_config WHERE k = 'automerge'`, &automerge},
+		{`SELECT v FROM search_config WHERE k = 'hashsize'`, &hash},
 		{`SELECT block FROM search_data WHERE id = 10`, &structure},
 		{`SELECT count(DISTINCT segid) FROM search_idx`, &segments},
 	} {
@@ -44,8 +48,9 @@ func TestSideSearchIndex(t *testing.T) {
 			t.Fatalf("%s: %v", q.sql, err)
 		}
 	}
-	if rules == 0 || docs != rules || automerge != 4 || len(structure) == 0 || segments != 1 {
-		t.Errorf("%d rules, %d search rows, automerge %d, structure of %d bytes, %d segments", rules, docs, automerge, len(structure), segments)
+	if rules == 0 || docs != rules || automerge != 4 || hash != 1<<20 || len(structure) == 0 || segments != 1 {
+		t.Errorf("%d rules, %d search rows, automerge %d, hashsize %d (set on the side connection alone), structure of %d bytes, %d segments",
+			rules, docs, automerge, hash, len(structure), segments)
 	}
 	d, err := Open(p)
 	if err != nil {
@@ -54,5 +59,45 @@ func TestSideSearchIndex(t *testing.T) {
 	defer d.Close()
 	if res, err := d.Search(context.Background(), Query{Text: "runCommand"}); err != nil || res.Total != 2 {
 		t.Errorf("search runCommand: %d rules, %v; want 2", res.Total, err)
+	}
+}
+
+// TestSideSearchAbandon: a side index abandoned (the build failed) stops:
+// it neither merges nor commits what it has, and its file is removed. (The
+// writer took the rows' channel closed as the end at random.)
+func TestSideSearchAbandon(t *testing.T) {
+	dir := t.TempDir()
+	committed := 0
+	for i := range 50 {
+		p := filepath.Join(dir, fmt.Sprintf("c%d.db", i))
+		db, err := openWrite(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := migrate(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+		s, err := startSideSearch(t.Context(), db, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.add(t.Context(), 1, searchDoc{title: "t", query: "q"}); err != nil {
+			t.Fatal(err)
+		}
+		// What close does, the writer's answer kept.
+		close(s.quit)
+		close(s.rows)
+		s.rows = nil
+		if err := <-s.done; err == nil {
+			committed++
+		}
+		s.close()
+		db.Close()
+		if _, err := os.Stat(p + sideSuffix); !os.IsNotExist(err) {
+			t.Errorf("side file left: %v", err)
+		}
+	}
+	if committed > 0 {
+		t.Errorf("%d of 50 abandoned side indexes merged and committed", committed)
 	}
 }
