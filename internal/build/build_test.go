@@ -327,8 +327,10 @@ func TestCancelKeepsCatalog(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("cancelled at %q: err = %v", at, err)
 		}
-		if _, err := os.Stat(db + ".new"); !os.IsNotExist(err) {
-			t.Errorf("cancelled at %q: %s.new left behind", at, db)
+		for _, left := range []string{".new", ".new-search"} { // (the new catalog's side search index: store/sidesearch.go)
+			if _, err := os.Stat(db + left); !os.IsNotExist(err) {
+				t.Errorf("cancelled at %q: %s%s left behind", at, db, left)
+			}
 		}
 		d, err := store.Open(db)
 		if err != nil {

@@ -87,9 +87,29 @@ func TestFacetsIncremental(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, []string{"attack.execution=2", "attack.t1651=2", "custom.two=1"}},
+		// A rule added takes the number of e.yml's, the highest row,
+		// deleted by the build before (the writer numbers from the highest
+		// row): the lists that held e.yml's must not give them to it. And
+		// d.yml deleted.
+		{"the last row's rule deleted", func() {
+			if err := os.Remove(filepath.Join(dir, "d.yml")); err != nil {
+				t.Fatal(err)
+			}
+			writeTree(t, dir, map[string]string{"f.yml": strings.Replace(sigmaRule("Foxtrot", "Microsoft.Compute/virtualMachines/deallocate/action"),
+				"- attack.execution", "- Attack.EXECUTION", 1)})
+		}, []string{"attack.execution=2", "attack.t1651=2", "custom.two=1"}},
+		// Two findings of one check (two values with white space around
+		// them): the rule is once in the check's list.
+		{"two findings of a check", func() {
+			writeTree(t, dir, map[string]string{"g.yml": sigmaRule("Golf", "Microsoft.Compute/virtualMachines/redeploy/action",
+				"properties.a: ' spaced '", "properties.b: ' also '")})
+		}, []string{"attack.execution=3", "attack.t1651=3", "custom.two=1"}},
 	} {
 		c.do()
-		if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		// Every other build into a new file: the lists of a copy of the
+		// last catalog are written as those of one written in place.
+		newFile := strings.Contains(c.what, "spelling") || strings.Contains(c.what, "last row")
+		if _, err := Build(context.Background(), Options{DB: db, Sources: src, NewFile: newFile}); err != nil {
 			t.Fatal(err)
 		}
 		tags(c.what, c.tags...)
@@ -98,6 +118,15 @@ func TestFacetsIncremental(t *testing.T) {
 	}
 	if rows := tableRows(t, db, "SELECT f.value FROM facets f WHERE f.facet = 'finding' AND f.value = 'duplicate-id'"); len(rows) != 0 {
 		t.Errorf("finding facet duplicate-id: %v, want none (no rule has the finding)", rows)
+	}
+	if n := tableRows(t, db, "SELECT count(*) FROM findings WHERE check_ = 'value-whitespace'"); len(n) != 1 || n[0] != "2" {
+		t.Errorf("value-whitespace findings: %v, want 2 (the test tests nothing)", n)
+	}
+	if rows := tableRows(t, db, "SELECT f.rules FROM facets f WHERE f.facet = 'finding' AND f.value = 'value-whitespace'"); len(rows) != 1 || strings.Contains(rows[0], ",") {
+		t.Errorf("finding facet value-whitespace: %v, want its one rule once", rows)
+	}
+	if n := tableRows(t, db, "SELECT count(*) FROM facets, json_each('[' || facets.rules || ']') j WHERE j.value NOT IN (SELECT n FROM rules)"); len(n) != 1 || n[0] != "0" {
+		t.Errorf("facet lists name %v rows that hold no rule", n)
 	}
 }
 

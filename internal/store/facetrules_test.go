@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -90,5 +92,54 @@ func TestFacetValueCopied(t *testing.T) {
 		if unsafe.StringData(k.value) == unsafe.StringData(v) {
 			t.Error("the facet value kept is the string given, part of a larger one")
 		}
+	}
+}
+
+// TestEachFacet: EachFacet gives every (facet, value, rule) of the catalog,
+// each rule's value as that rule spells it, by facet, then value (values
+// the same but for ASCII case together), then rule, as the export's search
+// files want them.
+func TestEachFacet(t *testing.T) {
+	d := builtFixture(t)
+	var got []string
+	type row struct {
+		facet, value string
+		n            int64
+	}
+	var rows []row
+	if err := d.EachFacet(t.Context(), func(f, v string, n int64) error {
+		rows = append(rows, row{f, v, n})
+		got = append(got, fmt.Sprintf("%s\x00%s\x00%d", f, v, n))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 20 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for i := 1; i < len(rows); i++ {
+		a, b := rows[i-1], rows[i]
+		if c := cmp.Or(cmp.Compare(a.facet, b.facet), cmp.Compare(foldNoCase(a.value), foldNoCase(b.value)), cmp.Compare(a.n, b.n)); c >= 0 {
+			t.Errorf("out of order: %v then %v", a, b)
+		}
+	}
+	var want []string
+	q, err := d.db.Query(`SELECT f.facet, f.value, j.value FROM facets f, json_each('[' || f.rules || ']') j`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var f, v string
+		var n int64
+		if err := q.Scan(&f, &v, &n); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("%s\x00%s\x00%d", f, v, n))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("EachFacet gives %d rows, the table holds %d (or other spellings)", len(got), len(want))
 	}
 }
