@@ -794,7 +794,7 @@ func newWriter(ctx context.Context, tx *sql.Tx, side *sideSearch) (*writer, erro
 	}{
 		{&w.delFields, `DELETE FROM table_fields WHERE rule = ?`},
 		{&w.delActs, `DELETE FROM actions WHERE rule = ?`},
-		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, diag_errors = ?, url = ? WHERE n = ?`},
+		{&w.updRule, `UPDATE rules SET body = ?, diags = ?, diag_errors = ?, url = ?, tables_ = ? WHERE n = ?`},
 		{&w.delRule, `DELETE FROM rules WHERE n = ?`},
 		{&w.delSearch, `DELETE FROM search WHERE rowid = ?`},
 		{&w.delInds, `DELETE FROM indicators WHERE rule = ?`},
@@ -1006,22 +1006,31 @@ func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels
 			return 0, err
 		}
 	}
-	for _, k := range row.actions {
-		if err := w.acts.add(w.ctx, w.tx, n, k.Space, k.Value, k.Match, k.Label()); err != nil {
-			return 0, err
-		}
-	}
-	for _, t := range slices.Sorted(maps.Keys(row.fields)) { // in order: two builds of the same rules write the same rows
-		for _, f := range row.fields[t] {
-			if err := w.fields.add(w.ctx, w.tx, n, t, f); err != nil {
-				return 0, err
-			}
-		}
+	if err := w.actionsAndFields(n, row); err != nil {
+		return 0, err
 	}
 	if err := w.insertSearch(n, *row.doc); err != nil {
 		return 0, err
 	}
 	return n, w.indicators(n, r)
+}
+
+// actionsAndFields queues the rows of rule n's actions and of the fields
+// it uses of each table.
+func (w *writer) actionsAndFields(n int64, row preparedRow) error {
+	for _, k := range row.actions {
+		if err := w.acts.add(w.ctx, w.tx, n, k.Space, k.Value, k.Match, k.Label()); err != nil {
+			return err
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(row.fields)) { // in order: two builds of the same rules write the same rows
+		for _, f := range row.fields[t] {
+			if err := w.fields.add(w.ctx, w.tx, n, t, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // diagErrors counts r's diagnostics of severity error (the rules table's
@@ -1086,15 +1095,21 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if err != nil {
 		return err
 	}
-	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), diagErrors(r), r.Source.URL, n); err != nil {
+	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), diagErrors(r), r.Source.URL, strings.Join(r.Tables, "\n"), n); err != nil {
 		return err
 	}
-	for _, st := range []*sql.Stmt{w.delInds, w.delCanon} {
+	// What linking lowers again (a Splunk search with its repository's
+	// macros: a macro gone changes its tables, fields and actions while
+	// its file does not change) is written again with the rest.
+	for _, st := range []*sql.Stmt{w.delInds, w.delCanon, w.delActs, w.delFields} {
 		if _, err := st.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
 	}
 	if err := w.indicators(n, r); err != nil {
+		return err
+	}
+	if err := w.actionsAndFields(n, row); err != nil {
 		return err
 	}
 	old, err := decodeRule(stored)
