@@ -141,18 +141,18 @@ func summaryJSON(t *testing.T, s *Summary) string {
 // not show: an ESCU deployment's schedule is its detections' time window
 // and frequency. Such a rebuild keeps the cross-references but compares
 // those rules whole, as a full build makes them.
-func TestAsBuiltRelinked(t *testing.T) {
-	const detection = `name: Whoami Run
-id: 0a1b2c3d-0000-4000-8000-000000000001
+// escuDetection is an ESCU detection (detections/*.yml) named name, of id
+// id's last digit, with search (a YAML single-quoted scalar's text) and
+// the lines extra before it.
+func escuDetection(name, id, extra, search string) string {
+	return "name: " + name + "\nid: 0a1b2c3d-0000-4000-8000-00000000000" + id + `
 version: 1
 date: '2024-01-01'
 author: Tester
 type: TTP
 status: production
 description: Detects whoami.
-data_source:
-- Sysmon EventID 1
-search: '| tstats count from datamodel=Endpoint.Processes where Processes.process_name="whoami.exe" by Processes.dest Processes.user'
+` + extra + "search: '" + search + `'
 how_to_implement: Ingest process events.
 known_false_positives: Admins.
 references: []
@@ -163,6 +163,11 @@ tags:
   - T1033
   security_domain: endpoint
 `
+}
+
+func TestAsBuiltRelinked(t *testing.T) {
+	detection := escuDetection("Whoami Run", "1", "data_source:\n- Sysmon EventID 1\n",
+		`| tstats count from datamodel=Endpoint.Processes where Processes.process_name="whoami.exe" by Processes.dest Processes.user`)
 	deployment := func(cron, earliest string) string {
 		return "name: ESCU Default Configuration TTP\nid: fb4c31b0-13e8-4155-8aa5-24de4b8d6717\ndate: '2021-12-21'\nauthor: Tester\n" +
 			"description: default\nscheduling:\n  cron_schedule: '" + cron + "'\n  earliest_time: " + earliest + "\n  latest_time: now\n" +

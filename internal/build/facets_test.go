@@ -55,6 +55,13 @@ func TestFacetsIncremental(t *testing.T) {
 		}
 	}
 	tags("built", "attack.execution=3", "attack.t1651=3", "custom.one=1")
+	remove := func(name string) func() {
+		return func() {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for _, c := range []struct {
 		what string
 		do   func()
@@ -63,16 +70,8 @@ func TestFacetsIncremental(t *testing.T) {
 		{"a tag changed", func() {
 			writeTree(t, dir, map[string]string{"c.yml": strings.Replace(charlie, "custom.one", "custom.two", 1)})
 		}, []string{"attack.execution=3", "attack.t1651=3", "custom.two=1"}},
-		{"the rule of the first spelling deleted", func() {
-			if err := os.Remove(filepath.Join(dir, "a.yml")); err != nil {
-				t.Fatal(err)
-			}
-		}, []string{"Attack.Execution=2", "attack.t1651=2", "custom.two=1"}},
-		{"the other spelling's rule deleted", func() {
-			if err := os.Remove(filepath.Join(dir, "b.yml")); err != nil {
-				t.Fatal(err)
-			}
-		}, []string{"attack.execution=1", "attack.t1651=1", "custom.two=1"}},
+		{"the rule of the first spelling deleted", remove("a.yml"), []string{"Attack.Execution=2", "attack.t1651=2", "custom.two=1"}},
+		{"the other spelling's rule deleted", remove("b.yml"), []string{"attack.execution=1", "attack.t1651=1", "custom.two=1"}},
 		{"a rule added with a third spelling", func() {
 			writeTree(t, dir, map[string]string{"d.yml": strings.Replace(sigmaRule("Delta", runCommand), "- attack.execution", "- ATTACK.EXECUTION", 1)})
 		}, []string{"attack.execution=2", "attack.t1651=2", "custom.two=1"}},
@@ -82,19 +81,13 @@ func TestFacetsIncremental(t *testing.T) {
 			writeTree(t, dir, map[string]string{"e.yml": strings.Replace(sigmaRule("Echo", "Microsoft.Compute/virtualMachines/stop/action"),
 				"id: "+sigmaID("Echo"), "id: "+sigmaID("Charlie"), 1)})
 		}, []string{"attack.execution=3", "attack.t1651=3", "custom.two=1"}},
-		{"a kept rule's finding gone", func() {
-			if err := os.Remove(filepath.Join(dir, "e.yml")); err != nil {
-				t.Fatal(err)
-			}
-		}, []string{"attack.execution=2", "attack.t1651=2", "custom.two=1"}},
+		{"a kept rule's finding gone", remove("e.yml"), []string{"attack.execution=2", "attack.t1651=2", "custom.two=1"}},
 		// A rule added takes the number of e.yml's, the highest row,
 		// deleted by the build before (the writer numbers from the highest
 		// row): the lists that held e.yml's must not give them to it. And
 		// d.yml deleted.
 		{"the last row's rule deleted", func() {
-			if err := os.Remove(filepath.Join(dir, "d.yml")); err != nil {
-				t.Fatal(err)
-			}
+			remove("d.yml")()
 			writeTree(t, dir, map[string]string{"f.yml": strings.Replace(sigmaRule("Foxtrot", "Microsoft.Compute/virtualMachines/deallocate/action"),
 				"- attack.execution", "- Attack.EXECUTION", 1)})
 		}, []string{"attack.execution=2", "attack.t1651=2", "custom.two=1"}},

@@ -13,25 +13,7 @@ import (
 // lowering (its tables, the fields it uses of each, its actions) are a full
 // build's too.
 func TestRelinkedRowColumns(t *testing.T) {
-	const detection = `name: Sysmon Whoami
-id: 0a1b2c3d-0000-4000-8000-000000000002
-version: 1
-date: '2024-01-01'
-author: Tester
-type: TTP
-status: production
-description: Detects whoami.
-search: '` + "`sysmon`" + ` EventCode=1 process_name=whoami.exe | stats count by dest, user'
-how_to_implement: Ingest process events.
-known_false_positives: Admins.
-references: []
-tags:
-  analytic_story:
-  - Discovery
-  mitre_attack_id:
-  - T1033
-  security_domain: endpoint
-`
+	detection := escuDetection("Sysmon Whoami", "2", "", "`sysmon` EventCode=1 process_name=whoami.exe | stats count by dest, user")
 	const macro = "definition: (index=sysmon_idx sourcetype=XmlWinEventLog:Microsoft-Windows-Sysmon/Operational)\ndescription: sysmon\nname: sysmon\n"
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "escu")

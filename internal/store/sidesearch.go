@@ -105,7 +105,7 @@ func (s *sideSearch) write(ctx context.Context, sdb *sql.DB, rows <-chan searchR
 	// (On the writer's connection every batch of every table is such a
 	// statement, and FTS5 is called at each once written to: that is half
 	// of why the index is written on a connection of its own.)
-	st, err := tx.PrepareContext(ctx, `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES (?,?,?,?,?,?,?,?)`)
+	st, err := tx.PrepareContext(ctx, searchInsert+` VALUES (?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
@@ -121,12 +121,8 @@ func (s *sideSearch) write(ctx context.Context, sdb *sql.DB, rows <-chan searchR
 		select {
 		case r, ok := <-rows:
 			if !ok {
-				for _, q := range []string{
-					`INSERT INTO search(search) VALUES ('optimize')`,
-					// FTS5's defaults, for the incremental builds that copy this catalog.
-					`INSERT INTO search(search, rank) VALUES ('automerge', 4)`,
-					`INSERT INTO search(search, rank) VALUES ('hashsize', 1048576)`,
-				} {
+				// (hashsize back to FTS5's default too: a test sets it.)
+				for _, q := range append(searchMerged, `INSERT INTO search(search, rank) VALUES ('hashsize', 1048576)`) {
 					if _, err := tx.ExecContext(ctx, q); err != nil {
 						return err
 					}
@@ -196,16 +192,19 @@ func (s *sideSearch) copyInto(ctx context.Context, db *sql.DB) error {
 }
 
 // close abandons the side writing if it did not end and removes the side
-// file.
-func (s *sideSearch) close() {
+// file. It returns what the side writer answered when it was abandoned
+// (nil: it had merged and committed all the same).
+func (s *sideSearch) close() error {
 	if s == nil {
-		return
+		return nil
 	}
+	var err error
 	if s.rows != nil {
 		close(s.quit)
 		close(s.rows)
 		s.rows = nil
-		<-s.done
+		err = <-s.done
 	}
 	os.Remove(s.path)
+	return err
 }

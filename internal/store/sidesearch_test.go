@@ -84,14 +84,9 @@ func TestSideSearchAbandon(t *testing.T) {
 		if err := s.add(t.Context(), 1, searchDoc{title: "t", query: "q"}); err != nil {
 			t.Fatal(err)
 		}
-		// What close does, the writer's answer kept.
-		close(s.quit)
-		close(s.rows)
-		s.rows = nil
-		if err := <-s.done; err == nil {
+		if err := s.close(); err == nil {
 			committed++
 		}
-		s.close()
 		db.Close()
 		if _, err := os.Stat(p + sideSuffix); !os.IsNotExist(err) {
 			t.Errorf("side file left: %v", err)

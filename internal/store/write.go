@@ -779,7 +779,7 @@ func newWriter(ctx context.Context, tx *sql.Tx, side *sideSearch) (*writer, erro
 	w := &writer{ctx: ctx, tx: tx, side: side}
 	w.rules = newBatch(`INSERT INTO rules (n, id, src_id, platform, language, product, kind, title, severity, status, repo, path, line, url,
 			file_sha256, techniques, tables_, diag_errors, body, diags, src_related, blurb) VALUES `, 22)
-	w.search = newBatch(`INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts) VALUES `, 8)
+	w.search = newBatch(searchInsert+` VALUES `, 8)
 	w.inds = newBatch(`INSERT INTO indicators (rule, field, kind, match_kind, value, folded, case_sensitive, total, all_) VALUES `, 9)
 	w.fields = newBatch(`INSERT INTO table_fields (rule, tbl, field) VALUES `, 3)
 	w.acts = newBatch(`INSERT INTO actions (rule, space, value, match, label) VALUES `, 5)
@@ -915,16 +915,24 @@ func (w *writer) finish() error {
 	if w.side != nil {
 		return w.side.end() // copied once the transaction is committed (copyInto)
 	}
-	for _, q := range []string{
-		`INSERT INTO search(search) VALUES ('optimize')`,
-		// FTS5's default, for the incremental builds that copy this catalog.
-		`INSERT INTO search(search, rank) VALUES ('automerge', 4)`,
-	} {
+	for _, q := range searchMerged {
 		if _, err := w.tx.ExecContext(w.ctx, q); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// searchInsert inserts a rule's search text (searchDocOf) under its row.
+const searchInsert = `INSERT INTO search (rowid, title, description, query, fields, vals, meta, parts)`
+
+// searchMerged ends the writing of a new catalog's search index: its
+// segments merged into one (searches of few words take half the time),
+// and FTS5's default merging back for the incremental builds that copy
+// this catalog.
+var searchMerged = []string{
+	`INSERT INTO search(search) VALUES ('optimize')`,
+	`INSERT INTO search(search, rank) VALUES ('automerge', 4)`,
 }
 
 func (w *writer) close() {
@@ -1098,7 +1106,7 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), diagErrors(r), r.Source.URL, strings.Join(r.Tables, "\n"), n); err != nil {
 		return err
 	}
-	// What linking lowers again (a Splunk search with its repository's
+	// What linking lowers again (a search lowered with its repository's
 	// macros: a macro gone changes its tables, fields and actions while
 	// its file does not change) is written again with the rest.
 	for _, st := range []*sql.Stmt{w.delInds, w.delCanon, w.delActs, w.delFields} {
