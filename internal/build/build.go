@@ -140,7 +140,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	var nc *store.NewCatalog
 	defer func() { nc.Abandon() }()
 	if prev != nil {
-		prev.StartRules()
+		prog.stage("loading the last catalog's rules")
 		if err := prev.WaitRules(); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()

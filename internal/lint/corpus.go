@@ -96,9 +96,38 @@ func nearDuplicate(rules []*rule.Rule, rep func(int) *Reporter) {
 		catalog.NearDuplicates(rules)
 	}
 	for i, r := range rules {
-		for _, d := range r.NearDuplicates {
-			rep(i).AtRule(d.ID, fmt.Sprintf("same logic as %s (%s)", d.ID, d.Path))
+		if msg := nearDuplicateMessage(r.NearDuplicates); msg != "" {
+			rep(i).AtRule("", msg)
 		}
+	}
+}
+
+// nearDuplicateNamed is how many of a rule's near-duplicates its finding
+// names; the rule's page and JSON list them all.
+const nearDuplicateNamed = 3
+
+// nearDuplicateMessage is the message of a rule's one near-duplicate
+// finding, "" when it has none. One finding a rule, not one a duplicate:
+// with the forks of a repository, every rule of N copies has N-1
+// near-duplicates, and findings a pair grew with the square of the copies
+// (1,010,162 of them at 15 forks of the corpus, 90% of every finding).
+func nearDuplicateMessage(nd []rule.RuleRef) string {
+	name := func(d rule.RuleRef) string { return fmt.Sprintf("%s (%s)", d.ID, d.Path) }
+	switch n := len(nd); {
+	case n == 0:
+		return ""
+	case n == 1:
+		return "same logic as " + name(nd[0])
+	default:
+		names := make([]string, 0, nearDuplicateNamed)
+		for _, d := range nd[:min(n, nearDuplicateNamed)] {
+			names = append(names, name(d))
+		}
+		msg := fmt.Sprintf("same logic as %d rules in other files: %s", n, strings.Join(names, ", "))
+		if n > nearDuplicateNamed {
+			msg += fmt.Sprintf(" and %d more", n-nearDuplicateNamed)
+		}
+		return msg
 	}
 }
 

@@ -156,3 +156,33 @@ func TestDefinitionsNotLinted(t *testing.T) {
 		t.Errorf("attack-missing on a rule without ATT&CK: %v", fs)
 	}
 }
+
+// TestNearDuplicateOneFinding: a rule with near-duplicates has one finding
+// of the check however many they are, naming the first three (by id) and
+// counting the others; with one, it names it.
+func TestNearDuplicateOneFinding(t *testing.T) {
+	var fs []file
+	for i := range 5 {
+		id := strings.Replace(sigmaHead, "1111", strconv.Itoa(1000+i), 1)
+		fs = append(fs, file{"d" + itoa(i) + ".yml", id + "detection:\n  sel:\n    Image: x\n  condition: sel\n"})
+	}
+	got := run(t, "near-duplicate", fs...)
+	if len(got) != 5 {
+		t.Fatalf("%d findings of 5 rules, each with 4 near-duplicates; want 5: %+v", len(got), got)
+	}
+	seen := map[string]bool{}
+	for _, f := range got {
+		if seen[f.Rule] {
+			t.Errorf("two findings of %s", f.Rule)
+		}
+		seen[f.Rule] = true
+		if !strings.HasPrefix(f.Message, "same logic as 4 rules in other files: ") || !strings.HasSuffix(f.Message, " and 1 more") ||
+			strings.Count(f.Message, ".yml)") != 3 || strings.Contains(f.Message, "("+f.Path+")") {
+			t.Errorf("%s: %q", f.Rule, f.Message)
+		}
+	}
+	two := run(t, "near-duplicate", fs[:2]...)
+	if len(two) != 2 || two[0].Message != "same logic as "+two[1].Rule+" (d1.yml)" {
+		t.Errorf("two rules: %+v", two)
+	}
+}

@@ -181,15 +181,14 @@ type memoValue struct {
 // exportFindingPages is how many pages of a check's findings the export
 // writes (of findingsPerPage findings): the JSON of the check holds every one.
 // A listing of the findings in the order of the catalog is a way into
-// them, not a way through a million: at N = 15 forks of the corpus the
-// near-duplicate check has 1,010,162 findings (each rule with one for each
-// of its 14 copies and theirs), 5,051 pages that no one reads in a static
-// site and that took most of its export. A detection engineer reaches a
+// them, not a way through tens of thousands: at N = 15 forks of the corpus the
+// near-duplicate check has 55,276 findings (1,010,162 when it made one a
+// near-duplicate), 277 pages that no one reads in a static site. A detection engineer reaches a
 // rule's findings from the rule's page (which lists them), the rules a
 // check found from the rule listings, and the whole list, to sort and
 // filter, from the JSON (jq); the pages show where the check's findings
-// begin. At N = 1 no check has more (near-duplicate 1,546, the most
-// attack-missing with 2,075), so the corpus's site is whole.
+// begin. At N = 1 no check has more (the most, attack-missing, has
+// 2,075), so the corpus's site is whole.
 const exportFindingPages = 25
 
 // shownFindings is the number of a check's findings the export's pages
