@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/BurntSushi/toml"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ruledex/ruledex/internal/lang"
+	"github.com/ruledex/ruledex/internal/lang/tomldoc"
 	"github.com/ruledex/ruledex/internal/lang/yamlbound"
 	"github.com/ruledex/ruledex/internal/rule"
 )
@@ -305,18 +305,12 @@ func checkTOML(path string, data []byte) *rule.Diagnostic {
 		d := diagAt(path, data, off, rule.SevWarning, fmt.Sprintf("TOML nested deeper than %d levels (the limit); not read", MaxTOMLDepth))
 		return &d
 	}
-	var v map[string]any
-	_, err := toml.Decode(string(data), &v)
+	_, err := tomldoc.Decode(data)
 	if err == nil {
 		return nil
 	}
-	d := rule.Diagnostic{Path: path, Line: 1, Col: 1, Severity: rule.SevWarning, Message: "not valid TOML: " + err.Error() + "; not read"}
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		d.Line, d.Col = max(pe.Position.Line, 1), max(pe.Position.Col, 1)
-		d.Message = "not valid TOML: " + pe.Message + "; not read"
-	}
-	return &d
+	msg, line, col := tomldoc.Error(err)
+	return &rule.Diagnostic{Path: path, Line: line, Col: col, Severity: rule.SevWarning, Message: "not valid TOML: " + msg + "; not read"}
 }
 
 // tomlDepthAt returns the offset where the nesting of TOML arrays and inline

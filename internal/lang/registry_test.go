@@ -39,7 +39,7 @@ var allowed = map[string]string{
 
 // sharedPackages are the packages under internal/lang that belong to no
 // language: every front end and reader may use them.
-var sharedPackages = map[string]bool{"diag": true, "yamlbound": true, "tree": true}
+var sharedPackages = map[string]bool{"diag": true, "yamlbound": true, "tree": true, "tomldoc": true}
 
 // TestNoLanguageNamedOutsideItsFolder scans every Go file of the module
 // that is not a test (go/ast), outside internal/lang/<x>, internal/lower/<x>

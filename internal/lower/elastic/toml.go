@@ -2,16 +2,14 @@ package lowerelastic
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/ruledex/ruledex/internal/lang"
+	"github.com/ruledex/ruledex/internal/lang/tomldoc"
 	"github.com/ruledex/ruledex/internal/rule"
 )
 
@@ -90,8 +88,8 @@ type filter struct {
 }
 
 func readTOML(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
-	var m map[string]any
-	if _, err := toml.Decode(string(f.Data), &m); err != nil {
+	m, err := tomldoc.Decode(f.Data)
+	if err != nil {
 		return nil, []rule.Diagnostic{tomlError(f, err)}
 	}
 	if h, ok := m["hunt"].(map[string]any); ok {
@@ -115,15 +113,8 @@ func readTOML(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
 
 // tomlError places a TOML decoding error.
 func tomlError(f *lang.File, err error) rule.Diagnostic {
-	d := rule.Diagnostic{Path: f.Path, Line: 1, Col: 1, Severity: rule.SevError, Message: "not valid TOML: " + err.Error()}
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		d.Message = "not valid TOML: " + pe.Message
-		if pe.Position.Line > 0 {
-			d.Line, d.Col = pe.Position.Line, max(pe.Position.Col, 1)
-		}
-	}
-	return d
+	msg, line, col := tomldoc.Error(err)
+	return rule.Diagnostic{Path: f.Path, Line: line, Col: col, Severity: rule.SevError, Message: "not valid TOML: " + msg}
 }
 
 // ruleOf makes the rule of a [rule] table, with what its metadata says.

@@ -1,0 +1,32 @@
+package tomldoc
+
+import "testing"
+
+func TestDecodeAndError(t *testing.T) {
+	m, err := Decode([]byte("[rule]\nname = \"x\"\nrisk = 3\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := m["rule"].(map[string]any)
+	if rt["name"] != "x" || rt["risk"] != int64(3) || len(rt["threat"].([]any)) != 1 {
+		t.Errorf("decoded %#v", m)
+	}
+	for _, c := range []struct {
+		src, msg  string
+		line, col int
+	}{
+		{"[rule]\nname = \"x\"\nrisk = = 3\n", "unexpected character U+003D '=' at start of value", 3, 8},
+		{"[rule]\nname = \"x", "unterminated basic string", 2, 9},
+		{"[rule]\nname = \"x\"\nname = \"y\"\n", "key name is already defined: name", 3, 1},
+		{"[rule]\nname = \"x\"\n[rule]\n", "table rule already exists", 3, 2},
+	} {
+		_, err := Decode([]byte(c.src))
+		if err == nil {
+			t.Errorf("%q: no error", c.src)
+			continue
+		}
+		if msg, line, col := Error(err); msg != c.msg || line != c.line || col != c.col {
+			t.Errorf("%q: %d:%d %q, want %d:%d %q", c.src, line, col, msg, c.line, c.col, c.msg)
+		}
+	}
+}
