@@ -113,23 +113,24 @@ func (s *spill) flush() {
 	s.buf = s.buf[:0]
 }
 
-// get reads back what put wrote at ref.
-func (s *spill) get(ref spillRef) ([]byte, error) {
-	b := make([]byte, ref.n)
+// get reads back what put wrote at ref, as a string: the rule decoded
+// from it shares its memory (a copy less of every rule a build writes).
+func (s *spill) get(ref spillRef) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flush() // (once: put is done when get is first asked)
 	s.buf = nil
 	if s.err != nil {
-		return nil, s.err
+		return "", s.err
 	}
 	end := ref.off + int64(ref.n)
 	if ref.off < s.winOff || end > s.winOff+int64(len(s.win)) {
 		if ref.n > spillChunk/2 {
+			b := make([]byte, ref.n)
 			if _, err := s.f.ReadAt(b, ref.off); err != nil {
-				return nil, err
+				return "", err
 			}
-			return b, nil
+			return string(b), nil
 		}
 		from := max(0, ref.off-spillBack)
 		n := min(int64(spillChunk), s.off-from)
@@ -142,11 +143,11 @@ func (s *spill) get(ref spillRef) ([]byte, error) {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, err
+			return "", err
 		}
 	}
-	copy(b, s.win[ref.off-s.winOff:])
-	return b, nil
+	at := ref.off - s.winOff
+	return string(s.win[at : at+int64(ref.n)]), nil
 }
 
 func (s *spill) close() {
@@ -237,13 +238,14 @@ func withLength(b []byte, add func([]byte) []byte) []byte {
 }
 
 // cutLength returns what withLength wrote at the start of b, and the rest.
-func cutLength(b []byte) ([]byte, []byte, bool) {
+func cutLength[T string | []byte](b T) (T, T, bool) {
+	var none T
 	if len(b) < 4 {
-		return nil, nil, false
+		return none, none, false
 	}
-	n := binary.LittleEndian.Uint32(b)
-	if uint64(n) > uint64(len(b)-4) {
-		return nil, nil, false
+	n := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 // little endian (withLength)
+	if n > uint64(len(b)-4) {
+		return none, none, false
 	}
 	return b[4 : 4+n], b[4+n:], true
 }
@@ -341,7 +343,7 @@ func (h *heldRules) full(s *rule.Rule) (*rule.Rule, []byte, error) {
 			err = errHeld
 		}
 	} else {
-		var b []byte
+		var b string
 		if b, err = h.spill.get(ref); err != nil {
 			return nil, nil, err
 		}
@@ -349,7 +351,7 @@ func (h *heldRules) full(s *rule.Rule) (*rule.Rule, []byte, error) {
 		if !ok {
 			return nil, nil, errHeld
 		}
-		rec = rest
+		rec = []byte(rest)
 		r, err = store.DecodeRule(whole)
 	}
 	if err != nil {

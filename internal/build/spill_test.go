@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -50,8 +49,8 @@ func TestSpillReadBack(t *testing.T) {
 		t.Helper()
 		for _, i := range order {
 			b, err := sp.get(refs[i])
-			if err != nil || !bytes.Equal(b, recs[i]) {
-				t.Fatalf("record %d of %d bytes: %v, %d bytes read back, equal %v", i, len(recs[i]), err, len(b), bytes.Equal(b, recs[i]))
+			if err != nil || b != string(recs[i]) {
+				t.Fatalf("record %d of %d bytes: %v, %d bytes read back, equal %v", i, len(recs[i]), err, len(b), b == string(recs[i]))
 			}
 		}
 	}

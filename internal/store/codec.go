@@ -253,8 +253,9 @@ var errCorrupt = errors.New("stored rule is corrupt")
 // it writes them.
 func EncodeRule(b []byte, r *rule.Rule) []byte { return encodeRule(b, r) }
 
-// DecodeRule decodes what EncodeRule wrote.
-func DecodeRule(b []byte) (*rule.Rule, error) { return decodeRule(string(b)) }
+// DecodeRule decodes what EncodeRule wrote. The rule's strings are
+// substrings of b when it is a string, of a copy of b when it is bytes.
+func DecodeRule[T string | []byte](b T) (*rule.Rule, error) { return decodeRule(string(b)) }
 
 // decodeRule decodes a rule encoded by encodeRule. The rule's strings are
 // substrings of s. Lists with no elements are nil (rule.Normalize makes them
