@@ -3,6 +3,7 @@ package store
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ruledex/ruledex/internal/attack"
 	"github.com/ruledex/ruledex/internal/catalog"
@@ -55,8 +56,12 @@ type facetValue struct{ facet, value string }
 // and the tactics the rule states); a sub-technique also gives its parent
 // technique, so that T1059 finds and counts T1059.001.
 func facetsOf(r *rule.Rule) []facetValue {
-	var fs []facetValue
-	seen := map[facetValue]bool{}
+	// Sized once for every value: grown, they were 1 GB of the 16.6 GB a
+	// build of 164,000 rules allocates as it writes.
+	n := 6 + 3*len(r.Techniques) + len(r.Tactics) + len(r.Tables) + len(r.Authors) + len(r.Operators) +
+		len(r.Functions) + len(r.Keywords) + len(r.Tags) + 2*len(r.Events)
+	fs := make([]facetValue, 0, n)
+	seen := make(map[facetValue]bool, n)
 	add := func(facet string, vals ...string) {
 		for _, v := range vals {
 			v = strings.TrimSpace(v)
@@ -133,6 +138,22 @@ func TechniqueTactics(r *rule.Rule, t rule.Technique) []string {
 	return out
 }
 
+// seenSets are the sets of strings seen that a rule's search text is
+// made with (joinUnique, partsText), emptied and used again: made anew,
+// they were 1 GB of the 16.6 GB a build of 164,000 rules allocates as it
+// writes.
+var seenSets = sync.Pool{New: func() any { return map[string]bool{} }}
+
+// seenSet returns an empty set of seenSets; seenDone gives it back.
+func seenSet() map[string]bool { return seenSets.Get().(map[string]bool) }
+
+func seenDone(m map[string]bool) {
+	if len(m) <= 1<<12 { // (emptying a larger one would cost what it saves)
+		clear(m)
+		seenSets.Put(m)
+	}
+}
+
 // searchDoc is the text of one rule in the search table.
 type searchDoc struct {
 	title, description, query, fields, vals, meta, parts string
@@ -171,7 +192,8 @@ func searchDocOf(r *rule.Rule) searchDoc {
 
 // joinUnique joins the distinct non-empty strings of ss, one a line.
 func joinUnique(ss []string) string {
-	seen := make(map[string]bool, len(ss))
+	seen := seenSet()
+	defer seenDone(seen)
 	var b strings.Builder
 	for _, s := range ss {
 		if s == "" || seen[s] {

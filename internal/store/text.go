@@ -57,7 +57,8 @@ func parts(tok string) []string {
 // was a tenth of a build's writing).
 func partsText(texts ...string) string {
 	var b strings.Builder
-	var seen map[string]bool
+	seen := seenSet()
+	defer seenDone(seen)
 	var lower []byte
 	for _, s := range texts {
 		for i := 0; i < len(s); {
@@ -90,9 +91,6 @@ func partsText(texts ...string) string {
 			lower = appendLower(lower[:0], tok)
 			if seen[string(lower)] {
 				continue
-			}
-			if seen == nil {
-				seen = map[string]bool{}
 			}
 			seen[string(lower)] = true
 			first := true
