@@ -3,6 +3,7 @@ package ingest
 import (
 	"os"
 	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,6 +59,11 @@ func TestCheckUnread(t *testing.T) {
 		{"deep TOML", "r.toml", "x = " + strings.Repeat("[", 65) + strings.Repeat("]", 65), SkipBadTOML, 1, 69, "nested deeper than 64"},
 		// Closing brackets in strings do not hide the nesting.
 		{"deep TOML hiding in strings", "r.toml", "x = " + strings.Repeat(`["]", `, 65) + strings.Repeat("]", 65), SkipBadTOML, 1, 4 + 64*6 + 1, "nested deeper"},
+		// The decoder's time grows with the square of the keys: more than
+		// MaxTOMLKeys are not decoded (the header's '[' and each '=' count).
+		{"TOML past the key limit", "r.toml", "[x]\n" + manyKeys(MaxTOMLKeys), SkipBadTOML, MaxTOMLKeys + 1, 7, "more than 5000 keys"},
+		{"TOML at the key limit", "r.toml", "[x]\n" + manyKeys(MaxTOMLKeys-1), SkipNoFormat, 0, 0, ""},
+		{"TOML with '=' and '.' in its strings", "r.toml", "q = \"" + strings.Repeat("a.b = c ", 10000) + "\"\n", SkipNoFormat, 0, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			skip, diags := checkUnread(tc.path, []byte(tc.data), normalise(tc.path, []byte(tc.data)))
@@ -199,5 +205,27 @@ func TestReadDataLimits(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no diagnostic at 3:18 for the byte 0xE9: %+v", res.Rules[0].Diagnostics)
+	}
+}
+
+// manyKeys returns n lines of TOML, a key each: k0 = 0, k1 = 1...
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "k%d = %d\n", i, i)
+	}
+	return b.String()
+}
+
+// TestTOMLKeyLimit: an Elastic rule file past MaxTOMLKeys is not read (its
+// decoding would take minutes), and says where; one under it is.
+func TestTOMLKeyLimit(t *testing.T) {
+	head := "[rule]\nname = \"x\"\nquery = \"process.name : x\"\nlanguage = \"kuery\"\ntype = \"query\"\n"
+	res := ReadData("r", "rules/r.toml", "rules/r.toml", []byte(head+manyKeys(MaxTOMLKeys)), "")
+	if res.Skipped != SkipTOMLLimit || len(res.Rules) != 0 || len(res.Diags) != 1 || !strings.Contains(res.Diags[0].Message, "more than 5000 keys") {
+		t.Errorf("past the limit: skipped %q, %d rules, %+v", res.Skipped, len(res.Rules), res.Diags)
+	}
+	if res := ReadData("r", "rules/r.toml", "rules/r.toml", []byte(head+manyKeys(100)), ""); res.Skipped != "" || len(res.Rules) != 1 {
+		t.Errorf("under it: skipped %q, %d rules, %+v", res.Skipped, len(res.Rules), res.Diags)
 	}
 }

@@ -183,9 +183,9 @@ func ReadData(repo, path, abs string, data []byte, format string) (res FileResul
 			return res
 		}
 	case lang.GuardTOML:
-		if off := tomlDepthAt(t.data, MaxTOMLDepth); off >= 0 {
+		if off, what := tomlLimitAt(t.data); off >= 0 {
 			res.Skipped = SkipTOMLLimit
-			res.Diags = []rule.Diagnostic{diagAt(path, t.data, off, rule.SevError, fmt.Sprintf("TOML nested deeper than %d levels (the limit); not read", MaxTOMLDepth))}
+			res.Diags = []rule.Diagnostic{diagAt(path, t.data, off, rule.SevError, what+"; not read")}
 			return res
 		}
 	}
