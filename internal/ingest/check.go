@@ -358,7 +358,12 @@ func tomlDepthAt(data []byte, max, maxKeys int) (int, int) {
 					}
 					i++
 				}
-				i += 2
+				// The closing delimiter is the last three quotes of their run:
+				// one or two more before it are the string's
+				// (https://toml.io/en/v1.0.0#string: """x"""" is x").
+				for i+1 < len(data) && data[i+1] == c {
+					i++
+				}
 				continue
 			}
 			for i++; i < len(data) && data[i] != c && data[i] != '\n'; i++ {
