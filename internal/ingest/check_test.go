@@ -65,7 +65,7 @@ func TestCheckUnread(t *testing.T) {
 		{"TOML at the key limit", "r.toml", "[x]\n" + manyKeys(MaxTOMLKeys-1), SkipNoFormat, 0, 0, ""},
 		// A multi-line string closed by four or five quotes ends after the last.
 		{"TOML keys after a string closed by four quotes", "r.toml", "z = [\"\"\"x\"\"\"\", {" + strings.Repeat("k=1,", MaxTOMLKeys) + "}]\n", SkipBadTOML, 1, 18 + 4*(MaxTOMLKeys-2), "more than 5000 keys"},
-		{"deep TOML after a literal string closed by five quotes", "r.toml", "z = ['''x''''', " + strings.Repeat("[", 65) + strings.Repeat("]", 66) + "\n", SkipBadTOML, 1, 17 + 63, "nested deeper than 64"},
+		{"deep TOML after a literal string closed by four quotes", "r.toml", "z = ['''x'''', " + strings.Repeat("[", 65) + strings.Repeat("]", 66) + "\n", SkipBadTOML, 1, 16 + 63, "nested deeper than 64"},
 		{"TOML with '=' and '.' in its strings", "r.toml", "q = \"" + strings.Repeat("a.b = c ", 10000) + "\"\n", SkipNoFormat, 0, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
