@@ -223,3 +223,59 @@ func TestIncrementalFindingsAsFull(t *testing.T) {
 		}
 	}
 }
+
+// TestNearDuplicateFindingsIncremental: a rule's one near-duplicate finding
+// follows its near-duplicates through incremental builds as a full build
+// makes it: four of them (named three and one more), three (named, none
+// more), one (named alone), two again.
+func TestNearDuplicateFindingsIncremental(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "dups")
+	files := map[string]string{}
+	for _, name := range []string{"DupA", "DupB", "DupC", "DupD", "DupE"} {
+		files[strings.ToLower(name)+".yml"] = sigmaRule(name, runCommand)
+	}
+	writeTree(t, dir, files)
+	src := []Source{{Name: "dups", Path: dir}}
+	db, full := filepath.Join(tmp, "c.db"), filepath.Join(tmp, "full.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	message := func(id string) string {
+		t.Helper()
+		rows := tableRows(t, db, "SELECT f.message FROM findings f JOIN rules r ON r.n = f.rule WHERE f.check_ = 'near-duplicate' AND r.id = '"+id+"'")
+		if len(rows) > 1 {
+			t.Errorf("%s: %d near-duplicate findings, want one", id, len(rows))
+		}
+		return strings.Join(rows, "\n")
+	}
+	const a = "sigma/dupa"
+	if m := message(a); !strings.HasPrefix(m, "same logic as 4 rules in other files: ") || !strings.HasSuffix(m, "(dupd.yml) and 1 more") {
+		t.Errorf("four near-duplicates: %q", m)
+	}
+	for _, step := range []struct {
+		remove, add string
+		want        string // in DupA's finding
+	}{
+		{remove: "dupe.yml", want: "same logic as 3 rules in other files: "},
+		{remove: "dupd.yml"},
+		{remove: "dupc.yml", want: "same logic as sigma/dupb (dupb.yml)"},
+		{add: "dupc.yml", want: "same logic as 2 rules in other files: "},
+	} {
+		what := "removed " + step.remove
+		if step.add != "" {
+			what = "added " + step.add
+			writeTree(t, dir, map[string]string{step.add: files[step.add]})
+		} else if err := os.Remove(filepath.Join(dir, step.remove)); err != nil {
+			t.Fatal(err)
+		}
+		rebuild(t, db, src, false, what)
+		if _, err := Build(context.Background(), Options{DB: full, Sources: src, Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		sameRows(t, db, full, what, findingsByID)
+		if m := message(a); !strings.HasPrefix(m, step.want) || strings.HasSuffix(m, " more") {
+			t.Errorf("%s: %q, want it to begin %q and name every one", what, m, step.want)
+		}
+	}
+}

@@ -317,7 +317,7 @@ func checkTOML(path string, data []byte) *rule.Diagnostic {
 	if err == nil {
 		return nil
 	}
-	msg, line, col := tomldoc.Error(err)
+	msg, line, col := tomldoc.Error(data, err)
 	return &rule.Diagnostic{Path: path, Line: line, Col: col, Severity: rule.SevWarning, Message: "not valid TOML: " + msg + "; not read"}
 }
 

@@ -30,7 +30,7 @@ func init() {
 		Claims: func(d rule.Diagnostic) bool {
 			return strings.HasPrefix(d.Message, "id ") && strings.Contains(d.Message, " is also the id of ")
 		}})
-	Register(&Check{ID: "near-duplicate", Severity: Note, Message: "a rule in another file has the same logic",
+	Register(&Check{ID: "near-duplicate", Severity: Note, Message: "rules in other files have the same logic",
 		Help: "Another rule, in another file or repository, reads the same tables or log sources and has the same " +
 			"predicates, or almost (at least 90% of them in common): both fire on the same events. Keep one, or say " +
 			"in each how they differ.",

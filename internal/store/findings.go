@@ -115,8 +115,8 @@ func (d *DB) RuleFindings(ctx context.Context, id string) ([]lint.Finding, error
 }
 
 // RuleFindingsShown is RuleFindings cut to the first k findings (k <= 0:
-// all), with the number of them all: with N forks of a corpus a rule has a
-// near-duplicate finding for each of its N-1 copies and each of theirs'.
+// all), with the number of them all: a page shows a bounded number,
+// however many checks a rule fails.
 func (d *DB) RuleFindingsShown(ctx context.Context, id string, k int) ([]lint.Finding, int, error) {
 	st, err := d.prepared(`SELECT ` + findingCols + `, r.n FROM rules r LEFT JOIN findings f ON f.rule = r.n WHERE r.id = ? ORDER BY f.rowid LIMIT ?`)
 	if err != nil {
@@ -235,8 +235,8 @@ func (d *DB) CheckFindings(ctx context.Context, check string, page, perPage int)
 // a time, until f returns an error or ctx is done: one pass over the
 // findings, however many there are. The export writes a check's JSON and
 // its first pages from it: at N = 15 forks of the corpus the near-duplicate
-// check has a million findings, and a page read by CheckFindings (OFFSET)
-// walks every finding before it. f's finding is reused between calls.
+// check has 55,276 findings (a million when it made one a near-duplicate),
+// and a page read by CheckFindings (OFFSET) walks every finding before it. f's finding is reused between calls.
 func (d *DB) EachCheckFinding(ctx context.Context, check string, limit int, f func(*RuleFinding) error) error {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit

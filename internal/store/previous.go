@@ -471,8 +471,8 @@ type foundFinding struct {
 // loadFindings reads the findings of the per-rule lint checks of the last
 // catalog's rules (those across the corpus are made again), by row.
 func loadFindings(ctx context.Context, d *DB) ([]foundFinding, error) {
-	// Only the per-rule checks' (by the index findings_check): not the
-	// million near-duplicate findings of 164,000 rules.
+	// Only the per-rule checks' (by the index findings_check): not those
+	// across the corpus (55,276 near-duplicate findings of 164,000 rules).
 	var ids []any
 	for _, c := range lint.Checks() {
 		if c.Rule != nil {

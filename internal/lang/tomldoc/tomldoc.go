@@ -5,8 +5,10 @@
 package tomldoc
 
 import (
+	"bytes"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -20,10 +22,12 @@ func Decode(data []byte) (map[string]any, error) {
 	return m, err
 }
 
-// Error returns what the decoder says of err and where (line and column
-// from 1; 1 and 1 when it does not say), with the key it names when its
-// message does not ("key name is already defined: name").
-func Error(err error) (msg string, line, col int) {
+// Error returns what the decoder says of err, an error of decoding data,
+// and where (line and column from 1, the column in characters as every
+// front end counts it: package diag; 1 and 1 when it does not say), with
+// the key it names when its message does not ("key name is already
+// defined: name").
+func Error(data []byte, err error) (msg string, line, col int) {
 	var de *toml.DecodeError
 	if !errors.As(err, &de) {
 		return err.Error(), 1, 1
@@ -32,6 +36,21 @@ func Error(err error) (msg string, line, col int) {
 	if k := strings.Join(de.Key(), "."); k != "" && !strings.Contains(msg, "table "+k+" ") { // ("table rule already exists")
 		msg += ": " + k
 	}
-	line, col = de.Position()
-	return msg, max(line, 1), max(col, 1)
+	line, col = de.Position() // the column in bytes
+	return msg, max(line, 1), runeCol(data, line, col)
+}
+
+// runeCol returns the column in characters of the byte column col of line
+// (both from 1) of data.
+func runeCol(data []byte, line, col int) int {
+	start := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(data[start:], '\n')
+		if i < 0 {
+			return max(col, 1)
+		}
+		start += i + 1
+	}
+	end := min(start+max(col-1, 0), len(data))
+	return utf8.RuneCount(data[start:end]) + 1
 }

@@ -19,13 +19,15 @@ func TestDecodeAndError(t *testing.T) {
 		{"[rule]\nname = \"x", "unterminated basic string", 2, 9},
 		{"[rule]\nname = \"x\"\nname = \"y\"\n", "key name is already defined: name", 3, 1},
 		{"[rule]\nname = \"x\"\n[rule]\n", "table rule already exists", 3, 2},
+		// Columns count characters: "è" and "é" are two bytes each.
+		{"[rule]\nname = \"Règle été\" x\n", "", 2, 20},
 	} {
 		_, err := Decode([]byte(c.src))
 		if err == nil {
 			t.Errorf("%q: no error", c.src)
 			continue
 		}
-		if msg, line, col := Error(err); msg != c.msg || line != c.line || col != c.col {
+		if msg, line, col := Error([]byte(c.src), err); c.msg != "" && msg != c.msg || line != c.line || col != c.col {
 			t.Errorf("%q: %d:%d %q, want %d:%d %q", c.src, line, col, msg, c.line, c.col, c.msg)
 		}
 	}

@@ -113,7 +113,7 @@ func readTOML(f *lang.File) ([]lang.Item, []rule.Diagnostic) {
 
 // tomlError places a TOML decoding error.
 func tomlError(f *lang.File, err error) rule.Diagnostic {
-	msg, line, col := tomldoc.Error(err)
+	msg, line, col := tomldoc.Error(f.Data, err)
 	return rule.Diagnostic{Path: f.Path, Line: line, Col: col, Severity: rule.SevError, Message: "not valid TOML: " + msg}
 }
 
