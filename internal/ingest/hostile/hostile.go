@@ -110,6 +110,15 @@ func Write(dir string, opt Options) (*Tree, error) {
 	w.bad(a, "toml/truncated.toml", toml[:strings.Index(toml, "cmd.exe")], true, "truncated TOML", "toml")
 	w.bad(a, "toml/invalid.toml", "[rule]\nname = \"x\"\nname = \"duplicate key\"\nrisk_score = = 3\n", true, "invalid TOML", "toml")
 	w.bad(a, "toml/deep.toml", "[rule]\nx = "+strings.Repeat("[", Depth)+strings.Repeat("]", Depth)+"\n", true, "TOML nested 10,000 deep", "toml|deep")
+	// The TOML decoder's time grows with the square of the keys (80,000:
+	// 11 s), one line of them after a string closed by four quotes included.
+	var keys strings.Builder
+	for i := range 80000 {
+		fmt.Fprintf(&keys, "k%d = %d\n", i, i)
+	}
+	w.bad(a, "toml/many_keys.toml", "[rule]\nname = \"x\"\nquery = \"a:b\"\n"+keys.String(), true, "TOML with 80,000 keys", "keys")
+	w.bad(a, "toml/keys_after_quotes.toml", "[rule]\nname = \"x\"\nquery = \"a:b\"\nz = [\"\"\"x\"\"\"\", {"+strings.Repeat("k=1,", 80000)+"}]\n", true,
+		"TOML keys hiding after a string closed by four quotes", "keys")
 
 	// Truncated markdown: a KQL block that never closes.
 	w.bad(a, "md/truncated.md", "# Truncated Hunting Query\n\n## Query\n\n```kql\nDeviceProcessEvents\n| where FileName =~ \"cmd.exe\"\n| where ProcessCommandLine has \"", true, "markdown with an unclosed KQL block", "")
