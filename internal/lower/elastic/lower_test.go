@@ -165,3 +165,19 @@ func FuzzLower(f *testing.F) {
 		}
 	})
 }
+
+// TestUnquotedDates: dates TOML states unquoted (local dates, date-times)
+// are the rule's dates as written, and an unquoted deprecation date marks
+// the rule deprecated, as the quoted ones detection-rules writes do.
+func TestUnquotedDates(t *testing.T) {
+	data := "[metadata]\ncreation_date = 2021-02-03\nupdated_date = 2022-03-04T05:06:07Z\ndeprecation_date = 2023-01-01\n" +
+		"[rule]\nname = \"D\"\nrule_id = \"d\"\ntype = \"query\"\nlanguage = \"kuery\"\nquery = '''\nprocess.name : x\n'''\n"
+	rules, diags := readLowered(t, data)
+	if len(rules) != 1 {
+		t.Fatalf("%v", diags)
+	}
+	r := rules[0]
+	if r.Date != "2021-02-03" || r.Modified != "2022-03-04T05:06:07Z" || r.Status != "deprecated" {
+		t.Errorf("date %q, modified %q, status %q", r.Date, r.Modified, r.Status)
+	}
+}

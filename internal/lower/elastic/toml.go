@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lang/tomldoc"
@@ -139,10 +140,10 @@ func ruleOf(f *lang.File, rt, meta map[string]any) (*rule.Rule, *ruleDoc) {
 			r.FalsePositives = append(r.FalsePositives, fp)
 		}
 	}
-	r.Date = dateOf(str(meta, "creation_date"))
-	r.Modified = dateOf(str(meta, "updated_date"))
+	r.Date = dateOf(dateStr(meta, "creation_date"))
+	r.Modified = dateOf(dateStr(meta, "updated_date"))
 	r.Status = str(meta, "maturity")
-	if str(meta, "deprecation_date") != "" || strings.Contains("/"+f.Path, "/_deprecated/") {
+	if dateStr(meta, "deprecation_date") != "" || strings.Contains("/"+f.Path, "/_deprecated/") {
 		r.Status = "deprecated"
 	}
 	r.Language = languageOf(str(rt, "language"), str(rt, "type"))
@@ -498,6 +499,21 @@ func huntLanguage(stated, q string) string {
 }
 
 // ---- reading values of a decoded TOML table ----
+
+// dateStr returns the date m states under k: a string (detection-rules
+// writes "2020/01/31"), or a TOML date or date-time written unquoted
+// (https://toml.io/en/v1.0.0#local-date: 2020-01-31), as TOML writes it.
+func dateStr(m map[string]any, k string) string {
+	switch v := m[k].(type) {
+	case string:
+		return v
+	case time.Time: // an offset date-time
+		return v.Format(time.RFC3339Nano)
+	case fmt.Stringer: // a local date, time or date-time (the decoder's types)
+		return v.String()
+	}
+	return ""
+}
 
 func str(m map[string]any, k string) string {
 	if m == nil {
