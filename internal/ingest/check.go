@@ -306,8 +306,8 @@ func guardYAML(path string, data []byte) *rule.Diagnostic {
 	return nil // a YAML error is the format's to report
 }
 
-// checkTOML parses a TOML file that no format reads, within MaxTOMLDepth;
-// it returns what is wrong, nil when nothing is.
+// checkTOML parses a TOML file that no format reads, within MaxTOMLDepth
+// and MaxTOMLKeys; it returns what is wrong, nil when nothing is.
 func checkTOML(path string, data []byte) *rule.Diagnostic {
 	if off, what := tomlLimitAt(data); off >= 0 {
 		d := diagAt(path, data, off, rule.SevWarning, what+"; not read")
