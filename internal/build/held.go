@@ -243,7 +243,7 @@ func cutLength[T string | []byte](b T) (T, T, bool) {
 	if len(b) < 4 {
 		return none, none, false
 	}
-	n := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 // little endian (withLength)
+	n := uint64(binary.LittleEndian.Uint32([]byte(b[:4])))
 	if n > uint64(len(b)-4) {
 		return none, none, false
 	}

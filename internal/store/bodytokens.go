@@ -56,9 +56,8 @@ func fieldsEnd[T string | []byte](s T) (int, error) {
 	if len(s) < 5 {
 		return 0, fmt.Errorf("%w: tokens' length past the end", errCorrupt)
 	}
-	k := len(s) - 4
-	n := int64(s[k]) | int64(s[k+1])<<8 | int64(s[k+2])<<16 | int64(s[k+3])<<24 // little endian
-	end := int64(k) - n
+	n := int64(binary.LittleEndian.Uint32([]byte(s[len(s)-4:])))
+	end := int64(len(s)) - 4 - n
 	if end < 1 {
 		return 0, fmt.Errorf("%w: tokens' length past the start", errCorrupt)
 	}

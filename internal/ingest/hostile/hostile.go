@@ -110,8 +110,9 @@ func Write(dir string, opt Options) (*Tree, error) {
 	w.bad(a, "toml/truncated.toml", toml[:strings.Index(toml, "cmd.exe")], true, "truncated TOML", "toml")
 	w.bad(a, "toml/invalid.toml", "[rule]\nname = \"x\"\nname = \"duplicate key\"\nrisk_score = = 3\n", true, "invalid TOML", "toml")
 	w.bad(a, "toml/deep.toml", "[rule]\nx = "+strings.Repeat("[", Depth)+strings.Repeat("]", Depth)+"\n", true, "TOML nested 10,000 deep", "toml|deep")
-	// The TOML decoder's time grows with the square of the keys (80,000:
-	// 11 s), one line of them after a string closed by four quotes included.
+	// The TOML decoder's time grows with the square of the keys
+	// (ingest.MaxTOMLKeys), one line of them after a string closed by four
+	// quotes included.
 	var keys strings.Builder
 	for i := range 80000 {
 		fmt.Fprintf(&keys, "k%d = %d\n", i, i)

@@ -1,6 +1,10 @@
 package tomldoc
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestDecodeAndError(t *testing.T) {
 	m, err := Decode([]byte("[rule]\nname = \"x\"\nrisk = 3\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n"))
@@ -30,5 +34,26 @@ func TestDecodeAndError(t *testing.T) {
 		if msg, line, col := Error([]byte(c.src), err); c.msg != "" && msg != c.msg || line != c.line || col != c.col {
 			t.Errorf("%q: %d:%d %q, want %d:%d %q", c.src, line, col, msg, c.line, c.col, c.msg)
 		}
+	}
+}
+
+// BenchmarkDecodeKeys decodes a table of n keys: the decoder looks for
+// each key among all before it, so the time grows with the square of n
+// (why ingest refuses files past ingest.MaxTOMLKeys).
+func BenchmarkDecodeKeys(b *testing.B) {
+	for _, n := range []int{1000, 5000, 20000} {
+		var sb strings.Builder
+		sb.WriteString("[rule]\n")
+		for i := range n {
+			fmt.Fprintf(&sb, "k%d = %d\n", i, i)
+		}
+		data := []byte(sb.String())
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Decode(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

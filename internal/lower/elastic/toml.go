@@ -542,8 +542,6 @@ func strs(m map[string]any, k string) []string {
 			}
 		}
 		return out
-	case []string:
-		return v
 	}
 	return nil
 }
@@ -578,9 +576,7 @@ func tables(v any) []map[string]any {
 	switch v := v.(type) {
 	case map[string]any:
 		return []map[string]any{v}
-	case []map[string]any:
-		return v
-	case []any:
+	case []any: // (the decoder's arrays, of tables too: tomldoc.Decode)
 		var out []map[string]any
 		for _, x := range v {
 			if m, ok := x.(map[string]any); ok {
