@@ -35,7 +35,7 @@ const (
 	// for each key among every key before it, so its time grows with the
 	// square of their number (`go test -run - -bench DecodeKeys
 	// ./internal/lang/tomldoc`: 1,000 keys 1.7 ms, 5,000 33 ms, 20,000
-	// 0.43 s; 80,000 took 11 s in `ruledex parse`). The corpus.s TOML rule
+	// 0.43 s; 80,000 took 11 s in `ruledex parse`). The corpus's TOML rule
 	// files have at most 2,971 of these characters, strings included.
 	MaxTOMLKeys = 5000
 )
