@@ -187,9 +187,9 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	ingest.LinkCorpus(all)
 	le := store.NewLinkEncoder(all)
-	catalog.CrossReferencePrepared(all, prep, le.Encode) // each rule's links encoded as made
+	le.Keep(&spilledLinks{sp: sp, refs: make([]spillRef, len(all))})
+	catalog.CrossReferencePrepared(all, prep, le.Encode) // each rule's links encoded as made, and spilled
 	prep = nil
-	links := le.Links()
 	// A collection now, the lists gone, when the heap is large: the heap's
 	// next goal (twice what lives) is set from what lives now, not from the
 	// cross-references' peak. On a small heap it would cost more than it
@@ -211,7 +211,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	files := storeFiles(results)
 	results = nil
 	err = writeCatalog(ctx, opt.DB, store.Write{Path: newPath, From: opt.DB, Prev: prev, Ready: nc, InPlaceUpTo: upTo, Files: files,
-		Links: links, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings,
+		Links: le, Sources: opt.Sources, Summary: sum, Count: prog.count, Findings: findings,
 		Full: held.full, Held: held.fromPrev, LintKnown: lt.known, Lint: lt.withLinks(le)})
 	if err != nil {
 		return nil, err
@@ -363,7 +363,7 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	// cost more than all the rest (at 164,000 rules, a comment added: 21.5 s
 	// wall, 12.5 s of it system time, with the copy; 15 s, 5.6 s, in place).
 	w := store.Write{Path: newPath, InPlaceUpTo: upTo, From: opt.DB, Prev: prev, Files: files,
-		Links: le.Links(), Sources: opt.Sources, Summary: &sum, Count: prog.count, Findings: findings,
+		Links: le, Sources: opt.Sources, Summary: &sum, Count: prog.count, Findings: findings,
 		Full: func(r *rule.Rule) (*rule.Rule, []byte, error) {
 			full, rec, err := held.full(r)
 			if err == nil {

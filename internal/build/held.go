@@ -150,6 +150,31 @@ func (s *spill) get(ref spillRef) (string, error) {
 	return string(s.win[at : at+int64(ref.n)]), nil
 }
 
+// spilledLinks keep the encoded links of a build's rules in its spill
+// (store.LinkStore), by each rule's place. A put that failed fails every
+// get (spill.err).
+type spilledLinks struct {
+	sp   *spill
+	refs []spillRef
+}
+
+func (l *spilledLinks) Put(i int, enc []byte) { l.refs[i], _ = l.sp.put(enc) }
+
+func (l *spilledLinks) Get(i int) ([]byte, error) {
+	if l.refs[i].n == 0 {
+		return nil, l.sp.failed()
+	}
+	s, err := l.sp.get(l.refs[i])
+	return []byte(s), err
+}
+
+// failed returns the error of a put that failed, if one did.
+func (s *spill) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
 func (s *spill) close() {
 	if s == nil {
 		return

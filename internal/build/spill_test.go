@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -65,4 +66,56 @@ func TestSpillReadBack(t *testing.T) {
 		order[i] = len(order) - 1 - i
 	}
 	check(order)
+}
+
+// TestSpilledLinks: links put in the spill after rules were put and read
+// back (as a build does: rules while reading, links as the cross-reference
+// makes them) read back as given, from two goroutines at once, in any
+// order; a rule without links gives nil (the writer deletes a nil's row).
+func TestSpilledLinks(t *testing.T) {
+	sp, err := newSpill(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.close()
+	rec, err := sp.put([]byte("a rule"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := sp.get(rec); err != nil || b != "a rule" {
+		t.Fatalf("rule read back: %q, %v", b, err)
+	}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	const n = 3000
+	encs := make([][]byte, n)
+	for i := range encs {
+		if i%3 == 0 {
+			continue // no links
+		}
+		encs[i] = make([]byte, 1+rnd.IntN(3000))
+		for j := range encs[i] {
+			encs[i][j] = byte(rnd.Uint32())
+		}
+	}
+	l := &spilledLinks{sp: sp, refs: make([]spillRef, n)}
+	done := make(chan struct{})
+	for half := range 2 {
+		go func() {
+			for i := half; i < n; i += 2 {
+				l.Put(i, encs[i])
+			}
+			done <- struct{}{}
+		}()
+	}
+	<-done
+	<-done
+	for _, i := range rnd.Perm(n) {
+		b, err := l.Get(i)
+		if err != nil || !bytes.Equal(b, encs[i]) || (encs[i] == nil) != (b == nil) {
+			t.Fatalf("links of rule %d (%d bytes): %d bytes read back, nil %v, %v", i, len(encs[i]), len(b), b == nil, err)
+		}
+	}
+	if b, err := sp.get(rec); err != nil || b != "a rule" {
+		t.Fatalf("rule read back after the links: %q, %v", b, err)
+	}
 }

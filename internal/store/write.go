@@ -60,9 +60,10 @@ type Write struct {
 	// it is written (its place in its File's Rules is nil then), so that
 	// the rules leave memory as they reach the catalog.
 	Files []File
-	// Links, when not nil, are the links of the rules of Files, in order,
-	// as a LinkEncoder made them (their own lists may be gone then).
-	Links   [][]byte
+	// Links, when not nil, encode the links of the rules of Files, in
+	// order (their own lists may be gone then); each rule's are taken as
+	// its links are written.
+	Links   *LinkEncoder
 	Sources []Source
 	Summary *Summary
 	Count   func(done, total int) // progress of the rules written; may be nil
@@ -150,7 +151,7 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 		j        int  // r is fr.Rules[j]
 		n        int64
 		row      preparedRow
-		links    []byte         // encodeLinks's, the linked rules by their index in items
+		links    []byte         // encodeRuleLinks's (not encoded), the linked rules by their index in items
 		findings []lint.Finding // Lint's
 		held     []byte         // Full's held record
 		part     bool           // r is not whole (Full was not asked: its row is kept)
@@ -295,6 +296,9 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 		k, ok := at[id]
 		return k, ok
 	}
+	// encoded: in.Links has every rule's links (else each rule's own
+	// lists are encoded as it is prepared).
+	encoded := in.Links != nil && in.Links.Len() == len(items)
 	// prepare makes the row of it.r, and when a held record is written
 	// with it the sums the record is stored with: of its body (here: once
 	// the row is queued, its body's buffer may go back to the pool) and of
@@ -353,9 +357,7 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 				default:
 					prepare(it)
 				}
-				if len(in.Links) == len(items) {
-					it.links, in.Links[start+k] = in.Links[start+k], nil
-				} else {
+				if !encoded {
 					it.links = encodeRuleLinks(it.r, atOf)
 				}
 			})
@@ -489,7 +491,13 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 		if it.kept {
 			old = it.pr.links
 		}
-		if err := w.writeLinks(it.n, it.links, old, rowOf); err != nil {
+		enc := it.links
+		if encoded {
+			if enc, err = in.Links.take(k); err != nil {
+				return inPlace, err
+			}
+		}
+		if err := w.writeLinks(it.n, enc, old, rowOf); err != nil {
 			return inPlace, err
 		}
 		it.links = nil
