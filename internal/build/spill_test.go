@@ -71,7 +71,8 @@ func TestSpillReadBack(t *testing.T) {
 // TestSpilledLinks: links put in the spill after rules were put and read
 // back (as a build does: rules while reading, links as the cross-reference
 // makes them) read back as given, from two goroutines at once, in any
-// order; a rule without links gives nil (the writer deletes a nil's row).
+// order; a rule without links gives nil (not an empty encoding: the
+// writer deletes the row of a rule whose links are nil and were not).
 func TestSpilledLinks(t *testing.T) {
 	sp, err := newSpill(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
@@ -117,5 +118,25 @@ func TestSpilledLinks(t *testing.T) {
 	}
 	if b, err := sp.get(rec); err != nil || b != "a rule" {
 		t.Fatalf("rule read back after the links: %q, %v", b, err)
+	}
+}
+
+// TestSpilledLinksFailedPut: once a put of links fails (here the spill's
+// file is gone), every get fails, a rule's without links too: no rule's
+// links are read as none.
+func TestSpilledLinksFailedPut(t *testing.T) {
+	sp, err := newSpill(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.close()
+	sp.f.Close()
+	l := &spilledLinks{sp: sp, refs: make([]spillRef, 3)}
+	l.Put(0, nil)
+	l.Put(1, make([]byte, spillChunk+1)) // written at once: fails
+	for i := range 3 {
+		if b, err := l.Get(i); err == nil {
+			t.Errorf("links of rule %d: %d bytes, no error", i, len(b))
+		}
 	}
 }

@@ -448,7 +448,8 @@ type LinkEncoder struct {
 	at    map[string]int32 // a rule's place by its id
 	names []rule.RuleRef   // of each rule that is another's near-duplicate, what names it
 	nd    [][]int32
-	out   [][]byte  // the encodings, when they are not kept in keep
+	n     int       // how many rules
+	out   [][]byte  // the encodings, when they are not kept in keep (nil then)
 	keep  LinkStore // where Encode puts them, if not nil (Keep)
 }
 
@@ -464,13 +465,13 @@ type LinkStore interface {
 
 // Keep makes Encode put each rule's links in s rather than keep them
 // in memory. Call it before Encode.
-func (e *LinkEncoder) Keep(s LinkStore) { e.keep = s }
+func (e *LinkEncoder) Keep(s LinkStore) { e.keep, e.out = s, nil }
 
 // NewLinkEncoder returns an encoder of the links of rules, whose ids are
 // final.
 func NewLinkEncoder(rules []*rule.Rule) *LinkEncoder {
 	e := &LinkEncoder{at: make(map[string]int32, len(rules)), names: make([]rule.RuleRef, len(rules)),
-		nd: make([][]int32, len(rules)), out: make([][]byte, len(rules))}
+		nd: make([][]int32, len(rules)), n: len(rules), out: make([][]byte, len(rules))}
 	for k, r := range rules {
 		e.at[r.ID] = int32(k)
 		e.names[k] = rule.RuleRef{ID: r.ID, Platform: r.Platform, Title: r.Title, Path: r.Source.Path}
@@ -511,7 +512,7 @@ func (e *LinkEncoder) NearDuplicates(id string) []rule.RuleRef {
 }
 
 // Len returns how many rules' links e encodes.
-func (e *LinkEncoder) Len() int { return len(e.out) }
+func (e *LinkEncoder) Len() int { return e.n }
 
 // take returns the encoded links of rule i (nil when it has none), once:
 // in memory, e lets them go.

@@ -151,7 +151,7 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 		j        int  // r is fr.Rules[j]
 		n        int64
 		row      preparedRow
-		links    []byte         // encodeRuleLinks's (not encoded), the linked rules by their index in items
+		links    []byte         // encodeRuleLinks's, when in.Links has none (not encoded): the linked rules by their index in items
 		findings []lint.Finding // Lint's
 		held     []byte         // Full's held record
 		part     bool           // r is not whole (Full was not asked: its row is kept)
