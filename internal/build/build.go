@@ -581,9 +581,16 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 			if !fr.reused {
 				fr.srcIDs = make([]string, len(fr.Rules))
 				fr.srcRels = make([][]rule.Related, len(fr.Rules))
+				// Copies: a reader may give a rule strings that are part
+				// of its file's text (YARA-L's lexer does), which these
+				// would keep in memory until the writing (the text of every
+				// YARA-L file, 17.6 MB at N = 15, by a heap profile).
 				for j, r := range fr.Rules {
-					fr.srcIDs[j] = r.ID
-					fr.srcRels[j] = slices.Clone(r.Related)
+					fr.srcIDs[j] = strings.Clone(r.ID)
+					fr.srcRels[j] = slices.Clone(r.Related) // (nil stays nil)
+					for k, x := range fr.srcRels[j] {
+						fr.srcRels[j][k] = rule.Related{ID: strings.Clone(x.ID), Type: strings.Clone(x.Type)}
+					}
 				}
 			}
 			plain[i] = fr.FileResult
