@@ -327,8 +327,8 @@ func (pr *printer) node(n Node) {
 		}
 		pr.args(n.Options)
 		for i, k := range n.Keys {
-			if i == 0 && n.Count == nil && k.Sign == "" && k.Func == nil && isNumber(k.Field.Raw) {
-				pr.s(" ,") // a key that is a number, not the count
+			if i == 0 && n.Count == nil && k.Sign == "" && k.Func == nil && numberFirst(k.Field.Raw) {
+				pr.s(" ,") // a key that starts with a number, not the count (parseSort)
 			}
 			pr.s(" ")
 			pr.node(k)
@@ -440,4 +440,12 @@ func (k Kind) text() string {
 		return ">="
 	}
 	return k.String()
+}
+
+// numberFirst tells whether the first token of s is a number: a sort key
+// so written, first, would be read as the count (parseSort), "0%0" as
+// well as "5".
+func numberFirst(s string) bool {
+	toks, _ := lex(s)
+	return len(toks) > 0 && toks[0].Kind == Word && isNumber(toks[0].Text)
 }
