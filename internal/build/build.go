@@ -582,9 +582,10 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 				fr.srcIDs = make([]string, len(fr.Rules))
 				fr.srcRels = make([][]rule.Related, len(fr.Rules))
 				// Copies: a reader may give a rule strings that are part
-				// of its file's text (YARA-L's lexer does), which these
-				// would keep in memory until the writing (the text of every
-				// YARA-L file, 17.6 MB at N = 15, by a heap profile).
+				// of its file's text (a lexer that slices its input does),
+				// which these would keep in memory until the writing (the
+				// text of every file of one language, 17.6 MB at N = 15, by
+				// a heap profile).
 				for j, r := range fr.Rules {
 					fr.srcIDs[j] = strings.Clone(r.ID)
 					fr.srcRels[j] = slices.Clone(r.Related) // (nil stays nil)

@@ -89,11 +89,11 @@ func newSpill(db string) (*spill, error) {
 
 // put writes b and returns where it is.
 func (s *spill) put(b []byte) (spillRef, error) {
-	if int64(len(b)) > 1<<31-1 {
-		return spillRef{}, errors.New("build: a rule of 2 GB or more")
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.err == nil && int64(len(b)) > 1<<31-1 {
+		s.err = errors.New("build: a record of 2 GB or more") // (every get fails from now: a build stops)
+	}
 	if s.err != nil {
 		return spillRef{}, s.err
 	}
@@ -155,38 +155,18 @@ func (s *spill) get(ref spillRef) (string, error) {
 }
 
 // spilledLinks keep the encoded links of a build's rules in its spill
-// (store.LinkStore), by each rule's place. A put that failed fails every
-// get: the spill's error (a write), or the put's own (one of 2 GB).
+// (store.LinkStore), by each rule's place. A put that failed (the spill
+// keeps its error) fails every get.
 type spilledLinks struct {
 	sp   *spill
 	refs []spillRef
-	mu   sync.Mutex
-	err  error // a put's that the spill did not keep
 }
 
-func (l *spilledLinks) Put(i int, enc []byte) {
-	ref, err := l.sp.put(enc)
-	if err != nil {
-		l.mu.Lock()
-		l.err = err
-		l.mu.Unlock()
-		return
-	}
-	l.refs[i] = ref
-}
+func (l *spilledLinks) Put(i int, enc []byte) { l.refs[i], _ = l.sp.put(enc) }
 
 func (l *spilledLinks) Get(i int) ([]byte, error) {
-	l.mu.Lock()
-	err := l.err
-	l.mu.Unlock()
-	if err == nil {
-		err = l.sp.failed()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if l.refs[i].n == 0 {
-		return nil, nil // (an encoding is never empty: none)
+	if l.refs[i].n == 0 { // none (an encoding is never empty), or its put failed
+		return nil, l.sp.failed()
 	}
 	s, err := l.sp.get(l.refs[i])
 	return []byte(s), err

@@ -220,7 +220,7 @@ func manyKeys(n int) string {
 	return b.String()
 }
 
-// TestTOMLKeyLimit: an Elastic rule file past MaxTOMLKeys is not read (its
+// TestTOMLKeyLimit: a TOML rule file past MaxTOMLKeys is not read (its
 // decoding would take minutes), and says where; one under it is.
 func TestTOMLKeyLimit(t *testing.T) {
 	head := "[rule]\nname = \"x\"\nquery = \"process.name : x\"\nlanguage = \"kuery\"\ntype = \"query\"\n"

@@ -236,7 +236,8 @@ func (d *DB) CheckFindings(ctx context.Context, check string, page, perPage int)
 // findings, however many there are. The export writes a check's JSON and
 // its first pages from it: at N = 15 forks of the corpus the near-duplicate
 // check has 55,276 findings (a million when it made one a near-duplicate),
-// and a page read by CheckFindings (OFFSET) walks every finding before it. f's finding is reused between calls.
+// and a page read by CheckFindings (OFFSET) walks every finding before it.
+// f's finding is reused between calls.
 func (d *DB) EachCheckFinding(ctx context.Context, check string, limit int, f func(*RuleFinding) error) error {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit

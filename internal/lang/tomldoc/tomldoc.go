@@ -5,12 +5,12 @@
 package tomldoc
 
 import (
-	"bytes"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/ruledex/ruledex/internal/lang/diag"
 )
 
 // Decode decodes a TOML document into a map: tables as map[string]any,
@@ -43,14 +43,7 @@ func Error(data []byte, err error) (msg string, line, col int) {
 // runeCol returns the column in characters of the byte column col of line
 // (both from 1) of data.
 func runeCol(data []byte, line, col int) int {
-	start := 0
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(data[start:], '\n')
-		if i < 0 {
-			return max(col, 1)
-		}
-		start += i + 1
-	}
-	end := min(start+max(col-1, 0), len(data))
-	return utf8.RuneCount(data[start:end]) + 1
+	ix := diag.NewLines(data)
+	_, c := ix.Position(ix.Offset(line, 1) + max(col-1, 0))
+	return c
 }
