@@ -136,6 +136,9 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 		prog.linef("%s is up to date", opt.DB)
 		return sum, nil
 	}
+	if sum, ok, err := quick(ctx, opt, start, prev, srcs, results, prog); err != nil || ok {
+		return sum, err
+	}
 	newPath := opt.DB + ".new"
 	var nc *store.NewCatalog
 	defer func() { nc.Abandon() }()
@@ -579,20 +582,7 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 				prevs = append(prevs, ph)
 			}
 			if !fr.reused {
-				fr.srcIDs = make([]string, len(fr.Rules))
-				fr.srcRels = make([][]rule.Related, len(fr.Rules))
-				// Copies: a reader may give a rule strings that are part
-				// of its file's text (a lexer that slices its input does),
-				// which these would keep in memory until the writing (the
-				// text of every file of one language, 17.6 MB at N = 15, by
-				// a heap profile).
-				for j, r := range fr.Rules {
-					fr.srcIDs[j] = strings.Clone(r.ID)
-					fr.srcRels[j] = slices.Clone(r.Related) // (nil stays nil)
-					for k, x := range fr.srcRels[j] {
-						fr.srcRels[j][k] = rule.Related{ID: strings.Clone(x.ID), Type: strings.Clone(x.Type)}
-					}
-				}
+				fr.keepGiven()
 			}
 			plain[i] = fr.FileResult
 			rules = append(rules, fr.Rules...)
@@ -646,6 +636,24 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 		}
 	}
 	return all, prep, nil
+}
+
+// keepGiven keeps the ids and related rules that the source gave the rules
+// of fr, read now, before they are given their ids and linked. Copies: a
+// reader may give a rule strings that are part of its file's text (a lexer
+// that slices its input does), which these would keep in memory until the
+// writing (the text of every file of one language, 17.6 MB at N = 15, by a
+// heap profile).
+func (fr *fileResult) keepGiven() {
+	fr.srcIDs = make([]string, len(fr.Rules))
+	fr.srcRels = make([][]rule.Related, len(fr.Rules))
+	for j, r := range fr.Rules {
+		fr.srcIDs[j] = strings.Clone(r.ID)
+		fr.srcRels[j] = slices.Clone(r.Related) // (nil stays nil)
+		for k, x := range fr.srcRels[j] {
+			fr.srcRels[j][k] = rule.Related{ID: strings.Clone(x.ID), Type: strings.Clone(x.Type)}
+		}
+	}
 }
 
 // examineOne looks at one file: skipped, or unchanged since the last

@@ -21,84 +21,86 @@ import (
 // commit); and that a rebuild changing more rows than inPlaceUpTo writes
 // a new file and renames it.
 func TestAsBuiltInPlace(t *testing.T) {
-	dir, tmp, db, src := builtFixture(t)
-	full := filepath.Join(tmp, "full.db")
-	sum := func() [32]byte {
-		t.Helper()
-		b, err := os.ReadFile(db)
-		if err != nil {
+	bothWays(t, func(t *testing.T) {
+		dir, tmp, db, src := builtFixture(t)
+		full := filepath.Join(tmp, "full.db")
+		sum := func() [32]byte {
+			t.Helper()
+			b, err := os.ReadFile(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sha256.Sum256(b)
+		}
+		stat := func() os.FileInfo {
+			t.Helper()
+			st, err := os.Stat(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		noneBeside := func(what string) {
+			t.Helper()
+			for _, s := range []string{".new", "-journal", "-wal"} {
+				if _, err := os.Stat(db + s); !os.IsNotExist(err) {
+					t.Errorf("%s: %s%s is there", what, db, s)
+				}
+			}
+		}
+		run := filepath.Join(dir, "azure", "run_command.yml")
+		appendLine(t, run, "# a comment")
+
+		// inPlace stops rebuilds of the change made while they write, then
+		// rebuilds it: written over the catalog in place, as a full build.
+		inPlace := func(what string, asBuilt bool) {
+			t.Helper()
+			before, first := sum(), stat()
+			for _, at := range []string{"writing", "(100%)"} {
+				ctx, cancel := context.WithCancel(context.Background())
+				_, err := Build(ctx, Options{DB: db, Sources: src, Progress: &cancelWriter{at: at, cancel: cancel}})
+				cancel()
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("%s, stopped at %q: err = %v", what, at, err)
+				}
+				if sum() != before {
+					t.Errorf("%s, stopped at %q: the catalog changed", what, at)
+				}
+				noneBeside(what + ", stopped at " + at)
+			}
+			rebuild(t, db, src, asBuilt, what)
+			if !os.SameFile(first, stat()) {
+				t.Errorf("%s: written to another file", what)
+			}
+			noneBeside(what)
+			sameAsFull(t, db, full, src, what)
+		}
+		// (The limit below the rules of the repository linked again, above the
+		// one rule read again: those of unchanged files keep their rows.)
+		limit := inPlaceUpTo
+		inPlaceUpTo = func(int) int { return 2 }
+		inPlace("a comment added", true)
+		inPlaceUpTo = limit
+
+		// A change the cross-references read, of few rows: written in place
+		// too, and as safely.
+		if err := os.WriteFile(run, []byte(sigmaRule("VM Run Command", "Microsoft.Compute/virtualMachines/delete")), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return sha256.Sum256(b)
-	}
-	stat := func() os.FileInfo {
-		t.Helper()
-		st, err := os.Stat(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
-	noneBeside := func(what string) {
-		t.Helper()
-		for _, s := range []string{".new", "-journal", "-wal"} {
-			if _, err := os.Stat(db + s); !os.IsNotExist(err) {
-				t.Errorf("%s: %s%s is there", what, db, s)
-			}
-		}
-	}
-	run := filepath.Join(dir, "azure", "run_command.yml")
-	appendLine(t, run, "# a comment")
+		inPlace("its detection changed", false)
 
-	// inPlace stops rebuilds of the change made while they write, then
-	// rebuilds it: written over the catalog in place, as a full build.
-	inPlace := func(what string, asBuilt bool) {
-		t.Helper()
-		before, first := sum(), stat()
-		for _, at := range []string{"writing", "(100%)"} {
-			ctx, cancel := context.WithCancel(context.Background())
-			_, err := Build(ctx, Options{DB: db, Sources: src, Progress: &cancelWriter{at: at, cancel: cancel}})
-			cancel()
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("%s, stopped at %q: err = %v", what, at, err)
-			}
-			if sum() != before {
-				t.Errorf("%s, stopped at %q: the catalog changed", what, at)
-			}
-			noneBeside(what + ", stopped at " + at)
+		// More rows than an in-place write takes: a new file, renamed.
+		defer func(f func(int) int) { inPlaceUpTo = f }(inPlaceUpTo)
+		inPlaceUpTo = func(int) int { return 1 }
+		writeTree(t, dir, map[string]string{"azure/new1.yml": sigmaRule("New One", runCommand), "azure/new2.yml": sigmaRule("New Two", runCommand)})
+		last := stat()
+		rebuild(t, db, src, false, "two rules added")
+		if os.SameFile(last, stat()) {
+			t.Error("a rebuild writing more rows than inPlaceUpTo wrote over the catalog in place")
 		}
-		rebuild(t, db, src, asBuilt, what)
-		if !os.SameFile(first, stat()) {
-			t.Errorf("%s: written to another file", what)
-		}
-		noneBeside(what)
-		sameAsFull(t, db, full, src, what)
-	}
-	// (The limit below the rules of the repository linked again, above the
-	// one rule read again: those of unchanged files keep their rows.)
-	limit := inPlaceUpTo
-	inPlaceUpTo = func(int) int { return 2 }
-	inPlace("a comment added", true)
-	inPlaceUpTo = limit
-
-	// A change the cross-references read, of few rows: written in place
-	// too, and as safely.
-	if err := os.WriteFile(run, []byte(sigmaRule("VM Run Command", "Microsoft.Compute/virtualMachines/delete")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	inPlace("its detection changed", false)
-
-	// More rows than an in-place write takes: a new file, renamed.
-	defer func(f func(int) int) { inPlaceUpTo = f }(inPlaceUpTo)
-	inPlaceUpTo = func(int) int { return 1 }
-	writeTree(t, dir, map[string]string{"azure/new1.yml": sigmaRule("New One", runCommand), "azure/new2.yml": sigmaRule("New Two", runCommand)})
-	last := stat()
-	rebuild(t, db, src, false, "two rules added")
-	if os.SameFile(last, stat()) {
-		t.Error("a rebuild writing more rows than inPlaceUpTo wrote over the catalog in place")
-	}
-	noneBeside("renamed")
-	sameAsFull(t, db, full, src, "renamed")
+		noneBeside("renamed")
+		sameAsFull(t, db, full, src, "renamed")
+	})
 }
 
 // TestServeFollows checks what serve reads of a catalog written over in

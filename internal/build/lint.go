@@ -42,7 +42,7 @@ func newLinter(sources []Source, results []fileResult, prev *store.Previous) *li
 	}
 	files := make(map[[2]string]string, len(results))
 	for _, fr := range results {
-		if len(fr.Rules) > 0 {
+		if len(fr.Rules) > 0 || fr.toRead { // (a file to read has none yet: quick)
 			files[[2]string{fr.Repo, fr.Path}] = fr.Abs
 		}
 	}
@@ -110,6 +110,14 @@ func (lt *linter) rule(r *rule.Rule, stored []lint.Finding, known bool) []lint.F
 	if known && lt.known {
 		opt.Known = func(int) ([]lint.Finding, bool) { return stored, true }
 	}
+	return lint.Run([]*rule.Rule{r}, opt)
+}
+
+// alone runs over r, whole, the checks of one rule, not those a rule
+// answers from its links (lint.FromLinks).
+func (lt *linter) alone(r *rule.Rule) []lint.Finding {
+	opt := lt.opt
+	opt.Disable = append(slices.Clone(lt.needAll), lint.FromLinks...)
 	return lint.Run([]*rule.Rule{r}, opt)
 }
 

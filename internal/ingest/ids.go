@@ -26,10 +26,12 @@ func Slug(s string) string {
 	return strings.Trim(b.String(), "-.")
 }
 
-// baseID returns the id a rule would have alone: platform/slug, the slug taken
+// BaseID returns the id a rule would have alone: platform/slug, the slug taken
 // from the id its source gave, else from its file's name, with the variant or
-// the rule's index when its file holds several rules.
-func baseID(r *rule.Rule, index, count int) string {
+// the rule's index when its file holds several rules. index and count are
+// its place among its file's rules. Rules whose base ids are the ones of a
+// build before, in the same order, get the ids they got then (IDs.Assign).
+func BaseID(r *rule.Rule, index, count int) string {
 	if r.ID != "" {
 		if strings.Contains(r.ID, "/") {
 			return r.ID
@@ -80,7 +82,7 @@ func (a *IDs) Assign(results []FileResult) {
 	for i := range results {
 		rs := results[i].Rules
 		for j, r := range rs {
-			id := baseID(r, j, len(rs))
+			id := BaseID(r, j, len(rs))
 			if seen[strings.ToLower(id)] {
 				alt := id + "--" + Slug(r.Source.Repo)
 				for n := 2; seen[strings.ToLower(alt)]; n++ {

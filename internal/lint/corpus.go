@@ -26,6 +26,7 @@ func init() {
 			"rules by it (a SIEM's import, sigma-cli, Sentinel's repositories) keep one and drop or overwrite the " +
 			"other. Give the copy a new id (and relate it to the first where the format can).",
 		Corpus: duplicateID,
+		Place:  placeDuplicateID,
 		// What a build's linking (ingest.Link) says of the same id.
 		Claims: func(d rule.Diagnostic) bool {
 			return strings.HasPrefix(d.Message, "id ") && strings.Contains(d.Message, " is also the id of ")
@@ -73,11 +74,13 @@ func duplicateID(rules []*rule.Rule, rep func(int) *Reporter) {
 			if len(others) > 1 {
 				msg += fmt.Sprintf(" and %d other files", len(others)-1)
 			}
-			rp := rep(i)
-			rp.Find(0, r.UID, r.UID, msg)
+			placeDuplicateID(r, rep(i), msg)
 		}
 	}
 }
+
+// placeDuplicateID reports msg where r first writes its id.
+func placeDuplicateID(r *rule.Rule, rep *Reporter, msg string) { rep.Find(0, r.UID, r.UID, msg) }
 
 func nearDuplicate(rules []*rule.Rule, rep func(int) *Reporter) {
 	// The catalog fills the links when the rules come from one; rules read

@@ -70,6 +70,11 @@ type Check struct {
 	// Claims, optional, tells that a diagnostic of the front end is what
 	// this check reports, so the syntax checks leave it out.
 	Claims func(d rule.Diagnostic) bool
+	// Place, optional, for a check across the corpus that places its
+	// findings in a rule's query (not at the rule), reports at r a
+	// finding it made of r, with its message msg: where the check places
+	// it (PlaceAgain).
+	Place func(r *rule.Rule, rep *Reporter, msg string)
 }
 
 // HelpURI returns the address of c's help.
@@ -478,6 +483,32 @@ func finish(rules []*rule.Rule, out []Finding, opt Options) {
 		// in memory as long as the finding (a build holds every finding).
 		f.text, f.qline, f.qlines = "", 0, ""
 	}
+}
+
+// PlaceAgain returns fs, findings of checks across the corpus on rule r
+// that a run over a corpus made, placed in r as it is now: a build that
+// reads a rule's file again, and finds it the same rule for every check
+// across the corpus (its skeleton the same: what they read of it), keeps
+// their findings without running them over every rule, but its text may
+// have moved (a line indented anew under a YAML key changes a column).
+// A finding of a check with Place is placed as the check places it, its
+// message and fingerprint kept; the others are at the rule (AtRule: its
+// line the skeleton's) and kept as they are.
+func PlaceAgain(r *rule.Rule, fs []Finding, opt Options) []Finding {
+	out := slices.Clone(fs)
+	for i, f := range out {
+		c := Get(f.Check)
+		if c == nil || c.Place == nil {
+			continue
+		}
+		var at []Finding
+		c.Place(r, &Reporter{check: c, r: r, out: &at}, f.Message)
+		finish([]*rule.Rule{r}, at, opt)
+		if len(at) == 1 {
+			out[i].Line, out[i].Col = at[0].Line, at[0].Col
+		}
+	}
+	return out
 }
 
 // Fingerprint returns the hash (hex, 32 digits) of a finding's key.

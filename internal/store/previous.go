@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -44,6 +45,7 @@ type Previous struct {
 	cancel   context.CancelFunc // stops loadRules
 	done     chan struct{}      // closed when loadRules has returned
 	rulesErr error
+	repos    map[string]bool // loaded alone (LoadRepo)
 }
 
 // PrevFile is a file of the last catalog.
@@ -239,6 +241,16 @@ func (p *Previous) HadRules(repo, path string) bool {
 	return pf != nil && len(pf.rules) > 0
 }
 
+// RuleIDs returns the ids of the rules of a file of the last catalog, in
+// their order in it (after WaitRules or its repository's LoadRepo).
+func (p *Previous) RuleIDs(pf *PrevFile) []string {
+	ids := make([]string, len(pf.rules))
+	for i, pr := range pf.rules {
+		ids[i] = pr.id
+	}
+	return ids
+}
+
 // PrevRule is a rule of a file of the last catalog as a build reads it
 // back (Previous.Held): its held record, its row, and the id and the
 // related rules its source gave it.
@@ -403,22 +415,33 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 	for k := range parts {
 		wg.Go(func() {
 			from := lo + int64(k)*step
-			ranges[k], errs[k] = loadRuleRange(ctx, d, from, min(from+step-1, hi))
+			ranges[k], errs[k] = loadRuleRows(ctx, d, `r.n BETWEEN ? AND ?`, from, min(from+step-1, hi))
 		})
 	}
-	wg.Go(func() { found, errs[parts] = loadFindings(ctx, d) })
+	wg.Go(func() { found, errs[parts] = loadFindings(ctx, d, "") })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	byN := map[int64]*prevRule{}
-	for _, rs := range ranges {
-		for _, pr := range rs {
-			p.rules[strings.ToLower(pr.id)] = pr
-			byN[pr.n] = pr
-			if pf := p.Files[FileKey{pr.repo, pr.path}]; pf != nil {
-				pf.rules = append(pf.rules, pr)
-			}
+	if p.repos != nil { // (LoadRepo's rules are loaded again, whole)
+		for _, pf := range p.Files {
+			pf.rules = nil
+		}
+		p.repos = nil
+	}
+	p.add(slices.Concat(ranges...), found)
+	return nil
+}
+
+// add records rules of the last catalog, in order of their rows, and
+// their findings of the per-rule checks.
+func (p *Previous) add(rules []*prevRule, found []foundFinding) {
+	byN := make(map[int64]*prevRule, len(rules))
+	for _, pr := range rules {
+		p.rules[strings.ToLower(pr.id)] = pr
+		byN[pr.n] = pr
+		if pf := p.Files[FileKey{pr.repo, pr.path}]; pf != nil {
+			pf.rules = append(pf.rules, pr)
 		}
 	}
 	for _, f := range found {
@@ -427,15 +450,40 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 			pr.findings = append(pr.findings, f.f)
 		}
 	}
+}
+
+// LoadRepo loads the last catalog's rules of repository repo alone, as
+// WaitRules loads every rule (Held, Decode, Kept, SameHeld and
+// StoredOverlay answer for them then): a build that reads again only files
+// of a few repositories, and may find every other rule as the last catalog
+// holds it, reads no other (package build's quick rebuild). WaitRules
+// loads them again with the rest.
+func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
+	if p.repos[repo] {
+		return nil
+	}
+	rules, err := loadRuleRows(ctx, p.db, `r.repo = ?`, repo)
+	if err != nil {
+		return err
+	}
+	found, err := loadFindings(ctx, p.db, `rule IN (SELECT n FROM rules WHERE repo = ?)`, repo)
+	if err != nil {
+		return err
+	}
+	p.add(rules, found)
+	if p.repos == nil {
+		p.repos = map[string]bool{}
+	}
+	p.repos[repo] = true
 	return nil
 }
 
-// loadRuleRange reads the last catalog's rules of rows from to to, in
-// order of their rows.
-func loadRuleRange(ctx context.Context, d *DB, from, to int64) ([]*prevRule, error) {
+// loadRuleRows reads the last catalog's rules of the rows where (a
+// condition on rules r) holds, in order of their rows.
+func loadRuleRows(ctx context.Context, d *DB, where string, args ...any) ([]*prevRule, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT r.n, r.id, r.src_id, r.kind, r.file_sha256, r.repo, r.path, r.src_related,
 		coalesce(l.data, ''), h.data, h.sum, h.body_sum, h.findings_sum FROM rules r LEFT JOIN links l ON l.rule = r.n LEFT JOIN held h ON h.rule = r.n
-		WHERE r.n BETWEEN ? AND ? ORDER BY r.n`, from, to)
+		WHERE `+where+` ORDER BY r.n`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -470,7 +518,9 @@ type foundFinding struct {
 
 // loadFindings reads the findings of the per-rule lint checks of the last
 // catalog's rules (those across the corpus are made again), by row.
-func loadFindings(ctx context.Context, d *DB) ([]foundFinding, error) {
+// loadFindings reads the findings of the per-rule checks, of every rule or
+// of those where (a condition on the findings' columns) holds.
+func loadFindings(ctx context.Context, d *DB, where string, args ...any) ([]foundFinding, error) {
 	// Only the per-rule checks' (by the index findings_check): not those
 	// across the corpus (55,276 near-duplicate findings of 164,000 rules).
 	var ids []any
@@ -484,7 +534,10 @@ func loadFindings(ctx context.Context, d *DB) ([]foundFinding, error) {
 	}
 	q := `SELECT rule, check_, severity, message, line, col, fingerprint FROM findings WHERE check_ IN (?` +
 		strings.Repeat(",?", len(ids)-1) + `)`
-	rows, err := d.db.QueryContext(ctx, q, ids...)
+	if where != "" {
+		q += ` AND ` + where
+	}
+	rows, err := d.db.QueryContext(ctx, q, append(ids, args...)...)
 	if err != nil {
 		return nil, err
 	}

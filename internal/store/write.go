@@ -447,13 +447,14 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 					return inPlace, fmt.Errorf("%s: %w", r.ID, it.row.err)
 				}
 				if pr != nil && !deleted[pr.n] && !kept[pr.n] {
-					if err := w.deleteRule(pr.n); err != nil {
+					if err := w.deleteRule(pr.n, true); err != nil {
 						return inPlace, err
 					}
 					deleted[pr.n] = true
 				}
-				n, err := w.insertRule(r, it.row, it.srcID, it.srcRels, it.fr.SHA)
-				if err != nil {
+				n := w.next
+				w.next++
+				if err := w.insertRule(n, r, it.row, it.srcID, it.srcRels, it.fr.SHA); err != nil {
 					return inPlace, fmt.Errorf("%s: %w", r.ID, err)
 				}
 				sum, err := w.writeFindings(n, fs, false, nil)
@@ -479,7 +480,7 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 	}
 	for _, pr := range existing {
 		if !kept[pr.n] && !deleted[pr.n] {
-			if err := w.deleteRule(pr.n); err != nil {
+			if err := w.deleteRule(pr.n, true); err != nil {
 				return inPlace, err
 			}
 		}
@@ -991,44 +992,42 @@ func prepareRow(r *rule.Rule) preparedRow {
 // encodeBufs are the buffers of rule encodings (prepareRow, OverlaySum, Kept).
 var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// insertRule queues rule r's rows, prepared as row, and returns its row
-// number (given here, not by SQLite: the rows of a batch need no
-// round trip).
-func (w *writer) insertRule(r *rule.Rule, row preparedRow, srcID string, srcRels []rule.Related, sha string) (int64, error) {
+// insertRule queues rule r's rows, prepared as row, in row n (given by
+// the writer, not by SQLite: the rows of a batch need no round trip; w.next
+// for a new rule).
+func (w *writer) insertRule(n int64, r *rule.Rule, row preparedRow, srcID string, srcRels []rule.Related, sha string) error {
 	if srcRels == nil {
 		srcRels = []rule.Related{}
 	}
 	rels, err := json.Marshal(srcRels)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	var techs []string
 	for _, t := range r.Techniques {
 		techs = append(techs, t.ID)
 	}
 	errs := diagErrors(r)
-	n := w.next
-	w.next++
 	if row.buf != nil {
 		w.rules.hold(row.buf)
 	}
 	if err := w.rules.add(w.ctx, w.tx, n, r.ID, srcID, r.Platform, r.Language, r.Product, r.Kind, r.Title, r.Severity, r.Status,
 		r.Source.Repo, r.Source.Path, r.Source.Line, r.Source.URL, sha, strings.Join(techs, " "), strings.Join(r.Tables, "\n"), errs, row.body, string(row.diags), string(rels),
 		blurbOf(r)); err != nil {
-		return 0, err
+		return err
 	}
 	for _, f := range row.facets {
 		if err := w.addFacet(f.facet, f.value, n); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if err := w.actionsAndFields(n, row); err != nil {
-		return 0, err
+		return err
 	}
 	if err := w.insertSearch(n, *row.doc); err != nil {
-		return 0, err
+		return err
 	}
-	return n, w.indicators(n, r)
+	return w.indicators(n, r)
 }
 
 // actionsAndFields queues the rows of rule n's actions and of the fields
@@ -1147,11 +1146,16 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	return w.insertSearch(n, searchDocOf(r))
 }
 
-func (w *writer) deleteRule(n int64) error {
+// deleteRule deletes the rows of rule n: with its links, or (links false:
+// the rule written again in its row, linked as it was) without.
+func (w *writer) deleteRule(n int64, links bool) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
 	for _, s := range []*sql.Stmt{w.delRule, w.delSearch, w.delInds, w.delActs, w.delFields, w.delLinks, w.delCanon, w.delHeld, w.delFindings} {
+		if s == w.delLinks && !links {
+			continue
+		}
 		if _, err := s.ExecContext(w.ctx, n); err != nil {
 			return err
 		}
@@ -1208,19 +1212,8 @@ func (w *writer) files(prev *Previous, results []File) error {
 	}
 	present := map[FileKey]bool{}
 	for _, fr := range results {
-		k := FileKey{fr.Repo, fr.Path}
-		present[k] = true
-		if fr.Reused && prev != nil {
-			if pf := prev.Files[k]; pf != nil && pf.SHA == fr.SHA && pf.Size == fr.Size && pf.Mtime == fr.Mtime {
-				continue
-			}
-		}
-		diags := fr.Diags
-		if diags == nil {
-			diags = []rule.Diagnostic{}
-		}
-		dj, _ := json.Marshal(diags)
-		if err := w.fileRows.add(w.ctx, w.tx, fr.Repo, fr.Path, fr.Abs, fr.SHA, fr.Format, fr.Size, fr.Mtime, fr.Skipped, string(dj)); err != nil {
+		present[FileKey{fr.Repo, fr.Path}] = true
+		if err := w.file(prev, fr); err != nil {
 			return err
 		}
 	}
@@ -1243,6 +1236,22 @@ func (w *writer) files(prev *Previous, results []File) error {
 		}
 	}
 	return nil
+}
+
+// file records fr, a file of the build, unless it is the last catalog's
+// as it is.
+func (w *writer) file(prev *Previous, fr File) error {
+	if fr.Reused && prev != nil {
+		if pf := prev.Files[FileKey{fr.Repo, fr.Path}]; pf != nil && pf.SHA == fr.SHA && pf.Size == fr.Size && pf.Mtime == fr.Mtime {
+			return nil
+		}
+	}
+	diags := fr.Diags
+	if diags == nil {
+		diags = []rule.Diagnostic{}
+	}
+	dj, _ := json.Marshal(diags)
+	return w.fileRows.add(w.ctx, w.tx, fr.Repo, fr.Path, fr.Abs, fr.SHA, fr.Format, fr.Size, fr.Mtime, fr.Skipped, string(dj))
 }
 
 // build records the build's metadata.
