@@ -118,6 +118,9 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	prog := newProgress(opt.Progress, opt.TTY)
 	defer prog.done()
 
+	// The sources' files are listed while the last catalog's are read.
+	listed := make(chan listing, 1)
+	go func() { listed <- listSources(ctx, opt) }()
 	var prev *store.Previous
 	if !opt.Full {
 		if prev, err = store.OpenPrevious(ctx, opt.DB); err != nil {
@@ -127,7 +130,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 		defer prev.Close()
 	}
 
-	srcs, results, err := examineSources(ctx, opt, prev, prog)
+	srcs, results, err := examine(ctx, opt, <-listed, prev)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +153,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 			}
 			prog.linef("last catalog not reused: %v", err)
 			prev = nil
-			if srcs, results, err = examineSources(ctx, opt, nil, prog); err != nil {
+			if srcs, results, err = examineSources(ctx, opt, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -465,44 +468,74 @@ func escapePath(p string) string {
 // srcRange is the files of one source among a build's results: [from, to).
 type srcRange struct{ from, to int }
 
-// examineSources lists every file of every source and looks at each, in
-// parallel (examineOne): skipped, unchanged since the last catalog by its
-// size and modification time, or to be read. It reads none.
-func examineSources(ctx context.Context, opt Options, prev *store.Previous, prog *progress) ([]srcRange, []fileResult, error) {
-	type job struct {
-		src        Source
-		repo, root string
-		abs        string
+// listing is the files of a build's sources (listSources).
+type listing struct {
+	srcs []srcRange
+	jobs []fileJob
+	err  error
+}
+
+// fileJob is a file of a source, to examine.
+type fileJob struct {
+	src        Source
+	repo, root string
+	abs        string
+}
+
+// listSources lists every file of every source, the sources on every
+// core (each lists its folders one after the other).
+func listSources(ctx context.Context, opt Options) listing {
+	files := make([][]string, len(opt.Sources))
+	errs := make([]error, len(opt.Sources))
+	if err := parallel.For(ctx, len(opt.Sources), opt.Workers, func(i int) {
+		s := opt.Sources[i]
+		if files[i], errs[i] = ingest.ListFiles(sourceTarget(s)); errs[i] != nil {
+			errs[i] = fmt.Errorf("source %s: %w", s.Path, errs[i])
+		}
+	}); err != nil {
+		return listing{err: err}
 	}
-	var jobs []job
-	var srcs []srcRange
-	for _, s := range opt.Sources {
-		t := sourceTarget(s)
-		files, err := ingest.ListFiles(t)
-		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", s.Path, err)
+	var l listing
+	for i, s := range opt.Sources {
+		if errs[i] != nil {
+			return listing{err: errs[i]}
 		}
 		root := s.Path
 		if st, err := os.Stat(s.Path); err == nil && !st.IsDir() {
 			root = filepath.Dir(s.Path)
 		}
-		repo := ingest.RepoName(t)
-		from := len(jobs)
-		for _, f := range files {
-			jobs = append(jobs, job{src: s, repo: repo, root: root, abs: f})
+		repo := ingest.RepoName(sourceTarget(s))
+		from := len(l.jobs)
+		for _, f := range files[i] {
+			l.jobs = append(l.jobs, fileJob{src: s, repo: repo, root: root, abs: f})
 		}
-		srcs = append(srcs, srcRange{from, len(jobs)})
+		l.srcs = append(l.srcs, srcRange{from, len(l.jobs)})
 	}
-	results := make([]fileResult, len(jobs))
-	err := parallel.For(ctx, len(jobs), opt.Workers, func(i int) {
-		j := jobs[i]
+	return l
+}
+
+// examineSources lists every file of every source and examines them.
+func examineSources(ctx context.Context, opt Options, prev *store.Previous) ([]srcRange, []fileResult, error) {
+	return examine(ctx, opt, listSources(ctx, opt), prev)
+}
+
+// examine looks at each file of l, in parallel (examineOne): skipped,
+// unchanged since the last catalog by its size and modification time, or
+// to be read. It reads none.
+func examine(ctx context.Context, opt Options, l listing, prev *store.Previous) ([]srcRange, []fileResult, error) {
+	if l.err != nil {
+		return nil, nil, l.err
+	}
+	results := make([]fileResult, len(l.jobs))
+	err := parallel.For(ctx, len(l.jobs), opt.Workers, func(i int) {
+		j := l.jobs[i]
 		results[i] = examineOne(j.repo, j.root, j.abs, prev)
 		results[i].src = j.src
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return srcs, results, nil
+	return l.srcs, results, nil
 }
 
 // readHeld reads the files of every source, one source after the other

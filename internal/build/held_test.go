@@ -64,7 +64,7 @@ func TestHeldAsWhole(t *testing.T) {
 // from its reading (the build's own: examineSources, readRest) to its
 // writing.
 func writeWhole(t *testing.T, srcs []Source, path string) {
-	_, read, err := examineSources(context.Background(), Options{Sources: srcs}, nil, newProgress(nil, false))
+	_, read, err := examineSources(context.Background(), Options{Sources: srcs}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

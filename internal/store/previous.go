@@ -45,7 +45,8 @@ type Previous struct {
 	cancel   context.CancelFunc // stops loadRules
 	done     chan struct{}      // closed when loadRules has returned
 	rulesErr error
-	repos    map[string]bool // loaded alone (LoadRepo)
+	repos    map[string]bool  // loaded alone (LoadRepo)
+	bodies   map[int64]string // the stored bodies of their rules, by row
 }
 
 // PrevFile is a file of the last catalog.
@@ -180,7 +181,7 @@ func (p *Previous) StoredOverlay(r *rule.Rule) error {
 	if pr == nil {
 		return fmt.Errorf("%s: %w", r.ID, ErrNotFound)
 	}
-	old, _, err := p.Whole(pr.n)
+	old, err := p.storedRule(pr.n)
 	if err != nil {
 		return err
 	}
@@ -294,6 +295,19 @@ func (p *Previous) Whole(n int64) (*rule.Rule, []byte, error) {
 	return r, held, err
 }
 
+// storedRule returns the rule of row n of the last catalog, decoded from
+// its stored body: LoadRepo's, or read now.
+func (p *Previous) storedRule(n int64) (*rule.Rule, error) {
+	if b, ok := p.bodies[n]; ok {
+		return decodeRule(b)
+	}
+	var body string
+	if err := p.db.db.QueryRow(`SELECT body FROM rules WHERE n = ?`, n).Scan(&body); err != nil {
+		return nil, err
+	}
+	return decodeRule(body)
+}
+
 // Decode returns the rules of a file of the last catalog, with the ids and
 // the related rules their source gave. Call it after WaitRules.
 func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Related, error) {
@@ -301,7 +315,7 @@ func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Relate
 	ids := make([]string, len(pf.rules))
 	rels := make([][]rule.Related, len(pf.rules))
 	for i, pr := range pf.rules {
-		r, _, err := p.Whole(pr.n)
+		r, err := p.storedRule(pr.n)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -427,7 +441,7 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 		for _, pf := range p.Files {
 			pf.rules = nil
 		}
-		p.repos = nil
+		p.repos, p.bodies = nil, nil
 	}
 	p.add(slices.Concat(ranges...), found)
 	return nil
@@ -468,6 +482,28 @@ func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
 	}
 	found, err := loadFindings(ctx, p.db, `rule IN (SELECT n FROM rules WHERE repo = ?)`, repo)
 	if err != nil {
+		return err
+	}
+	// Their bodies in one statement: a statement a rule was most of the
+	// time a quick rebuild took to decode a repository (Decode) and
+	// compare its rules (StoredOverlay).
+	rows, err := p.db.db.QueryContext(ctx, `SELECT n, body FROM rules WHERE repo = ?`, repo)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if p.bodies == nil {
+		p.bodies = map[int64]string{}
+	}
+	for rows.Next() {
+		var n int64
+		var body string
+		if err := rows.Scan(&n, &body); err != nil {
+			return err
+		}
+		p.bodies[n] = body
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	p.add(rules, found)
