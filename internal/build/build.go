@@ -288,32 +288,38 @@ func writeCatalog(ctx context.Context, db string, w store.Write) error {
 }
 
 // sameFiles tells whether the files of a build are the last catalog's,
-// from the same sources (but for where their folders are: a rule names its
-// file by repository and path in it): none new, none gone, and each read
-// again gives what it gave (its format, its diagnostics, skipped or not);
-// so the last build's summary is this one's but for the files read.
+// from the same sources (sameSources): none new, none gone, and each read
+// again gives what it gave (sameRead); so the last build's summary is this
+// one's but for the files read.
 func sameFiles(opt Options, prev *store.Previous, results []fileResult) bool {
-	if prev.Summary == nil || len(results) != len(prev.Files) {
-		return false
-	}
-	var last []Source
-	if json.Unmarshal([]byte(prev.Sources), &last) != nil || !slices.EqualFunc(opt.Sources, last, func(a, b Source) bool {
-		return a.Name == b.Name && a.URL == b.URL && a.Ref == b.Ref && slices.Equal(a.LintDisable, b.LintDisable) &&
-			ingest.RepoName(sourceTarget(a)) == ingest.RepoName(sourceTarget(b))
-	}) {
+	if prev.Summary == nil || len(results) != len(prev.Files) || !sameSources(opt, prev) {
 		return false
 	}
 	for i := range results {
 		fr := &results[i]
 		pf := prev.Files[store.FileKey{Repo: fr.Repo, Path: fr.Path}]
-		if pf == nil {
-			return false
-		}
-		if !fr.reused && (fr.Format != pf.Format || fr.Skipped != pf.Skipped || !slices.Equal(fr.Diags, pf.Diags)) {
+		if pf == nil || !fr.reused && !fr.sameRead(pf) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameSources tells whether a build's sources are the last catalog's but
+// for where their folders are (a rule names its file by repository and
+// path in it).
+func sameSources(opt Options, prev *store.Previous) bool {
+	var last []Source
+	return json.Unmarshal([]byte(prev.Sources), &last) == nil && slices.EqualFunc(opt.Sources, last, func(a, b Source) bool {
+		return a.Name == b.Name && a.URL == b.URL && a.Ref == b.Ref && slices.Equal(a.LintDisable, b.LintDisable) &&
+			ingest.RepoName(sourceTarget(a)) == ingest.RepoName(sourceTarget(b))
+	})
+}
+
+// sameRead tells whether fr, read again, gives what the last catalog's
+// file pf gave: its format, its diagnostics, skipped or not.
+func (fr *fileResult) sameRead(pf *store.PrevFile) bool {
+	return fr.Format == pf.Format && fr.Skipped == pf.Skipped && slices.Equal(fr.Diags, pf.Diags)
 }
 
 // writeAsBuilt writes the catalog of a build that holds every rule as the

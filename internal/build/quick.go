@@ -2,7 +2,6 @@ package build
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"sync/atomic"
@@ -21,7 +20,8 @@ import (
 // loads what the last catalog held of every rule (its held records: 413
 // MB at N = 15), decodes them and walks every rule while writing: 15 s at
 // N = 15 to add a comment to one file. When the files read again are few
-// (quickFiles), none is new or gone, the sources are the last build's, and
+// (quickFiles), none is new or gone, the sources are the last build's
+// (but for where their folders are: sameSources), and
 // the rules of the repositories they are in, read and linked again, have
 // the held records the last catalog holds, byte for byte, with the ids
 // they had (the rules the cross-reference and the checks across the
@@ -38,7 +38,7 @@ import (
 // quickFiles is how many files a quick rebuild reads again at most: past
 // a few the whole way costs little more than a quick rebuild. (A
 // variable: tests set it to 0 to take the whole way.)
-var quickFiles = 64
+var quickFiles = 1024
 
 // quickBuilds counts the quick rebuilds made (tests read it).
 var quickBuilds atomic.Int64
@@ -47,10 +47,7 @@ var quickBuilds atomic.Int64
 // whether it did; results are left as they were when it did not.
 func quick(ctx context.Context, opt Options, start time.Time, prev *store.Previous, srcs []srcRange, results []fileResult,
 	prog *progress) (*Summary, bool, error) {
-	if prev == nil || prev.Summary == nil || opt.NewFile || len(results) != len(prev.Files) {
-		return nil, false, nil
-	}
-	if src, _ := json.Marshal(opt.Sources); string(src) != prev.Sources {
+	if prev == nil || prev.Summary == nil || opt.NewFile || len(results) != len(prev.Files) || !sameSources(opt, prev) {
 		return nil, false, nil
 	}
 	toRead := 0
@@ -76,20 +73,25 @@ func quick(ctx context.Context, opt Options, start time.Time, prev *store.Previo
 			continue
 		}
 		part := slices.Clone(results[sr.from:sr.to])
+		if err := parallel.For(ctx, len(part), opt.Workers, func(i int) {
+			if part[i].toRead {
+				part[i].readRest(prev)
+			}
+		}); err != nil {
+			return nil, false, err
+		}
 		changed := false
 		for i := range part {
 			fr := &part[i]
-			if !fr.toRead {
+			if !results[sr.from+i].toRead {
 				continue
 			}
-			fr.readRest(prev)
 			files = append(files, storeFiles(part[i:i+1])...)
 			if fr.reused {
 				continue // (touched: its content is the same)
 			}
 			read++
-			pf := prev.Files[store.FileKey{Repo: fr.Repo, Path: fr.Path}]
-			if fr.Format != pf.Format || fr.Skipped != pf.Skipped || !slices.Equal(fr.Diags, pf.Diags) {
+			if !fr.sameRead(prev.Files[store.FileKey{Repo: fr.Repo, Path: fr.Path}]) {
 				return nil, false, nil
 			}
 			changed = changed || fr.Skipped == "" // (a file skipped now as before is no change)

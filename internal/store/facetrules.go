@@ -51,6 +51,10 @@ type facetRules struct {
 	// this write and are not now (each written again, or deleted, before
 	// it is given its facets again).
 	dropped map[int64]uint8
+	// had: the facet values a dropped rule had, when the write knows them
+	// (knownFacets): the lists that may hold it. A write that knows them
+	// for every rule it drops reads those lists alone, not every list.
+	had map[int64][]facetKey
 }
 
 // addFacet gives rule n the facet value (facet, value).
@@ -83,6 +87,15 @@ func (w *writer) dropFacets(n int64, scope uint8) {
 		w.facetRules.dropped = map[int64]uint8{}
 	}
 	w.facetRules.dropped[n] |= scope
+}
+
+// knownFacets tells that rule n, dropped, had the facet values had (of
+// both scopes) before this write, and no other.
+func (w *writer) knownFacets(n int64, had []facetKey) {
+	if w.facetRules.had == nil {
+		w.facetRules.had = map[int64][]facetKey{}
+	}
+	w.facetRules.had[n] = had
 }
 
 // writeFacets writes the lists of the facets table that this write
@@ -140,7 +153,24 @@ func (w *writer) writeFacets() error {
 		return buf, err
 	}
 	seen := map[facetKey]bool{}
-	if !w.fresh && len(fr.dropped) > 0 {
+	// The lists to read: those of the values given, and of the values the
+	// rules dropped had when they are known (knownFacets); else every list.
+	all := false
+	toRead := make(map[facetKey]bool, len(fr.added))
+	for k := range fr.added {
+		toRead[k] = true
+	}
+	for n := range fr.dropped {
+		had, ok := fr.had[n]
+		if !ok {
+			all = true
+			break
+		}
+		for _, k := range had {
+			toRead[k] = true
+		}
+	}
+	if !w.fresh && all {
 		rows, err := w.tx.QueryContext(w.ctx, `SELECT facet, value, rules FROM facets`)
 		if err != nil {
 			return err
@@ -172,7 +202,7 @@ func (w *writer) writeFacets() error {
 			return err
 		}
 		defer st.Close()
-		for k := range fr.added {
+		for k := range toRead {
 			var list string
 			switch err := st.QueryRowContext(w.ctx, k.facet, k.value).Scan(&list); err {
 			case nil:

@@ -19,11 +19,12 @@ type Problem struct {
 	rule.Diagnostic
 }
 
-// The rules with diagnostics, and those with errors: both read through the
-// index rules_diags (migration 12), not a scan of every rule's row.
+// The rules with diagnostics, read through the index rules_diags (migration
+// 12), and those with errors, through rules_errors (migration 14): not a
+// scan of every rule's row.
 const (
 	problemsQuery = `SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`
-	errorsQuery   = problemsQuery + ` AND diag_errors > 0`
+	errorsQuery   = `SELECT repo, id, path, diags FROM rules WHERE diag_errors > 0`
 )
 
 // Problems returns every diagnostic of the catalog's files and rules whose

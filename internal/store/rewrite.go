@@ -73,9 +73,14 @@ func WriteRewrite(ctx context.Context, in Rewrite) error {
 			return fmt.Errorf("%s: %w", x.Rule.ID, row.err)
 		}
 		row.sum, row.overlay = bodySum(row.body), OverlaySum(x.Rule)
+		had, err := prev.facetsHad(ctx, n)
+		if err != nil {
+			return err
+		}
 		if err := w.deleteRule(n, false); err != nil {
 			return err
 		}
+		w.knownFacets(n, had)
 		if err := w.insertRule(n, x.Rule, row, x.SrcID, x.SrcRels, x.SHA); err != nil {
 			return fmt.Errorf("%s: %w", x.Rule.ID, err)
 		}
@@ -108,4 +113,30 @@ func WriteRewrite(ctx context.Context, in Rewrite) error {
 		return err
 	}
 	return db.Close()
+}
+
+// facetsHad returns the facet values the last catalog gives rule n: its
+// stored body's (facetsOf) and its findings' checks (FacetFinding).
+func (p *Previous) facetsHad(ctx context.Context, n int64) ([]facetKey, error) {
+	old, err := p.storedRule(n)
+	if err != nil {
+		return nil, err
+	}
+	var had []facetKey
+	for _, f := range facetsOf(old) {
+		had = append(had, facetKey{f.facet, f.value})
+	}
+	rows, err := p.db.db.QueryContext(ctx, `SELECT DISTINCT check_ FROM findings WHERE rule = ?`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var check string
+		if err := rows.Scan(&check); err != nil {
+			return nil, err
+		}
+		had = append(had, facetKey{FacetFinding, check})
+	}
+	return had, rows.Err()
 }
