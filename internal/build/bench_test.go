@@ -68,3 +68,33 @@ func BenchmarkIncrementalBuild(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQuickRebuild rebuilds the corpus catalog after a comment was
+// added to one file: a quick rebuild (quick.go), which writes that file's
+// rules again and loads nothing else of the catalog but its files.
+func BenchmarkQuickRebuild(b *testing.B) {
+	srcs := corpusSources(b)
+	tmp := b.TempDir()
+	extra := filepath.Join(tmp, "extra")
+	os.MkdirAll(extra, 0o755)
+	path := filepath.Join(extra, "touched.yml")
+	if err := os.WriteFile(path, []byte(sigmaRule("Touched", runCommand)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	srcs = append(srcs, Source{Name: "extra", Path: extra})
+	db := filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 1; b.Loop(); i++ {
+		appendLine(b, path, fmt.Sprintf("# comment %d", i))
+		quicks := quickBuilds.Load()
+		if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
+			b.Fatal(err)
+		}
+		if quickBuilds.Load() == quicks {
+			b.Fatal("not a quick rebuild")
+		}
+	}
+}

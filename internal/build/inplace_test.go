@@ -204,7 +204,7 @@ func builtFixture(t *testing.T) (dir, tmp, db string, src []Source) {
 }
 
 // appendLine adds a line to the file at p.
-func appendLine(t *testing.T, p, line string) {
+func appendLine(t testing.TB, p, line string) {
 	t.Helper()
 	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
