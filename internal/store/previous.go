@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -356,7 +357,10 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 	if reader != readerVersion() {
 		return nil, errors.New("it was built by another ruledex: every file is read again")
 	}
-	p := &Previous{Files: map[FileKey]*PrevFile{}, rules: map[string]*prevRule{}}
+	p := &Previous{rules: map[string]*prevRule{}}
+	var files int
+	d.db.QueryRowContext(ctx, `SELECT count(*) FROM files`).Scan(&files)
+	p.Files = make(map[FileKey]*PrevFile, files)
 	var sum string
 	if err := d.db.QueryRowContext(ctx, `SELECT sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&p.Sources, &sum); err == nil {
 		p.Summary = new(Summary)
@@ -368,21 +372,33 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Scanned as bytes, a file's repository, format and reason to skip one
+	// string a value (150,000 files give a few hundred): OpenPrevious is
+	// before anything else of every rebuild.
+	var repo, file, sha, format, skipped, diags sql.RawBytes
+	names := map[string]string{}
+	name := func(b []byte) string {
+		if v, ok := names[string(b)]; ok {
+			return v
+		}
+		v := string(b)
+		names[v] = v
+		return v
+	}
 	for rows.Next() {
 		pf := &PrevFile{}
-		var k FileKey
-		var diags string
-		if err := rows.Scan(&k.Repo, &k.Path, &pf.SHA, &pf.Format, &pf.Skipped, &diags, &pf.Size, &pf.Mtime); err != nil {
+		if err := rows.Scan(&repo, &file, &sha, &format, &skipped, &diags, &pf.Size, &pf.Mtime); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if diags != "[]" {
-			if err := json.Unmarshal([]byte(diags), &pf.Diags); err != nil {
+		pf.SHA, pf.Format, pf.Skipped = string(sha), name(format), name(skipped)
+		if string(diags) != "[]" {
+			if err := json.Unmarshal(diags, &pf.Diags); err != nil {
 				rows.Close()
 				return nil, err
 			}
 		}
-		p.Files[k] = pf
+		p.Files[FileKey{name(repo), string(file)}] = pf
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -476,35 +492,26 @@ func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
 	if p.repos[repo] {
 		return nil
 	}
-	rules, err := loadRuleRows(ctx, p.db, `r.repo = ?`, repo)
-	if err != nil {
+	// The rules, their findings and their bodies, each in one statement,
+	// on connections of their own: a statement a rule was most of the time
+	// a quick rebuild took to decode a repository (Decode) and compare its
+	// rules (StoredOverlay).
+	var rules []*prevRule
+	var found []foundFinding
+	bodies := map[int64]string{}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Go(func() { rules, errs[0] = loadRuleRows(ctx, p.db, `r.repo = ?`, repo) })
+	wg.Go(func() { found, errs[1] = loadFindings(ctx, p.db, `rule IN (SELECT n FROM rules WHERE repo = ?)`, repo) })
+	wg.Go(func() { errs[2] = loadBodies(ctx, p.db, repo, bodies) })
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	found, err := loadFindings(ctx, p.db, `rule IN (SELECT n FROM rules WHERE repo = ?)`, repo)
-	if err != nil {
-		return err
-	}
-	// Their bodies in one statement: a statement a rule was most of the
-	// time a quick rebuild took to decode a repository (Decode) and
-	// compare its rules (StoredOverlay).
-	rows, err := p.db.db.QueryContext(ctx, `SELECT n, body FROM rules WHERE repo = ?`, repo)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	if p.bodies == nil {
-		p.bodies = map[int64]string{}
-	}
-	for rows.Next() {
-		var n int64
-		var body string
-		if err := rows.Scan(&n, &body); err != nil {
-			return err
-		}
-		p.bodies[n] = body
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		p.bodies = bodies
+	} else {
+		maps.Copy(p.bodies, bodies)
 	}
 	p.add(rules, found)
 	if p.repos == nil {
@@ -512,6 +519,25 @@ func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
 	}
 	p.repos[repo] = true
 	return nil
+}
+
+// loadBodies reads the stored bodies of repository repo's rules into
+// bodies, by row.
+func loadBodies(ctx context.Context, d *DB, repo string, bodies map[int64]string) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT n, body FROM rules WHERE repo = ?`, repo)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		var body string
+		if err := rows.Scan(&n, &body); err != nil {
+			return err
+		}
+		bodies[n] = body
+	}
+	return rows.Err()
 }
 
 // loadRuleRows reads the last catalog's rules of the rows where (a
