@@ -42,7 +42,7 @@ func newLinter(sources []Source, results []fileResult, prev *store.Previous) *li
 	}
 	files := make(map[[2]string]string, len(results))
 	for _, fr := range results {
-		if len(fr.Rules) > 0 || fr.toRead { // (a file to read has none yet: quick)
+		if len(fr.Rules) > 0 || fr.toRead || fr.pending != nil { // (none yet: to read, or to decode; quick)
 			files[[2]string{fr.Repo, fr.Path}] = fr.Abs
 		}
 	}

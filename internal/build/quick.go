@@ -44,20 +44,47 @@ var quickFiles = 1024
 var quickBuilds atomic.Int64
 
 // quick rebuilds the catalog quickly when it can (see above), and says
-// whether it did; results are left as they were when it did not.
+// whether it did; results are left as they were when it did not. A failure
+// that the whole way may not meet (a last catalog whose rules do not load)
+// is said and leaves it to the whole way; a cancelled build, or an
+// in-place write its readers held back (Build writes a new file then),
+// fails.
 func quick(ctx context.Context, opt Options, start time.Time, prev *store.Previous, srcs []srcRange, results []fileResult,
+	prog *progress) (*Summary, bool, error) {
+	sum, ok, err := tryQuick(ctx, opt, start, prev, srcs, results, prog)
+	switch {
+	case err == nil:
+		return sum, ok, nil
+	case ctx.Err() != nil:
+		return nil, false, ctx.Err()
+	case errors.Is(err, store.ErrInPlaceBusy):
+		return nil, false, err
+	}
+	prog.linef("no quick rebuild: %v", err)
+	return nil, false, nil
+}
+
+func tryQuick(ctx context.Context, opt Options, start time.Time, prev *store.Previous, srcs []srcRange, results []fileResult,
 	prog *progress) (*Summary, bool, error) {
 	if prev == nil || prev.Summary == nil || opt.NewFile || len(results) != len(prev.Files) || !sameSources(opt, prev) {
 		return nil, false, nil
 	}
-	toRead := 0
+	toRead, read := 0, 0
+	var files []store.File // the rows written again: of the files read, and of those skipped as they were looked at
 	for i := range results {
 		fr := &results[i]
-		if prev.Files[store.FileKey{Repo: fr.Repo, Path: fr.Path}] == nil {
+		pf := prev.Files[store.FileKey{Repo: fr.Repo, Path: fr.Path}]
+		switch {
+		case pf == nil:
 			return nil, false, nil // new (none is gone: as many files)
-		}
-		if fr.toRead {
+		case fr.toRead:
 			toRead++
+		case !fr.reused: // skipped as it was looked at (a link, a file too large): as before?
+			if !fr.sameRead(pf) {
+				return nil, false, nil
+			}
+			files = append(files, storeFiles(results[i:i+1])...)
+			read++
 		}
 	}
 	if toRead == 0 || toRead > quickFiles {
@@ -65,9 +92,7 @@ func quick(ctx context.Context, opt Options, start time.Time, prev *store.Previo
 	}
 	lt := newLinter(opt.Sources, results, prev)
 	corpusChecks := append(lint.NeedAll(), lint.FromLinks...)
-	var files []store.File
 	var again []store.Rewritten
-	read := 0
 	for _, sr := range srcs {
 		if !slices.ContainsFunc(results[sr.from:sr.to], func(fr fileResult) bool { return fr.toRead }) {
 			continue

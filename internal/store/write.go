@@ -1127,10 +1127,9 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if err := w.actionsAndFields(n, row); err != nil {
 		return err
 	}
+	// Its facets and search text, when they changed: by the
+	// cross-reference (events, actions) or by linking (a macro's tables).
 	old, err := decodeRule(stored)
-	if err == nil && slices.Equal(old.Events, r.Events) && slices.Equal(old.Actions, r.Actions) {
-		return nil
-	}
 	if err != nil || !slices.Equal(facetsOf(old), facetsOf(r)) {
 		// Not the finding facets: they go with the findings (writeFindings).
 		w.dropFacets(n, dropRuleFacets)
@@ -1140,10 +1139,14 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 			}
 		}
 	}
+	doc := searchDocOf(r)
+	if err == nil && doc == searchDocOf(old) {
+		return nil
+	}
 	if _, err := w.delSearch.ExecContext(w.ctx, n); err != nil {
 		return err
 	}
-	return w.insertSearch(n, searchDocOf(r))
+	return w.insertSearch(n, doc)
 }
 
 // deleteRule deletes the rows of rule n: with its links, or (links false:
