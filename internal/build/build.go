@@ -55,7 +55,7 @@ type fileResult struct {
 	mtime   int64
 	reused  bool
 	pending *store.PrevFile  // reused, rules not decoded yet
-	src     Source           // the source it belongs to
+	src     *Source          // the source it belongs to (of the build's Options)
 	srcIDs  []string         // each rule's id as its source gave it, before AssignIDs
 	srcRels [][]rule.Related // each rule's related rules as its source gave them, before ingest.Link
 	toRead  bool             // examined, to be read (readRest)
@@ -483,7 +483,7 @@ type listing struct {
 
 // fileJob is a file of a source, to examine.
 type fileJob struct {
-	src        Source
+	src        *Source // of the build's Options
 	repo, root string
 	abs        string
 }
@@ -502,7 +502,8 @@ func listSources(ctx context.Context, opt Options) listing {
 		return listing{err: err}
 	}
 	var l listing
-	for i, s := range opt.Sources {
+	for i := range opt.Sources {
+		s := &opt.Sources[i]
 		if errs[i] != nil {
 			return listing{err: errs[i]}
 		}
@@ -510,7 +511,7 @@ func listSources(ctx context.Context, opt Options) listing {
 		if st, err := os.Stat(s.Path); err == nil && !st.IsDir() {
 			root = filepath.Dir(s.Path)
 		}
-		repo := ingest.RepoName(sourceTarget(s))
+		repo := ingest.RepoName(sourceTarget(*s))
 		from := len(l.jobs)
 		for _, f := range files[i] {
 			l.jobs = append(l.jobs, fileJob{src: s, repo: repo, root: root, abs: f})
@@ -534,8 +535,8 @@ func examine(ctx context.Context, opt Options, l listing, prev *store.Previous) 
 	}
 	results := make([]fileResult, len(l.jobs))
 	err := parallel.For(ctx, len(l.jobs), opt.Workers, func(i int) {
-		j := l.jobs[i]
-		results[i] = examineOne(j.repo, j.root, j.abs, prev)
+		j := &l.jobs[i]
+		examineOne(&results[i], j.repo, j.root, j.abs, prev)
 		results[i].src = j.src
 	})
 	if err != nil {
@@ -698,16 +699,16 @@ func (fr *fileResult) keepGiven() {
 // examineOne looks at one file: skipped, or unchanged since the last
 // catalog by its size and modification time (reused: its rules are
 // decoded by decode), or to be read (readRest).
-func examineOne(repo, root, abs string, prev *store.Previous) fileResult {
+func examineOne(fr *fileResult, repo, root, abs string, prev *store.Previous) {
 	rel := ingest.RelPath(root, abs)
-	fr := fileResult{FileResult: ingest.FileResult{Repo: repo, Path: rel, Abs: abs}}
+	fr.Repo, fr.Path, fr.Abs = repo, rel, abs
 	st, skip, diags := ingest.Examine(root, abs, rel)
 	if st != nil {
 		fr.Size, fr.mtime = st.Size(), st.ModTime().UnixNano()
 	}
 	if skip != "" {
 		fr.Skipped, fr.Diags = skip, diags
-		return fr
+		return
 	}
 	var pf *store.PrevFile
 	if prev != nil {
@@ -718,10 +719,9 @@ func examineOne(repo, root, abs string, prev *store.Previous) fileResult {
 	if pf != nil && pf.Size == fr.Size && pf.Mtime == fr.mtime {
 		fr.sha = pf.SHA
 		fr.reuse(pf)
-		return fr
+		return
 	}
 	fr.toRead = true
-	return fr
 }
 
 // readRest reads a file examineOne left to read, or takes its rules from
@@ -759,7 +759,7 @@ func (fr *fileResult) reuse(pf *store.PrevFile) {
 // source's git address and ref: on rules read now when they have none, and
 // on reused rules always (the source's address or ref may have changed).
 func (fr *fileResult) setLinks() {
-	link := link(fr.src, fr.Path)
+	link := link(*fr.src, fr.Path)
 	for _, r := range fr.Rules {
 		if r.Source.URL == "" || fr.reused {
 			r.Source.URL = link
