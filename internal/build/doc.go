@@ -86,6 +86,19 @@
 // TestAsBuiltRelinked, TestAsBuiltFindingColumns and
 // TestIncrementalCorpus: such a rebuild makes a full build's catalog.
 //
+// Such a rebuild still loads every held record and walks every rule. A
+// quick rebuild (quick.go) is tried first, when few files are read again
+// (quickFiles) and none is new or gone: only the repositories of the files
+// read again are loaded from the last catalog (store.Previous.LoadRepo),
+// read and linked again, and their rules compared with their held
+// records; when every one is held as it was, with the id it had, the rows
+// of those whose body changed are written again in their rows, in place
+// (store.WriteRewrite), their findings of the checks across the corpus
+// the stored ones placed again (lint.PlaceAgain). Anything else leaves it
+// to the whole way, which starts from the build's files as they were.
+// The as-built tests run both ways (bothWays); quick_test.go compares
+// every table and the search index with a full build's.
+//
 // # Where the time and memory go (issue 20)
 //
 // Profiles of `go test -run TestX -cpuprofile` around Build, at N forks of
