@@ -183,26 +183,36 @@ tags:
 `
 }
 
+// escuScheduleChanged builds an ESCU source of detection
+// (detections/whoami.yml) and the default deployment of its type
+// (deployments/ttp.yml) into a catalog, then changes the deployment's
+// schedule: linking the repository again changes the detection's body
+// (its time window and frequency), not its file nor its held record.
+func escuScheduleChanged(t *testing.T, detection string) (db string, srcs []Source) {
+	t.Helper()
+	deployment := func(cron, earliest string) string {
+		return "name: ESCU Default Configuration TTP\nid: fb4c31b0-13e8-4155-8aa5-24de4b8d6717\ndate: '2021-12-21'\nauthor: Tester\n" +
+			"description: default\nscheduling:\n  cron_schedule: '" + cron + "'\n  earliest_time: " + earliest + "\n  latest_time: now\n" +
+			"  schedule_window: auto\ntype: TTP\n"
+	}
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "escu")
+	writeTree(t, src, map[string]string{"detections/whoami.yml": detection, "deployments/ttp.yml": deployment("0 * * * *", "-70m@m")})
+	srcs = []Source{{Name: "escu", Path: src}}
+	db = filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, src, map[string]string{"deployments/ttp.yml": deployment("*/10 * * * *", "-7d@d")})
+	return db, srcs
+}
+
 func TestAsBuiltRelinked(t *testing.T) {
 	bothWays(t, func(t *testing.T) {
-		detection := escuDetection("Whoami Run", "1", "data_source:\n- Sysmon EventID 1\n",
-			`| tstats count from datamodel=Endpoint.Processes where Processes.process_name="whoami.exe" by Processes.dest Processes.user`)
-		deployment := func(cron, earliest string) string {
-			return "name: ESCU Default Configuration TTP\nid: fb4c31b0-13e8-4155-8aa5-24de4b8d6717\ndate: '2021-12-21'\nauthor: Tester\n" +
-				"description: default\nscheduling:\n  cron_schedule: '" + cron + "'\n  earliest_time: " + earliest + "\n  latest_time: now\n" +
-				"  schedule_window: auto\ntype: TTP\n"
-		}
-		tmp := t.TempDir()
-		src := filepath.Join(tmp, "escu")
-		writeTree(t, src, map[string]string{"detections/whoami.yml": detection, "deployments/ttp.yml": deployment("0 * * * *", "-70m@m")})
-		srcs := []Source{{Name: "escu", Path: src}}
-		db := filepath.Join(tmp, "c.db")
-		if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
-			t.Fatal(err)
-		}
-		writeTree(t, src, map[string]string{"deployments/ttp.yml": deployment("*/10 * * * *", "-7d@d")})
+		db, srcs := escuScheduleChanged(t, escuDetection("Whoami Run", "1", "data_source:\n- Sysmon EventID 1\n",
+			`| tstats count from datamodel=Endpoint.Processes where Processes.process_name="whoami.exe" by Processes.dest Processes.user`))
 		rebuild(t, db, srcs, true, "a deployment's schedule")
-		sameAsFull(t, db, filepath.Join(tmp, "full.db"), srcs, "a deployment's schedule")
+		sameAsFull(t, db, filepath.Join(t.TempDir(), "full.db"), srcs, "a deployment's schedule")
 	})
 }
 

@@ -41,20 +41,11 @@ func BenchmarkBuildCorpus(b *testing.B) {
 // BenchmarkIncrementalBuild rebuilds the corpus catalog after one file
 // changed: the corpus plus a folder of one rule that is rewritten each time.
 func BenchmarkIncrementalBuild(b *testing.B) {
-	srcs := corpusSources(b)
-	tmp := b.TempDir()
-	extra := filepath.Join(tmp, "extra")
-	os.MkdirAll(extra, 0o755)
+	srcs, path, db := corpusAndOne(b)
 	write := func(i int) {
-		if err := os.WriteFile(filepath.Join(extra, "touched.yml"), []byte(sigmaRule(fmt.Sprintf("Touched %d", i), runCommand)), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(sigmaRule(fmt.Sprintf("Touched %d", i), runCommand)), 0o644); err != nil {
 			b.Fatal(err)
 		}
-	}
-	write(0)
-	srcs = append(srcs, Source{Name: "extra", Path: extra})
-	db := filepath.Join(tmp, "c.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
-		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for i := 1; b.Loop(); i++ {
@@ -73,19 +64,7 @@ func BenchmarkIncrementalBuild(b *testing.B) {
 // added to one file: a quick rebuild (quick.go), which writes that file's
 // rules again and loads nothing else of the catalog but its files.
 func BenchmarkQuickRebuild(b *testing.B) {
-	srcs := corpusSources(b)
-	tmp := b.TempDir()
-	extra := filepath.Join(tmp, "extra")
-	os.MkdirAll(extra, 0o755)
-	path := filepath.Join(extra, "touched.yml")
-	if err := os.WriteFile(path, []byte(sigmaRule("Touched", runCommand)), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	srcs = append(srcs, Source{Name: "extra", Path: extra})
-	db := filepath.Join(tmp, "c.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
-		b.Fatal(err)
-	}
+	srcs, path, db := corpusAndOne(b)
 	b.ReportAllocs()
 	for i := 1; b.Loop(); i++ {
 		appendLine(b, path, fmt.Sprintf("# comment %d", i))
@@ -97,4 +76,23 @@ func BenchmarkQuickRebuild(b *testing.B) {
 			b.Fatal("not a quick rebuild")
 		}
 	}
+}
+
+// corpusAndOne builds the corpus and a folder of one rule (path) into a
+// catalog (db), for the rebuilds of the benchmarks.
+func corpusAndOne(b *testing.B) (srcs []Source, path, db string) {
+	srcs = corpusSources(b)
+	tmp := b.TempDir()
+	extra := filepath.Join(tmp, "extra")
+	os.MkdirAll(extra, 0o755)
+	path = filepath.Join(extra, "touched.yml")
+	if err := os.WriteFile(path, []byte(sigmaRule("Touched", runCommand)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	srcs = append(srcs, Source{Name: "extra", Path: extra})
+	db = filepath.Join(tmp, "c.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
+		b.Fatal(err)
+	}
+	return srcs, path, db
 }

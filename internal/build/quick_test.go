@@ -377,20 +377,7 @@ func TestQuickCorpus(t *testing.T) {
 func TestQuickRelinkedColumns(t *testing.T) {
 	detection := escuDetection("Whoami Run", "1", "data_source:\n- Sysmon EventID 1\n", "X")
 	detection = strings.Replace(detection, "search: 'X'\n", "search: |\n      | tstats count from datamodel=Endpoint.Processes where Processes.process_name=\"whoami.exe \" by Processes.dest Processes.user\n", 1)
-	deployment := func(cron, earliest string) string {
-		return "name: ESCU Default Configuration TTP\nid: fb4c31b0-13e8-4155-8aa5-24de4b8d6717\ndate: '2021-12-21'\nauthor: Tester\n" +
-			"description: default\nscheduling:\n  cron_schedule: '" + cron + "'\n  earliest_time: " + earliest + "\n  latest_time: now\n" +
-			"  schedule_window: auto\ntype: TTP\n"
-	}
-	tmp := t.TempDir()
-	src := filepath.Join(tmp, "escu")
-	writeTree(t, src, map[string]string{"detections/whoami.yml": detection, "deployments/ttp.yml": deployment("0 * * * *", "-70m@m")})
-	srcs := []Source{{Name: "escu", Path: src}}
-	db := filepath.Join(tmp, "c.db")
-	if _, err := Build(context.Background(), Options{DB: db, Sources: srcs}); err != nil {
-		t.Fatal(err)
-	}
-	writeTree(t, src, map[string]string{"deployments/ttp.yml": deployment("*/10 * * * *", "-7d@d")})
+	db, srcs := escuScheduleChanged(t, detection)
 	quickRebuild(t, db, srcs, "a deployment's schedule", true)
 }
 
