@@ -124,7 +124,7 @@ func tryQuick(ctx context.Context, opt Options, start time.Time, prev *store.Pre
 		if !changed {
 			continue
 		}
-		rs, ok, err := quickSource(ctx, prev, part)
+		rs, ok, err := quickSource(ctx, opt, prev, part)
 		if err != nil || !ok {
 			return nil, false, err
 		}
@@ -166,7 +166,7 @@ func tryQuick(ctx context.Context, opt Options, start time.Time, prev *store.Pre
 // returns the rules whose rows change, made whole with what the last
 // catalog's rules were given; false when a rule is not held as the last
 // catalog held it, or does not keep its id.
-func quickSource(ctx context.Context, prev *store.Previous, part []fileResult) ([]store.Rewritten, bool, error) {
+func quickSource(ctx context.Context, opt Options, prev *store.Previous, part []fileResult) ([]store.Rewritten, bool, error) {
 	if err := prev.LoadRepo(ctx, part[0].Repo); err != nil {
 		return nil, false, err
 	}
@@ -207,7 +207,7 @@ func quickSource(ctx context.Context, prev *store.Previous, part []fileResult) (
 	var differ atomic.Bool
 	out := make([]*store.Rewritten, len(rules))
 	errs := make([]error, len(rules))
-	err := parallel.For(ctx, len(rules), 0, func(i int) {
+	err := parallel.For(ctx, len(rules), opt.Workers, func(i int) {
 		r, fr, j := rules[i], at[i].fr, at[i].j
 		prep := catalog.Prepare(r)
 		off := lint.Disabled(r)

@@ -149,8 +149,8 @@ func (pr *printer) node(n Node) {
 	case *SelectorExpr:
 		pr.node(n.X)
 		pr.s(".")
-		if raw := n.Sel.Raw(); raw != "" && isDigit(raw[0]) {
-			pr.s(" ") // 0. 0A: ".0" would read as a number
+		if raw := n.Sel.Raw(); raw != "" && (isDigit(raw[0]) || raw[0] == '.') {
+			pr.s(" ") // 0. 0A: ".0" would read as a number; 0. .0A: ".." as the range operator
 		}
 		pr.s(n.Sel.Raw())
 	case *IndexExpr:
