@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -123,7 +124,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	go func() { listed <- listSources(ctx, opt) }()
 	var prev *store.Previous
 	if !opt.Full {
-		if prev, err = store.OpenPrevious(ctx, opt.DB); err != nil {
+		if prev, err = store.OpenPrevious(ctx, opt.DB, slices.Collect(maps.Keys(names))...); err != nil {
 			prog.linef("last catalog not reused: %v", err)
 			prev = nil
 		}

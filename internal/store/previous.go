@@ -333,8 +333,10 @@ func (p *Previous) Decode(pf *PrevFile) ([]*rule.Rule, []string, [][]rule.Relate
 // OpenPrevious reads the files of the catalog at path (its rules are
 // loaded by StartRules and WaitRules); nil when there is none. It fails for
 // a catalog built by another ruledex (readerVersion), whose rules may not
-// be the ones this one would read. Close it when done.
-func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
+// be the ones this one would read. repos, optional, are the repositories
+// the build reads (their names split the reading of the files on every
+// core). Close it when done.
+func OpenPrevious(ctx context.Context, path string, repos ...string) (*Previous, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil
 	}
@@ -358,9 +360,6 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 		return nil, errors.New("it was built by another ruledex: every file is read again")
 	}
 	p := &Previous{rules: map[string]*prevRule{}}
-	var files int
-	d.db.QueryRowContext(ctx, `SELECT count(*) FROM files`).Scan(&files)
-	p.Files = make(map[FileKey]*PrevFile, files)
 	var sum string
 	if err := d.db.QueryRowContext(ctx, `SELECT sources, summary FROM builds ORDER BY n DESC LIMIT 1`).Scan(&p.Sources, &sum); err == nil {
 		p.Summary = new(Summary)
@@ -368,13 +367,73 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 			p.Summary = nil
 		}
 	}
-	rows, err := d.db.QueryContext(ctx, "SELECT repo, path, sha256, format, skipped, diags, size, mtime FROM files")
-	if err != nil {
+	if p.Files, err = loadFiles(ctx, d, p.Summary, repos); err != nil {
 		return nil, err
 	}
+	keep = true
+	p.db = d // read by StartRules and Whole until Close
+	p.ctx = ctx
+	return p, nil
+}
+
+// loadFiles reads the files table, in ranges of repositories (split at
+// the names of repos) on every core, each on a connection of its own:
+// every rebuild reads it before anything else (0.6 s of CPU at 153,600
+// files on one core). last, when known, sizes the map.
+func loadFiles(ctx context.Context, d *DB, last *Summary, repos []string) (map[FileKey]*PrevFile, error) {
+	repos = slices.Compact(slices.Sorted(slices.Values(repos)))
+	parts := max(1, min(runtime.GOMAXPROCS(0), poolSize-1, len(repos)))
+	type part struct {
+		keys  []FileKey
+		files []*PrevFile
+		err   error
+	}
+	got := make([]part, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() {
+			var where []string
+			var args []any
+			if k > 0 {
+				where, args = append(where, `repo >= ?`), append(args, repos[k*len(repos)/parts])
+			}
+			if k < parts-1 {
+				where, args = append(where, `repo < ?`), append(args, repos[(k+1)*len(repos)/parts])
+			}
+			q := "SELECT repo, path, sha256, format, skipped, diags, size, mtime FROM files"
+			if len(where) > 0 {
+				q += " WHERE " + strings.Join(where, " AND ")
+			}
+			pt := &got[k]
+			pt.keys, pt.files, pt.err = scanFiles(ctx, d, q, args...)
+		})
+	}
+	wg.Wait()
+	n := 0
+	if last != nil {
+		n = last.Files
+	}
+	files := make(map[FileKey]*PrevFile, n)
+	for _, pt := range got {
+		if pt.err != nil {
+			return nil, pt.err
+		}
+		for i, k := range pt.keys {
+			files[k] = pt.files[i]
+		}
+	}
+	return files, nil
+}
+
+// scanFiles reads the files of the last catalog that query q gives.
+func scanFiles(ctx context.Context, d *DB, q string, args ...any) ([]FileKey, []*PrevFile, error) {
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
 	// Scanned as bytes, a file's repository, format and reason to skip one
-	// string a value (150,000 files give a few hundred): OpenPrevious is
-	// before anything else of every rebuild.
+	// string a value (150,000 files give a few hundred).
 	var repo, file, sha, format, skipped, diags sql.RawBytes
 	names := map[string]string{}
 	name := func(b []byte) string {
@@ -385,29 +444,23 @@ func OpenPrevious(ctx context.Context, path string) (*Previous, error) {
 		names[v] = v
 		return v
 	}
+	var keys []FileKey
+	var files []*PrevFile
 	for rows.Next() {
 		pf := &PrevFile{}
 		if err := rows.Scan(&repo, &file, &sha, &format, &skipped, &diags, &pf.Size, &pf.Mtime); err != nil {
-			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		pf.SHA, pf.Format, pf.Skipped = string(sha), name(format), name(skipped)
 		if string(diags) != "[]" {
 			if err := json.Unmarshal(diags, &pf.Diags); err != nil {
-				rows.Close()
-				return nil, err
+				return nil, nil, err
 			}
 		}
-		p.Files[FileKey{name(repo), string(file)}] = pf
+		keys = append(keys, FileKey{name(repo), string(file)})
+		files = append(files, pf)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	keep = true
-	p.db = d // read by StartRules and Whole until Close
-	p.ctx = ctx
-	return p, nil
+	return keys, files, rows.Err()
 }
 
 // StartRules starts loading the last catalog's rules (WaitRules waits for
