@@ -143,6 +143,9 @@ func (pr *printer) node(n Node) {
 		pr.s(")")
 	case *CallExpr:
 		pr.node(n.Fun)
+		if id, ok := n.Fun.(*Ident); ok && !id.Quoted && isTypedLiteralName(id.Name) {
+			pr.s("\n") // time\n(): on one line, or after a space, time() reads as a typed literal (token.go)
+		}
 		pr.s("(")
 		pr.list(n.Args, ", ")
 		pr.s(")")

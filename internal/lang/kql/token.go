@@ -566,6 +566,9 @@ func nextIsParen(src string, p int) bool {
 // isTypedLiteralName tells whether w (any case) is in typedLiteralNames.
 func isTypedLiteralName(w string) bool {
 	var buf [8]byte
+	if len(w) > len(buf) {
+		return false // (none is longer)
+	}
 	for i := 0; i < len(w); i++ {
 		c := w[i]
 		if c >= 'A' && c <= 'Z' {
