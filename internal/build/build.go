@@ -365,9 +365,7 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 		return nil, err
 	}
 	findings = append(findings, kept...)
-	sum := *prev.Summary
-	sum.Read, sum.Reused, sum.Removed, sum.Files, sum.UpToDate = read, len(results)-read, 0, len(results), false
-	sum.Attack = attackInUse()
+	sum := keptSummary(prev, read, len(results))
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
 	all, results = nil, nil
@@ -391,6 +389,16 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	}
 	sum.Duration = time.Since(start)
 	return &sum, nil
+}
+
+// keptSummary is the summary of a build that keeps the last catalog's
+// cross-references (writeAsBuilt, quick), of files files of which read
+// were read: the last build's but for those counts.
+func keptSummary(prev *store.Previous, read, files int) Summary {
+	sum := *prev.Summary
+	sum.Read, sum.Reused, sum.Removed, sum.Files, sum.UpToDate = read, files-read, 0, files, false
+	sum.Attack = attackInUse()
+	return sum
 }
 
 // resolveDB returns the file that the catalog path p names: a symbolic

@@ -171,8 +171,8 @@
 // Since (the quick rebuild, 2026-12-07 afternoon, quick.go): a comment
 // added at N = 15, 15 s → 1.8 to 2.7 s wall and 2.2 GB → 260 to 400 MB
 // by the size of the repository linked again (README); a rebuild that
-// finds nothing changed 2.5 → 1.5 to 1.75 s (the sources listed while the
-// last catalog's files are read, those read in ranges on both cores). What
+// finds nothing changed 1.9 → 1.5 to 1.75 s (the last catalog's files
+// read in ranges on both cores, not counted first). What
 // is left is looking at every file (lstat) and reading the list of them.
 //
 // What bounds both, not done yet: a compact record in place of the

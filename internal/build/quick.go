@@ -128,13 +128,20 @@ func tryQuick(ctx context.Context, opt Options, start time.Time, prev *store.Pre
 		if err != nil || !ok {
 			return nil, false, err
 		}
+		ids := make([]string, len(rs))
+		for i, x := range rs {
+			ids[i] = x.Rule.ID
+		}
+		stored, err := prev.CorpusFindings(ctx, ids, corpusChecks)
+		if err != nil {
+			return nil, false, err
+		}
+		byRule := map[string][]lint.Finding{}
+		for _, f := range stored {
+			byRule[f.Rule] = append(byRule[f.Rule], f)
+		}
 		for _, x := range rs {
-			fs := lt.alone(x.Rule)
-			stored, err := prev.CorpusFindings(ctx, []string{x.Rule.ID}, corpusChecks)
-			if err != nil {
-				return nil, false, err
-			}
-			x.Findings = append(fs, lint.PlaceAgain(x.Rule, stored, lt.opt)...)
+			x.Findings = append(lt.alone(x.Rule), lint.PlaceAgain(x.Rule, byRule[x.Rule.ID], lt.opt)...)
 			lint.Sort(x.Findings)
 			again = append(again, x)
 		}
@@ -142,9 +149,7 @@ func tryQuick(ctx context.Context, opt Options, start time.Time, prev *store.Pre
 	if len(again) > inPlaceLimit(opt, prev.Summary.Rules) {
 		return nil, false, nil // (an in-place write holds what it changes in memory)
 	}
-	sum := *prev.Summary
-	sum.Read, sum.Reused, sum.Removed, sum.Files, sum.UpToDate = read, len(results)-read, 0, len(results), false
-	sum.Attack = attackInUse()
+	sum := keptSummary(prev, read, len(results))
 	prog.stage("keeping the cross-references of %d rules, all as the last catalog holds them; writing %s: %d rules of %d files read again",
 		sum.Rules, opt.DB, len(again), toRead)
 	sum.Duration = time.Since(start)

@@ -463,7 +463,7 @@ func TestQuickTwoRepos(t *testing.T) {
 // A read-only catalog: the quick rebuild can not write in place and takes
 // the whole way, with what quickSource loaded reset.
 func TestQuickReadOnly(t *testing.T) {
-	dir, tmp, db, src := builtFixture(t)
+	dir, _, db, src := builtFixture(t)
 	az := func(p string) string { return filepath.Join(dir, "azure", p) }
 	appendLine(t, az("run_command.yml"), "# c")
 	appendLine(t, az("two.yml"), "# c")
@@ -480,7 +480,6 @@ func TestQuickReadOnly(t *testing.T) {
 	}
 	quickRebuild(t, db, src, "catalog not writable in place", false)
 	other.Exec("ROLLBACK")
-	_ = tmp
 	// and once more, writable now (the new file is the build's)
 	appendLine(t, az("run_command.yml"), "# d")
 	quickRebuild(t, db, src, "after", true)
