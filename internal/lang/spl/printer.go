@@ -324,6 +324,10 @@ func (pr *printer) node(n Node) {
 		pr.s(n.Name.Name)
 		if n.Count != nil {
 			pr.s(" ", n.Count.Raw)
+		} else if len(n.Options) > 0 {
+			if o, ok := n.Options[0].(*Option); ok && numberFirst(o.Name.Name) {
+				pr.s(" ,") // an option named 0, not the count (parseSort), as for a key below
+			}
 		}
 		pr.args(n.Options)
 		for i, k := range n.Keys {
