@@ -19,12 +19,14 @@ type Problem struct {
 	rule.Diagnostic
 }
 
-// The rules with diagnostics, read through the index rules_diags (migration
-// 12), and those with errors, through rules_errors (migration 14): not a
-// scan of every rule's row.
+// The files with diagnostics, read through the index files_diags (migration
+// 15), the rules with diagnostics through rules_diags (migration 12), and
+// those with errors from rules_errors alone (migration 15: it holds what
+// this query reads): not a scan of every file's or rule's row.
 const (
-	problemsQuery = `SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`
-	errorsQuery   = `SELECT repo, id, path, diags FROM rules WHERE diag_errors > 0`
+	fileProblemsQuery = `SELECT repo, path, diags FROM files WHERE diags <> '[]'`
+	problemsQuery     = `SELECT repo, id, path, diags FROM rules WHERE diags <> '[]'`
+	errorsQuery       = `SELECT repo, id, path, diags FROM rules WHERE diag_errors > 0`
 )
 
 // Problems returns every diagnostic of the catalog's files and rules whose
@@ -58,7 +60,7 @@ func (d *DB) Problems(ctx context.Context, sevs ...string) ([]Problem, error) {
 		}
 		return nil
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT repo, path, diags FROM files WHERE diags <> '[]'`)
+	rows, err := d.db.QueryContext(ctx, fileProblemsQuery)
 	if err != nil {
 		return nil, err
 	}

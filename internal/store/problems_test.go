@@ -35,12 +35,14 @@ func TestProblemsErrorsOnly(t *testing.T) {
 	}
 }
 
-// TestProblemsIndexed: the rules with diagnostics, and with errors, are read
-// through the indexes rules_diags and rules_errors, not by a scan of every
-// rule's row (which holds its body).
+// TestProblemsIndexed: the files with diagnostics, the rules with
+// diagnostics, and with errors, are read through the indexes files_diags,
+// rules_diags and rules_errors, not by a scan of every file's or rule's row
+// (which holds its body); the rules with errors from their index alone.
 func TestProblemsIndexed(t *testing.T) {
 	d := testCatalog(t, Source{Name: "kusto", Path: testcorpus.Dir(t, "bertjanp-hunting")})
-	for q, index := range map[string]string{problemsQuery: "rules_diags", errorsQuery: "rules_errors"} {
+	for q, index := range map[string]string{fileProblemsQuery: "USING INDEX files_diags", problemsQuery: "rules_diags",
+		errorsQuery: "USING COVERING INDEX rules_errors"} {
 		var id, parent, notUsed int
 		var plan string
 		if err := d.db.QueryRowContext(t.Context(), "EXPLAIN QUERY PLAN "+q).Scan(&id, &parent, &notUsed, &plan); err != nil {
