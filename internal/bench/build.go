@@ -263,6 +263,19 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
+// syncFile writes what the system holds of the file at p to the disk.
+func syncFile(p string) error {
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // file is one corpus file in memory.
 type file struct {
 	repo, path, abs string
