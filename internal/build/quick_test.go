@@ -217,6 +217,39 @@ func TestQuickFixture(t *testing.T) {
 	quickRebuild(t, db, src, "a disable in the description", false)
 }
 
+// TestQuickFilesAlone: a quick rebuild of a repository whose rules no
+// language links by repository links and compares the rules of the files
+// read again alone; one of a repository with such a language (a Splunk
+// macro's) every rule of it.
+func TestQuickFilesAlone(t *testing.T) {
+	dir, _, db, src := builtFixture(t)
+	before := quickRules.Load()
+	appendLine(t, filepath.Join(dir, "azure", "run_command.yml"), "# c")
+	quickRebuild(t, db, src, "a comment", true)
+	if n := quickRules.Load() - before; n != 1 {
+		t.Errorf("a comment in a file of one rule: %d rules linked and compared again, want 1", n)
+	}
+
+	tmp := t.TempDir()
+	splunk := filepath.Join(tmp, "splunk")
+	writeTree(t, splunk, map[string]string{
+		"macros/m.yml":     "definition: index=main\ndescription: m\nname: m\n",
+		"detections/a.yml": escuDetection("A", "1", "", "`m` process_name=whoami.exe | stats count by dest"),
+		"detections/b.yml": escuDetection("B", "2", "", "`m` process_name=net.exe | stats count by user"),
+	})
+	src = []Source{{Name: "splunk", Path: splunk}}
+	db = filepath.Join(tmp, "s.db")
+	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
+		t.Fatal(err)
+	}
+	before = quickRules.Load()
+	appendLine(t, filepath.Join(splunk, "detections", "a.yml"), "# c")
+	quickRebuild(t, db, src, "a comment in a Splunk detection", true)
+	if n := quickRules.Load() - before; n != 3 {
+		t.Errorf("a comment in a repository linked by repository: %d rules linked and compared again, want its 3", n)
+	}
+}
+
 // copyTree copies the folder from to to.
 func copyTree(t *testing.T, from, to string) { copyEvery(t, from, to, 1) }
 

@@ -349,6 +349,15 @@ func Lower(it Item) {
 // Link runs every language's Link over the rules of a build.
 func Link(rules []*rule.Rule) { LinkChanged(rules, nil) }
 
+// LinksByRepo tells whether the rules a file of the format called name
+// gives may be linked by repository (LinkRepo): its language's Link is by
+// repository. The rules of a repository with no such file are each linked
+// alone by LinkRepo: not at all.
+func LinksByRepo(name string) bool {
+	f := FormatByName(name)
+	return f != nil && f.lang != nil && f.lang.Link != nil && f.lang.LinkByRepo
+}
+
 // LinkRepo runs, over rules that are the rules of one repository, the
 // Link of every language that links by repository (LinkByRepo); LinkCorpus
 // the Link of every other one, over the rules of a build. A build that

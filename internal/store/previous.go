@@ -47,6 +47,7 @@ type Previous struct {
 	done     chan struct{}      // closed when loadRules has returned
 	rulesErr error
 	repos    map[string]bool  // loaded alone (LoadRepo)
+	files    map[FileKey]bool // loaded alone (LoadFiles), of repositories not in repos
 	bodies   map[int64]string // the stored bodies of their rules, by row
 }
 
@@ -506,11 +507,11 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if p.repos != nil { // (LoadRepo's rules are loaded again, whole)
+	if p.repos != nil || p.files != nil { // (LoadRepo's and LoadFiles' rules are loaded again, whole)
 		for _, pf := range p.Files {
 			pf.rules = nil
 		}
-		p.repos, p.bodies = nil, nil
+		p.repos, p.files, p.bodies = nil, nil, nil
 	}
 	p.add(slices.Concat(ranges...), found)
 	return nil
@@ -545,18 +546,70 @@ func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
 	if p.repos[repo] {
 		return nil
 	}
-	// The rules, their findings and their bodies, each in one statement,
-	// on connections of their own: a statement a rule was most of the time
-	// a quick rebuild took to decode a repository (Decode) and compare its
-	// rules (StoredOverlay).
+	for k := range p.files { // (loaded again, with the rest of repo)
+		if k.Repo == repo {
+			p.Files[k].rules = nil
+			delete(p.files, k)
+		}
+	}
+	if err := p.load(ctx, `repo = ?`, repo); err != nil {
+		return err
+	}
+	if p.repos == nil {
+		p.repos = map[string]bool{}
+	}
+	p.repos[repo] = true
+	return nil
+}
+
+// LoadFiles is LoadRepo for the rules of the files of repository repo at
+// paths alone (files of the last catalog): a quick rebuild of a
+// repository whose files are read and linked each on its own (no
+// language links its rules by repository) loads only the files it reads
+// again.
+func (p *Previous) LoadFiles(ctx context.Context, repo string, paths []string) error {
+	if p.repos[repo] {
+		return nil
+	}
+	args := []any{repo}
+	var marks []string
+	for _, path := range paths {
+		k := FileKey{repo, path}
+		if pf := p.Files[k]; pf != nil && !p.files[k] {
+			args, marks = append(args, path), append(marks, "?")
+		}
+	}
+	if len(marks) == 0 {
+		return nil
+	}
+	if err := p.load(ctx, `repo = ? AND path IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+		return err
+	}
+	if p.files == nil {
+		p.files = map[FileKey]bool{}
+	}
+	for _, path := range args[1:] {
+		p.files[FileKey{repo, path.(string)}] = true
+	}
+	return nil
+}
+
+// load loads the rules of the rows where (a condition on the rules
+// table's columns) holds, as LoadRepo says: the rules, their findings and
+// their bodies, each in one statement, on connections of their own (a
+// statement a rule was most of the time a quick rebuild took to decode a
+// repository, Decode, and compare its rules, StoredOverlay).
+func (p *Previous) load(ctx context.Context, where string, args ...any) error {
 	var rules []*prevRule
 	var found []foundFinding
 	bodies := map[int64]string{}
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
-	wg.Go(func() { rules, errs[0] = loadRuleRows(ctx, p.db, `r.repo = ?`, repo) })
-	wg.Go(func() { found, errs[1] = loadFindings(ctx, p.db, `rule IN (SELECT n FROM rules WHERE repo = ?)`, repo) })
-	wg.Go(func() { errs[2] = loadBodies(ctx, p.db, repo, bodies) })
+	wg.Go(func() { rules, errs[0] = loadRuleRows(ctx, p.db, where, args...) }) // (no table it joins has a column repo or path)
+	wg.Go(func() {
+		found, errs[1] = loadFindings(ctx, p.db, `rule IN (SELECT n FROM rules WHERE `+where+`)`, args...)
+	})
+	wg.Go(func() { errs[2] = loadBodies(ctx, p.db, where, args, bodies) })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -567,17 +620,13 @@ func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
 		maps.Copy(p.bodies, bodies)
 	}
 	p.add(rules, found)
-	if p.repos == nil {
-		p.repos = map[string]bool{}
-	}
-	p.repos[repo] = true
 	return nil
 }
 
-// loadBodies reads the stored bodies of repository repo's rules into
-// bodies, by row.
-func loadBodies(ctx context.Context, d *DB, repo string, bodies map[int64]string) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT n, body FROM rules WHERE repo = ?`, repo)
+// loadBodies reads the stored bodies of the rules where (a condition on
+// the rules table's columns) holds into bodies, by row.
+func loadBodies(ctx context.Context, d *DB, where string, args []any, bodies map[int64]string) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT n, body FROM rules WHERE `+where, args...)
 	if err != nil {
 		return err
 	}
