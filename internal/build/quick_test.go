@@ -219,8 +219,9 @@ func TestQuickFixture(t *testing.T) {
 
 // TestQuickFilesAlone: a quick rebuild of a repository whose rules no
 // language links by repository links and compares the rules of the files
-// read again alone; one of a repository with such a language (a Splunk
-// macro's) every rule of it.
+// read again alone; so does one of a repository whose language links its
+// rules with its definitions (a Splunk detection, with the macros), but
+// every rule of it when a definition's file is read again (a macro's).
 func TestQuickFilesAlone(t *testing.T) {
 	dir, _, db, src := builtFixture(t)
 	before := quickRules.Load()
@@ -242,11 +243,16 @@ func TestQuickFilesAlone(t *testing.T) {
 	if _, err := Build(context.Background(), Options{DB: db, Sources: src}); err != nil {
 		t.Fatal(err)
 	}
-	before = quickRules.Load()
-	appendLine(t, filepath.Join(splunk, "detections", "a.yml"), "# c")
-	quickRebuild(t, db, src, "a comment in a Splunk detection", true)
-	if n := quickRules.Load() - before; n != 3 {
-		t.Errorf("a comment in a repository linked by repository: %d rules linked and compared again, want its 3", n)
+	for _, c := range []struct {
+		file string
+		want int64
+	}{{"detections/a.yml", 1}, {"macros/m.yml", 3}} {
+		before = quickRules.Load()
+		appendLine(t, filepath.Join(splunk, c.file), "# c")
+		quickRebuild(t, db, src, "a comment in "+c.file, true)
+		if n := quickRules.Load() - before; n != c.want {
+			t.Errorf("a comment in %s: %d rules linked and compared again, want %d", c.file, n, c.want)
+		}
 	}
 }
 

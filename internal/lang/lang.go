@@ -189,6 +189,14 @@ type Language struct {
 	// repository as the last build left them when none of them changed: an
 	// incremental build runs it over the repositories that changed only.
 	LinkByRepo bool
+	// LinkDefinitions, when Link is by repository, are the kinds of the
+	// rules Link reads to link the others (a Splunk macro, data source or
+	// deployment); Link changes no rule of these kinds, and a rule of
+	// another kind only as the rules of these kinds and it say: linked
+	// with its repository's rules of these kinds alone, it is linked as
+	// with all of them (a quick rebuild links so a rule of a file read
+	// again). Nil: any rule may change how the others are linked.
+	LinkDefinitions []string
 	// UIDPos returns where r states its own identifier (rule.Rule.UID), for
 	// diagnostics about it; optional (the rule's first line otherwise). It
 	// reads r's query no further than the line it returns (a build keeps
@@ -348,15 +356,6 @@ func Lower(it Item) {
 
 // Link runs every language's Link over the rules of a build.
 func Link(rules []*rule.Rule) { LinkChanged(rules, nil) }
-
-// LinksByRepo tells whether the rules a file of the format called name
-// gives may be linked by repository (LinkRepo): its language's Link is by
-// repository. The rules of a repository with no such file are each linked
-// alone by LinkRepo: not at all.
-func LinksByRepo(name string) bool {
-	f := FormatByName(name)
-	return f != nil && f.lang != nil && f.lang.Link != nil && f.lang.LinkByRepo
-}
 
 // LinkRepo runs, over rules that are the rules of one repository, the
 // Link of every language that links by repository (LinkByRepo); LinkCorpus

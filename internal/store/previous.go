@@ -47,7 +47,7 @@ type Previous struct {
 	done     chan struct{}      // closed when loadRules has returned
 	rulesErr error
 	repos    map[string]bool  // loaded alone (LoadRepo)
-	files    map[FileKey]bool // loaded alone (LoadFiles), of repositories not in repos
+	loaded   map[int64]bool   // the rows loaded alone (LoadRepo, LoadFiles)
 	bodies   map[int64]string // the stored bodies of their rules, by row
 }
 
@@ -507,11 +507,11 @@ func (p *Previous) loadRules(ctx context.Context, d *DB) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if p.repos != nil || p.files != nil { // (LoadRepo's and LoadFiles' rules are loaded again, whole)
+	if p.loaded != nil { // (LoadRepo's and LoadFiles' rules are loaded again, whole)
 		for _, pf := range p.Files {
 			pf.rules = nil
 		}
-		p.repos, p.files, p.bodies = nil, nil, nil
+		p.repos, p.loaded, p.bodies = nil, nil, nil
 	}
 	p.add(slices.Concat(ranges...), found)
 	return nil
@@ -546,12 +546,6 @@ func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
 	if p.repos[repo] {
 		return nil
 	}
-	for k := range p.files { // (loaded again, with the rest of repo)
-		if k.Repo == repo {
-			p.Files[k].rules = nil
-			delete(p.files, k)
-		}
-	}
 	if err := p.load(ctx, `repo = ?`, repo); err != nil {
 		return err
 	}
@@ -562,36 +556,39 @@ func (p *Previous) LoadRepo(ctx context.Context, repo string) error {
 	return nil
 }
 
-// LoadFiles is LoadRepo for the rules of the files of repository repo at
-// paths alone (files of the last catalog): a quick rebuild of a
-// repository whose files are read and linked each on its own (no
-// language links its rules by repository) loads only the files it reads
-// again.
-func (p *Previous) LoadFiles(ctx context.Context, repo string, paths []string) error {
+// LoadFiles is LoadRepo for the rules of repository repo of the files
+// at paths (files of the last catalog), and of the kinds kinds in any file
+// of it, alone: a quick rebuild of a repository whose rules are linked
+// each on its own, or with the definitions its language links them with
+// (lang.Language.LinkDefinitions), loads only the files it reads again
+// and those definitions.
+func (p *Previous) LoadFiles(ctx context.Context, repo string, paths, kinds []string) error {
 	if p.repos[repo] {
 		return nil
 	}
 	args := []any{repo}
-	var marks []string
-	for _, path := range paths {
-		k := FileKey{repo, path}
-		if pf := p.Files[k]; pf != nil && !p.files[k] {
-			args, marks = append(args, path), append(marks, "?")
+	var or []string
+	for _, c := range []struct {
+		col  string
+		vals []string
+	}{{"path", paths}, {"kind", kinds}} {
+		if len(c.vals) > 0 {
+			or = append(or, c.col+" IN (?"+strings.Repeat(", ?", len(c.vals)-1)+")")
+			for _, v := range c.vals {
+				args = append(args, v)
+			}
 		}
 	}
-	if len(marks) == 0 {
+	if len(or) == 0 {
 		return nil
 	}
-	if err := p.load(ctx, `repo = ? AND path IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
-		return err
-	}
-	if p.files == nil {
-		p.files = map[FileKey]bool{}
-	}
-	for _, path := range args[1:] {
-		p.files[FileKey{repo, path.(string)}] = true
-	}
-	return nil
+	return p.load(ctx, `repo = ? AND (`+strings.Join(or, " OR ")+`)`, args...)
+}
+
+// HasKind tells whether a rule of file pf, of those loaded, is of one of
+// kinds.
+func (p *Previous) HasKind(pf *PrevFile, kinds []string) bool {
+	return pf != nil && slices.ContainsFunc(pf.rules, func(pr *prevRule) bool { return slices.Contains(kinds, pr.kind) })
 }
 
 // load loads the rules of the rows where (a condition on the rules
@@ -618,6 +615,13 @@ func (p *Previous) load(ctx context.Context, where string, args ...any) error {
 		p.bodies = bodies
 	} else {
 		maps.Copy(p.bodies, bodies)
+	}
+	if p.loaded == nil {
+		p.loaded = map[int64]bool{}
+	}
+	rules = slices.DeleteFunc(rules, func(pr *prevRule) bool { return p.loaded[pr.n] }) // (loaded before: LoadFiles, then LoadRepo)
+	for _, pr := range rules {
+		p.loaded[pr.n] = true
 	}
 	p.add(rules, found)
 	return nil

@@ -54,7 +54,8 @@ func init() {
 		Link:      Link,
 		// Link lowers a repository's searches with its own macros, data
 		// sources and schedules.
-		LinkByRepo: true,
+		LinkByRepo:      true,
+		LinkDefinitions: []string{KindMacro, KindDataSource, KindDeployment},
 	})
 }
 
