@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/url"
 	"os"
@@ -495,16 +496,17 @@ type fileJob struct {
 	src        *Source // of the build's Options
 	repo, root string
 	abs        string
+	info       fs.FileInfo // its lstat, made as it was listed (nil: none)
 }
 
 // listSources lists every file of every source, the sources on every
 // core (each lists its folders one after the other).
 func listSources(ctx context.Context, opt Options) listing {
-	files := make([][]string, len(opt.Sources))
+	files := make([][]ingest.Listed, len(opt.Sources))
 	errs := make([]error, len(opt.Sources))
 	if err := parallel.For(ctx, len(opt.Sources), opt.Workers, func(i int) {
 		s := opt.Sources[i]
-		if files[i], errs[i] = ingest.ListFiles(sourceTarget(s)); errs[i] != nil {
+		if files[i], errs[i] = ingest.ListStat(sourceTarget(s)); errs[i] != nil {
 			errs[i] = fmt.Errorf("source %s: %w", s.Path, errs[i])
 		}
 	}); err != nil {
@@ -527,7 +529,7 @@ func listSources(ctx context.Context, opt Options) listing {
 		repo := ingest.RepoName(sourceTarget(*s))
 		from := len(l.jobs)
 		for _, f := range files[i] {
-			l.jobs = append(l.jobs, fileJob{src: s, repo: repo, root: root, abs: f})
+			l.jobs = append(l.jobs, fileJob{src: s, repo: repo, root: root, abs: f.Path, info: f.Info})
 		}
 		l.srcs = append(l.srcs, srcRange{from, len(l.jobs)})
 	}
@@ -549,7 +551,7 @@ func examine(ctx context.Context, opt Options, l listing, prev *store.Previous) 
 	results := make([]fileResult, len(l.jobs))
 	err := parallel.For(ctx, len(l.jobs), opt.Workers, func(i int) {
 		j := &l.jobs[i]
-		examineOne(&results[i], j.repo, j.root, j.abs, prev)
+		examineOne(&results[i], j.repo, j.root, j.abs, j.info, prev)
 		results[i].src = j.src
 	})
 	if err != nil {
@@ -712,10 +714,10 @@ func (fr *fileResult) keepGiven() {
 // examineOne looks at one file: skipped, or unchanged since the last
 // catalog by its size and modification time (reused: its rules are
 // decoded by decode), or to be read (readRest).
-func examineOne(fr *fileResult, repo, root, abs string, prev *store.Previous) {
+func examineOne(fr *fileResult, repo, root, abs string, info fs.FileInfo, prev *store.Previous) {
 	rel := ingest.RelPath(root, abs)
 	fr.Repo, fr.Path, fr.Abs = repo, rel, abs
-	st, skip, diags := ingest.Examine(root, abs, rel)
+	st, skip, diags := ingest.ExamineInfo(root, abs, rel, info)
 	if st != nil {
 		fr.Size, fr.mtime = st.Size(), st.ModTime().UnixNano()
 	}

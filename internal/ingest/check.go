@@ -75,14 +75,23 @@ const (
 // reported. A file larger than MaxFileSize is not read. When the file is not
 // to be read, skip says why and diags what to report.
 func Examine(root, abs, path string) (st fs.FileInfo, skip string, diags []rule.Diagnostic) {
-	lst, err := os.Lstat(abs)
-	if err != nil {
-		return nil, errText(err), []rule.Diagnostic{fileDiag(path, rule.SevError, "cannot read the file: "+errText(err))}
+	return ExamineInfo(root, abs, path, nil)
+}
+
+// ExamineInfo is Examine with the file's lstat made already (ListStat's),
+// nil when there is none.
+func ExamineInfo(root, abs, path string, lst fs.FileInfo) (st fs.FileInfo, skip string, diags []rule.Diagnostic) {
+	if lst == nil {
+		var err error
+		if lst, err = os.Lstat(abs); err != nil {
+			return nil, errText(err), []rule.Diagnostic{fileDiag(path, rule.SevError, "cannot read the file: "+errText(err))}
+		}
 	}
 	st = lst
 	if lst.Mode()&fs.ModeSymlink != 0 {
 		target, _ := os.Readlink(abs)
 		real := ""
+		var err error
 		st, err = os.Stat(abs)
 		if err == nil {
 			real, err = filepath.EvalSymlinks(abs)

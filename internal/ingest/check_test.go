@@ -190,6 +190,36 @@ func TestExamine(t *testing.T) {
 	if res := ReadFile("r", root, filepath.Join(root, "rules/out.md"), ""); res.Skipped != SkipOutsideLnk || len(res.Rules) != 0 {
 		t.Errorf("link out of the repository read: %+v", res)
 	}
+
+	// ListStat: the same files, each with what os.Lstat says of it, which
+	// ExamineInfo takes as Examine would.
+	os.Mkdir(filepath.Join(root, ".git"), 0o755)
+	write(".git/config", "x")
+	write("rules/sub/b.kql", "T | take 1\n")
+	files, _ = ListFiles(Target{Path: root})
+	listed, err := ListStat(Target{Path: root})
+	if err != nil || len(listed) != len(files) || len(files) != 7 {
+		t.Fatalf("ListStat: %d files, %v; ListFiles: %d (%v)", len(listed), err, len(files), files)
+	}
+	for i, l := range listed {
+		if l.Path != files[i] {
+			t.Errorf("ListStat %d: %s, ListFiles: %s", i, l.Path, files[i])
+		}
+		want, err := os.Lstat(l.Path)
+		if err != nil || l.Info == nil {
+			t.Fatalf("%s: %v, %v", l.Path, l.Info, err)
+		}
+		if l.Info.Size() != want.Size() || l.Info.Mode() != want.Mode() || l.Info.ModTime().UnixNano() != want.ModTime().UnixNano() ||
+			l.Info.Name() != want.Name() || l.Info.IsDir() {
+			t.Errorf("%s: ListStat says %v %v %v, os.Lstat %v %v %v", l.Path, l.Info.Size(), l.Info.Mode(), l.Info.ModTime(), want.Size(), want.Mode(), want.ModTime())
+		}
+		rel := RelPath(root, l.Path)
+		st1, skip1, d1 := Examine(root, l.Path, rel)
+		st2, skip2, d2 := ExamineInfo(root, l.Path, rel, l.Info)
+		if skip1 != skip2 || len(d1) != len(d2) || (st1 == nil) != (st2 == nil) || st1 != nil && (st1.Size() != st2.Size() || st1.ModTime() != st2.ModTime() && !st1.ModTime().Equal(st2.ModTime())) {
+			t.Errorf("%s: ExamineInfo %v %q %v, Examine %v %q %v", rel, st2, skip2, d2, st1, skip1, d1)
+		}
+	}
 }
 
 func TestReadDataLimits(t *testing.T) {
