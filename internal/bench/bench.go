@@ -62,12 +62,14 @@ type Report struct {
 	Full, NoChange, OneFile BuildRun
 	Changed                 string // the file changed for OneFile and OneRule, repo/path
 	// OneRule is a rebuild after the title of the rule of that file was
-	// edited, after OneFile: a change the cross-reference reads, so every
-	// rule is cross-referenced again (OneFile's comment is not: a build
-	// keeps the last catalog's cross-references then). Its Wall is 0 when
-	// the file states no title on a line of its own.
-	OneRule BuildRun
-	Lint    LintRun // ruledex lint over the corpus
+	// edited, after OneFile: a change no other rule reads (a quick rebuild,
+	// as OneFile's comment). Its Wall is 0 when the file states no title on
+	// a line of its own. OneValue is one after a value of its detection was
+	// changed (editValue), after OneRule: a change the cross-reference
+	// reads, so every rule is cross-referenced again. Its Wall is 0 when
+	// editValue finds none.
+	OneRule, OneValue BuildRun
+	Lint              LintRun // ruledex lint over the corpus
 
 	Parse      []Throughput
 	ParseCPU   float64 // CPU time / wall time of the parse section (1 on an idle core)
@@ -180,6 +182,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		logf("rebuild after editing the title in %s", changed)
 		if rep.OneRule, err = runBuild(ctx, cfg.Exe, db2, args); err != nil {
 			return nil, fmt.Errorf("rebuild with one rule changed: %w", err)
+		}
+	}
+	if ok, err := editValue(filepath.Join(tmp, "changed", filepath.FromSlash(changed))); err != nil {
+		return nil, fmt.Errorf("rebuild with one value changed: %w", err)
+	} else if ok {
+		logf("rebuild after changing a value in %s", changed)
+		if rep.OneValue, err = runBuild(ctx, cfg.Exe, db2, args); err != nil {
+			return nil, fmt.Errorf("rebuild with one value changed: %w", err)
 		}
 	}
 	os.Remove(db2)

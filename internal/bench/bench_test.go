@@ -191,6 +191,35 @@ func TestChangeOneFile(t *testing.T) {
 	}
 }
 
+// TestEditValue: the first quoted value of a rule's query gets an "x":
+// in Markdown's first code block, in YAML from its detection, query or
+// search on; a file with none is left as it is.
+func TestEditValue(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, in, want string }{
+		{"r.md", "# \"T\"\n```kql\nT | where A == \"cmd.exe\"\n```\n", "# \"T\"\n```kql\nT | where A == \"cmd.exex\"\n```\n"},
+		{"r.md", "# T\n```\nT | take 1\n```\n```\nX | where A == \"b\"\n```\n", ""},
+		{"r.yml", "title: 'T'\ndetection:\n  sel:\n    Image|endswith: '\\\\a.exe'\n", "title: 'T'\ndetection:\n  sel:\n    Image|endswith: '\\\\a.exex'\n"},
+		{"r.yml", "name: \"T\"\nsearch: '| tstats count where x=\"y\"'\n", "name: \"T\"\nsearch: '| tstats count where x=\"yx\"'\n"},
+		{"r.yml", "name: \"T\"\nquery: |\n  T | take 1\n", ""},
+	} {
+		p := filepath.Join(dir, c.name)
+		if err := os.WriteFile(p, []byte(c.in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := editValue(p)
+		got, _ := os.ReadFile(p)
+		switch {
+		case err != nil:
+			t.Errorf("%q: %v", c.in, err)
+		case c.want == "" && (ok || string(got) != c.in):
+			t.Errorf("%q: edited to %q (%v), want it left", c.in, got, ok)
+		case c.want != "" && (!ok || string(got) != c.want):
+			t.Errorf("%q: %q (%v), want %q", c.in, got, ok, c.want)
+		}
+	}
+}
+
 // TestEditTitle: the first title stated on a line of its own gets
 // " (edited)", inside its quotes; a file with none is left as it is.
 func TestEditTitle(t *testing.T) {
@@ -250,6 +279,7 @@ func TestWrite(t *testing.T) {
 		"ruledex bench, 2025-01-02 03:04 UTC", "machine                    Test CPU, 2 cores, 8.0 GiB",
 		"full build                 2.0 s wall, 3.0 s CPU, peak RSS 200 MB; 7 rules from 10 files",
 		"rebuild, nothing changed", "rebuild, one file changed", "rebuild, one rule changed  not measured",
+		"rebuild, one value changed not measured",
 		"kql       parse (front end alone)", "    2.00 ", // MB/s by CPU time: 1 MB in 0.5 s
 		"sample                     skipped: node is not on PATH", "ratio                      skipped",
 		"search latency             p50 2.00 ms, p95 3.00 ms", "page latency", "just started",

@@ -241,6 +241,48 @@ func editTitle(path string) (bool, error) {
 	return false, nil
 }
 
+// editValue changes a value of the detection of the first rule of the
+// file at path (a change the cross-reference reads: its indicators): an
+// "x" added at the end of the first quoted string (in double or single
+// quotes, not empty) in Markdown's first fenced code block, or in YAML
+// after the first line that starts "detection:", "query:" or "search:"
+// (on that line too). False when there is none.
+func editValue(path string) (bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	md := strings.EqualFold(filepath.Ext(path), ".md")
+	lines := strings.SplitAfter(string(data), "\n")
+	in := false
+	for i, l := range lines {
+		switch {
+		case md && strings.HasPrefix(strings.TrimSpace(l), "```"):
+			if in {
+				return false, nil // (the first block has none)
+			}
+			in = true
+			continue
+		case !md && !in:
+			for _, k := range []string{"detection:", "query:", "search:"} {
+				in = in || strings.HasPrefix(l, k)
+			}
+		}
+		if !in {
+			continue
+		}
+		for _, q := range []byte{'"', '\''} {
+			if a := strings.IndexByte(l, q); a >= 0 {
+				if b := strings.IndexByte(l[a+1:], q); b > 0 {
+					lines[i] = l[:a+1+b] + "x" + l[a+1+b:]
+					return true, os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644)
+				}
+			}
+		}
+	}
+	return false, nil
+}
+
 // copyFile copies the regular file from to the path to (made writable),
 // creating its folder.
 func copyFile(from, to string) error {

@@ -39,9 +39,14 @@ func (r *Report) Write(w io.Writer) {
 	b = r.OneFile
 	p("rebuild, one file changed", "%s; %s read, %d unchanged (%s: a comment added, its rules read the same)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused, r.Changed)
 	if b = r.OneRule; b.Wall > 0 {
-		p("rebuild, one rule changed", "%s; %s read, %d unchanged (the same file, its title edited: every rule cross-referenced again)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused)
+		p("rebuild, one rule changed", "%s; %s read, %d unchanged (the same file, its title edited: no other rule reads it)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused)
 	} else {
 		p("rebuild, one rule changed", "not measured: the file changed states no title on a line of its own")
+	}
+	if b = r.OneValue; b.Wall > 0 {
+		p("rebuild, one value changed", "%s; %s read, %d unchanged (the same file, a value of its detection changed: every rule cross-referenced again)", buildFigures(b), files(b.Summary.Read), b.Summary.Reused)
+	} else {
+		p("rebuild, one value changed", "not measured: no quoted value found in the changed file's query")
 	}
 	l := r.Lint
 	lrss := ""

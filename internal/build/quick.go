@@ -1,9 +1,11 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -290,8 +292,9 @@ func quickSource(ctx context.Context, opt Options, prev *store.Previous, part []
 		r, fr, j := rules[i], at[i].fr, at[i].j
 		prep := catalog.Prepare(r)
 		off := lint.Disabled(r)
-		rec := heldRecord(nil, skeleton(r, &nm), prep, off)
-		if differ.Load() || !prev.SameHeld(r.ID, rec) {
+		s := skeleton(r, &nm)
+		rec := heldRecord(nil, s, prep, off)
+		if differ.Load() || !sameHeldButTitle(prev, r.ID, s, rec, prep, off) {
 			differ.Store(true)
 			return
 		}
@@ -319,6 +322,59 @@ func quickSource(ctx context.Context, opt Options, prev *store.Previous, part []
 		}
 	}
 	return rs, true, nil
+}
+
+// sameHeldButTitle tells whether rec, the held record of skeleton s (with
+// p and off), is the one the last catalog holds for the rule of this id,
+// or would be with the title it had: no rule's title is read for another
+// (the links name rules by their row, and no check across the corpus reads
+// a title), so that a rule whose title alone changed is its own row
+// written again, as one whose description changed.
+func sameHeldButTitle(prev *store.Previous, id string, s *rule.Rule, rec []byte, p catalog.Prepared, off []string) bool {
+	stored := prev.HeldOf(id)
+	if stored == nil {
+		return false
+	}
+	if bytes.Equal(stored, rec) {
+		return true
+	}
+	old, _, _, err := heldOf(stored)
+	if err != nil || old.Title == s.Title || !titleLineAlone(old.Query, s.Query, old.Title, s.Title, s.UID) {
+		return false
+	}
+	t := *s
+	t.Title, t.Query = old.Title, old.Query
+	return bytes.Equal(stored, heldRecord(nil, &t, p, off))
+}
+
+// titleLineAlone tells whether a rule's query as a skeleton keeps it
+// (queryKept) is was but on one line, where the title was and is written
+// and the id is not: what linking and the checks across the corpus read
+// of it is where the rule's id and the rules it names are written, on the
+// same lines and columns then (a Sigma rule's title line is before its
+// id's).
+func titleLineAlone(was, is, oldTitle, title, uid string) bool {
+	if was == is {
+		return true
+	}
+	if oldTitle == "" || title == "" {
+		return false
+	}
+	a, b := strings.Split(was, "\n"), strings.Split(is, "\n")
+	if len(a) != len(b) {
+		return false
+	}
+	differ := -1
+	for i := range a {
+		if a[i] != b[i] {
+			if differ >= 0 {
+				return false
+			}
+			differ = i
+		}
+	}
+	return strings.Contains(a[differ], oldTitle) && strings.Contains(b[differ], title) &&
+		(uid == "" || !strings.Contains(a[differ], uid) && !strings.Contains(b[differ], uid))
 }
 
 // sameBaseIDs tells whether rules, read again from the file pf of the

@@ -195,9 +195,13 @@ func TestQuickFixture(t *testing.T) {
 	appendLine(t, az("broken.yml"), "# c6")
 	quickRebuild(t, db, src, "a file that fails to parse", true)
 
-	// Fallbacks.
+	// A title: no other rule reads it; its line in the query alone changed.
 	editFile(t, az("run_command.yml"), "title: VM Run Command", "title: VM Run Command Changed")
-	quickRebuild(t, db, src, "title", false)
+	quickRebuild(t, db, src, "title", true)
+
+	// Fallbacks.
+	editFile(t, az("run_command.yml"), "title: VM Run Command Changed", "title: VM Run Command\n  Changed")
+	quickRebuild(t, db, src, "title on two lines (the id's line moves)", false)
 
 	writeTree(t, dir, map[string]string{"azure/new.yml": sigmaRule("New Rule", "Microsoft.Compute/virtualMachines/new/action")})
 	appendLine(t, az("ext_write.yml"), "# c7")
@@ -368,6 +372,14 @@ func TestQuickCorpus(t *testing.T) {
 			if !replaceFirst(t, p, "description = \"", "description = \"Changed here. ") && !replaceFirst(t, p, "description = \"\"\"\n", "description = \"\"\"\nChanged here.\n") {
 				t.Logf("no description in %s", p)
 			}
+		case "titleyaml":
+			if !replaceFirst(t, p, "title: ", "title: Renamed ") && !replaceFirst(t, p, "name: ", "name: Renamed ") {
+				t.Logf("no title in %s", p)
+			}
+		case "titletoml":
+			if !replaceFirst(t, p, "\nname = \"", "\nname = \"Renamed ") {
+				t.Logf("no name in %s", p)
+			}
 		case "descyaral":
 			if !replaceFirst(t, p, "description = \"", "description = \"Changed here. ") {
 				t.Logf("no description in %s", p)
@@ -387,6 +399,11 @@ func TestQuickCorpus(t *testing.T) {
 		{{"elastic", ".toml", 1, "comment#"}},
 		{{"elastic", ".toml", 2, "desctoml"}},
 		{{"sigma", ".yml", 1, "comment#"}, {"sigma", ".yml", 2, "descyaml"}, {"elastic", ".toml", 3, "comment#"}, {"splunk", ".yml", 6, "descyaml"}},
+		{{"sigma", ".yml", 3, "titleyaml"}},
+		{{"splunk", ".yml", 7, "titleyaml"}},
+		{{"azure-sentinel-2020", ".yaml", 4, "titleyaml"}},
+		{{"elastic", ".toml", 4, "titletoml"}},
+		{{"sigma", ".yml", 4, "titleyaml"}, {"sigma", ".yml", 5, "comment#"}, {"chronicle", ".yaral", 3, "comment//"}},
 	}
 	quick := 0
 	for i, st := range steps {
@@ -402,6 +419,9 @@ func TestQuickCorpus(t *testing.T) {
 		}
 		if quickBuilds.Load() > before {
 			quick++
+			t.Logf("%s: quick", w)
+		} else {
+			t.Logf("%s: the whole way", w)
 		}
 		sameAsFullAll(t, db, srcs, w)
 	}

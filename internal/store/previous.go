@@ -146,6 +146,15 @@ func (p *Previous) SameHeld(id string, rec []byte) bool {
 	return same
 }
 
+// HeldOf returns the held record the last catalog holds for the rule of
+// this id, nil when none (not let go, as SameHeld does).
+func (p *Previous) HeldOf(id string) []byte {
+	if pr := p.heldRule(id); pr != nil {
+		return pr.held
+	}
+	return nil
+}
+
 // InRow tells whether the last catalog holds the rule of this id (the
 // same, not only case-folded) in row n, with a held record: a rule a build
 // took from that record still has the id it had.
