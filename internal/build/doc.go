@@ -82,7 +82,8 @@
 // catalog held it keeps its row and findings; the links are the last
 // catalog's (store.Previous.LinksAsBuilt). A comment, a description,
 // references or an author changed are such changes (a title, a detection
-// or a severity are not: the skeleton holds them). TestAsBuiltAsFull,
+// or a severity are not: the skeleton holds them; a quick rebuild takes a
+// title as such a change, sameHeldButTitle). TestAsBuiltAsFull,
 // TestAsBuiltRelinked, TestAsBuiltFindingColumns and
 // TestIncrementalCorpus: such a rebuild makes a full build's catalog.
 //
