@@ -176,20 +176,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if rep.OneFile, err = runBuild(ctx, cfg.Exe, db2, args); err != nil {
 		return nil, fmt.Errorf("rebuild with one file changed: %w", err)
 	}
-	if ok, err := editTitle(filepath.Join(tmp, "changed", filepath.FromSlash(changed))); err != nil {
-		return nil, fmt.Errorf("rebuild with one rule changed: %w", err)
-	} else if ok {
-		logf("rebuild after editing the title in %s", changed)
-		if rep.OneRule, err = runBuild(ctx, cfg.Exe, db2, args); err != nil {
-			return nil, fmt.Errorf("rebuild with one rule changed: %w", err)
-		}
-	}
-	if ok, err := editValue(filepath.Join(tmp, "changed", filepath.FromSlash(changed))); err != nil {
-		return nil, fmt.Errorf("rebuild with one value changed: %w", err)
-	} else if ok {
-		logf("rebuild after changing a value in %s", changed)
-		if rep.OneValue, err = runBuild(ctx, cfg.Exe, db2, args); err != nil {
-			return nil, fmt.Errorf("rebuild with one value changed: %w", err)
+	// Then the same file's title edited, then a value of its detection:
+	// each rebuild is left unmeasured when the edit finds nothing to edit.
+	for _, e := range []struct {
+		what string
+		edit func(string) (bool, error)
+		run  *BuildRun
+	}{{"one rule changed", editTitle, &rep.OneRule}, {"one value changed", editValue, &rep.OneValue}} {
+		if ok, err := e.edit(filepath.Join(tmp, "changed", filepath.FromSlash(changed))); err != nil {
+			return nil, fmt.Errorf("rebuild with %s: %w", e.what, err)
+		} else if ok {
+			logf("rebuild with %s in %s", e.what, changed)
+			if *e.run, err = runBuild(ctx, cfg.Exe, db2, args); err != nil {
+				return nil, fmt.Errorf("rebuild with %s: %w", e.what, err)
+			}
 		}
 	}
 	os.Remove(db2)

@@ -203,20 +203,26 @@ func TestEditValue(t *testing.T) {
 		{"r.yml", "name: \"T\"\nsearch: '| tstats count where x=\"y\"'\n", "name: \"T\"\nsearch: '| tstats count where x=\"yx\"'\n"},
 		{"r.yml", "name: \"T\"\nquery: |\n  T | take 1\n", ""},
 	} {
-		p := filepath.Join(dir, c.name)
-		if err := os.WriteFile(p, []byte(c.in), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		ok, err := editValue(p)
-		got, _ := os.ReadFile(p)
-		switch {
-		case err != nil:
-			t.Errorf("%q: %v", c.in, err)
-		case c.want == "" && (ok || string(got) != c.in):
-			t.Errorf("%q: edited to %q (%v), want it left", c.in, got, ok)
-		case c.want != "" && (!ok || string(got) != c.want):
-			t.Errorf("%q: %q (%v), want %q", c.in, got, ok, c.want)
-		}
+		checkEdit(t, filepath.Join(dir, c.name), c.in, c.want, editValue)
+	}
+}
+
+// checkEdit writes in to the file at p, edits it, and checks that it
+// reads want then (in as it was, and no edit said, when want is "").
+func checkEdit(t *testing.T, p, in, want string, edit func(string) (bool, error)) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := edit(p)
+	got, _ := os.ReadFile(p)
+	switch {
+	case err != nil:
+		t.Errorf("%q: %v", in, err)
+	case want == "" && (ok || string(got) != in):
+		t.Errorf("%q: edited to %q (%v), want it left", in, got, ok)
+	case want != "" && (!ok || string(got) != want):
+		t.Errorf("%q: %q (%v), want %q", in, got, ok, want)
 	}
 }
 
@@ -238,19 +244,7 @@ func TestEditTitle(t *testing.T) {
 		if strings.HasPrefix(c.in, "#") || strings.Contains(c.in, "## Query") || strings.Contains(c.in, "#nospace") {
 			p = filepath.Join(dir, "r.md")
 		}
-		if err := os.WriteFile(p, []byte(c.in), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		ok, err := editTitle(p)
-		got, _ := os.ReadFile(p)
-		switch {
-		case err != nil:
-			t.Errorf("%q: %v", c.in, err)
-		case c.want == "" && (ok || string(got) != c.in):
-			t.Errorf("%q: edited to %q (%v), want it left", c.in, got, ok)
-		case c.want != "" && (!ok || string(got) != c.want):
-			t.Errorf("%q: %q (%v), want %q", c.in, got, ok, c.want)
-		}
+		checkEdit(t, p, c.in, c.want, editTitle)
 	}
 }
 
