@@ -31,8 +31,16 @@ func lstatAt(dir *os.File, name, p string) fs.FileInfo {
 		mode |= fs.ModeDevice | fs.ModeCharDevice
 	case unix.S_IFBLK:
 		mode |= fs.ModeDevice
-	default:
-		mode |= fs.ModeIrregular
+	}
+	// (as os.Lstat says them)
+	if st.Mode&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if st.Mode&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if st.Mode&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
 	}
 	return &statInfo{name: name, size: st.Size, mode: mode, mtime: time.Unix(st.Mtim.Sec, st.Mtim.Nsec)}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -633,6 +634,15 @@ func (p *Previous) load(ctx context.Context, where string, args ...any) error {
 		p.loaded[pr.n] = true
 	}
 	p.add(rules, found)
+	// A file's rules in the order of their rows, as WaitRules loads them
+	// (some may have been loaded before the others: by kind, LoadFiles).
+	touched := map[*PrevFile]bool{}
+	for _, pr := range rules {
+		if pf := p.Files[FileKey{pr.repo, pr.path}]; pf != nil && !touched[pf] {
+			touched[pf] = true
+			slices.SortFunc(pf.rules, func(a, b *prevRule) int { return cmp.Compare(a.n, b.n) })
+		}
+	}
 	return nil
 }
 
