@@ -131,7 +131,7 @@ func TestQuickSplunkSameMacroFile(t *testing.T) {
 	quickRebuild(t, db, srcs, "a comment and the local macros' comment", true)
 	appendLine(t, p("app/default/savedsearches.conf"), "# d")
 	editFile(t, p("app/local/macros.conf"), "index=local", "index=local2")
-	quickRebuild(t, db, srcs, "a comment and the local macro", true) // (default/macros.conf's n, first in the app, is the one)
+	quickRebuild(t, db, srcs, "a comment and the local macro", false) // (local/macros.conf's n overrides default/'s in the app: its search changes)
 }
 
 // TestQuickMixedRepository: a repository of Sigma rules (a correlation and

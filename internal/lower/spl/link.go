@@ -89,12 +89,24 @@ func scope(r *rule.Rule) string {
 }
 
 // nearestMacro picks among the definitions of one key the one in scope sc,
-// else the first.
+// else the first. In an app's own scope its local/ folder's overrides its
+// default/ folder's: "the local directory takes precedence over the
+// default directory" (Splunk Admin Manual, Configuration file precedence,
+// https://docs.splunk.com/Documentation/Splunk/latest/Admin/Wheretofindtheconfigurationfiles).
 func nearestMacro(ms []*rule.Rule, sc string) *rule.Rule {
+	var found *rule.Rule
 	for _, m := range ms {
 		if scope(m) == sc {
-			return m
+			if m.Format == FormatMacros && path.Base(path.Dir(m.Source.Path)) == "local" {
+				return m
+			}
+			if found == nil {
+				found = m
+			}
 		}
+	}
+	if found != nil {
+		return found
 	}
 	return ms[0]
 }
