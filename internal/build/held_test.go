@@ -38,11 +38,14 @@ func TestHeldAsWhole(t *testing.T) {
 	}
 	whole := filepath.Join(dir, "whole.db")
 	writeWhole(t, srcs, whole)
-	for _, q := range []string{
+	// (and the rows made from each rule as it is written: facets,
+	// indicators with their counts, canonical indicators, actions, fields:
+	// quickQueries but the rules', held records' and files' own)
+	for _, q := range append([]string{
 		"SELECT id, body, diags FROM rules ORDER BY n",
 		"SELECT rule, data FROM links ORDER BY rule",
 		"SELECT rule, check_, severity, message, line, col, fingerprint FROM findings ORDER BY rule, line, col, check_, message, fingerprint",
-	} {
+	}, quickQueries[1:11]...) {
 		a, b := tableRows(t, held, q), tableRows(t, whole, q)
 		if len(a) == 0 {
 			t.Errorf("%s: no rows", q)
