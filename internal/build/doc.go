@@ -184,7 +184,16 @@
 // looked at as their folders are listed (ingest.ListStat); what a build
 // prints at its end is read from two small indexes (migration 15): a
 // comment at N = 15 1.5 to 2.0 s wall, 230 to 260 MB, by repository;
-// nothing changed 1.3 to 1.5 s.
+// nothing changed 1.3 to 1.5 s. A title edited is such a rebuild too
+// (sameHeldButTitle).
+//
+// Since (the overlays spilled, 2026-12-07 evening, heldRules.spillOverlays):
+// once the cross-reference and the checks across the corpus are made,
+// each skeleton keeps its id, kind, source and names only, and what the
+// writer needs of the rest waits in a spill of its own: the live heap as
+// the writing starts at N = 15 about 1.0 GB → 565 to 650 MB (gctrace); the
+// build's peak is now the cross-reference's (about 1.0 GB live, a heap
+// goal of 2.0 GB), peak RSS 2.15 to 2.20 → 2.00 to 2.10 GB.
 //
 // What bounds both, not done yet: a compact record in place of the
 // skeleton's rule structure; the cross-reference made incremental (only
