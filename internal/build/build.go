@@ -210,10 +210,10 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	findings := lt.corpus(all, held)
 
 	sum := summarize(results, prev, func(r *rule.Rule) bool { return le.HasNearDuplicates(r.ID) })
+	defer func() { held.osp.close() }() // (made by spillOverlays, removed even when it fails)
 	if err := held.spillOverlays(ctx, all); err != nil {
 		return nil, err
 	}
-	defer held.osp.close()
 	all = nil
 	prog.stage("writing %s", opt.DB)
 	sum.Duration = time.Since(start)
