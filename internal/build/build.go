@@ -210,9 +210,14 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	findings := lt.corpus(all, held)
 
 	sum := summarize(results, prev, func(r *rule.Rule) bool { return le.HasNearDuplicates(r.ID) })
+	// Without a last catalog: with one, the writer counts the rows that
+	// change (an in-place write or a copy) by comparing skeletons whole
+	// with what it holds (Previous.Kept), before it reads any rule back.
 	defer func() { held.osp.close() }() // (made by spillOverlays, removed even when it fails)
-	if err := held.spillOverlays(ctx, all); err != nil {
-		return nil, err
+	if prev == nil {
+		if err := held.spillOverlays(ctx, all); err != nil {
+			return nil, err
+		}
 	}
 	all = nil
 	prog.stage("writing %s", opt.DB)

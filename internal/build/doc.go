@@ -188,8 +188,9 @@
 // (sameHeldButTitle).
 //
 // Since (the overlays spilled, 2026-12-07 evening, heldRules.spillOverlays):
-// once the cross-reference and the checks across the corpus are made,
-// each skeleton keeps its id, kind, source and names only, and what the
+// in a build without a last catalog, once the cross-reference and the
+// checks across the corpus are made, each skeleton keeps its id, kind,
+// source and names only, and what the
 // writer needs of the rest waits in a spill of its own: the live heap as
 // the writing starts at N = 15 about 1.0 GB → 565 to 650 MB (gctrace); the
 // build's peak is now the cross-reference's (about 1.0 GB live, a heap
