@@ -92,8 +92,8 @@
 // (quickFiles) and none is new or gone: only the rules of the files read
 // again are loaded from the last catalog (store.Previous.LoadFiles), read
 // and linked again, with the definitions their language links them with
-// (lang.Language.LinkDefinitions: a Splunk detection with its
-// repository's macros; every rule of the repository, LoadRepo, when a
+// (lang.Language.LinkDefinitions: a search with its repository's
+// macros; every rule of the repository, LoadRepo, when a
 // definition's file is read again or the language names none), and
 // compared with their held records; when every one is held as it was,
 // with the id it had, the rows of those whose body changed are written

@@ -1102,15 +1102,11 @@ func (w *writer) indicators(n int64, r *rule.Rule) error {
 // correlation takes from the rules it correlates (and a rule that matches
 // part of an action, from the rules with the whole one): when they changed,
 // the facets are written and the text is indexed again.
-func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored string) error {
+func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored string) error { // (row: prepareRow's, never unchanged)
 	if err := w.flush(); err != nil {
 		return err
 	}
-	diags, err := json.Marshal(r.Diagnostics)
-	if err != nil {
-		return err
-	}
-	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(diags), diagErrors(r), r.Source.URL, strings.Join(r.Tables, "\n"), n); err != nil {
+	if _, err := w.updRule.ExecContext(w.ctx, row.body, string(row.diags), diagErrors(r), r.Source.URL, strings.Join(r.Tables, "\n"), n); err != nil {
 		return err
 	}
 	// What linking lowers again (a search lowered with its repository's
@@ -1127,26 +1123,26 @@ func (w *writer) updateBody(n int64, r *rule.Rule, row preparedRow, stored strin
 	if err := w.actionsAndFields(n, row); err != nil {
 		return err
 	}
-	// Its facets and search text, when they changed: by the
-	// cross-reference (events, actions) or by linking (a macro's tables).
+	// Its facets and search text (row's, prepareRow's), when they changed:
+	// by the cross-reference (events, actions) or by linking (a macro's
+	// tables).
 	old, err := decodeRule(stored)
-	if err != nil || !slices.Equal(facetsOf(old), facetsOf(r)) {
+	if err != nil || !slices.Equal(facetsOf(old), row.facets) {
 		// Not the finding facets: they go with the findings (writeFindings).
 		w.dropFacets(n, dropRuleFacets)
-		for _, f := range facetsOf(r) {
+		for _, f := range row.facets {
 			if err := w.addFacet(f.facet, f.value, n); err != nil {
 				return err
 			}
 		}
 	}
-	doc := searchDocOf(r)
-	if err == nil && doc == searchDocOf(old) {
+	if err == nil && *row.doc == searchDocOf(old) {
 		return nil
 	}
 	if _, err := w.delSearch.ExecContext(w.ctx, n); err != nil {
 		return err
 	}
-	return w.insertSearch(n, doc)
+	return w.insertSearch(n, *row.doc)
 }
 
 // deleteRule deletes the rows of rule n: with its links, or (links false:
