@@ -31,7 +31,7 @@ func TestSideSearchIndex(t *testing.T) {
 	if _, err := db.Exec(`INSERT INTO search(search, rank) VALUES ('integrity-check', 1)`); err != nil {
 		t.Errorf("integrity-check: %v", err)
 	}
-	var rules, docs, automerge, hash, segments int
+	var rules, docs, automerge, crisis, hash, segments int
 	var structure []byte
 	for _, q := range []struct {
 		sql string
@@ -41,6 +41,7 @@ func TestSideSearchIndex(t *testing.T) {
 		{`SELECT count(*) FROM search_docsize`, &docs},
 		{`SELECT v FROM search_config WHERE k = 'automerge'`, &automerge},
 		{`SELECT v FROM search_config WHERE k = 'hashsize'`, &hash},
+		{`SELECT v FROM search_config WHERE k = 'crisismerge'`, &crisis},
 		{`SELECT block FROM search_data WHERE id = 10`, &structure},
 		{`SELECT count(DISTINCT segid) FROM search_idx`, &segments},
 	} {
@@ -48,9 +49,9 @@ func TestSideSearchIndex(t *testing.T) {
 			t.Fatalf("%s: %v", q.sql, err)
 		}
 	}
-	if rules == 0 || docs != rules || automerge != 4 || hash != 1<<20 || len(structure) == 0 || segments != 1 {
-		t.Errorf("%d rules, %d search rows, automerge %d, hashsize %d (set on the side connection alone), structure of %d bytes, %d segments",
-			rules, docs, automerge, hash, len(structure), segments)
+	if rules == 0 || docs != rules || automerge != 4 || crisis != 16 || hash != 1<<20 || len(structure) == 0 || segments != 1 {
+		t.Errorf("%d rules, %d search rows, automerge %d, crisismerge %d, hashsize %d (set on the side connection alone), structure of %d bytes, %d segments",
+			rules, docs, automerge, crisis, hash, len(structure), segments)
 	}
 	d, err := Open(p)
 	if err != nil {
