@@ -43,10 +43,12 @@ type searchRow struct {
 
 // sideSearch is the writer of a new catalog's search index in a side file.
 type sideSearch struct {
-	path string
-	rows chan searchRow
-	done chan error
-	quit chan struct{} // closed when the writing is abandoned
+	path   string
+	rows   chan searchRow
+	done   chan error
+	quit   chan struct{} // closed when the writing is abandoned
+	cancel context.CancelFunc
+	ended  bool // end waited for the side writer
 }
 
 // sideSchema is what the side file attached to the catalog's connection is
@@ -90,7 +92,8 @@ func startSideSearch(ctx context.Context, db *sql.DB, catalog string) (*sideSear
 		}
 	}
 	s := &sideSearch{path: path, rows: make(chan searchRow, 1024), done: make(chan error, 1), quit: make(chan struct{})}
-	rows := s.rows // (the field is the writer's: nil once closed)
+	rows := s.rows                          // (the field is the writer's: nil once closed)
+	ctx, s.cancel = context.WithCancel(ctx) // (close stops a merge under way)
 	go func() {
 		err := s.write(ctx, sdb, rows)
 		s.done <- err
@@ -167,10 +170,22 @@ func (s *sideSearch) add(ctx context.Context, n int64, d searchDoc) error {
 	}
 }
 
-// end ends the side writing: its rows are all given.
+// given tells the side writer that its rows are all given: it merges its
+// index then, while the writer goes on (a fresh catalog's indexes: at N =
+// 15 forks of the corpus, 2026-12-07, the merge took 5.1 s and waited for
+// the 13.6 s of indexes, on one core, when the writer said so only in
+// end).
+func (s *sideSearch) given() {
+	if s.rows != nil {
+		close(s.rows)
+		s.rows = nil
+	}
+}
+
+// end waits for the side writing to end, its rows all given.
 func (s *sideSearch) end() error {
-	close(s.rows)
-	s.rows = nil
+	s.given()
+	s.ended = true
 	err := <-s.done
 	s.done <- err // (for copyInto)
 	if err != nil {
@@ -214,12 +229,13 @@ func (s *sideSearch) close() error {
 		return nil
 	}
 	var err error
-	if s.rows != nil {
+	if !s.ended {
 		close(s.quit)
-		close(s.rows)
-		s.rows = nil
+		s.cancel()
+		s.given()
 		err = <-s.done
 	}
+	s.cancel()
 	os.Remove(s.path)
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestSideSearchIndex: a new catalog's search index, made in a side file
@@ -95,5 +96,74 @@ func TestSideSearchAbandon(t *testing.T) {
 	}
 	if committed > 0 {
 		t.Errorf("%d of 50 abandoned side indexes merged and committed", committed)
+	}
+}
+
+// TestSideSearchGivenMerges: once told its rows are all given (given), the
+// side writer merges and commits its index without waiting for end (which
+// the writer reaches only after a fresh catalog's indexes); end then finds
+// it done. Abandoned after given, it stops and its file is removed.
+func TestSideSearchGivenMerges(t *testing.T) {
+	sideHashSize = 512
+	t.Cleanup(func() { sideHashSize = 0 })
+	for _, abandon := range []bool{false, true} {
+		p := filepath.Join(t.TempDir(), "c.db")
+		db, err := openWrite(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := migrate(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+		s, err := startSideSearch(t.Context(), db, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := range int64(200) {
+			d := searchDoc{title: fmt.Sprintf("rule %d word%d", n, n%17), query: fmt.Sprintf("process where name == \"x%d.exe\"", n)}
+			if err := s.add(t.Context(), n+1, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.given()
+		if abandon {
+			s.close()
+			if _, err := os.Stat(p + sideSuffix); !os.IsNotExist(err) {
+				t.Errorf("side file left: %v", err)
+			}
+			continue
+		}
+		select {
+		case err := <-s.done: // (before end: the merge did not wait for it)
+			s.done <- err
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("the side writer did not merge once its rows were given")
+		}
+		if err := s.end(); err != nil {
+			t.Fatal(err)
+		}
+		side, err := sql.Open("sqlite", dsn(p+sideSuffix, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs, segments, crisis int
+		for q, v := range map[string]*int{
+			`SELECT count(*) FROM search_docsize`:                 &docs,
+			`SELECT count(DISTINCT segid) FROM search_idx`:        &segments,
+			`SELECT v FROM search_config WHERE k = 'crisismerge'`: &crisis,
+		} {
+			if err := side.QueryRow(q).Scan(v); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		side.Close()
+		if docs != 200 || segments != 1 || crisis != 16 {
+			t.Errorf("side index: %d rows, %d segments, crisismerge %d; want 200, 1, 16", docs, segments, crisis)
+		}
+		s.close()
 	}
 }

@@ -478,6 +478,9 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 
 		}
 	}
+	if w.side != nil {
+		w.side.given() // every rule's search text given: the side index merges beside what follows
+	}
 	for _, pr := range existing {
 		if !kept[pr.n] && !deleted[pr.n] {
 			if err := w.deleteRule(pr.n, true); err != nil {
