@@ -334,6 +334,7 @@ func (d *DB) loadPostings(ctx context.Context) (int, error) {
 		p.terms[f.term] = tp
 		p.mu.Unlock()
 	}
+	d.ranked.warmed.Store(true)
 	return len(p.terms), nil
 }
 

@@ -201,3 +201,39 @@ func TestVarints(t *testing.T) {
 		t.Errorf("varints: %v", got)
 	}
 }
+
+// TestSearchBeforeWarmRankedInGoAfter: a broad word searched before the
+// postings are held (a server's first searches, made while it warms) is
+// matched by FTS5 then, and ranked in Go once WarmSearch has held them (it
+// was kept ranked by FTS5, 40 ms a search with a facet at 164,000 rules);
+// the results are the same either way.
+func TestSearchBeforeWarmRankedInGoAfter(t *testing.T) {
+	ctx := t.Context()
+	d, err := Open(corpusCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	q := Query{Text: "process", Facets: map[string][]string{"platform": {"splunk"}}}
+	before, err := d.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos, _ := ftsQuery(q.Text)
+	if tm, ok := d.ranked.get(pos); !ok || tm.inGo() || !tm.early {
+		t.Fatalf("before warming: kept %v, ranked in Go, or not early: %+v", ok, tm)
+	}
+	if _, err := d.WarmSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := d.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm, ok := d.ranked.get(pos); !ok || !tm.inGo() {
+		t.Errorf("after warming: %q not ranked in Go", q.Text)
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("the search differs once ranked in Go:\n%+v\n%+v", before, after)
+	}
+}
