@@ -84,6 +84,7 @@ type prevHeld struct {
 // readers hold back (store.ErrInPlaceBusy) is rolled back and the build
 // runs again, writing a new file.
 func Build(ctx context.Context, opt Options) (*Summary, error) {
+	defer limitHeap()()
 	sum, err := build(ctx, opt)
 	if errors.Is(err, store.ErrInPlaceBusy) && ctx.Err() == nil {
 		if opt.Progress != nil {

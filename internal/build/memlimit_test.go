@@ -1,0 +1,61 @@
+package build
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+// TestLimitHeap: while builds run, Go's memory limit is the live heap and
+// heapHeadroom, and moves with it; the limit before the first is set back
+// when the last ends, not before; GOMEMLIMIT set leaves the limit alone.
+// (Not parallel: the limit is the process's.)
+func TestLimitHeap(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	limitOf := func(want func(int64) bool) int64 {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			runtime.GC()
+			l := debug.SetMemoryLimit(-1)
+			if want(l) || time.Now().After(deadline) {
+				return l
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	end1 := limitHeap()
+	end2 := limitHeap()
+	l1 := limitOf(func(l int64) bool { return l != before })
+	if l1 < heapHeadroom || l1 > heapHeadroom+1<<30 {
+		t.Fatalf("limit %d while a build runs; want the live heap and %d", l1, heapHeadroom)
+	}
+	kept := make([]byte, 200<<20) // lives: the limit follows it
+	for i := range kept {
+		kept[i] = byte(i)
+	}
+	l2 := limitOf(func(l int64) bool { return l >= l1+150<<20 })
+	if l2 < l1+150<<20 {
+		t.Errorf("limit %d after 200 MB more live, %d before", l2, l1)
+	}
+	runtime.KeepAlive(kept)
+	end1()
+	end1() // (once)
+	if l := debug.SetMemoryLimit(-1); l == before {
+		t.Errorf("limit set back while a build still runs")
+	}
+	end2()
+	if l := debug.SetMemoryLimit(-1); l != before {
+		t.Errorf("limit %d once the builds ended; want %d", l, before)
+	}
+
+	t.Setenv("GOMEMLIMIT", "4GiB")
+	debug.SetMemoryLimit(4 << 30)
+	defer debug.SetMemoryLimit(before)
+	end := limitHeap()
+	time.Sleep(100 * time.Millisecond)
+	if l := debug.SetMemoryLimit(-1); l != 4<<30 {
+		t.Errorf("limit %d with GOMEMLIMIT set; want it left", l)
+	}
+	end()
+}
