@@ -84,7 +84,6 @@ type prevHeld struct {
 // readers hold back (store.ErrInPlaceBusy) is rolled back and the build
 // runs again, writing a new file.
 func Build(ctx context.Context, opt Options) (*Summary, error) {
-	defer limitHeap()()
 	sum, err := build(ctx, opt)
 	if errors.Is(err, store.ErrInPlaceBusy) && ctx.Err() == nil {
 		if opt.Progress != nil {
@@ -160,6 +159,9 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 				return nil, err
 			}
 		}
+	}
+	if prev == nil {
+		defer limitHeap()() // (a build without a last catalog: see heapHeadroom)
 	}
 	sp, err := newSpill(opt.DB)
 	if err != nil {

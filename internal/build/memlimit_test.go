@@ -8,10 +8,11 @@ import (
 )
 
 // TestLimitHeap: while builds run, Go's memory limit is the live heap and
-// heapHeadroom, and moves with it; the limit before the first is set back
+// heapHeadroom (or half the live heap, when more), and moves with it; the limit before the first is set back
 // when the last ends, not before; GOMEMLIMIT set leaves the limit alone.
 // (Not parallel: the limit is the process's.)
 func TestLimitHeap(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "") // (the environment's would leave the limit alone)
 	before := debug.SetMemoryLimit(-1)
 	limitOf := func(want func(int64) bool) int64 {
 		deadline := time.Now().Add(10 * time.Second)
@@ -58,4 +59,19 @@ func TestLimitHeap(t *testing.T) {
 		t.Errorf("limit %d with GOMEMLIMIT set; want it left", l)
 	}
 	end()
+}
+
+// TestLimitFor: the headroom is heapHeadroom, or half the live heap when
+// that is more.
+func TestLimitFor(t *testing.T) {
+	for _, c := range []struct{ live, want int64 }{
+		{0, heapHeadroom},
+		{200 << 20, 200<<20 + heapHeadroom},
+		{1 << 30, 1<<30 + heapHeadroom},
+		{3 << 30, 3<<30 + 3<<29},
+	} {
+		if got := limitFor(c.live); got != c.want {
+			t.Errorf("limitFor(%d) = %d, want %d", c.live, got, c.want)
+		}
+	}
 }

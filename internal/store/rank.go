@@ -81,6 +81,10 @@ func (d *DB) matchText(ctx context.Context, pos, neg string) (*textMatch, error)
 	if ok && !(tm.early && d.ranked.warm()) {
 		return tm, nil
 	}
+	// Whether every frequent term is held is read before fastMatch looks
+	// for them: read after, a term held in between would leave a text
+	// FTS5 matched marked as made warm, never matched again.
+	early := !d.ranked.warm()
 	tm, err := d.fastMatch(ctx, pos, neg, expr)
 	if err != nil {
 		return nil, err
@@ -89,7 +93,6 @@ func (d *DB) matchText(ctx context.Context, pos, neg string) (*textMatch, error)
 		d.ranked.put(expr, tm)
 		return tm, nil
 	}
-	early := !d.ranked.warm()
 	set, err := d.ftsSet(ctx, expr)
 	if err != nil {
 		return nil, err

@@ -29,8 +29,12 @@ import (
 var sideHashSize int
 
 // sideCrisisMerge is FTS5's crisismerge on the side connection: more
-// segments a level than the side writer makes (FTS5 takes at most 1,999).
-const sideCrisisMerge = 1999
+// segments a level than the side writer makes at 164,070 rules (about 400
+// of the 1 MiB hash), and few enough that all the index's levels together
+// stay under FTS5's 2,000 segments (fts5AllocateSegid fails with
+// SQLITE_FULL past them, whatever the level): a level holds at most 499,
+// and a fourth level would take 500³ segments written.
+const sideCrisisMerge = 500
 
 // sideSuffix is the name of the side file, after the catalog's.
 const sideSuffix = "-search"
@@ -49,6 +53,7 @@ type sideSearch struct {
 	quit   chan struct{} // closed when the writing is abandoned
 	cancel context.CancelFunc
 	ended  bool // end waited for the side writer
+	closed bool
 }
 
 // sideSchema is what the side file attached to the catalog's connection is
@@ -77,8 +82,8 @@ func startSideSearch(ctx context.Context, db *sql.DB, catalog string) (*sideSear
 		// level, where the optimize writes it once. At N = 15 forks of the
 		// corpus (2026-12-07, --cpuprofile) the side writer's CPU went from
 		// 24.2 to 19.8 s: the crisis merges' 5.8 s gone, the optimize 3.0 →
-		// 5.5 s. (FTS5 caps it below its 2,000 segments a level, so a larger
-		// index merges as it goes again.)
+		// 5.5 s. (sideCrisisMerge: a larger index merges a level as it
+		// fills again.)
 		`INSERT INTO search(search, rank) VALUES ('automerge', 0)`,
 		fmt.Sprintf(`INSERT INTO search(search, rank) VALUES ('crisismerge', %d)`, sideCrisisMerge)}
 	if sideHashSize > 0 {
@@ -228,6 +233,10 @@ func (s *sideSearch) close() error {
 	if s == nil {
 		return nil
 	}
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	var err error
 	if !s.ended {
 		close(s.quit)

@@ -129,6 +129,7 @@ func TestSideSearchGivenMerges(t *testing.T) {
 		s.given()
 		if abandon {
 			s.close()
+			s.close() // (twice: nothing more)
 			if _, err := os.Stat(p + sideSuffix); !os.IsNotExist(err) {
 				t.Errorf("side file left: %v", err)
 			}
@@ -165,5 +166,37 @@ func TestSideSearchGivenMerges(t *testing.T) {
 			t.Errorf("side index: %d rows, %d segments, crisismerge %d; want 200, 1, 16", docs, segments, crisis)
 		}
 		s.close()
+	}
+}
+
+// TestSideSearchManySegments: a side index of many more segments than
+// FTS5's 2,000 (one a row here) is written and merged: the crisis merges
+// held back on the side connection (sideCrisisMerge) still come before
+// FTS5 runs out of segment ids (it failed with "database or disk is full"
+// at row 5,024 with crisismerge 1,999).
+func TestSideSearchManySegments(t *testing.T) {
+	sideHashSize = 1 // a segment a row
+	t.Cleanup(func() { sideHashSize = 0 })
+	p := filepath.Join(t.TempDir(), "c.db")
+	db, err := openWrite(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	s, err := startSideSearch(t.Context(), db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	for n := range int64(6500) {
+		if err := s.add(t.Context(), n+1, searchDoc{title: fmt.Sprintf("rule %d", n), query: "q"}); err != nil {
+			t.Fatalf("row %d: %v", n+1, err)
+		}
+	}
+	if err := s.end(); err != nil {
+		t.Fatal(err)
 	}
 }
