@@ -48,6 +48,9 @@ type Options struct {
 	// in place): for those who copy the catalog as the build writes it.
 	// Build sets it itself after an in-place commit its readers held back.
 	NewFile bool
+	// LowMemory: bound the heap while building (memlimit.go): about 30%
+	// less memory at the largest builds, for 10 to 20% more CPU.
+	LowMemory bool
 }
 
 // fileResult is one file of a build: read now, or reused from the last catalog.
@@ -117,6 +120,9 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 		return nil, err
 	}
 	defer unlock()
+	if opt.LowMemory {
+		defer limitHeap()()
+	}
 	prog := newProgress(opt.Progress, opt.TTY)
 	defer prog.done()
 
@@ -159,9 +165,6 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 				return nil, err
 			}
 		}
-	}
-	if prev == nil {
-		defer limitHeap()() // (a build without a last catalog: see heapHeadroom)
 	}
 	sp, err := newSpill(opt.DB)
 	if err != nil {

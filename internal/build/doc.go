@@ -196,14 +196,12 @@
 // build's peak is now the cross-reference's (about 1.0 GB live, a heap
 // goal of 2.0 GB), peak RSS 2.15 to 2.20 → 2.00 to 2.10 GB.
 //
-// Since (the heap bounded, 2026-12-07 night, memlimit.go): Go's soft
-// memory limit is the live heap and 512 MiB (half of it when more) while
-// a build without a last catalog runs: the full build at N = 15 peaks at
-// 1.46 GB instead of 2.0 to 2.1 GB, in about the same time (a quarter
-// more collections). What lives at the peak (about 890 MB as the
-// cross-reference runs) is now what bounds it. Rebuilds are left to Go's
-// pacing (one that cross-references every rule again, 1.5 GB live, took
-// 30% more CPU for 12% less memory).
+// Since (2026-12-07 night, memlimit.go): Options.LowMemory (`ruledex
+// build --low-memory`) sets Go's soft memory limit to the live heap and
+// 512 MiB (half of it when more) while a build runs: the full build at N
+// = 15 peaks at 1.45 GB instead of 1.9 to 2.15 GB, for 7 to 20% more
+// time, which takes it past 2 minutes: not the default. What lives at the
+// peak (about 890 MB as the cross-reference runs) is what bounds it.
 //
 // What bounds both, not done yet: a compact record in place of the
 // skeleton's rule structure; the cross-reference made incremental (only

@@ -9,28 +9,27 @@ import (
 )
 
 // heapHeadroom is how far past what lived at the last collection the Go
-// heap may grow while a build without a last catalog runs (the first, or
-// --full), or half what lived when that is more: the build sets Go's soft
-// memory limit
-// (https://go.dev/doc/gc-guide#Memory_limit) to the live heap and this,
-// and moves it as the live heap moves. (A fixed headroom alone costs a
-// heap that lives large dear, each collection marking all of it after
-// 512 MiB allocated: tried on `ruledex lint`, which holds every rule
-// whole, 2.3 times its CPU. A rebuild is left to Go's pacing: one that
-// cross-references every rule again holds about 1.5 GB, and at N = 15
-// took 30% more CPU with the bound, half of it with this one, for 2.2
-// GB instead of 2.5: 37.7 and 39.8 s of CPU against 29.8 and 29.2,
-// 2026-12-07.) Go's own pacing alone (GOGC=100)
-// lets the heap reach twice what lives, and what lives at the largest
-// builds is most of a gigabyte (the rules' skeletons and the
-// cross-reference's indexes): at N = 15 forks of the corpus (164,070
-// rules) the full build peaked at 2.0 to 2.1 GB RSS with about 1.0 GB
-// live; with the limit where this puts it (a fixed GOMEMLIMIT=1400MiB
-// measured the same) it peaked at 1.47 GB, in the same time (1m57s wall,
-// 3m10s CPU, 2026-12-07). A small build never reaches it (at N = 1 about
-// 250 MB lives). Go's collector takes at most half the CPU to hold a
-// limit, so a heap that outgrows it slows a build rather than failing it;
-// and as the limit follows what lives, it never sits below it.
+// heap may grow while a build runs with Options.LowMemory (`ruledex build
+// --low-memory`), or half what lived when that is more: the build sets
+// Go's soft memory limit (https://go.dev/doc/gc-guide#Memory_limit) to
+// the live heap and this, and moves it as the live heap moves, where Go's
+// own pacing (GOGC=100) lets the heap reach twice what lives. What lives
+// at the largest builds is most of a gigabyte (the rules' skeletons and
+// the cross-reference's indexes: about 890 MB at N = 15 forks of the
+// corpus, 164,070 rules). The full build at N = 15, back to back on the
+// same binary (2026-12-07 21:31 to 21:41): with the bound 1.45 and 1.43 GB
+// peak RSS, 2m00s and 2m17s wall, 3m18s and 3m49s CPU; without, 2.15 and
+// 1.90 GB, 1m52s and 1m53s, 3m03s and 3m03s. Not the default, then: it
+// takes a build past the 2 minutes it should take. A rebuild that
+// cross-references every rule again holds about 1.5 GB: 2.2 GB instead of
+// 2.5 with the bound, for 30% more CPU. (A headroom of 512 MiB alone costs
+// a heap that lives large dearer still, each collection marking all of
+// it: tried on `ruledex lint`, which holds every rule whole, 3.25 GB
+// instead of 5.44 for 2.3 times its CPU.) A small build never reaches it
+// (at N = 1 about 250 MB lives). Go's collector takes at most half the
+// CPU to hold a limit, so a heap that outgrows it slows a build rather
+// than failing it; and as the limit follows what lives, it never sits
+// below it.
 //
 // GOMEMLIMIT, when set, is the user's limit: the build leaves it alone.
 const heapHeadroom = 512 << 20
@@ -58,6 +57,7 @@ func limitHeap() (end func()) {
 	limiter.builds++
 	if limiter.builds == 1 {
 		limiter.prev = debug.SetMemoryLimit(-1)
+		debug.SetMemoryLimit(limitFor(liveHeap())) // (at once: followHeap's first look may come later)
 		limiter.stop, limiter.done = make(chan struct{}), make(chan struct{})
 		go followHeap(limiter.stop, limiter.done)
 	}
@@ -77,17 +77,13 @@ func limitHeap() (end func()) {
 // is closed.
 func followHeap(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	set := ^uint64(0)
+	set := int64(-1)
 	for {
-		metrics.Read(s)
-		if s[0].Value.Kind() == metrics.KindUint64 {
-			if live := s[0].Value.Uint64(); live != set {
-				debug.SetMemoryLimit(limitFor(int64(live)))
-				set = live
-			}
+		if live := liveHeap(); live != set {
+			debug.SetMemoryLimit(limitFor(live))
+			set = live
 		}
 		select {
 		case <-stop:
@@ -99,3 +95,13 @@ func followHeap(stop <-chan struct{}, done chan<- struct{}) {
 
 // limitFor returns the memory limit for a live heap of live bytes.
 func limitFor(live int64) int64 { return live + max(heapHeadroom, live/2) }
+
+// liveHeap returns the heap's bytes that the last collection found live.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}

@@ -1,8 +1,10 @@
 package build
 
 import (
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"testing"
 	"time"
 )
@@ -25,6 +27,7 @@ func TestLimitHeap(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	runtime.GC() // (what lives now, not what an earlier test left)
 	end1 := limitHeap()
 	end2 := limitHeap()
 	l1 := limitOf(func(l int64) bool { return l != before })
@@ -72,6 +75,37 @@ func TestLimitFor(t *testing.T) {
 	} {
 		if got := limitFor(c.live); got != c.want {
 			t.Errorf("limitFor(%d) = %d, want %d", c.live, got, c.want)
+		}
+	}
+}
+
+// limitSeen records Go's memory limit each time the build writes its
+// progress.
+type limitSeen struct{ limits []int64 }
+
+func (l *limitSeen) Write(p []byte) (int, error) {
+	l.limits = append(l.limits, debug.SetMemoryLimit(-1))
+	return len(p), nil
+}
+
+// TestLowMemoryBuild: a build with LowMemory bounds the heap while it runs
+// and sets the limit back at its end; one without leaves it alone.
+func TestLowMemoryBuild(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	dir, _ := fixture(t)
+	before := debug.SetMemoryLimit(-1)
+	for _, low := range []bool{false, true} {
+		var seen limitSeen
+		db := filepath.Join(t.TempDir(), "c.db")
+		if _, err := Build(t.Context(), Options{DB: db, Sources: []Source{{Name: "fixture", Path: dir}}, Progress: &seen, LowMemory: low}); err != nil {
+			t.Fatal(err)
+		}
+		bounded := slices.ContainsFunc(seen.limits, func(l int64) bool { return l != before })
+		if len(seen.limits) == 0 || bounded != low {
+			t.Errorf("LowMemory %v: limits seen while building %v (before %d)", low, seen.limits, before)
+		}
+		if l := debug.SetMemoryLimit(-1); l != before {
+			t.Errorf("LowMemory %v: limit %d after the build; want %d", low, l, before)
 		}
 	}
 }

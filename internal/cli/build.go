@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "build",
-		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--new-file] [--json] [--attack FILE] [--cpuprofile FILE] [SOURCE | NAME=SOURCE]...",
+		Usage: "[--db FILE] [--config ruledex.yaml] [--full] [--new-file] [--low-memory] [--json] [--attack FILE] [--cpuprofile FILE] [SOURCE | NAME=SOURCE]...",
 		Summary: "read rule folders into a catalog (SQLite): only changed files are read again; " +
 			"a folder of repository checkouts is one source per repository; with no SOURCE, the sources of ruledex.yaml",
 		Run: runBuild,
@@ -38,6 +38,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress")
 	diags := fs.Bool("diagnostics", false, "after the summary, list every error and warning of the catalog's files and rules (path:line:col)")
+	lowMem := fs.Bool("low-memory", false, "bound the heap to what lives and 512 MiB (or half what lives, when more) rather than twice what lives: at 164,000 rules the full build peaks at 1.45 GB instead of 1.9 to 2.15 GB, for 10 to 20% more time")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the build to `FILE` (go tool pprof reads it): for a report of a slow build")
 	table := fs.String("attack", "", "ATT&CK table `FILE` to resolve techniques with (ruledex JSON or STIX bundle; - for standard input), instead of the imported or embedded one")
 	args, err := parseFlags(fs, args)
@@ -54,7 +55,7 @@ func runBuild(env *Env, fs *flag.FlagSet, args []string) error {
 	if err := noStdio("--db", *db, "a catalog (a SQLite file)"); err != nil {
 		return err
 	}
-	opt := build.Options{DB: *db, Full: *full, NewFile: *newFile}
+	opt := build.Options{DB: *db, Full: *full, NewFile: *newFile, LowMemory: *lowMem}
 	if len(args) == 0 || *cfgPath != "" {
 		cfg, err := loadConfig(env, *cfgPath, len(args) == 0)
 		if err != nil {
