@@ -164,6 +164,9 @@ func (s *sideSearch) write(ctx context.Context, sdb *sql.DB, rows <-chan searchR
 
 // add gives the side writer the search text of rule n.
 func (s *sideSearch) add(ctx context.Context, n int64, d searchDoc) error {
+	if s.rows == nil {
+		return errors.New("search index: a row given after the last (given)")
+	}
 	select {
 	case s.rows <- searchRow{n, d}:
 		return nil

@@ -147,6 +147,9 @@ func TestSideSearchGivenMerges(t *testing.T) {
 		if err := s.end(); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.add(t.Context(), 999, searchDoc{title: "late"}); err == nil {
+			t.Error("a row given after the last was taken")
+		}
 		side, err := sql.Open("sqlite", dsn(p+sideSuffix, true))
 		if err != nil {
 			t.Fatal(err)
