@@ -107,19 +107,7 @@ func TestSideSearchGivenMerges(t *testing.T) {
 	sideHashSize = 512
 	t.Cleanup(func() { sideHashSize = 0 })
 	for _, abandon := range []bool{false, true} {
-		p := filepath.Join(t.TempDir(), "c.db")
-		db, err := openWrite(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := migrate(t.Context(), db); err != nil {
-			t.Fatal(err)
-		}
-		s, err := startSideSearch(t.Context(), db, p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, s := newSideSearch(t)
 		for n := range int64(200) {
 			d := searchDoc{title: fmt.Sprintf("rule %d word%d", n, n%17), query: fmt.Sprintf("process where name == \"x%d.exe\"", n)}
 			if err := s.add(t.Context(), n+1, d); err != nil {
@@ -180,19 +168,7 @@ func TestSideSearchGivenMerges(t *testing.T) {
 func TestSideSearchManySegments(t *testing.T) {
 	sideHashSize = 1 // a segment a row
 	t.Cleanup(func() { sideHashSize = 0 })
-	p := filepath.Join(t.TempDir(), "c.db")
-	db, err := openWrite(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := migrate(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
-	s, err := startSideSearch(t.Context(), db, p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s := newSideSearch(t)
 	defer s.close()
 	for n := range int64(6500) {
 		if err := s.add(t.Context(), n+1, searchDoc{title: fmt.Sprintf("rule %d", n), query: "q"}); err != nil {
@@ -202,4 +178,24 @@ func TestSideSearchManySegments(t *testing.T) {
 	if err := s.end(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// newSideSearch starts a side writer for a new catalog in a folder of the
+// test's, and returns the catalog's path and the writer.
+func newSideSearch(t *testing.T) (string, *sideSearch) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.db")
+	db, err := openWrite(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	s, err := startSideSearch(t.Context(), db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, s
 }
