@@ -427,10 +427,9 @@ func (h *heldRules) full(s *rule.Rule) (*rule.Rule, []byte, error) {
 // spillOverlays writes the overlay of each skeleton of all (what
 // store.Overlay copies of it: what linking and the cross-reference made)
 // to a spill of its own, in the order of all, and lets the skeleton go of
-// all but its id, kind, source and names (those of the rules held as the
-// last catalog held them stay whole: the writer compares them as they
-// are, store.Write.Held): once the cross-reference and the checks across
-// the corpus are made, only the writer reads them, each once (full). At
+// all but its id, kind, source and names: once the cross-reference and
+// the checks across the corpus are made, only the writer reads them, each
+// once (full). At
 // N = 15 the skeletons' indicators, events, canonical indicators with
 // their counts and diagnostics were about 250 MB of the 1.0 GB that lived
 // as the writing started (a heap profile after two collections). A build
@@ -449,8 +448,8 @@ func (h *heldRules) spillOverlays(ctx context.Context, all []*rule.Rule) error {
 			return ctx.Err()
 		}
 		i, ok := h.at[sk]
-		if !ok || h.refs[i].row != 0 || sk.SameAction != nil || sk.NearDuplicates != nil || sk.SameBehaviour != nil {
-			continue // (the codec leaves links out: the writer has them apart)
+		if !ok {
+			continue
 		}
 		o = rule.Rule{}
 		store.Overlay(&o, sk)
