@@ -260,7 +260,7 @@ func CanonicalCounts(rules []*rule.Rule) {
 	for _, r := range rules {
 		n += len(r.Canonical)
 	}
-	idx := make(map[CanonicalKey]*entry, n/2) // (a value is shared by two rules on average in the corpus)
+	idx := map[CanonicalKey]*entry{}
 	entries := make([]*entry, 0, n)
 	for i, r := range rules {
 		for _, c := range r.Canonical {

@@ -84,13 +84,11 @@ func IndicatorCounts(rules []*rule.Rule) {
 	// exact: values as written → rules, kept only for the values some
 	// case-sensitive indicator has.
 	exactWanted := map[IndicatorKey]bool{}
-	nvalues := 0
 	for _, r := range rules {
 		for _, in := range r.Indicators {
 			if in.Negated {
 				continue
 			}
-			nvalues += len(in.Values)
 			if !in.CaseSensitive {
 				continue
 			}
@@ -104,7 +102,7 @@ func IndicatorCounts(rules []*rule.Rule) {
 	// that match it case-insensitively, and their platforms, counted once
 	// (a value that many rules share, EventID 1, must not cost each of them a
 	// walk over all).
-	folded := make(map[IndicatorKey]*entry, nvalues)
+	folded := map[IndicatorKey]*entry{}
 	exact := map[IndicatorKey][]int32{}
 	add := func(l []int32, i int32) []int32 {
 		if n := len(l); n > 0 && l[n-1] == i {
