@@ -835,9 +835,9 @@ func SameAction(rules []*rule.Rule) {
 		fillEvents(r, keys[i]) // the events an earlier run inferred go
 	}
 	al := linkActions(rules, keys)
-	s := al.newScratch(len(rules))
+	s, rank := al.newScratch(len(rules)), idRanks(rules)
 	for i, r := range rules {
-		r.SameAction = al.refs(rules, al.linksOf(rules, i, s))
+		r.SameAction = al.refs(rules, al.linksOf(rank, i, s))
 	}
 }
 
@@ -947,7 +947,7 @@ func (al *actionLinks) newScratch(n int) *linkScratch { return &linkScratch{slot
 // with it, each with the shared actions (a full action where one side
 // matched it by a part) in the order of the rule's keys, most shared
 // first, then by id.
-func (al *actionLinks) linksOf(rules []*rule.Rule, i int, s *linkScratch) []SameActionLink {
+func (al *actionLinks) linksOf(rank []int32, i int, s *linkScratch) []SameActionLink {
 	d := actionTable()
 	ix := al.ix
 	fulls, fullIdx, partialRules, resolved, fullPartials, generic := ix.fulls, ix.fullIdx, ix.partialRules, ix.resolved, ix.fullPartials, ix.generic
@@ -1017,7 +1017,7 @@ func (al *actionLinks) linksOf(rules []*rule.Rule, i int, s *linkScratch) []Same
 		if la, lb := len(s.linkLabels[a]), len(s.linkLabels[b]); la != lb {
 			return lb - la
 		}
-		return strings.Compare(rules[s.touched[a]].ID, rules[s.touched[b]].ID)
+		return int(rank[s.touched[a]] - rank[s.touched[b]])
 	})
 	s.out = s.out[:0]
 	for _, at := range s.order {

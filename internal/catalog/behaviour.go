@@ -63,9 +63,9 @@ func behaviourKey(c rule.CanonicalIndicator) CanonicalKey {
 // behaviourMaxLinks, each with the indicators they share, rarest first.
 func SameBehaviour(rules []*rule.Rule) {
 	b := indexBehaviour(rules)
-	s := b.newScratch()
+	s, rank := b.newScratch(), idRanks(rules)
 	for i, r := range rules {
-		r.SameBehaviour = b.refs(rules, b.linksOf(rules, i, s))
+		r.SameBehaviour = b.refs(rules, b.linksOf(rank, i, s))
 	}
 }
 
@@ -178,7 +178,7 @@ func (b *behaviourLinks) newScratch() *behaviourScratch {
 
 // linksOf returns rule i's same-behaviour links, in s's memory (their
 // Shared are the caller's to keep).
-func (b *behaviourLinks) linksOf(rules []*rule.Rule, i int, s *behaviourScratch) []BehaviourLink {
+func (b *behaviourLinks) linksOf(rank []int32, i int, s *behaviourScratch) []BehaviourLink {
 	score, dot, shared, post := s.score, s.dot, s.shared, b.post
 	for _, k := range b.rk[i] {
 		l := post[k]
@@ -208,7 +208,7 @@ func (b *behaviourLinks) linksOf(rules []*rule.Rule, i int, s *behaviourScratch)
 		if x.cos != y.cos {
 			return cmp.Compare(y.cos, x.cos)
 		}
-		return strings.Compare(rules[x.j].ID, rules[y.j].ID)
+		return int(rank[x.j] - rank[y.j])
 	})
 	if len(s.links) > behaviourMaxLinks {
 		s.links = s.links[:behaviourMaxLinks]

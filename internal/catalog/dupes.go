@@ -102,7 +102,7 @@ func NearDuplicates(rules []*rule.Rule) {
 	for i, r := range rules {
 		logic[i] = LogicOf(r)
 	}
-	for i, nd := range nearDuplicates(rules, logic) {
+	for i, nd := range nearDuplicates(rules, logic, idRanks(rules)) {
 		rules[i].NearDuplicates = nearRefs(rules, nd)
 	}
 }
@@ -121,7 +121,7 @@ func nearRefs(rules []*rule.Rule, nd []int32) []rule.RuleRef {
 
 // nearDuplicates returns the near-duplicates of every rule (NearDuplicates)
 // by their place in rules, given every rule's logic.
-func nearDuplicates(rules []*rule.Rule, logic []Logic) [][]int32 {
+func nearDuplicates(rules []*rule.Rule, logic []Logic, rank []int32) [][]int32 {
 	type item struct {
 		i       int
 		triples []uint64
@@ -168,7 +168,7 @@ func nearDuplicates(rules []*rule.Rule, logic []Logic) [][]int32 {
 		}
 		for _, it := range g {
 			nd := out[it.i]
-			slices.SortFunc(nd, func(x, y int32) int { return strings.Compare(rules[x].ID, rules[y].ID) })
+			slices.SortFunc(nd, func(x, y int32) int { return int(rank[x] - rank[y]) })
 			out[it.i] = slices.Clip(nd)
 		}
 	})
