@@ -108,13 +108,9 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	if len(opt.Sources) == 0 {
 		return nil, errors.New("build: no sources")
 	}
-	names := map[string]string{}
-	for _, s := range opt.Sources {
-		name := ingest.RepoName(sourceTarget(s))
-		if prev, dup := names[name]; dup {
-			return nil, fmt.Errorf("build: sources %s and %s are both named %s; name them (NAME=PATH, or name: in ruledex.yaml)", prev, s.Path, name)
-		}
-		names[name] = s.Path
+	names, err := sourceNames(opt.Sources)
+	if err != nil {
+		return nil, err
 	}
 	unlock, err := lockBuild(opt.DB)
 	if err != nil {
@@ -239,6 +235,20 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// sourceNames returns the repository names of sources (a set: each the
+// name of one source), or an error when two have one name.
+func sourceNames(sources []Source) (map[string]string, error) {
+	names := map[string]string{}
+	for _, s := range sources {
+		name := ingest.RepoName(sourceTarget(s))
+		if prev, dup := names[name]; dup {
+			return nil, fmt.Errorf("build: sources %s and %s are both named %s; name them (NAME=PATH, or name: in ruledex.yaml)", prev, s.Path, name)
+		}
+		names[name] = s.Path
+	}
+	return names, nil
 }
 
 // inPlaceUpTo is how many rules' rows may change for a build of n rules to

@@ -7,14 +7,19 @@ import (
 	"testing"
 )
 
+// corpusPath is where the shared rule corpus is, when it is there.
+func corpusPath() string {
+	if dir := os.Getenv("RULEDEX_CORPUS"); dir != "" {
+		return dir
+	}
+	return filepath.Join("..", "..", "..", "shared", "corpus")
+}
+
 // corpusDir returns the shared rule corpus (RULEDEX_CORPUS, else
 // ../../../shared/corpus from this package), or skips the test.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	dir := os.Getenv("RULEDEX_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
+	dir := corpusPath()
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		tb.Skipf("rule corpus not found at %s (set RULEDEX_CORPUS): %v", dir, err)
 	}

@@ -30,6 +30,7 @@ type linter struct {
 	opt     lint.Options
 	known   bool     // the last catalog's findings may be kept (sameLintConfig: the same checks)
 	needAll []string // lint.NeedAll, asked once a build rather than once a rule
+	off     []string // the checks left out of every rule (Lint's; a build runs every check)
 }
 
 func newLinter(sources []Source, results []fileResult, prev *store.Previous) *linter {
@@ -98,7 +99,7 @@ func (lt *linter) corpus(all []*rule.Rule, held *heldRules, off ...string) []lin
 	opt := lt.opt
 	opt.Known = func(int) ([]lint.Finding, bool) { return nil, true } // the per-rule checks: rule
 	opt.Off = func(i int) []string { return held.off[i] }
-	opt.Disable = append(slices.Clone(lint.FromLinks), off...)
+	opt.Disable = slices.Concat(lint.FromLinks, off, lt.off)
 	return lint.Run(all, opt)
 }
 
@@ -107,6 +108,9 @@ func (lt *linter) corpus(all []*rule.Rule, held *heldRules, off ...string) []lin
 func (lt *linter) rule(r *rule.Rule, stored []lint.Finding, known bool) []lint.Finding {
 	opt := lt.opt
 	opt.Disable = lt.needAll
+	if len(lt.off) > 0 {
+		opt.Disable = slices.Concat(lt.needAll, lt.off)
+	}
 	if known && lt.known {
 		opt.Known = func(int) ([]lint.Finding, bool) { return stored, true }
 	}
@@ -117,7 +121,7 @@ func (lt *linter) rule(r *rule.Rule, stored []lint.Finding, known bool) []lint.F
 // answers from its links (lint.FromLinks).
 func (lt *linter) alone(r *rule.Rule) []lint.Finding {
 	opt := lt.opt
-	opt.Disable = append(slices.Clone(lt.needAll), lint.FromLinks...)
+	opt.Disable = slices.Concat(lt.needAll, lint.FromLinks, lt.off)
 	return lint.Run([]*rule.Rule{r}, opt)
 }
 

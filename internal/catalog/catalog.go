@@ -154,6 +154,28 @@ func CrossReferencePrepared(rules []*rule.Rule, prep []Prepared, emit func(i int
 	})
 }
 
+// CountsAndNearDuplicates makes of CrossReferencePrepared what the lint
+// checks read (package lint: common-indicators the indicators' counts,
+// near-duplicate the near-duplicates), as it makes them: every rule's
+// indicator counts, and its near-duplicates given to emit (as Links'
+// NearDuplicates, the other links left empty). `ruledex lint` makes no
+// more: the rest was a third of its time.
+func CountsAndNearDuplicates(rules []*rule.Rule, prep []Prepared, emit func(i int, links Links)) {
+	logic := make([]Logic, len(rules))
+	for i := range prep {
+		logic[i] = prep[i].logic
+		prep[i] = Prepared{}
+	}
+	var nd [][]int32
+	var wg sync.WaitGroup
+	wg.Go(func() { nd = nearDuplicates(rules, logic, idRanks(rules)) })
+	IndicatorCounts(rules)
+	wg.Wait()
+	for i := range rules {
+		emit(i, Links{NearDuplicates: nd[i]})
+	}
+}
+
 // Links are the links of one rule to others that CrossReferencePrepared
 // makes last: its same-action and same-behaviour links and its
 // near-duplicates (the rules by their place, sorted by id).

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ruledex/ruledex/internal/build"
 	"github.com/ruledex/ruledex/internal/ingest"
 	"github.com/ruledex/ruledex/internal/lang"
 	"github.com/ruledex/ruledex/internal/lint"
@@ -63,6 +64,7 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 	db := fs.String("db", "", "lint the rules of this built catalog `FILE` instead of PATHs")
 	cfgPath := fs.String("config", "", "configuration `FILE` with lint: disable: (- for standard input; default ./ruledex.yaml when it exists)")
 	list := fs.Bool("list", false, "list the checks (id, severity, languages, message) and exit")
+	lowMemory := fs.Bool("low-memory", false, "bound the heap as ruledex build --low-memory does (folders and files)")
 	language := fs.String("lang", "", "read every PATH (and standard input) as raw queries in this `LANGUAGE` ("+strings.Join(rawLanguages(), ", ")+")")
 	args, err := parseFlags(fs, args)
 	if err != nil {
@@ -109,6 +111,8 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 		}
 	}
 	var rules []*rule.Rule
+	var findings []lint.Finding
+	nrules, built := 0, false
 	files := map[string]string{} // repo \x00 path → the file's path on disk
 	switch {
 	case *db != "":
@@ -123,6 +127,23 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 		d.Close()
 		if err != nil {
 			return err
+		}
+	case *language == "" && !slices.Contains(args, "-") && len(args) > 0:
+		// Folders and files: read as a build reads them, each rule held
+		// out of memory but for what the checks across the corpus read
+		// (build.Lint), the findings a build of them stores.
+		bopt := build.Options{Sources: sourcesOf(&Env{Ctx: env.Ctx, Stdout: env.Stdout, Stderr: discard{}}, args),
+			LowMemory: *lowMemory}
+		if isTerminal(env.Stderr) {
+			bopt.Progress, bopt.TTY = env.Stderr, true // (a bar, gone when done: the output stays one format)
+		}
+		rep, err := build.Lint(env.Ctx, bopt, build.LintChecks{Enable: enable, Disable: opt.Disable, RepoDisable: opt.RepoDisable})
+		if err != nil {
+			return err
+		}
+		nrules, findings, built = rep.Rules, rep.Findings, true
+		for k, abs := range rep.Files {
+			files[k[0]+"\x00"+k[1]] = abs
 		}
 	default:
 		if len(args) == 0 {
@@ -162,7 +183,9 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 			return data
 		}
 	}
-	findings := lint.Run(rules, opt)
+	if !built {
+		findings, nrules = lint.Run(rules, opt), len(rules)
+	}
 
 	wd, _ := os.Getwd()
 	shown := func(f lint.Finding) string {
@@ -189,7 +212,7 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 			fmt.Fprintf(env.Stdout, "%s:%d:%d: %s: %s [%s]\n", termLine(shown(f)), f.Line, f.Col, f.Severity, termLine(f.Message), f.Check)
 		}
 	case "json":
-		rep := lintReport{Rules: len(rules), Findings: []lintFinding{}, Counts: byCheck, Severities: bySev}
+		rep := lintReport{Rules: nrules, Findings: []lintFinding{}, Counts: byCheck, Severities: bySev}
 		for _, f := range findings {
 			rep.Findings = append(rep.Findings, lintFinding{Finding: f, File: shown(f)})
 		}
@@ -221,7 +244,7 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 	for _, s := range []string{lint.Error, lint.Warning, lint.Note} {
 		parts = append(parts, fmt.Sprintf("%d %ss", bySev[s], s))
 	}
-	fmt.Fprintf(env.Stderr, "ruledex lint: %d rules, %d findings (%s)\n", len(rules), len(findings), strings.Join(parts, ", "))
+	fmt.Fprintf(env.Stderr, "ruledex lint: %d rules, %d findings (%s)\n", nrules, len(findings), strings.Join(parts, ", "))
 	failing := 0
 	for s, n := range bySev {
 		if lint.SeverityRank(s) >= lint.SeverityRank(*failOn) {
