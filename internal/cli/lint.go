@@ -20,7 +20,7 @@ import (
 func init() {
 	register(&Command{
 		Name:  "lint",
-		Usage: "[--format text|json|sarif] [--fail-on error|warning|note] [--enable CHECK]... [--disable CHECK]... [--db FILE] [--config ruledex.yaml] [--lang LANGUAGE] [--list] PATH... (- for standard input)",
+		Usage: "[--format text|json|sarif] [--fail-on error|warning|note] [--enable CHECK]... [--disable CHECK]... [--low-memory] [--db FILE] [--config ruledex.yaml] [--lang LANGUAGE] [--list] PATH... (- for standard input)",
 		Summary: "check rules for mistakes (per rule and across them) and print the findings as text, JSON or SARIF 2.1.0; " +
 			"the exit status is 1 when a finding is at or above --fail-on",
 		Run: runLint,
