@@ -135,7 +135,7 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 		bopt := build.Options{Sources: sourcesOf(&Env{Ctx: env.Ctx, Stdout: env.Stdout, Stderr: discard{}}, args),
 			LowMemory: *lowMemory}
 		if isTerminal(env.Stderr) {
-			bopt.Progress, bopt.TTY = env.Stderr, true // (a bar, gone when done: the output stays one format)
+			bopt.Progress, bopt.TTY = env.Stderr, true // (its stages and a bar, on standard error: the output stays one format)
 		}
 		rep, err := build.Lint(env.Ctx, bopt, build.LintChecks{Enable: enable, Disable: opt.Disable, RepoDisable: opt.RepoDisable})
 		if err != nil {

@@ -241,3 +241,31 @@ func TestLintSARIFCorpus(t *testing.T) {
 		t.Errorf("only %d results", n)
 	}
 }
+
+// TestLintFilesOfOneFolder: files of one folder given one by one (what a
+// pre-commit hook passes), a file twice, folders of one name: the
+// sources share a name, which a build refuses and lint need not.
+func TestLintFilesOfOneFolder(t *testing.T) {
+	dir := lintFiles(t)
+	if err := os.MkdirAll(filepath.Join(dir, "other", "sigma"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := os.ReadFile(filepath.Join(dir, "sigma", "c.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := strings.Replace(string(c), "11111111-2222", "21111111-2222", 1) // (another id: no duplicate-id error)
+	if err := os.WriteFile(filepath.Join(dir, "other", "sigma", "d.yml"), []byte(d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"sigma/c.yml", "sigma/c.yml"},
+		{"sigma", "other/sigma"},
+		{"hunt/a.kql", "sigma/c.yml", "det"},
+	} {
+		out, errs, code := runLintCmd(t, dir, append([]string{"--fail-on", "error"}, args...)...)
+		if code != 0 || !strings.Contains(out, "c.yml:") || !strings.Contains(out, "[sigma-unused-selection]") || strings.Contains(errs, "both named") {
+			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, out, errs)
+		}
+	}
+}
