@@ -180,6 +180,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 			return writeAsBuilt(ctx, opt, start, newPath, prev, results, all, le, held, lt, prog)
 		}
 	}
+	prev.HashLinks() // (the writer compares the links made with them; nothing else reads them whole now)
 	upTo := inPlaceLimit(opt, len(all))
 	if prev != nil && (upTo == 0 || rulesRead(results) > upTo) {
 		// More rules of files read again than a write in place takes: the

@@ -491,9 +491,9 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 	rowOf := func(k int64) int64 { return items[k].n }
 	for k := range items {
 		it := &items[k]
-		old := ""
+		old, oldSum := "", []byte(nil)
 		if it.kept {
-			old = it.pr.links
+			old, oldSum = it.pr.links, it.pr.linksSum
 		}
 		enc := it.links
 		if encoded {
@@ -501,7 +501,7 @@ func WriteCatalog(ctx context.Context, in Write) (inPlace bool, err error) {
 				return inPlace, err
 			}
 		}
-		if err := w.writeLinks(it.n, enc, old, rowOf); err != nil {
+		if err := w.writeLinks(it.n, enc, old, oldSum, rowOf); err != nil {
 			return inPlace, err
 		}
 		it.links = nil
@@ -1184,8 +1184,9 @@ func (w *writer) writeHeld(n int64, held, overlay, bodySum, findingsSum []byte) 
 
 // writeLinks writes the links of rule n, enc, whose linked rules are
 // given by their index in the build (rowOf gives their row): left as they
-// are when they are old, the row's stored links.
-func (w *writer) writeLinks(n int64, enc []byte, old string, rowOf func(int64) int64) error {
+// are when they are old, the row's stored links (or those of hash oldSum,
+// Previous.HashLinks).
+func (w *writer) writeLinks(n int64, enc []byte, old string, oldSum []byte, rowOf func(int64) int64) error {
 	if enc != nil {
 		var err error
 		if enc, err = remapLinks(enc, rowOf); err != nil {
@@ -1193,7 +1194,9 @@ func (w *writer) writeLinks(n int64, enc []byte, old string, rowOf func(int64) i
 		}
 	}
 	switch {
-	case string(enc) == old:
+	case oldSum != nil && enc != nil && bytes.Equal(linksSum(enc), oldSum):
+		return nil
+	case oldSum == nil && string(enc) == old:
 		return nil
 	case enc == nil:
 		if err := w.flush(); err != nil {
