@@ -636,7 +636,7 @@ func readHeld(ctx context.Context, opt Options, srcs []srcRange, results []fileR
 		}
 		err = parallel.For(ctx, len(part), opt.Workers, func(i int) {
 			fr := &part[i]
-			if changed || !fr.decodeHeld(prev) {
+			if changed || !fr.decodeHeld(prev, held) {
 				fr.decode(prev)
 			}
 			fr.setLinks()
@@ -865,7 +865,7 @@ func (fr *fileResult) stored(rules []*rule.Rule, ids []string, rels [][]rule.Rel
 // the ids and related rules their source gave, as decode gives whole
 // rules. False when the catalog holds no record of one of them, or one
 // does not decode: decode reads them then.
-func (fr *fileResult) decodeHeld(prev *store.Previous) bool {
+func (fr *fileResult) decodeHeld(prev *store.Previous, held *heldRules) bool {
 	pf := fr.pending
 	if pf == nil {
 		return false
@@ -883,7 +883,7 @@ func (fr *fileResult) decodeHeld(prev *store.Previous) bool {
 		if err != nil {
 			return false
 		}
-		rules[j], ids[j], rels[j], phs[j] = s, pr.SrcID, pr.Rels, prevHeld{prep: p, off: off, row: pr.N}
+		rules[j], ids[j], rels[j], phs[j] = held.interned(s), pr.SrcID, pr.Rels, prevHeld{prep: p, off: off, row: pr.N}
 	}
 	fr.pending = nil
 	fr.stored(rules, ids, rels)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
@@ -234,9 +235,7 @@ func newHeldRules(sp *spill, prev *store.Previous) *heldRules {
 // doneHolding lets go of the table the skeletons' strings were interned
 // in: the strings stay, in the skeletons.
 func (h *heldRules) doneHolding() {
-	h.names.mu.Lock()
-	h.names.m = nil
-	h.names.mu.Unlock()
+	h.names.forget()
 }
 
 // hold writes r whole to the spill, with its held record (heldRecord: its
@@ -468,16 +467,25 @@ func (h *heldRules) spillOverlays(ctx context.Context, all []*rule.Rule) error {
 // across the corpus and the summary read. Its strings are interned (in nm:
 // the forks of a repository repeat nearly every value) and its slices its
 // own, so that nothing of r's file stays in memory through them.
-func skeleton(r *rule.Rule, nm *names) *rule.Rule {
-	nm.mu.Lock()
-	defer nm.mu.Unlock()
+func skeleton(r *rule.Rule, nm *names) *rule.Rule { return skeletonOf(r, nm, queryKept(r)) }
+
+// interned returns s, a skeleton read back from the last catalog's held
+// record (heldOf: its strings share a copy of the record), as skeleton
+// makes one: its strings interned, so that the forks of a repository share
+// them and the copy goes. At N = 15 forks of the corpus the copies were
+// 230 MB of the 1.1 GB that lived as a rebuild cross-referenced every rule
+// again (a heap profile after a collection, 2026-12-08).
+func (h *heldRules) interned(s *rule.Rule) *rule.Rule { return skeletonOf(s, &h.names, s.Query) }
+
+// skeletonOf is skeleton, with query as what it keeps of r's query.
+func skeletonOf(r *rule.Rule, nm *names, query string) *rule.Rule {
 	in, ins := nm.in, nm.ins
 	s := &rule.Rule{ID: in(r.ID), UID: in(r.UID), Name: in(r.Name), Platform: in(r.Platform), Product: in(r.Product),
 		Language: in(r.Language), Format: in(r.Format), Variant: in(r.Variant), Title: in(r.Title), Kind: in(r.Kind),
 		Status: in(r.Status), Severity: in(r.Severity), QueryLine: r.QueryLine,
 		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line, URL: r.Source.URL},
 		Tables: ins(nil, r.Tables)} // not its Actions: the cross-reference makes them (a rule decoded whole has the last build's)
-	s.Query = strings.Clone(queryKept(r))
+	s.Query = strings.Clone(query)
 	for _, x := range r.Related {
 		s.Related = append(s.Related, rule.Related{ID: in(x.ID), Type: in(x.Type)})
 	}
@@ -558,29 +566,42 @@ func lineEnd(q string, i int) int {
 // string, made when it is first seen, none of the rule's memory. A map of
 // the build's own, not package unique: unique.Make makes each new string a
 // weak entry with a cleanup, which on the 2026-11-30 corpus (about 300,000
-// strings) took 0.4 s of CPU, a twentieth of a full build.
+// strings) took 0.4 s of CPU, a twentieth of a full build. In shards, each
+// with its lock, so that skeletons are made on every core at once (one
+// lock held for a whole skeleton made the interning of a rebuild's 164,070
+// held skeletons at N = 15 one core's work).
 type names struct {
-	mu sync.Mutex // held for a whole skeleton (skeleton)
+	shards [64]nameShard
+}
+
+type nameShard struct {
+	mu sync.Mutex
 	m  map[string]string
 }
 
-// in interns s; the caller holds mu.
+// namesSeed hashes a string to its shard.
+var namesSeed = maphash.MakeSeed()
+
+// in interns s.
 func (nm *names) in(s string) string {
 	if s == "" {
 		return ""
 	}
-	if v, ok := nm.m[s]; ok {
+	sh := &nm.shards[maphash.String(namesSeed, s)%uint64(len(nm.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if v, ok := sh.m[s]; ok {
 		return v
 	}
-	if nm.m == nil {
-		nm.m = map[string]string{}
+	if sh.m == nil {
+		sh.m = map[string]string{}
 	}
 	v := strings.Clone(s)
-	nm.m[v] = v
+	sh.m[v] = v
 	return v
 }
 
-// ins appends ss interned to dst; the caller holds mu.
+// ins appends ss interned to dst.
 func (nm *names) ins(dst, ss []string) []string {
 	if len(ss) == 0 {
 		return dst
@@ -592,4 +613,14 @@ func (nm *names) ins(dst, ss []string) []string {
 		dst = append(dst, nm.in(x))
 	}
 	return dst
+}
+
+// forget lets go of the tables (the strings stay where they are used).
+func (nm *names) forget() {
+	for i := range nm.shards {
+		sh := &nm.shards[i]
+		sh.mu.Lock()
+		sh.m = nil
+		sh.mu.Unlock()
+	}
 }
