@@ -163,17 +163,11 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 			}
 		}
 	}
-	sp, err := newSpill(opt.DB)
+	sp, held, all, prep, err := holdRules(ctx, opt, opt.DB, srcs, results, prev, prog)
 	if err != nil {
 		return nil, err
 	}
 	defer sp.close()
-	held := newHeldRules(sp, prev)
-	all, prep, err := readHeld(ctx, opt, srcs, results, prev, held, prog)
-	if err != nil {
-		return nil, err
-	}
-	held.doneHolding()
 	lt := newLinter(opt.Sources, results, prev)
 	if prev != nil && !held.changed.Load() && len(all) == prev.RuleCount() && lt.known && sameFiles(opt, prev, results) {
 		if le, ok := prev.LinksAsBuilt(all); ok {
@@ -236,6 +230,25 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// holdRules reads the rules of results as a build holds them (readHeld):
+// each whole in a spill beside the file at, its skeleton in memory. The
+// spill is the caller's to close.
+func holdRules(ctx context.Context, opt Options, at string, srcs []srcRange, results []fileResult, prev *store.Previous,
+	prog *progress) (*spill, *heldRules, []*rule.Rule, []catalog.Prepared, error) {
+	sp, err := newSpill(at)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	held := newHeldRules(sp, prev)
+	all, prep, err := readHeld(ctx, opt, srcs, results, prev, held, prog)
+	if err != nil {
+		sp.close()
+		return nil, nil, nil, nil, err
+	}
+	held.doneHolding()
+	return sp, held, all, prep, nil
 }
 
 // sourceNames returns the repository names of sources (a set: each the

@@ -199,7 +199,7 @@
 // Since (2026-12-07 night, memlimit.go): Options.LowMemory (`ruledex
 // build --low-memory`) sets Go's soft memory limit to the live heap and
 // 512 MiB (half of it when more) while a build runs: the full build at N
-// = 15 peaks at 1.45 GB instead of 1.9 to 2.15 GB, for 7 to 20% more
+// = 15 peaks at 1.45 GB instead of 1.9 to 2.15 GB, for 7 to 21% more
 // time, which takes it past 2 minutes: not the default. What lives at the
 // peak (about 890 MB as the cross-reference runs) is what bounds it.
 //

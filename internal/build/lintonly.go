@@ -56,17 +56,11 @@ func Lint(ctx context.Context, opt Options, checks LintChecks) (*LintReport, err
 		return nil, fmt.Errorf("lint: a temporary folder for the rules (TMPDIR): %w", err)
 	}
 	defer os.RemoveAll(dir)
-	sp, err := newSpill(filepath.Join(dir, "lint"))
+	sp, held, all, prep, err := holdRules(ctx, opt, filepath.Join(dir, "lint"), srcs, results, nil, prog)
 	if err != nil {
 		return nil, err
 	}
 	defer sp.close()
-	held := newHeldRules(sp, nil)
-	all, prep, err := readHeld(ctx, opt, srcs, results, nil, held, prog)
-	if err != nil {
-		return nil, err
-	}
-	held.doneHolding()
 	lt := newLinter(opt.Sources, results, nil)
 	lt.opt.Enable, lt.off = checks.Enable, checks.Disable
 	for repo, ids := range checks.RepoDisable {

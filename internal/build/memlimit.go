@@ -21,16 +21,16 @@ import (
 // peak RSS, 2m00s and 2m17s wall, 3m18s and 3m49s CPU; without, 2.15 and
 // 1.90 GB, 1m52s and 1m53s, 3m03s and 3m03s. Not the default, then: it
 // takes a build past the 2 minutes it should take. A rebuild that
-// cross-references every rule again holds about 1.5 GB (gctrace, the
-// evening before): 2.2 GB instead of
-// 2.5 with the bound, for 30% more CPU. (A headroom of 512 MiB alone costs
-// a heap that lives large dearer still, each collection marking all of
-// it: tried on `ruledex lint`, which holds every rule whole, 3.25 GB
-// instead of 5.44 for 2.3 times its CPU.) A small build never reaches it
-// (the N = 1 build peaks at 260 MB RSS in all, under the headroom alone). Go's collector takes at most half the
-// CPU to hold a limit, so a heap that outgrows it slows a build rather
-// than failing it; and as the limit follows what lives, it never sits
-// below it.
+// cross-references every rule again held about 1.5 GB (gctrace,
+// 2026-12-07 evening): 2.2 GB instead of 2.5 with the bound, for 30% more
+// CPU. (A headroom of 512 MiB alone costs a heap that lives large dearer
+// still, each collection marking all of it: tried on `ruledex lint` when
+// it held every rule whole, 3.25 GB instead of 5.44 for 2.3 times its
+// CPU.) A small build never reaches it (the N = 1 build peaks at 260 MB
+// RSS in all, under the headroom alone). Go's collector takes at most
+// half the CPU to hold a limit, so a heap that outgrows it slows a build
+// rather than failing it; and as the limit follows what lives, it never
+// sits below it.
 //
 // GOMEMLIMIT, when set, is the user's limit: the build leaves it alone.
 const heapHeadroom = 512 << 20
