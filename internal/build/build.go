@@ -205,7 +205,7 @@ func build(ctx context.Context, opt Options) (*Summary, error) {
 		runtime.GC()
 	}
 	prog.stage("linting %d rules", len(all))
-	findings := lt.corpus(all, held)
+	findings := lt.corpus(all, held.off)
 
 	sum := summarize(results, prev, func(r *rule.Rule) bool { return le.HasNearDuplicates(r.ID) })
 	// Without a last catalog: with one, the writer counts the rows that
@@ -384,7 +384,7 @@ func writeAsBuilt(ctx context.Context, opt Options, start time.Time, newPath str
 	// that read the cross-reference's counts are the last catalog's, for
 	// the rules that may be written again (not held as the last catalog
 	// held them: of a file read again, or of a repository linked again).
-	findings := lt.corpus(all, held, lint.FromCounts...)
+	findings := lt.corpus(all, held.off, lint.FromCounts...)
 	var again []string
 	read := 0
 	for _, fr := range results {

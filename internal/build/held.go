@@ -483,7 +483,7 @@ func skeletonOf(r *rule.Rule, nm *names, query string) *rule.Rule {
 	s := &rule.Rule{ID: in(r.ID), UID: in(r.UID), Name: in(r.Name), Platform: in(r.Platform), Product: in(r.Product),
 		Language: in(r.Language), Format: in(r.Format), Variant: in(r.Variant), Title: in(r.Title), Kind: in(r.Kind),
 		Status: in(r.Status), Severity: in(r.Severity), QueryLine: r.QueryLine,
-		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line, URL: r.Source.URL},
+		Source: rule.Source{Repo: in(r.Source.Repo), Path: in(r.Source.Path), Line: r.Source.Line, URL: strings.Clone(r.Source.URL)},
 		Tables: ins(nil, r.Tables)} // not its Actions: the cross-reference makes them (a rule decoded whole has the last build's)
 	s.Query = strings.Clone(query)
 	for _, x := range r.Related {

@@ -93,12 +93,13 @@ func sameLintConfig(a, b []Source) bool {
 	return true
 }
 
-// corpus runs the checks across the corpus over all, the skeletons held,
-// but those of off (and lint.FromLinks: rule runs them).
-func (lt *linter) corpus(all []*rule.Rule, held *heldRules, off ...string) []lint.Finding {
+// corpus runs the checks across the corpus over all, the skeletons held
+// (ruleOff[i] the checks all[i] disables itself: lint.Disabled of the
+// rule whole), but those of off (and lint.FromLinks: rule runs them).
+func (lt *linter) corpus(all []*rule.Rule, ruleOff [][]string, off ...string) []lint.Finding {
 	opt := lt.opt
 	opt.Known = func(int) ([]lint.Finding, bool) { return nil, true } // the per-rule checks: rule
-	opt.Off = func(i int) []string { return held.off[i] }
+	opt.Off = func(i int) []string { return ruleOff[i] }
 	opt.Disable = slices.Concat(lint.FromLinks, off, lt.off)
 	return lint.Run(all, opt)
 }

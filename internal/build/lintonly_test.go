@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ruledex/ruledex/internal/lint"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 // storedFindings returns every finding of the catalog at db, one string a
@@ -46,7 +47,9 @@ func lintedFindings(fs []lint.Finding) []string {
 func TestLintAsBuild(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "rules")
 	writeTree(t, dir, map[string]string{"a.yml": lintedRule, "b.yml": targetRule, "c.yml": lintedRule,
-		"d/e.yml": strings.Replace(lintedRule, "6c1a0000-0000-4000-8000-0000000000dd", "6c1a0000-0000-4000-8000-0000000000ee", 1)})
+		"d/e.yml": strings.Replace(lintedRule, "6c1a0000-0000-4000-8000-0000000000dd", "6c1a0000-0000-4000-8000-0000000000ee", 1),
+		// (the same id as a.yml's, and it disables that check itself)
+		"f.yml": lintedRule + "# ruledex:disable=duplicate-id\n"})
 	srcs := []Source{{Name: "r", Path: dir}, {Name: "s", Path: filepath.Join(dir, "d"), LintDisable: []string{"attack-missing"}}}
 	if st, err := os.Stat(corpusPath()); err != nil || !st.IsDir() || testing.Short() {
 		t.Logf("the fixture alone (no corpus at %s, or -short)", corpusPath())
@@ -91,6 +94,48 @@ func TestLintAsBuild(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("Lint left %d files in the temporary folder: %s", len(left), left[0].Name())
+	}
+	lintCatalogAsAll(t, db, len(srcs) > 2)
+}
+
+// lintCatalogAsAll: LintCatalog over the catalog at db finds what lint.Run
+// over every rule of it at once finds (what `ruledex lint --db` ran before
+// it), every finding to its fingerprint, with checks enabled, disabled and
+// a repository's disabled; with the corpus (corpus), findings of both
+// checks across the corpus among them.
+func lintCatalogAsAll(t *testing.T, db string, corpus bool) {
+	t.Helper()
+	d, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, c := range []LintChecks{
+		{},
+		{Enable: []string{"common-indicators", "duplicate-id"}},
+		{Disable: []string{"value-duplicate", "near-duplicate"}},
+		{RepoDisable: map[string][]string{"r": {"duplicate-id", "attack-missing"}}},
+	} {
+		rep, err := LintCatalog(context.Background(), d, Options{Workers: 2}, c)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		rules, err := d.AllRules(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := lintedFindings(rep.Findings), lintedFindings(lint.Run(rules, lint.Options{Enable: c.Enable, Disable: c.Disable, RepoDisable: c.RepoDisable}))
+		if len(want) == 0 || rep.Rules != len(rules) {
+			t.Fatalf("%+v: %d findings to compare, %d rules of %d", c, len(want), rep.Rules, len(rules))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("catalog %+v: %d findings, lint.Run's %d; first difference:\n%s", c, len(got), len(want), firstDiff(got, want))
+		}
+		for _, check := range []string{"duplicate-id", "common-indicators"} {
+			if corpus && (len(c.Enable) == 0 || slices.Contains(c.Enable, check)) && !slices.ContainsFunc(rep.Findings, func(f lint.Finding) bool { return f.Check == check }) {
+				t.Errorf("catalog %+v: no %s finding to compare", c, check)
+			}
+		}
 	}
 }
 

@@ -123,11 +123,18 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		rules, err = d.AllRules(env.Ctx)
+		// Each rule read once, as stored, and held no longer than its
+		// checks take but for its skeleton (build.LintCatalog).
+		bopt := build.Options{LowMemory: *lowMemory}
+		if isTerminal(env.Stderr) {
+			bopt.Progress, bopt.TTY = env.Stderr, true
+		}
+		rep, err := build.LintCatalog(env.Ctx, d, bopt, build.LintChecks{Enable: enable, Disable: opt.Disable, RepoDisable: opt.RepoDisable})
 		d.Close()
 		if err != nil {
 			return err
 		}
+		nrules, findings, built = rep.Rules, rep.Findings, true
 	case *language == "" && !slices.Contains(args, "-") && len(args) > 0:
 		// Folders and files: read as a build reads them, each rule held
 		// out of memory but for what the checks across the corpus read

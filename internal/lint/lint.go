@@ -428,6 +428,20 @@ func Run(rules []*rule.Rule, opt Options) []Finding {
 	return out
 }
 
+// Own gives each of fs strings of its own: a finding's rule, place and
+// message may share the memory of the rule they were found in (a rule
+// decoded from a catalog shares its stored body), which findings kept
+// after their rule is let go would otherwise keep whole (`ruledex lint
+// --db` kept 870 MB of bodies through 170,000 findings at N = 15 forks of
+// the corpus).
+func Own(fs []Finding) {
+	for i := range fs {
+		f := &fs[i]
+		f.Message, f.Rule, f.Repo, f.Path = strings.Clone(f.Message), strings.Clone(f.Rule), strings.Clone(f.Repo), strings.Clone(f.Path)
+		f.Fingerprint, f.text, f.qlines = strings.Clone(f.Fingerprint), strings.Clone(f.text), strings.Clone(f.qlines)
+	}
+}
+
 // Sort sorts findings as Run returns them: by repository, path, line,
 // column, check, message and (findings of one place alike but for what
 // they point at) fingerprint, so that the order does not depend on the
