@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -268,4 +269,50 @@ func TestLintFilesOfOneFolder(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, out, errs)
 		}
 	}
+}
+
+// TestLintDB: `ruledex lint --db` over a catalog built from the folder
+// finds what `ruledex lint` over the folder finds, each finding named by
+// its repository and path (the catalog holds no file), but for the
+// columns of a query indented in another format (placed in the query,
+// the catalog having no file to place them in), and SARIF that
+// validates.
+func TestLintDB(t *testing.T) {
+	dir := lintFiles(t)
+	db := filepath.Join(t.TempDir(), "c.db")
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"build", "--db", db, "r=" + dir}, &out, &errb); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, errb.String())
+	}
+	key := func(f lintFinding, col bool) string {
+		k := f.Rule + " " + f.Check + " " + f.Message + " " + strconv.Itoa(f.Line)
+		if col {
+			k += ":" + strconv.Itoa(f.Col)
+		}
+		return k
+	}
+	report := func(args ...string) lintReport {
+		out, errs, _ := runLintCmd(t, dir, append([]string{"--format", "json"}, args...)...)
+		var rep lintReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v: %v (%s)", args, err, errs)
+		}
+		return rep
+	}
+	files, cat := report("r="+dir), report("--db", db)
+	if cat.Rules != files.Rules || len(cat.Findings) != len(files.Findings) || len(cat.Findings) == 0 {
+		t.Fatalf("--db: %d rules, %d findings; the folder's %d and %d", cat.Rules, len(cat.Findings), files.Rules, len(files.Findings))
+	}
+	for i, f := range cat.Findings {
+		g := files.Findings[i]
+		embedded := strings.HasSuffix(g.Path, ".yaml")
+		if key(f, !embedded) != key(g, !embedded) || f.File != "r/"+g.Path {
+			t.Errorf("--db finding %d: %s in %s; the folder's %s in %s", i, key(f, true), f.File, key(g, true), g.File)
+		}
+	}
+	out2, errs, code := runLintCmd(t, dir, "--db", db, "--format", "sarif")
+	if code != 0 {
+		t.Fatalf("sarif: exit %d: %s", code, errs)
+	}
+	checkSARIF(t, []byte(out2))
 }
