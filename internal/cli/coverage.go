@@ -78,20 +78,30 @@ func coverage(env *Env, c *coverageFlags, args []string) error {
 		attack.SetDefault(tb) // rules read from SOURCE folders resolve with it too
 	}
 	var rules []*rule.Rule
+	only := splitList(*platforms)
+	keep := map[string]bool{}
+	for _, p := range only {
+		keep[strings.ToLower(p)] = true
+	}
 	if *db != "" {
+		// Of each rule what the matrix reads (its head), the facets
+		// filtered as a search filters them.
 		d, err := store.Open(*db)
 		if err != nil {
 			return err
 		}
-		rules, err = d.AllRules(env.Ctx)
+		err = d.EachHead(env.Ctx, facets, func(r *rule.Rule) error {
+			if len(keep) == 0 || keep[strings.ToLower(r.Platform)] {
+				if *table != "" {
+					tb.ResolveRule(r)
+				}
+				rules = append(rules, r)
+			}
+			return nil
+		})
 		d.Close()
 		if err != nil {
 			return err
-		}
-		if *table != "" {
-			for _, r := range rules {
-				tb.ResolveRule(r)
-			}
 		}
 	} else {
 		var targets []ingest.Target
@@ -109,12 +119,7 @@ func coverage(env *Env, c *coverageFlags, args []string) error {
 			catalog.ClassifyKind(r) // alert feeds are left out of the coverage
 		}
 	}
-	only := splitList(*platforms)
-	if len(only) > 0 {
-		keep := map[string]bool{}
-		for _, p := range only {
-			keep[strings.ToLower(p)] = true
-		}
+	if len(keep) > 0 && *db == "" {
 		var kept []*rule.Rule
 		for _, r := range rules {
 			if keep[strings.ToLower(r.Platform)] {
@@ -123,7 +128,7 @@ func coverage(env *Env, c *coverageFlags, args []string) error {
 		}
 		rules = kept
 	}
-	if len(facets) > 0 {
+	if len(facets) > 0 && *db == "" {
 		var kept []*rule.Rule
 		for _, r := range rules {
 			if store.MatchFacets(r, facets) {

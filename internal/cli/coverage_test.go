@@ -77,3 +77,38 @@ func TestExportNavigatorFacets(t *testing.T) {
 		t.Errorf("unknown facet: %d %s", code, errs)
 	}
 }
+
+// TestCoverageDBAsFolder: the coverage of a catalog (each rule's head,
+// the facets filtered by the catalog's index) is the coverage of the
+// folder it was built from (each rule whole, the facets matched on it),
+// with platforms and facets asked for.
+func TestCoverageDBAsFolder(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	if _, errs, code := runCmd(t, "build", "--quiet", "--db", db, "../../examples"); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, args := range [][]string{
+		{},
+		{"--platform", "sigma,Kusto"},
+		{"--facet", "platform=sigma"},
+		{"--facet", "tactic=execution", "--facet", "language=kql", "--facet", "language=sigma"},
+		{"--platform", "sigma", "--facet", "platform=kusto"},
+	} {
+		fromDB, errs, code := runCmd(t, append([]string{"coverage", "--json", "--db", db}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+		fromFolder, errs, code := runCmd(t, append([]string{"coverage", "--json", "../../examples"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+		if fromDB != fromFolder {
+			t.Errorf("%v: the catalog's coverage is not the folder's:\n%s\n%s", args, fromDB, fromFolder)
+		}
+		var m struct{ Rules int }
+		none := len(args) == 4 && args[0] == "--platform" // (sigma's rules and kusto's: none)
+		if json.Unmarshal([]byte(fromDB), &m) != nil || (m.Rules == 0) != none {
+			t.Errorf("%v: %d rules in %s", args, m.Rules, fromDB)
+		}
+	}
+}

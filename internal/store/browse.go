@@ -290,18 +290,36 @@ func (a *repoAcc) done(limit int) *RepoInfo {
 // Coverage returns the ATT&CK coverage (catalog.Coverage over the table t,
 // attack.Default when nil) of the rules that have the facets asked for
 // (as Search filters them; all rules when facets is empty). It decodes of
-// each rule only what the matrix needs.
+// each rule only what the matrix needs (EachHead).
 func (d *DB) Coverage(ctx context.Context, t *attack.Table, facets map[string][]string) (catalog.Matrix, error) {
-	for f := range facets {
-		if !isFacet[f] {
-			return catalog.Matrix{}, fmt.Errorf("unknown facet %q (facets: %s)", f, strings.Join(Facets, ", "))
+	var rules []*rule.Rule
+	if err := d.EachHead(ctx, facets, func(r *rule.Rule) error {
+		rules = append(rules, r)
+		return nil
+	}); err != nil {
+		return catalog.Matrix{}, err
+	}
+	return catalog.Coverage(rules, t), nil
+}
+
+// EachHead calls f, by id, with the head of every rule that has the
+// facets asked for (as Search filters them; every rule when facets is
+// empty), until f returns an error or ctx is done: its id, platform,
+// product, language, title, source (but its address), kind, status,
+// severity, techniques and tactics (decodeHead), in strings of its own.
+// What the ATT&CK coverage reads: a few hundred bytes a rule, where the
+// rules whole took 6 GB at N = 15 forks of the corpus (164,070 rules).
+func (d *DB) EachHead(ctx context.Context, facets map[string][]string, f func(*rule.Rule) error) error {
+	for k := range facets {
+		if !isFacet[k] {
+			return fmt.Errorf("unknown facet %q (facets: %s)", k, strings.Join(Facets, ", "))
 		}
 	}
 	var keep ruleSet
 	if len(facets) > 0 {
 		ix, err := d.index(ctx)
 		if err != nil {
-			return catalog.Matrix{}, err
+			return err
 		}
 		keep = ix.ruleSetOf(nil)
 		for _, n := range ix.filter(ix.order, facets, false) {
@@ -310,31 +328,29 @@ func (d *DB) Coverage(ctx context.Context, t *attack.Table, facets map[string][]
 	}
 	st, err := d.prepared(`SELECT n, body FROM rules ORDER BY id`)
 	if err != nil {
-		return catalog.Matrix{}, err
+		return err
 	}
 	rows, err := st.QueryContext(ctx)
 	if err != nil {
-		return catalog.Matrix{}, err
+		return err
 	}
 	defer rows.Close()
-	var rules []*rule.Rule
 	for rows.Next() {
 		var n int64
 		var body string
 		if err := rows.Scan(&n, &body); err != nil {
-			return catalog.Matrix{}, err
+			return err
 		}
 		if keep != nil && !keep.has(n) {
 			continue
 		}
 		r, err := decodeHead(body)
 		if err != nil {
-			return catalog.Matrix{}, fmt.Errorf("rule %d: %w", n, err)
+			return fmt.Errorf("rule %d: %w", n, err)
 		}
-		rules = append(rules, r)
+		if err := f(r); err != nil {
+			return err
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return catalog.Matrix{}, err
-	}
-	return catalog.Coverage(rules, t), nil
+	return rows.Err()
 }

@@ -45,8 +45,9 @@
 //	db.TableFields(ctx, table) ([]FieldCount, error) // fields of a table its rules use
 //	db.Repo(ctx, name, limit) (*RepoInfo, error)    // a repository's rules by platform and kind, their diagnostics
 //	db.Coverage(ctx, table, facets) (catalog.Matrix, error) // ATT&CK coverage, decoding only what it needs
-//	db.AllRules(ctx) ([]*rule.Rule, error)          // every rule, for the CLI's coverage
-//	db.EachRule(ctx, func(*rule.Rule) error) error  // the same, one at a time
+//	db.EachHead(ctx, facets, func(*rule.Rule) error) error // each rule's head (what the coverage reads), one at a time
+//	db.EachRule(ctx, func(*rule.Rule) error) error  // every rule whole, one at a time (ruledex lint --db)
+//	db.AllRules(ctx) ([]*rule.Rule, error)          // every rule whole at once: for tests (6 GB at N = 15 forks of the corpus)
 //	db.IDs(ctx) ([]string, error)                   // every rule id, sorted
 //	db.Problems(ctx, severities...) ([]Problem, error) // diagnostics of files and rules
 //	db.Version() string                             // changes with every build (for ETags)

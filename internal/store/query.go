@@ -1069,7 +1069,9 @@ func (d *DB) EachRule(ctx context.Context, f func(*rule.Rule) error) error {
 	return d.EachRuleShown(ctx, 0, func(r *rule.Rule, _ LinkTotals) error { return f(r) })
 }
 
-// AllRules returns every rule of the catalog, by id.
+// AllRules returns every rule of the catalog, by id, whole: what a test
+// compares with (at N = 15 forks of the corpus they take 6 GB; EachRule
+// and EachHead read them one at a time).
 func (d *DB) AllRules(ctx context.Context) ([]*rule.Rule, error) {
 	var out []*rule.Rule
 	err := d.EachRule(ctx, func(r *rule.Rule) error {
