@@ -89,6 +89,7 @@ type Server struct {
 	slowPage  time.Duration // pages that take longer are kept
 
 	fieldLists sync.Map // Page.Static and Base → the field list of the indicator index (fieldCountsHTML)
+	covJSON    sync.Map // covKey → the coverage's JSON, as the API answers it (encoded once: 24 MB at N = 15 forks of the corpus)
 
 	searchLim searchLimits // see searchCat
 

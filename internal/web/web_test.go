@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -334,9 +335,24 @@ func TestAPI(t *testing.T) {
 	})
 	t.Run("coverage", func(t *testing.T) {
 		var c Coverage
-		decodeJSON(t, get(t, s, "/api/v1/coverage"), &c)
+		first := get(t, s, "/api/v1/coverage")
+		decodeJSON(t, first, &c)
 		if c.Covered < 3 || len(c.Tactics) < 14 {
 			t.Errorf("%+v", c)
+		}
+		// Encoded once (Server.coverageJSON), answered as encoded then.
+		cov, err := s.cat.Coverage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(cov)
+		again := get(t, s, "/api/v1/coverage")
+		if first.Body.String() != string(want)+"\n" || again.Body.String() != first.Body.String() ||
+			again.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Errorf("the coverage answered again is not the coverage encoded: %d and %d bytes, want %d", first.Body.Len(), again.Body.Len(), len(want)+1)
+		}
+		if b, ok := s.covJSON.Load(covKey{cov, false}); !ok || string(b.(json.RawMessage)) != string(want) {
+			t.Errorf("the coverage's JSON is not kept")
 		}
 	})
 	t.Run("navigator", func(t *testing.T) {
