@@ -136,7 +136,7 @@ func (noLinks) Get(int) ([]byte, error) { return nil, nil }
 // and their near-duplicates as the catalog's build made them, and no
 // file to place a finding of a query embedded in another format (the
 // catalog holds no file). It finds what lint.Run over every rule of the
-// catalog at once finds (TestLintCatalog), but reads each rule once and
+// catalog at once finds (TestLintAsBuild's lintCatalogAsAll), but reads each rule once and
 // holds none whole beyond a chunk: the checks of one rule run as each is
 // read, and only its skeleton (as a build holds it) is kept for the checks
 // across the corpus, which run last. Holding every rule whole took 7.2 GB
@@ -176,7 +176,7 @@ func LintCatalog(ctx context.Context, d *store.DB, opt Options, checks LintCheck
 		of := make([][]string, len(part))
 		if err := parallel.For(ctx, len(part), opt.Workers, func(k int) {
 			r := part[k]
-			of[k] = lint.Disabled(r)
+			of[k] = nm.ins(nil, lint.Disabled(r)) // (its own strings: they are cut from the rule's body)
 			fs[k] = lt.rule(r, nil, false)
 			lint.Own(fs[k])
 			sk[k] = skeleton(r, &nm)

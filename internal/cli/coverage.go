@@ -86,16 +86,32 @@ func coverage(env *Env, c *coverageFlags, args []string) error {
 	if *db != "" {
 		// Of each rule what the matrix reads (its head), the facets
 		// filtered as a search filters them.
+		// With another ATT&CK table (--attack) the tactics and techniques
+		// the catalog's index holds are the build's table's: those facets
+		// are matched on each head once the table has resolved it.
+		indexed, resolved := facets, facetFlags(nil)
+		if *table != "" {
+			indexed, resolved = facetFlags{}, facetFlags{}
+			for k, v := range facets {
+				if k == store.FacetTactic || k == store.FacetTechnique {
+					resolved[k] = v
+				} else {
+					indexed[k] = v
+				}
+			}
+		}
 		d, err := store.Open(*db)
 		if err != nil {
 			return err
 		}
-		err = d.EachHead(env.Ctx, facets, func(r *rule.Rule) error {
+		err = d.EachHead(env.Ctx, indexed, func(r *rule.Rule) error {
 			if len(keep) == 0 || keep[strings.ToLower(r.Platform)] {
 				if *table != "" {
 					tb.ResolveRule(r)
 				}
-				rules = append(rules, r)
+				if store.MatchFacets(r, resolved) {
+					rules = append(rules, r)
+				}
 			}
 			return nil
 		})

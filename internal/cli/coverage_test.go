@@ -4,8 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ruledex/ruledex/internal/attack"
+	"github.com/ruledex/ruledex/internal/catalog"
+	"github.com/ruledex/ruledex/internal/rule"
+	"github.com/ruledex/ruledex/internal/store"
 )
 
 func TestCoverage(t *testing.T) {
@@ -83,9 +89,16 @@ func TestExportNavigatorFacets(t *testing.T) {
 // folder it was built from (each rule whole, the facets matched on it),
 // with platforms and facets asked for.
 func TestCoverageDBAsFolder(t *testing.T) {
+	t.Cleanup(func() { attack.SetDefault(nil) }) // (--attack sets it)
 	db := filepath.Join(t.TempDir(), "c.db")
 	if _, errs, code := runCmd(t, "build", "--quiet", "--db", db, "../../examples"); code != 0 {
 		t.Fatal(errs)
+	}
+	// Another ATT&CK table: the catalog's index holds the build's tactics
+	// and techniques, the matrix and its facets are the table's.
+	newer := filepath.Join(t.TempDir(), "enterprise-attack.json")
+	if err := os.WriteFile(newer, []byte(newerBundle), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	for _, args := range [][]string{
 		{},
@@ -106,9 +119,56 @@ func TestCoverageDBAsFolder(t *testing.T) {
 			t.Errorf("%v: the catalog's coverage is not the folder's:\n%s\n%s", args, fromDB, fromFolder)
 		}
 		var m struct{ Rules int }
-		none := len(args) == 4 && args[0] == "--platform" // (sigma's rules and kusto's: none)
+		// (sigma's rules and kusto's: none; the newer table has no defense evasion)
+		none := len(args) == 4 && args[0] == "--platform"
 		if json.Unmarshal([]byte(fromDB), &m) != nil || (m.Rules == 0) != none {
 			t.Errorf("%v: %d rules in %s", args, m.Rules, fromDB)
+		}
+	}
+	// With --attack the catalog's rules are resolved again with the table
+	// (a folder's are resolved as they are read, which gives a technique
+	// its tactic anew: the two differ), the tactic and technique facets
+	// matched then: as every stored rule whole, resolved and matched.
+	d, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := d.AllRules(t.Context())
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, facets := range []facetFlags{
+		{"tactic": {"execution"}},
+		{"tactic": {"defense-evasion"}, "platform": {"sigma"}}, // (none: the newer table has no defense evasion)
+		{"technique": {"T1685", "T1059"}, "language": {"kql"}},
+	} {
+		args := []string{"coverage", "--json", "--db", db, "--attack", newer}
+		for k, vs := range facets {
+			for _, v := range vs {
+				args = append(args, "--facet", k+"="+v)
+			}
+		}
+		got, errs, code := runCmd(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+		tb := attack.Default() // (the table --attack set)
+		var kept []*rule.Rule
+		for _, r := range all {
+			r := *r
+			r.Techniques = slices.Clone(r.Techniques)
+			tb.ResolveRule(&r)
+			if store.MatchFacets(&r, facets) {
+				kept = append(kept, &r)
+			}
+		}
+		want, _ := json.Marshal(catalog.Coverage(kept, tb))
+		if strings.TrimSpace(got) != string(want) {
+			t.Errorf("%v: not the coverage of the stored rules resolved with the table:\n%s\n%s", args, got, want)
+		}
+		if m := catalog.Coverage(kept, tb); (m.Rules == 0) != (facets["tactic"] != nil && facets["tactic"][0] == "defense-evasion") {
+			t.Errorf("%v: %d rules", args, m.Rules)
 		}
 	}
 }

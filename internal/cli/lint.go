@@ -64,7 +64,7 @@ func runLint(env *Env, fs *flag.FlagSet, args []string) error {
 	db := fs.String("db", "", "lint the rules of this built catalog `FILE` instead of PATHs")
 	cfgPath := fs.String("config", "", "configuration `FILE` with lint: disable: (- for standard input; default ./ruledex.yaml when it exists)")
 	list := fs.Bool("list", false, "list the checks (id, severity, languages, message) and exit")
-	lowMemory := fs.Bool("low-memory", false, "bound the heap as ruledex build --low-memory does (folders and files)")
+	lowMemory := fs.Bool("low-memory", false, "bound the heap as ruledex build --low-memory does (folders, files and --db)")
 	language := fs.String("lang", "", "read every PATH (and standard input) as raw queries in this `LANGUAGE` ("+strings.Join(rawLanguages(), ", ")+")")
 	args, err := parseFlags(fs, args)
 	if err != nil {

@@ -284,7 +284,11 @@ func (s *Server) coverageJSON(ctx context.Context, navigator bool) (json.RawMess
 	}
 	var b []byte
 	if navigator {
-		b, err = navigatorJSON(cov)
+		// Compact, as the API answers every value (the layer is made
+		// indented for the static export's file).
+		if b, err = navigatorJSON(cov); err == nil {
+			b, err = json.Marshal(json.RawMessage(b))
+		}
 	} else {
 		b, err = json.Marshal(cov)
 	}

@@ -232,6 +232,9 @@ func (c *StoreCatalog) Coverage(ctx context.Context) (*Coverage, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if cov := c.cov[t]; cov != nil { // (made meanwhile by another request: one coverage a table, Server.covJSON keys by it)
+		return cov, nil
+	}
 	c.cov[t] = &m
 	return &m, nil
 }

@@ -364,7 +364,16 @@ func TestAPI(t *testing.T) {
 				Score       int    `json:"score"`
 			} `json:"techniques"`
 		}
-		decodeJSON(t, get(t, s, "/api/v1/navigator"), &l)
+		w := get(t, s, "/api/v1/navigator")
+		decodeJSON(t, w, &l)
+		// Compact, as every answer of the API (the layer is made indented).
+		if cov, err := s.cat.Coverage(context.Background()); err == nil {
+			b, _ := navigatorJSON(cov)
+			want, _ := json.Marshal(json.RawMessage(b))
+			if w.Body.String() != string(want)+"\n" {
+				t.Errorf("the layer answered is not the layer compacted: %d bytes, want %d", w.Body.Len(), len(want)+1)
+			}
+		}
 		found := false
 		for _, t := range l.Techniques {
 			if t.TechniqueID == "T1651" && t.Tactic == "execution" && t.Score >= 2 {
