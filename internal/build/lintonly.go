@@ -62,11 +62,7 @@ func Lint(ctx context.Context, opt Options, checks LintChecks) (*LintReport, err
 		return nil, err
 	}
 	defer sp.close()
-	lt := newLinter(opt.Sources, results, nil)
-	lt.opt.Enable, lt.off = checks.Enable, checks.Disable
-	for repo, ids := range checks.RepoDisable {
-		lt.opt.RepoDisable[repo] = append(lt.opt.RepoDisable[repo], ids...)
-	}
+	lt := newLinter(opt.Sources, results, nil).with(checks)
 	rep := &LintReport{Rules: len(all), Files: map[[2]string]string{}}
 	for _, fr := range results {
 		if len(fr.Rules) > 0 && fr.Abs != "" {
@@ -125,6 +121,16 @@ func Lint(ctx context.Context, opt Options, checks LintChecks) (*LintReport, err
 	return rep, sp.failed()
 }
 
+// with makes lt run the checks of checks (as `ruledex lint` asks) beside
+// its sources' disables, and returns it.
+func (lt *linter) with(checks LintChecks) *linter {
+	lt.opt.Enable, lt.off = checks.Enable, checks.Disable
+	for repo, ids := range checks.RepoDisable {
+		lt.opt.RepoDisable[repo] = append(lt.opt.RepoDisable[repo], ids...)
+	}
+	return lt
+}
+
 // noLinks is a store.LinkStore that keeps no link: Lint writes no catalog.
 type noLinks struct{}
 
@@ -132,8 +138,11 @@ func (noLinks) Put(int, []byte)         {}
 func (noLinks) Get(int) ([]byte, error) { return nil, nil }
 
 // LintCatalog runs every check of `ruledex lint` (those of checks) over
-// the rules of the catalog d, as they are stored: their indicators' counts
-// and their near-duplicates as the catalog's build made them, and no
+// the rules of the catalog d, as they are stored: their near-duplicates as
+// the catalog's build made them (the indicators' counts, which skeletons
+// do not keep, are counted again over the skeletons by common-indicators:
+// the same counts; keeping the stored ones took as long and as much
+// memory at N = 15), and no
 // file to place a finding of a query embedded in another format (the
 // catalog holds no file). It finds what lint.Run over every rule of the
 // catalog at once finds (TestLintAsBuild's lintCatalogAsAll), but reads each rule once and
@@ -148,12 +157,9 @@ func LintCatalog(ctx context.Context, d *store.DB, opt Options, checks LintCheck
 	}
 	prog := newProgress(opt.Progress, opt.TTY)
 	defer prog.done()
-	lt := &linter{opt: lint.Options{RepoDisable: map[string][]string{}}, needAll: lint.NeedAll()}
-	lt.opt.Enable, lt.off = checks.Enable, checks.Disable
-	for repo, ids := range checks.RepoDisable {
-		lt.opt.RepoDisable[repo] = append(lt.opt.RepoDisable[repo], ids...)
-	}
-	total := 0 // (for the progress bar)
+	lt := newLinter(nil, nil, nil).with(checks)
+	lt.opt.Source = nil // (no file to place a finding in: the catalog holds none)
+	total := 0          // (for the progress bar)
 	if opt.Progress != nil {
 		if st, err := d.Stats(ctx); err == nil {
 			total = st.Rules
@@ -168,7 +174,7 @@ func LintCatalog(ctx context.Context, d *store.DB, opt Options, checks LintCheck
 		part  []*rule.Rule
 	)
 	// A chunk of rules, read one by one (the store decodes them in order),
-	// is linked on every core: its rules' checks, skeletons and the checks
+	// is linted on every core: its rules' checks, skeletons and the checks
 	// they disable themselves.
 	flush := func() error {
 		fs := make([][]lint.Finding, len(part))
@@ -180,15 +186,6 @@ func LintCatalog(ctx context.Context, d *store.DB, opt Options, checks LintCheck
 			fs[k] = lt.rule(r, nil, false)
 			lint.Own(fs[k])
 			sk[k] = skeleton(r, &nm)
-			for i := range sk[k].Indicators { // (common-indicators reads the stored counts' totals)
-				if c := r.Indicators[i].Corpus; len(c) > 0 {
-					kept := make([]rule.CorpusCount, len(c))
-					for j, x := range c {
-						kept[j] = rule.CorpusCount{Value: nm.in(x.Value), Total: x.Total}
-					}
-					sk[k].Indicators[i].Corpus = kept
-				}
-			}
 		}); err != nil {
 			return err
 		}

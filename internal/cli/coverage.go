@@ -77,18 +77,23 @@ func coverage(env *Env, c *coverageFlags, args []string) error {
 		}
 		attack.SetDefault(tb) // rules read from SOURCE folders resolve with it too
 	}
-	var rules []*rule.Rule
+	// A rule counts when it is of a platform asked for (any, when none is)
+	// and has the facets of matched.
 	only := splitList(*platforms)
 	keep := map[string]bool{}
 	for _, p := range only {
 		keep[strings.ToLower(p)] = true
 	}
+	counts := func(r *rule.Rule, matched facetFlags) bool {
+		return (len(keep) == 0 || keep[strings.ToLower(r.Platform)]) && store.MatchFacets(r, matched)
+	}
+	var rules []*rule.Rule
 	if *db != "" {
 		// Of each rule what the matrix reads (its head), the facets
-		// filtered as a search filters them.
-		// With another ATT&CK table (--attack) the tactics and techniques
-		// the catalog's index holds are the build's table's: those facets
-		// are matched on each head once the table has resolved it.
+		// filtered by the catalog's index as a search filters them. With
+		// another ATT&CK table (--attack) the tactics and techniques the
+		// index holds are the build's table's: those facets are matched on
+		// each head once the table has resolved it.
 		indexed, resolved := facets, facetFlags(nil)
 		if *table != "" {
 			indexed, resolved = facetFlags{}, facetFlags{}
@@ -105,13 +110,11 @@ func coverage(env *Env, c *coverageFlags, args []string) error {
 			return err
 		}
 		err = d.EachHead(env.Ctx, indexed, func(r *rule.Rule) error {
-			if len(keep) == 0 || keep[strings.ToLower(r.Platform)] {
-				if *table != "" {
-					tb.ResolveRule(r)
-				}
-				if store.MatchFacets(r, resolved) {
-					rules = append(rules, r)
-				}
+			if *table != "" {
+				tb.ResolveRule(r)
+			}
+			if counts(r, resolved) {
+				rules = append(rules, r)
 			}
 			return nil
 		})
@@ -129,29 +132,13 @@ func coverage(env *Env, c *coverageFlags, args []string) error {
 			return err
 		}
 		for _, fr := range res {
-			rules = append(rules, fr.Rules...)
-		}
-		for _, r := range rules {
-			catalog.ClassifyKind(r) // alert feeds are left out of the coverage
-		}
-	}
-	if len(keep) > 0 && *db == "" {
-		var kept []*rule.Rule
-		for _, r := range rules {
-			if keep[strings.ToLower(r.Platform)] {
-				kept = append(kept, r)
+			for _, r := range fr.Rules {
+				catalog.ClassifyKind(r) // alert feeds are left out of the coverage
+				if counts(r, facets) {
+					rules = append(rules, r)
+				}
 			}
 		}
-		rules = kept
-	}
-	if len(facets) > 0 && *db == "" {
-		var kept []*rule.Rule
-		for _, r := range rules {
-			if store.MatchFacets(r, facets) {
-				kept = append(kept, r)
-			}
-		}
-		rules = kept
 	}
 	m := catalog.Coverage(rules, tb)
 	if *navigator != "" {
